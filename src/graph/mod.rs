@@ -1,0 +1,3 @@
+//! Compact object graph, dominator tree and retained sizes.
+
+pub mod dominators;

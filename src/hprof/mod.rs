@@ -1,0 +1,19 @@
+//! Streaming HPROF reader.
+//!
+//! [`Parser`] is push-based: hand it chunks of any size, it calls a [`Visitor`]. [`DumpDecoder`]
+//! puts gzip detection (by magic bytes) and inflation in front of it. [`parse_slice`] and
+//! [`parse_read`] are conveniences for whole buffers and `std::io::Read`ers.
+
+mod error;
+mod gzip;
+mod input;
+mod parser;
+mod types;
+mod visitor;
+
+pub use error::{record_name, sub_record_name, ErrorKind, Item, ParseError, Warning};
+pub use gzip::GzipInflater;
+pub use input::{parse_read, parse_slice, DumpDecoder};
+pub use parser::{ParseSummary, Parser, INLINE_PRIMITIVE_ARRAY_LIMIT};
+pub use types::*;
+pub use visitor::{NullVisitor, Visitor};

@@ -1,0 +1,13 @@
+//! heaplens analysis core.
+//!
+//! No web dependency lives here: the browser worker (`web/`) and the native CLI (`cli/`) are
+//! thin shells over this crate. See `ARCHITECTURE.md` for the map.
+//!
+//! - [`hprof`]: push-based streaming HPROF parser (any chunking, 4/8-byte ids, gzip).
+//! - [`graph`]: compact object graph (dense `u32` node indices, CSR edges), dominator tree,
+//!   retained sizes.
+//! - [`analysis`]: histogram, leak suspects, paths to GC roots, threads, class loaders, waste.
+//! - [`report`]: the stable JSON schema and Markdown/HTML renderings.
+
+pub mod hprof;
+pub mod graph;

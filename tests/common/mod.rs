@@ -1,0 +1,71 @@
+//! Shared test support: fixture paths and a visitor that records everything it sees.
+#![allow(dead_code)]
+
+use heaplens::hprof::*;
+use std::path::PathBuf;
+
+pub fn fixture(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+pub fn read_fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Counts of what a parse delivered.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts {
+    pub utf8: u64,
+    pub load_class: u64,
+    pub stack_frames: u64,
+    pub stack_traces: u64,
+    pub heap_records: u64,
+    pub roots: u64,
+    pub classes: u64,
+    pub instances: u64,
+    pub object_arrays: u64,
+    pub primitive_arrays: u64,
+    pub object_array_elements: u64,
+}
+
+impl Counts {
+    pub fn objects(&self) -> u64 {
+        self.classes + self.instances + self.object_arrays + self.primitive_arrays
+    }
+}
+
+impl Visitor for Counts {
+    fn utf8(&mut self, _: Id, _: &[u8]) {
+        self.utf8 += 1;
+    }
+    fn load_class(&mut self, _: &LoadClass) {
+        self.load_class += 1;
+    }
+    fn stack_frame(&mut self, _: &StackFrame) {
+        self.stack_frames += 1;
+    }
+    fn stack_trace(&mut self, _: &StackTrace) {
+        self.stack_traces += 1;
+    }
+    fn heap_dump_start(&mut self, _: u8, _: u64, _: u32) {
+        self.heap_records += 1;
+    }
+    fn gc_root(&mut self, _: &GcRoot) {
+        self.roots += 1;
+    }
+    fn class_dump(&mut self, _: &ClassDump) {
+        self.classes += 1;
+    }
+    fn instance(&mut self, _: &Instance<'_>) {
+        self.instances += 1;
+    }
+    fn object_array(&mut self, _: &ObjectArray, first: u32, e: IdList<'_>) {
+        if first == 0 {
+            self.object_arrays += 1;
+        }
+        self.object_array_elements += e.len() as u64;
+    }
+    fn primitive_array(&mut self, _: &PrimitiveArray, _: Option<&[u8]>) {
+        self.primitive_arrays += 1;
+    }
+}
