@@ -11,3 +11,4 @@
 
 pub mod hprof;
 pub mod graph;
+pub mod analysis;

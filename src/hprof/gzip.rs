@@ -94,22 +94,24 @@ impl GzipInflater {
                 State::Body => {
                     let before_in = self.inflate.total_in();
                     let before_out = self.inflate.total_out();
-                    let status = self
-                        .inflate
-                        .decompress(chunk, &mut self.out, FlushDecompress::None)
-                        .map_err(|e| self.error(self.offset, e.to_string()))?;
+                    let result = self.inflate.decompress(chunk, &mut self.out, FlushDecompress::None);
                     let used = (self.inflate.total_in() - before_in) as usize;
                     let made = (self.inflate.total_out() - before_out) as usize;
                     chunk = &chunk[used..];
                     self.offset += used as u64;
                     if made > 0 {
+                        // Also what was inflated just before damaged data: the same bytes reach
+                        // the parser however the input is chunked.
                         self.crc.update(&self.out[..made]);
                         sink(&self.out[..made])?;
                     }
+                    // Where inside the deflate stream the damage is noticed depends on the
+                    // inflater's read-ahead, hence on chunking: name the damaged member instead.
+                    let status = result.map_err(|e| self.error(self.member_start, format!("{e} (in the member that starts there)")))?;
                     if status == Status::StreamEnd {
                         self.state = State::Trailer;
                     } else if used == 0 && made == 0 {
-                        return Err(self.error(self.offset, "inflate made no progress"));
+                        return Err(self.error(self.member_start, "inflate made no progress"));
                     }
                 }
                 State::Ignoring => {
@@ -122,15 +124,13 @@ impl GzipInflater {
         // Drain output the inflater still holds (it may have more than one buffer's worth).
         while self.state == State::Body {
             let before_out = self.inflate.total_out();
-            let status = self
-                .inflate
-                .decompress(&[], &mut self.out, FlushDecompress::None)
-                .map_err(|e| self.error(self.offset, e.to_string()))?;
+            let result = self.inflate.decompress(&[], &mut self.out, FlushDecompress::None);
             let made = (self.inflate.total_out() - before_out) as usize;
             if made > 0 {
                 self.crc.update(&self.out[..made]);
                 sink(&self.out[..made])?;
             }
+            let status = result.map_err(|e| self.error(self.member_start, format!("{e} (in the member that starts there)")))?;
             if status == Status::StreamEnd {
                 self.state = State::Trailer;
             }

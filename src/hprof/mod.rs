@@ -10,6 +10,7 @@ mod input;
 mod parser;
 mod types;
 mod visitor;
+pub mod writer;
 
 pub use error::{record_name, sub_record_name, ErrorKind, Item, ParseError, Warning};
 pub use gzip::GzipInflater;

@@ -222,6 +222,13 @@ impl Parser {
                     self.state = State::RecordHeader;
                     return Ok(Step::Consumed(0));
                 }
+                // Never look past the end of the heap record: otherwise what a sub-record that
+                // overruns it is reported as (and its `needed`) would depend on how many bytes of
+                // the following records happen to be in the chunk.
+                let input = match heap.remaining {
+                    Some(r) if r < input.len() as u64 => &input[..r as usize],
+                    _ => input,
+                };
                 let step = self.sub_record(input, &mut heap, v)?;
                 if let State::Heap(_) = self.state {
                     self.state = State::Heap(heap);
@@ -602,14 +609,16 @@ impl Parser {
                 c.value(ty)?;
             }
             let n_statics = c.u16()?;
-            let mut statics = Vec::with_capacity(n_statics as usize);
+            // Counts come from the file: reserve no more than the bytes at hand can hold (a static
+            // takes at least id + 2 bytes, a field id + 1).
+            let mut statics = Vec::with_capacity((n_statics as usize).min(c.left() / (c.id_size as usize + 2)));
             for _ in 0..n_statics {
                 let name_id = c.id()?;
                 let ty = c.basic_type()?;
                 statics.push(StaticField { name_id, value: c.value(ty)? });
             }
             let n_fields = c.u16()?;
-            let mut fields = Vec::with_capacity(n_fields as usize);
+            let mut fields = Vec::with_capacity((n_fields as usize).min(c.left() / (c.id_size as usize + 1)));
             for _ in 0..n_fields {
                 let name_id = c.id()?;
                 fields.push(FieldDecl { name_id, ty: c.basic_type()? });
@@ -666,6 +675,9 @@ struct Cursor<'a> {
 }
 
 impl Cursor<'_> {
+    fn left(&self) -> usize {
+        self.b.len() - self.pos
+    }
     fn take(&mut self, n: usize) -> Result<&[u8], CursorError> {
         let end = self.pos + n;
         if end > self.b.len() {

@@ -1,0 +1,79 @@
+//! The overview numbers of a dump.
+
+use crate::graph::{Dominance, HeapGraph, Node};
+use crate::hprof::RootKind;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub format: String,
+    pub id_size: u8,
+    pub timestamp_ms: u64,
+    pub dump_bytes: u64,
+    pub objects_total: u64,
+    pub objects_reachable: u64,
+    pub objects_unreachable: u64,
+    pub classes: u64,
+    /// Distinct GC-root objects (successors of the super-root).
+    pub gc_roots: u64,
+    /// Root records by kind (MAT's names).
+    pub roots_by_kind: BTreeMap<String, u64>,
+    pub threads: u64,
+    pub heap_shallow_total: u64,
+    pub heap_reachable: u64,
+    pub heap_unreachable: u64,
+    pub compressed_oops: bool,
+    pub alignment: u32,
+    pub edges: u64,
+    pub dangling_refs: u64,
+    pub warnings: Vec<String>,
+}
+
+pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
+    let mut shallow_total = 0u64;
+    let mut unreachable_bytes = 0u64;
+    for v in 0..g.node_count() as Node {
+        let s = g.shallow(v);
+        shallow_total += s;
+        if !d.is_reachable(v) {
+            unreachable_bytes += s;
+        }
+    }
+    let mut roots_by_kind = BTreeMap::new();
+    for r in &g.roots {
+        *roots_by_kind.entry(r.kind.label().to_string()).or_insert(0) += 1;
+    }
+    let threads = g.roots.iter().filter(|r| r.kind == RootKind::ThreadObject).count() as u64;
+    let mut warnings: Vec<String> = g.meta.warnings.iter().map(|w| w.to_string()).collect();
+    if g.stats.input_changed {
+        warnings.push("the dump changed between the two reading passes; results may be inconsistent".into());
+    }
+    if g.stats.duplicate_ids > 0 {
+        warnings.push(format!("{} object records repeat an id already seen; the first was kept", g.stats.duplicate_ids));
+    }
+    if g.stats.malformed_instances > 0 {
+        warnings.push(format!("{} instances carry less field data than their class declares", g.stats.malformed_instances));
+    }
+    Summary {
+        format: g.meta.header.version.as_str().to_string(),
+        id_size: g.id_size(),
+        timestamp_ms: g.meta.header.timestamp_ms,
+        dump_bytes: g.meta.bytes,
+        objects_total: g.node_count() as u64,
+        objects_reachable: d.reachable as u64,
+        objects_unreachable: (g.node_count() - d.reachable) as u64,
+        classes: g.classes.iter().filter(|c| c.node != crate::graph::NO_NODE).count() as u64,
+        gc_roots: g.root_nodes().len() as u64,
+        roots_by_kind,
+        threads,
+        heap_shallow_total: shallow_total,
+        heap_reachable: d.reachable_bytes(),
+        heap_unreachable: unreachable_bytes,
+        compressed_oops: g.sizes.compressed_oops,
+        alignment: g.sizes.alignment,
+        edges: g.stats.edges,
+        dangling_refs: g.stats.dangling_refs,
+        warnings,
+    }
+}

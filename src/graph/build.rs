@@ -1,0 +1,741 @@
+//! Building the [`HeapGraph`] in two passes over the dump.
+//!
+//! Pass 1 ([`Pass1`]) reads every record but keeps only what is small or needed to number the
+//! objects: metadata (strings, classes, frames, threads, roots) and, per object, its id, class
+//! slot and array length. Between the passes ([`Pass1::finish`]) objects are sorted by id — a
+//! node index is the rank of the id, so the sorted id array is also the id → node map — and
+//! classes get their names, layouts and sizes. Pass 2 ([`Pass2`]) reads the dump again and
+//! records each object's outgoing references as node indices, in stream order; the edges are then
+//! permuted into node order (CSR).
+//!
+//! Why two passes and not one: references can point forward, and instances may precede their
+//! CLASS DUMP, so edges cannot be decoded until every id and class layout is known. Re-reading
+//! the input is cheap (the browser re-slices the `File`); holding the dump in memory is not.
+
+use super::classes::*;
+use super::dominators::NO_NODE;
+use super::ids::{IdIndex, IdMap};
+use super::names::java_class_name;
+use super::store::{FieldStore, StringStoreBuilder};
+use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
+use crate::hprof::*;
+use std::collections::HashMap;
+
+/// Class-slot values at or above this mark objects whose class is resolved after pass 1.
+const PSEUDO: u32 = 0xFFFF_FF00;
+/// Pseudo slot: the class of class objects (`java.lang.Class`).
+const PSEUDO_CLASS_CLASS: u32 = PSEUDO + 0xFF;
+// PSEUDO + type code: the one-dimensional primitive array class of that element type.
+
+/// JDK classes whose instances keep their field data after the build (the analyses read their
+/// primitive fields: thread names and flags, collection sizes, counters). Subclasses too.
+const KEEP_FIELDS_OF: &[&str] = &[
+    "java.lang.Thread",
+    "java.lang.ThreadGroup",
+    "java.lang.ThreadLocal",
+    "java.lang.ref.Reference",
+    "java.lang.ClassLoader",
+    "java.util.HashMap",
+    "java.util.Hashtable",
+    "java.util.IdentityHashMap",
+    "java.util.WeakHashMap",
+    "java.util.TreeMap",
+    "java.util.ArrayList",
+    "java.util.Vector",
+    "java.util.LinkedList",
+    "java.util.ArrayDeque",
+    "java.util.PriorityQueue",
+    "java.util.concurrent.ConcurrentHashMap",
+    "java.util.concurrent.ArrayBlockingQueue",
+    "java.util.concurrent.LinkedBlockingQueue",
+    "java.util.concurrent.LinkedBlockingDeque",
+    "java.util.concurrent.ConcurrentLinkedQueue",
+    "java.util.concurrent.CopyOnWriteArrayList",
+    "java.util.concurrent.atomic.AtomicInteger",
+    "java.util.concurrent.atomic.AtomicLong",
+    "java.util.zip.ZipFile",
+    "java.lang.Integer",
+    "java.lang.Long",
+];
+
+/// What pass 1 learns of `java.lang.String`, to find the character arrays of strings.
+#[derive(Default)]
+struct StringProbe {
+    class_id: Option<Id>,
+    value_offset: Option<usize>,
+    coder_offset: Option<usize>,
+    fields_len: usize,
+}
+
+/// Pass 1: numbering and metadata.
+#[derive(Default)]
+pub struct Pass1 {
+    id_size: u8,
+    header: Option<Header>,
+    obj_ids: Vec<u64>,
+    obj_class: Vec<u32>,
+    obj_len: Vec<u32>,
+    slot_of: IdMap<Id, u32>,
+    slot_ids: Vec<Id>,
+    dumps: IdMap<u32, ClassDump>,
+    utf8: IdMap<Id, String>,
+    class_name_id: IdMap<Id, Id>,
+    load_classes: Vec<LoadClass>,
+    frames: IdMap<Id, StackFrame>,
+    traces: HashMap<u32, StackTrace>,
+    threads: Vec<StartThread>,
+    roots: Vec<GcRoot>,
+    heap_summary: Option<HeapSummary>,
+    string: StringProbe,
+    /// (value array id, coder) of every String instance.
+    string_values: Vec<(Id, u8)>,
+    heap_records: u32,
+}
+
+impl Pass1 {
+    fn slot(&mut self, class_id: Id) -> u32 {
+        if let Some(&s) = self.slot_of.get(&class_id) {
+            return s;
+        }
+        let s = self.slot_ids.len() as u32;
+        self.slot_ids.push(class_id);
+        self.slot_of.insert(class_id, s);
+        s
+    }
+
+    fn push_object(&mut self, id: Id, class_slot: u32, len: u32) {
+        self.obj_ids.push(id);
+        self.obj_class.push(class_slot);
+        self.obj_len.push(len);
+    }
+}
+
+impl Visitor for Pass1 {
+    fn header(&mut self, h: &Header) {
+        self.id_size = h.id_size;
+        self.header = Some(h.clone());
+    }
+    fn utf8(&mut self, id: Id, bytes: &[u8]) {
+        self.utf8.insert(id, String::from_utf8_lossy(bytes).into_owned());
+    }
+    fn load_class(&mut self, r: &LoadClass) {
+        self.class_name_id.insert(r.class_id, r.name_id);
+        if self.utf8.get(&r.name_id).map(String::as_str) == Some("java/lang/String") {
+            self.string.class_id = Some(r.class_id);
+        }
+        self.load_classes.push(r.clone());
+    }
+    fn stack_frame(&mut self, r: &StackFrame) {
+        self.frames.insert(r.frame_id, r.clone());
+    }
+    fn stack_trace(&mut self, r: &StackTrace) {
+        self.traces.insert(r.serial, r.clone());
+    }
+    fn start_thread(&mut self, r: &StartThread) {
+        self.threads.push(r.clone());
+    }
+    fn heap_summary(&mut self, r: &HeapSummary) {
+        self.heap_summary = Some(r.clone());
+    }
+    fn heap_dump_start(&mut self, _: u8, _: u64, _: u32) {
+        self.heap_records += 1;
+    }
+    fn gc_root(&mut self, r: &GcRoot) {
+        self.roots.push(r.clone());
+    }
+    fn class_dump(&mut self, c: &ClassDump) {
+        if Some(c.class_id) == self.string.class_id {
+            let mut off = 0usize;
+            for f in &c.fields {
+                match self.utf8.get(&f.name_id).map(String::as_str) {
+                    Some("value") if f.ty == BasicType::Object => self.string.value_offset = Some(off),
+                    Some("coder") if f.ty == BasicType::Byte => self.string.coder_offset = Some(off),
+                    _ => {}
+                }
+                off += f.ty.size(self.id_size);
+            }
+            self.string.fields_len = off;
+        }
+        let slot = self.slot(c.class_id);
+        self.dumps.insert(slot, c.clone());
+        self.push_object(c.class_id, PSEUDO_CLASS_CLASS, 0);
+    }
+    fn instance(&mut self, i: &Instance<'_>) {
+        if Some(i.class_id) == self.string.class_id {
+            if let Some(v) = self.string.value_offset {
+                if i.fields.len() >= self.string.fields_len {
+                    let value = read_id(&i.fields[v..], self.id_size);
+                    // No coder field (JDK 8): the value is a char[].
+                    let coder = self.string.coder_offset.map_or(1, |c| i.fields[c]);
+                    if value != 0 {
+                        self.string_values.push((value, coder));
+                    }
+                }
+            }
+        }
+        let slot = self.slot(i.class_id);
+        self.push_object(i.id, slot, 0);
+    }
+    fn object_array(&mut self, a: &ObjectArray, first: u32, _: IdList<'_>) {
+        if first == 0 {
+            let slot = self.slot(a.class_id);
+            self.push_object(a.id, slot, a.length);
+        }
+    }
+    fn primitive_array(&mut self, a: &PrimitiveArray, _: Option<&[u8]>) {
+        self.push_object(a.id, PSEUDO + a.elem as u32, a.length);
+    }
+}
+
+/// Everything the passes share after pass 1.
+pub struct Pass2 {
+    id_size: u8,
+    ids: Vec<u64>,
+    class_of: Vec<u32>,
+    lens: Vec<u32>,
+    seq_to_node: Vec<u32>,
+    index: IdIndex,
+    classes: Vec<ClassInfo>,
+    /// Per class: byte offsets of its reference fields in INSTANCE DUMP data, in slot order.
+    ref_offsets: Vec<Vec<u32>>,
+    keep_fields: Vec<bool>,
+    /// Stream position of the next object.
+    seq: usize,
+    seq_offsets: Vec<u32>,
+    targets: Vec<u32>,
+    slots: Vec<u8>,
+    fields: FieldStore,
+    strings: StringStoreBuilder,
+    meta: DumpMeta,
+    roots: Vec<RootRef>,
+    root_nodes: Vec<u32>,
+    /// (thread node, local node) for Java-frame / JNI-local roots with a known thread.
+    locals: Vec<(u32, u32)>,
+    sizes: SizeRule,
+    stats: BuildStats,
+    string_nodes: Vec<u64>,
+}
+
+impl Pass1 {
+    /// Ends pass 1: numbers objects, resolves classes, sizes and roots.
+    pub fn finish(mut self, summary: &ParseSummary) -> Pass2 {
+        let id_size = self.id_size;
+        let mut stats = BuildStats { heap_records: self.heap_records, ..BuildStats::default() };
+
+        // --- Class table: real slots, then pseudo slots mapped onto real classes by name.
+        let jvm_name = |p: &Pass1, id: Id| -> Option<String> {
+            p.class_name_id.get(&id).and_then(|n| p.utf8.get(n)).cloned()
+        };
+        let mut by_jvm_name: HashMap<String, u32> = HashMap::new();
+        for (slot, &id) in self.slot_ids.iter().enumerate() {
+            if let Some(n) = jvm_name(&self, id) {
+                by_jvm_name.entry(n).or_insert(slot as u32);
+            }
+        }
+        let mut pseudo_map: HashMap<u32, u32> = HashMap::new();
+        let mut n_slots = self.slot_ids.len() as u32;
+        let mut synthetic: Vec<(u32, String)> = Vec::new();
+        let mut resolve_pseudo = |pseudo: u32, jvm: &str| -> u32 {
+            if let Some(&s) = by_jvm_name.get(jvm) {
+                pseudo_map.insert(pseudo, s);
+                return s;
+            }
+            let s = n_slots;
+            n_slots += 1;
+            synthetic.push((s, jvm.to_string()));
+            by_jvm_name.insert(jvm.to_string(), s);
+            pseudo_map.insert(pseudo, s);
+            s
+        };
+        let mut used_pseudo: Vec<u32> = Vec::new();
+        for &c in &self.obj_class {
+            if c >= PSEUDO && !used_pseudo.contains(&c) {
+                used_pseudo.push(c);
+            }
+        }
+        used_pseudo.sort();
+        for p in used_pseudo {
+            let jvm = if p == PSEUDO_CLASS_CLASS {
+                "java/lang/Class"
+            } else {
+                let elem = BasicType::from_code((p - PSEUDO) as u8).expect("pseudo slot from a type code");
+                primitive_array_jvm_name(elem)
+            };
+            resolve_pseudo(p, jvm);
+        }
+
+        // --- Objects: sort by id; node = rank.
+        let n = self.obj_ids.len();
+        let mut order: Vec<(u64, u32)> = self.obj_ids.iter().enumerate().map(|(s, &id)| (id, s as u32)).collect();
+        self.obj_ids = Vec::new();
+        order.sort_unstable();
+        let mut ids = Vec::with_capacity(n);
+        let mut class_of = Vec::with_capacity(n);
+        let mut lens = Vec::with_capacity(n);
+        let mut seq_to_node = vec![NO_NODE; n];
+        for (k, &(id, seq)) in order.iter().enumerate() {
+            if k > 0 && order[k - 1].0 == id {
+                stats.duplicate_ids += 1;
+                continue; // keep the first record of a duplicated id
+            }
+            let node = ids.len() as u32;
+            seq_to_node[seq as usize] = node;
+            ids.push(id);
+            let c = self.obj_class[seq as usize];
+            class_of.push(if c >= PSEUDO { pseudo_map[&c] } else { c });
+            lens.push(self.obj_len[seq as usize]);
+        }
+        drop(order);
+        self.obj_class = Vec::new();
+        self.obj_len = Vec::new();
+        let index = IdIndex::new(&ids);
+
+        // --- Size rule inferred from addresses (MAT's heuristics).
+        let sizes = infer_size_rule(id_size, &ids, &class_of, &lens, |slot| {
+            let id = self.slot_ids.get(slot as usize).copied();
+            let name = id.and_then(|id| jvm_name(&self, id));
+            name.is_some_and(|n| n.starts_with('[') && primitive_array_elem(&n).is_none())
+        });
+
+        // --- Class infos.
+        let mut classes: Vec<ClassInfo> = Vec::with_capacity(n_slots as usize);
+        for slot in 0..n_slots {
+            let (id, jvm) = if (slot as usize) < self.slot_ids.len() {
+                let id = self.slot_ids[slot as usize];
+                (id, jvm_name(&self, id))
+            } else {
+                (0, synthetic.iter().find(|(s, _)| *s == slot).map(|(_, n)| n.clone()))
+            };
+            let name = match &jvm {
+                Some(n) => java_class_name(n),
+                None => format!("<unknown class 0x{id:x}>"),
+            };
+            let kind = match jvm.as_deref() {
+                Some(n) if n.starts_with('[') => match primitive_array_elem(n) {
+                    Some(e) => ClassKind::PrimitiveArray(e),
+                    None => ClassKind::ObjectArray,
+                },
+                _ => ClassKind::Instance,
+            };
+            let dump = self.dumps.get(&slot);
+            let node = if id != 0 && dump.is_some() { index.get(&ids, id).unwrap_or(NO_NODE) } else { NO_NODE };
+            let statics: Vec<StaticSlot> = dump
+                .map(|d| {
+                    d.statics
+                        .iter()
+                        .map(|s| StaticSlot { name: self.utf8.get(&s.name_id).cloned().unwrap_or_default(), value: s.value })
+                        .collect()
+                })
+                .unwrap_or_default();
+            classes.push(ClassInfo {
+                id,
+                node,
+                name,
+                super_class: dump.and_then(|d| self.slot_of.get(&d.super_id).copied()).unwrap_or(NO_CLASS),
+                loader: dump.map_or(0, |d| d.loader_id),
+                kind,
+                layout: Vec::new(),
+                field_bytes: 0,
+                ref_fields: 0,
+                class_object_size: sizes.class_object(&statics) as u32,
+                statics,
+                vm_instance_size: dump.map_or(0, |d| d.instance_size),
+                instance_size: 0,
+            });
+        }
+        layout_classes(&mut classes, &self.dumps, &self.utf8, &sizes, id_size);
+        let ref_offsets = classes
+            .iter()
+            .map(|c| c.layout.iter().filter(|f| f.ty == BasicType::Object).map(|f| f.offset).collect())
+            .collect();
+        let keep_fields = keep_field_classes(&classes);
+
+        // --- Roots. Java-frame and JNI-local roots hang off their thread (MAT: the thread
+        // dominates its locals), when the thread is known.
+        let mut thread_by_serial: HashMap<u32, u32> = HashMap::new();
+        for r in &self.roots {
+            if r.kind == RootKind::ThreadObject {
+                if let (Some(s), Some(node)) = (r.thread_serial, index.get(&ids, r.object_id)) {
+                    thread_by_serial.insert(s, node);
+                }
+            }
+        }
+        for t in &self.threads {
+            if let Some(node) = index.get(&ids, t.thread_object_id) {
+                thread_by_serial.entry(t.thread_serial).or_insert(node);
+            }
+        }
+        let mut roots = Vec::with_capacity(self.roots.len());
+        let mut root_nodes = Vec::new();
+        let mut locals = Vec::new();
+        let has_sticky = self.roots.iter().any(|r| r.kind == RootKind::StickyClass);
+        for r in &self.roots {
+            let Some(node) = index.get(&ids, r.object_id) else {
+                stats.dangling_roots += 1;
+                continue;
+            };
+            let thread = r.thread_serial.and_then(|s| thread_by_serial.get(&s).copied());
+            roots.push(RootRef { node, kind: r.kind, thread_serial: r.thread_serial, frame: r.frame, thread_node: thread.unwrap_or(NO_NODE) });
+            match (r.kind, thread) {
+                (RootKind::Unreachable, _) => {}
+                (RootKind::JavaFrame | RootKind::JniLocal, Some(t)) if t != node => locals.push((t, node)),
+                _ => root_nodes.push(node),
+            }
+        }
+        if !has_sticky {
+            // MAT: without STICKY CLASS roots, bootstrap-loaded classes are system-class roots.
+            for c in &classes {
+                if c.node != NO_NODE && c.loader == 0 && !c.is_array() {
+                    roots.push(RootRef { node: c.node, kind: RootKind::StickyClass, thread_serial: None, frame: None, thread_node: NO_NODE });
+                    root_nodes.push(c.node);
+                }
+            }
+        }
+        root_nodes.sort_unstable();
+        root_nodes.dedup();
+        locals.sort_unstable();
+        locals.dedup();
+
+        // --- String value arrays whose contents pass 2 keeps.
+        let mut string_nodes: Vec<u64> = vec![0; ids.len().div_ceil(64)];
+        let mut utf16 = Vec::new();
+        for &(vid, coder) in &self.string_values {
+            if let Some(node) = index.get(&ids, vid) {
+                string_nodes[node as usize / 64] |= 1 << (node % 64);
+                if coder != 0 {
+                    utf16.push(node);
+                }
+            }
+        }
+        self.string_values = Vec::new();
+
+        let meta = DumpMeta {
+            header: self.header.clone().expect("finish after a parsed header"),
+            strings: std::mem::take(&mut self.utf8),
+            load_classes: std::mem::take(&mut self.load_classes),
+            frames: std::mem::take(&mut self.frames),
+            traces: std::mem::take(&mut self.traces),
+            threads: std::mem::take(&mut self.threads),
+            heap_summary: self.heap_summary.take(),
+            warnings: summary.warnings.clone(),
+            bytes: summary.bytes,
+        };
+        let n_nodes = ids.len();
+        Pass2 {
+            id_size,
+            strings: StringStoreBuilder::new(utf16),
+            ids,
+            class_of,
+            lens,
+            seq_to_node,
+            index,
+            classes,
+            ref_offsets,
+            keep_fields,
+            seq: 0,
+            seq_offsets: Vec::with_capacity(n + 1),
+            targets: Vec::with_capacity(n_nodes * 2),
+            slots: Vec::with_capacity(n_nodes * 2),
+            fields: FieldStore::default(),
+            meta,
+            roots,
+            root_nodes,
+            locals,
+            sizes,
+            stats,
+            string_nodes,
+        }
+    }
+}
+
+/// Compressed oops and alignment from the sorted addresses (MAT's heuristics, see [`SizeRule`]).
+fn infer_size_rule(id_size: u8, ids: &[u64], class_of: &[u32], lens: &[u32], is_obj_array: impl Fn(u32) -> bool) -> SizeRule {
+    let pointer = id_size as u32;
+    let mut compressed = false;
+    if id_size == 8 {
+        let mut obj_array_class: HashMap<u32, bool> = HashMap::new();
+        for i in 0..ids.len().saturating_sub(1) {
+            if lens[i] == 0 {
+                continue;
+            }
+            let c = class_of[i];
+            let is_oa = *obj_array_class.entry(c).or_insert_with(|| is_obj_array(c));
+            if is_oa && ids[i + 1] - ids[i] < 16 + 4 + lens[i] as u64 * 8 {
+                compressed = true;
+                break;
+            }
+        }
+    }
+    let mut gcd = 0u64;
+    for w in ids.windows(2) {
+        gcd = gcd_u64(gcd, w[1] - w[0]);
+        if gcd == 1 {
+            break;
+        }
+    }
+    let alignment = if gcd == 0 { 8 } else { gcd.clamp(8, 256) as u32 };
+    // A GCD that is not a power of two (odd synthetic ids) is not an alignment: fall back to 8.
+    let alignment = if alignment.is_power_of_two() { alignment } else { 8 };
+    SizeRule { pointer, reference: if compressed { 4 } else { pointer }, alignment, compressed_oops: compressed }
+}
+
+fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// Flattened layouts and instance sizes, supers before subclasses (iteratively: hierarchies
+/// may be deep, and a corrupt dump may even contain a cycle).
+fn layout_classes(classes: &mut [ClassInfo], dumps: &IdMap<u32, ClassDump>, utf8: &IdMap<Id, String>, sizes: &SizeRule, id_size: u8) {
+    let n = classes.len();
+    let mut done = vec![false; n];
+    let mut size_rec = vec![0u64; n];
+    for start in 0..n {
+        // Chain from `start` up to the first laid-out ancestor.
+        let mut chain = Vec::new();
+        let mut c = start as u32;
+        while c != NO_CLASS && !done[c as usize] && !chain.contains(&c) {
+            chain.push(c);
+            c = classes[c as usize].super_class;
+        }
+        for &c in chain.iter().rev() {
+            let ci = c as usize;
+            let sup = classes[ci].super_class;
+            let (mut layout, super_rec) = if sup != NO_CLASS && done[sup as usize] {
+                (classes[sup as usize].layout.clone(), size_rec[sup as usize])
+            } else {
+                (Vec::new(), sizes.header())
+            };
+            let own: Vec<FieldDecl> = dumps.get(&c).map(|d| d.fields.clone()).unwrap_or_default();
+            let own_bytes: u32 = own.iter().map(|f| f.ty.size(id_size) as u32).sum();
+            // Own fields come first in INSTANCE DUMP data: shift the supers' offsets.
+            for f in &mut layout {
+                f.offset += own_bytes;
+            }
+            let mut off = 0u32;
+            let mut own_slots = Vec::with_capacity(own.len());
+            for f in &own {
+                own_slots.push(FieldSlot { name: utf8.get(&f.name_id).cloned().unwrap_or_default(), ty: f.ty, offset: off, ref_index: 0 });
+                off += f.ty.size(id_size) as u32;
+            }
+            own_slots.extend(layout);
+            let mut refs = 0u32;
+            for f in &mut own_slots {
+                if f.ty == BasicType::Object {
+                    f.ref_index = refs;
+                    refs += 1;
+                } else {
+                    f.ref_index = u32::MAX;
+                }
+            }
+            let types: Vec<BasicType> = own.iter().map(|f| f.ty).collect();
+            size_rec[ci] = sizes.size_rec(&types, super_rec);
+            let info = &mut classes[ci];
+            info.field_bytes = own_slots.iter().map(|f| f.ty.size(id_size) as u32).sum();
+            info.ref_fields = refs;
+            info.layout = own_slots;
+            info.instance_size = sizes.align(size_rec[ci]) as u32;
+            done[ci] = true;
+        }
+    }
+}
+
+fn keep_field_classes(classes: &[ClassInfo]) -> Vec<bool> {
+    let mut keep = vec![false; classes.len()];
+    for (i, k) in keep.iter_mut().enumerate() {
+        let mut c = i as u32;
+        let mut depth = 0;
+        while c != NO_CLASS && depth < 64 {
+            if KEEP_FIELDS_OF.contains(&classes[c as usize].name.as_str()) {
+                *k = true;
+                break;
+            }
+            c = classes[c as usize].super_class;
+            depth += 1;
+        }
+    }
+    keep
+}
+
+impl Pass2 {
+    /// Starts the next object in stream order; returns its node (or `NO_NODE` for a duplicate
+    /// or an object pass 1 did not see).
+    #[inline]
+    fn begin(&mut self) -> u32 {
+        self.seq_offsets.push(self.targets.len() as u32);
+        let node = self.seq_to_node.get(self.seq).copied().unwrap_or(NO_NODE);
+        if self.seq >= self.seq_to_node.len() {
+            self.stats.input_changed = true;
+        }
+        self.seq += 1;
+        node
+    }
+
+    #[inline]
+    fn edge(&mut self, id: Id, slot: u32) {
+        if id == 0 {
+            return;
+        }
+        match self.index.get(&self.ids, id) {
+            Some(t) => {
+                self.targets.push(t);
+                self.slots.push(slot as u8);
+            }
+            None => self.stats.dangling_refs += 1,
+        }
+    }
+
+    /// Ends pass 2: edges into node order, the graph.
+    pub fn finish(mut self) -> HeapGraph {
+        self.seq_offsets.push(self.targets.len() as u32);
+        if self.seq != self.seq_to_node.len() {
+            self.stats.input_changed = true;
+        }
+        let n = self.ids.len();
+        // Counts per node: locals first (thread → its Java-frame locals), then the node's refs.
+        let mut offsets = vec![0u32; n + 1];
+        for &(t, _) in &self.locals {
+            offsets[t as usize] += 1;
+        }
+        for (seq, &node) in self.seq_to_node.iter().enumerate() {
+            if node != NO_NODE && seq + 1 < self.seq_offsets.len() {
+                offsets[node as usize] += self.seq_offsets[seq + 1] - self.seq_offsets[seq];
+            }
+        }
+        let mut acc = 0u32;
+        for o in offsets.iter_mut() {
+            let c = *o;
+            *o = acc;
+            acc += c;
+        }
+        let m = acc as usize;
+        let mut targets = vec![0u32; m];
+        let mut slots = vec![0u8; m];
+        let mut cursor: Vec<u32> = offsets[..n].to_vec();
+        let mut locals_count: IdMap<u32, u32> = IdMap::default();
+        for &(t, l) in &self.locals {
+            let c = &mut cursor[t as usize];
+            targets[*c as usize] = l;
+            slots[*c as usize] = 0;
+            *c += 1;
+            *locals_count.entry(t).or_insert(0) += 1;
+        }
+        for (seq, &node) in self.seq_to_node.iter().enumerate() {
+            if node == NO_NODE || seq + 1 >= self.seq_offsets.len() {
+                continue;
+            }
+            let (a, b) = (self.seq_offsets[seq] as usize, self.seq_offsets[seq + 1] as usize);
+            let c = cursor[node as usize] as usize;
+            targets[c..c + (b - a)].copy_from_slice(&self.targets[a..b]);
+            slots[c..c + (b - a)].copy_from_slice(&self.slots[a..b]);
+        }
+        drop(cursor);
+        let class_by_node = self
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.node != NO_NODE)
+            .map(|(i, c)| (c.node, i as u32))
+            .collect();
+        self.stats.edges = m as u64;
+        HeapGraph {
+            meta: self.meta,
+            sizes: self.sizes,
+            classes: self.classes,
+            ids: self.ids,
+            class_of: self.class_of,
+            lens: self.lens,
+            offsets,
+            targets,
+            slots,
+            locals_count,
+            class_by_node,
+            roots: self.roots,
+            root_nodes: self.root_nodes,
+            fields: {
+                let mut f = self.fields;
+                f.seal();
+                f
+            },
+            strings: self.strings.finish(),
+            stats: self.stats,
+        }
+    }
+
+    fn string_wanted(&self, node: u32) -> bool {
+        node != NO_NODE && self.string_nodes[node as usize / 64] & (1 << (node % 64)) != 0
+    }
+}
+
+impl Visitor for Pass2 {
+    fn class_dump(&mut self, c: &ClassDump) {
+        let node = self.begin();
+        if node == NO_NODE {
+            return;
+        }
+        self.edge(c.super_id, 0);
+        self.edge(c.loader_id, 1);
+        self.edge(c.signers_id, 2);
+        self.edge(c.protection_domain_id, 3);
+        for (i, s) in c.statics.iter().enumerate() {
+            if let Value::Object(id) = s.value {
+                self.edge(id, 4 + i as u32);
+            }
+        }
+    }
+
+    fn instance(&mut self, i: &Instance<'_>) {
+        let node = self.begin();
+        if node == NO_NODE {
+            return;
+        }
+        let class = self.class_of[node as usize] as usize;
+        let id_size = self.id_size as usize;
+        if i.fields.len() < self.classes[class].field_bytes as usize {
+            self.stats.malformed_instances += 1;
+        }
+        let offsets = std::mem::take(&mut self.ref_offsets[class]);
+        for (slot, &off) in offsets.iter().enumerate() {
+            let off = off as usize;
+            if off + id_size <= i.fields.len() {
+                self.edge(read_id(&i.fields[off..], self.id_size), slot as u32);
+            }
+        }
+        self.ref_offsets[class] = offsets;
+        if self.keep_fields[class] {
+            self.fields.insert(node, i.fields);
+        }
+    }
+
+    fn object_array(&mut self, a: &ObjectArray, first: u32, elements: IdList<'_>) {
+        let _ = a;
+        if first == 0 {
+            self.begin();
+        }
+        // Pieces of one array arrive back to back, so their edges land in its seq range. The
+        // elements of a duplicate-id record are dropped with it.
+        if self.seq_to_node.get(self.seq - 1).copied().unwrap_or(NO_NODE) == NO_NODE {
+            return;
+        }
+        for (k, id) in elements.iter().enumerate() {
+            self.edge(id, first + k as u32);
+        }
+    }
+
+    fn primitive_array(&mut self, a: &PrimitiveArray, data: Option<&[u8]>) {
+        let node = self.begin();
+        if let Some(d) = data {
+            if self.string_wanted(node) {
+                self.strings.insert(node, a.elem, d);
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Pass2 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pass2 {{ objects: {}, seq: {} }}", self.ids.len(), self.seq)
+    }
+}

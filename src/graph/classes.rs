@@ -1,0 +1,193 @@
+//! Classes as the graph sees them: name, hierarchy, flattened field layout, and the shallow-size
+//! rule (Eclipse MAT's, so users see the numbers they know — see ARCHITECTURE.md).
+
+use crate::hprof::{BasicType, Id, Value};
+use serde::Serialize;
+
+/// What the instances of a class look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ClassKind {
+    Instance,
+    ObjectArray,
+    PrimitiveArray(BasicType),
+}
+
+/// One instance field in the flattened layout (own class first, then each superclass's).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldSlot {
+    pub name: String,
+    pub ty: BasicType,
+    /// Byte offset in the INSTANCE DUMP's field data.
+    pub offset: u32,
+    /// For object fields: index among the object fields of the layout (edge slot); else `u32::MAX`.
+    pub ref_index: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StaticSlot {
+    pub name: String,
+    pub value: Value,
+}
+
+/// A class of the dump.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassInfo {
+    /// Id of the class object (0 for a synthetic class the dump never described).
+    pub id: Id,
+    /// Node of the class object, or `NO_NODE` when the dump has no CLASS DUMP for it.
+    pub node: u32,
+    /// Java source form: `java.util.HashMap$Node[]`.
+    pub name: String,
+    /// Index of the superclass in the class table, `NO_CLASS` for none.
+    pub super_class: u32,
+    /// Id of the defining class loader (0 = bootstrap).
+    pub loader: Id,
+    pub kind: ClassKind,
+    /// Flattened instance-field layout (empty for arrays).
+    pub layout: Vec<FieldSlot>,
+    /// Bytes of field data an INSTANCE DUMP of this class carries.
+    pub field_bytes: u32,
+    /// Number of object fields in `layout`.
+    pub ref_fields: u32,
+    pub statics: Vec<StaticSlot>,
+    /// Instance size the VM wrote in CLASS DUMP (informational; the size rule recomputes it).
+    pub vm_instance_size: u32,
+    /// Shallow size of an instance under the size rule (instances only).
+    pub instance_size: u32,
+    /// Shallow size of the class object itself.
+    pub class_object_size: u32,
+}
+
+/// Sentinel for "no class".
+pub const NO_CLASS: u32 = u32::MAX;
+
+impl ClassInfo {
+    pub fn is_array(&self) -> bool {
+        !matches!(self.kind, ClassKind::Instance)
+    }
+    /// The object field with reference index `ref_index` (edge slot) in the flattened layout.
+    pub fn ref_field(&self, ref_index: u32) -> Option<&FieldSlot> {
+        self.layout.iter().find(|f| f.ref_index == ref_index)
+    }
+    pub fn field(&self, name: &str) -> Option<&FieldSlot> {
+        self.layout.iter().find(|f| f.name == name)
+    }
+}
+
+/// The shallow-size rule, inferred from the dump (Eclipse MAT's rule for HPROF):
+/// - pointer = identifier size; reference = identifier size, or 4 when compressed oops are
+///   detected (an object array that starts inside the span the previous one would need with
+///   8-byte references);
+/// - alignment = GCD of the gaps between sorted object addresses, clamped to 8..=256;
+/// - object header = pointer + reference (mark word + class pointer);
+/// - instance = align(sizeRec(C)), sizeRec(Object) = header, sizeRec(C) = align_to(own field
+///   bytes + sizeRec(super), reference) — field bytes with references counted at reference size;
+/// - object array = align(header + 4 + n × reference);
+/// - primitive array = align(align_to(header + 4, reference) + n × element size);
+/// - class object = align(header + static field bytes) — MAT-like, documented as our choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SizeRule {
+    pub pointer: u32,
+    pub reference: u32,
+    pub alignment: u32,
+    pub compressed_oops: bool,
+}
+
+#[inline]
+fn align_to(x: u64, a: u64) -> u64 {
+    x.div_ceil(a) * a
+}
+
+impl SizeRule {
+    pub fn header(&self) -> u64 {
+        (self.pointer + self.reference) as u64
+    }
+    pub fn align(&self, x: u64) -> u64 {
+        align_to(x, self.alignment as u64)
+    }
+    fn field_size(&self, ty: BasicType) -> u64 {
+        match ty {
+            BasicType::Object => self.reference as u64,
+            t => t.size(8) as u64,
+        }
+    }
+    pub fn object_array(&self, n: u32) -> u64 {
+        self.align(self.header() + 4 + n as u64 * self.reference as u64)
+    }
+    pub fn primitive_array(&self, elem: BasicType, n: u32) -> u64 {
+        self.align(align_to(self.header() + 4, self.reference as u64) + n as u64 * elem.size(8) as u64)
+    }
+    /// sizeRec for one class level given its super's sizeRec.
+    pub fn size_rec(&self, own_fields: &[BasicType], super_rec: u64) -> u64 {
+        let own: u64 = own_fields.iter().map(|&t| self.field_size(t)).sum();
+        align_to(own + super_rec, self.reference as u64)
+    }
+    pub fn class_object(&self, statics: &[StaticSlot]) -> u64 {
+        let bytes: u64 = statics
+            .iter()
+            .map(|s| match s.value {
+                Value::Object(_) => self.reference as u64,
+                Value::Boolean(_) | Value::Byte(_) => 1,
+                Value::Char(_) | Value::Short(_) => 2,
+                Value::Int(_) | Value::Float(_) => 4,
+                Value::Long(_) | Value::Double(_) => 8,
+            })
+            .sum();
+        self.align(self.header() + bytes)
+    }
+}
+
+/// Java basic type of an array class name in JVM form (`[B` → Byte), if primitive one-dimensional.
+pub fn primitive_array_elem(jvm_name: &str) -> Option<BasicType> {
+    Some(match jvm_name {
+        "[Z" => BasicType::Boolean,
+        "[C" => BasicType::Char,
+        "[F" => BasicType::Float,
+        "[D" => BasicType::Double,
+        "[B" => BasicType::Byte,
+        "[S" => BasicType::Short,
+        "[I" => BasicType::Int,
+        "[J" => BasicType::Long,
+        _ => return None,
+    })
+}
+
+/// JVM name of the one-dimensional primitive array class of `elem`.
+pub fn primitive_array_jvm_name(elem: BasicType) -> &'static str {
+    match elem {
+        BasicType::Boolean => "[Z",
+        BasicType::Char => "[C",
+        BasicType::Float => "[F",
+        BasicType::Double => "[D",
+        BasicType::Byte => "[B",
+        BasicType::Short => "[S",
+        BasicType::Int => "[I",
+        BasicType::Long => "[J",
+        BasicType::Object => "[Ljava/lang/Object;",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hotspot_64_bit_compressed_oops() {
+        let r = SizeRule { pointer: 8, reference: 4, alignment: 8, compressed_oops: true };
+        assert_eq!(r.header(), 12);
+        assert_eq!(r.align(r.header()), 16, "java.lang.Object");
+        assert_eq!(r.primitive_array(BasicType::Byte, 4096), 16 + 4096);
+        assert_eq!(r.primitive_array(BasicType::Byte, 0), 16);
+        assert_eq!(r.object_array(3), 32);
+        // java.lang.String (JDK 17): value ref, hash int, coder byte, hashIsZero boolean.
+        let rec = r.size_rec(&[BasicType::Object, BasicType::Int, BasicType::Byte, BasicType::Boolean], r.header());
+        assert_eq!(r.align(rec), 24);
+    }
+
+    #[test]
+    fn hotspot_64_bit_uncompressed() {
+        let r = SizeRule { pointer: 8, reference: 8, alignment: 8, compressed_oops: false };
+        assert_eq!(r.primitive_array(BasicType::Int, 1), 32);
+        assert_eq!(r.object_array(1), 32);
+    }
+}

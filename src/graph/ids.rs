@@ -1,0 +1,111 @@
+//! Object id → node index lookup used while building edges.
+//!
+//! Node indices are ranks in the sorted id array, so the sorted ids *are* the map; this adds a
+//! bucket table over the address range (about one bucket per two objects) so a lookup is one
+//! table read plus a scan of a handful of ids instead of a 24-step binary search. The table is
+//! dropped after the build; later lookups (rare, user-driven) binary-search the ids.
+
+pub struct IdIndex {
+    min: u64,
+    max: u64,
+    shift: u32,
+    /// `starts[b]` = first node whose id falls in bucket `b`; one extra entry at the end.
+    starts: Vec<u32>,
+}
+
+impl IdIndex {
+    /// `ids` must be sorted ascending and unique.
+    pub fn new(ids: &[u64]) -> IdIndex {
+        let (Some(&min), Some(&max)) = (ids.first(), ids.last()) else {
+            return IdIndex { min: 1, max: 0, shift: 0, starts: vec![0] };
+        };
+        let target = (ids.len() / 2).max(1) as u64;
+        let span = max - min;
+        let mut shift = 0u32;
+        while shift < 63 && (span >> shift) + 1 > target {
+            shift += 1;
+        }
+        let buckets = ((span >> shift) + 1) as usize;
+        let mut starts = vec![0u32; buckets + 1];
+        let mut b = 0usize;
+        for (i, &id) in ids.iter().enumerate() {
+            let ib = ((id - min) >> shift) as usize;
+            while b <= ib {
+                starts[b] = i as u32;
+                b += 1;
+            }
+        }
+        while b <= buckets {
+            starts[b] = ids.len() as u32;
+            b += 1;
+        }
+        IdIndex { min, max, shift, starts }
+    }
+
+    #[inline]
+    pub fn get(&self, ids: &[u64], id: u64) -> Option<u32> {
+        if id < self.min || id > self.max {
+            return None;
+        }
+        let b = ((id - self.min) >> self.shift) as usize;
+        let (lo, hi) = (self.starts[b] as usize, self.starts[b + 1] as usize);
+        let run = &ids[lo..hi];
+        if run.len() <= 8 {
+            run.iter().position(|&x| x == id).map(|p| (lo + p) as u32)
+        } else {
+            run.binary_search(&id).ok().map(|p| (lo + p) as u32)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_every_id_and_nothing_else() {
+        let ids: Vec<u64> = (0..1000u64).map(|i| 0x1000 + i * 24 + (i % 7) * 8).collect();
+        let mut ids = ids;
+        ids.sort();
+        ids.dedup();
+        let idx = IdIndex::new(&ids);
+        for (i, &id) in ids.iter().enumerate() {
+            assert_eq!(idx.get(&ids, id), Some(i as u32));
+            assert_eq!(idx.get(&ids, id + 1), None);
+        }
+        assert_eq!(idx.get(&ids, 0), None);
+        assert_eq!(idx.get(&ids, u64::MAX), None);
+        let empty = IdIndex::new(&[]);
+        assert_eq!(empty.get(&[], 5), None);
+        let one = IdIndex::new(&[42]);
+        assert_eq!(one.get(&[42], 42), Some(0));
+    }
+}
+
+/// A fast hasher for object ids (addresses): one multiply, no DoS resistance needed — the
+/// input is the user's own dump.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0 ^ i ^ (i >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
+/// HashMap keyed by ids or node indices.
+pub type IdMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;

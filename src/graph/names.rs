@@ -1,0 +1,54 @@
+//! JVM internal class names → Java source form, the form users read everywhere.
+
+/// `java/lang/String` → `java.lang.String`; `[B` → `byte[]`;
+/// `[[Ljava/util/HashMap$Node;` → `java.util.HashMap$Node[][]`. Names already in source form
+/// pass through unchanged.
+pub fn java_class_name(jvm: &str) -> String {
+    let dims = jvm.bytes().take_while(|&b| b == b'[').count();
+    if dims == 0 {
+        return jvm.replace('/', ".");
+    }
+    let elem = &jvm[dims..];
+    let base = match elem {
+        "Z" => "boolean".to_string(),
+        "C" => "char".to_string(),
+        "F" => "float".to_string(),
+        "D" => "double".to_string(),
+        "B" => "byte".to_string(),
+        "S" => "short".to_string(),
+        "I" => "int".to_string(),
+        "J" => "long".to_string(),
+        _ => elem.strip_prefix('L').unwrap_or(elem).trim_end_matches(';').replace('/', "."),
+    };
+    let mut s = base;
+    for _ in 0..dims {
+        s.push_str("[]");
+    }
+    s
+}
+
+/// Package of a Java source class name (`java.util` for `java.util.HashMap$Node[]`), empty for
+/// the default package and primitive arrays.
+pub fn package_of(java_name: &str) -> &str {
+    let base = java_name.trim_end_matches("[]");
+    match base.rfind('.') {
+        Some(i) => &base[..i],
+        None => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts() {
+        assert_eq!(java_class_name("java/lang/String"), "java.lang.String");
+        assert_eq!(java_class_name("[B"), "byte[]");
+        assert_eq!(java_class_name("[[I"), "int[][]");
+        assert_eq!(java_class_name("[Ljava/util/HashMap$Node;"), "java.util.HashMap$Node[]");
+        assert_eq!(java_class_name("java.lang.Object"), "java.lang.Object");
+        assert_eq!(package_of("java.util.HashMap$Node[]"), "java.util");
+        assert_eq!(package_of("byte[]"), "");
+    }
+}
