@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Regenerates the real-JVM heap-dump test fixtures.
+#
+#   scripts/gen-fixtures.sh [OUTDIR]        (default: tests/fixtures/ of this repository)
+#
+# Compiles tests/java/**/*.java into a temporary directory, runs each fixture program (each one
+# builds its incident's state, then writes NAME.histo.txt, NAME.hprof and NAME.facts.json
+# itself, see tests/java/com/example/fixtures/FixtureDump.java), gzips each dump with
+# `gzip -9 -n` and copies NAME.hprof.gz, NAME.histo.txt and NAME.facts.json into OUTDIR.
+#
+# Needs a JDK 17 (java + javac). If javac is missing: run as root with HEAPLENS_INSTALL=1 to
+# apt-get install openjdk-17-jdk-headless, or install it yourself.
+# Idempotent: every run rewrites the same files (the dumps differ in addresses and timestamps
+# only; the facts are the same). Works from any cwd. Takes ~30 s on 2 idle cores.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="${1:-$ROOT/tests/fixtures}"
+BUDGET_BYTES=$((12 * 1000 * 1000)) # all *.hprof.gz together
+
+ensure_jdk() {
+    if command -v javac >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then
+        return
+    fi
+    if [[ "$(id -u)" == 0 && "${HEAPLENS_INSTALL:-0}" == 1 ]]; then
+        echo "gen-fixtures: installing openjdk-17-jdk-headless (HEAPLENS_INSTALL=1)" >&2
+        apt-get update -q
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jdk-headless
+        return
+    fi
+    echo "gen-fixtures: error: a JDK 17 (java and javac) is needed and 'javac' is not on PATH." >&2
+    echo "  Install it:  apt-get install openjdk-17-jdk-headless" >&2
+    echo "  or, as root: HEAPLENS_INSTALL=1 $0 [OUTDIR]" >&2
+    exit 1
+}
+ensure_jdk
+
+JAVA_MAJOR="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+if [[ "$JAVA_MAJOR" != 17 ]]; then
+    echo "gen-fixtures: warning: java is version $JAVA_MAJOR, the fixtures' README and the Rust" >&2
+    echo "  tests' expectations were made with JDK 17 (other versions change the JDK baseline)." >&2
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/heaplens-fixtures.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/classes" "$WORK/out" "$WORK/tmp" "$OUT"
+
+mapfile -d '' SOURCES < <(find "$ROOT/tests/java" -name '*.java' -print0 | sort -z)
+echo "gen-fixtures: compiling ${#SOURCES[@]} sources"
+javac -nowarn -d "$WORK/classes" "${SOURCES[@]}"
+
+# NAME MAIN-CLASS JVM-FLAGS...  (all runs: serial GC for a small, deterministic JDK baseline;
+# compressed oops are the default under 32 GB)
+run() {
+    local name="$1" main="$2"
+    shift 2
+    local t0=$SECONDS
+    java -XX:+UseSerialGC -XX:-UsePerfData -Djava.io.tmpdir="$WORK/tmp" "$@" \
+        -cp "$WORK/classes" "$main" "$WORK/out"
+    for f in "$name.hprof" "$name.histo.txt" "$name.facts.json"; do
+        [[ -s "$WORK/out/$f" ]] || { echo "gen-fixtures: $main did not write $f" >&2; exit 1; }
+    done
+    gzip -9 -n -f "$WORK/out/$name.hprof"
+    install -m 644 "$WORK/out/$name.hprof.gz" "$WORK/out/$name.histo.txt" "$WORK/out/$name.facts.json" "$OUT/"
+    echo "gen-fixtures: $name: $(stat -c %s "$OUT/$name.hprof.gz") bytes gzipped ($((SECONDS - t0)) s)"
+}
+
+# Two lanes in parallel (2 cores); the long one has the child javac of the class loader fixture.
+lane_a() {
+    run classloader_leak com.example.agent.ClassLoaderLeakApp     -Xmx96m
+    run thread_explosion com.example.threads.ThreadExplosionApp   -Xmx64m -Xss256k
+}
+lane_b() {
+    run retry_buffer     com.example.retry.RetryBufferApp         -Xmx64m
+    run queue_backlog    com.example.monitor.QueueBacklogApp      -Xmx64m
+    run threadlocal_leak com.example.tlleak.ThreadLocalLeakApp    -Xmx64m
+    run healthy_app      com.example.healthy.HealthyApp           -Xmx64m
+}
+lane_a & pid_a=$!
+lane_b & pid_b=$!
+rc=0
+wait "$pid_a" || rc=1
+wait "$pid_b" || rc=1
+if ((rc != 0)); then
+    echo "gen-fixtures: error: a fixture program failed (see above)" >&2
+    exit 1
+fi
+
+total=0
+for n in retry_buffer queue_backlog threadlocal_leak thread_explosion classloader_leak healthy_app; do
+    total=$((total + $(stat -c %s "$OUT/$n.hprof.gz")))
+done
+echo "gen-fixtures: total of the six .hprof.gz: $total bytes (budget $BUDGET_BYTES) in $OUT"
+if ((total > BUDGET_BYTES)); then
+    echo "gen-fixtures: error: over the commit budget; lower the counts in tests/java" >&2
+    exit 1
+fi
