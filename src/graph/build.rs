@@ -14,7 +14,7 @@
 
 use super::classes::*;
 use super::dominators::NO_NODE;
-use super::ids::{IdIndex, IdMap};
+use super::ids::{IdColumn, IdIndex, IdMap};
 use super::names::java_class_name;
 use super::store::{FieldStore, StringStoreBuilder};
 use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
@@ -644,7 +644,7 @@ impl Pass2 {
             meta: self.meta,
             sizes: self.sizes,
             classes: self.classes,
-            ids: self.ids,
+            ids: IdColumn::from_sorted(self.ids),
             class_of: self.class_of,
             lens: self.lens,
             offsets,

@@ -109,3 +109,86 @@ impl std::hash::Hasher for IdHasher {
 
 /// HashMap keyed by ids or node indices.
 pub type IdMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// The sorted object ids of the graph, packed to 4 bytes each when the heap's address range
+/// allows: ids are addresses sharing an alignment, so `(id - base) >> shift` fits a `u32` for
+/// any heap up to 32 GiB at 8-byte alignment. Otherwise the ids stay 8 bytes each.
+pub enum IdColumn {
+    Packed { base: u64, shift: u32, low: Vec<u32> },
+    Wide(Vec<u64>),
+}
+
+impl IdColumn {
+    /// `ids` sorted ascending and unique.
+    pub fn from_sorted(ids: Vec<u64>) -> IdColumn {
+        let Some(&base) = ids.first() else { return IdColumn::Wide(ids) };
+        let shift = ids.iter().map(|&id| (id - base).trailing_zeros()).min().unwrap_or(0).min(16);
+        let max = *ids.last().expect("non-empty");
+        if (max - base) >> shift > u32::MAX as u64 {
+            return IdColumn::Wide(ids);
+        }
+        let low = ids.iter().map(|&id| ((id - base) >> shift) as u32).collect();
+        IdColumn::Packed { base, shift, low }
+    }
+
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<u64> {
+        match self {
+            IdColumn::Packed { base, shift, low } => low.get(i).map(|&l| base + ((l as u64) << shift)),
+            IdColumn::Wide(v) => v.get(i).copied(),
+        }
+    }
+
+    pub fn find(&self, id: u64) -> Option<u32> {
+        match self {
+            IdColumn::Packed { base, shift, low } => {
+                if id < *base {
+                    return None;
+                }
+                let off = id - base;
+                if off & ((1u64 << shift) - 1) != 0 || off >> shift > u32::MAX as u64 {
+                    return None;
+                }
+                low.binary_search(&((off >> shift) as u32)).ok().map(|i| i as u32)
+            }
+            IdColumn::Wide(v) => v.binary_search(&id).ok().map(|i| i as u32),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            IdColumn::Packed { low, .. } => low.len(),
+            IdColumn::Wide(v) => v.len(),
+        }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            IdColumn::Packed { low, .. } => low.capacity() * 4,
+            IdColumn::Wide(v) => v.capacity() * 8,
+        }
+    }
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::*;
+
+    #[test]
+    fn packed_and_wide_agree() {
+        let ids: Vec<u64> = (0..500u64).map(|i| 0xfd00_0000 + i * 24).collect();
+        let col = IdColumn::from_sorted(ids.clone());
+        assert!(matches!(col, IdColumn::Packed { shift: 3, .. }));
+        for (i, &id) in ids.iter().enumerate() {
+            assert_eq!(col.get(i), Some(id));
+            assert_eq!(col.find(id), Some(i as u32));
+            assert_eq!(col.find(id + 8), None);
+            assert_eq!(col.find(id + 1), None);
+        }
+        assert_eq!(col.find(0), None);
+        let wide = IdColumn::from_sorted(vec![1, 1 << 40, 1 << 50]);
+        assert!(matches!(wide, IdColumn::Wide(_)));
+        assert_eq!(wide.find(1 << 40), Some(1));
+        assert_eq!(IdColumn::from_sorted(vec![]).find(5), None);
+    }
+}

@@ -31,7 +31,7 @@ pub use store::{decode_preview, hash_bytes, FieldStore, StringStore, STRING_PREV
 
 use crate::hprof::*;
 use dominators::Successors;
-use ids::IdMap;
+use ids::{IdColumn, IdMap};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -94,7 +94,7 @@ pub struct HeapGraph {
     pub meta: DumpMeta,
     pub sizes: SizeRule,
     pub classes: Vec<ClassInfo>,
-    ids: Vec<u64>,
+    ids: IdColumn,
     class_of: Vec<u32>,
     lens: Vec<u32>,
     offsets: Vec<u32>,
@@ -164,11 +164,11 @@ impl HeapGraph {
     }
     /// Object id of a node (0 for the super-root).
     pub fn id(&self, node: Node) -> Id {
-        self.ids.get(node as usize).copied().unwrap_or(0)
+        self.ids.get(node as usize).unwrap_or(0)
     }
     /// Node of an object id.
     pub fn node_of(&self, id: Id) -> Option<Node> {
-        self.ids.binary_search(&id).ok().map(|i| i as Node)
+        self.ids.find(id)
     }
     /// Class index of a node (`java.lang.Class` for class objects).
     pub fn class_index(&self, node: Node) -> u32 {
@@ -300,7 +300,7 @@ impl HeapGraph {
     }
     /// Bytes held by the graph's structures (what stays in memory after the build).
     pub fn heap_bytes(&self) -> usize {
-        self.ids.capacity() * 8
+        self.ids.heap_bytes()
             + self.class_of.capacity() * 4
             + self.lens.capacity() * 4
             + self.offsets.capacity() * 4

@@ -35,14 +35,16 @@ impl FieldStore {
 }
 
 /// Characters of a String value kept for display.
-pub const STRING_PREVIEW_CHARS: usize = 64;
+pub const STRING_PREVIEW_CHARS: usize = 48;
 
 /// Per String-value array: hash of the full contents and a deduplicated preview.
 #[derive(Debug, Default)]
 pub struct StringStore {
     /// (node of the value array, preview index, content hash), sorted by node.
     entries: Vec<(u32, u32, u64)>,
-    previews: Vec<Box<str>>,
+    /// Distinct previews, UTF-8, back to back; preview `i` is `text[starts[i]..starts[i + 1]]`.
+    text: String,
+    starts: Vec<u32>,
     /// Nodes (sorted) of value arrays holding UTF-16 (coder 1 / char[]).
     utf16: Vec<u32>,
 }
@@ -53,7 +55,7 @@ impl StringStore {
     }
     /// Preview (≤ [`STRING_PREVIEW_CHARS`] chars) of the string whose value array is `node`.
     pub fn preview(&self, node: u32) -> Option<&str> {
-        self.find(node).map(|e| &*self.previews[e.1 as usize])
+        self.find(node).map(|e| &self.text[self.starts[e.1 as usize] as usize..self.starts[e.1 as usize + 1] as usize])
     }
     /// Hash of the full contents of the value array `node` (equal contents, equal hash).
     pub fn content_hash(&self, node: u32) -> Option<u64> {
@@ -75,7 +77,8 @@ impl StringStore {
     }
     pub fn heap_bytes(&self) -> usize {
         self.entries.capacity() * 16
-            + self.previews.iter().map(|p| p.len() + 16).sum::<usize>()
+            + self.text.capacity()
+            + self.starts.capacity() * 4
             + self.utf16.capacity() * 4
     }
 }
@@ -89,7 +92,7 @@ impl StringStoreBuilder {
     pub fn new(mut utf16: Vec<u32>) -> Self {
         utf16.sort_unstable();
         utf16.dedup();
-        StringStoreBuilder { store: StringStore { utf16, ..StringStore::default() }, dedup: HashMap::new() }
+        StringStoreBuilder { store: StringStore { utf16, starts: vec![0], ..StringStore::default() }, dedup: HashMap::new() }
     }
 
     pub fn insert(&mut self, node: u32, elem: BasicType, data: &[u8]) {
@@ -99,8 +102,9 @@ impl StringStoreBuilder {
             Some(&p) => p,
             None => {
                 let text = decode_preview(elem, self.store.is_utf16(node), data);
-                let p = self.store.previews.len() as u32;
-                self.store.previews.push(text.into_boxed_str());
+                let p = self.store.starts.len() as u32 - 1;
+                self.store.text.push_str(&text);
+                self.store.starts.push(self.store.text.len() as u32);
                 self.dedup.insert(key, p);
                 p
             }
@@ -111,6 +115,8 @@ impl StringStoreBuilder {
     pub fn finish(mut self) -> StringStore {
         self.store.entries.sort_unstable_by_key(|e| e.0);
         self.store.entries.shrink_to_fit();
+        self.store.text.shrink_to_fit();
+        self.store.starts.shrink_to_fit();
         self.store
     }
 }

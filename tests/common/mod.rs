@@ -1,6 +1,8 @@
 //! Shared test support: fixture paths and a visitor that records everything it sees.
 #![allow(dead_code)]
 
+pub mod recorder;
+
 use heaplens::hprof::*;
 use std::path::PathBuf;
 
