@@ -202,6 +202,14 @@ impl GzipInflater {
         let mut w = self.warnings;
         if matches!(self.state, State::Header | State::Body | State::Trailer) {
             w.push(Warning::Truncated { offset: self.member_start, item: Item::Gzip });
+        } else if self.state == State::BetweenMembers && !self.pending.is_empty() {
+            // One byte after the last member: the start of a cut-off member, or garbage.
+            let at = self.offset - self.pending.len() as u64;
+            w.push(if self.pending[0] == 0x1f {
+                Warning::Truncated { offset: at, item: Item::Gzip }
+            } else {
+                Warning::TrailingGarbage { offset: at }
+            });
         }
         w
     }
