@@ -31,6 +31,8 @@ const PSEUDO_CLASS_CLASS: u32 = PSEUDO + 0xFF;
 /// primitive fields: thread names and flags, collection sizes, counters). Subclasses too.
 const KEEP_FIELDS_OF: &[&str] = &[
     "java.lang.Thread",
+    // JDK 19+ keeps a platform thread's state, daemon flag and priority here.
+    "java.lang.Thread$FieldHolder",
     "java.lang.ThreadGroup",
     "java.lang.ThreadLocal",
     "java.lang.ref.Reference",

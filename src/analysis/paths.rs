@@ -1,0 +1,744 @@
+//! Paths from GC roots to objects, and MAT's "merge shortest paths".
+//!
+//! [`PathFinder`] runs one breadth-first search from the virtual super-root over the forward
+//! edges (implicit class edge, thread stack locals, fields, array elements, class links and
+//! statics) and keeps one `u32` parent per node (4 bytes per object; the BFS queue, another 4
+//! bytes per object, is freed when [`PathFinder::new`] returns). The parent pointers form a
+//! shortest-path tree: the shortest path of any object is read by walking its parents.
+//!
+//! **Excluded edges** (unless [`PathOptions::include_weak`]), as MAT's defaults for paths and
+//! leak suspects: the `referent` field of every instance of `java.lang.ref.Reference` and its
+//! subclasses (weak, soft, phantom and final references, `ThreadLocalMap$Entry`,
+//! `WeakHashMap$Entry`, `Finalizer`…), and the static `unfinalized` of
+//! `java.lang.ref.Finalizer` (MAT's third default, `java.lang.Runtime.<Unfinalized>`, is a
+//! pseudo-field MAT invents for IBM dumps; HPROF has nothing like it). These edges still count
+//! for the dominator tree (MAT semantics); an object reachable only through them has no path.
+//!
+//! **Orientation**: every [`Path`] lists its steps **root first, object last**. `steps[0]` is
+//! the GC root object; `steps[i].field` names the reference from `steps[i - 1]` to `steps[i]`
+//! (`table[13]`, `value`, `<static> INSTANCE`, `<Java Local>`, `<class>`…); the root's own
+//! `field` is `<GC root>`.
+//!
+//! **Stack locals**: as in the dominator tree, a ROOT JAVA FRAME / JNI LOCAL whose thread is
+//! known hangs off its thread (edge label `<Java Local>`), so such a path starts at the thread
+//! object (the ROOT THREAD OBJECT) and its second step is the local. Its `root_kind` is then
+//! `"Java Local"` (or `"JNI Local"`) and `root_detail` names the frame:
+//! `Java Local in com.example.Foo.run(Foo.java:42) of thread "worker-1"`.
+//!
+//! **Several paths** ([`PathFinder::paths`]): the shortest path, then alternatives that
+//! *deviate from the shortest path as close to the object as possible*: for each node `v` of the
+//! shortest path (the object first, then its referrer, and so on up to the root) and each other
+//! referrer `q` of `v` (a reference not used by the shortest path), the candidate is the
+//! shortest path to `q` followed by the shortest path's tail from `v` (candidates that would
+//! visit a node twice are dropped). So two returned paths always differ in their *last
+//! deviation point* (the first differing node seen from the object). Candidates are ordered by
+//! length, then by how close to the object they deviate; paths from a GC root not used by an
+//! earlier path are taken first, so `k` paths show as many different roots as exist.
+
+use crate::graph::{java_class_name, ClassKind, EdgeLabel, HeapGraph, Node, NO_NODE};
+use crate::hprof::{Id, RootKind};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Options of a [`PathFinder`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PathOptions {
+    /// Follow `Reference.referent` and `Finalizer.unfinalized` too (MAT excludes them).
+    pub include_weak: bool,
+}
+
+/// One object on a path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PathStep {
+    pub node: Node,
+    /// `0x…`
+    pub object_id: String,
+    /// Class name; `class com.example.Foo` for a class object.
+    pub class: String,
+    /// How the previous step references this one (`table[13]`, `value`, `<static> INSTANCE`,
+    /// `<Java Local>`); `<GC root>` for the first step.
+    pub field: String,
+}
+
+/// A reference chain from a GC root to an object: `steps` root first, object last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Path {
+    pub steps: Vec<PathStep>,
+    /// MAT's name of the root kind: `Thread`, `Java Local`, `System Class`, `JNI Global`,
+    /// `Busy Monitor`, … (`Java Local` when the path goes thread → `<Java Local>`).
+    pub root_kind: String,
+    /// Plain description of the root: `thread "main"`,
+    /// `Java Local in com.example.Foo.run(Foo.java:42) of thread "worker-1"`,
+    /// `static field INSTANCE of com.example.Registry`, `JNI Global reference to …`.
+    pub root_detail: String,
+}
+
+impl Path {
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+    /// The object the path leads to.
+    pub fn target(&self) -> Option<Node> {
+        self.steps.last().map(|s| s.node)
+    }
+    /// The field labels joined by `.` from step `from` (exclusive) to the end: the reference
+    /// chain `from` holds the target through (`m_queue`, `table[3].value`).
+    pub fn fields_after(&self, from: usize) -> String {
+        let mut out = String::new();
+        for s in self.steps.iter().skip(from + 1) {
+            if !out.is_empty() && !s.field.starts_with('[') {
+                out.push('.');
+            }
+            out.push_str(&s.field);
+        }
+        out
+    }
+}
+
+/// One node of a [`MergedPaths`] tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MergedNode {
+    pub node: Node,
+    pub object_id: String,
+    pub class: String,
+    /// Reference from the parent node (`<GC root>` for roots).
+    pub field: String,
+    /// Distance from the root (roots: 0).
+    pub depth: u32,
+    /// How many of the objects have their shortest path through this node (itself included).
+    pub count: u64,
+    /// How many of the objects are this node itself.
+    pub objects: u64,
+    /// Index of the parent in [`MergedPaths::nodes`] (`None` for roots).
+    pub parent: Option<u32>,
+    /// Indices of the children in [`MergedPaths::nodes`], largest `count` first.
+    pub children: Vec<u32>,
+    /// For roots: MAT's root kind label (`Thread`, `System Class`…).
+    pub root_kind: Option<String>,
+}
+
+/// MAT's "merge shortest paths to GC roots" of a set of objects: the union of their shortest
+/// paths as a tree growing from the GC roots, each node counting the objects below it. Stored
+/// flat (indices), so even a 100,000-deep linked list serializes without recursion.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MergedPaths {
+    /// Objects asked for.
+    pub requested: u64,
+    /// Objects considered (at most the limit).
+    pub considered: u64,
+    /// Considered objects without a path (unreachable, or reachable only through excluded
+    /// weak references).
+    pub without_path: u64,
+    /// Tree nodes in depth-first pre-order (a parent precedes its children).
+    pub nodes: Vec<MergedNode>,
+    /// Indices of the root nodes, largest `count` first.
+    pub roots: Vec<u32>,
+}
+
+impl MergedPaths {
+    /// MAT's accumulation point of the objects: descend from the roots while one child carries
+    /// more than `fraction` (MAT: 0.8) of the objects that have a path; the deepest such node.
+    /// Never walks down a chain of one class (a linked list's nodes): when the next node has the
+    /// current one's class, the answer is the chain's owner (the parent of its first node), not
+    /// its 46,000th node.
+    pub fn accumulation_point(&self, fraction: f64) -> Option<u32> {
+        let total = self.considered - self.without_path;
+        if total == 0 {
+            return None;
+        }
+        let need = fraction * total as f64;
+        let mut best = None;
+        let mut level: &[u32] = &self.roots;
+        loop {
+            let Some(&top) = level.first() else { break };
+            let n = &self.nodes[top as usize];
+            if (n.count as f64) <= need {
+                break;
+            }
+            if let Some(bi) = best {
+                let b: &MergedNode = &self.nodes[bi as usize];
+                if b.class == n.class && !n.class.starts_with("class ") {
+                    // `b` starts a chain: answer its owner.
+                    best = b.parent.or(best);
+                    break;
+                }
+            }
+            best = Some(top);
+            level = &n.children;
+        }
+        best
+    }
+}
+
+/// Excluded edges, precomputed per class.
+struct Exclusions {
+    /// Per class index: the reference index (edge slot order) of `referent`, or `u32::MAX`.
+    instance_ref: Vec<u32>,
+    /// (class-object node, edge index) of excluded static fields.
+    statics: Vec<(Node, u32)>,
+}
+
+impl Exclusions {
+    fn new(g: &HeapGraph, include_weak: bool) -> Exclusions {
+        let mut instance_ref = vec![u32::MAX; g.classes.len()];
+        let mut statics = Vec::new();
+        if include_weak {
+            return Exclusions { instance_ref, statics };
+        }
+        for (i, c) in g.classes.iter().enumerate() {
+            if c.kind != ClassKind::Instance {
+                continue;
+            }
+            if is_subclass_of(g, i as u32, "java.lang.ref.Reference") {
+                if let Some(f) = c.field("referent") {
+                    instance_ref[i] = f.ref_index;
+                }
+            }
+            if c.name == "java.lang.ref.Finalizer" && c.node != NO_NODE {
+                if let Some(pos) = c.statics.iter().position(|s| s.name == "unfinalized") {
+                    statics.push((c.node, 4 + pos as u32));
+                }
+            }
+        }
+        Exclusions { instance_ref, statics }
+    }
+
+    /// Index of the excluded edge of `v` (field reference index / class-link index), if any.
+    #[inline]
+    fn excluded_index(&self, g: &HeapGraph, v: Node) -> Option<u32> {
+        let r = self.instance_ref[g.class_index(v) as usize];
+        if r != u32::MAX {
+            return Some(r);
+        }
+        if !self.statics.is_empty() {
+            return self.statics.iter().find(|s| s.0 == v).map(|s| s.1);
+        }
+        None
+    }
+
+    fn is_excluded_label(&self, g: &HeapGraph, from: Node, label: &EdgeLabel) -> bool {
+        match label {
+            EdgeLabel::Field(n) if n == "referent" => self.instance_ref[g.class_index(from) as usize] != u32::MAX,
+            EdgeLabel::Static(n) if n == "unfinalized" => self.statics.iter().any(|s| s.0 == from),
+            _ => false,
+        }
+    }
+}
+
+/// Whether class `c` is `name` or a subclass of it.
+pub(crate) fn is_subclass_of(g: &HeapGraph, mut c: u32, name: &str) -> bool {
+    let mut depth = 0;
+    while (c as usize) < g.classes.len() && depth < 64 {
+        if g.classes[c as usize].name == name {
+            return true;
+        }
+        c = g.classes[c as usize].super_class;
+        depth += 1;
+    }
+    false
+}
+
+/// Calls `f(target, index)` for each explicit edge of a node that has no stack locals, with the
+/// edge's field reference index / element index / class-link index recovered from the slots
+/// (the same walk as `HeapGraph::labelled_edges`).
+#[inline]
+fn for_each_indexed_edge(g: &HeapGraph, v: Node, mut f: impl FnMut(Node, u32)) {
+    let mut prev: i64 = -1;
+    for (t, slot) in g.edges(v) {
+        let base = (prev + 1) as u64;
+        let mut idx = (base & !0xFF) | slot as u64;
+        if idx < base {
+            idx += 256;
+        }
+        prev = idx as i64;
+        f(t, idx as u32);
+    }
+}
+
+/// Shortest paths from the GC roots (see the module docs).
+pub struct PathFinder<'g> {
+    g: &'g HeapGraph,
+    opts: PathOptions,
+    excl: Exclusions,
+    /// BFS parent of each node (`NO_NODE`: no path); the super-root's parent is itself.
+    parent: Vec<u32>,
+    /// Thread serial → stack trace serial.
+    trace_of_thread: HashMap<u32, u32>,
+    /// LOAD CLASS serial → class name id.
+    class_name_of_serial: HashMap<u32, Id>,
+}
+
+impl<'g> PathFinder<'g> {
+    /// One BFS over the whole graph: O(nodes + edges) time, 4 bytes per node kept.
+    pub fn new(g: &'g HeapGraph, opts: PathOptions) -> PathFinder<'g> {
+        let excl = Exclusions::new(g, opts.include_weak);
+        let n = g.node_count();
+        let sr = g.super_root();
+        let mut parent = vec![NO_NODE; n + 1];
+        parent[n] = sr;
+        let mut queue: Vec<u32> = Vec::with_capacity(n);
+        for &r in g.root_nodes() {
+            if parent[r as usize] == NO_NODE {
+                parent[r as usize] = sr;
+                queue.push(r);
+            }
+        }
+        let mut head = 0;
+        while head < queue.len() {
+            let v = queue[head];
+            head += 1;
+            let mut visit = |w: Node| {
+                if parent[w as usize] == NO_NODE {
+                    parent[w as usize] = v;
+                    queue.push(w);
+                }
+            };
+            if let Some(c) = g.class_node(v) {
+                visit(c);
+            }
+            match excl.excluded_index(g, v) {
+                None => g.edges(v).for_each(|(t, _)| visit(t)),
+                Some(skip) => for_each_indexed_edge(g, v, |t, idx| {
+                    if idx != skip {
+                        visit(t)
+                    }
+                }),
+            }
+        }
+        drop(queue);
+        let trace_of_thread = g.meta.traces.values().map(|t| (t.thread_serial, t.serial)).collect();
+        let class_name_of_serial = g.meta.load_classes.iter().map(|l| (l.serial, l.name_id)).collect();
+        PathFinder { g, opts, excl, parent, trace_of_thread, class_name_of_serial }
+    }
+
+    pub fn graph(&self) -> &'g HeapGraph {
+        self.g
+    }
+    pub fn options(&self) -> PathOptions {
+        self.opts
+    }
+    /// Whether `node` has a path from a GC root (under this finder's options).
+    pub fn has_path(&self, node: Node) -> bool {
+        (node as usize) < self.g.node_count() && self.parent[node as usize] != NO_NODE
+    }
+    /// The BFS-tree parent of `node` (`None` for roots and objects without a path).
+    pub fn parent(&self, node: Node) -> Option<Node> {
+        match self.parent.get(node as usize) {
+            Some(&p) if p != NO_NODE && p != self.g.super_root() && node != self.g.super_root() => Some(p),
+            _ => None,
+        }
+    }
+    /// Length in references of the shortest path (root = 1), `None` without a path.
+    pub fn depth(&self, node: Node) -> Option<u32> {
+        if !self.has_path(node) {
+            return None;
+        }
+        let mut d = 1;
+        let mut v = node;
+        while let Some(p) = self.parent(v) {
+            v = p;
+            d += 1;
+        }
+        Some(d)
+    }
+    pub fn heap_bytes(&self) -> usize {
+        self.parent.capacity() * 4
+    }
+
+    /// Nodes of the shortest path, root first.
+    pub fn path_nodes(&self, node: Node) -> Option<Vec<Node>> {
+        if !self.has_path(node) {
+            return None;
+        }
+        let mut out = vec![node];
+        let mut v = node;
+        while let Some(p) = self.parent(v) {
+            out.push(p);
+            v = p;
+        }
+        out.reverse();
+        Some(out)
+    }
+
+    /// The shortest path from a GC root to `node` (root first), `None` if there is none.
+    pub fn shortest_path(&self, node: Node) -> Option<Path> {
+        self.path_nodes(node).map(|nodes| self.make_path(&nodes))
+    }
+
+    /// Up to `k` paths to `node`: the shortest first, then alternatives as defined in the
+    /// module docs (each deviates from the shortest path at a different place or through a
+    /// different referrer). Costs one scan of all edges when `k > 1`.
+    pub fn paths(&self, node: Node, k: usize) -> Vec<Path> {
+        let Some(shortest) = self.path_nodes(node) else { return Vec::new() };
+        if k == 0 {
+            return Vec::new();
+        }
+        if k == 1 {
+            return vec![self.make_path(&shortest)];
+        }
+        let g = self.g;
+        // Positions of the shortest path's nodes.
+        let mut pos: Vec<(Node, usize)> = shortest.iter().enumerate().map(|(i, &v)| (v, i)).collect();
+        pos.sort_unstable();
+        let find = |w: Node| pos.binary_search_by_key(&w, |e| e.0).ok().map(|i| pos[i].1);
+        // Referrers (q, position) with q not the shortest path's own predecessor.
+        const MAX_REFERRERS: usize = 2000;
+        let mut refs: Vec<(Node, usize)> = Vec::new();
+        'scan: for q in 0..g.node_count() as Node {
+            if !self.has_path(q) {
+                continue;
+            }
+            let mut consider = |t: Node| {
+                if let Some(i) = find(t) {
+                    if i == 0 || shortest[i - 1] != q {
+                        refs.push((q, i));
+                    }
+                }
+            };
+            if let Some(c) = g.class_node(q) {
+                consider(c);
+            }
+            match self.excl.excluded_index(g, q) {
+                None => g.edges(q).for_each(|(t, _)| consider(t)),
+                Some(skip) => for_each_indexed_edge(g, q, |t, idx| {
+                    if idx != skip {
+                        consider(t)
+                    }
+                }),
+            }
+            if refs.len() >= MAX_REFERRERS {
+                break 'scan;
+            }
+        }
+        refs.sort_unstable();
+        refs.dedup();
+        // Candidates: path(q) ++ shortest[i..].
+        let mut cands: Vec<(usize, usize, Vec<Node>)> = Vec::new();
+        for &(q, i) in &refs {
+            let Some(mut p) = self.path_nodes(q) else { continue };
+            let tail = &shortest[i..];
+            if p.iter().any(|v| tail.contains(v)) {
+                continue;
+            }
+            p.extend_from_slice(tail);
+            cands.push((p.len(), shortest.len() - i, p));
+        }
+        cands.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let mut chosen: Vec<Vec<Node>> = vec![shortest];
+        let mut roots: Vec<Node> = vec![chosen[0][0]];
+        let mut taken = vec![false; cands.len()];
+        for pass in 0..2 {
+            for (ci, c) in cands.iter().enumerate() {
+                if chosen.len() >= k {
+                    break;
+                }
+                if taken[ci] || (pass == 0 && roots.contains(&c.2[0])) {
+                    continue;
+                }
+                taken[ci] = true;
+                roots.push(c.2[0]);
+                chosen.push(c.2.clone());
+            }
+        }
+        chosen.iter().map(|p| self.make_path(p)).collect()
+    }
+
+    /// MAT's "merge shortest paths to GC roots" for `objects` (the first `limit` of them;
+    /// `limit == 0` means all). Linear in the number of distinct nodes on the paths.
+    pub fn merge_paths(&self, objects: &[Node], limit: usize) -> MergedPaths {
+        let g = self.g;
+        let take = if limit == 0 { objects.len() } else { objects.len().min(limit) };
+        let mut out = MergedPaths { requested: objects.len() as u64, considered: take as u64, ..Default::default() };
+        // Arena of touched nodes: (node, parent arena index or MAX, depth, count, objects).
+        let mut index: HashMap<Node, u32> = HashMap::new();
+        let mut arena: Vec<(Node, u32, u32, u64, u64)> = Vec::new();
+        let mut chain: Vec<Node> = Vec::new();
+        for &o in &objects[..take] {
+            if !self.has_path(o) {
+                out.without_path += 1;
+                continue;
+            }
+            if let Some(&a) = index.get(&o) {
+                arena[a as usize].4 += 1;
+                continue;
+            }
+            // Climb to an already-touched node or a root.
+            chain.clear();
+            let mut v = o;
+            let mut join: Option<u32> = None;
+            loop {
+                chain.push(v);
+                match self.parent(v) {
+                    None => break,
+                    Some(p) => {
+                        if let Some(&a) = index.get(&p) {
+                            join = Some(a);
+                            break;
+                        }
+                        v = p;
+                    }
+                }
+            }
+            let (mut parent_idx, mut depth) = match join {
+                Some(a) => (a, arena[a as usize].2 + 1),
+                None => (u32::MAX, 0),
+            };
+            for &w in chain.iter().rev() {
+                let a = arena.len() as u32;
+                arena.push((w, parent_idx, depth, 0, 0));
+                index.insert(w, a);
+                parent_idx = a;
+                depth += 1;
+            }
+            arena[index[&o] as usize].4 += 1;
+        }
+        // Counts bottom-up.
+        let mut order: Vec<u32> = (0..arena.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| arena[b as usize].2.cmp(&arena[a as usize].2));
+        for &a in &order {
+            let (_, p, _, c, own) = arena[a as usize];
+            let total = c + own;
+            arena[a as usize].3 = total;
+            if p != u32::MAX {
+                arena[p as usize].3 += total;
+            }
+        }
+        // Children lists, then a pre-order layout.
+        let mut kids: Vec<Vec<u32>> = vec![Vec::new(); arena.len()];
+        let mut tops: Vec<u32> = Vec::new();
+        for (a, e) in arena.iter().enumerate() {
+            if e.1 == u32::MAX {
+                tops.push(a as u32);
+            } else {
+                kids[e.1 as usize].push(a as u32);
+            }
+        }
+        let by_count = |v: &mut Vec<u32>| v.sort_by(|&x, &y| arena[y as usize].3.cmp(&arena[x as usize].3).then(x.cmp(&y)));
+        by_count(&mut tops);
+        for k in kids.iter_mut() {
+            by_count(k);
+        }
+        let mut new_index = vec![u32::MAX; arena.len()];
+        let root_label = EdgeLabel::Root.to_string();
+        let mut stack: Vec<(u32, Option<u32>, String)> = tops.iter().rev().map(|&t| (t, None, root_label.clone())).collect();
+        while let Some((a, parent, field)) = stack.pop() {
+            let (node, _, depth, count, own) = arena[a as usize];
+            let ni = out.nodes.len() as u32;
+            new_index[a as usize] = ni;
+            let root_kind = parent.is_none().then(|| self.root_of(node, None).0);
+            out.nodes.push(MergedNode {
+                node,
+                object_id: hex(g.id(node)),
+                class: g.display_class(node),
+                field,
+                depth,
+                count,
+                objects: own,
+                parent,
+                children: Vec::new(),
+                root_kind,
+            });
+            if let Some(p) = parent {
+                out.nodes[p as usize].children.push(ni);
+            }
+            let kid_nodes: Vec<Node> = kids[a as usize].iter().map(|&c| arena[c as usize].0).collect();
+            let labels = self.edge_labels(node, &kid_nodes);
+            for (&c, label) in kids[a as usize].iter().zip(labels).rev() {
+                stack.push((c, Some(ni), label));
+            }
+        }
+        out.roots = tops.iter().map(|&t| new_index[t as usize]).collect();
+        out
+    }
+
+    /// Labels of the references `from → to` for several targets, with one walk of `from`'s
+    /// edges (a 100,000-element array is walked once, not once per target).
+    pub fn edge_labels(&self, from: Node, targets: &[Node]) -> Vec<String> {
+        if targets.len() <= 1 {
+            return targets.iter().map(|&t| self.edge_label(from, t)).collect();
+        }
+        let mut want: HashMap<Node, Option<String>> = targets.iter().map(|&t| (t, None)).collect();
+        for (t, l) in self.g.labelled_edges(from) {
+            if let Some(slot @ None) = want.get_mut(&t) {
+                if !self.excl.is_excluded_label(self.g, from, &l) {
+                    *slot = Some(l.to_string());
+                }
+            }
+        }
+        targets.iter().map(|t| want.get(t).cloned().flatten().unwrap_or_else(|| "?".into())).collect()
+    }
+
+    /// The label of the (first non-excluded) reference `from → to`.
+    pub fn edge_label(&self, from: Node, to: Node) -> String {
+        if from == self.g.super_root() {
+            return EdgeLabel::Root.to_string();
+        }
+        self.g
+            .labelled_edges(from)
+            .into_iter()
+            .find(|(t, l)| *t == to && !self.excl.is_excluded_label(self.g, from, l))
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_else(|| "?".into())
+    }
+
+    fn make_path(&self, nodes: &[Node]) -> Path {
+        let g = self.g;
+        let steps: Vec<PathStep> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| PathStep {
+                node: v,
+                object_id: hex(g.id(v)),
+                class: g.display_class(v),
+                field: if i == 0 { EdgeLabel::Root.to_string() } else { self.edge_label(nodes[i - 1], v) },
+            })
+            .collect();
+        let next = steps.get(1).map(|s| (s.node, s.field.as_str()));
+        let (root_kind, root_detail) = self.root_of(nodes[0], next);
+        Path { steps, root_kind, root_detail }
+    }
+
+    /// Root kind label and description of root `r`; `next` is the path's second step (node,
+    /// field label), which refines stack locals and static fields.
+    pub fn root_of(&self, r: Node, next: Option<(Node, &str)>) -> (String, String) {
+        let g = self.g;
+        if let Some((local, "<Java Local>")) = next {
+            if let Some(rr) = g.roots.iter().find(|x| {
+                x.node == local && x.thread_node == r && matches!(x.kind, RootKind::JavaFrame | RootKind::JniLocal)
+            }) {
+                let frame = match (rr.thread_serial, rr.frame) {
+                    (Some(s), Some(f)) => self.frame_text(s, f),
+                    _ => None,
+                };
+                let thread = self.thread_label(r);
+                let detail = match frame {
+                    Some(f) => format!("{} in {f} of {thread}", rr.kind.label()),
+                    None => format!("{} of {thread}", rr.kind.label()),
+                };
+                return (rr.kind.label().to_string(), detail);
+            }
+            return ("Java Local".into(), format!("Java Local of {}", self.thread_label(r)));
+        }
+        // The most telling of the node's own root records.
+        const PRIORITY: &[RootKind] = &[
+            RootKind::ThreadObject,
+            RootKind::StickyClass,
+            RootKind::JniGlobal,
+            RootKind::JavaFrame,
+            RootKind::JniLocal,
+            RootKind::NativeStack,
+            RootKind::ThreadBlock,
+            RootKind::MonitorUsed,
+        ];
+        let own: Vec<_> = g
+            .roots
+            .iter()
+            .filter(|x| {
+                x.node == r
+                    && x.kind != RootKind::Unreachable
+                    && !(matches!(x.kind, RootKind::JavaFrame | RootKind::JniLocal)
+                        && x.thread_node != NO_NODE
+                        && x.thread_node != r)
+            })
+            .collect();
+        let Some(rr) = own
+            .iter()
+            .min_by_key(|x| PRIORITY.iter().position(|k| *k == x.kind).unwrap_or(PRIORITY.len()))
+            .copied()
+        else {
+            return ("Unknown".into(), format!("{} (not a recorded GC root)", g.display_class(r)));
+        };
+        let kind = rr.kind.label().to_string();
+        let class = g.display_class(r);
+        let detail = match rr.kind {
+            RootKind::ThreadObject => self.thread_label(r),
+            RootKind::StickyClass => {
+                let name = class.strip_prefix("class ").unwrap_or(&class).to_string();
+                match next.and_then(|(_, f)| f.strip_prefix("<static> ")) {
+                    Some(field) => format!("static field {field} of {name}"),
+                    None => format!("system class {name}"),
+                }
+            }
+            RootKind::JniGlobal => format!("JNI Global reference to {class}"),
+            RootKind::MonitorUsed => format!("{class} used as a monitor (Busy Monitor)"),
+            RootKind::JavaFrame | RootKind::JniLocal => {
+                let frame = match (rr.thread_serial, rr.frame) {
+                    (Some(s), Some(f)) => self.frame_text(s, f),
+                    _ => None,
+                };
+                let thread = match (rr.thread_node, rr.thread_serial) {
+                    (t, _) if t != NO_NODE => self.thread_label(t),
+                    (_, Some(s)) => format!("thread serial {s}"),
+                    _ => "an unknown thread".into(),
+                };
+                match frame {
+                    Some(f) => format!("{kind} in {f} of {thread}"),
+                    None => format!("{kind} of {thread}"),
+                }
+            }
+            RootKind::NativeStack | RootKind::ThreadBlock | RootKind::JniMonitor => {
+                if rr.thread_node != NO_NODE {
+                    format!("{kind} of {}", self.thread_label(rr.thread_node))
+                } else {
+                    format!("{kind}: {class}")
+                }
+            }
+            _ => format!("{kind}: {class}"),
+        };
+        (kind, detail)
+    }
+
+    /// The frame (`com.example.Foo.run(Foo.java:42)`) of the stack-local root by which `thread`
+    /// holds `local`, if known.
+    pub fn local_frame(&self, thread: Node, local: Node) -> Option<String> {
+        let rr = self.g.roots.iter().find(|x| {
+            x.node == local && x.thread_node == thread && matches!(x.kind, RootKind::JavaFrame | RootKind::JniLocal)
+        })?;
+        self.frame_text(rr.thread_serial?, rr.frame?)
+    }
+
+    /// `thread "name"` (or the class and id when the name is unknown).
+    pub fn thread_label(&self, t: Node) -> String {
+        match thread_name(self.g, t) {
+            Some(n) => format!("thread \"{n}\""),
+            None => format!("thread {} @ {}", self.g.display_class(t), hex(self.g.id(t))),
+        }
+    }
+
+    /// `com.example.Foo.run(Foo.java:42)` for frame `frame` (0 = top) of a thread's stack trace.
+    pub fn frame_text(&self, thread_serial: u32, frame: u32) -> Option<String> {
+        let g = self.g;
+        let trace = g.meta.traces.get(self.trace_of_thread.get(&thread_serial)?)?;
+        let fid = trace.frame_ids.get(frame as usize)?;
+        let f = g.meta.frames.get(fid)?;
+        let class = self
+            .class_name_of_serial
+            .get(&f.class_serial)
+            .map(|&id| java_class_name(g.symbol(id)))
+            .unwrap_or_else(|| "?".into());
+        let method = g.symbol(f.method_name_id);
+        let file = g.symbol(f.source_file_id);
+        let location = match f.line {
+            l if l > 0 && !file.is_empty() => format!("{file}:{l}"),
+            -2 => "Compiled Code".into(),
+            -3 => "Native Method".into(),
+            _ if !file.is_empty() => file.to_string(),
+            _ => "Unknown Source".into(),
+        };
+        Some(format!("{class}.{method}({location})"))
+    }
+}
+
+/// The `name` of a `java.lang.Thread` instance.
+pub fn thread_name(g: &HeapGraph, t: Node) -> Option<String> {
+    let name = g.ref_field(t, "name")?;
+    g.string_value(name).map(str::to_string)
+}
+
+/// `0x…` form of an object id.
+pub fn hex(id: Id) -> String {
+    format!("0x{id:x}")
+}

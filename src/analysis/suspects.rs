@@ -1,0 +1,763 @@
+//! Leak suspects: Eclipse MAT's method, then the application-level story.
+//!
+//! **MAT's part.** Threshold: [`THRESHOLD`] (10%) of the reachable heap. *Single* suspects:
+//! every top-level dominator (child of the super-root) retaining at least the threshold.
+//! *Group* suspects: the remaining top-level dominators grouped by class; a class whose
+//! members retain at least the threshold together. Both sorted by retained size.
+//! *Accumulation point*: for a single suspect, descend the dominator tree to the largest child
+//! while child / parent ≥ [`DESCENT_RATIO`] (0.7), stopping at the first big drop; for a group,
+//! merge the shortest paths from the GC roots of up to [`GROUP_PATH_LIMIT`] (10,000) members
+//! and descend while one node carries more than [`GROUP_COVER`] (80%) of them.
+//!
+//! **Our changes.**
+//! - *Linked structures*: the descent never enters a chain of objects of one class (the
+//!   biggest child has its parent's class: `LinkedList$Node`, `LinkedBlockingQueue$Node`,
+//!   `ConcurrentLinkedQueue$Node`, `HashMap$Node` bins, nested `Object[]`); it stops at the
+//!   chain's owner and the collection reader counts the elements instead.
+//! - *Collections, not their arrays*: when the descent ends in the internals of a JDK
+//!   collection (its `elementData`/`items`/`table` array or its nodes), the accumulation point
+//!   is lifted to the collection itself (repeatedly: `HashSet` → `HashMap` → `table` gives the
+//!   `HashSet`), so its element count and capacity can be read.
+//! - *Application-level holder* (the rule): on the dominator chain from the top-level
+//!   dominator down to the accumulation point, the **holder** is the deepest node strictly
+//!   above the accumulation point that is *application-level*: an instance of a class outside
+//!   `java.`, `javax.`, `jdk.`, `sun.`, `com.sun.` that is not a class loader, or the class
+//!   object of such a class (a static holder); arrays never qualify. The holder's `field` is
+//!   the chain of field labels from it to the accumulation point along the shortest path (a
+//!   dominator lies on every path, so it is on that one). The **reported suspect**
+//!   (`class`/`object_id`/`retained`) is the accumulation point if it is application-level
+//!   itself, else the holder, else the top-level dominator. The top-level dominator (MAT's
+//!   suspect, e.g. `AppClassLoader`) stays in `dominator`. When the chain has no
+//!   application-level node, the holder comes from the shortest path instead: the last
+//!   application-level object on it, else the thread of a stack local (`<Java Local> in
+//!   frame`), else the accumulation point's direct referrer.
+//! - *Threads*: a group of threads whose `ThreadLocalMap`s retain most of their size becomes a
+//!   `ThreadLocal accumulation` suspect. If the dump has ≥ 1,000 live threads (or ≥ 100 threads
+//!   retaining > 30% of the reachable objects) a `thread explosion` group suspect of all live
+//!   threads is reported **even below the threshold**, replacing any group suspect of a
+//!   `Thread` class.
+//! - *Class loaders*: a non-JDK class loader defining ≥ 1,000 classes is reported as
+//!   `class-loader retention` **even below the threshold** (class metadata lives in Metaspace,
+//!   outside the heap the threshold measures). These come after the threshold suspects.
+//!
+//! Patterns and explanation texts: [`super::patterns`].
+
+use super::collections::{array_info, collection_info, sample_elements, CollectionInfo, CollectionKind};
+use super::paths::{hex, Path, PathFinder, PathStep};
+use super::patterns::*;
+use crate::graph::{ClassKind, Dominance, HeapGraph, Node};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Fraction of the reachable heap a suspect must retain.
+pub const THRESHOLD: f64 = 0.10;
+/// Descend to the biggest dominator-tree child while child / parent ≥ this.
+pub const DESCENT_RATIO: f64 = 0.7;
+/// Group accumulation point: a node on more than this fraction of the members' paths.
+pub const GROUP_COVER: f64 = 0.8;
+/// Members of a group whose paths are merged.
+pub const GROUP_PATH_LIMIT: usize = 10_000;
+
+/// An object named in a suspect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectRef {
+    pub object_id: String,
+    pub class: String,
+    pub retained: u64,
+}
+
+/// The application-level object holding the pile, and through which field(s).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Holder {
+    pub object_id: String,
+    pub class: String,
+    /// Field labels from the holder to the accumulation point (`pendingBatches`, `m_queue`,
+    /// `<static> INSTANCE`, `<Java Local> in com.example.X.m(X.java:42)`).
+    pub field: String,
+}
+
+/// One class of the objects an accumulation point dominates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccumulatedRow {
+    pub class: String,
+    pub count: u64,
+    /// Shallow bytes of those objects.
+    pub bytes: u64,
+}
+
+/// Element count and capacity of a collection accumulation point.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CollectionFacts {
+    pub class: String,
+    pub kind: CollectionKind,
+    pub size: u64,
+    pub capacity: Option<u64>,
+    pub bound: Option<u64>,
+    /// Most common class among (up to 1,000 sampled) elements.
+    pub element_class: Option<String>,
+}
+
+/// Thread facts of thread-related suspects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThreadFacts {
+    pub threads: u64,
+    pub groups: Vec<ThreadGroupRow>,
+}
+
+/// A leak suspect (see the module docs for how each field is chosen).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suspect {
+    /// `single` or `group`.
+    pub kind: String,
+    /// The reported suspect: application-level object for single suspects (else the
+    /// top-level dominator), the members' class for groups.
+    pub class: String,
+    pub object_id: String,
+    pub instances: u64,
+    pub retained: u64,
+    /// Percent of the reachable heap.
+    pub retained_pct: f64,
+    /// MAT's suspect: the top-level dominator (singles), the biggest member (groups).
+    pub dominator: ObjectRef,
+    pub accumulation_point: Option<ObjectRef>,
+    pub holder: Option<Holder>,
+    /// Shortest path from a GC root to the accumulation point (else to the suspect), root first.
+    pub path_to_root: Vec<PathStep>,
+    pub root_kind: String,
+    pub root_detail: String,
+    /// What the accumulation point dominates (for groups without one: the members and what
+    /// they dominate), by class, top 10 by bytes.
+    pub accumulated: Vec<AccumulatedRow>,
+    pub pattern: String,
+    pub explanation: String,
+    pub collection: Option<CollectionFacts>,
+    pub threads: Option<ThreadFacts>,
+}
+
+struct Cx<'a, 'g> {
+    g: &'a HeapGraph,
+    d: &'a Dominance,
+    paths: &'a PathFinder<'g>,
+    total: u64,
+}
+
+impl Cx<'_, '_> {
+    fn obj(&self, v: Node) -> ObjectRef {
+        ObjectRef { object_id: hex(self.g.id(v)), class: self.g.display_class(v), retained: self.d.retained[v as usize] }
+    }
+    fn pct(&self, b: u64) -> f64 {
+        pct(b, self.total)
+    }
+}
+
+/// Finds the leak suspects of a dump, biggest first (then below-threshold class-loader
+/// findings). `paths` should use the default options (weak references excluded).
+pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Suspect> {
+    let total = d.reachable_bytes();
+    let cx = Cx { g, d, paths, total };
+    let mut out = Vec::new();
+    if total == 0 {
+        return out;
+    }
+    let threshold = (total as f64 * THRESHOLD).ceil() as u64;
+    let top = d.children(g.super_root());
+    let mut groups: HashMap<u32, Vec<Node>> = HashMap::new();
+    for &v in top {
+        if d.retained[v as usize] >= threshold {
+            out.push(single(&cx, v));
+        } else if g.as_class(v).is_some_and(|c| is_jdk_class_name(&g.classes[c as usize].name)) {
+            // The JDK's own class objects (their statics) are the runtime's baseline, not a
+            // group suspect; application classes' statics still group.
+            continue;
+        } else {
+            groups.entry(g.class_index(v)).or_default().push(v);
+        }
+    }
+    // Thread explosion first: it absorbs group suspects of Thread classes.
+    let threads = live_threads(g, d);
+    let thread_objects: u64 = threads.iter().map(|&t| d.retained_count[t as usize] as u64).sum();
+    let explosion = threads.len() >= THREAD_EXPLOSION_MIN
+        || (threads.len() >= 100 && thread_objects as f64 > 0.3 * d.reachable as f64);
+    let mut group_list: Vec<(u32, Vec<Node>, u64)> = groups
+        .into_iter()
+        .map(|(c, m)| {
+            let sum = m.iter().map(|&v| d.retained[v as usize]).sum();
+            (c, m, sum)
+        })
+        .filter(|e| e.2 >= threshold)
+        .collect();
+    group_list.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    for (c, members, sum) in group_list {
+        let is_thread = !g.classes[c as usize].is_array() && super::paths::is_subclass_of(g, c, "java.lang.Thread");
+        if explosion && is_thread {
+            continue;
+        }
+        out.push(group(&cx, c, members, sum));
+    }
+    if explosion {
+        out.push(thread_explosion(&cx, &threads));
+    }
+    out.sort_by(|a, b| b.retained.cmp(&a.retained).then(a.object_id.cmp(&b.object_id)));
+    // Class loaders defining many classes, even below the threshold.
+    for l in loaders(g) {
+        if (l.classes as usize) < LOADER_MIN_CLASSES {
+            break;
+        }
+        if BUILTIN_LOADERS.contains(&g.class(l.node).name.as_str()) || !d.is_reachable(l.node) {
+            continue;
+        }
+        let id = hex(g.id(l.node));
+        if out.iter().any(|s| s.accumulation_point.as_ref().is_some_and(|a| a.object_id == id)) {
+            continue;
+        }
+        out.push(loader_suspect(&cx, &l));
+    }
+    out
+}
+
+/// Dominator-tree descent from `v` (see the module docs); returns the chain `v ..= ap`.
+fn descend(cx: &Cx, v: Node) -> Vec<Node> {
+    let (g, d) = (cx.g, cx.d);
+    let mut chain = vec![v];
+    loop {
+        let cur = *chain.last().unwrap();
+        let Some(&c) = d.children(cur).first() else { break };
+        if (d.retained[c as usize] as f64) < DESCENT_RATIO * d.retained[cur as usize] as f64 {
+            break;
+        }
+        if same_class_chain(g, cur, c) {
+            if chain.len() >= 2 {
+                chain.pop();
+            }
+            break;
+        }
+        chain.push(c);
+    }
+    chain
+}
+
+fn same_class_chain(g: &HeapGraph, a: Node, b: Node) -> bool {
+    g.class_index(a) == g.class_index(b) && g.as_class(a).is_none() && g.as_class(b).is_none()
+}
+
+/// Lifts an accumulation point inside a JDK collection's internals to the collection.
+fn lift(g: &HeapGraph, chain: &mut Vec<Node>) {
+    while chain.len() >= 2 {
+        let a = chain[chain.len() - 1];
+        let p = chain[chain.len() - 2];
+        let internal = g.as_class(a).is_none() && (g.class(a).is_array() || is_jdk_class_name(&g.class(a).name));
+        if internal && collection_info(g, p).is_some() && !(collection_info(g, a).is_some() && is_app_level(g, p)) {
+            chain.pop();
+        } else {
+            break;
+        }
+    }
+}
+
+/// The position of `v` on a path.
+fn pos_on(path: &Path, v: Node) -> Option<usize> {
+    path.steps.iter().position(|s| s.node == v)
+}
+
+/// Holder from a path (when the dominator chain has no application-level node).
+fn holder_from_path(cx: &Cx, path: &Path) -> Option<(Node, String, Option<Node>)> {
+    let n = path.steps.len();
+    if n < 2 {
+        return None;
+    }
+    for i in (0..n - 1).rev() {
+        if is_app_level(cx.g, path.steps[i].node) {
+            return Some((path.steps[i].node, path.fields_after(i), None));
+        }
+    }
+    if path.steps[1].field == "<Java Local>" {
+        let (t, l) = (path.steps[0].node, path.steps[1].node);
+        let frame = cx.paths.local_frame(t, l).map(|f| format!(" in {f}")).unwrap_or_default();
+        let mut field = format!("<Java Local>{frame}");
+        let rest = path.fields_after(1);
+        if !rest.is_empty() {
+            field = format!("{field}.{rest}");
+        }
+        return Some((t, field, Some(l)));
+    }
+    Some((path.steps[n - 2].node, path.steps[n - 1].field.clone(), None))
+}
+
+/// Histogram of the dominator subtrees of `tops` (`include_tops`: count the tops too).
+fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<AccumulatedRow> {
+    let (g, d) = (cx.g, cx.d);
+    let mut by: HashMap<String, (u64, u64)> = HashMap::new();
+    let mut add = |v: Node| {
+        let e = by.entry(g.display_class(v)).or_default();
+        e.0 += 1;
+        e.1 += g.shallow(v);
+    };
+    let mut stack: Vec<Node> = Vec::new();
+    for &t in tops {
+        if include_tops {
+            add(t);
+        }
+        stack.extend_from_slice(d.children(t));
+        while let Some(v) = stack.pop() {
+            add(v);
+            stack.extend_from_slice(d.children(v));
+        }
+    }
+    let mut rows: Vec<AccumulatedRow> = by.into_iter().map(|(class, (count, bytes))| AccumulatedRow { class, count, bytes }).collect();
+    rows.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.class.cmp(&b.class)));
+    rows.truncate(10);
+    rows
+}
+
+fn collection_facts(g: &HeapGraph, info: &CollectionInfo) -> CollectionFacts {
+    let sample = sample_elements(g, info, 1000);
+    let mut by: HashMap<u32, u64> = HashMap::new();
+    for &e in &sample {
+        *by.entry(g.class_index(e)).or_insert(0) += 1;
+    }
+    let element_class = by
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(c, _)| g.classes[c as usize].name.clone());
+    CollectionFacts {
+        class: info.class.clone(),
+        kind: info.kind,
+        size: info.size,
+        capacity: info.capacity,
+        bound: info.bound,
+        element_class,
+    }
+}
+
+/// A few big primitive arrays directly in an object array: (count, element class, each size).
+fn big_arrays(g: &HeapGraph, d: &Dominance, arr: Node) -> Option<(u64, String, u64, u64)> {
+    if !matches!(g.class(arr).kind, ClassKind::ObjectArray) || g.as_class(arr).is_some() {
+        return None;
+    }
+    // The big primitive arrays it dominates (other children, e.g. its class object, are small).
+    let big: Vec<Node> = d
+        .children(arr)
+        .iter()
+        .copied()
+        .filter(|&k| matches!(g.class(k).kind, ClassKind::PrimitiveArray(_)) && g.shallow(k) >= HUGE_ARRAY_BYTES)
+        .collect();
+    if big.is_empty() || big.len() > 64 {
+        return None;
+    }
+    let sum: u64 = big.iter().map(|&k| g.shallow(k)).sum();
+    let len = big.iter().map(|&k| g.array_len(k)).max().unwrap_or(0);
+    if (sum as f64) < 0.8 * d.retained[arr as usize] as f64 {
+        return None;
+    }
+    Some((big.len() as u64, g.display_class(big[0]), len as u64, sum))
+}
+
+fn single(cx: &Cx, top: Node) -> Suspect {
+    let (g, d) = (cx.g, cx.d);
+    let mut chain = descend(cx, top);
+    lift(g, &mut chain);
+    let ap = *chain.last().unwrap();
+    let path = cx.paths.shortest_path(ap);
+    // Holder: deepest application-level node strictly above the accumulation point.
+    let holder_pos = chain[..chain.len() - 1].iter().rposition(|&v| is_app_level(g, v));
+    let mut holder: Option<(Node, String, Option<Node>)> = None;
+    if let Some(hp) = holder_pos {
+        let h = chain[hp];
+        let field = path
+            .as_ref()
+            .and_then(|p| pos_on(p, h).map(|i| p.fields_after(i)))
+            .unwrap_or_else(|| cx.paths.edge_label(h, chain[hp + 1]));
+        holder = Some((h, field, None));
+    } else if let Some(p) = &path {
+        holder = holder_from_path(cx, p);
+    }
+    let reported = if is_app_level(g, ap) {
+        ap
+    } else if let Some(hp) = holder_pos {
+        chain[hp]
+    } else {
+        top
+    };
+    let threadlocal = chain.iter().any(|&v| g.class(v).name == "java.lang.ThreadLocal$ThreadLocalMap");
+    let mut s = Suspect {
+        kind: "single".into(),
+        class: g.display_class(reported),
+        object_id: hex(g.id(reported)),
+        instances: 1,
+        retained: d.retained[reported as usize],
+        retained_pct: cx.pct(d.retained[reported as usize]),
+        dominator: cx.obj(top),
+        accumulation_point: Some(cx.obj(ap)),
+        holder: holder.as_ref().map(|(h, f, _)| Holder { object_id: hex(g.id(*h)), class: g.display_class(*h), field: f.clone() }),
+        path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
+        root_kind: path.as_ref().map(|p| p.root_kind.clone()).unwrap_or_default(),
+        root_detail: path.as_ref().map(|p| p.root_detail.clone()).unwrap_or_default(),
+        accumulated: accumulated(cx, &[ap], false),
+        pattern: String::new(),
+        explanation: String::new(),
+        collection: None,
+        threads: None,
+    };
+    let holder_text = holder.as_ref().map(|(h, f, l)| holder_phrase(g, cx.paths, *h, f, *l));
+    let anchor = path.as_ref().map(|p| anchors(cx, p, ap, holder_text.as_deref().unwrap_or(""))).unwrap_or_default();
+    let ap_pct = cx.pct(d.retained[ap as usize]);
+    let held_by = holder_text.as_ref().map(|h| format!(" held by {h}")).unwrap_or_default();
+
+    if threadlocal {
+        let t = chain.iter().copied().find(|&v| super::paths::is_subclass_of(g, g.class_index(v), "java.lang.Thread"));
+        if let Some(t) = t.filter(|_| g.as_class(top).is_none()) {
+            let st = threadlocal_stats(g, d, &[t]);
+            s.pattern = THREADLOCAL_ACCUMULATION.into();
+            s.explanation = threadlocal_text(cx, &st, 1, d.retained[t as usize]);
+            s.threads = Some(ThreadFacts { threads: 1, groups: thread_groups(g, d, &[t]) });
+            return s;
+        }
+    }
+    if is_loader(g, ap) {
+        let classes = g.classes.iter().filter(|c| c.loader == g.id(ap) && !c.is_array()).count() as u64;
+        s.pattern = CLASS_LOADER_RETENTION.into();
+        s.explanation = format!(
+            "{CLASS_LOADER_RETENTION}: {}{held_by} defines {} classes and retains {}{anchor}. \
+             A class loader lives as long as any of its classes or their instances is reachable; class metadata \
+             (Metaspace) comes on top of the heap shown here.",
+            loader_label(g, ap),
+            fmt_count(classes),
+            fmt_bytes_pct(d.retained[ap as usize], ap_pct),
+        );
+        return s;
+    }
+    let info = collection_info(g, ap).or_else(|| if big_arrays(g, d, ap).is_none() { array_info(g, ap) } else { None });
+    if let Some(info) = info {
+        let facts = collection_facts(g, &info);
+        s.explanation = collection_text(&info, &facts, &held_by, ap_pct, d.retained[ap as usize], &anchor);
+        s.pattern = if info.is_queue() { QUEUE_BACKLOG } else { COLLECTION_ACCUMULATION }.into();
+        s.collection = Some(facts);
+        return s;
+    }
+    if let Some((n, class, len, sum)) = big_arrays(g, d, ap) {
+        let elem = class.trim_end_matches("[]");
+        s.pattern = HUGE_ARRAY.into();
+        s.explanation = format!(
+            "{HUGE_ARRAY}: {} × {elem}[{}] of {} each, {} together{held_by} (a {} of length {}){anchor}. \
+             Big buffers kept for reuse or by mistake: check the pool's size and whether it is ever released.",
+            fmt_count(n),
+            fmt_count(len),
+            fmt_size(sum / n.max(1)),
+            fmt_bytes_pct(sum, cx.pct(sum)),
+            g.display_class(ap),
+            fmt_count(g.array_len(ap) as u64),
+        );
+        return s;
+    }
+    if g.class(ap).is_array() && g.as_class(ap).is_none() && g.shallow(ap) * 2 >= d.retained[ap as usize] {
+        let elem = g.display_class(ap);
+        let elem = elem.trim_end_matches("[]");
+        s.pattern = HUGE_ARRAY.into();
+        s.explanation = format!(
+            "{HUGE_ARRAY}: {elem}[{}] of {}{held_by}{anchor}.",
+            fmt_count(g.array_len(ap) as u64),
+            fmt_bytes_pct(g.shallow(ap), cx.pct(g.shallow(ap))),
+        );
+        return s;
+    }
+    s.pattern = LARGE_OBJECT.into();
+    let mostly = s
+        .accumulated
+        .first()
+        .map(|r| format!(", mostly {} ({} objects, {})", r.class, fmt_count(r.count), fmt_size(r.bytes)))
+        .unwrap_or_default();
+    s.explanation = format!(
+        "{LARGE_OBJECT}: {}{held_by} retains {}{mostly}{anchor}.",
+        g.display_class(ap),
+        fmt_bytes_pct(d.retained[ap as usize], ap_pct),
+    );
+    s
+}
+
+/// `; reachable from static field …` (plus up to two other static fields / stack locals that
+/// also keep `target` alive), leaving out what `holder_text` already says.
+fn anchors(cx: &Cx, path: &Path, target: Node, holder_text: &str) -> String {
+    let first = anchor_phrase(cx.g, cx.paths, path);
+    let mut seen = vec![first.clone()];
+    for p in cx.paths.paths(target, 6).iter().skip(1) {
+        if let Some(a) = path_anchor(cx.g, cx.paths, p) {
+            if !seen.contains(&a) {
+                seen.push(a);
+            }
+        }
+        if seen.len() >= 3 {
+            break;
+        }
+    }
+    let local_holder = holder_text.starts_with("a local variable");
+    let shown: Vec<&String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !holder_text.contains(a.as_str()) && !(*i == 0 && local_holder))
+        .map(|(_, a)| a)
+        .collect();
+    match shown.split_first() {
+        None => String::new(),
+        Some((f, rest)) if rest.is_empty() => format!("; reachable from {f}"),
+        Some((f, rest)) => {
+            let rest: Vec<&str> = rest.iter().map(|s| s.as_str()).collect();
+            format!("; reachable from {f} (also from {})", rest.join(", "))
+        }
+    }
+}
+
+fn collection_text(info: &CollectionInfo, f: &CollectionFacts, held_by: &str, pct_heap: f64, retained: u64, anchor: &str) -> String {
+    let what = match info.kind {
+        CollectionKind::Map => "entries",
+        _ => "elements",
+    };
+    let elem = f.element_class.as_ref().map(|c| format!("{c}, ")).unwrap_or_default();
+    let name = if info.class == info.jdk_class || info.class.starts_with("java.") {
+        info.class.clone()
+    } else {
+        format!("{} (a {})", info.class, info.jdk_class)
+    };
+    let capacity = match (f.bound, f.capacity) {
+        (Some(b), _) => format!(
+            "; capacity {} ({} full)",
+            fmt_count(b),
+            fmt_pct(if b == 0 { 0.0 } else { f.size as f64 * 100.0 / b as f64 })
+        ),
+        (None, Some(c)) if info.kind == CollectionKind::Map => format!("; {} hash buckets, no size bound", fmt_count(c)),
+        (None, Some(c)) => format!("; backing array capacity {}, no size bound", fmt_count(c)),
+        (None, None) => "; no size bound".to_string(),
+    };
+    let (pattern, advice) = if info.is_queue() {
+        (QUEUE_BACKLOG, "Elements are added faster than they are taken off: the consumer is stalled, slow or disconnected.")
+    } else if info.kind == CollectionKind::Array {
+        (COLLECTION_ACCUMULATION, "The array keeps growing or is never cleared.")
+    } else {
+        (
+            COLLECTION_ACCUMULATION,
+            "Elements are added and never removed: an unbounded buffer (e.g. kept for retries while a downstream is down) or a cache without eviction.",
+        )
+    };
+    format!(
+        "{pattern}: {name}{held_by} holds {} {what} ({elem}{} of the heap){capacity}. It retains {}{anchor}. {advice}",
+        fmt_count(f.size),
+        fmt_pct(pct_heap),
+        fmt_bytes(retained),
+    )
+}
+
+fn threadlocal_text(cx: &Cx, st: &ThreadLocalStats, threads: u64, threads_retained: u64) -> String {
+    let groups = describe_thread_groups(&st.groups, 3);
+    let value = match &st.value_class {
+        Some(c) => format!(
+            "{} × {c} retaining {} together ({} each on average)",
+            fmt_count(st.value_count),
+            fmt_bytes(st.value_bytes),
+            fmt_size(st.value_bytes / st.value_count.max(1))
+        ),
+        None => format!("{} entries", fmt_count(st.entries)),
+    };
+    let stale = if st.stale > 0 {
+        format!(
+            " {} of the {} entries are stale: their ThreadLocal was garbage-collected but remove() was never called, so the values live as long as the (pooled) threads.",
+            fmt_count(st.stale),
+            fmt_count(st.entries)
+        )
+    } else {
+        " The ThreadLocals are still set: values stay until remove() is called or the thread ends.".to_string()
+    };
+    format!(
+        "{THREADLOCAL_ACCUMULATION}: the ThreadLocalMaps of {} thread{} ({groups}) hold {value}; {} retain {}.{stale}",
+        fmt_count(st.threads.max(1)),
+        if st.threads.max(1) == 1 { "" } else { "s" },
+        if threads == 1 { "the thread".to_string() } else { format!("the {} threads", fmt_count(threads)) },
+        fmt_bytes_pct(threads_retained, cx.pct(threads_retained)),
+    )
+}
+
+fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
+    let (g, d) = (cx.g, cx.d);
+    members.sort_by(|&a, &b| d.retained[b as usize].cmp(&d.retained[a as usize]).then(a.cmp(&b)));
+    let biggest = members[0];
+    let class = g.classes[c as usize].name.clone();
+    let merged = cx.paths.merge_paths(&members, GROUP_PATH_LIMIT);
+    let mut ap = merged.accumulation_point(GROUP_COVER).map(|i| merged.nodes[i as usize].node);
+    // Lift to an owning collection along the path.
+    let mut path = ap.and_then(|a| cx.paths.shortest_path(a));
+    if let (Some(a), Some(p)) = (ap, &path) {
+        let mut chain: Vec<Node> = p.steps.iter().map(|s| s.node).collect();
+        lift(g, &mut chain);
+        if *chain.last().unwrap() != a {
+            ap = chain.last().copied();
+            path = ap.and_then(|a| cx.paths.shortest_path(a));
+        }
+    }
+    let path_for = path.clone().or_else(|| cx.paths.shortest_path(biggest));
+    let holder = match (ap, &path) {
+        (Some(_), Some(p)) => holder_from_path(cx, p),
+        _ => None,
+    };
+    let is_thread = super::paths::is_subclass_of(g, c, "java.lang.Thread");
+    let mut s = Suspect {
+        kind: "group".into(),
+        class: class.clone(),
+        object_id: hex(g.id(biggest)),
+        instances: members.len() as u64,
+        retained: sum,
+        retained_pct: cx.pct(sum),
+        dominator: cx.obj(biggest),
+        accumulation_point: ap.map(|a| cx.obj(a)),
+        holder: holder.as_ref().map(|(h, f, _)| Holder { object_id: hex(g.id(*h)), class: g.display_class(*h), field: f.clone() }),
+        path_to_root: path_for.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
+        root_kind: path_for.as_ref().map(|p| p.root_kind.clone()).unwrap_or_default(),
+        root_detail: path_for.as_ref().map(|p| p.root_detail.clone()).unwrap_or_default(),
+        accumulated: accumulated(cx, &members, true),
+        pattern: String::new(),
+        explanation: String::new(),
+        collection: None,
+        threads: None,
+    };
+    if is_thread {
+        let st = threadlocal_stats(g, d, &members);
+        s.threads = Some(ThreadFacts { threads: members.len() as u64, groups: thread_groups(g, d, &members) });
+        if st.map_retained * 2 >= sum && st.map_retained > 0 {
+            s.pattern = THREADLOCAL_ACCUMULATION.into();
+            s.explanation = threadlocal_text(cx, &st, members.len() as u64, sum);
+            return s;
+        }
+    }
+    let held_by = holder.as_ref().map(|(h, f, l)| format!(" held by {}", holder_phrase(g, cx.paths, *h, f, *l))).unwrap_or_default();
+    if let Some(a) = ap {
+        if let Some(info) = collection_info(g, a).or_else(|| array_info(g, a)) {
+            let facts = collection_facts(g, &info);
+            let anchor = path.as_ref().map(|p| anchors(cx, p, a, &held_by)).unwrap_or_default();
+            s.pattern = if info.is_queue() { QUEUE_BACKLOG } else { COLLECTION_ACCUMULATION }.into();
+            s.explanation = format!(
+                "{}: {} instances of {class} retain {}; {} of them are reached through {}{held_by}, which holds {} {}{anchor}.",
+                s.pattern,
+                fmt_count(members.len() as u64),
+                fmt_bytes_pct(sum, s.retained_pct),
+                fmt_count(merged.nodes.iter().find(|n| n.node == a).map_or(0, |n| n.count)),
+                info.class,
+                fmt_count(facts.size),
+                if info.kind == CollectionKind::Map { "entries" } else { "elements" },
+            );
+            s.collection = Some(facts);
+            return s;
+        }
+    }
+    s.pattern = MANY_INSTANCES.into();
+    let through = match ap {
+        Some(a) => {
+            let anchor = path.as_ref().map(|p| anchors(cx, p, a, &held_by)).unwrap_or_default();
+            format!("; most of them are referenced through {}{held_by}{anchor}", g.display_class(a))
+        }
+        None => match &path_for {
+            Some(p) => format!("; no common holder (the biggest is reachable from {})", anchor_phrase(g, cx.paths, p)),
+            None => String::new(),
+        },
+    };
+    s.explanation = format!(
+        "{MANY_INSTANCES}: {} instances of {class} retain {} together, none dominating another{through}.",
+        fmt_count(members.len() as u64),
+        fmt_bytes_pct(sum, s.retained_pct),
+    );
+    s
+}
+
+fn thread_explosion(cx: &Cx, threads: &[Node]) -> Suspect {
+    let (g, d) = (cx.g, cx.d);
+    let mut ts = threads.to_vec();
+    ts.sort_by(|&a, &b| d.retained[b as usize].cmp(&d.retained[a as usize]).then(a.cmp(&b)));
+    let sum: u64 = ts.iter().map(|&t| d.retained[t as usize]).sum();
+    let groups = thread_groups(g, d, &ts);
+    // Representative: the biggest thread of the biggest name group.
+    let biggest = groups
+        .first()
+        .and_then(|grp| ts.iter().copied().find(|&t| name_pattern(&super::paths::thread_name(g, t).unwrap_or_default()) == grp.pattern))
+        .unwrap_or(ts[0]);
+    let path = cx.paths.shortest_path(biggest);
+    let mut explanation = format!(
+        "{THREAD_EXPLOSION}: {} live threads: {}. Every thread also has its own native stack outside the Java heap \
+         (hundreds of KiB to 1 MiB each), so the process footprint is far above the {} the Thread \
+         objects retain; look for a pool or a connection manager creating threads without bound.",
+        fmt_count(ts.len() as u64),
+        describe_thread_groups(&groups, 4),
+        fmt_bytes_pct(sum, cx.pct(sum)),
+    );
+    let st = threadlocal_stats(g, d, &ts);
+    if st.map_retained * 2 >= sum && st.map_retained > 0 {
+        explanation.push(' ');
+        explanation.push_str(&threadlocal_text(cx, &st, ts.len() as u64, sum));
+    }
+    Suspect {
+        kind: "group".into(),
+        class: "java.lang.Thread".into(),
+        object_id: hex(g.id(biggest)),
+        instances: ts.len() as u64,
+        retained: sum,
+        retained_pct: cx.pct(sum),
+        dominator: cx.obj(biggest),
+        accumulation_point: None,
+        holder: None,
+        path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
+        root_kind: path.as_ref().map(|p| p.root_kind.clone()).unwrap_or_default(),
+        root_detail: path.as_ref().map(|p| p.root_detail.clone()).unwrap_or_default(),
+        accumulated: accumulated(cx, &ts, true),
+        pattern: THREAD_EXPLOSION.into(),
+        explanation,
+        collection: None,
+        threads: Some(ThreadFacts { threads: ts.len() as u64, groups }),
+    }
+}
+
+fn loader_suspect(cx: &Cx, l: &LoaderInfo) -> Suspect {
+    let (g, d) = (cx.g, cx.d);
+    let v = l.node;
+    let path = cx.paths.shortest_path(v);
+    let holder = path.as_ref().and_then(|p| holder_from_path(cx, p));
+    let held_by = holder.as_ref().map(|(h, f, loc)| format!(", held by {},", holder_phrase(g, cx.paths, *h, f, *loc))).unwrap_or_default();
+    let dup = if l.duplicated > 0 {
+        format!(" {} of them are also defined by another loader (a redeployed or duplicated copy).", fmt_count(l.duplicated))
+    } else {
+        String::new()
+    };
+    let pkg = if l.main_package.is_empty() { String::new() } else { format!(" (mostly {}.*)", l.main_package) };
+    let explanation = format!(
+        "{CLASS_LOADER_RETENTION}: {}{held_by} defines {} classes{pkg} and retains {} on the heap; \
+         the classes' metadata lives in Metaspace, outside the heap, so the real cost is higher. A loader and all its \
+         classes stay alive while anything references the loader, one of its classes or their instances.{dup}",
+        loader_label(g, v),
+        fmt_count(l.classes),
+        fmt_bytes_pct(d.retained[v as usize], cx.pct(d.retained[v as usize])),
+    );
+    Suspect {
+        kind: "single".into(),
+        class: g.display_class(v),
+        object_id: hex(g.id(v)),
+        instances: 1,
+        retained: d.retained[v as usize],
+        retained_pct: cx.pct(d.retained[v as usize]),
+        dominator: cx.obj(top_dominator(d, v)),
+        accumulation_point: Some(cx.obj(v)),
+        holder: holder.map(|(h, f, _)| Holder { object_id: hex(g.id(h)), class: g.display_class(h), field: f }),
+        path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
+        root_kind: path.as_ref().map(|p| p.root_kind.clone()).unwrap_or_default(),
+        root_detail: path.as_ref().map(|p| p.root_detail.clone()).unwrap_or_default(),
+        accumulated: accumulated(cx, &[v], false),
+        pattern: CLASS_LOADER_RETENTION.into(),
+        explanation,
+        collection: None,
+        threads: None,
+    }
+}
+
+/// The top-level dominator above `v` (the child of the super-root on its dominator chain).
+fn top_dominator(d: &Dominance, mut v: Node) -> Node {
+    while let Some(p) = d.idom(v) {
+        if p == d.super_root() {
+            break;
+        }
+        v = p;
+    }
+    v
+}
