@@ -12,3 +12,4 @@
 pub mod hprof;
 pub mod graph;
 pub mod analysis;
+pub mod report;

@@ -14,7 +14,7 @@
 
 use super::classes::*;
 use super::dominators::NO_NODE;
-use super::ids::{IdColumn, IdIndex, IdMap};
+use super::ids::{ClassLenColumn, IdColumn, IdIndex, IdMap};
 use super::names::java_class_name;
 use super::store::{FieldStore, StringStoreBuilder};
 use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
@@ -642,13 +642,13 @@ impl Pass2 {
             .map(|(i, c)| (c.node, i as u32))
             .collect();
         self.stats.edges = m as u64;
+        let n_classes = self.classes.len();
         HeapGraph {
             meta: self.meta,
             sizes: self.sizes,
             classes: self.classes,
             ids: IdColumn::from_sorted(self.ids),
-            class_of: self.class_of,
-            lens: self.lens,
+            class_len: ClassLenColumn::new(self.class_of, self.lens, n_classes),
             offsets,
             targets,
             slots,

@@ -31,7 +31,7 @@ pub use store::{decode_preview, hash_bytes, FieldStore, StringStore, STRING_PREV
 
 use crate::hprof::*;
 use dominators::Successors;
-use ids::{IdColumn, IdMap};
+use ids::{ClassLenColumn, IdColumn, IdMap};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -95,8 +95,8 @@ pub struct HeapGraph {
     pub sizes: SizeRule,
     pub classes: Vec<ClassInfo>,
     ids: IdColumn,
-    class_of: Vec<u32>,
-    lens: Vec<u32>,
+    /// Class index and array length per node.
+    class_len: ClassLenColumn,
     offsets: Vec<u32>,
     targets: Vec<u32>,
     slots: Vec<u8>,
@@ -172,10 +172,10 @@ impl HeapGraph {
     }
     /// Class index of a node (`java.lang.Class` for class objects).
     pub fn class_index(&self, node: Node) -> u32 {
-        self.class_of[node as usize]
+        self.class_len.class(node as usize).expect("node in range")
     }
     pub fn class(&self, node: Node) -> &ClassInfo {
-        &self.classes[self.class_of[node as usize] as usize]
+        &self.classes[self.class_index(node) as usize]
     }
     /// If `node` is a class object: its class index.
     pub fn as_class(&self, node: Node) -> Option<u32> {
@@ -183,7 +183,7 @@ impl HeapGraph {
     }
     /// Array length (0 for instances and class objects).
     pub fn array_len(&self, node: Node) -> u32 {
-        self.lens[node as usize]
+        self.class_len.len(node as usize)
     }
     /// Display name: the class name, or `class java.lang.String` for a class object.
     pub fn display_class(&self, node: Node) -> String {
@@ -197,15 +197,15 @@ impl HeapGraph {
     }
     /// Shallow size under [`SizeRule`] (0 for the super-root).
     pub fn shallow(&self, node: Node) -> u64 {
-        let Some(&c) = self.class_of.get(node as usize) else { return 0 };
+        let Some(c) = self.class_len.class(node as usize) else { return 0 };
         if let Some(k) = self.as_class(node) {
             return self.classes[k as usize].class_object_size as u64;
         }
         let class = &self.classes[c as usize];
         match class.kind {
             ClassKind::Instance => class.instance_size as u64,
-            ClassKind::ObjectArray => self.sizes.object_array(self.lens[node as usize]),
-            ClassKind::PrimitiveArray(e) => self.sizes.primitive_array(e, self.lens[node as usize]),
+            ClassKind::ObjectArray => self.sizes.object_array(self.class_len.len(node as usize)),
+            ClassKind::PrimitiveArray(e) => self.sizes.primitive_array(e, self.class_len.len(node as usize)),
         }
     }
     /// Distinct GC-root nodes (successors of the super-root).
@@ -223,7 +223,7 @@ impl HeapGraph {
     }
     /// The class-object node of `node`'s class, if the dump has it.
     pub fn class_node(&self, node: Node) -> Option<Node> {
-        let c = self.classes[self.class_of[node as usize] as usize].node;
+        let c = self.classes[self.class_index(node) as usize].node;
         (c != NO_NODE).then_some(c)
     }
     /// Every outgoing reference with its label: class edge first, then locals (threads), then
@@ -301,8 +301,7 @@ impl HeapGraph {
     /// Bytes held by the graph's structures (what stays in memory after the build).
     pub fn heap_bytes(&self) -> usize {
         self.ids.heap_bytes()
-            + self.class_of.capacity() * 4
-            + self.lens.capacity() * 4
+            + self.class_len.heap_bytes()
             + self.offsets.capacity() * 4
             + self.targets.capacity() * 4
             + self.slots.capacity()
@@ -331,7 +330,7 @@ impl Successors for HeapGraph {
             }
             return;
         }
-        let c = self.classes[self.class_of[node as usize] as usize].node;
+        let c = self.classes[self.class_index(node) as usize].node;
         if c != NO_NODE {
             f(c);
         }

@@ -1,0 +1,180 @@
+//! Command-line parsing (by hand: three commands and a handful of options).
+
+pub const HELP: &str = "\
+heaplens — Java heap dump (HPROF) analyzer
+
+Usage:
+  heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
+  heaplens parse DUMP
+  heaplens --help | --version
+
+Commands:
+  analyze   Build the object graph and dominator tree, and write the report: summary, class
+            histogram (reachable and unreachable objects) and the biggest objects.
+  parse     Only parse the dump (no graph): print record and object counts and the
+            throughput as key=value lines.
+
+Options (analyze):
+  -f, --format FORMAT   json (default; schema in docs/report-schema.md), md (Markdown) or
+                        html (one self-contained file)
+  -o, --output FILE     write the report to FILE instead of standard output
+      --stats           print phase times, memory per object and peak RSS to stderr
+      --top N           biggest objects to list (default 100)
+
+DUMP is an .hprof file, gzip-compressed or not (detected from its content). It is read twice.
+Progress is shown on stderr when stderr is a terminal; stdout carries only the report.
+
+Exit status: 0 success (a truncated dump is reported as a warning), 1 a file cannot be read
+or written, 2 the dump is not valid HPROF or the command line is wrong.
+";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Markdown,
+    Html,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Analyze {
+    pub dump: String,
+    pub format: Format,
+    pub output: Option<String>,
+    pub stats: bool,
+    pub top: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Version,
+    Analyze(Analyze),
+    Parse { dump: String },
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(argv: &[String]) -> Result<Command, String> {
+    if argv.iter().any(|a| a == "-h" || a == "--help") {
+        return Ok(Command::Help);
+    }
+    if argv.iter().any(|a| a == "-V" || a == "--version") {
+        return Ok(Command::Version);
+    }
+    let Some((cmd, rest)) = argv.split_first() else {
+        return Err("missing command (analyze or parse)".into());
+    };
+    match cmd.as_str() {
+        "help" => Ok(Command::Help),
+        "analyze" => analyze(rest).map(Command::Analyze),
+        "parse" => {
+            let mut dump = None;
+            for a in rest {
+                if a.starts_with('-') && a.len() > 1 {
+                    return Err(format!("parse: unknown option {a}"));
+                }
+                if dump.replace(a.clone()).is_some() {
+                    return Err("parse: more than one DUMP".into());
+                }
+            }
+            Ok(Command::Parse { dump: dump.ok_or("parse: missing DUMP")? })
+        }
+        other => Err(format!("unknown command {other:?} (expected analyze or parse)")),
+    }
+}
+
+fn analyze(rest: &[String]) -> Result<Analyze, String> {
+    let mut dump = None;
+    let mut format = Format::Json;
+    let mut output = None;
+    let mut stats = false;
+    let mut top = 100usize;
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        // `--opt=value` and `--opt value`.
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |what: &str| -> Result<String, String> {
+            match inline.clone() {
+                Some(v) => Ok(v),
+                None => it.next().cloned().ok_or_else(|| format!("analyze: {name} needs {what}")),
+            }
+        };
+        match name {
+            "-f" | "--format" => {
+                format = match value("a format")?.as_str() {
+                    "json" => Format::Json,
+                    "md" | "markdown" => Format::Markdown,
+                    "html" => Format::Html,
+                    f => return Err(format!("analyze: unknown format {f:?} (expected json, md or html)")),
+                }
+            }
+            "-o" | "--output" => output = Some(value("a file name")?),
+            "--stats" => stats = true,
+            "--top" => {
+                let v = value("a number")?;
+                top = v.parse().map_err(|_| format!("analyze: --top expects a number, not {v:?}"))?;
+            }
+            "--" => {
+                for a in it.by_ref() {
+                    if dump.replace(a.clone()).is_some() {
+                        return Err("analyze: more than one DUMP".into());
+                    }
+                }
+            }
+            s if s.starts_with('-') && s.len() > 1 => return Err(format!("analyze: unknown option {s}")),
+            _ => {
+                if dump.replace(arg.clone()).is_some() {
+                    return Err("analyze: more than one DUMP".into());
+                }
+            }
+        }
+    }
+    Ok(Analyze { dump: dump.ok_or("analyze: missing DUMP")?, format, output, stats, top })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Command, String> {
+        parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn commands() {
+        assert_eq!(p(&["--help"]), Ok(Command::Help));
+        assert_eq!(p(&["analyze", "x", "-h"]), Ok(Command::Help));
+        assert_eq!(p(&["--version"]), Ok(Command::Version));
+        assert_eq!(p(&["parse", "d.hprof"]), Ok(Command::Parse { dump: "d.hprof".into() }));
+        assert_eq!(
+            p(&["analyze", "d.hprof"]),
+            Ok(Command::Analyze(Analyze { dump: "d.hprof".into(), format: Format::Json, output: None, stats: false, top: 100 }))
+        );
+        assert_eq!(
+            p(&["analyze", "--format=html", "-o", "r.html", "d.hprof", "--stats", "--top", "5"]),
+            Ok(Command::Analyze(Analyze {
+                dump: "d.hprof".into(),
+                format: Format::Html,
+                output: Some("r.html".into()),
+                stats: true,
+                top: 5
+            }))
+        );
+        assert!(matches!(p(&["analyze", "-f", "md", "--", "-weird"]), Ok(Command::Analyze(a)) if a.dump == "-weird" && a.format == Format::Markdown));
+    }
+
+    #[test]
+    fn errors() {
+        assert!(p(&[]).is_err());
+        assert!(p(&["frobnicate"]).is_err());
+        assert!(p(&["analyze"]).is_err());
+        assert!(p(&["analyze", "a", "b"]).is_err());
+        assert!(p(&["analyze", "a", "--format", "pdf"]).is_err());
+        assert!(p(&["analyze", "a", "--format"]).is_err());
+        assert!(p(&["analyze", "a", "--bogus"]).is_err());
+        assert!(p(&["analyze", "a", "--top", "x"]).is_err());
+        assert!(p(&["parse"]).is_err());
+    }
+}

@@ -1,0 +1,358 @@
+//! `heaplens`: the native command-line shell over the heaplens core.
+//!
+//! ```text
+//! heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
+//! heaplens parse DUMP
+//! heaplens --help | --version
+//! ```
+//!
+//! Exit codes: 0 success (a truncated dump is a warning in the report, not an error), 1 the file
+//! cannot be read or the output cannot be written, 2 the dump cannot be parsed or the command
+//! line is wrong. stdout carries only the requested document; progress, statistics and errors
+//! go to stderr (progress only when stderr is a terminal).
+
+mod args;
+mod progress;
+
+use args::{Command, Format};
+use heaplens::graph::{Dominance, GraphBuilder, HeapGraph, PassOutcome, Phase};
+use heaplens::hprof::{ClassDump, DumpDecoder, ParseError, GcRoot, IdList, Instance, ObjectArray, PrimitiveArray, Visitor};
+use heaplens::report::{build_report, format_bytes, format_count, to_html, to_markdown, ReportOptions, Source};
+use progress::Progress;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// The file cannot be read, or the output cannot be written.
+const EXIT_IO: u8 = 1;
+/// The dump is not valid HPROF, or the command line is wrong.
+const EXIT_PARSE: u8 = 2;
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let cmd = match args::parse(&argv) {
+        Ok(c) => c,
+        Err(msg) => {
+            eprintln!("heaplens: {msg}");
+            eprintln!("Try 'heaplens --help'.");
+            return ExitCode::from(EXIT_PARSE);
+        }
+    };
+    match cmd {
+        Command::Help => {
+            print!("{}", args::HELP);
+            ExitCode::SUCCESS
+        }
+        Command::Version => {
+            println!("heaplens {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Command::Analyze(a) => analyze(&a),
+        Command::Parse { dump } => parse(&dump),
+    }
+}
+
+/// A failure, already worded for the user, and its exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn io(message: String) -> Failure {
+        Failure { code: EXIT_IO, message }
+    }
+    fn parse(message: String) -> Failure {
+        Failure { code: EXIT_PARSE, message }
+    }
+}
+
+fn finish(progress: &mut Progress, r: Result<(), Failure>) -> ExitCode {
+    progress.clear();
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("heaplens: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn analyze(a: &args::Analyze) -> ExitCode {
+    let mut progress = Progress::new();
+    let r = run_analyze(a, &mut progress);
+    finish(&mut progress, r)
+}
+
+fn file_size(path: &Path) -> Result<u64, Failure> {
+    let meta = std::fs::metadata(path).map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?;
+    if meta.is_dir() {
+        return Err(Failure::io(format!("cannot read {}: it is a directory", path.display())));
+    }
+    Ok(meta.len())
+}
+
+fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure> {
+    let path = Path::new(&a.dump);
+    let size = file_size(path)?;
+    let t0 = Instant::now();
+    let (g, t_linking) = build_graph(path, size, progress)?;
+    let t_built = Instant::now();
+
+    progress.phase("dominators");
+    let d = Dominance::compute(&g);
+    let t_dom = Instant::now();
+
+    progress.phase("analyses");
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| a.dump.clone());
+    let opts = ReportOptions {
+        top_dominators: a.top,
+        source: Some(Source { name, file_bytes: Some(size) }),
+        ..Default::default()
+    };
+    let report = build_report(&g, &d, &opts);
+    let t_report = Instant::now();
+
+    progress.phase("rendering");
+    let mut doc = match a.format {
+        Format::Json => serde_json::to_string_pretty(&report).expect("plain data serializes"),
+        Format::Markdown => to_markdown(&report),
+        Format::Html => to_html(&report),
+    };
+    if !doc.ends_with('\n') {
+        doc.push('\n');
+    }
+    let t_render = Instant::now();
+    progress.clear();
+    write_output(a.output.as_deref(), doc.as_bytes())?;
+    let t_end = Instant::now();
+
+    if a.stats {
+        let secs = |a: Instant, b: Instant| b.duration_since(a).as_secs_f64();
+        let n = g.node_count().max(1) as f64;
+        let mut s = String::new();
+        s.push_str("heaplens stats\n");
+        s.push_str(&format!("  indexing    {:>8.3} s\n", secs(t0, t_linking)));
+        s.push_str(&format!("  linking     {:>8.3} s\n", secs(t_linking, t_built)));
+        s.push_str(&format!("  dominators  {:>8.3} s\n", secs(t_built, t_dom)));
+        s.push_str(&format!("  analyses    {:>8.3} s\n", secs(t_dom, t_report)));
+        s.push_str(&format!("  rendering   {:>8.3} s\n", secs(t_report, t_render)));
+        s.push_str(&format!("  output      {:>8.3} s\n", secs(t_render, t_end)));
+        s.push_str(&format!("  total       {:>8.3} s\n", secs(t0, t_end)));
+        let mbs = g.meta.bytes as f64 / secs(t0, t_built).max(1e-9) / 1e6;
+        s.push_str(&format!(
+            "  input       {} ({} bytes) as stored, {} ({} bytes) of HPROF; graph built at {mbs:.0} MB/s (both passes)\n",
+            format_bytes(size),
+            format_count(size),
+            format_bytes(g.meta.bytes),
+            format_count(g.meta.bytes)
+        ));
+        s.push_str(&format!("  objects     {}\n", format_count(g.node_count() as u64)));
+        s.push_str(&format!(
+            "  graph       {} ({:.1} bytes/object)\n",
+            format_bytes(g.heap_bytes() as u64),
+            g.heap_bytes() as f64 / n
+        ));
+        s.push_str(&format!(
+            "  dominance   {} ({:.1} bytes/object)\n",
+            format_bytes(d.heap_bytes() as u64),
+            d.heap_bytes() as f64 / n
+        ));
+        match peak_rss_bytes() {
+            Some(b) => s.push_str(&format!("  peak RSS    {} ({:.1} bytes/object)\n", format_bytes(b), b as f64 / n)),
+            None => s.push_str("  peak RSS    unknown (needs Linux /proc)\n"),
+        }
+        eprint!("{s}");
+    }
+    Ok(())
+}
+
+/// Reads the dump twice through the core's push builder (the same API the browser worker
+/// uses), showing progress by bytes of the file as stored. Returns the graph and the instant the
+/// second pass started.
+fn build_graph(path: &Path, size: u64, progress: &mut Progress) -> Result<(HeapGraph, Instant), Failure> {
+    let io_err = |e: std::io::Error| Failure::io(format!("cannot read {}: {e}", path.display()));
+    let parse_err = |e: ParseError| Failure::parse(format!("cannot parse {}: {e}", path.display()));
+    let mut b = GraphBuilder::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut t_linking = Instant::now();
+    loop {
+        let label = match b.phase() {
+            Phase::Indexing => "indexing",
+            _ => {
+                t_linking = Instant::now();
+                "linking"
+            }
+        };
+        progress.bytes(label, 0, size);
+        let mut file = std::fs::File::open(path).map_err(io_err)?;
+        loop {
+            let n = match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_err(e)),
+            };
+            b.feed(&buf[..n]).map_err(parse_err)?;
+            progress.bytes(label, b.input_bytes(), size);
+        }
+        if b.end_pass().map_err(parse_err)? == PassOutcome::Done {
+            let g = b.into_graph().expect("the builder is done");
+            return Ok((g, t_linking));
+        }
+    }
+}
+
+/// Writes the document to `path`, or to stdout. A closed pipe (`| head`) is not an error.
+fn write_output(path: Option<&str>, bytes: &[u8]) -> Result<(), Failure> {
+    match path {
+        Some(p) if p != "-" => {
+            std::fs::write(p, bytes).map_err(|e| Failure::io(format!("cannot write {p}: {e}")))
+        }
+        _ => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(bytes).and_then(|_| out.flush()) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(Failure::io(format!("cannot write to standard output: {e}"))),
+            }
+        }
+    }
+}
+
+/// Peak resident set size (Linux `VmHWM`).
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+// ---- parse ---------------------------------------------------------------------------------
+
+/// Counts what `parse` reports; cheap enough not to disturb a throughput measurement.
+#[derive(Default)]
+struct Count {
+    records: u64,
+    heap_records: u64,
+    instances: u64,
+    object_arrays: u64,
+    primitive_arrays: u64,
+    classes: u64,
+    roots: u64,
+    array_elements: u64,
+}
+
+impl Visitor for Count {
+    fn utf8(&mut self, _: heaplens::hprof::Id, _: &[u8]) {
+        self.records += 1;
+    }
+    fn load_class(&mut self, _: &heaplens::hprof::LoadClass) {
+        self.records += 1;
+    }
+    fn unload_class(&mut self, _: u32) {
+        self.records += 1;
+    }
+    fn stack_frame(&mut self, _: &heaplens::hprof::StackFrame) {
+        self.records += 1;
+    }
+    fn stack_trace(&mut self, _: &heaplens::hprof::StackTrace) {
+        self.records += 1;
+    }
+    fn start_thread(&mut self, _: &heaplens::hprof::StartThread) {
+        self.records += 1;
+    }
+    fn end_thread(&mut self, _: u32) {
+        self.records += 1;
+    }
+    fn heap_summary(&mut self, _: &heaplens::hprof::HeapSummary) {
+        self.records += 1;
+    }
+    fn other_record(&mut self, _: u8, _: u64, _: u32) {
+        self.records += 1;
+    }
+    fn heap_dump_start(&mut self, _: u8, _: u64, _: u32) {
+        self.records += 1;
+        self.heap_records += 1;
+    }
+    fn heap_dump_end(&mut self, _: u64) {
+        self.records += 1;
+    }
+    fn gc_root(&mut self, _: &GcRoot) {
+        self.roots += 1;
+    }
+    fn class_dump(&mut self, _: &ClassDump) {
+        self.classes += 1;
+    }
+    fn instance(&mut self, _: &Instance<'_>) {
+        self.instances += 1;
+    }
+    fn object_array(&mut self, _: &ObjectArray, first_index: u32, elements: IdList<'_>) {
+        // An array may arrive in several pieces: count it once.
+        if first_index == 0 {
+            self.object_arrays += 1;
+        }
+        self.array_elements += elements.len() as u64;
+    }
+    fn primitive_array(&mut self, _: &PrimitiveArray, _: Option<&[u8]>) {
+        self.primitive_arrays += 1;
+    }
+}
+
+fn parse(dump: &str) -> ExitCode {
+    let mut progress = Progress::new();
+    let r = run_parse(dump, &mut progress);
+    finish(&mut progress, r)
+}
+
+/// Parses only (no graph) and prints `key=value` lines: counts and throughput.
+fn run_parse(dump: &str, progress: &mut Progress) -> Result<(), Failure> {
+    let path = Path::new(dump);
+    let size = file_size(path)?;
+    let io_err = |e: std::io::Error| Failure::io(format!("cannot read {dump}: {e}"));
+    let parse_err = |e: heaplens::hprof::ParseError| Failure::parse(format!("cannot parse {dump}: {e}"));
+    let t = Instant::now();
+    let mut file = std::fs::File::open(path).map_err(io_err)?;
+    let mut buf = vec![0u8; 4 << 20];
+    let mut v = Count::default();
+    let mut d = DumpDecoder::new();
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_err(e)),
+        };
+        d.feed(&buf[..n], &mut v).map_err(parse_err)?;
+        progress.bytes("parsing", d.input_bytes(), size);
+    }
+    let gzip = d.is_gzip();
+    let summary = d.finish(&mut v).map_err(parse_err)?;
+    let wall = t.elapsed().as_secs_f64().max(1e-9);
+    progress.clear();
+    let objects = v.instances + v.object_arrays + v.primitive_arrays + v.classes;
+    let mut o = String::new();
+    o.push_str(&format!("file={dump}\n"));
+    o.push_str(&format!("gzip={gzip}\n"));
+    o.push_str(&format!("format={}\n", summary.header.version.as_str()));
+    o.push_str(&format!("id_size={}\n", summary.header.id_size));
+    o.push_str(&format!("input_bytes={size}\n"));
+    o.push_str(&format!("decompressed_bytes={}\n", summary.bytes));
+    o.push_str(&format!("records={}\n", v.records));
+    o.push_str(&format!("heap_dump_records={}\n", v.heap_records));
+    o.push_str(&format!("objects={objects}\n"));
+    o.push_str(&format!("instances={}\n", v.instances));
+    o.push_str(&format!("object_arrays={}\n", v.object_arrays));
+    o.push_str(&format!("primitive_arrays={}\n", v.primitive_arrays));
+    o.push_str(&format!("classes={}\n", v.classes));
+    o.push_str(&format!("gc_roots={}\n", v.roots));
+    o.push_str(&format!("array_elements={}\n", v.array_elements));
+    o.push_str(&format!("warnings={}\n", summary.warnings.len()));
+    o.push_str(&format!("wall_s={wall:.3}\n"));
+    o.push_str(&format!("mb_s={:.1}\n", summary.bytes as f64 / wall / 1e6));
+    for w in &summary.warnings {
+        eprintln!("heaplens: warning: {w}");
+    }
+    write_output(None, o.as_bytes())
+}

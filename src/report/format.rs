@@ -1,0 +1,120 @@
+//! Human-readable numbers shared by the report renderers, the CLI and the web UI.
+//!
+//! All of them are pure functions of their argument (no locale, no clock): the same input gives
+//! the same text natively and in Wasm.
+
+/// Binary-prefixed size: `512 B`, `1.0 KiB`, `20.6 MiB`, `3.2 GiB` (one decimal from KiB up).
+///
+/// Rounding never shows `1024.0` of a unit: such values move to the next unit (`1.0 MiB`).
+pub fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    // Compare the *rounded* value, so 1,048,575 bytes reads "1.0 MiB", not "1024.0 KiB".
+    while (value * 10.0).round() / 10.0 >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// Integer with thousands separators: `84,000`, `1,234,567`.
+pub fn format_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Object id as MAT prints it: lower-case hex with a `0x` prefix, no padding (`0x7ff5a1c38`).
+pub fn format_id(id: u64) -> String {
+    format!("{id:#x}")
+}
+
+/// `part` as a percentage of `whole` with one decimal (`95.3%`); `0.0%` when `whole` is 0.
+pub fn format_percent(part: u64, whole: u64) -> String {
+    format!("{:.1}%", percent(part, whole))
+}
+
+/// `part / whole × 100` (0 when `whole` is 0).
+pub fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+/// Milliseconds since the Unix epoch as `2025-11-22 01:50:12 UTC` (no clock or time zone
+/// database needed, so it reads the same natively and in Wasm).
+pub fn format_timestamp_ms(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes() {
+        assert_eq!(format_bytes(0), "0 B");
+        assert_eq!(format_bytes(1023), "1023 B");
+        assert_eq!(format_bytes(1024), "1.0 KiB");
+        assert_eq!(format_bytes(1536), "1.5 KiB");
+        assert_eq!(format_bytes(1_048_575), "1.0 MiB");
+        assert_eq!(format_bytes(20_560_160), "19.6 MiB");
+        assert_eq!(format_bytes(21_600_000), "20.6 MiB");
+        assert_eq!(format_bytes(3 << 30), "3.0 GiB");
+        assert_eq!(format_bytes(u64::MAX), "16.0 EiB");
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(format_count(0), "0");
+        assert_eq!(format_count(999), "999");
+        assert_eq!(format_count(1000), "1,000");
+        assert_eq!(format_count(84_000), "84,000");
+        assert_eq!(format_count(1_234_567), "1,234,567");
+        assert_eq!(format_count(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn ids_and_percent() {
+        assert_eq!(format_id(0x7ff5a1c38), "0x7ff5a1c38");
+        assert_eq!(format_id(0), "0x0");
+        assert_eq!(format_percent(953, 1000), "95.3%");
+        assert_eq!(format_percent(1, 0), "0.0%");
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(format_timestamp_ms(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_timestamp_ms(951_782_400_000), "2000-02-29 00:00:00 UTC");
+        assert_eq!(format_timestamp_ms(1_763_776_212_345), "2025-11-22 01:50:12 UTC");
+    }
+}

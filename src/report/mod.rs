@@ -1,0 +1,273 @@
+//! The report: one stable, versioned JSON document (`docs/report-schema.md`) and its Markdown and
+//! self-contained HTML renderings.
+//!
+//! ```text
+//! HeapGraph + Dominance ──build_report──▶ Report ──serde_json──▶ JSON (the contract)
+//!                                            └──sections()──▶ Vec<Section> ──▶ to_markdown / to_html
+//! ```
+//!
+//! Both renderers draw from the same list of [`doc::Section`]s, built once from the `Report` in
+//! [`sections`]: a section is a title plus blocks (facts, tables, notes), and a table is rows of
+//! typed [`doc::Cell`]s (text, code, bytes, counts, percentages). The renderers know nothing about
+//! heaps; the section builders know nothing about HTML or Markdown.
+//!
+//! Everything here compiles for wasm32 (no files, clocks or threads): the browser exports the very
+//! same JSON and HTML. Text that comes from the dump (class names, strings, thread names) is
+//! untrusted and is escaped by the renderers.
+//!
+//! # Adding a field (extension point)
+//!
+//! The analyses still to come (`suspects`, `threads`, `thread_groups`, `thread_locals`,
+//! `class_loaders`, `duplicate_strings`, `largest_arrays`, `collections`) each take three small
+//! steps, marked `EXTENSION POINT` below and in `sections.rs`:
+//!
+//! 1. a field on [`Report`] — `pub suspects: Vec<Suspect>`, or for an analysis that may be absent
+//!    `#[serde(default, skip_serializing_if = "Option::is_none")] pub suspects: Option<Vec<Suspect>>`
+//!    (the row type needs only `Serialize`); bump [`SCHEMA_VERSION`] if the change is breaking
+//!    (see the stability rules in `docs/report-schema.md`) and document the field there;
+//! 2. fill it in [`build_report`];
+//! 3. one `impl Tabular for Row` (columns + cells) and one `table_section(...)` line in
+//!    [`sections::sections`]: Markdown and HTML then render it, escaped, sortable, with sizes in
+//!    KiB/MiB.
+
+pub mod doc;
+pub mod format;
+mod html;
+mod markdown;
+pub mod sections;
+
+pub use format::{format_bytes, format_count, format_id, format_percent, percent};
+pub use html::to_html;
+pub use markdown::to_markdown;
+
+use crate::analysis::{histogram, summarize};
+use crate::graph::{Dominance, HeapGraph};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Version of the JSON schema. Additive changes (new fields, new sections) keep it; renaming,
+/// removing or changing the meaning or type of a field bumps it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Name the report gives for the tool.
+pub const TOOL_NAME: &str = "heaplens";
+
+/// The whole report. Serialize it with `serde_json` for the JSON contract.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// [`SCHEMA_VERSION`] of this document.
+    pub schema: u32,
+    pub tool: Tool,
+    /// The dump file as the user named it (absent when the caller did not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    pub summary: ReportSummary,
+    /// Every class with reachable instances, largest retained first.
+    pub histogram: Vec<ClassRow>,
+    /// Every class with unreachable instances, largest shallow first.
+    pub unreachable_histogram: Vec<UnreachableClassRow>,
+    /// The biggest children of the dominator tree's super-root (objects that alone keep the
+    /// most memory alive), largest retained first.
+    pub dominators: Vec<DominatorRow>,
+    // ---- EXTENSION POINT: analyses to come (see the module docs), one line each, e.g. ----
+    // #[serde(default, skip_serializing_if = "Option::is_none")]
+    // pub suspects: Option<Vec<crate::analysis::Suspect>>,
+    // pub threads: Vec<ThreadRow>,  thread_groups, thread_locals, class_loaders,
+    // duplicate_strings, largest_arrays, collections ...
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool { name: TOOL_NAME.into(), version: env!("CARGO_PKG_VERSION").into() }
+    }
+}
+
+/// The dump file as stored (the caller knows it; the core does not read files).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    /// File name as given by the user (path or browser `File.name`). Untrusted text.
+    pub name: String,
+    /// Size of the file as stored (compressed size for `.gz`), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_bytes: Option<u64>,
+}
+
+/// Overview numbers. Sizes are bytes under MAT's shallow-size rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportSummary {
+    /// `JAVA PROFILE 1.0.2` and the like.
+    pub format: String,
+    /// Identifier size of the dump (4 or 8).
+    pub id_size: u8,
+    /// Dump time from the file header, milliseconds since the Unix epoch.
+    pub timestamp_ms: u64,
+    /// Decompressed HPROF bytes parsed.
+    pub dump_bytes: u64,
+    pub objects_total: u64,
+    pub objects_reachable: u64,
+    pub objects_unreachable: u64,
+    /// Classes with a class object in the dump.
+    pub classes: u64,
+    /// Distinct objects that are GC roots (successors of the super-root).
+    pub gc_roots: u64,
+    /// Root records by kind (MAT's names, e.g. `System Class`, `Thread`, `Java Local`), for
+    /// the records whose object is in the dump.
+    pub roots_by_kind: BTreeMap<String, u64>,
+    /// ROOT THREAD OBJECT records.
+    pub threads: u64,
+    /// Shallow bytes of every object, reachable or not.
+    pub heap_shallow_total: u64,
+    /// Shallow bytes of the reachable objects (= retained size of the super-root).
+    pub heap_reachable: u64,
+    /// Shallow bytes of the unreachable objects.
+    pub heap_unreachable: u64,
+    /// Whether compressed references were inferred (reference size 4 with 8-byte ids).
+    pub compressed_oops: bool,
+    /// Inferred object alignment in bytes.
+    pub alignment: u32,
+    /// References between objects (object → class edges excluded).
+    pub edges: u64,
+    /// References to ids that are not in the dump (skipped).
+    pub dangling_refs: u64,
+    /// Root records naming ids that are not in the dump (skipped; not in `roots_by_kind`).
+    pub dangling_roots: u64,
+    /// Human-readable problems with the input (truncation and the like), most important first.
+    pub warnings: Vec<String>,
+}
+
+/// One class of the reachable histogram.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClassRow {
+    /// Java source form: `java.lang.String`, `byte[]`, `java.util.HashMap$Node[]`.
+    pub class: String,
+    pub instances: u64,
+    pub shallow: u64,
+    /// Bytes freed if every instance were gone (instances dominated by another instance of the
+    /// same class counted once). Always ≥ `shallow`.
+    pub retained: u64,
+}
+
+/// One class of the unreachable histogram.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnreachableClassRow {
+    pub class: String,
+    pub instances: u64,
+    pub shallow: u64,
+}
+
+/// One dominator-tree child of the super-root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DominatorRow {
+    /// `0x…` (hex string: ids can exceed JavaScript's exact integer range).
+    pub object_id: String,
+    /// Class name; a class object shows as `class com.x.Foo`.
+    pub class: String,
+    pub shallow: u64,
+    pub retained: u64,
+    /// Objects retained, the object itself included.
+    pub retained_objects: u64,
+}
+
+/// What [`build_report`] includes.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// How many super-root children to list in `dominators` (default 100).
+    pub top_dominators: usize,
+    /// Cap on `histogram` / `unreachable_histogram` rows (default: every class).
+    pub histogram_limit: Option<usize>,
+    /// The file, as the caller names it.
+    pub source: Option<Source>,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions { top_dominators: 100, histogram_limit: None, source: None }
+    }
+}
+
+/// Builds the report of an analysed dump.
+pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Report {
+    let s = summarize(g, d);
+    let summary = ReportSummary {
+        format: s.format,
+        id_size: s.id_size,
+        timestamp_ms: s.timestamp_ms,
+        dump_bytes: s.dump_bytes,
+        objects_total: s.objects_total,
+        objects_reachable: s.objects_reachable,
+        objects_unreachable: s.objects_unreachable,
+        classes: s.classes,
+        gc_roots: s.gc_roots,
+        roots_by_kind: s.roots_by_kind,
+        threads: s.threads,
+        heap_shallow_total: s.heap_shallow_total,
+        heap_reachable: s.heap_reachable,
+        heap_unreachable: s.heap_unreachable,
+        compressed_oops: s.compressed_oops,
+        alignment: s.alignment,
+        edges: s.edges,
+        dangling_refs: s.dangling_refs,
+        dangling_roots: g.stats.dangling_roots,
+        warnings: s.warnings,
+    };
+
+    let h = histogram(g, d);
+    let limit = opts.histogram_limit.unwrap_or(usize::MAX);
+    let histogram = h
+        .reachable
+        .into_iter()
+        .take(limit)
+        .map(|r| ClassRow { class: r.name, instances: r.instances, shallow: r.shallow, retained: r.retained })
+        .collect();
+    let unreachable_histogram = h
+        .unreachable
+        .into_iter()
+        .take(limit)
+        .map(|r| UnreachableClassRow { class: r.name, instances: r.instances, shallow: r.shallow })
+        .collect();
+
+    let dominators = d
+        .children(g.super_root())
+        .iter()
+        .take(opts.top_dominators)
+        .map(|&v| DominatorRow {
+            object_id: format_id(g.id(v)),
+            class: g.display_class(v),
+            shallow: g.shallow(v),
+            retained: d.retained[v as usize],
+            retained_objects: d.retained_count[v as usize] as u64,
+        })
+        .collect();
+
+    // ---- EXTENSION POINT: compute the analyses to come here and store them in the fields above.
+
+    Report {
+        schema: SCHEMA_VERSION,
+        tool: Tool::default(),
+        source: opts.source.clone(),
+        summary,
+        histogram,
+        unreachable_histogram,
+        dominators,
+    }
+}
+
+impl Report {
+    /// Document title of the Markdown and HTML renderings. (The JSON form is the caller's
+    /// `serde_json::to_string(&report)`: the core only promises `Serialize`.)
+    pub fn title(&self) -> String {
+        match &self.source {
+            Some(s) => format!("Heap dump report: {}", s.name),
+            None => "Heap dump report".to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
