@@ -413,7 +413,10 @@ pub fn sample_elements(g: &HeapGraph, info: &CollectionInfo, limit: usize) -> Ve
                 x = next;
             }
         }
-        "java.util.HashMap" | "java.util.Hashtable" | "java.util.WeakHashMap" | "java.util.concurrent.ConcurrentHashMap" => {
+        "java.util.HashMap"
+        | "java.util.Hashtable"
+        | "java.util.WeakHashMap"
+        | "java.util.concurrent.ConcurrentHashMap" => {
             let field = if info.keys { "key" } else { "value" };
             if let Some(t) = g.ref_field(v, "table") {
                 'bins: for (bin, _) in g.edges(t) {
@@ -463,7 +466,9 @@ fn innermost(g: &HeapGraph, mut v: Node) -> Node {
             ["c", "m", "list", "s"].iter().find_map(|f| g.ref_field(v, f))
         } else {
             match jdk_ancestor(g, v) {
-                Some("java.util.HashSet") | Some("java.util.concurrent.ConcurrentHashMap$KeySetView") => g.ref_field(v, "map"),
+                Some("java.util.HashSet") | Some("java.util.concurrent.ConcurrentHashMap$KeySetView") => {
+                    g.ref_field(v, "map")
+                }
                 Some("java.util.TreeSet") | Some("java.util.Collections$SetFromMap") => g.ref_field(v, "m"),
                 Some("java.util.concurrent.CopyOnWriteArraySet") => g.ref_field(v, "al"),
                 _ => None,
@@ -495,12 +500,4 @@ pub fn array_info(g: &HeapGraph, v: Node) -> Option<CollectionInfo> {
         keys: false,
         inner: v,
     })
-}
-
-/// Whether `array` is the backing storage (or hash table) of the collection `owner`.
-pub fn is_storage_of(g: &HeapGraph, owner: Node, array: Node) -> bool {
-    let v = innermost(g, owner);
-    ["elementData", "array", "elements", "queue", "items", "table", "head", "first", "map", "m", "c", "al"]
-        .iter()
-        .any(|f| g.ref_field(v, f) == Some(array) || g.ref_field(owner, f) == Some(array))
 }

@@ -152,8 +152,7 @@ impl MergedPaths {
         let need = fraction * total as f64;
         let mut best = None;
         let mut level: &[u32] = &self.roots;
-        loop {
-            let Some(&top) = level.first() else { break };
+        while let Some(&top) = level.first() {
             let n = &self.nodes[top as usize];
             if (n.count as f64) <= need {
                 break;
@@ -516,14 +515,16 @@ impl<'g> PathFinder<'g> {
                 kids[e.1 as usize].push(a as u32);
             }
         }
-        let by_count = |v: &mut Vec<u32>| v.sort_by(|&x, &y| arena[y as usize].3.cmp(&arena[x as usize].3).then(x.cmp(&y)));
+        let by_count =
+            |v: &mut Vec<u32>| v.sort_by(|&x, &y| arena[y as usize].3.cmp(&arena[x as usize].3).then(x.cmp(&y)));
         by_count(&mut tops);
         for k in kids.iter_mut() {
             by_count(k);
         }
         let mut new_index = vec![u32::MAX; arena.len()];
         let root_label = EdgeLabel::Root.to_string();
-        let mut stack: Vec<(u32, Option<u32>, String)> = tops.iter().rev().map(|&t| (t, None, root_label.clone())).collect();
+        let mut stack: Vec<(u32, Option<u32>, String)> =
+            tops.iter().rev().map(|&t| (t, None, root_label.clone())).collect();
         while let Some((a, parent, field)) = stack.pop() {
             let (node, _, depth, count, own) = arena[a as usize];
             let ni = out.nodes.len() as u32;
@@ -644,10 +645,8 @@ impl<'g> PathFinder<'g> {
                         && x.thread_node != r)
             })
             .collect();
-        let Some(rr) = own
-            .iter()
-            .min_by_key(|x| PRIORITY.iter().position(|k| *k == x.kind).unwrap_or(PRIORITY.len()))
-            .copied()
+        let Some(rr) =
+            own.iter().min_by_key(|x| PRIORITY.iter().position(|k| *k == x.kind).unwrap_or(PRIORITY.len())).copied()
         else {
             return ("Unknown".into(), format!("{} (not a recorded GC root)", g.display_class(r)));
         };

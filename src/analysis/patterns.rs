@@ -136,12 +136,8 @@ pub fn is_loader(g: &HeapGraph, v: Node) -> bool {
 /// Live threads: the objects of ROOT THREAD OBJECT records (falling back to the instances of
 /// `java.lang.Thread` and subclasses when a dump has none), reachable ones only.
 pub fn live_threads(g: &HeapGraph, d: &Dominance) -> Vec<Node> {
-    let mut t: Vec<Node> = g
-        .roots
-        .iter()
-        .filter(|r| r.kind == RootKind::ThreadObject && d.is_reachable(r.node))
-        .map(|r| r.node)
-        .collect();
+    let mut t: Vec<Node> =
+        g.roots.iter().filter(|r| r.kind == RootKind::ThreadObject && d.is_reachable(r.node)).map(|r| r.node).collect();
     t.sort_unstable();
     t.dedup();
     if t.is_empty() {
@@ -164,9 +160,11 @@ pub fn name_pattern(name: &str) -> String {
     }
 }
 
-/// Thread state from `Thread.threadStatus` (JVMTI bits, as `sun.misc.VM.toThreadState`).
+/// Thread state from `Thread.threadStatus` (JDK 19+: `Thread.holder.threadStatus`), JVMTI
+/// bits decoded as `jdk.internal.misc.VM.toThreadState` does.
 pub fn thread_state(g: &HeapGraph, t: Node) -> Option<&'static str> {
-    let s = match g.field_value(t, "threadStatus")? {
+    let status = g.field_value(t, "threadStatus").or_else(|| g.field_value(g.ref_field(t, "holder")?, "threadStatus"));
+    let s = match status? {
         Value::Int(i) => i,
         _ => return None,
     };
@@ -272,10 +270,8 @@ pub fn threadlocal_stats(g: &HeapGraph, d: &Dominance, threads: &[Node]) -> Thre
             .filter(|&m| d.idom(m) == Some(t))
             .collect()
     };
-    let per: Vec<(Node, u64)> = threads
-        .iter()
-        .map(|&t| (t, maps_of(t).iter().map(|&m| d.retained[m as usize]).sum::<u64>()))
-        .collect();
+    let per: Vec<(Node, u64)> =
+        threads.iter().map(|&t| (t, maps_of(t).iter().map(|&m| d.retained[m as usize]).sum::<u64>())).collect();
     let max = per.iter().map(|p| p.1).max().unwrap_or(0);
     let mut values: HashMap<u32, (u64, u64)> = HashMap::new();
     let mut heavy = Vec::new();
@@ -350,12 +346,14 @@ pub fn loaders(g: &HeapGraph) -> Vec<LoaderInfo> {
     let mut out = Vec::new();
     for (id, classes) in by_loader {
         let Some(node) = g.node_of(id) else { continue };
-        let duplicated = classes.iter().filter(|&&c| loaders_of_name[g.classes[c as usize].name.as_str()] > 1).count() as u64;
+        let duplicated =
+            classes.iter().filter(|&&c| loaders_of_name[g.classes[c as usize].name.as_str()] > 1).count() as u64;
         let mut pk: HashMap<&str, u64> = HashMap::new();
         for &c in &classes {
             *pk.entry(crate::graph::package_of(&g.classes[c as usize].name)).or_insert(0) += 1;
         }
-        let main_package = pk.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0))).map(|p| p.0.to_string()).unwrap_or_default();
+        let main_package =
+            pk.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0))).map(|p| p.0.to_string()).unwrap_or_default();
         out.push(LoaderInfo { node, classes: classes.len() as u64, duplicated, main_package });
     }
     out.sort_by(|a, b| b.classes.cmp(&a.classes).then(a.node.cmp(&b.node)));
@@ -420,7 +418,8 @@ pub fn anchor_phrase(g: &HeapGraph, paths: &PathFinder<'_>, path: &super::paths:
     match path_anchor(g, paths, path) {
         Some(s) => s,
         None => {
-            if matches!(path.root_kind.as_str(), "Thread" | "System Class" | "Java Local" | "JNI Local" | "JNI Global") {
+            if matches!(path.root_kind.as_str(), "Thread" | "System Class" | "Java Local" | "JNI Local" | "JNI Global")
+            {
                 path.root_detail.clone()
             } else {
                 format!("{} ({})", path.root_detail, path.root_kind)

@@ -36,6 +36,9 @@
 //!   retaining > 30% of the reachable objects) a `thread explosion` group suspect of all live
 //!   threads is reported **even below the threshold**, replacing any group suspect of a
 //!   `Thread` class.
+//! - *JDK class objects*: top-level class objects of JDK classes (their statics: the runtime's
+//!   own baseline) are not grouped into a `java.lang.Class` group suspect; application class
+//!   objects still are.
 //! - *Class loaders*: a non-JDK class loader defining ≥ 1,000 classes is reported as
 //!   `class-loader retention` **even below the threshold** (class metadata lives in Metaspace,
 //!   outside the heap the threshold measures). These come after the threshold suspects.
@@ -143,7 +146,11 @@ struct Cx<'a, 'g> {
 
 impl Cx<'_, '_> {
     fn obj(&self, v: Node) -> ObjectRef {
-        ObjectRef { object_id: hex(self.g.id(v)), class: self.g.display_class(v), retained: self.d.retained[v as usize] }
+        ObjectRef {
+            object_id: hex(self.g.id(v)),
+            class: self.g.display_class(v),
+            retained: self.d.retained[v as usize],
+        }
     }
     fn pct(&self, b: u64) -> f64 {
         pct(b, self.total)
@@ -283,14 +290,32 @@ fn holder_from_path(cx: &Cx, path: &Path) -> Option<(Node, String, Option<Node>)
     Some((path.steps[n - 2].node, path.steps[n - 1].field.clone(), None))
 }
 
-/// Histogram of the dominator subtrees of `tops` (`include_tops`: count the tops too).
+/// Histogram of the dominator subtrees of `tops` (`include_tops`: count the tops too), by
+/// class (class objects count as `java.lang.Class`).
 fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<AccumulatedRow> {
     let (g, d) = (cx.g, cx.d);
-    let mut by: HashMap<String, (u64, u64)> = HashMap::new();
+    let mut by: Vec<(u64, u64)> = vec![(0, 0); g.classes.len()];
+    // Plain instances have their class's size (skips `shallow`'s class-object lookup).
+    let fixed: Vec<u64> = g
+        .classes
+        .iter()
+        .map(|c| {
+            if c.kind == ClassKind::Instance && c.name != "java.lang.Class" {
+                c.instance_size as u64
+            } else {
+                u64::MAX
+            }
+        })
+        .collect();
     let mut add = |v: Node| {
-        let e = by.entry(g.display_class(v)).or_default();
+        let c = g.class_index(v);
+        let size = match fixed[c as usize] {
+            u64::MAX => g.shallow(v),
+            s => s,
+        };
+        let e = &mut by[c as usize];
         e.0 += 1;
-        e.1 += g.shallow(v);
+        e.1 += size;
     };
     let mut stack: Vec<Node> = Vec::new();
     for &t in tops {
@@ -303,10 +328,60 @@ fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<AccumulatedRow
             stack.extend_from_slice(d.children(v));
         }
     }
-    let mut rows: Vec<AccumulatedRow> = by.into_iter().map(|(class, (count, bytes))| AccumulatedRow { class, count, bytes }).collect();
-    rows.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.class.cmp(&b.class)));
+    let mut rows: Vec<(u32, u64, u64)> =
+        by.into_iter().enumerate().filter(|e| e.1 .0 > 0).map(|(c, (n, b))| (c as u32, n, b)).collect();
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
     rows.truncate(10);
-    rows
+    rows.into_iter()
+        .map(|(c, count, bytes)| AccumulatedRow { class: g.classes[c as usize].name.clone(), count, bytes })
+        .collect()
+}
+
+/// `its biggest parts: <static> CUSTOMERS (java.util.HashMap, 166,046 entries, 120.3 MiB,
+/// 25.8% of the heap), …` — the dominator-tree children of `v` that retain ≥ 5% of it.
+fn biggest_parts(cx: &Cx, v: Node) -> String {
+    let (g, d) = (cx.g, cx.d);
+    let total = d.retained[v as usize].max(1);
+    let mut parts = Vec::new();
+    for &c in d.children(v).iter().take(4) {
+        let r = d.retained[c as usize];
+        if r * 20 < total {
+            break;
+        }
+        let label = match cx.paths.path_nodes(c) {
+            Some(p) => match p.iter().position(|&x| x == v) {
+                Some(i) => {
+                    let steps: Vec<String> = p[i..].windows(2).map(|w| cx.paths.edge_label(w[0], w[1])).collect();
+                    let mut s = String::new();
+                    for l in steps {
+                        if !s.is_empty() && !l.starts_with('[') {
+                            s.push('.');
+                        }
+                        s.push_str(&l);
+                    }
+                    s
+                }
+                None => String::new(),
+            },
+            None => String::new(),
+        };
+        let size = collection_info(g, c)
+            .map(|i| {
+                format!(
+                    ", {} {}",
+                    fmt_count(i.size),
+                    if i.kind == CollectionKind::Map { "entries" } else { "elements" }
+                )
+            })
+            .unwrap_or_default();
+        let label = if label.is_empty() { String::new() } else { format!("{label} ") };
+        parts.push(format!("{label}({}{size}, {})", g.display_class(c), fmt_bytes_pct(r, cx.pct(r))));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; its biggest parts: {}", parts.join(", "))
+    }
 }
 
 fn collection_facts(g: &HeapGraph, info: &CollectionInfo) -> CollectionFacts {
@@ -388,7 +463,11 @@ fn single(cx: &Cx, top: Node) -> Suspect {
         retained_pct: cx.pct(d.retained[reported as usize]),
         dominator: cx.obj(top),
         accumulation_point: Some(cx.obj(ap)),
-        holder: holder.as_ref().map(|(h, f, _)| Holder { object_id: hex(g.id(*h)), class: g.display_class(*h), field: f.clone() }),
+        holder: holder.as_ref().map(|(h, f, _)| Holder {
+            object_id: hex(g.id(*h)),
+            class: g.display_class(*h),
+            field: f.clone(),
+        }),
         path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
         root_kind: path.as_ref().map(|p| p.root_kind.clone()).unwrap_or_default(),
         root_detail: path.as_ref().map(|p| p.root_detail.clone()).unwrap_or_default(),
@@ -466,8 +545,9 @@ fn single(cx: &Cx, top: Node) -> Suspect {
         .first()
         .map(|r| format!(", mostly {} ({} objects, {})", r.class, fmt_count(r.count), fmt_size(r.bytes)))
         .unwrap_or_default();
+    let parts = biggest_parts(cx, ap);
     s.explanation = format!(
-        "{LARGE_OBJECT}: {}{held_by} retains {}{mostly}{anchor}.",
+        "{LARGE_OBJECT}: {}{held_by} retains {}{mostly}{parts}{anchor}.",
         g.display_class(ap),
         fmt_bytes_pct(d.retained[ap as usize], ap_pct),
     );
@@ -493,12 +573,12 @@ fn anchors(cx: &Cx, path: &Path, target: Node, holder_text: &str) -> String {
     let shown: Vec<&String> = seen
         .iter()
         .enumerate()
-        .filter(|(i, a)| !holder_text.contains(a.as_str()) && !(*i == 0 && local_holder))
+        .filter(|(i, a)| !holder_text.contains(a.as_str()) && (*i != 0 || !local_holder))
         .map(|(_, a)| a)
         .collect();
     match shown.split_first() {
         None => String::new(),
-        Some((f, rest)) if rest.is_empty() => format!("; reachable from {f}"),
+        Some((f, [])) => format!("; reachable from {f}"),
         Some((f, rest)) => {
             let rest: Vec<&str> = rest.iter().map(|s| s.as_str()).collect();
             format!("; reachable from {f} (also from {})", rest.join(", "))
@@ -506,7 +586,14 @@ fn anchors(cx: &Cx, path: &Path, target: Node, holder_text: &str) -> String {
     }
 }
 
-fn collection_text(info: &CollectionInfo, f: &CollectionFacts, held_by: &str, pct_heap: f64, retained: u64, anchor: &str) -> String {
+fn collection_text(
+    info: &CollectionInfo,
+    f: &CollectionFacts,
+    held_by: &str,
+    pct_heap: f64,
+    retained: u64,
+    anchor: &str,
+) -> String {
     let what = match info.kind {
         CollectionKind::Map => "entries",
         _ => "elements",
@@ -523,12 +610,17 @@ fn collection_text(info: &CollectionInfo, f: &CollectionFacts, held_by: &str, pc
             fmt_count(b),
             fmt_pct(if b == 0 { 0.0 } else { f.size as f64 * 100.0 / b as f64 })
         ),
-        (None, Some(c)) if info.kind == CollectionKind::Map => format!("; {} hash buckets, no size bound", fmt_count(c)),
+        (None, Some(c)) if info.kind == CollectionKind::Map => {
+            format!("; {} hash buckets, no size bound", fmt_count(c))
+        }
         (None, Some(c)) => format!("; backing array capacity {}, no size bound", fmt_count(c)),
         (None, None) => "; no size bound".to_string(),
     };
     let (pattern, advice) = if info.is_queue() {
-        (QUEUE_BACKLOG, "Elements are added faster than they are taken off: the consumer is stalled, slow or disconnected.")
+        (
+            QUEUE_BACKLOG,
+            "Elements are added faster than they are taken off: the consumer is stalled, slow or disconnected.",
+        )
     } else if info.kind == CollectionKind::Array {
         (COLLECTION_ACCUMULATION, "The array keeps growing or is never cleared.")
     } else {
@@ -552,7 +644,7 @@ fn threadlocal_text(cx: &Cx, st: &ThreadLocalStats, threads: u64, threads_retain
             "{} × {c} retaining {} together ({} each on average)",
             fmt_count(st.value_count),
             fmt_bytes(st.value_bytes),
-            fmt_size(st.value_bytes / st.value_count.max(1))
+            fmt_bytes(st.value_bytes / st.value_count.max(1))
         ),
         None => format!("{} entries", fmt_count(st.entries)),
     };
@@ -569,7 +661,7 @@ fn threadlocal_text(cx: &Cx, st: &ThreadLocalStats, threads: u64, threads_retain
         "{THREADLOCAL_ACCUMULATION}: the ThreadLocalMaps of {} thread{} ({groups}) hold {value}; {} retain {}.{stale}",
         fmt_count(st.threads.max(1)),
         if st.threads.max(1) == 1 { "" } else { "s" },
-        if threads == 1 { "the thread".to_string() } else { format!("the {} threads", fmt_count(threads)) },
+        if threads == 1 { "the thread".to_string() } else { format!("together the {} threads", fmt_count(threads)) },
         fmt_bytes_pct(threads_retained, cx.pct(threads_retained)),
     )
 }
@@ -606,7 +698,11 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
         retained_pct: cx.pct(sum),
         dominator: cx.obj(biggest),
         accumulation_point: ap.map(|a| cx.obj(a)),
-        holder: holder.as_ref().map(|(h, f, _)| Holder { object_id: hex(g.id(*h)), class: g.display_class(*h), field: f.clone() }),
+        holder: holder.as_ref().map(|(h, f, _)| Holder {
+            object_id: hex(g.id(*h)),
+            class: g.display_class(*h),
+            field: f.clone(),
+        }),
         path_to_root: path_for.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
         root_kind: path_for.as_ref().map(|p| p.root_kind.clone()).unwrap_or_default(),
         root_detail: path_for.as_ref().map(|p| p.root_detail.clone()).unwrap_or_default(),
@@ -625,7 +721,10 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
             return s;
         }
     }
-    let held_by = holder.as_ref().map(|(h, f, l)| format!(" held by {}", holder_phrase(g, cx.paths, *h, f, *l))).unwrap_or_default();
+    let held_by = holder
+        .as_ref()
+        .map(|(h, f, l)| format!(" held by {}", holder_phrase(g, cx.paths, *h, f, *l)))
+        .unwrap_or_default();
     if let Some(a) = ap {
         if let Some(info) = collection_info(g, a).or_else(|| array_info(g, a)) {
             let facts = collection_facts(g, &info);
@@ -673,7 +772,11 @@ fn thread_explosion(cx: &Cx, threads: &[Node]) -> Suspect {
     // Representative: the biggest thread of the biggest name group.
     let biggest = groups
         .first()
-        .and_then(|grp| ts.iter().copied().find(|&t| name_pattern(&super::paths::thread_name(g, t).unwrap_or_default()) == grp.pattern))
+        .and_then(|grp| {
+            ts.iter()
+                .copied()
+                .find(|&t| name_pattern(&super::paths::thread_name(g, t).unwrap_or_default()) == grp.pattern)
+        })
         .unwrap_or(ts[0]);
     let path = cx.paths.shortest_path(biggest);
     let mut explanation = format!(
@@ -715,9 +818,15 @@ fn loader_suspect(cx: &Cx, l: &LoaderInfo) -> Suspect {
     let v = l.node;
     let path = cx.paths.shortest_path(v);
     let holder = path.as_ref().and_then(|p| holder_from_path(cx, p));
-    let held_by = holder.as_ref().map(|(h, f, loc)| format!(", held by {},", holder_phrase(g, cx.paths, *h, f, *loc))).unwrap_or_default();
+    let held_by = holder
+        .as_ref()
+        .map(|(h, f, loc)| format!(", held by {},", holder_phrase(g, cx.paths, *h, f, *loc)))
+        .unwrap_or_default();
     let dup = if l.duplicated > 0 {
-        format!(" {} of them are also defined by another loader (a redeployed or duplicated copy).", fmt_count(l.duplicated))
+        format!(
+            " {} of them are also defined by another loader (a redeployed or duplicated copy).",
+            fmt_count(l.duplicated)
+        )
     } else {
         String::new()
     };

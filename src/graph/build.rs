@@ -216,6 +216,10 @@ pub struct Pass2 {
     sizes: SizeRule,
     stats: BuildStats,
     string_nodes: Vec<u64>,
+    /// Index of the current object's last edge (-1 before the first).
+    last_index: i64,
+    /// (edge position in stream order, exact index) where the index jumps by more than 256.
+    jumps: Vec<(u32, u32)>,
 }
 
 impl Pass1 {
@@ -446,6 +450,8 @@ impl Pass1 {
             sizes,
             stats,
             string_nodes,
+            last_index: -1,
+            jumps: Vec::new(),
         }
     }
 }
@@ -567,6 +573,7 @@ impl Pass2 {
     #[inline]
     fn begin(&mut self) -> u32 {
         self.seq_offsets.push(self.targets.len() as u32);
+        self.last_index = -1;
         let node = self.seq_to_node.get(self.seq).copied().unwrap_or(NO_NODE);
         if self.seq >= self.seq_to_node.len() {
             self.stats.input_changed = true;
@@ -582,6 +589,12 @@ impl Pass2 {
         }
         match self.index.get(&self.ids, id) {
             Some(t) => {
+                // Labels are recovered from `slot mod 256` assuming the next index is less than
+                // 256 past the previous edge's; record the exact index where it is not.
+                if slot as i64 - self.last_index > 256 {
+                    self.jumps.push((self.targets.len() as u32, slot));
+                }
+                self.last_index = slot as i64;
                 self.targets.push(t);
                 self.slots.push(slot as u8);
             }
@@ -624,16 +637,30 @@ impl Pass2 {
             *c += 1;
             *locals_count.entry(t).or_insert(0) += 1;
         }
+        let mut jumps = Vec::with_capacity(self.jumps.len());
+        let mut j = 0;
         for (seq, &node) in self.seq_to_node.iter().enumerate() {
-            if node == NO_NODE || seq + 1 >= self.seq_offsets.len() {
-                continue;
+            if seq + 1 >= self.seq_offsets.len() {
+                break;
             }
             let (a, b) = (self.seq_offsets[seq] as usize, self.seq_offsets[seq + 1] as usize);
+            if node == NO_NODE {
+                while j < self.jumps.len() && (self.jumps[j].0 as usize) < b {
+                    j += 1;
+                }
+                continue;
+            }
             let c = cursor[node as usize] as usize;
             targets[c..c + (b - a)].copy_from_slice(&self.targets[a..b]);
             slots[c..c + (b - a)].copy_from_slice(&self.slots[a..b]);
+            while j < self.jumps.len() && (self.jumps[j].0 as usize) < b {
+                let (pos, index) = self.jumps[j];
+                jumps.push(((c + pos as usize - a) as u32, index));
+                j += 1;
+            }
         }
         drop(cursor);
+        jumps.sort_unstable();
         let class_by_node = self
             .classes
             .iter()
@@ -653,6 +680,7 @@ impl Pass2 {
             targets,
             slots,
             locals_count,
+            jumps,
             class_by_node,
             roots: self.roots,
             root_nodes: self.root_nodes,

@@ -100,6 +100,9 @@ pub struct HeapGraph {
     offsets: Vec<u32>,
     targets: Vec<u32>,
     slots: Vec<u8>,
+    /// (edge position, exact index) for edges whose index is 256 or more past the previous
+    /// edge's (sparse arrays), where `slot mod 256` alone is ambiguous. Sorted.
+    jumps: Vec<(u32, u32)>,
     /// Thread node → number of leading edges that are its stack locals.
     locals_count: IdMap<u32, u32>,
     class_by_node: IdMap<u32, u32>,
@@ -240,17 +243,25 @@ impl HeapGraph {
         let class_of_class = self.as_class(node);
         let class = self.class(node);
         let mut prev: i64 = -1;
+        let first = self.offsets.get(node as usize).copied().unwrap_or(0);
         for (k, (t, slot)) in self.edges(node).enumerate() {
             if k < locals {
                 out.push((t, EdgeLabel::Local));
                 continue;
             }
-            // The smallest index > prev that is ≡ slot (mod 256).
-            let base = (prev + 1) as u64;
-            let mut idx = (base & !0xFF) | slot as u64;
-            if idx < base {
-                idx += 256;
-            }
+            let pos = first + k as u32;
+            let idx = match self.jumps.binary_search_by_key(&pos, |j| j.0) {
+                Ok(i) => self.jumps[i].1 as u64,
+                Err(_) => {
+                    // The smallest index > prev that is ≡ slot (mod 256).
+                    let base = (prev + 1) as u64;
+                    let mut idx = (base & !0xFF) | slot as u64;
+                    if idx < base {
+                        idx += 256;
+                    }
+                    idx
+                }
+            };
             prev = idx as i64;
             let label = if let Some(ci) = class_of_class {
                 match idx {
@@ -305,6 +316,7 @@ impl HeapGraph {
             + self.offsets.capacity() * 4
             + self.targets.capacity() * 4
             + self.slots.capacity()
+            + self.jumps.capacity() * 8
             + self.fields.heap_bytes()
             + self.strings.heap_bytes()
             + self.roots.capacity() * std::mem::size_of::<RootRef>()

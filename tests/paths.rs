@@ -1,0 +1,348 @@
+//! Paths to GC roots: synthetic heaps with known answers, then a real fixture.
+
+mod common;
+
+use heaplens::analysis::paths::{Path, PathFinder, PathOptions};
+use heaplens::graph::{build_from_bytes, HeapGraph, Node};
+use heaplens::hprof::writer::{BasicType, Frame, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
+
+fn build(b: &HeapBuilder) -> HeapGraph {
+    build_from_bytes(&b.write(&WriteOptions::default())).expect("synthetic dump parses")
+}
+
+fn node(g: &HeapGraph, o: ObjRef) -> Node {
+    g.node_of(o.id()).expect("object in graph")
+}
+
+fn nodes(p: &Path) -> Vec<Node> {
+    p.steps.iter().map(|s| s.node).collect()
+}
+
+fn fields(p: &Path) -> Vec<&str> {
+    p.steps.iter().map(|s| s.field.as_str()).collect()
+}
+
+const JNI: RootKind = RootKind::JniGlobal { jni_ref_id: 0x77 };
+
+#[test]
+fn shortest_of_two_chains() {
+    use BasicType::*;
+    let mut b = HeapBuilder::new(8);
+    let object = b.object_class();
+    let link = b.class("com/x/Link", Some(object), &[("next", Object)], &[]);
+    let target = b.instance(link, &[]);
+    // Long chain: a1 → a2 → a3 → target, a1 a JNI global.
+    let a3 = b.instance(link, &[("next", target.into())]);
+    let a2 = b.instance(link, &[("next", a3.into())]);
+    let a1 = b.instance(link, &[("next", a2.into())]);
+    b.root(a1, JNI);
+    // Short chain: b1 → target, b1 a JNI global.
+    let b1 = b.instance(link, &[("next", target.into())]);
+    b.root(b1, JNI);
+    let g = build(&b);
+    let f = PathFinder::new(&g, PathOptions::default());
+    let p = f.shortest_path(node(&g, target)).unwrap();
+    assert_eq!(nodes(&p), vec![node(&g, b1), node(&g, target)]);
+    assert_eq!(fields(&p), vec!["<GC root>", "next"]);
+    assert_eq!(p.root_kind, "JNI Global");
+    assert_eq!(p.steps[1].class, "com.x.Link");
+    assert_eq!(p.steps[1].object_id, format!("0x{:x}", target.id()));
+    assert_eq!(f.depth(node(&g, target)), Some(2));
+    assert_eq!(f.shortest_path(node(&g, a3)).unwrap().len(), 3);
+
+    // Two paths: the shortest, then the long chain (deviating at the target itself).
+    let ps = f.paths(node(&g, target), 5);
+    assert_eq!(ps.len(), 2);
+    assert_eq!(nodes(&ps[0]), nodes(&p));
+    assert_eq!(nodes(&ps[1]), [a1, a2, a3, target].iter().map(|&o| node(&g, o)).collect::<Vec<_>>());
+    assert_eq!(f.paths(node(&g, target), 1).len(), 1);
+}
+
+#[test]
+fn weak_referent_excluded_by_default() {
+    use BasicType::*;
+    let mut b = HeapBuilder::new(8);
+    let object = b.object_class();
+    let reference = b.class("java/lang/ref/Reference", Some(object), &[("referent", Object), ("queue", Object)], &[]);
+    let weak = b.class("java/lang/ref/WeakReference", Some(reference), &[], &[]);
+    let link = b.class("com/x/Link", Some(object), &[("next", Object)], &[]);
+    let only_weak = b.instance(link, &[]);
+    let both = b.instance(link, &[]);
+    let w = b.instance(weak, &[("referent", only_weak.into())]);
+    b.root(w, JNI);
+    let w2 = b.instance(weak, &[("referent", both.into())]);
+    b.root(w2, JNI);
+    // `both` also has a longer strong path.
+    let s2 = b.instance(link, &[("next", both.into())]);
+    let s1 = b.instance(link, &[("next", s2.into())]);
+    b.root(s1, JNI);
+    let g = build(&b);
+
+    let strong = PathFinder::new(&g, PathOptions::default());
+    assert!(strong.shortest_path(node(&g, only_weak)).is_none());
+    assert!(!strong.has_path(node(&g, only_weak)));
+    let p = strong.shortest_path(node(&g, both)).unwrap();
+    assert_eq!(nodes(&p), [s1, s2, both].iter().map(|&o| node(&g, o)).collect::<Vec<_>>());
+    // The weak referrer is no alternative either.
+    assert!(strong.paths(node(&g, both), 5).iter().all(|p| !fields(p).contains(&"referent")));
+
+    let weak_too = PathFinder::new(&g, PathOptions { include_weak: true });
+    let p = weak_too.shortest_path(node(&g, only_weak)).unwrap();
+    assert_eq!(nodes(&p), vec![node(&g, w), node(&g, only_weak)]);
+    assert_eq!(fields(&p), vec!["<GC root>", "referent"]);
+    let p = weak_too.shortest_path(node(&g, both)).unwrap();
+    assert_eq!(nodes(&p), vec![node(&g, w2), node(&g, both)]);
+}
+
+#[test]
+fn finalizer_unfinalized_excluded() {
+    use BasicType::*;
+    let mut b = HeapBuilder::new(8);
+    let object = b.object_class();
+    let reference = b.class("java/lang/ref/Reference", Some(object), &[("referent", Object)], &[]);
+    let fref = b.class("java/lang/ref/FinalReference", Some(reference), &[], &[]);
+    let fin = b.class("java/lang/ref/Finalizer", Some(fref), &[("next", Object)], &[]);
+    let link = b.class("com/x/Link", Some(object), &[("next", Object)], &[]);
+    let f1 = b.instance(fin, &[]);
+    b.set_static(fin, "unfinalized", f1.into());
+    b.root(fin, RootKind::StickyClass);
+    b.root(link, RootKind::StickyClass);
+    let g = build(&b);
+    let strong = PathFinder::new(&g, PathOptions::default());
+    assert!(strong.shortest_path(node(&g, f1)).is_none());
+    let all = PathFinder::new(&g, PathOptions { include_weak: true });
+    let p = all.shortest_path(node(&g, f1)).unwrap();
+    assert_eq!(fields(&p), vec!["<GC root>", "<static> unfinalized"]);
+    assert_eq!(p.root_kind, "System Class");
+    assert_eq!(p.root_detail, "static field unfinalized of java.lang.ref.Finalizer");
+}
+
+#[test]
+fn field_labels_statics_and_array_indices() {
+    use BasicType::*;
+    let mut b = HeapBuilder::new(8);
+    let object = b.object_class();
+    let map = b.class("java/util/HashMap", Some(object), &[("table", Object), ("size", Int)], &[]);
+    let node_class =
+        b.class("java/util/HashMap$Node", Some(object), &[("key", Object), ("value", Object), ("next", Object)], &[]);
+    let registry = b.class("com/example/Registry", Some(object), &[], &[]);
+    let nodes_class = b.array_class("java/util/HashMap$Node");
+    let value = b.string("payload");
+    let entry = b.instance(node_class, &[("value", value.into())]);
+    let filler = b.instance(node_class, &[]);
+    let mut elems = vec![None; 16];
+    elems[2] = Some(filler);
+    elems[13] = Some(entry);
+    let table = b.obj_array(nodes_class, &elems);
+    let m = b.instance(map, &[("table", table.into()), ("size", Value::Int(2))]);
+    b.set_static(registry, "INSTANCE", m.into());
+    b.root(registry, RootKind::StickyClass);
+    // An index above 255 (edge slots are stored modulo 256).
+    let big = b.array_class("java/lang/Object");
+    let mut many = vec![None; 400];
+    let far = b.instance(object, &[]);
+    // Gaps of 256 and more between non-null elements: the graph records their exact index.
+    many[7] = Some(filler);
+    many[300] = Some(far);
+    many[399] = Some(filler);
+    let arr = b.obj_array(big, &many);
+    b.root(arr, JNI);
+    let g = build(&b);
+    let f = PathFinder::new(&g, PathOptions::default());
+
+    let p = f.shortest_path(node(&g, value)).unwrap();
+    assert_eq!(fields(&p), vec!["<GC root>", "<static> INSTANCE", "table", "[13]", "value"]);
+    assert_eq!(p.steps[0].class, "class com.example.Registry");
+    assert_eq!(p.steps[3].class, "java.util.HashMap$Node");
+    assert_eq!(p.fields_after(0), "<static> INSTANCE.table[13].value");
+    assert_eq!(p.fields_after(1), "table[13].value");
+    assert_eq!(p.root_kind, "System Class");
+    assert_eq!(p.root_detail, "static field INSTANCE of com.example.Registry");
+    assert_eq!(p.target(), Some(node(&g, value)));
+
+    let p = f.shortest_path(node(&g, far)).unwrap();
+    assert_eq!(fields(&p), vec!["<GC root>", "[300]"]);
+    let labels: Vec<String> = g.labelled_edges(node(&g, arr)).iter().map(|(_, l)| l.to_string()).collect();
+    assert_eq!(labels, ["<class>", "[7]", "[300]", "[399]"]);
+    assert_eq!(p.root_detail, "JNI Global reference to java.lang.Object[]");
+}
+
+#[test]
+fn java_local_roots_name_the_frame() {
+    use BasicType::*;
+    let mut b = HeapBuilder::new(8);
+    let object = b.object_class();
+    let worker = b.class("com/example/Worker", Some(object), &[("buf", Object)], &[]);
+    let buf = b.prim_array(BasicType::Byte, &[0u8; 64]);
+    let w = b.instance(worker, &[("buf", buf.into())]);
+    b.thread(
+        "worker-1",
+        &[
+            Frame {
+                class: worker,
+                method: "run",
+                signature: "()V",
+                source_file: "Worker.java",
+                line: 42,
+                locals: &[w.id()],
+            },
+            Frame { class: worker, method: "main", signature: "()V", source_file: "", line: -1, locals: &[] },
+        ],
+    );
+    let _ = Object;
+    let g = build(&b);
+    let f = PathFinder::new(&g, PathOptions::default());
+    let p = f.shortest_path(node(&g, buf)).unwrap();
+    assert_eq!(fields(&p), vec!["<GC root>", "<Java Local>", "buf"]);
+    assert_eq!(p.steps[0].class, "java.lang.Thread");
+    assert_eq!(p.root_kind, "Java Local");
+    assert_eq!(p.root_detail, "Java Local in com.example.Worker.run(Worker.java:42) of thread \"worker-1\"");
+    // The thread itself.
+    let t = p.steps[0].node;
+    let pt = f.shortest_path(t).unwrap();
+    assert_eq!(pt.len(), 1);
+    assert_eq!(pt.root_kind, "Thread");
+    assert_eq!(pt.root_detail, "thread \"worker-1\"");
+}
+
+#[test]
+fn several_paths_prefer_new_roots() {
+    use BasicType::*;
+    let mut b = HeapBuilder::new(8);
+    let object = b.object_class();
+    let holder = b.class("com/x/Holder", Some(object), &[("a", Object), ("b", Object)], &[]);
+    let target = b.instance(object, &[]);
+    // Root 1 references target through two fields of one holder, root 2 through a chain.
+    let h1 = b.instance(holder, &[("a", target.into()), ("b", target.into())]);
+    b.root(h1, JNI);
+    let mid = b.instance(holder, &[("a", target.into())]);
+    let h2 = b.instance(holder, &[("b", mid.into())]);
+    b.root(h2, JNI);
+    let g = build(&b);
+    let f = PathFinder::new(&g, PathOptions::default());
+    let ps = f.paths(node(&g, target), 3);
+    assert_eq!(ps.len(), 2, "h1 (twice, one path) and h2 → mid");
+    assert_eq!(nodes(&ps[0]), vec![node(&g, h1), node(&g, target)]);
+    assert_eq!(nodes(&ps[1]), vec![node(&g, h2), node(&g, mid), node(&g, target)]);
+    assert_eq!(fields(&ps[1]), vec!["<GC root>", "b", "a"]);
+    assert!(f.paths(node(&g, target), 0).is_empty());
+}
+
+#[test]
+fn merge_paths_counts_objects() {
+    use BasicType::*;
+    let mut b = HeapBuilder::new(8);
+    let object = b.object_class();
+    let container = b.class("com/x/Container", Some(object), &[("list", Object), ("other", Object)], &[]);
+    let item = b.class("com/x/Item", Some(object), &[], &[]);
+    let items: Vec<ObjRef> = (0..4).map(|_| b.instance(item, &[])).collect();
+    let arr_class = b.array_class("com/x/Item");
+    let arr = b.obj_array(arr_class, &[Some(items[0]), Some(items[1]), Some(items[2])]);
+    let c = b.instance(container, &[("list", arr.into()), ("other", items[3].into())]);
+    b.root(c, JNI);
+    let orphan = b.instance(item, &[]);
+    let g = build(&b);
+    let f = PathFinder::new(&g, PathOptions::default());
+    let mut objs: Vec<Node> = items.iter().map(|&o| node(&g, o)).collect();
+    objs.push(node(&g, orphan));
+    let m = f.merge_paths(&objs, 0);
+    assert_eq!((m.requested, m.considered, m.without_path), (5, 5, 1));
+    assert_eq!(m.roots.len(), 1);
+    let root = &m.nodes[m.roots[0] as usize];
+    assert_eq!((root.node, root.count, root.depth), (node(&g, c), 4, 0));
+    assert_eq!(root.root_kind.as_deref(), Some("JNI Global"));
+    assert_eq!(root.children.len(), 2);
+    let list = &m.nodes[root.children[0] as usize];
+    assert_eq!((list.node, list.count, list.field.as_str(), list.objects), (node(&g, arr), 3, "list", 0));
+    assert_eq!(list.children.len(), 3);
+    let first = &m.nodes[list.children[0] as usize];
+    assert_eq!((first.count, first.objects, first.field.as_str(), first.depth), (1, 1, "[0]", 2));
+    assert_eq!(first.parent, Some(root.children[0]));
+    let other = &m.nodes[root.children[1] as usize];
+    assert_eq!((other.count, other.field.as_str()), (1, "other"));
+    // Pre-order: every parent precedes its children.
+    for (i, n) in m.nodes.iter().enumerate() {
+        if let Some(p) = n.parent {
+            assert!((p as usize) < i);
+        }
+    }
+    // Accumulation point: 3 of 4 go through the array (75%): not > 80%, so the container.
+    assert_eq!(m.accumulation_point(0.8).map(|i| m.nodes[i as usize].node), Some(node(&g, c)));
+    assert_eq!(m.accumulation_point(0.7).map(|i| m.nodes[i as usize].node), Some(node(&g, arr)));
+    // Limit.
+    let m2 = f.merge_paths(&objs, 2);
+    assert_eq!((m2.considered, m2.nodes[m2.roots[0] as usize].count), (2, 2));
+}
+
+#[test]
+fn merge_paths_of_a_long_chain_stops_at_its_owner() {
+    use BasicType::*;
+    let mut b = HeapBuilder::new(8);
+    let object = b.object_class();
+    let list = b.class("java/util/LinkedList", Some(object), &[("first", Object), ("size", Int)], &[]);
+    let nclass = b.class("java/util/LinkedList$Node", Some(object), &[("item", Object), ("next", Object)], &[]);
+    let n = 20_000;
+    let mut next: Option<ObjRef> = None;
+    let mut items = Vec::new();
+    for _ in 0..n {
+        let it = b.instance(object, &[]);
+        items.push(it);
+        next = Some(b.instance(nclass, &[("item", it.into()), ("next", next.into())]));
+    }
+    let l = b.instance(list, &[("first", next.into()), ("size", Value::Int(n))]);
+    b.root(l, JNI);
+    let g = build(&b);
+    let f = PathFinder::new(&g, PathOptions::default());
+    let objs: Vec<Node> = items.iter().map(|&o| node(&g, o)).collect();
+    let m = f.merge_paths(&objs, 0);
+    assert_eq!(m.nodes[m.roots[0] as usize].count, n as u64);
+    // 1 list + n nodes + n items, each once.
+    assert_eq!(m.nodes.len(), 1 + 2 * n as usize);
+    let ap = m.accumulation_point(0.8).unwrap();
+    assert_eq!(m.nodes[ap as usize].node, node(&g, l), "the list owning the chain");
+    // The deepest item's path is the whole chain.
+    let p = f.shortest_path(objs[0]).unwrap();
+    assert_eq!(p.len(), n as usize + 2);
+}
+
+// ---- a real dump ---------------------------------------------------------------------------
+
+#[test]
+fn queue_items_path_on_real_dump() {
+    let bytes = common::read_fixture("queue_backlog.hprof.gz");
+    let g = build_from_bytes(&bytes).unwrap();
+    let f = PathFinder::new(&g, PathOptions::default());
+    let sender = (0..g.node_count() as Node)
+        .find(|&v| g.as_class(v).is_none() && g.class(v).name == "com.example.monitor.TcpSocketSender")
+        .expect("the sender");
+    let queue = g.ref_field(sender, "m_queue").unwrap();
+    let items = g.ref_field(queue, "items").unwrap();
+    let p = f.shortest_path(items).unwrap();
+    assert_eq!(p.target(), Some(items));
+    assert_eq!(p.steps.last().unwrap().class, "java.lang.Object[]");
+    let labels = fields(&p);
+    assert!(labels.contains(&"m_queue") && labels.ends_with(&["items"]), "{labels:?}");
+    assert!(["System Class", "Java Local", "Thread", "JNI Global"].contains(&p.root_kind.as_str()), "{}", p.root_kind);
+    assert!(!p.root_detail.is_empty());
+    // Alternative paths: the sender is also held by the static QueueBacklogApp.SENDER.
+    let ps = f.paths(items, 4);
+    assert!(ps.len() >= 2);
+    assert!(
+        ps.iter().any(|p| fields(p).contains(&"<static> SENDER")),
+        "{:?}",
+        ps.iter().map(|p| (p.root_detail.clone(), fields(p).join(" / "))).collect::<Vec<_>>()
+    );
+    for q in &ps {
+        assert_eq!(q.target(), Some(items));
+        assert!(q.steps.windows(2).all(|w| w[0].node != w[1].node));
+    }
+    // Merged paths of the queued strings: all through the items array.
+    let strings: Vec<Node> = g.edges(items).map(|(t, _)| t).collect();
+    assert_eq!(strings.len(), 84_000);
+    let m = f.merge_paths(&strings, 10_000);
+    assert_eq!(m.considered, 10_000);
+    let ap = m.accumulation_point(0.8).map(|i| m.nodes[i as usize].node);
+    assert_eq!(ap, Some(items));
+    serde_json::to_string(&m).unwrap();
+    serde_json::to_string(&p).unwrap();
+}
