@@ -45,7 +45,7 @@ fn sum(rows: &Value, key: &str) -> u64 {
 
 /// Checks that hold for every report.
 fn check_invariants(r: &Value) {
-    assert_eq!(r["schema"], 1);
+    assert_eq!(r["schema"], 2);
     assert_eq!(r["tool"]["name"], "heaplens");
     let s = &r["summary"];
     let h = &r["histogram"];
@@ -78,6 +78,10 @@ fn queue_backlog_json() {
     let facts: Value = serde_json::from_slice(&std::fs::read(fixture("queue_backlog.facts.json")).unwrap()).unwrap();
     let r = analyze_json(&fixture("queue_backlog.hprof.gz"));
     check_invariants(&r);
+    // Schema 2: the leak suspect and its story.
+    assert_eq!(r["suspects"][0]["pattern"], "queue backlog");
+    assert!(r["suspects"][0]["explanation"].as_str().unwrap().contains("84,000"));
+    assert_eq!(r["suspects"][0]["holder"]["class"], "com.example.monitor.TcpSocketSender");
     let s = &r["summary"];
     assert_eq!(s["format"], "JAVA PROFILE 1.0.2");
     assert_eq!(s["id_size"], 8);

@@ -30,6 +30,7 @@
 //!    [`sections::sections`]: Markdown and HTML then render it, escaped, sortable, with sizes in
 //!    KiB/MiB.
 
+mod analysis_sections;
 pub mod doc;
 pub mod format;
 mod html;
@@ -47,7 +48,7 @@ use std::collections::BTreeMap;
 
 /// Version of the JSON schema. Additive changes (new fields, new sections) keep it; renaming,
 /// removing or changing the meaning or type of a field bumps it.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Name the report gives for the tool.
 pub const TOOL_NAME: &str = "heaplens";
@@ -69,11 +70,23 @@ pub struct Report {
     /// The biggest children of the dominator tree's super-root (objects that alone keep the
     /// most memory alive), largest retained first.
     pub dominators: Vec<DominatorRow>,
-    // ---- EXTENSION POINT: analyses to come (see the module docs), one line each, e.g. ----
-    // #[serde(default, skip_serializing_if = "Option::is_none")]
-    // pub suspects: Option<Vec<crate::analysis::Suspect>>,
-    // pub threads: Vec<ThreadRow>,  thread_groups, thread_locals, class_loaders,
-    // duplicate_strings, largest_arrays, collections ...
+    // ---- Schema 2: the analyses. EXTENSION POINT: one line per new section (module docs).
+    /// Leak suspects, biggest first (MAT's method, see docs/report-schema.md).
+    pub suspects: Vec<crate::analysis::Suspect>,
+    /// Every `java.lang.Thread`, largest retained first.
+    pub threads: Vec<crate::analysis::ThreadInfo>,
+    /// Threads grouped by name pattern (`pool-7-thread-*`), largest group first.
+    pub thread_groups: Vec<crate::analysis::ThreadGroupInfo>,
+    /// ThreadLocalMap entries of every thread and the findings drawn from them.
+    pub thread_locals: crate::analysis::ThreadLocalReport,
+    /// Class loaders, duplicate classes, open jar files.
+    pub class_loaders: crate::analysis::ClassLoaderReport,
+    /// Strings with the same contents held more than once.
+    pub duplicate_strings: crate::analysis::DuplicateStrings,
+    /// The largest arrays with their path to a GC root.
+    pub largest_arrays: Vec<crate::analysis::ArrayInfo>,
+    /// Fill ratios of the standard JDK collections.
+    pub collections: crate::analysis::CollectionFillReport,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -245,7 +258,16 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
         })
         .collect();
 
-    // ---- EXTENSION POINT: compute the analyses to come here and store them in the fields above.
+    // ---- Schema 2 analyses (EXTENSION POINT: compute new ones here).
+    let finder = crate::analysis::PathFinder::new(g, crate::analysis::PathOptions::default());
+    let suspects = crate::analysis::find_suspects(g, d, &finder);
+    let threads = crate::analysis::threads(g, d);
+    let thread_groups = crate::analysis::thread_groups(&threads);
+    let thread_locals = crate::analysis::thread_local_findings(g, d, &threads);
+    let class_loaders = crate::analysis::class_loaders(g, d);
+    let duplicate_strings = crate::analysis::duplicate_strings(g, d);
+    let largest_arrays = crate::analysis::waste::largest_arrays_with(g, d, Some(&finder));
+    let collections = crate::analysis::collection_fill(g, d);
 
     Report {
         schema: SCHEMA_VERSION,
@@ -255,6 +277,14 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
         histogram,
         unreachable_histogram,
         dominators,
+        suspects,
+        threads,
+        thread_groups,
+        thread_locals,
+        class_loaders,
+        duplicate_strings,
+        largest_arrays,
+        collections,
     }
 }
 

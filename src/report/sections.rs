@@ -41,9 +41,14 @@ pub fn sections(report: &Report, limits: Limits) -> Vec<Section> {
         limits,
     ));
 
-    // ---- EXTENSION POINT: one line per new Report field, e.g.
-    // if let Some(s) = &report.suspects { out.push(table_section("suspects", "Leak suspects", "…", "No suspects.", s, ctx, limits)); }
-    // (plus `impl Tabular for Suspect` below).
+    // ---- EXTENSION POINT: schema-2 analyses (suspects first, after the summary); new
+    // sections go in `analysis_sections.rs`.
+    let analyses = super::analysis_sections::analysis_sections(report, ctx, limits);
+    let mut analyses = analyses.into_iter();
+    if let Some(suspects) = analyses.next() {
+        out.insert(1, suspects);
+    }
+    out.extend(analyses);
 
     out
 }
