@@ -1,0 +1,91 @@
+//! Full-analysis benchmark (used by `scripts/bench.sh`).
+//!
+//!   cargo run --release --example bench_analyze -- DUMP.hprof[.gz]
+//!
+//! Does what `heaplens::graph::build_from_path` + `Dominance::compute` +
+//! `heaplens::analysis::histogram` do, but drives `GraphBuilder` itself (file read in 4 MiB
+//! chunks, twice) so that each phase is timed: pass 1 (indexing), pass 2 (references),
+//! dominators (+ retained sizes), class histogram. Single thread. Also reports how many bytes per
+//! object the graph and the dominance data keep in memory after the build (`heap_bytes()` of
+//! each: what the browser tab holds), which is independent of the allocator and of the build's
+//! transient peak (the peak RSS is measured from outside by `scripts/bench.sh`).
+//! Output: `key=value` lines.
+
+use heaplens::analysis::histogram;
+use heaplens::graph::{Dominance, GraphBuilder, PassOutcome};
+use std::io::Read;
+use std::time::Instant;
+
+fn main() {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: bench_analyze DUMP.hprof[.gz]");
+        std::process::exit(2);
+    };
+    let start = Instant::now();
+    let mut b = GraphBuilder::new();
+    let mut buf = vec![0u8; 4 << 20];
+    let mut pass_s = Vec::new();
+    let mut input_bytes;
+    // Same loop as `build_from_reader`: feed the whole file, `end_pass`, again until done.
+    loop {
+        let t = Instant::now();
+        let mut file = std::fs::File::open(&path).unwrap_or_else(|e| fail(&format!("cannot open {path}: {e}")));
+        loop {
+            let n = match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => fail(&format!("cannot read {path}: {e}")),
+            };
+            b.feed(&buf[..n]).unwrap_or_else(|e| fail(&e.to_string()));
+        }
+        input_bytes = b.input_bytes();
+        let outcome = b.end_pass().unwrap_or_else(|e| fail(&e.to_string()));
+        pass_s.push(t.elapsed().as_secs_f64());
+        if outcome == PassOutcome::Done {
+            break;
+        }
+    }
+    drop(buf);
+    let g = b.into_graph().expect("the builder reported Done");
+
+    let t = Instant::now();
+    let d = Dominance::compute(&g);
+    let dom_s = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let h = histogram(&g, &d);
+    let histo_s = t.elapsed().as_secs_f64();
+    let total_s = start.elapsed().as_secs_f64();
+
+    let n = g.node_count().max(1) as f64;
+    let (gb, db) = (g.heap_bytes(), d.heap_bytes());
+    println!("file={path}");
+    println!("input_bytes={input_bytes}");
+    println!("objects={}", g.node_count());
+    println!("edges={}", g.stats.edges);
+    println!("classes={}", g.classes.len());
+    println!("gc_root_nodes={}", g.root_nodes().len());
+    println!("reachable_objects={}", d.reachable);
+    println!("reachable_bytes={}", d.reachable_bytes());
+    println!("histogram_rows={}", h.reachable.len() + h.unreachable.len());
+    if let Some(top) = h.reachable.first() {
+        println!("top_class={} retained={}", top.name, top.retained);
+    }
+    for (i, s) in pass_s.iter().enumerate() {
+        println!("pass{}_s={s:.3}", i + 1);
+    }
+    println!("dominators_s={dom_s:.3}");
+    println!("histogram_s={histo_s:.3}");
+    println!("wall_s={total_s:.3}");
+    println!("graph_bytes={gb}");
+    println!("dominance_bytes={db}");
+    println!("graph_bytes_per_object={:.1}", gb as f64 / n);
+    println!("dominance_bytes_per_object={:.1}", db as f64 / n);
+    println!("bytes_per_object={:.1}", (gb + db) as f64 / n);
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("bench_analyze: error: {msg}");
+    std::process::exit(1);
+}
