@@ -44,7 +44,10 @@ impl From<Value> for Val {
 #[derive(Clone, PartialEq, Eq)]
 pub enum Event {
     Header(Header),
-    Utf8 { id: Id, bytes: Vec<u8> },
+    Utf8 {
+        id: Id,
+        bytes: Vec<u8>,
+    },
     LoadClass(LoadClass),
     UnloadClass(u32),
     StackFrame(StackFrame),
@@ -52,9 +55,19 @@ pub enum Event {
     StartThread(StartThread),
     EndThread(u32),
     HeapSummary(HeapSummary),
-    OtherRecord { tag: u8, offset: u64, length: u32 },
-    HeapDumpStart { tag: u8, offset: u64, length: u32 },
-    HeapDumpEnd { offset: u64 },
+    OtherRecord {
+        tag: u8,
+        offset: u64,
+        length: u32,
+    },
+    HeapDumpStart {
+        tag: u8,
+        offset: u64,
+        length: u32,
+    },
+    HeapDumpEnd {
+        offset: u64,
+    },
     GcRoot(GcRoot),
     ClassDump {
         class_id: Id,
@@ -67,12 +80,27 @@ pub enum Event {
         statics: Vec<(Id, Val)>,
         fields: Vec<FieldDecl>,
     },
-    Instance { id: Id, stack_serial: u32, class_id: Id, fields: Vec<u8>, offset: u64 },
+    Instance {
+        id: Id,
+        stack_serial: u32,
+        class_id: Id,
+        fields: Vec<u8>,
+        offset: u64,
+    },
     /// All elements delivered for the array (fewer than `array.length` only if the input ended
     /// inside it).
-    ObjectArray { array: ObjectArray, elements: Vec<Id> },
-    PrimitiveArray { array: PrimitiveArray, data: Option<Vec<u8>> },
-    HeapInfo { heap_id: u32, name_id: Id },
+    ObjectArray {
+        array: ObjectArray,
+        elements: Vec<Id>,
+    },
+    PrimitiveArray {
+        array: PrimitiveArray,
+        data: Option<Vec<u8>>,
+    },
+    HeapInfo {
+        heap_id: u32,
+        name_id: Id,
+    },
 }
 
 /// Debug output that stays short for big payloads (an assertion message must not print 1 MiB).
@@ -228,10 +256,8 @@ impl Visitor for Recorder {
             self.violations.push(format!("empty piece of non-empty object array {array:?}"));
         }
         if first_index as u64 + elements.len() as u64 > array.length as u64 {
-            self.violations.push(format!(
-                "piece {first_index}+{} runs past the end of object array {array:?}",
-                elements.len()
-            ));
+            self.violations
+                .push(format!("piece {first_index}+{} runs past the end of object array {array:?}", elements.len()));
         }
         let continues = match self.open_array {
             Some(i) => match &self.events[i] {
@@ -562,7 +588,12 @@ pub fn synthetic_dump(o: &SynthOptions) -> Synth {
                 .map(|(i, t)| (name(i as u64 % 8), *t))
                 .collect(),
         });
-        wr.class_dump(&w::ClassDump { class_id: CLS_OBJ_ARRAY, stack_serial: 1, super_id: CLS_OBJECT, ..Default::default() });
+        wr.class_dump(&w::ClassDump {
+            class_id: CLS_OBJ_ARRAY,
+            stack_serial: 1,
+            super_id: CLS_OBJECT,
+            ..Default::default()
+        });
     };
     let objects = |wr: &mut w::HprofWriter| {
         for k in 0..3u64 {
@@ -572,7 +603,8 @@ pub fn synthetic_dump(o: &SynthOptions) -> Synth {
         wr.instance(THREAD_OBJ, 1, CLS_OBJECT, &[]);
         wr.obj_array(0x3_2000, 1, CLS_OBJ_ARRAY, &[]);
         wr.obj_array(0x3_2010, 1, CLS_OBJ_ARRAY, &[0x3_0000, 0, 0xDEAD_BEE0]);
-        for (i, t) in [T::Boolean, T::Char, T::Float, T::Double, T::Byte, T::Short, T::Int, T::Long].iter().enumerate() {
+        for (i, t) in [T::Boolean, T::Char, T::Float, T::Double, T::Byte, T::Short, T::Int, T::Long].iter().enumerate()
+        {
             let data: Vec<u8> = (0..3 * t.size(n)).map(|b| (b * 7 + i) as u8).collect();
             wr.prim_array(0x3_3000 + i as u64 * 16, 1, *t, &data);
         }
@@ -659,7 +691,12 @@ pub fn builder_dump(id_size: u32, opts: &w::WriteOptions) -> Vec<u8> {
     let mut h = w::HeapBuilder::new(id_size).with_ids(w::IdScheme::Shuffled { start: 0x10_0000, step: 24, seed: 7 });
     let object = h.object_class();
     let node = h.class("com/example/Node", Some(object), &[("next", T::Object), ("value", T::Int)], &[]);
-    let holder = h.class("com/example/Holder", Some(object), &[("nodes", T::Object), ("name", T::Object)], &[("COUNT", w::Value::Long(3))]);
+    let holder = h.class(
+        "com/example/Holder",
+        Some(object),
+        &[("nodes", T::Object), ("name", T::Object)],
+        &[("COUNT", w::Value::Long(3))],
+    );
     let mut prev = None;
     for i in 0..200 {
         let n = h.instance(node, &[("value", w::Value::Int(i))]);
@@ -676,7 +713,17 @@ pub fn builder_dump(id_size: u32, opts: &w::WriteOptions) -> Vec<u8> {
         h.string(&format!("string number {i}"));
     }
     h.prim_array(T::Long, &w::encode_values(&[w::Value::Long(1), w::Value::Long(-1)], id_size));
-    h.thread("main", &[w::Frame { class: holder, method: "run", signature: "()V", source_file: "Holder.java", line: 12, locals: &[hold.id()] }]);
+    h.thread(
+        "main",
+        &[w::Frame {
+            class: holder,
+            method: "run",
+            signature: "()V",
+            source_file: "Holder.java",
+            line: 12,
+            locals: &[hold.id()],
+        }],
+    );
     h.root(hold, w::RootKind::JniGlobal { jni_ref_id: 0x99 });
     h.write(opts)
 }

@@ -1,0 +1,13 @@
+//! Entry point of the analysis Web Worker (see `heaplens_web::worker`).
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    heaplens_web::worker::start();
+}
+
+// Natively this bin only has to compile (so `cargo test --workspace` works); it never runs.
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("the heaplens worker runs in a browser: build it with `trunk build` (see README)");
+    std::process::exit(2);
+}

@@ -1,0 +1,747 @@
+//! The typed message protocol between the UI (main thread) and the analysis worker.
+//!
+//! Every message is one JSON string passed to `postMessage` (structured clone of a string is a
+//! cheap copy, and both ends are Rust, so a JSON text is the simplest stable wire format; it is
+//! also readable in devtools and from the Playwright tests). Bulk binary data (the dump itself)
+//! does NOT go through JSON: [`Request::Open`] is posted as a two-element array
+//! `[json_text, blob]`, the `File`/`Blob` next to the text (a structured clone of a `File` is a
+//! handle, not a copy of its bytes; the worker reads it in slices).
+//!
+//! Lifecycle:
+//! 1. The UI starts the worker; the worker posts [`FromWorker::Ready`] once its wasm is running
+//!    (messages posted to it before that would be lost, so the UI waits for `Ready`).
+//! 2. The UI posts [`ToWorker`] requests, each with a fresh [`RequestId`]; the worker answers
+//!    each with exactly one [`FromWorker::Reply`] carrying the same id, in request order.
+//! 3. While it works on a request (reading a dump, computing an analysis) the worker also posts
+//!    unsolicited [`FromWorker::Progress`] messages, at least every [`PROGRESS_INTERVAL_MS`].
+//!
+//! One worker analyzes one dump: the UI starts a fresh worker for every [`Request::Open`]
+//! (and to cancel one), because a wasm instance's memory never shrinks.
+//!
+//! Object ids travel as `0x…` hex strings (ids can exceed JavaScript's exact integer range).
+//! Every list that can be long is paged (`offset`/`limit`, capped at [`MAX_PAGE`]): no message
+//! carries millions of rows.
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+/// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// Upper bound of every page the worker returns.
+pub const MAX_PAGE: u32 = 1000;
+
+/// The worker posts [`FromWorker::Progress`] at least this often while it works.
+pub const PROGRESS_INTERVAL_MS: f64 = 200.0;
+
+/// Correlates a [`FromWorker::Reply`] with its [`ToWorker`] request.
+pub type RequestId = u32;
+
+/// UI → worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToWorker {
+    pub id: RequestId,
+    pub request: Request,
+}
+
+/// What the UI can ask the worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    /// Liveness check; answered with [`Response::Pong`] echoing `echo`.
+    Ping { echo: String },
+    /// Analyze the dump posted next to this message (see the module docs). Answered with
+    /// [`Response::Opened`] once the graph and dominator tree are built (other analyses run on
+    /// demand), or [`Response::OpenFailed`].
+    Open { name: String, size: u64 },
+    /// The overview of the open dump ([`Response::Opened`] again).
+    Summary,
+    Histogram(HistogramQuery),
+    /// Children of one dominator-tree node.
+    Children(ChildrenQuery),
+    /// One object's details.
+    Object { object: String },
+    /// A page of an object's outgoing or incoming references.
+    References { object: String, incoming: bool, offset: u32, limit: u32 },
+    /// Paths from GC roots to an object (shortest first).
+    Paths { object: String, include_weak: bool, max: u32 },
+    /// A page of the instances of a class (histogram row), largest retained first.
+    Instances { class: u32, unreachable: bool, offset: u32, limit: u32 },
+    Suspects,
+    /// A page of the threads (largest retained first), their name groups and ThreadLocal
+    /// findings.
+    Threads { filter: String, offset: u32, limit: u32 },
+    /// One thread's stack frames with their locals, and its ThreadLocal entries.
+    Thread { object: String },
+    ClassLoaders,
+    Waste,
+    Export { format: ExportFormat },
+}
+
+/// Worker → UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromWorker {
+    /// Posted once, when the worker's wasm has started and its message handler is installed.
+    Ready {
+        protocol: u32,
+        /// `heaplens-web` crate version of the worker build.
+        version: String,
+    },
+    /// The answer to the request with the same `id`.
+    Reply { id: RequestId, response: Response },
+    /// Unsolicited: how far the current request is.
+    Progress(Progress),
+}
+
+/// Phases of the work, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// First pass over the file: numbering objects, reading classes.
+    Indexing,
+    /// Second pass: reading references.
+    Linking,
+    /// Dominator tree and retained sizes.
+    Dominators,
+    /// Histogram, paths, leak suspects and the other analyses.
+    Analyses,
+}
+
+impl Phase {
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Indexing => "Reading and indexing",
+            Phase::Linking => "Linking references",
+            Phase::Dominators => "Computing dominators",
+            Phase::Analyses => "Analyzing",
+        }
+    }
+}
+
+/// Progress of the current request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub phase: Phase,
+    /// What is being done (`leak suspects`), empty if the phase says it all.
+    pub detail: String,
+    /// File bytes read so far, over both passes (0..=2 × file size).
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    /// Whole job, 0..=100.
+    pub percent: f64,
+    pub elapsed_ms: f64,
+    /// Estimated time left, when it can be estimated.
+    pub eta_ms: Option<f64>,
+}
+
+/// The worker's answer to one [`Request`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Response {
+    Pong { echo: String },
+    Opened(Box<Overview>),
+    OpenFailed(OpenError),
+    Histogram(HistogramPage),
+    Children(ChildrenPage),
+    Object(Box<ObjectDetails>),
+    References(ReferencePage),
+    Paths(PathsResult),
+    Instances(InstancesPage),
+    Suspects(SuspectsResult),
+    Threads(ThreadsPage),
+    Thread(Box<ThreadDetails>),
+    ClassLoaders(ClassLoadersResult),
+    Waste(WasteResult),
+    Export(ExportFile),
+    /// The request could not be served (bad message, no dump open, unknown object…).
+    Error { message: String },
+}
+
+// ---- Open / overview ---------------------------------------------------------------------
+
+/// Why a dump could not be analyzed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenError {
+    pub message: String,
+    /// Byte offset of the damage (decompressed stream; compressed file for gzip errors).
+    pub offset: Option<u64>,
+    /// The file is not a heap dump at all.
+    pub not_hprof: bool,
+}
+
+/// Overview of an analyzed dump.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    pub file_name: String,
+    /// Size of the file as stored (compressed size for `.gz`).
+    pub file_size: u64,
+    /// `JAVA PROFILE 1.0.2`…
+    pub format: String,
+    pub id_size: u8,
+    pub timestamp_ms: u64,
+    /// Decompressed HPROF bytes parsed.
+    pub dump_bytes: u64,
+    pub objects_total: u64,
+    pub objects_reachable: u64,
+    pub objects_unreachable: u64,
+    pub classes: u64,
+    pub gc_roots: u64,
+    /// Root records by kind (MAT's names), most first.
+    pub roots_by_kind: Vec<(String, u64)>,
+    pub threads: u64,
+    pub heap_shallow_total: u64,
+    pub heap_reachable: u64,
+    pub heap_unreachable: u64,
+    pub compressed_oops: bool,
+    pub alignment: u32,
+    pub edges: u64,
+    pub dangling_refs: u64,
+    /// Problems with the input (truncation…), most important first.
+    pub warnings: Vec<String>,
+    /// Biggest dominator-tree children of the super-root.
+    pub top_dominators: Vec<TreeRow>,
+    /// Dominator-tree children of the super-root (for the tree's first level).
+    pub root_children: u32,
+    /// Wall time per phase, ms.
+    pub timings: Vec<(String, f64)>,
+    /// Bytes the worker holds for the graph and dominator tree.
+    pub memory_bytes: u64,
+}
+
+// ---- Histogram ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grouping {
+    #[default]
+    Class,
+    Package,
+    ClassLoader,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistogramSort {
+    Name,
+    Instances,
+    Shallow,
+    #[default]
+    Retained,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct HistogramQuery {
+    pub group: Grouping,
+    pub sort: HistogramSort,
+    /// Descending (default for sizes) or ascending.
+    pub descending: bool,
+    /// Substring (case-insensitive) or, with `regex`, a regular expression on the row name.
+    pub filter: String,
+    pub regex: bool,
+    /// Unreachable objects instead of reachable ones.
+    pub unreachable: bool,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistogramRow {
+    /// Class index, for class rows (drill into instances); `None` for groups.
+    pub class: Option<u32>,
+    /// Class, package or class-loader name.
+    pub name: String,
+    pub instances: u64,
+    pub shallow: u64,
+    /// 0 for unreachable rows. Grouped rows: sum of the classes' (an upper bound).
+    pub retained: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistogramPage {
+    pub query: HistogramQuery,
+    /// Rows matching the filter.
+    pub total_rows: u32,
+    /// Sums over the matching rows.
+    pub total_instances: u64,
+    pub total_shallow: u64,
+    pub rows: Vec<HistogramRow>,
+    /// An invalid regular expression (rows are then empty).
+    pub filter_error: Option<String>,
+}
+
+// ---- Dominator tree ------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TreeSort {
+    #[default]
+    Retained,
+    Shallow,
+    Class,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ChildrenQuery {
+    /// `None`: children of the super-root (the GC roots' dominators).
+    pub parent: Option<String>,
+    pub sort: TreeSort,
+    /// Case-insensitive substring of the class name.
+    pub filter: String,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// One object as a dominator-tree row (also used for lists of objects).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeRow {
+    pub object_id: String,
+    /// Class name; `class com.x.Foo` for a class object.
+    pub class: String,
+    pub shallow: u64,
+    pub retained: u64,
+    /// Percent of the reachable heap.
+    pub pct: f64,
+    /// Dominator-tree children.
+    pub children: u32,
+    /// A short value preview (string text, array length…), if any.
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChildrenPage {
+    pub query: ChildrenQuery,
+    /// Children matching the filter.
+    pub total: u32,
+    pub rows: Vec<TreeRow>,
+}
+
+// ---- Objects -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectRef {
+    pub object_id: String,
+    pub class: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldRow {
+    pub name: String,
+    /// `int`, `java.lang.Object`…
+    pub ty: String,
+    /// Display value: `42`, `null`, `"text"`, `0x…`; `?` when the dump's primitive fields of
+    /// this class are not kept in memory.
+    pub value: String,
+    /// For non-null reference fields: the target.
+    pub target: Option<ObjectRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectDetails {
+    pub object_id: String,
+    pub class: String,
+    /// The class object of its class (to navigate to it).
+    pub class_object_id: Option<String>,
+    /// `instance`, `object array`, `primitive array` or `class`.
+    pub kind: String,
+    pub shallow: u64,
+    pub retained: u64,
+    pub retained_objects: u64,
+    pub pct: f64,
+    pub reachable: bool,
+    pub array_length: Option<u32>,
+    /// Text of a String or of a string's value array (preview).
+    pub string_value: Option<String>,
+    /// Root kinds if the object is a GC root.
+    pub gc_roots: Vec<String>,
+    /// Immediate dominator (`None` for a GC root's dominator = the super-root, or unreachable).
+    pub dominator: Option<ObjectRef>,
+    /// Dominator-tree ancestors, top first (excluding the object), at most 50.
+    pub dominator_chain: Vec<ObjectRef>,
+    /// Instance fields (instances) or static fields (class objects).
+    pub fields: Vec<FieldRow>,
+    /// For class objects: the class's super class, loader, instance size.
+    pub class_info: Option<ClassDetails>,
+    pub outgoing: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassDetails {
+    pub name: String,
+    pub super_class: Option<String>,
+    pub loader: String,
+    pub instance_size: u32,
+    /// Class index (histogram row), to list instances.
+    pub class_index: u32,
+    pub instances: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceRow {
+    /// Field / element label (`table[3]`, `<class>`, `<Java Local>`…).
+    pub field: String,
+    pub object: TreeRow,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferencePage {
+    pub object_id: String,
+    pub incoming: bool,
+    pub total: u32,
+    pub offset: u32,
+    pub rows: Vec<ReferenceRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathStep {
+    pub object_id: String,
+    pub class: String,
+    /// Reference from the previous step (`<GC root>` for the first).
+    pub field: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootPath {
+    /// Root first, the object last.
+    pub steps: Vec<PathStep>,
+    pub root_kind: String,
+    pub root_detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathsResult {
+    pub object_id: String,
+    pub include_weak: bool,
+    /// Empty: no path (unreachable, or only through weak references when they are excluded).
+    pub paths: Vec<RootPath>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstancesPage {
+    pub class: u32,
+    pub class_name: String,
+    pub unreachable: bool,
+    pub total: u32,
+    pub offset: u32,
+    pub rows: Vec<TreeRow>,
+}
+
+// ---- Suspects ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SizedRef {
+    pub object_id: String,
+    pub class: String,
+    pub retained: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccumulatedRow {
+    pub class: String,
+    pub count: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupRow {
+    pub pattern: String,
+    pub count: u64,
+    pub state: Option<String>,
+    pub retained: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuspectView {
+    /// `single` or `group`.
+    pub kind: String,
+    /// `queue backlog`, `collection accumulation`, `thread explosion`…
+    pub pattern: String,
+    pub explanation: String,
+    pub class: String,
+    pub object_id: String,
+    pub instances: u64,
+    pub retained: u64,
+    pub retained_pct: f64,
+    /// MAT's suspect (top-level dominator).
+    pub dominator: SizedRef,
+    pub accumulation_point: Option<SizedRef>,
+    /// Application-level holder and the field chain to the accumulation point.
+    pub holder: Option<(ObjectRef, String)>,
+    pub path_to_root: Vec<PathStep>,
+    pub root_kind: String,
+    pub root_detail: String,
+    pub accumulated: Vec<AccumulatedRow>,
+    /// Collection facts: class, size, capacity, bound, element class.
+    pub collection: Option<CollectionView>,
+    /// Thread groups of thread-related suspects.
+    pub thread_groups: Vec<GroupRow>,
+    pub threads: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionView {
+    pub class: String,
+    pub size: u64,
+    pub capacity: Option<u64>,
+    pub bound: Option<u64>,
+    pub element_class: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuspectsResult {
+    pub suspects: Vec<SuspectView>,
+    /// Reachable heap the percentages refer to.
+    pub heap_reachable: u64,
+}
+
+// ---- Threads -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadRow {
+    pub object_id: String,
+    pub name: String,
+    pub class: String,
+    pub state: String,
+    pub daemon: bool,
+    pub shallow: u64,
+    pub retained: u64,
+    pub frames: u32,
+    pub thread_locals: u32,
+    /// Listed as a GC root (ROOT THREAD OBJECT): the thread was alive.
+    pub live: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadGroupView {
+    pub pattern: String,
+    pub count: u32,
+    pub daemon: u32,
+    /// `WAITING: 2000`…
+    pub states: Vec<(String, u32)>,
+    pub retained: u64,
+    pub sample_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadLocalFindingView {
+    pub threads: u32,
+    pub thread_patterns: Vec<String>,
+    pub entries: u32,
+    pub value_class: String,
+    pub stale: bool,
+    pub per_thread_retained: u64,
+    pub total_retained: u64,
+    pub significant: bool,
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadsPage {
+    /// Every `java.lang.Thread` instance of the dump.
+    pub total_threads: u32,
+    /// Those listed as GC roots (alive when the dump was taken).
+    pub live_threads: u32,
+    /// Threads matching the filter.
+    pub total: u32,
+    pub offset: u32,
+    pub rows: Vec<ThreadRow>,
+    /// Name groups, most threads first (at most 200).
+    pub groups: Vec<ThreadGroupView>,
+    pub group_count: u32,
+    pub thread_local_findings: Vec<ThreadLocalFindingView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalView {
+    pub object_id: String,
+    pub class: String,
+    pub kind: String,
+    pub shallow: u64,
+    pub retained: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameView {
+    pub depth: u32,
+    /// `com.example.Foo.run(Foo.java:42)`.
+    pub display: String,
+    pub locals: Vec<LocalView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadLocalView {
+    pub map: String,
+    pub key_class: Option<String>,
+    pub stale: bool,
+    pub value_object_id: Option<String>,
+    pub value_class: Option<String>,
+    pub value_retained: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadDetails {
+    pub row: ThreadRow,
+    pub state_detail: Option<String>,
+    pub priority: i32,
+    pub frames: Vec<FrameView>,
+    /// Locals whose frame is unknown.
+    pub other_locals: Vec<LocalView>,
+    pub thread_locals: Vec<ThreadLocalView>,
+}
+
+// ---- Class loaders, waste --------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassLoaderView {
+    pub object_id: Option<String>,
+    pub class: String,
+    pub name: Option<String>,
+    pub classes_defined: u32,
+    pub instances: u64,
+    pub retained: u64,
+    pub parent: Option<String>,
+    pub builtin: bool,
+    pub open_jars: u32,
+    pub duplicated_classes: u32,
+    pub leak_candidate: bool,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateClassView {
+    pub class: String,
+    pub loaders: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassLoadersResult {
+    pub loaders: Vec<ClassLoaderView>,
+    /// At most 200.
+    pub duplicate_classes: Vec<DuplicateClassView>,
+    pub duplicate_classes_total: u32,
+    pub open_jar_files: Vec<(ObjectRef, Option<String>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateStringView {
+    pub value: String,
+    pub length: u64,
+    pub count: u64,
+    pub wasted_bytes: u64,
+    /// `com.x.Foo.name ×1,000`.
+    pub holders: Vec<String>,
+    /// One of the instances.
+    pub example_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArrayView {
+    pub object_id: String,
+    pub class: String,
+    pub length: u32,
+    pub shallow: u64,
+    pub retained: u64,
+    /// `root kind: a.b[3].c`.
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollectionFillView {
+    pub class: String,
+    pub count: u64,
+    pub empty: u64,
+    pub total_size: u64,
+    pub total_capacity: u64,
+    pub avg_fill_ratio: Option<f64>,
+    pub wasted_bytes: u64,
+    /// Worst instance (to open).
+    pub worst_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WasteResult {
+    pub summary: String,
+    pub strings: u64,
+    pub duplicate_instances: u64,
+    pub duplicate_wasted: u64,
+    pub duplicates: Vec<DuplicateStringView>,
+    pub arrays: Vec<ArrayView>,
+    pub collections_wasted: u64,
+    pub collections: Vec<CollectionFillView>,
+}
+
+// ---- Export --------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Json,
+    Html,
+    Markdown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportFile {
+    pub file_name: String,
+    pub mime: String,
+    pub text: String,
+}
+
+/// Encode a message for `postMessage`.
+pub fn encode<T: Serialize>(msg: &T) -> String {
+    // Our message types contain only strings, numbers, options, vectors and enums:
+    // serialization cannot fail (non-finite floats become `null`).
+    serde_json::to_string(msg).expect("protocol messages always serialize")
+}
+
+/// Decode a message received from `postMessage`.
+pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_format_is_tagged_json() {
+        let msg = ToWorker { id: 7, request: Request::Ping { echo: "hi".into() } };
+        assert_eq!(encode(&msg), r#"{"id":7,"request":{"type":"ping","echo":"hi"}}"#);
+        let ready = FromWorker::Ready { protocol: PROTOCOL_VERSION, version: "0.1.0".into() };
+        assert_eq!(encode(&ready), r#"{"type":"ready","protocol":2,"version":"0.1.0"}"#);
+        let open = ToWorker { id: 1, request: Request::Open { name: "a.hprof".into(), size: 9 } };
+        assert_eq!(encode(&open), r#"{"id":1,"request":{"type":"open","name":"a.hprof","size":9}}"#);
+        let q = Request::Histogram(HistogramQuery { limit: 10, ..Default::default() });
+        assert!(encode(&q).starts_with(r#"{"type":"histogram","group":"class","sort":"retained""#), "{}", encode(&q));
+    }
+
+    #[test]
+    fn round_trips() {
+        let msgs = [
+            FromWorker::Ready { protocol: 1, version: "x".into() },
+            FromWorker::Reply { id: 1, response: Response::Pong { echo: "é \" \\ \n".into() } },
+            FromWorker::Reply { id: u32::MAX, response: Response::Error { message: "no".into() } },
+            FromWorker::Progress(Progress {
+                phase: Phase::Linking,
+                detail: String::new(),
+                bytes_done: 5,
+                bytes_total: 10,
+                percent: 25.0,
+                elapsed_ms: 1.5,
+                eta_ms: None,
+            }),
+            FromWorker::Reply {
+                id: 3,
+                response: Response::OpenFailed(OpenError { message: "m".into(), offset: Some(0), not_hprof: true }),
+            },
+        ];
+        for m in msgs {
+            assert_eq!(decode::<FromWorker>(&encode(&m)).unwrap(), m);
+        }
+    }
+
+    #[test]
+    fn rejects_unknown_messages() {
+        assert!(decode::<ToWorker>(r#"{"id":1,"request":{"type":"format_disk"}}"#).is_err());
+        assert!(decode::<ToWorker>("not json").is_err());
+    }
+}

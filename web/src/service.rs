@@ -1,0 +1,1233 @@
+//! The worker's request handler: plain Rust, no JS, so it is unit-tested natively.
+//!
+//! The wasm glue in [`crate::worker`] only decodes messages, wraps the posted `File` as a
+//! [`DumpSource`], calls [`Service::handle_with`] and posts the reply. Everything the worker
+//! keeps between requests (the graph, the dominator tree, cached analyses) lives in
+//! [`Service`].
+//!
+//! Opening a dump runs the two parsing passes, the dominator tree, the summary and the
+//! histogram; every other analysis (paths, leak suspects, threads, class loaders, waste) runs
+//! on the first request that needs it and is cached. Lists are answered a page at a time; the
+//! last sorted/filtered list of each kind is cached so that scrolling through 100,000 children
+//! costs one sort, not one per page.
+
+use std::ptr::NonNull;
+
+use heaplens::analysis::histogram::Histogram;
+use heaplens::analysis::objread::indexed_edges;
+use heaplens::analysis::paths::thread_name;
+use heaplens::analysis::{self, group_rows, histogram, summarize, PathFinder, PathOptions};
+use heaplens::graph::{ClassKind, Dominance, EdgeLabel, GraphBuilder, HeapGraph, Node, PassOutcome};
+use heaplens::hprof::{BasicType, ErrorKind, ParseError, Value};
+use heaplens::report;
+
+use crate::protocol::*;
+
+/// Bytes read from the file per step (one `Blob.slice` in the browser).
+pub const CHUNK_BYTES: usize = 8 << 20;
+/// Bytes fed to the parser between two progress checks.
+const FEED_BYTES: usize = 1 << 20;
+
+/// Random access to the dump's bytes (a browser `File`, or memory in tests).
+pub trait DumpSource {
+    /// Size in bytes.
+    fn size(&self) -> u64;
+    /// Reads up to `buf.len()` bytes at `offset`; returns how many were read (0 at the end).
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String>;
+}
+
+impl DumpSource for &[u8] {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
+        let start = (offset as usize).min(self.len());
+        let n = buf.len().min(self.len() - start);
+        buf[..n].copy_from_slice(&self[start..start + n]);
+        Ok(n)
+    }
+}
+
+/// What the service needs from its environment: a clock and a way to report progress.
+pub trait Host {
+    /// Milliseconds from an arbitrary origin.
+    fn now_ms(&mut self) -> f64;
+    /// Called at most every [`PROGRESS_INTERVAL_MS`] / 2 while working, and at phase changes.
+    fn progress(&mut self, progress: &Progress);
+}
+
+/// A host without clock or progress (tests, `handle`).
+pub struct NullHost;
+
+impl Host for NullHost {
+    fn now_ms(&mut self) -> f64 {
+        0.0
+    }
+    fn progress(&mut self, _: &Progress) {}
+}
+
+/// Serves the requests of one UI; lives as long as the worker.
+#[derive(Default)]
+pub struct Service {
+    dump: Option<Loaded>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").field("open", &self.dump.as_ref().map(|d| &d.name)).finish()
+    }
+}
+
+impl Service {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Handles a request that needs no attachment and reports no progress.
+    pub fn handle(&mut self, request: Request) -> Response {
+        self.handle_with(request, None, &mut NullHost)
+    }
+
+    /// Handles one request. `source` is the dump posted with [`Request::Open`].
+    pub fn handle_with(&mut self, request: Request, source: Option<&mut dyn DumpSource>, host: &mut dyn Host) -> Response {
+        match request {
+            Request::Ping { echo } => Response::Pong { echo },
+            Request::Open { name, size } => match source {
+                Some(src) => self.open(name, size, src, host),
+                None => Response::Error { message: "open: no file was posted with the request".into() },
+            },
+            other => match self.dump.as_mut() {
+                None => Response::Error { message: "no heap dump is open".into() },
+                Some(dump) => dump.serve(other, host).unwrap_or_else(|message| Response::Error { message }),
+            },
+        }
+    }
+
+    fn open(&mut self, name: String, size: u64, source: &mut dyn DumpSource, host: &mut dyn Host) -> Response {
+        // Free the previous dump before building the next.
+        self.dump = None;
+        let total = source.size().max(size);
+        if total == 0 {
+            return Response::OpenFailed(OpenError {
+                message: "The file is empty: the heap dump was probably not written (disk full, or the JVM was killed while dumping).".into(),
+                offset: Some(0),
+                not_hprof: true,
+            });
+        }
+        let mut t = Tracker::new(host, total);
+        let mut timings = Vec::new();
+        let mut builder = GraphBuilder::new();
+        let mut buf = vec![0u8; CHUNK_BYTES];
+        for pass in 0..2u64 {
+            let phase = if pass == 0 { Phase::Indexing } else { Phase::Linking };
+            let started = t.now();
+            let mut offset = 0u64;
+            t.report(phase, "", pass * total, true);
+            loop {
+                let n = match source.read_at(offset, &mut buf) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        return Response::OpenFailed(OpenError {
+                            message: format!("cannot read the file at byte {offset}: {e}"),
+                            offset: Some(offset),
+                            not_hprof: false,
+                        })
+                    }
+                };
+                if n == 0 {
+                    break;
+                }
+                // Fed in 1 MiB pieces so that progress goes out often even when a gzip slice
+                // inflates tenfold.
+                for piece in buf[..n].chunks(FEED_BYTES) {
+                    if let Err(e) = builder.feed(piece) {
+                        return parse_failed(&e);
+                    }
+                    offset += piece.len() as u64;
+                    t.report(phase, "", pass * total + offset, false);
+                }
+            }
+            timings.push((phase.label().to_string(), t.now() - started));
+            match builder.end_pass() {
+                Ok(PassOutcome::NeedsSecondPass) => continue,
+                Ok(PassOutcome::Done) => break,
+                Err(e) => return parse_failed(&e),
+            }
+        }
+        drop(buf);
+        let Some(graph) = builder.into_graph() else {
+            return Response::OpenFailed(OpenError {
+                message: "the dump ended before its heap could be read".into(),
+                offset: None,
+                not_hprof: false,
+            });
+        };
+
+        let started = t.now();
+        t.report(Phase::Dominators, "dominator tree and retained sizes", 2 * total, true);
+        let d = Dominance::compute(&graph);
+        timings.push((Phase::Dominators.label().to_string(), t.now() - started));
+
+        let started = t.now();
+        t.report(Phase::Analyses, "summary and class histogram", 2 * total, true);
+        let summary = summarize(&graph, &d);
+        let hist = histogram(&graph, &d);
+        timings.push(("Summary and histogram".to_string(), t.now() - started));
+
+        let memory = graph.heap_bytes() as u64 + d.idom.capacity() as u64 * 4 + d.retained.capacity() as u64 * 12 + d.reachable as u64 * 8;
+        let graph = NonNull::from(Box::leak(Box::new(graph)));
+        let loaded = Loaded {
+            name,
+            file_size: total,
+            graph,
+            d,
+            hist,
+            summary,
+            timings,
+            memory,
+            paths: None,
+            weak_paths: None,
+            suspects: None,
+            threads: None,
+            loaders: None,
+            waste: None,
+            children_cache: None,
+            incoming_cache: None,
+            instances_cache: None,
+        };
+        let overview = loaded.overview();
+        self.dump = Some(loaded);
+        Response::Opened(Box::new(overview))
+    }
+}
+
+fn parse_failed(e: &ParseError) -> Response {
+    let not_hprof = matches!(e.kind, ErrorKind::NotHprof);
+    let message = if not_hprof {
+        "This is not a Java heap dump: it does not start with a JAVA PROFILE (HPROF) header, nor is it gzip-compressed. Heap dumps come from jcmd <pid> GC.heap_dump file.hprof, jmap -dump, or -XX:+HeapDumpOnOutOfMemoryError.".to_string()
+    } else {
+        format!("The dump cannot be parsed {e}.")
+    };
+    Response::OpenFailed(OpenError { message, offset: Some(e.offset), not_hprof })
+}
+
+/// Progress reporting with rate limiting and an ETA.
+struct Tracker<'h> {
+    host: &'h mut dyn Host,
+    start: f64,
+    last: f64,
+    total: u64,
+}
+
+impl<'h> Tracker<'h> {
+    fn new(host: &'h mut dyn Host, total: u64) -> Self {
+        let start = host.now_ms();
+        Tracker { host, start, last: f64::NEG_INFINITY, total }
+    }
+    fn now(&mut self) -> f64 {
+        self.host.now_ms()
+    }
+    /// `bytes_done` counts both passes (0..=2 × total).
+    fn report(&mut self, phase: Phase, detail: &str, bytes_done: u64, force: bool) {
+        let now = self.host.now_ms();
+        if !force && now - self.last < PROGRESS_INTERVAL_MS / 2.0 {
+            return;
+        }
+        self.last = now;
+        let read = if self.total == 0 { 1.0 } else { bytes_done as f64 / (2 * self.total) as f64 };
+        // The two passes are ~80% of the work; dominators and analyses the rest.
+        let percent = match phase {
+            Phase::Indexing | Phase::Linking => 80.0 * read.min(1.0),
+            Phase::Dominators => 80.0,
+            Phase::Analyses => 92.0,
+        };
+        let elapsed = now - self.start;
+        let eta = (percent >= 2.0 && elapsed > 0.0).then(|| elapsed * (100.0 - percent) / percent);
+        self.host.progress(&Progress {
+            phase,
+            detail: detail.to_string(),
+            bytes_done,
+            bytes_total: 2 * self.total,
+            percent,
+            elapsed_ms: elapsed,
+            eta_ms: eta,
+        });
+    }
+}
+
+/// Analyses report progress only at their start (they have no callbacks).
+fn announce(host: &mut dyn Host, detail: &str) {
+    host.progress(&Progress {
+        phase: Phase::Analyses,
+        detail: detail.to_string(),
+        bytes_done: 0,
+        bytes_total: 0,
+        percent: 95.0,
+        elapsed_ms: 0.0,
+        eta_ms: None,
+    });
+}
+
+struct ThreadsCache {
+    threads: Vec<analysis::ThreadInfo>,
+    groups: Vec<ThreadGroupView>,
+    findings: Vec<ThreadLocalFindingView>,
+    filtered: Option<(String, Vec<u32>)>,
+}
+
+#[derive(Clone, PartialEq)]
+struct ChildrenKey {
+    parent: Node,
+    sort: TreeSort,
+    filter: String,
+}
+
+/// One analyzed dump.
+///
+/// The graph is heap-allocated and owned through `graph`; [`PathFinder`]s borrow it for
+/// `'static` (they cannot name the lifetime of a sibling field). `Drop` drops them before the
+/// graph, and no `'static` borrow ever leaves this struct.
+struct Loaded {
+    name: String,
+    file_size: u64,
+    graph: NonNull<HeapGraph>,
+    d: Dominance,
+    hist: Histogram,
+    summary: analysis::Summary,
+    timings: Vec<(String, f64)>,
+    memory: u64,
+    paths: Option<PathFinder<'static>>,
+    weak_paths: Option<PathFinder<'static>>,
+    suspects: Option<SuspectsResult>,
+    threads: Option<ThreadsCache>,
+    loaders: Option<ClassLoadersResult>,
+    waste: Option<WasteResult>,
+    children_cache: Option<(ChildrenKey, Vec<Node>)>,
+    incoming_cache: Option<(Node, Vec<Node>)>,
+    instances_cache: Option<((u32, bool), Vec<Node>)>,
+}
+
+impl Drop for Loaded {
+    fn drop(&mut self) {
+        // Everything that borrows the graph goes first.
+        self.paths = None;
+        self.weak_paths = None;
+        // SAFETY: `graph` comes from `Box::leak` in `Service::open`, is owned by this struct
+        // alone, and nothing borrows it any more.
+        unsafe { drop(Box::from_raw(self.graph.as_ptr())) }
+    }
+}
+
+/// The graph of a [`Loaded`], with a lifetime not tied to the borrow of the struct (so that
+/// caches can be filled while reading it). Callers keep the reference inside `Loaded`'s methods.
+fn graph_of(ptr: NonNull<HeapGraph>) -> &'static HeapGraph {
+    // SAFETY: see `Loaded`: the graph lives until `Loaded` is dropped, and is never mutated.
+    unsafe { &*ptr.as_ptr() }
+}
+
+fn page_bounds(len: usize, offset: u32, limit: u32) -> (usize, usize) {
+    let start = (offset as usize).min(len);
+    let end = start.saturating_add(limit.min(MAX_PAGE) as usize).min(len);
+    (start, end)
+}
+
+fn parse_id(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let hex = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X"));
+    match hex {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => t.parse::<u64>(),
+    }
+    .map_err(|_| format!("not an object id: {text:?} (expected 0x… hex)"))
+}
+
+fn hex(id: u64) -> String {
+    format!("0x{id:x}")
+}
+
+fn pct(part: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / total as f64
+    }
+}
+
+fn type_name(t: BasicType) -> &'static str {
+    match t {
+        BasicType::Object => "Object",
+        BasicType::Boolean => "boolean",
+        BasicType::Char => "char",
+        BasicType::Float => "float",
+        BasicType::Double => "double",
+        BasicType::Byte => "byte",
+        BasicType::Short => "short",
+        BasicType::Int => "int",
+        BasicType::Long => "long",
+    }
+}
+
+fn format_value(v: &Value) -> String {
+    match *v {
+        Value::Object(0) => "null".into(),
+        Value::Object(id) => hex(id),
+        Value::Boolean(b) => b.to_string(),
+        Value::Char(c) => match char::from_u32(c as u32) {
+            Some(ch) if !ch.is_control() => format!("'{ch}'"),
+            _ => format!("'\\u{c:04x}'"),
+        },
+        Value::Float(f) => f.to_string(),
+        Value::Double(f) => f.to_string(),
+        Value::Byte(b) => b.to_string(),
+        Value::Short(s) => s.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Long(l) => l.to_string(),
+    }
+}
+
+/// Case-insensitive glob with `*` (or plain substring without `*`).
+fn name_matches(name: &str, filter: &str) -> bool {
+    if filter.is_empty() {
+        return true;
+    }
+    let name = name.to_lowercase();
+    let filter = filter.to_lowercase();
+    if !filter.contains('*') {
+        return name.contains(&filter);
+    }
+    let parts: Vec<&str> = filter.split('*').collect();
+    let mut rest = name.as_str();
+    for (i, p) in parts.iter().enumerate() {
+        if p.is_empty() {
+            continue;
+        }
+        if i == 0 {
+            match rest.strip_prefix(p) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(p);
+        } else {
+            match rest.find(p) {
+                Some(k) => rest = &rest[k + p.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+impl Loaded {
+    fn g(&self) -> &'static HeapGraph {
+        graph_of(self.graph)
+    }
+
+    fn node(&self, id: &str) -> Result<Node, String> {
+        let id = parse_id(id)?;
+        self.g().node_of(id).ok_or_else(|| format!("no object {} in this dump", hex(id)))
+    }
+
+    fn total(&self) -> u64 {
+        self.d.reachable_bytes()
+    }
+
+    fn label(&self, v: Node) -> Option<String> {
+        let g = self.g();
+        if g.as_class(v).is_some() {
+            return None;
+        }
+        let class = g.class(v);
+        if class.name == "java.lang.String" {
+            return g.string_value(v).map(|s| format!("\"{s}\""));
+        }
+        match class.kind {
+            ClassKind::ObjectArray | ClassKind::PrimitiveArray(_) => Some(format!("length {}", g.array_len(v))),
+            ClassKind::Instance => {
+                if class.name.ends_with("Thread") || class.name == "java.lang.Thread" {
+                    thread_name(g, v).map(|n| format!("\"{n}\""))
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    fn row(&self, v: Node) -> TreeRow {
+        let g = self.g();
+        let retained = self.d.retained.get(v as usize).copied().unwrap_or(0);
+        TreeRow {
+            object_id: hex(g.id(v)),
+            class: g.display_class(v),
+            shallow: g.shallow(v),
+            retained,
+            pct: pct(retained, self.total()),
+            children: self.d.children(v).len() as u32,
+            label: self.label(v),
+        }
+    }
+
+    fn obj_ref(&self, v: Node) -> ObjectRef {
+        let g = self.g();
+        ObjectRef { object_id: hex(g.id(v)), class: g.display_class(v) }
+    }
+
+    fn overview(&self) -> Overview {
+        let s = &self.summary;
+        let g = self.g();
+        let mut roots: Vec<(String, u64)> = s.roots_by_kind.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        roots.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let root_children = self.d.children(g.super_root());
+        Overview {
+            file_name: self.name.clone(),
+            file_size: self.file_size,
+            format: s.format.clone(),
+            id_size: s.id_size,
+            timestamp_ms: s.timestamp_ms,
+            dump_bytes: s.dump_bytes,
+            objects_total: s.objects_total,
+            objects_reachable: s.objects_reachable,
+            objects_unreachable: s.objects_unreachable,
+            classes: s.classes,
+            gc_roots: s.gc_roots,
+            roots_by_kind: roots,
+            threads: s.threads,
+            heap_shallow_total: s.heap_shallow_total,
+            heap_reachable: s.heap_reachable,
+            heap_unreachable: s.heap_unreachable,
+            compressed_oops: s.compressed_oops,
+            alignment: s.alignment,
+            edges: s.edges,
+            dangling_refs: s.dangling_refs,
+            warnings: s.warnings.clone(),
+            top_dominators: root_children.iter().take(10).map(|&v| self.row(v)).collect(),
+            root_children: root_children.len() as u32,
+            timings: self.timings.clone(),
+            memory_bytes: self.memory,
+        }
+    }
+
+    fn paths(&mut self, include_weak: bool, host: &mut dyn Host) -> &PathFinder<'static> {
+        let g = self.g();
+        let slot = if include_weak { &mut self.weak_paths } else { &mut self.paths };
+        slot.get_or_insert_with(|| {
+            announce(host, "paths from GC roots");
+            PathFinder::new(g, PathOptions { include_weak })
+        })
+    }
+
+    fn serve(&mut self, request: Request, host: &mut dyn Host) -> Result<Response, String> {
+        Ok(match request {
+            Request::Ping { .. } | Request::Open { .. } => unreachable!("handled by Service"),
+            Request::Summary => Response::Opened(Box::new(self.overview())),
+            Request::Histogram(q) => Response::Histogram(self.histogram(q)),
+            Request::Children(q) => Response::Children(self.children(q)?),
+            Request::Object { object } => Response::Object(Box::new(self.object(&object)?)),
+            Request::References { object, incoming, offset, limit } => {
+                Response::References(self.references(&object, incoming, offset, limit)?)
+            }
+            Request::Paths { object, include_weak, max } => {
+                let v = self.node(&object)?;
+                let found = self.paths(include_weak, host).paths(v, max.clamp(1, 10) as usize);
+                Response::Paths(PathsResult {
+                    object_id: object,
+                    include_weak,
+                    paths: found.into_iter().map(root_path).collect(),
+                })
+            }
+            Request::Instances { class, unreachable, offset, limit } => {
+                Response::Instances(self.instances(class, unreachable, offset, limit)?)
+            }
+            Request::Suspects => Response::Suspects(self.suspects(host).clone()),
+            Request::Threads { filter, offset, limit } => Response::Threads(self.threads_page(&filter, offset, limit, host)),
+            Request::Thread { object } => Response::Thread(Box::new(self.thread(&object, host)?)),
+            Request::ClassLoaders => Response::ClassLoaders(self.class_loaders(host).clone()),
+            Request::Waste => Response::Waste(self.waste(host).clone()),
+            Request::Export { format } => Response::Export(self.export(format, host)),
+        })
+    }
+
+    // ---- histogram ----
+
+    fn histogram(&self, q: HistogramQuery) -> HistogramPage {
+        let g = self.g();
+        let base = if q.unreachable { &self.hist.unreachable } else { &self.hist.reachable };
+        let grouping = match q.group {
+            Grouping::Class => analysis::Grouping::Class,
+            Grouping::Package => analysis::Grouping::Package,
+            Grouping::ClassLoader => analysis::Grouping::ClassLoader,
+        };
+        let grouped;
+        let rows: &[analysis::HistogramRow] = if q.group == Grouping::Class {
+            base
+        } else {
+            grouped = group_rows(g, base, grouping);
+            &grouped
+        };
+        let mut filter_error = None;
+        let mut matched: Vec<&analysis::HistogramRow> = if q.filter.is_empty() {
+            rows.iter().collect()
+        } else if q.regex {
+            match regex::RegexBuilder::new(&q.filter).case_insensitive(true).size_limit(1 << 20).build() {
+                Ok(re) => rows.iter().filter(|r| re.is_match(&r.name)).collect(),
+                Err(e) => {
+                    filter_error = Some(e.to_string());
+                    Vec::new()
+                }
+            }
+        } else {
+            let f = q.filter.to_lowercase();
+            rows.iter().filter(|r| r.name.to_lowercase().contains(&f)).collect()
+        };
+        let key = |r: &analysis::HistogramRow| match q.sort {
+            HistogramSort::Name => 0,
+            HistogramSort::Instances => r.instances,
+            HistogramSort::Shallow => r.shallow,
+            HistogramSort::Retained => r.retained,
+        };
+        matched.sort_by(|a, b| {
+            let o = if q.sort == HistogramSort::Name { a.name.cmp(&b.name) } else { key(a).cmp(&key(b)) };
+            let o = if q.descending { o.reverse() } else { o };
+            o.then_with(|| a.name.cmp(&b.name))
+        });
+        let (start, end) = page_bounds(matched.len(), q.offset, q.limit);
+        HistogramPage {
+            total_rows: matched.len() as u32,
+            total_instances: matched.iter().map(|r| r.instances).sum(),
+            total_shallow: matched.iter().map(|r| r.shallow).sum(),
+            rows: matched[start..end]
+                .iter()
+                .map(|r| HistogramRow {
+                    class: (q.group == Grouping::Class).then_some(r.class),
+                    name: r.name.clone(),
+                    instances: r.instances,
+                    shallow: r.shallow,
+                    retained: r.retained,
+                })
+                .collect(),
+            filter_error,
+            query: q,
+        }
+    }
+
+    // ---- dominator tree ----
+
+    fn children(&mut self, q: ChildrenQuery) -> Result<ChildrenPage, String> {
+        let g = self.g();
+        let parent = match &q.parent {
+            None => g.super_root(),
+            Some(id) => self.node(id)?,
+        };
+        let key = ChildrenKey { parent, sort: q.sort, filter: q.filter.to_lowercase() };
+        if self.children_cache.as_ref().map(|(k, _)| k) != Some(&key) {
+            let kids = self.d.children(parent);
+            let mut list: Vec<Node> = if key.filter.is_empty() {
+                kids.to_vec()
+            } else {
+                kids.iter().copied().filter(|&v| g.display_class(v).to_lowercase().contains(&key.filter)).collect()
+            };
+            match q.sort {
+                TreeSort::Retained => {}
+                TreeSort::Shallow => list.sort_by_key(|&v| std::cmp::Reverse(g.shallow(v))),
+                TreeSort::Class => {
+                    let mut keyed: Vec<(String, Node)> = list.iter().map(|&v| (g.display_class(v), v)).collect();
+                    keyed.sort();
+                    list = keyed.into_iter().map(|(_, v)| v).collect();
+                }
+            }
+            self.children_cache = Some((key, list));
+        }
+        let list = &self.children_cache.as_ref().expect("filled").1;
+        let (start, end) = page_bounds(list.len(), q.offset, q.limit);
+        Ok(ChildrenPage { total: list.len() as u32, rows: list[start..end].iter().map(|&v| self.row(v)).collect(), query: q })
+    }
+
+    // ---- objects ----
+
+    fn object(&self, object: &str) -> Result<ObjectDetails, String> {
+        let g = self.g();
+        let v = self.node(object)?;
+        let d = &self.d;
+        let class_index = g.as_class(v);
+        let class = g.class(v);
+        let kind = match (class_index, class.kind) {
+            (Some(_), _) => "class",
+            (None, ClassKind::Instance) => "instance",
+            (None, ClassKind::ObjectArray) => "object array",
+            (None, ClassKind::PrimitiveArray(_)) => "primitive array",
+        };
+        let retained = d.retained[v as usize];
+        let mut gc_roots: Vec<String> = g.roots.iter().filter(|r| r.node == v).map(|r| r.kind.label().to_string()).collect();
+        gc_roots.dedup();
+        let mut chain = Vec::new();
+        let mut up = d.idom(v);
+        while let Some(p) = up {
+            if p == g.super_root() || chain.len() >= 50 {
+                break;
+            }
+            chain.push(self.obj_ref(p));
+            up = d.idom(p);
+        }
+        chain.reverse();
+        let dominator = chain.last().cloned();
+
+        let edges = g.labelled_edges(v);
+        let mut fields = Vec::new();
+        let mut class_info = None;
+        if let Some(ci) = class_index {
+            let info = &g.classes[ci as usize];
+            for s in &info.statics {
+                let target = match s.value {
+                    Value::Object(id) if id != 0 => g.node_of(id).map(|t| self.obj_ref(t)),
+                    _ => None,
+                };
+                fields.push(FieldRow {
+                    name: s.name.clone(),
+                    ty: match s.value {
+                        Value::Object(_) => "Object".into(),
+                        Value::Boolean(_) => "boolean".into(),
+                        Value::Char(_) => "char".into(),
+                        Value::Float(_) => "float".into(),
+                        Value::Double(_) => "double".into(),
+                        Value::Byte(_) => "byte".into(),
+                        Value::Short(_) => "short".into(),
+                        Value::Int(_) => "int".into(),
+                        Value::Long(_) => "long".into(),
+                    },
+                    value: format_value(&s.value),
+                    target,
+                });
+            }
+            let instances = self
+                .hist
+                .reachable
+                .iter()
+                .chain(&self.hist.unreachable)
+                .filter(|r| r.class == ci)
+                .map(|r| r.instances)
+                .sum();
+            class_info = Some(ClassDetails {
+                name: info.name.clone(),
+                super_class: (info.super_class != heaplens::graph::NO_CLASS)
+                    .then(|| g.classes[info.super_class as usize].name.clone()),
+                loader: analysis::histogram::loader_name(g, info.loader),
+                instance_size: info.instance_size,
+                class_index: ci,
+                instances,
+            });
+        } else if class.kind == ClassKind::Instance {
+            // Reference fields from the edges, in layout order (null fields have no edge).
+            let mut refs = edges.iter().filter_map(|(t, l)| match l {
+                EdgeLabel::Field(n) => Some((n.as_str(), *t)),
+                _ => None,
+            });
+            let mut next_ref = refs.next();
+            for f in &class.layout {
+                if f.ty == BasicType::Object {
+                    let target = match next_ref {
+                        Some((n, t)) if n == f.name => {
+                            next_ref = refs.next();
+                            Some(t)
+                        }
+                        _ => None,
+                    };
+                    let value = match target {
+                        Some(t) => match g.string_value(t).filter(|_| g.class(t).name == "java.lang.String") {
+                            Some(s) => format!("\"{s}\""),
+                            None => hex(g.id(t)),
+                        },
+                        None => "null".into(),
+                    };
+                    fields.push(FieldRow {
+                        name: f.name.clone(),
+                        ty: "Object".into(),
+                        value,
+                        target: target.map(|t| self.obj_ref(t)),
+                    });
+                } else {
+                    let value = g.field_value(v, &f.name).map(|x| format_value(&x)).unwrap_or_else(|| "?".into());
+                    fields.push(FieldRow { name: f.name.clone(), ty: type_name(f.ty).into(), value, target: None });
+                }
+            }
+        }
+        Ok(ObjectDetails {
+            object_id: hex(g.id(v)),
+            class: g.display_class(v),
+            class_object_id: g.class_node(v).map(|c| hex(g.id(c))),
+            kind: kind.into(),
+            shallow: g.shallow(v),
+            retained,
+            retained_objects: d.retained_count[v as usize] as u64,
+            pct: pct(retained, self.total()),
+            reachable: d.is_reachable(v),
+            array_length: (class_index.is_none() && class.is_array()).then(|| g.array_len(v)),
+            string_value: g.string_value(v).map(str::to_string),
+            gc_roots,
+            dominator,
+            dominator_chain: chain,
+            fields,
+            class_info,
+            outgoing: edges.len() as u32,
+        })
+    }
+
+    fn references(&mut self, object: &str, incoming: bool, offset: u32, limit: u32) -> Result<ReferencePage, String> {
+        let g = self.g();
+        let v = self.node(object)?;
+        if !incoming {
+            let is_array = g.as_class(v).is_none() && g.class(v).kind == ClassKind::ObjectArray;
+            let (total, rows) = if is_array {
+                // Big arrays: label only the requested page.
+                let class_edge: Vec<(Node, String)> = g.class_node(v).map(|c| (c, "<class>".to_string())).into_iter().collect();
+                let total = class_edge.len() + g.edges(v).count();
+                let (start, end) = page_bounds(total, offset, limit);
+                let all = class_edge
+                    .into_iter()
+                    .chain(indexed_edges(g, v).map(|(t, i)| (t, format!("[{i}]"))))
+                    .skip(start)
+                    .take(end - start)
+                    .collect::<Vec<_>>();
+                (total, all)
+            } else {
+                let edges = g.labelled_edges(v);
+                let (start, end) = page_bounds(edges.len(), offset, limit);
+                (edges.len(), edges[start..end].iter().map(|(t, l)| (*t, l.to_string())).collect())
+            };
+            return Ok(ReferencePage {
+                object_id: hex(g.id(v)),
+                incoming,
+                total: total as u32,
+                offset,
+                rows: rows.into_iter().map(|(t, field)| ReferenceRow { field, object: self.row(t) }).collect(),
+            });
+        }
+        if self.incoming_cache.as_ref().map(|c| c.0) != Some(v) {
+            // One scan of every edge: no reverse index is kept (it would cost 4 bytes per edge).
+            let mut refs = Vec::new();
+            for q in 0..g.node_count() as Node {
+                if g.class_node(q) == Some(v) || g.edges(q).any(|(t, _)| t == v) {
+                    refs.push(q);
+                }
+            }
+            refs.sort_by_key(|&q| std::cmp::Reverse(self.d.retained[q as usize]));
+            self.incoming_cache = Some((v, refs));
+        }
+        let refs = &self.incoming_cache.as_ref().expect("filled").1;
+        let (start, end) = page_bounds(refs.len(), offset, limit);
+        let rows = refs[start..end]
+            .iter()
+            .map(|&q| {
+                let field = g
+                    .labelled_edges(q)
+                    .into_iter()
+                    .find(|(t, _)| *t == v)
+                    .map(|(_, l)| l.to_string())
+                    .unwrap_or_else(|| "?".into());
+                ReferenceRow { field, object: self.row(q) }
+            })
+            .collect();
+        Ok(ReferencePage { object_id: hex(g.id(v)), incoming, total: refs.len() as u32, offset, rows })
+    }
+
+    fn instances(&mut self, class: u32, unreachable: bool, offset: u32, limit: u32) -> Result<InstancesPage, String> {
+        let g = self.g();
+        let info = g.classes.get(class as usize).ok_or_else(|| format!("no class #{class}"))?;
+        if self.instances_cache.as_ref().map(|c| c.0) != Some((class, unreachable)) {
+            let d = &self.d;
+            let mut list: Vec<Node> = (0..g.node_count() as Node)
+                .filter(|&v| g.class_index(v) == class && d.is_reachable(v) != unreachable)
+                .collect();
+            if unreachable {
+                list.sort_by_key(|&v| std::cmp::Reverse(g.shallow(v)));
+            } else {
+                list.sort_by_key(|&v| std::cmp::Reverse(d.retained[v as usize]));
+            }
+            self.instances_cache = Some(((class, unreachable), list));
+        }
+        let list = &self.instances_cache.as_ref().expect("filled").1;
+        let (start, end) = page_bounds(list.len(), offset, limit);
+        Ok(InstancesPage {
+            class,
+            class_name: info.name.clone(),
+            unreachable,
+            total: list.len() as u32,
+            offset,
+            rows: list[start..end].iter().map(|&v| self.row(v)).collect(),
+        })
+    }
+
+    // ---- analyses ----
+
+    fn suspects(&mut self, host: &mut dyn Host) -> &SuspectsResult {
+        if self.suspects.is_none() {
+            let g = self.g();
+            self.paths(false, host);
+            announce(host, "leak suspects");
+            let finder = self.paths.as_ref().expect("computed above");
+            let found = analysis::find_suspects(g, &self.d, finder);
+            self.suspects = Some(SuspectsResult {
+                suspects: found.into_iter().map(suspect_view).collect(),
+                heap_reachable: self.total(),
+            });
+        }
+        self.suspects.as_ref().expect("filled")
+    }
+
+    fn threads_cache(&mut self, host: &mut dyn Host) -> &mut ThreadsCache {
+        if self.threads.is_none() {
+            let g = self.g();
+            announce(host, "threads");
+            let threads = analysis::threads(g, &self.d);
+            let groups = analysis::threads::thread_groups(&threads)
+                .into_iter()
+                .map(|x| ThreadGroupView {
+                    pattern: x.pattern,
+                    count: x.count,
+                    daemon: x.daemon,
+                    states: x.states.into_iter().collect(),
+                    retained: x.retained,
+                    sample_names: x.sample_names,
+                })
+                .collect();
+            let report = analysis::thread_local_findings(g, &self.d, &threads);
+            let findings = report
+                .findings
+                .into_iter()
+                .map(|f| ThreadLocalFindingView {
+                    threads: f.threads,
+                    thread_patterns: f.thread_patterns,
+                    entries: f.entries,
+                    value_class: f.value_class,
+                    stale: f.stale,
+                    per_thread_retained: f.per_thread_retained,
+                    total_retained: f.total_retained,
+                    significant: f.significant,
+                    explanation: f.explanation,
+                })
+                .collect();
+            self.threads = Some(ThreadsCache { threads, groups, findings, filtered: None });
+        }
+        self.threads.as_mut().expect("filled")
+    }
+
+    fn threads_page(&mut self, filter: &str, offset: u32, limit: u32, host: &mut dyn Host) -> ThreadsPage {
+        let c = self.threads_cache(host);
+        if c.filtered.as_ref().map(|f| f.0.as_str()) != Some(filter) {
+            let list = c
+                .threads
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| name_matches(&t.name, filter))
+                .map(|(i, _)| i as u32)
+                .collect();
+            c.filtered = Some((filter.to_string(), list));
+        }
+        let list = &c.filtered.as_ref().expect("filled").1;
+        let (start, end) = page_bounds(list.len(), offset, limit);
+        ThreadsPage {
+            total_threads: c.threads.len() as u32,
+            live_threads: c.threads.iter().filter(|t| t.gc_root).count() as u32,
+            total: list.len() as u32,
+            offset,
+            rows: list[start..end].iter().map(|&i| thread_row(&c.threads[i as usize])).collect(),
+            groups: c.groups.iter().take(200).cloned().collect(),
+            group_count: c.groups.len() as u32,
+            thread_local_findings: c.findings.clone(),
+        }
+    }
+
+    fn thread(&mut self, object: &str, host: &mut dyn Host) -> Result<ThreadDetails, String> {
+        let v = self.node(object)?;
+        let c = self.threads_cache(host);
+        let t = c.threads.iter().find(|t| t.node == v).ok_or_else(|| format!("{object} is not a thread"))?;
+        let local = |l: &analysis::LocalRef| LocalView {
+            object_id: l.object_id.clone(),
+            class: l.class.clone(),
+            kind: l.kind.to_string(),
+            shallow: l.shallow,
+            retained: l.retained,
+        };
+        Ok(ThreadDetails {
+            row: thread_row(t),
+            state_detail: t.state_detail.map(str::to_string),
+            priority: t.priority,
+            frames: t
+                .frames
+                .iter()
+                .map(|f| FrameView { depth: f.depth, display: f.display.clone(), locals: f.locals.iter().map(local).collect() })
+                .collect(),
+            other_locals: t.other_locals.iter().map(local).collect(),
+            thread_locals: t
+                .thread_locals
+                .iter()
+                .map(|e| ThreadLocalView {
+                    map: e.map.to_string(),
+                    key_class: e.key_class.clone(),
+                    stale: e.stale,
+                    value_object_id: e.value_object_id.clone(),
+                    value_class: e.value_class.clone(),
+                    value_retained: e.value_retained,
+                })
+                .collect(),
+        })
+    }
+
+    fn class_loaders(&mut self, host: &mut dyn Host) -> &ClassLoadersResult {
+        if self.loaders.is_none() {
+            announce(host, "class loaders");
+            let r = analysis::class_loaders(self.g(), &self.d);
+            self.loaders = Some(ClassLoadersResult {
+                loaders: r
+                    .loaders
+                    .into_iter()
+                    .map(|l| ClassLoaderView {
+                        object_id: l.object_id,
+                        class: l.class,
+                        name: l.name,
+                        classes_defined: l.classes_defined,
+                        instances: l.instances,
+                        retained: l.retained,
+                        parent: l.parent,
+                        builtin: l.builtin,
+                        open_jars: l.open_jars,
+                        duplicated_classes: l.duplicated_classes,
+                        leak_candidate: l.leak_candidate,
+                        reason: l.reason,
+                    })
+                    .collect(),
+                duplicate_classes: r
+                    .duplicate_classes
+                    .into_iter()
+                    .take(200)
+                    .map(|x| DuplicateClassView { class: x.class, loaders: x.loaders })
+                    .collect(),
+                duplicate_classes_total: r.duplicate_classes_total,
+                open_jar_files: r
+                    .open_jar_files
+                    .into_iter()
+                    .take(500)
+                    .map(|j| (ObjectRef { object_id: j.object_id, class: j.class }, j.name))
+                    .collect(),
+            });
+        }
+        self.loaders.as_ref().expect("filled")
+    }
+
+    fn waste(&mut self, host: &mut dyn Host) -> &WasteResult {
+        if self.waste.is_none() {
+            let g = self.g();
+            self.paths(false, host);
+            announce(host, "duplicate strings, arrays and collections");
+            let finder = self.paths.as_ref().expect("computed above");
+            let dups = analysis::duplicate_strings(g, &self.d);
+            let arrays = analysis::waste::largest_arrays_with(g, &self.d, Some(finder));
+            let cols = analysis::collection_fill(g, &self.d);
+            let summary = format!(
+                "{} in {} duplicate strings; {} of unused collection capacity; largest array {}",
+                report::format_bytes(dups.wasted_bytes),
+                report::format_count(dups.duplicate_instances),
+                report::format_bytes(cols.wasted_bytes),
+                arrays.first().map_or_else(|| "none".to_string(), |a| format!("{} ({})", a.class, report::format_bytes(a.shallow))),
+            );
+            self.waste = Some(WasteResult {
+                summary,
+                strings: dups.strings,
+                duplicate_instances: dups.duplicate_instances,
+                duplicate_wasted: dups.wasted_bytes,
+                duplicates: dups
+                    .groups
+                    .into_iter()
+                    .map(|x| DuplicateStringView {
+                        value: x.value,
+                        length: x.length,
+                        count: x.count,
+                        wasted_bytes: x.wasted_bytes,
+                        holders: x
+                            .top_holders
+                            .iter()
+                            .map(|h| format!("{}.{} ×{}", h.class, h.field, report::format_count(h.count)))
+                            .collect(),
+                        example_id: x.nodes.first().map(|&v| hex(g.id(v))),
+                    })
+                    .collect(),
+                arrays: arrays
+                    .into_iter()
+                    .map(|a| ArrayView {
+                        path: a.path.map(|p| {
+                            let mut fields: Vec<String> = p.steps.iter().skip(1).map(|s| s.field.clone()).collect();
+                            if p.omitted > 0 && fields.len() >= 3 {
+                                fields.insert(2, format!("…{}…", p.omitted));
+                            }
+                            if fields.is_empty() {
+                                p.root_detail
+                            } else {
+                                format!("{} → {}", p.root_detail, fields.join(" → "))
+                            }
+                        }),
+                        object_id: a.object_id,
+                        class: a.class,
+                        length: a.length,
+                        shallow: a.shallow,
+                        retained: a.retained,
+                    })
+                    .collect(),
+                collections_wasted: cols.wasted_bytes,
+                collections: cols
+                    .classes
+                    .into_iter()
+                    .take(100)
+                    .map(|c| CollectionFillView {
+                        worst_id: c.worst.first().map(|w| w.object_id.clone()),
+                        class: c.class,
+                        count: c.count,
+                        empty: c.empty,
+                        total_size: c.total_size,
+                        total_capacity: c.total_capacity,
+                        avg_fill_ratio: c.avg_fill_ratio,
+                        wasted_bytes: c.wasted_bytes,
+                    })
+                    .collect(),
+            });
+        }
+        self.waste.as_ref().expect("filled")
+    }
+
+    fn export(&mut self, format: ExportFormat, host: &mut dyn Host) -> ExportFile {
+        announce(host, "report");
+        let g = self.g();
+        let opts = report::ReportOptions {
+            source: Some(report::Source { name: self.name.clone(), file_bytes: Some(self.file_size) }),
+            ..Default::default()
+        };
+        let r = report::build_report(g, &self.d, &opts);
+        let stem = self
+            .name
+            .trim_end_matches(" (sample)")
+            .trim_end_matches(".gz")
+            .trim_end_matches(".hprof")
+            .to_string();
+        let stem = if stem.is_empty() { "heap".to_string() } else { stem };
+        match format {
+            ExportFormat::Json => ExportFile {
+                file_name: format!("{stem}.heaplens.json"),
+                mime: "application/json".into(),
+                text: serde_json::to_string_pretty(&r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")),
+            },
+            ExportFormat::Html => {
+                ExportFile { file_name: format!("{stem}.heaplens.html"), mime: "text/html".into(), text: report::to_html(&r) }
+            }
+            ExportFormat::Markdown => ExportFile {
+                file_name: format!("{stem}.heaplens.md"),
+                mime: "text/markdown".into(),
+                text: report::to_markdown(&r),
+            },
+        }
+    }
+}
+
+fn root_path(p: analysis::Path) -> RootPath {
+    RootPath {
+        steps: p.steps.into_iter().map(step).collect(),
+        root_kind: p.root_kind,
+        root_detail: p.root_detail,
+    }
+}
+
+fn step(s: analysis::PathStep) -> PathStep {
+    PathStep { object_id: s.object_id, class: s.class, field: s.field }
+}
+
+fn sized(o: analysis::suspects::ObjectRef) -> SizedRef {
+    SizedRef { object_id: o.object_id, class: o.class, retained: o.retained }
+}
+
+fn suspect_view(s: analysis::Suspect) -> SuspectView {
+    SuspectView {
+        kind: s.kind,
+        pattern: s.pattern,
+        explanation: s.explanation,
+        class: s.class,
+        object_id: s.object_id,
+        instances: s.instances,
+        retained: s.retained,
+        retained_pct: s.retained_pct,
+        dominator: sized(s.dominator),
+        accumulation_point: s.accumulation_point.map(sized),
+        holder: s.holder.map(|h| (ObjectRef { object_id: h.object_id, class: h.class }, h.field)),
+        path_to_root: s.path_to_root.into_iter().map(step).collect(),
+        root_kind: s.root_kind,
+        root_detail: s.root_detail,
+        accumulated: s
+            .accumulated
+            .into_iter()
+            .map(|a| AccumulatedRow { class: a.class, count: a.count, bytes: a.bytes })
+            .collect(),
+        collection: s.collection.map(|c| CollectionView {
+            class: c.class,
+            size: c.size,
+            capacity: c.capacity,
+            bound: c.bound,
+            element_class: c.element_class,
+        }),
+        thread_groups: s
+            .threads
+            .as_ref()
+            .map(|t| {
+                t.groups
+                    .iter()
+                    .map(|g| GroupRow { pattern: g.pattern.clone(), count: g.count, state: g.state.clone(), retained: g.retained })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        threads: s.threads.as_ref().map(|t| t.threads),
+    }
+}
+
+fn thread_row(t: &analysis::ThreadInfo) -> ThreadRow {
+    ThreadRow {
+        object_id: t.object_id.clone(),
+        name: t.name.clone(),
+        class: t.class.clone(),
+        state: t.state.as_str().to_string(),
+        daemon: t.daemon,
+        shallow: t.shallow,
+        retained: t.retained,
+        frames: t.frames.len() as u32,
+        thread_locals: t.thread_locals.len() as u32,
+        live: t.gc_root,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ping_pongs() {
+        let mut s = Service::new();
+        assert_eq!(s.handle(Request::Ping { echo: "x".into() }), Response::Pong { echo: "x".into() });
+    }
+
+    #[test]
+    fn requests_without_a_dump_are_errors() {
+        let mut s = Service::new();
+        assert!(matches!(s.handle(Request::Suspects), Response::Error { .. }));
+        assert!(matches!(s.handle(Request::Open { name: "x".into(), size: 0 }), Response::Error { .. }));
+    }
+
+    #[test]
+    fn globs() {
+        assert!(name_matches("pool-7-thread-12", "pool-7-thread-*"));
+        assert!(name_matches("pool-7-thread-12", "THREAD"));
+        assert!(!name_matches("pool-8-thread-12", "pool-7-*"));
+        assert!(name_matches("a-b-c", "*b*"));
+        assert!(name_matches("abc", ""));
+    }
+
+    #[test]
+    fn ids() {
+        assert_eq!(parse_id("0x1F"), Ok(31));
+        assert_eq!(parse_id("31"), Ok(31));
+        assert!(parse_id("zz").is_err());
+    }
+}

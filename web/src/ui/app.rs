@@ -1,0 +1,358 @@
+use leptos::ev;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::histogram::{HistogramView, InstancesView};
+use super::object::ObjectView;
+use super::others::{LoadersView, WasteView};
+use super::overview::{Export, OverviewView};
+use super::route::{current_hash, Route, TABS};
+use super::state::{use_ctx, Ctx, DumpState, EngineState, Theme};
+use super::suspects::SuspectsView;
+use super::threads::ThreadsView;
+use super::tree::DominatorTree;
+use super::util::*;
+
+/// Root component: header (engine status, theme, file picker), then the landing page, the
+/// progress of an analysis, its error, or the loaded dump's views.
+#[component]
+pub fn App() -> impl IntoView {
+    let ctx = Ctx::new();
+    provide_context(ctx);
+    ctx.start();
+
+    // Routing by URL hash.
+    ctx.route.set(Route::parse(&current_hash()));
+    let _ = window_event_listener(ev::hashchange, move |_| {
+        let hash = current_hash();
+        if ctx.auto_hash.get_value().as_deref() == Some(hash.as_str()) {
+            ctx.auto_hash.set_value(None);
+        } else {
+            ctx.navigated.set_value(true);
+        }
+        ctx.route.set(Route::parse(&hash));
+        if let Some(w) = web_sys::window() {
+            w.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    });
+
+    // Theme: saved choice, else the system's.
+    let saved = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item("heaplens-theme").ok().flatten());
+    ctx.theme.set(match saved.as_deref() {
+        Some("light") => Theme::Light,
+        Some("dark") => Theme::Dark,
+        _ => Theme::Auto,
+    });
+    Effect::new(move |_| {
+        let t = ctx.theme.get();
+        let name = match t {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        };
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            if let Some(root) = doc.document_element() {
+                let _ = root.set_attribute("data-theme", name);
+            }
+        }
+        if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = s.set_item("heaplens-theme", name);
+        }
+    });
+
+    // Drop a dump anywhere on the page.
+    let dragging = RwSignal::new(false);
+    let _ = window_event_listener(ev::dragover, move |e: web_sys::DragEvent| {
+        e.prevent_default();
+        dragging.set(true);
+    });
+    let _ = window_event_listener(ev::dragleave, move |e: web_sys::DragEvent| {
+        if e.related_target().is_none() {
+            dragging.set(false);
+        }
+    });
+    let _ = window_event_listener(ev::drop, move |e: web_sys::DragEvent| {
+        e.prevent_default();
+        dragging.set(false);
+        if let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+            ctx.open(file.name(), file.into());
+        }
+    });
+
+    view! {
+        <div class="app" class:dragging=move || dragging.get()>
+            <header class="top">
+                <a class="brand" href="#/overview"><h1>"heaplens"</h1></a>
+                <p class="tagline">"Java heap dump analysis that never leaves your browser"</p>
+                <EngineStatus />
+                <FilePicker />
+                <ThemeToggle />
+            </header>
+            {move || match ctx.dump.get() {
+                DumpState::Empty => view! { <Landing /> }.into_any(),
+                DumpState::Loading { name, size } => view! { <Loading name size /> }.into_any(),
+                DumpState::Failed { name, error } => view! {
+                    <main class="landing">
+                        <section class="error-card" role="alert">
+                            <h2>{format!("Cannot analyze {name}")}</h2>
+                            <p class="open-error">{error.message.clone()}</p>
+                            {error.offset.filter(|_| !error.not_hprof).map(|o| view! { <p class="muted">{format!("Byte offset: {} (0x{o:x})", count(o))}</p> })}
+                        </section>
+                        <DropZone />
+                    </main>
+                }.into_any(),
+                DumpState::Ready(o) => {
+                    let root_children = o.root_children;
+                    view! {
+                        <DumpBar name=o.file_name.clone() size=o.file_size />
+                        <Tabs />
+                        <main class="content">
+                            {move || {
+                                let o = o.clone();
+                                match ctx.route.get() {
+                                    Route::Overview => view! { <OverviewView o=o /> }.into_any(),
+                                    Route::Suspects => view! { <SuspectsView /> }.into_any(),
+                                    Route::Dominators => view! { <DominatorTree root_children /> }.into_any(),
+                                    Route::Histogram => view! { <HistogramView /> }.into_any(),
+                                    Route::Instances { class, unreachable } => view! { <InstancesView class unreachable /> }.into_any(),
+                                    Route::Threads => view! { <ThreadsView /> }.into_any(),
+                                    Route::Loaders => view! { <LoadersView /> }.into_any(),
+                                    Route::Waste => view! { <WasteView /> }.into_any(),
+                                    Route::Object { id, paths } => view! { <ObjectView id paths_first=paths /> }.into_any(),
+                                }
+                            }}
+                        </main>
+                    }.into_any()
+                }
+            }}
+            <div class="drop-overlay" aria-hidden="true"><p>"Drop the heap dump to analyze it here, in your browser"</p></div>
+        </div>
+    }
+}
+
+#[component]
+fn Landing() -> impl IntoView {
+    view! {
+        <main class="landing">
+            <DropZone />
+            <section class="about">
+                <h2>"What you get"</h2>
+                <ul>
+                    <li>"Leak suspects with the path from a GC root and a plain explanation"</li>
+                    <li>"Dominator tree and retained sizes, as Eclipse MAT computes them"</li>
+                    <li>"Class histogram, threads and their stacks, class loaders, duplicate strings"</li>
+                </ul>
+                <p class="muted">
+                    "Private by construction: the page loads only its own files and its security policy forbids connections elsewhere. "
+                    "The dump is read by a Web Worker on this computer; it works offline once loaded."
+                </p>
+            </section>
+        </main>
+    }
+}
+
+#[component]
+fn DropZone() -> impl IntoView {
+    let ctx = use_ctx();
+    view! {
+        <section class="drop-zone" aria-label="Heap dump drop zone">
+            <p class="drop-title">"Drop an .hprof heap dump here"</p>
+            <p class="drop-hint">"The file is read locally by this page. Nothing is uploaded."</p>
+            <p class="drop-actions">
+                <label class="button primary" for="file-input">"Choose a file…"</label>
+                <button class="sample" type="button" on:click=move |_| ctx.open_sample()>"Try a sample dump"</button>
+            </p>
+            <p class="muted small">".hprof or .hprof.gz, as written by jcmd GC.heap_dump, jmap or -XX:+HeapDumpOnOutOfMemoryError"</p>
+        </section>
+    }
+}
+
+/// The (visually hidden) file input, always present: "Choose a file…" labels point at it.
+#[component]
+fn FilePicker() -> impl IntoView {
+    let ctx = use_ctx();
+    view! {
+        <input
+            id="file-input"
+            class="file-input"
+            type="file"
+            accept=".hprof,.gz,.hprof.gz,.bin,application/octet-stream"
+            aria-label="Open a heap dump"
+            on:change=move |ev| {
+                let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+                if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                    ctx.open(file.name(), file.into());
+                }
+                // Choosing the same file again must fire `change` again.
+                input.set_value("");
+            }
+        />
+    }
+}
+
+#[component]
+fn Loading(name: String, size: u64) -> impl IntoView {
+    let ctx = use_ctx();
+    // A local clock: the elapsed time moves even while the worker is in a phase that reports
+    // no progress (the dominator tree of a huge dump).
+    let started = super::state::now_ms();
+    let now = RwSignal::new(started);
+    if let Ok(h) = set_interval_with_handle(move || now.set(super::state::now_ms()), std::time::Duration::from_millis(250)) {
+        on_cleanup(move || h.clear());
+    }
+    let phases = [
+        (crate::protocol::Phase::Indexing, "Indexing"),
+        (crate::protocol::Phase::Linking, "Linking"),
+        (crate::protocol::Phase::Dominators, "Dominators"),
+        (crate::protocol::Phase::Analyses, "Analyses"),
+    ];
+    view! {
+        <main class="landing">
+            <section class="loading card" aria-live="polite" aria-busy="true">
+                <h2>"Analyzing "<span class="file-name">{name}</span></h2>
+                {(size > 0).then(|| view! { <p class="muted"><Bytes value=size />" · read twice, in slices, by a Web Worker"</p> })}
+                <ol class="phases">
+                    {phases.into_iter().map(|(ph, label)| {
+                        let state = move || match ctx.progress.get() {
+                            None => "todo",
+                            Some(p) if p.phase == ph => "now",
+                            Some(p) if (p.phase as u8) > (ph as u8) => "done",
+                            _ => "todo",
+                        };
+                        view! { <li data-state=state>{label}</li> }
+                    }).collect_view()}
+                </ol>
+                <progress max="100" value=move || ctx.progress.get().map(|p| p.percent).unwrap_or(0.0)></progress>
+                <p class="progress-text">
+                    {move || match ctx.progress.get() {
+                        None => format!("Starting the analysis engine… · {} elapsed", duration(now.get() - started)),
+                        Some(p) => {
+                            let mut s = format!("{} · {:.0}%", if p.detail.is_empty() { p.phase.label().to_string() } else { format!("{}: {}", p.phase.label(), p.detail) }, p.percent);
+                            let size = p.bytes_total / 2;
+                            match p.phase {
+                                crate::protocol::Phase::Indexing if size > 0 => {
+                                    s += &format!(" · pass 1: {} of {}", human(p.bytes_done.min(size)), human(size));
+                                }
+                                crate::protocol::Phase::Linking if size > 0 => {
+                                    s += &format!(" · pass 2: {} of {}", human(p.bytes_done.saturating_sub(size).min(size)), human(size));
+                                }
+                                _ => {}
+                            }
+                            s += &format!(" · {} elapsed", duration(now.get() - started));
+                            if let Some(eta) = p.eta_ms {
+                                s += &format!(" · about {} left", duration(eta));
+                            }
+                            s
+                        }
+                    }}
+                </p>
+                <button type="button" class="cancel" on:click=move |_| ctx.cancel()>"Cancel"</button>
+            </section>
+        </main>
+    }
+}
+
+#[component]
+fn DumpBar(name: String, size: u64) -> impl IntoView {
+    let ctx = use_ctx();
+    view! {
+        <div class="dumpbar">
+            <span class="file-name" title=name.clone()>{name.clone()}</span>
+            <span class="muted"><Bytes value=size /></span>
+            <span class="busy" aria-live="polite">
+                {move || (ctx.inflight.get() > 0).then(|| {
+                    let what = ctx.progress.get().filter(|p| !p.detail.is_empty()).map(|p| format!("Computing {}…", p.detail)).unwrap_or_else(|| "Working…".into());
+                    view! { <span class="spinner" aria-hidden="true"></span>{what} }
+                })}
+            </span>
+            <span class="spacer"></span>
+            <label class="button secondary" for="file-input">"Open another dump"</label>
+            <details class="export-menu">
+                <summary class="button secondary">"Export"</summary>
+                <div class="menu"><Export /></div>
+            </details>
+        </div>
+    }
+}
+
+#[component]
+fn Tabs() -> impl IntoView {
+    let ctx = use_ctx();
+    view! {
+        <nav class="tabs" aria-label="Views">
+            {TABS.iter().map(|(route, label)| {
+                let r = route.clone();
+                let href = route.to_hash();
+                let current = move || ctx.route.with(|cur| cur.tab().as_ref() == Some(&r));
+                let count = match route {
+                    Route::Suspects => Some(move || match ctx.suspects.get() {
+                        Some(Ok(s)) => Some(s.suspects.len()),
+                        _ => None,
+                    }),
+                    _ => None,
+                };
+                view! {
+                    <a href=href class="tab" class:current=current.clone() aria-current=move || current().then_some("page")>
+                        {*label}
+                        {count.map(|c| move || c().filter(|n| *n > 0).map(|n| view! { <span class="tab-count">{n}</span> }))}
+                    </a>
+                }
+            }).collect_view()}
+        </nav>
+    }
+}
+
+#[component]
+fn ThemeToggle() -> impl IntoView {
+    let ctx = use_ctx();
+    let label = move || match ctx.theme.get() {
+        Theme::Auto => "◐ Auto",
+        Theme::Light => "☀ Light",
+        Theme::Dark => "☾ Dark",
+    };
+    view! {
+        <button
+            type="button"
+            class="theme-toggle"
+            title="Color theme: automatic (system), light or dark"
+            on:click=move |_| ctx.theme.update(|t| *t = match t {
+                Theme::Auto => Theme::Light,
+                Theme::Light => Theme::Dark,
+                Theme::Dark => Theme::Auto,
+            })
+        >
+            {label}
+        </button>
+    }
+}
+
+#[component]
+fn EngineStatus() -> impl IntoView {
+    let ctx = use_ctx();
+    move || match ctx.engine_state.get() {
+        EngineState::Starting => view! {
+            <p class="engine-status" data-state="starting">"Starting analysis engine…"</p>
+        }
+        .into_any(),
+        EngineState::Ready { version, round_trip_ms } => {
+            let detail = match round_trip_ms {
+                Some(ms) => format!("v{version}, round trip {ms:.1} ms"),
+                None => format!("v{version}"),
+            };
+            let pinged = if round_trip_ms.is_some() { "ok" } else { "pending" };
+            view! {
+                <p class="engine-status" data-state="ready" data-ping=pinged>
+                    "Analysis engine ready"
+                    <span class="engine-detail">{detail}</span>
+                </p>
+            }
+            .into_any()
+        }
+        EngineState::Failed(message) => view! {
+            <p class="engine-status" data-state="failed" role="alert">
+                "Analysis engine failed: " {message}
+            </p>
+        }
+        .into_any(),
+    }
+}

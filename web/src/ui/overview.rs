@@ -1,0 +1,165 @@
+//! Overview of the open dump, and the export buttons.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::protocol::*;
+
+use super::route::object_href;
+use super::state::use_ctx;
+use super::util::*;
+
+#[component]
+pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
+    let ctx = use_ctx();
+    let reach_pct = if o.heap_shallow_total == 0 { 100.0 } else { o.heap_reachable as f64 * 100.0 / o.heap_shallow_total as f64 };
+    let when = if o.timestamp_ms > 0 {
+        String::from(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(o.timestamp_ms as f64)).to_iso_string())
+            .replace('T', " ")
+            .trim_end_matches('Z')
+            .trim_end_matches(".000")
+            .to_string()
+            + " UTC"
+    } else {
+        "unknown".into()
+    };
+    let suspects = move || match ctx.suspects.get() {
+        None => view! { <p class="pending-note"><span class="spinner" aria-hidden="true"></span>"Looking for leak suspects…"</p> }.into_any(),
+        Some(Err(e)) => view! { <ErrorNote message=format!("Leak suspects failed: {e}") /> }.into_any(),
+        Some(Ok(s)) if s.suspects.is_empty() => view! {
+            <p class="ok-note">"No leak suspect: no object or class retains 10% of the heap, and no known leak pattern was found."</p>
+        }.into_any(),
+        Some(Ok(s)) => {
+            let first = s.suspects[0].clone();
+            view! {
+                <div class="suspect-teaser">
+                    <p>
+                        <strong>{format!("{} leak suspect{}", s.suspects.len(), if s.suspects.len() == 1 { "" } else { "s" })}</strong>
+                        " · "
+                        <a href="#/suspects">"Open the leak suspects →"</a>
+                    </p>
+                    <p class="explanation">{first.explanation}</p>
+                </div>
+            }.into_any()
+        }
+    };
+    let max_pct = o.top_dominators.first().map(|r| r.pct).unwrap_or(100.0).max(1.0);
+    view! {
+        <section class="view overview" aria-labelledby="ov-title">
+            <h2 id="ov-title" class="sr-only">"Overview"</h2>
+            {(!o.warnings.is_empty()).then(|| view! {
+                <div class="warnings" role="status">
+                    {o.warnings.iter().map(|w| view! { <p class="warning">"⚠ "{w.clone()}</p> }).collect_view()}
+                </div>
+            })}
+            <section class="panel suspects-summary" aria-label="Leak suspects">{suspects}</section>
+            <div class="cards">
+                <section class="card">
+                    <h3>"Dump"</h3>
+                    <dl class="facts">
+                        <dt>"File"</dt><dd class="file-name" title=o.file_name.clone()>{o.file_name.clone()}</dd>
+                        <dt>"File size"</dt><dd><Bytes value=o.file_size /></dd>
+                        <dt>"HPROF data"</dt><dd><Bytes value=o.dump_bytes /></dd>
+                        <dt>"Format"</dt><dd>{o.format.clone()}</dd>
+                        <dt>"Identifiers"</dt>
+                        <dd>{format!("{} bytes{}", o.id_size, if o.compressed_oops { ", compressed oops" } else { "" })}</dd>
+                        <dt>"Taken"</dt><dd>{when}</dd>
+                    </dl>
+                </section>
+                <section class="card">
+                    <h3>"Objects"</h3>
+                    <dl class="facts">
+                        <dt>"Objects"</dt><dd>{count(o.objects_total)}</dd>
+                        <dt>"Reachable"</dt><dd>{count(o.objects_reachable)}</dd>
+                        <dt>"Unreachable"</dt><dd>{count(o.objects_unreachable)}</dd>
+                        <dt>"Classes"</dt><dd>{count(o.classes)}</dd>
+                        <dt>"GC roots"</dt><dd>{count(o.gc_roots)}</dd>
+                        <dt>"Threads"</dt><dd><a href="#/threads">{count(o.threads)}</a></dd>
+                    </dl>
+                </section>
+                <section class="card">
+                    <h3>"Heap"</h3>
+                    <dl class="facts">
+                        <dt>"Reachable"</dt><dd><Bytes value=o.heap_reachable /></dd>
+                        <dt>"Unreachable"</dt><dd><Bytes value=o.heap_unreachable /></dd>
+                        <dt>"Total"</dt><dd><Bytes value=o.heap_shallow_total /></dd>
+                    </dl>
+                    <div class="stack-bar" role="img" aria-label=format!("{reach_pct:.1}% of the heap is reachable")>
+                        <span class="reach" style=format!("width:{reach_pct:.1}%")></span>
+                    </div>
+                    <p class="legend"><span class="sw reach"></span>" reachable "<span class="sw unreach"></span>" unreachable (garbage)"</p>
+                </section>
+            </div>
+            <section class="panel" aria-labelledby="top-title">
+                <h3 id="top-title">"Biggest objects"</h3>
+                <p class="hint">"Objects that alone keep the most memory alive (top of the "<a href="#/dominators">"dominator tree"</a>")."</p>
+                <ol class="bars">
+                    {o.top_dominators.iter().map(|r| {
+                        let w = (r.pct / max_pct * 100.0).clamp(0.5, 100.0);
+                        view! {
+                            <li>
+                                <a class="bar-row" href=object_href(&r.object_id) title=format!("{} {} — {}", r.class, r.object_id, exact(r.retained))>
+                                    <span class="bar-label"><span class="cls">{r.class.clone()}</span>{r.label.clone().map(|l| view! { <span class="lbl">{l}</span> })}</span>
+                                    <span class="bar-track"><span class="bar-fill" style=format!("width:{w:.1}%")></span></span>
+                                    <span class="bar-value">{format!("{} · {:.1}%", human(r.retained), r.pct)}</span>
+                                </a>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </section>
+            <div class="two-col">
+                <section class="panel" aria-labelledby="roots-title">
+                    <h3 id="roots-title">"GC roots by kind"</h3>
+                    <table class="grid">
+                        <thead><tr><th>"Kind"</th><th class="num">"Records"</th></tr></thead>
+                        <tbody on:keydown=table_keys>
+                            {o.roots_by_kind.iter().map(|(k, n)| view! { <tr tabindex="0"><td>{k.clone()}</td><td class="num">{count(*n)}</td></tr> }).collect_view()}
+                        </tbody>
+                    </table>
+                </section>
+                <section class="panel" aria-labelledby="an-title">
+                    <h3 id="an-title">"Analysis"</h3>
+                    <dl class="facts">
+                        {o.timings.iter().map(|(k, ms)| view! { <dt>{k.clone()}</dt><dd>{duration(*ms)}</dd> }).collect_view()}
+                        <dt>"Worker memory"</dt><dd><Bytes value=o.memory_bytes /></dd>
+                        <dt>"References"</dt><dd>{count(o.edges)}</dd>
+                        <dt>"Object alignment"</dt><dd>{format!("{} bytes", o.alignment)}</dd>
+                    </dl>
+                    <Export />
+                </section>
+            </div>
+        </section>
+    }
+}
+
+/// Export buttons: the report as JSON, HTML or Markdown, saved locally.
+#[component]
+pub fn Export() -> impl IntoView {
+    let ctx = use_ctx();
+    let status = RwSignal::new(None::<String>);
+    let export = move |format: ExportFormat| {
+        status.set(Some("Preparing the report…".into()));
+        spawn_local(async move {
+            match ctx.call(Request::Export { format }).await {
+                Ok(Response::Export(f)) => match download(&f.file_name, &f.mime, &f.text) {
+                    Ok(()) => status.set(Some(format!("Saved {} ({})", f.file_name, human(f.text.len() as u64)))),
+                    Err(e) => status.set(Some(format!("Cannot save: {e}"))),
+                },
+                Ok(other) => status.set(Some(format!("unexpected answer: {other:?}"))),
+                Err(e) => status.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <div class="export" role="group" aria-label="Export the report">
+            <span class="muted">"Export report: "</span>
+            <button type="button" class="secondary" on:click=move |_| export(ExportFormat::Html)>"HTML"</button>
+            <button type="button" class="secondary" on:click=move |_| export(ExportFormat::Json)>"JSON"</button>
+            <button type="button" class="secondary" on:click=move |_| export(ExportFormat::Markdown)>"Markdown"</button>
+            <p class="export-status muted" aria-live="polite">{move || status.get()}</p>
+        </div>
+    }
+}

@@ -1,0 +1,408 @@
+//! App-wide state: the analysis engine (one worker per dump), what is loaded, the route.
+//!
+//! [`Ctx`] is `Copy` (signals and arena handles) and provided as context; every view takes it
+//! with [`use_ctx`]. Views ask the worker for what they show with [`Ctx::call`]; answers that
+//! arrive after another dump was opened are dropped (`generation`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use futures_channel::oneshot;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::engine::{Engine, EngineError, EngineEvent};
+use crate::protocol::*;
+
+use super::route::{navigate, Route};
+use super::tree::TreeModel;
+
+/// What the header shows about the analysis worker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineState {
+    Starting,
+    Ready { version: String, round_trip_ms: Option<f64> },
+    Failed(String),
+}
+
+/// The dump being analyzed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DumpState {
+    /// Nothing opened yet (or cancelled).
+    Empty,
+    Loading { name: String, size: u64 },
+    Failed { name: String, error: OpenError },
+    Ready(Arc<Overview>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    Auto,
+    Light,
+    Dark,
+}
+
+/// Resolves with a spawned worker's version once it runs, or why it could not start.
+type Starting = oneshot::Receiver<Result<String, String>>;
+
+/// Leak suspects of the open dump (requested right after it opens).
+pub type SuspectsState = Option<Result<Arc<SuspectsResult>, String>>;
+
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    engine: StoredValue<Option<Rc<Engine>>, LocalStorage>,
+    /// Which spawned worker is current (events of others are ignored).
+    engine_id: StoredValue<u32>,
+    next_engine_id: StoredValue<u32>,
+    /// The current worker already received a dump: the next one gets a fresh worker.
+    used: StoredValue<bool>,
+    pub engine_state: RwSignal<EngineState>,
+    pub dump: RwSignal<DumpState>,
+    /// Progress of the current open (or of an analysis computed on demand).
+    pub progress: RwSignal<Option<Progress>>,
+    /// Requests in flight (a busy indicator).
+    pub inflight: RwSignal<u32>,
+    /// Bumped by every open/cancel: stale answers are dropped.
+    pub generation: RwSignal<u32>,
+    pub route: RwSignal<Route>,
+    pub suspects: RwSignal<SuspectsState>,
+    pub theme: RwSignal<Theme>,
+    /// The dominator tree's state survives navigation (reset per dump).
+    pub tree: StoredValue<TreeModel, LocalStorage>,
+    /// Histogram settings survive navigation too.
+    pub histogram: RwSignal<HistogramQuery>,
+    /// The user navigated since the dump opened (then we don't jump to the suspects).
+    pub navigated: StoredValue<bool>,
+    /// A hash the app itself navigated to (its `hashchange` is not the user's).
+    pub auto_hash: StoredValue<Option<String>>,
+}
+
+pub fn use_ctx() -> Ctx {
+    use_context::<Ctx>().expect("Ctx is provided by App")
+}
+
+impl Ctx {
+    pub fn new() -> Ctx {
+        Ctx {
+            engine: StoredValue::new_local(None),
+            engine_id: StoredValue::new(0),
+            next_engine_id: StoredValue::new(0),
+            used: StoredValue::new(false),
+            engine_state: RwSignal::new(EngineState::Starting),
+            dump: RwSignal::new(DumpState::Empty),
+            progress: RwSignal::new(None),
+            inflight: RwSignal::new(0),
+            generation: RwSignal::new(0),
+            route: RwSignal::new(Route::Overview),
+            suspects: RwSignal::new(None),
+            theme: RwSignal::new(Theme::Auto),
+            tree: StoredValue::new_local(TreeModel::default()),
+            histogram: RwSignal::new(default_histogram()),
+            navigated: StoredValue::new(false),
+            auto_hash: StoredValue::new(None),
+        }
+    }
+
+    /// Start a worker. Its events reach the app's state only while it is the current engine
+    /// (`engine_id`): a candidate that fails to start leaves the current one alone.
+    /// Resolves with the worker's version once it runs, or why it could not start.
+    fn spawn_engine(self) -> (Option<(u32, Rc<Engine>)>, Starting) {
+        let eid = self.next_engine_id.get_value() + 1;
+        self.next_engine_id.set_value(eid);
+        let current = move || self.engine_id.get_value() == eid;
+        let (tx, rx) = oneshot::channel();
+        let tx = Rc::new(RefCell::new(Some(tx)));
+        let settle = move |r: Result<String, String>| {
+            if let Some(tx) = tx.borrow_mut().take() {
+                let _ = tx.send(r);
+            }
+        };
+        let spawned = Engine::spawn(move |event| match event {
+            EngineEvent::Ready { protocol, version } if protocol != PROTOCOL_VERSION => {
+                let m = format!(
+                    "analysis engine {version} speaks protocol {protocol}, this page {PROTOCOL_VERSION}: reload the page"
+                );
+                if current() {
+                    self.engine_state.set(EngineState::Failed(m.clone()));
+                }
+                settle(Err(m));
+            }
+            EngineEvent::Ready { version, .. } => {
+                if current() {
+                    self.engine_state.set(EngineState::Ready { version: version.clone(), round_trip_ms: None });
+                    self.ping();
+                }
+                settle(Ok(version));
+            }
+            EngineEvent::Failed(message) => {
+                if current() {
+                    self.engine_state.set(EngineState::Failed(message.clone()));
+                }
+                settle(Err(message));
+            }
+            EngineEvent::Progress(p) => {
+                if current() {
+                    self.progress.set(Some(p));
+                }
+            }
+        });
+        match spawned {
+            Ok(e) => (Some((eid, Rc::new(e))), rx),
+            Err(e) => {
+                // No engine will ever call back: settle through a fresh channel.
+                let (tx2, rx2) = oneshot::channel();
+                let _ = tx2.send(Err(format!("cannot start the worker: {e:?}")));
+                (None, rx2)
+            }
+        }
+    }
+
+    /// Make `engine` the current worker, terminating the previous one (which frees its memory).
+    fn install(self, eid: u32, engine: Rc<Engine>) {
+        if let Some(old) = self.engine.get_value() {
+            old.terminate();
+        }
+        self.engine_id.set_value(eid);
+        self.engine.set_value(Some(engine));
+        self.used.set_value(false);
+    }
+
+    /// Replace the worker now (cancel, first start): the new one is current from the start.
+    fn restart_engine(self) {
+        let (spawned, _ready) = self.spawn_engine();
+        self.engine_state.set(EngineState::Starting);
+        match spawned {
+            Some((eid, e)) => self.install(eid, e),
+            None => {
+                if let Some(old) = self.engine.get_value() {
+                    old.terminate();
+                }
+                self.engine.set_value(None);
+                self.engine_state.set(EngineState::Failed("cannot start the analysis worker".into()));
+            }
+        }
+    }
+
+    /// A fresh worker for the next dump (fresh memory). If none can start (offline, and the
+    /// worker's files are not cached), the current idle worker is reused: the service drops
+    /// the previous dump before reading the next.
+    async fn fresh_engine(self) -> Result<(), String> {
+        let (spawned, ready) = self.spawn_engine();
+        let result = ready.await.unwrap_or_else(|_| Err("the analysis worker did not start".into()));
+        match (spawned, result) {
+            (Some((eid, e)), Ok(version)) => {
+                self.install(eid, e);
+                self.engine_state.set(EngineState::Ready { version, round_trip_ms: None });
+                self.ping();
+                Ok(())
+            }
+            (spawned, Err(m)) => {
+                if let Some((_, e)) = spawned {
+                    e.terminate();
+                }
+                if self.engine.get_value().is_some() && matches!(self.engine_state.get_untracked(), EngineState::Ready { .. }) {
+                    Ok(())
+                } else {
+                    Err(m)
+                }
+            }
+            (None, Ok(_)) => Err("the analysis worker did not start".into()),
+        }
+    }
+
+    /// Start the first worker (so a broken setup shows at once, before any dump).
+    pub fn start(self) {
+        self.restart_engine();
+    }
+
+    /// One round trip through the protocol: the header shows it.
+    fn ping(self) {
+        let Some(engine) = self.engine.get_value() else { return };
+        spawn_local(async move {
+            let start = now_ms();
+            match engine.request(Request::Ping { echo: "hello".into() }).await {
+                Ok(Response::Pong { echo }) if echo == "hello" => {
+                    let rtt = now_ms() - start;
+                    self.engine_state.update(|s| {
+                        if let EngineState::Ready { round_trip_ms, .. } = s {
+                            *round_trip_ms = Some(rtt);
+                        }
+                    });
+                }
+                // A worker terminated in the meantime (a dump was opened): not a failure.
+                Err(EngineError::Gone) => {}
+                other => self.engine_state.set(EngineState::Failed(format!("bad answer to ping: {other:?}"))),
+            }
+        });
+    }
+
+    /// Ask the worker about the open dump. `Response::Error` becomes `Err`.
+    pub async fn call(self, request: Request) -> Result<Response, String> {
+        let generation = self.generation.get_untracked();
+        let Some(engine) = self.engine.get_value() else { return Err("the analysis engine is not running".into()) };
+        self.inflight.update(|n| *n += 1);
+        let r = engine.request(request).await;
+        self.inflight.update(|n| *n = n.saturating_sub(1));
+        if self.generation.get_untracked() != generation {
+            return Err("superseded by another dump".into());
+        }
+        match r {
+            Ok(Response::Error { message }) => Err(message),
+            Ok(x) => Ok(x),
+            Err(EngineError::Gone) => Err("the analysis worker stopped (out of memory?)".into()),
+            Err(EngineError::Send(m)) => Err(m),
+        }
+    }
+
+    /// Analyze a dump (a `File` or a fetched `Blob`): a fresh worker, the previous dump dropped.
+    pub fn open(self, name: String, blob: web_sys::Blob) {
+        let generation = self.generation.get_untracked() + 1;
+        self.generation.set(generation);
+        let size = blob.size() as u64;
+        self.suspects.set(None);
+        self.progress.set(None);
+        self.tree.set_value(TreeModel::default());
+        self.histogram.set(default_histogram());
+        self.navigated.set_value(false);
+        // Links into the previous dump's objects mean nothing in the next one.
+        if matches!(self.route.get_untracked(), Route::Object { .. } | Route::Instances { .. }) {
+            self.go(Route::Overview);
+        }
+        self.dump.set(DumpState::Loading { name: name.clone(), size });
+        spawn_local(async move {
+            let reusable = !self.used.get_value() && matches!(self.engine_state.get_untracked(), EngineState::Ready { .. });
+            if !reusable {
+                let ready = self.fresh_engine().await;
+                if self.generation.get_untracked() != generation {
+                    return;
+                }
+                if let Err(m) = ready {
+                    self.fail(name, format!("The analysis engine failed to start: {m}"));
+                    return;
+                }
+            }
+            self.used.set_value(true);
+            let Some(engine) = self.engine.get_value() else { return };
+            let r = engine.request_with(Request::Open { name: name.clone(), size }, blob.as_ref()).await;
+            drop(engine);
+            if self.generation.get_untracked() != generation {
+                return;
+            }
+            self.progress.set(None);
+            match r {
+                Ok(Response::Opened(o)) => {
+                    self.dump.set(DumpState::Ready(Arc::new(*o)));
+                    self.load_suspects(generation);
+                }
+                Ok(Response::OpenFailed(error)) => self.dump.set(DumpState::Failed { name, error }),
+                Ok(other) => self.fail(name, format!("unexpected answer: {other:?}")),
+                Err(EngineError::Gone) => self.fail(
+                    name,
+                    "The analysis worker stopped. The dump is probably too big for this browser's memory \
+                     (a worker gets at most 4 GiB; the analysis needs about 30–40 bytes per object). \
+                     Try the command-line analyzer for this dump."
+                        .into(),
+                ),
+                Err(EngineError::Send(m)) => self.fail(name, m),
+            }
+        });
+    }
+
+    fn fail(self, name: String, message: String) {
+        self.progress.set(None);
+        self.dump.set(DumpState::Failed { name, error: OpenError { message, offset: None, not_hprof: false } });
+    }
+
+    fn load_suspects(self, generation: u32) {
+        spawn_local(async move {
+            // Let the views mounted for the new dump ask first (the worker answers in order:
+            // the overview, the histogram and the tree appear before suspects are computed).
+            sleep_ms(60).await;
+            if self.generation.get_untracked() != generation {
+                return;
+            }
+            let r = match self.call(Request::Suspects).await {
+                Ok(Response::Suspects(s)) => Ok(Arc::new(s)),
+                Ok(other) => Err(format!("unexpected answer: {other:?}")),
+                Err(e) => Err(e),
+            };
+            if self.generation.get_untracked() != generation {
+                return;
+            }
+            let any = matches!(&r, Ok(s) if !s.suspects.is_empty());
+            self.suspects.set(Some(r));
+            // Leak suspects first, unless the user went somewhere already.
+            if any && !self.navigated.get_value() && matches!(self.route.get_untracked(), Route::Overview) {
+                self.go(Route::Suspects);
+            }
+        });
+    }
+
+    /// Navigate on the app's own initiative (not counted as the user's navigation).
+    pub fn go(self, route: Route) {
+        let hash = route.to_hash();
+        if super::route::current_hash() == hash {
+            return;
+        }
+        self.auto_hash.set_value(Some(hash));
+        self.route.set(route.clone());
+        navigate(&route);
+    }
+
+    /// Stop the analysis in progress: terminate the worker (its memory is freed) and start a
+    /// fresh one.
+    pub fn cancel(self) {
+        self.generation.update(|g| *g += 1);
+        self.progress.set(None);
+        self.dump.set(DumpState::Empty);
+        self.restart_engine();
+    }
+
+    /// Fetch the bundled sample dump (a same-origin static file) and analyze it.
+    pub fn open_sample(self) {
+        const SAMPLE: &str = "queue_backlog.hprof.gz";
+        self.dump.set(DumpState::Loading { name: format!("{SAMPLE} (sample)"), size: 0 });
+        spawn_local(async move {
+            match fetch_blob(&format!("./{SAMPLE}")).await {
+                Ok(blob) => self.open(format!("{SAMPLE} (sample)"), blob),
+                Err(m) => self.fail(SAMPLE.into(), format!("Cannot load the sample dump: {m}")),
+            }
+        });
+    }
+}
+
+fn default_histogram() -> HistogramQuery {
+    HistogramQuery { descending: true, limit: 200, ..Default::default() }
+}
+
+async fn fetch_blob(url: &str) -> Result<web_sys::Blob, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let resp = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url)).await.map_err(js_err)?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(js_err)?;
+    if !resp.ok() {
+        return Err(format!("HTTP {} for {url}", resp.status()));
+    }
+    let blob = wasm_bindgen_futures::JsFuture::from(resp.blob().map_err(js_err)?).await.map_err(js_err)?;
+    blob.dyn_into().map_err(js_err)
+}
+
+pub fn js_err(e: JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
+}
+
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+

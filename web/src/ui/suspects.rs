@@ -1,0 +1,116 @@
+//! Leak suspects: what piles up, where, who holds it, and the path from a GC root.
+
+use leptos::prelude::*;
+
+use crate::protocol::*;
+
+use super::object::PathView;
+use super::route::object_href;
+use super::state::use_ctx;
+use super::util::*;
+
+#[component]
+pub fn SuspectsView() -> impl IntoView {
+    let ctx = use_ctx();
+    view! {
+        <section class="view suspects-view" aria-labelledby="sus-title">
+            <div class="view-head">
+                <h2 id="sus-title">"Leak suspects"</h2>
+                <p class="hint">
+                    "Objects or groups retaining at least 10% of the reachable heap (Eclipse MAT's rule), and known leak patterns."
+                </p>
+            </div>
+            {move || match ctx.suspects.get() {
+                None => view! { <Pending what="leak suspects (computing paths and patterns)" /> }.into_any(),
+                Some(Err(e)) => view! { <ErrorNote message=e /> }.into_any(),
+                Some(Ok(r)) if r.suspects.is_empty() => view! {
+                    <p class="ok-note">
+                        "No leak suspect: no single object or class retains 10% of the reachable heap, and no known leak pattern was found. "
+                        "See the "<a href="#/dominators">"dominator tree"</a>" and the "<a href="#/histogram">"histogram"</a>" for the biggest consumers."
+                    </p>
+                }.into_any(),
+                Some(Ok(r)) => view! {
+                    <ol class="suspects">
+                        {r.suspects.iter().enumerate().map(|(i, s)| view! { <SuspectCard s=s.clone() n=i + 1 /> }).collect_view()}
+                    </ol>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn SuspectCard(s: SuspectView, n: usize) -> impl IntoView {
+    let path = RootPath { steps: s.path_to_root.clone(), root_kind: s.root_kind.clone(), root_detail: s.root_detail.clone() };
+    let has_path = !path.steps.is_empty();
+    view! {
+        <li class="suspect card" data-pattern=s.pattern.clone()>
+            <header>
+                <span class="rank">{format!("#{n}")}</span>
+                <span class="pattern-badge">{s.pattern.clone()}</span>
+                <h3>
+                    <a href=object_href(&s.object_id) class="cls">{s.class.clone()}</a>
+                    {(s.kind == "group").then(|| view! { <span class="muted">{format!(" · {} instances", count(s.instances))}</span> })}
+                </h3>
+                <span class="suspect-size"><Bytes value=s.retained />" "<Pct pct=s.retained_pct /></span>
+            </header>
+            <p class="explanation">{s.explanation.clone()}</p>
+            <dl class="facts">
+                {s.accumulation_point.clone().map(|a| view! {
+                    <dt>"Accumulation point"</dt>
+                    <dd><ObjLink id=a.object_id.clone() class=a.class.clone() />" retains "<Bytes value=a.retained /></dd>
+                })}
+                {s.holder.clone().map(|(h, field)| view! {
+                    <dt>"Held by"</dt>
+                    <dd><ObjLink id=h.object_id.clone() class=h.class.clone() />" via "<code>{field}</code></dd>
+                })}
+                {s.collection.clone().map(|c| view! {
+                    <dt>"Collection"</dt>
+                    <dd>
+                        <code>{c.class}</code>
+                        {format!(
+                            ": {} elements{}{}{}",
+                            count(c.size),
+                            c.capacity.map(|x| format!(", capacity {}", count(x))).unwrap_or_default(),
+                            c.bound.map(|x| format!(", bound {}", count(x))).unwrap_or_default(),
+                            c.element_class.map(|x| format!(", mostly {x}")).unwrap_or_default(),
+                        )}
+                    </dd>
+                })}
+                <dt>"Top-level dominator"</dt>
+                <dd><ObjLink id=s.dominator.object_id.clone() class=s.dominator.class.clone() />" retains "<Bytes value=s.dominator.retained /></dd>
+                {s.threads.map(|t| view! { <dt>"Threads"</dt><dd><a href="#/threads">{count(t)}</a></dd> })}
+            </dl>
+            {(!s.thread_groups.is_empty()).then(|| view! {
+                <table class="grid">
+                    <thead><tr><th>"Thread name"</th><th class="num">"Threads"</th><th>"State"</th><th class="num">"Retained"</th></tr></thead>
+                    <tbody on:keydown=table_keys>
+                        {s.thread_groups.iter().take(20).map(|g| view! {
+                            <tr tabindex="0"><td><code>{g.pattern.clone()}</code></td><td class="num">{count(g.count)}</td>
+                            <td>{g.state.clone().unwrap_or_default()}</td><td class="num"><Bytes value=g.retained /></td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+            {has_path.then(|| view! {
+                <details class="suspect-path" open=true>
+                    <summary>"Path from a GC root"</summary>
+                    <PathView path=path.clone() />
+                </details>
+            })}
+            {(!s.accumulated.is_empty()).then(|| view! {
+                <details class="accumulated">
+                    <summary>"Accumulated objects by class"</summary>
+                    <table class="grid">
+                        <thead><tr><th>"Class"</th><th class="num">"Objects"</th><th class="num">"Shallow"</th></tr></thead>
+                        <tbody on:keydown=table_keys>
+                            {s.accumulated.iter().map(|a| view! {
+                                <tr tabindex="0"><td><code>{a.class.clone()}</code></td><td class="num">{count(a.count)}</td><td class="num"><Bytes value=a.bytes /></td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </details>
+            })}
+        </li>
+    }
+}

@@ -1,0 +1,300 @@
+//! The worker's request handler on the real incident dumps, natively (fast, no browser): what
+//! the UI will be told for each request. The wasm glue around it is tested in `protocol.rs`
+//! (headless Chromium) and by the Playwright tests.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::io::Read;
+
+use heaplens_web::protocol::*;
+use heaplens_web::service::{DumpSource, Host, Service};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/../tests/fixtures/{name}.hprof.gz", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn gunzip(gz: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(gz).read_to_end(&mut out).unwrap();
+    out
+}
+
+/// Records progress; the clock advances 10 ms per call.
+#[derive(Default)]
+struct Recorder {
+    t: f64,
+    seen: Vec<Progress>,
+}
+
+impl Host for Recorder {
+    fn now_ms(&mut self) -> f64 {
+        self.t += 10.0;
+        self.t
+    }
+    fn progress(&mut self, p: &Progress) {
+        self.seen.push(p.clone());
+    }
+}
+
+/// Reads in small pieces, to exercise chunked feeding.
+struct Small<'a>(&'a [u8]);
+
+impl DumpSource for Small<'_> {
+    fn size(&self) -> u64 {
+        self.0.len() as u64
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
+        let n = buf.len().min(100_003);
+        let mut s: &[u8] = self.0;
+        s.read_at(offset, &mut buf[..n])
+    }
+}
+
+fn open(bytes: &[u8], name: &str) -> (Service, Response, Recorder) {
+    let mut s = Service::new();
+    let mut host = Recorder::default();
+    let mut src = Small(bytes);
+    let r = s.handle_with(Request::Open { name: name.into(), size: bytes.len() as u64 }, Some(&mut src), &mut host);
+    (s, r, host)
+}
+
+fn opened(r: &Response) -> &Overview {
+    match r {
+        Response::Opened(o) => o,
+        other => panic!("not opened: {other:?}"),
+    }
+}
+
+fn first_suspect(s: &mut Service) -> SuspectView {
+    match s.handle(Request::Suspects) {
+        Response::Suspects(r) => r.suspects.into_iter().next().expect("a suspect"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn queue_backlog_end_to_end() {
+    let gz = fixture("queue_backlog");
+    let (mut s, r, host) = open(&gz, "queue_backlog.hprof.gz");
+    let o = opened(&r);
+    assert_eq!(o.file_name, "queue_backlog.hprof.gz");
+    assert_eq!(o.id_size, 8);
+    assert!(o.objects_total > 100_000, "{}", o.objects_total);
+    assert!(o.warnings.is_empty(), "{:?}", o.warnings);
+    assert!(!o.top_dominators.is_empty());
+    // Progress: both passes, then dominators and analyses; monotonic percent.
+    let phases: Vec<Phase> = host.seen.iter().map(|p| p.phase).collect();
+    for ph in [Phase::Indexing, Phase::Linking, Phase::Dominators, Phase::Analyses] {
+        assert!(phases.contains(&ph), "{ph:?} in {phases:?}");
+    }
+    assert!(host.seen.windows(2).all(|w| w[0].percent <= w[1].percent));
+    assert!(host.seen.iter().filter(|p| p.phase == Phase::Linking).count() >= 3);
+
+    // Histogram: paged, sorted, filtered, grouped.
+    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery { limit: 5, descending: true, ..Default::default() })) else { panic!() };
+    assert_eq!(h.rows.len(), 5);
+    assert!(h.rows.windows(2).all(|w| w[0].retained >= w[1].retained));
+    assert!(h.total_rows > 100);
+    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery {
+        filter: "^java\\.lang\\.String$".into(),
+        regex: true,
+        limit: 10,
+        ..Default::default()
+    })) else { panic!() };
+    assert_eq!(h.rows.len(), 1);
+    assert!(h.rows[0].instances >= 84_000);
+    let string_class = h.rows[0].class.expect("class rows carry the class index");
+    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery { filter: "(".into(), regex: true, limit: 10, ..Default::default() })) else { panic!() };
+    assert!(h.filter_error.is_some());
+    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery { group: Grouping::Package, limit: 50, descending: true, ..Default::default() })) else { panic!() };
+    assert!(h.rows.iter().any(|r| r.name == "java.lang" && r.class.is_none()));
+
+    // Instances of String, largest first, paged.
+    let Response::Instances(i) = s.handle(Request::Instances { class: string_class, unreachable: false, offset: 10, limit: 20 }) else { panic!() };
+    assert_eq!(i.rows.len(), 20);
+    assert!(i.total >= 84_000);
+
+    // Dominator tree: two levels.
+    let Response::Children(top) = s.handle(Request::Children(ChildrenQuery { limit: 10, ..Default::default() })) else { panic!() };
+    assert_eq!(top.total, o.root_children);
+    let first = &top.rows[0];
+    assert!(first.children > 0);
+    let Response::Children(kids) = s.handle(Request::Children(ChildrenQuery { parent: Some(first.object_id.clone()), limit: 10, ..Default::default() })) else { panic!() };
+    assert!(!kids.rows.is_empty());
+    assert!(kids.rows.iter().all(|r| r.retained <= first.retained));
+
+    // The suspect: the sender's queue.
+    let x = first_suspect(&mut s);
+    assert_eq!(x.pattern, "queue backlog");
+    assert_eq!(x.class, "com.example.monitor.TcpSocketSender");
+    assert!(x.explanation.contains("m_queue"), "{}", x.explanation);
+    let ap = x.accumulation_point.clone().expect("accumulation point");
+    assert_eq!(ap.class, "java.util.concurrent.ArrayBlockingQueue");
+    assert_eq!(x.collection.as_ref().unwrap().size, 84_000);
+
+    // Object details and paths of the queue.
+    let Response::Object(q) = s.handle(Request::Object { object: ap.object_id.clone() }) else { panic!() };
+    assert_eq!(q.class, "java.util.concurrent.ArrayBlockingQueue");
+    assert!(q.fields.iter().any(|f| f.name == "items" && f.target.is_some()));
+    assert!(q.fields.iter().any(|f| f.name == "count" && f.value == "84000"), "{:?}", q.fields);
+    assert!(!q.dominator_chain.is_empty());
+    let Response::Paths(p) = s.handle(Request::Paths { object: ap.object_id.clone(), include_weak: false, max: 3 }) else { panic!() };
+    assert!(!p.paths.is_empty());
+    assert_eq!(p.paths[0].steps.last().unwrap().object_id, ap.object_id);
+    assert_eq!(p.paths[0].steps.last().unwrap().field, "m_queue");
+    let Response::References(inc) = s.handle(Request::References { object: ap.object_id.clone(), incoming: true, offset: 0, limit: 10 }) else { panic!() };
+    assert!(inc.rows.iter().any(|r| r.field == "m_queue"), "{:?}", inc.rows);
+    let items = q.fields.iter().find(|f| f.name == "items").unwrap().target.clone().unwrap();
+    let Response::References(out) = s.handle(Request::References { object: items.object_id.clone(), incoming: false, offset: 1000, limit: 5 }) else { panic!() };
+    assert_eq!(out.total, 84_001, "class edge + 84,000 elements");
+    assert_eq!(out.rows[0].field, "[999]");
+
+    // Export.
+    let Response::Export(e) = s.handle(Request::Export { format: ExportFormat::Json }) else { panic!() };
+    assert_eq!(e.file_name, "queue_backlog.heaplens.json");
+    let v: serde_json::Value = serde_json::from_str(&e.text).unwrap();
+    assert!(v["summary"]["objects_total"].as_u64().unwrap() > 0);
+    let Response::Export(e) = s.handle(Request::Export { format: ExportFormat::Html }) else { panic!() };
+    assert!(e.text.starts_with("<!") || e.text.starts_with("<html"), "{}", &e.text[..50]);
+
+    // Waste and class loaders answer.
+    assert!(matches!(s.handle(Request::Waste), Response::Waste(_)));
+    assert!(matches!(s.handle(Request::ClassLoaders), Response::ClassLoaders(_)));
+    // Bad ids are errors, not panics.
+    assert!(matches!(s.handle(Request::Object { object: "0x1".into() }), Response::Error { .. }));
+    assert!(matches!(s.handle(Request::Object { object: "hello".into() }), Response::Error { .. }));
+}
+
+#[test]
+fn thread_explosion_threads() {
+    let gz = fixture("thread_explosion");
+    let (mut s, r, _) = open(&gz, "thread_explosion.hprof.gz");
+    opened(&r);
+    let Response::Threads(t) = s.handle(Request::Threads { filter: String::new(), offset: 0, limit: 50 }) else { panic!() };
+    assert_eq!(t.live_threads, 2307);
+    assert!(t.total_threads >= 2307);
+    assert_eq!(t.rows.len(), 50);
+    let pool = t.groups.iter().find(|g| g.pattern == "pool-7-thread-*").expect("pool group");
+    assert_eq!(pool.count, 2000);
+    let Response::Threads(f) = s.handle(Request::Threads { filter: "pool-7-thread-*".into(), offset: 0, limit: 10 }) else { panic!() };
+    assert_eq!(f.total, 2000);
+    let Response::Thread(d) = s.handle(Request::Thread { object: f.rows[0].object_id.clone() }) else { panic!() };
+    assert!(!d.frames.is_empty());
+    let x = first_suspect(&mut s);
+    assert_eq!(x.pattern, "thread explosion");
+    println!("thread_explosion: {}", x.explanation);
+}
+
+#[test]
+fn every_incident_has_a_first_suspect() {
+    for name in ["retry_buffer", "threadlocal_leak", "classloader_leak"] {
+        let gz = fixture(name);
+        let (mut s, r, _) = open(&gz, name);
+        opened(&r);
+        let x = first_suspect(&mut s);
+        println!("{name}: [{}] {} — {}", x.pattern, x.class, x.explanation);
+    }
+    let gz = fixture("healthy_app");
+    let (mut s, r, _) = open(&gz, "healthy_app");
+    opened(&r);
+    let Response::Suspects(r) = s.handle(Request::Suspects) else { panic!() };
+    assert!(r.suspects.is_empty());
+}
+
+#[test]
+fn truncated_dump_warns_and_still_answers() {
+    let raw = gunzip(&fixture("threadlocal_leak"));
+    let cut = &raw[..raw.len() * 6 / 10];
+    let (mut s, r, _) = open(cut, "cut.hprof");
+    let o = opened(&r);
+    assert!(o.warnings.iter().any(|w| w.contains("truncated")), "{:?}", o.warnings);
+    assert!(o.objects_total > 0);
+    assert!(matches!(s.handle(Request::Suspects), Response::Suspects(_)));
+}
+
+#[test]
+fn not_a_heap_dump_is_a_clear_error() {
+    let (mut s, r, _) = open(b"PK\x03\x04 this is a zip file, not a heap dump", "notes.zip");
+    match r {
+        Response::OpenFailed(e) => {
+            assert!(e.not_hprof);
+            assert_eq!(e.offset, Some(0));
+            assert!(e.message.contains("not a Java heap dump"), "{}", e.message);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(s.handle(Request::Summary), Response::Error { .. }));
+    // Damage after a valid header: a parse error with a byte offset.
+    let mut raw = gunzip(&fixture("retry_buffer"));
+    let at = 4096;
+    raw[at..at + 64].fill(0xEE);
+    let (_, r, _) = open(&raw, "damaged.hprof");
+    match r {
+        Response::OpenFailed(e) => {
+            assert!(!e.not_hprof);
+            assert!(e.offset.is_some());
+            assert!(e.message.contains("at byte"), "{}", e.message);
+        }
+        Response::Opened(o) => assert!(!o.warnings.is_empty(), "damage must show: {o:?}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn opening_a_second_dump_replaces_the_first() {
+    let (mut s, r, _) = open(&fixture("retry_buffer"), "a");
+    opened(&r);
+    let mut host = Recorder::default();
+    let gz = fixture("healthy_app");
+    let mut src: &[u8] = &gz;
+    let r = s.handle_with(Request::Open { name: "b".into(), size: gz.len() as u64 }, Some(&mut src), &mut host);
+    assert_eq!(opened(&r).file_name, "b");
+    let Response::Opened(o) = s.handle(Request::Summary) else { panic!() };
+    assert_eq!(o.file_name, "b");
+}
+
+#[test]
+fn a_node_with_100_000_children_is_served_in_pages() {
+    use heaplens::hprof::writer::{BasicType, HeapBuilder, RootKind, Value, WriteOptions};
+    let mut b = HeapBuilder::new(8);
+    let object = b.object_class();
+    let item = b.class("com/x/Item", Some(object), &[("n", BasicType::Int)], &[]);
+    let items: Vec<_> = (0..100_000).map(|i| Some(b.instance(item, &[("n", Value::Int(i))]))).collect();
+    let array_class = b.array_class("com/x/Item");
+    let array = b.obj_array(array_class, &items);
+    b.root(array, RootKind::JniGlobal { jni_ref_id: 1 });
+    let bytes = b.write(&WriteOptions::default());
+    let (mut s, r, _) = open(&bytes, "wide.hprof");
+    opened(&r);
+    let id = format!("0x{:x}", array.id());
+    let page = |s: &mut Service, offset, sort, filter: &str| match s.handle(Request::Children(ChildrenQuery {
+        parent: Some(id.clone()),
+        sort,
+        filter: filter.into(),
+        offset,
+        limit: 200,
+    })) {
+        Response::Children(p) => p,
+        other => panic!("{other:?}"),
+    };
+    let t = std::time::Instant::now();
+    let first = page(&mut s, 0, TreeSort::Retained, "");
+    // 100,000 items and the array's class object (referenced by the array alone).
+    assert_eq!(first.total, 100_001);
+    assert_eq!(first.rows.len(), 200);
+    let last = page(&mut s, 99_900, TreeSort::Retained, "");
+    assert_eq!(last.rows.len(), 101);
+    // Re-sorting 100,000 children, then paging through the cached order.
+    let by_class = page(&mut s, 50_000, TreeSort::Class, "x.item");
+    assert_eq!((by_class.total, by_class.rows.len()), (100_001, 200));
+    for k in 0..20 {
+        page(&mut s, k * 200, TreeSort::Class, "x.item");
+    }
+    assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());
+    assert!(first.rows.iter().filter(|r| r.class == "com.x.Item").all(|r| r.children == 0));
+    // The array's own outgoing references are paged too, labelled by index.
+    let Response::References(refs) = s.handle(Request::References { object: id.clone(), incoming: false, offset: 99_990, limit: 50 }) else { panic!() };
+    assert_eq!(refs.total, 100_001);
+    assert_eq!(refs.rows.len(), 11);
+    assert_eq!(refs.rows.last().unwrap().field, "[99999]");
+}
