@@ -75,6 +75,12 @@ test('incident dumps: first suspect, views, threads; privacy', async (t) => {
     const steps = page.locator('.suspect').first().locator('.path-steps li');
     assert.match(await steps.last().innerText(), /m_queue[\s\S]*ArrayBlockingQueue/);
     await shot(page, 'app-suspects');
+    // What accumulated, by class: a class opens the histogram filtered to it.
+    await page.locator('.suspect details.accumulated summary').first().click();
+    await page.locator('.suspect details.accumulated button.cls', { hasText: /^byte\[\]$/ }).first().click();
+    await page.locator('table.histogram tbody tr').first().waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('table.histogram tbody tr').length === 1);
+    assert.match(await page.locator('table.histogram tbody tr').innerText(), /^byte\[\]\s+[\d,]+/);
 
     await go(page, '#/overview');
     await page.locator('.overview .cards').waitFor();
@@ -119,6 +125,10 @@ test('incident dumps: first suspect, views, threads; privacy', async (t) => {
     // Histogram: sorted by retained; filter; drill into instances.
     await go(page, '#/histogram');
     await page.locator('table.histogram tbody tr').first().waitFor();
+    // (Still filtered to byte[] by the suspect's link: back to every class.)
+    await page.locator('.histogram-view .controls input[type="checkbox"]').first().uncheck();
+    await page.locator('#hist-filter').fill('');
+    await page.waitForFunction(() => document.querySelectorAll('table.histogram tbody tr').length > 100);
     await shot(page, 'app-histogram');
     await page.locator('#hist-filter').fill('java.lang.String');
     await page.waitForFunction(() => {

@@ -60,6 +60,18 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // The window title names the dump.
+    Effect::new(move |_| {
+        let title = match ctx.dump.get() {
+            DumpState::Ready(o) => format!("{} — heaplens", o.file_name),
+            DumpState::Loading { name, .. } => format!("Analyzing {name} — heaplens"),
+            _ => "heaplens".to_string(),
+        };
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            doc.set_title(&title);
+        }
+    });
+
     // Drop a dump anywhere on the page.
     let dragging = RwSignal::new(false);
     let _ = window_event_listener(ev::dragover, move |e: web_sys::DragEvent| {

@@ -183,11 +183,20 @@ pub fn HistogramView() -> impl IntoView {
                             </tbody>
                         </table>
                         </div>
-                        <p class="list-foot">
-                            {format!("{} of {}", count(shown as u64), count(p.total_rows as u64))}
+                        <p class="list-foot pager">
+                            {format!(
+                                "{}–{} of {}",
+                                count((p.query.offset + 1).min(p.total_rows) as u64),
+                                count(shown as u64),
+                                count(p.total_rows as u64)
+                            )}
+                            {(p.query.offset > 0).then(|| view! {
+                                " "
+                                <button type="button" class="secondary" on:click=move |_| q.update(|q| q.offset = q.offset.saturating_sub(q.limit))>"← Previous"</button>
+                            })}
                             {(shown < p.total_rows).then(|| view! {
                                 " "
-                                <button type="button" class="secondary" on:click=move |_| q.update(|q| q.limit += 200)>"Show more"</button>
+                                <button type="button" class="secondary" on:click=move |_| q.update(|q| q.offset += q.limit)>"Next →"</button>
                             })}
                         </p>
                     }.into_any()

@@ -39,8 +39,21 @@ pub fn SuspectsView() -> impl IntoView {
     }
 }
 
+/// The histogram, filtered to exactly this class.
+fn show_in_histogram(ctx: super::state::Ctx, class: &str) {
+    let escaped: String = class.chars().flat_map(|c| if "\\.^$|?*+()[]{}".contains(c) { vec!['\\', c] } else { vec![c] }).collect();
+    ctx.histogram.update(|q| {
+        q.group = Grouping::Class;
+        q.filter = format!("^{escaped}$");
+        q.regex = true;
+        q.offset = 0;
+    });
+    super::route::navigate(&super::route::Route::Histogram);
+}
+
 #[component]
 fn SuspectCard(s: SuspectView, n: usize) -> impl IntoView {
+    let ctx = use_ctx();
     let path = RootPath { steps: s.path_to_root.clone(), root_kind: s.root_kind.clone(), root_detail: s.root_detail.clone() };
     let has_path = !path.steps.is_empty();
     view! {
@@ -104,8 +117,18 @@ fn SuspectCard(s: SuspectView, n: usize) -> impl IntoView {
                     <table class="grid">
                         <thead><tr><th>"Class"</th><th class="num">"Objects"</th><th class="num">"Shallow"</th></tr></thead>
                         <tbody on:keydown=table_keys>
-                            {s.accumulated.iter().map(|a| view! {
-                                <tr tabindex="0"><td><code>{a.class.clone()}</code></td><td class="num">{count(a.count)}</td><td class="num"><Bytes value=a.bytes /></td></tr>
+                            {s.accumulated.iter().map(|a| {
+                                let class = a.class.clone();
+                                view! {
+                                    <tr tabindex="0">
+                                        <td>
+                                            <button type="button" class="link cls" title="Show this class in the histogram"
+                                                on:click=move |_| show_in_histogram(ctx, &class)>{a.class.clone()}</button>
+                                        </td>
+                                        <td class="num">{count(a.count)}</td>
+                                        <td class="num"><Bytes value=a.bytes /></td>
+                                    </tr>
+                                }
                             }).collect_view()}
                         </tbody>
                     </table>
