@@ -77,7 +77,12 @@ export async function assertPrivate(app, log, dumpNames = []) {
     assert.ok(path === '' || files.has(path), `not a static asset of dist/: ${p}`);
     for (const n of dumpNames) assert.ok(!p.includes(n), `the dump's name went out: ${p}`);
   }
-  assert.deepEqual(app.failedRequests, []);
+  // Cancel and "open another dump" terminate the worker, and Chromium aborts the worker's own
+  // script/wasm fetch when that happens mid-load: that one failure is expected and harmless.
+  const unexpected = app.failedRequests.filter(
+    (f) => !/\/(worker(_loader)?\.js|worker_bg\.wasm) net::ERR_ABORTED$/.test(f),
+  );
+  assert.deepEqual(unexpected, []);
 }
 
 /** Set a file on the page's file input and wait until the dump is analyzed (or failed). */
