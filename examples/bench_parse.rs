@@ -13,39 +13,6 @@ use heaplens::hprof::*;
 use std::io::Read;
 use std::time::Instant;
 
-/// Counts what a heap analysis cares about; cheap enough not to disturb the measurement.
-#[derive(Default)]
-struct Count {
-    instances: u64,
-    object_arrays: u64,
-    primitive_arrays: u64,
-    classes: u64,
-    roots: u64,
-    array_elements: u64,
-}
-
-impl Visitor for Count {
-    fn class_dump(&mut self, _: &ClassDump) {
-        self.classes += 1;
-    }
-    fn instance(&mut self, _: &Instance<'_>) {
-        self.instances += 1;
-    }
-    fn object_array(&mut self, _: &ObjectArray, first_index: u32, elements: IdList<'_>) {
-        // An array may arrive in several pieces: count it once.
-        if first_index == 0 {
-            self.object_arrays += 1;
-        }
-        self.array_elements += elements.len() as u64;
-    }
-    fn primitive_array(&mut self, _: &PrimitiveArray, _: Option<&[u8]>) {
-        self.primitive_arrays += 1;
-    }
-    fn gc_root(&mut self, _: &GcRoot) {
-        self.roots += 1;
-    }
-}
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(path) = args.next() else {
@@ -60,7 +27,7 @@ fn main() {
         let t = Instant::now();
         let mut file = std::fs::File::open(&path).unwrap_or_else(|e| fail(&format!("cannot open {path}: {e}")));
         let mut buf = vec![0u8; 4 << 20];
-        let mut v = Count::default();
+        let mut v = RecordCounts::default();
         let mut d = DumpDecoder::new();
         loop {
             let n = match file.read(&mut buf) {

@@ -16,7 +16,7 @@ mod progress;
 
 use args::{Command, Format};
 use heaplens::graph::{Dominance, GraphBuilder, HeapGraph, PassOutcome, Phase};
-use heaplens::hprof::{ClassDump, DumpDecoder, ParseError, GcRoot, IdList, Instance, ObjectArray, PrimitiveArray, Visitor};
+use heaplens::hprof::{DumpDecoder, ParseError};
 use heaplens::report::{build_report, format_bytes, format_count, to_html, to_markdown, ReportOptions, Source};
 use progress::Progress;
 use std::io::{Read, Write};
@@ -231,75 +231,6 @@ fn peak_rss_bytes() -> Option<u64> {
 
 // ---- parse ---------------------------------------------------------------------------------
 
-/// Counts what `parse` reports; cheap enough not to disturb a throughput measurement.
-#[derive(Default)]
-struct Count {
-    records: u64,
-    heap_records: u64,
-    instances: u64,
-    object_arrays: u64,
-    primitive_arrays: u64,
-    classes: u64,
-    roots: u64,
-    array_elements: u64,
-}
-
-impl Visitor for Count {
-    fn utf8(&mut self, _: heaplens::hprof::Id, _: &[u8]) {
-        self.records += 1;
-    }
-    fn load_class(&mut self, _: &heaplens::hprof::LoadClass) {
-        self.records += 1;
-    }
-    fn unload_class(&mut self, _: u32) {
-        self.records += 1;
-    }
-    fn stack_frame(&mut self, _: &heaplens::hprof::StackFrame) {
-        self.records += 1;
-    }
-    fn stack_trace(&mut self, _: &heaplens::hprof::StackTrace) {
-        self.records += 1;
-    }
-    fn start_thread(&mut self, _: &heaplens::hprof::StartThread) {
-        self.records += 1;
-    }
-    fn end_thread(&mut self, _: u32) {
-        self.records += 1;
-    }
-    fn heap_summary(&mut self, _: &heaplens::hprof::HeapSummary) {
-        self.records += 1;
-    }
-    fn other_record(&mut self, _: u8, _: u64, _: u32) {
-        self.records += 1;
-    }
-    fn heap_dump_start(&mut self, _: u8, _: u64, _: u32) {
-        self.records += 1;
-        self.heap_records += 1;
-    }
-    fn heap_dump_end(&mut self, _: u64) {
-        self.records += 1;
-    }
-    fn gc_root(&mut self, _: &GcRoot) {
-        self.roots += 1;
-    }
-    fn class_dump(&mut self, _: &ClassDump) {
-        self.classes += 1;
-    }
-    fn instance(&mut self, _: &Instance<'_>) {
-        self.instances += 1;
-    }
-    fn object_array(&mut self, _: &ObjectArray, first_index: u32, elements: IdList<'_>) {
-        // An array may arrive in several pieces: count it once.
-        if first_index == 0 {
-            self.object_arrays += 1;
-        }
-        self.array_elements += elements.len() as u64;
-    }
-    fn primitive_array(&mut self, _: &PrimitiveArray, _: Option<&[u8]>) {
-        self.primitive_arrays += 1;
-    }
-}
-
 fn parse(dump: &str) -> ExitCode {
     let mut progress = Progress::new();
     let r = run_parse(dump, &mut progress);
@@ -315,7 +246,7 @@ fn run_parse(dump: &str, progress: &mut Progress) -> Result<(), Failure> {
     let t = Instant::now();
     let mut file = std::fs::File::open(path).map_err(io_err)?;
     let mut buf = vec![0u8; 4 << 20];
-    let mut v = Count::default();
+    let mut v = heaplens::hprof::RecordCounts::default();
     let mut d = DumpDecoder::new();
     loop {
         let n = match file.read(&mut buf) {

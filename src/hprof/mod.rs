@@ -4,6 +4,7 @@
 //! puts gzip detection (by magic bytes) and inflation in front of it. [`parse_slice`] and
 //! [`parse_read`] are conveniences for whole buffers and `std::io::Read`ers.
 
+mod counts;
 mod error;
 mod gzip;
 mod input;
@@ -12,6 +13,7 @@ mod types;
 mod visitor;
 pub mod writer;
 
+pub use counts::RecordCounts;
 pub use error::{record_name, sub_record_name, ErrorKind, Item, ParseError, Warning};
 pub use gzip::GzipInflater;
 pub use input::{parse_read, parse_slice, DumpDecoder};
