@@ -78,6 +78,9 @@ fn main() {
     println!("dominators_s={dom_s:.3}");
     println!("histogram_s={histo_s:.3}");
     println!("wall_s={total_s:.3}");
+    for (name, bytes) in g.memory_breakdown() {
+        println!("graph_{name}_bytes_per_object={:.1}", bytes as f64 / n);
+    }
     println!("graph_bytes={gb}");
     println!("dominance_bytes={db}");
     println!("graph_bytes_per_object={:.1}", gb as f64 / n);

@@ -15,6 +15,6 @@ fn main() {
     for r in h.reachable.iter().take(15) { println!("{:>10} {:>12} {:>12} {}", r.instances, r.shallow, r.retained, r.name); }
     println!("top dominators:");
     for &c in d.children(g.super_root()).iter().take(10) {
-        println!("  0x{:x} {} shallow {} retained {} ({} objs)", g.id(c), g.display_class(c), g.shallow(c), d.retained[c as usize], d.retained_count[c as usize]);
+        println!("  0x{:x} {} shallow {} retained {} ({} objs)", g.id(c), g.display_class(c), g.shallow(c), d.retained(c), d.retained_count(c));
     }
 }

@@ -61,7 +61,7 @@ fn retry_buffer_pending_batches_retained_to_the_byte() {
     for &b in &batches {
         assert_eq!(g.class(b).name, f["batch_class"].as_str().unwrap());
         assert_eq!(g.shallow(b), sizes["result_batch_shallow"].as_u64().unwrap());
-        assert_eq!(d.retained[b as usize], sizes["per_batch_retained"].as_u64().unwrap(), "batch 0x{:x}", g.id(b));
+        assert_eq!(d.retained(b), sizes["per_batch_retained"].as_u64().unwrap(), "batch 0x{:x}", g.id(b));
         assert!(d.dominates(list, b));
     }
     let first = batches[0];
@@ -82,7 +82,7 @@ fn retry_buffer_pending_batches_retained_to_the_byte() {
             + sizes["element_data_shallow"].as_u64().unwrap()
             + 2000 * sizes["per_batch_retained"].as_u64().unwrap()
     );
-    assert_eq!(d.retained[list as usize], expected, "retained size of pendingBatches");
+    assert_eq!(d.retained(list), expected, "retained size of pendingBatches");
     // 1 list + 1 array + 2,000 × (batch + payload + String + its byte[]).
-    assert_eq!(d.retained_count[list as usize], 2 + 2000 * 4);
+    assert_eq!(d.retained_count(list), 2 + 2000 * 4);
 }

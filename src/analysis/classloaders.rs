@@ -172,12 +172,12 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
         let name = node.and_then(|n| g.ref_field(n, "name")).and_then(|s| string_text(g, s));
         let parent = node.and_then(|n| g.ref_field(n, "parent")).map(|p| id_str(g, p));
         let retained = match node {
-            Some(n) => d.retained[n as usize],
+            Some(n) => d.retained(n),
             None if id == 0 => g
                 .classes
                 .iter()
                 .filter(|c| c.loader == 0 && c.node != NO_NODE && d.idom(c.node) == Some(g.super_root()))
-                .map(|c| d.retained[c.node as usize])
+                .map(|c| d.retained(c.node))
                 .sum(),
             None => 0,
         };

@@ -47,17 +47,18 @@ pub fn histogram(g: &HeapGraph, d: &Dominance) -> Histogram {
     }
     // Retained per class: DFS over the dominator tree.
     let mut active = vec![0u32; nc];
+    let tree = d.child_index();
     let root = g.super_root();
     let mut stack: Vec<(Node, u32)> = vec![(root, 0)];
     while let Some(top) = stack.last_mut() {
         let (v, i) = *top;
-        let kids = d.children(v);
+        let kids = tree.children(v);
         if (i as usize) < kids.len() {
             top.1 += 1;
             let w = kids[i as usize];
             let c = g.class_index(w) as usize;
             if active[c] == 0 {
-                reach[c].2 += d.retained[w as usize];
+                reach[c].2 += d.retained(w);
             }
             active[c] += 1;
             stack.push((w, 0));

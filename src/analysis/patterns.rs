@@ -204,7 +204,7 @@ pub fn thread_groups(g: &HeapGraph, d: &Dominance, threads: &[Node]) -> Vec<Thre
         let name = thread_name(g, t).unwrap_or_else(|| "<unnamed>".into());
         let e = by.entry(name_pattern(&name)).or_default();
         e.0 += 1;
-        e.1 += d.retained.get(t as usize).copied().unwrap_or(0);
+        e.1 += d.retained(t);
         if let Some(s) = thread_state(g, t) {
             *e.2.entry(s).or_insert(0) += 1;
         }
@@ -271,13 +271,13 @@ pub fn threadlocal_stats(g: &HeapGraph, d: &Dominance, threads: &[Node]) -> Thre
             .collect()
     };
     let per: Vec<(Node, u64)> =
-        threads.iter().map(|&t| (t, maps_of(t).iter().map(|&m| d.retained[m as usize]).sum::<u64>())).collect();
+        threads.iter().map(|&t| (t, maps_of(t).iter().map(|&m| d.retained(m)).sum::<u64>())).collect();
     let max = per.iter().map(|p| p.1).max().unwrap_or(0);
     let mut values: HashMap<u32, (u64, u64)> = HashMap::new();
     let mut heavy = Vec::new();
     for &(t, maps) in &per {
         st.map_retained += maps;
-        let tr = d.retained.get(t as usize).copied().unwrap_or(0);
+        let tr = d.retained(t);
         if maps == 0 || maps * 2 < tr || maps * 10 < max {
             continue;
         }
@@ -293,7 +293,7 @@ pub fn threadlocal_stats(g: &HeapGraph, d: &Dominance, threads: &[Node]) -> Thre
                 if let Some(val) = g.ref_field(e, "value") {
                     let x = values.entry(g.class_index(val)).or_default();
                     x.0 += 1;
-                    x.1 += d.retained[val as usize];
+                    x.1 += d.retained(val);
                 }
             }
         }

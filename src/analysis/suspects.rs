@@ -141,6 +141,8 @@ struct Cx<'a, 'g> {
     g: &'a HeapGraph,
     d: &'a Dominance,
     paths: &'a PathFinder<'g>,
+    /// O(1) dominator-tree children for the subtree walks.
+    tree: crate::graph::ChildIndex<'a>,
     total: u64,
 }
 
@@ -149,7 +151,7 @@ impl Cx<'_, '_> {
         ObjectRef {
             object_id: hex(self.g.id(v)),
             class: self.g.display_class(v),
-            retained: self.d.retained[v as usize],
+            retained: self.d.retained(v),
         }
     }
     fn pct(&self, b: u64) -> f64 {
@@ -161,7 +163,7 @@ impl Cx<'_, '_> {
 /// findings). `paths` should use the default options (weak references excluded).
 pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Suspect> {
     let total = d.reachable_bytes();
-    let cx = Cx { g, d, paths, total };
+    let cx = Cx { g, d, paths, tree: d.child_index(), total };
     let mut out = Vec::new();
     if total == 0 {
         return out;
@@ -170,7 +172,7 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
     let top = d.children(g.super_root());
     let mut groups: HashMap<u32, Vec<Node>> = HashMap::new();
     for &v in top {
-        if d.retained[v as usize] >= threshold {
+        if d.retained(v) >= threshold {
             out.push(single(&cx, v));
         } else if g.as_class(v).is_some_and(|c| is_jdk_class_name(&g.classes[c as usize].name)) {
             // The JDK's own class objects (their statics) are the runtime's baseline, not a
@@ -182,13 +184,13 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
     }
     // Thread explosion first: it absorbs group suspects of Thread classes.
     let threads = live_threads(g, d);
-    let thread_objects: u64 = threads.iter().map(|&t| d.retained_count[t as usize] as u64).sum();
+    let thread_objects: u64 = threads.iter().map(|&t| cx.tree.retained_count(t)).sum();
     let explosion = threads.len() >= THREAD_EXPLOSION_MIN
         || (threads.len() >= 100 && thread_objects as f64 > 0.3 * d.reachable as f64);
     let mut group_list: Vec<(u32, Vec<Node>, u64)> = groups
         .into_iter()
         .map(|(c, m)| {
-            let sum = m.iter().map(|&v| d.retained[v as usize]).sum();
+            let sum = m.iter().map(|&v| d.retained(v)).sum();
             (c, m, sum)
         })
         .filter(|e| e.2 >= threshold)
@@ -229,7 +231,7 @@ fn descend(cx: &Cx, v: Node) -> Vec<Node> {
     loop {
         let cur = *chain.last().unwrap();
         let Some(&c) = d.children(cur).first() else { break };
-        if (d.retained[c as usize] as f64) < DESCENT_RATIO * d.retained[cur as usize] as f64 {
+        if (d.retained(c) as f64) < DESCENT_RATIO * d.retained(cur) as f64 {
             break;
         }
         if same_class_chain(g, cur, c) {
@@ -293,7 +295,7 @@ fn holder_from_path(cx: &Cx, path: &Path) -> Option<(Node, String, Option<Node>)
 /// Histogram of the dominator subtrees of `tops` (`include_tops`: count the tops too), by
 /// class (class objects count as `java.lang.Class`).
 fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<AccumulatedRow> {
-    let (g, d) = (cx.g, cx.d);
+    let g = cx.g;
     let mut by: Vec<(u64, u64)> = vec![(0, 0); g.classes.len()];
     // Plain instances have their class's size (skips `shallow`'s class-object lookup).
     let fixed: Vec<u64> = g
@@ -322,10 +324,10 @@ fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<AccumulatedRow
         if include_tops {
             add(t);
         }
-        stack.extend_from_slice(d.children(t));
+        stack.extend_from_slice(cx.tree.children(t));
         while let Some(v) = stack.pop() {
             add(v);
-            stack.extend_from_slice(d.children(v));
+            stack.extend_from_slice(cx.tree.children(v));
         }
     }
     let mut rows: Vec<(u32, u64, u64)> =
@@ -341,10 +343,10 @@ fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<AccumulatedRow
 /// 25.8% of the heap), …` — the dominator-tree children of `v` that retain ≥ 5% of it.
 fn biggest_parts(cx: &Cx, v: Node) -> String {
     let (g, d) = (cx.g, cx.d);
-    let total = d.retained[v as usize].max(1);
+    let total = d.retained(v).max(1);
     let mut parts = Vec::new();
     for &c in d.children(v).iter().take(4) {
-        let r = d.retained[c as usize];
+        let r = d.retained(c);
         if r * 20 < total {
             break;
         }
@@ -421,7 +423,7 @@ fn big_arrays(g: &HeapGraph, d: &Dominance, arr: Node) -> Option<(u64, String, u
     }
     let sum: u64 = big.iter().map(|&k| g.shallow(k)).sum();
     let len = big.iter().map(|&k| g.array_len(k)).max().unwrap_or(0);
-    if (sum as f64) < 0.8 * d.retained[arr as usize] as f64 {
+    if (sum as f64) < 0.8 * d.retained(arr) as f64 {
         return None;
     }
     Some((big.len() as u64, g.display_class(big[0]), len as u64, sum))
@@ -459,8 +461,8 @@ fn single(cx: &Cx, top: Node) -> Suspect {
         class: g.display_class(reported),
         object_id: hex(g.id(reported)),
         instances: 1,
-        retained: d.retained[reported as usize],
-        retained_pct: cx.pct(d.retained[reported as usize]),
+        retained: d.retained(reported),
+        retained_pct: cx.pct(d.retained(reported)),
         dominator: cx.obj(top),
         accumulation_point: Some(cx.obj(ap)),
         holder: holder.as_ref().map(|(h, f, _)| Holder {
@@ -479,7 +481,7 @@ fn single(cx: &Cx, top: Node) -> Suspect {
     };
     let holder_text = holder.as_ref().map(|(h, f, l)| holder_phrase(g, cx.paths, *h, f, *l));
     let anchor = path.as_ref().map(|p| anchors(cx, p, ap, holder_text.as_deref().unwrap_or(""))).unwrap_or_default();
-    let ap_pct = cx.pct(d.retained[ap as usize]);
+    let ap_pct = cx.pct(d.retained(ap));
     let held_by = holder_text.as_ref().map(|h| format!(" held by {h}")).unwrap_or_default();
 
     if threadlocal {
@@ -487,7 +489,7 @@ fn single(cx: &Cx, top: Node) -> Suspect {
         if let Some(t) = t.filter(|_| g.as_class(top).is_none()) {
             let st = threadlocal_stats(g, d, &[t]);
             s.pattern = THREADLOCAL_ACCUMULATION.into();
-            s.explanation = threadlocal_text(cx, &st, 1, d.retained[t as usize]);
+            s.explanation = threadlocal_text(cx, &st, 1, d.retained(t));
             s.threads = Some(ThreadFacts { threads: 1, groups: thread_groups(g, d, &[t]) });
             return s;
         }
@@ -501,14 +503,14 @@ fn single(cx: &Cx, top: Node) -> Suspect {
              (Metaspace) comes on top of the heap shown here.",
             loader_label(g, ap),
             fmt_count(classes),
-            fmt_bytes_pct(d.retained[ap as usize], ap_pct),
+            fmt_bytes_pct(d.retained(ap), ap_pct),
         );
         return s;
     }
     let info = collection_info(g, ap).or_else(|| if big_arrays(g, d, ap).is_none() { array_info(g, ap) } else { None });
     if let Some(info) = info {
         let facts = collection_facts(g, &info);
-        s.explanation = collection_text(&info, &facts, &held_by, ap_pct, d.retained[ap as usize], &anchor);
+        s.explanation = collection_text(&info, &facts, &held_by, ap_pct, d.retained(ap), &anchor);
         s.pattern = if info.is_queue() { QUEUE_BACKLOG } else { COLLECTION_ACCUMULATION }.into();
         s.collection = Some(facts);
         return s;
@@ -528,7 +530,7 @@ fn single(cx: &Cx, top: Node) -> Suspect {
         );
         return s;
     }
-    if g.class(ap).is_array() && g.as_class(ap).is_none() && g.shallow(ap) * 2 >= d.retained[ap as usize] {
+    if g.class(ap).is_array() && g.as_class(ap).is_none() && g.shallow(ap) * 2 >= d.retained(ap) {
         let elem = g.display_class(ap);
         let elem = elem.trim_end_matches("[]");
         s.pattern = HUGE_ARRAY.into();
@@ -549,7 +551,7 @@ fn single(cx: &Cx, top: Node) -> Suspect {
     s.explanation = format!(
         "{LARGE_OBJECT}: {}{held_by} retains {}{mostly}{parts}{anchor}.",
         g.display_class(ap),
-        fmt_bytes_pct(d.retained[ap as usize], ap_pct),
+        fmt_bytes_pct(d.retained(ap), ap_pct),
     );
     s
 }
@@ -668,7 +670,7 @@ fn threadlocal_text(cx: &Cx, st: &ThreadLocalStats, threads: u64, threads_retain
 
 fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
     let (g, d) = (cx.g, cx.d);
-    members.sort_by(|&a, &b| d.retained[b as usize].cmp(&d.retained[a as usize]).then(a.cmp(&b)));
+    members.sort_by(|&a, &b| d.retained(b).cmp(&d.retained(a)).then(a.cmp(&b)));
     let biggest = members[0];
     let class = g.classes[c as usize].name.clone();
     let merged = cx.paths.merge_paths(&members, GROUP_PATH_LIMIT);
@@ -766,8 +768,8 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
 fn thread_explosion(cx: &Cx, threads: &[Node]) -> Suspect {
     let (g, d) = (cx.g, cx.d);
     let mut ts = threads.to_vec();
-    ts.sort_by(|&a, &b| d.retained[b as usize].cmp(&d.retained[a as usize]).then(a.cmp(&b)));
-    let sum: u64 = ts.iter().map(|&t| d.retained[t as usize]).sum();
+    ts.sort_by(|&a, &b| d.retained(b).cmp(&d.retained(a)).then(a.cmp(&b)));
+    let sum: u64 = ts.iter().map(|&t| d.retained(t)).sum();
     let groups = thread_groups(g, d, &ts);
     // Representative: the biggest thread of the biggest name group.
     let biggest = groups
@@ -837,15 +839,15 @@ fn loader_suspect(cx: &Cx, l: &LoaderInfo) -> Suspect {
          classes stay alive while anything references the loader, one of its classes or their instances.{dup}",
         loader_label(g, v),
         fmt_count(l.classes),
-        fmt_bytes_pct(d.retained[v as usize], cx.pct(d.retained[v as usize])),
+        fmt_bytes_pct(d.retained(v), cx.pct(d.retained(v))),
     );
     Suspect {
         kind: "single".into(),
         class: g.display_class(v),
         object_id: hex(g.id(v)),
         instances: 1,
-        retained: d.retained[v as usize],
-        retained_pct: cx.pct(d.retained[v as usize]),
+        retained: d.retained(v),
+        retained_pct: cx.pct(d.retained(v)),
         dominator: cx.obj(top_dominator(d, v)),
         accumulation_point: Some(cx.obj(v)),
         holder: holder.map(|(h, f, _)| Holder { object_id: hex(g.id(h)), class: g.display_class(h), field: f }),

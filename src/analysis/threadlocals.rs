@@ -107,7 +107,7 @@ pub fn entries_of_thread(
                 stale,
                 value_object_id: value.map(|v| id_str(g, v)),
                 value_class: value.map(|v| g.display_class(v)),
-                value_retained: value.map_or(0, |v| d.retained.get(v as usize).copied().unwrap_or(0)),
+                value_retained: value.map_or(0, |v| d.retained(v)),
                 thread_node: thread,
                 key_node: key.unwrap_or(NO_NODE),
                 value_node: value.unwrap_or(NO_NODE),

@@ -282,7 +282,7 @@ impl<'g> Ctx<'g> {
             class: g.display_class(node),
             kind: kind.label(),
             shallow: g.shallow(node),
-            retained: d.retained.get(node as usize).copied().unwrap_or(0),
+            retained: d.retained(node),
             node,
         };
         let mut frames = Vec::new();
@@ -329,7 +329,7 @@ impl<'g> Ctx<'g> {
             state_detail: status.and_then(thread_status_detail),
             priority,
             shallow: g.shallow(v),
-            retained: d.retained.get(v as usize).copied().unwrap_or(0),
+            retained: d.retained(v),
             gc_root,
             thread_serial: serial,
             frames,

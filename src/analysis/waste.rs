@@ -250,7 +250,7 @@ pub fn largest_arrays_with(g: &HeapGraph, d: &Dominance, finder: Option<&PathFin
             primitive: matches!(g.class(v).kind, ClassKind::PrimitiveArray(_)),
             length: g.array_len(v),
             shallow: s,
-            retained: d.retained[v as usize],
+            retained: d.retained(v),
             path: finder.shortest_path(v).map(|p| {
                 let length = p.steps.len();
                 let (steps, omitted) = if length <= 2 * PATH_END_STEPS {
@@ -489,7 +489,7 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
             capacity,
             fill_ratio,
             wasted_bytes: wasted,
-            retained: d.retained[v as usize],
+            retained: d.retained(v),
             node: v,
         });
     }

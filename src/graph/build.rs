@@ -224,7 +224,7 @@ pub struct Pass2 {
 
 impl Pass1 {
     /// Ends pass 1: numbers objects, resolves classes, sizes and roots.
-    pub fn finish(mut self, summary: &ParseSummary) -> Pass2 {
+    pub fn finish(mut self, summary: &ParseSummary, progress: &mut dyn FnMut(f64)) -> Pass2 {
         let id_size = self.id_size;
         let mut stats = BuildStats { heap_records: self.heap_records, ..BuildStats::default() };
 
@@ -274,7 +274,9 @@ impl Pass1 {
         let n = self.obj_ids.len();
         let mut order: Vec<(u64, u32)> = self.obj_ids.iter().enumerate().map(|(s, &id)| (id, s as u32)).collect();
         self.obj_ids = Vec::new();
+        progress(0.05);
         order.sort_unstable();
+        progress(0.5);
         let mut ids = Vec::with_capacity(n);
         let mut class_of = Vec::with_capacity(n);
         let mut lens = Vec::with_capacity(n);
@@ -294,7 +296,9 @@ impl Pass1 {
         drop(order);
         self.obj_class = Vec::new();
         self.obj_len = Vec::new();
+        progress(0.7);
         let index = IdIndex::new(&ids);
+        progress(0.8);
 
         // --- Size rule inferred from addresses (MAT's heuristics).
         let sizes = infer_size_rule(id_size, &ids, &class_of, &lens, |slot| {
@@ -356,6 +360,7 @@ impl Pass1 {
             .collect();
         let keep_fields = keep_field_classes(&classes);
 
+        progress(0.9);
         // --- Roots. Java-frame and JNI-local roots hang off their thread (MAT: the thread
         // dominates its locals), when the thread is known.
         let mut thread_by_serial: HashMap<u32, u32> = HashMap::new();
@@ -427,6 +432,7 @@ impl Pass1 {
             bytes: summary.bytes,
         };
         let n_nodes = ids.len();
+        progress(1.0);
         Pass2 {
             id_size,
             strings: StringStoreBuilder::new(utf16),
@@ -603,7 +609,7 @@ impl Pass2 {
     }
 
     /// Ends pass 2: edges into node order, the graph.
-    pub fn finish(mut self) -> HeapGraph {
+    pub fn finish(mut self, progress: &mut dyn FnMut(f64)) -> HeapGraph {
         self.seq_offsets.push(self.targets.len() as u32);
         if self.seq != self.seq_to_node.len() {
             self.stats.input_changed = true;
@@ -637,9 +643,13 @@ impl Pass2 {
             *c += 1;
             *locals_count.entry(t).or_insert(0) += 1;
         }
+        progress(0.2);
         let mut jumps = Vec::with_capacity(self.jumps.len());
         let mut j = 0;
         for (seq, &node) in self.seq_to_node.iter().enumerate() {
+            if seq % (1 << 20) == 0 {
+                progress(0.2 + 0.6 * seq as f64 / self.seq_to_node.len() as f64);
+            }
             if seq + 1 >= self.seq_offsets.len() {
                 break;
             }
@@ -660,6 +670,7 @@ impl Pass2 {
             }
         }
         drop(cursor);
+        progress(0.8);
         jumps.sort_unstable();
         let class_by_node = self
             .classes

@@ -76,17 +76,23 @@ impl GraphBuilder {
 
     /// Ends the current pass over the input.
     pub fn end_pass(&mut self) -> Result<PassOutcome, ParseError> {
+        self.end_pass_with_progress(&mut |_| {})
+    }
+
+    /// [`end_pass`](Self::end_pass), reporting the fraction done (0.0..=1.0) of the work that
+    /// ends the pass (sorting ids, placing edges: a second or two on large dumps) as it goes.
+    pub fn end_pass_with_progress(&mut self, progress: &mut dyn FnMut(f64)) -> Result<PassOutcome, ParseError> {
         let decoder = std::mem::take(&mut self.decoder);
         match std::mem::replace(&mut self.state, State::Failed) {
             State::Pass1(mut p) => {
                 let summary = decoder.finish(p.as_mut())?;
-                self.state = State::Pass2(Box::new(p.finish(&summary)));
+                self.state = State::Pass2(Box::new(p.finish(&summary, progress)));
                 Ok(PassOutcome::NeedsSecondPass)
             }
             State::Pass2(mut p) => {
                 // Warnings were recorded in pass 1; the same input gives the same ones.
                 decoder.finish(p.as_mut())?;
-                self.state = State::Done(Box::new(p.finish()));
+                self.state = State::Done(Box::new(p.finish(progress)));
                 Ok(PassOutcome::Done)
             }
             State::Done(g) => {

@@ -184,7 +184,22 @@ impl DominatorTree {
 /// Panics if `root >= graph.node_count()`, if the graph has `u32::MAX` nodes or more, or if a
 /// successor index is out of range.
 pub fn compute<G: Successors>(graph: &G, root: u32) -> DominatorTree {
+    compute_with_progress(graph, root, &mut |_| {})
+}
+
+/// Work items between two progress reports (a few milliseconds of work).
+const PROGRESS_EVERY: usize = 1 << 18;
+
+/// [`compute`], calling `progress` with the fraction done (0.0..=1.0) every few milliseconds,
+/// so that a caller on a single thread (the browser worker) can report it.
+pub fn compute_with_progress<G: Successors>(graph: &G, root: u32, progress: &mut dyn FnMut(f64)) -> DominatorTree {
     let n = graph.node_count();
+    // Phase weights (measured shares of the run time on large heaps).
+    let mut report = |phase_start: f64, phase_len: f64, done: usize, total: usize| {
+        if done % PROGRESS_EVERY == 0 {
+            progress(phase_start + phase_len * done as f64 / total.max(1) as f64);
+        }
+    };
     assert!(n < NO_NODE as usize, "too many nodes for u32 indices: {n}");
     assert!((root as usize) < n, "root {root} out of range ({n} nodes)");
 
@@ -214,6 +229,7 @@ pub fn compute<G: Successors>(graph: &G, root: u32) -> DominatorTree {
                 continue; // reached through another edge since it was pushed
             }
             let num = vertex.len() as u32;
+            report(0.0, 0.35, num as usize, n);
             slot[x as usize][0] = num;
             vertex.push(x);
             parent.push(cur); // the root gets 0, i.e. itself
@@ -261,6 +277,7 @@ pub fn compute<G: Successors>(graph: &G, root: u32) -> DominatorTree {
     // Sources in node-id order: that is the graph's own storage order, so its edges stream
     // (preorder would jump around the graph for every node).
     for u in 0..n as u32 {
+        report(0.35, 0.2, u as usize, n);
         let i = slot[u as usize][0];
         if i == NO_NODE {
             continue;
@@ -282,6 +299,7 @@ pub fn compute<G: Successors>(graph: &G, root: u32) -> DominatorTree {
     let mut ab: Vec<[u32; 2]> = parent.iter().map(|&p| [p, 0]).collect();
     let mut idom = parent;
     for i in (1..r).rev() {
+        report(0.55, 0.3, r - i, r);
         let iu = i as u32;
         let start = offsets[i] as usize;
         let end = offsets[i + 1] as usize;
@@ -301,6 +319,7 @@ pub fn compute<G: Successors>(graph: &G, root: u32) -> DominatorTree {
 
     // ---- Phase 4: idom = NCA(parent, semi), climbing the dominator tree built so far. ----
     for i in 1..r {
+        report(0.85, 0.1, i, r);
         let semi = preds[offsets[i] as usize];
         let mut d = idom[i];
         while d > semi {
@@ -311,10 +330,12 @@ pub fn compute<G: Successors>(graph: &G, root: u32) -> DominatorTree {
     drop(preds);
     drop(offsets);
 
+    progress(0.95);
     let mut idom_out = vec![NO_NODE; n];
     for (&v, &d) in vertex.iter().zip(idom.iter()) {
         idom_out[v as usize] = vertex[d as usize];
     }
+    progress(1.0);
     DominatorTree {
         idom: idom_out,
         preorder: vertex,

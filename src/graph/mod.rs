@@ -26,7 +26,7 @@ pub use builder::{build_from_bytes, build_from_path, build_from_reader, BuildErr
 pub use classes::{ClassInfo, ClassKind, FieldSlot, SizeRule, StaticSlot, NO_CLASS};
 pub use dominators::NO_NODE;
 pub use names::{java_class_name, package_of};
-pub use retained::Dominance;
+pub use retained::{ChildIndex, Dominance, RetainedSizes};
 pub use store::{decode_preview, hash_bytes, FieldStore, StringStore, STRING_PREVIEW_CHARS};
 
 use crate::hprof::*;
@@ -311,17 +311,25 @@ impl HeapGraph {
     }
     /// Bytes held by the graph's structures (what stays in memory after the build).
     pub fn heap_bytes(&self) -> usize {
-        self.ids.heap_bytes()
-            + self.class_len.heap_bytes()
-            + self.offsets.capacity() * 4
-            + self.targets.capacity() * 4
-            + self.slots.capacity()
-            + self.jumps.capacity() * 8
-            + self.fields.heap_bytes()
-            + self.strings.heap_bytes()
-            + self.roots.capacity() * std::mem::size_of::<RootRef>()
-            + self.root_nodes.capacity() * 4
-            + self.classes.iter().map(|c| 200 + c.layout.len() * 48 + c.statics.len() * 48).sum::<usize>()
+        self.memory_breakdown().iter().map(|&(_, b)| b).sum()
+    }
+    /// [`heap_bytes`](Self::heap_bytes) by structure (for the bench and the worker's stats).
+    pub fn memory_breakdown(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("ids", self.ids.heap_bytes()),
+            ("class_len", self.class_len.heap_bytes()),
+            ("edge_offsets", self.offsets.capacity() * 4),
+            ("edge_targets", self.targets.capacity() * 4),
+            ("edge_slots", self.slots.capacity() + self.jumps.capacity() * 8),
+            ("fields", self.fields.heap_bytes()),
+            ("strings", self.strings.heap_bytes()),
+            (
+                "roots_classes",
+                self.roots.capacity() * std::mem::size_of::<RootRef>()
+                    + self.root_nodes.capacity() * 4
+                    + self.classes.iter().map(|c| 200 + c.layout.len() * 48 + c.statics.len() * 48).sum::<usize>(),
+            ),
+        ]
     }
     /// Name of a UTF8 symbol id.
     pub fn symbol(&self, id: Id) -> &str {

@@ -1,38 +1,149 @@
 //! Dominator tree over the reachable graph and retained sizes (MAT semantics: the virtual
 //! super-root's successors are the GC roots; `Reference.referent` is an ordinary edge here).
+//!
+//! # Memory: 12 bytes per object
+//!
+//! What stays after the computation is three `u32` columns: the immediate dominator, the
+//! retained size (in units of the heap's size granule, see [`RetainedSizes`]), and the reachable
+//! nodes ordered by (immediate dominator, retained size descending), which makes every node's
+//! dominator-tree children one contiguous, already sorted run found by binary search. Retained
+//! object counts are not stored: [`Dominance::retained_count`] walks the subtree when asked
+//! (the report asks for 100 nodes, the UI for the rows on screen).
 
-use super::dominators::{compute, retained_sizes, NO_NODE};
+use super::dominators::{compute_with_progress, NO_NODE};
 use super::{HeapGraph, Node};
+
+/// Retained sizes of every node, 4 bytes each.
+///
+/// Every shallow size is a multiple of the heap's granule (the object alignment: 8 bytes on
+/// HotSpot), so every retained size is too, and `u32` units of the granule reach 32 GiB. The
+/// few nodes retaining more (the super-root and the top of the tree in huge heaps) are marked
+/// `u32::MAX` and kept exactly in a small side table.
+pub struct RetainedSizes {
+    units: Vec<u32>,
+    granule: u64,
+    /// (node, bytes) of the nodes whose size does not fit, sorted by node.
+    large: Vec<(u32, u64)>,
+}
+
+impl RetainedSizes {
+    const LARGE: u32 = u32::MAX;
+
+    #[inline]
+    pub fn get(&self, v: Node) -> u64 {
+        match self.units.get(v as usize) {
+            Some(&Self::LARGE) => self.large.binary_search_by_key(&v, |e| e.0).map(|i| self.large[i].1).unwrap_or(0),
+            Some(&u) => u as u64 * self.granule,
+            None => 0,
+        }
+    }
+}
+
+/// Accumulates sizes in granule units, spilling the ones that outgrow `u32` to a map.
+struct SizeAccumulator {
+    units: Vec<u32>,
+    granule: u64,
+    large: std::collections::HashMap<u32, u64>,
+}
+
+impl SizeAccumulator {
+    #[inline]
+    fn get(&self, v: usize) -> u64 {
+        match self.units[v] {
+            RetainedSizes::LARGE => self.large[&(v as u32)],
+            u => u as u64 * self.granule,
+        }
+    }
+    #[inline]
+    fn add(&mut self, v: usize, bytes: u64) {
+        let u = self.units[v];
+        if u != RetainedSizes::LARGE {
+            let sum = u as u64 + bytes / self.granule;
+            if sum < RetainedSizes::LARGE as u64 {
+                self.units[v] = sum as u32;
+                return;
+            }
+            self.units[v] = RetainedSizes::LARGE;
+            self.large.insert(v as u32, u as u64 * self.granule + bytes);
+        } else {
+            *self.large.get_mut(&(v as u32)).expect("large entry") += bytes;
+        }
+    }
+    fn finish(self) -> RetainedSizes {
+        let mut large: Vec<(u32, u64)> = self.large.into_iter().collect();
+        large.sort_unstable();
+        RetainedSizes { units: self.units, granule: self.granule, large }
+    }
+}
 
 /// Dominator tree, retained sizes and the dominator-tree children of every reachable node.
 pub struct Dominance {
     /// Immediate dominator; `NO_NODE` for unreachable objects; the super-root's is itself.
     pub idom: Vec<u32>,
-    /// Retained bytes (0 for unreachable objects).
-    pub retained: Vec<u64>,
-    /// Retained object count (the node itself included).
-    pub retained_count: Vec<u32>,
-    /// Dominator-tree children as CSR, each list sorted by retained size, largest first.
-    child_offsets: Vec<u32>,
-    children: Vec<u32>,
+    retained: RetainedSizes,
+    /// Reachable nodes but the super-root, by (idom, retained descending, node).
+    by_parent: Vec<u32>,
     /// Reachable objects (super-root excluded).
     pub reachable: usize,
 }
 
 impl Dominance {
     pub fn compute(g: &HeapGraph) -> Dominance {
+        Self::compute_with_progress(g, &mut |_| {})
+    }
+
+    /// [`compute`](Self::compute), reporting the fraction done every few milliseconds.
+    pub fn compute_with_progress(g: &HeapGraph, progress: &mut dyn FnMut(f64)) -> Dominance {
         let root = g.super_root();
-        let tree = compute(g, root);
-        let (retained, retained_count) = retained_sizes(&tree, |v| g.shallow(v));
-        let reachable = tree.reachable_count().saturating_sub(1);
-        let (child_offsets, mut children) = tree.children_csr();
-        let idom = tree.idom;
-        for w in child_offsets.windows(2) {
-            children[w[0] as usize..w[1] as usize].sort_unstable_by(|&a, &b| {
-                retained[b as usize].cmp(&retained[a as usize]).then(a.cmp(&b))
-            });
+        let tree = compute_with_progress(g, root, &mut |f| progress(f * 0.8));
+        let n = tree.idom.len();
+
+        // Retained sizes, bottom-up: reverse preorder visits a node after all it dominates.
+        let granule = tree.preorder.iter().fold(0u64, |acc, &v| gcd(acc, g.shallow(v))).max(1);
+        let mut acc = SizeAccumulator { units: vec![0; n], granule, large: Default::default() };
+        for &v in tree.preorder.iter().rev() {
+            let vi = v as usize;
+            acc.add(vi, g.shallow(v));
+            let d = tree.idom[vi];
+            if d != v {
+                let b = acc.get(vi);
+                acc.add(d as usize, b);
+            }
         }
-        Dominance { idom, retained, retained_count, child_offsets, children, reachable }
+        let retained = acc.finish();
+        progress(0.9);
+
+        // Children runs: counting sort of the preorder by idom, then each run by size.
+        let idom = tree.idom;
+        let mut preorder = tree.preorder;
+        preorder.retain(|&v| idom[v as usize] != v);
+        let mut start = vec![0u32; n + 1];
+        for &v in &preorder {
+            start[idom[v as usize] as usize + 1] += 1;
+        }
+        for i in 1..=n {
+            start[i] += start[i - 1];
+        }
+        let mut by_parent = vec![0u32; preorder.len()];
+        for &v in &preorder {
+            let s = &mut start[idom[v as usize] as usize];
+            by_parent[*s as usize] = v;
+            *s += 1;
+        }
+        drop(preorder);
+        // `start[d]` is now the end of d's run (= the start of d + 1's).
+        let mut begin = 0usize;
+        for &end in &start[..n] {
+            let run = &mut by_parent[begin..end as usize];
+            if run.len() > 1 {
+                run.sort_unstable_by(|&a, &b| retained.get(b).cmp(&retained.get(a)).then(a.cmp(&b)));
+            }
+            begin = end as usize;
+        }
+        drop(start);
+        progress(1.0);
+        let reachable = by_parent.len();
+        Dominance { idom, retained, by_parent, reachable }
     }
 
     pub fn super_root(&self) -> Node {
@@ -48,17 +159,39 @@ impl Dominance {
             _ => None,
         }
     }
+    /// Retained bytes of `v` (0 for unreachable objects).
+    #[inline]
+    pub fn retained(&self, v: Node) -> u64 {
+        self.retained.get(v)
+    }
     /// Dominator-tree children, largest retained first.
     pub fn children(&self, v: Node) -> &[Node] {
-        let v = v as usize;
-        if v + 1 >= self.child_offsets.len() {
-            return &[];
+        let key = |x: &u32| self.idom[*x as usize];
+        let lo = self.by_parent.partition_point(|x| key(x) < v);
+        let hi = lo + self.by_parent[lo..].partition_point(|x| key(x) <= v);
+        &self.by_parent[lo..hi]
+    }
+    /// An O(1) children lookup for walks over the whole tree (4 bytes per node while it lives;
+    /// [`children`](Self::children) costs two binary searches).
+    pub fn child_index(&self) -> ChildIndex<'_> {
+        let n = self.idom.len();
+        let mut start = vec![0u32; n + 1];
+        for &v in &self.by_parent {
+            start[self.idom[v as usize] as usize + 1] += 1;
         }
-        &self.children[self.child_offsets[v] as usize..self.child_offsets[v + 1] as usize]
+        for i in 1..=n {
+            start[i] += start[i - 1];
+        }
+        ChildIndex { d: self, start }
+    }
+    /// Objects retained by `v` (itself included; 0 if unreachable). Builds a [`ChildIndex`]
+    /// (linear in the heap): for more than one node, build one and ask it.
+    pub fn retained_count(&self, v: Node) -> u64 {
+        self.child_index().retained_count(v)
     }
     /// Total retained heap of the reachable graph.
     pub fn reachable_bytes(&self) -> u64 {
-        self.retained[self.super_root() as usize]
+        self.retained(self.super_root())
     }
     /// Whether `d` dominates `v` (reflexive).
     pub fn dominates(&self, d: Node, mut v: Node) -> bool {
@@ -74,9 +207,47 @@ impl Dominance {
     }
     pub fn heap_bytes(&self) -> usize {
         self.idom.capacity() * 4
-            + self.retained.capacity() * 8
-            + self.retained_count.capacity() * 4
-            + self.child_offsets.capacity() * 4
-            + self.children.capacity() * 4
+            + self.retained.units.capacity() * 4
+            + self.retained.large.capacity() * 16
+            + self.by_parent.capacity() * 4
     }
+}
+
+/// See [`Dominance::child_index`].
+pub struct ChildIndex<'a> {
+    d: &'a Dominance,
+    start: Vec<u32>,
+}
+
+impl ChildIndex<'_> {
+    /// Dominator-tree children of `v`, largest retained first.
+    #[inline]
+    pub fn children(&self, v: Node) -> &[Node] {
+        let v = v as usize;
+        if v + 1 >= self.start.len() {
+            return &[];
+        }
+        &self.d.by_parent[self.start[v] as usize..self.start[v + 1] as usize]
+    }
+    /// Objects retained by `v` (itself included; 0 if unreachable): the size of its dominator
+    /// subtree, counted by walking it.
+    pub fn retained_count(&self, v: Node) -> u64 {
+        if !self.d.is_reachable(v) {
+            return 0;
+        }
+        let mut count = 0u64;
+        let mut stack = vec![v];
+        while let Some(x) = stack.pop() {
+            count += 1;
+            stack.extend_from_slice(self.children(x));
+        }
+        count
+    }
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }

@@ -245,6 +245,7 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
         .map(|r| UnreachableClassRow { class: r.name, instances: r.instances, shallow: r.shallow })
         .collect();
 
+    let tree = d.child_index();
     let dominators = d
         .children(g.super_root())
         .iter()
@@ -253,8 +254,8 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
             object_id: format_id(g.id(v)),
             class: g.display_class(v),
             shallow: g.shallow(v),
-            retained: d.retained[v as usize],
-            retained_objects: d.retained_count[v as usize] as u64,
+            retained: d.retained(v),
+            retained_objects: tree.retained_count(v),
         })
         .collect();
 

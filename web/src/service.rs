@@ -455,7 +455,7 @@ impl Loaded {
 
     fn row(&self, v: Node) -> TreeRow {
         let g = self.g();
-        let retained = self.d.retained.get(v as usize).copied().unwrap_or(0);
+        let retained = self.d.retained(v);
         TreeRow {
             object_id: hex(g.id(v)),
             class: g.display_class(v),
@@ -656,7 +656,7 @@ impl Loaded {
             (None, ClassKind::ObjectArray) => "object array",
             (None, ClassKind::PrimitiveArray(_)) => "primitive array",
         };
-        let retained = d.retained[v as usize];
+        let retained = d.retained(v);
         let mut gc_roots: Vec<String> = g.roots.iter().filter(|r| r.node == v).map(|r| r.kind.label().to_string()).collect();
         gc_roots.dedup();
         let mut chain = Vec::new();
@@ -757,7 +757,7 @@ impl Loaded {
             kind: kind.into(),
             shallow: g.shallow(v),
             retained,
-            retained_objects: d.retained_count[v as usize] as u64,
+            retained_objects: d.retained_count(v),
             pct: pct(retained, self.total()),
             reachable: d.is_reachable(v),
             array_length: (class_index.is_none() && class.is_array()).then(|| g.array_len(v)),
@@ -809,7 +809,7 @@ impl Loaded {
                     refs.push(q);
                 }
             }
-            refs.sort_by_key(|&q| std::cmp::Reverse(self.d.retained[q as usize]));
+            refs.sort_by_key(|&q| std::cmp::Reverse(self.d.retained(q)));
             self.incoming_cache = Some((v, refs));
         }
         let refs = &self.incoming_cache.as_ref().expect("filled").1;
@@ -840,7 +840,7 @@ impl Loaded {
             if unreachable {
                 list.sort_by_key(|&v| std::cmp::Reverse(g.shallow(v)));
             } else {
-                list.sort_by_key(|&v| std::cmp::Reverse(d.retained[v as usize]));
+                list.sort_by_key(|&v| std::cmp::Reverse(d.retained(v)));
             }
             self.instances_cache = Some(((class, unreachable), list));
         }
