@@ -25,6 +25,8 @@ fn main() {
     let mut b = GraphBuilder::new();
     let mut buf = vec![0u8; 4 << 20];
     let mut pass_s = Vec::new();
+    // Peak RSS so far after each phase (Linux; 0 elsewhere): where the build's peak is.
+    let mut peaks: Vec<(String, u64)> = Vec::new();
     let mut input_bytes;
     // Same loop as `build_from_reader`: feed the whole file, `end_pass`, again until done.
     loop {
@@ -42,6 +44,7 @@ fn main() {
         input_bytes = b.input_bytes();
         let outcome = b.end_pass().unwrap_or_else(|e| fail(&e.to_string()));
         pass_s.push(t.elapsed().as_secs_f64());
+        peaks.push((format!("pass{}", pass_s.len()), peak_rss_kib()));
         if outcome == PassOutcome::Done {
             break;
         }
@@ -52,10 +55,12 @@ fn main() {
     let t = Instant::now();
     let d = Dominance::compute(&g);
     let dom_s = t.elapsed().as_secs_f64();
+    peaks.push(("dominators".into(), peak_rss_kib()));
 
     let t = Instant::now();
     let h = histogram(&g, &d);
     let histo_s = t.elapsed().as_secs_f64();
+    peaks.push(("histogram".into(), peak_rss_kib()));
     let total_s = start.elapsed().as_secs_f64();
 
     let n = g.node_count().max(1) as f64;
@@ -78,6 +83,9 @@ fn main() {
     println!("dominators_s={dom_s:.3}");
     println!("histogram_s={histo_s:.3}");
     println!("wall_s={total_s:.3}");
+    for (phase, kib) in &peaks {
+        println!("peak_rss_after_{phase}_bytes_per_object={:.1}", *kib as f64 * 1024.0 / n);
+    }
     for (name, bytes) in g.memory_breakdown() {
         println!("graph_{name}_bytes_per_object={:.1}", bytes as f64 / n);
     }
@@ -91,4 +99,12 @@ fn main() {
 fn fail(msg: &str) -> ! {
     eprintln!("bench_analyze: error: {msg}");
     std::process::exit(1);
+}
+
+/// The process's peak resident set so far (VmHWM), in KiB; 0 where /proc is missing.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
 }

@@ -16,7 +16,7 @@ use super::classes::*;
 use super::dominators::NO_NODE;
 use super::ids::{ClassLenColumn, IdColumn, IdIndex, IdMap};
 use super::names::java_class_name;
-use super::store::{FieldStore, StringStoreBuilder};
+use super::store::{FieldStoreBuilder, StringStoreBuilder};
 use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
 use crate::hprof::*;
 use std::collections::HashMap;
@@ -206,7 +206,7 @@ pub struct Pass2 {
     seq_offsets: Vec<u32>,
     targets: Vec<u32>,
     slots: Vec<u8>,
-    fields: FieldStore,
+    fields: FieldStoreBuilder,
     strings: StringStoreBuilder,
     meta: DumpMeta,
     roots: Vec<RootRef>,
@@ -448,7 +448,7 @@ impl Pass1 {
             seq_offsets: Vec::with_capacity(n + 1),
             targets: Vec::with_capacity(n_nodes * 2),
             slots: Vec::with_capacity(n_nodes * 2),
-            fields: FieldStore::default(),
+            fields: FieldStoreBuilder::default(),
             meta,
             roots,
             root_nodes,
@@ -574,6 +574,14 @@ fn keep_field_classes(classes: &[ClassInfo]) -> Vec<bool> {
 }
 
 impl Pass2 {
+    /// What pass 1 resolved, read-only, for results between the passes (see
+    /// `GraphBuilder::first_pass`): class index and array length per node, the classes, the
+    /// size rule, the metadata, the root records and the GC-root nodes.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn first_pass_view(&self) -> (&[u32], &[u32], &[ClassInfo], &SizeRule, &DumpMeta, &[RootRef], &[u32]) {
+        (&self.class_of, &self.lens, &self.classes, &self.sizes, &self.meta, &self.roots, &self.root_nodes)
+    }
+
     /// Starts the next object in stream order; returns its node (or `NO_NODE` for a duplicate
     /// or an object pass 1 did not see).
     #[inline]
@@ -687,7 +695,7 @@ impl Pass2 {
             classes: self.classes,
             ids: IdColumn::from_sorted(self.ids),
             class_len: ClassLenColumn::new(self.class_of, self.lens, n_classes),
-            offsets,
+            offsets: super::offsets::EdgeOffsets::from_offsets(&offsets),
             targets,
             slots,
             locals_count,
@@ -695,12 +703,8 @@ impl Pass2 {
             class_by_node,
             roots: self.roots,
             root_nodes: self.root_nodes,
-            fields: {
-                let mut f = self.fields;
-                f.seal();
-                f
-            },
-            strings: self.strings.finish(),
+            fields: self.fields.finish(n),
+            strings: self.strings.finish(n),
             stats: self.stats,
         }
     }

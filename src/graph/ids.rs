@@ -110,63 +110,111 @@ impl std::hash::Hasher for IdHasher {
 /// HashMap keyed by ids or node indices.
 pub type IdMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
 
-/// The sorted object ids of the graph, packed to 4 bytes each when the heap's address range
-/// allows: ids are addresses sharing an alignment, so `(id - base) >> shift` fits a `u32` for
-/// any heap up to 32 GiB at 8-byte alignment. Otherwise the ids stay 8 bytes each.
-pub enum IdColumn {
-    Packed { base: u64, shift: u32, low: Vec<u32> },
-    Wide(Vec<u64>),
+/// The sorted object ids of the graph, about 1.2 bytes each.
+///
+/// Ids are addresses sharing an alignment (`1 << shift`), so consecutive sorted ids differ by
+/// an object's size in alignment units, nearly always under 255 (2 KiB at 8-byte alignment).
+/// Each id is stored as that difference in one byte; blocks of [`BLOCK`] ids start from a full
+/// id, so reading one sums at most `BLOCK - 1` bytes. Differences of 255 units or more are
+/// kept exactly in a side table sorted by node.
+pub struct IdColumn {
+    shift: u32,
+    /// First id of each block.
+    block_base: Vec<u64>,
+    /// Per id: difference to the previous id in units, `BIG` if in `big`; 0 for block starts.
+    deltas: Vec<u8>,
+    /// (node, difference in units) of the differences of `BIG` units or more.
+    big: Vec<(u32, u64)>,
 }
+
+const BLOCK: usize = 64;
+const BIG: u8 = u8::MAX;
 
 impl IdColumn {
     /// `ids` sorted ascending and unique.
     pub fn from_sorted(ids: Vec<u64>) -> IdColumn {
-        let Some(&base) = ids.first() else { return IdColumn::Wide(ids) };
-        let shift = ids.iter().map(|&id| (id - base).trailing_zeros()).min().unwrap_or(0).min(16);
-        let max = *ids.last().expect("non-empty");
-        if (max - base) >> shift > u32::MAX as u64 {
-            return IdColumn::Wide(ids);
+        Self::from_sorted_iter(ids.len(), || ids.iter().copied())
+    }
+
+    /// From `len` sorted unique ids, yielded twice by `ids()` (once to find the alignment).
+    pub fn from_sorted_iter<I: Iterator<Item = u64>>(len: usize, ids: impl Fn() -> I) -> IdColumn {
+        let mut base = None;
+        let mut shift = 16u32;
+        for id in ids() {
+            let b = *base.get_or_insert(id);
+            if id != b {
+                shift = shift.min((id - b).trailing_zeros());
+            }
         }
-        let low = ids.iter().map(|&id| ((id - base) >> shift) as u32).collect();
-        IdColumn::Packed { base, shift, low }
+        let mut col = IdColumn { shift, block_base: Vec::with_capacity(len.div_ceil(BLOCK)), deltas: Vec::with_capacity(len), big: Vec::new() };
+        let mut prev = 0u64;
+        for (i, id) in ids().enumerate() {
+            if i % BLOCK == 0 {
+                col.block_base.push(id);
+                col.deltas.push(0);
+            } else {
+                let units = (id - prev) >> shift;
+                if units < BIG as u64 {
+                    col.deltas.push(units as u8);
+                } else {
+                    col.deltas.push(BIG);
+                    col.big.push((i as u32, units));
+                }
+            }
+            prev = id;
+        }
+        col
+    }
+
+    #[inline]
+    fn units(&self, i: usize, d: u8) -> u64 {
+        if d == BIG {
+            let k = self.big.binary_search_by_key(&(i as u32), |e| e.0).expect("big delta recorded");
+            self.big[k].1
+        } else {
+            d as u64
+        }
     }
 
     #[inline]
     pub fn get(&self, i: usize) -> Option<u64> {
-        match self {
-            IdColumn::Packed { base, shift, low } => low.get(i).map(|&l| base + ((l as u64) << shift)),
-            IdColumn::Wide(v) => v.get(i).copied(),
+        if i >= self.deltas.len() {
+            return None;
         }
+        let start = i - i % BLOCK;
+        let run = &self.deltas[start + 1..=i];
+        let mut units: u64 = run.iter().map(|&d| d as u64).sum();
+        if run.contains(&BIG) {
+            units = run.iter().enumerate().map(|(k, &d)| self.units(start + 1 + k, d)).sum();
+        }
+        Some(self.block_base[i / BLOCK] + (units << self.shift))
     }
 
     pub fn find(&self, id: u64) -> Option<u32> {
-        match self {
-            IdColumn::Packed { base, shift, low } => {
-                if id < *base {
-                    return None;
-                }
-                let off = id - base;
-                if off & ((1u64 << shift) - 1) != 0 || off >> shift > u32::MAX as u64 {
-                    return None;
-                }
-                low.binary_search(&((off >> shift) as u32)).ok().map(|i| i as u32)
+        let b = self.block_base.partition_point(|&x| x <= id).checked_sub(1)?;
+        let start = b * BLOCK;
+        let mut cur = self.block_base[b];
+        let end = (start + BLOCK).min(self.deltas.len());
+        for i in start..end {
+            if i > start {
+                cur += self.units(i, self.deltas[i]) << self.shift;
             }
-            IdColumn::Wide(v) => v.binary_search(&id).ok().map(|i| i as u32),
+            if cur == id {
+                return Some(i as u32);
+            }
+            if cur > id {
+                return None;
+            }
         }
+        None
     }
 
     pub fn len(&self) -> usize {
-        match self {
-            IdColumn::Packed { low, .. } => low.len(),
-            IdColumn::Wide(v) => v.len(),
-        }
+        self.deltas.len()
     }
 
     pub fn heap_bytes(&self) -> usize {
-        match self {
-            IdColumn::Packed { low, .. } => low.capacity() * 4,
-            IdColumn::Wide(v) => v.capacity() * 8,
-        }
+        self.block_base.capacity() * 8 + self.deltas.capacity() + self.big.capacity() * 16
     }
 }
 
@@ -175,21 +223,31 @@ mod column_tests {
     use super::*;
 
     #[test]
-    fn packed_and_wide_agree() {
-        let ids: Vec<u64> = (0..500u64).map(|i| 0xfd00_0000 + i * 24).collect();
+    fn delta_column_round_trips() {
+        // Mostly small gaps, some huge ones (big arrays, far regions), odd alignment.
+        let mut ids: Vec<u64> = Vec::new();
+        let mut id = 0xfd00_0000u64;
+        for i in 0..5000u64 {
+            id += 24 + (i % 7) * 8 + if i % 97 == 0 { 1 << 20 } else { 0 } + if i == 3000 { 1 << 45 } else { 0 };
+            ids.push(id);
+        }
         let col = IdColumn::from_sorted(ids.clone());
-        assert!(matches!(col, IdColumn::Packed { shift: 3, .. }));
+        assert_eq!(col.len(), ids.len());
+        assert!(col.heap_bytes() < ids.len() * 2);
         for (i, &id) in ids.iter().enumerate() {
             assert_eq!(col.get(i), Some(id));
             assert_eq!(col.find(id), Some(i as u32));
             assert_eq!(col.find(id + 8), None);
             assert_eq!(col.find(id + 1), None);
         }
+        assert_eq!(col.get(ids.len()), None);
         assert_eq!(col.find(0), None);
-        let wide = IdColumn::from_sorted(vec![1, 1 << 40, 1 << 50]);
-        assert!(matches!(wide, IdColumn::Wide(_)));
-        assert_eq!(wide.find(1 << 40), Some(1));
+        assert_eq!(col.find(u64::MAX), None);
+        let odd = IdColumn::from_sorted(vec![1, 1 << 40, 1 << 50]);
+        assert_eq!(odd.find(1 << 40), Some(1));
+        assert_eq!(odd.get(2), Some(1 << 50));
         assert_eq!(IdColumn::from_sorted(vec![]).find(5), None);
+        assert_eq!(IdColumn::from_sorted(vec![7]).get(0), Some(7));
     }
 }
 

@@ -19,6 +19,7 @@ mod builder;
 mod classes;
 mod ids;
 mod names;
+mod offsets;
 mod retained;
 mod store;
 
@@ -97,7 +98,7 @@ pub struct HeapGraph {
     ids: IdColumn,
     /// Class index and array length per node.
     class_len: ClassLenColumn,
-    offsets: Vec<u32>,
+    offsets: offsets::EdgeOffsets,
     targets: Vec<u32>,
     slots: Vec<u8>,
     /// (edge position, exact index) for edges whose index is 256 or more past the previous
@@ -218,7 +219,7 @@ impl HeapGraph {
     /// Explicit outgoing edges `(target, slot)` of a node, excluding the implicit class edge.
     pub fn edges(&self, node: Node) -> impl Iterator<Item = (Node, u8)> + '_ {
         let (a, b) = if (node as usize) < self.ids.len() {
-            (self.offsets[node as usize] as usize, self.offsets[node as usize + 1] as usize)
+            self.offsets.range(node as usize)
         } else {
             (0, 0)
         };
@@ -243,7 +244,7 @@ impl HeapGraph {
         let class_of_class = self.as_class(node);
         let class = self.class(node);
         let mut prev: i64 = -1;
-        let first = self.offsets.get(node as usize).copied().unwrap_or(0);
+        let first = self.offsets.range(node as usize).0 as u32;
         for (k, (t, slot)) in self.edges(node).enumerate() {
             if k < locals {
                 out.push((t, EdgeLabel::Local));
@@ -318,7 +319,7 @@ impl HeapGraph {
         vec![
             ("ids", self.ids.heap_bytes()),
             ("class_len", self.class_len.heap_bytes()),
-            ("edge_offsets", self.offsets.capacity() * 4),
+            ("edge_offsets", self.offsets.heap_bytes()),
             ("edge_targets", self.targets.capacity() * 4),
             ("edge_slots", self.slots.capacity() + self.jumps.capacity() * 8),
             ("fields", self.fields.heap_bytes()),
@@ -354,7 +355,7 @@ impl Successors for HeapGraph {
         if c != NO_NODE {
             f(c);
         }
-        let (a, b) = (self.offsets[node as usize] as usize, self.offsets[node as usize + 1] as usize);
+        let (a, b) = self.offsets.range(node as usize);
         for &t in &self.targets[a..b] {
             f(t);
         }

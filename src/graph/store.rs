@@ -7,117 +7,186 @@
 use crate::hprof::BasicType;
 use std::collections::HashMap;
 
+/// A set of nodes with their ranks: a bitmap plus the number of members before each 64-node
+/// word, 0.19 bytes per node of the graph however many members there are. Member `v`'s data
+/// lives at index `rank(v)` of a plain vector, which is how the stores below avoid keeping a
+/// node number (4 bytes) next to each entry.
+#[derive(Debug, Default)]
+pub struct NodeRank {
+    bits: Vec<u64>,
+    before: Vec<u32>,
+}
+
+impl NodeRank {
+    /// From member nodes in ascending order (duplicates ignored).
+    fn from_sorted(nodes: impl Iterator<Item = u32>, node_count: usize) -> NodeRank {
+        let words = node_count.div_ceil(64);
+        let mut bits = vec![0u64; words];
+        for v in nodes {
+            bits[v as usize / 64] |= 1 << (v % 64);
+        }
+        let mut before = Vec::with_capacity(words);
+        let mut acc = 0u32;
+        for w in &bits {
+            before.push(acc);
+            acc += w.count_ones();
+        }
+        NodeRank { bits, before }
+    }
+    /// Index of member `v` among all members, `None` if `v` is not one.
+    #[inline]
+    pub fn rank(&self, v: u32) -> Option<usize> {
+        let (w, b) = (v as usize / 64, v % 64);
+        let word = *self.bits.get(w)?;
+        if word & (1 << b) == 0 {
+            return None;
+        }
+        Some(self.before[w] as usize + (word & ((1u64 << b) - 1)).count_ones() as usize)
+    }
+    fn heap_bytes(&self) -> usize {
+        self.bits.capacity() * 8 + self.before.capacity() * 4
+    }
+}
+
 /// Field data of selected instances, looked up by node.
 #[derive(Debug, Default)]
 pub struct FieldStore {
-    /// (node, offset in `data`, length), sorted by node after the build.
-    index: Vec<(u32, u32, u32)>,
+    members: NodeRank,
+    /// Start of member `i`'s bytes in `data`; `starts[i + 1]` is its end.
+    starts: Vec<u32>,
     data: Vec<u8>,
 }
 
 impl FieldStore {
-    pub(crate) fn insert(&mut self, node: u32, fields: &[u8]) {
+    /// The INSTANCE DUMP field data of `node`, if kept.
+    pub fn get(&self, node: u32) -> Option<&[u8]> {
+        let i = self.members.rank(node)?;
+        Some(&self.data[self.starts[i] as usize..self.starts[i + 1] as usize])
+    }
+    pub fn heap_bytes(&self) -> usize {
+        self.members.heap_bytes() + self.starts.capacity() * 4 + self.data.capacity()
+    }
+}
+
+/// Collects field data in stream order; [`finish`](Self::finish) puts it in node order.
+#[derive(Debug, Default)]
+pub(crate) struct FieldStoreBuilder {
+    /// (node, offset in `data`, length)
+    index: Vec<(u32, u32, u32)>,
+    data: Vec<u8>,
+}
+
+impl FieldStoreBuilder {
+    pub fn insert(&mut self, node: u32, fields: &[u8]) {
         self.index.push((node, self.data.len() as u32, fields.len() as u32));
         self.data.extend_from_slice(fields);
     }
-    pub(crate) fn seal(&mut self) {
+    pub fn finish(mut self, node_count: usize) -> FieldStore {
         self.index.sort_unstable_by_key(|e| e.0);
-    }
-    /// The INSTANCE DUMP field data of `node`, if kept.
-    pub fn get(&self, node: u32) -> Option<&[u8]> {
-        let i = self.index.binary_search_by_key(&node, |e| e.0).ok()?;
-        let (_, off, len) = self.index[i];
-        Some(&self.data[off as usize..(off + len) as usize])
-    }
-    pub fn heap_bytes(&self) -> usize {
-        self.index.capacity() * 12 + self.data.capacity()
+        self.index.dedup_by_key(|e| e.0);
+        let mut starts = Vec::with_capacity(self.index.len() + 1);
+        let mut data = Vec::with_capacity(self.index.iter().map(|e| e.2 as usize).sum());
+        for &(_, off, len) in &self.index {
+            starts.push(data.len() as u32);
+            data.extend_from_slice(&self.data[off as usize..(off + len) as usize]);
+        }
+        starts.push(data.len() as u32);
+        FieldStore { members: NodeRank::from_sorted(self.index.iter().map(|e| e.0), node_count), starts, data }
     }
 }
 
 /// Characters of a String value kept for display.
 pub const STRING_PREVIEW_CHARS: usize = 48;
 
-/// Per String-value array: hash of the full contents and a deduplicated preview.
+/// Per String-value array: a deduplicated preview, which doubles as the identity of the full
+/// contents (equal contents share one preview entry: deduplication is by a 64-bit hash of the
+/// whole value, its length and its coder).
 #[derive(Debug, Default)]
 pub struct StringStore {
-    /// (node of the value array, preview index, content hash), sorted by node.
-    entries: Vec<(u32, u32, u64)>,
-    /// Distinct previews, UTF-8, back to back; preview `i` is `text[starts[i]..starts[i + 1]]`.
-    text: String,
-    starts: Vec<u32>,
+    members: NodeRank,
+    /// Per member (by rank): offset in `text` of its preview, stored as one length byte then
+    /// the UTF-8 text.
+    preview_at: Vec<u32>,
+    text: Vec<u8>,
     /// Nodes (sorted) of value arrays holding UTF-16 (coder 1 / char[]).
     utf16: Vec<u32>,
 }
 
 impl StringStore {
-    fn find(&self, node: u32) -> Option<&(u32, u32, u64)> {
-        self.entries.binary_search_by_key(&node, |e| e.0).ok().map(|i| &self.entries[i])
-    }
     /// Preview (≤ [`STRING_PREVIEW_CHARS`] chars) of the string whose value array is `node`.
     pub fn preview(&self, node: u32) -> Option<&str> {
-        self.find(node).map(|e| &self.text[self.starts[e.1 as usize] as usize..self.starts[e.1 as usize + 1] as usize])
+        let at = self.preview_at[self.members.rank(node)?] as usize;
+        let len = self.text[at] as usize;
+        std::str::from_utf8(&self.text[at + 1..at + 1 + len]).ok()
     }
-    /// Hash of the full contents of the value array `node` (equal contents, equal hash).
+    /// Identity of the full contents of the value array `node`: equal contents (and coder),
+    /// equal value; different contents, different values (up to 64-bit hash collisions).
     pub fn content_hash(&self, node: u32) -> Option<u64> {
-        self.find(node).map(|e| e.2)
+        self.members.rank(node).map(|i| self.preview_at[i] as u64)
     }
     /// Whether the value array `node` holds UTF-16 (2 bytes per char).
     pub fn is_utf16(&self, node: u32) -> bool {
         self.utf16.binary_search(&node).is_ok()
     }
-    /// All (value array node, content hash), sorted by node.
-    pub fn hashes(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
-        self.entries.iter().map(|e| (e.0, e.2))
-    }
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.preview_at.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.preview_at.is_empty()
     }
     pub fn heap_bytes(&self) -> usize {
-        self.entries.capacity() * 16
-            + self.text.capacity()
-            + self.starts.capacity() * 4
-            + self.utf16.capacity() * 4
+        self.members.heap_bytes() + self.preview_at.capacity() * 4 + self.text.capacity() + self.utf16.capacity() * 4
     }
 }
 
 pub(crate) struct StringStoreBuilder {
-    store: StringStore,
-    dedup: HashMap<(u64, usize), u32>,
+    utf16: Vec<u32>,
+    /// (node, preview offset), in stream order.
+    entries: Vec<(u32, u32)>,
+    text: Vec<u8>,
+    dedup: HashMap<(u64, u32, bool), u32>,
 }
 
 impl StringStoreBuilder {
     pub fn new(mut utf16: Vec<u32>) -> Self {
         utf16.sort_unstable();
         utf16.dedup();
-        StringStoreBuilder { store: StringStore { utf16, starts: vec![0], ..StringStore::default() }, dedup: HashMap::new() }
+        StringStoreBuilder { utf16, entries: Vec::new(), text: Vec::new(), dedup: HashMap::new() }
     }
 
     pub fn insert(&mut self, node: u32, elem: BasicType, data: &[u8]) {
-        let hash = hash_bytes(data);
-        let key = (hash, data.len());
-        let preview = match self.dedup.get(&key) {
-            Some(&p) => p,
+        let utf16 = self.utf16.binary_search(&node).is_ok();
+        let key = (hash_bytes(data), data.len() as u32, utf16);
+        let at = match self.dedup.get(&key) {
+            Some(&at) => at,
+            // Offsets are u32: past 4 GiB of previews, new contents get no preview (and no
+            // duplicate statistics); 80 M distinct strings are needed to get there.
+            None if self.text.len() > (u32::MAX - 512) as usize => return,
             None => {
-                let text = decode_preview(elem, self.store.is_utf16(node), data);
-                let p = self.store.starts.len() as u32 - 1;
-                self.store.text.push_str(&text);
-                self.store.starts.push(self.store.text.len() as u32);
-                self.dedup.insert(key, p);
-                p
+                let preview = decode_preview(elem, utf16, data);
+                let at = self.text.len() as u32;
+                // ≤ 48 chars of ≤ 4 UTF-8 bytes: under 256 only when cut; cut at a char boundary.
+                let mut end = preview.len().min(255);
+                while !preview.is_char_boundary(end) {
+                    end -= 1;
+                }
+                self.text.push(end as u8);
+                self.text.extend_from_slice(&preview.as_bytes()[..end]);
+                self.dedup.insert(key, at);
+                at
             }
         };
-        self.store.entries.push((node, preview, hash));
+        self.entries.push((node, at));
     }
 
-    pub fn finish(mut self) -> StringStore {
-        self.store.entries.sort_unstable_by_key(|e| e.0);
-        self.store.entries.shrink_to_fit();
-        self.store.text.shrink_to_fit();
-        self.store.starts.shrink_to_fit();
-        self.store
+    pub fn finish(mut self, node_count: usize) -> StringStore {
+        drop(self.dedup);
+        self.entries.sort_unstable_by_key(|e| e.0);
+        self.entries.dedup_by_key(|e| e.0);
+        let members = NodeRank::from_sorted(self.entries.iter().map(|e| e.0), node_count);
+        let preview_at = self.entries.iter().map(|e| e.1).collect();
+        self.text.shrink_to_fit();
+        StringStore { members, preview_at, text: self.text, utf16: self.utf16 }
     }
 }
 
