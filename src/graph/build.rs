@@ -14,7 +14,7 @@
 
 use super::classes::*;
 use super::dominators::NO_NODE;
-use super::ids::{ClassLenColumn, IdColumn, IdIndex, IdMap};
+use super::ids::{ClassLenColumn, IdMap, SortedIds};
 use super::names::java_class_name;
 use super::store::{FieldStoreBuilder, StringStoreBuilder};
 use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
@@ -192,20 +192,31 @@ impl Visitor for Pass1 {
 /// Everything the passes share after pass 1.
 pub struct Pass2 {
     id_size: u8,
-    ids: Vec<u64>,
-    class_of: Vec<u32>,
-    lens: Vec<u32>,
+    ids: SortedIds,
+    /// Class index and array length per node.
+    class_len: ClassLenColumn,
     seq_to_node: Vec<u32>,
-    index: IdIndex,
     classes: Vec<ClassInfo>,
     /// Per class: byte offsets of its reference fields in INSTANCE DUMP data, in slot order.
     ref_offsets: Vec<Vec<u32>>,
     keep_fields: Vec<bool>,
     /// Stream position of the next object.
     seq: usize,
-    seq_offsets: Vec<u32>,
+    /// Where each node's edges go: room for the most edges it can have (reference fields of
+    /// its class, array length, class links and statics, thread locals), so that edges land in
+    /// node order as they are read; `finish` closes the gaps. `n + 1` entries.
+    edge_start: Vec<u32>,
     targets: Vec<u32>,
     slots: Vec<u8>,
+    /// Edges actually written per node (`u8::MAX`: see `big_degree`).
+    degree: Vec<u8>,
+    big_degree: Vec<(u32, u32)>,
+    /// The object being read: its node, next edge position and the end of its room.
+    cur_node: u32,
+    cur: u32,
+    cur_end: u32,
+    /// Thread node → range of its locals in `locals`.
+    locals_of: IdMap<u32, (u32, u32)>,
     fields: FieldStoreBuilder,
     strings: StringStoreBuilder,
     meta: DumpMeta,
@@ -218,7 +229,7 @@ pub struct Pass2 {
     string_nodes: Vec<u64>,
     /// Index of the current object's last edge (-1 before the first).
     last_index: i64,
-    /// (edge position in stream order, exact index) where the index jumps by more than 256.
+    /// (edge position, exact index) where the index jumps by more than 256.
     jumps: Vec<(u32, u32)>,
 }
 
@@ -271,33 +282,22 @@ impl Pass1 {
         }
 
         // --- Objects: sort by id; node = rank.
-        let n = self.obj_ids.len();
-        let mut order: Vec<(u64, u32)> = self.obj_ids.iter().enumerate().map(|(s, &id)| (id, s as u32)).collect();
-        self.obj_ids = Vec::new();
-        progress(0.05);
-        order.sort_unstable();
+        let numbering = SortedIds::number(std::mem::take(&mut self.obj_ids));
         progress(0.5);
-        let mut ids = Vec::with_capacity(n);
-        let mut class_of = Vec::with_capacity(n);
-        let mut lens = Vec::with_capacity(n);
-        let mut seq_to_node = vec![NO_NODE; n];
-        for (k, &(id, seq)) in order.iter().enumerate() {
-            if k > 0 && order[k - 1].0 == id {
-                stats.duplicate_ids += 1;
-                continue; // keep the first record of a duplicated id
+        let (ids, seq_to_node) = (numbering.ids, numbering.seq_to_node);
+        stats.duplicate_ids = numbering.duplicates;
+        let n = ids.len();
+        let mut class_of = vec![0u32; n];
+        let mut lens = vec![0u32; n];
+        for (seq, &node) in seq_to_node.iter().enumerate() {
+            if node != NO_NODE {
+                let c = self.obj_class[seq];
+                class_of[node as usize] = if c >= PSEUDO { pseudo_map[&c] } else { c };
+                lens[node as usize] = self.obj_len[seq];
             }
-            let node = ids.len() as u32;
-            seq_to_node[seq as usize] = node;
-            ids.push(id);
-            let c = self.obj_class[seq as usize];
-            class_of.push(if c >= PSEUDO { pseudo_map[&c] } else { c });
-            lens.push(self.obj_len[seq as usize]);
         }
-        drop(order);
         self.obj_class = Vec::new();
         self.obj_len = Vec::new();
-        progress(0.7);
-        let index = IdIndex::new(&ids);
         progress(0.8);
 
         // --- Size rule inferred from addresses (MAT's heuristics).
@@ -328,7 +328,7 @@ impl Pass1 {
                 _ => ClassKind::Instance,
             };
             let dump = self.dumps.get(&slot);
-            let node = if id != 0 && dump.is_some() { index.get(&ids, id).unwrap_or(NO_NODE) } else { NO_NODE };
+            let node = if id != 0 && dump.is_some() { ids.position(id).unwrap_or(NO_NODE) } else { NO_NODE };
             let statics: Vec<StaticSlot> = dump
                 .map(|d| {
                     d.statics
@@ -366,13 +366,13 @@ impl Pass1 {
         let mut thread_by_serial: HashMap<u32, u32> = HashMap::new();
         for r in &self.roots {
             if r.kind == RootKind::ThreadObject {
-                if let (Some(s), Some(node)) = (r.thread_serial, index.get(&ids, r.object_id)) {
+                if let (Some(s), Some(node)) = (r.thread_serial, ids.position(r.object_id)) {
                     thread_by_serial.insert(s, node);
                 }
             }
         }
         for t in &self.threads {
-            if let Some(node) = index.get(&ids, t.thread_object_id) {
+            if let Some(node) = ids.position(t.thread_object_id) {
                 thread_by_serial.entry(t.thread_serial).or_insert(node);
             }
         }
@@ -381,7 +381,7 @@ impl Pass1 {
         let mut locals = Vec::new();
         let has_sticky = self.roots.iter().any(|r| r.kind == RootKind::StickyClass);
         for r in &self.roots {
-            let Some(node) = index.get(&ids, r.object_id) else {
+            let Some(node) = ids.position(r.object_id) else {
                 stats.dangling_roots += 1;
                 continue;
             };
@@ -411,7 +411,7 @@ impl Pass1 {
         let mut string_nodes: Vec<u64> = vec![0; ids.len().div_ceil(64)];
         let mut utf16 = Vec::new();
         for &(vid, coder) in &self.string_values {
-            if let Some(node) = index.get(&ids, vid) {
+            if let Some(node) = ids.position(vid) {
                 string_nodes[node as usize / 64] |= 1 << (node % 64);
                 if coder != 0 {
                     utf16.push(node);
@@ -432,22 +432,58 @@ impl Pass1 {
             bytes: summary.bytes,
         };
         let n_nodes = ids.len();
+        let n_classes = classes.len();
+        // Room for each node's edges (see `Pass2::edge_start`).
+        let mut locals_of: IdMap<u32, (u32, u32)> = IdMap::default();
+        for (k, &(t, _)) in locals.iter().enumerate() {
+            locals_of.entry(t).or_insert((k as u32, k as u32)).1 = k as u32 + 1;
+        }
+        // Room per node first, then prefix sums in place.
+        let mut edge_start: Vec<u32> = Vec::with_capacity(n_nodes + 1);
+        for node in 0..n_nodes {
+            let c = &classes[class_of[node] as usize];
+            edge_start.push(match c.kind {
+                ClassKind::ObjectArray => lens[node],
+                ClassKind::PrimitiveArray(_) => 0,
+                ClassKind::Instance => c.ref_fields,
+            });
+        }
+        for c in classes.iter().filter(|c| c.node != NO_NODE) {
+            // Class objects: super, loader, signers, protection domain, then statics.
+            let statics = c.statics.iter().filter(|s| matches!(s.value, Value::Object(_))).count();
+            edge_start[c.node as usize] = 4 + statics as u32;
+        }
+        for (&t, &(a, b)) in &locals_of {
+            edge_start[t as usize] += b - a;
+        }
+        let mut acc = 0u64;
+        for e in edge_start.iter_mut() {
+            let room = *e as u64;
+            *e = acc as u32;
+            acc += room;
+            assert!(acc < u32::MAX as u64, "too many references for u32 edge positions: {acc}");
+        }
+        edge_start.push(acc as u32);
         progress(1.0);
         Pass2 {
             id_size,
             strings: StringStoreBuilder::new(utf16),
             ids,
-            class_of,
-            lens,
+            class_len: ClassLenColumn::new(class_of, lens, n_classes),
             seq_to_node,
-            index,
             classes,
             ref_offsets,
             keep_fields,
             seq: 0,
-            seq_offsets: Vec::with_capacity(n + 1),
-            targets: Vec::with_capacity(n_nodes * 2),
-            slots: Vec::with_capacity(n_nodes * 2),
+            targets: vec![0; acc as usize],
+            slots: vec![0; acc as usize],
+            degree: vec![0; n_nodes],
+            big_degree: Vec::new(),
+            cur_node: NO_NODE,
+            cur: 0,
+            cur_end: 0,
+            locals_of,
+            edge_start,
             fields: FieldStoreBuilder::default(),
             meta,
             roots,
@@ -463,7 +499,7 @@ impl Pass1 {
 }
 
 /// Compressed oops and alignment from the sorted addresses (MAT's heuristics, see [`SizeRule`]).
-fn infer_size_rule(id_size: u8, ids: &[u64], class_of: &[u32], lens: &[u32], is_obj_array: impl Fn(u32) -> bool) -> SizeRule {
+fn infer_size_rule(id_size: u8, ids: &SortedIds, class_of: &[u32], lens: &[u32], is_obj_array: impl Fn(u32) -> bool) -> SizeRule {
     let pointer = id_size as u32;
     let mut compressed = false;
     if id_size == 8 {
@@ -474,15 +510,15 @@ fn infer_size_rule(id_size: u8, ids: &[u64], class_of: &[u32], lens: &[u32], is_
             }
             let c = class_of[i];
             let is_oa = *obj_array_class.entry(c).or_insert_with(|| is_obj_array(c));
-            if is_oa && ids[i + 1] - ids[i] < 16 + 4 + lens[i] as u64 * 8 {
+            if is_oa && ids.get(i + 1) - ids.get(i) < 16 + 4 + lens[i] as u64 * 8 {
                 compressed = true;
                 break;
             }
         }
     }
     let mut gcd = 0u64;
-    for w in ids.windows(2) {
-        gcd = gcd_u64(gcd, w[1] - w[0]);
+    for i in 1..ids.len() {
+        gcd = gcd_u64(gcd, ids.get(i) - ids.get(i - 1));
         if gcd == 1 {
             break;
         }
@@ -578,22 +614,53 @@ impl Pass2 {
     /// `GraphBuilder::first_pass`): class index and array length per node, the classes, the
     /// size rule, the metadata, the root records and the GC-root nodes.
     #[allow(clippy::type_complexity)]
-    pub(crate) fn first_pass_view(&self) -> (&[u32], &[u32], &[ClassInfo], &SizeRule, &DumpMeta, &[RootRef], &[u32]) {
-        (&self.class_of, &self.lens, &self.classes, &self.sizes, &self.meta, &self.roots, &self.root_nodes)
+    pub(crate) fn first_pass_view(&self) -> (&ClassLenColumn, &[ClassInfo], &SizeRule, &DumpMeta, &[RootRef], &[u32]) {
+        (&self.class_len, &self.classes, &self.sizes, &self.meta, &self.roots, &self.root_nodes)
     }
 
     /// Starts the next object in stream order; returns its node (or `NO_NODE` for a duplicate
     /// or an object pass 1 did not see).
     #[inline]
     fn begin(&mut self) -> u32 {
-        self.seq_offsets.push(self.targets.len() as u32);
-        self.last_index = -1;
+        self.end_object();
         let node = self.seq_to_node.get(self.seq).copied().unwrap_or(NO_NODE);
         if self.seq >= self.seq_to_node.len() {
             self.stats.input_changed = true;
         }
         self.seq += 1;
+        if node != NO_NODE {
+            self.cur_node = node;
+            self.cur = self.edge_start[node as usize];
+            self.cur_end = self.edge_start[node as usize + 1];
+            // A thread's stack locals come first among its edges (slot 0, not labelled by index).
+            if let Some(&(a, b)) = self.locals_of.get(&node) {
+                for k in a..b {
+                    let l = self.locals[k as usize].1;
+                    self.targets[self.cur as usize] = l;
+                    self.slots[self.cur as usize] = 0;
+                    self.cur += 1;
+                }
+            }
+        }
+        self.last_index = -1;
         node
+    }
+
+    /// Records how many edges the current object got.
+    #[inline]
+    fn end_object(&mut self) {
+        if self.cur_node == NO_NODE {
+            return;
+        }
+        let v = self.cur_node as usize;
+        let d = self.cur - self.edge_start[v];
+        if d < u8::MAX as u32 {
+            self.degree[v] = d as u8;
+        } else {
+            self.degree[v] = u8::MAX;
+            self.big_degree.push((v as u32, d));
+        }
+        self.cur_node = NO_NODE;
     }
 
     #[inline]
@@ -601,85 +668,81 @@ impl Pass2 {
         if id == 0 {
             return;
         }
-        match self.index.get(&self.ids, id) {
+        if self.cur_node == NO_NODE {
+            return; // a duplicate-id record: its edges go with it
+        }
+        match self.ids.position(id) {
             Some(t) => {
+                if self.cur >= self.cur_end {
+                    // More references than pass 1 made room for: the file changed in between.
+                    self.stats.input_changed = true;
+                    return;
+                }
                 // Labels are recovered from `slot mod 256` assuming the next index is less than
                 // 256 past the previous edge's; record the exact index where it is not.
                 if slot as i64 - self.last_index > 256 {
-                    self.jumps.push((self.targets.len() as u32, slot));
+                    self.jumps.push((self.cur, slot));
                 }
                 self.last_index = slot as i64;
-                self.targets.push(t);
-                self.slots.push(slot as u8);
+                self.targets[self.cur as usize] = t;
+                self.slots[self.cur as usize] = slot as u8;
+                self.cur += 1;
             }
             None => self.stats.dangling_refs += 1,
         }
     }
 
-    /// Ends pass 2: edges into node order, the graph.
+    /// Ends pass 2: closes the gaps between the nodes' edges, the graph.
     pub fn finish(mut self, progress: &mut dyn FnMut(f64)) -> HeapGraph {
-        self.seq_offsets.push(self.targets.len() as u32);
+        self.end_object();
         if self.seq != self.seq_to_node.len() {
             self.stats.input_changed = true;
         }
         let n = self.ids.len();
-        // Counts per node: locals first (thread → its Java-frame locals), then the node's refs.
-        let mut offsets = vec![0u32; n + 1];
-        for &(t, _) in &self.locals {
-            offsets[t as usize] += 1;
-        }
-        for (seq, &node) in self.seq_to_node.iter().enumerate() {
-            if node != NO_NODE && seq + 1 < self.seq_offsets.len() {
-                offsets[node as usize] += self.seq_offsets[seq + 1] - self.seq_offsets[seq];
-            }
-        }
-        let mut acc = 0u32;
-        for o in offsets.iter_mut() {
-            let c = *o;
-            *o = acc;
-            acc += c;
-        }
-        let m = acc as usize;
-        let mut targets = vec![0u32; m];
-        let mut slots = vec![0u8; m];
-        let mut cursor: Vec<u32> = offsets[..n].to_vec();
-        let mut locals_count: IdMap<u32, u32> = IdMap::default();
-        for &(t, l) in &self.locals {
-            let c = &mut cursor[t as usize];
-            targets[*c as usize] = l;
-            slots[*c as usize] = 0;
-            *c += 1;
-            *locals_count.entry(t).or_insert(0) += 1;
-        }
-        progress(0.2);
-        let mut jumps = Vec::with_capacity(self.jumps.len());
+        self.big_degree.sort_unstable();
+        // Jumps were recorded in stream order; positions increase with the node.
+        self.jumps.sort_unstable();
+        let mut jumps = std::mem::take(&mut self.jumps);
         let mut j = 0;
-        for (seq, &node) in self.seq_to_node.iter().enumerate() {
-            if seq % (1 << 20) == 0 {
-                progress(0.2 + 0.6 * seq as f64 / self.seq_to_node.len() as f64);
+        let mut locals_count: IdMap<u32, u32> = IdMap::default();
+        for (&t, &(a, b)) in &self.locals_of {
+            locals_count.insert(t, b - a);
+        }
+        // Slide every node's edges down to the end of the previous node's (a forward move, so
+        // in place), building the compact offsets on the way.
+        let mut offsets = super::offsets::EdgeOffsetsBuilder::with_capacity(n);
+        let mut pos = 0usize;
+        let mut big = self.big_degree.iter().peekable();
+        for v in 0..n {
+            if v % (1 << 20) == 0 {
+                progress(0.8 * v as f64 / n.max(1) as f64);
             }
-            if seq + 1 >= self.seq_offsets.len() {
-                break;
+            let d = match self.degree[v] {
+                u8::MAX => big.next().filter(|e| e.0 as usize == v).expect("big degree recorded").1 as usize,
+                d => d as usize,
+            };
+            let src = self.edge_start[v] as usize;
+            if src != pos && d > 0 {
+                self.targets.copy_within(src..src + d, pos);
+                self.slots.copy_within(src..src + d, pos);
             }
-            let (a, b) = (self.seq_offsets[seq] as usize, self.seq_offsets[seq + 1] as usize);
-            if node == NO_NODE {
-                while j < self.jumps.len() && (self.jumps[j].0 as usize) < b {
-                    j += 1;
-                }
-                continue;
-            }
-            let c = cursor[node as usize] as usize;
-            targets[c..c + (b - a)].copy_from_slice(&self.targets[a..b]);
-            slots[c..c + (b - a)].copy_from_slice(&self.slots[a..b]);
-            while j < self.jumps.len() && (self.jumps[j].0 as usize) < b {
-                let (pos, index) = self.jumps[j];
-                jumps.push(((c + pos as usize - a) as u32, index));
+            while j < jumps.len() && (jumps[j].0 as usize) < src + d {
+                jumps[j].0 = (pos + jumps[j].0 as usize - src) as u32;
                 j += 1;
             }
+            offsets.push(d as u32);
+            pos += d;
         }
-        drop(cursor);
+        drop(std::mem::take(&mut self.edge_start));
+        drop(std::mem::take(&mut self.degree));
+        let mut targets = std::mem::take(&mut self.targets);
+        let mut slots = std::mem::take(&mut self.slots);
+        targets.truncate(pos);
+        targets.shrink_to_fit();
+        slots.truncate(pos);
+        slots.shrink_to_fit();
+        let m = pos;
         progress(0.8);
-        jumps.sort_unstable();
         let class_by_node = self
             .classes
             .iter()
@@ -688,14 +751,13 @@ impl Pass2 {
             .map(|(i, c)| (c.node, i as u32))
             .collect();
         self.stats.edges = m as u64;
-        let n_classes = self.classes.len();
         HeapGraph {
             meta: self.meta,
             sizes: self.sizes,
             classes: self.classes,
-            ids: IdColumn::from_sorted(self.ids),
-            class_len: ClassLenColumn::new(self.class_of, self.lens, n_classes),
-            offsets: super::offsets::EdgeOffsets::from_offsets(&offsets),
+            ids: self.ids.into_column(),
+            class_len: self.class_len,
+            offsets: offsets.finish(),
             targets,
             slots,
             locals_count,
@@ -736,7 +798,7 @@ impl Visitor for Pass2 {
         if node == NO_NODE {
             return;
         }
-        let class = self.class_of[node as usize] as usize;
+        let class = self.class_len.class(node as usize).unwrap_or(0) as usize;
         let id_size = self.id_size as usize;
         if i.fields.len() < self.classes[class].field_bytes as usize {
             self.stats.malformed_instances += 1;

@@ -2,8 +2,10 @@
 //! asynchronously) and blocking conveniences for native callers.
 
 use super::build::{Pass1, Pass2};
+use super::classes::{ClassKind, SizeRule};
+use super::dominators::NO_NODE;
 use super::HeapGraph;
-use crate::hprof::{DumpDecoder, NullVisitor, ParseError};
+use crate::hprof::*;
 use std::io::Read;
 
 /// Where a build is.
@@ -36,6 +38,8 @@ enum State {
 pub struct GraphBuilder {
     state: State,
     decoder: DumpDecoder,
+    /// Object records seen in pass 1 so far.
+    objects: u64,
 }
 
 impl Default for GraphBuilder {
@@ -46,7 +50,7 @@ impl Default for GraphBuilder {
 
 impl GraphBuilder {
     pub fn new() -> Self {
-        GraphBuilder { state: State::Pass1(Box::default()), decoder: DumpDecoder::new() }
+        GraphBuilder { state: State::Pass1(Box::default()), decoder: DumpDecoder::new(), objects: 0 }
     }
 
     pub fn phase(&self) -> Phase {
@@ -64,7 +68,7 @@ impl GraphBuilder {
 
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ParseError> {
         let r = match &mut self.state {
-            State::Pass1(p) => self.decoder.feed(chunk, p.as_mut()),
+            State::Pass1(p) => self.decoder.feed(chunk, &mut Counting { inner: p.as_mut(), objects: &mut self.objects }),
             State::Pass2(p) => self.decoder.feed(chunk, p.as_mut()),
             State::Done(_) | State::Failed => Ok(()),
         };
@@ -72,6 +76,83 @@ impl GraphBuilder {
             self.state = State::Failed;
         }
         r
+    }
+
+    /// Object records (instances, arrays, class objects) read in pass 1 so far; after pass 1,
+    /// all of them (duplicated ids included). Lets a caller with bounded memory (the browser)
+    /// stop a dump too big for it while pass 1 runs.
+    pub fn objects_seen(&self) -> u64 {
+        self.objects
+    }
+
+    /// What pass 1 found, between the passes (after the first [`end_pass`](Self::end_pass),
+    /// until the graph is done): counts, shallow sizes by class, an upper bound of the
+    /// references. Costs one walk over the objects; `None` at other times.
+    pub fn first_pass(&self) -> Option<FirstPass> {
+        let State::Pass2(p) = &self.state else { return None };
+        let (class_len, classes, sizes, meta, roots, root_nodes) = p.first_pass_view();
+        let n = class_len.node_count();
+        let class_of = |v: usize| class_len.class(v).unwrap_or(0);
+        let shallow = |c: u32, len: u32| match classes[c as usize].kind {
+            ClassKind::Instance => classes[c as usize].instance_size as u64,
+            ClassKind::ObjectArray => sizes.object_array(len),
+            ClassKind::PrimitiveArray(e) => sizes.primitive_array(e, len),
+        };
+        let refs = |c: u32, len: u32| match classes[c as usize].kind {
+            ClassKind::Instance => classes[c as usize].ref_fields as u64,
+            ClassKind::ObjectArray => len as u64,
+            ClassKind::PrimitiveArray(_) => 0,
+        };
+        let mut rows = vec![(0u64, 0u64); classes.len()];
+        let mut edges = 0u64;
+        for v in 0..n {
+            let (c, len) = (class_of(v), class_len.len(v));
+            let r = &mut rows[c as usize];
+            r.0 += 1;
+            r.1 += shallow(c, len);
+            edges += refs(c, len);
+        }
+        // Class objects: sized and linked as classes, not as instances of java.lang.Class (as
+        // `HeapGraph::shallow`; the last class naming a node wins, as there).
+        let mut class_nodes: Vec<(u32, usize)> = classes
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.node != NO_NODE && (k.node as usize) < n)
+            .map(|(i, k)| (k.node, i))
+            .collect();
+        class_nodes.reverse();
+        class_nodes.sort_by_key(|e| e.0);
+        class_nodes.dedup_by_key(|e| e.0);
+        for &(node, k) in &class_nodes {
+            let (c, len) = (class_of(node as usize), class_len.len(node as usize));
+            let r = &mut rows[c as usize];
+            r.1 = r.1.saturating_sub(shallow(c, len)) + classes[k].class_object_size as u64;
+            let statics = classes[k].statics.iter().filter(|s| matches!(s.value, Value::Object(id) if id != 0)).count() as u64;
+            edges = edges.saturating_sub(refs(c, len)) + 4 + statics;
+        }
+        // Thread stack locals become edges of their thread.
+        edges += roots.iter().filter(|r| matches!(r.kind, RootKind::JavaFrame | RootKind::JniLocal)).count() as u64;
+        let mut histogram: Vec<(u32, String, u64, u64)> = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.0 > 0)
+            .map(|(c, r)| (c as u32, classes[c].name.clone(), r.0, r.1))
+            .collect();
+        histogram.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.1.cmp(&b.1)));
+        Some(FirstPass {
+            objects: n as u64,
+            classes: classes.iter().filter(|k| k.node != NO_NODE).count() as u64,
+            gc_roots: root_nodes.len() as u64,
+            threads: roots.iter().filter(|r| r.kind == RootKind::ThreadObject).count() as u64,
+            shallow_total: rows.iter().map(|r| r.1).sum(),
+            edges_upper_bound: edges,
+            strings: histogram.iter().filter(|r| r.1 == "java.lang.String").map(|r| r.2).sum(),
+            sizes: *sizes,
+            header: meta.header.clone(),
+            dump_bytes: meta.bytes,
+            warnings: meta.warnings.clone(),
+            histogram,
+        })
     }
 
     /// Ends the current pass over the input.
@@ -108,6 +189,106 @@ impl GraphBuilder {
             State::Done(g) => Some(*g),
             _ => None,
         }
+    }
+}
+
+/// What pass 1 tells about a dump before its references are read: see
+/// [`GraphBuilder::first_pass`]. Counts cover every object, reachable or not (reachability needs
+/// the references).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstPass {
+    /// Objects (distinct ids).
+    pub objects: u64,
+    /// Class objects (CLASS DUMP records).
+    pub classes: u64,
+    /// Distinct GC-root objects.
+    pub gc_roots: u64,
+    /// Thread objects listed as GC roots.
+    pub threads: u64,
+    /// Shallow bytes of all objects.
+    pub shallow_total: u64,
+    /// At least as many references as pass 2 will find: every reference field, array element
+    /// and class link counted as non-null.
+    pub edges_upper_bound: u64,
+    /// `java.lang.String` instances (pass 2 keeps a preview of each).
+    pub strings: u64,
+    pub sizes: SizeRule,
+    pub header: Header,
+    /// Decompressed bytes parsed.
+    pub dump_bytes: u64,
+    pub warnings: Vec<Warning>,
+    /// Per class with objects: (class index, name, objects, shallow bytes), largest shallow
+    /// first. Class indices are those of the finished graph.
+    pub histogram: Vec<(u32, String, u64, u64)>,
+}
+
+/// Pass 1's visitor plus an object count: forwards every record. (Every `Visitor` method
+/// must be forwarded here: a missing one would silently drop records in pass 1.)
+struct Counting<'a, V> {
+    inner: &'a mut V,
+    objects: &'a mut u64,
+}
+
+impl<V: Visitor> Visitor for Counting<'_, V> {
+    fn header(&mut self, header: &Header) {
+        self.inner.header(header)
+    }
+    fn utf8(&mut self, id: Id, bytes: &[u8]) {
+        self.inner.utf8(id, bytes)
+    }
+    fn load_class(&mut self, record: &LoadClass) {
+        self.inner.load_class(record)
+    }
+    fn unload_class(&mut self, serial: u32) {
+        self.inner.unload_class(serial)
+    }
+    fn stack_frame(&mut self, record: &StackFrame) {
+        self.inner.stack_frame(record)
+    }
+    fn stack_trace(&mut self, record: &StackTrace) {
+        self.inner.stack_trace(record)
+    }
+    fn start_thread(&mut self, record: &StartThread) {
+        self.inner.start_thread(record)
+    }
+    fn end_thread(&mut self, thread_serial: u32) {
+        self.inner.end_thread(thread_serial)
+    }
+    fn heap_summary(&mut self, record: &HeapSummary) {
+        self.inner.heap_summary(record)
+    }
+    fn other_record(&mut self, tag: u8, offset: u64, length: u32) {
+        self.inner.other_record(tag, offset, length)
+    }
+    fn heap_dump_start(&mut self, tag: u8, offset: u64, length: u32) {
+        self.inner.heap_dump_start(tag, offset, length)
+    }
+    fn heap_dump_end(&mut self, offset: u64) {
+        self.inner.heap_dump_end(offset)
+    }
+    fn gc_root(&mut self, root: &GcRoot) {
+        self.inner.gc_root(root)
+    }
+    fn class_dump(&mut self, class: &ClassDump) {
+        *self.objects += 1;
+        self.inner.class_dump(class)
+    }
+    fn instance(&mut self, instance: &Instance<'_>) {
+        *self.objects += 1;
+        self.inner.instance(instance)
+    }
+    fn object_array(&mut self, array: &ObjectArray, first_index: u32, elements: IdList<'_>) {
+        if first_index == 0 {
+            *self.objects += 1;
+        }
+        self.inner.object_array(array, first_index, elements)
+    }
+    fn primitive_array(&mut self, array: &PrimitiveArray, data: Option<&[u8]>) {
+        *self.objects += 1;
+        self.inner.primitive_array(array, data)
+    }
+    fn heap_info(&mut self, heap_id: u32, name_id: Id) {
+        self.inner.heap_info(heap_id, name_id)
     }
 }
 

@@ -15,10 +15,11 @@ pub struct IdIndex {
 
 impl IdIndex {
     /// `ids` must be sorted ascending and unique.
-    pub fn new(ids: &[u64]) -> IdIndex {
+    pub fn new<K: Copy + Into<u64>>(ids: &[K]) -> IdIndex {
         let (Some(&min), Some(&max)) = (ids.first(), ids.last()) else {
             return IdIndex { min: 1, max: 0, shift: 0, starts: vec![0] };
         };
+        let (min, max): (u64, u64) = (min.into(), max.into());
         let target = (ids.len() / 2).max(1) as u64;
         let span = max - min;
         let mut shift = 0u32;
@@ -29,7 +30,7 @@ impl IdIndex {
         let mut starts = vec![0u32; buckets + 1];
         let mut b = 0usize;
         for (i, &id) in ids.iter().enumerate() {
-            let ib = ((id - min) >> shift) as usize;
+            let ib = ((id.into() - min) >> shift) as usize;
             while b <= ib {
                 starts[b] = i as u32;
                 b += 1;
@@ -43,7 +44,7 @@ impl IdIndex {
     }
 
     #[inline]
-    pub fn get(&self, ids: &[u64], id: u64) -> Option<u32> {
+    pub fn get<K: Copy + Into<u64>>(&self, ids: &[K], id: u64) -> Option<u32> {
         if id < self.min || id > self.max {
             return None;
         }
@@ -51,11 +52,116 @@ impl IdIndex {
         let (lo, hi) = (self.starts[b] as usize, self.starts[b + 1] as usize);
         let run = &ids[lo..hi];
         if run.len() <= 8 {
-            run.iter().position(|&x| x == id).map(|p| (lo + p) as u32)
+            run.iter().position(|&x| x.into() == id).map(|p| (lo + p) as u32)
         } else {
-            run.binary_search(&id).ok().map(|p| (lo + p) as u32)
+            run.binary_search_by(|&x| x.into().cmp(&id)).ok().map(|p| (lo + p) as u32)
         }
     }
+}
+
+/// The sorted ids while the graph is built: 4 bytes each when the heap's address range allows
+/// (ids are addresses sharing an alignment, so `(id - base) >> shift` fits a `u32` for any
+/// heap up to 32 GiB at 8-byte alignment), with the bucket index for fast lookups.
+pub struct SortedIds {
+    base: u64,
+    shift: u32,
+    keys: Keys,
+    index: IdIndex,
+}
+
+enum Keys {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+/// Result of numbering the objects of pass 1 (see [`SortedIds::number`]).
+pub struct Numbering {
+    pub ids: SortedIds,
+    /// Stream position → node (`u32::MAX` for records repeating an id).
+    pub seq_to_node: Vec<u32>,
+    pub duplicates: u64,
+}
+
+impl SortedIds {
+    /// Numbers objects by the rank of their id: `ids` in stream order (consumed).
+    pub fn number(ids: Vec<u64>) -> Numbering {
+        let (Some(&base), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {
+            return Numbering { ids: SortedIds::wide(Vec::new()), seq_to_node: Vec::new(), duplicates: 0 };
+        };
+        let shift = ids.iter().filter(|&&id| id != base).map(|&id| (id - base).trailing_zeros()).min().unwrap_or(0).min(16);
+        if (max - base) >> shift < u32::MAX as u64 {
+            let order: Vec<(u32, u32)> = ids.iter().enumerate().map(|(s, &id)| (((id - base) >> shift) as u32, s as u32)).collect();
+            drop(ids);
+            let (keys, seq_to_node, duplicates) = rank(order);
+            let index = IdIndex::new(&keys);
+            Numbering { ids: SortedIds { base, shift, keys: Keys::Narrow(keys), index }, seq_to_node, duplicates }
+        } else {
+            let order: Vec<(u64, u32)> = ids.iter().enumerate().map(|(s, &id)| (id, s as u32)).collect();
+            drop(ids);
+            let (keys, seq_to_node, duplicates) = rank(order);
+            Numbering { ids: SortedIds::wide(keys), seq_to_node, duplicates }
+        }
+    }
+
+    fn wide(keys: Vec<u64>) -> SortedIds {
+        let index = IdIndex::new(&keys);
+        SortedIds { base: 0, shift: 0, keys: Keys::Wide(keys), index }
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.keys {
+            Keys::Narrow(k) => k.len(),
+            Keys::Wide(k) => k.len(),
+        }
+    }
+
+    /// The id of node `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> u64 {
+        match &self.keys {
+            Keys::Narrow(k) => self.base + ((k[i] as u64) << self.shift),
+            Keys::Wide(k) => k[i],
+        }
+    }
+
+    /// The node of `id`.
+    #[inline]
+    pub fn position(&self, id: u64) -> Option<u32> {
+        match &self.keys {
+            Keys::Narrow(k) => {
+                let off = id.checked_sub(self.base)?;
+                if off & ((1u64 << self.shift) - 1) != 0 {
+                    return None;
+                }
+                self.index.get(k, off >> self.shift)
+            }
+            Keys::Wide(k) => self.index.get(k, id),
+        }
+    }
+
+    /// The compact column the graph keeps.
+    pub fn into_column(self) -> IdColumn {
+        IdColumn::from_sorted_iter(self.len(), || (0..self.len()).map(|i| self.get(i)))
+    }
+}
+
+/// Sorts (key, stream position) pairs; keys, stream position → rank, duplicates dropped.
+fn rank<K: Copy + Ord>(mut order: Vec<(K, u32)>) -> (Vec<K>, Vec<u32>, u64) {
+    // Stream order is nearly sorted (heap walks go by address): the stable sort finds the runs.
+    order.sort();
+    let mut seq_to_node = vec![u32::MAX; order.len()];
+    let mut keys = Vec::with_capacity(order.len());
+    let mut duplicates = 0;
+    for (k, &(key, seq)) in order.iter().enumerate() {
+        if k > 0 && order[k - 1].0 == key {
+            duplicates += 1;
+            continue; // the first record of a duplicated id wins (stable sort: lowest seq first)
+        }
+        seq_to_node[seq as usize] = keys.len() as u32;
+        keys.push(key);
+    }
+    keys.shrink_to_fit();
+    (keys, seq_to_node, duplicates)
 }
 
 #[cfg(test)]
@@ -75,10 +181,30 @@ mod tests {
         }
         assert_eq!(idx.get(&ids, 0), None);
         assert_eq!(idx.get(&ids, u64::MAX), None);
-        let empty = IdIndex::new(&[]);
-        assert_eq!(empty.get(&[], 5), None);
-        let one = IdIndex::new(&[42]);
-        assert_eq!(one.get(&[42], 42), Some(0));
+        let empty = IdIndex::new::<u64>(&[]);
+        assert_eq!(empty.get::<u64>(&[], 5), None);
+        let one = IdIndex::new(&[42u32]);
+        assert_eq!(one.get(&[42u32], 42), Some(0));
+    }
+
+    #[test]
+    fn numbering_ranks_ids_and_drops_duplicates() {
+        // Stream order: two sorted runs, a duplicate id (the first record wins).
+        let stream = vec![0x1010u64, 0x1020, 0x1040, 0x1000, 0x1030, 0x1020];
+        let n = SortedIds::number(stream.clone());
+        assert_eq!(n.duplicates, 1);
+        assert_eq!(n.seq_to_node, vec![1, 2, 4, 0, 3, u32::MAX]);
+        assert_eq!((0..n.ids.len()).map(|i| n.ids.get(i)).collect::<Vec<_>>(), vec![0x1000, 0x1010, 0x1020, 0x1030, 0x1040]);
+        for (i, id) in [0x1000u64, 0x1010, 0x1020, 0x1030, 0x1040].into_iter().enumerate() {
+            assert_eq!(n.ids.position(id), Some(i as u32));
+            assert_eq!(n.ids.position(id + 8), None);
+        }
+        assert_eq!(n.ids.position(0xfff), None);
+        // Too wide for u32 keys: the ids stay 8 bytes.
+        let wide = SortedIds::number(vec![1 << 50, 8, 1 << 60]);
+        assert_eq!(wide.ids.position(1 << 60), Some(2));
+        assert_eq!(wide.ids.into_column().get(1), Some(1 << 50));
+        assert_eq!(SortedIds::number(Vec::new()).ids.len(), 0);
     }
 }
 
@@ -132,6 +258,7 @@ const BIG: u8 = u8::MAX;
 
 impl IdColumn {
     /// `ids` sorted ascending and unique.
+    #[cfg(test)]
     pub fn from_sorted(ids: Vec<u64>) -> IdColumn {
         Self::from_sorted_iter(ids.len(), || ids.iter().copied())
     }
@@ -285,6 +412,13 @@ impl ClassLenColumn {
             })
             .collect();
         ClassLenColumn::Packed { packed, long_lens }
+    }
+
+    pub fn node_count(&self) -> usize {
+        match self {
+            ClassLenColumn::Packed { packed, .. } => packed.len(),
+            ClassLenColumn::Split { class_of, .. } => class_of.len(),
+        }
     }
 
     #[inline]

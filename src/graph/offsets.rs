@@ -16,24 +16,49 @@ pub struct EdgeOffsets {
     big: Vec<(u32, u32)>,
 }
 
+/// Builds [`EdgeOffsets`] from the degrees of nodes `0, 1, 2…` in order.
+pub struct EdgeOffsetsBuilder {
+    e: EdgeOffsets,
+    total: u32,
+}
+
+impl EdgeOffsetsBuilder {
+    pub fn with_capacity(n: usize) -> Self {
+        EdgeOffsetsBuilder {
+            e: EdgeOffsets { block_start: Vec::with_capacity(n.div_ceil(BLOCK)), degree: Vec::with_capacity(n), big: Vec::new() },
+            total: 0,
+        }
+    }
+    /// The next node has `d` edges.
+    #[inline]
+    pub fn push(&mut self, d: u32) {
+        let v = self.e.degree.len();
+        if v % BLOCK == 0 {
+            self.e.block_start.push(self.total);
+        }
+        if d < BIG as u32 {
+            self.e.degree.push(d as u8);
+        } else {
+            self.e.degree.push(BIG);
+            self.e.big.push((v as u32, d));
+        }
+        self.total += d;
+    }
+    pub fn finish(self) -> EdgeOffsets {
+        self.e
+    }
+}
+
 impl EdgeOffsets {
     /// From CSR offsets (`n + 1` entries, non-decreasing).
+    #[cfg(test)]
     pub fn from_offsets(offsets: &[u32]) -> EdgeOffsets {
         let n = offsets.len().saturating_sub(1);
-        let mut e = EdgeOffsets { block_start: Vec::with_capacity(n.div_ceil(BLOCK)), degree: Vec::with_capacity(n), big: Vec::new() };
+        let mut b = EdgeOffsetsBuilder::with_capacity(n);
         for v in 0..n {
-            if v % BLOCK == 0 {
-                e.block_start.push(offsets[v]);
-            }
-            let d = offsets[v + 1] - offsets[v];
-            if d < BIG as u32 {
-                e.degree.push(d as u8);
-            } else {
-                e.degree.push(BIG);
-                e.big.push((v as u32, d));
-            }
+            b.push(offsets[v + 1] - offsets[v]);
         }
-        e
+        b.finish()
     }
 
     #[inline]

@@ -5,7 +5,6 @@
 //! within a few tens of bytes per object.
 
 use crate::hprof::BasicType;
-use std::collections::HashMap;
 
 /// A set of nodes with their ranks: a bitmap plus the number of members before each 64-node
 /// word, 0.19 bytes per node of the graph however many members there are. Member `v`'s data
@@ -144,21 +143,71 @@ pub(crate) struct StringStoreBuilder {
     /// (node, preview offset), in stream order.
     entries: Vec<(u32, u32)>,
     text: Vec<u8>,
-    dedup: HashMap<(u64, u32, bool), u32>,
+    dedup: DedupTable,
+}
+
+/// Content key → preview offset, open addressing over two flat arrays (12 bytes per slot at
+/// most 70% full): a `HashMap<(u64, u32, bool), u32>` costs about three times that, and pass 2
+/// holds one entry per distinct string.
+struct DedupTable {
+    keys: Vec<u64>,
+    values: Vec<u32>,
+    len: usize,
+}
+
+impl DedupTable {
+    fn new() -> Self {
+        DedupTable { keys: vec![0; 1024], values: vec![0; 1024], len: 0 }
+    }
+    /// The slot of `key` (non-zero): where it is, or the empty slot where it goes.
+    #[inline]
+    fn slot(&self, key: u64) -> usize {
+        let mask = self.keys.len() - 1;
+        let mut i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 20) as usize & mask;
+        while self.keys[i] != 0 && self.keys[i] != key {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+    fn get(&self, key: u64) -> Option<u32> {
+        let i = self.slot(key);
+        (self.keys[i] == key).then(|| self.values[i])
+    }
+    fn insert(&mut self, key: u64, value: u32) {
+        if (self.len + 1) * 10 > self.keys.len() * 7 {
+            let size = self.keys.len() * 2;
+            let old_keys = std::mem::replace(&mut self.keys, vec![0; size]);
+            let old_values = std::mem::replace(&mut self.values, vec![0; size]);
+            for (k, v) in old_keys.into_iter().zip(old_values) {
+                if k != 0 {
+                    let i = self.slot(k);
+                    self.keys[i] = k;
+                    self.values[i] = v;
+                }
+            }
+        }
+        let i = self.slot(key);
+        if self.keys[i] == 0 {
+            self.len += 1;
+        }
+        self.keys[i] = key;
+        self.values[i] = value;
+    }
 }
 
 impl StringStoreBuilder {
     pub fn new(mut utf16: Vec<u32>) -> Self {
         utf16.sort_unstable();
         utf16.dedup();
-        StringStoreBuilder { utf16, entries: Vec::new(), text: Vec::new(), dedup: HashMap::new() }
+        StringStoreBuilder { utf16, entries: Vec::new(), text: Vec::new(), dedup: DedupTable::new() }
     }
 
     pub fn insert(&mut self, node: u32, elem: BasicType, data: &[u8]) {
         let utf16 = self.utf16.binary_search(&node).is_ok();
-        let key = (hash_bytes(data), data.len() as u32, utf16);
-        let at = match self.dedup.get(&key) {
-            Some(&at) => at,
+        // One 64-bit key for contents, length and coder (0 means an empty slot).
+        let key = (hash_bytes(data) ^ (data.len() as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93) ^ utf16 as u64).max(1);
+        let at = match self.dedup.get(key) {
+            Some(at) => at,
             // Offsets are u32: past 4 GiB of previews, new contents get no preview (and no
             // duplicate statistics); 80 M distinct strings are needed to get there.
             None if self.text.len() > (u32::MAX - 512) as usize => return,
