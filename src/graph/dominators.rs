@@ -212,7 +212,13 @@ pub fn compute_with_progress<G: Successors>(graph: &G, root: u32, progress: &mut
     let mut vertex: Vec<u32> = Vec::with_capacity(n);
     let mut parent: Vec<u32> = Vec::with_capacity(n);
     // Edges into the root and self-loops are not counted (nor stored below): neither can lower
-    // a semidominator. Every non-root node keeps at least its DFS-parent edge.
+    // a semidominator. Nor are edges into the root's own successors other than the root's: their
+    // semidominator and immediate dominator are the root whatever else points at them (on heaps
+    // that skips most object → class edges, the system classes being GC roots).
+    // Every non-root node keeps at least one edge: its DFS parent's, or the root's.
+    let mut root_child = vec![0u64; n.div_ceil(64)];
+    graph.for_each_successor(root, |w| root_child[w as usize / 64] |= 1 << (w % 64));
+    let keep = |x: u32, w: u32| w != x && w != root && (x == root || root_child[w as usize / 64] & (1 << (w % 64)) == 0);
     let mut total: u64 = 0;
     {
         // A MARK below a node's pushed successors means "that node's subtree is done":
@@ -240,7 +246,7 @@ pub fn compute_with_progress<G: Successors>(graph: &G, root: u32, progress: &mut
                 if s[0] == NO_NODE {
                     stack.push(w);
                 }
-                if w != x && w != root {
+                if keep(x, w) {
                     s[1] += 1;
                     total += 1;
                 }
@@ -283,7 +289,7 @@ pub fn compute_with_progress<G: Successors>(graph: &G, root: u32, progress: &mut
             continue;
         }
         graph.for_each_successor(u, |w| {
-            if w != u && w != root {
+            if keep(u, w) {
                 let c = &mut slot[w as usize][1];
                 preds[*c as usize] = i;
                 *c += 1;
@@ -291,6 +297,7 @@ pub fn compute_with_progress<G: Successors>(graph: &G, root: u32, progress: &mut
         });
     }
     drop(slot);
+    drop(root_child);
 
     // ---- Phase 3: semidominators, in reverse preorder. ----
     // Nodes numbered > i are "linked" (processed). ab[v] = [anc, best]: anc is a compressed
