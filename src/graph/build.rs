@@ -743,6 +743,10 @@ impl Pass2 {
         slots.shrink_to_fit();
         let m = pos;
         progress(0.8);
+        let mut class_classes: Vec<u32> =
+            self.classes.iter().filter(|c| c.node != NO_NODE).filter_map(|c| self.class_len.class(c.node as usize)).collect();
+        class_classes.sort_unstable();
+        class_classes.dedup();
         let class_by_node = self
             .classes
             .iter()
@@ -763,6 +767,7 @@ impl Pass2 {
             locals_count,
             jumps,
             class_by_node,
+            class_classes,
             roots: self.roots,
             root_nodes: self.root_nodes,
             fields: self.fields.finish(n),

@@ -107,6 +107,9 @@ pub struct HeapGraph {
     /// Thread node → number of leading edges that are its stack locals.
     locals_count: IdMap<u32, u32>,
     class_by_node: IdMap<u32, u32>,
+    /// Class indices of class objects (`java.lang.Class`; one in practice): only nodes of these
+    /// need the `class_by_node` lookup.
+    class_classes: Vec<u32>,
     /// Every root record (incl. thread locals, which are edges of their thread, not roots).
     pub roots: Vec<RootRef>,
     /// Distinct nodes the super-root points to.
@@ -183,6 +186,9 @@ impl HeapGraph {
     }
     /// If `node` is a class object: its class index.
     pub fn as_class(&self, node: Node) -> Option<u32> {
+        if !self.class_classes.contains(&self.class_len.class(node as usize)?) {
+            return None;
+        }
         self.class_by_node.get(&node).copied()
     }
     /// Array length (0 for instances and class objects).
