@@ -40,45 +40,21 @@ BENCH_RUNS="${BENCH_RUNS:-1}"
 BENCH_MB="${BENCH_MB:-600}"
 BENCH_PEERS="${BENCH_PEERS:-1}"
 [[ "$BENCH_RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "bench: error: BENCH_RUNS must be >= 1" >&2; exit 2; }
-# The peers' versions are pinned so that results stay comparable over time.
-SLURP_VERSION="0.10.0"
-ANALYZER_VERSION="0.3.2"
 PEERS="$BENCH_DIR/peers"
 LOGS="$BENCH_DIR/logs"
 mkdir -p "$LOGS"
 
-# Bold/yellow only on a terminal (logs stay clean).
-if [[ -t 2 ]]; then BOLD=$'\033[1m' YELLOW=$'\033[1;33m' RESET=$'\033[0m'; else BOLD="" YELLOW="" RESET=""; fi
+# Bold only on a terminal (logs stay clean).
+if [[ -t 2 ]]; then BOLD=$'\033[1m' RESET=$'\033[0m'; else BOLD="" RESET=""; fi
 log() { printf '%s==> %s%s\n' "$BOLD" "$*" "$RESET" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
-# Floating-point helper (bash has only integers).
-calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
-load1() { cut -d' ' -f1 /proc/loadavg; }
+# Shared with scripts/bench-browser.sh: calc, load1, machine facts, GNU time, the pinned peers
+# (SLURP_VERSION, ANALYZER_VERSION) and install_peer.
+source "$ROOT/scripts/bench-lib.sh"
 
 # --- machine facts ------------------------------------------------------------------------
-# Printed first (and again in the results) because numbers from a loaded machine are not
-# comparable: other builds compete for the same cores and the same memory bandwidth.
-CPU_MODEL="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-NPROC="$(nproc)"
-MEM_MIB="$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 }' /proc/meminfo)"
-LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
-log "machine: $NPROC CPUs ($CPU_MODEL), $MEM_MIB MiB RAM, load average $LOAD_START"
-LOAD_WARNING=""
-if awk "BEGIN { exit !($(load1) > 1.5) }"; then
-    LOAD_WARNING="load average $(load1) > 1.5 at start: the machine is busy, timings are pessimistic"
-    printf '%sWARNING: %s%s\n' "$YELLOW" "$LOAD_WARNING" "$RESET" >&2
-fi
-
-# GNU time gives the peak RSS of a process tree member (bash's `time` does not).
-if [[ ! -x /usr/bin/time ]]; then
-    if [[ "$(id -u)" == 0 ]]; then
-        log "installing GNU time (Debian package 'time') for peak-RSS measurements"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q time >/dev/null ||
-            { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q time; }
-    else
-        die "/usr/bin/time (GNU time) is missing: apt-get install time"
-    fi
-fi
+bench_machine_facts
+bench_require_gnu_time
 
 # --- 1. build ----------------------------------------------------------------------------
 log "cargo build --release --examples -p heaplens"
@@ -100,18 +76,7 @@ RUN_SLURP=1
 if [[ "$BENCH_PEERS" == 0 || "$IS_GZIP" == 1 ]]; then RUN_SLURP=0; fi
 
 # --- 3. the peers --------------------------------------------------------------------------
-# A scratch cargo root keeps them out of ~/.cargo/bin; a present binary of the pinned version
-# is reused (the install compiles for minutes).
-install_peer() { # CRATE VERSION
-    local bin="$PEERS/bin/$1"
-    if [[ -x "$bin" ]] && "$bin" --version 2>/dev/null | grep -qF "$2"; then
-        return
-    fi
-    # --locked: the crates' own Cargo.lock. Without it hprof-analyzer 0.3.2 does not compile
-    # (cargo picks zip 2.6, whose ZipFile type changed).
-    log "cargo install --locked --root $PEERS $1 --version $2 (once; takes minutes)"
-    cargo install --locked --root "$PEERS" "$1" --version "$2"
-}
+# install_peer (scripts/bench-lib.sh) reuses a present binary of the pinned version.
 if [[ "$BENCH_PEERS" != 0 ]]; then
     install_peer hprof-slurp "$SLURP_VERSION"
     install_peer hprof-analyzer "$ANALYZER_VERSION"

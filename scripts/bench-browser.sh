@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Browser benchmark: big heap dumps opened in the release web app in headless Chromium, against
+# the native CLI and hprof-analyzer on the same files.
+#
+#   scripts/bench-browser.sh [DUMP...]   (default: a generated ~1 GiB dump, ~17 M objects)
+#
+# Environment:
+#   BENCH_DIR      scratch dir: generated dumps, the peer, results (default target/bench)
+#   BENCH_SIZES    sizes in MiB of the generated dumps when no DUMP is given (default "1100")
+#   BENCH_HUGE     1 = also a > 4 GiB dump (BENCH_HUGE_MB, default 4400; needs ~6 GiB of Java heap
+#                  and takes long; the 4 GiB wasm32 address space is expected not to hold it)
+#   BENCH_BUILD    0 = use the existing dist/ and target/release/heaplens as they are
+#   BENCH_PEERS    0 = skip hprof-analyzer
+#   BENCH_TIMEOUT_MIN  per dump in the browser (default 30)
+#
+# What it does, in one invocation (see bench/README.md):
+#   1. trunk build --release -> dist/ (offline, like scripts/test.sh); cargo build --release -p heaplens-cli
+#   2. DUMP..., or scripts/gen-big-dump.sh "$BENCH_DIR/bigN.hprof" N for each size (idempotent)
+#   3. cargo install --locked --root "$BENCH_DIR/peers" hprof-analyzer, if missing
+#   4. node bench/browser.mjs: per dump, the native CLI under GNU time, then the page in headless
+#      Chromium (file input; times to first results, dominator rows, suspects; phases; memory;
+#      main-thread long tasks), then hprof-analyzer under GNU time
+#   5. prints machine facts and one markdown table per dump (saved to $BENCH_DIR/browser-results.md)
+set -euo pipefail
+
+if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
+    sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+fi
+# Resolve the DUMPs before lib.sh changes directory.
+DUMPS=()
+for d in "$@"; do
+    [[ -f "$d" ]] || { echo "bench-browser: error: no such file: $d" >&2; exit 2; }
+    DUMPS+=("$(cd "$(dirname "$d")" && pwd)/$(basename "$d")")
+done
+
+# PATH (node_modules/.bin first: npm's wasm-opt), TRUNK_OFFLINE, log, die; cd to the root.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# calc, load1, machine facts, GNU time, ANALYZER_VERSION, install_peer.
+source "$ROOT/scripts/bench-lib.sh"
+
+BENCH_DIR="${BENCH_DIR:-target/bench}"
+mkdir -p "$BENCH_DIR"
+BENCH_DIR="$(cd "$BENCH_DIR" && pwd)"
+BENCH_SIZES="${BENCH_SIZES:-1100}"
+BENCH_HUGE="${BENCH_HUGE:-0}"
+BENCH_HUGE_MB="${BENCH_HUGE_MB:-4400}"
+BENCH_BUILD="${BENCH_BUILD:-1}"
+BENCH_PEERS="${BENCH_PEERS:-1}"
+BENCH_TIMEOUT_MIN="${BENCH_TIMEOUT_MIN:-30}"
+PEERS="$BENCH_DIR/peers"
+export HEAPLENS_DIST="${HEAPLENS_DIST:-$ROOT/dist}"
+
+bench_machine_facts
+bench_require_gnu_time
+[[ -x "${CHROMIUM:-/usr/bin/chromium}" ]] || die "no Chromium at ${CHROMIUM:-/usr/bin/chromium}: run scripts/setup.sh"
+[[ -d node_modules/playwright-core ]] || die "playwright-core is not installed: run scripts/setup.sh"
+
+# --- 1. build ----------------------------------------------------------------------------
+if [[ "$BENCH_BUILD" != 0 ]]; then
+    command -v trunk >/dev/null || die "trunk is not installed: run scripts/setup.sh"
+    # As scripts/test.sh: plain cargo first (Trunk hides rustc's diagnostics), then Trunk
+    # finds everything fresh.
+    log "web: cargo build --release --target wasm32-unknown-unknown -p heaplens-web --bins"
+    cargo build --release --target wasm32-unknown-unknown -p heaplens-web --bins
+    log "web: trunk build --release -> $HEAPLENS_DIST"
+    trunk build --release --dist "$HEAPLENS_DIST"
+    log "cli: cargo build --release -p heaplens-cli"
+    cargo build --release -p heaplens-cli
+fi
+[[ -f "$HEAPLENS_DIST/index.html" ]] || die "no build in $HEAPLENS_DIST: run without BENCH_BUILD=0"
+# Two Trunk builds at once (they share target/wasm-bindgen/) can leave a wasm of zeros behind.
+for wasm in "$HEAPLENS_DIST"/*.wasm; do
+    [[ "$(head -c4 "$wasm" | od -An -tx1 | tr -d ' \n')" == 0061736d ]] ||
+        die "$wasm is not a wasm module (another trunk build at the same time?): build again"
+done
+CLI="${CARGO_TARGET_DIR:-$ROOT/target}/release/heaplens"
+[[ -x "$CLI" ]] || die "no CLI at $CLI: run without BENCH_BUILD=0"
+
+# --- 2. the dumps ----------------------------------------------------------------------------
+if ((${#DUMPS[@]} == 0)); then
+    SIZES=($BENCH_SIZES)
+    if [[ "$BENCH_HUGE" == 1 ]]; then SIZES+=("$BENCH_HUGE_MB"); fi
+    for mb in "${SIZES[@]}"; do
+        [[ "$mb" =~ ^[0-9]+$ ]] || die "BENCH_SIZES: not a size in MiB: $mb"
+        log "dump: $BENCH_DIR/big$mb.hprof (generated once, then reused)"
+        "$ROOT/scripts/gen-big-dump.sh" "$BENCH_DIR/big$mb.hprof" "$mb"
+        DUMPS+=("$BENCH_DIR/big$mb.hprof")
+    done
+fi
+
+# --- 3. the peer ---------------------------------------------------------------------------
+ANALYZER=""
+if [[ "$BENCH_PEERS" != 0 ]]; then
+    install_peer hprof-analyzer "$ANALYZER_VERSION"
+    ANALYZER="$PEERS/bin/hprof-analyzer"
+fi
+
+# --- 4 + 5. measurements and report ------------------------------------------------------------
+log "measuring ${#DUMPS[@]} dump(s): native CLI, browser, peer"
+BENCH_CLI="$CLI" BENCH_ANALYZER="$ANALYZER" BENCH_ANALYZER_VERSION="$ANALYZER_VERSION" \
+    BENCH_LOAD_START="$LOAD_START" BENCH_LOAD_WARNING="$LOAD_WARNING" \
+    BENCH_GIT="$(git describe --always --dirty 2>/dev/null || echo '?')" \
+    node "$ROOT/bench/browser.mjs" --out "$BENCH_DIR/browser-results.md" --json-dir "$BENCH_DIR/browser" \
+    --timeout-min "$BENCH_TIMEOUT_MIN" "${DUMPS[@]}"
+if awk "BEGIN { exit !($(load1) > 1.5) }"; then
+    printf '%sWARNING: load average %s at the end: the machine was busy%s\n' "$BENCH_YELLOW" "$(load1)" "$BENCH_RESET" >&2
+fi
