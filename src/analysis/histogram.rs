@@ -31,10 +31,19 @@ pub struct Histogram {
 /// tree that counts, per class, how many instances are on the current path: an instance adds
 /// its retained size only if no ancestor in the dominator tree has its class.
 pub fn histogram(g: &HeapGraph, d: &Dominance) -> Histogram {
+    histogram_with_progress(g, d, &mut |_| {})
+}
+
+/// [`histogram`], reporting the fraction done (0.0..=1.0) every million objects.
+pub fn histogram_with_progress(g: &HeapGraph, d: &Dominance, progress: &mut dyn FnMut(f64)) -> Histogram {
     let nc = g.classes.len();
+    let total = g.node_count().max(1) as f64;
     let mut reach = vec![(0u64, 0u64, 0u64); nc];
     let mut unreach = vec![(0u64, 0u64); nc];
     for v in 0..g.node_count() as Node {
+        if v % (1 << 20) == 0 {
+            progress(0.3 * v as f64 / total);
+        }
         let c = g.class_index(v) as usize;
         let s = g.shallow(v);
         if d.is_reachable(v) {
@@ -48,6 +57,8 @@ pub fn histogram(g: &HeapGraph, d: &Dominance) -> Histogram {
     // Retained per class: DFS over the dominator tree.
     let mut active = vec![0u32; nc];
     let tree = d.child_index();
+    progress(0.4);
+    let mut walked = 0usize;
     let root = g.super_root();
     let mut stack: Vec<(Node, u32)> = vec![(root, 0)];
     while let Some(top) = stack.last_mut() {
@@ -56,6 +67,10 @@ pub fn histogram(g: &HeapGraph, d: &Dominance) -> Histogram {
         if (i as usize) < kids.len() {
             top.1 += 1;
             let w = kids[i as usize];
+            walked += 1;
+            if walked % (1 << 20) == 0 {
+                progress(0.4 + 0.6 * walked as f64 / total);
+            }
             let c = g.class_index(w) as usize;
             if active[c] == 0 {
                 reach[c].2 += d.retained(w);

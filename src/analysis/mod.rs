@@ -4,7 +4,7 @@
 pub mod histogram;
 pub mod summary;
 
-pub use histogram::{group_rows, histogram, Grouping, Histogram, HistogramRow};
+pub use histogram::{group_rows, histogram, histogram_with_progress, Grouping, Histogram, HistogramRow};
 pub use summary::{summarize, Summary};
 pub mod objread;
 pub mod threadlocals;

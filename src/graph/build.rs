@@ -755,11 +755,17 @@ impl Pass2 {
             .map(|(i, c)| (c.node, i as u32))
             .collect();
         self.stats.edges = m as u64;
+        let ids = self.ids.into_column();
+        progress(0.85);
+        let fields = self.fields.finish(n);
+        progress(0.9);
+        let strings = self.strings.finish(n);
+        progress(1.0);
         HeapGraph {
             meta: self.meta,
             sizes: self.sizes,
             classes: self.classes,
-            ids: self.ids.into_column(),
+            ids,
             class_len: self.class_len,
             offsets: offsets.finish(),
             targets,
@@ -770,8 +776,8 @@ impl Pass2 {
             class_classes,
             roots: self.roots,
             root_nodes: self.root_nodes,
-            fields: self.fields.finish(n),
-            strings: self.strings.finish(n),
+            fields,
+            strings,
             stats: self.stats,
         }
     }

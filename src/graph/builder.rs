@@ -38,8 +38,8 @@ enum State {
 pub struct GraphBuilder {
     state: State,
     decoder: DumpDecoder,
-    /// Object records seen in pass 1 so far.
-    objects: u64,
+    /// What pass 1 has seen so far.
+    seen: Seen,
 }
 
 impl Default for GraphBuilder {
@@ -50,7 +50,7 @@ impl Default for GraphBuilder {
 
 impl GraphBuilder {
     pub fn new() -> Self {
-        GraphBuilder { state: State::Pass1(Box::default()), decoder: DumpDecoder::new(), objects: 0 }
+        GraphBuilder { state: State::Pass1(Box::default()), decoder: DumpDecoder::new(), seen: Seen::default() }
     }
 
     pub fn phase(&self) -> Phase {
@@ -68,7 +68,7 @@ impl GraphBuilder {
 
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ParseError> {
         let r = match &mut self.state {
-            State::Pass1(p) => self.decoder.feed(chunk, &mut Counting { inner: p.as_mut(), objects: &mut self.objects }),
+            State::Pass1(p) => self.decoder.feed(chunk, &mut Counting { inner: p.as_mut(), seen: &mut self.seen }),
             State::Pass2(p) => self.decoder.feed(chunk, p.as_mut()),
             State::Done(_) | State::Failed => Ok(()),
         };
@@ -82,7 +82,13 @@ impl GraphBuilder {
     /// all of them (duplicated ids included). Lets a caller with bounded memory (the browser)
     /// stop a dump too big for it while pass 1 runs.
     pub fn objects_seen(&self) -> u64 {
-        self.objects
+        self.seen.objects
+    }
+
+    /// `java.lang.String` instances read in pass 1 so far (each costs pass 1 and pass 2 a
+    /// little memory of its own).
+    pub fn strings_seen(&self) -> u64 {
+        self.seen.strings
     }
 
     /// What pass 1 found, between the passes (after the first [`end_pass`](Self::end_pass),
@@ -222,11 +228,21 @@ pub struct FirstPass {
     pub histogram: Vec<(u32, String, u64, u64)>,
 }
 
-/// Pass 1's visitor plus an object count: forwards every record. (Every `Visitor` method
+/// Pass 1's visitor plus object and string counts: forwards every record. (Every `Visitor` method
 /// must be forwarded here: a missing one would silently drop records in pass 1.)
 struct Counting<'a, V> {
     inner: &'a mut V,
-    objects: &'a mut u64,
+    seen: &'a mut Seen,
+}
+
+/// Counts of pass 1 (see [`Counting`]).
+#[derive(Default)]
+struct Seen {
+    objects: u64,
+    strings: u64,
+    /// UTF8 id of `java/lang/String`, then the class id it names (as `Pass1` finds them).
+    string_name: Option<Id>,
+    string_class: Option<Id>,
 }
 
 impl<V: Visitor> Visitor for Counting<'_, V> {
@@ -234,9 +250,15 @@ impl<V: Visitor> Visitor for Counting<'_, V> {
         self.inner.header(header)
     }
     fn utf8(&mut self, id: Id, bytes: &[u8]) {
+        if bytes == b"java/lang/String" {
+            self.seen.string_name = Some(id);
+        }
         self.inner.utf8(id, bytes)
     }
     fn load_class(&mut self, record: &LoadClass) {
+        if Some(record.name_id) == self.seen.string_name {
+            self.seen.string_class = Some(record.class_id);
+        }
         self.inner.load_class(record)
     }
     fn unload_class(&mut self, serial: u32) {
@@ -270,21 +292,24 @@ impl<V: Visitor> Visitor for Counting<'_, V> {
         self.inner.gc_root(root)
     }
     fn class_dump(&mut self, class: &ClassDump) {
-        *self.objects += 1;
+        self.seen.objects += 1;
         self.inner.class_dump(class)
     }
     fn instance(&mut self, instance: &Instance<'_>) {
-        *self.objects += 1;
+        self.seen.objects += 1;
+        if Some(instance.class_id) == self.seen.string_class {
+            self.seen.strings += 1;
+        }
         self.inner.instance(instance)
     }
     fn object_array(&mut self, array: &ObjectArray, first_index: u32, elements: IdList<'_>) {
         if first_index == 0 {
-            *self.objects += 1;
+            self.seen.objects += 1;
         }
         self.inner.object_array(array, first_index, elements)
     }
     fn primitive_array(&mut self, array: &PrimitiveArray, data: Option<&[u8]>) {
-        *self.objects += 1;
+        self.seen.objects += 1;
         self.inner.primitive_array(array, data)
     }
     fn heap_info(&mut self, heap_id: u32, name_id: Id) {

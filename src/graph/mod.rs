@@ -23,7 +23,7 @@ mod offsets;
 mod retained;
 mod store;
 
-pub use builder::{build_from_bytes, build_from_path, build_from_reader, BuildError, GraphBuilder, PassOutcome, Phase};
+pub use builder::{build_from_bytes, build_from_path, build_from_reader, BuildError, FirstPass, GraphBuilder, PassOutcome, Phase};
 pub use classes::{ClassInfo, ClassKind, FieldSlot, SizeRule, StaticSlot, NO_CLASS};
 pub use dominators::NO_NODE;
 pub use names::{java_class_name, package_of};

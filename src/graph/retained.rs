@@ -101,7 +101,11 @@ impl Dominance {
         // Retained sizes, bottom-up: reverse preorder visits a node after all it dominates.
         let granule = tree.preorder.iter().fold(0u64, |acc, &v| gcd(acc, g.shallow(v))).max(1);
         let mut acc = SizeAccumulator { units: vec![0; n], granule, large: Default::default() };
-        for &v in tree.preorder.iter().rev() {
+        let r = tree.preorder.len().max(1);
+        for (k, &v) in tree.preorder.iter().rev().enumerate() {
+            if k % (1 << 20) == 0 {
+                progress(0.8 + 0.1 * k as f64 / r as f64);
+            }
             let vi = v as usize;
             acc.add(vi, g.shallow(v));
             let d = tree.idom[vi];
@@ -133,7 +137,10 @@ impl Dominance {
         drop(preorder);
         // `start[d]` is now the end of d's run (= the start of d + 1's).
         let mut begin = 0usize;
-        for &end in &start[..n] {
+        for (d, &end) in start[..n].iter().enumerate() {
+            if d % (1 << 20) == 0 {
+                progress(0.9 + 0.1 * d as f64 / n as f64);
+            }
             let run = &mut by_parent[begin..end as usize];
             if run.len() > 1 {
                 run.sort_unstable_by(|&a, &b| retained.get(b).cmp(&retained.get(a)).then(a.cmp(&b)));

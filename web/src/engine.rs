@@ -13,7 +13,7 @@ use futures_channel::oneshot;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use crate::protocol::{decode, encode, FromWorker, Progress, Request, RequestId, Response, ToWorker};
+use crate::protocol::{decode, encode, FromWorker, PartialResults, Progress, Request, RequestId, Response, ToWorker};
 
 /// The worker's entry script (`web/worker_loader.js`, copied to dist/ by Trunk). It loads the
 /// worker's wasm-bindgen output, which Trunk never file-hashes, so all names are stable.
@@ -28,6 +28,8 @@ pub enum EngineEvent {
     Failed(String),
     /// Unsolicited progress of the request the worker is working on.
     Progress(Progress),
+    /// Unsolicited first-pass results of the dump being opened.
+    Partial(Box<PartialResults>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +78,7 @@ impl Engine {
                         on_event(EngineEvent::Ready { protocol, version })
                     }
                     Ok(FromWorker::Progress(p)) => on_event(EngineEvent::Progress(p)),
+                    Ok(FromWorker::Partial(p)) => on_event(EngineEvent::Partial(p)),
                     Ok(FromWorker::Reply { id, response }) => {
                         match pending.borrow_mut().remove(&id) {
                             // The receiver may have been dropped (caller lost interest): fine.

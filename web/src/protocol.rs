@@ -14,6 +14,9 @@
 //!    each with exactly one [`FromWorker::Reply`] carrying the same id, in request order.
 //! 3. While it works on a request (reading a dump, computing an analysis) the worker also posts
 //!    unsolicited [`FromWorker::Progress`] messages, at least every [`PROGRESS_INTERVAL_MS`].
+//!    While it opens a dump, it also posts one [`FromWorker::Partial`] when the first pass is
+//!    done: the overview numbers and class histogram that need no references, shown while the
+//!    references and the dominator tree are computed.
 //!
 //! One worker analyzes one dump: the UI starts a fresh worker for every [`Request::Open`]
 //! (and to cancel one), because a wasm instance's memory never shrinks.
@@ -25,7 +28,7 @@
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Upper bound of every page the worker returns.
 pub const MAX_PAGE: u32 = 1000;
@@ -58,6 +61,11 @@ pub enum Request {
     Histogram(HistogramQuery),
     /// Children of one dominator-tree node.
     Children(ChildrenQuery),
+    /// Objects anywhere in the dominator tree whose class name matches `pattern`
+    /// (case-insensitive substring, or a glob with `*`), largest retained first, a page at a
+    /// time; each with its path from the top of the tree. Answered with
+    /// [`Response::TreeSearch`].
+    TreeSearch { pattern: String, offset: u32, limit: u32 },
     /// One object's details.
     Object { object: String },
     /// A page of an object's outgoing or incoming references.
@@ -91,6 +99,8 @@ pub enum FromWorker {
     Reply { id: RequestId, response: Response },
     /// Unsolicited: how far the current request is.
     Progress(Progress),
+    /// Unsolicited, during [`Request::Open`], once the first pass is done (before the reply).
+    Partial(Box<PartialResults>),
 }
 
 /// Phases of the work, in order.
@@ -118,6 +128,13 @@ impl Phase {
     }
 }
 
+/// Wall-clock time of one completed phase, measured in the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseTime {
+    pub phase: Phase,
+    pub ms: f64,
+}
+
 /// Progress of the current request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
@@ -143,6 +160,7 @@ pub enum Response {
     OpenFailed(OpenError),
     Histogram(HistogramPage),
     Children(ChildrenPage),
+    TreeSearch(TreeSearchPage),
     Object(Box<ObjectDetails>),
     References(ReferencePage),
     Paths(PathsResult),
@@ -167,6 +185,55 @@ pub struct OpenError {
     pub offset: Option<u64>,
     /// The file is not a heap dump at all.
     pub not_hprof: bool,
+    /// The analysis would not fit in a browser tab's memory (decided after, or during, the
+    /// first pass): use the command-line analyzer.
+    #[serde(default)]
+    pub too_big: Option<TooBig>,
+}
+
+/// Why a dump is too big for the browser (see [`OpenError::too_big`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TooBig {
+    /// Objects in the dump (extrapolated from the part read, when the first pass was stopped
+    /// early).
+    pub objects: u64,
+    /// Estimated peak memory of the analysis in a wasm32 worker.
+    pub needed_bytes: u64,
+    /// What a wasm32 worker can use.
+    pub available_bytes: u64,
+}
+
+/// What the first pass found (see [`FromWorker::Partial`]): numbers that need no references.
+/// Counts cover all objects, reachable or not (reachability needs the references).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartialResults {
+    pub file_name: String,
+    pub file_size: u64,
+    pub format: String,
+    pub id_size: u8,
+    pub timestamp_ms: u64,
+    pub dump_bytes: u64,
+    pub objects_total: u64,
+    pub classes: u64,
+    pub gc_roots: u64,
+    pub threads: u64,
+    pub heap_shallow_total: u64,
+    pub compressed_oops: bool,
+    pub alignment: u32,
+    /// Upper bound of the references (every reference field and array element non-null).
+    pub edges_estimate: u64,
+    pub warnings: Vec<String>,
+    /// Classes by shallow size, largest first, at most [`MAX_PAGE`]; `retained` is 0 (not
+    /// known yet).
+    pub histogram: Vec<HistogramRow>,
+    /// Classes with objects (`histogram` holds the first of them).
+    pub histogram_classes: u32,
+    /// Phases completed so far, in order.
+    pub phases: Vec<PhaseTime>,
+    /// Estimated peak memory of the rest of the analysis (it fits, or Open would have failed).
+    pub memory_estimate_bytes: u64,
+    /// Size of the worker's wasm memory now (0 outside a browser).
+    pub wasm_memory_bytes: u64,
 }
 
 /// Overview of an analyzed dump.
@@ -202,10 +269,15 @@ pub struct Overview {
     pub top_dominators: Vec<TreeRow>,
     /// Dominator-tree children of the super-root (for the tree's first level).
     pub root_children: u32,
-    /// Wall time per phase, ms.
-    pub timings: Vec<(String, f64)>,
+    /// Wall time per phase, in order.
+    pub phases: Vec<PhaseTime>,
+    /// Wall time of the whole analysis in the worker (Open to reply), ms.
+    pub analysis_ms: f64,
     /// Bytes the worker holds for the graph and dominator tree.
     pub memory_bytes: u64,
+    /// Size of the worker's wasm memory after the analysis (a wasm memory never shrinks: its
+    /// peak); 0 outside a browser.
+    pub wasm_memory_bytes: u64,
 }
 
 // ---- Histogram ---------------------------------------------------------------------------
@@ -313,6 +385,49 @@ pub struct ChildrenPage {
     /// Children matching the filter.
     pub total: u32,
     pub rows: Vec<TreeRow>,
+}
+
+/// Objects listed by a tree search at most (the largest retained ones); `total` still counts
+/// every match.
+pub const MAX_SEARCH_RESULTS: u32 = 100_000;
+
+/// Paths from the top of the dominator tree longer than this are not sent
+/// ([`TreeSearchRow::path`] is then empty: the object is too deep to reveal in the tree).
+pub const MAX_SEARCH_DEPTH: u32 = 128;
+
+/// One step of a path down the dominator tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreeStep {
+    pub object_id: String,
+    /// Position among its dominator-tree siblings, largest retained first (the order of
+    /// [`TreeSort::Retained`] pages): the page of [`Request::Children`] that holds it is
+    /// `index / page size`.
+    pub index: u32,
+}
+
+/// One match of [`Request::TreeSearch`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeSearchRow {
+    pub row: TreeRow,
+    /// Level in the dominator tree (0: a child of the super-root, i.e. a top-level row);
+    /// [`MAX_SEARCH_DEPTH`] means at least that deep.
+    pub depth: u32,
+    /// From the top-level ancestor down to the object itself (`depth + 1` steps); empty when
+    /// `depth` ≥ [`MAX_SEARCH_DEPTH`].
+    pub path: Vec<TreeStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeSearchPage {
+    pub pattern: String,
+    /// Reachable objects whose class matches.
+    pub total: u32,
+    /// Of those, how many can be paged through (at most [`MAX_SEARCH_RESULTS`]).
+    pub listed: u32,
+    /// Classes whose name matches.
+    pub classes: u32,
+    pub offset: u32,
+    pub rows: Vec<TreeSearchRow>,
 }
 
 // ---- Objects -------------------------------------------------------------------------------
@@ -707,7 +822,7 @@ mod tests {
         let msg = ToWorker { id: 7, request: Request::Ping { echo: "hi".into() } };
         assert_eq!(encode(&msg), r#"{"id":7,"request":{"type":"ping","echo":"hi"}}"#);
         let ready = FromWorker::Ready { protocol: PROTOCOL_VERSION, version: "0.1.0".into() };
-        assert_eq!(encode(&ready), r#"{"type":"ready","protocol":2,"version":"0.1.0"}"#);
+        assert_eq!(encode(&ready), r#"{"type":"ready","protocol":3,"version":"0.1.0"}"#);
         let open = ToWorker { id: 1, request: Request::Open { name: "a.hprof".into(), size: 9 } };
         assert_eq!(encode(&open), r#"{"id":1,"request":{"type":"open","name":"a.hprof","size":9}}"#);
         let q = Request::Histogram(HistogramQuery { limit: 10, ..Default::default() });
@@ -731,8 +846,39 @@ mod tests {
             }),
             FromWorker::Reply {
                 id: 3,
-                response: Response::OpenFailed(OpenError { message: "m".into(), offset: Some(0), not_hprof: true }),
+                response: Response::OpenFailed(OpenError { message: "m".into(), offset: Some(0), not_hprof: true, too_big: None }),
             },
+            FromWorker::Reply {
+                id: 4,
+                response: Response::OpenFailed(OpenError {
+                    message: "big".into(),
+                    offset: None,
+                    not_hprof: false,
+                    too_big: Some(TooBig { objects: 1 << 33, needed_bytes: 1 << 40, available_bytes: 1 << 32 }),
+                }),
+            },
+            FromWorker::Partial(Box::new(PartialResults {
+                file_name: "a.hprof".into(),
+                file_size: 1 << 33,
+                format: "JAVA PROFILE 1.0.2".into(),
+                id_size: 8,
+                timestamp_ms: 1,
+                dump_bytes: 1 << 33,
+                objects_total: 3,
+                classes: 1,
+                gc_roots: 1,
+                threads: 0,
+                heap_shallow_total: 48,
+                compressed_oops: true,
+                alignment: 8,
+                edges_estimate: 2,
+                warnings: vec![],
+                histogram: vec![HistogramRow { class: Some(0), name: "java.lang.Object".into(), instances: 3, shallow: 48, retained: 0 }],
+                histogram_classes: 1,
+                phases: vec![PhaseTime { phase: Phase::Indexing, ms: 12.5 }],
+                memory_estimate_bytes: 1 << 20,
+                wasm_memory_bytes: 1 << 21,
+            })),
         ];
         for m in msgs {
             assert_eq!(decode::<FromWorker>(&encode(&m)).unwrap(), m);

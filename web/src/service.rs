@@ -6,7 +6,10 @@
 //! [`Service`].
 //!
 //! Opening a dump runs the two parsing passes, the dominator tree, the summary and the
-//! histogram; every other analysis (paths, leak suspects, threads, class loaders, waste) runs
+//! histogram, with progress in every phase. Between the passes it checks that the rest of the
+//! analysis fits in a wasm32 worker's memory ([`memory`]) and hands the first pass's results
+//! to [`Host::partial`] (overview numbers, histogram without retained sizes). Every other
+//! analysis (paths, leak suspects, threads, class loaders, waste) runs
 //! on the first request that needs it and is cached. Lists are answered a page at a time; the
 //! last sorted/filtered list of each kind is cached so that scrolling through 100,000 children
 //! costs one sort, not one per page.
@@ -16,7 +19,7 @@ use std::ptr::NonNull;
 use heaplens::analysis::histogram::Histogram;
 use heaplens::analysis::objread::indexed_edges;
 use heaplens::analysis::paths::thread_name;
-use heaplens::analysis::{self, group_rows, histogram, summarize, PathFinder, PathOptions};
+use heaplens::analysis::{self, group_rows, histogram_with_progress, summarize, PathFinder, PathOptions};
 use heaplens::graph::{ClassKind, Dominance, EdgeLabel, GraphBuilder, HeapGraph, Node, PassOutcome};
 use heaplens::hprof::{BasicType, ErrorKind, ParseError, Value};
 use heaplens::report;
@@ -41,7 +44,8 @@ impl DumpSource for &[u8] {
         self.len() as u64
     }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
-        let start = (offset as usize).min(self.len());
+        // No `as usize`: on wasm32 an offset past 4 GiB must not wrap around.
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.len());
         let n = buf.len().min(self.len() - start);
         buf[..n].copy_from_slice(&self[start..start + n]);
         Ok(n)
@@ -54,6 +58,13 @@ pub trait Host {
     fn now_ms(&mut self) -> f64;
     /// Called at most every [`PROGRESS_INTERVAL_MS`] / 2 while working, and at phase changes.
     fn progress(&mut self, progress: &Progress);
+    /// Called once per [`Request::Open`], when the first pass is done and the rest of the
+    /// analysis fits in memory (the worker posts it as [`FromWorker::Partial`]).
+    fn partial(&mut self, _partial: &PartialResults) {}
+    /// Bytes of memory the worker has now (the wasm memory's size); 0 when unknown (native).
+    fn memory_bytes(&mut self) -> u64 {
+        0
+    }
 }
 
 /// A host without clock or progress (tests, `handle`).
@@ -112,17 +123,22 @@ impl Service {
                 message: "The file is empty: the heap dump was probably not written (disk full, or the JVM was killed while dumping).".into(),
                 offset: Some(0),
                 not_hprof: true,
+                too_big: None,
             });
         }
         let mut t = Tracker::new(host, total);
-        let mut timings = Vec::new();
+        let mut phases: Vec<PhaseTime> = Vec::new();
         let mut builder = GraphBuilder::new();
         let mut buf = vec![0u8; CHUNK_BYTES];
         for pass in 0..2u64 {
-            let phase = if pass == 0 { Phase::Indexing } else { Phase::Linking };
+            let (phase, feed, end) = if pass == 0 {
+                (Phase::Indexing, Span::FEED1, Span::END1)
+            } else {
+                (Phase::Linking, Span::FEED2, Span::END2)
+            };
             let started = t.now();
             let mut offset = 0u64;
-            t.report(phase, "", pass * total, true);
+            t.report(phase, "", feed.at(0.0), pass * total, true);
             loop {
                 let n = match source.read_at(offset, &mut buf) {
                     Ok(n) => n,
@@ -131,6 +147,7 @@ impl Service {
                             message: format!("cannot read the file at byte {offset}: {e}"),
                             offset: Some(offset),
                             not_hprof: false,
+                            too_big: None,
                         })
                     }
                 };
@@ -144,13 +161,71 @@ impl Service {
                         return parse_failed(&e);
                     }
                     offset += piece.len() as u64;
-                    t.report(phase, "", pass * total + offset, false);
+                    t.report(phase, "", feed.at(offset as f64 / total as f64), pass * total + offset, false);
+                    // A dump too big for this tab stops as soon as the objects read so far say
+                    // so (ending pass 1 alone needs ~45 bytes per object).
+                    if pass == 0 {
+                        let seen = builder.objects_seen();
+                        let extrapolated = seen.saturating_mul(total) / offset.max(1);
+                        let current = t.host.memory_bytes();
+                        if let Err(e) = memory::check_objects(seen, builder.strings_seen(), extrapolated, current) {
+                            return Response::OpenFailed(memory::too_big_error(&name, e));
+                        }
+                    }
                 }
             }
-            timings.push((phase.label().to_string(), t.now() - started));
-            match builder.end_pass() {
-                Ok(PassOutcome::NeedsSecondPass) => continue,
-                Ok(PassOutcome::Done) => break,
+            let detail = if pass == 0 { "numbering objects" } else { "ordering references" };
+            let outcome = builder.end_pass_with_progress(&mut |f| t.report(phase, detail, end.at(f), (pass + 1) * total, false));
+            match outcome {
+                Ok(PassOutcome::NeedsSecondPass) => {
+                    phases.push(PhaseTime { phase, ms: t.now() - started });
+                    let Some(first) = builder.first_pass() else { continue };
+                    let current = t.host.memory_bytes();
+                    let estimate = match memory::check_first_pass(first.objects, first.edges_upper_bound, first.strings, current) {
+                        Ok(bytes) => bytes,
+                        Err(e) => return Response::OpenFailed(memory::too_big_error(&name, e)),
+                    };
+                    // The first pass's results as the UI gets them (at most MAX_PAGE rows).
+                    let histogram_classes = first.histogram.len() as u32;
+                    let partial = PartialResults {
+                        file_name: name.clone(),
+                        file_size: total,
+                        format: first.header.version.as_str().to_string(),
+                        id_size: first.header.id_size,
+                        timestamp_ms: first.header.timestamp_ms,
+                        dump_bytes: first.dump_bytes,
+                        objects_total: first.objects,
+                        classes: first.classes,
+                        gc_roots: first.gc_roots,
+                        threads: first.threads,
+                        heap_shallow_total: first.shallow_total,
+                        compressed_oops: first.sizes.compressed_oops,
+                        alignment: first.sizes.alignment,
+                        edges_estimate: first.edges_upper_bound,
+                        warnings: first.warnings.iter().map(|w| w.to_string()).collect(),
+                        histogram: first
+                            .histogram
+                            .into_iter()
+                            .take(MAX_PAGE as usize)
+                            .map(|(class, name, instances, shallow)| HistogramRow {
+                                class: Some(class),
+                                name,
+                                instances,
+                                shallow,
+                                retained: 0,
+                            })
+                            .collect(),
+                        histogram_classes,
+                        phases: phases.clone(),
+                        memory_estimate_bytes: estimate,
+                        wasm_memory_bytes: current,
+                    };
+                    t.host.partial(&partial);
+                }
+                Ok(PassOutcome::Done) => {
+                    phases.push(PhaseTime { phase, ms: t.now() - started });
+                    break;
+                }
                 Err(e) => return parse_failed(&e),
             }
         }
@@ -160,21 +235,31 @@ impl Service {
                 message: "the dump ended before its heap could be read".into(),
                 offset: None,
                 not_hprof: false,
+                too_big: None,
             });
         };
 
         let started = t.now();
-        t.report(Phase::Dominators, "dominator tree and retained sizes", 2 * total, true);
-        let d = Dominance::compute(&graph);
-        timings.push((Phase::Dominators.label().to_string(), t.now() - started));
+        let detail = "dominator tree and retained sizes";
+        t.report(Phase::Dominators, detail, Span::DOMINATORS.at(0.0), 2 * total, true);
+        let d = Dominance::compute_with_progress(&graph, &mut |f| {
+            t.report(Phase::Dominators, detail, Span::DOMINATORS.at(f), 2 * total, false)
+        });
+        phases.push(PhaseTime { phase: Phase::Dominators, ms: t.now() - started });
 
+        // The summary reports no progress of its own (~0.15 s for 10 M objects): one step.
         let started = t.now();
-        t.report(Phase::Analyses, "summary and class histogram", 2 * total, true);
+        t.report(Phase::Analyses, "summary", Span::ANALYSES.at(0.0), 2 * total, true);
         let summary = summarize(&graph, &d);
-        let hist = histogram(&graph, &d);
-        timings.push(("Summary and histogram".to_string(), t.now() - started));
+        t.report(Phase::Analyses, "class histogram", Span::ANALYSES.at(0.2), 2 * total, true);
+        let hist = histogram_with_progress(&graph, &d, &mut |f| {
+            t.report(Phase::Analyses, "class histogram", Span::ANALYSES.at(0.2 + 0.8 * f), 2 * total, false)
+        });
+        phases.push(PhaseTime { phase: Phase::Analyses, ms: t.now() - started });
 
-        let memory = graph.heap_bytes() as u64 + d.idom.capacity() as u64 * 4 + d.retained.capacity() as u64 * 12 + d.reachable as u64 * 8;
+        let memory = graph.heap_bytes() as u64 + d.heap_bytes() as u64;
+        let analysis_ms = t.now() - t.start;
+        let wasm_memory = t.host.memory_bytes();
         let graph = NonNull::from(Box::leak(Box::new(graph)));
         let loaded = Loaded {
             name,
@@ -183,8 +268,10 @@ impl Service {
             d,
             hist,
             summary,
-            timings,
+            phases,
+            analysis_ms,
             memory,
+            wasm_memory,
             paths: None,
             weak_paths: None,
             suspects: None,
@@ -201,6 +288,147 @@ impl Service {
     }
 }
 
+/// Planning the memory of an analysis in a wasm32 worker, from the first pass's counts: a dump
+/// that cannot fit stops with [`TooBig`] before the tab runs out of memory.
+///
+/// The model is the peak of live heap bytes per phase, measured with a counting allocator on a
+/// 9.35 M-object dump (`big600`: 9.9 M references, 12.0 M reference slots, 2.3 M strings) and
+/// checked against the structures' sizes (`Vec` capacities count whole, as in wasm, where
+/// reserved = committed):
+/// - ending pass 1 (numbering objects): 24 B/object + 8 B × the pass-1 object columns'
+///   capacity (a power of two) + 16 B × the string list's — 45 B/object measured;
+/// - pass 2 (the peak): 25 B/object of pass-1 results, 5 B per reference slot (edges are laid
+///   out in node order from the start, room for every slot), ~80 B per `String` (preview, hash,
+///   dedup table) and the kept JDK fields — 50 B/object measured;
+/// - dominators: the graph (8 B/object + 5 B/edge + 25 B/string) and the semi-NCA state
+///   (24 B/object + 4 B/edge, see `heaplens::graph::dominators`) — 47 B/object measured.
+///
+/// The wasm heap's high-water mark adds allocator slack on top ([`SLACK`]): in Chromium the
+/// worker's memory ended at 579 MB on that dump, 1.24 × the native peak of live bytes (the
+/// model says 621 MB). A wasm memory never shrinks, so what the worker already has counts as a
+/// floor.
+pub mod memory {
+    use crate::protocol::{OpenError, TooBig};
+
+    /// A wasm32 memory's limit.
+    pub const WASM32_MAX_BYTES: u64 = 4 << 30;
+    /// What the analysis may plan to use: the rest is the worker's code, data, stack and room
+    /// for the allocator's metadata.
+    pub const AVAILABLE_BYTES: u64 = WASM32_MAX_BYTES - (256 << 20);
+    /// Read buffer, decoder, metadata and wasm code, whatever the dump.
+    pub const FIXED_BYTES: u64 = 24 << 20;
+    /// High-water mark of the wasm heap over the peak of live bytes (free lists, fragments).
+    pub const SLACK: f64 = 1.25;
+
+    fn pow2(n: u64) -> u64 {
+        n.max(4).checked_next_power_of_two().unwrap_or(u64::MAX)
+    }
+
+    /// Peak of live bytes while pass 1 ends (ids numbered, classes resolved).
+    pub fn pass1_end_peak(objects: u64, strings: u64) -> u64 {
+        24 * objects + 8 * pow2(objects) + if strings > 0 { 16 * pow2(strings) } else { 0 }
+    }
+
+    /// Peak of live bytes in pass 2 (`edges`: reference slots, the first pass's bound).
+    pub fn pass2_peak(objects: u64, edges: u64, strings: u64) -> u64 {
+        25 * objects + 5 * edges + 80 * strings
+    }
+
+    /// Peak of live bytes while the dominator tree is computed.
+    pub fn dominators_peak(objects: u64, edges: u64, strings: u64) -> u64 {
+        33 * objects + 9 * edges + 25 * strings
+    }
+
+    fn with_slack(live: u64) -> u64 {
+        FIXED_BYTES + (live as f64 * SLACK) as u64
+    }
+
+    /// Memory the rest of the analysis needs once pass 1 is done (`edges`: an upper bound).
+    pub fn after_first_pass(objects: u64, edges: u64, strings: u64) -> u64 {
+        with_slack(pass2_peak(objects, edges, strings).max(dominators_peak(objects, edges, strings)))
+    }
+
+    /// A lower bound of what analyzing `objects` objects with `strings` strings needs, known
+    /// during pass 1 (references not counted): ending pass 1 and the rest.
+    pub fn lower_bound(objects: u64, strings: u64) -> u64 {
+        with_slack(
+            pass1_end_peak(objects, strings)
+                .max(pass2_peak(objects, 0, strings))
+                .max(dominators_peak(objects, 0, strings)),
+        )
+    }
+
+    /// What a typical dump of `objects` objects needs (1.3 reference slots and 0.25 strings
+    /// per object): the figure quoted when pass 1 stops early.
+    pub fn typical(objects: u64) -> u64 {
+        let strings = objects / 4;
+        after_first_pass(objects, objects + objects * 3 / 10, strings).max(lower_bound(objects, strings))
+    }
+
+    /// Whether `needed` bytes fit, given that the worker already has `current` bytes.
+    pub fn fits(needed: u64, current: u64) -> bool {
+        needed.max(current) <= AVAILABLE_BYTES
+    }
+
+    /// During pass 1: `seen` objects and `strings` strings read so far (lower bounds: the
+    /// decision, made before ending pass 1 costs its peak), `extrapolated` the whole dump's
+    /// objects (for the message).
+    pub fn check_objects(seen: u64, strings: u64, extrapolated: u64, current: u64) -> Result<(), TooBig> {
+        let needed = lower_bound(seen, strings);
+        if fits(needed, current) {
+            return Ok(());
+        }
+        let objects = extrapolated.max(seen);
+        Err(TooBig { objects, needed_bytes: typical(objects).max(needed).max(current), available_bytes: AVAILABLE_BYTES })
+    }
+
+    /// After pass 1: the estimate of the rest of the analysis, or why it cannot fit.
+    pub fn check_first_pass(objects: u64, edges: u64, strings: u64, current: u64) -> Result<u64, TooBig> {
+        let needed = after_first_pass(objects, edges, strings);
+        if fits(needed, current) {
+            Ok(needed)
+        } else {
+            Err(TooBig { objects, needed_bytes: needed.max(current), available_bytes: AVAILABLE_BYTES })
+        }
+    }
+
+    /// `~120,000`, `~57.3 million`, `~1.25 billion`.
+    pub fn approx_count(n: u64) -> String {
+        match n {
+            0..=999_999 => {
+                let k = n.div_ceil(1000);
+                if k >= 1000 {
+                    "~1.0 million".to_string()
+                } else if k > 0 {
+                    format!("~{k},000")
+                } else {
+                    "~0".to_string()
+                }
+            }
+            1_000_000..=999_999_999 => format!("~{:.1} million", n as f64 / 1e6),
+            _ => format!("~{:.2} billion", n as f64 / 1e9),
+        }
+    }
+
+    /// The error for a dump too big for the browser (`name`: the file's name).
+    pub fn too_big_error(name: &str, t: TooBig) -> OpenError {
+        let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+        OpenError {
+            message: format!(
+                "This dump has {} objects and needs ~{:.1} GiB to analyze in a browser tab \
+                 (its analysis worker can use at most {:.1} GiB); use the CLI: heaplens analyze {}",
+                approx_count(t.objects),
+                gib(t.needed_bytes),
+                gib(t.available_bytes),
+                if name.is_empty() { "FILE" } else { name },
+            ),
+            offset: None,
+            not_hprof: false,
+            too_big: Some(t),
+        }
+    }
+}
+
 fn parse_failed(e: &ParseError) -> Response {
     let not_hprof = matches!(e.kind, ErrorKind::NotHprof);
     let message = if not_hprof {
@@ -208,45 +436,74 @@ fn parse_failed(e: &ParseError) -> Response {
     } else {
         format!("The dump cannot be parsed {e}.")
     };
-    Response::OpenFailed(OpenError { message, offset: Some(e.offset), not_hprof })
+    Response::OpenFailed(OpenError { message, offset: Some(e.offset), not_hprof, too_big: None })
 }
 
-/// Progress reporting with rate limiting and an ETA.
+/// Where each step of opening a dump sits on the 0..100 progress scale: the shares of the
+/// wall time in Chromium on a 9.35 M-object dump (605 MB, 20.4 s: pass 1 20%, its end 14%,
+/// pass 2 33%, its end 3%, dominators 20%, summary and histogram 10%).
+#[derive(Clone, Copy)]
+struct Span(f64, f64);
+
+impl Span {
+    const FEED1: Span = Span(0.0, 20.0);
+    const END1: Span = Span(20.0, 34.0);
+    const FEED2: Span = Span(34.0, 67.0);
+    const END2: Span = Span(67.0, 70.0);
+    const DOMINATORS: Span = Span(70.0, 90.0);
+    const ANALYSES: Span = Span(90.0, 100.0);
+
+    /// Percent at `fraction` (0..=1) of this step.
+    fn at(self, fraction: f64) -> f64 {
+        self.0 + (self.1 - self.0) * fraction.clamp(0.0, 1.0)
+    }
+}
+
+/// Progress reporting with rate limiting, a percent that never goes back and a smoothed ETA.
 struct Tracker<'h> {
     host: &'h mut dyn Host,
     start: f64,
     last: f64,
     total: u64,
+    percent: f64,
+    /// Last estimate and when it was made.
+    eta: Option<(f64, f64)>,
 }
 
 impl<'h> Tracker<'h> {
     fn new(host: &'h mut dyn Host, total: u64) -> Self {
         let start = host.now_ms();
-        Tracker { host, start, last: f64::NEG_INFINITY, total }
+        Tracker { host, start, last: f64::NEG_INFINITY, total, percent: 0.0, eta: None }
     }
     fn now(&mut self) -> f64 {
         self.host.now_ms()
     }
-    /// `bytes_done` counts both passes (0..=2 × total).
-    fn report(&mut self, phase: Phase, detail: &str, bytes_done: u64, force: bool) {
+    /// `percent` of the whole job (see [`Span`]); `bytes_done` counts both passes
+    /// (0..=2 × total). Sent if `force` or if the last report is [`PROGRESS_INTERVAL_MS`] / 2 old.
+    fn report(&mut self, phase: Phase, detail: &str, percent: f64, bytes_done: u64, force: bool) {
         let now = self.host.now_ms();
         if !force && now - self.last < PROGRESS_INTERVAL_MS / 2.0 {
             return;
         }
         self.last = now;
-        let read = if self.total == 0 { 1.0 } else { bytes_done as f64 / (2 * self.total) as f64 };
-        // The two passes are ~80% of the work; dominators and analyses the rest.
-        let percent = match phase {
-            Phase::Indexing | Phase::Linking => 80.0 * read.min(1.0),
-            Phase::Dominators => 80.0,
-            Phase::Analyses => 92.0,
-        };
+        self.percent = self.percent.max(percent.clamp(0.0, 100.0));
+        let percent = self.percent;
         let elapsed = now - self.start;
-        let eta = (percent >= 2.0 && elapsed > 0.0).then(|| elapsed * (100.0 - percent) / percent);
+        // Rate so far, blended with the previous estimate (counted down since) so that the
+        // ETA does not jump with every phase's different speed.
+        let eta = (percent >= 2.0 && elapsed >= 500.0).then(|| {
+            let raw = elapsed * (100.0 - percent) / percent;
+            let eta = match self.eta {
+                Some((prev, at)) => 0.7 * (prev - (now - at)).max(0.0) + 0.3 * raw,
+                None => raw,
+            };
+            self.eta = Some((eta, now));
+            eta
+        });
         self.host.progress(&Progress {
             phase,
             detail: detail.to_string(),
-            bytes_done,
+            bytes_done: bytes_done.min(2 * self.total),
             bytes_total: 2 * self.total,
             percent,
             elapsed_ms: elapsed,
@@ -294,8 +551,10 @@ struct Loaded {
     d: Dominance,
     hist: Histogram,
     summary: analysis::Summary,
-    timings: Vec<(String, f64)>,
+    phases: Vec<PhaseTime>,
+    analysis_ms: f64,
     memory: u64,
+    wasm_memory: u64,
     paths: Option<PathFinder<'static>>,
     weak_paths: Option<PathFinder<'static>>,
     suspects: Option<SuspectsResult>,
@@ -502,8 +761,10 @@ impl Loaded {
             warnings: s.warnings.clone(),
             top_dominators: root_children.iter().take(10).map(|&v| self.row(v)).collect(),
             root_children: root_children.len() as u32,
-            timings: self.timings.clone(),
+            phases: self.phases.clone(),
+            analysis_ms: self.analysis_ms,
             memory_bytes: self.memory,
+            wasm_memory_bytes: self.wasm_memory,
         }
     }
 
@@ -522,6 +783,7 @@ impl Loaded {
             Request::Summary => Response::Opened(Box::new(self.overview())),
             Request::Histogram(q) => Response::Histogram(self.histogram(q)),
             Request::Children(q) => Response::Children(self.children(q)?),
+            Request::TreeSearch { pattern, offset, limit } => Response::TreeSearch(self.tree_search(pattern, offset, limit)),
             Request::Object { object } => Response::Object(Box::new(self.object(&object)?)),
             Request::References { object, incoming, offset, limit } => {
                 Response::References(self.references(&object, incoming, offset, limit)?)
@@ -640,6 +902,114 @@ impl Loaded {
         let list = &self.children_cache.as_ref().expect("filled").1;
         let (start, end) = page_bounds(list.len(), q.offset, q.limit);
         Ok(ChildrenPage { total: list.len() as u32, rows: list[start..end].iter().map(|&v| self.row(v)).collect(), query: q })
+    }
+
+    // ---- dominator tree search ----
+
+    /// [`Request::TreeSearch`]: one pass over the class column (class names are matched once
+    /// per class, not per object), keeping only the largest `offset + limit` matches in a
+    /// bounded heap: a page costs O(objects) time and O(page end) ≤ [`MAX_SEARCH_RESULTS`] +
+    /// [`MAX_PAGE`] memory whatever the pattern matches; each row's path walks at most
+    /// [`MAX_SEARCH_DEPTH`] dominators. Nothing is cached: a page is cheap enough (a few ms per
+    /// million objects), and the UI asks for the next one only when it scrolls into view.
+    fn tree_search(&self, pattern: String, offset: u32, limit: u32) -> TreeSearchPage {
+        let g = self.g();
+        let d = &self.d;
+        let mut page = TreeSearchPage { pattern, total: 0, listed: 0, classes: 0, offset, rows: Vec::new() };
+        let pat = page.pattern.trim();
+        if pat.is_empty() {
+            return page;
+        }
+        let instance_match: Vec<bool> = g.classes.iter().map(|c| name_matches(&c.name, pat)).collect();
+        let class_object_match: Vec<bool> = g.classes.iter().map(|c| name_matches(&format!("class {}", c.name), pat)).collect();
+        let is_class_class: Vec<bool> = g.classes.iter().map(|c| c.name == "java.lang.Class").collect();
+        page.classes = instance_match.iter().filter(|&&m| m).count() as u32;
+        if !instance_match.iter().chain(&class_object_match).any(|&m| m) {
+            return page;
+        }
+        // Keep the `end` largest matches: a min-heap on (retained, smaller node first).
+        let want = (offset as usize).saturating_add(limit.min(MAX_PAGE) as usize).min(MAX_SEARCH_RESULTS as usize);
+        let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(u64, std::cmp::Reverse<Node>)>> =
+            std::collections::BinaryHeap::with_capacity(want.min(1 << 16));
+        let mut total = 0u32;
+        for v in 0..g.node_count() as Node {
+            let ci = g.class_index(v) as usize;
+            // (`as_class` is a hash lookup: only for instances of java.lang.Class.)
+            let hit = match is_class_class[ci].then(|| g.as_class(v)).flatten() {
+                Some(k) => class_object_match[k as usize],
+                None => instance_match[ci],
+            };
+            if !hit || !d.is_reachable(v) {
+                continue;
+            }
+            total += 1;
+            if want == 0 {
+                continue;
+            }
+            let key = (d.retained(v), std::cmp::Reverse(v));
+            if heap.len() < want {
+                heap.push(std::cmp::Reverse(key));
+            } else if heap.peek().is_some_and(|min| key > min.0) {
+                heap.pop();
+                heap.push(std::cmp::Reverse(key));
+            }
+        }
+        let mut top: Vec<Node> = {
+            let mut keys: Vec<(u64, std::cmp::Reverse<Node>)> = heap.into_vec().into_iter().map(|k| k.0).collect();
+            keys.sort_unstable_by(|a, b| b.cmp(a));
+            keys.into_iter().map(|(_, v)| v.0).collect()
+        };
+        page.total = total;
+        page.listed = total.min(MAX_SEARCH_RESULTS);
+        let (start, end) = page_bounds(top.len(), offset, limit);
+        top.truncate(end);
+        page.rows = top[start..]
+            .iter()
+            .map(|&v| {
+                let (depth, path) = self.tree_path(v);
+                TreeSearchRow { row: self.row(v), depth, path }
+            })
+            .collect();
+        page
+    }
+
+    /// Level of `v` in the dominator tree and its path from the top (with each step's
+    /// position among its siblings), if it is less than [`MAX_SEARCH_DEPTH`] deep; else
+    /// (`MAX_SEARCH_DEPTH`, no path).
+    fn tree_path(&self, v: Node) -> (u32, Vec<TreeStep>) {
+        let d = &self.d;
+        let root = self.g().super_root();
+        let mut chain = vec![v];
+        let mut up = d.idom(v);
+        while let Some(p) = up.filter(|&p| p != root) {
+            if chain.len() >= MAX_SEARCH_DEPTH as usize {
+                return (MAX_SEARCH_DEPTH, Vec::new());
+            }
+            chain.push(p);
+            up = d.idom(p);
+        }
+        let depth = chain.len() as u32 - 1;
+        let mut path = Vec::with_capacity(chain.len());
+        let mut parent = root;
+        for &x in chain.iter().rev() {
+            path.push(TreeStep { object_id: hex(self.g().id(x)), index: self.sibling_index(parent, x) });
+            parent = x;
+        }
+        (depth, path)
+    }
+
+    /// Position of `v` among the dominator-tree children of `parent` (largest retained
+    /// first, as [`Request::Children`] pages them with [`TreeSort::Retained`]).
+    fn sibling_index(&self, parent: Node, v: Node) -> u32 {
+        let d = &self.d;
+        let kids = d.children(parent);
+        let key = |x: Node| (std::cmp::Reverse(d.retained(x)), x);
+        let i = kids.partition_point(|&x| key(x) < key(v));
+        if kids.get(i) == Some(&v) {
+            i as u32
+        } else {
+            kids.iter().position(|&x| x == v).unwrap_or(0) as u32
+        }
     }
 
     // ---- objects ----

@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
-use crate::protocol::{decode, encode, FromWorker, Progress, Response, ToWorker, PROTOCOL_VERSION};
+use crate::protocol::{decode, encode, FromWorker, PartialResults, Progress, Response, ToWorker, PROTOCOL_VERSION};
 use crate::service::{DumpSource, Host, Service};
 
 /// Install the `onmessage` handler, then post [`FromWorker::Ready`].
@@ -90,6 +90,19 @@ impl Host for WorkerHost {
     fn progress(&mut self, progress: &Progress) {
         post(&self.scope, &FromWorker::Progress(progress.clone()));
     }
+    fn partial(&mut self, partial: &PartialResults) {
+        post(&self.scope, &FromWorker::Partial(Box::new(partial.clone())));
+    }
+    fn memory_bytes(&mut self) -> u64 {
+        wasm_memory_bytes()
+    }
+}
+
+/// Size of this worker's wasm memory (`WebAssembly.Memory.buffer.byteLength`). Read as a
+/// number: a full 4 GiB memory does not fit the `u32` of `ArrayBuffer::byte_length`.
+pub fn wasm_memory_bytes() -> u64 {
+    let buffer = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer();
+    js_sys::Reflect::get(&buffer, &JsValue::from_str("byteLength")).ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as u64
 }
 
 /// The posted `File`/`Blob`, read in slices with `FileReaderSync` (workers only).
@@ -108,6 +121,8 @@ impl DumpSource for BlobSource {
     fn size(&self) -> u64 {
         self.blob.size() as u64
     }
+    /// Offsets are `u64` all the way to `Blob.slice`, whose `f64` arguments are exact up to
+    /// 2^53: files beyond 4 GiB are sliced where asked.
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
         let size = self.size();
         if offset >= size || buf.is_empty() {

@@ -298,3 +298,152 @@ fn a_node_with_100_000_children_is_served_in_pages() {
     assert_eq!(refs.rows.len(), 11);
     assert_eq!(refs.rows.last().unwrap().field, "[99999]");
 }
+
+fn search(s: &mut Service, pattern: &str, offset: u32, limit: u32) -> TreeSearchPage {
+    match s.handle(Request::TreeSearch { pattern: pattern.into(), offset, limit }) {
+        Response::TreeSearch(p) => p,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Follows a search row's path down the tree with `Children` pages (the way the UI reveals
+/// it): every step is where the path says.
+fn assert_path_leads_to(s: &mut Service, hit: &TreeSearchRow) {
+    assert_eq!(hit.path.len() as u32, hit.depth + 1, "{hit:?}");
+    assert_eq!(hit.path.last().unwrap().object_id, hit.row.object_id);
+    let mut parent = None;
+    for step in &hit.path {
+        let Response::Children(p) = s.handle(Request::Children(ChildrenQuery {
+            parent: parent.clone(),
+            offset: step.index,
+            limit: 1,
+            ..Default::default()
+        })) else { panic!() };
+        assert_eq!(p.rows[0].object_id, step.object_id, "step {step:?} under {parent:?}");
+        parent = Some(step.object_id.clone());
+    }
+}
+
+#[test]
+fn tree_search_finds_deep_objects_largest_first() {
+    let f = |k: &str| -> serde_json::Value {
+        let path = format!("{}/../tests/fixtures/retry_buffer.facts.json", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(path).unwrap()).unwrap()[k].clone()
+    };
+    let batches = f("batches").as_u64().unwrap() as u32;
+    let (mut s, r, _) = open(&fixture("retry_buffer"), "retry_buffer");
+    let o = opened(&r).clone();
+    // ResultBatch is no top-level dominator: the tree's first level does not show it.
+    assert!(o.top_dominators.iter().all(|t| !t.class.contains("ResultBatch")));
+
+    let t = std::time::Instant::now();
+    let p = search(&mut s, "resultbatch", 0, 50);
+    println!("search of {} objects: {:?}", o.objects_total, t.elapsed());
+    // Every batch, and the class object (`class com.example.retry.ResultBatch`).
+    assert_eq!(p.total, batches + 1);
+    assert_eq!((p.listed, p.classes, p.offset, p.rows.len()), (batches + 1, 1, 0, 50));
+    assert!(p.rows.windows(2).all(|w| w[0].row.retained >= w[1].row.retained));
+    for hit in &p.rows {
+        assert_eq!(hit.row.class, "com.example.retry.ResultBatch");
+        assert!(hit.depth >= 2, "{hit:?}");
+        assert!(hit.row.pct > 0.0 && hit.row.shallow > 0 && hit.row.retained >= hit.row.shallow);
+    }
+    assert_path_leads_to(&mut s, &p.rows[0]);
+    assert_path_leads_to(&mut s, &p.rows[49]);
+    // Its chain passes through the holder's list (the inspector's dominator chain agrees).
+    let Response::Object(obj) = s.handle(Request::Object { object: p.rows[0].row.object_id.clone() }) else { panic!() };
+    let chain: Vec<&str> = obj.dominator_chain.iter().map(|c| c.object_id.as_str()).collect();
+    let path: Vec<&str> = p.rows[0].path.iter().map(|x| x.object_id.as_str()).collect();
+    assert_eq!(chain, path[..path.len() - 1]);
+    assert!(obj.dominator_chain.iter().any(|c| c.class == "java.util.ArrayList"), "{:?}", obj.dominator_chain);
+
+    // Pages: consecutive, the same order as one big page.
+    let all = search(&mut s, "ResultBatch", 0, 5000);
+    assert_eq!(all.rows.len() as u32, MAX_PAGE.min(batches), "a page is capped");
+    let mid = search(&mut s, "ResultBatch", 300, 20);
+    let ids = |rows: &[TreeSearchRow]| rows.iter().map(|r| r.row.object_id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&mid.rows), ids(&all.rows[300..320]));
+    let end = search(&mut s, "ResultBatch", batches - 4, 200);
+    assert_eq!(end.rows.len(), 5);
+    assert!(search(&mut s, "ResultBatch", batches + 1, 200).rows.is_empty());
+
+    // Globs; class objects match as `class X`; no match; empty.
+    let g = search(&mut s, "com.example.*.Result*", 0, 10);
+    assert_eq!(g.total, batches);
+    let c = search(&mut s, "class com.example.retry.ResultBatch", 0, 10);
+    assert_eq!(c.total, 1);
+    assert_eq!(c.rows[0].row.class, "class com.example.retry.ResultBatch");
+    assert_path_leads_to(&mut s, &c.rows[0]);
+    assert_eq!(search(&mut s, "NoSuchClassAnywhere", 0, 10).total, 0);
+    let empty = search(&mut s, "  ", 0, 10);
+    assert_eq!((empty.total, empty.rows.len()), (0, 0));
+    // Many matches (every String): counted, paged, largest first.
+    let strings = search(&mut s, "java.lang.String", 1000, 100);
+    assert!(strings.total > 4000, "{}", strings.total);
+    assert_eq!(strings.rows.len(), 100);
+    assert!(strings.rows.windows(2).all(|w| w[0].row.retained >= w[1].row.retained));
+    for hit in strings.rows.iter().step_by(17) {
+        assert_path_leads_to(&mut s, hit);
+    }
+}
+
+#[test]
+fn tree_search_on_a_wide_node_is_bounded() {
+    use heaplens::hprof::writer::{BasicType, HeapBuilder, RootKind, Value, WriteOptions};
+    let mut b = HeapBuilder::new(8);
+    let object = b.object_class();
+    let item = b.class("com/x/Item", Some(object), &[("n", BasicType::Int)], &[]);
+    let items: Vec<_> = (0..120_000).map(|i| Some(b.instance(item, &[("n", Value::Int(i))]))).collect();
+    let array_class = b.array_class("com/x/Item");
+    let array = b.obj_array(array_class, &items);
+    b.root(array, RootKind::JniGlobal { jni_ref_id: 1 });
+    let bytes = b.write(&WriteOptions::default());
+    let (mut s, r, _) = open(&bytes, "wide.hprof");
+    opened(&r);
+    let t = std::time::Instant::now();
+    let first = search(&mut s, "com.x.Item", 0, 100);
+    // The array (`com.x.Item[]`), its 120,000 items and the two class objects; at most
+    // MAX_SEARCH_RESULTS listed.
+    assert_eq!(first.total, 120_003);
+    assert_eq!(first.listed, MAX_SEARCH_RESULTS);
+    assert_eq!(first.rows[0].row.class, "com.x.Item[]");
+    assert_eq!(first.rows[0].depth, 0);
+    let item = first.rows.iter().find(|r| r.row.class == "com.x.Item").expect("an item");
+    assert_eq!(item.depth, 1);
+    assert_eq!(item.path[0].object_id, first.rows[0].row.object_id);
+    assert_path_leads_to(&mut s, item);
+    // The last listed page, and nothing beyond.
+    let last = search(&mut s, "com.x.Item", MAX_SEARCH_RESULTS - 3, 100);
+    assert_eq!(last.rows.len(), 3);
+    assert_path_leads_to(&mut s, &last.rows[2]);
+    assert!(last.rows[2].path[1].index > 90_000, "{:?}", last.rows[2].path);
+    assert!(search(&mut s, "com.x.Item", MAX_SEARCH_RESULTS, 100).rows.is_empty());
+    assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());
+}
+
+/// Time of tree searches on a big dump (not part of the suite):
+/// `HEAPLENS_BIG_DUMP=target/bench/big1100.hprof cargo test --release -p heaplens-web --test service big_dump -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn big_dump_tree_search_timing() {
+    let Ok(path) = std::env::var("HEAPLENS_BIG_DUMP") else { return };
+    let bytes = std::fs::read(&path).unwrap();
+    let t = std::time::Instant::now();
+    let (mut s, r, _) = open(&bytes, "big");
+    drop(bytes);
+    let o = opened(&r);
+    println!("{path}: {} objects, opened in {:?}", o.objects_total, t.elapsed());
+    for (pattern, offset) in [("java.lang.String", 0), ("java.lang.String", 50_000), ("HashMap$Node", 0), ("*Cache*", 0), ("NoSuchClass", 0)] {
+        let t = std::time::Instant::now();
+        let p = search(&mut s, pattern, offset, 100);
+        let json = encode(&FromWorker::Reply { id: 1, response: Response::TreeSearch(p.clone()) });
+        println!(
+            "search {pattern:?} @{offset}: {} matches, {} rows, deepest {}, {:?}, {} KiB answer",
+            p.total,
+            p.rows.len(),
+            p.rows.iter().map(|r| r.depth).max().unwrap_or(0),
+            t.elapsed(),
+            json.len() / 1024
+        );
+    }
+}

@@ -5,7 +5,7 @@ use wasm_bindgen::JsCast;
 use super::histogram::{HistogramView, InstancesView};
 use super::object::ObjectView;
 use super::others::{LoadersView, WasteView};
-use super::overview::{Export, OverviewView};
+use super::overview::{Export, OverviewView, PartialOverview};
 use super::route::{current_hash, Route, TABS};
 use super::state::{use_ctx, Ctx, DumpState, EngineState, Theme};
 use super::suspects::SuspectsView;
@@ -107,7 +107,21 @@ pub fn App() -> impl IntoView {
                     <main class="landing">
                         <section class="error-card" role="alert">
                             <h2>{format!("Cannot analyze {name}")}</h2>
-                            <p class="open-error">{error.message.clone()}</p>
+                            {match error.too_big.clone() {
+                                // Too big for a tab: the numbers, and the command that works.
+                                Some(t) => view! {
+                                    <p class="open-error too-big" data-objects=t.objects data-needed-bytes=t.needed_bytes>
+                                        {format!(
+                                            "This dump has {} objects and needs ~{:.1} GiB to analyze in a browser tab (its analysis worker can use at most {:.1} GiB). Use the command-line analyzer:",
+                                            crate::service::memory::approx_count(t.objects),
+                                            t.needed_bytes as f64 / (1u64 << 30) as f64,
+                                            t.available_bytes as f64 / (1u64 << 30) as f64,
+                                        )}
+                                    </p>
+                                    <pre class="cli"><code>{format!("heaplens analyze {}", shell_word(&name))}</code></pre>
+                                }.into_any(),
+                                None => view! { <p class="open-error">{error.message.clone()}</p> }.into_any(),
+                            }}
                             {error.offset.filter(|_| !error.not_hprof).map(|o| view! { <p class="muted">{format!("Byte offset: {} (0x{o:x})", count(o))}</p> })}
                         </section>
                         <DropZone />
@@ -260,7 +274,17 @@ fn Loading(name: String, size: u64) -> impl IntoView {
                 </p>
                 <button type="button" class="cancel" on:click=move |_| ctx.cancel()>"Cancel"</button>
             </section>
+            {move || ctx.partial.get().map(|p| view! { <PartialOverview p /> })}
         </main>
+    }
+}
+
+/// `name` as one shell word (quoted when it needs to be).
+fn shell_word(name: &str) -> String {
+    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-/+:@%".contains(c)) {
+        name.to_string()
+    } else {
+        format!("'{}'", name.replace('\'', "'\\''"))
     }
 }
 

@@ -11,20 +11,120 @@ use super::route::{navigate, Route};
 use super::state::use_ctx;
 use super::util::*;
 
+/// Histogram rows fetched per request.
+const HIST_PAGE: u32 = 200;
+/// Row height in px until measured (CSS `table.vtable tr.vrow`).
+const ROW_H: f64 = 30.0;
+
+/// The histogram: virtualized (the rows in view and a block around them are in the DOM; pages
+/// of [`HIST_PAGE`] rows are fetched as they scroll into view), so 30,000 classes scroll like
+/// 30.
 #[component]
 pub fn HistogramView() -> impl IntoView {
     let ctx = use_ctx();
     let q = ctx.histogram;
-    let page = LocalResource::new(move || {
-        let query = q.get();
-        async move {
-            match ctx.call(Request::Histogram(query)).await {
+    let model = StoredValue::new(Paged::<HistogramRow>::new(HIST_PAGE));
+    let version = RwSignal::new(0u32);
+    // The current query's totals (its first page, rows removed), or why it failed.
+    let meta = RwSignal::new(None::<Result<HistogramPage, String>>);
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let scroll_top = RwSignal::new(0.0f64);
+    let viewport_h = RwSignal::new(600.0f64);
+    let row_h = RwSignal::new(ROW_H);
+    let focus_req = RwSignal::new(None::<usize>);
+
+    let fetch = move |page: u32, epoch: u32| {
+        let mut query = q.get_untracked();
+        query.offset = page * HIST_PAGE;
+        query.limit = HIST_PAGE;
+        spawn_local(async move {
+            let r = match ctx.call(Request::Histogram(query)).await {
                 Ok(Response::Histogram(p)) => Ok(p),
                 Ok(other) => Err(format!("unexpected answer: {other:?}")),
                 Err(e) => Err(e),
+            };
+            match r {
+                Ok(mut p) => {
+                    let rows = std::mem::take(&mut p.rows);
+                    if model.try_update_value(|m| m.fill(epoch, page, p.total_rows, rows)) == Some(true) {
+                        if page == 0 || !matches!(meta.get_untracked(), Some(Ok(_))) {
+                            meta.set(Some(Ok(p)));
+                        }
+                        version.update(|v| *v += 1);
+                    }
+                }
+                Err(e) => {
+                    model.update_value(|m| m.failed(epoch, page));
+                    if model.with_value(|m| m.epoch) == epoch {
+                        meta.set(Some(Err(e)));
+                    }
+                }
             }
+        });
+    };
+
+    // A new query: forget the rows, back to the top, fetch its first page.
+    Effect::new(move |_| {
+        q.track();
+        let (epoch, pages) = model.try_update_value(|m| (m.reset(), m.claim(0, 1))).unwrap_or_default();
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(0);
+        }
+        scroll_top.set(0.0);
+        for p in pages {
+            fetch(p, epoch);
+        }
+        version.update(|v| *v += 1);
+    });
+
+    let len = move || {
+        version.track();
+        model.with_value(|m| m.len())
+    };
+    // Rows to draw: whole blocks around the viewport (changes only at block boundaries).
+    let window = Memo::new(move |_| {
+        let h = row_h.get();
+        let top = scroll_top.get();
+        let first = (top / h) as usize;
+        let last = ((top + viewport_h.get()) / h).ceil() as usize;
+        block_window(first, last, len())
+    });
+    // Fetch the pages of the rows to draw.
+    Effect::new(move |_| {
+        let (first, last) = window.get();
+        let (epoch, pages) = model.try_update_value(|m| (m.epoch, m.claim(first, last))).unwrap_or_default();
+        for p in pages {
+            fetch(p, epoch);
         }
     });
+    // After drawing: measure the real row height, focus a row a key jumped to.
+    Effect::new(move |_| {
+        window.track();
+        version.track();
+        focus_req.track();
+        let Some(el) = scroller.get_untracked() else { return };
+        let el: web_sys::HtmlElement = el.into();
+        focus_pending(Some(el.clone()), focus_req);
+        request_animation_frame(move || {
+            if let Some(h) = measured_row_height(&el) {
+                if (h - row_h.get_untracked()).abs() > 0.25 {
+                    row_h.set(h);
+                }
+            }
+            viewport_h.set(el.client_height() as f64);
+        });
+    });
+    let on_scroll = move |_| {
+        if let Some(el) = scroller.get() {
+            scroll_top.set(el.scroll_top() as f64);
+            viewport_h.set(el.client_height() as f64);
+        }
+    };
+    let on_key = move |ev| {
+        let el = scroller.get_untracked().map(Into::into);
+        virtual_keys(ev, len(), row_h.get_untracked(), el, focus_req);
+    };
+
     let filter_text = RwSignal::new(q.get_untracked().filter);
     // Debounced filtering as you type.
     let typed = RwSignal::new(0u32);
@@ -36,11 +136,9 @@ pub fn HistogramView() -> impl IntoView {
             move || {
                 if typed.get_untracked() == n {
                     let f = filter_text.get_untracked();
-                    q.update(|q| {
-                        q.filter = f;
-                        q.offset = 0;
-                        q.limit = 200;
-                    });
+                    if q.with_untracked(|q| q.filter != f) {
+                        q.update(|q| q.filter = f);
+                    }
                 }
             },
             std::time::Duration::from_millis(250),
@@ -61,7 +159,6 @@ pub fn HistogramView() -> impl IntoView {
                             q.sort = sort;
                             q.descending = sort != HistogramSort::Name;
                         }
-                        q.offset = 0;
                     })
                 >
                     {label}
@@ -69,6 +166,57 @@ pub fn HistogramView() -> impl IntoView {
                 </button>
             </th>
         }
+    };
+    let grouped = move || q.with(|q| q.group != Grouping::Class);
+    let unreachable = move || q.with(|q| q.unreachable);
+    let cols = move || if unreachable() { 3 } else { 4 };
+    let row = move |i: usize| -> AnyView {
+        let Some(r) = model.with_value(|m| m.get(i).cloned()) else {
+            return view! {
+                <tr class="vrow pending" data-index=i.to_string() aria-rowindex=(i + 2).to_string() aria-busy="true">
+                    <td class="name muted">"…"</td><td></td><td></td>{(!unreachable()).then(|| view! { <td></td> })}
+                </tr>
+            }
+            .into_any();
+        };
+        let (group, unreachable) = q.with_untracked(|q| (q.group, q.unreachable));
+        let name = r.name.clone();
+        let class = r.class;
+        let go = move |_| match (class, group) {
+            (Some(c), _) => navigate(&Route::Instances { class: c, unreachable }),
+            (None, Grouping::Package) => {
+                let f = if name.starts_with('<') { String::new() } else { format!("{name}.") };
+                q.update(|q| {
+                    q.group = Grouping::Class;
+                    q.filter = f.clone();
+                    q.regex = false;
+                });
+                filter_text.set(f);
+            }
+            _ => {}
+        };
+        let title = match (class, group) {
+            (Some(_), _) => format!("{}: list the instances", r.name),
+            (None, Grouping::Package) => format!("{}: show the classes of this package", r.name),
+            _ => r.name.clone(),
+        };
+        view! {
+            <tr class="vrow" tabindex="0" data-index=i.to_string() aria-rowindex=(i + 2).to_string()>
+                <td class="name">
+                    <button type="button" class="link cls" title=title on:click=go>{r.name.clone()}</button>
+                </td>
+                <td class="num">{count(r.instances)}</td>
+                <td class="num"><Bytes value=r.shallow /></td>
+                {(!unreachable).then(|| view! { <td class="num"><Bytes value=r.retained /></td> })}
+            </tr>
+        }
+        .into_any()
+    };
+    let spacer = move |rows: usize| {
+        let h = rows as f64 * row_h.get();
+        (rows > 0).then(|| view! {
+            <tr class="spacer" aria-hidden="true"><td colspan=cols() style=format!("height:{h:.1}px")></td></tr>
+        })
     };
     view! {
         <section class="view histogram-view" aria-labelledby="hist-title">
@@ -87,10 +235,7 @@ pub fn HistogramView() -> impl IntoView {
                         <input
                             type="checkbox"
                             prop:checked=move || q.with(|q| q.regex)
-                            on:change=move |ev| q.update(|q| {
-                                q.regex = event_target_checked(&ev);
-                                q.offset = 0;
-                            })
+                            on:change=move |ev| q.update(|q| q.regex = event_target_checked(&ev))
                         />
                         " regex"
                     </label>
@@ -103,10 +248,7 @@ pub fn HistogramView() -> impl IntoView {
                                 "loader" => Grouping::ClassLoader,
                                 _ => Grouping::Class,
                             };
-                            q.update(|q| {
-                                q.group = g;
-                                q.offset = 0;
-                            });
+                            q.update(|q| q.group = g);
                         }
                     >
                         <option value="class" selected=move || q.with(|q| q.group == Grouping::Class)>"class"</option>
@@ -117,91 +259,66 @@ pub fn HistogramView() -> impl IntoView {
                         <input
                             type="checkbox"
                             prop:checked=move || q.with(|q| q.unreachable)
-                            on:change=move |ev| q.update(|q| {
-                                q.unreachable = event_target_checked(&ev);
-                                q.offset = 0;
-                            })
+                            on:change=move |ev| q.update(|q| q.unreachable = event_target_checked(&ev))
                         />
                         " unreachable objects"
                     </label>
                 </div>
             </div>
-            {move || match page.get() {
+            {move || match meta.get() {
                 None => view! { <Pending what="histogram" /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorNote message=e /> }.into_any(),
-                Some(Ok(p)) => {
-                    let grouped = p.query.group != Grouping::Class;
-                    let unreachable = p.query.unreachable;
-                    let shown = p.rows.len() as u32 + p.query.offset;
-                    view! {
-                        {p.filter_error.clone().map(|e| view! { <ErrorNote message=format!("Invalid regular expression: {e}") /> })}
-                        <p class="summary-line">
-                            {format!("{} {} · {} objects · ", count(p.total_rows as u64), if grouped { "groups" } else { "classes" }, count(p.total_instances))}
-                            <Bytes value=p.total_shallow />
-                            " shallow"
-                        </p>
-                        <div class="table-scroll">
-                        <table class="grid histogram">
-                            <thead>
-                                <tr>
-                                    {header(if grouped { "Group" } else { "Class" }, HistogramSort::Name, false)}
-                                    {header("Objects", HistogramSort::Instances, true)}
-                                    {header("Shallow", HistogramSort::Shallow, true)}
-                                    {(!unreachable).then(|| header("Retained", HistogramSort::Retained, true))}
-                                </tr>
-                            </thead>
-                            <tbody on:keydown=table_keys>
-                                {p.rows.iter().map(|r| {
-                                    let name = r.name.clone();
-                                    let class = r.class;
-                                    let group = p.query.group;
-                                    let go = move |_| match (class, group) {
-                                        (Some(c), _) => navigate(&Route::Instances { class: c, unreachable }),
-                                        (None, Grouping::Package) => {
-                                            let f = if name.starts_with('<') { String::new() } else { format!("{name}.") };
-                                            q.update(|q| {
-                                                q.group = Grouping::Class;
-                                                q.filter = f;
-                                                q.regex = false;
-                                                q.offset = 0;
-                                            });
-                                        }
-                                        _ => {}
-                                    };
-                                    let title = if class.is_some() { "List the instances" } else { "Show the classes of this package" };
-                                    view! {
-                                        <tr tabindex="0">
-                                            <td class="name">
-                                                <button type="button" class="link cls" title=title on:click=go>{r.name.clone()}</button>
-                                            </td>
-                                            <td class="num">{count(r.instances)}</td>
-                                            <td class="num"><Bytes value=r.shallow /></td>
-                                            {(!unreachable).then(|| view! { <td class="num"><Bytes value=r.retained /></td> })}
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                        </div>
-                        <p class="list-foot pager">
-                            {format!(
-                                "{}–{} of {}",
-                                count((p.query.offset + 1).min(p.total_rows) as u64),
-                                count(shown as u64),
-                                count(p.total_rows as u64)
-                            )}
-                            {(p.query.offset > 0).then(|| view! {
-                                " "
-                                <button type="button" class="secondary" on:click=move |_| q.update(|q| q.offset = q.offset.saturating_sub(q.limit))>"← Previous"</button>
-                            })}
-                            {(shown < p.total_rows).then(|| view! {
-                                " "
-                                <button type="button" class="secondary" on:click=move |_| q.update(|q| q.offset += q.limit)>"Next →"</button>
-                            })}
-                        </p>
-                    }.into_any()
-                }
+                Some(Ok(p)) => view! {
+                    {p.filter_error.clone().map(|e| view! { <ErrorNote message=format!("Invalid regular expression: {e}") /> })}
+                    <p class="summary-line">
+                        {format!(
+                            "{} {} · {} objects · ",
+                            count(p.total_rows as u64),
+                            if p.query.group != Grouping::Class { "groups" } else { "classes" },
+                            count(p.total_instances)
+                        )}
+                        <Bytes value=p.total_shallow />
+                        " shallow"
+                    </p>
+                }.into_any(),
             }}
+            <div class="table-scroll vscroll" node_ref=scroller on:scroll=on_scroll hidden=move || !matches!(meta.get(), Some(Ok(_)))>
+                <table class="grid histogram vtable" aria-rowcount=move || (len() + 1).to_string()>
+                    <colgroup>
+                        <col />
+                        <col class="c-n" />
+                        <col class="c-n" />
+                        {move || (!unreachable()).then(|| view! { <col class="c-n" /> })}
+                    </colgroup>
+                    <thead>
+                        <tr aria-rowindex="1">
+                            {move || header(if grouped() { "Group" } else { "Class" }, HistogramSort::Name, false)}
+                            {header("Objects", HistogramSort::Instances, true)}
+                            {header("Shallow", HistogramSort::Shallow, true)}
+                            {move || (!unreachable()).then(|| header("Retained", HistogramSort::Retained, true))}
+                        </tr>
+                    </thead>
+                    <tbody on:keydown=on_key>
+                        {move || spacer(window.get().0)}
+                        <For
+                            each=move || {
+                                version.track();
+                                let (first, last) = window.get();
+                                model.with_value(|m| (first..last).map(|i| (m.epoch, i, m.get(i).is_some())).collect::<Vec<_>>())
+                            }
+                            key=|k| *k
+                            children=move |(_, i, _)| row(i)
+                        />
+                        {move || {
+                            let (_, last) = window.get();
+                            spacer(len().saturating_sub(last))
+                        }}
+                    </tbody>
+                </table>
+            </div>
+            <p class="list-foot">
+                {move || visible_range(len(), scroll_top.get(), viewport_h.get(), row_h.get())}
+            </p>
         </section>
     }
 }

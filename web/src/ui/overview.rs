@@ -1,4 +1,5 @@
-//! Overview of the open dump, and the export buttons.
+//! Overview of the open dump, the first pass's results shown while it is analyzed, and the
+//! export buttons.
 
 use std::sync::Arc;
 
@@ -15,16 +16,13 @@ use super::util::*;
 pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
     let ctx = use_ctx();
     let reach_pct = if o.heap_shallow_total == 0 { 100.0 } else { o.heap_reachable as f64 * 100.0 / o.heap_shallow_total as f64 };
-    let when = if o.timestamp_ms > 0 {
-        String::from(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(o.timestamp_ms as f64)).to_iso_string())
-            .replace('T', " ")
-            .trim_end_matches('Z')
-            .trim_end_matches(".000")
-            .to_string()
-            + " UTC"
-    } else {
-        "unknown".into()
-    };
+    let when = taken(o.timestamp_ms);
+    let stats = format!(
+        "Analyzed in {} · worker memory {} MiB ({} bytes/object)",
+        duration(o.analysis_ms),
+        count(o.wasm_memory_bytes.div_ceil(1 << 20)),
+        count(o.wasm_memory_bytes / o.objects_total.max(1)),
+    );
     let suspects = move || match ctx.suspects.get() {
         None => view! { <p class="pending-note"><span class="spinner" aria-hidden="true"></span>"Looking for leak suspects…"</p> }.into_any(),
         Some(Err(e)) => view! { <ErrorNote message=format!("Leak suspects failed: {e}") /> }.into_any(),
@@ -122,15 +120,141 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                 </section>
                 <section class="panel" aria-labelledby="an-title">
                     <h3 id="an-title">"Analysis"</h3>
+                    <p class="hint analysis-stats" title=format!("{} bytes of wasm memory", exact(o.wasm_memory_bytes))>{stats}</p>
                     <dl class="facts">
-                        {o.timings.iter().map(|(k, ms)| view! { <dt>{k.clone()}</dt><dd>{duration(*ms)}</dd> }).collect_view()}
-                        <dt>"Worker memory"</dt><dd><Bytes value=o.memory_bytes /></dd>
+                        {o.phases.iter().map(|p| view! { <dt>{p.phase.label()}</dt><dd>{duration(p.ms)}</dd> }).collect_view()}
+                        <dt>"Graph and dominator tree"</dt><dd><Bytes value=o.memory_bytes /></dd>
                         <dt>"References"</dt><dd>{count(o.edges)}</dd>
                         <dt>"Object alignment"</dt><dd>{format!("{} bytes", o.alignment)}</dd>
                     </dl>
                     <Export />
                 </section>
             </div>
+        </section>
+    }
+}
+
+/// `2024-05-01 12:00:00 UTC`, or `unknown`.
+fn taken(timestamp_ms: u64) -> String {
+    if timestamp_ms > 0 {
+        String::from(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(timestamp_ms as f64)).to_iso_string())
+            .replace('T', " ")
+            .trim_end_matches('Z')
+            .trim_end_matches(".000")
+            .to_string()
+            + " UTC"
+    } else {
+        "unknown".into()
+    }
+}
+
+/// Histogram rows the first-results table shows at most (of the ≤ 1,000 the worker sends; the
+/// filter searches them all). Few, so that the page renders them at once while the worker
+/// goes on.
+const PARTIAL_ROWS: usize = 100;
+
+/// What the first pass found, shown under the progress while the references, the dominator
+/// tree and the other analyses run: the overview numbers that need no references and the
+/// class histogram by shallow size (retained sizes pending).
+#[component]
+pub fn PartialOverview(p: Arc<PartialResults>) -> impl IntoView {
+    let filter = RwSignal::new(String::new());
+    let matching = {
+        let p = p.clone();
+        move || {
+            let f = filter.get().trim().to_lowercase();
+            p.histogram.iter().filter(|r| f.is_empty() || r.name.to_lowercase().contains(&f)).cloned().collect::<Vec<HistogramRow>>()
+        }
+    };
+    let matching = Memo::new(move |_| matching());
+    let foot = move || {
+        let n = matching.with(|m| m.len());
+        (n > PARTIAL_ROWS).then(|| view! { <p class="list-foot">{format!("{PARTIAL_ROWS} of {} matching classes shown", count(n as u64))}</p> })
+    };
+    let rows = move || {
+        matching.with(|matched| {
+            let shown = matched.len().min(PARTIAL_ROWS);
+            matched[..shown]
+                .iter()
+                .map(|r| {
+                    view! {
+                        <tr tabindex="0">
+                            <td class="cls">{r.name.clone()}</td>
+                            <td class="num">{count(r.instances)}</td>
+                            <td class="num"><Bytes value=r.shallow /></td>
+                            <td class="num pending" title="Retained sizes come with the dominator tree">"pending…"</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let sent = p.histogram.len() as u64;
+    let note = if (p.histogram_classes as u64) > sent {
+        format!("The {} classes with the most shallow bytes (of {}), over all objects: reachability is not known yet.", count(sent), count(p.histogram_classes as u64))
+    } else {
+        format!("{} classes, over all objects: reachability is not known yet.", count(sent))
+    };
+    view! {
+        <section class="view overview partial-results" aria-labelledby="partial-title" data-objects=p.objects_total>
+            <h2 id="partial-title">"First results"</h2>
+            <p class="hint">
+                "From the first pass over the file. Reachability, retained sizes, the dominator tree and the leak suspects follow when the analysis completes."
+            </p>
+            {(!p.warnings.is_empty()).then(|| view! {
+                <div class="warnings" role="status">
+                    {p.warnings.iter().map(|w| view! { <p class="warning">"⚠ "{w.clone()}</p> }).collect_view()}
+                </div>
+            })}
+            <div class="cards">
+                <section class="card">
+                    <h3>"Dump"</h3>
+                    <dl class="facts">
+                        <dt>"File size"</dt><dd><Bytes value=p.file_size /></dd>
+                        <dt>"HPROF data"</dt><dd><Bytes value=p.dump_bytes /></dd>
+                        <dt>"Format"</dt><dd>{p.format.clone()}</dd>
+                        <dt>"Identifiers"</dt>
+                        <dd>{format!("{} bytes{}", p.id_size, if p.compressed_oops { ", compressed oops" } else { "" })}</dd>
+                        <dt>"Taken"</dt><dd>{taken(p.timestamp_ms)}</dd>
+                    </dl>
+                </section>
+                <section class="card">
+                    <h3>"Objects"</h3>
+                    <dl class="facts">
+                        <dt>"Objects"</dt><dd class="partial-objects">{count(p.objects_total)}</dd>
+                        <dt>"Classes"</dt><dd>{count(p.classes)}</dd>
+                        <dt>"GC roots"</dt><dd>{count(p.gc_roots)}</dd>
+                        <dt>"Threads"</dt><dd>{count(p.threads)}</dd>
+                        <dt>"References"</dt><dd title="Every reference field and array element counted as non-null">{format!("at most {}", count(p.edges_estimate))}</dd>
+                    </dl>
+                </section>
+                <section class="card">
+                    <h3>"Heap"</h3>
+                    <dl class="facts">
+                        <dt>"Total"</dt><dd><Bytes value=p.heap_shallow_total /></dd>
+                        <dt>"Reachable"</dt><dd class="muted">"pending…"</dd>
+                        <dt>"Analysis memory"</dt>
+                        <dd title="Estimated peak of the worker's memory for the rest of the analysis">{format!("~{} MiB", count(p.memory_estimate_bytes.div_ceil(1 << 20)))}</dd>
+                    </dl>
+                </section>
+            </div>
+            <section class="panel" aria-labelledby="partial-histo-title">
+                <h3 id="partial-histo-title">"Classes by shallow size"</h3>
+                <p class="hint">{note}</p>
+                <p class="controls">
+                    <input
+                        type="search"
+                        placeholder="Filter classes"
+                        aria-label="Filter classes"
+                        on:input=move |ev| filter.set(event_target_value(&ev))
+                    />
+                </p>
+                <table class="grid partial-histogram">
+                    <thead><tr><th>"Class"</th><th class="num">"Objects"</th><th class="num">"Shallow"</th><th class="num">"Retained"</th></tr></thead>
+                    <tbody on:keydown=table_keys>{rows}</tbody>
+                </table>
+                {foot}
+            </section>
         </section>
     }
 }

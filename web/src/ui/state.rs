@@ -63,6 +63,10 @@ pub struct Ctx {
     pub dump: RwSignal<DumpState>,
     /// Progress of the current open (or of an analysis computed on demand).
     pub progress: RwSignal<Option<Progress>>,
+    /// What the first pass of the dump being opened found (shown until it is analyzed).
+    pub partial: RwSignal<Option<Arc<PartialResults>>>,
+    /// When the current `Open` was posted (`now_ms`), for the metrics.
+    open_posted: StoredValue<Option<f64>>,
     /// Requests in flight (a busy indicator).
     pub inflight: RwSignal<u32>,
     /// Bumped by every open/cancel: stale answers are dropped.
@@ -94,6 +98,8 @@ impl Ctx {
             engine_state: RwSignal::new(EngineState::Starting),
             dump: RwSignal::new(DumpState::Empty),
             progress: RwSignal::new(None),
+            partial: RwSignal::new(None),
+            open_posted: StoredValue::new(None),
             inflight: RwSignal::new(0),
             generation: RwSignal::new(0),
             route: RwSignal::new(Route::Overview),
@@ -146,6 +152,14 @@ impl Ctx {
             EngineEvent::Progress(p) => {
                 if current() {
                     self.progress.set(Some(p));
+                }
+            }
+            EngineEvent::Partial(p) => {
+                if current() && matches!(self.dump.get_untracked(), DumpState::Loading { .. }) {
+                    if let Some(t0) = self.open_posted.get_value() {
+                        metrics::partial(&p, now_ms() - t0);
+                    }
+                    self.partial.set(Some(Arc::from(p)));
                 }
             }
         });
@@ -215,6 +229,7 @@ impl Ctx {
 
     /// Start the first worker (so a broken setup shows at once, before any dump).
     pub fn start(self) {
+        metrics::reset();
         self.restart_engine();
     }
 
@@ -264,6 +279,9 @@ impl Ctx {
         let size = blob.size() as u64;
         self.suspects.set(None);
         self.progress.set(None);
+        self.partial.set(None);
+        self.open_posted.set_value(None);
+        metrics::reset();
         self.tree.set_value(TreeModel::default());
         self.histogram.set(default_histogram());
         self.navigated.set_value(false);
@@ -286,23 +304,30 @@ impl Ctx {
             }
             self.used.set_value(true);
             let Some(engine) = self.engine.get_value() else { return };
+            let t0 = now_ms();
+            self.open_posted.set_value(Some(t0));
             let r = engine.request_with(Request::Open { name: name.clone(), size }, blob.as_ref()).await;
             drop(engine);
             if self.generation.get_untracked() != generation {
                 return;
             }
             self.progress.set(None);
+            self.partial.set(None);
             match r {
                 Ok(Response::Opened(o)) => {
+                    metrics::done(&o, now_ms() - t0);
                     self.dump.set(DumpState::Ready(Arc::new(*o)));
                     self.load_suspects(generation);
                 }
-                Ok(Response::OpenFailed(error)) => self.dump.set(DumpState::Failed { name, error }),
+                Ok(Response::OpenFailed(error)) => {
+                    metrics::error(&error.message, error.too_big.as_ref().map(|t| t.objects));
+                    self.dump.set(DumpState::Failed { name, error })
+                }
                 Ok(other) => self.fail(name, format!("unexpected answer: {other:?}")),
                 Err(EngineError::Gone) => self.fail(
                     name,
                     "The analysis worker stopped. The dump is probably too big for this browser's memory \
-                     (a worker gets at most 4 GiB; the analysis needs about 30–40 bytes per object). \
+                     (a worker gets at most 4 GiB; the analysis needs about 60 bytes per object). \
                      Try the command-line analyzer for this dump."
                         .into(),
                 ),
@@ -313,7 +338,9 @@ impl Ctx {
 
     fn fail(self, name: String, message: String) {
         self.progress.set(None);
-        self.dump.set(DumpState::Failed { name, error: OpenError { message, offset: None, not_hprof: false } });
+        self.partial.set(None);
+        metrics::error(&message, None);
+        self.dump.set(DumpState::Failed { name, error: OpenError { message, offset: None, not_hprof: false, too_big: None } });
     }
 
     fn load_suspects(self, generation: u32) {
@@ -357,6 +384,7 @@ impl Ctx {
     pub fn cancel(self) {
         self.generation.update(|g| *g += 1);
         self.progress.set(None);
+        self.partial.set(None);
         self.dump.set(DumpState::Empty);
         self.restart_engine();
     }
@@ -371,6 +399,104 @@ impl Ctx {
                 Err(m) => self.fail(SAMPLE.into(), format!("Cannot load the sample dump: {m}")),
             }
         });
+    }
+}
+
+/// `window.__heaplensMetrics`, what the browser benchmark reads, updated as the worker's
+/// messages arrive (reset when a dump is opened):
+///
+/// ```text
+/// { phases: [{ name, ms }],   // completed worker phases in order (indexing, linking,
+///                              // dominators, analyses), wall-clock ms measured in the worker
+///   wasmMemoryBytes,           // the worker's WebAssembly.Memory size (after the analysis)
+///   objects,                   // the first pass's count, then the graph's
+///   edges,                     // the graph's references (0 until the dump is analyzed)
+///   firstResultsMs,            // Open posted → partial results received (null before)
+///   doneMs,                    // Open posted → Opened received (null before)
+///   error }                    // why the open failed (null if it did not)
+/// ```
+pub mod metrics {
+    use wasm_bindgen::JsValue;
+
+    use crate::protocol::{Overview, Phase, PhaseTime, PartialResults};
+
+    const NAME: &str = "__heaplensMetrics";
+
+    /// The metrics object, created on first use.
+    fn object() -> Option<js_sys::Object> {
+        let window = web_sys::window()?;
+        let existing = js_sys::Reflect::get(&window, &JsValue::from_str(NAME)).ok().filter(|v| v.is_object());
+        Some(match existing {
+            Some(v) => v.into(),
+            None => {
+                let o = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&window, &JsValue::from_str(NAME), &o);
+                o
+            }
+        })
+    }
+
+    fn set(key: &str, value: &JsValue) {
+        if let Some(o) = object() {
+            let _ = js_sys::Reflect::set(&o, &JsValue::from_str(key), value);
+        }
+    }
+
+    fn phase_name(p: Phase) -> &'static str {
+        match p {
+            Phase::Indexing => "indexing",
+            Phase::Linking => "linking",
+            Phase::Dominators => "dominators",
+            Phase::Analyses => "analyses",
+        }
+    }
+
+    fn phases(list: &[PhaseTime]) {
+        let array = js_sys::Array::new();
+        for p in list {
+            let item = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&item, &JsValue::from_str("name"), &JsValue::from_str(phase_name(p.phase)));
+            let _ = js_sys::Reflect::set(&item, &JsValue::from_str("ms"), &JsValue::from_f64(p.ms));
+            array.push(&item);
+        }
+        set("phases", &array);
+    }
+
+    /// Empty metrics (page start, and every new dump); keeps the object's identity.
+    pub fn reset() {
+        phases(&[]);
+        set("wasmMemoryBytes", &JsValue::from_f64(0.0));
+        set("objects", &JsValue::from_f64(0.0));
+        set("edges", &JsValue::from_f64(0.0));
+        set("firstResultsMs", &JsValue::NULL);
+        set("doneMs", &JsValue::NULL);
+        set("error", &JsValue::NULL);
+    }
+
+    /// The first pass's results arrived, `ms` after the Open was posted.
+    pub fn partial(p: &PartialResults, ms: f64) {
+        phases(&p.phases);
+        set("wasmMemoryBytes", &JsValue::from_f64(p.wasm_memory_bytes as f64));
+        set("objects", &JsValue::from_f64(p.objects_total as f64));
+        // `edges` stays 0 until the references are read (the first pass only bounds them).
+        set("firstResultsMs", &JsValue::from_f64(ms));
+    }
+
+    /// The dump is analyzed, `ms` after the Open was posted.
+    pub fn done(o: &Overview, ms: f64) {
+        phases(&o.phases);
+        set("wasmMemoryBytes", &JsValue::from_f64(o.wasm_memory_bytes as f64));
+        set("objects", &JsValue::from_f64(o.objects_total as f64));
+        set("edges", &JsValue::from_f64(o.edges as f64));
+        set("doneMs", &JsValue::from_f64(ms));
+    }
+
+    /// The open failed; `objects`: the dump's objects, if known (a dump too big).
+    pub fn error(message: &str, objects: Option<u64>) {
+        set("error", &JsValue::from_str(message));
+        if let Some(n) = objects {
+            set("objects", &JsValue::from_f64(n as f64));
+        }
     }
 }
 

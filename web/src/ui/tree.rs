@@ -1,12 +1,21 @@
 //! The dominator tree: lazy (children fetched a page at a time when they scroll into view),
 //! virtualized (only the rows in the viewport are in the DOM, so a node with 100,000 children
 //! costs 100,000 small slots, not 100,000 DOM rows), keyboard-driven (↑ ↓ ← → Home End PgUp PgDn
-//! Enter).
+//! Enter), and a `treegrid` for assistive technologies (every row has its level, position
+//! among its siblings, expanded and selected state; the selection is the grid's active
+//! descendant).
+//!
+//! Finding a class searches the whole tree, not only its first level (MAT's "find in the
+//! dominator tree"): the matching objects are listed flat, largest retained first, a page at a
+//! time as they scroll into view; one of them opens in the inspector, or is revealed in the
+//! tree: the pages holding its ancestors are fetched, the ancestors expanded, and the row
+//! scrolled to and selected.
 
 use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::tachys::html::attribute::custom::custom_attribute;
 use web_sys::KeyboardEvent;
 
 use crate::protocol::*;
@@ -17,8 +26,12 @@ use super::util::*;
 
 /// Row height in px (CSS `.trow` must match).
 pub const ROW_H: f64 = 28.0;
+/// Height of the sticky header row in px (CSS `.trow.thead` must match).
+const HEAD_H: f64 = 32.0;
 /// Children fetched per request.
 const PAGE: u32 = 200;
+/// Search matches fetched per request.
+const SEARCH_PAGE: u32 = 200;
 /// Rows rendered above and below the viewport.
 const OVERSCAN: usize = 12;
 /// Parent marker for the super-root's children.
@@ -38,10 +51,11 @@ struct TNode {
     kids: Option<Kids>,
 }
 
+/// One row of the flattened tree. `pos`: position among its siblings (under `parent`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
-    Node { idx: u32, depth: u16 },
-    Pending { parent: u32, page: u32, depth: u16 },
+    Node { idx: u32, depth: u16, parent: u32, pos: u32 },
+    Pending { parent: u32, page: u32, depth: u16, pos: u32 },
 }
 
 impl Slot {
@@ -50,6 +64,23 @@ impl Slot {
             Slot::Node { depth, .. } | Slot::Pending { depth, .. } => depth,
         }
     }
+    fn parent_pos(self) -> (u32, u32) {
+        match self {
+            Slot::Node { parent, pos, .. } | Slot::Pending { parent, pos, .. } => (parent, pos),
+        }
+    }
+}
+
+/// A class search over the whole tree and where its list was left.
+#[derive(Debug, Clone)]
+struct Search {
+    pattern: String,
+    rows: Paged<TreeSearchRow>,
+    /// (matches, listed, classes) of the latest answer.
+    counts: Option<(u32, u32, u32)>,
+    error: Option<String>,
+    selected: usize,
+    scroll_top: f64,
 }
 
 /// State of the tree (kept across navigation, reset per dump).
@@ -59,15 +90,27 @@ pub struct TreeModel {
     root: Kids,
     flat: Vec<Slot>,
     pub sort: TreeSort,
-    pub filter: String,
-    /// Bumped when sort/filter change: answers for an older epoch are dropped.
+    /// Bumped when the sort changes: answers for an older epoch are dropped.
     epoch: u32,
     started: bool,
     pub selected: usize,
     pub scroll_top: f64,
+    search: Option<Search>,
+    /// The search's matches are on screen (else the tree).
+    show_search: bool,
+    /// Epoch of the latest search's list (answers for an older search are dropped).
+    search_epoch: u32,
 }
 
 impl TreeModel {
+    fn kids(&self, parent: u32) -> Option<&Kids> {
+        if parent == ROOT {
+            Some(&self.root)
+        } else {
+            self.nodes.get(parent as usize)?.kids.as_ref()
+        }
+    }
+
     fn kids_mut(&mut self, parent: u32) -> Option<&mut Kids> {
         if parent == ROOT {
             Some(&mut self.root)
@@ -78,38 +121,53 @@ impl TreeModel {
 
     fn flatten(&mut self) {
         let mut out = Vec::new();
-        self.push_kids(&self.root, ROOT, 0, &mut out);
+        // Explicit stack (no recursion: dominator chains can be very deep): (parent, next
+        // position to emit, depth).
+        let mut stack: Vec<(u32, u32, u16)> = vec![(ROOT, 0, 0)];
+        while let Some(&(parent, pos, depth)) = stack.last() {
+            let Some(kids) = self.kids(parent) else {
+                stack.pop();
+                continue;
+            };
+            if pos >= kids.total {
+                stack.pop();
+                continue;
+            }
+            let page = pos / PAGE;
+            let end = ((page + 1) * PAGE).min(kids.total);
+            match kids.pages.get(&page) {
+                Some(list) => {
+                    let j = (pos - page * PAGE) as usize;
+                    let Some(&idx) = list.get(j) else {
+                        // A short page (the list shrank): skip the rest of it.
+                        stack.last_mut().expect("non-empty").1 = end;
+                        continue;
+                    };
+                    out.push(Slot::Node { idx, depth, parent, pos });
+                    stack.last_mut().expect("non-empty").1 = pos + 1;
+                    let n = &self.nodes[idx as usize];
+                    if n.expanded && n.kids.is_some() {
+                        stack.push((idx, 0, depth + 1));
+                    }
+                }
+                None => {
+                    out.extend((pos..end).map(|p| Slot::Pending { parent, page, depth, pos: p }));
+                    stack.last_mut().expect("non-empty").1 = end;
+                }
+            }
+        }
         self.flat = out;
         if self.selected >= self.flat.len() {
             self.selected = self.flat.len().saturating_sub(1);
         }
     }
 
-    fn push_kids(&self, kids: &Kids, parent: u32, depth: u16, out: &mut Vec<Slot>) {
-        for p in 0..kids.total.div_ceil(PAGE) {
-            match kids.pages.get(&p) {
-                Some(list) => {
-                    for &i in list {
-                        out.push(Slot::Node { idx: i, depth });
-                        let n = &self.nodes[i as usize];
-                        if n.expanded {
-                            if let Some(k) = &n.kids {
-                                self.push_kids(k, i, depth + 1, out);
-                            }
-                        }
-                    }
-                }
-                None => {
-                    let count = PAGE.min(kids.total - p * PAGE);
-                    out.extend((0..count).map(|_| Slot::Pending { parent, page: p, depth }));
-                }
-            }
-        }
-    }
-
-    fn reset(&mut self, sort: TreeSort, filter: String, root_total: u32) {
+    /// Back to the first level, in `sort` order (the search, if any, is kept).
+    fn reset(&mut self, sort: TreeSort, root_total: u32) {
         let epoch = self.epoch + 1;
-        *self = TreeModel { sort, filter, epoch, started: true, ..Default::default() };
+        let search = self.search.take();
+        let (show_search, search_epoch) = (self.show_search, self.search_epoch);
+        *self = TreeModel { sort, epoch, started: true, search, show_search, search_epoch, ..Default::default() };
         self.root.total = root_total;
         self.flatten();
     }
@@ -130,61 +188,176 @@ impl TreeModel {
         let d = self.flat.get(at)?.depth();
         (0..at).rev().find(|&i| self.flat[i].depth() + 1 == d)
     }
+
+    /// Store a page of children (unless another answer for it came first).
+    fn fill(&mut self, parent: u32, page: u32, answer: ChildrenPage) {
+        if self.kids(parent).is_none_or(|k| k.pages.contains_key(&page)) {
+            return;
+        }
+        let base = self.nodes.len() as u32;
+        let n = answer.rows.len() as u32;
+        self.nodes.extend(answer.rows.into_iter().map(|row| TNode { row, expanded: false, kids: None }));
+        let kids = self.kids_mut(parent).expect("checked above");
+        kids.total = answer.total;
+        kids.pages.insert(page, (base..base + n).collect());
+    }
+
+    /// The loaded child of `parent` with this object id (looked for in `page` first).
+    fn find_child(&self, parent: u32, page: u32, object_id: &str) -> Option<u32> {
+        let kids = self.kids(parent)?;
+        let is = |&i: &u32| self.nodes[i as usize].row.object_id == object_id;
+        kids.pages.get(&page).and_then(|l| l.iter().copied().find(is)).or_else(|| kids.pages.values().flatten().copied().find(is))
+    }
+
+    fn search_row(&self, i: usize) -> Option<&TreeSearchRow> {
+        self.search.as_ref()?.rows.get(i)
+    }
 }
 
-/// Ask for one page of children of `parent` (if not asked yet).
-fn load_page(ctx: Ctx, version: RwSignal<u32>, parent: u32, page: u32) {
-    let mut query = None;
-    ctx.tree.update_value(|m| {
-        let (sort, filter, epoch) = (m.sort, m.filter.clone(), m.epoch);
-        let parent_id = if parent == ROOT { None } else { m.nodes.get(parent as usize).map(|n| n.row.object_id.clone()) };
-        if parent != ROOT && parent_id.is_none() {
-            return;
-        }
-        let Some(kids) = m.kids_mut(parent) else { return };
-        if !kids.requested.insert(page) {
-            return;
-        }
-        query = Some((
-            ChildrenQuery {
-                parent: parent_id,
-                sort,
-                // The class-name search applies to the first level (the biggest objects).
-                filter: if parent == ROOT { filter } else { String::new() },
-                offset: page * PAGE,
-                limit: PAGE,
-            },
-            epoch,
-        ));
-    });
-    let Some((query, epoch)) = query else { return };
-    spawn_local(async move {
-        let r = ctx.call(Request::Children(query)).await;
-        ctx.tree.update_value(|m| {
+/// The request for one page of children of `parent` (marked as asked), and the epoch it is for.
+fn children_query(m: &mut TreeModel, parent: u32, page: u32) -> Option<(ChildrenQuery, u32)> {
+    let parent_id = if parent == ROOT { None } else { Some(m.nodes.get(parent as usize)?.row.object_id.clone()) };
+    m.kids_mut(parent)?.requested.insert(page);
+    let query = ChildrenQuery { parent: parent_id, sort: m.sort, filter: String::new(), offset: page * PAGE, limit: PAGE };
+    Some((query, m.epoch))
+}
+
+/// Fetch one page of children of `parent` and store it; false if it failed or is stale.
+async fn fetch_children(ctx: Ctx, parent: u32, page: u32) -> bool {
+    let Some((query, epoch)) = ctx.tree.try_update_value(|m| children_query(m, parent, page)).flatten() else { return false };
+    let r = ctx.call(Request::Children(query)).await;
+    ctx.tree
+        .try_update_value(|m| {
             if m.epoch != epoch {
-                return;
+                return false;
             }
-            match r {
-                Ok(Response::Children(page_rows)) => {
-                    let base = m.nodes.len() as u32;
-                    let n = page_rows.rows.len() as u32;
-                    m.nodes.extend(page_rows.rows.into_iter().map(|row| TNode { row, expanded: false, kids: None }));
-                    if let Some(kids) = m.kids_mut(parent) {
-                        kids.total = page_rows.total;
-                        kids.pages.insert(page, (base..base + n).collect());
-                    }
+            let ok = match r {
+                Ok(Response::Children(answer)) => {
+                    m.fill(parent, page, answer);
+                    true
                 }
                 _ => {
                     // Allow a retry when the rows scroll into view again.
                     if let Some(kids) = m.kids_mut(parent) {
                         kids.requested.remove(&page);
                     }
+                    false
                 }
-            }
+            };
             m.flatten();
+            ok
+        })
+        .unwrap_or(false)
+}
+
+/// Ask for one page of children of `parent` (if not asked yet).
+fn load_page(ctx: Ctx, version: RwSignal<u32>, parent: u32, page: u32) {
+    let fresh = ctx.tree.try_update_value(|m| m.kids_mut(parent).is_some_and(|k| k.requested.insert(page))).unwrap_or(false);
+    if fresh {
+        spawn_local(async move {
+            fetch_children(ctx, parent, page).await;
+            version.update(|v| *v += 1);
         });
+    }
+}
+
+/// Start a search over the whole tree (`pattern` empty: back to the tree).
+fn start_search(ctx: Ctx, version: RwSignal<u32>, pattern: String) {
+    let pattern = pattern.trim().to_string();
+    let same = ctx.tree.with_value(|m| m.search.as_ref().map(|s| s.pattern.as_str()) == Some(pattern.as_str()));
+    if same {
+        ctx.tree.update_value(|m| m.show_search = true);
         version.update(|v| *v += 1);
+        return;
+    }
+    ctx.tree.update_value(|m| {
+        m.search_epoch += 1;
+        if pattern.is_empty() {
+            m.search = None;
+            m.show_search = false;
+            return;
+        }
+        let mut rows = Paged::new(SEARCH_PAGE);
+        rows.epoch = m.search_epoch;
+        m.search = Some(Search { pattern, rows, counts: None, error: None, selected: 0, scroll_top: 0.0 });
+        m.show_search = true;
     });
+    load_search_pages(ctx, version, 0, 1);
+    version.update(|v| *v += 1);
+}
+
+/// Fetch the pages of search matches `first..last` not asked for yet.
+fn load_search_pages(ctx: Ctx, version: RwSignal<u32>, first: usize, last: usize) {
+    let asks = ctx
+        .tree
+        .try_update_value(|m| {
+            let s = m.search.as_mut()?;
+            let pages = s.rows.claim(first, last);
+            Some((s.pattern.clone(), s.rows.epoch, pages))
+        })
+        .flatten();
+    let Some((pattern, epoch, pages)) = asks else { return };
+    for page in pages {
+        let pattern = pattern.clone();
+        spawn_local(async move {
+            let request = Request::TreeSearch { pattern, offset: page * SEARCH_PAGE, limit: SEARCH_PAGE };
+            let r = ctx.call(request).await;
+            ctx.tree.update_value(|m| {
+                let Some(s) = m.search.as_mut().filter(|s| s.rows.epoch == epoch) else { return };
+                match r {
+                    Ok(Response::TreeSearch(p)) => {
+                        s.counts = Some((p.total, p.listed, p.classes));
+                        s.error = None;
+                        s.rows.fill(epoch, page, p.listed, p.rows);
+                    }
+                    Ok(other) => {
+                        s.rows.failed(epoch, page);
+                        s.error = Some(format!("unexpected answer: {other:?}"));
+                    }
+                    Err(e) => {
+                        s.rows.failed(epoch, page);
+                        s.error = Some(e);
+                    }
+                }
+            });
+            version.update(|v| *v += 1);
+        });
+    }
+}
+
+/// Expand the tree down to a search match: fetch the page of each ancestor (the path says
+/// where each is among its siblings, in retained order), expand it, go on. Returns the
+/// match's row in the flattened tree.
+async fn reveal_path(ctx: Ctx, version: RwSignal<u32>, hit: &TreeSearchRow, root_children: u32) -> Option<usize> {
+    ctx.tree.update_value(|m| {
+        m.show_search = false;
+        // The path's positions are in retained order.
+        if m.sort != TreeSort::Retained {
+            m.reset(TreeSort::Retained, root_children);
+        }
+    });
+    version.update(|v| *v += 1);
+    let epoch = ctx.tree.with_value(|m| m.epoch);
+    let mut parent = ROOT;
+    let mut target = None;
+    for (k, step) in hit.path.iter().enumerate() {
+        let page = step.index / PAGE;
+        let loaded = ctx.tree.with_value(|m| m.kids(parent).is_some_and(|kids| kids.pages.contains_key(&page)));
+        if !loaded && !fetch_children(ctx, parent, page).await {
+            return None;
+        }
+        if ctx.tree.with_value(|m| m.epoch) != epoch {
+            return None; // re-sorted meanwhile
+        }
+        let idx = ctx.tree.with_value(|m| m.find_child(parent, page, &step.object_id))?;
+        if k + 1 < hit.path.len() {
+            ctx.tree.update_value(|m| m.set_expanded(idx, true));
+        }
+        parent = idx;
+        target = Some(idx);
+    }
+    let target = target?;
+    ctx.tree.with_value(|m| m.flat.iter().position(|s| matches!(*s, Slot::Node { idx, .. } if idx == target)))
 }
 
 #[component]
@@ -195,13 +368,28 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
     let viewport_h = RwSignal::new(600.0f64);
     let selected = RwSignal::new(ctx.tree.with_value(|m| m.selected));
     let scroller = NodeRef::<leptos::html::Div>::new();
+    // The search's list of matches.
+    let s_scroll_top = RwSignal::new(ctx.tree.with_value(|m| m.search.as_ref().map_or(0.0, |s| s.scroll_top)));
+    let s_viewport_h = RwSignal::new(600.0f64);
+    let s_selected = RwSignal::new(ctx.tree.with_value(|m| m.search.as_ref().map_or(0, |s| s.selected)));
+    let s_scroller = NodeRef::<leptos::html::Div>::new();
+    // A reveal in progress (its steps are round trips to the worker).
+    let revealing = RwSignal::new(false);
 
     if !ctx.tree.with_value(|m| m.started) {
-        ctx.tree.update_value(|m| m.reset(TreeSort::Retained, String::new(), root_children));
+        ctx.tree.update_value(|m| m.reset(TreeSort::Retained, root_children));
     }
     let total_rows = move || {
         version.get();
         ctx.tree.with_value(|m| m.flat.len())
+    };
+    let show_search = move || {
+        version.get();
+        ctx.tree.with_value(|m| m.show_search && m.search.is_some())
+    };
+    let search_len = move || {
+        version.get();
+        ctx.tree.with_value(|m| m.search.as_ref().map_or(0, |s| s.rows.len()))
     };
 
     // Fetch the pages of the placeholder rows in view.
@@ -225,12 +413,25 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
             load_page(ctx, version, parent, page);
         }
     });
+    // The same for the search's matches.
+    Effect::new(move |_| {
+        version.get();
+        if !show_search() {
+            return;
+        }
+        let (first, last) = window(s_scroll_top.get(), s_viewport_h.get());
+        load_search_pages(ctx, version, first, last);
+    });
 
-    // Restore the scroll position and measure the viewport once mounted.
+    // Restore the scroll positions and measure the viewports once mounted.
     Effect::new(move |_| {
         if let Some(el) = scroller.get() {
             viewport_h.set(el.client_height() as f64);
             el.set_scroll_top(scroll_top.get_untracked() as i32);
+        }
+        if let Some(el) = s_scroller.get() {
+            s_viewport_h.set(el.client_height() as f64);
+            el.set_scroll_top(s_scroll_top.get_untracked() as i32);
         }
     });
 
@@ -254,22 +455,64 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
         }
     };
 
+    // Switch between the matches and the tree; an element that was hidden gets its scroll
+    // position back once drawn.
+    let show = move |search: bool| {
+        ctx.tree.update_value(|m| m.show_search = search && m.search.is_some());
+        version.update(|v| *v += 1);
+        request_animation_frame(move || {
+            if search {
+                if let Some(el) = s_scroller.get_untracked() {
+                    el.set_scroll_top(s_scroll_top.get_untracked() as i32);
+                    s_viewport_h.set(el.client_height() as f64);
+                    let _ = el.focus();
+                }
+            } else if let Some(el) = scroller.get_untracked() {
+                el.set_scroll_top(scroll_top.get_untracked() as i32);
+                viewport_h.set(el.client_height() as f64);
+            }
+        });
+    };
+
+    // Reveal the `i`-th match in the tree (or, too deep to reveal, open it in the inspector).
+    let reveal = move |i: usize| {
+        let Some(hit) = ctx.tree.with_value(|m| m.search_row(i).cloned()) else { return };
+        select_match(ctx, s_selected, i);
+        if hit.path.is_empty() {
+            navigate(&Route::Object { id: hit.row.object_id.clone(), paths: false });
+            return;
+        }
+        revealing.set(true);
+        spawn_local(async move {
+            let at = reveal_path(ctx, version, &hit, root_children).await;
+            revealing.set(false);
+            version.update(|v| *v += 1);
+            let Some(at) = at else { return };
+            select(ctx, selected, at);
+            // Scroll the row to the middle of the viewport once the tree is drawn again.
+            request_animation_frame(move || {
+                let Some(el) = scroller.get_untracked() else { return };
+                let h = el.client_height() as f64;
+                let y = (at as f64 * ROW_H - (h - HEAD_H) / 2.0 + ROW_H / 2.0).max(0.0);
+                el.set_scroll_top(y as i32);
+                scroll_top.set(el.scroll_top() as f64);
+                viewport_h.set(h);
+                ctx.tree.update_value(|m| m.scroll_top = el.scroll_top() as f64);
+                let _ = el.focus();
+            });
+        });
+    };
+
     let on_key = move |ev: KeyboardEvent| {
         let key = ev.key();
         let len = ctx.tree.with_value(|m| m.flat.len());
         if len == 0 {
             return;
         }
-        let page = ((viewport_h.get_untracked() / ROW_H) as usize).max(1);
+        let page = (((viewport_h.get_untracked() - HEAD_H) / ROW_H) as usize).max(1);
         let cur = selected.get_untracked().min(len - 1);
         let mut next = cur;
         match key.as_str() {
-            "ArrowDown" => next = (cur + 1).min(len - 1),
-            "ArrowUp" => next = cur.saturating_sub(1),
-            "PageDown" => next = (cur + page).min(len - 1),
-            "PageUp" => next = cur.saturating_sub(page),
-            "Home" => next = 0,
-            "End" => next = len - 1,
             "ArrowRight" | "ArrowLeft" | "Enter" => {
                 let slot = ctx.tree.with_value(|m| m.flat[cur]);
                 let Slot::Node { idx, .. } = slot else { return };
@@ -300,21 +543,57 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
                     _ => {}
                 }
             }
-            _ => return,
+            k => match nav_target(k, cur, len, page) {
+                Some(n) => next = n,
+                None => return,
+            },
         }
         ev.prevent_default();
         select(ctx, selected, next);
-        // Keep the selection in view.
-        if let Some(el) = scroller.get() {
-            let top = el.scroll_top() as f64;
-            let h = el.client_height() as f64;
-            let y = next as f64 * ROW_H;
-            if y < top {
-                el.set_scroll_top(y as i32);
-            } else if y + ROW_H > top + h {
-                el.set_scroll_top((y + ROW_H - h) as i32);
-            }
+        keep_in_view(scroller.get_untracked().map(Into::into), next);
+    };
+
+    let on_search_key = move |ev: KeyboardEvent| {
+        let len = search_len();
+        if len == 0 {
+            return;
         }
+        let cur = s_selected.get_untracked().min(len - 1);
+        let key = ev.key();
+        if key == "Enter" {
+            ev.prevent_default();
+            reveal(cur);
+            return;
+        }
+        let page = (((s_viewport_h.get_untracked() - HEAD_H) / ROW_H) as usize).max(1);
+        let Some(next) = nav_target(&key, cur, len, page) else { return };
+        ev.prevent_default();
+        select_match(ctx, s_selected, next);
+        keep_in_view(s_scroller.get_untracked().map(Into::into), next);
+    };
+
+    let on_search_scroll = move |_| {
+        if let Some(el) = s_scroller.get() {
+            let top = el.scroll_top() as f64;
+            s_scroll_top.set(top);
+            s_viewport_h.set(el.client_height() as f64);
+            ctx.tree.update_value(|m| {
+                if let Some(s) = m.search.as_mut() {
+                    s.scroll_top = top;
+                }
+            });
+        }
+    };
+
+    let search_rows = move || {
+        version.get();
+        let sel = s_selected.get();
+        let (first, last) = window(s_scroll_top.get(), s_viewport_h.get());
+        ctx.tree.with_value(|m| {
+            let end = last.min(m.search.as_ref().map_or(0, |s| s.rows.len()));
+            let start = first.min(end);
+            (start..end).map(|i| render_match(m, i, i == sel, s_selected, reveal)).collect_view()
+        })
     };
 
     let sort_button = move |label: &'static str, sort: TreeSort| {
@@ -323,38 +602,132 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
             ctx.tree.with_value(|m| m.sort) == sort
         };
         view! {
-            <button
-                type="button"
-                class="th-sort"
-                class:active=active
-                aria-pressed=move || active().to_string()
-                on:click=move |_| {
-                    let filter = ctx.tree.with_value(|m| m.filter.clone());
-                    let total = if filter.is_empty() { root_children } else { PAGE };
-                    ctx.tree.update_value(|m| m.reset(sort, filter, total));
-                    select(ctx, selected, 0);
-                    version.update(|v| *v += 1);
-                }
+            <span
+                class=if sort == TreeSort::Class { "c-class" } else { "c-num" }
+                role="columnheader"
+                aria-sort=move || if !active() { "none" } else if sort == TreeSort::Class { "ascending" } else { "descending" }
             >
-                {label}
-                {move || if active() { " ▾" } else { "" }}
-            </button>
+                <button
+                    type="button"
+                    class="th-sort"
+                    class:active=active
+                    aria-pressed=move || active().to_string()
+                    on:click=move |_| {
+                        ctx.tree.update_value(|m| m.reset(sort, root_children));
+                        select(ctx, selected, 0);
+                        if let Some(el) = scroller.get_untracked() {
+                            el.set_scroll_top(0);
+                        }
+                        scroll_top.set(0.0);
+                        version.update(|v| *v += 1);
+                    }
+                >
+                    {label}
+                    {move || if active() { " ▾" } else { "" }}
+                </button>
+            </span>
         }
     };
 
-    let filter_text = RwSignal::new(ctx.tree.with_value(|m| m.filter.clone()));
-    let apply_filter = move || {
-        let filter = filter_text.get_untracked().trim().to_string();
-        let sort = ctx.tree.with_value(|m| m.sort);
-        // With a filter, the first answer tells the real count.
-        let total = if filter.is_empty() { root_children } else { PAGE };
-        ctx.tree.update_value(|m| m.reset(sort, filter, total));
-        select(ctx, selected, 0);
-        if let Some(el) = scroller.get() {
+    let find_text = RwSignal::new(ctx.tree.with_value(|m| m.search.as_ref().map(|s| s.pattern.clone()).unwrap_or_default()));
+    let apply_search = move || {
+        start_search(ctx, version, find_text.get_untracked());
+        select_match(ctx, s_selected, 0);
+        s_scroll_top.set(0.0);
+        if let Some(el) = s_scroller.get_untracked() {
             el.set_scroll_top(0);
         }
-        scroll_top.set(0.0);
-        version.update(|v| *v += 1);
+        request_animation_frame(move || {
+            if let Some(el) = s_scroller.get_untracked() {
+                s_viewport_h.set(el.client_height() as f64);
+            }
+        });
+    };
+    // Searching as you type (debounced).
+    let typed = RwSignal::new(0u32);
+    let on_input = move |ev| {
+        find_text.set(event_target_value(&ev));
+        let n = typed.get_untracked() + 1;
+        typed.set(n);
+        set_timeout(
+            move || {
+                if typed.get_untracked() == n {
+                    apply_search();
+                }
+            },
+            std::time::Duration::from_millis(300),
+        );
+    };
+
+    let search_bar = move || {
+        version.get();
+        let (pattern, counts, error, showing) = ctx.tree.with_value(|m| {
+            let s = m.search.as_ref()?;
+            Some((s.pattern.clone(), s.counts, s.error.clone(), m.show_search))
+        })?;
+        let found = match counts {
+            None => "Searching the whole tree…".to_string(),
+            Some((0, _, _, )) => format!("No reachable object's class matches “{pattern}”."),
+            Some((total, listed, classes)) => format!(
+                "{} {} of {} {} matching “{pattern}”{}, largest retained first.",
+                count(total as u64),
+                if total == 1 { "object" } else { "objects" },
+                count(classes as u64),
+                if classes == 1 { "class" } else { "classes" },
+                if listed < total { format!(" (the {} largest listed)", count(listed as u64)) } else { String::new() },
+            ),
+        };
+        Some(view! {
+            <div class="search-bar" role="status">
+                {if showing {
+                    view! {
+                        <span class="search-count">{found}</span>
+                        <span class="hint">" Click one to reveal it in the tree."</span>
+                        <button type="button" class="secondary" on:click=move |_| show(false)>"Show the tree"</button>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <button type="button" class="secondary back" on:click=move |_| show(true)>
+                            {match counts {
+                                Some((1, _, _)) => format!("← 1 match for “{pattern}”"),
+                                Some((n, _, _)) => format!("← {} matches for “{pattern}”", count(n as u64)),
+                                None => format!("← matches for “{pattern}”"),
+                            }}
+                        </button>
+                        {move || revealing.get().then(|| view! { <span class="hint">" Expanding the tree…"</span> })}
+                    }
+                    .into_any()
+                }}
+                {error.map(|e| view! { <ErrorNote message=e /> })}
+            </div>
+        })
+    };
+
+    let header = move |matches: bool| {
+        view! {
+            <div class="trow thead" role="row" aria-rowindex="1">
+                {if matches {
+                    view! {
+                        <span class="c-class" role="columnheader">"Class"</span>
+                        <span class="c-id" role="columnheader">"Object"</span>
+                        <span class="c-num" role="columnheader">"Shallow"</span>
+                        <span class="c-num" role="columnheader" aria-sort="descending">"Retained ▾"</span>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        {sort_button("Class", TreeSort::Class)}
+                        <span class="c-id" role="columnheader">"Object"</span>
+                        {sort_button("Shallow", TreeSort::Shallow)}
+                        {sort_button("Retained", TreeSort::Retained)}
+                    }
+                    .into_any()
+                }}
+                <span class="c-pct" role="columnheader">"% of heap"</span>
+                <span class="c-act" role="columnheader"><span class="sr-only">"Actions"</span></span>
+            </div>
+        }
     };
 
     view! {
@@ -369,32 +742,68 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
                     role="search"
                     on:submit=move |ev| {
                         ev.prevent_default();
-                        apply_filter();
+                        typed.update(|n| *n += 1);
+                        apply_search();
                     }
                 >
-                    <label for="tree-filter">"Class name"</label>
+                    <label for="tree-filter">"Find class"</label>
                     <input
                         id="tree-filter"
                         type="search"
-                        placeholder="filter top level, e.g. HashMap"
-                        prop:value=move || filter_text.get()
-                        on:input=move |ev| filter_text.set(event_target_value(&ev))
-                        on:search=move |_: web_sys::Event| apply_filter()
+                        placeholder="e.g. HashMap, com.x.*Cache"
+                        title="Class name (contains, case-insensitive; * as wildcard): lists every object of the tree whose class matches"
+                        prop:value=move || find_text.get()
+                        on:input=on_input
+                        on:search=move |_: web_sys::Event| {
+                            typed.update(|n| *n += 1);
+                            apply_search();
+                        }
                     />
-                    <button type="submit">"Filter"</button>
+                    <button type="submit">"Find"</button>
                 </form>
             </div>
-            <div class="tree" role="tree" aria-label="Dominator tree" aria-rowcount=move || total_rows().to_string()>
-                <div class="trow thead" role="presentation">
-                    <span class="c-class">{sort_button("Class", TreeSort::Class)}</span>
-                    <span class="c-id">"Object"</span>
-                    <span class="c-num">{sort_button("Shallow", TreeSort::Shallow)}</span>
-                    <span class="c-num">{sort_button("Retained", TreeSort::Retained)}</span>
-                    <span class="c-pct">"% of heap"</span>
-                    <span class="c-act"></span>
+            {search_bar}
+            <div class="match-list" hidden=move || !show_search()>
+                <div
+                    class="match-scroll"
+                    node_ref=s_scroller
+                    tabindex="0"
+                    role="grid"
+                    aria-label="Objects whose class matches, largest retained first"
+                    aria-rowcount=move || (search_len() + 1).to_string()
+                    aria-activedescendant=move || {
+                        let sel = s_selected.get();
+                        let (first, last) = window(s_scroll_top.get(), s_viewport_h.get());
+                        (sel < search_len() && sel >= first && sel < last).then(|| format!("srow-{sel}"))
+                    }
+                    on:scroll=on_search_scroll
+                    on:keydown=on_search_key
+                >
+                    {header(true)}
+                    <div class="match-inner" role="rowgroup" style=move || format!("height:{}px", search_len() as f64 * ROW_H)>
+                        {search_rows}
+                    </div>
                 </div>
-                <div class="tree-scroll" node_ref=scroller tabindex="0" on:scroll=on_scroll on:keydown=on_key>
-                    <div class="tree-inner" style=move || format!("height:{}px", total_rows() as f64 * ROW_H)>
+            </div>
+            <div class="tree" hidden=show_search>
+                <div
+                    class="tree-scroll"
+                    node_ref=scroller
+                    tabindex="0"
+                    role="treegrid"
+                    aria-label="Dominator tree"
+                    aria-rowcount=move || (total_rows() + 1).to_string()
+                    aria-colcount="6"
+                    aria-activedescendant=move || {
+                        let sel = selected.get();
+                        let (first, last) = window(scroll_top.get(), viewport_h.get());
+                        (sel < total_rows() && sel >= first && sel < last).then(|| format!("trow-{sel}"))
+                    }
+                    on:scroll=on_scroll
+                    on:keydown=on_key
+                >
+                    {header(false)}
+                    <div class="tree-inner" role="rowgroup" style=move || format!("height:{}px", total_rows() as f64 * ROW_H)>
                         {rows}
                     </div>
                 </div>
@@ -409,10 +818,24 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
     }
 }
 
+/// Rows `first..last` to draw for a scroll position (header excluded), with overscan.
 fn window(top: f64, h: f64) -> (usize, usize) {
     let first = ((top / ROW_H).floor() as usize).saturating_sub(OVERSCAN);
-    let last = ((top + h) / ROW_H).ceil() as usize + OVERSCAN;
+    let last = ((top + h - HEAD_H).max(0.0) / ROW_H).ceil() as usize + OVERSCAN;
     (first, last)
+}
+
+/// Scroll a list so that row `i` is in view below the sticky header.
+fn keep_in_view(el: Option<web_sys::HtmlElement>, i: usize) {
+    let Some(el) = el else { return };
+    let top = el.scroll_top() as f64;
+    let h = el.client_height() as f64 - HEAD_H;
+    let y = i as f64 * ROW_H;
+    if y < top {
+        el.set_scroll_top(y as i32);
+    } else if y + ROW_H > top + h {
+        el.set_scroll_top((y + ROW_H - h).ceil() as i32);
+    }
 }
 
 fn select(ctx: Ctx, selected: RwSignal<usize>, i: usize) {
@@ -420,16 +843,44 @@ fn select(ctx: Ctx, selected: RwSignal<usize>, i: usize) {
     ctx.tree.update_value(|m| m.selected = i);
 }
 
+fn select_match(ctx: Ctx, selected: RwSignal<usize>, i: usize) {
+    selected.set(i);
+    ctx.tree.update_value(|m| {
+        if let Some(s) = m.search.as_mut() {
+            s.selected = i;
+        }
+    });
+}
+
 fn render_slot(ctx: Ctx, version: RwSignal<u32>, selected: RwSignal<usize>, m: &TreeModel, i: usize, sel: bool) -> AnyView {
     let top = format!("top:{}px", i as f64 * ROW_H);
-    match m.flat[i] {
+    let slot = m.flat[i];
+    let (parent, pos) = slot.parent_pos();
+    let setsize = m.kids(parent).map_or(0, |k| k.total);
+    let level = (slot.depth() + 1).to_string();
+    let row_id = format!("trow-{i}");
+    let rowindex = (i + 2).to_string();
+    match slot {
         Slot::Pending { depth, .. } => view! {
-            <div class="trow pending" role="treeitem" data-depth=depth.to_string() aria-busy="true" style=top>
-                <span class="c-class" style=format!("padding-left:{}rem", depth as f64 * 1.1 + 1.6)>"…"</span>
+            <div
+                class="trow pending"
+                id=row_id
+                role="row"
+                aria-rowindex=rowindex
+                aria-posinset=(pos + 1).to_string()
+                aria-setsize=setsize.to_string()
+                aria-selected=sel.to_string()
+                data-depth=depth.to_string()
+                aria-busy="true"
+                style=top
+            >
+                <span class="c-class" role="gridcell" style=format!("padding-left:{}rem", depth as f64 * 1.1 + 1.6)>"…"</span>
             </div>
         }
+        // (tachys knows no `aria-level` attribute: set by name)
+        .add_any_attr(custom_attribute("aria-level", level))
         .into_any(),
-        Slot::Node { idx, depth } => {
+        Slot::Node { idx, depth, .. } => {
             let n = &m.nodes[idx as usize];
             let row = n.row.clone();
             let has_kids = row.children > 0;
@@ -446,7 +897,11 @@ fn render_slot(ctx: Ctx, version: RwSignal<u32>, selected: RwSignal<usize>, m: &
                 <div
                     class="trow"
                     class:sel=sel
-                    role="treeitem"
+                    id=row_id
+                    role="row"
+                    aria-rowindex=rowindex
+                    aria-posinset=(pos + 1).to_string()
+                    aria-setsize=setsize.to_string()
                     aria-expanded=has_kids.then(|| expanded.to_string())
                     aria-selected=sel.to_string()
                     data-depth=depth.to_string()
@@ -455,7 +910,7 @@ fn render_slot(ctx: Ctx, version: RwSignal<u32>, selected: RwSignal<usize>, m: &
                     on:click=move |_| select(ctx, selected, i)
                     on:dblclick=move |_| navigate(&Route::Object { id: id2.clone(), paths: false })
                 >
-                    <span class="c-class" style=format!("padding-left:{}rem", depth as f64 * 1.1 + 0.2)>
+                    <span class="c-class" role="gridcell" style=format!("padding-left:{}rem", depth as f64 * 1.1 + 0.2)>
                         {if has_kids {
                             view! {
                                 <button
@@ -478,16 +933,80 @@ fn render_slot(ctx: Ctx, version: RwSignal<u32>, selected: RwSignal<usize>, m: &
                         {row.label.clone().map(|l| view! { <span class="lbl" title=l.clone()>{l.clone()}</span> })}
                         {has_kids.then(|| view! { <span class="kids" title="dominated objects directly below">{format!("({})", count(row.children as u64))}</span> })}
                     </span>
-                    <span class="c-id"><code>{row.object_id.clone()}</code></span>
-                    <span class="c-num"><Bytes value=row.shallow /></span>
-                    <span class="c-num"><Bytes value=row.retained /></span>
-                    <span class="c-pct"><Pct pct=row.pct /></span>
-                    <span class="c-act">
+                    <span class="c-id" role="gridcell"><code>{row.object_id.clone()}</code></span>
+                    <span class="c-num" role="gridcell"><Bytes value=row.shallow /></span>
+                    <span class="c-num" role="gridcell"><Bytes value=row.retained /></span>
+                    <span class="c-pct" role="gridcell"><Pct pct=row.pct /></span>
+                    <span class="c-act" role="gridcell">
                         <a class="roots" href=paths_href(&id) tabindex="-1" title="Paths to GC roots">"⇱ roots"</a>
                     </span>
                 </div>
             }
+            .add_any_attr(custom_attribute("aria-level", level))
             .into_any()
         }
     }
+}
+
+/// One search match: a click reveals it in the tree, its link opens the inspector.
+fn render_match(m: &TreeModel, i: usize, sel: bool, selected: RwSignal<usize>, reveal: impl Fn(usize) + Copy + 'static) -> AnyView {
+    let top = format!("top:{}px", i as f64 * ROW_H);
+    let rowindex = (i + 2).to_string();
+    let Some(hit) = m.search_row(i) else {
+        return view! {
+            <div class="trow srow pending" id=format!("srow-{i}") role="row" aria-rowindex=rowindex aria-busy="true" style=top>
+                <span class="c-class" role="gridcell">"…"</span>
+            </div>
+        }
+        .into_any();
+    };
+    let row = hit.row.clone();
+    let deep = hit.path.is_empty();
+    let level = if deep { format!("level ≥ {}", hit.depth + 1) } else { format!("level {}", hit.depth + 1) };
+    let title = if deep {
+        format!("{} ({level}: too deep to reveal in the tree; opens the inspector)", row.class)
+    } else {
+        format!("{} ({level}): reveal in the tree", row.class)
+    };
+    let id = row.object_id.clone();
+    view! {
+        <div
+            class="trow srow"
+            class:sel=sel
+            id=format!("srow-{i}")
+            role="row"
+            aria-rowindex=rowindex
+            aria-selected=sel.to_string()
+            data-id=row.object_id.clone()
+            data-tree-depth=hit.depth.to_string()
+            style=top
+            title=title
+            on:click=move |_| {
+                selected.set(i);
+                reveal(i);
+            }
+        >
+            <span class="c-class" role="gridcell">
+                <span class="level" aria-label=level.clone()>{format!("L{}", hit.depth + 1)}</span>
+                <span class="cls">{row.class.clone()}</span>
+                {row.label.clone().map(|l| view! { <span class="lbl" title=l.clone()>{l.clone()}</span> })}
+            </span>
+            <span class="c-id" role="gridcell"><code>{row.object_id.clone()}</code></span>
+            <span class="c-num" role="gridcell"><Bytes value=row.shallow /></span>
+            <span class="c-num" role="gridcell"><Bytes value=row.retained /></span>
+            <span class="c-pct" role="gridcell"><Pct pct=row.pct /></span>
+            <span class="c-act" role="gridcell">
+                <a
+                    class="inspect"
+                    href=object_href(&id)
+                    tabindex="-1"
+                    title="Open in the object inspector"
+                    on:click=|ev: web_sys::MouseEvent| ev.stop_propagation()
+                >
+                    "inspect"
+                </a>
+            </span>
+        </div>
+    }
+    .into_any()
 }

@@ -164,3 +164,181 @@ pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
     }, std::time::Duration::from_secs(30));
     Ok(())
 }
+
+// ---- long lists: pages fetched as they scroll into view, only the rows on screen rendered ----
+
+/// The rows of a long list, fetched from the worker a page at a time as they scroll into view.
+#[derive(Debug, Clone)]
+pub struct Paged<T> {
+    page: u32,
+    /// Bumped by [`reset`](Self::reset): answers for an older epoch are dropped.
+    pub epoch: u32,
+    /// Rows in the list; `None` until the first page arrives.
+    pub total: Option<u32>,
+    pages: std::collections::HashMap<u32, Vec<T>>,
+    requested: std::collections::HashSet<u32>,
+}
+
+impl<T> Paged<T> {
+    pub fn new(page: u32) -> Self {
+        Paged { page, epoch: 0, total: None, pages: Default::default(), requested: Default::default() }
+    }
+    /// Forget every row (the query changed); returns the new epoch.
+    pub fn reset(&mut self) -> u32 {
+        self.epoch += 1;
+        self.total = None;
+        self.pages.clear();
+        self.requested.clear();
+        self.epoch
+    }
+    pub fn len(&self) -> usize {
+        self.total.unwrap_or(0) as usize
+    }
+    pub fn get(&self, i: usize) -> Option<&T> {
+        let p = self.page as usize;
+        self.pages.get(&((i / p) as u32))?.get(i % p)
+    }
+    /// The pages holding rows `first..last` that were not asked for yet, marked as asked (only
+    /// the first page while the length is unknown).
+    pub fn claim(&mut self, first: usize, last: usize) -> Vec<u32> {
+        let wanted: Vec<u32> = match self.total {
+            None => vec![0],
+            Some(t) => {
+                let last = last.min(t as usize);
+                if first >= last {
+                    Vec::new()
+                } else {
+                    let p = self.page as usize;
+                    ((first / p) as u32..=((last - 1) / p) as u32).collect()
+                }
+            }
+        };
+        wanted.into_iter().filter(|&p| self.requested.insert(p)).collect()
+    }
+    /// Store an answer; false if it belongs to an older epoch.
+    pub fn fill(&mut self, epoch: u32, page: u32, total: u32, rows: Vec<T>) -> bool {
+        if epoch != self.epoch {
+            return false;
+        }
+        self.total = Some(total);
+        self.requested.insert(page);
+        self.pages.insert(page, rows);
+        true
+    }
+    /// A request failed: it may be asked again.
+    pub fn failed(&mut self, epoch: u32, page: u32) {
+        if epoch == self.epoch {
+            self.requested.remove(&page);
+        }
+    }
+}
+
+/// Rows rendered at once by [`block_window`].
+pub const BLOCK: usize = 64;
+
+/// Which rows of a virtualized table to render, given the first and last row in view: the
+/// blocks of [`BLOCK`] rows that hold them plus one block either side. The DOM changes only
+/// when a block boundary scrolls past (not at every scroll event) and never holds more than a
+/// few hundred rows, however long the list.
+pub fn block_window(first_visible: usize, last_visible: usize, len: usize) -> (usize, usize) {
+    let first = (first_visible / BLOCK).saturating_sub(1) * BLOCK;
+    let last = ((last_visible / BLOCK) + 2) * BLOCK;
+    (first.min(len), last.min(len))
+}
+
+/// The index a keyboard key moves a list selection to (`None`: not a navigation key).
+pub fn nav_target(key: &str, cur: usize, len: usize, page: usize) -> Option<usize> {
+    if len == 0 {
+        return None;
+    }
+    let last = len - 1;
+    Some(match key {
+        "ArrowDown" => (cur + 1).min(last),
+        "ArrowUp" => cur.saturating_sub(1),
+        "PageDown" => (cur + page.max(1)).min(last),
+        "PageUp" => cur.saturating_sub(page.max(1)),
+        "Home" => 0,
+        "End" => last,
+        _ => return None,
+    })
+}
+
+/// Keyboard navigation of a virtualized table (rows are focusable `tr`s with `data-index`):
+/// ↑ ↓ PgUp PgDn Home End move the focus, scrolling rows that are not rendered yet into view
+/// (`focus_req` asks the view to focus a row once it is drawn, see [`focus_pending`]); Enter
+/// and Space activate the row's first link or button. `row_h`: height of a row in px.
+pub fn virtual_keys(ev: KeyboardEvent, len: usize, row_h: f64, scroller: Option<web_sys::HtmlElement>, focus_req: RwSignal<Option<usize>>) {
+    let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+    let Ok(Some(row)) = target.closest("tr[data-index]") else { return };
+    if row != target {
+        return; // keys inside inputs and links keep their meaning
+    }
+    let key = ev.key();
+    if key == "Enter" || key == " " {
+        ev.prevent_default();
+        let el = row.query_selector("a, button").ok().flatten().unwrap_or(row);
+        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+            el.click();
+        }
+        return;
+    }
+    let Some(scroller) = scroller else { return };
+    let cur: usize = row.get_attribute("data-index").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let page = (scroller.client_height() as f64 / row_h) as usize;
+    let Some(next) = nav_target(&key, cur, len, page.saturating_sub(1)) else { return };
+    ev.prevent_default();
+    if let Ok(Some(el)) = scroller.query_selector(&format!("tr[data-index=\"{next}\"]:not(.pending)")) {
+        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+            let _ = el.focus();
+            return;
+        }
+    }
+    // Not drawn yet: scroll there, and focus it once it is.
+    let y = next as f64 * row_h;
+    if key == "End" {
+        scroller.set_scroll_top(scroller.scroll_height());
+    } else {
+        scroller.set_scroll_top(y as i32);
+    }
+    focus_req.set(Some(next));
+}
+
+/// Focus the row a [`virtual_keys`] jump asked for, once it is drawn (call after every render
+/// of the rows).
+pub fn focus_pending(scroller: Option<web_sys::HtmlElement>, focus_req: RwSignal<Option<usize>>) {
+    let Some(i) = focus_req.get_untracked() else { return };
+    let Some(scroller) = scroller else { return };
+    request_animation_frame(move || {
+        // A row whose page has not arrived yet is replaced when it does: focus that one.
+        if let Ok(Some(el)) = scroller.query_selector(&format!("tr[data-index=\"{i}\"]:not(.pending)")) {
+            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+                if focus_req.get_untracked() == Some(i) {
+                    focus_req.set(None);
+                }
+            }
+        }
+    });
+}
+
+/// Height of the first rendered row of a virtualized table (`tr.vrow`), if drawn: the row
+/// height in px, measured (it follows the font size).
+pub fn measured_row_height(scroller: &web_sys::HtmlElement) -> Option<f64> {
+    let el = scroller.query_selector("tbody tr.vrow").ok().flatten()?;
+    let h = el.get_bounding_client_rect().height();
+    (h > 4.0).then_some(h)
+}
+
+/// Height of a virtualized table's sticky header row in px (approximate: it only shifts the
+/// "12–34 of 5,000" count by a row).
+pub const THEAD_H: f64 = 34.0;
+
+/// `12–34 of 5,000`: the rows of a virtualized table in view.
+pub fn visible_range(len: usize, top: f64, viewport_h: f64, row_h: f64) -> String {
+    if len == 0 {
+        return String::new();
+    }
+    let first = ((top / row_h) as usize + 1).min(len);
+    let last = (((top + viewport_h - THEAD_H) / row_h).ceil() as usize).clamp(first, len);
+    format!("{}–{} of {}", count(first as u64), count(last as u64), count(len as u64))
+}
