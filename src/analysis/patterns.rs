@@ -98,14 +98,7 @@ pub fn pct(part: u64, total: u64) -> f64 {
 
 // ---- application vs infrastructure ----------------------------------------------------------
 
-/// JDK / runtime package prefixes: never the "application-level holder".
-pub const JDK_PREFIXES: &[&str] = &["java.", "javax.", "jdk.", "sun.", "com.sun.", "<"];
-
-/// Whether a (Java source form) class name belongs to the JDK.
-pub fn is_jdk_class_name(name: &str) -> bool {
-    let base = name.strip_prefix("class ").unwrap_or(name);
-    JDK_PREFIXES.iter().any(|p| base.starts_with(p)) || !base.contains('.') && base.ends_with("[]")
-}
+pub use crate::graph::{is_jdk_class_name, JDK_PREFIXES};
 
 /// Whether class index `c` is `java.lang.ClassLoader` or a subclass.
 pub fn is_loader_class(g: &HeapGraph, c: u32) -> bool {

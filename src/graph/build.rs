@@ -15,7 +15,7 @@
 use super::classes::*;
 use super::dominators::NO_NODE;
 use super::ids::{ClassLenColumn, IdMap, SortedIds};
-use super::names::java_class_name;
+use super::names::{is_jdk_class_name, java_class_name};
 use super::store::{FieldStoreBuilder, StringStoreBuilder};
 use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
 use crate::hprof::*;
@@ -199,7 +199,10 @@ pub struct Pass2 {
     classes: Vec<ClassInfo>,
     /// Per class: byte offsets of its reference fields in INSTANCE DUMP data, in slot order.
     ref_offsets: Vec<Vec<u32>>,
-    keep_fields: Vec<bool>,
+    /// Per class: whether its instances' field data is kept (see `KeepFields`).
+    keep_fields: Vec<KeepFields>,
+    /// Field bytes the application classes' instances may keep in all.
+    app_fields_budget: usize,
     /// Stream position of the next object.
     seq: usize,
     /// Where each node's edges go: room for the most edges it can have (reference fields of
@@ -282,7 +285,7 @@ impl Pass1 {
         }
 
         // --- Objects: sort by id; node = rank.
-        let numbering = SortedIds::number(std::mem::take(&mut self.obj_ids));
+        let numbering = SortedIds::number_with_progress(std::mem::take(&mut self.obj_ids), &mut |f| progress(0.05 + 0.45 * f));
         progress(0.5);
         let (ids, seq_to_node) = (numbering.ids, numbering.seq_to_node);
         stats.duplicate_ids = numbering.duplicates;
@@ -474,6 +477,9 @@ impl Pass1 {
             classes,
             ref_offsets,
             keep_fields,
+            // Half a byte per object (4 MiB at least): every application object of an incident
+            // dump, and a bounded share of a huge one.
+            app_fields_budget: (n_nodes / 2).max(4 << 20),
             seq: 0,
             targets: vec![0; acc as usize],
             slots: vec![0; acc as usize],
@@ -592,18 +598,32 @@ fn layout_classes(classes: &mut [ClassInfo], dumps: &IdMap<u32, ClassDump>, utf8
     }
 }
 
-fn keep_field_classes(classes: &[ClassInfo]) -> Vec<bool> {
-    let mut keep = vec![false; classes.len()];
+/// Which instances keep their field data after the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeepFields {
+    /// The JDK classes the analyses read ([`KEEP_FIELDS_OF`] and their subclasses).
+    Always,
+    /// Application classes: for the object inspector's primitive values, while the budget lasts.
+    WithinBudget,
+    No,
+}
+
+fn keep_field_classes(classes: &[ClassInfo]) -> Vec<KeepFields> {
+    let mut keep = vec![KeepFields::No; classes.len()];
     for (i, k) in keep.iter_mut().enumerate() {
         let mut c = i as u32;
         let mut depth = 0;
         while c != NO_CLASS && depth < 64 {
             if KEEP_FIELDS_OF.contains(&classes[c as usize].name.as_str()) {
-                *k = true;
+                *k = KeepFields::Always;
                 break;
             }
             c = classes[c as usize].super_class;
             depth += 1;
+        }
+        let class = &classes[i];
+        if *k == KeepFields::No && class.kind == ClassKind::Instance && class.field_bytes > 0 && !is_jdk_class_name(&class.name) {
+            *k = KeepFields::WithinBudget;
         }
     }
     keep
@@ -822,7 +842,12 @@ impl Visitor for Pass2 {
             }
         }
         self.ref_offsets[class] = offsets;
-        if self.keep_fields[class] {
+        let keep = match self.keep_fields[class] {
+            KeepFields::Always => true,
+            KeepFields::WithinBudget => self.fields.data_len() < self.app_fields_budget,
+            KeepFields::No => false,
+        };
+        if keep {
             self.fields.insert(node, i.fields);
         }
     }

@@ -84,7 +84,13 @@ pub struct Numbering {
 
 impl SortedIds {
     /// Numbers objects by the rank of their id: `ids` in stream order (consumed).
+    #[cfg(test)]
     pub fn number(ids: Vec<u64>) -> Numbering {
+        Self::number_with_progress(ids, &mut |_| {})
+    }
+
+    /// [`number`](Self::number), reporting the fraction done (0.0..=1.0) as it sorts.
+    pub fn number_with_progress(ids: Vec<u64>, progress: &mut dyn FnMut(f64)) -> Numbering {
         let (Some(&base), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {
             return Numbering { ids: SortedIds::wide(Vec::new()), seq_to_node: Vec::new(), duplicates: 0 };
         };
@@ -92,13 +98,13 @@ impl SortedIds {
         if (max - base) >> shift < u32::MAX as u64 {
             let order: Vec<(u32, u32)> = ids.iter().enumerate().map(|(s, &id)| (((id - base) >> shift) as u32, s as u32)).collect();
             drop(ids);
-            let (keys, seq_to_node, duplicates) = rank(order);
+            let (keys, seq_to_node, duplicates) = rank(order, progress);
             let index = IdIndex::new(&keys);
             Numbering { ids: SortedIds { base, shift, keys: Keys::Narrow(keys), index }, seq_to_node, duplicates }
         } else {
             let order: Vec<(u64, u32)> = ids.iter().enumerate().map(|(s, &id)| (id, s as u32)).collect();
             drop(ids);
-            let (keys, seq_to_node, duplicates) = rank(order);
+            let (keys, seq_to_node, duplicates) = rank(order, progress);
             Numbering { ids: SortedIds::wide(keys), seq_to_node, duplicates }
         }
     }
@@ -146,9 +152,8 @@ impl SortedIds {
 }
 
 /// Sorts (key, stream position) pairs; keys, stream position → rank, duplicates dropped.
-fn rank<K: Copy + Ord>(mut order: Vec<(K, u32)>) -> (Vec<K>, Vec<u32>, u64) {
-    // Stream order is nearly sorted (heap walks go by address): the stable sort finds the runs.
-    order.sort();
+fn rank<K: Copy + Ord + Default>(mut order: Vec<(K, u32)>, progress: &mut dyn FnMut(f64)) -> (Vec<K>, Vec<u32>, u64) {
+    sort_with_progress(&mut order, &mut |f| progress(0.9 * f));
     let mut seq_to_node = vec![u32::MAX; order.len()];
     let mut keys = Vec::with_capacity(order.len());
     let mut duplicates = 0;
@@ -161,7 +166,65 @@ fn rank<K: Copy + Ord>(mut order: Vec<(K, u32)>) -> (Vec<K>, Vec<u32>, u64) {
         keys.push(key);
     }
     keys.shrink_to_fit();
+    progress(1.0);
     (keys, seq_to_node, duplicates)
+}
+
+/// Elements sorted or merged between two progress reports.
+const SORT_STEP: usize = 1 << 20;
+
+/// A stable sort that reports progress at least every [`SORT_STEP`] elements (the browser
+/// worker must say something every 200 ms; one `sort` of 17 M pairs takes longer): sorts
+/// chunks (the stream's sorted runs make each cheap), then merges them pairwise, bottom-up.
+fn sort_with_progress<T: Copy + Ord + Default>(v: &mut Vec<T>, progress: &mut dyn FnMut(f64)) {
+    let n = v.len();
+    if n <= SORT_STEP {
+        v.sort();
+        return;
+    }
+    let levels = (n.div_ceil(SORT_STEP) as f64).log2().ceil().max(1.0);
+    let mut done = 0.0;
+    let total = 1.0 + levels;
+    for chunk in v.chunks_mut(SORT_STEP) {
+        chunk.sort();
+        done += chunk.len() as f64 / n as f64;
+        progress(done / total);
+    }
+    let mut src = std::mem::take(v);
+    let mut dst: Vec<T> = vec![T::default(); n];
+    let mut width = SORT_STEP;
+    while width < n {
+        let mut start = 0;
+        while start < n {
+            let mid = (start + width).min(n);
+            let end = (start + 2 * width).min(n);
+            merge(&src[start..mid], &src[mid..end], &mut dst[start..end], &mut |k| {
+                progress((done + k as f64 / n as f64) / total)
+            });
+            done += (end - start) as f64 / n as f64;
+            start = end;
+        }
+        std::mem::swap(&mut src, &mut dst);
+        width *= 2;
+    }
+    *v = src;
+}
+
+/// Stable merge of two sorted runs into `out` (`a`'s elements first among equals).
+fn merge<T: Copy + Ord>(a: &[T], b: &[T], out: &mut [T], progress: &mut dyn FnMut(usize)) {
+    let (mut i, mut j) = (0, 0);
+    for (k, o) in out.iter_mut().enumerate() {
+        if k % SORT_STEP == SORT_STEP - 1 {
+            progress(k);
+        }
+        *o = if j >= b.len() || (i < a.len() && a[i] <= b[j]) {
+            i += 1;
+            a[i - 1]
+        } else {
+            j += 1;
+            b[j - 1]
+        };
+    }
 }
 
 #[cfg(test)]
@@ -185,6 +248,21 @@ mod tests {
         assert_eq!(empty.get::<u64>(&[], 5), None);
         let one = IdIndex::new(&[42u32]);
         assert_eq!(one.get(&[42u32], 42), Some(0));
+    }
+
+    #[test]
+    fn sort_with_progress_sorts_stably_and_reports() {
+        // Three "stream runs" across several chunks, with duplicates keyed apart by position.
+        let n = 3 * SORT_STEP + 12_345;
+        let mut v: Vec<(u32, u32)> = (0..n as u32).map(|i| ((i * 2_654_435_761u32) % 1_000_003 / 7, i)).collect();
+        let mut expected = v.clone();
+        expected.sort();
+        let mut reports = Vec::new();
+        sort_with_progress(&mut v, &mut |f| reports.push(f));
+        assert_eq!(v, expected);
+        assert!(reports.len() >= 8, "{reports:?}");
+        assert!(reports.windows(2).all(|w| w[0] <= w[1] + 1e-9), "{reports:?}");
+        assert!(reports.iter().all(|&f| (0.0..=1.0 + 1e-9).contains(&f)));
     }
 
     #[test]

@@ -26,7 +26,7 @@ mod store;
 pub use builder::{build_from_bytes, build_from_path, build_from_reader, BuildError, FirstPass, GraphBuilder, PassOutcome, Phase};
 pub use classes::{ClassInfo, ClassKind, FieldSlot, SizeRule, StaticSlot, NO_CLASS};
 pub use dominators::NO_NODE;
-pub use names::{java_class_name, package_of};
+pub use names::{is_jdk_class_name, java_class_name, package_of, JDK_PREFIXES};
 pub use retained::{ChildIndex, Dominance, RetainedSizes};
 pub use store::{decode_preview, hash_bytes, FieldStore, StringStore, STRING_PREVIEW_CHARS};
 

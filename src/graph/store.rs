@@ -76,6 +76,10 @@ pub(crate) struct FieldStoreBuilder {
 }
 
 impl FieldStoreBuilder {
+    /// Field bytes collected so far.
+    pub fn data_len(&self) -> usize {
+        self.data.len()
+    }
     pub fn insert(&mut self, node: u32, fields: &[u8]) {
         self.index.push((node, self.data.len() as u32, fields.len() as u32));
         self.data.extend_from_slice(fields);

@@ -1115,7 +1115,9 @@ impl Loaded {
                         target: target.map(|t| self.obj_ref(t)),
                     });
                 } else {
-                    let value = g.field_value(v, &f.name).map(|x| format_value(&x)).unwrap_or_else(|| "?".into());
+                    // Field data is kept for the JDK classes the analyses read and, within a budget,
+                    // for application classes (see `graph::build::KeepFields`).
+                    let value = g.field_value(v, &f.name).map(|x| format_value(&x)).unwrap_or_else(|| "(not kept)".into());
                     fields.push(FieldRow { name: f.name.clone(), ty: type_name(f.ty).into(), value, target: None });
                 }
             }
