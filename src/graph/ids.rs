@@ -254,7 +254,7 @@ mod tests {
     fn sort_with_progress_sorts_stably_and_reports() {
         // Three "stream runs" across several chunks, with duplicates keyed apart by position.
         let n = 3 * SORT_STEP + 12_345;
-        let mut v: Vec<(u32, u32)> = (0..n as u32).map(|i| ((i * 2_654_435_761u32) % 1_000_003 / 7, i)).collect();
+        let mut v: Vec<(u32, u32)> = (0..n as u32).map(|i| (i.wrapping_mul(2_654_435_761) % 1_000_003 / 7, i)).collect();
         let mut expected = v.clone();
         expected.sort();
         let mut reports = Vec::new();
