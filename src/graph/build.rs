@@ -634,8 +634,9 @@ impl Pass2 {
     /// `GraphBuilder::first_pass`): class index and array length per node, the classes, the
     /// size rule, the metadata, the root records and the GC-root nodes.
     #[allow(clippy::type_complexity)]
-    pub(crate) fn first_pass_view(&self) -> (&ClassLenColumn, &[ClassInfo], &SizeRule, &DumpMeta, &[RootRef], &[u32]) {
-        (&self.class_len, &self.classes, &self.sizes, &self.meta, &self.roots, &self.root_nodes)
+    pub(crate) fn first_pass_view(&self) -> (&ClassLenColumn, &[ClassInfo], &SizeRule, &DumpMeta, &[RootRef], &[u32], u64) {
+        let edge_room = self.edge_start.last().copied().unwrap_or(0) as u64;
+        (&self.class_len, &self.classes, &self.sizes, &self.meta, &self.roots, &self.root_nodes, edge_room)
     }
 
     /// Starts the next object in stream order; returns its node (or `NO_NODE` for a duplicate

@@ -96,7 +96,8 @@ impl GraphBuilder {
     /// references. Costs one walk over the objects; `None` at other times.
     pub fn first_pass(&self) -> Option<FirstPass> {
         let State::Pass2(p) = &self.state else { return None };
-        let (class_len, classes, sizes, meta, roots, root_nodes) = p.first_pass_view();
+        // The upper bound of the references is the room pass 2 reserved for them.
+        let (class_len, classes, sizes, meta, roots, root_nodes, edges) = p.first_pass_view();
         let n = class_len.node_count();
         let class_of = |v: usize| class_len.class(v).unwrap_or(0);
         let shallow = |c: u32, len: u32| match classes[c as usize].kind {
@@ -104,19 +105,12 @@ impl GraphBuilder {
             ClassKind::ObjectArray => sizes.object_array(len),
             ClassKind::PrimitiveArray(e) => sizes.primitive_array(e, len),
         };
-        let refs = |c: u32, len: u32| match classes[c as usize].kind {
-            ClassKind::Instance => classes[c as usize].ref_fields as u64,
-            ClassKind::ObjectArray => len as u64,
-            ClassKind::PrimitiveArray(_) => 0,
-        };
         let mut rows = vec![(0u64, 0u64); classes.len()];
-        let mut edges = 0u64;
         for v in 0..n {
             let (c, len) = (class_of(v), class_len.len(v));
             let r = &mut rows[c as usize];
             r.0 += 1;
             r.1 += shallow(c, len);
-            edges += refs(c, len);
         }
         // Class objects: sized and linked as classes, not as instances of java.lang.Class (as
         // `HeapGraph::shallow`; the last class naming a node wins, as there).
@@ -133,11 +127,7 @@ impl GraphBuilder {
             let (c, len) = (class_of(node as usize), class_len.len(node as usize));
             let r = &mut rows[c as usize];
             r.1 = r.1.saturating_sub(shallow(c, len)) + classes[k].class_object_size as u64;
-            let statics = classes[k].statics.iter().filter(|s| matches!(s.value, Value::Object(id) if id != 0)).count() as u64;
-            edges = edges.saturating_sub(refs(c, len)) + 4 + statics;
         }
-        // Thread stack locals become edges of their thread.
-        edges += roots.iter().filter(|r| matches!(r.kind, RootKind::JavaFrame | RootKind::JniLocal)).count() as u64;
         let mut histogram: Vec<(u32, String, u64, u64)> = rows
             .iter()
             .enumerate()
