@@ -7,15 +7,20 @@
 # Environment:
 #   BENCH_DIR      scratch dir: generated dumps, the peer, results (default target/bench)
 #   BENCH_SIZES    sizes in MiB of the generated dumps when no DUMP is given (default "1100")
-#   BENCH_HUGE     1 = also a > 4 GiB dump (BENCH_HUGE_MB, default 4400; needs ~6 GiB of Java heap
-#                  and takes long; the 4 GiB wasm32 address space is expected not to hold it)
+#   BENCH_HUGE     1 = also two > 4 GiB dumps (slow; each needs ~5-6 GiB of Java heap and ~4.4 GiB
+#                  of disk): big1100pP.hprof, 1100 MiB of the usual mix + P MiB of live byte[]
+#                  padding (~17 M objects: fits a wasm32 tab, file offsets beyond 2^32), and
+#                  bigM.hprof (~68 M objects: expected to be refused, "too big, use the CLI")
+#   BENCH_HUGE_PAD_MB  P (default 3300; 0 = no padded dump)
+#   BENCH_HUGE_MB  M (default 4400)
 #   BENCH_BUILD    0 = use the existing dist/ and target/release/heaplens as they are
 #   BENCH_PEERS    0 = skip hprof-analyzer
 #   BENCH_TIMEOUT_MIN  per dump in the browser (default 30)
 #
 # What it does, in one invocation (see bench/README.md):
 #   1. trunk build --release -> dist/ (offline, like scripts/test.sh); cargo build --release -p heaplens-cli
-#   2. DUMP..., or scripts/gen-big-dump.sh "$BENCH_DIR/bigN.hprof" N for each size (idempotent)
+#   2. DUMP..., or scripts/gen-big-dump.sh "$BENCH_DIR/bigN.hprof" N for each size (idempotent;
+#      BENCH_HUGE=1: also big1100pP.hprof 1100 P, then bigM.hprof M)
 #   3. cargo install --locked --root "$BENCH_DIR/peers" hprof-analyzer, if missing
 #   4. node bench/browser.mjs: per dump, the native CLI under GNU time, then the page in headless
 #      Chromium (file input; times to first results, dominator rows, suspects; phases; memory;
@@ -24,7 +29,7 @@
 set -euo pipefail
 
 if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
-    sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 fi
 # Resolve the DUMPs before lib.sh changes directory.
@@ -45,6 +50,7 @@ BENCH_DIR="$(cd "$BENCH_DIR" && pwd)"
 BENCH_SIZES="${BENCH_SIZES:-1100}"
 BENCH_HUGE="${BENCH_HUGE:-0}"
 BENCH_HUGE_MB="${BENCH_HUGE_MB:-4400}"
+BENCH_HUGE_PAD_MB="${BENCH_HUGE_PAD_MB:-3300}"
 BENCH_BUILD="${BENCH_BUILD:-1}"
 BENCH_PEERS="${BENCH_PEERS:-1}"
 BENCH_TIMEOUT_MIN="${BENCH_TIMEOUT_MIN:-30}"
@@ -79,13 +85,21 @@ CLI="${CARGO_TARGET_DIR:-$ROOT/target}/release/heaplens"
 
 # --- 2. the dumps ----------------------------------------------------------------------------
 if ((${#DUMPS[@]} == 0)); then
+    # "TARGET_MB" or "TARGET_MB:PAD_MB" (file bigTARGETpPAD.hprof).
     SIZES=($BENCH_SIZES)
-    if [[ "$BENCH_HUGE" == 1 ]]; then SIZES+=("$BENCH_HUGE_MB"); fi
-    for mb in "${SIZES[@]}"; do
+    if [[ "$BENCH_HUGE" == 1 ]]; then
+        [[ "$BENCH_HUGE_PAD_MB" =~ ^[0-9]+$ ]] || die "BENCH_HUGE_PAD_MB: not a size in MiB: $BENCH_HUGE_PAD_MB"
+        # > 4 GiB but ~17 M objects: fits the tab. Then ~68 M objects: refused.
+        if ((BENCH_HUGE_PAD_MB > 0)); then SIZES+=("1100:$BENCH_HUGE_PAD_MB"); fi
+        SIZES+=("$BENCH_HUGE_MB")
+    fi
+    for size in "${SIZES[@]}"; do
+        mb="${size%%:*}" pad=0 name="big${size%%:*}"
+        if [[ "$size" == *:* ]]; then pad="${size#*:}" name="big${mb}p$pad"; fi
         [[ "$mb" =~ ^[0-9]+$ ]] || die "BENCH_SIZES: not a size in MiB: $mb"
-        log "dump: $BENCH_DIR/big$mb.hprof (generated once, then reused)"
-        "$ROOT/scripts/gen-big-dump.sh" "$BENCH_DIR/big$mb.hprof" "$mb"
-        DUMPS+=("$BENCH_DIR/big$mb.hprof")
+        log "dump: $BENCH_DIR/$name.hprof (generated once, then reused)"
+        "$ROOT/scripts/gen-big-dump.sh" "$BENCH_DIR/$name.hprof" "$mb" "$pad"
+        DUMPS+=("$BENCH_DIR/$name.hprof")
     done
 fi
 

@@ -21,7 +21,7 @@ import com.sun.management.HotSpotDiagnosticMXBean;
 /**
  * Fills the heap with a realistic object mix and dumps it: a benchmark input for heaplens.
  *
- * <pre>java -Xmx... -XX:+UseSerialGC com.example.bench.BigHeap OUT.hprof [TARGET_MB]</pre>
+ * <pre>java -Xmx... -XX:+UseSerialGC [-Dbigheap.pad_mb=N] com.example.bench.BigHeap OUT.hprof [TARGET_MB]</pre>
  *
  * Writes OUT.hprof (about TARGET_MB megabytes, 1 MB = 2^20 bytes), OUT.histo.txt (class
  * histogram of all objects, "GC.class_histogram -all") and OUT.facts.json.
@@ -44,6 +44,14 @@ import com.sun.management.HotSpotDiagnosticMXBean;
  * fields with 8-byte references, an Object[] 25 + 8n, a primitive array 18 + n*size) and the
  * fill stops when the estimate, plus the ~4 MB the JDK itself contributes (classes, symbols),
  * reaches the target.
+ *
+ * <p>Padding ({@code -Dbigheap.pad_mb=N}, default 0): after the live fill (same seed, same
+ * sequence, so the object mix is exactly that of the unpadded dump) and before the full GC, N MiB
+ * more are allocated as live {@code byte[]} arrays of 64 MiB (the last one smaller), held by a
+ * static list and filled with a non-zero pseudo-random pattern (copied from a 1 MiB block made by
+ * its own generator, so the main sequence is untouched). The dump is then about TARGET_MB + N MiB
+ * with only ~N/64 more objects: a big file whose object graph stays small. The heap must have
+ * room for the padding on top of the usual sizing.
  */
 public final class BigHeap {
     // ---- HPROF record sizes (64-bit ids) ----
@@ -66,6 +74,9 @@ public final class BigHeap {
         @Override protected boolean removeEldestEntry(Map.Entry<Integer, String> e) { return size() > 200_000; }
     };
     static final ArrayDeque<Event> EVENTS = new ArrayDeque<>();
+    /** The padding (bigheap.pad_mb): live 64 MiB byte[] arrays. */
+    static final ArrayList<byte[]> PAD = new ArrayList<>();
+    static final int PAD_CHUNK = 64 << 20;
     /** Garbage made before the dump is referenced from here, then dropped. */
     static volatile Object sink;
 
@@ -279,6 +290,11 @@ public final class BigHeap {
         Path out = Paths.get(args[0]).toAbsolutePath();
         long targetMb = args.length > 1 ? Long.parseLong(args[1]) : 600;
         long target = targetMb << 20;
+        long padMb = Long.parseLong(System.getProperty("bigheap.pad_mb", "0"));
+        if (padMb < 0) {
+            System.err.println("BigHeap: bigheap.pad_mb must be >= 0");
+            System.exit(2);
+        }
         String base = out.toString().endsWith(".hprof")
                 ? out.toString().substring(0, out.toString().length() - 6) : out.toString();
         long t0 = System.nanoTime();
@@ -291,6 +307,7 @@ public final class BigHeap {
         }
         long steps = i;
         long liveObjects = objects;
+        long padBytes = pad(padMb << 20);
         System.gc();
         long usedLive = usedHeap();
 
@@ -327,6 +344,9 @@ public final class BigHeap {
         StringBuilder f = new StringBuilder();
         f.append("{\n");
         f.append("  \"target_mb\": ").append(targetMb).append(",\n");
+        f.append("  \"pad_mb\": ").append(padMb).append(",\n");
+        f.append("  \"pad_arrays\": ").append(PAD.size()).append(",\n");
+        f.append("  \"pad_bytes\": ").append(padBytes).append(",\n");
         f.append("  \"hprof_bytes\": ").append(size).append(",\n");
         f.append("  \"estimated_bytes\": ").append(BASELINE + est).append(",\n");
         f.append("  \"seed\": 42,\n");
@@ -350,6 +370,36 @@ public final class BigHeap {
         Files.write(Paths.get(base + ".facts.json"), f.toString().getBytes(StandardCharsets.UTF_8));
         System.out.print(f);
         System.exit(0);
+    }
+
+    /**
+     * Allocates {@code bytes} more as live byte[] arrays of at most PAD_CHUNK, filled with a
+     * non-zero pattern (not from R: the main sequence stays the same). Not counted in
+     * {@code objects}, so the unreachable share is that of the unpadded dump; counted in
+     * {@code est}. Returns the bytes allocated.
+     */
+    static long pad(long bytes) {
+        if (bytes <= 0) return 0;
+        byte[] pattern = new byte[1 << 20];
+        new SplittableRandom(4242).nextBytes(pattern);
+        for (int j = 0; j < pattern.length; j += 4096) pattern[j] = (byte) 0xA5; // never all zero
+        long done = 0;
+        for (int k = 0; done < bytes; k++) {
+            int n = (int) Math.min(PAD_CHUNK, bytes - done);
+            byte[] b = new byte[n];
+            // Each array starts at a different place in the pattern, so no two are equal.
+            int off = (int) ((k * 4099L) % pattern.length);
+            for (int p = 0; p < n; ) {
+                int len = Math.min(pattern.length - off, n - p);
+                System.arraycopy(pattern, off, b, p, len);
+                p += len;
+                off = 0;
+            }
+            PAD.add(b);
+            est += PARR + n + 1.25 * ID;
+            done += n;
+        }
+        return done;
     }
 
     static long usedHeap() {

@@ -2,10 +2,10 @@
 //! objects apart (MAT's default).
 
 use crate::graph::{package_of, Dominance, HeapGraph, Node};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistogramRow {
     /// Class index (`HeapGraph::classes`), or a group's first class for grouped rows.
     pub class: u32,
@@ -19,7 +19,7 @@ pub struct HistogramRow {
     pub retained: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Histogram {
     /// Reachable objects, by class, largest retained first.
     pub reachable: Vec<HistogramRow>,

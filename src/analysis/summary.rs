@@ -2,10 +2,10 @@
 
 use crate::graph::{Dominance, HeapGraph, Node};
 use crate::hprof::RootKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub format: String,
     pub id_size: u8,

@@ -334,6 +334,9 @@ pub struct IdColumn {
 const BLOCK: usize = 64;
 const BIG: u8 = u8::MAX;
 
+/// [`IdColumn::raw_parts`]: `(shift, block_base, deltas, big)`.
+pub(crate) type IdColumnParts<'a> = (u32, &'a [u64], &'a [u8], &'a [(u32, u64)]);
+
 impl IdColumn {
     /// `ids` sorted ascending and unique.
     #[cfg(test)]
@@ -420,6 +423,16 @@ impl IdColumn {
 
     pub fn heap_bytes(&self) -> usize {
         self.block_base.capacity() * 8 + self.deltas.capacity() + self.big.capacity() * 16
+    }
+
+    /// The raw columns `(shift, block_base, deltas, big)` (for `graph::snapshot`).
+    pub(crate) fn raw_parts(&self) -> IdColumnParts<'_> {
+        (self.shift, &self.block_base, &self.deltas, &self.big)
+    }
+
+    /// Reassembles a column from [`raw_parts`](Self::raw_parts) (trusted: not re-validated).
+    pub(crate) fn from_raw_parts(shift: u32, block_base: Vec<u64>, deltas: Vec<u8>, big: Vec<(u32, u64)>) -> IdColumn {
+        IdColumn { shift, block_base, deltas, big }
     }
 }
 

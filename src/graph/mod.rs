@@ -21,6 +21,7 @@ mod ids;
 mod names;
 mod offsets;
 mod retained;
+pub mod snapshot;
 mod store;
 
 pub use builder::{build_from_bytes, build_from_path, build_from_reader, BuildError, FirstPass, GraphBuilder, PassOutcome, Phase};
@@ -28,6 +29,7 @@ pub use classes::{ClassInfo, ClassKind, FieldSlot, SizeRule, StaticSlot, NO_CLAS
 pub use dominators::NO_NODE;
 pub use names::{is_jdk_class_name, java_class_name, package_of, JDK_PREFIXES};
 pub use retained::{ChildIndex, Dominance, RetainedSizes};
+pub use snapshot::{read_snapshot, snapshot_len, write_snapshot, Snapshot, SnapshotError, SnapshotErrorKind};
 pub use store::{decode_preview, hash_bytes, FieldStore, StringStore, STRING_PREVIEW_CHARS};
 
 use crate::hprof::*;

@@ -23,6 +23,9 @@ pub struct EdgeOffsets {
     big: Vec<(u32, u32)>,
 }
 
+/// [`EdgeOffsets::raw_parts`]: `(block_start, sub_start, has_big, degree, big)`.
+pub(crate) type EdgeOffsetsParts<'a> = (&'a [u32], &'a [u16], &'a [u64], &'a [u8], &'a [(u32, u32)]);
+
 /// Builds [`EdgeOffsets`] from the degrees of nodes `0, 1, 2…` in order.
 pub struct EdgeOffsetsBuilder {
     e: EdgeOffsets,
@@ -117,6 +120,22 @@ impl EdgeOffsets {
         }
         let start = self.block_start[v / BLOCK] as usize + before;
         (start, start + self.degree_of(v, d))
+    }
+
+    /// The raw columns `(block_start, sub_start, has_big, degree, big)` (for `graph::snapshot`).
+    pub(crate) fn raw_parts(&self) -> EdgeOffsetsParts<'_> {
+        (&self.block_start, &self.sub_start, &self.has_big, &self.degree, &self.big)
+    }
+
+    /// Reassembles offsets from [`raw_parts`](Self::raw_parts) (trusted: not re-validated).
+    pub(crate) fn from_raw_parts(
+        block_start: Vec<u32>,
+        sub_start: Vec<u16>,
+        has_big: Vec<u64>,
+        degree: Vec<u8>,
+        big: Vec<(u32, u32)>,
+    ) -> EdgeOffsets {
+        EdgeOffsets { block_start, sub_start, has_big, degree, big }
     }
 
     pub fn heap_bytes(&self) -> usize {

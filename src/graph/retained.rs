@@ -37,6 +37,14 @@ impl RetainedSizes {
             None => 0,
         }
     }
+    /// The raw parts `(units, granule, large)` (for `graph::snapshot`).
+    pub(crate) fn raw_parts(&self) -> (&[u32], u64, &[(u32, u64)]) {
+        (&self.units, self.granule, &self.large)
+    }
+    /// Reassembles sizes from [`raw_parts`](Self::raw_parts) (trusted: not re-validated).
+    pub(crate) fn from_raw_parts(units: Vec<u32>, granule: u64, large: Vec<(u32, u64)>) -> RetainedSizes {
+        RetainedSizes { units, granule, large }
+    }
 }
 
 /// Accumulates sizes in granule units, spilling the ones that outgrow `u32` to a map.
@@ -150,6 +158,20 @@ impl Dominance {
         drop(start);
         progress(1.0);
         let reachable = by_parent.len();
+        Dominance { idom, retained, by_parent, reachable }
+    }
+
+    /// The private parts `(retained, by_parent)` (for `graph::snapshot`).
+    pub(crate) fn raw_parts(&self) -> (&RetainedSizes, &[u32]) {
+        (&self.retained, &self.by_parent)
+    }
+    /// Reassembles a dominance from its parts (trusted: not re-validated).
+    pub(crate) fn from_raw_parts(
+        idom: Vec<u32>,
+        retained: RetainedSizes,
+        by_parent: Vec<u32>,
+        reachable: usize,
+    ) -> Dominance {
         Dominance { idom, retained, by_parent, reachable }
     }
 

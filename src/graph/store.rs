@@ -45,6 +45,14 @@ impl NodeRank {
     fn heap_bytes(&self) -> usize {
         self.bits.capacity() * 8 + self.before.capacity() * 4
     }
+    /// The raw columns `(bits, before)` (for `graph::snapshot`).
+    pub(crate) fn raw_parts(&self) -> (&[u64], &[u32]) {
+        (&self.bits, &self.before)
+    }
+    /// Reassembles a set from [`raw_parts`](Self::raw_parts) (trusted: not re-validated).
+    pub(crate) fn from_raw_parts(bits: Vec<u64>, before: Vec<u32>) -> NodeRank {
+        NodeRank { bits, before }
+    }
 }
 
 /// Field data of selected instances, looked up by node.
@@ -64,6 +72,14 @@ impl FieldStore {
     }
     pub fn heap_bytes(&self) -> usize {
         self.members.heap_bytes() + self.starts.capacity() * 4 + self.data.capacity()
+    }
+    /// The raw parts `(members, starts, data)` (for `graph::snapshot`).
+    pub(crate) fn raw_parts(&self) -> (&NodeRank, &[u32], &[u8]) {
+        (&self.members, &self.starts, &self.data)
+    }
+    /// Reassembles a store from [`raw_parts`](Self::raw_parts) (trusted: not re-validated).
+    pub(crate) fn from_raw_parts(members: NodeRank, starts: Vec<u32>, data: Vec<u8>) -> FieldStore {
+        FieldStore { members, starts, data }
     }
 }
 
@@ -139,6 +155,19 @@ impl StringStore {
     }
     pub fn heap_bytes(&self) -> usize {
         self.members.heap_bytes() + self.preview_at.capacity() * 4 + self.text.capacity() + self.utf16.capacity() * 4
+    }
+    /// The raw parts `(members, preview_at, text, utf16)` (for `graph::snapshot`).
+    pub(crate) fn raw_parts(&self) -> (&NodeRank, &[u32], &[u8], &[u32]) {
+        (&self.members, &self.preview_at, &self.text, &self.utf16)
+    }
+    /// Reassembles a store from [`raw_parts`](Self::raw_parts) (trusted: not re-validated).
+    pub(crate) fn from_raw_parts(
+        members: NodeRank,
+        preview_at: Vec<u32>,
+        text: Vec<u8>,
+        utf16: Vec<u32>,
+    ) -> StringStore {
+        StringStore { members, preview_at, text, utf16 }
     }
 }
 

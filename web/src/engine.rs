@@ -3,7 +3,10 @@
 //! [`Engine::spawn`] starts the worker and reports lifecycle events (and the worker's progress
 //! messages) through a callback; [`Engine::request`] sends one [`Request`] and resolves with its
 //! [`Response`]; [`Engine::request_with`] also hands the worker a `File`/`Blob` (the dump),
-//! posted next to the JSON text, never inside it.
+//! posted next to the JSON text, never inside it. A hand-over ([`FromWorker::Handoff`]: the
+//! building worker's snapshot) is carried out here, invisibly to the callers: the old worker is
+//! terminated, a fresh one restores the snapshot and gets the requests left unanswered; the UI
+//! hears of it through [`EngineEvent::HandedOver`] (the fresh worker's memory).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -13,7 +16,7 @@ use futures_channel::oneshot;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use crate::protocol::{decode, encode, FromWorker, PartialResults, Progress, Request, RequestId, Response, ToWorker};
+use crate::protocol::{decode, encode, FromWorker, Overview, PartialResults, Progress, Request, RequestId, Response, ToWorker, PROTOCOL_VERSION};
 
 /// The worker's entry script (`web/worker_loader.js`, copied to dist/ by Trunk). It loads the
 /// worker's wasm-bindgen output, which Trunk never file-hashes, so all names are stable.
@@ -30,6 +33,9 @@ pub enum EngineEvent {
     Progress(Progress),
     /// Unsolicited first-pass results of the dump being opened.
     Partial(Box<PartialResults>),
+    /// The analysis moved to a fresh worker (whose memory holds only what is kept): its
+    /// overview, the same as before but for the worker's memory.
+    HandedOver(Box<Overview>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,78 +46,90 @@ pub enum EngineError {
     Gone,
 }
 
-type Pending = RefCell<HashMap<RequestId, oneshot::Sender<Response>>>;
+/// Requests not answered yet: how to answer them, and the message (re-sent after a hand-over).
+type Pending = RefCell<HashMap<RequestId, (oneshot::Sender<Response>, JsValue)>>;
 
 /// Handle to the worker. Dropping it terminates the worker.
 pub struct Engine {
-    worker: Worker,
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    /// The worker answering requests (replaced once per hand-over).
+    worker: RefCell<Worker>,
     next_id: Cell<RequestId>,
-    pending: Rc<Pending>,
-    // Kept alive as long as the worker can call them.
-    _on_message: Closure<dyn Fn(MessageEvent)>,
-    _on_error: Closure<dyn Fn(Event)>,
+    pending: Pending,
+    on_event: Box<dyn Fn(EngineEvent)>,
+    /// A hand-over in progress ([`FromWorker::Handoff`]): the snapshot, posted to the fresh
+    /// worker as soon as it is ready (requests wait in `pending` until then).
+    handoff: RefCell<Option<JsValue>>,
+    /// The id of the [`Request::Restore`] sent to the fresh worker.
+    restoring: Cell<Option<RequestId>>,
+    /// The worker that will take the hand-over, started with the dump's `Open` (while the page
+    /// can still fetch it: a hand-over may come after the network is gone), and whether it
+    /// runs. Without one the snapshot goes back to the building worker (no memory saved).
+    candidate: RefCell<Option<Worker>>,
+    candidate_ready: Cell<bool>,
+    on_candidate_message: RefCell<Option<Closure<dyn Fn(MessageEvent)>>>,
+    on_candidate_error: RefCell<Option<Closure<dyn Fn(Event)>>>,
+    // Installed on every worker; they hold only a weak reference back.
+    on_message: RefCell<Option<Closure<dyn Fn(MessageEvent)>>>,
+    on_error: RefCell<Option<Closure<dyn Fn(Event)>>>,
+}
+
+/// A new worker running [`WORKER_URL`].
+fn new_worker() -> Result<Worker, JsValue> {
+    // The loader uses `importScripts` (wasm-bindgen `no-modules` output): a classic worker.
+    let options = WorkerOptions::new();
+    options.set_type(WorkerType::Classic);
+    options.set_name("heaplens-engine");
+    Worker::new_with_options(WORKER_URL, &options)
 }
 
 impl Engine {
     /// Start the worker. `on_event` is called with [`EngineEvent::Ready`] once the worker's wasm
     /// runs (send requests only after that), or with [`EngineEvent::Failed`].
     pub fn spawn(on_event: impl Fn(EngineEvent) + 'static) -> Result<Engine, JsValue> {
-        // The loader uses `importScripts` (wasm-bindgen `no-modules` output): a classic worker.
-        let options = WorkerOptions::new();
-        options.set_type(WorkerType::Classic);
-        options.set_name("heaplens-engine");
-        let worker = Worker::new_with_options(WORKER_URL, &options)?;
-
-        let pending: Rc<Pending> = Rc::default();
-        let on_event = Rc::new(on_event);
-
-        let on_message = {
-            let pending = pending.clone();
-            let on_event = on_event.clone();
-            Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-                let Some(text) = event.data().as_string() else {
-                    on_event(EngineEvent::Failed("worker sent a non-string message".into()));
-                    return;
-                };
-                match decode::<FromWorker>(&text) {
-                    Ok(FromWorker::Ready { protocol, version }) => {
-                        on_event(EngineEvent::Ready { protocol, version })
-                    }
-                    Ok(FromWorker::Progress(p)) => on_event(EngineEvent::Progress(p)),
-                    Ok(FromWorker::Partial(p)) => on_event(EngineEvent::Partial(p)),
-                    Ok(FromWorker::Reply { id, response }) => {
-                        match pending.borrow_mut().remove(&id) {
-                            // The receiver may have been dropped (caller lost interest): fine.
-                            Some(tx) => drop(tx.send(response)),
-                            None => web_sys::console::warn_1(
-                                &format!("heaplens: reply to unknown request {id}: {text}").into(),
-                            ),
-                        }
-                    }
-                    Err(e) => on_event(EngineEvent::Failed(format!("undecodable reply: {e}"))),
-                }
-            })
-        };
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-
-        let on_error = {
-            let pending = pending.clone();
-            Closure::<dyn Fn(Event)>::new(move |event: Event| {
-                // Fail every in-flight request: their senders are dropped, receivers see `Gone`.
-                pending.borrow_mut().clear();
-                // An uncaught exception in the worker is an `ErrorEvent`; a worker script that
-                // cannot be fetched (offline, 404) fires a plain `Event`, without a message.
-                let message = event.dyn_ref::<ErrorEvent>().map(|e| e.message()).unwrap_or_default();
-                on_event(EngineEvent::Failed(if message.is_empty() {
-                    "the analysis worker failed to start".into()
-                } else {
-                    message
-                }));
-            })
-        };
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-
-        Ok(Engine { worker, next_id: Cell::new(1), pending, _on_message: on_message, _on_error: on_error })
+        let inner = Rc::new(Inner {
+            worker: RefCell::new(new_worker()?),
+            next_id: Cell::new(1),
+            pending: RefCell::default(),
+            on_event: Box::new(on_event),
+            handoff: RefCell::default(),
+            restoring: Cell::new(None),
+            candidate: RefCell::default(),
+            candidate_ready: Cell::new(false),
+            on_message: RefCell::default(),
+            on_error: RefCell::default(),
+            on_candidate_message: RefCell::default(),
+            on_candidate_error: RefCell::default(),
+        });
+        let weak = Rc::downgrade(&inner);
+        *inner.on_message.borrow_mut() = Some(Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some(inner) = weak.upgrade() {
+                inner.on_message(event.data());
+            }
+        }));
+        let weak = Rc::downgrade(&inner);
+        *inner.on_error.borrow_mut() = Some(Closure::<dyn Fn(Event)>::new(move |event: Event| {
+            if let Some(inner) = weak.upgrade() {
+                inner.on_error(event);
+            }
+        }));
+        let weak = Rc::downgrade(&inner);
+        *inner.on_candidate_message.borrow_mut() = Some(Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some(inner) = weak.upgrade() {
+                inner.on_candidate_message(event.data());
+            }
+        }));
+        let weak = Rc::downgrade(&inner);
+        *inner.on_candidate_error.borrow_mut() = Some(Closure::<dyn Fn(Event)>::new(move |_: Event| {
+            if let Some(inner) = weak.upgrade() {
+                inner.candidate_failed();
+            }
+        }));
+        inner.install();
+        Ok(Engine { inner })
     }
 
     /// Send `request`; resolves with the worker's response.
@@ -126,21 +144,196 @@ impl Engine {
     }
 
     async fn send(&self, request: Request, attachment: Option<&JsValue>) -> Result<Response, EngineError> {
-        let id = self.next_id.get();
-        // Id 0 is reserved for the worker's replies to undecodable messages.
-        self.next_id.set(id.checked_add(1).unwrap_or(1));
+        let inner = &self.inner;
+        let id = inner.new_id();
         let (tx, rx) = oneshot::channel();
-        self.pending.borrow_mut().insert(id, tx);
         let text = JsValue::from_str(&encode(&ToWorker { id, request }));
-        let message = match attachment {
+        let message: JsValue = match attachment {
             None => text,
             Some(a) => js_sys::Array::of2(&text, a).into(),
         };
-        if let Err(e) = self.worker.post_message(&message) {
-            self.pending.borrow_mut().remove(&id);
+        inner.pending.borrow_mut().insert(id, (tx, message.clone()));
+        if attachment.is_some() {
+            inner.start_candidate();
+        }
+        // During a hand-over the request waits in `pending` for the fresh worker.
+        if inner.handoff.borrow().is_some() {
+        } else if let Err(e) = inner.worker.borrow().post_message(&message) {
+            inner.pending.borrow_mut().remove(&id);
             return Err(EngineError::Send(format!("{e:?}")));
         }
         rx.await.map_err(|_| EngineError::Gone)
+    }
+}
+
+impl Inner {
+    fn new_id(&self) -> RequestId {
+        let id = self.next_id.get();
+        // Id 0 is reserved for the worker's replies to undecodable messages.
+        self.next_id.set(id.checked_add(1).unwrap_or(1));
+        id
+    }
+
+    /// Starts the worker that will take the hand-over, unless there is one.
+    fn start_candidate(&self) {
+        if self.candidate.borrow().is_some() {
+            return;
+        }
+        // Offline, or a broken server: no candidate, no hand-over; nothing else changes.
+        let Ok(worker) = new_worker() else { return };
+        worker.set_onmessage(self.on_candidate_message.borrow().as_ref().map(|c| c.as_ref().unchecked_ref()));
+        worker.set_onerror(self.on_candidate_error.borrow().as_ref().map(|c| c.as_ref().unchecked_ref()));
+        self.candidate_ready.set(false);
+        *self.candidate.borrow_mut() = Some(worker);
+    }
+
+    fn on_candidate_message(&self, data: JsValue) {
+        // Before it takes over, a candidate only says that it runs.
+        if let Some(Ok(FromWorker::Ready { protocol, .. })) = data.as_string().map(|t| decode::<FromWorker>(&t)) {
+            if protocol != PROTOCOL_VERSION {
+                return self.candidate_failed();
+            }
+            self.candidate_ready.set(true);
+            if self.handoff.borrow().is_some() {
+                self.promote_candidate();
+            }
+        }
+    }
+
+    /// The candidate could not start (its script did not load: offline?).
+    fn candidate_failed(&self) {
+        self.drop_candidate();
+        // A hand-over waiting for it goes back to the building worker.
+        let snapshot = self.handoff.borrow_mut().take();
+        if let Some(snapshot) = snapshot {
+            self.restore(snapshot);
+        }
+    }
+
+    /// The candidate becomes the worker: the building one is terminated (its memory freed),
+    /// and the snapshot goes to the candidate.
+    fn promote_candidate(&self) {
+        let Some(candidate) = self.candidate.borrow_mut().take() else { return };
+        self.candidate_ready.set(false);
+        self.stop_worker();
+        *self.worker.borrow_mut() = candidate;
+        self.install();
+        let snapshot = self.handoff.borrow_mut().take();
+        if let Some(snapshot) = snapshot {
+            self.restore(snapshot);
+        }
+    }
+
+    /// Installs the handlers on the current worker.
+    fn install(&self) {
+        let worker = self.worker.borrow();
+        worker.set_onmessage(self.on_message.borrow().as_ref().map(|c| c.as_ref().unchecked_ref()));
+        worker.set_onerror(self.on_error.borrow().as_ref().map(|c| c.as_ref().unchecked_ref()));
+    }
+
+    fn drop_candidate(&self) {
+        if let Some(worker) = self.candidate.borrow_mut().take() {
+            worker.set_onmessage(None);
+            worker.set_onerror(None);
+            worker.terminate();
+        }
+        self.candidate_ready.set(false);
+    }
+
+    fn stop_worker(&self) {
+        let worker = self.worker.borrow();
+        worker.set_onmessage(None);
+        worker.set_onerror(None);
+        worker.terminate();
+    }
+
+    fn on_message(&self, data: JsValue) {
+        // `[text, buffer]` is a hand-over; everything else is a JSON text.
+        let (text, attachment) = if js_sys::Array::is_array(&data) {
+            let parts: js_sys::Array = data.unchecked_into();
+            (parts.get(0).as_string(), Some(parts.get(1)))
+        } else {
+            (data.as_string(), None)
+        };
+        let Some(text) = text else {
+            (self.on_event)(EngineEvent::Failed("worker sent a non-string message".into()));
+            return;
+        };
+        match decode::<FromWorker>(&text) {
+            Ok(FromWorker::Ready { protocol, version }) => (self.on_event)(EngineEvent::Ready { protocol, version }),
+            Ok(FromWorker::Progress(p)) => (self.on_event)(EngineEvent::Progress(p)),
+            Ok(FromWorker::Partial(p)) => (self.on_event)(EngineEvent::Partial(p)),
+            Ok(FromWorker::Reply { id, response }) if self.restoring.get() == Some(id) => {
+                self.restoring.set(None);
+                match response {
+                    Response::Opened(o) => (self.on_event)(EngineEvent::HandedOver(o)),
+                    other => (self.on_event)(EngineEvent::Failed(format!("the analysis could not be handed over: {other:?}"))),
+                }
+            }
+            Ok(FromWorker::Reply { id, response }) => {
+                let pending = self.pending.borrow_mut().remove(&id);
+                match pending {
+                    // The receiver may have been dropped (caller lost interest): fine.
+                    Some((tx, _)) => drop(tx.send(response)),
+                    None => web_sys::console::warn_1(&format!("heaplens: reply to unknown request {id}: {text}").into()),
+                }
+            }
+            Ok(FromWorker::Handoff { .. }) => {
+                let Some(snapshot) = attachment else {
+                    (self.on_event)(EngineEvent::Failed("hand-over without its snapshot".into()));
+                    return;
+                };
+                *self.handoff.borrow_mut() = Some(snapshot);
+                if self.candidate_ready.get() {
+                    self.promote_candidate();
+                } else if self.candidate.borrow().is_none() {
+                    // No fresh worker: the building worker restores its own snapshot.
+                    let snapshot = self.handoff.borrow_mut().take();
+                    if let Some(snapshot) = snapshot {
+                        self.restore(snapshot);
+                    }
+                }
+                // Else the candidate is still starting: it takes over once ready.
+            }
+            Err(e) => (self.on_event)(EngineEvent::Failed(format!("undecodable reply: {e}"))),
+        }
+    }
+
+    /// Posts the snapshot ([`Request::Restore`], buffer transferred), then again every request
+    /// not answered yet, in order (the old worker answered in order and stopped at the hand-over).
+    fn restore(&self, snapshot: JsValue) {
+        let id = self.new_id();
+        self.restoring.set(Some(id));
+        let text = JsValue::from_str(&encode(&ToWorker { id, request: Request::Restore }));
+        let worker = self.worker.borrow();
+        let message = js_sys::Array::of2(&text, &snapshot);
+        if let Err(e) = worker.post_message_with_transfer(&message, &js_sys::Array::of1(&snapshot)) {
+            self.restoring.set(None);
+            self.pending.borrow_mut().clear();
+            (self.on_event)(EngineEvent::Failed(format!("cannot hand the analysis over: {e:?}")));
+            return;
+        }
+        let mut unanswered: Vec<(RequestId, JsValue)> =
+            self.pending.borrow().iter().map(|(id, (_, message))| (*id, message.clone())).collect();
+        unanswered.sort_by_key(|(id, _)| *id);
+        for (id, message) in unanswered {
+            if let Err(e) = worker.post_message(&message) {
+                web_sys::console::warn_1(&format!("heaplens: request {id} could not be re-sent: {e:?}").into());
+            }
+        }
+    }
+
+    fn on_error(&self, event: Event) {
+        // Fail every in-flight request: their senders are dropped, receivers see `Gone`.
+        self.pending.borrow_mut().clear();
+        // An uncaught exception in the worker is an `ErrorEvent`; a worker script that cannot be
+        // fetched (offline, 404) fires a plain `Event`, without a message.
+        let message = event.dyn_ref::<ErrorEvent>().map(|e| e.message()).unwrap_or_default();
+        (self.on_event)(EngineEvent::Failed(if message.is_empty() {
+            "the analysis worker failed to start".into()
+        } else {
+            message
+        }));
     }
 }
 
@@ -149,17 +342,17 @@ impl Engine {
     /// [`EngineError::Gone`]. Dropping the engine does the same, but an `Rc<Engine>` may still be
     /// held by a pending request's future.
     pub fn terminate(&self) {
-        self.worker.set_onmessage(None);
-        self.worker.set_onerror(None);
-        self.worker.terminate();
-        self.pending.borrow_mut().clear();
+        self.inner.stop_worker();
+        self.inner.drop_candidate();
+        self.inner.handoff.borrow_mut().take();
+        self.inner.restoring.set(None);
+        self.inner.pending.borrow_mut().clear();
     }
 }
 
 impl Drop for Engine {
     fn drop(&mut self) {
-        self.worker.set_onmessage(None);
-        self.worker.set_onerror(None);
-        self.worker.terminate();
+        self.inner.stop_worker();
+        self.inner.drop_candidate();
     }
 }

@@ -10,6 +10,7 @@
 //! Everything that touches JS ([`engine`], [`worker`], [`ui`]) is wasm32-only.
 
 pub mod protocol;
+pub mod open;
 pub mod service;
 
 #[cfg(target_arch = "wasm32")]

@@ -19,7 +19,14 @@
 //!    references and the dominator tree are computed.
 //!
 //! One worker analyzes one dump: the UI starts a fresh worker for every [`Request::Open`]
-//! (and to cancel one), because a wasm instance's memory never shrinks.
+//! (and to cancel one), because a wasm instance's memory never shrinks. For the same reason the
+//! analysis changes workers once, after opening: the building worker's memory has grown to the
+//! build's peak (~60 bytes per object), what is kept needs ~32. Once it has answered the first
+//! requests after `Open` (the overview, the leak suspects), that worker posts
+//! [`FromWorker::Handoff`] with a snapshot of the analysis (an `ArrayBuffer`, transferred:
+//! `[json_text, buffer]`) and answers nothing more; the UI's engine terminates it, starts a
+//! fresh worker, posts it [`Request::Restore`] with the snapshot, then again every request the
+//! old worker left unanswered.
 //!
 //! Object ids travel as `0x…` hex strings (ids can exceed JavaScript's exact integer range).
 //! Every list that can be long is paged (`offset`/`limit`, capped at [`MAX_PAGE`]): no message
@@ -28,7 +35,7 @@
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Upper bound of every page the worker returns.
 pub const MAX_PAGE: u32 = 1000;
@@ -56,6 +63,9 @@ pub enum Request {
     /// [`Response::Opened`] once the graph and dominator tree are built (other analyses run on
     /// demand), or [`Response::OpenFailed`].
     Open { name: String, size: u64 },
+    /// Load the snapshot (an `ArrayBuffer` posted next to this message) that another worker
+    /// made of its analysis ([`FromWorker::Handoff`]); answered like [`Request::Open`].
+    Restore,
     /// The overview of the open dump ([`Response::Opened`] again).
     Summary,
     Histogram(HistogramQuery),
@@ -101,6 +111,11 @@ pub enum FromWorker {
     Progress(Progress),
     /// Unsolicited, during [`Request::Open`], once the first pass is done (before the reply).
     Partial(Box<PartialResults>),
+    /// Unsolicited, after the replies to [`Request::Open`] and to the first requests: the
+    /// analysis' snapshot (`bytes` long) is posted next to this message, and this worker will
+    /// answer nothing more. Terminate it, post the snapshot with [`Request::Restore`] to a fresh
+    /// worker, then the requests left unanswered. See the module documentation.
+    Handoff { bytes: u64 },
 }
 
 /// Phases of the work, in order.
@@ -822,7 +837,11 @@ mod tests {
         let msg = ToWorker { id: 7, request: Request::Ping { echo: "hi".into() } };
         assert_eq!(encode(&msg), r#"{"id":7,"request":{"type":"ping","echo":"hi"}}"#);
         let ready = FromWorker::Ready { protocol: PROTOCOL_VERSION, version: "0.1.0".into() };
-        assert_eq!(encode(&ready), r#"{"type":"ready","protocol":3,"version":"0.1.0"}"#);
+        assert_eq!(encode(&ready), r#"{"type":"ready","protocol":4,"version":"0.1.0"}"#);
+        let handoff = FromWorker::Handoff { bytes: 12 };
+        assert_eq!(encode(&handoff), r#"{"type":"handoff","bytes":12}"#);
+        let restore = ToWorker { id: 2, request: Request::Restore };
+        assert_eq!(encode(&restore), r#"{"id":2,"request":{"type":"restore"}}"#);
         let open = ToWorker { id: 1, request: Request::Open { name: "a.hprof".into(), size: 9 } };
         assert_eq!(encode(&open), r#"{"id":1,"request":{"type":"open","name":"a.hprof","size":9}}"#);
         let q = Request::Histogram(HistogramQuery { limit: 10, ..Default::default() });

@@ -5,13 +5,15 @@
 //! keeps between requests (the graph, the dominator tree, cached analyses) lives in
 //! [`Service`].
 //!
-//! Opening a dump runs the two parsing passes, the dominator tree, the summary and the
-//! histogram, with progress in every phase. Between the passes it checks that the rest of the
-//! analysis fits in a wasm32 worker's memory ([`memory`]) and hands the first pass's results
+//! Opening a dump ([`crate::open::OpenJob`]) runs the two parsing passes, the dominator tree
+//! and the summary, with progress in every phase. Between the passes it checks that the rest of
+//! the analysis fits in a wasm32 worker's memory ([`memory`]) and hands the first pass's results
 //! to [`Host::partial`] (overview numbers, histogram without retained sizes). Every other
-//! analysis (paths, leak suspects, threads, class loaders, waste) runs
-//! on the first request that needs it and is cached. Lists are answered a page at a time; the
-//! last sorted/filtered list of each kind is cached so that scrolling through 100,000 children
+//! analysis (class histogram, paths, leak suspects, threads, class loaders, waste) runs on the
+//! first request that needs it and is cached. A snapshot of the analysis
+//! ([`Service::prepare_snapshot`], [`Request::Restore`]) moves it to a fresh worker. Lists are
+//! answered a page at a time; the last sorted/filtered list of each kind is cached so that
+//! scrolling through 100,000 children
 //! costs one sort, not one per page.
 
 use std::ptr::NonNull;
@@ -19,17 +21,17 @@ use std::ptr::NonNull;
 use heaplens::analysis::histogram::Histogram;
 use heaplens::analysis::objread::indexed_edges;
 use heaplens::analysis::paths::thread_name;
-use heaplens::analysis::{self, group_rows, histogram_with_progress, summarize, PathFinder, PathOptions};
-use heaplens::graph::{ClassKind, Dominance, EdgeLabel, GraphBuilder, HeapGraph, Node, PassOutcome};
-use heaplens::hprof::{BasicType, ErrorKind, ParseError, Value};
+use heaplens::analysis::{self, group_rows, histogram, PathFinder, PathOptions};
+use heaplens::graph::{read_snapshot, snapshot_len, write_snapshot, ClassKind, Dominance, EdgeLabel, HeapGraph, Node};
+use serde::{Deserialize, Serialize};
+use heaplens::hprof::{BasicType, Value};
 use heaplens::report;
 
+use crate::open::{OpenJob, Opened};
 use crate::protocol::*;
 
 /// Bytes read from the file per step (one `Blob.slice` in the browser).
 pub const CHUNK_BYTES: usize = 8 << 20;
-/// Bytes fed to the parser between two progress checks.
-const FEED_BYTES: usize = 1 << 20;
 
 /// Random access to the dump's bytes (a browser `File`, or memory in tests).
 pub trait DumpSource {
@@ -50,6 +52,27 @@ impl DumpSource for &[u8] {
         buf[..n].copy_from_slice(&self[start..start + n]);
         Ok(n)
     }
+}
+
+/// A snapshot about to be written: see [`Service::prepare_snapshot`].
+pub struct SnapshotPlan {
+    /// What travels next to the graph: [`Carried`] as JSON.
+    extra: Vec<u8>,
+    /// The snapshot's size in bytes.
+    pub bytes: u64,
+}
+
+/// What a restored dump needs besides the graph and the dominance (computed once, in the
+/// worker that built them).
+#[derive(Serialize, Deserialize)]
+struct Carried {
+    name: String,
+    file_size: u64,
+    hist: Histogram,
+    summary: analysis::Summary,
+    phases: Vec<PhaseTime>,
+    analysis_ms: f64,
+    suspects: Option<SuspectsResult>,
 }
 
 /// What the service needs from its environment: a clock and a way to report progress.
@@ -107,6 +130,10 @@ impl Service {
                 Some(src) => self.open(name, size, src, host),
                 None => Response::Error { message: "open: no file was posted with the request".into() },
             },
+            Request::Restore => match source {
+                Some(src) => self.restore(src, host),
+                None => Response::Error { message: "restore: no snapshot was posted with the request".into() },
+            },
             other => match self.dump.as_mut() {
                 None => Response::Error { message: "no heap dump is open".into() },
                 Some(dump) => dump.serve(other, host).unwrap_or_else(|message| Response::Error { message }),
@@ -115,158 +142,156 @@ impl Service {
     }
 
     fn open(&mut self, name: String, size: u64, source: &mut dyn DumpSource, host: &mut dyn Host) -> Response {
-        // Free the previous dump before building the next.
-        self.dump = None;
         let total = source.size().max(size);
-        if total == 0 {
-            return Response::OpenFailed(OpenError {
-                message: "The file is empty: the heap dump was probably not written (disk full, or the JVM was killed while dumping).".into(),
-                offset: Some(0),
-                not_hprof: true,
-                too_big: None,
-            });
-        }
-        let mut t = Tracker::new(host, total);
-        let mut phases: Vec<PhaseTime> = Vec::new();
-        let mut builder = GraphBuilder::new();
+        let mut job = match self.begin_open(name, total, host) {
+            Ok(job) => job,
+            Err(response) => return response,
+        };
         let mut buf = vec![0u8; CHUNK_BYTES];
-        for pass in 0..2u64 {
-            let (phase, feed, end) = if pass == 0 {
-                (Phase::Indexing, Span::FEED1, Span::END1)
-            } else {
-                (Phase::Linking, Span::FEED2, Span::END2)
-            };
-            let started = t.now();
-            let mut offset = 0u64;
-            t.report(phase, "", feed.at(0.0), pass * total, true);
+        loop {
             loop {
+                let offset = job.offset();
                 let n = match source.read_at(offset, &mut buf) {
                     Ok(n) => n,
-                    Err(e) => {
-                        return Response::OpenFailed(OpenError {
-                            message: format!("cannot read the file at byte {offset}: {e}"),
-                            offset: Some(offset),
-                            not_hprof: false,
-                            too_big: None,
-                        })
-                    }
+                    Err(e) => return OpenJob::read_failed(offset, &e),
                 };
                 if n == 0 {
                     break;
                 }
-                // Fed in 1 MiB pieces so that progress goes out often even when a gzip slice
-                // inflates tenfold.
-                for piece in buf[..n].chunks(FEED_BYTES) {
-                    if let Err(e) = builder.feed(piece) {
-                        return parse_failed(&e);
-                    }
-                    offset += piece.len() as u64;
-                    t.report(phase, "", feed.at(offset as f64 / total as f64), pass * total + offset, false);
-                    // A dump too big for this tab stops as soon as the objects read so far say
-                    // so (ending pass 1 alone needs ~45 bytes per object).
-                    if pass == 0 {
-                        let seen = builder.objects_seen();
-                        let extrapolated = seen.saturating_mul(total) / offset.max(1);
-                        let current = t.host.memory_bytes();
-                        if let Err(e) = memory::check_objects(seen, builder.strings_seen(), extrapolated, current) {
-                            return Response::OpenFailed(memory::too_big_error(&name, e));
-                        }
-                    }
+                if let Err(response) = job.feed(&buf[..n], host) {
+                    return response;
                 }
             }
-            let detail = if pass == 0 { "numbering objects" } else { "ordering references" };
-            let outcome = builder.end_pass_with_progress(&mut |f| t.report(phase, detail, end.at(f), (pass + 1) * total, false));
-            match outcome {
-                Ok(PassOutcome::NeedsSecondPass) => {
-                    phases.push(PhaseTime { phase, ms: t.now() - started });
-                    let Some(first) = builder.first_pass() else { continue };
-                    let current = t.host.memory_bytes();
-                    let estimate = match memory::check_first_pass(first.objects, first.edges_upper_bound, first.strings, current) {
-                        Ok(bytes) => bytes,
-                        Err(e) => return Response::OpenFailed(memory::too_big_error(&name, e)),
-                    };
-                    // The first pass's results as the UI gets them (at most MAX_PAGE rows).
-                    let histogram_classes = first.histogram.len() as u32;
-                    let partial = PartialResults {
-                        file_name: name.clone(),
-                        file_size: total,
-                        format: first.header.version.as_str().to_string(),
-                        id_size: first.header.id_size,
-                        timestamp_ms: first.header.timestamp_ms,
-                        dump_bytes: first.dump_bytes,
-                        objects_total: first.objects,
-                        classes: first.classes,
-                        gc_roots: first.gc_roots,
-                        threads: first.threads,
-                        heap_shallow_total: first.shallow_total,
-                        compressed_oops: first.sizes.compressed_oops,
-                        alignment: first.sizes.alignment,
-                        edges_estimate: first.edges_upper_bound,
-                        warnings: first.warnings.iter().map(|w| w.to_string()).collect(),
-                        histogram: first
-                            .histogram
-                            .into_iter()
-                            .take(MAX_PAGE as usize)
-                            .map(|(class, name, instances, shallow)| HistogramRow {
-                                class: Some(class),
-                                name,
-                                instances,
-                                shallow,
-                                retained: 0,
-                            })
-                            .collect(),
-                        histogram_classes,
-                        phases: phases.clone(),
-                        memory_estimate_bytes: estimate,
-                        wasm_memory_bytes: current,
-                    };
-                    t.host.partial(&partial);
-                }
-                Ok(PassOutcome::Done) => {
-                    phases.push(PhaseTime { phase, ms: t.now() - started });
-                    break;
-                }
-                Err(e) => return parse_failed(&e),
+            match job.end_of_data(host) {
+                Ok(true) => continue,
+                Ok(false) => break,
+                Err(response) => return response,
             }
         }
         drop(buf);
-        let Some(graph) = builder.into_graph() else {
-            return Response::OpenFailed(OpenError {
-                message: "the dump ended before its heap could be read".into(),
-                offset: None,
-                not_hprof: false,
-                too_big: None,
-            });
+        self.complete(job, host)
+    }
+
+    /// Prepares a snapshot of the open dump for [`Request::Restore`] in another worker: computes
+    /// the leak suspects first (the UI asks for them right after opening; computing them here
+    /// keeps their working memory out of the next worker) and returns the snapshot's size and
+    /// what [`Self::write_snapshot`] needs. `None` when no dump is open.
+    pub fn prepare_snapshot(&mut self, host: &mut dyn Host) -> Option<SnapshotPlan> {
+        let dump = self.dump.as_mut()?;
+        let suspects = dump.suspects(host).clone();
+        let hist = dump.hist(host).clone();
+        let carried = Carried {
+            name: dump.name.clone(),
+            file_size: dump.file_size,
+            hist,
+            summary: dump.summary.clone(),
+            phases: dump.phases.clone(),
+            analysis_ms: dump.analysis_ms,
+            suspects: Some(suspects),
         };
+        let extra = serde_json::to_vec(&carried).ok()?;
+        let bytes = snapshot_len(dump.g(), &dump.d, &extra);
+        Some(SnapshotPlan { extra, bytes })
+    }
 
-        let started = t.now();
-        let detail = "dominator tree and retained sizes";
-        t.report(Phase::Dominators, detail, Span::DOMINATORS.at(0.0), 2 * total, true);
-        let d = Dominance::compute_with_progress(&graph, &mut |f| {
-            t.report(Phase::Dominators, detail, Span::DOMINATORS.at(f), 2 * total, false)
-        });
-        phases.push(PhaseTime { phase: Phase::Dominators, ms: t.now() - started });
+    /// Writes the snapshot `plan` describes, in pieces, to `sink` (`plan.bytes` in all).
+    pub fn write_snapshot(&self, plan: &SnapshotPlan, sink: &mut dyn FnMut(&[u8])) {
+        if let Some(dump) = &self.dump {
+            write_snapshot(dump.g(), &dump.d, &plan.extra, sink);
+        }
+    }
 
-        // The summary reports no progress of its own (~0.15 s for 10 M objects): one step.
-        let started = t.now();
-        t.report(Phase::Analyses, "summary", Span::ANALYSES.at(0.0), 2 * total, true);
-        let summary = summarize(&graph, &d);
-        t.report(Phase::Analyses, "class histogram", Span::ANALYSES.at(0.2), 2 * total, true);
-        let hist = histogram_with_progress(&graph, &d, &mut |f| {
-            t.report(Phase::Analyses, "class histogram", Span::ANALYSES.at(0.2 + 0.8 * f), 2 * total, false)
-        });
-        phases.push(PhaseTime { phase: Phase::Analyses, ms: t.now() - started });
+    /// Whether the leak suspects of the open dump are computed.
+    pub fn suspects_ready(&self) -> bool {
+        self.dump.as_ref().is_some_and(|d| d.suspects.is_some())
+    }
 
-        let memory = graph.heap_bytes() as u64 + d.heap_bytes() as u64;
-        let analysis_ms = t.now() - t.start;
-        let wasm_memory = t.host.memory_bytes();
+    /// Frees the open dump.
+    pub fn close(&mut self) {
+        self.dump = None;
+    }
+
+    /// Loads a snapshot another worker made ([`Self::prepare_snapshot`]); answers like opening.
+    fn restore(&mut self, source: &mut dyn DumpSource, host: &mut dyn Host) -> Response {
+        self.dump = None;
+        let started = host.now_ms();
+        let mut offset = 0u64;
+        let mut fill = |buf: &mut [u8]| -> Result<(), String> {
+            let mut done = 0;
+            while done < buf.len() {
+                let n = source.read_at(offset, &mut buf[done..])?;
+                if n == 0 {
+                    return Err(format!("the snapshot ends at byte {offset}"));
+                }
+                done += n;
+                offset += n as u64;
+            }
+            Ok(())
+        };
+        let snapshot = match read_snapshot(&mut fill) {
+            Ok(s) => s,
+            Err(e) => return Response::Error { message: format!("cannot restore the analysis: {e}") },
+        };
+        let carried: Carried = match serde_json::from_slice(&snapshot.extra) {
+            Ok(c) => c,
+            Err(e) => return Response::Error { message: format!("cannot restore the analysis: {e}") },
+        };
+        let Carried { name, file_size, hist, summary, mut phases, analysis_ms, suspects } = carried;
+        let restore_ms = host.now_ms() - started;
+        if let Some(last) = phases.last_mut() {
+            // The hand-over is part of the analysis as the user waits for it.
+            last.ms += restore_ms;
+        }
+        let memory = snapshot.graph.heap_bytes() as u64 + snapshot.dominance.heap_bytes() as u64;
+        let graph = NonNull::from(Box::leak(Box::new(snapshot.graph)));
+        let loaded = Loaded {
+            name,
+            file_size,
+            graph,
+            d: snapshot.dominance,
+            hist: Some(hist),
+            summary,
+            phases,
+            analysis_ms: analysis_ms + restore_ms,
+            memory,
+            wasm_memory: host.memory_bytes(),
+            paths: None,
+            weak_paths: None,
+            suspects,
+            threads: None,
+            loaders: None,
+            waste: None,
+            children_cache: None,
+            incoming_cache: None,
+            instances_cache: None,
+        };
+        let overview = loaded.overview();
+        self.dump = Some(loaded);
+        Response::Opened(Box::new(overview))
+    }
+
+    /// Starts opening a dump of `total` bytes (the previous dump is freed first): the caller
+    /// feeds the returned job the file's bytes, pass after pass, then calls [`Self::complete`].
+    pub fn begin_open(&mut self, name: String, total: u64, host: &mut dyn Host) -> Result<OpenJob, Response> {
+        self.dump = None;
+        OpenJob::start(name, total, host)
+    }
+
+    /// Ends opening after the job's last pass: computes the rest of the analysis and keeps the
+    /// dump for the next requests. Answers [`Response::Opened`] or why it failed.
+    pub fn complete(&mut self, job: OpenJob, host: &mut dyn Host) -> Response {
+        let opened = match job.finish(host) {
+            Ok(opened) => opened,
+            Err(response) => return response,
+        };
+        let Opened { name, file_size, graph, d, summary, phases, analysis_ms, memory, wasm_memory } = opened;
         let graph = NonNull::from(Box::leak(Box::new(graph)));
         let loaded = Loaded {
             name,
-            file_size: total,
+            file_size,
             graph,
             d,
-            hist,
+            hist: None,
             summary,
             phases,
             analysis_ms,
@@ -429,89 +454,6 @@ pub mod memory {
     }
 }
 
-fn parse_failed(e: &ParseError) -> Response {
-    let not_hprof = matches!(e.kind, ErrorKind::NotHprof);
-    let message = if not_hprof {
-        "This is not a Java heap dump: it does not start with a JAVA PROFILE (HPROF) header, nor is it gzip-compressed. Heap dumps come from jcmd <pid> GC.heap_dump file.hprof, jmap -dump, or -XX:+HeapDumpOnOutOfMemoryError.".to_string()
-    } else {
-        format!("The dump cannot be parsed {e}.")
-    };
-    Response::OpenFailed(OpenError { message, offset: Some(e.offset), not_hprof, too_big: None })
-}
-
-/// Where each step of opening a dump sits on the 0..100 progress scale: the shares of the
-/// wall time in Chromium on a 9.35 M-object dump (605 MB, 20.4 s: pass 1 20%, its end 14%,
-/// pass 2 33%, its end 3%, dominators 20%, summary and histogram 10%).
-#[derive(Clone, Copy)]
-struct Span(f64, f64);
-
-impl Span {
-    const FEED1: Span = Span(0.0, 20.0);
-    const END1: Span = Span(20.0, 34.0);
-    const FEED2: Span = Span(34.0, 67.0);
-    const END2: Span = Span(67.0, 70.0);
-    const DOMINATORS: Span = Span(70.0, 90.0);
-    const ANALYSES: Span = Span(90.0, 100.0);
-
-    /// Percent at `fraction` (0..=1) of this step.
-    fn at(self, fraction: f64) -> f64 {
-        self.0 + (self.1 - self.0) * fraction.clamp(0.0, 1.0)
-    }
-}
-
-/// Progress reporting with rate limiting, a percent that never goes back and a smoothed ETA.
-struct Tracker<'h> {
-    host: &'h mut dyn Host,
-    start: f64,
-    last: f64,
-    total: u64,
-    percent: f64,
-    /// Last estimate and when it was made.
-    eta: Option<(f64, f64)>,
-}
-
-impl<'h> Tracker<'h> {
-    fn new(host: &'h mut dyn Host, total: u64) -> Self {
-        let start = host.now_ms();
-        Tracker { host, start, last: f64::NEG_INFINITY, total, percent: 0.0, eta: None }
-    }
-    fn now(&mut self) -> f64 {
-        self.host.now_ms()
-    }
-    /// `percent` of the whole job (see [`Span`]); `bytes_done` counts both passes
-    /// (0..=2 × total). Sent if `force` or if the last report is [`PROGRESS_INTERVAL_MS`] / 2 old.
-    fn report(&mut self, phase: Phase, detail: &str, percent: f64, bytes_done: u64, force: bool) {
-        let now = self.host.now_ms();
-        if !force && now - self.last < PROGRESS_INTERVAL_MS / 2.0 {
-            return;
-        }
-        self.last = now;
-        self.percent = self.percent.max(percent.clamp(0.0, 100.0));
-        let percent = self.percent;
-        let elapsed = now - self.start;
-        // Rate so far, blended with the previous estimate (counted down since) so that the
-        // ETA does not jump with every phase's different speed.
-        let eta = (percent >= 2.0 && elapsed >= 500.0).then(|| {
-            let raw = elapsed * (100.0 - percent) / percent;
-            let eta = match self.eta {
-                Some((prev, at)) => 0.7 * (prev - (now - at)).max(0.0) + 0.3 * raw,
-                None => raw,
-            };
-            self.eta = Some((eta, now));
-            eta
-        });
-        self.host.progress(&Progress {
-            phase,
-            detail: detail.to_string(),
-            bytes_done: bytes_done.min(2 * self.total),
-            bytes_total: 2 * self.total,
-            percent,
-            elapsed_ms: elapsed,
-            eta_ms: eta,
-        });
-    }
-}
-
 /// Analyses report progress only at their start (they have no callbacks).
 fn announce(host: &mut dyn Host, detail: &str) {
     host.progress(&Progress {
@@ -549,7 +491,9 @@ struct Loaded {
     file_size: u64,
     graph: NonNull<HeapGraph>,
     d: Dominance,
-    hist: Histogram,
+    /// Computed on first use (the histogram view, an object's class, the hand-over), not
+    /// before the overview is shown.
+    hist: Option<Histogram>,
     summary: analysis::Summary,
     phases: Vec<PhaseTime>,
     analysis_ms: f64,
@@ -779,12 +723,12 @@ impl Loaded {
 
     fn serve(&mut self, request: Request, host: &mut dyn Host) -> Result<Response, String> {
         Ok(match request {
-            Request::Ping { .. } | Request::Open { .. } => unreachable!("handled by Service"),
+            Request::Ping { .. } | Request::Open { .. } | Request::Restore => unreachable!("handled by Service"),
             Request::Summary => Response::Opened(Box::new(self.overview())),
-            Request::Histogram(q) => Response::Histogram(self.histogram(q)),
+            Request::Histogram(q) => Response::Histogram(self.histogram(q, host)),
             Request::Children(q) => Response::Children(self.children(q)?),
             Request::TreeSearch { pattern, offset, limit } => Response::TreeSearch(self.tree_search(pattern, offset, limit)),
-            Request::Object { object } => Response::Object(Box::new(self.object(&object)?)),
+            Request::Object { object } => Response::Object(Box::new(self.object(&object, host)?)),
             Request::References { object, incoming, offset, limit } => {
                 Response::References(self.references(&object, incoming, offset, limit)?)
             }
@@ -811,9 +755,18 @@ impl Loaded {
 
     // ---- histogram ----
 
-    fn histogram(&self, q: HistogramQuery) -> HistogramPage {
+    fn hist(&mut self, host: &mut dyn Host) -> &Histogram {
+        if self.hist.is_none() {
+            announce(host, "class histogram");
+            self.hist = Some(histogram(self.g(), &self.d));
+        }
+        self.hist.as_ref().expect("filled")
+    }
+
+    fn histogram(&mut self, q: HistogramQuery, host: &mut dyn Host) -> HistogramPage {
         let g = self.g();
-        let base = if q.unreachable { &self.hist.unreachable } else { &self.hist.reachable };
+        let hist = self.hist(host);
+        let base = if q.unreachable { &hist.unreachable } else { &hist.reachable };
         let grouping = match q.group {
             Grouping::Class => analysis::Grouping::Class,
             Grouping::Package => analysis::Grouping::Package,
@@ -1014,9 +967,13 @@ impl Loaded {
 
     // ---- objects ----
 
-    fn object(&self, object: &str) -> Result<ObjectDetails, String> {
+    fn object(&mut self, object: &str, host: &mut dyn Host) -> Result<ObjectDetails, String> {
         let g = self.g();
         let v = self.node(object)?;
+        if g.as_class(v).is_some() {
+            // A class's page shows its instance count.
+            self.hist(host);
+        }
         let d = &self.d;
         let class_index = g.as_class(v);
         let class = g.class(v);
@@ -1068,11 +1025,11 @@ impl Loaded {
                     target,
                 });
             }
-            let instances = self
-                .hist
+            let hist = self.hist.as_ref().expect("computed above");
+            let instances = hist
                 .reachable
                 .iter()
-                .chain(&self.hist.unreachable)
+                .chain(&hist.unreachable)
                 .filter(|r| r.class == ci)
                 .map(|r| r.instances)
                 .sum();

@@ -1,7 +1,8 @@
 //! The worker protocol in a real browser, inside a dedicated Web Worker (where the analysis
 //! runs): messages survive the actual transport (a `MessageChannel`, the same structured-clone
 //! path as `Worker.postMessage`) and look, to JavaScript, like the documented JSON; a dump posted
-//! as a `Blob` next to the JSON text is read in slices with `FileReaderSync` and analyzed; the
+//! as a `Blob` next to the JSON text is read in slices (`FileReaderSync`, and the worker's own
+//! asynchronous read-ahead) and analyzed; the
 //! replies and progress messages decode on the other side.
 //!
 //! Runs in headless Chromium: `cargo test -p heaplens-web --target wasm32-unknown-unknown`
@@ -11,7 +12,7 @@
 use futures_channel::oneshot;
 use heaplens_web::protocol::*;
 use heaplens_web::service::{DumpSource, Host, Service};
-use heaplens_web::worker::{split_message, BlobSource};
+use heaplens_web::worker::{open_async, split_message, BlobSource};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 use web_sys::{Blob, MessageChannel, MessageEvent};
@@ -107,7 +108,7 @@ async fn a_dump_travels_next_to_the_json_not_inside_it() {
     let message = js_sys::Array::of2(&JsValue::from_str(&text), &blob_of(RETRY_BUFFER));
     let (text, blob) = split_message(through_channel(&message).await);
     assert_eq!(decode::<ToWorker>(&text.unwrap()).unwrap(), request);
-    assert_eq!(blob.expect("the blob arrives").size() as usize, RETRY_BUFFER.len());
+    assert_eq!(blob.expect("the blob arrives").dyn_into::<Blob>().expect("a Blob").size() as usize, RETRY_BUFFER.len());
     // A plain text message has no attachment.
     let (text, blob) = split_message(JsValue::from_str("{}"));
     assert_eq!((text.as_deref(), blob.is_none()), (Some("{}"), true));
@@ -158,6 +159,42 @@ async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
     let Response::Children(page) = service.handle(Request::Children(ChildrenQuery { limit: 5, ..Default::default() })) else { panic!() };
     assert_eq!(page.rows.len(), 5);
     assert!(page.rows[0].retained >= page.rows[1].retained);
+}
+
+/// The worker's own path: `Blob.arrayBuffer()` reads kept in flight ahead of the parser. Slices
+/// of an odd size (so records and gzip blocks straddle them) and 1 to 4 reads ahead give the
+/// same analysis as the synchronous reader.
+#[wasm_bindgen_test]
+async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
+    let blob = blob_of(RETRY_BUFFER);
+    let mut sync = Service::new();
+    let mut src = BlobSource::new(blob.clone());
+    let request = Request::Open { name: "r.hprof.gz".into(), size: RETRY_BUFFER.len() as u64 };
+    let Response::Opened(expected) = sync.handle_with(request, Some(&mut src as &mut dyn DumpSource), &mut Recorder::default()) else {
+        panic!()
+    };
+    for (chunk, ahead) in [(65_537usize, 1usize), (300_001, 4), (8 << 20, 3)] {
+        let service = std::cell::RefCell::new(Service::new());
+        let mut host = Recorder::default();
+        let response = open_async(&service, "r.hprof.gz".into(), RETRY_BUFFER.len() as u64, &blob, chunk, ahead, &mut host).await;
+        let Response::Opened(got) = response else { panic!("{chunk}/{ahead}: {response:?}") };
+        assert_eq!(
+            (got.objects_total, got.objects_reachable, got.heap_shallow_total, got.heap_reachable, got.edges),
+            (expected.objects_total, expected.objects_reachable, expected.heap_shallow_total, expected.heap_reachable, expected.edges),
+            "{chunk}/{ahead}"
+        );
+        // Two passes over the whole file, as progress says.
+        let last_bytes = host.seen.iter().map(|p| p.bytes_done).max().unwrap();
+        assert_eq!(last_bytes, 2 * RETRY_BUFFER.len() as u64);
+        let Response::Suspects(s) = service.borrow_mut().handle(Request::Suspects) else { panic!() };
+        assert!(s.suspects[0].explanation.contains("RetryingPublisher.pendingBatches"));
+    }
+    // A file that is not a dump fails the same way.
+    let service = std::cell::RefCell::new(Service::new());
+    let junk = blob_of(b"<html>not a heap dump</html>");
+    let r = open_async(&service, "x.html".into(), 28, &junk, 5, 2, &mut Recorder::default()).await;
+    let Response::OpenFailed(e) = r else { panic!("{r:?}") };
+    assert!(e.not_hprof);
 }
 
 #[wasm_bindgen_test]

@@ -447,3 +447,56 @@ fn big_dump_tree_search_timing() {
         );
     }
 }
+
+/// The hand-over between workers: a snapshot of an opened dump, restored in a fresh service,
+/// answers every request as the original did (the leak suspects travel with it).
+#[test]
+fn a_restored_snapshot_answers_like_the_original() {
+    for name in ["queue_backlog", "thread_explosion", "classloader_leak"] {
+        let gz = fixture(name);
+        let (mut s, r, mut host) = open(&gz, name);
+        let before = opened(&r).clone();
+        assert!(!s.suspects_ready());
+        let suspects = s.handle(Request::Suspects);
+        assert!(s.suspects_ready());
+        let plan = s.prepare_snapshot(&mut host).expect("a dump is open");
+        let mut bytes = Vec::new();
+        s.write_snapshot(&plan, &mut |piece| bytes.extend_from_slice(piece));
+        assert_eq!(bytes.len() as u64, plan.bytes, "{name}");
+        let requests = [
+            Request::Children(ChildrenQuery { limit: 50, ..Default::default() }),
+            Request::Histogram(HistogramQuery { limit: 50, ..Default::default() }),
+            Request::Threads { filter: String::new(), offset: 0, limit: 20 },
+            Request::ClassLoaders,
+            Request::Waste,
+            Request::Paths { object: before.top_dominators[0].object_id.clone(), include_weak: false, max: 3 },
+            Request::Object { object: before.top_dominators[0].object_id.clone() },
+            Request::References { object: before.top_dominators[0].object_id.clone(), incoming: false, offset: 0, limit: 20 },
+        ];
+        let expected: Vec<Response> = requests.iter().map(|q| s.handle(q.clone())).collect();
+        s.close();
+        assert!(matches!(s.handle(Request::Summary), Response::Error { .. }));
+
+        let mut fresh = Service::new();
+        let mut src = Small(&bytes);
+        let r = fresh.handle_with(Request::Restore, Some(&mut src), &mut Recorder::default());
+        let mut after = opened(&r).clone();
+        assert!(fresh.suspects_ready(), "{name}: the suspects travel with the snapshot");
+        // Only the clocks and the memory figures may differ.
+        after.analysis_ms = before.analysis_ms;
+        after.phases = before.phases.clone();
+        after.wasm_memory_bytes = before.wasm_memory_bytes;
+        assert!(after.memory_bytes <= before.memory_bytes, "{name}");
+        after.memory_bytes = before.memory_bytes;
+        assert_eq!(after, before, "{name}");
+        assert_eq!(fresh.handle(Request::Suspects), suspects, "{name}");
+        for (q, want) in requests.iter().zip(&expected) {
+            assert_eq!(&fresh.handle(q.clone()), want, "{name}: {q:?}");
+        }
+    }
+    // Not a snapshot: an error, not a crash.
+    let mut fresh = Service::new();
+    let mut src: &[u8] = b"not a snapshot at all";
+    let r = fresh.handle_with(Request::Restore, Some(&mut src as &mut dyn DumpSource), &mut Recorder::default());
+    assert!(matches!(r, Response::Error { .. }), "{r:?}");
+}

@@ -17,12 +17,29 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
     let ctx = use_ctx();
     let reach_pct = if o.heap_shallow_total == 0 { 100.0 } else { o.heap_reachable as f64 * 100.0 / o.heap_shallow_total as f64 };
     let when = taken(o.timestamp_ms);
-    let stats = format!(
-        "Analyzed in {} · worker memory {} MiB ({} bytes/object)",
-        duration(o.analysis_ms),
-        count(o.wasm_memory_bytes.div_ceil(1 << 20)),
-        count(o.wasm_memory_bytes / o.objects_total.max(1)),
-    );
+    // After the hand-over to a fresh worker: its memory, and the building worker's peak.
+    let stats = {
+        let o = o.clone();
+        move || {
+            let objects = o.objects_total.max(1);
+            let mib = |b: u64| count(b.div_ceil(1 << 20));
+            match ctx.handed_over_memory.get() {
+                Some(now) => format!(
+                    "Analyzed in {} · worker memory {} MiB ({} bytes/object; {} MiB while building)",
+                    duration(o.analysis_ms),
+                    mib(now),
+                    count(now / objects),
+                    mib(o.wasm_memory_bytes),
+                ),
+                None => format!(
+                    "Analyzed in {} · worker memory {} MiB ({} bytes/object)",
+                    duration(o.analysis_ms),
+                    mib(o.wasm_memory_bytes),
+                    count(o.wasm_memory_bytes / objects),
+                ),
+            }
+        }
+    };
     let suspects = move || match ctx.suspects.get() {
         None => view! { <p class="pending-note"><span class="spinner" aria-hidden="true"></span>"Looking for leak suspects…"</p> }.into_any(),
         Some(Err(e)) => view! { <ErrorNote message=format!("Leak suspects failed: {e}") /> }.into_any(),

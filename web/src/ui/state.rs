@@ -65,6 +65,8 @@ pub struct Ctx {
     pub progress: RwSignal<Option<Progress>>,
     /// What the first pass of the dump being opened found (shown until it is analyzed).
     pub partial: RwSignal<Option<Arc<PartialResults>>>,
+    /// The analysis moved to a fresh worker after opening: that worker's memory (bytes).
+    pub handed_over_memory: RwSignal<Option<u64>>,
     /// When the current `Open` was posted (`now_ms`), for the metrics.
     open_posted: StoredValue<Option<f64>>,
     /// Requests in flight (a busy indicator).
@@ -99,6 +101,7 @@ impl Ctx {
             dump: RwSignal::new(DumpState::Empty),
             progress: RwSignal::new(None),
             partial: RwSignal::new(None),
+            handed_over_memory: RwSignal::new(None),
             open_posted: StoredValue::new(None),
             inflight: RwSignal::new(0),
             generation: RwSignal::new(0),
@@ -152,6 +155,12 @@ impl Ctx {
             EngineEvent::Progress(p) => {
                 if current() {
                     self.progress.set(Some(p));
+                }
+            }
+            EngineEvent::HandedOver(o) => {
+                if current() && matches!(self.dump.get_untracked(), DumpState::Ready(_)) {
+                    metrics::handed_over(&o);
+                    self.handed_over_memory.set(Some(o.wasm_memory_bytes));
                 }
             }
             EngineEvent::Partial(p) => {
@@ -280,6 +289,7 @@ impl Ctx {
         self.suspects.set(None);
         self.progress.set(None);
         self.partial.set(None);
+        self.handed_over_memory.set(None);
         self.open_posted.set_value(None);
         metrics::reset();
         self.tree.set_value(TreeModel::default());
@@ -408,7 +418,10 @@ impl Ctx {
 /// ```text
 /// { phases: [{ name, ms }],   // completed worker phases in order (indexing, linking,
 ///                              // dominators, analyses), wall-clock ms measured in the worker
-///   wasmMemoryBytes,           // the worker's WebAssembly.Memory size (after the analysis)
+///   wasmMemoryBytes,           // the worker's WebAssembly.Memory size (after the analysis;
+///                              // after the hand-over, the fresh worker's)
+///   buildMemoryBytes,          // the building worker's, once handed over (null before)
+///   handedOver,                // the analysis moved to a fresh worker
 ///   objects,                   // the first pass's count, then the graph's
 ///   edges,                     // the graph's references (0 until the dump is analyzed)
 ///   firstResultsMs,            // Open posted → partial results received (null before)
@@ -466,6 +479,8 @@ pub mod metrics {
     pub fn reset() {
         phases(&[]);
         set("wasmMemoryBytes", &JsValue::from_f64(0.0));
+        set("buildMemoryBytes", &JsValue::NULL);
+        set("handedOver", &JsValue::FALSE);
         set("objects", &JsValue::from_f64(0.0));
         set("edges", &JsValue::from_f64(0.0));
         set("firstResultsMs", &JsValue::NULL);
@@ -489,6 +504,17 @@ pub mod metrics {
         set("objects", &JsValue::from_f64(o.objects_total as f64));
         set("edges", &JsValue::from_f64(o.edges as f64));
         set("doneMs", &JsValue::from_f64(ms));
+    }
+
+    /// The analysis moved to a fresh worker: `wasmMemoryBytes` becomes that worker's memory,
+    /// `buildMemoryBytes` keeps the building worker's.
+    pub fn handed_over(o: &Overview) {
+        if let Some(obj) = object() {
+            let build = js_sys::Reflect::get(&obj, &JsValue::from_str("wasmMemoryBytes")).unwrap_or(JsValue::NULL);
+            set("buildMemoryBytes", &build);
+        }
+        set("wasmMemoryBytes", &JsValue::from_f64(o.wasm_memory_bytes as f64));
+        set("handedOver", &JsValue::TRUE);
     }
 
     /// The open failed; `objects`: the dump's objects, if known (a dump too big).
