@@ -413,8 +413,10 @@ impl Pass1 {
         // --- String value arrays whose contents pass 2 keeps.
         let mut string_nodes: Vec<u64> = vec![0; ids.len().div_ceil(64)];
         let mut utf16 = Vec::new();
+        let mut value_arrays = 0usize;
         for &(vid, coder) in &self.string_values {
             if let Some(node) = ids.position(vid) {
+                value_arrays += 1;
                 string_nodes[node as usize / 64] |= 1 << (node % 64);
                 if coder != 0 {
                     utf16.push(node);
@@ -470,7 +472,7 @@ impl Pass1 {
         progress(1.0);
         Pass2 {
             id_size,
-            strings: StringStoreBuilder::new(utf16),
+            strings: StringStoreBuilder::new(utf16, value_arrays),
             ids,
             class_len: ClassLenColumn::new(class_of, lens, n_classes),
             seq_to_node,

@@ -37,6 +37,16 @@ pub fn package_of(java_name: &str) -> &str {
     }
 }
 
+/// JDK / runtime package prefixes: never the "application-level holder".
+pub const JDK_PREFIXES: &[&str] = &["java.", "javax.", "jdk.", "sun.", "com.sun.", "<"];
+
+/// Whether a (Java source form) class name belongs to the JDK (`class X` for class objects;
+/// primitive arrays count as the JDK's).
+pub fn is_jdk_class_name(name: &str) -> bool {
+    let base = name.strip_prefix("class ").unwrap_or(name);
+    JDK_PREFIXES.iter().any(|p| base.starts_with(p)) || !base.contains('.') && base.ends_with("[]")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,14 +61,4 @@ mod tests {
         assert_eq!(package_of("java.util.HashMap$Node[]"), "java.util");
         assert_eq!(package_of("byte[]"), "");
     }
-}
-
-/// JDK / runtime package prefixes: never the "application-level holder".
-pub const JDK_PREFIXES: &[&str] = &["java.", "javax.", "jdk.", "sun.", "com.sun.", "<"];
-
-/// Whether a (Java source form) class name belongs to the JDK (`class X` for class objects;
-/// primitive arrays count as the JDK's).
-pub fn is_jdk_class_name(name: &str) -> bool {
-    let base = name.strip_prefix("class ").unwrap_or(name);
-    JDK_PREFIXES.iter().any(|p| base.starts_with(p)) || !base.contains('.') && base.ends_with("[]")
 }

@@ -179,60 +179,76 @@ pub(crate) struct StringStoreBuilder {
     dedup: DedupTable,
 }
 
-/// Content key → preview offset, open addressing over two flat arrays (12 bytes per slot at
-/// most 70% full): a `HashMap<(u64, u32, bool), u32>` costs about three times that, and pass 2
-/// holds one entry per distinct string.
+/// Open-addressing table from a 64-bit content key (non-zero) to a preview offset. Key and
+/// value share one 12-byte slot, so a lookup costs one cache miss, not two (the table is far
+/// bigger than the caches: one slot per distinct string, at most 70% full; the misses were most
+/// of pass 2's string time).
 struct DedupTable {
-    keys: Vec<u64>,
-    values: Vec<u32>,
+    /// `[key low, key high, value]`; key 0 = empty.
+    slots: Vec<[u32; 3]>,
     len: usize,
 }
 
 impl DedupTable {
-    fn new() -> Self {
-        DedupTable { keys: vec![0; 1024], values: vec![0; 1024], len: 0 }
+    /// A table that holds `expected` keys without growing: allocated once, so pass 2 does not
+    /// leave a trail of outgrown tables in a wasm memory (which never shrinks).
+    fn with_capacity(expected: usize) -> Self {
+        let size = (expected.saturating_mul(10) / 7 + 1).next_power_of_two().max(1024);
+        DedupTable { slots: vec![[0; 3]; size], len: 0 }
+    }
+    #[inline]
+    fn key_of(slot: &[u32; 3]) -> u64 {
+        slot[0] as u64 | (slot[1] as u64) << 32
     }
     /// The slot of `key` (non-zero): where it is, or the empty slot where it goes.
     #[inline]
     fn slot(&self, key: u64) -> usize {
-        let mask = self.keys.len() - 1;
+        let mask = self.slots.len() - 1;
         let mut i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 20) as usize & mask;
-        while self.keys[i] != 0 && self.keys[i] != key {
+        loop {
+            let k = Self::key_of(&self.slots[i]);
+            if k == 0 || k == key {
+                return i;
+            }
             i = (i + 1) & mask;
         }
-        i
     }
     fn get(&self, key: u64) -> Option<u32> {
-        let i = self.slot(key);
-        (self.keys[i] == key).then(|| self.values[i])
+        let slot = &self.slots[self.slot(key)];
+        (Self::key_of(slot) == key).then_some(slot[2])
     }
     fn insert(&mut self, key: u64, value: u32) {
-        if (self.len + 1) * 10 > self.keys.len() * 7 {
-            let size = self.keys.len() * 2;
-            let old_keys = std::mem::replace(&mut self.keys, vec![0; size]);
-            let old_values = std::mem::replace(&mut self.values, vec![0; size]);
-            for (k, v) in old_keys.into_iter().zip(old_values) {
+        if (self.len + 1) * 10 > self.slots.len() * 7 {
+            let size = self.slots.len() * 2;
+            let old = std::mem::replace(&mut self.slots, vec![[0; 3]; size]);
+            for slot in old {
+                let k = Self::key_of(&slot);
                 if k != 0 {
                     let i = self.slot(k);
-                    self.keys[i] = k;
-                    self.values[i] = v;
+                    self.slots[i] = slot;
                 }
             }
         }
         let i = self.slot(key);
-        if self.keys[i] == 0 {
+        if Self::key_of(&self.slots[i]) == 0 {
             self.len += 1;
         }
-        self.keys[i] = key;
-        self.values[i] = value;
+        self.slots[i] = [key as u32, (key >> 32) as u32, value];
     }
 }
 
 impl StringStoreBuilder {
-    pub fn new(mut utf16: Vec<u32>) -> Self {
+    /// `utf16`: the value arrays with UTF-16 contents; `value_arrays`: how many String values
+    /// pass 2 will see (at most), which sizes the tables once.
+    pub fn new(mut utf16: Vec<u32>, value_arrays: usize) -> Self {
         utf16.sort_unstable();
         utf16.dedup();
-        StringStoreBuilder { utf16, entries: Vec::new(), text: Vec::new(), dedup: DedupTable::new() }
+        StringStoreBuilder {
+            utf16,
+            entries: Vec::with_capacity(value_arrays),
+            text: Vec::new(),
+            dedup: DedupTable::with_capacity(value_arrays),
+        }
     }
 
     pub fn insert(&mut self, node: u32, elem: BasicType, data: &[u8]) {
@@ -245,15 +261,20 @@ impl StringStoreBuilder {
             // duplicate statistics); 80 M distinct strings are needed to get there.
             None if self.text.len() > (u32::MAX - 512) as usize => return,
             None => {
-                let preview = decode_preview(elem, utf16, data);
                 let at = self.text.len() as u32;
-                // ≤ 48 chars of ≤ 4 UTF-8 bytes: under 256 only when cut; cut at a char boundary.
-                let mut end = preview.len().min(255);
-                while !preview.is_char_boundary(end) {
+                // Length byte first, then the preview decoded in place (no temporary String).
+                self.text.push(0);
+                let start = self.text.len();
+                decode_preview_into(elem, utf16, data, &mut self.text);
+                // ≤ 48 chars of ≤ 4 UTF-8 bytes: under 256 only when cut; cut at a char boundary
+                // (where the next byte does not continue a character).
+                let len = self.text.len() - start;
+                let mut end = len.min(255);
+                while end < len && self.text[start + end] & 0xC0 == 0x80 {
                     end -= 1;
                 }
-                self.text.push(end as u8);
-                self.text.extend_from_slice(&preview.as_bytes()[..end]);
+                self.text.truncate(start + end);
+                self.text[start - 1] = end as u8;
                 self.dedup.insert(key, at);
                 at
             }
@@ -276,11 +297,17 @@ impl StringStoreBuilder {
 /// in the dumping machine's byte order (coder 1, little-endian on x86/ARM); `char[]` is UTF-16
 /// big-endian as HPROF writes chars.
 pub fn decode_preview(elem: BasicType, utf16: bool, data: &[u8]) -> String {
-    let mut s = String::new();
+    let mut bytes = Vec::new();
+    decode_preview_into(elem, utf16, data, &mut bytes);
+    String::from_utf8(bytes).expect("decoded as UTF-8")
+}
+
+/// [`decode_preview`], appending the UTF-8 to `out`.
+fn decode_preview_into(elem: BasicType, utf16: bool, data: &[u8], out: &mut Vec<u8>) {
+    let mut buf = [0u8; 4];
+    let mut push = |c: char| out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
     match (elem, utf16) {
-        (BasicType::Byte, false) => {
-            s.extend(data.iter().take(STRING_PREVIEW_CHARS).map(|&b| b as char));
-        }
+        (BasicType::Byte, false) => data.iter().take(STRING_PREVIEW_CHARS).for_each(|&b| push(b as char)),
         (BasicType::Byte, true) | (BasicType::Char, _) => {
             let big = elem == BasicType::Char;
             let units = data.chunks_exact(2).take(STRING_PREVIEW_CHARS).map(|c| {
@@ -290,11 +317,10 @@ pub fn decode_preview(elem: BasicType, utf16: bool, data: &[u8]) -> String {
                     u16::from_le_bytes([c[0], c[1]])
                 }
             });
-            s.extend(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)));
+            char::decode_utf16(units).for_each(|r| push(r.unwrap_or(char::REPLACEMENT_CHARACTER)));
         }
         _ => {}
     }
-    s
 }
 
 /// 64-bit content hash (word-at-a-time multiply-mix; not cryptographic, collisions only merge
