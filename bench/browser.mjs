@@ -371,7 +371,7 @@ function report(dump, size, native, b, peer) {
   // Wasm memory: the app's metrics, else the overview's exact figure (newer builds).
   const wasmMem = positive(m?.wasmMemoryBytes) ?? exactBytes(ov['analysis-stats']?.title);
   // The building worker's memory, when the analysis was handed to a fresh worker afterwards.
-  const buildMem = m?.handedOver ? positive(m?.buildMemoryBytes) : null;
+  const buildMem = m?.handedOver && m?.freshWorker !== false ? positive(m?.buildMemoryBytes) : null;
   const wasmAtFirst = positive(b.metricsAtPartial?.wasmMemoryBytes);
   const graphBytes = exactBytes((ov['Graph and dominator tree'] ?? ov['Worker memory'])?.title);
   const rss = b.rendererPeakRssBytes ?? null;

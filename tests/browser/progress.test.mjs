@@ -116,6 +116,7 @@ test('opening a dump: steady progress, first results first, metrics', async (t) 
     wasmMemoryBytes: 0,
     buildMemoryBytes: null,
     handedOver: false,
+    freshWorker: null,
     objects: 0,
     edges: 0,
     firstResultsMs: null,
@@ -158,6 +159,7 @@ test('opening a dump: steady progress, first results first, metrics', async (t) 
     // what is kept; the page says so.
     await page.waitForFunction(() => window.__heaplensMetrics.handedOver === true, null, { timeout: 30_000 });
     const after = await page.evaluate(() => ({ ...window.__heaplensMetrics }));
+    assert.equal(after.freshWorker, true, JSON.stringify(after));
     assert.ok(after.wasmMemoryBytes > 0 && after.wasmMemoryBytes < after.buildMemoryBytes, JSON.stringify(after));
     const stats = await page.locator('.analysis-stats').innerText();
     assert.match(stats, /^Analyzed in .+ · worker memory [\d,]+ MiB \([\d,]+ bytes\/object; [\d,]+ MiB while building\)$/);

@@ -150,6 +150,7 @@ test('bad inputs, sample, cancel, deep links, theme', async (t) => {
       // No fresh worker can be fetched for the hand-over either: the building worker restores
       // its own snapshot and goes on answering.
       await page.waitForFunction(() => window.__heaplensMetrics.handedOver === true, null, { timeout: 30_000 });
+      assert.equal(await page.evaluate(() => window.__heaplensMetrics.freshWorker), false);
       await go(page, '#/dominators');
       await page.locator('.tree-inner .trow[data-depth="0"]').first().waitFor({ timeout: 30_000 });
       assert.equal(await page.locator('.engine-status').getAttribute('data-state'), 'ready');

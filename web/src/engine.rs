@@ -35,7 +35,9 @@ pub enum EngineEvent {
     Partial(Box<PartialResults>),
     /// The analysis moved to a fresh worker (whose memory holds only what is kept): its
     /// overview, the same as before but for the worker's memory.
-    HandedOver(Box<Overview>),
+    /// `fresh`: false when no fresh worker could start (offline) and the building worker
+    /// restored its own snapshot (no memory saved).
+    HandedOver { overview: Box<Overview>, fresh: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,8 +65,8 @@ struct Inner {
     /// A hand-over in progress ([`FromWorker::Handoff`]): the snapshot, posted to the fresh
     /// worker as soon as it is ready (requests wait in `pending` until then).
     handoff: RefCell<Option<JsValue>>,
-    /// The id of the [`Request::Restore`] sent to the fresh worker.
-    restoring: Cell<Option<RequestId>>,
+    /// The id of the [`Request::Restore`] sent, and whether it went to a fresh worker.
+    restoring: Cell<Option<(RequestId, bool)>>,
     /// The worker that will take the hand-over, started with the dump's `Open` (while the page
     /// can still fetch it: a hand-over may come after the network is gone), and whether it
     /// runs. Without one the snapshot goes back to the building worker (no memory saved).
@@ -206,7 +208,7 @@ impl Inner {
         // A hand-over waiting for it goes back to the building worker.
         let snapshot = self.handoff.borrow_mut().take();
         if let Some(snapshot) = snapshot {
-            self.restore(snapshot);
+            self.restore(snapshot, false);
         }
     }
 
@@ -220,7 +222,7 @@ impl Inner {
         self.install();
         let snapshot = self.handoff.borrow_mut().take();
         if let Some(snapshot) = snapshot {
-            self.restore(snapshot);
+            self.restore(snapshot, true);
         }
     }
 
@@ -263,10 +265,10 @@ impl Inner {
             Ok(FromWorker::Ready { protocol, version }) => (self.on_event)(EngineEvent::Ready { protocol, version }),
             Ok(FromWorker::Progress(p)) => (self.on_event)(EngineEvent::Progress(p)),
             Ok(FromWorker::Partial(p)) => (self.on_event)(EngineEvent::Partial(p)),
-            Ok(FromWorker::Reply { id, response }) if self.restoring.get() == Some(id) => {
-                self.restoring.set(None);
+            Ok(FromWorker::Reply { id, response }) if self.restoring.get().is_some_and(|(r, _)| r == id) => {
+                let fresh = self.restoring.take().is_some_and(|(_, fresh)| fresh);
                 match response {
-                    Response::Opened(o) => (self.on_event)(EngineEvent::HandedOver(o)),
+                    Response::Opened(overview) => (self.on_event)(EngineEvent::HandedOver { overview, fresh }),
                     other => (self.on_event)(EngineEvent::Failed(format!("the analysis could not be handed over: {other:?}"))),
                 }
             }
@@ -290,7 +292,7 @@ impl Inner {
                     // No fresh worker: the building worker restores its own snapshot.
                     let snapshot = self.handoff.borrow_mut().take();
                     if let Some(snapshot) = snapshot {
-                        self.restore(snapshot);
+                        self.restore(snapshot, false);
                     }
                 }
                 // Else the candidate is still starting: it takes over once ready.
@@ -301,9 +303,9 @@ impl Inner {
 
     /// Posts the snapshot ([`Request::Restore`], buffer transferred), then again every request
     /// not answered yet, in order (the old worker answered in order and stopped at the hand-over).
-    fn restore(&self, snapshot: JsValue) {
+    fn restore(&self, snapshot: JsValue, fresh: bool) {
         let id = self.new_id();
-        self.restoring.set(Some(id));
+        self.restoring.set(Some((id, fresh)));
         let text = JsValue::from_str(&encode(&ToWorker { id, request: Request::Restore }));
         let worker = self.worker.borrow();
         let message = js_sys::Array::of2(&text, &snapshot);

@@ -157,10 +157,12 @@ impl Ctx {
                     self.progress.set(Some(p));
                 }
             }
-            EngineEvent::HandedOver(o) => {
+            EngineEvent::HandedOver { overview, fresh } => {
                 if current() && matches!(self.dump.get_untracked(), DumpState::Ready(_)) {
-                    metrics::handed_over(&o);
-                    self.handed_over_memory.set(Some(o.wasm_memory_bytes));
+                    metrics::handed_over(&overview, fresh);
+                    if fresh {
+                        self.handed_over_memory.set(Some(overview.wasm_memory_bytes));
+                    }
                 }
             }
             EngineEvent::Partial(p) => {
@@ -421,7 +423,8 @@ impl Ctx {
 ///   wasmMemoryBytes,           // the worker's WebAssembly.Memory size (after the analysis;
 ///                              // after the hand-over, the fresh worker's)
 ///   buildMemoryBytes,          // the building worker's, once handed over (null before)
-///   handedOver,                // the analysis moved to a fresh worker
+///   handedOver,                // the analysis was handed over (snapshot restored)
+///   freshWorker,               // ... to a fresh worker (false: offline, the same one)
 ///   objects,                   // the first pass's count, then the graph's
 ///   edges,                     // the graph's references (0 until the dump is analyzed)
 ///   firstResultsMs,            // Open posted → partial results received (null before)
@@ -481,6 +484,7 @@ pub mod metrics {
         set("wasmMemoryBytes", &JsValue::from_f64(0.0));
         set("buildMemoryBytes", &JsValue::NULL);
         set("handedOver", &JsValue::FALSE);
+        set("freshWorker", &JsValue::NULL);
         set("objects", &JsValue::from_f64(0.0));
         set("edges", &JsValue::from_f64(0.0));
         set("firstResultsMs", &JsValue::NULL);
@@ -506,15 +510,17 @@ pub mod metrics {
         set("doneMs", &JsValue::from_f64(ms));
     }
 
-    /// The analysis moved to a fresh worker: `wasmMemoryBytes` becomes that worker's memory,
-    /// `buildMemoryBytes` keeps the building worker's.
-    pub fn handed_over(o: &Overview) {
+    /// The analysis moved to a fresh worker (`fresh`; else the building worker restored its
+    /// own snapshot): `wasmMemoryBytes` becomes that worker's memory, `buildMemoryBytes` keeps
+    /// the building worker's.
+    pub fn handed_over(o: &Overview, fresh: bool) {
         if let Some(obj) = object() {
             let build = js_sys::Reflect::get(&obj, &JsValue::from_str("wasmMemoryBytes")).unwrap_or(JsValue::NULL);
             set("buildMemoryBytes", &build);
         }
         set("wasmMemoryBytes", &JsValue::from_f64(o.wasm_memory_bytes as f64));
         set("handedOver", &JsValue::TRUE);
+        set("freshWorker", &JsValue::from_bool(fresh));
     }
 
     /// The open failed; `objects`: the dump's objects, if known (a dump too big).
