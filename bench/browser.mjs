@@ -147,7 +147,7 @@ function instrument() {
     analyzed: '.dumpbar',
     overview: '.overview:not(.partial-results) .cards',
     error: '.error-card',
-    treeRows: '.trow[data-depth="0"]',
+    treeRows: '.trow[data-depth="0"]:not(.pending)',
     suspectsCount: '.tabs .tab-count',
     suspectsView: '.suspects-view .suspect, .suspects-view .ok-note',
     suspectsOverview: '.suspects-summary .suspect-teaser, .suspects-summary .ok-note',
@@ -216,7 +216,7 @@ async function browserRun(dump) {
       } else {
         log(`browser: analyzed after ${fix(r.nodeAnalyzedS, 1)} s; waiting for the dominator tree and the suspects`);
         await go('#/dominators');
-        await page.locator('.trow[data-depth="0"]').first().waitFor({ timeout: left() });
+        await page.locator('.trow[data-depth="0"]:not(.pending)').first().waitFor({ timeout: left() });
         await go('#/suspects');
         await page.locator('.suspects-view .suspect, .suspects-view .ok-note').first().waitFor({ timeout: left() });
         r.nodeDoneS = (Date.now() - nodeT0) / 1000;

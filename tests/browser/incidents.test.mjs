@@ -93,15 +93,15 @@ test('incident dumps: first suspect, views, threads; privacy', async (t) => {
 
     // Dominator tree: two levels, then an object and its path to GC roots.
     await go(page, '#/dominators');
-    const top = page.locator('.trow[data-depth="0"]').first();
+    const top = page.locator('.trow[data-depth="0"]:not(.pending)').first();
     await top.waitFor();
     assert.match(await top.innerText(), /TcpSocketSender/);
     await top.locator('.twisty').click();
-    const second = page.locator('.trow[data-depth="1"]').first();
+    const second = page.locator('.trow[data-depth="1"]:not(.pending)').first();
     await second.waitFor();
     assert.match(await second.innerText(), /ArrayBlockingQueue/);
     await second.locator('.twisty').click();
-    const third = page.locator('.trow[data-depth="2"]').first();
+    const third = page.locator('.trow[data-depth="2"]:not(.pending)').first();
     await third.waitFor();
     assert.match(await third.innerText(), /java\.lang\.Object\[\]/);
     await shot(page, 'app-dominator-tree');

@@ -166,7 +166,7 @@ test('opening a dump: steady progress, first results first, metrics', async (t) 
     t.diagnostic(`queue_backlog: ${stats}; metrics ${JSON.stringify(after)}`);
     // The fresh worker answers: the dominator tree and an object's page.
     await go(page, '#/dominators');
-    await page.locator('.tree-inner .trow[data-depth="0"]').first().waitFor({ timeout: 30_000 });
+    await page.locator('.tree-inner .trow[data-depth="0"]:not(.pending)').first().waitFor({ timeout: 30_000 });
     assertNoErrors(app);
   });
 

@@ -65,7 +65,7 @@ test('bad inputs, sample, cancel, deep links, theme', async (t) => {
     assert.match(objects, /Objects\s+[\d,]+/);
     await waitSuspects(page);
     await go(page, '#/dominators');
-    await page.locator('.trow[data-depth="0"]').first().waitFor();
+    await page.locator('.trow[data-depth="0"]:not(.pending)').first().waitFor();
     await go(page, '#/overview');
     await shot(page, 'app-truncated');
   });
@@ -85,7 +85,7 @@ test('bad inputs, sample, cancel, deep links, theme', async (t) => {
 
   await t.test('deep links: an object by id, the back button', async () => {
     await go(page, '#/dominators');
-    const top = page.locator('.trow[data-depth="0"]').first();
+    const top = page.locator('.trow[data-depth="0"]:not(.pending)').first();
     await top.waitFor();
     const id = await top.getAttribute('data-id');
     await go(page, `#/object/${id}`);
@@ -107,7 +107,7 @@ test('bad inputs, sample, cancel, deep links, theme', async (t) => {
     assert.equal(bg, 'rgb(18, 21, 27)');
     await shot(page, 'app-suspects-dark');
     await go(page, '#/dominators');
-    await page.locator('.trow[data-depth="0"]').first().waitFor();
+    await page.locator('.trow[data-depth="0"]:not(.pending)').first().waitFor();
     await shot(page, 'app-dominator-tree-dark');
     while ((await page.locator('html').getAttribute('data-theme')) !== 'auto') await toggle.click();
   });
@@ -152,7 +152,7 @@ test('bad inputs, sample, cancel, deep links, theme', async (t) => {
       await page.waitForFunction(() => window.__heaplensMetrics.handedOver === true, null, { timeout: 30_000 });
       assert.equal(await page.evaluate(() => window.__heaplensMetrics.freshWorker), false);
       await go(page, '#/dominators');
-      await page.locator('.tree-inner .trow[data-depth="0"]').first().waitFor({ timeout: 30_000 });
+      await page.locator('.tree-inner .trow[data-depth="0"]:not(.pending)').first().waitFor({ timeout: 30_000 });
       assert.equal(await page.locator('.engine-status').getAttribute('data-state'), 'ready');
     } finally {
       await app.context.setOffline(false);
