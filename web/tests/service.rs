@@ -6,7 +6,7 @@
 use std::io::Read;
 
 use heaplens_web::protocol::*;
-use heaplens_web::service::{DumpSource, Host, Service};
+use heaplens_web::service::{NullHost, DumpSource, Host, Service};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/../tests/fixtures/{name}.hprof.gz", env!("CARGO_MANIFEST_DIR"));
@@ -210,6 +210,15 @@ fn truncated_dump_warns_and_still_answers() {
     assert!(o.warnings.iter().any(|w| w.contains("truncated")), "{:?}", o.warnings);
     assert!(o.objects_total > 0);
     assert!(matches!(s.handle(Request::Suspects), Response::Suspects(_)));
+    // A truncated dump's analysis survives the hand-over too.
+    let plan = s.prepare_snapshot(&mut NullHost).expect("open");
+    let mut bytes = Vec::new();
+    s.write_snapshot(&plan, &mut |piece| bytes.extend_from_slice(piece));
+    let mut fresh = Service::new();
+    let mut src = Small(&bytes);
+    let r = fresh.handle_with(Request::Restore, Some(&mut src), &mut Recorder::default());
+    assert_eq!(opened(&r).objects_total, o.objects_total);
+    assert!(matches!(fresh.handle(Request::Children(ChildrenQuery { limit: 5, ..Default::default() })), Response::Children(_)));
 }
 
 #[test]
