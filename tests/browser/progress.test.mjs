@@ -179,3 +179,25 @@ test('opening a dump: steady progress, first results first, metrics', async (t) 
     assertNoErrors(app);
   });
 });
+
+test('hand-over without a fresh worker: the building worker restores its own snapshot', async () => {
+  const app = await openApp();
+  const { page } = app;
+  try {
+    await page.locator(READY).waitFor({ timeout: 30_000 });
+    // The worker that would take the hand-over cannot be fetched.
+    await page.route(/worker_loader\.js/, (route) => route.abort());
+    await page.locator('#file-input').setInputFiles(fixture('queue_backlog'));
+    await waitSuspects(page);
+    await page.waitForFunction(() => window.__heaplensMetrics.handedOver === true, null, { timeout: 30_000 });
+    assert.equal(await page.evaluate(() => window.__heaplensMetrics.freshWorker), false);
+    // No saving is claimed, and the analysis goes on answering.
+    await go(page, '#/overview');
+    assert.match(await page.locator('.analysis-stats').innerText(), /^Analyzed in .+ · worker memory [\d,]+ MiB \([\d,]+ bytes\/object\)$/);
+    await go(page, '#/dominators');
+    await page.locator('.tree-inner .trow[data-depth="0"]:not(.pending)').first().waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('.engine-status').getAttribute('data-state'), 'ready');
+  } finally {
+    await app.close();
+  }
+});

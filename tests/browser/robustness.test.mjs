@@ -147,10 +147,9 @@ test('bad inputs, sample, cancel, deep links, theme', async (t) => {
       await waitSuspects(page);
       assert.equal(await page.locator('.suspect').first().getAttribute('data-pattern'), 'ThreadLocal accumulation');
       assert.equal(await page.locator('.engine-status').getAttribute('data-state'), 'ready');
-      // No fresh worker can be fetched for the hand-over either: the building worker restores
-      // its own snapshot and goes on answering.
+      // The hand-over goes to a worker started while the page was online, if there is one,
+      // else the building worker restores its own snapshot; either way the analysis goes on.
       await page.waitForFunction(() => window.__heaplensMetrics.handedOver === true, null, { timeout: 30_000 });
-      assert.equal(await page.evaluate(() => window.__heaplensMetrics.freshWorker), false);
       await go(page, '#/dominators');
       await page.locator('.tree-inner .trow[data-depth="0"]:not(.pending)').first().waitFor({ timeout: 30_000 });
       assert.equal(await page.locator('.engine-status').getAttribute('data-state'), 'ready');

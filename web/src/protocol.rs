@@ -22,7 +22,8 @@
 //! (and to cancel one), because a wasm instance's memory never shrinks. For the same reason the
 //! analysis changes workers once, after opening: the building worker's memory has grown to the
 //! build's peak (~60 bytes per object), what is kept needs ~32. Once it has answered the first
-//! requests after `Open` (the overview, the leak suspects), that worker posts
+//! requests after `Open` (the overview, the leak suspects) and no request has come for a
+//! moment, that worker posts
 //! [`FromWorker::Handoff`] with a snapshot of the analysis (an `ArrayBuffer`, transferred:
 //! `[json_text, buffer]`) and answers nothing more; the UI's engine terminates it, starts a
 //! fresh worker, posts it [`Request::Restore`] with the snapshot, then again every request the

@@ -40,7 +40,15 @@ struct Worker {
     hand_over_when_ready: Cell<bool>,
     /// Handed over: the engine re-sends whatever this worker has not answered to the next one.
     retired: Cell<bool>,
+    /// Messages received so far, and whether a hand-over waits for a quiet moment.
+    activity: Cell<u64>,
+    hand_over_armed: Cell<bool>,
 }
+
+/// The hand-over waits until no message has come for this long: requests made meanwhile (the
+/// dominator tree's first page while the suspects were computed) are answered here first,
+/// instead of waiting for the fresh worker.
+const HAND_OVER_IDLE_MS: i32 = 300;
 
 /// Install the `onmessage` handler, then post [`FromWorker::Ready`].
 pub fn start() {
@@ -55,8 +63,11 @@ pub fn start() {
         queue: RefCell::default(),
         hand_over_when_ready: Cell::new(false),
         retired: Cell::new(false),
+        activity: Cell::new(0),
+        hand_over_armed: Cell::new(false),
     });
     let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+        worker.activity.set(worker.activity.get() + 1);
         if worker.retired.get() {
             // Handed over: only its own snapshot back (no fresh worker could start) revives it.
             let (text, _) = split_message(event.data());
@@ -124,14 +135,39 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
             let response = worker.service.borrow_mut().handle_with(request, source, &mut host);
             post(&worker.scope, &FromWorker::Reply { id, response });
             // Once the suspects are computed (the UI asks for them right after opening), the
-            // building worker's memory is worth giving back.
-            if worker.hand_over_when_ready.get() && worker.service.borrow().suspects_ready() {
-                worker.hand_over_when_ready.set(false);
-                if hand_over(worker, &mut host) {
-                    worker.retired.set(true);
-                }
+            // building worker's memory is worth giving back, at the next quiet moment.
+            if worker.hand_over_when_ready.get() && !worker.hand_over_armed.get() && worker.service.borrow().suspects_ready() {
+                worker.hand_over_armed.set(true);
+                hand_over_when_idle(worker);
             }
         }
+    }
+}
+
+/// Hands the analysis over once no message has come for [`HAND_OVER_IDLE_MS`].
+fn hand_over_when_idle(worker: &Rc<Worker>) {
+    let seen = worker.activity.get();
+    let w = worker.clone();
+    let callback = Closure::once_into_js(move || {
+        if w.retired.get() || w.opening.get() || !w.hand_over_when_ready.get() {
+            w.hand_over_armed.set(false);
+        } else if w.activity.get() != seen {
+            hand_over_when_idle(&w);
+        } else {
+            w.hand_over_armed.set(false);
+            w.hand_over_when_ready.set(false);
+            let mut host = WorkerHost { scope: w.scope.clone() };
+            if hand_over(&w, &mut host) {
+                w.retired.set(true);
+            }
+        }
+    });
+    if worker
+        .scope
+        .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), HAND_OVER_IDLE_MS)
+        .is_err()
+    {
+        worker.hand_over_armed.set(false);
     }
 }
 

@@ -158,7 +158,10 @@ impl Ctx {
                 }
             }
             EngineEvent::HandedOver { overview, fresh } => {
-                if current() && matches!(self.dump.get_untracked(), DumpState::Ready(_)) {
+                // Only for the dump on screen: a hand-over can finish after the next dump was
+                // posted to the same worker (offline, the UI keeps its worker).
+                let same = |o: &Overview| o.file_name == overview.file_name && o.objects_total == overview.objects_total && o.timestamp_ms == overview.timestamp_ms;
+                if current() && matches!(self.dump.get_untracked(), DumpState::Ready(ref o) if same(o)) {
                     metrics::handed_over(&overview, fresh);
                     if fresh {
                         self.handed_over_memory.set(Some(overview.wasm_memory_bytes));
