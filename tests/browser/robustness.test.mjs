@@ -56,6 +56,9 @@ test('bad inputs, sample, cancel, deep links, theme', async (t) => {
     const path = await truncatedFixture('threadlocal_leak', 0.6);
     await openDump(app, path);
     await page.locator('.dumpbar').waitFor();
+    // The app jumps to the leak suspects once they are computed (unless the user went somewhere
+    // first): let it, then come back, so that the overview stays.
+    await waitSuspects(page);
     await go(page, '#/overview');
     const warning = page.locator('.warnings .warning').first();
     await warning.waitFor();
