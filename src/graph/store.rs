@@ -302,11 +302,10 @@ impl StringStoreBuilder {
             touched ^= self.dedup.slots[self.dedup.home(p.key)][0];
         }
         self.touched = touched;
-        let pending = std::mem::take(&mut self.pending);
-        for &p in &pending {
+        for i in 0..self.pending.len() {
+            let p = self.pending[i];
             self.look_up(p);
         }
-        self.pending = pending;
         self.pending.clear();
     }
 

@@ -206,10 +206,7 @@ impl Inner {
     fn candidate_failed(&self) {
         self.drop_candidate();
         // A hand-over waiting for it goes back to the building worker.
-        let snapshot = self.handoff.borrow_mut().take();
-        if let Some(snapshot) = snapshot {
-            self.restore(snapshot, false);
-        }
+        self.restore_waiting(false);
     }
 
     /// The candidate becomes the worker: the building one is terminated (its memory freed),
@@ -220,10 +217,7 @@ impl Inner {
         self.stop_worker();
         *self.worker.borrow_mut() = candidate;
         self.install();
-        let snapshot = self.handoff.borrow_mut().take();
-        if let Some(snapshot) = snapshot {
-            self.restore(snapshot, true);
-        }
+        self.restore_waiting(true);
     }
 
     /// Installs the handlers on the current worker.
@@ -290,14 +284,19 @@ impl Inner {
                     self.promote_candidate();
                 } else if self.candidate.borrow().is_none() {
                     // No fresh worker: the building worker restores its own snapshot.
-                    let snapshot = self.handoff.borrow_mut().take();
-                    if let Some(snapshot) = snapshot {
-                        self.restore(snapshot, false);
-                    }
+                    self.restore_waiting(false);
                 }
                 // Else the candidate is still starting: it takes over once ready.
             }
             Err(e) => (self.on_event)(EngineEvent::Failed(format!("undecodable reply: {e}"))),
+        }
+    }
+
+    /// Restores the hand-over that waits, if any, in the current worker (`fresh`: a new one).
+    fn restore_waiting(&self, fresh: bool) {
+        let snapshot = self.handoff.borrow_mut().take();
+        if let Some(snapshot) = snapshot {
+            self.restore(snapshot, fresh);
         }
     }
 

@@ -243,31 +243,18 @@ impl Service {
             last.ms += restore_ms;
         }
         let memory = snapshot.graph.heap_bytes() as u64 + snapshot.dominance.heap_bytes() as u64;
-        let graph = NonNull::from(Box::leak(Box::new(snapshot.graph)));
-        let loaded = Loaded {
+        let opened = Opened {
             name,
             file_size,
-            graph,
+            graph: snapshot.graph,
             d: snapshot.dominance,
-            hist: Some(hist),
             summary,
             phases,
             analysis_ms: analysis_ms + restore_ms,
             memory,
             wasm_memory: host.memory_bytes(),
-            paths: None,
-            weak_paths: None,
-            suspects,
-            threads: None,
-            loaders: None,
-            waste: None,
-            children_cache: None,
-            incoming_cache: None,
-            instances_cache: None,
         };
-        let overview = loaded.overview();
-        self.dump = Some(loaded);
-        Response::Opened(Box::new(overview))
+        self.keep(opened, Some(hist), suspects)
     }
 
     /// Starts opening a dump of `total` bytes (the previous dump is freed first): the caller
@@ -284,6 +271,12 @@ impl Service {
             Ok(opened) => opened,
             Err(response) => return response,
         };
+        self.keep(opened, None, None)
+    }
+
+    /// Keeps an opened (or restored) dump for the next requests, with the analyses already
+    /// computed, and answers its overview.
+    fn keep(&mut self, opened: Opened, hist: Option<Histogram>, suspects: Option<SuspectsResult>) -> Response {
         let Opened { name, file_size, graph, d, summary, phases, analysis_ms, memory, wasm_memory } = opened;
         let graph = NonNull::from(Box::leak(Box::new(graph)));
         let loaded = Loaded {
@@ -291,7 +284,7 @@ impl Service {
             file_size,
             graph,
             d,
-            hist: None,
+            hist,
             summary,
             phases,
             analysis_ms,
@@ -299,7 +292,7 @@ impl Service {
             wasm_memory,
             paths: None,
             weak_paths: None,
-            suspects: None,
+            suspects,
             threads: None,
             loaders: None,
             waste: None,

@@ -215,41 +215,24 @@ trait Elem: Copy {
     fn get(b: &[u8]) -> Self;
 }
 
-impl Elem for u16 {
-    const SIZE: usize = 2;
-    #[inline]
-    fn put(self, out: &mut [u8]) {
-        out.copy_from_slice(&self.to_le_bytes());
-    }
-    #[inline]
-    fn get(b: &[u8]) -> Self {
-        u16::from_le_bytes(b.try_into().expect("2 bytes"))
-    }
+/// Unsigned integers: their little-endian bytes.
+macro_rules! uint_elem {
+    ($($t:ty),*) => {$(
+        impl Elem for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            #[inline]
+            fn put(self, out: &mut [u8]) {
+                out.copy_from_slice(&self.to_le_bytes());
+            }
+            #[inline]
+            fn get(b: &[u8]) -> Self {
+                <$t>::from_le_bytes(b.try_into().expect("the element's size"))
+            }
+        }
+    )*};
 }
 
-impl Elem for u32 {
-    const SIZE: usize = 4;
-    #[inline]
-    fn put(self, out: &mut [u8]) {
-        out.copy_from_slice(&self.to_le_bytes());
-    }
-    #[inline]
-    fn get(b: &[u8]) -> Self {
-        u32::from_le_bytes(b.try_into().expect("4 bytes"))
-    }
-}
-
-impl Elem for u64 {
-    const SIZE: usize = 8;
-    #[inline]
-    fn put(self, out: &mut [u8]) {
-        out.copy_from_slice(&self.to_le_bytes());
-    }
-    #[inline]
-    fn get(b: &[u8]) -> Self {
-        u64::from_le_bytes(b.try_into().expect("8 bytes"))
-    }
-}
+uint_elem!(u16, u32, u64);
 
 impl Elem for (u32, u32) {
     const SIZE: usize = 8;
