@@ -31,7 +31,8 @@ fn main() {
     // Same loop as `build_from_reader`: feed the whole file, `end_pass`, again until done.
     loop {
         let t = Instant::now();
-        let mut file = std::fs::File::open(&path).unwrap_or_else(|e| fail(&format!("cannot open {path}: {e}")));
+        let mut file = std::fs::File::open(&path)
+            .unwrap_or_else(|e| fail(&format!("cannot open {path}: {e}")));
         loop {
             let n = match file.read(&mut buf) {
                 Ok(0) => break,
@@ -84,7 +85,10 @@ fn main() {
     println!("histogram_s={histo_s:.3}");
     println!("wall_s={total_s:.3}");
     for (phase, kib) in &peaks {
-        println!("peak_rss_after_{phase}_bytes_per_object={:.1}", *kib as f64 * 1024.0 / n);
+        println!(
+            "peak_rss_after_{phase}_bytes_per_object={:.1}",
+            *kib as f64 * 1024.0 / n
+        );
     }
     for (name, bytes) in g.memory_breakdown() {
         println!("graph_{name}_bytes_per_object={:.1}", bytes as f64 / n);
@@ -105,6 +109,10 @@ fn fail(msg: &str) -> ! {
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }

@@ -19,13 +19,18 @@ fn main() {
         eprintln!("usage: bench_parse DUMP.hprof[.gz] [RUNS]");
         std::process::exit(2);
     };
-    let runs: usize = args.next().map(|r| r.parse().expect("RUNS must be a number")).unwrap_or(1).max(1);
+    let runs: usize = args
+        .next()
+        .map(|r| r.parse().expect("RUNS must be a number"))
+        .unwrap_or(1)
+        .max(1);
 
     let mut best = f64::INFINITY;
     let mut last = None;
     for run in 1..=runs {
         let t = Instant::now();
-        let mut file = std::fs::File::open(&path).unwrap_or_else(|e| fail(&format!("cannot open {path}: {e}")));
+        let mut file = std::fs::File::open(&path)
+            .unwrap_or_else(|e| fail(&format!("cannot open {path}: {e}")));
         let mut buf = vec![0u8; 4 << 20];
         let mut v = RecordCounts::default();
         let mut d = DumpDecoder::new();
@@ -36,12 +41,16 @@ fn main() {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => fail(&format!("cannot read {path}: {e}")),
             };
-            d.feed(&buf[..n], &mut v).unwrap_or_else(|e| fail(&e.to_string()));
+            d.feed(&buf[..n], &mut v)
+                .unwrap_or_else(|e| fail(&e.to_string()));
         }
         let input = d.input_bytes();
         let summary = d.finish(&mut v).unwrap_or_else(|e| fail(&e.to_string()));
         let wall = t.elapsed().as_secs_f64();
-        eprintln!("bench_parse: run {run}/{runs}: {wall:.3} s, {:.0} MB/s", summary.bytes as f64 / wall / 1e6);
+        eprintln!(
+            "bench_parse: run {run}/{runs}: {wall:.3} s, {:.0} MB/s",
+            summary.bytes as f64 / wall / 1e6
+        );
         best = best.min(wall);
         last = Some((v, summary, input));
     }

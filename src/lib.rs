@@ -9,7 +9,7 @@
 //! - [`analysis`]: histogram, leak suspects, paths to GC roots, threads, class loaders, waste.
 //! - [`report`]: the stable JSON schema and Markdown/HTML renderings.
 
-pub mod hprof;
-pub mod graph;
 pub mod analysis;
+pub mod graph;
+pub mod hprof;
 pub mod report;

@@ -27,14 +27,17 @@ fn jvm_histogram(text: &str) -> Vec<(String, u64, u64)> {
             let name = parts.next()?;
             // Hidden classes (lambdas): the JVM prints `Foo$$Lambda$1/0x…` with the slash made a
             // dot; the dump names them `Foo$$Lambda$1+0x…`.
-            let name = java_class_name(&name.replace('.', "/")).replace("/0x", "+0x").replace(".0x", "+0x");
+            let name = java_class_name(&name.replace('.', "/"))
+                .replace("/0x", "+0x")
+                .replace(".0x", "+0x");
             Some((name, instances, bytes))
         })
         .collect()
 }
 
 fn check(fixture: &str) {
-    let g = build_from_bytes(&common::read_fixture(&format!("{fixture}.hprof.gz"))).expect("fixture parses");
+    let g = build_from_bytes(&common::read_fixture(&format!("{fixture}.hprof.gz")))
+        .expect("fixture parses");
     let d = Dominance::compute(&g);
     let h = histogram(&g, &d);
     let mut ours: HashMap<&str, (u64, u64)> = HashMap::new();
@@ -43,9 +46,14 @@ fn check(fixture: &str) {
         e.0 += r.instances;
         e.1 += r.shallow;
     }
-    let text = std::fs::read_to_string(common::fixture(&format!("{fixture}.histo.txt"))).expect("histogram text");
+    let text = std::fs::read_to_string(common::fixture(&format!("{fixture}.histo.txt")))
+        .expect("histogram text");
     let jvm = jvm_histogram(&text);
-    assert!(jvm.len() > 300, "{fixture}: parsed only {} histogram rows", jvm.len());
+    assert!(
+        jvm.len() > 300,
+        "{fixture}: parsed only {} histogram rows",
+        jvm.len()
+    );
     let mut differing = Vec::new();
     let mut sized_differently = Vec::new();
     let (mut app, mut same) = (0, 0);
@@ -58,7 +66,11 @@ fn check(fixture: &str) {
         let (n, b) = ours.get(name.as_str()).copied().unwrap_or_default();
         if name.starts_with("com.example.") {
             app += 1;
-            assert_eq!((n, b), (*instances, *bytes), "{fixture}: {name}: (instances, bytes) heaplens vs JVM");
+            assert_eq!(
+                (n, b),
+                (*instances, *bytes),
+                "{fixture}: {name}: (instances, bytes) heaplens vs JVM"
+            );
         } else if n == *instances {
             same += 1;
             if b != *bytes {
@@ -66,21 +78,33 @@ fn check(fixture: &str) {
                 // the VM injects (MemberName, Module, ClassLoader), @Contended padding (Thread,
                 // ForkJoinPool), and subclass fields packed into a superclass's alignment gap
                 // (JDK 15+; MAT aligns each class level). See ARCHITECTURE.md, "Shallow size".
-                sized_differently.push(format!("{name}: {n} instances, heaplens {b} B, JVM {bytes} B"));
+                sized_differently.push(format!(
+                    "{name}: {n} instances, heaplens {b} B, JVM {bytes} B"
+                ));
             }
         } else {
             differing.push(format!("{name}: heaplens {n}, JVM {instances}"));
-            assert!(n.abs_diff(*instances) <= 5, "{fixture}: {name}: heaplens {n} instances, JVM {instances}");
+            assert!(
+                n.abs_diff(*instances) <= 5,
+                "{fixture}: {name}: heaplens {n} instances, JVM {instances}"
+            );
         }
     }
-    assert!(app > 0, "{fixture}: no application class in the JVM histogram");
+    assert!(
+        app > 0,
+        "{fixture}: no application class in the JVM histogram"
+    );
     assert!(
         sized_differently.len() * 100 <= same * 5,
         "{fixture}: {} of {same} classes sized unlike HotSpot: {sized_differently:#?}",
         sized_differently.len()
     );
     // The JDK's churn between the two snapshots: a handful of classes, a few objects each.
-    assert!(differing.len() <= 10, "{fixture}: {} classes differ: {differing:#?}", differing.len());
+    assert!(
+        differing.len() <= 10,
+        "{fixture}: {} classes differ: {differing:#?}",
+        differing.len()
+    );
 }
 
 #[test]

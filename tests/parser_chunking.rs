@@ -28,27 +28,39 @@ struct Case {
 impl Case {
     fn new(name: impl Into<String>, bytes: Vec<u8>) -> Case {
         let whole = parse_whole(&bytes);
-        Case { name: name.into(), bytes, whole }
+        Case {
+            name: name.into(),
+            bytes,
+            whole,
+        }
     }
 }
 
 fn gunzip(gz: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(gz).read_to_end(&mut out).expect("fixture inflates");
+    flate2::read::MultiGzDecoder::new(gz)
+        .read_to_end(&mut out)
+        .expect("fixture inflates");
     out
 }
 
 fn check(case: &Case, sizes: &[usize]) -> Result<(), TestCaseError> {
     let chunked = parse_chunked(&case.bytes, sizes);
     if let Some(d) = diff_runs(&case.whole, &chunked) {
-        return Err(TestCaseError::fail(format!("{} with chunk sizes {sizes:?}: {d}", case.name)));
+        return Err(TestCaseError::fail(format!(
+            "{} with chunk sizes {sizes:?}: {d}",
+            case.name
+        )));
     }
     Ok(())
 }
 
 /// Random chunk-size sequences (cycled over the input): mostly small, some up to 64 KiB.
 fn chunk_sizes() -> impl Strategy<Value = Vec<usize>> {
-    prop::collection::vec(prop_oneof![4 => 1usize..=16, 2 => 1usize..=700, 1 => 1usize..=65536], 1..24)
+    prop::collection::vec(
+        prop_oneof![4 => 1usize..=16, 2 => 1usize..=700, 1 => 1usize..=65536],
+        1..24,
+    )
 }
 
 // ---- inputs ----------------------------------------------------------------------------------
@@ -57,7 +69,10 @@ fn chunk_sizes() -> impl Strategy<Value = Vec<usize>> {
 fn real_dumps() -> &'static [Case] {
     static CASES: OnceLock<Vec<Case>> = OnceLock::new();
     CASES.get_or_init(|| {
-        let files = [fixture("outside/jdk8-jhat-32bit.hprof.gz"), fixture("outside/netbeans-64bit.hprof.gz")];
+        let files = [
+            fixture("outside/jdk8-jhat-32bit.hprof.gz"),
+            fixture("outside/netbeans-64bit.hprof.gz"),
+        ];
         let mut cases = Vec::new();
         for f in files {
             let gz = std::fs::read(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
@@ -69,7 +84,12 @@ fn real_dumps() -> &'static [Case] {
         for c in &cases {
             let s = c.whole.summary();
             assert!(s.warnings.is_empty(), "{}: {:?}", c.name, s.warnings);
-            assert!(c.whole.violations.is_empty(), "{}: {:?}", c.name, c.whole.violations);
+            assert!(
+                c.whole.violations.is_empty(),
+                "{}: {:?}",
+                c.name,
+                c.whole.violations
+            );
         }
         cases
     })
@@ -82,7 +102,12 @@ fn small_synthetic() -> &'static [Case] {
         let mut cases = Vec::new();
         for id_size in [4, 8] {
             for version in ["1.0.1", "1.0.2", "1.0.3"] {
-                for (seg, first) in [(None, false), (Some(1), true), (Some(64), false), (Some(200), true)] {
+                for (seg, first) in [
+                    (None, false),
+                    (Some(1), true),
+                    (Some(64), false),
+                    (Some(200), true),
+                ] {
                     let o = SynthOptions {
                         id_size,
                         version,
@@ -93,7 +118,10 @@ fn small_synthetic() -> &'static [Case] {
                         two_dumps: seg == Some(64),
                         zero_length_tail: first,
                     };
-                    cases.push(Case::new(format!("synthetic {o:?}"), synthetic_dump(&o).bytes));
+                    cases.push(Case::new(
+                        format!("synthetic {o:?}"),
+                        synthetic_dump(&o).bytes,
+                    ));
                 }
             }
             for (order, seg, segmented) in [
@@ -102,21 +130,40 @@ fn small_synthetic() -> &'static [Case] {
                 (w::DumpOrder::ClassesFirst, None, false),
             ] {
                 let opts = w::WriteOptions {
-                    version: if segmented { "JAVA PROFILE 1.0.2" } else { "JAVA PROFILE 1.0.1" }.to_string(),
+                    version: if segmented {
+                        "JAVA PROFILE 1.0.2"
+                    } else {
+                        "JAVA PROFILE 1.0.1"
+                    }
+                    .to_string(),
                     segmented,
                     max_segment_bytes: seg,
                     order,
                     duplicate_load_class: seg.is_some(),
                     ..w::WriteOptions::default()
                 };
-                cases.push(Case::new(format!("builder id {id_size} {order:?} seg {seg:?} segmented {segmented}"), builder_dump(id_size, &opts)));
+                cases.push(Case::new(
+                    format!("builder id {id_size} {order:?} seg {seg:?} segmented {segmented}"),
+                    builder_dump(id_size, &opts),
+                ));
             }
         }
         for c in &cases {
             let s = c.whole.summary();
             let expected_warnings = usize::from(c.name.contains("zero_length_tail: true"));
-            assert_eq!(s.warnings.len(), expected_warnings, "{}: {:?}", c.name, s.warnings);
-            assert!(c.whole.violations.is_empty(), "{}: {:?}", c.name, c.whole.violations);
+            assert_eq!(
+                s.warnings.len(),
+                expected_warnings,
+                "{}: {:?}",
+                c.name,
+                s.warnings
+            );
+            assert!(
+                c.whole.violations.is_empty(),
+                "{}: {:?}",
+                c.name,
+                c.whole.violations
+            );
         }
         cases
     })
@@ -140,11 +187,19 @@ fn big_synthetic() -> &'static [Case] {
             let raw = synthetic_dump(&o).bytes;
             let gz = gzip(&raw, Some(1 << 20));
             cases.push(Case::new(format!("big synthetic id {id_size} (raw)"), raw));
-            cases.push(Case::new(format!("big synthetic id {id_size} (gzip, 1 MiB members)"), gz));
+            cases.push(Case::new(
+                format!("big synthetic id {id_size} (gzip, 1 MiB members)"),
+                gz,
+            ));
         }
         for c in &cases {
             c.whole.summary();
-            assert!(c.whole.violations.is_empty(), "{}: {:?}", c.name, c.whole.violations);
+            assert!(
+                c.whole.violations.is_empty(),
+                "{}: {:?}",
+                c.name,
+                c.whole.violations
+            );
         }
         cases
     })
@@ -192,17 +247,32 @@ fn real_jvm_fixtures_mixed_chunkings() {
         let whole = parse_whole(&gz);
         let s = whole.summary();
         assert!(s.warnings.is_empty(), "{name}: {:?}", s.warnings);
-        assert_eq!((s.header.version, s.header.id_size), (Version::V102, 8), "{name}");
-        assert_same_run(&whole, &parse_chunked(&gz, &[1, 7, 300, 4096, 13, 65_536, 2]), &format!("{name} (gzip)"));
+        assert_eq!(
+            (s.header.version, s.header.id_size),
+            (Version::V102, 8),
+            "{name}"
+        );
+        assert_same_run(
+            &whole,
+            &parse_chunked(&gz, &[1, 7, 300, 4096, 13, 65_536, 2]),
+            &format!("{name} (gzip)"),
+        );
         let raw = gunzip(&gz);
         assert_eq!(s.bytes, raw.len() as u64, "{name}");
-        assert_same_run(&whole, &parse_chunked(&raw, &[9, 1000, 65_535, 3, 200_000, 17]), &format!("{name} (raw)"));
+        assert_same_run(
+            &whole,
+            &parse_chunked(&raw, &[9, 1000, 65_535, 3, 200_000, 17]),
+            &format!("{name} (raw)"),
+        );
     }
 }
 
 #[test]
 fn real_dump_one_byte_at_a_time() {
-    for case in real_dumps().iter().filter(|c| c.name.starts_with("jdk8-jhat")) {
+    for case in real_dumps()
+        .iter()
+        .filter(|c| c.name.starts_with("jdk8-jhat"))
+    {
         assert_same_run(&case.whole, &parse_chunked(&case.bytes, &[1]), &case.name);
     }
 }
@@ -212,7 +282,11 @@ fn real_dumps_fixed_chunk_sizes() {
     // Sizes around the record-header length, id sizes and the inflater's 256 KiB output buffer.
     for case in real_dumps() {
         for size in [2, 3, 9, 13, 4096, 65_535, 65_536, 262_144, 1 << 20] {
-            assert_same_run(&case.whole, &parse_chunked(&case.bytes, &[size]), &format!("{} in chunks of {size}", case.name));
+            assert_same_run(
+                &case.whole,
+                &parse_chunked(&case.bytes, &[size]),
+                &format!("{} in chunks of {size}", case.name),
+            );
         }
     }
 }
@@ -224,7 +298,11 @@ fn synthetic_one_byte_at_a_time() {
     for case in small_synthetic() {
         assert_same_run(&case.whole, &parse_chunked(&case.bytes, &[1]), &case.name);
         let gz = gzip(&case.bytes, Some(97));
-        assert_same_run(&parse_whole(&gz), &parse_chunked(&gz, &[1]), &format!("{} (gzip)", case.name));
+        assert_same_run(
+            &parse_whole(&gz),
+            &parse_chunked(&gz, &[1]),
+            &format!("{} (gzip)", case.name),
+        );
     }
 }
 
@@ -234,11 +312,22 @@ fn synthetic_events_match_the_writers_layout() {
     // the stream is exactly the writer's.
     for id_size in [4, 8] {
         for version in ["1.0.1", "1.0.2", "1.0.3"] {
-            let o = SynthOptions { id_size, version, max_segment_bytes: Some(50), android: true, two_dumps: true, ..SynthOptions::default() };
+            let o = SynthOptions {
+                id_size,
+                version,
+                max_segment_bytes: Some(50),
+                android: true,
+                two_dumps: true,
+                ..SynthOptions::default()
+            };
             let s = synthetic_dump(&o);
             let run = parse_whole(&s.bytes);
             assert_eq!(run.summary().warnings, vec![]);
-            assert_eq!(run.events.len(), 1 + s.records.len() + s.subs.len(), "{o:?}");
+            assert_eq!(
+                run.events.len(),
+                1 + s.records.len() + s.subs.len(),
+                "{o:?}"
+            );
             assert_eq!(run.summary().header.id_size as u32, id_size);
         }
     }
@@ -296,12 +385,18 @@ proptest! {
 fn big_arrays_take_the_streaming_paths() {
     for case in big_synthetic() {
         let whole = &case.whole;
-        let arrays: Vec<_> = whole.events.iter().filter(|e| matches!(e, Event::ObjectArray { .. })).collect();
+        let arrays: Vec<_> = whole
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::ObjectArray { .. }))
+            .collect();
         let big = whole
             .events
             .iter()
             .find_map(|e| match e {
-                Event::ObjectArray { array, elements } if array.length == 20_000 => Some((array, elements)),
+                Event::ObjectArray { array, elements } if array.length == 20_000 => {
+                    Some((array, elements))
+                }
                 _ => None,
             })
             .expect("the 20,000-element array");
@@ -314,7 +409,10 @@ fn big_arrays_take_the_streaming_paths() {
                 _ => None,
             })
         };
-        assert_eq!(prim(1 << 18).expect("1 MiB int array").map(|d| d.len()), Some(1 << 20));
+        assert_eq!(
+            prim(1 << 18).expect("1 MiB int array").map(|d| d.len()),
+            Some(1 << 20)
+        );
         assert_eq!(prim((1 << 20) + 1).expect("1 MiB + 1 byte array"), None);
 
         // Small chunks split the streamed array into many pieces (and only that one).
@@ -328,7 +426,11 @@ fn big_arrays_take_the_streaming_paths() {
             arrays.len()
         );
         if case.name.ends_with("(raw)") {
-            assert_eq!(whole.object_array_pieces, arrays.len() as u64, "one piece per array when the buffer is whole");
+            assert_eq!(
+                whole.object_array_pieces,
+                arrays.len() as u64,
+                "one piece per array when the buffer is whole"
+            );
         }
     }
 }
@@ -347,9 +449,19 @@ fn parse_read_matches_whole_parse() {
     for case in small_synthetic().iter().step_by(5) {
         for (chunk, trickle) in [(1, 1), (7, 3), (4096, 5000), (1 << 20, usize::MAX)] {
             let mut r = Recorder::new();
-            let outcome = parse_read(Trickle(&case.bytes, trickle), chunk, &mut r).expect("no I/O error");
-            let run = Run { events: r.events, violations: r.violations, outcome, object_array_pieces: 0 };
-            assert_same_run(&case.whole, &run, &format!("{} via parse_read({chunk})", case.name));
+            let outcome =
+                parse_read(Trickle(&case.bytes, trickle), chunk, &mut r).expect("no I/O error");
+            let run = Run {
+                events: r.events,
+                violations: r.violations,
+                outcome,
+                object_array_pieces: 0,
+            };
+            assert_same_run(
+                &case.whole,
+                &run,
+                &format!("{} via parse_read({chunk})", case.name),
+            );
         }
     }
 }
@@ -360,7 +472,11 @@ fn flips() -> impl Strategy<Value = Vec<(prop::sample::Index, u8)>> {
     prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..5)
 }
 
-fn corrupt(bytes: &[u8], flips: &[(prop::sample::Index, u8)], cut: Option<prop::sample::Index>) -> Vec<u8> {
+fn corrupt(
+    bytes: &[u8],
+    flips: &[(prop::sample::Index, u8)],
+    cut: Option<prop::sample::Index>,
+) -> Vec<u8> {
     let mut b = bytes.to_vec();
     for (at, x) in flips {
         let i = at.index(b.len());
@@ -436,8 +552,16 @@ fn write_fuzz_seed_corpus() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/parse");
     std::fs::create_dir_all(&dir).unwrap();
     let synth = |o: SynthOptions| synthetic_dump(&o).bytes;
-    let small4 = synth(SynthOptions { id_size: 4, ..SynthOptions::default() });
-    let small8 = synth(SynthOptions { id_size: 8, version: "1.0.1", two_dumps: true, ..SynthOptions::default() });
+    let small4 = synth(SynthOptions {
+        id_size: 4,
+        ..SynthOptions::default()
+    });
+    let small8 = synth(SynthOptions {
+        id_size: 8,
+        version: "1.0.1",
+        two_dumps: true,
+        ..SynthOptions::default()
+    });
     let android = synth(SynthOptions {
         id_size: 4,
         version: "1.0.3",
@@ -460,7 +584,9 @@ fn write_fuzz_seed_corpus() {
         .events
         .iter()
         .find_map(|e| match e {
-            Event::Instance { offset, .. } if *offset as usize > heap + 2500 => Some(*offset as usize),
+            Event::Instance { offset, .. } if *offset as usize > heap + 2500 => {
+                Some(*offset as usize)
+            }
             _ => None,
         })
         .expect("instances");
@@ -476,12 +602,32 @@ fn write_fuzz_seed_corpus() {
     hostile.extend_from_slice(&[0x0A; 40]);
     let seeds: Vec<(&str, [u8; 4], Vec<u8>)> = vec![
         ("synthetic-id4-1.0.2", [0, 3, 40, 255], small4.clone()),
-        ("synthetic-id8-1.0.1-two-dumps", [2, 17, 1, 90], small8.clone()),
-        ("synthetic-id4-1.0.3-android-tiny-segments", [1, 5, 0, 30], android.clone()),
+        (
+            "synthetic-id8-1.0.1-two-dumps",
+            [2, 17, 1, 90],
+            small8.clone(),
+        ),
+        (
+            "synthetic-id4-1.0.3-android-tiny-segments",
+            [1, 5, 0, 30],
+            android.clone(),
+        ),
         ("synthetic-id4-gzip", [4, 60, 7, 200], gzip(&small4, None)),
-        ("synthetic-id8-gzip-multi-member", [0, 9, 33, 2], gzip(&small8, Some(300))),
-        ("synthetic-android-gzip-multi-member", [6, 1, 128, 11], gzip(&android, Some(700))),
-        ("real-jhat-excerpt", [3, 30, 0, 100], std::mem::take(&mut excerpt)),
+        (
+            "synthetic-id8-gzip-multi-member",
+            [0, 9, 33, 2],
+            gzip(&small8, Some(300)),
+        ),
+        (
+            "synthetic-android-gzip-multi-member",
+            [6, 1, 128, 11],
+            gzip(&android, Some(700)),
+        ),
+        (
+            "real-jhat-excerpt",
+            [3, 30, 0, 100],
+            std::mem::take(&mut excerpt),
+        ),
         ("hostile-utf8-length", [0, 0, 0, 0], hostile),
     ];
     for (name, prefix, bytes) in seeds {

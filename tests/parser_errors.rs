@@ -67,16 +67,32 @@ fn err(offset: u64, item: Item, kind: ErrorKind) -> ParseError {
 /// Parses whole, in 1-byte chunks and in odd chunks: all three must agree. Returns the whole run.
 fn parse_all_ways(bytes: &[u8], what: &str) -> Run {
     let whole = parse_whole(bytes);
-    assert_same_run(&whole, &parse_chunked(bytes, &[1]), &format!("{what} (1-byte chunks)"));
-    assert_same_run(&whole, &parse_chunked(bytes, &[5, 3, 11, 64, 2]), &format!("{what} (odd chunks)"));
+    assert_same_run(
+        &whole,
+        &parse_chunked(bytes, &[1]),
+        &format!("{what} (1-byte chunks)"),
+    );
+    assert_same_run(
+        &whole,
+        &parse_chunked(bytes, &[5, 3, 11, 64, 2]),
+        &format!("{what} (odd chunks)"),
+    );
     whole
 }
 
 /// Asserts the run failed with exactly `expected`, and that the message names the offset.
 fn assert_error(run: &Run, expected: &ParseError, what: &str) {
-    assert_eq!(run.outcome.as_ref().err(), Some(expected), "{what}: {:?}", run.outcome);
+    assert_eq!(
+        run.outcome.as_ref().err(),
+        Some(expected),
+        "{what}: {:?}",
+        run.outcome
+    );
     let msg = expected.to_string();
-    assert!(msg.contains(&format!("byte {}", expected.offset)), "{what}: message {msg:?} does not name the offset");
+    assert!(
+        msg.contains(&format!("byte {}", expected.offset)),
+        "{what}: message {msg:?} does not name the offset"
+    );
 }
 
 fn u4(b: &[u8], at: u64) -> u32 {
@@ -87,19 +103,36 @@ fn u4(b: &[u8], at: u64) -> u32 {
 /// The synthetic dump's items in file order: (start, item). Every record and sub-record gives
 /// exactly one event (object arrays merged), so item `k` is event `k + 1` (event 0: header).
 fn items(s: &Synth) -> Vec<(u64, Item)> {
-    let mut v: Vec<(u64, Item)> = s.records.iter().map(|&r| (r, Item::Record(s.bytes[r as usize]))).collect();
-    v.extend(s.subs.iter().map(|&r| (r, Item::SubRecord(s.bytes[r as usize]))));
+    let mut v: Vec<(u64, Item)> = s
+        .records
+        .iter()
+        .map(|&r| (r, Item::Record(s.bytes[r as usize])))
+        .collect();
+    v.extend(
+        s.subs
+            .iter()
+            .map(|&r| (r, Item::SubRecord(s.bytes[r as usize]))),
+    );
     v.sort_by_key(|x| x.0);
     v
 }
 
 /// What the parser must report for `s` cut at `cut`: (complete events, an extra event delivered
 /// for the item the cut falls in, expected warnings).
-fn expected_for_cut(s: &Synth, full: &[Event], id: u64, cut: u64) -> (usize, Option<Event>, Vec<Warning>) {
+fn expected_for_cut(
+    s: &Synth,
+    full: &[Event],
+    id: u64,
+    cut: u64,
+) -> (usize, Option<Event>, Vec<Warning>) {
     let b = &s.bytes;
     let items = items(s);
     let end_of = |k: usize| items.get(k + 1).map_or(b.len() as u64, |x| x.0);
-    let complete = items.iter().enumerate().filter(|(k, _)| end_of(*k) <= cut).count();
+    let complete = items
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| end_of(*k) <= cut)
+        .count();
     let mut warnings = Vec::new();
     // Zero-length heap records announce themselves once their header is read.
     for &r in &s.records {
@@ -108,15 +141,26 @@ fn expected_for_cut(s: &Synth, full: &[Event], id: u64, cut: u64) -> (usize, Opt
         }
     }
     let mut extra = None;
-    if let Some((k, &(start, item))) = items.iter().enumerate().find(|(k, x)| x.0 < cut && cut < end_of(*k)) {
+    if let Some((k, &(start, item))) = items
+        .iter()
+        .enumerate()
+        .find(|(k, x)| x.0 < cut && cut < end_of(*k))
+    {
         // Strictly inside item k.
-        warnings.push(Warning::Truncated { offset: start, item });
+        warnings.push(Warning::Truncated {
+            offset: start,
+            item,
+        });
         let event = &full[k + 1];
         match item {
-            Item::Record(0x06 | 0x0D | 0x0E | 0x2C) if cut >= start + 9 => extra = Some(event.clone()),
+            Item::Record(0x06 | 0x0D | 0x0E | 0x2C) if cut >= start + 9 => {
+                extra = Some(event.clone())
+            }
             Item::SubRecord(0x23) => {
                 let len = u4(b, start + 1 + id + 4) as u64;
-                let size = BasicType::from_code(b[(start + 1 + id + 8) as usize]).unwrap().size(id as u8) as u64;
+                let size = BasicType::from_code(b[(start + 1 + id + 8) as usize])
+                    .unwrap()
+                    .size(id as u8) as u64;
                 if len * size > INLINE_PRIMITIVE_ARRAY_LIMIT as u64 && cut >= start + 1 + id + 9 {
                     extra = Some(event.clone());
                 }
@@ -125,9 +169,14 @@ fn expected_for_cut(s: &Synth, full: &[Event], id: u64, cut: u64) -> (usize, Opt
                 let len = u4(b, start + 1 + id + 4) as u64;
                 let hdr = 1 + 2 * id + 8;
                 if len * id > 64 * 1024 && cut >= start + hdr + id {
-                    let Event::ObjectArray { array, elements } = event else { panic!("not an array: {event:?}") };
+                    let Event::ObjectArray { array, elements } = event else {
+                        panic!("not an array: {event:?}")
+                    };
                     let n = ((cut - start - hdr) / id) as usize;
-                    extra = Some(Event::ObjectArray { array: *array, elements: elements[..n].to_vec() });
+                    extra = Some(Event::ObjectArray {
+                        array: *array,
+                        elements: elements[..n].to_vec(),
+                    });
                 }
             }
             _ => {}
@@ -136,7 +185,10 @@ fn expected_for_cut(s: &Synth, full: &[Event], id: u64, cut: u64) -> (usize, Opt
         // At an item boundary: inside a heap record that should go on?
         let len = u4(b, r + 5) as u64;
         if matches!(b[r as usize], 0x0C | 0x1C) && len > 0 && cut < r + 9 + len {
-            warnings.push(Warning::Truncated { offset: r, item: Item::Record(b[r as usize]) });
+            warnings.push(Warning::Truncated {
+                offset: r,
+                item: Item::Record(b[r as usize]),
+            });
         }
     }
     (1 + complete, extra, warnings)
@@ -163,7 +215,11 @@ fn check_cut(s: &Synth, full: &Run, cut: u64, what: &str) {
     assert_eq!(summary.warnings, warnings, "{what}");
     assert_eq!(summary.bytes, cut, "{what}");
     assert_eq!(summary.header, full.summary().header, "{what}");
-    let truncations = summary.warnings.iter().filter(|w| matches!(w, Warning::Truncated { .. })).count();
+    let truncations = summary
+        .warnings
+        .iter()
+        .filter(|w| matches!(w, Warning::Truncated { .. }))
+        .count();
     assert!(truncations <= 1, "{what}");
 }
 
@@ -175,7 +231,15 @@ fn cut_points(s: &Synth) -> Vec<u64> {
     let mut cuts: Vec<u64> = vec![0, 1, 5, 13, s.header_len - 1, s.header_len, len];
     for (k, &(start, _)) in items.iter().enumerate() {
         let end = items.get(k + 1).map_or(len, |x| x.0);
-        cuts.extend([start, start + 1, start + 4, start + 8, start + 9, (start + end) / 2, end - 1]);
+        cuts.extend([
+            start,
+            start + 1,
+            start + 4,
+            start + 8,
+            start + 9,
+            (start + end) / 2,
+            end - 1,
+        ]);
     }
     cuts.retain(|&c| c <= len);
     cuts.sort_unstable();
@@ -187,9 +251,22 @@ fn truncation_shapes() -> Vec<SynthOptions> {
     let mut v = Vec::new();
     for id_size in [4, 8] {
         for version in ["1.0.1", "1.0.2", "1.0.3"] {
-            v.push(SynthOptions { id_size, version, android: version == "1.0.3", two_dumps: true, ..SynthOptions::default() });
+            v.push(SynthOptions {
+                id_size,
+                version,
+                android: version == "1.0.3",
+                two_dumps: true,
+                ..SynthOptions::default()
+            });
         }
-        v.push(SynthOptions { id_size, max_segment_bytes: Some(40), instances_first: true, android: true, zero_length_tail: true, ..SynthOptions::default() });
+        v.push(SynthOptions {
+            id_size,
+            max_segment_bytes: Some(40),
+            instances_first: true,
+            android: true,
+            zero_length_tail: true,
+            ..SynthOptions::default()
+        });
     }
     v
 }
@@ -201,7 +278,11 @@ fn truncation_at_every_boundary_and_inside_items() {
     for o in truncation_shapes() {
         let s = synthetic_dump(&o);
         let full = parse_whole(&s.bytes);
-        assert_eq!(full.events.len(), 1 + s.records.len() + s.subs.len(), "{o:?}");
+        assert_eq!(
+            full.events.len(),
+            1 + s.records.len() + s.subs.len(),
+            "{o:?}"
+        );
         let what = format!("{o:?}");
         for cut in cut_points(&s) {
             check_cut(&s, &full, cut, &what);
@@ -212,7 +293,11 @@ fn truncation_at_every_boundary_and_inside_items() {
 #[test]
 fn truncation_inside_streamed_arrays() {
     for id_size in [4, 8] {
-        let o = SynthOptions { id_size, big_arrays: true, ..SynthOptions::default() };
+        let o = SynthOptions {
+            id_size,
+            big_arrays: true,
+            ..SynthOptions::default()
+        };
         let s = synthetic_dump(&o);
         let full = parse_whole(&s.bytes);
         let what = format!("big arrays, id size {id_size}");
@@ -221,12 +306,22 @@ fn truncation_inside_streamed_arrays() {
             .subs
             .iter()
             .copied()
-            .filter(|&at| matches!(s.bytes[at as usize], 0x22 | 0x23) && u4(&s.bytes, at + 1 + id + 4) >= 8192)
+            .filter(|&at| {
+                matches!(s.bytes[at as usize], 0x22 | 0x23) && u4(&s.bytes, at + 1 + id + 4) >= 8192
+            })
             .collect();
         assert_eq!(big.len(), 4, "{what}");
         for at in big {
             // In the header, just after it, after one element, in the middle.
-            for delta in [1, 1 + 2 * id + 8, 1 + 3 * id + 8, 1 + 3 * id + 9, 1 + 3 * id + 10, 30_001, 500_001] {
+            for delta in [
+                1,
+                1 + 2 * id + 8,
+                1 + 3 * id + 8,
+                1 + 3 * id + 9,
+                1 + 3 * id + 10,
+                30_001,
+                500_001,
+            ] {
                 if at + delta < s.bytes.len() as u64 {
                     check_cut(&s, &full, at + delta, &what);
                 }
@@ -237,7 +332,12 @@ fn truncation_inside_streamed_arrays() {
 
 #[test]
 fn truncated_gzip() {
-    let s = synthetic_dump(&SynthOptions { id_size: 4, max_segment_bytes: Some(100), android: true, ..SynthOptions::default() });
+    let s = synthetic_dump(&SynthOptions {
+        id_size: 4,
+        max_segment_bytes: Some(100),
+        android: true,
+        ..SynthOptions::default()
+    });
     let raw = &s.bytes;
     for member in [None, Some(700)] {
         let gz = gzip(raw, member);
@@ -246,7 +346,11 @@ fn truncated_gzip() {
         if let Some(m) = member {
             let mut at = 0;
             for (i, c) in raw.chunks(m).enumerate() {
-                at += if i == 0 { gzip(c, Some(m)).len() } else { gzip(c, None).len() } as u64;
+                at += if i == 0 {
+                    gzip(c, Some(m)).len()
+                } else {
+                    gzip(c, None).len()
+                } as u64;
                 starts.push(at);
             }
             assert_eq!(*starts.last().unwrap(), gz.len() as u64, "member layout");
@@ -273,7 +377,14 @@ fn truncated_gzip() {
             let expect_gz_warning = !at_member_boundary;
             let (gz_warnings, rest) = outcome.warnings.split_at(usize::from(expect_gz_warning));
             if expect_gz_warning {
-                assert_eq!(gz_warnings, [Warning::Truncated { offset: member_start, item: Item::Gzip }], "{what}");
+                assert_eq!(
+                    gz_warnings,
+                    [Warning::Truncated {
+                        offset: member_start,
+                        item: Item::Gzip
+                    }],
+                    "{what}"
+                );
             }
             // The rest is exactly what the decompressed prefix gives.
             let prefix = parse_whole(&raw[..outcome.bytes as usize]);
@@ -283,7 +394,11 @@ fn truncated_gzip() {
             }
             if let (true, Some(m)) = (at_member_boundary, member) {
                 let k = starts.iter().position(|&s| s == cut).unwrap();
-                assert_eq!(outcome.bytes, (k * m) as u64, "{what}: whole members inflate whole");
+                assert_eq!(
+                    outcome.bytes,
+                    (k * m) as u64,
+                    "{what}: whole members inflate whole"
+                );
             }
         }
     }
@@ -293,7 +408,10 @@ fn truncated_gzip() {
 
 #[test]
 fn not_hprof_inputs() {
-    let png: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1];
+    let png: &[u8] = &[
+        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
+        0, 1,
+    ];
     let no_nul = [b"JAVA PROFILE ".as_slice(), &[b'1'; 80]].concat();
     let gz_text = gzip(b"just some text, compressed\n", None);
     let cases: [(&str, &[u8]); 7] = [
@@ -315,10 +433,22 @@ fn not_hprof_inputs() {
 
 #[test]
 fn unsupported_version() {
-    for v in ["JAVA PROFILE 1.0.9", "JAVA PROFILE 1.0", "JAVA PROFILE 2.0.2"] {
+    for v in [
+        "JAVA PROFILE 1.0.9",
+        "JAVA PROFILE 1.0",
+        "JAVA PROFILE 2.0.2",
+    ] {
         let bytes = w::HprofWriter::new(v, 4, 0).finish();
         let run = parse_all_ways(&bytes, v);
-        assert_error(&run, &err(0, Item::Header, ErrorKind::UnsupportedVersion(v.to_string())), v);
+        assert_error(
+            &run,
+            &err(
+                0,
+                Item::Header,
+                ErrorKind::UnsupportedVersion(v.to_string()),
+            ),
+            v,
+        );
     }
 }
 
@@ -329,7 +459,11 @@ fn bad_id_size() {
         bytes.extend_from_slice(&n.to_be_bytes());
         bytes.extend_from_slice(&0u64.to_be_bytes());
         let run = parse_all_ways(&bytes, "bad id size");
-        assert_error(&run, &err(19, Item::Header, ErrorKind::BadIdSize(n)), &format!("id size {n}"));
+        assert_error(
+            &run,
+            &err(19, Item::Header, ErrorKind::BadIdSize(n)),
+            &format!("id size {n}"),
+        );
     }
 }
 
@@ -342,8 +476,16 @@ fn unknown_record_tag() {
         wr.raw_record(tag, &[1, 2, 3]);
         wr.utf8(0x20, "after");
         let run = parse_all_ways(&wr.finish(), "unknown tag");
-        assert_error(&run, &err(at, Item::Record(tag), ErrorKind::UnknownRecordTag), &format!("tag {tag:#x}"));
-        assert_eq!(run.events.len(), 2, "header and the UTF8 before it are delivered");
+        assert_error(
+            &run,
+            &err(at, Item::Record(tag), ErrorKind::UnknownRecordTag),
+            &format!("tag {tag:#x}"),
+        );
+        assert_eq!(
+            run.events.len(),
+            2,
+            "header and the UTF8 before it are delivered"
+        );
     }
 }
 
@@ -355,8 +497,16 @@ fn unknown_sub_record_tag() {
         let at = wr.len() as u64;
         wr.raw_sub_record(tag, &[0; 16]);
         let run = parse_all_ways(&wr.finish(), "unknown sub tag");
-        assert_error(&run, &err(at, Item::SubRecord(tag), ErrorKind::UnknownSubRecordTag), &format!("tag {tag:#x}"));
-        assert_eq!(run.events.len(), 3, "header, heap dump start, the root before it");
+        assert_error(
+            &run,
+            &err(at, Item::SubRecord(tag), ErrorKind::UnknownSubRecordTag),
+            &format!("tag {tag:#x}"),
+        );
+        assert_eq!(
+            run.events.len(),
+            3,
+            "header, heap dump start, the root before it"
+        );
     }
 }
 
@@ -365,14 +515,32 @@ fn bad_basic_type_in_class_dump() {
     for id_size in [4u32, 8] {
         let id = id_size as u64;
         // (where, bad code): a constant's type, a static's type, a field's type.
-        for (place, code) in [("constant", 0u8), ("static", 1), ("field", 3), ("field", 12), ("static", 0xFF)] {
+        for (place, code) in [
+            ("constant", 0u8),
+            ("static", 1),
+            ("field", 3),
+            ("field", 12),
+            ("static", 0xFF),
+        ] {
             let mut wr = w::HprofWriter::new("1.0.2", id_size, 0);
             let at = wr.len() as u64 + 9; // after the segment header
             let c = w::ClassDump {
                 class_id: 0x100,
-                constants: if place == "constant" { vec![(1, w::Value::Int(7))] } else { vec![] },
-                statics: if place == "static" { vec![(0x30, w::Value::Long(7))] } else { vec![] },
-                fields: if place == "field" { vec![(0x40, w::BasicType::Int)] } else { vec![] },
+                constants: if place == "constant" {
+                    vec![(1, w::Value::Int(7))]
+                } else {
+                    vec![]
+                },
+                statics: if place == "static" {
+                    vec![(0x30, w::Value::Long(7))]
+                } else {
+                    vec![]
+                },
+                fields: if place == "field" {
+                    vec![(0x40, w::BasicType::Int)]
+                } else {
+                    vec![]
+                },
                 ..Default::default()
             };
             wr.class_dump(&c);
@@ -381,14 +549,18 @@ fn bad_basic_type_in_class_dump() {
             // Fixed part: tag, class id, stack serial, 6 ids, instance size, constant count.
             let fixed = at + 1 + id + 4 + 6 * id + 4 + 2;
             let type_at = match place {
-                "constant" => fixed + 2,          // after the u2 index
-                "static" => fixed + 2 + id,       // after the statics count and name id
-                _ => fixed + 2 + 2 + id,          // after both counts and the name id
+                "constant" => fixed + 2,    // after the u2 index
+                "static" => fixed + 2 + id, // after the statics count and name id
+                _ => fixed + 2 + 2 + id,    // after both counts and the name id
             };
             bytes[type_at as usize] = code;
             let what = format!("id {id_size} bad {place} type {code}");
             let run = parse_all_ways(&bytes, &what);
-            assert_error(&run, &err(at, Item::SubRecord(0x20), ErrorKind::BadBasicType(code)), &what);
+            assert_error(
+                &run,
+                &err(at, Item::SubRecord(0x20), ErrorKind::BadBasicType(code)),
+                &what,
+            );
         }
     }
 }
@@ -397,7 +569,14 @@ fn bad_basic_type_in_class_dump() {
 fn bad_basic_type_in_primitive_arrays() {
     for id_size in [4u32, 8] {
         let id = id_size as u64;
-        for (tag, code) in [(0x23u8, 2u8), (0x23, 3), (0x23, 0), (0x23, 12), (0xC3, 2), (0xC3, 1)] {
+        for (tag, code) in [
+            (0x23u8, 2u8),
+            (0x23, 3),
+            (0x23, 0),
+            (0x23, 12),
+            (0xC3, 2),
+            (0xC3, 1),
+        ] {
             let mut wr = w::HprofWriter::new("1.0.3", id_size, 0);
             wr.root_sticky_class(0x100);
             let at = wr.len() as u64;
@@ -410,7 +589,11 @@ fn bad_basic_type_in_primitive_arrays() {
             bytes[(at + 1 + id + 8) as usize] = code;
             let what = format!("id {id_size} tag {tag:#x} type {code}");
             let run = parse_all_ways(&bytes, &what);
-            assert_error(&run, &err(at, Item::SubRecord(tag), ErrorKind::BadBasicType(code)), &what);
+            assert_error(
+                &run,
+                &err(at, Item::SubRecord(tag), ErrorKind::BadBasicType(code)),
+                &what,
+            );
         }
     }
 }
@@ -421,11 +604,21 @@ fn records_shorter_than_their_content() {
         let id = id_size as u64;
         let mut cases: Vec<(u8, Vec<u8>, u64)> = Vec::new();
         // STACK TRACE whose frame count overruns its length: 1000 frames announced, 1 present.
-        let mut st = [1u32.to_be_bytes(), 1u32.to_be_bytes(), 1000u32.to_be_bytes()].concat();
+        let mut st = [
+            1u32.to_be_bytes(),
+            1u32.to_be_bytes(),
+            1000u32.to_be_bytes(),
+        ]
+        .concat();
         st.extend(std::iter::repeat_n(0xAB, id as usize));
         cases.push((0x05, st, 12 + 1000 * id));
         // u32::MAX frames: the multiplication must not overflow into a small number.
-        let st = [1u32.to_be_bytes(), 1u32.to_be_bytes(), u32::MAX.to_be_bytes()].concat();
+        let st = [
+            1u32.to_be_bytes(),
+            1u32.to_be_bytes(),
+            u32::MAX.to_be_bytes(),
+        ]
+        .concat();
         cases.push((0x05, st, 12 + u32::MAX as u64 * id));
         cases.push((0x05, vec![0; 11], 12));
         cases.push((0x01, vec![0; id as usize - 1], id));
@@ -443,7 +636,10 @@ fn records_shorter_than_their_content() {
             wr.utf8(2, "y");
             let what = format!("id {id_size} tag {tag:#x} body {} bytes", body.len());
             let run = parse_all_ways(&wr.finish(), &what);
-            let kind = ErrorKind::BadRecordLength { declared: body.len() as u64, needed };
+            let kind = ErrorKind::BadRecordLength {
+                declared: body.len() as u64,
+                needed,
+            };
             assert_error(&run, &err(at, Item::Record(tag), kind), &what);
         }
     }
@@ -459,7 +655,9 @@ fn sub_record_overrunning_its_segment() {
         let subs: [(u8, Write); 6] = [
             (0x21, |wr| wr.instance(0x100, 1, 0x200, &[7; 12])),
             (0x22, |wr| wr.obj_array(0x100, 1, 0x200, &[1, 2, 3])),
-            (0x23, |wr| wr.prim_array(0x100, 1, w::BasicType::Short, &[1, 2, 3, 4, 5, 6])),
+            (0x23, |wr| {
+                wr.prim_array(0x100, 1, w::BasicType::Short, &[1, 2, 3, 4, 5, 6])
+            }),
             (0x20, |wr| {
                 wr.class_dump(&w::ClassDump {
                     class_id: 0x200,
@@ -469,7 +667,9 @@ fn sub_record_overrunning_its_segment() {
                 })
             }),
             (0x08, |wr| wr.root_thread_object(0x100, 1, 2)),
-            (0xC3, |wr| wr.prim_array_nodata(0x100, 1, 10, w::BasicType::Long)),
+            (0xC3, |wr| {
+                wr.prim_array_nodata(0x100, 1, 10, w::BasicType::Long)
+            }),
         ];
         for (tag, write) in subs {
             let mut wr = w::HprofWriter::new("1.0.3", id_size, 0);
@@ -492,14 +692,30 @@ fn sub_record_overrunning_its_segment() {
                 let mut bytes = good.clone();
                 let remaining = keep;
                 let len = at - (seg + 9) + remaining;
-                bytes[seg as usize + 5..seg as usize + 9].copy_from_slice(&(len as u32).to_be_bytes());
-                let what = format!("id {id_size} tag {tag:#x} with {remaining} of {sub_len} bytes in the segment");
+                bytes[seg as usize + 5..seg as usize + 9]
+                    .copy_from_slice(&(len as u32).to_be_bytes());
+                let what = format!(
+                    "id {id_size} tag {tag:#x} with {remaining} of {sub_len} bytes in the segment"
+                );
                 let run = parse_all_ways(&bytes, &what);
                 let e = run.error();
-                assert_eq!((e.offset, e.item), (at, Item::SubRecord(tag)), "{what}: {e:?}");
-                let ErrorKind::SubRecordOverrunsRecord { needed, remaining: r } = e.kind else { panic!("{what}: {e:?}") };
+                assert_eq!(
+                    (e.offset, e.item),
+                    (at, Item::SubRecord(tag)),
+                    "{what}: {e:?}"
+                );
+                let ErrorKind::SubRecordOverrunsRecord {
+                    needed,
+                    remaining: r,
+                } = e.kind
+                else {
+                    panic!("{what}: {e:?}")
+                };
                 assert_eq!(r, remaining, "{what}");
-                assert!(needed > remaining && needed <= sub_len, "{what}: needed {needed}");
+                assert!(
+                    needed > remaining && needed <= sub_len,
+                    "{what}: needed {needed}"
+                );
                 assert!(e.to_string().contains(&format!("byte {at}")), "{what}: {e}");
             }
         }
@@ -515,7 +731,11 @@ fn sub_record_overrun_reports_what_the_record_shows() {
     let mut wr = w::HprofWriter::new("1.0.2", 4, 0);
     wr.begin_heap_dump(true);
     let at = wr.len() as u64;
-    wr.class_dump(&w::ClassDump { class_id: 0x200, fields: vec![(0x40, w::BasicType::Int)], ..Default::default() });
+    wr.class_dump(&w::ClassDump {
+        class_id: 0x200,
+        fields: vec![(0x40, w::BasicType::Int)],
+        ..Default::default()
+    });
     wr.end_heap_dump();
     wr.utf8(0x2A2A2A2A, [0x2A; 8]); // 0x2A is no basic type
     let mut bytes = wr.finish();
@@ -524,7 +744,18 @@ fn sub_record_overrun_reports_what_the_record_shows() {
     // the field's name id (bytes 43..47) is the first thing that does not fit.
     bytes[seg + 5..seg + 9].copy_from_slice(&45u32.to_be_bytes());
     let run = parse_all_ways(&bytes, "class dump overrun");
-    assert_error(&run, &err(at, Item::SubRecord(0x20), ErrorKind::SubRecordOverrunsRecord { needed: 47, remaining: 45 }), "class dump");
+    assert_error(
+        &run,
+        &err(
+            at,
+            Item::SubRecord(0x20),
+            ErrorKind::SubRecordOverrunsRecord {
+                needed: 47,
+                remaining: 45,
+            },
+        ),
+        "class dump",
+    );
 
     let mut wr = w::HprofWriter::new("1.0.2", 4, 0);
     wr.begin_heap_dump(true);
@@ -537,10 +768,32 @@ fn sub_record_overrun_reports_what_the_record_shows() {
     // The instance header (17 bytes) does not fit in 10: its field count is never read.
     bytes[seg + 5..seg + 9].copy_from_slice(&10u32.to_be_bytes());
     let run = parse_all_ways(&bytes, "instance overrun");
-    assert_error(&run, &err(at, Item::SubRecord(0x21), ErrorKind::SubRecordOverrunsRecord { needed: 17, remaining: 10 }), "instance");
+    assert_error(
+        &run,
+        &err(
+            at,
+            Item::SubRecord(0x21),
+            ErrorKind::SubRecordOverrunsRecord {
+                needed: 17,
+                remaining: 10,
+            },
+        ),
+        "instance",
+    );
     bytes[seg + 5..seg + 9].copy_from_slice(&20u32.to_be_bytes());
     let run = parse_all_ways(&bytes, "instance overrun");
-    assert_error(&run, &err(at, Item::SubRecord(0x21), ErrorKind::SubRecordOverrunsRecord { needed: 117, remaining: 20 }), "instance");
+    assert_error(
+        &run,
+        &err(
+            at,
+            Item::SubRecord(0x21),
+            ErrorKind::SubRecordOverrunsRecord {
+                needed: 117,
+                remaining: 20,
+            },
+        ),
+        "instance",
+    );
 }
 
 // ---- hostile lengths -------------------------------------------------------------------------------
@@ -550,8 +803,15 @@ fn sub_record_overrun_reports_what_the_record_shows() {
 fn hostile(bytes: &[u8], max_alloc: usize, what: &str) -> Result<ParseSummary, ParseError> {
     let start = Instant::now();
     let (whole, largest, total) = measure(|| parse_slice(bytes, &mut NullVisitor));
-    assert!(largest <= max_alloc, "{what}: allocated {largest} bytes at once for a {}-byte input", bytes.len());
-    assert!(total <= 64 * max_alloc.max(bytes.len()), "{what}: allocated {total} bytes in all");
+    assert!(
+        largest <= max_alloc,
+        "{what}: allocated {largest} bytes at once for a {}-byte input",
+        bytes.len()
+    );
+    assert!(
+        total <= 64 * max_alloc.max(bytes.len()),
+        "{what}: allocated {total} bytes in all"
+    );
     let (chunked, largest, _) = measure(|| {
         let mut d = DumpDecoder::new();
         for b in bytes.chunks(1) {
@@ -559,8 +819,15 @@ fn hostile(bytes: &[u8], max_alloc: usize, what: &str) -> Result<ParseSummary, P
         }
         d.finish(&mut NullVisitor)
     });
-    assert!(largest <= max_alloc, "{what} (1-byte chunks): allocated {largest} bytes at once");
-    assert!(start.elapsed() < Duration::from_secs(2), "{what}: took {:?}", start.elapsed());
+    assert!(
+        largest <= max_alloc,
+        "{what} (1-byte chunks): allocated {largest} bytes at once"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{what}: took {:?}",
+        start.elapsed()
+    );
     assert_eq!(whole, chunked, "{what}");
     whole
 }
@@ -591,7 +858,14 @@ fn hostile_record_lengths_allocate_nothing_big() {
             let (bytes, at) = small_file(id_size, &rec_header(tag, u32::MAX), 60);
             let what = format!("id {id_size} record {tag:#x} of 4 GiB");
             let s = hostile(&bytes, SMALL, &what).unwrap_or_else(|e| panic!("{what}: {e}"));
-            assert_eq!(s.warnings, vec![Warning::Truncated { offset: at, item: Item::Record(tag) }], "{what}");
+            assert_eq!(
+                s.warnings,
+                vec![Warning::Truncated {
+                    offset: at,
+                    item: Item::Record(tag)
+                }],
+                "{what}"
+            );
         }
         let id = id_size as usize;
         // Sub-records announcing huge payloads inside a 4 GiB segment, and inside a zero-length
@@ -624,11 +898,16 @@ fn hostile_record_lengths_allocate_nothing_big() {
                 body.extend_from_slice(&sub);
                 let (bytes, _) = small_file(id_size, &body, 30);
                 let at = (bytes.len() - 30 - sub.len()) as u64;
-                let what = format!("id {id_size} sub-record {tag:#x} in a segment of length {seg_len:#x}");
+                let what =
+                    format!("id {id_size} sub-record {tag:#x} in a segment of length {seg_len:#x}");
                 let s = hostile(&bytes, SMALL, &what).unwrap_or_else(|e| panic!("{what}: {e}"));
-                let ran_to_end = (seg_len == 0).then_some(Warning::HeapRecordRanToEnd { offset: at - 9 });
+                let ran_to_end =
+                    (seg_len == 0).then_some(Warning::HeapRecordRanToEnd { offset: at - 9 });
                 let mut expected: Vec<Warning> = ran_to_end.into_iter().collect();
-                expected.push(Warning::Truncated { offset: at, item: Item::SubRecord(tag) });
+                expected.push(Warning::Truncated {
+                    offset: at,
+                    item: Item::SubRecord(tag),
+                });
                 assert_eq!(s.warnings, expected, "{what}");
             }
         }
@@ -641,13 +920,23 @@ fn hostile_lengths_through_gzip() {
     let gz = gzip(&bytes, None);
     // The inflater's own buffers (256 KiB output, ~40 KiB of state) are the only big ones.
     let s = hostile(&gz, 512 * 1024, "gzip UTF8 of 4 GiB").unwrap();
-    assert_eq!(s.warnings, vec![Warning::Truncated { offset: at, item: Item::Record(0x01) }]);
+    assert_eq!(
+        s.warnings,
+        vec![Warning::Truncated {
+            offset: at,
+            item: Item::Record(0x01)
+        }]
+    );
 }
 
 // ---- gzip damage -----------------------------------------------------------------------------------
 
 fn small_dump() -> Vec<u8> {
-    synthetic_dump(&SynthOptions { id_size: 4, ..SynthOptions::default() }).bytes
+    synthetic_dump(&SynthOptions {
+        id_size: 4,
+        ..SynthOptions::default()
+    })
+    .bytes
 }
 
 fn gzip_error(offset: u64, msg: &str) -> ParseError {
@@ -663,12 +952,23 @@ fn bad_gzip_crc_and_length() {
     let mut bad = gz.clone();
     bad[n as usize - 8] ^= 1;
     let run = parse_all_ways(&bad, "bad CRC");
-    assert_error(&run, &gzip_error(n - 8, "CRC-32 mismatch at the end of a gzip member"), "bad CRC");
-    assert_eq!(run.events, full.events, "the data was all delivered before the trailer");
+    assert_error(
+        &run,
+        &gzip_error(n - 8, "CRC-32 mismatch at the end of a gzip member"),
+        "bad CRC",
+    );
+    assert_eq!(
+        run.events, full.events,
+        "the data was all delivered before the trailer"
+    );
     let mut bad = gz.clone();
     bad[n as usize - 2] ^= 1;
     let run = parse_all_ways(&bad, "bad ISIZE");
-    assert_error(&run, &gzip_error(n - 4, "length mismatch at the end of a gzip member"), "bad ISIZE");
+    assert_error(
+        &run,
+        &gzip_error(n - 4, "length mismatch at the end of a gzip member"),
+        "bad ISIZE",
+    );
 
     // The CRC of the second member of a multi-member file.
     assert!(raw.len() > 1000);
@@ -678,7 +978,14 @@ fn bad_gzip_crc_and_length() {
     let mut bad = gz.clone();
     bad[second_end - 5] ^= 0x80;
     let run = parse_all_ways(&bad, "bad CRC in member 2");
-    assert_error(&run, &gzip_error(second_end as u64 - 8, "CRC-32 mismatch at the end of a gzip member"), "member 2");
+    assert_error(
+        &run,
+        &gzip_error(
+            second_end as u64 - 8,
+            "CRC-32 mismatch at the end of a gzip member",
+        ),
+        "member 2",
+    );
 }
 
 #[test]
@@ -688,9 +995,27 @@ fn bad_gzip_headers_and_data() {
     let second = gzip(&raw[..1000], Some(1000)).len();
     assert!(raw.len() > 1000);
     let cases: Vec<(&str, usize, u8, ParseError)> = vec![
-        ("compression method", 2, 7, gzip_error(0, "unsupported gzip compression method (not deflate)")),
-        ("reserved flags", 3, 0x30, gzip_error(0, "reserved gzip header flags set")),
-        ("method of member 2", second + 2, 0, gzip_error(second as u64, "unsupported gzip compression method (not deflate)")),
+        (
+            "compression method",
+            2,
+            7,
+            gzip_error(0, "unsupported gzip compression method (not deflate)"),
+        ),
+        (
+            "reserved flags",
+            3,
+            0x30,
+            gzip_error(0, "reserved gzip header flags set"),
+        ),
+        (
+            "method of member 2",
+            second + 2,
+            0,
+            gzip_error(
+                second as u64,
+                "unsupported gzip compression method (not deflate)",
+            ),
+        ),
     ];
     for (what, at, value, expected) in cases {
         let mut bad = gz.clone();
@@ -725,7 +1050,10 @@ fn gzip_trailing_garbage_is_a_warning() {
         let expected: Vec<Warning> = if tail.len() >= 2 {
             vec![Warning::TrailingGarbage { offset: at }]
         } else {
-            vec![Warning::Truncated { offset: at, item: Item::Gzip }]
+            vec![Warning::Truncated {
+                offset: at,
+                item: Item::Gzip,
+            }]
         };
         assert_eq!(run.summary().warnings, expected, "tail {tail:?}");
         assert_eq!(run.events, full.events);
@@ -740,9 +1068,14 @@ fn gzip_trailing_garbage_is_a_warning() {
 /// that chunking and as-is.
 #[test]
 fn fuzz_regressions_replay() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz-regressions");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz-regressions");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "bin")).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     for f in files {
@@ -751,7 +1084,11 @@ fn fuzz_regressions_replay() {
         let result = std::panic::catch_unwind(|| {
             let (sizes, input) = fuzz_split(&data);
             let whole = parse_whole(input);
-            assert_same_run(&whole, &parse_chunked(input, &sizes), &format!("{name} (fuzz chunking)"));
+            assert_same_run(
+                &whole,
+                &parse_chunked(input, &sizes),
+                &format!("{name} (fuzz chunking)"),
+            );
             parse_all_ways(input, &name);
             parse_all_ways(&data, &format!("{name} (as-is)"));
         });

@@ -4,7 +4,9 @@ mod common;
 
 use heaplens::analysis::paths::{Path, PathFinder, PathOptions};
 use heaplens::graph::{build_from_bytes, HeapGraph, Node};
-use heaplens::hprof::writer::{BasicType, Frame, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
+use heaplens::hprof::writer::{
+    BasicType, Frame, HeapBuilder, ObjRef, RootKind, Value, WriteOptions,
+};
 
 fn build(b: &HeapBuilder) -> HeapGraph {
     build_from_bytes(&b.write(&WriteOptions::default())).expect("synthetic dump parses")
@@ -54,7 +56,13 @@ fn shortest_of_two_chains() {
     let ps = f.paths(node(&g, target), 5);
     assert_eq!(ps.len(), 2);
     assert_eq!(nodes(&ps[0]), nodes(&p));
-    assert_eq!(nodes(&ps[1]), [a1, a2, a3, target].iter().map(|&o| node(&g, o)).collect::<Vec<_>>());
+    assert_eq!(
+        nodes(&ps[1]),
+        [a1, a2, a3, target]
+            .iter()
+            .map(|&o| node(&g, o))
+            .collect::<Vec<_>>()
+    );
     assert_eq!(f.paths(node(&g, target), 1).len(), 1);
 }
 
@@ -63,7 +71,12 @@ fn weak_referent_excluded_by_default() {
     use BasicType::*;
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
-    let reference = b.class("java/lang/ref/Reference", Some(object), &[("referent", Object), ("queue", Object)], &[]);
+    let reference = b.class(
+        "java/lang/ref/Reference",
+        Some(object),
+        &[("referent", Object), ("queue", Object)],
+        &[],
+    );
     let weak = b.class("java/lang/ref/WeakReference", Some(reference), &[], &[]);
     let link = b.class("com/x/Link", Some(object), &[("next", Object)], &[]);
     let only_weak = b.instance(link, &[]);
@@ -82,9 +95,18 @@ fn weak_referent_excluded_by_default() {
     assert!(strong.shortest_path(node(&g, only_weak)).is_none());
     assert!(!strong.has_path(node(&g, only_weak)));
     let p = strong.shortest_path(node(&g, both)).unwrap();
-    assert_eq!(nodes(&p), [s1, s2, both].iter().map(|&o| node(&g, o)).collect::<Vec<_>>());
+    assert_eq!(
+        nodes(&p),
+        [s1, s2, both]
+            .iter()
+            .map(|&o| node(&g, o))
+            .collect::<Vec<_>>()
+    );
     // The weak referrer is no alternative either.
-    assert!(strong.paths(node(&g, both), 5).iter().all(|p| !fields(p).contains(&"referent")));
+    assert!(strong
+        .paths(node(&g, both), 5)
+        .iter()
+        .all(|p| !fields(p).contains(&"referent")));
 
     let weak_too = PathFinder::new(&g, PathOptions { include_weak: true });
     let p = weak_too.shortest_path(node(&g, only_weak)).unwrap();
@@ -99,9 +121,19 @@ fn finalizer_unfinalized_excluded() {
     use BasicType::*;
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
-    let reference = b.class("java/lang/ref/Reference", Some(object), &[("referent", Object)], &[]);
+    let reference = b.class(
+        "java/lang/ref/Reference",
+        Some(object),
+        &[("referent", Object)],
+        &[],
+    );
     let fref = b.class("java/lang/ref/FinalReference", Some(reference), &[], &[]);
-    let fin = b.class("java/lang/ref/Finalizer", Some(fref), &[("next", Object)], &[]);
+    let fin = b.class(
+        "java/lang/ref/Finalizer",
+        Some(fref),
+        &[("next", Object)],
+        &[],
+    );
     let link = b.class("com/x/Link", Some(object), &[("next", Object)], &[]);
     let f1 = b.instance(fin, &[]);
     b.set_static(fin, "unfinalized", f1.into());
@@ -114,7 +146,10 @@ fn finalizer_unfinalized_excluded() {
     let p = all.shortest_path(node(&g, f1)).unwrap();
     assert_eq!(fields(&p), vec!["<GC root>", "<static> unfinalized"]);
     assert_eq!(p.root_kind, "System Class");
-    assert_eq!(p.root_detail, "static field unfinalized of java.lang.ref.Finalizer");
+    assert_eq!(
+        p.root_detail,
+        "static field unfinalized of java.lang.ref.Finalizer"
+    );
 }
 
 #[test]
@@ -122,9 +157,18 @@ fn field_labels_statics_and_array_indices() {
     use BasicType::*;
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
-    let map = b.class("java/util/HashMap", Some(object), &[("table", Object), ("size", Int)], &[]);
-    let node_class =
-        b.class("java/util/HashMap$Node", Some(object), &[("key", Object), ("value", Object), ("next", Object)], &[]);
+    let map = b.class(
+        "java/util/HashMap",
+        Some(object),
+        &[("table", Object), ("size", Int)],
+        &[],
+    );
+    let node_class = b.class(
+        "java/util/HashMap$Node",
+        Some(object),
+        &[("key", Object), ("value", Object), ("next", Object)],
+        &[],
+    );
     let registry = b.class("com/example/Registry", Some(object), &[], &[]);
     let nodes_class = b.array_class("java/util/HashMap$Node");
     let value = b.string("payload");
@@ -151,18 +195,28 @@ fn field_labels_statics_and_array_indices() {
     let f = PathFinder::new(&g, PathOptions::default());
 
     let p = f.shortest_path(node(&g, value)).unwrap();
-    assert_eq!(fields(&p), vec!["<GC root>", "<static> INSTANCE", "table", "[13]", "value"]);
+    assert_eq!(
+        fields(&p),
+        vec!["<GC root>", "<static> INSTANCE", "table", "[13]", "value"]
+    );
     assert_eq!(p.steps[0].class, "class com.example.Registry");
     assert_eq!(p.steps[3].class, "java.util.HashMap$Node");
     assert_eq!(p.fields_after(0), "<static> INSTANCE.table[13].value");
     assert_eq!(p.fields_after(1), "table[13].value");
     assert_eq!(p.root_kind, "System Class");
-    assert_eq!(p.root_detail, "static field INSTANCE of com.example.Registry");
+    assert_eq!(
+        p.root_detail,
+        "static field INSTANCE of com.example.Registry"
+    );
     assert_eq!(p.target(), Some(node(&g, value)));
 
     let p = f.shortest_path(node(&g, far)).unwrap();
     assert_eq!(fields(&p), vec!["<GC root>", "[300]"]);
-    let labels: Vec<String> = g.labelled_edges(node(&g, arr)).iter().map(|(_, l)| l.to_string()).collect();
+    let labels: Vec<String> = g
+        .labelled_edges(node(&g, arr))
+        .iter()
+        .map(|(_, l)| l.to_string())
+        .collect();
     assert_eq!(labels, ["<class>", "[7]", "[300]", "[399]"]);
     assert_eq!(p.root_detail, "JNI Global reference to java.lang.Object[]");
 }
@@ -186,7 +240,14 @@ fn java_local_roots_name_the_frame() {
                 line: 42,
                 locals: &[w.id()],
             },
-            Frame { class: worker, method: "main", signature: "()V", source_file: "", line: -1, locals: &[] },
+            Frame {
+                class: worker,
+                method: "main",
+                signature: "()V",
+                source_file: "",
+                line: -1,
+                locals: &[],
+            },
         ],
     );
     let _ = Object;
@@ -196,7 +257,10 @@ fn java_local_roots_name_the_frame() {
     assert_eq!(fields(&p), vec!["<GC root>", "<Java Local>", "buf"]);
     assert_eq!(p.steps[0].class, "java.lang.Thread");
     assert_eq!(p.root_kind, "Java Local");
-    assert_eq!(p.root_detail, "Java Local in com.example.Worker.run(Worker.java:42) of thread \"worker-1\"");
+    assert_eq!(
+        p.root_detail,
+        "Java Local in com.example.Worker.run(Worker.java:42) of thread \"worker-1\""
+    );
     // The thread itself.
     let t = p.steps[0].node;
     let pt = f.shortest_path(t).unwrap();
@@ -210,7 +274,12 @@ fn several_paths_prefer_new_roots() {
     use BasicType::*;
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
-    let holder = b.class("com/x/Holder", Some(object), &[("a", Object), ("b", Object)], &[]);
+    let holder = b.class(
+        "com/x/Holder",
+        Some(object),
+        &[("a", Object), ("b", Object)],
+        &[],
+    );
     let target = b.instance(object, &[]);
     // Root 1 references target through two fields of one holder, root 2 through a chain.
     let h1 = b.instance(holder, &[("a", target.into()), ("b", target.into())]);
@@ -223,7 +292,10 @@ fn several_paths_prefer_new_roots() {
     let ps = f.paths(node(&g, target), 3);
     assert_eq!(ps.len(), 2, "h1 (twice, one path) and h2 → mid");
     assert_eq!(nodes(&ps[0]), vec![node(&g, h1), node(&g, target)]);
-    assert_eq!(nodes(&ps[1]), vec![node(&g, h2), node(&g, mid), node(&g, target)]);
+    assert_eq!(
+        nodes(&ps[1]),
+        vec![node(&g, h2), node(&g, mid), node(&g, target)]
+    );
     assert_eq!(fields(&ps[1]), vec!["<GC root>", "b", "a"]);
     assert!(f.paths(node(&g, target), 0).is_empty());
 }
@@ -233,12 +305,20 @@ fn merge_paths_counts_objects() {
     use BasicType::*;
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
-    let container = b.class("com/x/Container", Some(object), &[("list", Object), ("other", Object)], &[]);
+    let container = b.class(
+        "com/x/Container",
+        Some(object),
+        &[("list", Object), ("other", Object)],
+        &[],
+    );
     let item = b.class("com/x/Item", Some(object), &[], &[]);
     let items: Vec<ObjRef> = (0..4).map(|_| b.instance(item, &[])).collect();
     let arr_class = b.array_class("com/x/Item");
     let arr = b.obj_array(arr_class, &[Some(items[0]), Some(items[1]), Some(items[2])]);
-    let c = b.instance(container, &[("list", arr.into()), ("other", items[3].into())]);
+    let c = b.instance(
+        container,
+        &[("list", arr.into()), ("other", items[3].into())],
+    );
     b.root(c, JNI);
     let orphan = b.instance(item, &[]);
     let g = build(&b);
@@ -253,10 +333,21 @@ fn merge_paths_counts_objects() {
     assert_eq!(root.root_kind.as_deref(), Some("JNI Global"));
     assert_eq!(root.children.len(), 2);
     let list = &m.nodes[root.children[0] as usize];
-    assert_eq!((list.node, list.count, list.field.as_str(), list.objects), (node(&g, arr), 3, "list", 0));
+    assert_eq!(
+        (list.node, list.count, list.field.as_str(), list.objects),
+        (node(&g, arr), 3, "list", 0)
+    );
     assert_eq!(list.children.len(), 3);
     let first = &m.nodes[list.children[0] as usize];
-    assert_eq!((first.count, first.objects, first.field.as_str(), first.depth), (1, 1, "[0]", 2));
+    assert_eq!(
+        (
+            first.count,
+            first.objects,
+            first.field.as_str(),
+            first.depth
+        ),
+        (1, 1, "[0]", 2)
+    );
     assert_eq!(first.parent, Some(root.children[0]));
     let other = &m.nodes[root.children[1] as usize];
     assert_eq!((other.count, other.field.as_str()), (1, "other"));
@@ -267,11 +358,20 @@ fn merge_paths_counts_objects() {
         }
     }
     // Accumulation point: 3 of 4 go through the array (75%): not > 80%, so the container.
-    assert_eq!(m.accumulation_point(0.8).map(|i| m.nodes[i as usize].node), Some(node(&g, c)));
-    assert_eq!(m.accumulation_point(0.7).map(|i| m.nodes[i as usize].node), Some(node(&g, arr)));
+    assert_eq!(
+        m.accumulation_point(0.8).map(|i| m.nodes[i as usize].node),
+        Some(node(&g, c))
+    );
+    assert_eq!(
+        m.accumulation_point(0.7).map(|i| m.nodes[i as usize].node),
+        Some(node(&g, arr))
+    );
     // Limit.
     let m2 = f.merge_paths(&objs, 2);
-    assert_eq!((m2.considered, m2.nodes[m2.roots[0] as usize].count), (2, 2));
+    assert_eq!(
+        (m2.considered, m2.nodes[m2.roots[0] as usize].count),
+        (2, 2)
+    );
 }
 
 #[test]
@@ -279,8 +379,18 @@ fn merge_paths_of_a_long_chain_stops_at_its_owner() {
     use BasicType::*;
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
-    let list = b.class("java/util/LinkedList", Some(object), &[("first", Object), ("size", Int)], &[]);
-    let nclass = b.class("java/util/LinkedList$Node", Some(object), &[("item", Object), ("next", Object)], &[]);
+    let list = b.class(
+        "java/util/LinkedList",
+        Some(object),
+        &[("first", Object), ("size", Int)],
+        &[],
+    );
+    let nclass = b.class(
+        "java/util/LinkedList$Node",
+        Some(object),
+        &[("item", Object), ("next", Object)],
+        &[],
+    );
     let n = 20_000;
     let mut next: Option<ObjRef> = None;
     let mut items = Vec::new();
@@ -299,7 +409,11 @@ fn merge_paths_of_a_long_chain_stops_at_its_owner() {
     // 1 list + n nodes + n items, each once.
     assert_eq!(m.nodes.len(), 1 + 2 * n as usize);
     let ap = m.accumulation_point(0.8).unwrap();
-    assert_eq!(m.nodes[ap as usize].node, node(&g, l), "the list owning the chain");
+    assert_eq!(
+        m.nodes[ap as usize].node,
+        node(&g, l),
+        "the list owning the chain"
+    );
     // The deepest item's path is the whole chain.
     let p = f.shortest_path(objs[0]).unwrap();
     assert_eq!(p.len(), n as usize + 2);
@@ -313,7 +427,9 @@ fn queue_items_path_on_real_dump() {
     let g = build_from_bytes(&bytes).unwrap();
     let f = PathFinder::new(&g, PathOptions::default());
     let sender = (0..g.node_count() as Node)
-        .find(|&v| g.as_class(v).is_none() && g.class(v).name == "com.example.monitor.TcpSocketSender")
+        .find(|&v| {
+            g.as_class(v).is_none() && g.class(v).name == "com.example.monitor.TcpSocketSender"
+        })
         .expect("the sender");
     let queue = g.ref_field(sender, "m_queue").unwrap();
     let items = g.ref_field(queue, "items").unwrap();
@@ -321,8 +437,15 @@ fn queue_items_path_on_real_dump() {
     assert_eq!(p.target(), Some(items));
     assert_eq!(p.steps.last().unwrap().class, "java.lang.Object[]");
     let labels = fields(&p);
-    assert!(labels.contains(&"m_queue") && labels.ends_with(&["items"]), "{labels:?}");
-    assert!(["System Class", "Java Local", "Thread", "JNI Global"].contains(&p.root_kind.as_str()), "{}", p.root_kind);
+    assert!(
+        labels.contains(&"m_queue") && labels.ends_with(&["items"]),
+        "{labels:?}"
+    );
+    assert!(
+        ["System Class", "Java Local", "Thread", "JNI Global"].contains(&p.root_kind.as_str()),
+        "{}",
+        p.root_kind
+    );
     assert!(!p.root_detail.is_empty());
     // Alternative paths: the sender is also held by the static QueueBacklogApp.SENDER.
     let ps = f.paths(items, 4);
@@ -330,7 +453,9 @@ fn queue_items_path_on_real_dump() {
     assert!(
         ps.iter().any(|p| fields(p).contains(&"<static> SENDER")),
         "{:?}",
-        ps.iter().map(|p| (p.root_detail.clone(), fields(p).join(" / "))).collect::<Vec<_>>()
+        ps.iter()
+            .map(|p| (p.root_detail.clone(), fields(p).join(" / ")))
+            .collect::<Vec<_>>()
     );
     for q in &ps {
         assert_eq!(q.target(), Some(items));

@@ -29,7 +29,9 @@ fn facts() -> Value {
 }
 
 fn instance_of(g: &HeapGraph, class: &str) -> Vec<Node> {
-    (0..g.node_count() as Node).filter(|&v| g.as_class(v).is_none() && g.class(v).name == class).collect()
+    (0..g.node_count() as Node)
+        .filter(|&v| g.as_class(v).is_none() && g.class(v).name == class)
+        .collect()
 }
 
 #[test]
@@ -46,22 +48,43 @@ fn retry_buffer_pending_batches_retained_to_the_byte() {
     let holders = instance_of(&g, f["holder_class"].as_str().unwrap());
     assert_eq!(holders.len(), 1, "one RetryingPublisher");
     let holder = holders[0];
-    let list = g.ref_field(holder, f["collection_field"].as_str().unwrap()).expect("pendingBatches is set");
+    let list = g
+        .ref_field(holder, f["collection_field"].as_str().unwrap())
+        .expect("pendingBatches is set");
     assert_eq!(g.class(list).name, f["collection_class"].as_str().unwrap());
-    assert_eq!(g.shallow(list), sizes["array_list_shallow"].as_u64().unwrap());
+    assert_eq!(
+        g.shallow(list),
+        sizes["array_list_shallow"].as_u64().unwrap()
+    );
 
     let data = g.ref_field(list, "elementData").expect("elementData");
     assert_eq!(g.class(data).name, "java.lang.Object[]");
     assert_eq!(g.array_len(data), 2000);
-    assert_eq!(g.shallow(data), sizes["element_data_shallow"].as_u64().unwrap());
+    assert_eq!(
+        g.shallow(data),
+        sizes["element_data_shallow"].as_u64().unwrap()
+    );
 
     // Every element: a ResultBatch of the documented shape, dominated by the list.
-    let batches: Vec<Node> = g.labelled_edges(data).into_iter().skip(1).map(|(t, _)| t).collect();
+    let batches: Vec<Node> = g
+        .labelled_edges(data)
+        .into_iter()
+        .skip(1)
+        .map(|(t, _)| t)
+        .collect();
     assert_eq!(batches.len() as u64, f["batches"].as_u64().unwrap());
     for &b in &batches {
         assert_eq!(g.class(b).name, f["batch_class"].as_str().unwrap());
-        assert_eq!(g.shallow(b), sizes["result_batch_shallow"].as_u64().unwrap());
-        assert_eq!(d.retained(b), sizes["per_batch_retained"].as_u64().unwrap(), "batch 0x{:x}", g.id(b));
+        assert_eq!(
+            g.shallow(b),
+            sizes["result_batch_shallow"].as_u64().unwrap()
+        );
+        assert_eq!(
+            d.retained(b),
+            sizes["per_batch_retained"].as_u64().unwrap(),
+            "batch 0x{:x}",
+            g.id(b)
+        );
         assert!(d.dominates(list, b));
     }
     let first = batches[0];
@@ -71,8 +94,14 @@ fn retry_buffer_pending_batches_retained_to_the_byte() {
         .find(|(t, _)| g.class(*t).name == "byte[]")
         .map(|(t, _)| t)
         .expect("payload");
-    assert_eq!(g.array_len(payload) as u64, f["payload_bytes"].as_u64().unwrap());
-    assert_eq!(g.shallow(payload), sizes["payload_array_shallow"].as_u64().unwrap());
+    assert_eq!(
+        g.array_len(payload) as u64,
+        f["payload_bytes"].as_u64().unwrap()
+    );
+    assert_eq!(
+        g.shallow(payload),
+        sizes["payload_array_shallow"].as_u64().unwrap()
+    );
 
     let expected = sizes["pending_batches_retained"].as_u64().unwrap();
     // The facts' own arithmetic, spelled out.
@@ -82,7 +111,11 @@ fn retry_buffer_pending_batches_retained_to_the_byte() {
             + sizes["element_data_shallow"].as_u64().unwrap()
             + 2000 * sizes["per_batch_retained"].as_u64().unwrap()
     );
-    assert_eq!(d.retained(list), expected, "retained size of pendingBatches");
+    assert_eq!(
+        d.retained(list),
+        expected,
+        "retained size of pendingBatches"
+    );
     // 1 list + 1 array + 2,000 × (batch + payload + String + its byte[]).
     assert_eq!(d.retained_count(list), 2 + 2000 * 4);
 }

@@ -5,14 +5,20 @@
 mod common;
 
 use heaplens::graph::{
-    build_from_bytes, read_snapshot, snapshot_len, write_snapshot, Dominance, HeapGraph, Snapshot, SnapshotError,
-    SnapshotErrorKind,
+    build_from_bytes, read_snapshot, snapshot_len, write_snapshot, Dominance, HeapGraph, Snapshot,
+    SnapshotError, SnapshotErrorKind,
 };
 use heaplens::report::{build_report, ReportOptions};
 use std::time::Instant;
 
-const FIXTURES: [&str; 6] =
-    ["classloader_leak", "healthy_app", "queue_backlog", "retry_buffer", "thread_explosion", "threadlocal_leak"];
+const FIXTURES: [&str; 6] = [
+    "classloader_leak",
+    "healthy_app",
+    "queue_backlog",
+    "retry_buffer",
+    "thread_explosion",
+    "threadlocal_leak",
+];
 
 fn load(name: &str) -> (HeapGraph, Dominance) {
     let bytes = common::read_fixture(&format!("{name}.hprof.gz"));
@@ -22,7 +28,8 @@ fn load(name: &str) -> (HeapGraph, Dominance) {
 }
 
 fn report_json(g: &HeapGraph, d: &Dominance) -> String {
-    serde_json::to_string(&build_report(g, d, &ReportOptions::default())).expect("report serializes")
+    serde_json::to_string(&build_report(g, d, &ReportOptions::default()))
+        .expect("report serializes")
 }
 
 /// The sink's pieces, as written.
@@ -49,7 +56,11 @@ fn read_chunked(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         let mut filled = 0;
         while filled < buf.len() {
             let Some(c) = chunks.get(chunk) else {
-                return Err(format!("end of input after {} of {} bytes", filled, buf.len()));
+                return Err(format!(
+                    "end of input after {} of {} bytes",
+                    filled,
+                    buf.len()
+                ));
             };
             let n = (c.len() - within).min(buf.len() - filled);
             buf[filled..filled + n].copy_from_slice(&c[within..within + n]);
@@ -68,7 +79,9 @@ fn read_chunked(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
 fn read_slice(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
     let mut at = 0usize;
     read_snapshot(&mut |buf: &mut [u8]| {
-        let src = bytes.get(at..at + buf.len()).ok_or_else(|| format!("only {} bytes", bytes.len()))?;
+        let src = bytes
+            .get(at..at + buf.len())
+            .ok_or_else(|| format!("only {} bytes", bytes.len()))?;
         buf.copy_from_slice(src);
         at += buf.len();
         Ok(())
@@ -82,7 +95,11 @@ fn every_fixture_round_trips_to_the_same_report() {
         let extra: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
         let pieces = write_pieces(&g, &d, &extra);
         let bytes: Vec<u8> = pieces.concat();
-        assert_eq!(bytes.len() as u64, snapshot_len(&g, &d, &extra), "{name}: snapshot_len");
+        assert_eq!(
+            bytes.len() as u64,
+            snapshot_len(&g, &d, &extra),
+            "{name}: snapshot_len"
+        );
         // Big columns go out in big pieces: a handful per MiB at most.
         assert!(
             pieces.len() <= 16 + 4 * (bytes.len() >> 20),
@@ -95,9 +112,17 @@ fn every_fixture_round_trips_to_the_same_report() {
         assert_eq!(s.extra, extra, "{name}: extra payload");
         assert_eq!(s.graph.node_count(), g.node_count(), "{name}");
         assert_eq!(s.dominance.reachable, d.reachable, "{name}");
-        assert!(s.graph.heap_bytes() <= g.heap_bytes(), "{name}: {} > {}", s.graph.heap_bytes(), g.heap_bytes());
+        assert!(
+            s.graph.heap_bytes() <= g.heap_bytes(),
+            "{name}: {} > {}",
+            s.graph.heap_bytes(),
+            g.heap_bytes()
+        );
         assert!(s.dominance.heap_bytes() <= d.heap_bytes(), "{name}");
-        assert!(report_json(&s.graph, &s.dominance) == report_json(&g, &d), "{name}: reports differ");
+        assert!(
+            report_json(&s.graph, &s.dominance) == report_json(&g, &d),
+            "{name}: reports differ"
+        );
         // Nothing is lost or reordered: the restored graph writes the very same bytes.
         assert!(
             write_pieces(&s.graph, &s.dominance, &s.extra).concat() == bytes,
@@ -114,12 +139,16 @@ fn empty_extra_and_huge_extra() {
     // Payloads around the writer's piece size (1 MiB), after the header in its buffer.
     for len in [(1 << 19) - 1, 1 << 19, (1 << 20) - 30, (1 << 20) + 3] {
         let extra: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
-        let s = read_chunked(&write_pieces(&g, &d, &extra).concat()).unwrap_or_else(|e| panic!("{len}: {e}"));
+        let s = read_chunked(&write_pieces(&g, &d, &extra).concat())
+            .unwrap_or_else(|e| panic!("{len}: {e}"));
         assert!(s.extra == extra, "payload of {len} bytes");
     }
     let big = vec![0xA5u8; 3 << 20];
     let pieces = write_pieces(&g, &d, &big);
-    assert!(pieces.iter().any(|p| p.len() == big.len()), "a big payload goes out as one piece");
+    assert!(
+        pieces.iter().any(|p| p.len() == big.len()),
+        "a big payload goes out as one piece"
+    );
     assert_eq!(read_slice(&pieces.concat()).unwrap().extra, big);
 }
 
@@ -134,7 +163,10 @@ fn truncated_snapshots_are_errors() {
         match read_slice(&bytes[..cut]) {
             Ok(_) => panic!("a snapshot cut at {cut} of {} read back", bytes.len()),
             Err(e) => assert!(
-                matches!(e.kind, SnapshotErrorKind::Source(_) | SnapshotErrorKind::TooLong { .. }),
+                matches!(
+                    e.kind,
+                    SnapshotErrorKind::Source(_) | SnapshotErrorKind::TooLong { .. }
+                ),
                 "cut at {cut}: {e}"
             ),
         }
@@ -155,7 +187,12 @@ fn damaged_headers_and_lengths_never_panic() {
     let n = g.node_count() as u64;
     for len in [n, n + 1, g.stats.edges, d.reachable as u64] {
         let pat = len.to_le_bytes();
-        for at in bytes.windows(8).enumerate().filter(|(_, w)| *w == pat).map(|(i, _)| i) {
+        for at in bytes
+            .windows(8)
+            .enumerate()
+            .filter(|(_, w)| *w == pat)
+            .map(|(i, _)| i)
+        {
             positions.extend(at..at + 8);
         }
     }
@@ -170,7 +207,11 @@ fn damaged_headers_and_lengths_never_panic() {
             }
         }
     }
-    assert!(errors > positions.len(), "most damage is detected ({errors} of {})", 3 * positions.len());
+    assert!(
+        errors > positions.len(),
+        "most damage is detected ({errors} of {})",
+        3 * positions.len()
+    );
 
     let e = read_slice(&common::read_fixture("threadlocal_leak.hprof.gz")).unwrap_err();
     assert_eq!(e.kind, SnapshotErrorKind::BadMagic);
@@ -178,8 +219,14 @@ fn damaged_headers_and_lengths_never_panic() {
     assert!(e.to_string().contains("not a heaplens snapshot"), "{e}");
     let mut old = bytes.clone();
     old[8] = 0;
-    assert_eq!(read_slice(&old).unwrap_err().kind, SnapshotErrorKind::UnsupportedVersion(0));
-    assert!(matches!(read_slice(&[]).unwrap_err().kind, SnapshotErrorKind::Source(_)));
+    assert_eq!(
+        read_slice(&old).unwrap_err().kind,
+        SnapshotErrorKind::UnsupportedVersion(0)
+    );
+    assert!(matches!(
+        read_slice(&[]).unwrap_err().kind,
+        SnapshotErrorKind::Source(_)
+    ));
 }
 
 /// Best of five (seconds): writing into a buffer of the final size, reading from a slice.

@@ -49,12 +49,19 @@ fn retry_buffer_names_the_publisher() {
     let x = &all[0];
     assert_eq!(x.kind, "single");
     assert_eq!(x.class, s(&f["holder_class"]));
-    assert!(x.dominator.class.contains("AppClassLoader"), "MAT's top dominator kept: {}", x.dominator.class);
+    assert!(
+        x.dominator.class.contains("AppClassLoader"),
+        "MAT's top dominator kept: {}",
+        x.dominator.class
+    );
     let ap = x.accumulation_point.as_ref().unwrap();
     assert_eq!(ap.class, s(&f["collection_class"]));
     assert_eq!(ap.retained, n(&f["sizes"]["pending_batches_retained"]));
     let h = x.holder.as_ref().unwrap();
-    assert_eq!((h.class.as_str(), h.field.as_str()), (s(&f["holder_class"]), s(&f["collection_field"])));
+    assert_eq!(
+        (h.class.as_str(), h.field.as_str()),
+        (s(&f["holder_class"]), s(&f["collection_field"]))
+    );
     assert_eq!(x.pattern, patterns::COLLECTION_ACCUMULATION);
     let c = x.collection.as_ref().unwrap();
     assert_eq!(c.size, n(&f["batches"]));
@@ -66,17 +73,36 @@ fn retry_buffer_names_the_publisher() {
         "com.example.retry.RetryingPublisher.pendingBatches",
         "static field com.example.retry.RetryingPublisher.INSTANCE",
     ] {
-        assert!(x.explanation.contains(needle), "{needle:?} not in {}", x.explanation);
+        assert!(
+            x.explanation.contains(needle),
+            "{needle:?} not in {}",
+            x.explanation
+        );
     }
-    assert!(x.retained_pct > 80.0 && x.retained_pct < 95.0, "{}", x.retained_pct);
+    assert!(
+        x.retained_pct > 80.0 && x.retained_pct < 95.0,
+        "{}",
+        x.retained_pct
+    );
     // The path leads to the accumulation point through the static field.
     assert_eq!(x.path_to_root.last().unwrap().object_id, ap.object_id);
-    assert!(x.path_to_root.iter().any(|p| p.field == "<static> INSTANCE"));
+    assert!(x
+        .path_to_root
+        .iter()
+        .any(|p| p.field == "<static> INSTANCE"));
     assert_eq!(x.path_to_root.last().unwrap().field, "pendingBatches");
     // What the list dominates: the batches and their payloads.
-    assert!(x.accumulated.iter().any(|r| r.class == s(&f["batch_class"]) && r.count == n(&f["batches"])));
+    assert!(x
+        .accumulated
+        .iter()
+        .any(|r| r.class == s(&f["batch_class"]) && r.count == n(&f["batches"])));
     assert!(x.accumulated.len() <= 10);
-    assert_eq!(all.len(), 1, "{:?}", all.iter().map(|s| &s.explanation).collect::<Vec<_>>());
+    assert_eq!(
+        all.len(),
+        1,
+        "{:?}",
+        all.iter().map(|s| &s.explanation).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -89,23 +115,47 @@ fn queue_backlog_counts_the_messages() {
     assert_eq!(ap.class, s(&f["queue_class"]));
     assert!(ap.retained >= n(&f["sizes"]["queue_retained_at_least"]));
     let h = x.holder.as_ref().unwrap();
-    assert_eq!((h.class.as_str(), h.field.as_str()), (s(&f["sender_class"]), s(&f["queue_field"])));
+    assert_eq!(
+        (h.class.as_str(), h.field.as_str()),
+        (s(&f["sender_class"]), s(&f["queue_field"]))
+    );
     assert_eq!(x.class, s(&f["sender_class"]));
     let c = x.collection.as_ref().unwrap();
     assert_eq!(c.size, n(&f["queue_messages"]));
     assert_eq!(c.bound, Some(n(&f["queue_capacity"])));
     assert_eq!(c.element_class.as_deref(), Some("java.lang.String"));
-    assert!(x.retained_pct > 90.0 && x.retained_pct < 97.0, "{}", x.retained_pct);
+    assert!(
+        x.retained_pct > 90.0 && x.retained_pct < 97.0,
+        "{}",
+        x.retained_pct
+    );
     let messages = count(n(&f["queue_messages"]));
     let capacity = count(n(&f["queue_capacity"]));
     let expected_start = format!(
         "queue backlog: java.util.concurrent.ArrayBlockingQueue held by com.example.monitor.TcpSocketSender.m_queue holds {messages} elements (java.lang.String, "
     );
-    assert!(x.explanation.starts_with(&expected_start), "{}", x.explanation);
-    assert!(x.explanation.contains(&format!("capacity {capacity}")), "{}", x.explanation);
+    assert!(
+        x.explanation.starts_with(&expected_start),
+        "{}",
+        x.explanation
+    );
+    assert!(
+        x.explanation.contains(&format!("capacity {capacity}")),
+        "{}",
+        x.explanation
+    );
     // Both anchors: the sender thread's frame and the static field.
-    assert!(x.explanation.contains("static field com.example.monitor.QueueBacklogApp.SENDER"), "{}", x.explanation);
-    assert!(x.explanation.contains(s(&f["sender_thread"])), "{}", x.explanation);
+    assert!(
+        x.explanation
+            .contains("static field com.example.monitor.QueueBacklogApp.SENDER"),
+        "{}",
+        x.explanation
+    );
+    assert!(
+        x.explanation.contains(s(&f["sender_thread"])),
+        "{}",
+        x.explanation
+    );
     assert!(["Java Local", "Thread", "System Class", "JNI Global"].contains(&x.root_kind.as_str()));
     assert!(x.path_to_root.iter().any(|p| p.field == "m_queue"));
     assert_eq!(all.len(), 1);
@@ -115,12 +165,19 @@ fn queue_backlog_counts_the_messages() {
 fn threadlocal_leak_across_pooled_threads() {
     let f = facts("threadlocal_leak");
     let all = suspects_of("threadlocal_leak");
-    let x = all.iter().find(|x| x.pattern == patterns::THREADLOCAL_ACCUMULATION).expect("a ThreadLocal suspect");
+    let x = all
+        .iter()
+        .find(|x| x.pattern == patterns::THREADLOCAL_ACCUMULATION)
+        .expect("a ThreadLocal suspect");
     assert_eq!(x.kind, "group");
     assert_eq!(x.class, "java.lang.Thread");
     let pool = n(&f["pool_threads"]);
     let t = x.threads.as_ref().unwrap();
-    let workers = t.groups.iter().find(|g| g.pattern == "request-worker-*").expect("the worker group");
+    let workers = t
+        .groups
+        .iter()
+        .find(|g| g.pattern == "request-worker-*")
+        .expect("the worker group");
     assert_eq!(workers.count, pool);
     let expected = format!(
         "{} threads ({} request-worker-* (WAITING)) hold {} × {} retaining {}",
@@ -130,8 +187,16 @@ fn threadlocal_leak_across_pooled_threads() {
         s(&f["threadlocal_value_class"]),
         patterns::fmt_bytes(n(&f["sizes"]["all_contexts_retained"])),
     );
-    assert!(x.explanation.contains(&expected), "{expected:?} not in {}", x.explanation);
-    let stale = format!("{} of the {} entries are stale", count(n(&f["stale_entries"])), count(n(&f["stale_entries"])));
+    assert!(
+        x.explanation.contains(&expected),
+        "{expected:?} not in {}",
+        x.explanation
+    );
+    let stale = format!(
+        "{} of the {} entries are stale",
+        count(n(&f["stale_entries"])),
+        count(n(&f["stale_entries"]))
+    );
     assert!(x.explanation.contains(&stale), "{}", x.explanation);
     assert!(x.retained_pct > 70.0, "{}", x.retained_pct);
     assert!(!all.iter().any(|x| x.pattern == patterns::THREAD_EXPLOSION));
@@ -147,7 +212,10 @@ fn thread_explosion_counts_threads() {
     assert_eq!(x.instances, n(&f["threads_total"]));
     let groups = &x.threads.as_ref().unwrap().groups;
     for (pattern, c) in f["thread_groups"].as_object().unwrap() {
-        let g = groups.iter().find(|g| &g.pattern == pattern).unwrap_or_else(|| panic!("{pattern}"));
+        let g = groups
+            .iter()
+            .find(|g| &g.pattern == pattern)
+            .unwrap_or_else(|| panic!("{pattern}"));
         assert_eq!(g.count, n(c), "{pattern}");
     }
     let head = format!(
@@ -156,10 +224,16 @@ fn thread_explosion_counts_threads() {
     );
     assert!(x.explanation.starts_with(&head), "{}", x.explanation);
     assert!(
-        !all.iter().any(|x| x.pattern == patterns::MANY_INSTANCES && x.class == "java.lang.Class"),
+        !all.iter()
+            .any(|x| x.pattern == patterns::MANY_INSTANCES && x.class == "java.lang.Class"),
         "the JDK's class objects are no suspect"
     );
-    assert_eq!(all.len(), 1, "{:?}", all.iter().map(|s| &s.explanation).collect::<Vec<_>>());
+    assert_eq!(
+        all.len(),
+        1,
+        "{:?}",
+        all.iter().map(|s| &s.explanation).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -171,44 +245,104 @@ fn classloader_leak_arrays_and_loader() {
     assert_eq!(pool.pattern, patterns::HUGE_ARRAY);
     assert_eq!(pool.class, s(&f["pool_class"]));
     let h = pool.holder.as_ref().unwrap();
-    assert_eq!((h.class.as_str(), h.field.as_str()), (s(&f["pool_class"]), "chunks"));
-    let chunks = format!("{} × byte[{}]", count(n(&f["pool_chunks"])), count(n(&f["pool_chunk_bytes"])));
+    assert_eq!(
+        (h.class.as_str(), h.field.as_str()),
+        (s(&f["pool_class"]), "chunks")
+    );
+    let chunks = format!(
+        "{} × byte[{}]",
+        count(n(&f["pool_chunks"])),
+        count(n(&f["pool_chunk_bytes"]))
+    );
     assert!(pool.explanation.contains(&chunks), "{}", pool.explanation);
-    assert!(pool.explanation.contains("static field com.example.agent.BufferPool.SHARED"), "{}", pool.explanation);
+    assert!(
+        pool.explanation
+            .contains("static field com.example.agent.BufferPool.SHARED"),
+        "{}",
+        pool.explanation
+    );
 
     let image = &all[1];
     assert_eq!(image.pattern, patterns::HUGE_ARRAY);
     assert_eq!(image.root_kind, "Java Local");
     let ap = image.accumulation_point.as_ref().unwrap();
-    assert_eq!((ap.class.as_str(), ap.retained), (s(&f["image_array_class"]), n(&f["image_array_shallow"])));
+    assert_eq!(
+        (ap.class.as_str(), ap.retained),
+        (s(&f["image_array_class"]), n(&f["image_array_shallow"]))
+    );
     let (method, thread) = (s(&f["image_frame_method"]), s(&f["image_thread"]));
     let expected = format!(
         "huge array: int[{}] of {}",
         count(n(&f["image_length"])),
         patterns::fmt_size(n(&f["image_array_shallow"]))
     );
-    assert!(image.explanation.starts_with(&expected), "{}", image.explanation);
-    assert!(image.explanation.contains(&format!("held by a local variable of {method}(")), "{}", image.explanation);
-    assert!(image.explanation.contains(&format!("in thread \"{thread}\"")), "{}", image.explanation);
-    assert!(image.root_detail.contains(method) && image.root_detail.contains(thread), "{}", image.root_detail);
+    assert!(
+        image.explanation.starts_with(&expected),
+        "{}",
+        image.explanation
+    );
+    assert!(
+        image
+            .explanation
+            .contains(&format!("held by a local variable of {method}(")),
+        "{}",
+        image.explanation
+    );
+    assert!(
+        image
+            .explanation
+            .contains(&format!("in thread \"{thread}\"")),
+        "{}",
+        image.explanation
+    );
+    assert!(
+        image.root_detail.contains(method) && image.root_detail.contains(thread),
+        "{}",
+        image.root_detail
+    );
     let h = image.holder.as_ref().unwrap();
     assert_eq!(h.class, "java.lang.Thread");
-    assert!(h.field.starts_with("<Java Local> in com.example.agent.ImageDecoder.decode("), "{}", h.field);
+    assert!(
+        h.field
+            .starts_with("<Java Local> in com.example.agent.ImageDecoder.decode("),
+        "{}",
+        h.field
+    );
 
     // The agent loader, reported below the heap threshold for its 2,000 classes.
-    let loader = all.iter().find(|x| x.pattern == patterns::CLASS_LOADER_RETENTION).expect("loader suspect");
+    let loader = all
+        .iter()
+        .find(|x| x.pattern == patterns::CLASS_LOADER_RETENTION)
+        .expect("loader suspect");
     assert_eq!(loader.class, s(&f["loader_class"]));
     let classes = format!("defines {} classes", count(n(&f["generated_classes"])));
-    for needle in [classes.as_str(), "\"agent-loader\"", "static field com.example.agent.AgentRegistry.LOADERS"] {
-        assert!(loader.explanation.contains(needle), "{needle:?} not in {}", loader.explanation);
+    for needle in [
+        classes.as_str(),
+        "\"agent-loader\"",
+        "static field com.example.agent.AgentRegistry.LOADERS",
+    ] {
+        assert!(
+            loader.explanation.contains(needle),
+            "{needle:?} not in {}",
+            loader.explanation
+        );
     }
-    assert_eq!(all.len(), 3, "{:?}", all.iter().map(|s| &s.explanation).collect::<Vec<_>>());
+    assert_eq!(
+        all.len(),
+        3,
+        "{:?}",
+        all.iter().map(|s| &s.explanation).collect::<Vec<_>>()
+    );
 }
 
 #[test]
 fn healthy_app_has_no_suspect() {
     let all = suspects_of("healthy_app");
-    assert!(all.is_empty(), "{:?}", all.iter().map(|s| &s.explanation).collect::<Vec<_>>());
+    assert!(
+        all.is_empty(),
+        "{:?}",
+        all.iter().map(|s| &s.explanation).collect::<Vec<_>>()
+    );
 }
 
 /// The JSON field names the report schema relies on.
@@ -236,7 +370,10 @@ fn json_schema_field_names() {
         assert!(x.get(k).is_some(), "missing {k}");
     }
     for k in ["object_id", "class", "retained"] {
-        assert!(x["accumulation_point"].get(k).is_some(), "accumulation_point.{k}");
+        assert!(
+            x["accumulation_point"].get(k).is_some(),
+            "accumulation_point.{k}"
+        );
     }
     for k in ["object_id", "class", "field"] {
         assert!(x["holder"].get(k).is_some(), "holder.{k}");
@@ -258,7 +395,12 @@ fn sender_with_linked_queue(n: usize, concurrent_linked: bool) -> HeapGraph {
     use BasicType::*;
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
-    let atomic = b.class("java/util/concurrent/atomic/AtomicInteger", Some(object), &[("value", Int)], &[]);
+    let atomic = b.class(
+        "java/util/concurrent/atomic/AtomicInteger",
+        Some(object),
+        &[("value", Int)],
+        &[],
+    );
     let (queue_class, node_class) = if concurrent_linked {
         (
             b.class(
@@ -279,7 +421,12 @@ fn sender_with_linked_queue(n: usize, concurrent_linked: bool) -> HeapGraph {
             b.class(
                 "java/util/concurrent/LinkedBlockingQueue",
                 Some(object),
-                &[("capacity", Int), ("count", Object), ("head", Object), ("last", Object)],
+                &[
+                    ("capacity", Int),
+                    ("count", Object),
+                    ("head", Object),
+                    ("last", Object),
+                ],
                 &[],
             ),
             b.class(
@@ -290,7 +437,12 @@ fn sender_with_linked_queue(n: usize, concurrent_linked: bool) -> HeapGraph {
             ),
         )
     };
-    let sender = b.class("com/example/Sender", Some(object), &[("queue", Object)], &[]);
+    let sender = b.class(
+        "com/example/Sender",
+        Some(object),
+        &[("queue", Object)],
+        &[],
+    );
     // Head first: build from the tail.
     let mut next: Option<ObjRef> = None;
     let mut last = None;
@@ -308,14 +460,21 @@ fn sender_with_linked_queue(n: usize, concurrent_linked: bool) -> HeapGraph {
         let c = b.instance(atomic, &[("value", Value::Int(n as i32))]);
         b.instance(
             queue_class,
-            &[("capacity", Value::Int(i32::MAX)), ("count", c.into()), ("head", next.into()), ("last", last.into())],
+            &[
+                ("capacity", Value::Int(i32::MAX)),
+                ("count", c.into()),
+                ("head", next.into()),
+                ("last", last.into()),
+            ],
         )
     };
     let s = b.instance(sender, &[("queue", q.into())]);
     b.set_static(sender, "INSTANCE", s.into());
     // Baseline: a few unrelated strings held by a JNI global array.
     let arr_class = b.array_class("java/lang/String");
-    let base: Vec<Option<ObjRef>> = (0..200).map(|i| Some(b.string(&format!("baseline {i}")))).collect();
+    let base: Vec<Option<ObjRef>> = (0..200)
+        .map(|i| Some(b.string(&format!("baseline {i}"))))
+        .collect();
     let arr = b.obj_array(arr_class, &base);
     b.root(arr, RootKind::JniGlobal { jni_ref_id: 1 });
     build_from_bytes(&b.write(&WriteOptions::default())).unwrap()
@@ -336,16 +495,32 @@ fn linked_queue_stops_at_the_collection() {
         assert_eq!(x.accumulation_point.as_ref().unwrap().class, queue);
         assert_eq!(x.class, "com.example.Sender");
         let h = x.holder.as_ref().unwrap();
-        assert_eq!((h.class.as_str(), h.field.as_str()), ("com.example.Sender", "queue"));
+        assert_eq!(
+            (h.class.as_str(), h.field.as_str()),
+            ("com.example.Sender", "queue")
+        );
         assert_eq!(x.pattern, patterns::QUEUE_BACKLOG);
         let c = x.collection.as_ref().unwrap();
         assert_eq!(c.size, n as u64);
         assert_eq!(c.bound, None, "Integer.MAX_VALUE is no bound");
         assert_eq!(c.element_class.as_deref(), Some("java.lang.String"));
-        assert!(x.explanation.contains("holds 46,000 elements (java.lang.String, "), "{}", x.explanation);
+        assert!(
+            x.explanation
+                .contains("holds 46,000 elements (java.lang.String, "),
+            "{}",
+            x.explanation
+        );
         assert!(x.explanation.contains("no size bound"), "{}", x.explanation);
-        assert!(x.explanation.contains("static field com.example.Sender.INSTANCE"), "{}", x.explanation);
-        assert!(x.path_to_root.len() <= 4, "the path ends at the queue, not down the chain");
+        assert!(
+            x.explanation
+                .contains("static field com.example.Sender.INSTANCE"),
+            "{}",
+            x.explanation
+        );
+        assert!(
+            x.path_to_root.len() <= 4,
+            "the path ends at the queue, not down the chain"
+        );
     }
 }
 
@@ -362,10 +537,17 @@ fn synthetic_thread_explosion_below_threshold() {
     }
     let g = build_from_bytes(&b.write(&WriteOptions::default())).unwrap();
     let all = suspects_in(&g, "threads");
-    let x = all.iter().find(|x| x.pattern == patterns::THREAD_EXPLOSION).expect("thread explosion");
+    let x = all
+        .iter()
+        .find(|x| x.pattern == patterns::THREAD_EXPLOSION)
+        .expect("thread explosion");
     assert_eq!(x.instances, 1200);
     assert!(x.retained_pct < 10.0);
-    assert!(x.explanation.contains("1,200 live threads: 1,200 worker-*"), "{}", x.explanation);
+    assert!(
+        x.explanation.contains("1,200 live threads: 1,200 worker-*"),
+        "{}",
+        x.explanation
+    );
     // The big array is the other suspect.
     assert!(all.iter().any(|x| x.pattern == patterns::HUGE_ARRAY));
 }
@@ -375,7 +557,10 @@ fn synthetic_thread_explosion_below_threshold() {
 /// Dumps written by other JVMs: no panic, paths consistent.
 #[test]
 fn outside_dumps_do_not_break_the_analysis() {
-    for name in ["outside/jdk8-jhat-32bit.hprof.gz", "outside/netbeans-64bit.hprof.gz"] {
+    for name in [
+        "outside/jdk8-jhat-32bit.hprof.gz",
+        "outside/netbeans-64bit.hprof.gz",
+    ] {
         let g = build_from_bytes(&common::read_fixture(name)).unwrap();
         for x in suspects_in(&g, name) {
             assert!(!x.explanation.is_empty() && !x.pattern.is_empty());
@@ -391,7 +576,9 @@ fn outside_dumps_do_not_break_the_analysis() {
 #[test]
 #[ignore]
 fn big_dump_timing() {
-    let Ok(path) = std::env::var("HEAPLENS_BIG_DUMP") else { return };
+    let Ok(path) = std::env::var("HEAPLENS_BIG_DUMP") else {
+        return;
+    };
     let t = std::time::Instant::now();
     let g = heaplens::graph::build_from_path(std::path::Path::new(&path), |_, _| {}).unwrap();
     let t_build = t.elapsed();
@@ -411,7 +598,10 @@ fn big_dump_timing() {
         p.heap_bytes() / g.node_count().max(1)
     );
     for x in &all {
-        eprintln!("- {} {} {:.1}%: {}", x.kind, x.class, x.retained_pct, x.explanation);
+        eprintln!(
+            "- {} {} {:.1}%: {}",
+            x.kind, x.class, x.retained_pct, x.explanation
+        );
     }
 }
 
@@ -422,10 +612,20 @@ fn group_suspect_with_accumulation_point() {
     use BasicType::*;
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
-    let session = b.class("com/example/Session", Some(object), &[("data", Object)], &[]);
+    let session = b.class(
+        "com/example/Session",
+        Some(object),
+        &[("data", Object)],
+        &[],
+    );
     let cache = b.class("com/example/Cache", Some(object), &[("byId", Object)], &[]);
     let registry = b.class("com/example/Registry", Some(object), &[], &[]);
-    let list = b.class("java/util/ArrayList", Some(object), &[("elementData", Object), ("size", Int)], &[]);
+    let list = b.class(
+        "java/util/ArrayList",
+        Some(object),
+        &[("elementData", Object), ("size", Int)],
+        &[],
+    );
     let arr_class = b.array_class("java/lang/Object");
     let sessions: Vec<Option<ObjRef>> = (0..500)
         .map(|_| {
@@ -439,18 +639,43 @@ fn group_suspect_with_accumulation_point() {
     b.root(c, RootKind::JniGlobal { jni_ref_id: 1 });
     // Path 2: class Registry → static ALL → ArrayList → Object[] → sessions.
     let data = b.obj_array(arr_class, &sessions);
-    let l = b.instance(list, &[("elementData", data.into()), ("size", Value::Int(500))]);
+    let l = b.instance(
+        list,
+        &[("elementData", data.into()), ("size", Value::Int(500))],
+    );
     b.set_static(registry, "ALL", l.into());
     let g = build_from_bytes(&b.write(&WriteOptions::default())).unwrap();
     let all = suspects_in(&g, "group");
     let x = &all[0];
-    assert_eq!((x.kind.as_str(), x.class.as_str(), x.instances), ("group", "com.example.Session", 500));
-    assert_eq!(x.accumulation_point.as_ref().unwrap().class, "java.lang.Object[]");
+    assert_eq!(
+        (x.kind.as_str(), x.class.as_str(), x.instances),
+        ("group", "com.example.Session", 500)
+    );
+    assert_eq!(
+        x.accumulation_point.as_ref().unwrap().class,
+        "java.lang.Object[]"
+    );
     let h = x.holder.as_ref().unwrap();
-    assert_eq!((h.class.as_str(), h.field.as_str()), ("com.example.Cache", "byId"));
+    assert_eq!(
+        (h.class.as_str(), h.field.as_str()),
+        ("com.example.Cache", "byId")
+    );
     assert_eq!(x.pattern, patterns::COLLECTION_ACCUMULATION);
     assert_eq!(x.collection.as_ref().unwrap().size, 500);
-    assert!(x.explanation.contains("500 instances of com.example.Session"), "{}", x.explanation);
-    assert!(x.explanation.contains("held by com.example.Cache.byId, which holds 500 elements"), "{}", x.explanation);
-    assert!(x.accumulated.iter().any(|r| r.class == "byte[]" && r.count == 500));
+    assert!(
+        x.explanation
+            .contains("500 instances of com.example.Session"),
+        "{}",
+        x.explanation
+    );
+    assert!(
+        x.explanation
+            .contains("held by com.example.Cache.byId, which holds 500 elements"),
+        "{}",
+        x.explanation
+    );
+    assert!(x
+        .accumulated
+        .iter()
+        .any(|r| r.class == "byte[]" && r.count == 500));
 }

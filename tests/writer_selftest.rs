@@ -29,7 +29,12 @@ fn id(b: &[u8], at: usize, n: usize) -> u64 {
 fn header(b: &[u8]) -> (String, usize, u64, usize) {
     let nul = b.iter().position(|&c| c == 0).unwrap();
     let n = u4(b, nul + 1) as usize;
-    (String::from_utf8(b[..nul].to_vec()).unwrap(), n, u8be(b, nul + 5), nul + 13)
+    (
+        String::from_utf8(b[..nul].to_vec()).unwrap(),
+        n,
+        u8be(b, nul + 5),
+        nul + 13,
+    )
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -49,7 +54,13 @@ fn records(b: &[u8]) -> Vec<Rec> {
         if len == 0 && matches!(b[at], 0x0C | 0x1C) {
             len = b.len() - at - 9; // a zero-length heap record runs to EOF
         }
-        out.push(Rec { offset: at, tag: b[at], time: u4(b, at + 1), body: at + 9, len });
+        out.push(Rec {
+            offset: at,
+            tag: b[at],
+            time: u4(b, at + 1),
+            body: at + 9,
+            len,
+        });
         at += 9 + len;
     }
     assert_eq!(at, b.len(), "records must tile the file exactly");
@@ -101,7 +112,10 @@ fn sub_len(b: &[u8], at: usize, n: usize) -> usize {
 fn sub_records(b: &[u8]) -> Vec<(usize, u8)> {
     let n = header(b).1;
     let mut out = Vec::new();
-    for r in records(b).into_iter().filter(|r| matches!(r.tag, 0x0C | 0x1C)) {
+    for r in records(b)
+        .into_iter()
+        .filter(|r| matches!(r.tag, 0x0C | 0x1C))
+    {
         let mut at = r.body;
         while at < r.body + r.len {
             out.push((at, b[at]));
@@ -131,7 +145,10 @@ fn header_layout() {
             let b = w.finish();
             assert_eq!(&b[..full.len()], full.as_bytes());
             assert_eq!(b[full.len()], 0);
-            assert_eq!(&b[full.len() + 1..], &[0, 0, 0, n as u8, 1, 2, 3, 4, 5, 6, 7, 8]);
+            assert_eq!(
+                &b[full.len() + 1..],
+                &[0, 0, 0, n as u8, 1, 2, 3, 4, 5, 6, 7, 8]
+            );
         }
     }
 }
@@ -155,8 +172,14 @@ fn top_level_records_hand_decoded() {
         let b = w.finish();
         let recs = records(&b);
         let tags: Vec<u8> = recs.iter().map(|r| r.tag).collect();
-        assert_eq!(tags, [0x01, 0x02, 0x04, 0x05, 0x0A, 0x07, 0x0D, 0x03, 0x0B, 0x2C]);
-        assert_eq!(offsets, recs.iter().map(|r| r.offset as u64).collect::<Vec<_>>());
+        assert_eq!(
+            tags,
+            [0x01, 0x02, 0x04, 0x05, 0x0A, 0x07, 0x0D, 0x03, 0x0B, 0x2C]
+        );
+        assert_eq!(
+            offsets,
+            recs.iter().map(|r| r.offset as u64).collect::<Vec<_>>()
+        );
         assert_eq!(recs[0].time, 0);
         assert!(recs[1..].iter().all(|r| r.time == 99));
 
@@ -180,7 +203,10 @@ fn top_level_records_hand_decoded() {
         assert_eq!(u4(&b, r.body + 4 * n + 4) as i32, -3);
 
         let r = recs[3];
-        assert_eq!((u4(&b, r.body), u4(&b, r.body + 4), u4(&b, r.body + 8)), (2, 1, 2));
+        assert_eq!(
+            (u4(&b, r.body), u4(&b, r.body + 4), u4(&b, r.body + 8)),
+            (2, 1, 2)
+        );
         assert_eq!((id(&b, r.body + 12, n), id(&b, r.body + 12 + n, n)), (5, 6));
 
         let r = recs[4];
@@ -207,13 +233,26 @@ fn all_sub_records(w: &mut HprofWriter) {
         loader_id: 0x80,
         instance_size: 13,
         constants: vec![(3, Value::Short(-2))],
-        statics: vec![(0x21, Value::Object(0x300)), (0x22, Value::Double(1.5)), (0x23, Value::Boolean(true))],
-        fields: vec![(0x24, BasicType::Object), (0x25, BasicType::Int), (0x26, BasicType::Char)],
+        statics: vec![
+            (0x21, Value::Object(0x300)),
+            (0x22, Value::Double(1.5)),
+            (0x23, Value::Boolean(true)),
+        ],
+        fields: vec![
+            (0x24, BasicType::Object),
+            (0x25, BasicType::Int),
+            (0x26, BasicType::Char),
+        ],
         ..ClassDump::default()
     });
     w.instance(0x200, 1, 0x100, &[9; 13]);
     w.obj_array(0x300, 1, 0x101, &[0x200, 0, 0xdead]);
-    w.prim_array(0x400, 1, BasicType::Int, &encode_values(&[Value::Int(1), Value::Int(-1)], 8));
+    w.prim_array(
+        0x400,
+        1,
+        BasicType::Int,
+        &encode_values(&[Value::Int(1), Value::Int(-1)], 8),
+    );
     w.prim_array(0x401, 1, BasicType::Long, &[]);
     w.root_unknown(1);
     w.root_jni_global(2, 0x77);
@@ -238,8 +277,8 @@ fn all_sub_records(w: &mut HprofWriter) {
 }
 
 const ALL_TAGS: [u8; 24] = [
-    0x20, 0x21, 0x22, 0x23, 0x23, 0xFF, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xFE, 0x89, 0x8A, 0x8B,
-    0x8C, 0x8D, 0x8E, 0x90, 0xC3, 0xFF,
+    0x20, 0x21, 0x22, 0x23, 0x23, 0xFF, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xFE, 0x89,
+    0x8A, 0x8B, 0x8C, 0x8D, 0x8E, 0x90, 0xC3, 0xFF,
 ];
 
 #[test]
@@ -263,16 +302,28 @@ fn heap_sub_records_hand_decoded() {
     let c = subs[0].0 + 1;
     assert_eq!(id(&b, c, n), 0x100);
     assert_eq!(u4(&b, c + n), 1);
-    assert_eq!((id(&b, c + n + 4, n), id(&b, c + 2 * n + 4, n)), (0x90, 0x80));
+    assert_eq!(
+        (id(&b, c + n + 4, n), id(&b, c + 2 * n + 4, n)),
+        (0x90, 0x80)
+    );
     assert_eq!(u4(&b, c + 7 * n + 4), 13);
     let p = c + 7 * n + 8;
     assert_eq!(u2(&b, p), 1); // constants
-    assert_eq!((u2(&b, p + 2), b[p + 4], u2(&b, p + 5)), (3, 9, (-2i16) as u16));
+    assert_eq!(
+        (u2(&b, p + 2), b[p + 4], u2(&b, p + 5)),
+        (3, 9, (-2i16) as u16)
+    );
     let p = p + 7;
     assert_eq!(u2(&b, p), 3); // statics
-    assert_eq!((id(&b, p + 2, n), b[p + 2 + n], id(&b, p + 3 + n, n)), (0x21, 2, 0x300));
+    assert_eq!(
+        (id(&b, p + 2, n), b[p + 2 + n], id(&b, p + 3 + n, n)),
+        (0x21, 2, 0x300)
+    );
     let p = p + 3 + 2 * n;
-    assert_eq!((id(&b, p, n), b[p + n], u8be(&b, p + n + 1)), (0x22, 7, 1.5f64.to_bits()));
+    assert_eq!(
+        (id(&b, p, n), b[p + n], u8be(&b, p + n + 1)),
+        (0x22, 7, 1.5f64.to_bits())
+    );
     let p = p + n + 9;
     assert_eq!((b[p + n], b[p + n + 1]), (4, 1));
     let p = p + n + 2;
@@ -282,7 +333,10 @@ fn heap_sub_records_hand_decoded() {
 
     // OBJECT ARRAY: id, stack, count, class, elements.
     let a = subs[2].0 + 1;
-    assert_eq!((id(&b, a, n), u4(&b, a + n + 4), id(&b, a + n + 8, n)), (0x300, 3, 0x101));
+    assert_eq!(
+        (id(&b, a, n), u4(&b, a + n + 4), id(&b, a + n + 8, n)),
+        (0x300, 3, 0x101)
+    );
     assert_eq!(id(&b, a + 2 * n + 8 + 2 * n, n), 0xdead);
     // PRIMITIVE ARRAY: id, stack, count, type, data.
     let a = subs[3].0 + 1;
@@ -309,7 +363,10 @@ fn automatic_segment_splitting() {
             let subs_w = w.sub_record_offsets().to_vec();
             let b = w.finish();
             let recs = records(&b);
-            assert_eq!(offsets, recs.iter().map(|r| r.offset as u64).collect::<Vec<_>>());
+            assert_eq!(
+                offsets,
+                recs.iter().map(|r| r.offset as u64).collect::<Vec<_>>()
+            );
             let subs = sub_records(&b);
             assert_eq!(subs.iter().map(|s| s.1).collect::<Vec<_>>(), ALL_TAGS);
             assert_eq!(subs_w, subs.iter().map(|s| s.0 as u64).collect::<Vec<_>>());
@@ -317,14 +374,24 @@ fn automatic_segment_splitting() {
             let want = if segment { 0x1C } else { 0x0C };
             assert!(heap.iter().all(|r| r.tag == want));
             for r in &heap {
-                let inside = subs.iter().filter(|s| s.0 >= r.body && s.0 < r.body + r.len).count();
-                assert!(r.len <= max || inside == 1, "max {max}: record of {} bytes with {inside} subs", r.len);
+                let inside = subs
+                    .iter()
+                    .filter(|s| s.0 >= r.body && s.0 < r.body + r.len)
+                    .count();
+                assert!(
+                    r.len <= max || inside == 1,
+                    "max {max}: record of {} bytes with {inside} subs",
+                    r.len
+                );
             }
             if max == 1 {
                 assert_eq!(heap.len(), ALL_TAGS.len(), "one sub-record per segment");
             }
             // Same sub-record bytes, just cut differently.
-            let joined: Vec<u8> = heap.iter().flat_map(|r| b[r.body..r.body + r.len].to_vec()).collect();
+            let joined: Vec<u8> = heap
+                .iter()
+                .flat_map(|r| b[r.body..r.body + r.len].to_vec())
+                .collect();
             assert_eq!(joined.len(), whole.len);
         }
     }
@@ -351,13 +418,19 @@ fn truncation_points_are_record_boundaries() {
     let mut b = b;
     let s = b.string("hello");
     b.root(s, RootKind::StickyClass);
-    let out = b.write_full(&WriteOptions { max_segment_bytes: Some(40), ..WriteOptions::default() });
+    let out = b.write_full(&WriteOptions {
+        max_segment_bytes: Some(40),
+        ..WriteOptions::default()
+    });
     for &off in &out.record_offsets {
         // Every prefix ending at a record boundary is a well-formed (shorter) file.
         let prefix = &out.bytes[..off as usize];
         records(prefix);
     }
-    assert!(out.sub_record_offsets.iter().all(|&o| out.record_offsets.iter().any(|&r| r < o)));
+    assert!(out
+        .sub_record_offsets
+        .iter()
+        .all(|&o| out.record_offsets.iter().any(|&r| r < o)));
 }
 
 // ---- gzip ------------------------------------------------------------------------------------
@@ -381,7 +454,9 @@ fn gzip_members(gz: &[u8]) -> Vec<(Option<String>, Vec<u8>)> {
         };
         let mut inflate = flate2::Decompress::new(false);
         let mut data = Vec::with_capacity(1 << 20);
-        let status = inflate.decompress_vec(&gz[at..], &mut data, flate2::FlushDecompress::Finish).unwrap();
+        let status = inflate
+            .decompress_vec(&gz[at..], &mut data, flate2::FlushDecompress::Finish)
+            .unwrap();
         assert_eq!(status, flate2::Status::StreamEnd);
         at += inflate.total_in() as usize;
         let crc = u32::from_le_bytes(gz[at..at + 4].try_into().unwrap());
@@ -413,12 +488,19 @@ fn gzip_single_and_chunked() {
     let members = gzip_members(&chunked);
     assert_eq!(members.len(), dump.len().div_ceil(1000));
     assert_eq!(members[0].0.as_deref(), Some("HPROF BLOCKSIZE=1000"));
-    assert!(members[1..].iter().all(|m| m.0.is_none() && m.1.len() <= 1000));
-    assert_eq!(members.iter().flat_map(|m| m.1.clone()).collect::<Vec<_>>(), dump);
+    assert!(members[1..]
+        .iter()
+        .all(|m| m.0.is_none() && m.1.len() <= 1000));
+    assert_eq!(
+        members.iter().flat_map(|m| m.1.clone()).collect::<Vec<_>>(),
+        dump
+    );
 
     // A standard multi-member reader agrees.
     let mut back = Vec::new();
-    flate2::read::MultiGzDecoder::new(&chunked[..]).read_to_end(&mut back).unwrap();
+    flate2::read::MultiGzDecoder::new(&chunked[..])
+        .read_to_end(&mut back)
+        .unwrap();
     assert_eq!(back, dump);
     assert_eq!(gzip_members(&gzip(&[], Some(64))).len(), 1);
 }
@@ -429,7 +511,10 @@ fn gzip_single_and_chunked() {
 fn modified_utf8_encoding() {
     assert_eq!(modified_utf8("a\0b"), [b'a', 0xC0, 0x80, b'b']);
     assert_eq!(modified_utf8("é"), "é".as_bytes());
-    assert_eq!(modified_utf8("\u{1F600}"), [0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80]);
+    assert_eq!(
+        modified_utf8("\u{1F600}"),
+        [0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80]
+    );
 }
 
 struct Built {
@@ -444,9 +529,25 @@ fn sample(n: u32) -> Built {
     use BasicType::*;
     let mut b = HeapBuilder::new(n);
     let object = b.object_class();
-    let base = b.class("com/x/Base", Some(object), &[("a", Int), ("next", Object)], &[("COUNT", Value::Long(7))]);
-    let derived = b.class("com/x/Derived", Some(base), &[("flag", Boolean), ("c", Char)], &[]);
-    let obj = b.instance(derived, &[("a", Value::Int(0x0A0B0C0D)), ("flag", Value::Boolean(true))]);
+    let base = b.class(
+        "com/x/Base",
+        Some(object),
+        &[("a", Int), ("next", Object)],
+        &[("COUNT", Value::Long(7))],
+    );
+    let derived = b.class(
+        "com/x/Derived",
+        Some(base),
+        &[("flag", Boolean), ("c", Char)],
+        &[],
+    );
+    let obj = b.instance(
+        derived,
+        &[
+            ("a", Value::Int(0x0A0B0C0D)),
+            ("flag", Value::Boolean(true)),
+        ],
+    );
     let other = b.instance(base, &[("next", obj.into())]);
     b.set_field(obj, "next", other); // a cycle
     b.set_static(base, "INSTANCE", obj.into());
@@ -460,19 +561,48 @@ fn sample(n: u32) -> Built {
     b.thread(
         "main",
         &[
-            Frame { class: derived, method: "run", signature: "()V", source_file: "Derived.java", line: 12, locals: &[obj.id(), s.id()] },
-            Frame { class: base, method: "main", signature: "([Ljava/lang/String;)V", source_file: "", line: -1, locals: &[] },
+            Frame {
+                class: derived,
+                method: "run",
+                signature: "()V",
+                source_file: "Derived.java",
+                line: 12,
+                locals: &[obj.id(), s.id()],
+            },
+            Frame {
+                class: base,
+                method: "main",
+                signature: "([Ljava/lang/String;)V",
+                source_file: "",
+                line: -1,
+                locals: &[],
+            },
         ],
     );
-    Built { b, base, derived, obj, s }
+    Built {
+        b,
+        base,
+        derived,
+        obj,
+        s,
+    }
 }
 
 #[test]
 fn builder_writes_what_it_summarizes() {
     for n in [4u32, 8] {
-        let Built { b, base, derived, obj, s } = sample(n);
+        let Built {
+            b,
+            base,
+            derived,
+            obj,
+            s,
+        } = sample(n);
         let nn = n as usize;
-        assert_eq!(b.field(obj, "next").map(|v| v.basic_type()), Some(BasicType::Object));
+        assert_eq!(
+            b.field(obj, "next").map(|v| v.basic_type()),
+            Some(BasicType::Object)
+        );
         let opts = WriteOptions::default();
         let out = b.write_full(&opts);
         let bytes = &out.bytes;
@@ -486,18 +616,30 @@ fn builder_writes_what_it_summarizes() {
         assert_eq!(count(&subs, 0x22), sum.object_arrays);
         assert_eq!(count(&subs, 0x23), sum.primitive_arrays);
         let root_tags = [0xFF, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08];
-        assert_eq!(subs.iter().filter(|s| root_tags.contains(&s.1)).count(), sum.roots);
+        assert_eq!(
+            subs.iter().filter(|s| root_tags.contains(&s.1)).count(),
+            sum.roots
+        );
         // Object, Base, Derived, String, [B, [Lcom/x/Base;, Thread, Class (emit_basics).
         assert_eq!(sum.classes, 8);
-        assert_eq!((sum.instances, sum.object_arrays, sum.primitive_arrays), (5, 2, 2));
+        assert_eq!(
+            (sum.instances, sum.object_arrays, sum.primitive_arrays),
+            (5, 2, 2)
+        );
         assert_eq!(sum.roots, 5); // jni global, sticky, thread object, 2 java frame locals
         assert_eq!(sum.per_class["java/lang/String"], 2);
         assert_eq!(sum.per_class["[B"], 2);
         assert_eq!(sum.per_class["com/x/Derived"], 1);
         assert_eq!(sum.per_class["java/lang/Class"], 0);
         assert_eq!(sum.objects(), 17);
-        assert_eq!(out.record_offsets, recs.iter().map(|r| r.offset as u64).collect::<Vec<_>>());
-        assert_eq!(out.sub_record_offsets, subs.iter().map(|s| s.0 as u64).collect::<Vec<_>>());
+        assert_eq!(
+            out.record_offsets,
+            recs.iter().map(|r| r.offset as u64).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            out.sub_record_offsets,
+            subs.iter().map(|s| s.0 as u64).collect::<Vec<_>>()
+        );
 
         // HotSpot's record order.
         let first = |t: u8| recs.iter().position(|r| r.tag == t).unwrap();
@@ -509,23 +651,43 @@ fn builder_writes_what_it_summarizes() {
         assert_eq!(recs.iter().filter(|r| r.tag == 0x0A).count(), 1);
         // Thread trace: serial 2, thread 1, two frames.
         let t = recs.iter().filter(|r| r.tag == 0x05).nth(1).unwrap();
-        assert_eq!((u4(bytes, t.body), u4(bytes, t.body + 4), u4(bytes, t.body + 8)), (2, 1, 2));
+        assert_eq!(
+            (
+                u4(bytes, t.body),
+                u4(bytes, t.body + 4),
+                u4(bytes, t.body + 8)
+            ),
+            (2, 1, 2)
+        );
 
         let name_of = |name_id: u64| -> String {
-            let r = recs.iter().find(|r| r.tag == 0x01 && id(bytes, r.body, nn) == name_id).unwrap();
+            let r = recs
+                .iter()
+                .find(|r| r.tag == 0x01 && id(bytes, r.body, nn) == name_id)
+                .unwrap();
             String::from_utf8(bytes[r.body + nn..r.body + r.len].to_vec()).unwrap()
         };
         // LOAD CLASS names in slash form.
         let lc: Vec<(u64, String)> = recs
             .iter()
             .filter(|r| r.tag == 0x02)
-            .map(|r| (id(bytes, r.body + 4, nn), name_of(id(bytes, r.body + 8 + nn, nn))))
+            .map(|r| {
+                (
+                    id(bytes, r.body + 4, nn),
+                    name_of(id(bytes, r.body + 8 + nn, nn)),
+                )
+            })
             .collect();
         assert!(lc.contains(&(derived.id(), "com/x/Derived".to_string())));
         assert!(lc.iter().any(|(_, n)| n == "[Lcom/x/Base;"));
 
         // Derived's CLASS DUMP: super = Base, instance size = all field bytes, own fields only.
-        let cd = subs.iter().find(|s| s.1 == 0x20 && id(bytes, s.0 + 1, nn) == derived.id()).unwrap().0 + 1;
+        let cd = subs
+            .iter()
+            .find(|s| s.1 == 0x20 && id(bytes, s.0 + 1, nn) == derived.id())
+            .unwrap()
+            .0
+            + 1;
         assert_eq!(id(bytes, cd + nn + 4, nn), base.id());
         assert_eq!(u4(bytes, cd + 7 * nn + 4) as usize, 1 + 2 + 4 + nn);
         let fields_at = cd + 7 * nn + 8 + 2 + 2;
@@ -533,22 +695,39 @@ fn builder_writes_what_it_summarizes() {
         assert_eq!(name_of(id(bytes, fields_at + 2, nn)), "flag");
 
         // The instance: own fields (flag, c) first, then Base's (a, next).
-        let inst = subs.iter().find(|s| s.1 == 0x21 && id(bytes, s.0 + 1, nn) == obj.id()).unwrap().0 + 1;
+        let inst = subs
+            .iter()
+            .find(|s| s.1 == 0x21 && id(bytes, s.0 + 1, nn) == obj.id())
+            .unwrap()
+            .0
+            + 1;
         assert_eq!(id(bytes, inst + nn + 4, nn), derived.id());
         let len = u4(bytes, inst + 2 * nn + 4) as usize;
         assert_eq!(len, 1 + 2 + 4 + nn);
         let f = inst + 2 * nn + 8;
         assert_eq!(&bytes[f..f + 7], &[1, 0, 0, 0x0A, 0x0B, 0x0C, 0x0D]);
         let next = id(bytes, f + 7, nn);
-        assert!(subs.iter().any(|s| s.1 == 0x21 && id(bytes, s.0 + 1, nn) == next));
+        assert!(subs
+            .iter()
+            .any(|s| s.1 == 0x21 && id(bytes, s.0 + 1, nn) == next));
 
         // The string: value -> byte[] "hello", coder 0 (LATIN1), hash = "hello".hashCode().
-        let si = subs.iter().find(|x| x.1 == 0x21 && id(bytes, x.0 + 1, nn) == s.id()).unwrap().0 + 1;
+        let si = subs
+            .iter()
+            .find(|x| x.1 == 0x21 && id(bytes, x.0 + 1, nn) == s.id())
+            .unwrap()
+            .0
+            + 1;
         let f = si + 2 * nn + 8;
         let value = id(bytes, f, nn);
         assert_eq!(bytes[f + nn], 0);
         assert_eq!(u4(bytes, f + nn + 1) as i32, 99162322);
-        let pa = subs.iter().find(|s| s.1 == 0x23 && id(bytes, s.0 + 1, nn) == value).unwrap().0 + 1;
+        let pa = subs
+            .iter()
+            .find(|s| s.1 == 0x23 && id(bytes, s.0 + 1, nn) == value)
+            .unwrap()
+            .0
+            + 1;
         assert_eq!((u4(bytes, pa + nn + 4), bytes[pa + nn + 8]), (5, 8));
         assert_eq!(&bytes[pa + nn + 9..pa + nn + 14], b"hello");
     }
@@ -560,10 +739,19 @@ fn write_options_change_shape_not_content() {
     let base_sum = b.summary(&WriteOptions::default());
 
     // Instances before their class dumps.
-    let out = b.write_full(&WriteOptions { order: DumpOrder::InstancesFirst, ..WriteOptions::default() });
+    let out = b.write_full(&WriteOptions {
+        order: DumpOrder::InstancesFirst,
+        ..WriteOptions::default()
+    });
     let subs = sub_records(&out.bytes);
-    let inst = subs.iter().position(|s| s.1 == 0x21 && id(&out.bytes, s.0 + 1 + 12, 8) == derived.id()).unwrap();
-    let cd = subs.iter().position(|s| s.1 == 0x20 && id(&out.bytes, s.0 + 1, 8) == derived.id()).unwrap();
+    let inst = subs
+        .iter()
+        .position(|s| s.1 == 0x21 && id(&out.bytes, s.0 + 1 + 12, 8) == derived.id())
+        .unwrap();
+    let cd = subs
+        .iter()
+        .position(|s| s.1 == 0x20 && id(&out.bytes, s.0 + 1, 8) == derived.id())
+        .unwrap();
     assert!(inst < cd);
     assert_eq!(out.summary, base_sum);
 
@@ -584,12 +772,18 @@ fn write_options_change_shape_not_content() {
     assert_eq!(sub_records(&bytes).len(), out.sub_record_offsets.len());
 
     // Tiny segments.
-    let bytes = b.write(&WriteOptions { max_segment_bytes: Some(1), ..WriteOptions::default() });
+    let bytes = b.write(&WriteOptions {
+        max_segment_bytes: Some(1),
+        ..WriteOptions::default()
+    });
     let n_segments = records(&bytes).iter().filter(|r| r.tag == 0x1C).count();
     assert_eq!(n_segments, out.sub_record_offsets.len());
 
     // Without basics: no java/lang/Class.
-    let sum = b.summary(&WriteOptions { emit_basics: false, ..WriteOptions::default() });
+    let sum = b.summary(&WriteOptions {
+        emit_basics: false,
+        ..WriteOptions::default()
+    });
     assert_eq!(sum.classes, base_sum.classes - 1);
     assert!(!sum.per_class.contains_key("java/lang/Class"));
 }
@@ -610,20 +804,37 @@ fn id_schemes() {
         ids.push(b.prim_array(BasicType::Int, &[0; 40]).id());
         ids
     }
-    let seq = ids(IdScheme::Sequential { start: 0x1000, step: 16 });
+    let seq = ids(IdScheme::Sequential {
+        start: 0x1000,
+        step: 16,
+    });
     assert!(seq.windows(2).all(|w| w[1] > w[0]));
     assert_eq!(seq[0], 0x1000);
 
-    let shuffled = ids(IdScheme::Shuffled { start: 0x1000, step: 8, seed: 3 });
+    let shuffled = ids(IdScheme::Shuffled {
+        start: 0x1000,
+        step: 8,
+        seed: 3,
+    });
     let mut sorted = shuffled.clone();
     sorted.sort_unstable();
     sorted.dedup();
     assert_eq!(sorted.len(), shuffled.len(), "ids are unique");
-    assert!(shuffled.iter().all(|&i| i >= 0x1000 && (i - 0x1000) % 8 == 0));
-    assert!(shuffled.windows(2).any(|w| w[1] < w[0]), "not in address order");
+    assert!(shuffled
+        .iter()
+        .all(|&i| i >= 0x1000 && (i - 0x1000) % 8 == 0));
+    assert!(
+        shuffled.windows(2).any(|w| w[1] < w[0]),
+        "not in address order"
+    );
 
-    let packed = ids(IdScheme::Packed { start: 0x10000, align: 8 });
-    assert!(packed.windows(2).all(|w| w[1] > w[0] && (w[1] - w[0]) % 8 == 0));
+    let packed = ids(IdScheme::Packed {
+        start: 0x10000,
+        align: 8,
+    });
+    assert!(packed
+        .windows(2)
+        .all(|w| w[1] > w[0] && (w[1] - w[0]) % 8 == 0));
     // An instance of A (header 16 + long 8) takes 24 bytes; the object array 16 + 4 + 3·8 → 48.
     assert_eq!(packed[2] - packed[1], 24);
     let n = packed.len();

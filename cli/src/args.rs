@@ -76,9 +76,13 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                     return Err("parse: more than one DUMP".into());
                 }
             }
-            Ok(Command::Parse { dump: dump.ok_or("parse: missing DUMP")? })
+            Ok(Command::Parse {
+                dump: dump.ok_or("parse: missing DUMP")?,
+            })
         }
-        other => Err(format!("unknown command {other:?} (expected analyze or parse)")),
+        other => Err(format!(
+            "unknown command {other:?} (expected analyze or parse)"
+        )),
     }
 }
 
@@ -98,7 +102,10 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
         let mut value = |what: &str| -> Result<String, String> {
             match inline.clone() {
                 Some(v) => Ok(v),
-                None => it.next().cloned().ok_or_else(|| format!("analyze: {name} needs {what}")),
+                None => it
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| format!("analyze: {name} needs {what}")),
             }
         };
         match name {
@@ -107,14 +114,20 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
                     "json" => Format::Json,
                     "md" | "markdown" => Format::Markdown,
                     "html" => Format::Html,
-                    f => return Err(format!("analyze: unknown format {f:?} (expected json, md or html)")),
+                    f => {
+                        return Err(format!(
+                            "analyze: unknown format {f:?} (expected json, md or html)"
+                        ))
+                    }
                 }
             }
             "-o" | "--output" => output = Some(value("a file name")?),
             "--stats" => stats = true,
             "--top" => {
                 let v = value("a number")?;
-                top = v.parse().map_err(|_| format!("analyze: --top expects a number, not {v:?}"))?;
+                top = v
+                    .parse()
+                    .map_err(|_| format!("analyze: --top expects a number, not {v:?}"))?;
             }
             "--" => {
                 for a in it.by_ref() {
@@ -123,7 +136,9 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
                     }
                 }
             }
-            s if s.starts_with('-') && s.len() > 1 => return Err(format!("analyze: unknown option {s}")),
+            s if s.starts_with('-') && s.len() > 1 => {
+                return Err(format!("analyze: unknown option {s}"))
+            }
             _ => {
                 if dump.replace(arg.clone()).is_some() {
                     return Err("analyze: more than one DUMP".into());
@@ -131,7 +146,13 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
             }
         }
     }
-    Ok(Analyze { dump: dump.ok_or("analyze: missing DUMP")?, format, output, stats, top })
+    Ok(Analyze {
+        dump: dump.ok_or("analyze: missing DUMP")?,
+        format,
+        output,
+        stats,
+        top,
+    })
 }
 
 #[cfg(test)]
@@ -147,13 +168,33 @@ mod tests {
         assert_eq!(p(&["--help"]), Ok(Command::Help));
         assert_eq!(p(&["analyze", "x", "-h"]), Ok(Command::Help));
         assert_eq!(p(&["--version"]), Ok(Command::Version));
-        assert_eq!(p(&["parse", "d.hprof"]), Ok(Command::Parse { dump: "d.hprof".into() }));
         assert_eq!(
-            p(&["analyze", "d.hprof"]),
-            Ok(Command::Analyze(Analyze { dump: "d.hprof".into(), format: Format::Json, output: None, stats: false, top: 100 }))
+            p(&["parse", "d.hprof"]),
+            Ok(Command::Parse {
+                dump: "d.hprof".into()
+            })
         );
         assert_eq!(
-            p(&["analyze", "--format=html", "-o", "r.html", "d.hprof", "--stats", "--top", "5"]),
+            p(&["analyze", "d.hprof"]),
+            Ok(Command::Analyze(Analyze {
+                dump: "d.hprof".into(),
+                format: Format::Json,
+                output: None,
+                stats: false,
+                top: 100
+            }))
+        );
+        assert_eq!(
+            p(&[
+                "analyze",
+                "--format=html",
+                "-o",
+                "r.html",
+                "d.hprof",
+                "--stats",
+                "--top",
+                "5"
+            ]),
             Ok(Command::Analyze(Analyze {
                 dump: "d.hprof".into(),
                 format: Format::Html,
@@ -162,7 +203,9 @@ mod tests {
                 top: 5
             }))
         );
-        assert!(matches!(p(&["analyze", "-f", "md", "--", "-weird"]), Ok(Command::Analyze(a)) if a.dump == "-weird" && a.format == Format::Markdown));
+        assert!(
+            matches!(p(&["analyze", "-f", "md", "--", "-weird"]), Ok(Command::Analyze(a)) if a.dump == "-weird" && a.format == Format::Markdown)
+        );
     }
 
     #[test]

@@ -17,7 +17,9 @@ mod progress;
 use args::{Command, Format};
 use heaplens::graph::{Dominance, GraphBuilder, HeapGraph, PassOutcome, Phase};
 use heaplens::hprof::{DumpDecoder, ParseError};
-use heaplens::report::{build_report, format_bytes, format_count, to_html, to_markdown, ReportOptions, Source};
+use heaplens::report::{
+    build_report, format_bytes, format_count, to_html, to_markdown, ReportOptions, Source,
+};
 use progress::Progress;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -61,10 +63,16 @@ struct Failure {
 
 impl Failure {
     fn io(message: String) -> Failure {
-        Failure { code: EXIT_IO, message }
+        Failure {
+            code: EXIT_IO,
+            message,
+        }
     }
     fn parse(message: String) -> Failure {
-        Failure { code: EXIT_PARSE, message }
+        Failure {
+            code: EXIT_PARSE,
+            message,
+        }
     }
 }
 
@@ -86,9 +94,13 @@ fn analyze(a: &args::Analyze) -> ExitCode {
 }
 
 fn file_size(path: &Path) -> Result<u64, Failure> {
-    let meta = std::fs::metadata(path).map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?;
     if meta.is_dir() {
-        return Err(Failure::io(format!("cannot read {}: it is a directory", path.display())));
+        return Err(Failure::io(format!(
+            "cannot read {}: it is a directory",
+            path.display()
+        )));
     }
     Ok(meta.len())
 }
@@ -105,10 +117,16 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
     let t_dom = Instant::now();
 
     progress.phase("analyses");
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| a.dump.clone());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| a.dump.clone());
     let opts = ReportOptions {
         top_dominators: a.top,
-        source: Some(Source { name, file_bytes: Some(size) }),
+        source: Some(Source {
+            name,
+            file_bytes: Some(size),
+        }),
         ..Default::default()
     };
     let report = build_report(&g, &d, &opts);
@@ -134,10 +152,16 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
         let mut s = String::new();
         s.push_str("heaplens stats\n");
         s.push_str(&format!("  indexing    {:>8.3} s\n", secs(t0, t_linking)));
-        s.push_str(&format!("  linking     {:>8.3} s\n", secs(t_linking, t_built)));
+        s.push_str(&format!(
+            "  linking     {:>8.3} s\n",
+            secs(t_linking, t_built)
+        ));
         s.push_str(&format!("  dominators  {:>8.3} s\n", secs(t_built, t_dom)));
         s.push_str(&format!("  analyses    {:>8.3} s\n", secs(t_dom, t_report)));
-        s.push_str(&format!("  rendering   {:>8.3} s\n", secs(t_report, t_render)));
+        s.push_str(&format!(
+            "  rendering   {:>8.3} s\n",
+            secs(t_report, t_render)
+        ));
         s.push_str(&format!("  output      {:>8.3} s\n", secs(t_render, t_end)));
         s.push_str(&format!("  total       {:>8.3} s\n", secs(t0, t_end)));
         let mbs = g.meta.bytes as f64 / secs(t0, t_built).max(1e-9) / 1e6;
@@ -148,7 +172,10 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
             format_bytes(g.meta.bytes),
             format_count(g.meta.bytes)
         ));
-        s.push_str(&format!("  objects     {}\n", format_count(g.node_count() as u64)));
+        s.push_str(&format!(
+            "  objects     {}\n",
+            format_count(g.node_count() as u64)
+        ));
         s.push_str(&format!(
             "  graph       {} ({:.1} bytes/object)\n",
             format_bytes(g.heap_bytes() as u64),
@@ -160,7 +187,11 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
             d.heap_bytes() as f64 / n
         ));
         match peak_rss_bytes() {
-            Some(b) => s.push_str(&format!("  peak RSS    {} ({:.1} bytes/object)\n", format_bytes(b), b as f64 / n)),
+            Some(b) => s.push_str(&format!(
+                "  peak RSS    {} ({:.1} bytes/object)\n",
+                format_bytes(b),
+                b as f64 / n
+            )),
             None => s.push_str("  peak RSS    unknown (needs Linux /proc)\n"),
         }
         eprint!("{s}");
@@ -171,7 +202,11 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
 /// Reads the dump twice through the core's push builder (the same API the browser worker
 /// uses), showing progress by bytes of the file as stored. Returns the graph and the instant the
 /// second pass started.
-fn build_graph(path: &Path, size: u64, progress: &mut Progress) -> Result<(HeapGraph, Instant), Failure> {
+fn build_graph(
+    path: &Path,
+    size: u64,
+    progress: &mut Progress,
+) -> Result<(HeapGraph, Instant), Failure> {
     let io_err = |e: std::io::Error| Failure::io(format!("cannot read {}: {e}", path.display()));
     let parse_err = |e: ParseError| Failure::parse(format!("cannot parse {}: {e}", path.display()));
     let mut b = GraphBuilder::new();
@@ -242,7 +277,8 @@ fn run_parse(dump: &str, progress: &mut Progress) -> Result<(), Failure> {
     let path = Path::new(dump);
     let size = file_size(path)?;
     let io_err = |e: std::io::Error| Failure::io(format!("cannot read {dump}: {e}"));
-    let parse_err = |e: heaplens::hprof::ParseError| Failure::parse(format!("cannot parse {dump}: {e}"));
+    let parse_err =
+        |e: heaplens::hprof::ParseError| Failure::parse(format!("cannot parse {dump}: {e}"));
     let t = Instant::now();
     let mut file = std::fs::File::open(path).map_err(io_err)?;
     let mut buf = vec![0u8; 4 << 20];

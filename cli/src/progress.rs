@@ -13,7 +13,10 @@ const BAR: usize = 30;
 impl Progress {
     pub fn new() -> Progress {
         let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
-        Progress { enabled: std::io::stderr().is_terminal() && !dumb, last: String::new() }
+        Progress {
+            enabled: std::io::stderr().is_terminal() && !dumb,
+            last: String::new(),
+        }
     }
 
     /// `phase` has read `done` of `total` input bytes (as stored: compressed bytes for .gz).
@@ -23,7 +26,11 @@ impl Progress {
         }
         let pct = (done.min(total) * 100).checked_div(total).unwrap_or(100) as usize;
         let filled = pct * BAR / 100;
-        let line = format!("{phase:<11}{pct:>3}% [{}{}]", "#".repeat(filled), ".".repeat(BAR - filled));
+        let line = format!(
+            "{phase:<11}{pct:>3}% [{}{}]",
+            "#".repeat(filled),
+            ".".repeat(BAR - filled)
+        );
         self.draw(line);
     }
 

@@ -15,7 +15,10 @@
 //!    class loaders, threads or modules (bounded: 200,000 objects per loader, 5 million over
 //!    all). A discarded loader must be `close()`d to release them.
 
-use super::objread::{ancestor_in, bool_field, for_each_strong_edge, id_str, referent_index, string_text, subclasses_of};
+use super::objread::{
+    ancestor_in, bool_field, for_each_strong_edge, id_str, referent_index, string_text,
+    subclasses_of,
+};
 use crate::graph::{Dominance, HeapGraph, Node, NO_NODE};
 use crate::hprof::Id;
 use serde::Serialize;
@@ -124,7 +127,9 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
     // Open zip files and which loader's objects reach them.
     let is_zip = subclasses_of(g, "java.util.zip.ZipFile");
     let open_zips: Vec<Node> = (0..g.node_count() as Node)
-        .filter(|&v| is_zip[g.class_index(v) as usize] && g.as_class(v).is_none() && d.is_reachable(v))
+        .filter(|&v| {
+            is_zip[g.class_index(v) as usize] && g.as_class(v).is_none() && d.is_reachable(v)
+        })
         .filter(|&v| !bool_field(g, v, "closeRequested").unwrap_or(false))
         .collect();
     let is_loader = subclasses_of(g, "java.lang.ClassLoader");
@@ -133,7 +138,9 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
         let threads = subclasses_of(g, "java.lang.Thread");
         let modules = subclasses_of(g, "java.lang.Module");
         let layers = subclasses_of(g, "java.lang.ModuleLayer");
-        (0..g.classes.len()).map(|c| is_loader[c] || threads[c] || modules[c] || layers[c]).collect::<Vec<bool>>()
+        (0..g.classes.len())
+            .map(|c| is_loader[c] || threads[c] || modules[c] || layers[c])
+            .collect::<Vec<bool>>()
     };
 
     // Class name → loaders, and loader class per loader id, for duplicates.
@@ -141,7 +148,8 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
         if id == 0 {
             return "<bootstrap>".to_string();
         }
-        g.node_of(id).map_or_else(|| "<unknown>".to_string(), |n| g.class(n).name.clone())
+        g.node_of(id)
+            .map_or_else(|| "<unknown>".to_string(), |n| g.class(n).name.clone())
     };
     let mut by_name: HashMap<&str, Vec<Id>> = HashMap::new();
     for c in &g.classes {
@@ -156,7 +164,11 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
     for loaders in by_name.values().filter(|l| l.len() > 1) {
         let kinds: Vec<String> = loaders.iter().map(|&l| loader_class_of(l)).collect();
         for (i, &l) in loaders.iter().enumerate() {
-            if kinds.iter().enumerate().any(|(j, k)| j != i && *k == kinds[i]) {
+            if kinds
+                .iter()
+                .enumerate()
+                .any(|(j, k)| j != i && *k == kinds[i])
+            {
                 *dup_same_kind.entry(l).or_insert(0) += 1;
             }
         }
@@ -167,32 +179,51 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
     let mut loaders = Vec::new();
     for (&id, &classes_defined) in &defined {
         let node = if id == 0 { None } else { g.node_of(id) };
-        let class = if id == 0 { "<bootstrap>".to_string() } else { loader_class_of(id) };
-        let builtin = id == 0 || node.is_some_and(|n| ancestor_in(g, g.class_index(n), BUILTIN_LOADERS).is_some());
-        let name = node.and_then(|n| g.ref_field(n, "name")).and_then(|s| string_text(g, s));
-        let parent = node.and_then(|n| g.ref_field(n, "parent")).map(|p| id_str(g, p));
+        let class = if id == 0 {
+            "<bootstrap>".to_string()
+        } else {
+            loader_class_of(id)
+        };
+        let builtin = id == 0
+            || node.is_some_and(|n| ancestor_in(g, g.class_index(n), BUILTIN_LOADERS).is_some());
+        let name = node
+            .and_then(|n| g.ref_field(n, "name"))
+            .and_then(|s| string_text(g, s));
+        let parent = node
+            .and_then(|n| g.ref_field(n, "parent"))
+            .map(|p| id_str(g, p));
         let retained = match node {
             Some(n) => d.retained(n),
             None if id == 0 => g
                 .classes
                 .iter()
-                .filter(|c| c.loader == 0 && c.node != NO_NODE && d.idom(c.node) == Some(g.super_root()))
+                .filter(|c| {
+                    c.loader == 0 && c.node != NO_NODE && d.idom(c.node) == Some(g.super_root())
+                })
                 .map(|c| d.retained(c.node))
                 .sum(),
             None => 0,
         };
-        let is_url = node.is_some_and(|n| ancestor_in(g, g.class_index(n), &["java.net.URLClassLoader"]).is_some());
+        let is_url = node.is_some_and(|n| {
+            ancestor_in(g, g.class_index(n), &["java.net.URLClassLoader"]).is_some()
+        });
         let jars = match node {
             Some(n) if !open_zips.is_empty() && is_url && budget > 0 => {
                 jars_reached(g, n, &is_zip, &is_stop, &referent, &mut budget)
             }
             _ => Vec::new(),
         };
-        let jars: Vec<Node> = jars.into_iter().filter(|j| open_zips.binary_search(j).is_ok()).collect();
+        let jars: Vec<Node> = jars
+            .into_iter()
+            .filter(|j| open_zips.binary_search(j).is_ok())
+            .collect();
         for &j in &jars {
             jar_owner.entry(j).or_insert(node.unwrap_or(NO_NODE));
         }
-        let open_jar_names: Vec<String> = jars.iter().map(|&j| zip_name(g, j).unwrap_or_else(|| id_str(g, j))).collect();
+        let open_jar_names: Vec<String> = jars
+            .iter()
+            .map(|&j| zip_name(g, j).unwrap_or_else(|| id_str(g, j)))
+            .collect();
         let duplicated = dup_same_kind.get(&id).copied().unwrap_or(0);
 
         let mut reasons = Vec::new();
@@ -217,7 +248,9 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
             }
         }
         loaders.push(ClassLoaderInfo {
-            object_id: node.map(|n| id_str(g, n)).or_else(|| (id != 0).then(|| format!("0x{id:x}"))),
+            object_id: node
+                .map(|n| id_str(g, n))
+                .or_else(|| (id != 0).then(|| format!("0x{id:x}"))),
             class,
             name,
             classes_defined,
@@ -249,11 +282,25 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
             ids.sort();
             DuplicateClass {
                 class: name.to_string(),
-                loaders: ids.iter().map(|&i| if i == 0 { "<bootstrap>".to_string() } else { format!("0x{i:x}") }).collect(),
+                loaders: ids
+                    .iter()
+                    .map(|&i| {
+                        if i == 0 {
+                            "<bootstrap>".to_string()
+                        } else {
+                            format!("0x{i:x}")
+                        }
+                    })
+                    .collect(),
             }
         })
         .collect();
-    duplicate_classes.sort_by(|a, b| b.loaders.len().cmp(&a.loaders.len()).then_with(|| a.class.cmp(&b.class)));
+    duplicate_classes.sort_by(|a, b| {
+        b.loaders
+            .len()
+            .cmp(&a.loaders.len())
+            .then_with(|| a.class.cmp(&b.class))
+    });
     let duplicate_classes_total = duplicate_classes.len() as u32;
     duplicate_classes.truncate(1000);
 
@@ -263,11 +310,19 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
             object_id: id_str(g, j),
             class: g.class(j).name.clone(),
             name: zip_name(g, j),
-            loader_id: jar_owner.get(&j).filter(|&&l| l != NO_NODE).map(|&l| id_str(g, l)),
+            loader_id: jar_owner
+                .get(&j)
+                .filter(|&&l| l != NO_NODE)
+                .map(|&l| id_str(g, l)),
             node: j,
         })
         .collect();
-    ClassLoaderReport { loaders, duplicate_classes, duplicate_classes_total, open_jar_files }
+    ClassLoaderReport {
+        loaders,
+        duplicate_classes,
+        duplicate_classes_total,
+        open_jar_files,
+    }
 }
 
 /// `ZipFile.name`.
@@ -277,8 +332,16 @@ fn zip_name(g: &HeapGraph, zip: Node) -> Option<String> {
 
 fn short_list(names: &[String]) -> String {
     // File names (a name cut short, ending in `…`, stays whole: its tail is unknown).
-    let base: Vec<&str> =
-        names.iter().map(|n| if n.ends_with('…') { n.as_str() } else { n.rsplit(['/', '\\']).next().unwrap_or(n) }).collect();
+    let base: Vec<&str> = names
+        .iter()
+        .map(|n| {
+            if n.ends_with('…') {
+                n.as_str()
+            } else {
+                n.rsplit(['/', '\\']).next().unwrap_or(n)
+            }
+        })
+        .collect();
     if base.len() <= 5 {
         base.join(", ")
     } else {

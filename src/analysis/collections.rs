@@ -107,7 +107,11 @@ struct FieldCache<'a> {
 
 impl<'a> FieldCache<'a> {
     fn new(name: &'a str) -> Self {
-        FieldCache { name, class: u32::MAX, index: None }
+        FieldCache {
+            name,
+            class: u32::MAX,
+            index: None,
+        }
     }
     fn get(&mut self, g: &HeapGraph, v: Node) -> Option<Node> {
         let c = g.class_index(v);
@@ -118,7 +122,9 @@ impl<'a> FieldCache<'a> {
             self.index = if info.is_array() || g.as_class(v).is_some() || thread {
                 None
             } else {
-                info.field(self.name).filter(|f| f.ref_index != u32::MAX).map(|f| f.ref_index)
+                info.field(self.name)
+                    .filter(|f| f.ref_index != u32::MAX)
+                    .map(|f| f.ref_index)
             };
             if thread {
                 return g.ref_field(v, self.name);
@@ -235,7 +241,9 @@ fn info_depth(g: &HeapGraph, v: Node, depth: u32) -> Option<CollectionInfo> {
     let class = g.display_class(v);
     // Wrappers.
     if class.starts_with("java.util.Collections$") {
-        let inner = ["c", "m", "list", "s"].iter().find_map(|f| g.ref_field(v, f))?;
+        let inner = ["c", "m", "list", "s"]
+            .iter()
+            .find_map(|f| g.ref_field(v, f))?;
         let mut i = info_depth(g, inner, depth + 1)?;
         i.node = v;
         if class.contains("Set") && i.kind == CollectionKind::Map {
@@ -256,17 +264,19 @@ fn info_depth(g: &HeapGraph, v: Node, depth: u32) -> Option<CollectionInfo> {
         i.keys = keys;
         Some(i)
     };
-    let mk = |kind, size: u64, capacity: Option<u64>, bound: Option<u64>, from_field: bool| CollectionInfo {
-        node: v,
-        class: class.clone(),
-        jdk_class: jdk.to_string(),
-        kind,
-        size,
-        capacity,
-        bound,
-        size_source: if from_field { "field" } else { "counted" },
-        keys: false,
-        inner: v,
+    let mk = |kind, size: u64, capacity: Option<u64>, bound: Option<u64>, from_field: bool| {
+        CollectionInfo {
+            node: v,
+            class: class.clone(),
+            jdk_class: jdk.to_string(),
+            kind,
+            size,
+            capacity,
+            bound,
+            size_source: if from_field { "field" } else { "counted" },
+            keys: false,
+            inner: v,
+        }
     };
     use CollectionKind::*;
     let arr = |f: &str| g.ref_field(v, f);
@@ -301,7 +311,13 @@ fn info_depth(g: &HeapGraph, v: Node, depth: u32) -> Option<CollectionInfo> {
         }
         "java.util.ArrayDeque" => {
             let a = arr("elements");
-            mk(Deque, a.map_or(0, |a| non_null(g, a)), array_len(g, a), None, false)
+            mk(
+                Deque,
+                a.map_or(0, |a| non_null(g, a)),
+                array_len(g, a),
+                None,
+                false,
+            )
         }
         "java.util.PriorityQueue" | "java.util.concurrent.PriorityBlockingQueue" => {
             let a = arr("queue");
@@ -315,28 +331,46 @@ fn info_depth(g: &HeapGraph, v: Node, depth: u32) -> Option<CollectionInfo> {
             mk(Queue, s, cap, cap, f)
         }
         "java.util.concurrent.LinkedBlockingQueue" => {
-            let counted = g.ref_field(v, "count").and_then(|c| int_field(g, c, "value"));
+            let counted = g
+                .ref_field(v, "count")
+                .and_then(|c| int_field(g, c, "value"));
             let (s, f) = match counted {
                 Some(s) if s >= 0 => (s as u64, true),
                 _ => (walk_chain(g, arr("head"), Some("item")), false),
             };
-            let bound = int_field(g, v, "capacity").filter(|&c| c > 0 && c < i32::MAX as i64).map(|c| c as u64);
+            let bound = int_field(g, v, "capacity")
+                .filter(|&c| c > 0 && c < i32::MAX as i64)
+                .map(|c| c as u64);
             mk(Queue, s, None, bound, f)
         }
         "java.util.concurrent.LinkedBlockingDeque" => {
             let (s, f) = sized("count", &|| walk_chain(g, arr("first"), Some("item")));
-            let bound = int_field(g, v, "capacity").filter(|&c| c > 0 && c < i32::MAX as i64).map(|c| c as u64);
+            let bound = int_field(g, v, "capacity")
+                .filter(|&c| c > 0 && c < i32::MAX as i64)
+                .map(|c| c as u64);
             mk(Deque, s, None, bound, f)
         }
-        "java.util.concurrent.ConcurrentLinkedQueue" => {
-            mk(Queue, walk_chain(g, arr("head"), Some("item")), None, None, false)
-        }
-        "java.util.concurrent.ConcurrentLinkedDeque" => {
-            mk(Deque, walk_chain(g, arr("head"), Some("item")), None, None, false)
-        }
-        "java.util.concurrent.LinkedTransferQueue" => {
-            mk(Queue, walk_chain(g, arr("head"), Some("item")), None, None, false)
-        }
+        "java.util.concurrent.ConcurrentLinkedQueue" => mk(
+            Queue,
+            walk_chain(g, arr("head"), Some("item")),
+            None,
+            None,
+            false,
+        ),
+        "java.util.concurrent.ConcurrentLinkedDeque" => mk(
+            Deque,
+            walk_chain(g, arr("head"), Some("item")),
+            None,
+            None,
+            false,
+        ),
+        "java.util.concurrent.LinkedTransferQueue" => mk(
+            Queue,
+            walk_chain(g, arr("head"), Some("item")),
+            None,
+            None,
+            false,
+        ),
         "java.util.HashMap" | "java.util.WeakHashMap" => {
             let t = arr("table");
             let (s, f) = sized("size", &|| count_table(g, t));
@@ -382,8 +416,12 @@ pub fn sample_elements(g: &HeapGraph, info: &CollectionInfo, limit: usize) -> Ve
         }
     };
     match jdk {
-        "java.util.ArrayList" | "java.util.Vector" => from_array(g.ref_field(v, "elementData"), &mut out),
-        "java.util.concurrent.CopyOnWriteArrayList" => from_array(g.ref_field(v, "array"), &mut out),
+        "java.util.ArrayList" | "java.util.Vector" => {
+            from_array(g.ref_field(v, "elementData"), &mut out)
+        }
+        "java.util.concurrent.CopyOnWriteArrayList" => {
+            from_array(g.ref_field(v, "array"), &mut out)
+        }
         "java.util.ArrayDeque" => from_array(g.ref_field(v, "elements"), &mut out),
         "java.util.PriorityQueue" | "java.util.concurrent.PriorityBlockingQueue" => {
             from_array(g.ref_field(v, "queue"), &mut out)
@@ -463,13 +501,18 @@ fn innermost(g: &HeapGraph, mut v: Node) -> Node {
     for _ in 0..4 {
         let name = g.display_class(v);
         let inner = if name.starts_with("java.util.Collections$") {
-            ["c", "m", "list", "s"].iter().find_map(|f| g.ref_field(v, f))
+            ["c", "m", "list", "s"]
+                .iter()
+                .find_map(|f| g.ref_field(v, f))
         } else {
             match jdk_ancestor(g, v) {
-                Some("java.util.HashSet") | Some("java.util.concurrent.ConcurrentHashMap$KeySetView") => {
+                Some("java.util.HashSet")
+                | Some("java.util.concurrent.ConcurrentHashMap$KeySetView") => {
                     g.ref_field(v, "map")
                 }
-                Some("java.util.TreeSet") | Some("java.util.Collections$SetFromMap") => g.ref_field(v, "m"),
+                Some("java.util.TreeSet") | Some("java.util.Collections$SetFromMap") => {
+                    g.ref_field(v, "m")
+                }
                 Some("java.util.concurrent.CopyOnWriteArraySet") => g.ref_field(v, "al"),
                 _ => None,
             }

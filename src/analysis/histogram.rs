@@ -35,7 +35,11 @@ pub fn histogram(g: &HeapGraph, d: &Dominance) -> Histogram {
 }
 
 /// [`histogram`], reporting the fraction done (0.0..=1.0) every million objects.
-pub fn histogram_with_progress(g: &HeapGraph, d: &Dominance, progress: &mut dyn FnMut(f64)) -> Histogram {
+pub fn histogram_with_progress(
+    g: &HeapGraph,
+    d: &Dominance,
+    progress: &mut dyn FnMut(f64),
+) -> Histogram {
     let nc = g.classes.len();
     let total = g.node_count().max(1) as f64;
     let mut reach = vec![(0u64, 0u64, 0u64); nc];
@@ -91,13 +95,29 @@ pub fn histogram_with_progress(g: &HeapGraph, d: &Dominance, progress: &mut dyn 
         shallow: s,
         retained: r,
     };
-    let mut reachable: Vec<_> =
-        reach.iter().enumerate().filter(|(_, r)| r.0 > 0).map(|(c, r)| row(c, r.0, r.1, r.2)).collect();
-    reachable.sort_by(|a, b| b.retained.cmp(&a.retained).then(b.shallow.cmp(&a.shallow)).then(a.name.cmp(&b.name)));
-    let mut unreachable: Vec<_> =
-        unreach.iter().enumerate().filter(|(_, r)| r.0 > 0).map(|(c, r)| row(c, r.0, r.1, 0)).collect();
+    let mut reachable: Vec<_> = reach
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.0 > 0)
+        .map(|(c, r)| row(c, r.0, r.1, r.2))
+        .collect();
+    reachable.sort_by(|a, b| {
+        b.retained
+            .cmp(&a.retained)
+            .then(b.shallow.cmp(&a.shallow))
+            .then(a.name.cmp(&b.name))
+    });
+    let mut unreachable: Vec<_> = unreach
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.0 > 0)
+        .map(|(c, r)| row(c, r.0, r.1, 0))
+        .collect();
     unreachable.sort_by(|a, b| b.shallow.cmp(&a.shallow).then(a.name.cmp(&b.name)));
-    Histogram { reachable, unreachable }
+    Histogram {
+        reachable,
+        unreachable,
+    }
 }
 
 /// How to group histogram rows.
@@ -120,18 +140,33 @@ pub fn group_rows(g: &HeapGraph, rows: &[HistogramRow], by: Grouping) -> Vec<His
         let key = match by {
             Grouping::Package => {
                 let p = package_of(&r.name);
-                if p.is_empty() { "<default package>".to_string() } else { p.to_string() }
+                if p.is_empty() {
+                    "<default package>".to_string()
+                } else {
+                    p.to_string()
+                }
             }
             Grouping::ClassLoader => loader_name(g, g.classes[r.class as usize].loader),
             Grouping::Class => unreachable!(),
         };
-        let e = groups.entry(key.clone()).or_insert(HistogramRow { class: r.class, name: key, instances: 0, shallow: 0, retained: 0 });
+        let e = groups.entry(key.clone()).or_insert(HistogramRow {
+            class: r.class,
+            name: key,
+            instances: 0,
+            shallow: 0,
+            retained: 0,
+        });
         e.instances += r.instances;
         e.shallow += r.shallow;
         e.retained += r.retained;
     }
     let mut out: Vec<_> = groups.into_values().collect();
-    out.sort_by(|a, b| b.retained.cmp(&a.retained).then(b.shallow.cmp(&a.shallow)).then(a.name.cmp(&b.name)));
+    out.sort_by(|a, b| {
+        b.retained
+            .cmp(&a.retained)
+            .then(b.shallow.cmp(&a.shallow))
+            .then(a.name.cmp(&b.name))
+    });
     out
 }
 

@@ -4,15 +4,23 @@
 pub mod histogram;
 pub mod summary;
 
-pub use histogram::{group_rows, histogram, histogram_with_progress, Grouping, Histogram, HistogramRow};
+pub use histogram::{
+    group_rows, histogram, histogram_with_progress, Grouping, Histogram, HistogramRow,
+};
 pub use summary::{summarize, Summary};
 pub mod objread;
 pub mod threadlocals;
 pub mod threads;
-pub use threadlocals::{thread_local_findings, ThreadLocalEntry, ThreadLocalFinding, ThreadLocalReport};
-pub use threads::{thread_groups, threads, FrameInfo, LocalRef, ThreadGroupInfo, ThreadInfo, ThreadState};
+pub use threadlocals::{
+    thread_local_findings, ThreadLocalEntry, ThreadLocalFinding, ThreadLocalReport,
+};
+pub use threads::{
+    thread_groups, threads, FrameInfo, LocalRef, ThreadGroupInfo, ThreadInfo, ThreadState,
+};
 pub mod classloaders;
-pub use classloaders::{class_loaders, ClassLoaderInfo, ClassLoaderReport, DuplicateClass, OpenJar};
+pub use classloaders::{
+    class_loaders, ClassLoaderInfo, ClassLoaderReport, DuplicateClass, OpenJar,
+};
 
 pub mod collections;
 pub mod paths;
@@ -21,4 +29,7 @@ pub mod suspects;
 pub use paths::{MergedNode, MergedPaths, Path, PathFinder, PathOptions, PathStep};
 pub use suspects::{find_suspects, Suspect};
 pub mod waste;
-pub use waste::{collection_fill, duplicate_strings, largest_arrays, waste, ArrayInfo, CollectionFillReport, DuplicateStrings, WasteReport};
+pub use waste::{
+    collection_fill, duplicate_strings, largest_arrays, waste, ArrayInfo, CollectionFillReport,
+    DuplicateStrings, WasteReport,
+};

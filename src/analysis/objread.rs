@@ -17,7 +17,9 @@ pub fn subclasses_of(g: &HeapGraph, base: &str) -> Vec<bool> {
 
 /// Per class index: whether the class is one of `bases` or a subclass of one.
 pub fn subclasses_of_any(g: &HeapGraph, bases: &[&str]) -> Vec<bool> {
-    (0..g.classes.len()).map(|c| ancestor_in(g, c as u32, bases).is_some()).collect()
+    (0..g.classes.len())
+        .map(|c| ancestor_in(g, c as u32, bases).is_some())
+        .collect()
 }
 
 /// The first class (the class itself, then its superclasses) whose name is in `names`.
@@ -44,7 +46,10 @@ pub fn field_ref(g: &HeapGraph, node: Node, name: &str) -> Option<Node> {
     if class.kind != ClassKind::Instance {
         return None;
     }
-    let want = class.field(name).filter(|f| f.ref_index != u32::MAX)?.ref_index as u64;
+    let want = class
+        .field(name)
+        .filter(|f| f.ref_index != u32::MAX)?
+        .ref_index as u64;
     for (t, idx) in indexed_edges(g, node) {
         if idx == want {
             return Some(t);
@@ -93,7 +98,9 @@ pub fn referent_index(g: &HeapGraph) -> Vec<Option<u32>> {
             if !is_ref[c] {
                 return None;
             }
-            info.field("referent").filter(|f| f.ref_index != u32::MAX).map(|f| f.ref_index)
+            info.field("referent")
+                .filter(|f| f.ref_index != u32::MAX)
+                .map(|f| f.ref_index)
         })
         .collect()
 }
@@ -115,12 +122,19 @@ pub fn indexed_edges(g: &HeapGraph, node: Node) -> impl Iterator<Item = (Node, u
 
 /// Calls `f` for every successor of `v` except `Reference.referent` edges (`referent` from
 /// [`referent_index`]). The class edge is not included.
-pub fn for_each_strong_edge(g: &HeapGraph, referent: &[Option<u32>], v: Node, mut f: impl FnMut(Node)) {
+pub fn for_each_strong_edge(
+    g: &HeapGraph,
+    referent: &[Option<u32>],
+    v: Node,
+    mut f: impl FnMut(Node),
+) {
     // Class objects have class `java.lang.Class`, never a Reference subclass; Reference
     // objects are never threads, so all their edges are fields.
     match referent[g.class_index(v) as usize] {
         None => g.edges(v).for_each(|(t, _)| f(t)),
-        Some(want) => indexed_edges(g, v).filter(|&(_, i)| i != want as u64).for_each(|(t, _)| f(t)),
+        Some(want) => indexed_edges(g, v)
+            .filter(|&(_, i)| i != want as u64)
+            .for_each(|(t, _)| f(t)),
     }
 }
 
@@ -156,7 +170,9 @@ impl StrongReach {
     }
 
     pub fn contains(&self, v: Node) -> bool {
-        self.bits.get(v as usize / 64).is_some_and(|w| w & (1 << (v % 64)) != 0)
+        self.bits
+            .get(v as usize / 64)
+            .is_some_and(|w| w & (1 << (v % 64)) != 0)
     }
 }
 
@@ -166,7 +182,12 @@ pub fn string_text(g: &HeapGraph, string: Node) -> Option<String> {
     let s = g.string_value(string)?;
     let value = field_ref(g, string, "value").unwrap_or(string);
     let chars = if g.strings.is_utf16(value) || g.class(value).name == "char[]" {
-        g.array_len(value) as usize / if g.class(value).name == "char[]" { 1 } else { 2 }
+        g.array_len(value) as usize
+            / if g.class(value).name == "char[]" {
+                1
+            } else {
+                2
+            }
     } else {
         g.array_len(value) as usize
     };

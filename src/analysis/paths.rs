@@ -185,7 +185,10 @@ impl Exclusions {
         let mut instance_ref = vec![u32::MAX; g.classes.len()];
         let mut statics = Vec::new();
         if include_weak {
-            return Exclusions { instance_ref, statics };
+            return Exclusions {
+                instance_ref,
+                statics,
+            };
         }
         for (i, c) in g.classes.iter().enumerate() {
             if c.kind != ClassKind::Instance {
@@ -202,7 +205,10 @@ impl Exclusions {
                 }
             }
         }
-        Exclusions { instance_ref, statics }
+        Exclusions {
+            instance_ref,
+            statics,
+        }
     }
 
     /// Index of the excluded edge of `v` (field reference index / class-link index), if any.
@@ -220,7 +226,9 @@ impl Exclusions {
 
     fn is_excluded_label(&self, g: &HeapGraph, from: Node, label: &EdgeLabel) -> bool {
         match label {
-            EdgeLabel::Field(n) if n == "referent" => self.instance_ref[g.class_index(from) as usize] != u32::MAX,
+            EdgeLabel::Field(n) if n == "referent" => {
+                self.instance_ref[g.class_index(from) as usize] != u32::MAX
+            }
             EdgeLabel::Static(n) if n == "unfinalized" => self.statics.iter().any(|s| s.0 == from),
             _ => false,
         }
@@ -308,9 +316,26 @@ impl<'g> PathFinder<'g> {
             }
         }
         drop(queue);
-        let trace_of_thread = g.meta.traces.values().map(|t| (t.thread_serial, t.serial)).collect();
-        let class_name_of_serial = g.meta.load_classes.iter().map(|l| (l.serial, l.name_id)).collect();
-        PathFinder { g, opts, excl, parent, trace_of_thread, class_name_of_serial }
+        let trace_of_thread = g
+            .meta
+            .traces
+            .values()
+            .map(|t| (t.thread_serial, t.serial))
+            .collect();
+        let class_name_of_serial = g
+            .meta
+            .load_classes
+            .iter()
+            .map(|l| (l.serial, l.name_id))
+            .collect();
+        PathFinder {
+            g,
+            opts,
+            excl,
+            parent,
+            trace_of_thread,
+            class_name_of_serial,
+        }
     }
 
     pub fn graph(&self) -> &'g HeapGraph {
@@ -326,7 +351,9 @@ impl<'g> PathFinder<'g> {
     /// The BFS-tree parent of `node` (`None` for roots and objects without a path).
     pub fn parent(&self, node: Node) -> Option<Node> {
         match self.parent.get(node as usize) {
-            Some(&p) if p != NO_NODE && p != self.g.super_root() && node != self.g.super_root() => Some(p),
+            Some(&p) if p != NO_NODE && p != self.g.super_root() && node != self.g.super_root() => {
+                Some(p)
+            }
             _ => None,
         }
     }
@@ -371,7 +398,9 @@ impl<'g> PathFinder<'g> {
     /// module docs (each deviates from the shortest path at a different place or through a
     /// different referrer). Costs one scan of all edges when `k > 1`.
     pub fn paths(&self, node: Node, k: usize) -> Vec<Path> {
-        let Some(shortest) = self.path_nodes(node) else { return Vec::new() };
+        let Some(shortest) = self.path_nodes(node) else {
+            return Vec::new();
+        };
         if k == 0 {
             return Vec::new();
         }
@@ -380,7 +409,8 @@ impl<'g> PathFinder<'g> {
         }
         let g = self.g;
         // Positions of the shortest path's nodes.
-        let mut pos: Vec<(Node, usize)> = shortest.iter().enumerate().map(|(i, &v)| (v, i)).collect();
+        let mut pos: Vec<(Node, usize)> =
+            shortest.iter().enumerate().map(|(i, &v)| (v, i)).collect();
         pos.sort_unstable();
         let find = |w: Node| pos.binary_search_by_key(&w, |e| e.0).ok().map(|i| pos[i].1);
         // Referrers (q, position) with q not the shortest path's own predecessor.
@@ -417,7 +447,9 @@ impl<'g> PathFinder<'g> {
         // Candidates: path(q) ++ shortest[i..].
         let mut cands: Vec<(usize, usize, Vec<Node>)> = Vec::new();
         for &(q, i) in &refs {
-            let Some(mut p) = self.path_nodes(q) else { continue };
+            let Some(mut p) = self.path_nodes(q) else {
+                continue;
+            };
             let tail = &shortest[i..];
             if p.iter().any(|v| tail.contains(v)) {
                 continue;
@@ -449,8 +481,16 @@ impl<'g> PathFinder<'g> {
     /// `limit == 0` means all). Linear in the number of distinct nodes on the paths.
     pub fn merge_paths(&self, objects: &[Node], limit: usize) -> MergedPaths {
         let g = self.g;
-        let take = if limit == 0 { objects.len() } else { objects.len().min(limit) };
-        let mut out = MergedPaths { requested: objects.len() as u64, considered: take as u64, ..Default::default() };
+        let take = if limit == 0 {
+            objects.len()
+        } else {
+            objects.len().min(limit)
+        };
+        let mut out = MergedPaths {
+            requested: objects.len() as u64,
+            considered: take as u64,
+            ..Default::default()
+        };
         // Arena of touched nodes: (node, parent arena index or MAX, depth, count, objects).
         let mut index: HashMap<Node, u32> = HashMap::new();
         let mut arena: Vec<(Node, u32, u32, u64, u64)> = Vec::new();
@@ -515,16 +555,25 @@ impl<'g> PathFinder<'g> {
                 kids[e.1 as usize].push(a as u32);
             }
         }
-        let by_count =
-            |v: &mut Vec<u32>| v.sort_by(|&x, &y| arena[y as usize].3.cmp(&arena[x as usize].3).then(x.cmp(&y)));
+        let by_count = |v: &mut Vec<u32>| {
+            v.sort_by(|&x, &y| {
+                arena[y as usize]
+                    .3
+                    .cmp(&arena[x as usize].3)
+                    .then(x.cmp(&y))
+            })
+        };
         by_count(&mut tops);
         for k in kids.iter_mut() {
             by_count(k);
         }
         let mut new_index = vec![u32::MAX; arena.len()];
         let root_label = EdgeLabel::Root.to_string();
-        let mut stack: Vec<(u32, Option<u32>, String)> =
-            tops.iter().rev().map(|&t| (t, None, root_label.clone())).collect();
+        let mut stack: Vec<(u32, Option<u32>, String)> = tops
+            .iter()
+            .rev()
+            .map(|&t| (t, None, root_label.clone()))
+            .collect();
         while let Some((a, parent, field)) = stack.pop() {
             let (node, _, depth, count, own) = arena[a as usize];
             let ni = out.nodes.len() as u32;
@@ -545,7 +594,10 @@ impl<'g> PathFinder<'g> {
             if let Some(p) = parent {
                 out.nodes[p as usize].children.push(ni);
             }
-            let kid_nodes: Vec<Node> = kids[a as usize].iter().map(|&c| arena[c as usize].0).collect();
+            let kid_nodes: Vec<Node> = kids[a as usize]
+                .iter()
+                .map(|&c| arena[c as usize].0)
+                .collect();
             let labels = self.edge_labels(node, &kid_nodes);
             for (&c, label) in kids[a as usize].iter().zip(labels).rev() {
                 stack.push((c, Some(ni), label));
@@ -569,7 +621,10 @@ impl<'g> PathFinder<'g> {
                 }
             }
         }
-        targets.iter().map(|t| want.get(t).cloned().flatten().unwrap_or_else(|| "?".into())).collect()
+        targets
+            .iter()
+            .map(|t| want.get(t).cloned().flatten().unwrap_or_else(|| "?".into()))
+            .collect()
     }
 
     /// The label of the (first non-excluded) reference `from → to`.
@@ -594,12 +649,20 @@ impl<'g> PathFinder<'g> {
                 node: v,
                 object_id: hex(g.id(v)),
                 class: g.display_class(v),
-                field: if i == 0 { EdgeLabel::Root.to_string() } else { self.edge_label(nodes[i - 1], v) },
+                field: if i == 0 {
+                    EdgeLabel::Root.to_string()
+                } else {
+                    self.edge_label(nodes[i - 1], v)
+                },
             })
             .collect();
         let next = steps.get(1).map(|s| (s.node, s.field.as_str()));
         let (root_kind, root_detail) = self.root_of(nodes[0], next);
-        Path { steps, root_kind, root_detail }
+        Path {
+            steps,
+            root_kind,
+            root_detail,
+        }
     }
 
     /// Root kind label and description of root `r`; `next` is the path's second step (node,
@@ -608,7 +671,9 @@ impl<'g> PathFinder<'g> {
         let g = self.g;
         if let Some((local, "<Java Local>")) = next {
             if let Some(rr) = g.roots.iter().find(|x| {
-                x.node == local && x.thread_node == r && matches!(x.kind, RootKind::JavaFrame | RootKind::JniLocal)
+                x.node == local
+                    && x.thread_node == r
+                    && matches!(x.kind, RootKind::JavaFrame | RootKind::JniLocal)
             }) {
                 let frame = match (rr.thread_serial, rr.frame) {
                     (Some(s), Some(f)) => self.frame_text(s, f),
@@ -621,7 +686,10 @@ impl<'g> PathFinder<'g> {
                 };
                 return (rr.kind.label().to_string(), detail);
             }
-            return ("Java Local".into(), format!("Java Local of {}", self.thread_label(r)));
+            return (
+                "Java Local".into(),
+                format!("Java Local of {}", self.thread_label(r)),
+            );
         }
         // The most telling of the node's own root records.
         const PRIORITY: &[RootKind] = &[
@@ -645,10 +713,20 @@ impl<'g> PathFinder<'g> {
                         && x.thread_node != r)
             })
             .collect();
-        let Some(rr) =
-            own.iter().min_by_key(|x| PRIORITY.iter().position(|k| *k == x.kind).unwrap_or(PRIORITY.len())).copied()
+        let Some(rr) = own
+            .iter()
+            .min_by_key(|x| {
+                PRIORITY
+                    .iter()
+                    .position(|k| *k == x.kind)
+                    .unwrap_or(PRIORITY.len())
+            })
+            .copied()
         else {
-            return ("Unknown".into(), format!("{} (not a recorded GC root)", g.display_class(r)));
+            return (
+                "Unknown".into(),
+                format!("{} (not a recorded GC root)", g.display_class(r)),
+            );
         };
         let kind = rr.kind.label().to_string();
         let class = g.display_class(r);
@@ -694,7 +772,9 @@ impl<'g> PathFinder<'g> {
     /// holds `local`, if known.
     pub fn local_frame(&self, thread: Node, local: Node) -> Option<String> {
         let rr = self.g.roots.iter().find(|x| {
-            x.node == local && x.thread_node == thread && matches!(x.kind, RootKind::JavaFrame | RootKind::JniLocal)
+            x.node == local
+                && x.thread_node == thread
+                && matches!(x.kind, RootKind::JavaFrame | RootKind::JniLocal)
         })?;
         self.frame_text(rr.thread_serial?, rr.frame?)
     }
@@ -710,7 +790,10 @@ impl<'g> PathFinder<'g> {
     /// `com.example.Foo.run(Foo.java:42)` for frame `frame` (0 = top) of a thread's stack trace.
     pub fn frame_text(&self, thread_serial: u32, frame: u32) -> Option<String> {
         let g = self.g;
-        let trace = g.meta.traces.get(self.trace_of_thread.get(&thread_serial)?)?;
+        let trace = g
+            .meta
+            .traces
+            .get(self.trace_of_thread.get(&thread_serial)?)?;
         let fid = trace.frame_ids.get(frame as usize)?;
         let f = g.meta.frames.get(fid)?;
         let class = self

@@ -80,7 +80,12 @@ pub fn fmt_bytes_pct(b: u64, pct: f64) -> String {
     if b < 1024 {
         return format!("{} bytes ({} of the heap)", fmt_count(b), fmt_pct(pct));
     }
-    format!("{} ({} bytes, {} of the heap)", fmt_size(b), fmt_count(b), fmt_pct(pct))
+    format!(
+        "{} ({} bytes, {} of the heap)",
+        fmt_size(b),
+        fmt_count(b),
+        fmt_pct(pct)
+    )
 }
 
 /// `84.1%`.
@@ -129,15 +134,24 @@ pub fn is_loader(g: &HeapGraph, v: Node) -> bool {
 /// Live threads: the objects of ROOT THREAD OBJECT records (falling back to the instances of
 /// `java.lang.Thread` and subclasses when a dump has none), reachable ones only.
 pub fn live_threads(g: &HeapGraph, d: &Dominance) -> Vec<Node> {
-    let mut t: Vec<Node> =
-        g.roots.iter().filter(|r| r.kind == RootKind::ThreadObject && d.is_reachable(r.node)).map(|r| r.node).collect();
+    let mut t: Vec<Node> = g
+        .roots
+        .iter()
+        .filter(|r| r.kind == RootKind::ThreadObject && d.is_reachable(r.node))
+        .map(|r| r.node)
+        .collect();
     t.sort_unstable();
     t.dedup();
     if t.is_empty() {
-        let thread_classes: Vec<bool> =
-            (0..g.classes.len()).map(|c| super::paths::is_subclass_of(g, c as u32, "java.lang.Thread")).collect();
+        let thread_classes: Vec<bool> = (0..g.classes.len())
+            .map(|c| super::paths::is_subclass_of(g, c as u32, "java.lang.Thread"))
+            .collect();
         t = (0..g.node_count() as Node)
-            .filter(|&v| g.as_class(v).is_none() && thread_classes[g.class_index(v) as usize] && d.is_reachable(v))
+            .filter(|&v| {
+                g.as_class(v).is_none()
+                    && thread_classes[g.class_index(v) as usize]
+                    && d.is_reachable(v)
+            })
             .collect();
     }
     t
@@ -156,7 +170,9 @@ pub fn name_pattern(name: &str) -> String {
 /// Thread state from `Thread.threadStatus` (JDK 19+: `Thread.holder.threadStatus`), JVMTI
 /// bits decoded as `jdk.internal.misc.VM.toThreadState` does.
 pub fn thread_state(g: &HeapGraph, t: Node) -> Option<&'static str> {
-    let status = g.field_value(t, "threadStatus").or_else(|| g.field_value(g.ref_field(t, "holder")?, "threadStatus"));
+    let status = g
+        .field_value(t, "threadStatus")
+        .or_else(|| g.field_value(g.ref_field(t, "holder")?, "threadStatus"));
     let s = match status? {
         Value::Int(i) => i,
         _ => return None,
@@ -205,8 +221,16 @@ pub fn thread_groups(g: &HeapGraph, d: &Dominance, threads: &[Node]) -> Vec<Thre
     let mut rows: Vec<ThreadGroupRow> = by
         .into_iter()
         .map(|(pattern, (count, retained, states))| {
-            let state = states.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0))).map(|s| s.0.to_string());
-            ThreadGroupRow { pattern, count, state, retained }
+            let state = states
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+                .map(|s| s.0.to_string());
+            ThreadGroupRow {
+                pattern,
+                count,
+                state,
+                retained,
+            }
         })
         .collect();
     rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.pattern.cmp(&b.pattern)));
@@ -221,13 +245,21 @@ pub fn describe_thread_groups(rows: &[ThreadGroupRow], max: usize) -> String {
         if r.count < 2 && shown >= 1 && rows.len() > max {
             break;
         }
-        let state = r.state.as_ref().map(|s| format!(" ({s})")).unwrap_or_default();
+        let state = r
+            .state
+            .as_ref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default();
         parts.push(format!("{} {}{state}", fmt_count(r.count), r.pattern));
         shown += 1;
     }
     let rest: u64 = rows.iter().skip(shown).map(|r| r.count).sum();
     if rest > 0 {
-        parts.push(format!("{} other{}", fmt_count(rest), if rest == 1 { "" } else { "s" }));
+        parts.push(format!(
+            "{} other{}",
+            fmt_count(rest),
+            if rest == 1 { "" } else { "s" }
+        ));
     }
     parts.join(", ")
 }
@@ -263,8 +295,10 @@ pub fn threadlocal_stats(g: &HeapGraph, d: &Dominance, threads: &[Node]) -> Thre
             .filter(|&m| d.idom(m) == Some(t))
             .collect()
     };
-    let per: Vec<(Node, u64)> =
-        threads.iter().map(|&t| (t, maps_of(t).iter().map(|&m| d.retained(m)).sum::<u64>())).collect();
+    let per: Vec<(Node, u64)> = threads
+        .iter()
+        .map(|&t| (t, maps_of(t).iter().map(|&m| d.retained(m)).sum::<u64>()))
+        .collect();
     let max = per.iter().map(|p| p.1).max().unwrap_or(0);
     let mut values: HashMap<u32, (u64, u64)> = HashMap::new();
     let mut heavy = Vec::new();
@@ -277,7 +311,9 @@ pub fn threadlocal_stats(g: &HeapGraph, d: &Dominance, threads: &[Node]) -> Thre
         st.threads += 1;
         heavy.push(t);
         for map in maps_of(t) {
-            let Some(table) = g.ref_field(map, "table") else { continue };
+            let Some(table) = g.ref_field(map, "table") else {
+                continue;
+            };
             for (e, _) in g.edges(table) {
                 st.entries += 1;
                 if matches!(g.field_value(e, "referent"), Some(Value::Object(0))) {
@@ -291,7 +327,10 @@ pub fn threadlocal_stats(g: &HeapGraph, d: &Dominance, threads: &[Node]) -> Thre
             }
         }
     }
-    if let Some((&c, &(n, b))) = values.iter().max_by(|a, b| a.1 .1.cmp(&b.1 .1).then(b.0.cmp(a.0))) {
+    if let Some((&c, &(n, b))) = values
+        .iter()
+        .max_by(|a, b| a.1 .1.cmp(&b.1 .1).then(b.0.cmp(a.0)))
+    {
         st.value_class = Some(g.classes[c as usize].name.clone());
         st.value_count = n;
         st.value_bytes = b;
@@ -339,15 +378,26 @@ pub fn loaders(g: &HeapGraph) -> Vec<LoaderInfo> {
     let mut out = Vec::new();
     for (id, classes) in by_loader {
         let Some(node) = g.node_of(id) else { continue };
-        let duplicated =
-            classes.iter().filter(|&&c| loaders_of_name[g.classes[c as usize].name.as_str()] > 1).count() as u64;
+        let duplicated = classes
+            .iter()
+            .filter(|&&c| loaders_of_name[g.classes[c as usize].name.as_str()] > 1)
+            .count() as u64;
         let mut pk: HashMap<&str, u64> = HashMap::new();
         for &c in &classes {
-            *pk.entry(crate::graph::package_of(&g.classes[c as usize].name)).or_insert(0) += 1;
+            *pk.entry(crate::graph::package_of(&g.classes[c as usize].name))
+                .or_insert(0) += 1;
         }
-        let main_package =
-            pk.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0))).map(|p| p.0.to_string()).unwrap_or_default();
-        out.push(LoaderInfo { node, classes: classes.len() as u64, duplicated, main_package });
+        let main_package = pk
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+            .map(|p| p.0.to_string())
+            .unwrap_or_default();
+        out.push(LoaderInfo {
+            node,
+            classes: classes.len() as u64,
+            duplicated,
+            main_package,
+        });
     }
     out.sort_by(|a, b| b.classes.cmp(&a.classes).then(a.node.cmp(&b.node)));
     out
@@ -355,7 +405,11 @@ pub fn loaders(g: &HeapGraph) -> Vec<LoaderInfo> {
 
 /// `java.net.URLClassLoader "agent-loader"`.
 pub fn loader_label(g: &HeapGraph, v: Node) -> String {
-    let name = g.ref_field(v, "name").and_then(|n| g.string_value(n)).map(|s| format!(" \"{s}\"")).unwrap_or_default();
+    let name = g
+        .ref_field(v, "name")
+        .and_then(|n| g.string_value(n))
+        .map(|s| format!(" \"{s}\""))
+        .unwrap_or_default();
     format!("{}{name}", g.display_class(v))
 }
 
@@ -363,9 +417,18 @@ pub fn loader_label(g: &HeapGraph, v: Node) -> String {
 
 /// How a holder holds the pile, for sentences: `com.example.Foo.field`,
 /// `static field com.example.Foo.INSTANCE`, `a local variable of … in thread "t"`.
-pub fn holder_phrase(g: &HeapGraph, paths: &PathFinder<'_>, holder: Node, field: &str, local: Option<Node>) -> String {
+pub fn holder_phrase(
+    g: &HeapGraph,
+    paths: &PathFinder<'_>,
+    holder: Node,
+    field: &str,
+    local: Option<Node>,
+) -> String {
     if let Some(l) = local {
-        let frame = paths.local_frame(holder, l).map(|f| format!(" of {f}")).unwrap_or_default();
+        let frame = paths
+            .local_frame(holder, l)
+            .map(|f| format!(" of {f}"))
+            .unwrap_or_default();
         return format!("a local variable{frame} in {}", paths.thread_label(holder));
     }
     if let Some(ci) = g.as_class(holder) {
@@ -390,17 +453,29 @@ pub fn holder_phrase(g: &HeapGraph, paths: &PathFinder<'_>, holder: Node, field:
 
 /// What anchors a path's target, nearest to the target: the last static field
 /// (`static field C.F`) or stack local (`Java Local in frame of thread "t"`) on the path.
-pub fn path_anchor(g: &HeapGraph, paths: &PathFinder<'_>, path: &super::paths::Path) -> Option<String> {
+pub fn path_anchor(
+    g: &HeapGraph,
+    paths: &PathFinder<'_>,
+    path: &super::paths::Path,
+) -> Option<String> {
     for i in (1..path.steps.len()).rev() {
         let f = &path.steps[i].field;
         let owner = path.steps[i - 1].node;
         if let Some(f) = f.strip_prefix("<static> ") {
-            let cname = g.as_class(owner).map(|c| g.classes[c as usize].name.clone())?;
+            let cname = g
+                .as_class(owner)
+                .map(|c| g.classes[c as usize].name.clone())?;
             return Some(format!("static field {cname}.{f}"));
         }
         if f == "<Java Local>" {
-            let frame = paths.local_frame(owner, path.steps[i].node).map(|f| format!(" in {f}")).unwrap_or_default();
-            return Some(format!("Java Local{frame} of {}", paths.thread_label(owner)));
+            let frame = paths
+                .local_frame(owner, path.steps[i].node)
+                .map(|f| format!(" in {f}"))
+                .unwrap_or_default();
+            return Some(format!(
+                "Java Local{frame} of {}",
+                paths.thread_label(owner)
+            ));
         }
     }
     None
@@ -411,8 +486,10 @@ pub fn anchor_phrase(g: &HeapGraph, paths: &PathFinder<'_>, path: &super::paths:
     match path_anchor(g, paths, path) {
         Some(s) => s,
         None => {
-            if matches!(path.root_kind.as_str(), "Thread" | "System Class" | "Java Local" | "JNI Local" | "JNI Global")
-            {
+            if matches!(
+                path.root_kind.as_str(),
+                "Thread" | "System Class" | "Java Local" | "JNI Local" | "JNI Global"
+            ) {
                 path.root_detail.clone()
             } else {
                 format!("{} ({})", path.root_detail, path.root_kind)

@@ -44,16 +44,28 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
     for r in &g.roots {
         *roots_by_kind.entry(r.kind.label().to_string()).or_insert(0) += 1;
     }
-    let threads = g.roots.iter().filter(|r| r.kind == RootKind::ThreadObject).count() as u64;
+    let threads = g
+        .roots
+        .iter()
+        .filter(|r| r.kind == RootKind::ThreadObject)
+        .count() as u64;
     let mut warnings: Vec<String> = g.meta.warnings.iter().map(|w| w.to_string()).collect();
     if g.stats.input_changed {
-        warnings.push("the dump changed between the two reading passes; results may be inconsistent".into());
+        warnings.push(
+            "the dump changed between the two reading passes; results may be inconsistent".into(),
+        );
     }
     if g.stats.duplicate_ids > 0 {
-        warnings.push(format!("{} object records repeat an id already seen; the first was kept", g.stats.duplicate_ids));
+        warnings.push(format!(
+            "{} object records repeat an id already seen; the first was kept",
+            g.stats.duplicate_ids
+        ));
     }
     if g.stats.malformed_instances > 0 {
-        warnings.push(format!("{} instances carry less field data than their class declares", g.stats.malformed_instances));
+        warnings.push(format!(
+            "{} instances carry less field data than their class declares",
+            g.stats.malformed_instances
+        ));
     }
     Summary {
         format: g.meta.header.version.as_str().to_string(),
@@ -63,7 +75,11 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
         objects_total: g.node_count() as u64,
         objects_reachable: d.reachable as u64,
         objects_unreachable: (g.node_count() - d.reachable) as u64,
-        classes: g.classes.iter().filter(|c| c.node != crate::graph::NO_NODE).count() as u64,
+        classes: g
+            .classes
+            .iter()
+            .filter(|c| c.node != crate::graph::NO_NODE)
+            .count() as u64,
         gc_roots: g.root_nodes().len() as u64,
         roots_by_kind,
         threads,

@@ -45,7 +45,9 @@
 //!
 //! Patterns and explanation texts: [`super::patterns`].
 
-use super::collections::{array_info, collection_info, sample_elements, CollectionInfo, CollectionKind};
+use super::collections::{
+    array_info, collection_info, sample_elements, CollectionInfo, CollectionKind,
+};
 use super::paths::{hex, Path, PathFinder, PathStep};
 use super::patterns::*;
 use crate::graph::{ClassKind, Dominance, HeapGraph, Node};
@@ -163,7 +165,13 @@ impl Cx<'_, '_> {
 /// findings). `paths` should use the default options (weak references excluded).
 pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Suspect> {
     let total = d.reachable_bytes();
-    let cx = Cx { g, d, paths, tree: d.child_index(), total };
+    let cx = Cx {
+        g,
+        d,
+        paths,
+        tree: d.child_index(),
+        total,
+    };
     let mut out = Vec::new();
     if total == 0 {
         return out;
@@ -174,7 +182,10 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
     for &v in top {
         if d.retained(v) >= threshold {
             out.push(single(&cx, v));
-        } else if g.as_class(v).is_some_and(|c| is_jdk_class_name(&g.classes[c as usize].name)) {
+        } else if g
+            .as_class(v)
+            .is_some_and(|c| is_jdk_class_name(&g.classes[c as usize].name))
+        {
             // The JDK's own class objects (their statics) are the runtime's baseline, not a
             // group suspect; application classes' statics still group.
             continue;
@@ -197,7 +208,8 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
         .collect();
     group_list.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
     for (c, members, sum) in group_list {
-        let is_thread = !g.classes[c as usize].is_array() && super::paths::is_subclass_of(g, c, "java.lang.Thread");
+        let is_thread = !g.classes[c as usize].is_array()
+            && super::paths::is_subclass_of(g, c, "java.lang.Thread");
         if explosion && is_thread {
             continue;
         }
@@ -206,7 +218,11 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
     if explosion {
         out.push(thread_explosion(&cx, &threads));
     }
-    out.sort_by(|a, b| b.retained.cmp(&a.retained).then(a.object_id.cmp(&b.object_id)));
+    out.sort_by(|a, b| {
+        b.retained
+            .cmp(&a.retained)
+            .then(a.object_id.cmp(&b.object_id))
+    });
     // Class loaders defining many classes, even below the threshold.
     for l in loaders(g) {
         if (l.classes as usize) < LOADER_MIN_CLASSES {
@@ -216,7 +232,11 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
             continue;
         }
         let id = hex(g.id(l.node));
-        if out.iter().any(|s| s.accumulation_point.as_ref().is_some_and(|a| a.object_id == id)) {
+        if out.iter().any(|s| {
+            s.accumulation_point
+                .as_ref()
+                .is_some_and(|a| a.object_id == id)
+        }) {
             continue;
         }
         out.push(loader_suspect(&cx, &l));
@@ -230,7 +250,9 @@ fn descend(cx: &Cx, v: Node) -> Vec<Node> {
     let mut chain = vec![v];
     loop {
         let cur = *chain.last().unwrap();
-        let Some(&c) = d.children(cur).first() else { break };
+        let Some(&c) = d.children(cur).first() else {
+            break;
+        };
         if (d.retained(c) as f64) < DESCENT_RATIO * d.retained(cur) as f64 {
             break;
         }
@@ -254,8 +276,12 @@ fn lift(g: &HeapGraph, chain: &mut Vec<Node>) {
     while chain.len() >= 2 {
         let a = chain[chain.len() - 1];
         let p = chain[chain.len() - 2];
-        let internal = g.as_class(a).is_none() && (g.class(a).is_array() || is_jdk_class_name(&g.class(a).name));
-        if internal && collection_info(g, p).is_some() && !(collection_info(g, a).is_some() && is_app_level(g, p)) {
+        let internal = g.as_class(a).is_none()
+            && (g.class(a).is_array() || is_jdk_class_name(&g.class(a).name));
+        if internal
+            && collection_info(g, p).is_some()
+            && !(collection_info(g, a).is_some() && is_app_level(g, p))
+        {
             chain.pop();
         } else {
             break;
@@ -281,7 +307,11 @@ fn holder_from_path(cx: &Cx, path: &Path) -> Option<(Node, String, Option<Node>)
     }
     if path.steps[1].field == "<Java Local>" {
         let (t, l) = (path.steps[0].node, path.steps[1].node);
-        let frame = cx.paths.local_frame(t, l).map(|f| format!(" in {f}")).unwrap_or_default();
+        let frame = cx
+            .paths
+            .local_frame(t, l)
+            .map(|f| format!(" in {f}"))
+            .unwrap_or_default();
         let mut field = format!("<Java Local>{frame}");
         let rest = path.fields_after(1);
         if !rest.is_empty() {
@@ -289,7 +319,11 @@ fn holder_from_path(cx: &Cx, path: &Path) -> Option<(Node, String, Option<Node>)
         }
         return Some((t, field, Some(l)));
     }
-    Some((path.steps[n - 2].node, path.steps[n - 1].field.clone(), None))
+    Some((
+        path.steps[n - 2].node,
+        path.steps[n - 1].field.clone(),
+        None,
+    ))
 }
 
 /// Histogram of the dominator subtrees of `tops` (`include_tops`: count the tops too), by
@@ -330,12 +364,20 @@ fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<AccumulatedRow
             stack.extend_from_slice(cx.tree.children(v));
         }
     }
-    let mut rows: Vec<(u32, u64, u64)> =
-        by.into_iter().enumerate().filter(|e| e.1 .0 > 0).map(|(c, (n, b))| (c as u32, n, b)).collect();
+    let mut rows: Vec<(u32, u64, u64)> = by
+        .into_iter()
+        .enumerate()
+        .filter(|e| e.1 .0 > 0)
+        .map(|(c, (n, b))| (c as u32, n, b))
+        .collect();
     rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
     rows.truncate(10);
     rows.into_iter()
-        .map(|(c, count, bytes)| AccumulatedRow { class: g.classes[c as usize].name.clone(), count, bytes })
+        .map(|(c, count, bytes)| AccumulatedRow {
+            class: g.classes[c as usize].name.clone(),
+            count,
+            bytes,
+        })
         .collect()
 }
 
@@ -353,7 +395,10 @@ fn biggest_parts(cx: &Cx, v: Node) -> String {
         let label = match cx.paths.path_nodes(c) {
             Some(p) => match p.iter().position(|&x| x == v) {
                 Some(i) => {
-                    let steps: Vec<String> = p[i..].windows(2).map(|w| cx.paths.edge_label(w[0], w[1])).collect();
+                    let steps: Vec<String> = p[i..]
+                        .windows(2)
+                        .map(|w| cx.paths.edge_label(w[0], w[1]))
+                        .collect();
                     let mut s = String::new();
                     for l in steps {
                         if !s.is_empty() && !l.starts_with('[') {
@@ -372,12 +417,24 @@ fn biggest_parts(cx: &Cx, v: Node) -> String {
                 format!(
                     ", {} {}",
                     fmt_count(i.size),
-                    if i.kind == CollectionKind::Map { "entries" } else { "elements" }
+                    if i.kind == CollectionKind::Map {
+                        "entries"
+                    } else {
+                        "elements"
+                    }
                 )
             })
             .unwrap_or_default();
-        let label = if label.is_empty() { String::new() } else { format!("{label} ") };
-        parts.push(format!("{label}({}{size}, {})", g.display_class(c), fmt_bytes_pct(r, cx.pct(r))));
+        let label = if label.is_empty() {
+            String::new()
+        } else {
+            format!("{label} ")
+        };
+        parts.push(format!(
+            "{label}({}{size}, {})",
+            g.display_class(c),
+            fmt_bytes_pct(r, cx.pct(r))
+        ));
     }
     if parts.is_empty() {
         String::new()
@@ -416,7 +473,10 @@ fn big_arrays(g: &HeapGraph, d: &Dominance, arr: Node) -> Option<(u64, String, u
         .children(arr)
         .iter()
         .copied()
-        .filter(|&k| matches!(g.class(k).kind, ClassKind::PrimitiveArray(_)) && g.shallow(k) >= HUGE_ARRAY_BYTES)
+        .filter(|&k| {
+            matches!(g.class(k).kind, ClassKind::PrimitiveArray(_))
+                && g.shallow(k) >= HUGE_ARRAY_BYTES
+        })
         .collect();
     if big.is_empty() || big.len() > 64 {
         return None;
@@ -436,7 +496,9 @@ fn single(cx: &Cx, top: Node) -> Suspect {
     let ap = *chain.last().unwrap();
     let path = cx.paths.shortest_path(ap);
     // Holder: deepest application-level node strictly above the accumulation point.
-    let holder_pos = chain[..chain.len() - 1].iter().rposition(|&v| is_app_level(g, v));
+    let holder_pos = chain[..chain.len() - 1]
+        .iter()
+        .rposition(|&v| is_app_level(g, v));
     let mut holder: Option<(Node, String, Option<Node>)> = None;
     if let Some(hp) = holder_pos {
         let h = chain[hp];
@@ -455,7 +517,9 @@ fn single(cx: &Cx, top: Node) -> Suspect {
     } else {
         top
     };
-    let threadlocal = chain.iter().any(|&v| g.class(v).name == "java.lang.ThreadLocal$ThreadLocalMap");
+    let threadlocal = chain
+        .iter()
+        .any(|&v| g.class(v).name == "java.lang.ThreadLocal$ThreadLocalMap");
     let mut s = Suspect {
         kind: "single".into(),
         class: g.display_class(reported),
@@ -471,31 +535,55 @@ fn single(cx: &Cx, top: Node) -> Suspect {
             field: f.clone(),
         }),
         path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path.as_ref().map(|p| p.root_kind.clone()).unwrap_or_default(),
-        root_detail: path.as_ref().map(|p| p.root_detail.clone()).unwrap_or_default(),
+        root_kind: path
+            .as_ref()
+            .map(|p| p.root_kind.clone())
+            .unwrap_or_default(),
+        root_detail: path
+            .as_ref()
+            .map(|p| p.root_detail.clone())
+            .unwrap_or_default(),
         accumulated: accumulated(cx, &[ap], false),
         pattern: String::new(),
         explanation: String::new(),
         collection: None,
         threads: None,
     };
-    let holder_text = holder.as_ref().map(|(h, f, l)| holder_phrase(g, cx.paths, *h, f, *l));
-    let anchor = path.as_ref().map(|p| anchors(cx, p, ap, holder_text.as_deref().unwrap_or(""))).unwrap_or_default();
+    let holder_text = holder
+        .as_ref()
+        .map(|(h, f, l)| holder_phrase(g, cx.paths, *h, f, *l));
+    let anchor = path
+        .as_ref()
+        .map(|p| anchors(cx, p, ap, holder_text.as_deref().unwrap_or("")))
+        .unwrap_or_default();
     let ap_pct = cx.pct(d.retained(ap));
-    let held_by = holder_text.as_ref().map(|h| format!(" held by {h}")).unwrap_or_default();
+    let held_by = holder_text
+        .as_ref()
+        .map(|h| format!(" held by {h}"))
+        .unwrap_or_default();
 
     if threadlocal {
-        let t = chain.iter().copied().find(|&v| super::paths::is_subclass_of(g, g.class_index(v), "java.lang.Thread"));
+        let t = chain
+            .iter()
+            .copied()
+            .find(|&v| super::paths::is_subclass_of(g, g.class_index(v), "java.lang.Thread"));
         if let Some(t) = t.filter(|_| g.as_class(top).is_none()) {
             let st = threadlocal_stats(g, d, &[t]);
             s.pattern = THREADLOCAL_ACCUMULATION.into();
             s.explanation = threadlocal_text(cx, &st, 1, d.retained(t));
-            s.threads = Some(ThreadFacts { threads: 1, groups: thread_groups(g, d, &[t]) });
+            s.threads = Some(ThreadFacts {
+                threads: 1,
+                groups: thread_groups(g, d, &[t]),
+            });
             return s;
         }
     }
     if is_loader(g, ap) {
-        let classes = g.classes.iter().filter(|c| c.loader == g.id(ap) && !c.is_array()).count() as u64;
+        let classes = g
+            .classes
+            .iter()
+            .filter(|c| c.loader == g.id(ap) && !c.is_array())
+            .count() as u64;
         s.pattern = CLASS_LOADER_RETENTION.into();
         s.explanation = format!(
             "{CLASS_LOADER_RETENTION}: {}{held_by} defines {} classes and retains {}{anchor}. \
@@ -507,11 +595,22 @@ fn single(cx: &Cx, top: Node) -> Suspect {
         );
         return s;
     }
-    let info = collection_info(g, ap).or_else(|| if big_arrays(g, d, ap).is_none() { array_info(g, ap) } else { None });
+    let info = collection_info(g, ap).or_else(|| {
+        if big_arrays(g, d, ap).is_none() {
+            array_info(g, ap)
+        } else {
+            None
+        }
+    });
     if let Some(info) = info {
         let facts = collection_facts(g, &info);
         s.explanation = collection_text(&info, &facts, &held_by, ap_pct, d.retained(ap), &anchor);
-        s.pattern = if info.is_queue() { QUEUE_BACKLOG } else { COLLECTION_ACCUMULATION }.into();
+        s.pattern = if info.is_queue() {
+            QUEUE_BACKLOG
+        } else {
+            COLLECTION_ACCUMULATION
+        }
+        .into();
         s.collection = Some(facts);
         return s;
     }
@@ -545,7 +644,14 @@ fn single(cx: &Cx, top: Node) -> Suspect {
     let mostly = s
         .accumulated
         .first()
-        .map(|r| format!(", mostly {} ({} objects, {})", r.class, fmt_count(r.count), fmt_size(r.bytes)))
+        .map(|r| {
+            format!(
+                ", mostly {} ({} objects, {})",
+                r.class,
+                fmt_count(r.count),
+                fmt_size(r.bytes)
+            )
+        })
         .unwrap_or_default();
     let parts = biggest_parts(cx, ap);
     s.explanation = format!(
@@ -600,7 +706,11 @@ fn collection_text(
         CollectionKind::Map => "entries",
         _ => "elements",
     };
-    let elem = f.element_class.as_ref().map(|c| format!("{c}, ")).unwrap_or_default();
+    let elem = f
+        .element_class
+        .as_ref()
+        .map(|c| format!("{c}, "))
+        .unwrap_or_default();
     let name = if info.class == info.jdk_class || info.class.starts_with("java.") {
         info.class.clone()
     } else {
@@ -610,7 +720,11 @@ fn collection_text(
         (Some(b), _) => format!(
             "; capacity {} ({} full)",
             fmt_count(b),
-            fmt_pct(if b == 0 { 0.0 } else { f.size as f64 * 100.0 / b as f64 })
+            fmt_pct(if b == 0 {
+                0.0
+            } else {
+                f.size as f64 * 100.0 / b as f64
+            })
         ),
         (None, Some(c)) if info.kind == CollectionKind::Map => {
             format!("; {} hash buckets, no size bound", fmt_count(c))
@@ -624,7 +738,10 @@ fn collection_text(
             "Elements are added faster than they are taken off: the consumer is stalled, slow or disconnected.",
         )
     } else if info.kind == CollectionKind::Array {
-        (COLLECTION_ACCUMULATION, "The array keeps growing or is never cleared.")
+        (
+            COLLECTION_ACCUMULATION,
+            "The array keeps growing or is never cleared.",
+        )
     } else {
         (
             COLLECTION_ACCUMULATION,
@@ -657,7 +774,8 @@ fn threadlocal_text(cx: &Cx, st: &ThreadLocalStats, threads: u64, threads_retain
             fmt_count(st.entries)
         )
     } else {
-        " The ThreadLocals are still set: values stay until remove() is called or the thread ends.".to_string()
+        " The ThreadLocals are still set: values stay until remove() is called or the thread ends."
+            .to_string()
     };
     format!(
         "{THREADLOCAL_ACCUMULATION}: the ThreadLocalMaps of {} thread{} ({groups}) hold {value}; {} retain {}.{stale}",
@@ -674,7 +792,9 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
     let biggest = members[0];
     let class = g.classes[c as usize].name.clone();
     let merged = cx.paths.merge_paths(&members, GROUP_PATH_LIMIT);
-    let mut ap = merged.accumulation_point(GROUP_COVER).map(|i| merged.nodes[i as usize].node);
+    let mut ap = merged
+        .accumulation_point(GROUP_COVER)
+        .map(|i| merged.nodes[i as usize].node);
     // Lift to an owning collection along the path.
     let mut path = ap.and_then(|a| cx.paths.shortest_path(a));
     if let (Some(a), Some(p)) = (ap, &path) {
@@ -705,9 +825,18 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
             class: g.display_class(*h),
             field: f.clone(),
         }),
-        path_to_root: path_for.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path_for.as_ref().map(|p| p.root_kind.clone()).unwrap_or_default(),
-        root_detail: path_for.as_ref().map(|p| p.root_detail.clone()).unwrap_or_default(),
+        path_to_root: path_for
+            .as_ref()
+            .map(|p| p.steps.clone())
+            .unwrap_or_default(),
+        root_kind: path_for
+            .as_ref()
+            .map(|p| p.root_kind.clone())
+            .unwrap_or_default(),
+        root_detail: path_for
+            .as_ref()
+            .map(|p| p.root_detail.clone())
+            .unwrap_or_default(),
         accumulated: accumulated(cx, &members, true),
         pattern: String::new(),
         explanation: String::new(),
@@ -716,7 +845,10 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
     };
     if is_thread {
         let st = threadlocal_stats(g, d, &members);
-        s.threads = Some(ThreadFacts { threads: members.len() as u64, groups: thread_groups(g, d, &members) });
+        s.threads = Some(ThreadFacts {
+            threads: members.len() as u64,
+            groups: thread_groups(g, d, &members),
+        });
         if st.map_retained * 2 >= sum && st.map_retained > 0 {
             s.pattern = THREADLOCAL_ACCUMULATION.into();
             s.explanation = threadlocal_text(cx, &st, members.len() as u64, sum);
@@ -730,8 +862,16 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
     if let Some(a) = ap {
         if let Some(info) = collection_info(g, a).or_else(|| array_info(g, a)) {
             let facts = collection_facts(g, &info);
-            let anchor = path.as_ref().map(|p| anchors(cx, p, a, &held_by)).unwrap_or_default();
-            s.pattern = if info.is_queue() { QUEUE_BACKLOG } else { COLLECTION_ACCUMULATION }.into();
+            let anchor = path
+                .as_ref()
+                .map(|p| anchors(cx, p, a, &held_by))
+                .unwrap_or_default();
+            s.pattern = if info.is_queue() {
+                QUEUE_BACKLOG
+            } else {
+                COLLECTION_ACCUMULATION
+            }
+            .into();
             s.explanation = format!(
                 "{}: {} instances of {class} retain {}; {} of them are reached through {}{held_by}, which holds {} {}{anchor}.",
                 s.pattern,
@@ -749,11 +889,20 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
     s.pattern = MANY_INSTANCES.into();
     let through = match ap {
         Some(a) => {
-            let anchor = path.as_ref().map(|p| anchors(cx, p, a, &held_by)).unwrap_or_default();
-            format!("; most of them are referenced through {}{held_by}{anchor}", g.display_class(a))
+            let anchor = path
+                .as_ref()
+                .map(|p| anchors(cx, p, a, &held_by))
+                .unwrap_or_default();
+            format!(
+                "; most of them are referenced through {}{held_by}{anchor}",
+                g.display_class(a)
+            )
         }
         None => match &path_for {
-            Some(p) => format!("; no common holder (the biggest is reachable from {})", anchor_phrase(g, cx.paths, p)),
+            Some(p) => format!(
+                "; no common holder (the biggest is reachable from {})",
+                anchor_phrase(g, cx.paths, p)
+            ),
             None => String::new(),
         },
     };
@@ -775,9 +924,9 @@ fn thread_explosion(cx: &Cx, threads: &[Node]) -> Suspect {
     let biggest = groups
         .first()
         .and_then(|grp| {
-            ts.iter()
-                .copied()
-                .find(|&t| name_pattern(&super::paths::thread_name(g, t).unwrap_or_default()) == grp.pattern)
+            ts.iter().copied().find(|&t| {
+                name_pattern(&super::paths::thread_name(g, t).unwrap_or_default()) == grp.pattern
+            })
         })
         .unwrap_or(ts[0]);
     let path = cx.paths.shortest_path(biggest);
@@ -805,13 +954,22 @@ fn thread_explosion(cx: &Cx, threads: &[Node]) -> Suspect {
         accumulation_point: None,
         holder: None,
         path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path.as_ref().map(|p| p.root_kind.clone()).unwrap_or_default(),
-        root_detail: path.as_ref().map(|p| p.root_detail.clone()).unwrap_or_default(),
+        root_kind: path
+            .as_ref()
+            .map(|p| p.root_kind.clone())
+            .unwrap_or_default(),
+        root_detail: path
+            .as_ref()
+            .map(|p| p.root_detail.clone())
+            .unwrap_or_default(),
         accumulated: accumulated(cx, &ts, true),
         pattern: THREAD_EXPLOSION.into(),
         explanation,
         collection: None,
-        threads: Some(ThreadFacts { threads: ts.len() as u64, groups }),
+        threads: Some(ThreadFacts {
+            threads: ts.len() as u64,
+            groups,
+        }),
     }
 }
 
@@ -832,7 +990,11 @@ fn loader_suspect(cx: &Cx, l: &LoaderInfo) -> Suspect {
     } else {
         String::new()
     };
-    let pkg = if l.main_package.is_empty() { String::new() } else { format!(" (mostly {}.*)", l.main_package) };
+    let pkg = if l.main_package.is_empty() {
+        String::new()
+    } else {
+        format!(" (mostly {}.*)", l.main_package)
+    };
     let explanation = format!(
         "{CLASS_LOADER_RETENTION}: {}{held_by} defines {} classes{pkg} and retains {} on the heap; \
          the classes' metadata lives in Metaspace, outside the heap, so the real cost is higher. A loader and all its \
@@ -850,10 +1012,20 @@ fn loader_suspect(cx: &Cx, l: &LoaderInfo) -> Suspect {
         retained_pct: cx.pct(d.retained(v)),
         dominator: cx.obj(top_dominator(d, v)),
         accumulation_point: Some(cx.obj(v)),
-        holder: holder.map(|(h, f, _)| Holder { object_id: hex(g.id(h)), class: g.display_class(h), field: f }),
+        holder: holder.map(|(h, f, _)| Holder {
+            object_id: hex(g.id(h)),
+            class: g.display_class(h),
+            field: f,
+        }),
         path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path.as_ref().map(|p| p.root_kind.clone()).unwrap_or_default(),
-        root_detail: path.as_ref().map(|p| p.root_detail.clone()).unwrap_or_default(),
+        root_kind: path
+            .as_ref()
+            .map(|p| p.root_kind.clone())
+            .unwrap_or_default(),
+        root_detail: path
+            .as_ref()
+            .map(|p| p.root_detail.clone())
+            .unwrap_or_default(),
         accumulated: accumulated(cx, &[v], false),
         pattern: CLASS_LOADER_RETENTION.into(),
         explanation,

@@ -85,8 +85,12 @@ pub fn entries_of_thread(
 ) -> Vec<ThreadLocalEntry> {
     let mut out = Vec::new();
     for map_field in ["threadLocals", "inheritableThreadLocals"] {
-        let Some(map) = g.ref_field(thread, map_field) else { continue };
-        let Some(table) = field_ref(g, map, "table") else { continue };
+        let Some(map) = g.ref_field(thread, map_field) else {
+            continue;
+        };
+        let Some(table) = field_ref(g, map, "table") else {
+            continue;
+        };
         if g.class(table).kind == crate::graph::ClassKind::Instance {
             continue;
         }
@@ -100,7 +104,11 @@ pub fn entries_of_thread(
             out.push(ThreadLocalEntry {
                 thread: thread_name.to_string(),
                 thread_object_id: id_str(g, thread),
-                map: if map_field == "threadLocals" { "threadLocals" } else { "inheritableThreadLocals" },
+                map: if map_field == "threadLocals" {
+                    "threadLocals"
+                } else {
+                    "inheritableThreadLocals"
+                },
                 entry_object_id: id_str(g, entry),
                 key_object_id: key.map(|k| id_str(g, k)),
                 key_class: key.map(|k| g.display_class(k)),
@@ -120,7 +128,11 @@ pub fn entries_of_thread(
 /// Marks the entries whose key is only weakly reachable as stale (computes strong reachability
 /// once, only if some entry has a key).
 pub fn mark_weak_keys_stale(g: &HeapGraph, threads: &mut [ThreadInfo]) {
-    if !threads.iter().flat_map(|t| &t.thread_locals).any(|e| e.key_node != NO_NODE) {
+    if !threads
+        .iter()
+        .flat_map(|t| &t.thread_locals)
+        .any(|e| e.key_node != NO_NODE)
+    {
         return;
     }
     let strong = StrongReach::compute(g);
@@ -132,9 +144,20 @@ pub fn mark_weak_keys_stale(g: &HeapGraph, threads: &mut [ThreadInfo]) {
 }
 
 /// Every ThreadLocal entry of `threads` (from [`super::threads::threads`]) and the findings.
-pub fn thread_local_findings(_g: &HeapGraph, d: &Dominance, threads: &[ThreadInfo]) -> ThreadLocalReport {
-    let mut entries: Vec<ThreadLocalEntry> = threads.iter().flat_map(|t| t.thread_locals.iter().cloned()).collect();
-    entries.sort_by(|a, b| b.value_retained.cmp(&a.value_retained).then_with(|| a.thread.cmp(&b.thread)));
+pub fn thread_local_findings(
+    _g: &HeapGraph,
+    d: &Dominance,
+    threads: &[ThreadInfo],
+) -> ThreadLocalReport {
+    let mut entries: Vec<ThreadLocalEntry> = threads
+        .iter()
+        .flat_map(|t| t.thread_locals.iter().cloned())
+        .collect();
+    entries.sort_by(|a, b| {
+        b.value_retained
+            .cmp(&a.value_retained)
+            .then_with(|| a.thread.cmp(&b.thread))
+    });
     let reachable = d.reachable_bytes();
 
     struct Acc<'a> {
@@ -147,7 +170,9 @@ pub fn thread_local_findings(_g: &HeapGraph, d: &Dominance, threads: &[ThreadInf
     }
     let mut groups: BTreeMap<(&str, bool), Acc> = BTreeMap::new();
     for e in &entries {
-        let Some(class) = e.value_class.as_deref() else { continue };
+        let Some(class) = e.value_class.as_deref() else {
+            continue;
+        };
         let a = groups.entry((class, e.stale)).or_insert_with(|| Acc {
             threads: Vec::new(),
             names: Vec::new(),

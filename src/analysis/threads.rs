@@ -189,7 +189,10 @@ pub fn threads(g: &HeapGraph, d: &Dominance) -> Vec<ThreadInfo> {
     let mut out: Vec<ThreadInfo> = nodes.iter().map(|&v| ctx.thread(g, d, v)).collect();
     mark_weak_keys_stale(g, &mut out);
     out.sort_by(|a, b| {
-        b.retained.cmp(&a.retained).then_with(|| natural_cmp(&a.name, &b.name)).then(a.node.cmp(&b.node))
+        b.retained
+            .cmp(&a.retained)
+            .then_with(|| natural_cmp(&a.name, &b.name))
+            .then(a.node.cmp(&b.node))
     });
     out
 }
@@ -224,7 +227,10 @@ impl<'g> Ctx<'g> {
                     }
                 }
                 RootKind::JavaFrame | RootKind::JniLocal if r.thread_node != NO_NODE => {
-                    locals_of.entry(r.thread_node).or_default().push((r.kind, r.frame, r.node));
+                    locals_of
+                        .entry(r.thread_node)
+                        .or_default()
+                        .push((r.kind, r.frame, r.node));
                 }
                 _ => {}
             }
@@ -256,25 +262,46 @@ impl<'g> Ctx<'g> {
             .iter()
             .map(|l| (l.serial, java_class_name(g.symbol(l.name_id))))
             .collect();
-        let start_names = g.meta.threads.iter().map(|t| (t.thread_object_id, t.name_id)).collect();
-        Ctx { serial_of, trace_of, locals_of, class_by_serial, start_names, root_threads }
+        let start_names = g
+            .meta
+            .threads
+            .iter()
+            .map(|t| (t.thread_object_id, t.name_id))
+            .collect();
+        Ctx {
+            serial_of,
+            trace_of,
+            locals_of,
+            class_by_serial,
+            start_names,
+            root_threads,
+        }
     }
 
     fn thread(&self, g: &HeapGraph, d: &Dominance, v: Node) -> ThreadInfo {
         // JDK 19+: daemon, priority and threadStatus live in `holder` (Thread$FieldHolder).
         let holder = g.ref_field(v, "holder");
-        let read_int = |name: &str| int_field(g, v, name).or_else(|| holder.and_then(|h| int_field(g, h, name)));
+        let read_int = |name: &str| {
+            int_field(g, v, name).or_else(|| holder.and_then(|h| int_field(g, h, name)))
+        };
         let status = read_int("threadStatus");
-        let daemon = bool_field(g, v, "daemon").or_else(|| holder.and_then(|h| bool_field(g, h, "daemon")));
+        let daemon =
+            bool_field(g, v, "daemon").or_else(|| holder.and_then(|h| bool_field(g, h, "daemon")));
         let priority = read_int("priority").unwrap_or(0) as i32;
         let state = status.map_or(ThreadState::Unknown, decode_thread_status);
         let serial = self.serial_of.get(&v).copied();
         let gc_root = self.root_threads.contains(&v);
         let name = thread_name(g, v)
-            .or_else(|| self.start_names.get(&g.id(v)).map(|&s| g.symbol(s).to_string()).filter(|s| !s.is_empty()))
+            .or_else(|| {
+                self.start_names
+                    .get(&g.id(v))
+                    .map(|&s| g.symbol(s).to_string())
+                    .filter(|s| !s.is_empty())
+            })
             .unwrap_or_else(|| "<unnamed>".to_string());
 
-        let mut locals: Vec<(RootKind, Option<u32>, Node)> = self.locals_of.get(&v).cloned().unwrap_or_default();
+        let mut locals: Vec<(RootKind, Option<u32>, Node)> =
+            self.locals_of.get(&v).cloned().unwrap_or_default();
         locals.sort_by_key(|l| (l.1, l.2));
         locals.dedup();
         let local_ref = |kind: RootKind, node: Node| LocalRef {
@@ -289,11 +316,19 @@ impl<'g> Ctx<'g> {
         let trace = serial.and_then(|s| self.trace_of.get(&s));
         if let Some(trace) = trace {
             for (depth, fid) in trace.frame_ids.iter().enumerate() {
-                let Some(f) = g.meta.frames.get(fid) else { continue };
-                let class = self.class_by_serial.get(&f.class_serial).cloned().unwrap_or_else(|| "<unknown class>".into());
+                let Some(f) = g.meta.frames.get(fid) else {
+                    continue;
+                };
+                let class = self
+                    .class_by_serial
+                    .get(&f.class_serial)
+                    .cloned()
+                    .unwrap_or_else(|| "<unknown class>".into());
                 let method = g.symbol(f.method_name_id).to_string();
-                let signature = Some(g.symbol(f.signature_id).to_string()).filter(|s| !s.is_empty());
-                let source_file = Some(g.symbol(f.source_file_id).to_string()).filter(|s| !s.is_empty());
+                let signature =
+                    Some(g.symbol(f.signature_id).to_string()).filter(|s| !s.is_empty());
+                let source_file =
+                    Some(g.symbol(f.source_file_id).to_string()).filter(|s| !s.is_empty());
                 let location = match f.line {
                     -2 => "Compiled frame".to_string(),
                     -3 => "Native Method".to_string(),
@@ -301,7 +336,9 @@ impl<'g> Ctx<'g> {
                         Some(s) => format!("{s}:{l}"),
                         None => format!("line {l}"),
                     },
-                    _ => source_file.clone().unwrap_or_else(|| "Unknown Source".into()),
+                    _ => source_file
+                        .clone()
+                        .unwrap_or_else(|| "Unknown Source".into()),
                 };
                 let display = format!("{class}.{method}({location})");
                 let frame_locals = locals
@@ -309,7 +346,16 @@ impl<'g> Ctx<'g> {
                     .filter(|l| l.1 == Some(depth as u32))
                     .map(|&(k, _, n)| local_ref(k, n))
                     .collect();
-                frames.push(FrameInfo { depth: depth as u32, method, signature, source_file, line: f.line, class, display, locals: frame_locals });
+                frames.push(FrameInfo {
+                    depth: depth as u32,
+                    method,
+                    signature,
+                    source_file,
+                    line: f.line,
+                    class,
+                    display,
+                    locals: frame_locals,
+                });
             }
         }
         let n_frames = trace.map_or(0, |t| t.frame_ids.len()) as u32;
@@ -360,9 +406,19 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
                 let lx = x.iter().take_while(|c| c.is_ascii_digit()).count();
                 let ly = y.iter().take_while(|c| c.is_ascii_digit()).count();
                 let (nx, ny) = (&x[..lx], &y[..ly]);
-                let tx = nx.iter().position(|&c| c != b'0').map_or(&nx[nx.len()..], |p| &nx[p..]);
-                let ty = ny.iter().position(|&c| c != b'0').map_or(&ny[ny.len()..], |p| &ny[p..]);
-                let o = tx.len().cmp(&ty.len()).then_with(|| tx.cmp(ty)).then(lx.cmp(&ly));
+                let tx = nx
+                    .iter()
+                    .position(|&c| c != b'0')
+                    .map_or(&nx[nx.len()..], |p| &nx[p..]);
+                let ty = ny
+                    .iter()
+                    .position(|&c| c != b'0')
+                    .map_or(&ny[ny.len()..], |p| &ny[p..]);
+                let o = tx
+                    .len()
+                    .cmp(&ty.len())
+                    .then_with(|| tx.cmp(ty))
+                    .then(lx.cmp(&ly));
                 if o != Ordering::Equal {
                     return o;
                 }
@@ -384,7 +440,10 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 fn collapse_last_digits(name: &str) -> Option<String> {
     let b = name.as_bytes();
     let end = b.iter().rposition(|c| c.is_ascii_digit())? + 1;
-    let start = b[..end].iter().rposition(|c| !c.is_ascii_digit()).map_or(0, |p| p + 1);
+    let start = b[..end]
+        .iter()
+        .rposition(|c| !c.is_ascii_digit())
+        .map_or(0, |p| p + 1);
     Some(format!("{}*{}", &name[..start], &name[end..]))
 }
 
@@ -465,7 +524,10 @@ pub fn name_patterns(names: &[&str]) -> Vec<String> {
             }
         }
     }
-    step1.iter().map(|p| merged.get(p.as_str()).cloned().unwrap_or_else(|| p.clone())).collect()
+    step1
+        .iter()
+        .map(|p| merged.get(p.as_str()).cloned().unwrap_or_else(|| p.clone()))
+        .collect()
 }
 
 /// Thread counts by name pattern (see [`name_patterns`]), most threads first.
@@ -503,7 +565,10 @@ pub fn thread_groups(threads: &[ThreadInfo]) -> Vec<ThreadGroupInfo> {
         })
         .collect();
     out.sort_by(|a, b| {
-        b.count.cmp(&a.count).then(b.retained.cmp(&a.retained)).then_with(|| natural_cmp(&a.pattern, &b.pattern))
+        b.count
+            .cmp(&a.count)
+            .then(b.retained.cmp(&a.retained))
+            .then_with(|| natural_cmp(&a.pattern, &b.pattern))
     });
     out
 }
@@ -534,8 +599,21 @@ mod tests {
         assert_eq!(p[32], "pool-*-thread-*");
         assert_eq!(p[33], "pool-*-thread-*");
         // Two small pools alone stay apart.
-        let two = name_patterns(&["pool-1-thread-1", "pool-1-thread-2", "pool-2-thread-1", "pool-2-thread-2"]);
-        assert_eq!(two, ["pool-1-thread-*", "pool-1-thread-*", "pool-2-thread-*", "pool-2-thread-*"]);
+        let two = name_patterns(&[
+            "pool-1-thread-1",
+            "pool-1-thread-2",
+            "pool-2-thread-1",
+            "pool-2-thread-2",
+        ]);
+        assert_eq!(
+            two,
+            [
+                "pool-1-thread-*",
+                "pool-1-thread-*",
+                "pool-2-thread-*",
+                "pool-2-thread-*"
+            ]
+        );
         let many: Vec<String> = (1..=500).map(|i| format!("pool-{i}-thread-1")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
         assert!(name_patterns(&many).iter().all(|p| p == "pool-*-thread-*"));

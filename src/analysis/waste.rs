@@ -1,7 +1,9 @@
 //! Memory spent on nothing useful: duplicate strings, the largest arrays, and the unused
 //! capacity of the standard JDK collections. Reachable objects only (MAT's default).
 
-use super::objread::{ancestor_in, field_ref, human_bytes, id_str, int_field, non_null_elements, string_text};
+use super::objread::{
+    ancestor_in, field_ref, human_bytes, id_str, int_field, non_null_elements, string_text,
+};
 use super::paths::{PathFinder, PathOptions, PathStep};
 use crate::graph::{ClassKind, Dominance, EdgeLabel, HeapGraph, Node};
 use serde::Serialize;
@@ -64,7 +66,10 @@ pub struct DuplicateStrings {
 /// (and its length), the top [`DUPLICATE_GROUPS`] by wasted bytes, each with its main holders
 /// (one scan of all edges).
 pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
-    let Some(string_class) = g.classes.iter().position(|c| c.name == "java.lang.String" && c.kind == ClassKind::Instance)
+    let Some(string_class) = g
+        .classes
+        .iter()
+        .position(|c| c.name == "java.lang.String" && c.kind == ClassKind::Instance)
     else {
         return DuplicateStrings::default();
     };
@@ -77,13 +82,20 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
             continue;
         }
         strings += 1;
-        let Some(value) = field_ref(g, v, "value") else { continue };
-        let Some(h) = g.strings.content_hash(value) else { continue };
+        let Some(value) = field_ref(g, v, "value") else {
+            continue;
+        };
+        let Some(h) = g.strings.content_hash(value) else {
+            continue;
+        };
         all.push((h, g.array_len(value), v, value));
     }
     all.sort_unstable();
     let mut groups: Vec<DuplicateString> = Vec::new();
-    let mut out = DuplicateStrings { strings, ..DuplicateStrings::default() };
+    let mut out = DuplicateStrings {
+        strings,
+        ..DuplicateStrings::default()
+    };
     let mut i = 0;
     while i < all.len() {
         let mut j = i + 1;
@@ -96,7 +108,8 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
             arrays.sort_unstable();
             arrays.dedup();
             let count = run.len() as u64;
-            let wasted = (count - 1) * g.shallow(run[0].2) + (arrays.len() as u64 - 1) * g.shallow(run[0].3);
+            let wasted =
+                (count - 1) * g.shallow(run[0].2) + (arrays.len() as u64 - 1) * g.shallow(run[0].3);
             out.duplicated_values += 1;
             out.duplicate_instances += count - 1;
             out.wasted_bytes += wasted;
@@ -119,7 +132,12 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
         i = j;
     }
     drop(all);
-    groups.sort_by(|a, b| b.wasted_bytes.cmp(&a.wasted_bytes).then(b.count.cmp(&a.count)).then_with(|| a.value.cmp(&b.value)));
+    groups.sort_by(|a, b| {
+        b.wasted_bytes
+            .cmp(&a.wasted_bytes)
+            .then(b.count.cmp(&a.count))
+            .then_with(|| a.value.cmp(&b.value))
+    });
     groups.truncate(DUPLICATE_GROUPS);
 
     // Holders: one scan of every reachable node's edges.
@@ -139,10 +157,15 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
             continue;
         }
         if g.class(v).kind == ClassKind::ObjectArray && g.as_class(v).is_none() {
-            let class = class_names.entry(g.class_index(v)).or_insert_with(|| g.class(v).name.clone()).clone();
+            let class = class_names
+                .entry(g.class_index(v))
+                .or_insert_with(|| g.class(v).name.clone())
+                .clone();
             for (t, _) in g.edges(v) {
                 if let Some(&k) = group_of.get(&t) {
-                    *holders[k as usize].entry((class.clone(), "[]".to_string())).or_insert(0) += 1;
+                    *holders[k as usize]
+                        .entry((class.clone(), "[]".to_string()))
+                        .or_insert(0) += 1;
                 }
             }
             continue;
@@ -153,13 +176,27 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
                 continue;
             }
             if let Some(&k) = group_of.get(&t) {
-                *holders[k as usize].entry((class.clone(), label.to_string())).or_insert(0) += 1;
+                *holders[k as usize]
+                    .entry((class.clone(), label.to_string()))
+                    .or_insert(0) += 1;
             }
         }
     }
     for (gr, h) in groups.iter_mut().zip(holders) {
-        let mut h: Vec<StringHolder> = h.into_iter().map(|((class, field), count)| StringHolder { class, field, count }).collect();
-        h.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.class.cmp(&b.class)).then_with(|| a.field.cmp(&b.field)));
+        let mut h: Vec<StringHolder> = h
+            .into_iter()
+            .map(|((class, field), count)| StringHolder {
+                class,
+                field,
+                count,
+            })
+            .collect();
+        h.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.class.cmp(&b.class))
+                .then_with(|| a.field.cmp(&b.field))
+        });
         h.truncate(TOP_HOLDERS);
         gr.top_holders = h;
     }
@@ -211,7 +248,11 @@ pub fn largest_arrays(g: &HeapGraph, d: &Dominance) -> Vec<ArrayInfo> {
 }
 
 /// [`largest_arrays`] reusing a [`PathFinder`] (weak references excluded) the caller has.
-pub fn largest_arrays_with(g: &HeapGraph, d: &Dominance, finder: Option<&PathFinder<'_>>) -> Vec<ArrayInfo> {
+pub fn largest_arrays_with(
+    g: &HeapGraph,
+    d: &Dominance,
+    finder: Option<&PathFinder<'_>>,
+) -> Vec<ArrayInfo> {
     let mut top: Vec<(u64, Node)> = Vec::new();
     let mut min_kept = 0u64;
     for v in 0..g.node_count() as Node {
@@ -239,7 +280,12 @@ pub fn largest_arrays_with(g: &HeapGraph, d: &Dominance, finder: Option<&PathFin
     let finder = match finder {
         Some(f) => f,
         None => {
-            own = PathFinder::new(g, PathOptions { include_weak: false });
+            own = PathFinder::new(
+                g,
+                PathOptions {
+                    include_weak: false,
+                },
+            );
             &own
         }
     };
@@ -262,7 +308,13 @@ pub fn largest_arrays_with(g: &HeapGraph, d: &Dominance, finder: Option<&PathFin
                     steps.extend(tail);
                     (steps, length - 2 * PATH_END_STEPS)
                 };
-                PathSummary { root_kind: p.root_kind, root_detail: p.root_detail, length, steps, omitted }
+                PathSummary {
+                    root_kind: p.root_kind,
+                    root_detail: p.root_detail,
+                    length,
+                    steps,
+                    omitted,
+                }
             }),
             node: v,
         })
@@ -346,29 +398,50 @@ fn read_collection(g: &HeapGraph, v: Node, jdk: &str) -> Option<(u64, Option<Nod
     Some(match jdk {
         "java.util.HashMap" | "java.util.WeakHashMap" => {
             let t = field_ref(g, v, "table");
-            (int(v, "size").unwrap_or_else(|| t.map_or(0, |t| count_bins(g, t))), t, None)
+            (
+                int(v, "size").unwrap_or_else(|| t.map_or(0, |t| count_bins(g, t))),
+                t,
+                None,
+            )
         }
         "java.util.HashSet" => {
             let m = field_ref(g, v, "map")?;
             let t = field_ref(g, m, "table");
-            (int(m, "size").unwrap_or_else(|| t.map_or(0, |t| count_bins(g, t))), t, None)
+            (
+                int(m, "size").unwrap_or_else(|| t.map_or(0, |t| count_bins(g, t))),
+                t,
+                None,
+            )
         }
         "java.util.Hashtable" => {
             let t = field_ref(g, v, "table");
-            (int(v, "count").unwrap_or_else(|| t.map_or(0, |t| count_bins(g, t))), t, None)
+            (
+                int(v, "count").unwrap_or_else(|| t.map_or(0, |t| count_bins(g, t))),
+                t,
+                None,
+            )
         }
         "java.util.IdentityHashMap" => {
             let t = field_ref(g, v, "table");
-            let size = int(v, "size").unwrap_or_else(|| t.map_or(0, |t| non_null_elements(g, t) / 2));
+            let size =
+                int(v, "size").unwrap_or_else(|| t.map_or(0, |t| non_null_elements(g, t) / 2));
             (size, t, t.map(|t| g.array_len(t) as u64 / 2))
         }
         "java.util.ArrayList" => {
             let a = field_ref(g, v, "elementData");
-            (int(v, "size").unwrap_or_else(|| a.map_or(0, |a| non_null_elements(g, a))), a, None)
+            (
+                int(v, "size").unwrap_or_else(|| a.map_or(0, |a| non_null_elements(g, a))),
+                a,
+                None,
+            )
         }
         "java.util.Vector" => {
             let a = field_ref(g, v, "elementData");
-            (int(v, "elementCount").unwrap_or_else(|| a.map_or(0, |a| non_null_elements(g, a))), a, None)
+            (
+                int(v, "elementCount").unwrap_or_else(|| a.map_or(0, |a| non_null_elements(g, a))),
+                a,
+                None,
+            )
         }
         "java.util.ArrayDeque" => {
             let a = field_ref(g, v, "elements");
@@ -376,7 +449,11 @@ fn read_collection(g: &HeapGraph, v: Node, jdk: &str) -> Option<(u64, Option<Nod
         }
         "java.util.PriorityQueue" => {
             let a = field_ref(g, v, "queue");
-            (int(v, "size").unwrap_or_else(|| a.map_or(0, |a| non_null_elements(g, a))), a, None)
+            (
+                int(v, "size").unwrap_or_else(|| a.map_or(0, |a| non_null_elements(g, a))),
+                a,
+                None,
+            )
         }
         "java.util.concurrent.ConcurrentHashMap" => {
             let t = field_ref(g, v, "table");
@@ -388,10 +465,16 @@ fn read_collection(g: &HeapGraph, v: Node, jdk: &str) -> Option<(u64, Option<Nod
         }
         "java.util.concurrent.ArrayBlockingQueue" => {
             let a = field_ref(g, v, "items");
-            (int(v, "count").unwrap_or_else(|| a.map_or(0, |a| non_null_elements(g, a))), a, None)
+            (
+                int(v, "count").unwrap_or_else(|| a.map_or(0, |a| non_null_elements(g, a))),
+                a,
+                None,
+            )
         }
         "java.util.concurrent.LinkedBlockingQueue" => {
-            let size = field_ref(g, v, "count").and_then(|c| int(c, "value")).unwrap_or(0);
+            let size = field_ref(g, v, "count")
+                .and_then(|c| int(c, "value"))
+                .unwrap_or(0);
             let bound = int(v, "capacity").filter(|&c| c < i32::MAX as u64);
             (size, None, bound)
         }
@@ -407,7 +490,11 @@ fn count_bins(g: &HeapGraph, table: Node) -> u64 {
         if name.ends_with("$ForwardingNode") || name.ends_with("$ReservationNode") {
             continue;
         }
-        let mut cur = if name.ends_with("$TreeBin") { field_ref(g, bin, "first") } else { Some(bin) };
+        let mut cur = if name.ends_with("$TreeBin") {
+            field_ref(g, bin, "first")
+        } else {
+            Some(bin)
+        };
         let mut seen = 0u64;
         while let Some(x) = cur {
             n += 1;
@@ -424,7 +511,9 @@ fn count_bins(g: &HeapGraph, table: Node) -> u64 {
 /// Fill ratios of the standard JDK collections (see [`FILL_CLASSES`]; a `HashSet`'s inner
 /// `HashMap` is counted once, under the set).
 pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
-    let jdk_of: Vec<Option<&str>> = (0..g.classes.len() as u32).map(|c| ancestor_in(g, c, FILL_CLASSES)).collect();
+    let jdk_of: Vec<Option<&str>> = (0..g.classes.len() as u32)
+        .map(|c| ancestor_in(g, c, FILL_CLASSES))
+        .collect();
     if jdk_of.iter().all(Option::is_none) {
         return CollectionFillReport::default();
     }
@@ -449,9 +538,15 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
         if set_maps.contains(&v) {
             continue;
         }
-        let Some((size, array, cap_override)) = read_collection(g, v, jdk) else { continue };
-        let capacity = cap_override.or_else(|| array.map(|a| g.array_len(a) as u64)).filter(|&c| c > 0);
-        let wasted = array.map_or(0, |a| (g.array_len(a) as u64).saturating_sub(non_null_elements(g, a)) * reference);
+        let Some((size, array, cap_override)) = read_collection(g, v, jdk) else {
+            continue;
+        };
+        let capacity = cap_override
+            .or_else(|| array.map(|a| g.array_len(a) as u64))
+            .filter(|&c| c > 0);
+        let wasted = array.map_or(0, |a| {
+            (g.array_len(a) as u64).saturating_sub(non_null_elements(g, a)) * reference
+        });
         let fill_ratio = capacity.map(|c| size as f64 / c as f64);
         let class = g.class(v).name.clone();
         let entry = per_class.entry((class.clone(), jdk)).or_insert_with(|| {
@@ -494,7 +589,10 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
         });
     }
     let worst_order = |a: &CollectionFill, b: &CollectionFill| {
-        b.wasted_bytes.cmp(&a.wasted_bytes).then(b.retained.cmp(&a.retained)).then(a.node.cmp(&b.node))
+        b.wasted_bytes
+            .cmp(&a.wasted_bytes)
+            .then(b.retained.cmp(&a.retained))
+            .then(a.node.cmp(&b.node))
     };
     all.sort_by(worst_order);
     let mut classes: Vec<CollectionClassFill> = per_class
@@ -508,12 +606,26 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
         })
         .collect();
     for c in &mut classes {
-        c.worst = all.iter().filter(|f| f.class == c.class).take(WORST_PER_CLASS).cloned().collect();
+        c.worst = all
+            .iter()
+            .filter(|f| f.class == c.class)
+            .take(WORST_PER_CLASS)
+            .cloned()
+            .collect();
     }
-    classes.sort_by(|a, b| b.wasted_bytes.cmp(&a.wasted_bytes).then(b.count.cmp(&a.count)).then_with(|| a.class.cmp(&b.class)));
+    classes.sort_by(|a, b| {
+        b.wasted_bytes
+            .cmp(&a.wasted_bytes)
+            .then(b.count.cmp(&a.count))
+            .then_with(|| a.class.cmp(&b.class))
+    });
     let wasted_bytes = classes.iter().map(|c| c.wasted_bytes).sum();
     all.truncate(WORST_OVERALL);
-    CollectionFillReport { classes, wasted_bytes, worst: all }
+    CollectionFillReport {
+        classes,
+        wasted_bytes,
+        worst: all,
+    }
 }
 
 // ---- All together ----------------------------------------------------------------------------
@@ -538,7 +650,15 @@ pub fn waste(g: &HeapGraph, d: &Dominance) -> WasteReport {
         human_bytes(duplicate_strings.wasted_bytes),
         duplicate_strings.duplicate_instances,
         human_bytes(collections.wasted_bytes),
-        largest_arrays.first().map_or_else(|| "none".to_string(), |a| format!("{} ({})", a.class, human_bytes(a.shallow))),
+        largest_arrays.first().map_or_else(
+            || "none".to_string(),
+            |a| format!("{} ({})", a.class, human_bytes(a.shallow))
+        ),
     );
-    WasteReport { duplicate_strings, largest_arrays, collections, summary }
+    WasteReport {
+        duplicate_strings,
+        largest_arrays,
+        collections,
+        summary,
+    }
 }

@@ -118,7 +118,8 @@ impl Visitor for Pass1 {
         self.header = Some(h.clone());
     }
     fn utf8(&mut self, id: Id, bytes: &[u8]) {
-        self.utf8.insert(id, String::from_utf8_lossy(bytes).into_owned());
+        self.utf8
+            .insert(id, String::from_utf8_lossy(bytes).into_owned());
     }
     fn load_class(&mut self, r: &LoadClass) {
         self.class_name_id.insert(r.class_id, r.name_id);
@@ -150,8 +151,12 @@ impl Visitor for Pass1 {
             let mut off = 0usize;
             for f in &c.fields {
                 match self.utf8.get(&f.name_id).map(String::as_str) {
-                    Some("value") if f.ty == BasicType::Object => self.string.value_offset = Some(off),
-                    Some("coder") if f.ty == BasicType::Byte => self.string.coder_offset = Some(off),
+                    Some("value") if f.ty == BasicType::Object => {
+                        self.string.value_offset = Some(off)
+                    }
+                    Some("coder") if f.ty == BasicType::Byte => {
+                        self.string.coder_offset = Some(off)
+                    }
                     _ => {}
                 }
                 off += f.ty.size(self.id_size);
@@ -240,11 +245,17 @@ impl Pass1 {
     /// Ends pass 1: numbers objects, resolves classes, sizes and roots.
     pub fn finish(mut self, summary: &ParseSummary, progress: &mut dyn FnMut(f64)) -> Pass2 {
         let id_size = self.id_size;
-        let mut stats = BuildStats { heap_records: self.heap_records, ..BuildStats::default() };
+        let mut stats = BuildStats {
+            heap_records: self.heap_records,
+            ..BuildStats::default()
+        };
 
         // --- Class table: real slots, then pseudo slots mapped onto real classes by name.
         let jvm_name = |p: &Pass1, id: Id| -> Option<String> {
-            p.class_name_id.get(&id).and_then(|n| p.utf8.get(n)).cloned()
+            p.class_name_id
+                .get(&id)
+                .and_then(|n| p.utf8.get(n))
+                .cloned()
         };
         let mut by_jvm_name: HashMap<String, u32> = HashMap::new();
         for (slot, &id) in self.slot_ids.iter().enumerate() {
@@ -278,14 +289,18 @@ impl Pass1 {
             let jvm = if p == PSEUDO_CLASS_CLASS {
                 "java/lang/Class"
             } else {
-                let elem = BasicType::from_code((p - PSEUDO) as u8).expect("pseudo slot from a type code");
+                let elem =
+                    BasicType::from_code((p - PSEUDO) as u8).expect("pseudo slot from a type code");
                 primitive_array_jvm_name(elem)
             };
             resolve_pseudo(p, jvm);
         }
 
         // --- Objects: sort by id; node = rank.
-        let numbering = SortedIds::number_with_progress(std::mem::take(&mut self.obj_ids), &mut |f| progress(0.05 + 0.45 * f));
+        let numbering =
+            SortedIds::number_with_progress(std::mem::take(&mut self.obj_ids), &mut |f| {
+                progress(0.05 + 0.45 * f)
+            });
         progress(0.5);
         let (ids, seq_to_node) = (numbering.ids, numbering.seq_to_node);
         stats.duplicate_ids = numbering.duplicates;
@@ -317,7 +332,13 @@ impl Pass1 {
                 let id = self.slot_ids[slot as usize];
                 (id, jvm_name(&self, id))
             } else {
-                (0, synthetic.iter().find(|(s, _)| *s == slot).map(|(_, n)| n.clone()))
+                (
+                    0,
+                    synthetic
+                        .iter()
+                        .find(|(s, _)| *s == slot)
+                        .map(|(_, n)| n.clone()),
+                )
             };
             let name = match &jvm {
                 Some(n) => java_class_name(n),
@@ -331,12 +352,19 @@ impl Pass1 {
                 _ => ClassKind::Instance,
             };
             let dump = self.dumps.get(&slot);
-            let node = if id != 0 && dump.is_some() { ids.position(id).unwrap_or(NO_NODE) } else { NO_NODE };
+            let node = if id != 0 && dump.is_some() {
+                ids.position(id).unwrap_or(NO_NODE)
+            } else {
+                NO_NODE
+            };
             let statics: Vec<StaticSlot> = dump
                 .map(|d| {
                     d.statics
                         .iter()
-                        .map(|s| StaticSlot { name: self.utf8.get(&s.name_id).cloned().unwrap_or_default(), value: s.value })
+                        .map(|s| StaticSlot {
+                            name: self.utf8.get(&s.name_id).cloned().unwrap_or_default(),
+                            value: s.value,
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -344,7 +372,9 @@ impl Pass1 {
                 id,
                 node,
                 name,
-                super_class: dump.and_then(|d| self.slot_of.get(&d.super_id).copied()).unwrap_or(NO_CLASS),
+                super_class: dump
+                    .and_then(|d| self.slot_of.get(&d.super_id).copied())
+                    .unwrap_or(NO_CLASS),
                 loader: dump.map_or(0, |d| d.loader_id),
                 kind,
                 layout: Vec::new(),
@@ -359,7 +389,13 @@ impl Pass1 {
         layout_classes(&mut classes, &self.dumps, &self.utf8, &sizes, id_size);
         let ref_offsets = classes
             .iter()
-            .map(|c| c.layout.iter().filter(|f| f.ty == BasicType::Object).map(|f| f.offset).collect())
+            .map(|c| {
+                c.layout
+                    .iter()
+                    .filter(|f| f.ty == BasicType::Object)
+                    .map(|f| f.offset)
+                    .collect()
+            })
             .collect();
         let keep_fields = keep_field_classes(&classes);
 
@@ -388,11 +424,21 @@ impl Pass1 {
                 stats.dangling_roots += 1;
                 continue;
             };
-            let thread = r.thread_serial.and_then(|s| thread_by_serial.get(&s).copied());
-            roots.push(RootRef { node, kind: r.kind, thread_serial: r.thread_serial, frame: r.frame, thread_node: thread.unwrap_or(NO_NODE) });
+            let thread = r
+                .thread_serial
+                .and_then(|s| thread_by_serial.get(&s).copied());
+            roots.push(RootRef {
+                node,
+                kind: r.kind,
+                thread_serial: r.thread_serial,
+                frame: r.frame,
+                thread_node: thread.unwrap_or(NO_NODE),
+            });
             match (r.kind, thread) {
                 (RootKind::Unreachable, _) => {}
-                (RootKind::JavaFrame | RootKind::JniLocal, Some(t)) if t != node => locals.push((t, node)),
+                (RootKind::JavaFrame | RootKind::JniLocal, Some(t)) if t != node => {
+                    locals.push((t, node))
+                }
                 _ => root_nodes.push(node),
             }
         }
@@ -400,7 +446,13 @@ impl Pass1 {
             // MAT: without STICKY CLASS roots, bootstrap-loaded classes are system-class roots.
             for c in &classes {
                 if c.node != NO_NODE && c.loader == 0 && !c.is_array() {
-                    roots.push(RootRef { node: c.node, kind: RootKind::StickyClass, thread_serial: None, frame: None, thread_node: NO_NODE });
+                    roots.push(RootRef {
+                        node: c.node,
+                        kind: RootKind::StickyClass,
+                        thread_serial: None,
+                        frame: None,
+                        thread_node: NO_NODE,
+                    });
                     root_nodes.push(c.node);
                 }
             }
@@ -455,7 +507,11 @@ impl Pass1 {
         }
         for c in classes.iter().filter(|c| c.node != NO_NODE) {
             // Class objects: super, loader, signers, protection domain, then statics.
-            let statics = c.statics.iter().filter(|s| matches!(s.value, Value::Object(_))).count();
+            let statics = c
+                .statics
+                .iter()
+                .filter(|s| matches!(s.value, Value::Object(_)))
+                .count();
             edge_start[c.node as usize] = 4 + statics as u32;
         }
         for (&t, &(a, b)) in &locals_of {
@@ -466,7 +522,10 @@ impl Pass1 {
             let room = *e as u64;
             *e = acc as u32;
             acc += room;
-            assert!(acc < u32::MAX as u64, "too many references for u32 edge positions: {acc}");
+            assert!(
+                acc < u32::MAX as u64,
+                "too many references for u32 edge positions: {acc}"
+            );
         }
         edge_start.push(acc as u32);
         progress(1.0);
@@ -507,7 +566,13 @@ impl Pass1 {
 }
 
 /// Compressed oops and alignment from the sorted addresses (MAT's heuristics, see [`SizeRule`]).
-fn infer_size_rule(id_size: u8, ids: &SortedIds, class_of: &[u32], lens: &[u32], is_obj_array: impl Fn(u32) -> bool) -> SizeRule {
+fn infer_size_rule(
+    id_size: u8,
+    ids: &SortedIds,
+    class_of: &[u32],
+    lens: &[u32],
+    is_obj_array: impl Fn(u32) -> bool,
+) -> SizeRule {
     let pointer = id_size as u32;
     let mut compressed = false;
     if id_size == 8 {
@@ -531,10 +596,23 @@ fn infer_size_rule(id_size: u8, ids: &SortedIds, class_of: &[u32], lens: &[u32],
             break;
         }
     }
-    let alignment = if gcd == 0 { 8 } else { gcd.clamp(8, 256) as u32 };
+    let alignment = if gcd == 0 {
+        8
+    } else {
+        gcd.clamp(8, 256) as u32
+    };
     // A GCD that is not a power of two (odd synthetic ids) is not an alignment: fall back to 8.
-    let alignment = if alignment.is_power_of_two() { alignment } else { 8 };
-    SizeRule { pointer, reference: if compressed { 4 } else { pointer }, alignment, compressed_oops: compressed }
+    let alignment = if alignment.is_power_of_two() {
+        alignment
+    } else {
+        8
+    };
+    SizeRule {
+        pointer,
+        reference: if compressed { 4 } else { pointer },
+        alignment,
+        compressed_oops: compressed,
+    }
 }
 
 fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
@@ -546,7 +624,13 @@ fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
 
 /// Flattened layouts and instance sizes, supers before subclasses (iteratively: hierarchies
 /// may be deep, and a corrupt dump may even contain a cycle).
-fn layout_classes(classes: &mut [ClassInfo], dumps: &IdMap<u32, ClassDump>, utf8: &IdMap<Id, String>, sizes: &SizeRule, id_size: u8) {
+fn layout_classes(
+    classes: &mut [ClassInfo],
+    dumps: &IdMap<u32, ClassDump>,
+    utf8: &IdMap<Id, String>,
+    sizes: &SizeRule,
+    id_size: u8,
+) {
     let n = classes.len();
     let mut done = vec![false; n];
     let mut size_rec = vec![0u64; n];
@@ -575,7 +659,12 @@ fn layout_classes(classes: &mut [ClassInfo], dumps: &IdMap<u32, ClassDump>, utf8
             let mut off = 0u32;
             let mut own_slots = Vec::with_capacity(own.len());
             for f in &own {
-                own_slots.push(FieldSlot { name: utf8.get(&f.name_id).cloned().unwrap_or_default(), ty: f.ty, offset: off, ref_index: 0 });
+                own_slots.push(FieldSlot {
+                    name: utf8.get(&f.name_id).cloned().unwrap_or_default(),
+                    ty: f.ty,
+                    offset: off,
+                    ref_index: 0,
+                });
                 off += f.ty.size(id_size) as u32;
             }
             own_slots.extend(layout);
@@ -624,7 +713,11 @@ fn keep_field_classes(classes: &[ClassInfo]) -> Vec<KeepFields> {
             depth += 1;
         }
         let class = &classes[i];
-        if *k == KeepFields::No && class.kind == ClassKind::Instance && class.field_bytes > 0 && !is_jdk_class_name(&class.name) {
+        if *k == KeepFields::No
+            && class.kind == ClassKind::Instance
+            && class.field_bytes > 0
+            && !is_jdk_class_name(&class.name)
+        {
             *k = KeepFields::WithinBudget;
         }
     }
@@ -636,9 +729,27 @@ impl Pass2 {
     /// `GraphBuilder::first_pass`): class index and array length per node, the classes, the
     /// size rule, the metadata, the root records and the GC-root nodes.
     #[allow(clippy::type_complexity)]
-    pub(crate) fn first_pass_view(&self) -> (&ClassLenColumn, &[ClassInfo], &SizeRule, &DumpMeta, &[RootRef], &[u32], u64) {
+    pub(crate) fn first_pass_view(
+        &self,
+    ) -> (
+        &ClassLenColumn,
+        &[ClassInfo],
+        &SizeRule,
+        &DumpMeta,
+        &[RootRef],
+        &[u32],
+        u64,
+    ) {
         let edge_room = self.edge_start.last().copied().unwrap_or(0) as u64;
-        (&self.class_len, &self.classes, &self.sizes, &self.meta, &self.roots, &self.root_nodes, edge_room)
+        (
+            &self.class_len,
+            &self.classes,
+            &self.sizes,
+            &self.meta,
+            &self.roots,
+            &self.root_nodes,
+            edge_room,
+        )
     }
 
     /// Starts the next object in stream order; returns its node (or `NO_NODE` for a duplicate
@@ -741,7 +852,12 @@ impl Pass2 {
                 progress(0.8 * v as f64 / n.max(1) as f64);
             }
             let d = match self.degree[v] {
-                u8::MAX => big.next().filter(|e| e.0 as usize == v).expect("big degree recorded").1 as usize,
+                u8::MAX => {
+                    big.next()
+                        .filter(|e| e.0 as usize == v)
+                        .expect("big degree recorded")
+                        .1 as usize
+                }
                 d => d as usize,
             };
             let src = self.edge_start[v] as usize;
@@ -766,8 +882,12 @@ impl Pass2 {
         slots.shrink_to_fit();
         let m = pos;
         progress(0.8);
-        let mut class_classes: Vec<u32> =
-            self.classes.iter().filter(|c| c.node != NO_NODE).filter_map(|c| self.class_len.class(c.node as usize)).collect();
+        let mut class_classes: Vec<u32> = self
+            .classes
+            .iter()
+            .filter(|c| c.node != NO_NODE)
+            .filter_map(|c| self.class_len.class(c.node as usize))
+            .collect();
         class_classes.sort_unstable();
         class_classes.dedup();
         let class_by_node = self
@@ -862,7 +982,13 @@ impl Visitor for Pass2 {
         }
         // Pieces of one array arrive back to back, so their edges land in its seq range. The
         // elements of a duplicate-id record are dropped with it.
-        if self.seq_to_node.get(self.seq - 1).copied().unwrap_or(NO_NODE) == NO_NODE {
+        if self
+            .seq_to_node
+            .get(self.seq - 1)
+            .copied()
+            .unwrap_or(NO_NODE)
+            == NO_NODE
+        {
             return;
         }
         for (k, id) in elements.iter().enumerate() {
@@ -882,6 +1008,11 @@ impl Visitor for Pass2 {
 
 impl std::fmt::Debug for Pass2 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Pass2 {{ objects: {}, seq: {} }}", self.ids.len(), self.seq)
+        write!(
+            f,
+            "Pass2 {{ objects: {}, seq: {} }}",
+            self.ids.len(),
+            self.seq
+        )
     }
 }

@@ -50,7 +50,11 @@ impl Default for GraphBuilder {
 
 impl GraphBuilder {
     pub fn new() -> Self {
-        GraphBuilder { state: State::Pass1(Box::default()), decoder: DumpDecoder::new(), seen: Seen::default() }
+        GraphBuilder {
+            state: State::Pass1(Box::default()),
+            decoder: DumpDecoder::new(),
+            seen: Seen::default(),
+        }
     }
 
     pub fn phase(&self) -> Phase {
@@ -68,7 +72,13 @@ impl GraphBuilder {
 
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ParseError> {
         let r = match &mut self.state {
-            State::Pass1(p) => self.decoder.feed(chunk, &mut Counting { inner: p.as_mut(), seen: &mut self.seen }),
+            State::Pass1(p) => self.decoder.feed(
+                chunk,
+                &mut Counting {
+                    inner: p.as_mut(),
+                    seen: &mut self.seen,
+                },
+            ),
             State::Pass2(p) => self.decoder.feed(chunk, p.as_mut()),
             State::Done(_) | State::Failed => Ok(()),
         };
@@ -95,7 +105,9 @@ impl GraphBuilder {
     /// until the graph is done): counts, shallow sizes by class, an upper bound of the
     /// references. Costs one walk over the objects; `None` at other times.
     pub fn first_pass(&self) -> Option<FirstPass> {
-        let State::Pass2(p) = &self.state else { return None };
+        let State::Pass2(p) = &self.state else {
+            return None;
+        };
         // The upper bound of the references is the room pass 2 reserved for them.
         let (class_len, classes, sizes, meta, roots, root_nodes, edges) = p.first_pass_view();
         let n = class_len.node_count();
@@ -139,10 +151,17 @@ impl GraphBuilder {
             objects: n as u64,
             classes: classes.iter().filter(|k| k.node != NO_NODE).count() as u64,
             gc_roots: root_nodes.len() as u64,
-            threads: roots.iter().filter(|r| r.kind == RootKind::ThreadObject).count() as u64,
+            threads: roots
+                .iter()
+                .filter(|r| r.kind == RootKind::ThreadObject)
+                .count() as u64,
             shallow_total: rows.iter().map(|r| r.1).sum(),
             edges_upper_bound: edges,
-            strings: histogram.iter().filter(|r| r.1 == "java.lang.String").map(|r| r.2).sum(),
+            strings: histogram
+                .iter()
+                .filter(|r| r.1 == "java.lang.String")
+                .map(|r| r.2)
+                .sum(),
             sizes: *sizes,
             header: meta.header.clone(),
             dump_bytes: meta.bytes,
@@ -158,7 +177,10 @@ impl GraphBuilder {
 
     /// [`end_pass`](Self::end_pass), reporting the fraction done (0.0..=1.0) of the work that
     /// ends the pass (sorting ids, placing edges: a second or two on large dumps) as it goes.
-    pub fn end_pass_with_progress(&mut self, progress: &mut dyn FnMut(f64)) -> Result<PassOutcome, ParseError> {
+    pub fn end_pass_with_progress(
+        &mut self,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<PassOutcome, ParseError> {
         let decoder = std::mem::take(&mut self.decoder);
         match std::mem::replace(&mut self.state, State::Failed) {
             State::Pass1(mut p) => {
@@ -378,6 +400,9 @@ pub fn build_from_reader<R: Read>(
 }
 
 /// Builds from a file (raw or gzip), reading it twice.
-pub fn build_from_path(path: &std::path::Path, progress: impl FnMut(Phase, u64)) -> Result<HeapGraph, BuildError> {
+pub fn build_from_path(
+    path: &std::path::Path,
+    progress: impl FnMut(Phase, u64),
+) -> Result<HeapGraph, BuildError> {
     build_from_reader(|| std::fs::File::open(path), progress)
 }

@@ -115,7 +115,9 @@ impl SizeRule {
         self.align(self.header() + 4 + n as u64 * self.reference as u64)
     }
     pub fn primitive_array(&self, elem: BasicType, n: u32) -> u64 {
-        self.align(align_to(self.header() + 4, self.reference as u64) + n as u64 * elem.size(8) as u64)
+        self.align(
+            align_to(self.header() + 4, self.reference as u64) + n as u64 * elem.size(8) as u64,
+        )
     }
     /// sizeRec for one class level given its super's sizeRec.
     pub fn size_rec(&self, own_fields: &[BasicType], super_rec: u64) -> u64 {
@@ -173,20 +175,38 @@ mod tests {
 
     #[test]
     fn hotspot_64_bit_compressed_oops() {
-        let r = SizeRule { pointer: 8, reference: 4, alignment: 8, compressed_oops: true };
+        let r = SizeRule {
+            pointer: 8,
+            reference: 4,
+            alignment: 8,
+            compressed_oops: true,
+        };
         assert_eq!(r.header(), 12);
         assert_eq!(r.align(r.header()), 16, "java.lang.Object");
         assert_eq!(r.primitive_array(BasicType::Byte, 4096), 16 + 4096);
         assert_eq!(r.primitive_array(BasicType::Byte, 0), 16);
         assert_eq!(r.object_array(3), 32);
         // java.lang.String (JDK 17): value ref, hash int, coder byte, hashIsZero boolean.
-        let rec = r.size_rec(&[BasicType::Object, BasicType::Int, BasicType::Byte, BasicType::Boolean], r.header());
+        let rec = r.size_rec(
+            &[
+                BasicType::Object,
+                BasicType::Int,
+                BasicType::Byte,
+                BasicType::Boolean,
+            ],
+            r.header(),
+        );
         assert_eq!(r.align(rec), 24);
     }
 
     #[test]
     fn hotspot_64_bit_uncompressed() {
-        let r = SizeRule { pointer: 8, reference: 8, alignment: 8, compressed_oops: false };
+        let r = SizeRule {
+            pointer: 8,
+            reference: 8,
+            alignment: 8,
+            compressed_oops: false,
+        };
         assert_eq!(r.primitive_array(BasicType::Int, 1), 32);
         assert_eq!(r.object_array(1), 32);
     }

@@ -192,7 +192,11 @@ const PROGRESS_EVERY: usize = 1 << 18;
 
 /// [`compute`], calling `progress` with the fraction done (0.0..=1.0) every few milliseconds,
 /// so that a caller on a single thread (the browser worker) can report it.
-pub fn compute_with_progress<G: Successors>(graph: &G, root: u32, progress: &mut dyn FnMut(f64)) -> DominatorTree {
+pub fn compute_with_progress<G: Successors>(
+    graph: &G,
+    root: u32,
+    progress: &mut dyn FnMut(f64),
+) -> DominatorTree {
     let n = graph.node_count();
     // Phase weights (measured shares of the run time on large heaps).
     let mut report = |phase_start: f64, phase_len: f64, done: usize, total: usize| {
@@ -218,7 +222,9 @@ pub fn compute_with_progress<G: Successors>(graph: &G, root: u32, progress: &mut
     // Every non-root node keeps at least one edge: its DFS parent's, or the root's.
     let mut root_child = vec![0u64; n.div_ceil(64)];
     graph.for_each_successor(root, |w| root_child[w as usize / 64] |= 1 << (w % 64));
-    let keep = |x: u32, w: u32| w != x && w != root && (x == root || root_child[w as usize / 64] & (1 << (w % 64)) == 0);
+    let keep = |x: u32, w: u32| {
+        w != x && w != root && (x == root || root_child[w as usize / 64] & (1 << (w % 64)) == 0)
+    };
     let mut total: u64 = 0;
     {
         // A MARK below a node's pushed successors means "that node's subtree is done":

@@ -17,7 +17,12 @@ impl IdIndex {
     /// `ids` must be sorted ascending and unique.
     pub fn new<K: Copy + Into<u64>>(ids: &[K]) -> IdIndex {
         let (Some(&min), Some(&max)) = (ids.first(), ids.last()) else {
-            return IdIndex { min: 1, max: 0, shift: 0, starts: vec![0] };
+            return IdIndex {
+                min: 1,
+                max: 0,
+                shift: 0,
+                starts: vec![0],
+            };
         };
         let (min, max): (u64, u64) = (min.into(), max.into());
         let target = (ids.len() / 2).max(1) as u64;
@@ -40,7 +45,12 @@ impl IdIndex {
             starts[b] = ids.len() as u32;
             b += 1;
         }
-        IdIndex { min, max, shift, starts }
+        IdIndex {
+            min,
+            max,
+            shift,
+            starts,
+        }
     }
 
     #[inline]
@@ -52,9 +62,13 @@ impl IdIndex {
         let (lo, hi) = (self.starts[b] as usize, self.starts[b + 1] as usize);
         let run = &ids[lo..hi];
         if run.len() <= 8 {
-            run.iter().position(|&x| x.into() == id).map(|p| (lo + p) as u32)
+            run.iter()
+                .position(|&x| x.into() == id)
+                .map(|p| (lo + p) as u32)
         } else {
-            run.binary_search_by(|&x| x.into().cmp(&id)).ok().map(|p| (lo + p) as u32)
+            run.binary_search_by(|&x| x.into().cmp(&id))
+                .ok()
+                .map(|p| (lo + p) as u32)
         }
     }
 }
@@ -92,26 +106,62 @@ impl SortedIds {
     /// [`number`](Self::number), reporting the fraction done (0.0..=1.0) as it sorts.
     pub fn number_with_progress(ids: Vec<u64>, progress: &mut dyn FnMut(f64)) -> Numbering {
         let (Some(&base), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {
-            return Numbering { ids: SortedIds::wide(Vec::new()), seq_to_node: Vec::new(), duplicates: 0 };
+            return Numbering {
+                ids: SortedIds::wide(Vec::new()),
+                seq_to_node: Vec::new(),
+                duplicates: 0,
+            };
         };
-        let shift = ids.iter().filter(|&&id| id != base).map(|&id| (id - base).trailing_zeros()).min().unwrap_or(0).min(16);
+        let shift = ids
+            .iter()
+            .filter(|&&id| id != base)
+            .map(|&id| (id - base).trailing_zeros())
+            .min()
+            .unwrap_or(0)
+            .min(16);
         if (max - base) >> shift < u32::MAX as u64 {
-            let order: Vec<(u32, u32)> = ids.iter().enumerate().map(|(s, &id)| (((id - base) >> shift) as u32, s as u32)).collect();
+            let order: Vec<(u32, u32)> = ids
+                .iter()
+                .enumerate()
+                .map(|(s, &id)| (((id - base) >> shift) as u32, s as u32))
+                .collect();
             drop(ids);
             let (keys, seq_to_node, duplicates) = rank(order, progress);
             let index = IdIndex::new(&keys);
-            Numbering { ids: SortedIds { base, shift, keys: Keys::Narrow(keys), index }, seq_to_node, duplicates }
+            Numbering {
+                ids: SortedIds {
+                    base,
+                    shift,
+                    keys: Keys::Narrow(keys),
+                    index,
+                },
+                seq_to_node,
+                duplicates,
+            }
         } else {
-            let order: Vec<(u64, u32)> = ids.iter().enumerate().map(|(s, &id)| (id, s as u32)).collect();
+            let order: Vec<(u64, u32)> = ids
+                .iter()
+                .enumerate()
+                .map(|(s, &id)| (id, s as u32))
+                .collect();
             drop(ids);
             let (keys, seq_to_node, duplicates) = rank(order, progress);
-            Numbering { ids: SortedIds::wide(keys), seq_to_node, duplicates }
+            Numbering {
+                ids: SortedIds::wide(keys),
+                seq_to_node,
+                duplicates,
+            }
         }
     }
 
     fn wide(keys: Vec<u64>) -> SortedIds {
         let index = IdIndex::new(&keys);
-        SortedIds { base: 0, shift: 0, keys: Keys::Wide(keys), index }
+        SortedIds {
+            base: 0,
+            shift: 0,
+            keys: Keys::Wide(keys),
+            index,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -152,7 +202,10 @@ impl SortedIds {
 }
 
 /// Sorts (key, stream position) pairs; keys, stream position → rank, duplicates dropped.
-fn rank<K: Copy + Ord + Default>(mut order: Vec<(K, u32)>, progress: &mut dyn FnMut(f64)) -> (Vec<K>, Vec<u32>, u64) {
+fn rank<K: Copy + Ord + Default>(
+    mut order: Vec<(K, u32)>,
+    progress: &mut dyn FnMut(f64),
+) -> (Vec<K>, Vec<u32>, u64) {
     sort_with_progress(&mut order, &mut |f| progress(0.9 * f));
     let mut seq_to_node = vec![u32::MAX; order.len()];
     let mut keys = Vec::with_capacity(order.len());
@@ -198,9 +251,12 @@ fn sort_with_progress<T: Copy + Ord + Default>(v: &mut Vec<T>, progress: &mut dy
         while start < n {
             let mid = (start + width).min(n);
             let end = (start + 2 * width).min(n);
-            merge(&src[start..mid], &src[mid..end], &mut dst[start..end], &mut |k| {
-                progress((done + k as f64 / n as f64) / total)
-            });
+            merge(
+                &src[start..mid],
+                &src[mid..end],
+                &mut dst[start..end],
+                &mut |k| progress((done + k as f64 / n as f64) / total),
+            );
             done += (end - start) as f64 / n as f64;
             start = end;
         }
@@ -233,7 +289,9 @@ mod tests {
 
     #[test]
     fn finds_every_id_and_nothing_else() {
-        let ids: Vec<u64> = (0..1000u64).map(|i| 0x1000 + i * 24 + (i % 7) * 8).collect();
+        let ids: Vec<u64> = (0..1000u64)
+            .map(|i| 0x1000 + i * 24 + (i % 7) * 8)
+            .collect();
         let mut ids = ids;
         ids.sort();
         ids.dedup();
@@ -254,14 +312,19 @@ mod tests {
     fn sort_with_progress_sorts_stably_and_reports() {
         // Three "stream runs" across several chunks, with duplicates keyed apart by position.
         let n = 3 * SORT_STEP + 12_345;
-        let mut v: Vec<(u32, u32)> = (0..n as u32).map(|i| (i.wrapping_mul(2_654_435_761) % 1_000_003 / 7, i)).collect();
+        let mut v: Vec<(u32, u32)> = (0..n as u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) % 1_000_003 / 7, i))
+            .collect();
         let mut expected = v.clone();
         expected.sort();
         let mut reports = Vec::new();
         sort_with_progress(&mut v, &mut |f| reports.push(f));
         assert_eq!(v, expected);
         assert!(reports.len() >= 8, "{reports:?}");
-        assert!(reports.windows(2).all(|w| w[0] <= w[1] + 1e-9), "{reports:?}");
+        assert!(
+            reports.windows(2).all(|w| w[0] <= w[1] + 1e-9),
+            "{reports:?}"
+        );
         assert!(reports.iter().all(|&f| (0.0..=1.0 + 1e-9).contains(&f)));
     }
 
@@ -272,8 +335,14 @@ mod tests {
         let n = SortedIds::number(stream.clone());
         assert_eq!(n.duplicates, 1);
         assert_eq!(n.seq_to_node, vec![1, 2, 4, 0, 3, u32::MAX]);
-        assert_eq!((0..n.ids.len()).map(|i| n.ids.get(i)).collect::<Vec<_>>(), vec![0x1000, 0x1010, 0x1020, 0x1030, 0x1040]);
-        for (i, id) in [0x1000u64, 0x1010, 0x1020, 0x1030, 0x1040].into_iter().enumerate() {
+        assert_eq!(
+            (0..n.ids.len()).map(|i| n.ids.get(i)).collect::<Vec<_>>(),
+            vec![0x1000, 0x1010, 0x1020, 0x1030, 0x1040]
+        );
+        for (i, id) in [0x1000u64, 0x1010, 0x1020, 0x1030, 0x1040]
+            .into_iter()
+            .enumerate()
+        {
             assert_eq!(n.ids.position(id), Some(i as u32));
             assert_eq!(n.ids.position(id + 8), None);
         }
@@ -354,7 +423,12 @@ impl IdColumn {
                 shift = shift.min((id - b).trailing_zeros());
             }
         }
-        let mut col = IdColumn { shift, block_base: Vec::with_capacity(len.div_ceil(BLOCK)), deltas: Vec::with_capacity(len), big: Vec::new() };
+        let mut col = IdColumn {
+            shift,
+            block_base: Vec::with_capacity(len.div_ceil(BLOCK)),
+            deltas: Vec::with_capacity(len),
+            big: Vec::new(),
+        };
         let mut prev = 0u64;
         for (i, id) in ids().enumerate() {
             if i % BLOCK == 0 {
@@ -377,7 +451,10 @@ impl IdColumn {
     #[inline]
     fn units(&self, i: usize, d: u8) -> u64 {
         if d == BIG {
-            let k = self.big.binary_search_by_key(&(i as u32), |e| e.0).expect("big delta recorded");
+            let k = self
+                .big
+                .binary_search_by_key(&(i as u32), |e| e.0)
+                .expect("big delta recorded");
             self.big[k].1
         } else {
             d as u64
@@ -393,13 +470,20 @@ impl IdColumn {
         let run = &self.deltas[start + 1..=i];
         let mut units: u64 = run.iter().map(|&d| d as u64).sum();
         if run.contains(&BIG) {
-            units = run.iter().enumerate().map(|(k, &d)| self.units(start + 1 + k, d)).sum();
+            units = run
+                .iter()
+                .enumerate()
+                .map(|(k, &d)| self.units(start + 1 + k, d))
+                .sum();
         }
         Some(self.block_base[i / BLOCK] + (units << self.shift))
     }
 
     pub fn find(&self, id: u64) -> Option<u32> {
-        let b = self.block_base.partition_point(|&x| x <= id).checked_sub(1)?;
+        let b = self
+            .block_base
+            .partition_point(|&x| x <= id)
+            .checked_sub(1)?;
         let start = b * BLOCK;
         let mut cur = self.block_base[b];
         let end = (start + BLOCK).min(self.deltas.len());
@@ -431,8 +515,18 @@ impl IdColumn {
     }
 
     /// Reassembles a column from [`raw_parts`](Self::raw_parts) (trusted: not re-validated).
-    pub(crate) fn from_raw_parts(shift: u32, block_base: Vec<u64>, deltas: Vec<u8>, big: Vec<(u32, u64)>) -> IdColumn {
-        IdColumn { shift, block_base, deltas, big }
+    pub(crate) fn from_raw_parts(
+        shift: u32,
+        block_base: Vec<u64>,
+        deltas: Vec<u8>,
+        big: Vec<(u32, u64)>,
+    ) -> IdColumn {
+        IdColumn {
+            shift,
+            block_base,
+            deltas,
+            big,
+        }
     }
 }
 
@@ -446,7 +540,10 @@ mod column_tests {
         let mut ids: Vec<u64> = Vec::new();
         let mut id = 0xfd00_0000u64;
         for i in 0..5000u64 {
-            id += 24 + (i % 7) * 8 + if i % 97 == 0 { 1 << 20 } else { 0 } + if i == 3000 { 1 << 45 } else { 0 };
+            id += 24
+                + (i % 7) * 8
+                + if i % 97 == 0 { 1 << 20 } else { 0 }
+                + if i == 3000 { 1 << 45 } else { 0 };
             ids.push(id);
         }
         let col = IdColumn::from_sorted(ids.clone());
@@ -474,8 +571,14 @@ mod column_tests {
 /// sorted side table. Saves 4 bytes per object over two columns; dumps with more classes keep
 /// two columns.
 pub enum ClassLenColumn {
-    Packed { packed: Vec<u32>, long_lens: Vec<(u32, u32)> },
-    Split { class_of: Vec<u32>, lens: Vec<u32> },
+    Packed {
+        packed: Vec<u32>,
+        long_lens: Vec<(u32, u32)>,
+    },
+    Split {
+        class_of: Vec<u32>,
+        lens: Vec<u32>,
+    },
 }
 
 const CLASS_BITS: u32 = 20;
@@ -528,7 +631,9 @@ impl ClassLenColumn {
                 if l != LEN_ESCAPE {
                     return l;
                 }
-                let i = long_lens.binary_search_by_key(&(node as u32), |e| e.0).expect("escaped length recorded");
+                let i = long_lens
+                    .binary_search_by_key(&(node as u32), |e| e.0)
+                    .expect("escaped length recorded");
                 long_lens[i].1
             }
             ClassLenColumn::Split { lens, .. } => lens[node],
@@ -537,7 +642,9 @@ impl ClassLenColumn {
 
     pub fn heap_bytes(&self) -> usize {
         match self {
-            ClassLenColumn::Packed { packed, long_lens } => packed.capacity() * 4 + long_lens.capacity() * 8,
+            ClassLenColumn::Packed { packed, long_lens } => {
+                packed.capacity() * 4 + long_lens.capacity() * 8
+            }
             ClassLenColumn::Split { class_of, lens } => (class_of.capacity() + lens.capacity()) * 4,
         }
     }

@@ -24,12 +24,17 @@ mod retained;
 pub mod snapshot;
 mod store;
 
-pub use builder::{build_from_bytes, build_from_path, build_from_reader, BuildError, FirstPass, GraphBuilder, PassOutcome, Phase};
+pub use builder::{
+    build_from_bytes, build_from_path, build_from_reader, BuildError, FirstPass, GraphBuilder,
+    PassOutcome, Phase,
+};
 pub use classes::{ClassInfo, ClassKind, FieldSlot, SizeRule, StaticSlot, NO_CLASS};
 pub use dominators::NO_NODE;
 pub use names::{is_jdk_class_name, java_class_name, package_of, JDK_PREFIXES};
 pub use retained::{ChildIndex, Dominance, RetainedSizes};
-pub use snapshot::{read_snapshot, snapshot_len, write_snapshot, Snapshot, SnapshotError, SnapshotErrorKind};
+pub use snapshot::{
+    read_snapshot, snapshot_len, write_snapshot, Snapshot, SnapshotError, SnapshotErrorKind,
+};
 pub use store::{decode_preview, hash_bytes, FieldStore, StringStore, STRING_PREVIEW_CHARS};
 
 use crate::hprof::*;
@@ -60,7 +65,11 @@ pub struct DumpMeta {
 
 impl Default for Header {
     fn default() -> Self {
-        Header { version: Version::V102, id_size: 8, timestamp_ms: 0 }
+        Header {
+            version: Version::V102,
+            id_size: 8,
+            timestamp_ms: 0,
+        }
     }
 }
 
@@ -188,7 +197,10 @@ impl HeapGraph {
     }
     /// If `node` is a class object: its class index.
     pub fn as_class(&self, node: Node) -> Option<u32> {
-        if !self.class_classes.contains(&self.class_len.class(node as usize)?) {
+        if !self
+            .class_classes
+            .contains(&self.class_len.class(node as usize)?)
+        {
             return None;
         }
         self.class_by_node.get(&node).copied()
@@ -209,7 +221,9 @@ impl HeapGraph {
     }
     /// Shallow size under [`SizeRule`] (0 for the super-root).
     pub fn shallow(&self, node: Node) -> u64 {
-        let Some(c) = self.class_len.class(node as usize) else { return 0 };
+        let Some(c) = self.class_len.class(node as usize) else {
+            return 0;
+        };
         if let Some(k) = self.as_class(node) {
             return self.classes[k as usize].class_object_size as u64;
         }
@@ -217,7 +231,9 @@ impl HeapGraph {
         match class.kind {
             ClassKind::Instance => class.instance_size as u64,
             ClassKind::ObjectArray => self.sizes.object_array(self.class_len.len(node as usize)),
-            ClassKind::PrimitiveArray(e) => self.sizes.primitive_array(e, self.class_len.len(node as usize)),
+            ClassKind::PrimitiveArray(e) => self
+                .sizes
+                .primitive_array(e, self.class_len.len(node as usize)),
         }
     }
     /// Distinct GC-root nodes (successors of the super-root).
@@ -231,7 +247,10 @@ impl HeapGraph {
         } else {
             (0, 0)
         };
-        self.targets[a..b].iter().copied().zip(self.slots[a..b].iter().copied())
+        self.targets[a..b]
+            .iter()
+            .copied()
+            .zip(self.slots[a..b].iter().copied())
     }
     /// The class-object node of `node`'s class, if the dump has it.
     pub fn class_node(&self, node: Node) -> Option<Node> {
@@ -242,7 +261,11 @@ impl HeapGraph {
     /// fields / elements / class links in order. For the super-root: its roots.
     pub fn labelled_edges(&self, node: Node) -> Vec<(Node, EdgeLabel)> {
         if node == self.super_root() {
-            return self.root_nodes.iter().map(|&r| (r, EdgeLabel::Root)).collect();
+            return self
+                .root_nodes
+                .iter()
+                .map(|&r| (r, EdgeLabel::Root))
+                .collect();
         }
         let mut out = Vec::new();
         if let Some(c) = self.class_node(node) {
@@ -279,13 +302,20 @@ impl HeapGraph {
                     2 => EdgeLabel::Signers,
                     3 => EdgeLabel::ProtectionDomain,
                     i => EdgeLabel::Static(
-                        self.classes[ci as usize].statics.get(i as usize - 4).map(|s| s.name.clone()).unwrap_or_default(),
+                        self.classes[ci as usize]
+                            .statics
+                            .get(i as usize - 4)
+                            .map(|s| s.name.clone())
+                            .unwrap_or_default(),
                     ),
                 }
             } else {
                 match class.kind {
                     ClassKind::Instance => EdgeLabel::Field(
-                        class.ref_field(idx as u32).map(|f| f.name.clone()).unwrap_or_else(|| format!("<field {idx}>")),
+                        class
+                            .ref_field(idx as u32)
+                            .map(|f| f.name.clone())
+                            .unwrap_or_else(|| format!("<field {idx}>")),
                     ),
                     _ => EdgeLabel::Element(idx as u32),
                 }
@@ -329,14 +359,21 @@ impl HeapGraph {
             ("class_len", self.class_len.heap_bytes()),
             ("edge_offsets", self.offsets.heap_bytes()),
             ("edge_targets", self.targets.capacity() * 4),
-            ("edge_slots", self.slots.capacity() + self.jumps.capacity() * 8),
+            (
+                "edge_slots",
+                self.slots.capacity() + self.jumps.capacity() * 8,
+            ),
             ("fields", self.fields.heap_bytes()),
             ("strings", self.strings.heap_bytes()),
             (
                 "roots_classes",
                 self.roots.capacity() * std::mem::size_of::<RootRef>()
                     + self.root_nodes.capacity() * 4
-                    + self.classes.iter().map(|c| 200 + c.layout.len() * 48 + c.statics.len() * 48).sum::<usize>(),
+                    + self
+                        .classes
+                        .iter()
+                        .map(|c| 200 + c.layout.len() * 48 + c.statics.len() * 48)
+                        .sum::<usize>(),
             ),
         ]
     }

@@ -18,7 +18,11 @@ pub fn java_class_name(jvm: &str) -> String {
         "S" => "short".to_string(),
         "I" => "int".to_string(),
         "J" => "long".to_string(),
-        _ => elem.strip_prefix('L').unwrap_or(elem).trim_end_matches(';').replace('/', "."),
+        _ => elem
+            .strip_prefix('L')
+            .unwrap_or(elem)
+            .trim_end_matches(';')
+            .replace('/', "."),
     };
     let mut s = base;
     for _ in 0..dims {
@@ -56,7 +60,10 @@ mod tests {
         assert_eq!(java_class_name("java/lang/String"), "java.lang.String");
         assert_eq!(java_class_name("[B"), "byte[]");
         assert_eq!(java_class_name("[[I"), "int[][]");
-        assert_eq!(java_class_name("[Ljava/util/HashMap$Node;"), "java.util.HashMap$Node[]");
+        assert_eq!(
+            java_class_name("[Ljava/util/HashMap$Node;"),
+            "java.util.HashMap$Node[]"
+        );
         assert_eq!(java_class_name("java.lang.Object"), "java.lang.Object");
         assert_eq!(package_of("java.util.HashMap$Node[]"), "java.util");
         assert_eq!(package_of("byte[]"), "");

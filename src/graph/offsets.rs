@@ -24,7 +24,8 @@ pub struct EdgeOffsets {
 }
 
 /// [`EdgeOffsets::raw_parts`]: `(block_start, sub_start, has_big, degree, big)`.
-pub(crate) type EdgeOffsetsParts<'a> = (&'a [u32], &'a [u16], &'a [u64], &'a [u8], &'a [(u32, u32)]);
+pub(crate) type EdgeOffsetsParts<'a> =
+    (&'a [u32], &'a [u16], &'a [u64], &'a [u8], &'a [(u32, u32)]);
 
 /// Builds [`EdgeOffsets`] from the degrees of nodes `0, 1, 2…` in order.
 pub struct EdgeOffsetsBuilder {
@@ -57,7 +58,9 @@ impl EdgeOffsetsBuilder {
         }
         if v % SUB == 0 {
             // Truncated in blocks with a big degree, where it is not used.
-            self.e.sub_start.push((self.total - self.block_total) as u16);
+            self.e
+                .sub_start
+                .push((self.total - self.block_total) as u16);
         }
         if d < BIG as u32 {
             self.e.degree.push(d as u8);
@@ -89,7 +92,10 @@ impl EdgeOffsets {
     #[inline]
     fn degree_of(&self, v: usize, d: u8) -> usize {
         if d == BIG {
-            let k = self.big.binary_search_by_key(&(v as u32), |e| e.0).expect("big degree recorded");
+            let k = self
+                .big
+                .binary_search_by_key(&(v as u32), |e| e.0)
+                .expect("big degree recorded");
             self.big[k].1 as usize
         } else {
             d as usize
@@ -99,7 +105,9 @@ impl EdgeOffsets {
     /// The edge positions `start..end` of node `v` (empty when out of range).
     #[inline]
     pub fn range(&self, v: usize) -> (usize, usize) {
-        let Some(&d) = self.degree.get(v) else { return (0, 0) };
+        let Some(&d) = self.degree.get(v) else {
+            return (0, 0);
+        };
         let b = v / BLOCK;
         if self.has_big[b / 64] & (1 << (b % 64)) == 0 {
             let first = v - v % SUB;
@@ -116,7 +124,11 @@ impl EdgeOffsets {
         let run = &self.degree[first..v];
         let mut before: usize = run.iter().map(|&x| x as usize).sum();
         if run.contains(&BIG) {
-            before = run.iter().enumerate().map(|(k, &x)| self.degree_of(first + k, x)).sum();
+            before = run
+                .iter()
+                .enumerate()
+                .map(|(k, &x)| self.degree_of(first + k, x))
+                .sum();
         }
         let start = self.block_start[v / BLOCK] as usize + before;
         (start, start + self.degree_of(v, d))
@@ -124,7 +136,13 @@ impl EdgeOffsets {
 
     /// The raw columns `(block_start, sub_start, has_big, degree, big)` (for `graph::snapshot`).
     pub(crate) fn raw_parts(&self) -> EdgeOffsetsParts<'_> {
-        (&self.block_start, &self.sub_start, &self.has_big, &self.degree, &self.big)
+        (
+            &self.block_start,
+            &self.sub_start,
+            &self.has_big,
+            &self.degree,
+            &self.big,
+        )
     }
 
     /// Reassembles offsets from [`raw_parts`](Self::raw_parts) (trusted: not re-validated).
@@ -135,7 +153,13 @@ impl EdgeOffsets {
         degree: Vec<u8>,
         big: Vec<(u32, u32)>,
     ) -> EdgeOffsets {
-        EdgeOffsets { block_start, sub_start, has_big, degree, big }
+        EdgeOffsets {
+            block_start,
+            sub_start,
+            has_big,
+            degree,
+            big,
+        }
     }
 
     pub fn heap_bytes(&self) -> usize {
@@ -166,7 +190,11 @@ mod tests {
         }
         let e = EdgeOffsets::from_offsets(&offsets);
         for v in 0..1000 {
-            assert_eq!(e.range(v), (offsets[v] as usize, offsets[v + 1] as usize), "node {v}");
+            assert_eq!(
+                e.range(v),
+                (offsets[v] as usize, offsets[v + 1] as usize),
+                "node {v}"
+            );
         }
         assert_eq!(e.range(1000), (0, 0));
         assert_eq!(EdgeOffsets::from_offsets(&[0]).range(0), (0, 0));

@@ -32,7 +32,11 @@ impl RetainedSizes {
     #[inline]
     pub fn get(&self, v: Node) -> u64 {
         match self.units.get(v as usize) {
-            Some(&Self::LARGE) => self.large.binary_search_by_key(&v, |e| e.0).map(|i| self.large[i].1).unwrap_or(0),
+            Some(&Self::LARGE) => self
+                .large
+                .binary_search_by_key(&v, |e| e.0)
+                .map(|i| self.large[i].1)
+                .unwrap_or(0),
             Some(&u) => u as u64 * self.granule,
             None => 0,
         }
@@ -42,8 +46,16 @@ impl RetainedSizes {
         (&self.units, self.granule, &self.large)
     }
     /// Reassembles sizes from [`raw_parts`](Self::raw_parts) (trusted: not re-validated).
-    pub(crate) fn from_raw_parts(units: Vec<u32>, granule: u64, large: Vec<(u32, u64)>) -> RetainedSizes {
-        RetainedSizes { units, granule, large }
+    pub(crate) fn from_raw_parts(
+        units: Vec<u32>,
+        granule: u64,
+        large: Vec<(u32, u64)>,
+    ) -> RetainedSizes {
+        RetainedSizes {
+            units,
+            granule,
+            large,
+        }
     }
 }
 
@@ -80,7 +92,11 @@ impl SizeAccumulator {
     fn finish(self) -> RetainedSizes {
         let mut large: Vec<(u32, u64)> = self.large.into_iter().collect();
         large.sort_unstable();
-        RetainedSizes { units: self.units, granule: self.granule, large }
+        RetainedSizes {
+            units: self.units,
+            granule: self.granule,
+            large,
+        }
     }
 }
 
@@ -107,8 +123,16 @@ impl Dominance {
         let n = tree.idom.len();
 
         // Retained sizes, bottom-up: reverse preorder visits a node after all it dominates.
-        let granule = tree.preorder.iter().fold(0u64, |acc, &v| gcd(acc, g.shallow(v))).max(1);
-        let mut acc = SizeAccumulator { units: vec![0; n], granule, large: Default::default() };
+        let granule = tree
+            .preorder
+            .iter()
+            .fold(0u64, |acc, &v| gcd(acc, g.shallow(v)))
+            .max(1);
+        let mut acc = SizeAccumulator {
+            units: vec![0; n],
+            granule,
+            large: Default::default(),
+        };
         let r = tree.preorder.len().max(1);
         for (k, &v) in tree.preorder.iter().rev().enumerate() {
             if k % (1 << 20) == 0 {
@@ -151,14 +175,21 @@ impl Dominance {
             }
             let run = &mut by_parent[begin..end as usize];
             if run.len() > 1 {
-                run.sort_unstable_by(|&a, &b| retained.get(b).cmp(&retained.get(a)).then(a.cmp(&b)));
+                run.sort_unstable_by(|&a, &b| {
+                    retained.get(b).cmp(&retained.get(a)).then(a.cmp(&b))
+                });
             }
             begin = end as usize;
         }
         drop(start);
         progress(1.0);
         let reachable = by_parent.len();
-        Dominance { idom, retained, by_parent, reachable }
+        Dominance {
+            idom,
+            retained,
+            by_parent,
+            reachable,
+        }
     }
 
     /// The private parts `(retained, by_parent)` (for `graph::snapshot`).
@@ -172,7 +203,12 @@ impl Dominance {
         by_parent: Vec<u32>,
         reachable: usize,
     ) -> Dominance {
-        Dominance { idom, retained, by_parent, reachable }
+        Dominance {
+            idom,
+            retained,
+            by_parent,
+            reachable,
+        }
     }
 
     pub fn super_root(&self) -> Node {

@@ -79,7 +79,11 @@ impl FieldStore {
     }
     /// Reassembles a store from [`raw_parts`](Self::raw_parts) (trusted: not re-validated).
     pub(crate) fn from_raw_parts(members: NodeRank, starts: Vec<u32>, data: Vec<u8>) -> FieldStore {
-        FieldStore { members, starts, data }
+        FieldStore {
+            members,
+            starts,
+            data,
+        }
     }
 }
 
@@ -97,7 +101,8 @@ impl FieldStoreBuilder {
         self.data.len()
     }
     pub fn insert(&mut self, node: u32, fields: &[u8]) {
-        self.index.push((node, self.data.len() as u32, fields.len() as u32));
+        self.index
+            .push((node, self.data.len() as u32, fields.len() as u32));
         self.data.extend_from_slice(fields);
     }
     pub fn finish(mut self, node_count: usize) -> FieldStore {
@@ -110,7 +115,11 @@ impl FieldStoreBuilder {
             data.extend_from_slice(&self.data[off as usize..(off + len) as usize]);
         }
         starts.push(data.len() as u32);
-        FieldStore { members: NodeRank::from_sorted(self.index.iter().map(|e| e.0), node_count), starts, data }
+        FieldStore {
+            members: NodeRank::from_sorted(self.index.iter().map(|e| e.0), node_count),
+            starts,
+            data,
+        }
     }
 }
 
@@ -154,7 +163,10 @@ impl StringStore {
         self.preview_at.is_empty()
     }
     pub fn heap_bytes(&self) -> usize {
-        self.members.heap_bytes() + self.preview_at.capacity() * 4 + self.text.capacity() + self.utf16.capacity() * 4
+        self.members.heap_bytes()
+            + self.preview_at.capacity() * 4
+            + self.text.capacity()
+            + self.utf16.capacity() * 4
     }
     /// The raw parts `(members, preview_at, text, utf16)` (for `graph::snapshot`).
     pub(crate) fn raw_parts(&self) -> (&NodeRank, &[u32], &[u8], &[u32]) {
@@ -167,7 +179,12 @@ impl StringStore {
         text: Vec<u8>,
         utf16: Vec<u32>,
     ) -> StringStore {
-        StringStore { members, preview_at, text, utf16 }
+        StringStore {
+            members,
+            preview_at,
+            text,
+            utf16,
+        }
     }
 }
 
@@ -197,8 +214,13 @@ impl DedupTable {
     /// A table that holds `expected` keys without growing: allocated once, so pass 2 does not
     /// leave a trail of outgrown tables in a wasm memory (which never shrinks).
     fn with_capacity(expected: usize) -> Self {
-        let size = (expected.saturating_mul(10) / 7 + 1).next_power_of_two().max(1024);
-        DedupTable { slots: vec![[0; 3]; size], len: 0 }
+        let size = (expected.saturating_mul(10) / 7 + 1)
+            .next_power_of_two()
+            .max(1024);
+        DedupTable {
+            slots: vec![[0; 3]; size],
+            len: 0,
+        }
     }
     #[inline]
     fn key_of(slot: &[u32; 3]) -> u64 {
@@ -285,11 +307,21 @@ impl StringStoreBuilder {
     pub fn insert(&mut self, node: u32, elem: BasicType, data: &[u8]) {
         let utf16 = self.utf16.binary_search(&node).is_ok();
         // One 64-bit key for contents, length and coder (0 means an empty slot).
-        let key = (hash_bytes(data) ^ (data.len() as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93) ^ utf16 as u64).max(1);
+        let key = (hash_bytes(data)
+            ^ (data.len() as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93)
+            ^ utf16 as u64)
+            .max(1);
         let n = data.len().min(PREVIEW_BYTES);
         let mut head = [0u8; PREVIEW_BYTES];
         head[..n].copy_from_slice(&data[..n]);
-        self.pending.push(PendingString { node, key, elem, utf16, len: n as u8, head });
+        self.pending.push(PendingString {
+            node,
+            key,
+            elem,
+            utf16,
+            len: n as u8,
+            head,
+        });
         if self.pending.len() == BATCH {
             self.look_up_pending();
         }
@@ -345,7 +377,12 @@ impl StringStoreBuilder {
         let members = NodeRank::from_sorted(self.entries.iter().map(|e| e.0), node_count);
         let preview_at = self.entries.iter().map(|e| e.1).collect();
         self.text.shrink_to_fit();
-        StringStore { members, preview_at, text: self.text, utf16: self.utf16 }
+        StringStore {
+            members,
+            preview_at,
+            text: self.text,
+            utf16: self.utf16,
+        }
     }
 }
 
@@ -363,7 +400,10 @@ fn decode_preview_into(elem: BasicType, utf16: bool, data: &[u8], out: &mut Vec<
     let mut buf = [0u8; 4];
     let mut push = |c: char| out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
     match (elem, utf16) {
-        (BasicType::Byte, false) => data.iter().take(STRING_PREVIEW_CHARS).for_each(|&b| push(b as char)),
+        (BasicType::Byte, false) => data
+            .iter()
+            .take(STRING_PREVIEW_CHARS)
+            .for_each(|&b| push(b as char)),
         (BasicType::Byte, true) | (BasicType::Char, _) => {
             let big = elem == BasicType::Char;
             let units = data.chunks_exact(2).take(STRING_PREVIEW_CHARS).map(|c| {

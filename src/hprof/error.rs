@@ -23,7 +23,9 @@ impl fmt::Display for Item {
             Item::Gzip => f.write_str("gzip stream"),
             Item::Header => f.write_str("file header"),
             Item::Record(t) => write!(f, "{} record (tag 0x{t:02X})", record_name(t)),
-            Item::SubRecord(t) => write!(f, "{} heap sub-record (tag 0x{t:02X})", sub_record_name(t)),
+            Item::SubRecord(t) => {
+                write!(f, "{} heap sub-record (tag 0x{t:02X})", sub_record_name(t))
+            }
         }
     }
 }

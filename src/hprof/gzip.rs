@@ -59,7 +59,11 @@ impl GzipInflater {
     }
 
     fn error(&self, offset: u64, msg: impl Into<String>) -> ParseError {
-        ParseError { offset, item: Item::Gzip, kind: ErrorKind::Gzip(msg.into()) }
+        ParseError {
+            offset,
+            item: Item::Gzip,
+            kind: ErrorKind::Gzip(msg.into()),
+        }
     }
 
     /// Inflates `chunk`, handing decompressed bytes to `sink` as they come.
@@ -94,7 +98,9 @@ impl GzipInflater {
                 State::Body => {
                     let before_in = self.inflate.total_in();
                     let before_out = self.inflate.total_out();
-                    let result = self.inflate.decompress(chunk, &mut self.out, FlushDecompress::None);
+                    let result =
+                        self.inflate
+                            .decompress(chunk, &mut self.out, FlushDecompress::None);
                     let used = (self.inflate.total_in() - before_in) as usize;
                     let made = (self.inflate.total_out() - before_out) as usize;
                     chunk = &chunk[used..];
@@ -107,7 +113,12 @@ impl GzipInflater {
                     }
                     // Where inside the deflate stream the damage is noticed depends on the
                     // inflater's read-ahead, hence on chunking: name the damaged member instead.
-                    let status = result.map_err(|e| self.error(self.member_start, format!("{e} (in the member that starts there)")))?;
+                    let status = result.map_err(|e| {
+                        self.error(
+                            self.member_start,
+                            format!("{e} (in the member that starts there)"),
+                        )
+                    })?;
                     if status == Status::StreamEnd {
                         self.state = State::Trailer;
                     } else if used == 0 && made == 0 {
@@ -124,13 +135,20 @@ impl GzipInflater {
         // Drain output the inflater still holds (it may have more than one buffer's worth).
         while self.state == State::Body {
             let before_out = self.inflate.total_out();
-            let result = self.inflate.decompress(&[], &mut self.out, FlushDecompress::None);
+            let result = self
+                .inflate
+                .decompress(&[], &mut self.out, FlushDecompress::None);
             let made = (self.inflate.total_out() - before_out) as usize;
             if made > 0 {
                 self.crc.update(&self.out[..made]);
                 sink(&self.out[..made])?;
             }
-            let status = result.map_err(|e| self.error(self.member_start, format!("{e} (in the member that starts there)")))?;
+            let status = result.map_err(|e| {
+                self.error(
+                    self.member_start,
+                    format!("{e} (in the member that starts there)"),
+                )
+            })?;
             if status == Status::StreamEnd {
                 self.state = State::Trailer;
             }
@@ -174,10 +192,16 @@ impl GzipInflater {
                 let crc = u32::from_le_bytes([p[0], p[1], p[2], p[3]]);
                 let size = u32::from_le_bytes([p[4], p[5], p[6], p[7]]);
                 if crc != self.crc.sum() {
-                    return Err(self.error(self.offset - 8, "CRC-32 mismatch at the end of a gzip member"));
+                    return Err(self.error(
+                        self.offset - 8,
+                        "CRC-32 mismatch at the end of a gzip member",
+                    ));
                 }
                 if size != self.crc.amount() {
-                    return Err(self.error(self.offset - 4, "length mismatch at the end of a gzip member"));
+                    return Err(self.error(
+                        self.offset - 4,
+                        "length mismatch at the end of a gzip member",
+                    ));
                 }
                 self.pending.clear();
                 self.state = State::BetweenMembers;
@@ -187,7 +211,9 @@ impl GzipInflater {
                     self.member_start = self.offset - 2;
                     self.state = State::Header; // keep the magic: header_len re-reads it
                 } else {
-                    self.warnings.push(Warning::TrailingGarbage { offset: self.offset - 2 });
+                    self.warnings.push(Warning::TrailingGarbage {
+                        offset: self.offset - 2,
+                    });
                     self.pending.clear();
                     self.state = State::Ignoring;
                 }
@@ -201,12 +227,18 @@ impl GzipInflater {
     pub fn finish(self) -> Vec<Warning> {
         let mut w = self.warnings;
         if matches!(self.state, State::Header | State::Body | State::Trailer) {
-            w.push(Warning::Truncated { offset: self.member_start, item: Item::Gzip });
+            w.push(Warning::Truncated {
+                offset: self.member_start,
+                item: Item::Gzip,
+            });
         } else if self.state == State::BetweenMembers && !self.pending.is_empty() {
             // One byte after the last member: the start of a cut-off member, or garbage.
             let at = self.offset - self.pending.len() as u64;
             w.push(if self.pending[0] == 0x1f {
-                Warning::Truncated { offset: at, item: Item::Gzip }
+                Warning::Truncated {
+                    offset: at,
+                    item: Item::Gzip,
+                }
             } else {
                 Warning::TrailingGarbage { offset: at }
             });

@@ -28,7 +28,11 @@ impl Default for DumpDecoder {
 
 impl DumpDecoder {
     pub fn new() -> Self {
-        DumpDecoder { mode: Mode::Sniffing(Vec::new()), parser: Parser::new(), input_bytes: 0 }
+        DumpDecoder {
+            mode: Mode::Sniffing(Vec::new()),
+            parser: Parser::new(),
+            input_bytes: 0,
+        }
     }
 
     /// Input bytes fed so far (of the file as stored, i.e. compressed for gzip).
@@ -54,7 +58,11 @@ impl DumpDecoder {
                 return Ok(());
             }
             let seen = std::mem::take(seen);
-            self.mode = if seen == [0x1f, 0x8b] { Mode::Gzip(Box::default()) } else { Mode::Raw };
+            self.mode = if seen == [0x1f, 0x8b] {
+                Mode::Gzip(Box::default())
+            } else {
+                Mode::Raw
+            };
             self.feed_detected(&seen, v)?;
             return self.feed_detected(&chunk[take..], v);
         }

@@ -33,15 +33,31 @@ enum State {
     Header,
     RecordHeader,
     /// A top-level record whose body is decoded whole.
-    Body { tag: u8, len: u32, start: u64 },
+    Body {
+        tag: u8,
+        len: u32,
+        start: u64,
+    },
     /// A top-level record skipped by length.
-    SkipRecord { tag: u8, remaining: u64, start: u64 },
+    SkipRecord {
+        tag: u8,
+        remaining: u64,
+        start: u64,
+    },
     /// Inside HEAP DUMP / HEAP DUMP SEGMENT; `remaining` is `None` when it runs to EOF.
     Heap(HeapRecord),
     /// Streaming the elements of a large object array.
-    ObjectElements { heap: HeapRecord, array: ObjectArray, next: u32 },
+    ObjectElements {
+        heap: HeapRecord,
+        array: ObjectArray,
+        next: u32,
+    },
     /// Skipping the data of a large primitive array.
-    SkipArrayData { heap: HeapRecord, remaining: u64, start: u64 },
+    SkipArrayData {
+        heap: HeapRecord,
+        remaining: u64,
+        start: u64,
+    },
     Failed,
 }
 
@@ -63,7 +79,10 @@ impl HeapRecord {
             Some(r) if needed > r => Err(ParseError {
                 offset,
                 item: Item::SubRecord(sub_tag),
-                kind: ErrorKind::SubRecordOverrunsRecord { needed, remaining: r },
+                kind: ErrorKind::SubRecordOverrunsRecord {
+                    needed,
+                    remaining: r,
+                },
             }),
             _ => Ok(()),
         }
@@ -184,7 +203,11 @@ impl Parser {
         let at = self.offset;
         let cut = match self.state {
             State::Header => {
-                return Err(ParseError { offset: 0, item: Item::Header, kind: ErrorKind::NotHprof })
+                return Err(ParseError {
+                    offset: 0,
+                    item: Item::Header,
+                    kind: ErrorKind::NotHprof,
+                })
             }
             State::RecordHeader => self.carry.first().map(|&t| (at, Item::Record(t))),
             State::Body { tag, start, .. } | State::SkipRecord { tag, start, .. } => {
@@ -202,8 +225,14 @@ impl Parser {
         if let Some((offset, item)) = cut {
             self.warnings.push(Warning::Truncated { offset, item });
         }
-        let header = self.header.expect("header parsed in every state but Header");
-        Ok(ParseSummary { header, bytes: self.offset + self.carry.len() as u64, warnings: self.warnings })
+        let header = self
+            .header
+            .expect("header parsed in every state but Header");
+        Ok(ParseSummary {
+            header,
+            bytes: self.offset + self.carry.len() as u64,
+            warnings: self.warnings,
+        })
     }
 
     fn fail(&mut self, e: ParseError) -> ParseError {
@@ -244,17 +273,29 @@ impl Parser {
                 self.state = State::RecordHeader;
                 Ok(Step::Consumed(len as usize))
             }
-            State::SkipRecord { tag, remaining, start } => {
+            State::SkipRecord {
+                tag,
+                remaining,
+                start,
+            } => {
                 let n = (remaining.min(input.len() as u64)) as usize;
                 let remaining = remaining - n as u64;
                 self.state = if remaining == 0 {
                     State::RecordHeader
                 } else {
-                    State::SkipRecord { tag, remaining, start }
+                    State::SkipRecord {
+                        tag,
+                        remaining,
+                        start,
+                    }
                 };
                 Ok(Step::Consumed(n))
             }
-            State::ObjectElements { mut heap, array, next } => {
+            State::ObjectElements {
+                mut heap,
+                array,
+                next,
+            } => {
                 let id = self.id_size as usize;
                 let left = (array.length - next) as usize;
                 let n = (input.len() / id).min(left);
@@ -271,14 +312,22 @@ impl Parser {
                 };
                 Ok(Step::Consumed(n * id))
             }
-            State::SkipArrayData { mut heap, remaining, start } => {
+            State::SkipArrayData {
+                mut heap,
+                remaining,
+                start,
+            } => {
                 let n = (remaining.min(input.len() as u64)) as usize;
                 heap.consume(n);
                 let remaining = remaining - n as u64;
                 self.state = if remaining == 0 {
                     State::Heap(heap)
                 } else {
-                    State::SkipArrayData { heap, remaining, start }
+                    State::SkipArrayData {
+                        heap,
+                        remaining,
+                        start,
+                    }
                 };
                 Ok(Step::Consumed(n))
             }
@@ -289,14 +338,22 @@ impl Parser {
 
     fn file_header<V: Visitor>(&mut self, input: &[u8], v: &mut V) -> Result<Step, ParseError> {
         const MAGIC: &[u8] = b"JAVA PROFILE ";
-        let not_hprof = || ParseError { offset: 0, item: Item::Header, kind: ErrorKind::NotHprof };
+        let not_hprof = || ParseError {
+            offset: 0,
+            item: Item::Header,
+            kind: ErrorKind::NotHprof,
+        };
         let prefix = input.len().min(MAGIC.len());
         if input[..prefix] != MAGIC[..prefix] {
             return Err(not_hprof());
         }
         let scan = &input[..input.len().min(MAX_HEADER_STRING + 1)];
         let Some(nul) = scan.iter().position(|&b| b == 0) else {
-            return if input.len() > MAX_HEADER_STRING { Err(not_hprof()) } else { Ok(Step::Need(input.len() + 1)) };
+            return if input.len() > MAX_HEADER_STRING {
+                Err(not_hprof())
+            } else {
+                Ok(Step::Need(input.len() + 1))
+            };
         };
         let total = nul + 1 + 4 + 8;
         if input.len() < total {
@@ -310,15 +367,25 @@ impl Parser {
                 return Err(ParseError {
                     offset: 0,
                     item: Item::Header,
-                    kind: ErrorKind::UnsupportedVersion(String::from_utf8_lossy(other).into_owned()),
+                    kind: ErrorKind::UnsupportedVersion(
+                        String::from_utf8_lossy(other).into_owned(),
+                    ),
                 })
             }
         };
         let id_size = be_u32(&input[nul + 1..]);
         if id_size != 4 && id_size != 8 {
-            return Err(ParseError { offset: nul as u64 + 1, item: Item::Header, kind: ErrorKind::BadIdSize(id_size) });
+            return Err(ParseError {
+                offset: nul as u64 + 1,
+                item: Item::Header,
+                kind: ErrorKind::BadIdSize(id_size),
+            });
         }
-        let header = Header { version, id_size: id_size as u8, timestamp_ms: be_u64(&input[nul + 5..]) };
+        let header = Header {
+            version,
+            id_size: id_size as u8,
+            timestamp_ms: be_u64(&input[nul + 5..]),
+        };
         self.id_size = id_size as u8;
         v.header(&header);
         self.header = Some(header);
@@ -334,17 +401,24 @@ impl Parser {
         let len = be_u32(&input[5..]);
         let start = self.offset;
         self.state = match tag {
-            0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x07 | 0x0A | 0x0B => State::Body { tag, len, start },
+            0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x07 | 0x0A | 0x0B => {
+                State::Body { tag, len, start }
+            }
             0x0C | 0x1C => {
                 v.heap_dump_start(tag, start, len);
                 let remaining = if len == 0 {
                     // A VM that died mid-dump leaves the length unpatched: read to EOF.
-                    self.warnings.push(Warning::HeapRecordRanToEnd { offset: start });
+                    self.warnings
+                        .push(Warning::HeapRecordRanToEnd { offset: start });
                     None
                 } else {
                     Some(len as u64)
                 };
-                State::Heap(HeapRecord { tag, start, remaining })
+                State::Heap(HeapRecord {
+                    tag,
+                    start,
+                    remaining,
+                })
             }
             0x2C => {
                 v.heap_dump_end(start);
@@ -354,17 +428,32 @@ impl Parser {
                 v.other_record(tag, start, len);
                 skip_or_header(tag, len, start)
             }
-            _ => return Err(ParseError { offset: start, item: Item::Record(tag), kind: ErrorKind::UnknownRecordTag }),
+            _ => {
+                return Err(ParseError {
+                    offset: start,
+                    item: Item::Record(tag),
+                    kind: ErrorKind::UnknownRecordTag,
+                })
+            }
         };
         Ok(Step::Consumed(RECORD_HEADER_LEN))
     }
 
-    fn record_body<V: Visitor>(&mut self, tag: u8, b: &[u8], start: u64, v: &mut V) -> Result<(), ParseError> {
+    fn record_body<V: Visitor>(
+        &mut self,
+        tag: u8,
+        b: &[u8],
+        start: u64,
+        v: &mut V,
+    ) -> Result<(), ParseError> {
         let id = self.id_size as usize;
         let bad_len = |needed: usize| ParseError {
             offset: start,
             item: Item::Record(tag),
-            kind: ErrorKind::BadRecordLength { declared: b.len() as u64, needed: needed as u64 },
+            kind: ErrorKind::BadRecordLength {
+                declared: b.len() as u64,
+                needed: needed as u64,
+            },
         };
         let need = |n: usize| if b.len() < n { Err(bad_len(n)) } else { Ok(()) };
         let rid = |at: usize| read_id(&b[at..], self.id_size);
@@ -401,12 +490,17 @@ impl Parser {
                 need(12)?;
                 let n = be_u32(&b[8..]) as usize;
                 // Checked before allocating: n comes from the file.
-                let frames_len = n.checked_mul(id).and_then(|x| x.checked_add(12)).unwrap_or(usize::MAX);
+                let frames_len = n
+                    .checked_mul(id)
+                    .and_then(|x| x.checked_add(12))
+                    .unwrap_or(usize::MAX);
                 need(frames_len)?;
                 v.stack_trace(&StackTrace {
                     serial: be_u32(b),
                     thread_serial: be_u32(&b[4..]),
-                    frame_ids: IdList::new(&b[12..12 + n * id], self.id_size).iter().collect(),
+                    frame_ids: IdList::new(&b[12..12 + n * id], self.id_size)
+                        .iter()
+                        .collect(),
                 });
             }
             0x07 => {
@@ -440,7 +534,12 @@ impl Parser {
 
     /// Decodes one heap sub-record (or starts streaming a large array).
     #[inline]
-    fn sub_record<V: Visitor>(&mut self, input: &[u8], heap: &mut HeapRecord, v: &mut V) -> Result<Step, ParseError> {
+    fn sub_record<V: Visitor>(
+        &mut self,
+        input: &[u8],
+        heap: &mut HeapRecord,
+        v: &mut V,
+    ) -> Result<Step, ParseError> {
         let id = self.id_size as usize;
         let id_size = self.id_size;
         let offset = self.offset;
@@ -491,7 +590,13 @@ impl Parser {
             0x8E => (1 + id + 8, root(RootKind::JniMonitor)),
             0x90 => (1 + id, root(RootKind::Unreachable)),
             0xFE => (1 + 4 + id, None),
-            _ => return Err(ParseError { offset, item: Item::SubRecord(tag), kind: ErrorKind::UnknownSubRecordTag }),
+            _ => {
+                return Err(ParseError {
+                    offset,
+                    item: Item::SubRecord(tag),
+                    kind: ErrorKind::UnknownSubRecordTag,
+                })
+            }
         };
         heap.check(size as u64, offset, tag)?;
         if input.len() < size {
@@ -507,14 +612,25 @@ impl Parser {
                     0x08 => (Some(u32_at(1 + id)), None, Some(u32_at(1 + id + 4))),
                     _ => (None, None, None),
                 };
-                v.gc_root(&GcRoot { kind, object_id: rid(1), thread_serial, frame, stack_serial });
+                v.gc_root(&GcRoot {
+                    kind,
+                    object_id: rid(1),
+                    thread_serial,
+                    frame,
+                    stack_serial,
+                });
             }
         }
         heap.consume(size);
         Ok(Step::Consumed(size))
     }
 
-    fn object_array<V: Visitor>(&mut self, input: &[u8], heap: &mut HeapRecord, v: &mut V) -> Result<Step, ParseError> {
+    fn object_array<V: Visitor>(
+        &mut self,
+        input: &[u8],
+        heap: &mut HeapRecord,
+        v: &mut V,
+    ) -> Result<Step, ParseError> {
         let id = self.id_size as usize;
         let offset = self.offset;
         let hdr = 1 + id + 8 + id;
@@ -542,11 +658,20 @@ impl Parser {
             return Ok(Step::Need(total));
         }
         heap.consume(hdr);
-        self.state = State::ObjectElements { heap: *heap, array, next: 0 };
+        self.state = State::ObjectElements {
+            heap: *heap,
+            array,
+            next: 0,
+        };
         Ok(Step::Consumed(hdr))
     }
 
-    fn primitive_array<V: Visitor>(&mut self, input: &[u8], heap: &mut HeapRecord, v: &mut V) -> Result<Step, ParseError> {
+    fn primitive_array<V: Visitor>(
+        &mut self,
+        input: &[u8],
+        heap: &mut HeapRecord,
+        v: &mut V,
+    ) -> Result<Step, ParseError> {
         let id = self.id_size as usize;
         let offset = self.offset;
         let tag = input[0];
@@ -559,7 +684,11 @@ impl Parser {
         let code = input[1 + id + 8];
         let elem = BasicType::from_code(code)
             .filter(|t| *t != BasicType::Object)
-            .ok_or(ParseError { offset, item: Item::SubRecord(tag), kind: ErrorKind::BadBasicType(code) })?;
+            .ok_or(ParseError {
+                offset,
+                item: Item::SubRecord(tag),
+                kind: ErrorKind::BadBasicType(code),
+            })?;
         let array = PrimitiveArray {
             id: read_id(&input[1..], self.id_size),
             stack_serial: be_u32(&input[1 + id..]),
@@ -567,7 +696,11 @@ impl Parser {
             elem,
             offset,
         };
-        let data = if tag == 0xC3 { 0 } else { length as u64 * elem.size(self.id_size) as u64 };
+        let data = if tag == 0xC3 {
+            0
+        } else {
+            length as u64 * elem.size(self.id_size) as u64
+        };
         heap.check(hdr as u64 + data, offset, tag)?;
         if tag == 0xC3 {
             v.primitive_array(&array, None);
@@ -585,13 +718,26 @@ impl Parser {
         }
         v.primitive_array(&array, None);
         heap.consume(hdr);
-        self.state = State::SkipArrayData { heap: *heap, remaining: data, start: offset };
+        self.state = State::SkipArrayData {
+            heap: *heap,
+            remaining: data,
+            start: offset,
+        };
         Ok(Step::Consumed(hdr))
     }
 
-    fn class_dump<V: Visitor>(&mut self, input: &[u8], heap: &mut HeapRecord, v: &mut V) -> Result<Step, ParseError> {
+    fn class_dump<V: Visitor>(
+        &mut self,
+        input: &[u8],
+        heap: &mut HeapRecord,
+        v: &mut V,
+    ) -> Result<Step, ParseError> {
         let offset = self.offset;
-        let mut c = Cursor { b: input, pos: 1, id_size: self.id_size };
+        let mut c = Cursor {
+            b: input,
+            pos: 1,
+            id_size: self.id_size,
+        };
         let parsed = (|| -> Result<ClassDump, CursorError> {
             let class_id = c.id()?;
             let stack_serial = c.u32()?;
@@ -611,17 +757,25 @@ impl Parser {
             let n_statics = c.u16()?;
             // Counts come from the file: reserve no more than the bytes at hand can hold (a static
             // takes at least id + 2 bytes, a field id + 1).
-            let mut statics = Vec::with_capacity((n_statics as usize).min(c.left() / (c.id_size as usize + 2)));
+            let mut statics =
+                Vec::with_capacity((n_statics as usize).min(c.left() / (c.id_size as usize + 2)));
             for _ in 0..n_statics {
                 let name_id = c.id()?;
                 let ty = c.basic_type()?;
-                statics.push(StaticField { name_id, value: c.value(ty)? });
+                statics.push(StaticField {
+                    name_id,
+                    value: c.value(ty)?,
+                });
             }
             let n_fields = c.u16()?;
-            let mut fields = Vec::with_capacity((n_fields as usize).min(c.left() / (c.id_size as usize + 1)));
+            let mut fields =
+                Vec::with_capacity((n_fields as usize).min(c.left() / (c.id_size as usize + 1)));
             for _ in 0..n_fields {
                 let name_id = c.id()?;
-                fields.push(FieldDecl { name_id, ty: c.basic_type()? });
+                fields.push(FieldDecl {
+                    name_id,
+                    ty: c.basic_type()?,
+                });
             }
             Ok(ClassDump {
                 class_id,
@@ -646,9 +800,11 @@ impl Parser {
                 heap.check(n as u64, offset, 0x20)?;
                 Ok(Step::Need(n))
             }
-            Err(CursorError::BadType(code)) => {
-                Err(ParseError { offset, item: Item::SubRecord(0x20), kind: ErrorKind::BadBasicType(code) })
-            }
+            Err(CursorError::BadType(code)) => Err(ParseError {
+                offset,
+                item: Item::SubRecord(0x20),
+                kind: ErrorKind::BadBasicType(code),
+            }),
         }
     }
 }
@@ -657,7 +813,11 @@ fn skip_or_header(tag: u8, len: u32, start: u64) -> State {
     if len == 0 {
         State::RecordHeader
     } else {
-        State::SkipRecord { tag, remaining: len as u64, start }
+        State::SkipRecord {
+            tag,
+            remaining: len as u64,
+            start,
+        }
     }
 }
 

@@ -324,7 +324,9 @@ impl<'a> IdList<'a> {
     }
     pub fn iter(&self) -> impl Iterator<Item = Id> + 'a {
         let id_size = self.id_size;
-        self.bytes.chunks_exact(id_size as usize).map(move |c| read_id(c, id_size))
+        self.bytes
+            .chunks_exact(id_size as usize)
+            .map(move |c| read_id(c, id_size))
     }
 }
 

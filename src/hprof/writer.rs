@@ -232,7 +232,10 @@ pub fn modified_utf8(s: &str) -> Vec<u8> {
 /// Writes the low `id_size` bytes of `id`, big-endian.
 fn put_id(out: &mut Vec<u8>, id: u64, id_size: u32) {
     let n = (id_size as usize).clamp(1, 8);
-    debug_assert!(n == 8 || id >> (8 * n) == 0, "id {id:#x} does not fit in {n} bytes");
+    debug_assert!(
+        n == 8 || id >> (8 * n) == 0,
+        "id {id:#x} does not fit in {n} bytes"
+    );
     out.extend_from_slice(&id.to_be_bytes()[8 - n..]);
 }
 
@@ -258,21 +261,39 @@ fn len_u32(len: usize) -> u32 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RootKind {
     Unknown,
-    JniGlobal { jni_ref_id: u64 },
+    JniGlobal {
+        jni_ref_id: u64,
+    },
     /// `frame` is the depth in the thread's stack trace (0 = top); -1 as u32 when unknown.
-    JniLocal { thread_serial: u32, frame: u32 },
-    JavaFrame { thread_serial: u32, frame: u32 },
-    NativeStack { thread_serial: u32 },
+    JniLocal {
+        thread_serial: u32,
+        frame: u32,
+    },
+    JavaFrame {
+        thread_serial: u32,
+        frame: u32,
+    },
+    NativeStack {
+        thread_serial: u32,
+    },
     StickyClass,
-    ThreadBlock { thread_serial: u32 },
+    ThreadBlock {
+        thread_serial: u32,
+    },
     MonitorUsed,
-    ThreadObject { thread_serial: u32, stack_serial: u32 },
+    ThreadObject {
+        thread_serial: u32,
+        stack_serial: u32,
+    },
     InternedString,
     Finalizing,
     Debugger,
     ReferenceCleanup,
     VmInternal,
-    JniMonitor { thread_serial: u32, stack_depth: u32 },
+    JniMonitor {
+        thread_serial: u32,
+        stack_depth: u32,
+    },
     Unreachable,
 }
 
@@ -539,7 +560,13 @@ impl HprofWriter {
     }
 
     /// HEAP SUMMARY (0x07).
-    pub fn heap_summary(&mut self, live_bytes: u32, live_instances: u32, alloc_bytes: u64, alloc_instances: u64) {
+    pub fn heap_summary(
+        &mut self,
+        live_bytes: u32,
+        live_instances: u32,
+        alloc_bytes: u64,
+        alloc_instances: u64,
+    ) {
         let s = self.begin_record(tag::HEAP_SUMMARY);
         put_u4(&mut self.out, live_bytes);
         put_u4(&mut self.out, live_instances);
@@ -567,7 +594,11 @@ impl HprofWriter {
     /// form). Closes any open one first, so calling it twice yields two records (a file may
     /// hold several dumps).
     pub fn begin_heap_dump(&mut self, segment: bool) {
-        let t = if segment { tag::HEAP_DUMP_SEGMENT } else { tag::HEAP_DUMP };
+        let t = if segment {
+            tag::HEAP_DUMP_SEGMENT
+        } else {
+            tag::HEAP_DUMP
+        };
         let start = self.begin_record(t);
         self.dump = Some(OpenDump { start, tag: t });
     }
@@ -595,12 +626,17 @@ impl HprofWriter {
         self.out.push(t);
         body(&mut self.out, self.id_size);
         self.subs.push(at as u64);
-        let Some(max) = self.max_segment_bytes else { return };
+        let Some(max) = self.max_segment_bytes else {
+            return;
+        };
         let before = at - dump.start - RECORD_HEADER_LEN;
         let after = self.out.len() - dump.start - RECORD_HEADER_LEN;
         if before > 0 && after > max {
             // Close the record just before this sub-record and reopen one around it.
-            BigEndian::write_u32(&mut self.out[dump.start + 5..dump.start + 9], len_u32(before));
+            BigEndian::write_u32(
+                &mut self.out[dump.start + 5..dump.start + 9],
+                len_u32(before),
+            );
             let mut header = [dump.tag, 0, 0, 0, 0, 0, 0, 0, 0];
             BigEndian::write_u32(&mut header[1..5], self.time_us);
             self.out.splice(at..at, header);
@@ -608,7 +644,10 @@ impl HprofWriter {
             if let Some(last) = self.subs.last_mut() {
                 *last += RECORD_HEADER_LEN as u64;
             }
-            self.dump = Some(OpenDump { start: at, tag: dump.tag });
+            self.dump = Some(OpenDump {
+                start: at,
+                tag: dump.tag,
+            });
         }
     }
 
@@ -618,18 +657,30 @@ impl HprofWriter {
             put_id(o, id, n);
             match kind {
                 RootKind::JniGlobal { jni_ref_id } => put_id(o, jni_ref_id, n),
-                RootKind::JniLocal { thread_serial, frame } | RootKind::JavaFrame { thread_serial, frame } => {
+                RootKind::JniLocal {
+                    thread_serial,
+                    frame,
+                }
+                | RootKind::JavaFrame {
+                    thread_serial,
+                    frame,
+                } => {
                     put_u4(o, thread_serial);
                     put_u4(o, frame);
                 }
-                RootKind::NativeStack { thread_serial } | RootKind::ThreadBlock { thread_serial } => {
-                    put_u4(o, thread_serial)
-                }
-                RootKind::ThreadObject { thread_serial, stack_serial } => {
+                RootKind::NativeStack { thread_serial }
+                | RootKind::ThreadBlock { thread_serial } => put_u4(o, thread_serial),
+                RootKind::ThreadObject {
+                    thread_serial,
+                    stack_serial,
+                } => {
                     put_u4(o, thread_serial);
                     put_u4(o, stack_serial);
                 }
-                RootKind::JniMonitor { thread_serial, stack_depth } => {
+                RootKind::JniMonitor {
+                    thread_serial,
+                    stack_depth,
+                } => {
                     put_u4(o, thread_serial);
                     put_u4(o, stack_depth);
                 }
@@ -645,10 +696,22 @@ impl HprofWriter {
         self.root(id, RootKind::JniGlobal { jni_ref_id })
     }
     pub fn root_jni_local(&mut self, id: u64, thread_serial: u32, frame: u32) {
-        self.root(id, RootKind::JniLocal { thread_serial, frame })
+        self.root(
+            id,
+            RootKind::JniLocal {
+                thread_serial,
+                frame,
+            },
+        )
     }
     pub fn root_java_frame(&mut self, id: u64, thread_serial: u32, frame: u32) {
-        self.root(id, RootKind::JavaFrame { thread_serial, frame })
+        self.root(
+            id,
+            RootKind::JavaFrame {
+                thread_serial,
+                frame,
+            },
+        )
     }
     pub fn root_native_stack(&mut self, id: u64, thread_serial: u32) {
         self.root(id, RootKind::NativeStack { thread_serial })
@@ -663,7 +726,13 @@ impl HprofWriter {
         self.root(id, RootKind::MonitorUsed)
     }
     pub fn root_thread_object(&mut self, id: u64, thread_serial: u32, stack_serial: u32) {
-        self.root(id, RootKind::ThreadObject { thread_serial, stack_serial })
+        self.root(
+            id,
+            RootKind::ThreadObject {
+                thread_serial,
+                stack_serial,
+            },
+        )
     }
     pub fn root_interned_string(&mut self, id: u64) {
         self.root(id, RootKind::InternedString)
@@ -681,7 +750,13 @@ impl HprofWriter {
         self.root(id, RootKind::VmInternal)
     }
     pub fn root_jni_monitor(&mut self, id: u64, thread_serial: u32, stack_depth: u32) {
-        self.root(id, RootKind::JniMonitor { thread_serial, stack_depth })
+        self.root(
+            id,
+            RootKind::JniMonitor {
+                thread_serial,
+                stack_depth,
+            },
+        )
     }
     pub fn root_unreachable(&mut self, id: u64) {
         self.root(id, RootKind::Unreachable)
@@ -692,7 +767,14 @@ impl HprofWriter {
         self.sub(tag::CLASS_DUMP, |o, n| {
             put_id(o, c.class_id, n);
             put_u4(o, c.stack_serial);
-            for id in [c.super_id, c.loader_id, c.signers_id, c.protection_domain_id, c.reserved1, c.reserved2] {
+            for id in [
+                c.super_id,
+                c.loader_id,
+                c.signers_id,
+                c.protection_domain_id,
+                c.reserved1,
+                c.reserved2,
+            ] {
                 put_id(o, id, n);
             }
             put_u4(o, c.instance_size);
@@ -745,7 +827,10 @@ impl HprofWriter {
     pub fn prim_array(&mut self, id: u64, stack_serial: u32, elem_type: BasicType, data: &[u8]) {
         let size = elem_type.size(self.id_size);
         debug_assert!(elem_type != BasicType::Object, "primitive array of objects");
-        debug_assert!(data.len() % size == 0, "array data is not a whole number of elements");
+        debug_assert!(
+            data.len() % size == 0,
+            "array data is not a whole number of elements"
+        );
         self.sub(tag::PRIM_ARRAY_DUMP, |o, n| {
             put_id(o, id, n);
             put_u4(o, stack_serial);
@@ -764,7 +849,13 @@ impl HprofWriter {
     }
 
     /// Android PRIMITIVE ARRAY NODATA (0xC3): the 0x23 header without the data.
-    pub fn prim_array_nodata(&mut self, id: u64, stack_serial: u32, len: u32, elem_type: BasicType) {
+    pub fn prim_array_nodata(
+        &mut self,
+        id: u64,
+        stack_serial: u32,
+        len: u32,
+        elem_type: BasicType,
+    ) {
         self.sub(tag::PRIM_ARRAY_NODATA, |o, n| {
             put_id(o, id, n);
             put_u4(o, stack_serial);
@@ -816,7 +907,8 @@ fn gzip_member(out: &mut Vec<u8>, data: &[u8], comment: Option<&str>) {
     let mut crc = Crc::new();
     crc.update(data);
     out.write_u32::<LittleEndian>(crc.sum()).expect("Vec write");
-    out.write_u32::<LittleEndian>(data.len() as u32).expect("Vec write"); // ISIZE is mod 2^32
+    out.write_u32::<LittleEndian>(data.len() as u32)
+        .expect("Vec write"); // ISIZE is mod 2^32
 }
 
 // ---- HeapBuilder -----------------------------------------------------------------------------
@@ -925,8 +1017,16 @@ struct IdAlloc {
 
 impl IdAlloc {
     fn new(scheme: IdScheme) -> IdAlloc {
-        let next_packed = if let IdScheme::Packed { start, .. } = scheme { start } else { 0 };
-        IdAlloc { scheme, n: 0, next_packed }
+        let next_packed = if let IdScheme::Packed { start, .. } = scheme {
+            start
+        } else {
+            0
+        };
+        IdAlloc {
+            scheme,
+            n: 0,
+            next_packed,
+        }
     }
 
     /// Next id for an object of `size` bytes (only `Packed` uses the size).
@@ -1060,9 +1160,19 @@ struct ClassData {
 
 #[derive(Clone, Debug)]
 enum ObjData {
-    Instance { class: u32, bytes: Vec<u8> },
-    ObjArray { class: u32, elems: Vec<u64> },
-    PrimArray { class: u32, ty: BasicType, data: Vec<u8> },
+    Instance {
+        class: u32,
+        bytes: Vec<u8>,
+    },
+    ObjArray {
+        class: u32,
+        elems: Vec<u64>,
+    },
+    PrimArray {
+        class: u32,
+        ty: BasicType,
+        data: Vec<u8>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -1106,8 +1216,14 @@ impl HeapBuilder {
         debug_assert!(id_size == 4 || id_size == 8);
         HeapBuilder {
             id_size,
-            ids: IdAlloc::new(IdScheme::Sequential { start: 0x1000, step: 16 }),
-            name_ids: IdAlloc::new(IdScheme::Sequential { start: 0x7000_0000, step: 8 }),
+            ids: IdAlloc::new(IdScheme::Sequential {
+                start: 0x1000,
+                step: 16,
+            }),
+            name_ids: IdAlloc::new(IdScheme::Sequential {
+                start: 0x7000_0000,
+                step: 8,
+            }),
             names: Vec::new(),
             name_index: HashMap::new(),
             classes: Vec::new(),
@@ -1173,21 +1289,34 @@ impl HeapBuilder {
         let mut off = 0;
         for &(fname, ty) in fields {
             own_fields.push((self.name_id(fname), ty));
-            layout.push(Slot { name: fname.to_string(), ty, offset: off });
+            layout.push(Slot {
+                name: fname.to_string(),
+                ty,
+                offset: off,
+            });
             off += ty.size(self.id_size);
         }
         let own_bytes = off as u64;
-        let (super_id, super_rec) = match super_class.and_then(|s| self.classes.get(s.index as usize)) {
-            Some(s) => {
-                layout.extend(s.layout.iter().map(|f| Slot { offset: f.offset + off, ..f.clone() }));
-                off += s.field_bytes;
-                (s.id, s.rec_size)
-            }
-            None => (0, 2 * n as u64),
-        };
-        let statics = statics.iter().map(|&(s, v)| (s.to_string(), self.name_id(s), v)).collect::<Vec<_>>();
+        let (super_id, super_rec) =
+            match super_class.and_then(|s| self.classes.get(s.index as usize)) {
+                Some(s) => {
+                    layout.extend(s.layout.iter().map(|f| Slot {
+                        offset: f.offset + off,
+                        ..f.clone()
+                    }));
+                    off += s.field_bytes;
+                    (s.id, s.rec_size)
+                }
+                None => (0, 2 * n as u64),
+            };
+        let statics = statics
+            .iter()
+            .map(|&(s, v)| (s.to_string(), self.name_id(s), v))
+            .collect::<Vec<_>>();
         let name_id = self.name_id(name);
-        let id = self.ids.alloc(align_up(2 * n as u64 + 8 * statics.len() as u64 + 64, 8));
+        let id = self
+            .ids
+            .alloc(align_up(2 * n as u64 + 8 * statics.len() as u64 + 64, 8));
         let index = self.classes.len() as u32;
         self.classes.push(ClassData {
             id,
@@ -1208,7 +1337,10 @@ impl HeapBuilder {
     /// The first class created with this name.
     pub fn class_by_name(&self, name: &str) -> Option<ClassRef> {
         let &index = self.class_index.get(name)?;
-        Some(ClassRef { id: self.classes[index as usize].id, index })
+        Some(ClassRef {
+            id: self.classes[index as usize].id,
+            index,
+        })
     }
 
     /// The class named `name`, or a new one extending `java/lang/Object` with `loader`.
@@ -1238,8 +1370,14 @@ impl HeapBuilder {
     /// `"[B"` → `[[B`), extending `java/lang/Object`, created on first use with the element
     /// class's loader (as the JVM does).
     pub fn array_class(&mut self, elem: &str) -> ClassRef {
-        let name = if elem.starts_with('[') { format!("[{elem}") } else { format!("[L{elem};") };
-        let loader = self.class_by_name(elem).map_or(0, |c| self.classes[c.index as usize].loader_id);
+        let name = if elem.starts_with('[') {
+            format!("[{elem}")
+        } else {
+            format!("[L{elem};")
+        };
+        let loader = self
+            .class_by_name(elem)
+            .map_or(0, |c| self.classes[c.index as usize].loader_id);
         self.class_or(&name, &[], loader)
     }
 
@@ -1259,7 +1397,9 @@ impl HeapBuilder {
     /// Sets (or adds) a static field.
     pub fn set_static(&mut self, class: ClassRef, name: &str, value: Value) {
         let name_id = self.name_id(name);
-        let Some(c) = self.classes.get_mut(class.index as usize) else { return };
+        let Some(c) = self.classes.get_mut(class.index as usize) else {
+            return;
+        };
         match c.statics.iter_mut().find(|s| s.0 == name) {
             Some(s) => s.2 = value,
             None => c.statics.push((name.to_string(), name_id, value)),
@@ -1278,21 +1418,38 @@ impl HeapBuilder {
     pub fn instance(&mut self, class: ClassRef, fields: &[(&str, Value)]) -> ObjRef {
         let Some(c) = self.classes.get(class.index as usize) else {
             debug_assert!(false, "unknown class");
-            return ObjRef { id: 0, index: u32::MAX };
+            return ObjRef {
+                id: 0,
+                index: u32::MAX,
+            };
         };
         let mut bytes = vec![0u8; c.field_bytes];
         for &(name, v) in fields {
             put_field(c, &mut bytes, name, v, self.id_size);
         }
         let size = align_up(c.rec_size, 8);
-        self.push_object(size, ObjData::Instance { class: class.index, bytes })
+        self.push_object(
+            size,
+            ObjData::Instance {
+                class: class.index,
+                bytes,
+            },
+        )
     }
 
     /// Sets a field of an instance after creation (so cycles can be built).
     pub fn set_field(&mut self, obj: ObjRef, name: &str, value: impl Into<Value>) {
         let id_size = self.id_size;
-        if let Some((_, ObjData::Instance { class, bytes })) = self.objects.get_mut(obj.index as usize) {
-            put_field(&self.classes[*class as usize], bytes, name, value.into(), id_size);
+        if let Some((_, ObjData::Instance { class, bytes })) =
+            self.objects.get_mut(obj.index as usize)
+        {
+            put_field(
+                &self.classes[*class as usize],
+                bytes,
+                name,
+                value.into(),
+                id_size,
+            );
         } else {
             debug_assert!(false, "set_field on a non-instance");
         }
@@ -1300,8 +1457,13 @@ impl HeapBuilder {
 
     /// Reads back an instance field.
     pub fn field(&self, obj: ObjRef, name: &str) -> Option<Value> {
-        let (_, ObjData::Instance { class, bytes }) = self.objects.get(obj.index as usize)? else { return None };
-        let slot = self.classes[*class as usize].layout.iter().find(|s| s.name == name)?;
+        let (_, ObjData::Instance { class, bytes }) = self.objects.get(obj.index as usize)? else {
+            return None;
+        };
+        let slot = self.classes[*class as usize]
+            .layout
+            .iter()
+            .find(|s| s.name == name)?;
         let b = &bytes[slot.offset..slot.offset + slot.ty.size(self.id_size)];
         Some(match slot.ty {
             BasicType::Object => Value::Object(BigEndian::read_uint(b, b.len())),
@@ -1326,12 +1488,20 @@ impl HeapBuilder {
     pub fn obj_array_ids(&mut self, array_class: ClassRef, elements: &[u64]) -> ObjRef {
         let n = self.id_size as u64;
         let size = 2 * n + 4 + n * elements.len() as u64;
-        self.push_object(size, ObjData::ObjArray { class: array_class.index, elems: elements.to_vec() })
+        self.push_object(
+            size,
+            ObjData::ObjArray {
+                class: array_class.index,
+                elems: elements.to_vec(),
+            },
+        )
     }
 
     /// Sets an element of an object array after creation.
     pub fn set_element(&mut self, array: ObjRef, index: usize, value: Option<ObjRef>) {
-        if let Some((_, ObjData::ObjArray { elems, .. })) = self.objects.get_mut(array.index as usize) {
+        if let Some((_, ObjData::ObjArray { elems, .. })) =
+            self.objects.get_mut(array.index as usize)
+        {
             if let Some(e) = elems.get_mut(index) {
                 *e = value.map_or(0, |o| o.id);
             }
@@ -1345,7 +1515,14 @@ impl HeapBuilder {
         let class = self.class_or(elem_type.array_class_name(), &[], 0).index;
         let n = self.id_size as u64;
         let size = align_up(2 * n + 4, n) + data.len() as u64;
-        self.push_object(size, ObjData::PrimArray { class, ty: elem_type, data: data.to_vec() })
+        self.push_object(
+            size,
+            ObjData::PrimArray {
+                class,
+                ty: elem_type,
+                data: data.to_vec(),
+            },
+        )
     }
 
     /// A `java.lang.String` laid out as JDK 17 does: `value` (byte[]), `coder` (0 LATIN1 when
@@ -1356,7 +1533,12 @@ impl HeapBuilder {
         use BasicType::*;
         let class = self.class_or(
             "java/lang/String",
-            &[("value", Object), ("coder", Byte), ("hash", Int), ("hashIsZero", Boolean)],
+            &[
+                ("value", Object),
+                ("coder", Byte),
+                ("hash", Int),
+                ("hashIsZero", Boolean),
+            ],
             0,
         );
         let units: Vec<u16> = s.encode_utf16().collect();
@@ -1366,7 +1548,9 @@ impl HeapBuilder {
         } else {
             units.iter().flat_map(|u| u.to_le_bytes()).collect()
         };
-        let hash = units.iter().fold(0i32, |h, &u| h.wrapping_mul(31).wrapping_add(u as i32));
+        let hash = units
+            .iter()
+            .fold(0i32, |h, &u| h.wrapping_mul(31).wrapping_add(u as i32));
         let value = self.prim_array(Byte, &bytes);
         let obj = self.instance(class, &[]);
         let fields = [
@@ -1384,7 +1568,10 @@ impl HeapBuilder {
     }
 
     fn has_field(&self, class: ClassRef, name: &str) -> bool {
-        self.classes[class.index as usize].layout.iter().any(|s| s.name == name)
+        self.classes[class.index as usize]
+            .layout
+            .iter()
+            .any(|s| s.name == name)
     }
 
     /// Adds a root sub-record for `target` (dangling targets are allowed).
@@ -1401,20 +1588,35 @@ impl HeapBuilder {
         use BasicType::*;
         let class = self.class_or(
             "java/lang/Thread",
-            &[("name", Object), ("tid", Long), ("daemon", Boolean), ("priority", Int)],
+            &[
+                ("name", Object),
+                ("tid", Long),
+                ("daemon", Boolean),
+                ("priority", Int),
+            ],
             0,
         );
         let name_obj = self.string(name);
         let serial = self.threads.len() as u32 + 1;
         let stack_serial = DUMMY_STACK_SERIAL + serial;
         let object = self.instance(class, &[]);
-        let fields = [("name", Value::from(name_obj)), ("tid", Value::Long(serial as i64)), ("priority", Value::Int(5))];
+        let fields = [
+            ("name", Value::from(name_obj)),
+            ("tid", Value::Long(serial as i64)),
+            ("priority", Value::Int(5)),
+        ];
         for (fname, v) in fields {
             if self.has_field(class, fname) {
                 self.set_field(object, fname, v);
             }
         }
-        self.root(object, RootKind::ThreadObject { thread_serial: serial, stack_serial });
+        self.root(
+            object,
+            RootKind::ThreadObject {
+                thread_serial: serial,
+                stack_serial,
+            },
+        );
         let mut data = Vec::new();
         for (depth, f) in frames.iter().enumerate() {
             let frame_id = self.next_frame_id;
@@ -1423,17 +1625,35 @@ impl HeapBuilder {
                 frame_id,
                 method_id: self.name_id(f.method),
                 signature_id: self.name_id(f.signature),
-                source_id: if f.source_file.is_empty() { 0 } else { self.name_id(f.source_file) },
+                source_id: if f.source_file.is_empty() {
+                    0
+                } else {
+                    self.name_id(f.source_file)
+                },
                 class_serial: f.class.serial(),
                 line: f.line,
             });
             for &local in f.locals {
-                self.root(local, RootKind::JavaFrame { thread_serial: serial, frame: depth as u32 });
+                self.root(
+                    local,
+                    RootKind::JavaFrame {
+                        thread_serial: serial,
+                        frame: depth as u32,
+                    },
+                );
             }
         }
-        let r = ThreadRef { object, serial, stack_serial };
+        let r = ThreadRef {
+            object,
+            serial,
+            stack_serial,
+        };
         let name_id = self.name_id(name);
-        self.threads.push(ThreadData { r, name_id, frames: data });
+        self.threads.push(ThreadData {
+            r,
+            name_id,
+            frames: data,
+        });
         r
     }
 
@@ -1457,7 +1677,11 @@ impl HeapBuilder {
                 id
             });
             let id = ids.alloc(align_up(2 * n + 64, 8));
-            let super_id = if name == "java/lang/Object" { 0 } else { object_id };
+            let super_id = if name == "java/lang/Object" {
+                0
+            } else {
+                object_id
+            };
             if name == "java/lang/Object" {
                 object_id = id;
             }
@@ -1535,7 +1759,14 @@ impl HeapBuilder {
         w.stack_trace(DUMMY_STACK_SERIAL, 0, &[]);
         for t in &self.threads {
             for f in &t.frames {
-                w.stack_frame(f.frame_id, f.method_id, f.signature_id, f.source_id, f.class_serial, f.line);
+                w.stack_frame(
+                    f.frame_id,
+                    f.method_id,
+                    f.signature_id,
+                    f.source_id,
+                    f.class_serial,
+                    f.line,
+                );
             }
             let ids: Vec<u64> = t.frames.iter().map(|f| f.frame_id).collect();
             w.stack_trace(t.r.stack_serial, t.r.serial, &ids);
@@ -1564,14 +1795,24 @@ impl HeapBuilder {
             for (id, o) in &self.objects {
                 let class_id = |c: &u32| self.classes.get(*c as usize).map_or(0, |c| c.id);
                 match o {
-                    ObjData::Instance { class, bytes } => w.instance(*id, DUMMY_STACK_SERIAL, class_id(class), bytes),
-                    ObjData::ObjArray { class, elems } => w.obj_array(*id, DUMMY_STACK_SERIAL, class_id(class), elems),
-                    ObjData::PrimArray { ty, data, .. } => w.prim_array(*id, DUMMY_STACK_SERIAL, *ty, data),
+                    ObjData::Instance { class, bytes } => {
+                        w.instance(*id, DUMMY_STACK_SERIAL, class_id(class), bytes)
+                    }
+                    ObjData::ObjArray { class, elems } => {
+                        w.obj_array(*id, DUMMY_STACK_SERIAL, class_id(class), elems)
+                    }
+                    ObjData::PrimArray { ty, data, .. } => {
+                        w.prim_array(*id, DUMMY_STACK_SERIAL, *ty, data)
+                    }
                 }
             }
         };
         let write_roots = |w: &mut HprofWriter, thread_roots: bool| {
-            for &(id, kind) in self.roots.iter().filter(|r| r.1.is_thread_root() == thread_roots) {
+            for &(id, kind) in self
+                .roots
+                .iter()
+                .filter(|r| r.1.is_thread_root() == thread_roots)
+            {
                 w.root(id, kind);
             }
         };
@@ -1595,7 +1836,12 @@ impl HeapBuilder {
         }
         let record_offsets = w.record_offsets().to_vec();
         let sub_record_offsets = w.sub_record_offsets().to_vec();
-        Written { bytes: w.finish(), record_offsets, sub_record_offsets, summary: self.summary(opts) }
+        Written {
+            bytes: w.finish(),
+            record_offsets,
+            sub_record_offsets,
+            summary: self.summary(opts),
+        }
     }
 }
 
@@ -1607,7 +1853,11 @@ fn put_field(c: &ClassData, bytes: &mut [u8], name: &str, v: Value, id_size: u32
         return;
     };
     debug_assert_eq!(v.basic_type(), slot.ty, "field {}.{name}", c.name);
-    let v = if v.basic_type() == slot.ty { v } else { slot.ty.zero() };
+    let v = if v.basic_type() == slot.ty {
+        v
+    } else {
+        slot.ty.zero()
+    };
     let mut tmp = Vec::with_capacity(8);
     v.write_to(&mut tmp, id_size);
     bytes[slot.offset..slot.offset + tmp.len()].copy_from_slice(&tmp);

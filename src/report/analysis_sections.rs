@@ -3,10 +3,10 @@
 use super::doc::*;
 use super::sections::table_section;
 use super::Report;
+use crate::analysis::waste::{CollectionClassFill, DuplicateString};
 use crate::analysis::{
     ArrayInfo, ClassLoaderInfo, Suspect, ThreadGroupInfo, ThreadInfo, ThreadLocalFinding,
 };
-use crate::analysis::waste::{CollectionClassFill, DuplicateString};
 
 /// The analyses' sections, in display order (suspects first: they are the answer).
 pub fn analysis_sections(r: &Report, ctx: Ctx, limits: Limits) -> Vec<Section> {
@@ -76,7 +76,13 @@ pub fn analysis_sections(r: &Report, ctx: Ctx, limits: Limits) -> Vec<Section> {
 
 impl Tabular for Suspect {
     fn columns(_: &Ctx) -> Vec<Column> {
-        vec![Column::text("Pattern"), Column::text("Suspect"), Column::num("Retained"), Column::num("% of heap"), Column::text("Explanation")]
+        vec![
+            Column::text("Pattern"),
+            Column::text("Suspect"),
+            Column::num("Retained"),
+            Column::num("% of heap"),
+            Column::text("Explanation"),
+        ]
     }
     fn cells(&self, _: &Ctx) -> Vec<Cell> {
         vec![
@@ -91,10 +97,21 @@ impl Tabular for Suspect {
 
 impl Tabular for ThreadGroupInfo {
     fn columns(_: &Ctx) -> Vec<Column> {
-        vec![Column::text("Name pattern"), Column::num("Threads"), Column::num("Daemon"), Column::text("States"), Column::num("Retained")]
+        vec![
+            Column::text("Name pattern"),
+            Column::num("Threads"),
+            Column::num("Daemon"),
+            Column::text("States"),
+            Column::num("Retained"),
+        ]
     }
     fn cells(&self, _: &Ctx) -> Vec<Cell> {
-        let states = self.states.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(", ");
+        let states = self
+            .states
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         vec![
             Cell::Code(self.pattern.clone()),
             Cell::Count(self.count as u64),
@@ -107,7 +124,14 @@ impl Tabular for ThreadGroupInfo {
 
 impl Tabular for ThreadInfo {
     fn columns(_: &Ctx) -> Vec<Column> {
-        vec![Column::text("Name"), Column::text("State"), Column::text("Daemon"), Column::num("Frames"), Column::num("Retained"), Column::text("Top frame")]
+        vec![
+            Column::text("Name"),
+            Column::text("State"),
+            Column::text("Daemon"),
+            Column::num("Frames"),
+            Column::num("Retained"),
+            Column::text("Top frame"),
+        ]
     }
     fn cells(&self, _: &Ctx) -> Vec<Cell> {
         vec![
@@ -116,14 +140,23 @@ impl Tabular for ThreadInfo {
             Cell::Bool(self.daemon),
             Cell::Count(self.frames.len() as u64),
             Cell::Bytes(self.retained),
-            self.frames.first().map_or(Cell::Empty, |f| Cell::Code(f.display.clone())),
+            self.frames
+                .first()
+                .map_or(Cell::Empty, |f| Cell::Code(f.display.clone())),
         ]
     }
 }
 
 impl Tabular for ThreadLocalFinding {
     fn columns(_: &Ctx) -> Vec<Column> {
-        vec![Column::text("Value class"), Column::num("Threads"), Column::text("Stale"), Column::num("Per thread"), Column::num("Total"), Column::text("Explanation")]
+        vec![
+            Column::text("Value class"),
+            Column::num("Threads"),
+            Column::text("Stale"),
+            Column::num("Per thread"),
+            Column::num("Total"),
+            Column::text("Explanation"),
+        ]
     }
     fn cells(&self, _: &Ctx) -> Vec<Cell> {
         vec![
@@ -139,7 +172,14 @@ impl Tabular for ThreadLocalFinding {
 
 impl Tabular for ClassLoaderInfo {
     fn columns(_: &Ctx) -> Vec<Column> {
-        vec![Column::text("Loader"), Column::text("Name"), Column::num("Classes"), Column::num("Instances"), Column::num("Retained"), Column::text("Leak candidate")]
+        vec![
+            Column::text("Loader"),
+            Column::text("Name"),
+            Column::num("Classes"),
+            Column::num("Instances"),
+            Column::num("Retained"),
+            Column::text("Leak candidate"),
+        ]
     }
     fn cells(&self, _: &Ctx) -> Vec<Cell> {
         vec![
@@ -148,14 +188,24 @@ impl Tabular for ClassLoaderInfo {
             Cell::Count(self.classes_defined as u64),
             Cell::Count(self.instances),
             Cell::Bytes(self.retained),
-            if self.leak_candidate { Cell::Text(self.reason.clone()) } else { Cell::Bool(false) },
+            if self.leak_candidate {
+                Cell::Text(self.reason.clone())
+            } else {
+                Cell::Bool(false)
+            },
         ]
     }
 }
 
 impl Tabular for DuplicateString {
     fn columns(_: &Ctx) -> Vec<Column> {
-        vec![Column::text("Value"), Column::num("Length"), Column::num("Count"), Column::num("Wasted"), Column::text("Top holder")]
+        vec![
+            Column::text("Value"),
+            Column::num("Length"),
+            Column::num("Count"),
+            Column::num("Wasted"),
+            Column::text("Top holder"),
+        ]
     }
     fn cells(&self, _: &Ctx) -> Vec<Cell> {
         vec![
@@ -163,14 +213,23 @@ impl Tabular for DuplicateString {
             Cell::Count(self.length),
             Cell::Count(self.count),
             Cell::Bytes(self.wasted_bytes),
-            self.top_holders.first().map_or(Cell::Empty, |h| Cell::Code(format!("{}.{} ({})", h.class, h.field, h.count))),
+            self.top_holders.first().map_or(Cell::Empty, |h| {
+                Cell::Code(format!("{}.{} ({})", h.class, h.field, h.count))
+            }),
         ]
     }
 }
 
 impl Tabular for ArrayInfo {
     fn columns(_: &Ctx) -> Vec<Column> {
-        vec![Column::text("Array"), Column::text("Object"), Column::num("Length"), Column::num("Shallow"), Column::num("Retained"), Column::text("Root")]
+        vec![
+            Column::text("Array"),
+            Column::text("Object"),
+            Column::num("Length"),
+            Column::num("Shallow"),
+            Column::num("Retained"),
+            Column::text("Root"),
+        ]
     }
     fn cells(&self, _: &Ctx) -> Vec<Cell> {
         vec![
@@ -179,21 +238,30 @@ impl Tabular for ArrayInfo {
             Cell::Count(self.length as u64),
             Cell::Bytes(self.shallow),
             Cell::Bytes(self.retained),
-            self.path.as_ref().map_or(Cell::Empty, |p| Cell::Text(p.root_detail.clone())),
+            self.path
+                .as_ref()
+                .map_or(Cell::Empty, |p| Cell::Text(p.root_detail.clone())),
         ]
     }
 }
 
 impl Tabular for CollectionClassFill {
     fn columns(_: &Ctx) -> Vec<Column> {
-        vec![Column::text("Collection"), Column::num("Count"), Column::num("Empty"), Column::num("Fill"), Column::num("Unused capacity")]
+        vec![
+            Column::text("Collection"),
+            Column::num("Count"),
+            Column::num("Empty"),
+            Column::num("Fill"),
+            Column::num("Unused capacity"),
+        ]
     }
     fn cells(&self, _: &Ctx) -> Vec<Cell> {
         vec![
             Cell::Code(self.class.clone()),
             Cell::Count(self.count),
             Cell::Count(self.empty),
-            self.total_fill_ratio.map_or(Cell::Empty, |f| Cell::Percent(f * 100.0)),
+            self.total_fill_ratio
+                .map_or(Cell::Empty, |f| Cell::Percent(f * 100.0)),
             Cell::Bytes(self.wasted_bytes),
         ]
     }

@@ -20,7 +20,10 @@ pub enum Block {
     /// Key–value facts (the summary), rendered as a compact two-column list.
     Facts(Vec<(String, Cell)>),
     /// A bulleted list of plain text items; `warn` renders them as warnings.
-    List { items: Vec<String>, warn: bool },
+    List {
+        items: Vec<String>,
+        warn: bool,
+    },
     Table(Table),
     /// A small print note (e.g. "showing 50 of 2,034 rows").
     Note(String),
@@ -43,11 +46,17 @@ pub struct Column {
 impl Column {
     /// A left-aligned text column.
     pub fn text(title: &str) -> Column {
-        Column { title: title.into(), numeric: false }
+        Column {
+            title: title.into(),
+            numeric: false,
+        }
     }
     /// A right-aligned numeric column.
     pub fn num(title: &str) -> Column {
-        Column { title: title.into(), numeric: true }
+        Column {
+            title: title.into(),
+            numeric: true,
+        }
     }
 }
 

@@ -114,7 +114,13 @@ mod tests {
     #[test]
     fn timestamps() {
         assert_eq!(format_timestamp_ms(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(format_timestamp_ms(951_782_400_000), "2000-02-29 00:00:00 UTC");
-        assert_eq!(format_timestamp_ms(1_763_776_212_345), "2025-11-22 01:50:12 UTC");
+        assert_eq!(
+            format_timestamp_ms(951_782_400_000),
+            "2000-02-29 00:00:00 UTC"
+        );
+        assert_eq!(
+            format_timestamp_ms(1_763_776_212_345),
+            "2025-11-22 01:50:12 UTC"
+        );
     }
 }

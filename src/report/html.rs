@@ -81,7 +81,12 @@ pub fn to_html(report: &Report) -> String {
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     o.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     o.push_str("<meta name=\"color-scheme\" content=\"light dark\">\n");
-    let _ = writeln!(o, "<meta name=\"generator\" content=\"{} {}\">", esc(&report.tool.name), esc(&report.tool.version));
+    let _ = writeln!(
+        o,
+        "<meta name=\"generator\" content=\"{} {}\">",
+        esc(&report.tool.name),
+        esc(&report.tool.version)
+    );
     let _ = writeln!(o, "<title>{}</title>", esc(&report.title()));
     let _ = writeln!(o, "<style>{CSS}</style>\n</head>\n<body>\n<header>");
     o.push_str("<h1>Heap dump report</h1>\n<p class=\"sub\">");
@@ -103,14 +108,21 @@ pub fn to_html(report: &Report) -> String {
     for s in &secs {
         section(&mut o, s);
     }
-    o.push_str("</main>\n<footer><p>Sizes are shallow and retained bytes under Eclipse MAT's size rules; ");
+    o.push_str(
+        "</main>\n<footer><p>Sizes are shallow and retained bytes under Eclipse MAT's size rules; ",
+    );
     o.push_str("KiB/MiB/GiB are powers of 1024, hover a size for its exact bytes.</p></footer>\n");
     let _ = writeln!(o, "<script>{SCRIPT}</script>\n</body>\n</html>");
     o
 }
 
 fn section(o: &mut String, s: &Section) {
-    let _ = writeln!(o, "<section id=\"{}\">\n<h2>{}</h2>", esc(&s.id), esc(&s.title));
+    let _ = writeln!(
+        o,
+        "<section id=\"{}\">\n<h2>{}</h2>",
+        esc(&s.id),
+        esc(&s.title)
+    );
     for b in &s.blocks {
         match b {
             Block::Subheading(h) => {
@@ -141,7 +153,12 @@ fn section(o: &mut String, s: &Section) {
                 for (k, v) in facts {
                     let long = matches!(v, Cell::Text(t) | Cell::Code(t) if t.chars().count() > 24);
                     let class = if long { " class=\"wide\"" } else { "" };
-                    let _ = write!(o, "<div{class}><dt>{}</dt><dd>{}</dd></div>", esc(k), inline(v));
+                    let _ = write!(
+                        o,
+                        "<div{class}><dt>{}</dt><dd>{}</dd></div>",
+                        esc(k),
+                        inline(v)
+                    );
                 }
                 o.push_str("</dl>\n");
             }
@@ -153,7 +170,10 @@ fn section(o: &mut String, s: &Section) {
 
 fn table(o: &mut String, t: &Table) {
     let narrow = if t.columns.len() <= 2 { " narrow" } else { "" };
-    let _ = write!(o, "<div class=\"scroll\"><table class=\"sortable{narrow}\"><thead><tr>");
+    let _ = write!(
+        o,
+        "<div class=\"scroll\"><table class=\"sortable{narrow}\"><thead><tr>"
+    );
     for c in &t.columns {
         let class = if c.numeric { " class=\"num\"" } else { "" };
         let _ = write!(o, "<th scope=\"col\"{class}>{}</th>", esc(&c.title));
@@ -181,17 +201,38 @@ fn td(o: &mut String, c: &Cell) {
             let _ = write!(o, "<td class=\"code nowrap\">{}</td>", esc(s));
         }
         Cell::Bytes(n) => {
-            let _ = write!(o, "<td class=\"num\" data-v=\"{n}\" title=\"{} bytes\">{}</td>", format_count(*n), format_bytes(*n));
+            let _ = write!(
+                o,
+                "<td class=\"num\" data-v=\"{n}\" title=\"{} bytes\">{}</td>",
+                format_count(*n),
+                format_bytes(*n)
+            );
         }
         Cell::Count(n) => {
-            let _ = write!(o, "<td class=\"num\" data-v=\"{n}\">{}</td>", format_count(*n));
+            let _ = write!(
+                o,
+                "<td class=\"num\" data-v=\"{n}\">{}</td>",
+                format_count(*n)
+            );
         }
         Cell::Percent(p) => {
-            let p = if p.is_finite() { p.clamp(0.0, 100.0) } else { 0.0 };
-            let _ = write!(o, "<td class=\"num pct\" data-v=\"{p:.4}\" style=\"--p:{p:.2}%\">{p:.1}%</td>");
+            let p = if p.is_finite() {
+                p.clamp(0.0, 100.0)
+            } else {
+                0.0
+            };
+            let _ = write!(
+                o,
+                "<td class=\"num pct\" data-v=\"{p:.4}\" style=\"--p:{p:.2}%\">{p:.1}%</td>"
+            );
         }
         Cell::Bool(b) => {
-            let _ = write!(o, "<td data-v=\"{}\">{}</td>", *b as u8, if *b { "yes" } else { "no" });
+            let _ = write!(
+                o,
+                "<td data-v=\"{}\">{}</td>",
+                *b as u8,
+                if *b { "yes" } else { "no" }
+            );
         }
         Cell::Empty => o.push_str("<td></td>"),
     }
@@ -202,7 +243,11 @@ fn inline(c: &Cell) -> String {
     match c {
         Cell::Text(s) => esc(s),
         Cell::Code(s) | Cell::Id(s) => format!("<code>{}</code>", esc(s)),
-        Cell::Bytes(n) => format!("<span title=\"{} bytes\">{}</span>", format_count(*n), format_bytes(*n)),
+        Cell::Bytes(n) => format!(
+            "<span title=\"{} bytes\">{}</span>",
+            format_count(*n),
+            format_bytes(*n)
+        ),
         Cell::Count(n) => format_count(*n),
         Cell::Percent(p) => format!("{p:.1}%"),
         Cell::Bool(b) => (if *b { "yes" } else { "no" }).into(),

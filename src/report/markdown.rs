@@ -16,7 +16,12 @@ pub const MARKDOWN_ROWS: usize = 50;
 
 /// The report as a Markdown document.
 pub fn to_markdown(report: &Report) -> String {
-    let secs = sections(report, Limits { rows: MARKDOWN_ROWS });
+    let secs = sections(
+        report,
+        Limits {
+            rows: MARKDOWN_ROWS,
+        },
+    );
     let mut out = String::new();
     match &report.source {
         Some(src) => {
@@ -33,7 +38,10 @@ pub fn to_markdown(report: &Report) -> String {
         text(&report.tool.version),
         report.schema
     );
-    let toc: Vec<String> = secs.iter().map(|s| format!("[{}](#{})", text(&s.title), s.id)).collect();
+    let toc: Vec<String> = secs
+        .iter()
+        .map(|s| format!("[{}](#{})", text(&s.title), s.id))
+        .collect();
     let _ = writeln!(out, "**Contents:** {}\n", toc.join(" · "));
     for s in &secs {
         section(&mut out, s);
@@ -64,7 +72,9 @@ fn section(out: &mut String, s: &Section) {
             Block::Facts(facts) => {
                 for (k, v) in facts {
                     let value = match v {
-                        Cell::Bytes(n) if *n >= 1024 => format!("{} ({} bytes)", format_bytes(*n), format_count(*n)),
+                        Cell::Bytes(n) if *n >= 1024 => {
+                            format!("{} ({} bytes)", format_bytes(*n), format_count(*n))
+                        }
                         other => cell(other),
                     };
                     let _ = writeln!(out, "- **{}:** {}", text(k), value);
@@ -78,7 +88,11 @@ fn section(out: &mut String, s: &Section) {
 
 fn table(out: &mut String, t: &Table) {
     let head: Vec<String> = t.columns.iter().map(|c| text(&c.title)).collect();
-    let rule: Vec<&str> = t.columns.iter().map(|c| if c.numeric { "---:" } else { "---" }).collect();
+    let rule: Vec<&str> = t
+        .columns
+        .iter()
+        .map(|c| if c.numeric { "---:" } else { "---" })
+        .collect();
     let _ = writeln!(out, "| {} |", head.join(" | "));
     let _ = writeln!(out, "|{}|", rule.join("|"));
     for row in &t.rows {
@@ -109,7 +123,10 @@ fn one_line(s: &str) -> impl Iterator<Item = char> + '_ {
 pub(crate) fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in one_line(s) {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '$' | '!') {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '$' | '!'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -141,7 +158,10 @@ pub(crate) fn code(s: &str) -> String {
         longest = longest.max(run);
     }
     let fence = "`".repeat(longest + 1);
-    let pad = if body.starts_with('`') || body.ends_with('`') || (body.starts_with(' ') && body.ends_with(' ')) {
+    let pad = if body.starts_with('`')
+        || body.ends_with('`')
+        || (body.starts_with(' ') && body.ends_with(' '))
+    {
         " "
     } else {
         ""

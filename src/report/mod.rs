@@ -97,7 +97,10 @@ pub struct Tool {
 
 impl Default for Tool {
     fn default() -> Self {
-        Tool { name: TOOL_NAME.into(), version: env!("CARGO_PKG_VERSION").into() }
+        Tool {
+            name: TOOL_NAME.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
     }
 }
 
@@ -200,7 +203,11 @@ pub struct ReportOptions {
 
 impl Default for ReportOptions {
     fn default() -> Self {
-        ReportOptions { top_dominators: 100, histogram_limit: None, source: None }
+        ReportOptions {
+            top_dominators: 100,
+            histogram_limit: None,
+            source: None,
+        }
     }
 }
 
@@ -236,13 +243,22 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
         .reachable
         .into_iter()
         .take(limit)
-        .map(|r| ClassRow { class: r.name, instances: r.instances, shallow: r.shallow, retained: r.retained })
+        .map(|r| ClassRow {
+            class: r.name,
+            instances: r.instances,
+            shallow: r.shallow,
+            retained: r.retained,
+        })
         .collect();
     let unreachable_histogram = h
         .unreachable
         .into_iter()
         .take(limit)
-        .map(|r| UnreachableClassRow { class: r.name, instances: r.instances, shallow: r.shallow })
+        .map(|r| UnreachableClassRow {
+            class: r.name,
+            instances: r.instances,
+            shallow: r.shallow,
+        })
         .collect();
 
     let tree = d.child_index();

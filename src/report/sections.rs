@@ -6,7 +6,9 @@ use super::{ClassRow, DominatorRow, Report, UnreachableClassRow};
 
 /// Every section of `report`, in order. Renderers show at most `limits.rows` rows per table.
 pub fn sections(report: &Report, limits: Limits) -> Vec<Section> {
-    let ctx = Ctx { heap_reachable: report.summary.heap_reachable };
+    let ctx = Ctx {
+        heap_reachable: report.summary.heap_reachable,
+    };
     let mut out = vec![summary_section(report)];
 
     out.push(table_section(
@@ -80,7 +82,10 @@ pub fn table_section<T: Tabular>(
                 cells
             })
             .collect();
-        blocks.push(Block::Table(Table { columns, rows: table_rows }));
+        blocks.push(Block::Table(Table {
+            columns,
+            rows: table_rows,
+        }));
         if shown < rows.len() {
             blocks.push(Block::Note(format!(
                 "Showing the first {} of {} rows; the JSON report has all of them.",
@@ -89,14 +94,21 @@ pub fn table_section<T: Tabular>(
             )));
         }
     }
-    Section { id: id.into(), title: title.into(), blocks }
+    Section {
+        id: id.into(),
+        title: title.into(),
+        blocks,
+    }
 }
 
 fn summary_section(r: &Report) -> Section {
     let s = &r.summary;
     let mut blocks = Vec::new();
     if !s.warnings.is_empty() {
-        blocks.push(Block::List { items: s.warnings.clone(), warn: true });
+        blocks.push(Block::List {
+            items: s.warnings.clone(),
+            warn: true,
+        });
     }
     let mut facts: Vec<(String, Cell)> = Vec::new();
     if let Some(src) = &r.source {
@@ -111,21 +123,33 @@ fn summary_section(r: &Report) -> Section {
         ids.push_str(", compressed references");
     }
     facts.push(("Identifiers".into(), Cell::Text(ids)));
-    facts.push(("Alignment".into(), Cell::Text(format!("{} bytes", s.alignment))));
+    facts.push((
+        "Alignment".into(),
+        Cell::Text(format!("{} bytes", s.alignment)),
+    ));
     if s.timestamp_ms > 0 {
-        facts.push(("Written".into(), Cell::Text(format_timestamp_ms(s.timestamp_ms))));
+        facts.push((
+            "Written".into(),
+            Cell::Text(format_timestamp_ms(s.timestamp_ms)),
+        ));
     }
     facts.push(("HPROF data".into(), Cell::Bytes(s.dump_bytes)));
     facts.push(("Reachable heap".into(), Cell::Bytes(s.heap_reachable)));
     facts.push(("Unreachable heap".into(), Cell::Bytes(s.heap_unreachable)));
     facts.push(("Objects".into(), Cell::Count(s.objects_total)));
     facts.push(("Reachable objects".into(), Cell::Count(s.objects_reachable)));
-    facts.push(("Unreachable objects".into(), Cell::Count(s.objects_unreachable)));
+    facts.push((
+        "Unreachable objects".into(),
+        Cell::Count(s.objects_unreachable),
+    ));
     facts.push(("Classes".into(), Cell::Count(s.classes)));
     facts.push(("GC roots".into(), Cell::Count(s.gc_roots)));
     facts.push(("Threads".into(), Cell::Count(s.threads)));
     if let Some(top) = r.dominators.first() {
-        facts.push(("Biggest object".into(), Cell::Code(format!("{} @ {}", top.class, top.object_id))));
+        facts.push((
+            "Biggest object".into(),
+            Cell::Code(format!("{} @ {}", top.class, top.object_id)),
+        ));
         facts.push((
             "It retains".into(),
             Cell::Text(format!(
@@ -141,10 +165,17 @@ fn summary_section(r: &Report) -> Section {
         rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         blocks.push(Block::Table(Table {
             columns: vec![Column::text("GC root kind"), Column::num("Records")],
-            rows: rows.into_iter().map(|(k, n)| vec![Cell::Text(k.clone()), Cell::Count(*n)]).collect(),
+            rows: rows
+                .into_iter()
+                .map(|(k, n)| vec![Cell::Text(k.clone()), Cell::Count(*n)])
+                .collect(),
         }));
     }
-    Section { id: "summary".into(), title: "Summary".into(), blocks }
+    Section {
+        id: "summary".into(),
+        title: "Summary".into(),
+        blocks,
+    }
 }
 
 impl Tabular for DominatorRow {
@@ -193,9 +224,17 @@ impl Tabular for ClassRow {
 
 impl Tabular for UnreachableClassRow {
     fn columns(_: &Ctx) -> Vec<Column> {
-        vec![Column::text("Class"), Column::num("Instances"), Column::num("Shallow")]
+        vec![
+            Column::text("Class"),
+            Column::num("Instances"),
+            Column::num("Shallow"),
+        ]
     }
     fn cells(&self, _: &Ctx) -> Vec<Cell> {
-        vec![Cell::Code(self.class.clone()), Cell::Count(self.instances), Cell::Bytes(self.shallow)]
+        vec![
+            Cell::Code(self.class.clone()),
+            Cell::Count(self.instances),
+            Cell::Bytes(self.shallow),
+        ]
     }
 }

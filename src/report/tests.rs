@@ -15,7 +15,9 @@ fn evil_dump() -> Vec<u8> {
     let holder_class = b.class(EVIL_JVM, Some(obj), &[("items", BasicType::Object)], &[]);
     let odd = b.class("we|rd`name*_[x](y)", Some(obj), &[], &[]);
     let arr_class = b.array_class("java/lang/Object");
-    let payloads: Vec<_> = (0..10).map(|_| Some(b.prim_array(BasicType::Byte, &[7u8; 1000]))).collect();
+    let payloads: Vec<_> = (0..10)
+        .map(|_| Some(b.prim_array(BasicType::Byte, &[7u8; 1000])))
+        .collect();
     let items = b.obj_array(arr_class, &payloads);
     let holder = b.instance(holder_class, &[("items", Value::from(items))]);
     b.root(holder, RootKind::JniGlobal { jni_ref_id: 1 });
@@ -28,7 +30,13 @@ fn evil_dump() -> Vec<u8> {
 fn evil_report() -> Report {
     let g = build_from_bytes(&evil_dump()).unwrap();
     let d = Dominance::compute(&g);
-    let opts = ReportOptions { source: Some(Source { name: "a<b>.hprof".into(), file_bytes: Some(1234) }), ..Default::default() };
+    let opts = ReportOptions {
+        source: Some(Source {
+            name: "a<b>.hprof".into(),
+            file_bytes: Some(1234),
+        }),
+        ..Default::default()
+    };
     build_report(&g, &d, &opts)
 }
 
@@ -67,7 +75,12 @@ fn builds_and_serializes_the_documented_shape() {
     // holder + Object[10] + 10 × byte[1000] + the two array classes (only these objects refer
     // to them; array classes are not system-class roots).
     assert_eq!(top["retained_objects"], 14);
-    let row = v["histogram"].as_array().unwrap().iter().find(|r| r["class"] == "byte[]").unwrap();
+    let row = v["histogram"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["class"] == "byte[]")
+        .unwrap();
     assert_eq!(row["instances"], 10);
     assert_eq!(v["unreachable_histogram"][0]["class"], "int[]");
     assert_eq!(v["unreachable_histogram"][0]["instances"], 1);
@@ -75,16 +88,26 @@ fn builds_and_serializes_the_documented_shape() {
     let shallow: u64 = r.histogram.iter().map(|h| h.shallow).sum();
     assert_eq!(shallow, r.summary.heap_reachable);
     assert!(r.histogram.iter().all(|h| h.retained >= h.shallow));
-    assert!(r.histogram.windows(2).all(|w| w[0].retained >= w[1].retained));
+    assert!(r
+        .histogram
+        .windows(2)
+        .all(|w| w[0].retained >= w[1].retained));
 }
 
 #[test]
 fn html_escapes_dump_text() {
     let r = evil_report();
-    assert_eq!(r.histogram.iter().filter(|h| h.class == EVIL).count(), 1, "the class name survives as is");
+    assert_eq!(
+        r.histogram.iter().filter(|h| h.class == EVIL).count(),
+        1,
+        "the class name survives as is"
+    );
     let html = to_html(&r);
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert!(!html.contains("<script>alert"), "dump text reached the HTML unescaped");
+    assert!(
+        !html.contains("<script>alert"),
+        "dump text reached the HTML unescaped"
+    );
     assert!(!html.contains("a<b>"));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;.script&gt;"));
     assert!(html.contains("a&lt;b&gt;.hprof"));
@@ -96,7 +119,11 @@ fn html_escapes_dump_text() {
     assert!(html.contains("@media print"));
     // Sizes: human text, exact bytes in the title.
     let top = &r.dominators[0];
-    assert!(html.contains(&format!("title=\"{} bytes\">{}</td>", format_count(top.retained), format_bytes(top.retained))));
+    assert!(html.contains(&format!(
+        "title=\"{} bytes\">{}</td>",
+        format_count(top.retained),
+        format_bytes(top.retained)
+    )));
 }
 
 #[test]
@@ -110,7 +137,12 @@ fn markdown_neutralises_dump_text() {
     assert!(md.contains("``we\\|rd`name*_[x](y)``"), "{md}");
     for line in md.lines().filter(|l| l.starts_with('|')) {
         let cols = line.matches(" | ").count();
-        let header_cols = md.lines().find(|l| l.starts_with("| #")).unwrap().matches(" | ").count();
+        let header_cols = md
+            .lines()
+            .find(|l| l.starts_with("| #"))
+            .unwrap()
+            .matches(" | ")
+            .count();
         assert!(cols <= header_cols + 1, "broken table row: {line}");
     }
 }
@@ -118,7 +150,10 @@ fn markdown_neutralises_dump_text() {
 #[test]
 fn markdown_escapes() {
     use super::markdown::{code, para, text};
-    assert_eq!(text("a*b_c <x> [l](u) |"), "a\\*b\\_c \\<x\\> \\[l\\](u) \\|");
+    assert_eq!(
+        text("a*b_c <x> [l](u) |"),
+        "a\\*b\\_c \\<x\\> \\[l\\](u) \\|"
+    );
     assert_eq!(text("two\nlines"), "two lines");
     assert_eq!(para("# not a heading #"), "\\# not a heading #");
     assert_eq!(para("1. not a list"), "&#49;. not a list");

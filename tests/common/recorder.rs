@@ -193,7 +193,10 @@ impl Visitor for Recorder {
         self.push(Event::Header(header.clone()));
     }
     fn utf8(&mut self, id: Id, bytes: &[u8]) {
-        self.push(Event::Utf8 { id, bytes: bytes.to_vec() });
+        self.push(Event::Utf8 {
+            id,
+            bytes: bytes.to_vec(),
+        });
     }
     fn load_class(&mut self, r: &LoadClass) {
         self.push(Event::LoadClass(r.clone()));
@@ -217,10 +220,18 @@ impl Visitor for Recorder {
         self.push(Event::HeapSummary(r.clone()));
     }
     fn other_record(&mut self, tag: u8, offset: u64, length: u32) {
-        self.push(Event::OtherRecord { tag, offset, length });
+        self.push(Event::OtherRecord {
+            tag,
+            offset,
+            length,
+        });
     }
     fn heap_dump_start(&mut self, tag: u8, offset: u64, length: u32) {
-        self.push(Event::HeapDumpStart { tag, offset, length });
+        self.push(Event::HeapDumpStart {
+            tag,
+            offset,
+            length,
+        });
     }
     fn heap_dump_end(&mut self, offset: u64) {
         self.push(Event::HeapDumpEnd { offset });
@@ -237,7 +248,11 @@ impl Visitor for Recorder {
             signers_id: c.signers_id,
             protection_domain_id: c.protection_domain_id,
             instance_size: c.instance_size,
-            statics: c.statics.iter().map(|s| (s.name_id, Val::from(s.value))).collect(),
+            statics: c
+                .statics
+                .iter()
+                .map(|s| (s.name_id, Val::from(s.value)))
+                .collect(),
             fields: c.fields.clone(),
         });
     }
@@ -253,17 +268,21 @@ impl Visitor for Recorder {
     fn object_array(&mut self, array: &ObjectArray, first_index: u32, elements: IdList<'_>) {
         self.object_array_pieces += 1;
         if elements.is_empty() && array.length != 0 {
-            self.violations.push(format!("empty piece of non-empty object array {array:?}"));
+            self.violations
+                .push(format!("empty piece of non-empty object array {array:?}"));
         }
         if first_index as u64 + elements.len() as u64 > array.length as u64 {
-            self.violations
-                .push(format!("piece {first_index}+{} runs past the end of object array {array:?}", elements.len()));
+            self.violations.push(format!(
+                "piece {first_index}+{} runs past the end of object array {array:?}",
+                elements.len()
+            ));
         }
         let continues = match self.open_array {
             Some(i) => match &self.events[i] {
-                Event::ObjectArray { array: a, elements: e } => {
-                    a == array && first_index as usize == e.len() && first_index != 0
-                }
+                Event::ObjectArray {
+                    array: a,
+                    elements: e,
+                } => a == array && first_index as usize == e.len() && first_index != 0,
                 _ => false,
             },
             None => false,
@@ -274,10 +293,15 @@ impl Visitor for Recorder {
                 e.extend(elements.iter());
             }
         } else {
-            let e = Event::ObjectArray { array: *array, elements: elements.iter().collect() };
+            let e = Event::ObjectArray {
+                array: *array,
+                elements: elements.iter().collect(),
+            };
             self.check_no_open_array(&e);
             if first_index != 0 {
-                self.violations.push(format!("object array {array:?} starts with a piece at index {first_index}"));
+                self.violations.push(format!(
+                    "object array {array:?} starts with a piece at index {first_index}"
+                ));
             }
             self.events.push(e);
             self.open_array = Some(self.events.len() - 1);
@@ -290,10 +314,16 @@ impl Visitor for Recorder {
         if let Some(d) = data {
             let expected = array.length as u64 * array.elem.size(0) as u64;
             if d.len() as u64 != expected {
-                self.violations.push(format!("primitive array {array:?} has {} data bytes", d.len()));
+                self.violations.push(format!(
+                    "primitive array {array:?} has {} data bytes",
+                    d.len()
+                ));
             }
         }
-        self.push(Event::PrimitiveArray { array: *array, data: data.map(<[u8]>::to_vec) });
+        self.push(Event::PrimitiveArray {
+            array: *array,
+            data: data.map(<[u8]>::to_vec),
+        });
     }
     fn heap_info(&mut self, heap_id: u32, name_id: Id) {
         self.push(Event::HeapInfo { heap_id, name_id });
@@ -316,7 +346,12 @@ pub struct Run {
 
 impl Run {
     fn from(r: Recorder, outcome: Outcome) -> Run {
-        Run { events: r.events, violations: r.violations, outcome, object_array_pieces: r.object_array_pieces }
+        Run {
+            events: r.events,
+            violations: r.violations,
+            outcome,
+            object_array_pieces: r.object_array_pieces,
+        }
     }
 
     pub fn summary(&self) -> &ParseSummary {
@@ -359,7 +394,11 @@ pub fn parse_whole_raw_parser(bytes: &[u8]) -> Run {
 /// Parses `bytes` through [`DumpDecoder`], fed in chunks whose sizes cycle through `sizes`
 /// (a size of 0 feeds an empty chunk; an all-zero or empty `sizes` means 1-byte chunks).
 pub fn parse_chunked(bytes: &[u8], sizes: &[usize]) -> Run {
-    let sizes: &[usize] = if sizes.iter().all(|&s| s == 0) { &[1] } else { sizes };
+    let sizes: &[usize] = if sizes.iter().all(|&s| s == 0) {
+        &[1]
+    } else {
+        sizes
+    };
     let mut r = Recorder::new();
     let mut d = DumpDecoder::new();
     let mut at = 0;
@@ -383,7 +422,11 @@ pub fn parse_chunked(bytes: &[u8], sizes: &[usize]) -> Run {
 
 /// Like [`parse_chunked`] with the bare [`Parser`] (raw input only).
 pub fn parse_chunked_raw_parser(bytes: &[u8], sizes: &[usize]) -> Run {
-    let sizes: &[usize] = if sizes.iter().all(|&s| s == 0) { &[1] } else { sizes };
+    let sizes: &[usize] = if sizes.iter().all(|&s| s == 0) {
+        &[1]
+    } else {
+        sizes
+    };
     let mut r = Recorder::new();
     let mut p = Parser::new();
     let mut at = 0;
@@ -409,7 +452,10 @@ pub fn parse_chunked_raw_parser(bytes: &[u8], sizes: &[usize]) -> Run {
 /// the chunk sizes (`1 + b²`, 1..=65,026, cycled), the rest is the file.
 pub fn fuzz_split(data: &[u8]) -> (Vec<usize>, &[u8]) {
     let k = data.len().min(4);
-    let sizes = data[..k].iter().map(|&b| 1 + b as usize * b as usize).collect();
+    let sizes = data[..k]
+        .iter()
+        .map(|&b| 1 + b as usize * b as usize)
+        .collect();
     (sizes, &data[k..])
 }
 
@@ -426,7 +472,10 @@ pub fn assert_same_run(expected: &Run, actual: &Run, what: &str) {
 pub fn diff_runs(expected: &Run, actual: &Run) -> Option<String> {
     for (name, run) in [("expected", expected), ("actual", actual)] {
         if !run.violations.is_empty() {
-            return Some(format!("{name} run broke the visitor contract: {:?}", run.violations));
+            return Some(format!(
+                "{name} run broke the visitor contract: {:?}",
+                run.violations
+            ));
         }
     }
     if expected.outcome != actual.outcome {
@@ -440,12 +489,17 @@ pub fn diff_runs(expected: &Run, actual: &Run) -> Option<String> {
                 .map_or(String::new(), |d| format!("; first event difference: {d}"))
         ));
     }
-    first_event_difference(&expected.events, &actual.events).map(|d| format!("different events: {d}"))
+    first_event_difference(&expected.events, &actual.events)
+        .map(|d| format!("different events: {d}"))
 }
 
 /// Describes the first index where the event lists differ, `None` if they are equal.
 pub fn first_event_difference(a: &[Event], b: &[Event]) -> Option<String> {
-    let i = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+    let i = a
+        .iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
     if i == a.len() && i == b.len() {
         return None;
     }
@@ -538,10 +592,20 @@ pub fn synthetic_dump(o: &SynthOptions) -> Synth {
     use w::BasicType as T;
     let n = o.id_size;
     let segmented = o.version != "1.0.1";
-    let mut wr = w::HprofWriter::new(o.version, n, 1_700_000_000_123).with_max_segment_bytes(o.max_segment_bytes);
+    let mut wr = w::HprofWriter::new(o.version, n, 1_700_000_000_123)
+        .with_max_segment_bytes(o.max_segment_bytes);
     wr.set_time_offset_us(42);
     let name = |i: u64| 0x100 + i * 8;
-    let names: [&[u8]; 8] = [b"java/lang/Object", b"Foo", b"[Ljava/lang/Object;", b"f", b"main", b"", b"x", b"y"];
+    let names: [&[u8]; 8] = [
+        b"java/lang/Object",
+        b"Foo",
+        b"[Ljava/lang/Object;",
+        b"f",
+        b"main",
+        b"",
+        b"x",
+        b"y",
+    ];
     for (i, s) in names.iter().enumerate() {
         wr.utf8(name(i as u64), s);
     }
@@ -568,7 +632,11 @@ pub fn synthetic_dump(o: &SynthOptions) -> Synth {
         wr.heap_dump_info(b'Z' as u32, name(6));
     }
     let classes = |wr: &mut w::HprofWriter| {
-        wr.class_dump(&w::ClassDump { class_id: CLS_OBJECT, stack_serial: 1, ..Default::default() });
+        wr.class_dump(&w::ClassDump {
+            class_id: CLS_OBJECT,
+            stack_serial: 1,
+            ..Default::default()
+        });
         let vals = every_value(1);
         wr.class_dump(&w::ClassDump {
             class_id: CLS_FOO,
@@ -580,13 +648,31 @@ pub fn synthetic_dump(o: &SynthOptions) -> Synth {
             reserved1: 0x77,
             reserved2: 0x88,
             instance_size: 12345,
-            constants: vals.iter().enumerate().map(|(i, v)| (i as u16, *v)).collect(),
-            statics: vals.iter().enumerate().map(|(i, v)| (name(i as u64 % 8), *v)).collect(),
-            fields: [T::Object, T::Boolean, T::Char, T::Float, T::Double, T::Byte, T::Short, T::Int, T::Long]
+            constants: vals
                 .iter()
                 .enumerate()
-                .map(|(i, t)| (name(i as u64 % 8), *t))
+                .map(|(i, v)| (i as u16, *v))
                 .collect(),
+            statics: vals
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (name(i as u64 % 8), *v))
+                .collect(),
+            fields: [
+                T::Object,
+                T::Boolean,
+                T::Char,
+                T::Float,
+                T::Double,
+                T::Byte,
+                T::Short,
+                T::Int,
+                T::Long,
+            ]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (name(i as u64 % 8), *t))
+            .collect(),
         });
         wr.class_dump(&w::ClassDump {
             class_id: CLS_OBJ_ARRAY,
@@ -597,13 +683,29 @@ pub fn synthetic_dump(o: &SynthOptions) -> Synth {
     };
     let objects = |wr: &mut w::HprofWriter| {
         for k in 0..3u64 {
-            wr.instance(0x3_0000 + k * 16, 1, CLS_FOO, &w::encode_values(&every_value(k), n));
+            wr.instance(
+                0x3_0000 + k * 16,
+                1,
+                CLS_FOO,
+                &w::encode_values(&every_value(k), n),
+            );
         }
         wr.instance(0x3_1000, 1, CLS_OBJECT, &[]);
         wr.instance(THREAD_OBJ, 1, CLS_OBJECT, &[]);
         wr.obj_array(0x3_2000, 1, CLS_OBJ_ARRAY, &[]);
         wr.obj_array(0x3_2010, 1, CLS_OBJ_ARRAY, &[0x3_0000, 0, 0xDEAD_BEE0]);
-        for (i, t) in [T::Boolean, T::Char, T::Float, T::Double, T::Byte, T::Short, T::Int, T::Long].iter().enumerate()
+        for (i, t) in [
+            T::Boolean,
+            T::Char,
+            T::Float,
+            T::Double,
+            T::Byte,
+            T::Short,
+            T::Int,
+            T::Long,
+        ]
+        .iter()
+        .enumerate()
         {
             let data: Vec<u8> = (0..3 * t.size(n)).map(|b| (b * 7 + i) as u8).collect();
             wr.prim_array(0x3_3000 + i as u64 * 16, 1, *t, &data);
@@ -612,7 +714,9 @@ pub fn synthetic_dump(o: &SynthOptions) -> Synth {
         if o.big_arrays {
             // Exactly the 64 KiB buffered limit, then past it (streamed in pieces).
             let at_limit = 64 * 1024 / n as usize;
-            let elems: Vec<u64> = (0..at_limit as u64).map(|i| if i % 5 == 0 { 0 } else { 0x5_0000 + i * 8 }).collect();
+            let elems: Vec<u64> = (0..at_limit as u64)
+                .map(|i| if i % 5 == 0 { 0 } else { 0x5_0000 + i * 8 })
+                .collect();
             wr.obj_array(0x3_4000, 1, CLS_OBJ_ARRAY, &elems);
             let elems: Vec<u64> = (0..20_000u64).map(|i| 0x6_0000 + i * 8).collect();
             wr.obj_array(0x3_4010, 1, CLS_OBJ_ARRAY, &elems);
@@ -661,7 +765,11 @@ pub fn synthetic_dump(o: &SynthOptions) -> Synth {
     }
     if o.two_dumps {
         wr.begin_heap_dump(segmented);
-        wr.class_dump(&w::ClassDump { class_id: CLS_OBJECT, stack_serial: 1, ..Default::default() });
+        wr.class_dump(&w::ClassDump {
+            class_id: CLS_OBJECT,
+            stack_serial: 1,
+            ..Default::default()
+        });
         wr.instance(0x3_0000, 1, CLS_OBJECT, &[]);
         wr.root_sticky_class(CLS_OBJECT);
         wr.end_heap_dump();
@@ -681,16 +789,30 @@ pub fn synthetic_dump(o: &SynthOptions) -> Synth {
     let header_len = wr.header_len() as u64;
     let records = wr.record_offsets().to_vec();
     let subs = wr.sub_record_offsets().to_vec();
-    Synth { bytes: wr.finish(), header_len, records, subs }
+    Synth {
+        bytes: wr.finish(),
+        header_len,
+        records,
+        subs,
+    }
 }
 
 /// A realistic heap from [`w::HeapBuilder`]: strings, threads with frames and locals, object
 /// graphs, shuffled ids, written with `opts`.
 pub fn builder_dump(id_size: u32, opts: &w::WriteOptions) -> Vec<u8> {
     use w::BasicType as T;
-    let mut h = w::HeapBuilder::new(id_size).with_ids(w::IdScheme::Shuffled { start: 0x10_0000, step: 24, seed: 7 });
+    let mut h = w::HeapBuilder::new(id_size).with_ids(w::IdScheme::Shuffled {
+        start: 0x10_0000,
+        step: 24,
+        seed: 7,
+    });
     let object = h.object_class();
-    let node = h.class("com/example/Node", Some(object), &[("next", T::Object), ("value", T::Int)], &[]);
+    let node = h.class(
+        "com/example/Node",
+        Some(object),
+        &[("next", T::Object), ("value", T::Int)],
+        &[],
+    );
     let holder = h.class(
         "com/example/Holder",
         Some(object),
@@ -708,11 +830,17 @@ pub fn builder_dump(id_size: u32, opts: &w::WriteOptions) -> Vec<u8> {
     let arr_class = h.array_class("com/example/Node");
     let arr = h.obj_array(arr_class, &[prev, None, prev]);
     let s = h.string("holder \u{e9}\u{1F600}");
-    let hold = h.instance(holder, &[("nodes", w::Value::from(arr)), ("name", w::Value::from(s))]);
+    let hold = h.instance(
+        holder,
+        &[("nodes", w::Value::from(arr)), ("name", w::Value::from(s))],
+    );
     for i in 0..50 {
         h.string(&format!("string number {i}"));
     }
-    h.prim_array(T::Long, &w::encode_values(&[w::Value::Long(1), w::Value::Long(-1)], id_size));
+    h.prim_array(
+        T::Long,
+        &w::encode_values(&[w::Value::Long(1), w::Value::Long(-1)], id_size),
+    );
     h.thread(
         "main",
         &[w::Frame {

@@ -16,7 +16,10 @@ use futures_channel::oneshot;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use crate::protocol::{decode, encode, FromWorker, Overview, PartialResults, Progress, Request, RequestId, Response, ToWorker, PROTOCOL_VERSION};
+use crate::protocol::{
+    decode, encode, FromWorker, Overview, PartialResults, Progress, Request, RequestId, Response,
+    ToWorker, PROTOCOL_VERSION,
+};
 
 /// The worker's entry script (`web/worker_loader.js`, copied to dist/ by Trunk). It loads the
 /// worker's wasm-bindgen output, which Trunk never file-hashes, so all names are stable.
@@ -37,7 +40,10 @@ pub enum EngineEvent {
     /// overview, the same as before but for the worker's memory.
     /// `fresh`: false when no fresh worker could start (offline) and the building worker
     /// restored its own snapshot (no memory saved).
-    HandedOver { overview: Box<Overview>, fresh: bool },
+    HandedOver {
+        overview: Box<Overview>,
+        fresh: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,11 +113,13 @@ impl Engine {
             on_candidate_error: RefCell::default(),
         });
         let weak = Rc::downgrade(&inner);
-        *inner.on_message.borrow_mut() = Some(Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(inner) = weak.upgrade() {
-                inner.on_message(event.data());
-            }
-        }));
+        *inner.on_message.borrow_mut() = Some(Closure::<dyn Fn(MessageEvent)>::new(
+            move |event: MessageEvent| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.on_message(event.data());
+                }
+            },
+        ));
         let weak = Rc::downgrade(&inner);
         *inner.on_error.borrow_mut() = Some(Closure::<dyn Fn(Event)>::new(move |event: Event| {
             if let Some(inner) = weak.upgrade() {
@@ -119,17 +127,20 @@ impl Engine {
             }
         }));
         let weak = Rc::downgrade(&inner);
-        *inner.on_candidate_message.borrow_mut() = Some(Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(inner) = weak.upgrade() {
-                inner.on_candidate_message(event.data());
-            }
-        }));
+        *inner.on_candidate_message.borrow_mut() = Some(Closure::<dyn Fn(MessageEvent)>::new(
+            move |event: MessageEvent| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.on_candidate_message(event.data());
+                }
+            },
+        ));
         let weak = Rc::downgrade(&inner);
-        *inner.on_candidate_error.borrow_mut() = Some(Closure::<dyn Fn(Event)>::new(move |_: Event| {
-            if let Some(inner) = weak.upgrade() {
-                inner.candidate_failed();
-            }
-        }));
+        *inner.on_candidate_error.borrow_mut() =
+            Some(Closure::<dyn Fn(Event)>::new(move |_: Event| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.candidate_failed();
+                }
+            }));
         inner.install();
         Ok(Engine { inner })
     }
@@ -141,11 +152,19 @@ impl Engine {
 
     /// Send `request` with a `File`/`Blob` next to it (posted as `[json, blob]`: structured
     /// clone passes the file handle, not its bytes). For [`Request::Open`].
-    pub async fn request_with(&self, request: Request, attachment: &JsValue) -> Result<Response, EngineError> {
+    pub async fn request_with(
+        &self,
+        request: Request,
+        attachment: &JsValue,
+    ) -> Result<Response, EngineError> {
         self.send(request, Some(attachment)).await
     }
 
-    async fn send(&self, request: Request, attachment: Option<&JsValue>) -> Result<Response, EngineError> {
+    async fn send(
+        &self,
+        request: Request,
+        attachment: Option<&JsValue>,
+    ) -> Result<Response, EngineError> {
         let inner = &self.inner;
         let id = inner.new_id();
         let (tx, rx) = oneshot::channel();
@@ -183,15 +202,27 @@ impl Inner {
         }
         // Offline, or a broken server: no candidate, no hand-over; nothing else changes.
         let Ok(worker) = new_worker() else { return };
-        worker.set_onmessage(self.on_candidate_message.borrow().as_ref().map(|c| c.as_ref().unchecked_ref()));
-        worker.set_onerror(self.on_candidate_error.borrow().as_ref().map(|c| c.as_ref().unchecked_ref()));
+        worker.set_onmessage(
+            self.on_candidate_message
+                .borrow()
+                .as_ref()
+                .map(|c| c.as_ref().unchecked_ref()),
+        );
+        worker.set_onerror(
+            self.on_candidate_error
+                .borrow()
+                .as_ref()
+                .map(|c| c.as_ref().unchecked_ref()),
+        );
         self.candidate_ready.set(false);
         *self.candidate.borrow_mut() = Some(worker);
     }
 
     fn on_candidate_message(&self, data: JsValue) {
         // Before it takes over, a candidate only says that it runs.
-        if let Some(Ok(FromWorker::Ready { protocol, .. })) = data.as_string().map(|t| decode::<FromWorker>(&t)) {
+        if let Some(Ok(FromWorker::Ready { protocol, .. })) =
+            data.as_string().map(|t| decode::<FromWorker>(&t))
+        {
             if protocol != PROTOCOL_VERSION {
                 return self.candidate_failed();
             }
@@ -212,7 +243,9 @@ impl Inner {
     /// The candidate becomes the worker: the building one is terminated (its memory freed),
     /// and the snapshot goes to the candidate.
     fn promote_candidate(&self) {
-        let Some(candidate) = self.candidate.borrow_mut().take() else { return };
+        let Some(candidate) = self.candidate.borrow_mut().take() else {
+            return;
+        };
         self.candidate_ready.set(false);
         self.stop_worker();
         *self.worker.borrow_mut() = candidate;
@@ -223,8 +256,18 @@ impl Inner {
     /// Installs the handlers on the current worker.
     fn install(&self) {
         let worker = self.worker.borrow();
-        worker.set_onmessage(self.on_message.borrow().as_ref().map(|c| c.as_ref().unchecked_ref()));
-        worker.set_onerror(self.on_error.borrow().as_ref().map(|c| c.as_ref().unchecked_ref()));
+        worker.set_onmessage(
+            self.on_message
+                .borrow()
+                .as_ref()
+                .map(|c| c.as_ref().unchecked_ref()),
+        );
+        worker.set_onerror(
+            self.on_error
+                .borrow()
+                .as_ref()
+                .map(|c| c.as_ref().unchecked_ref()),
+        );
     }
 
     fn drop_candidate(&self) {
@@ -252,18 +295,28 @@ impl Inner {
             (data.as_string(), None)
         };
         let Some(text) = text else {
-            (self.on_event)(EngineEvent::Failed("worker sent a non-string message".into()));
+            (self.on_event)(EngineEvent::Failed(
+                "worker sent a non-string message".into(),
+            ));
             return;
         };
         match decode::<FromWorker>(&text) {
-            Ok(FromWorker::Ready { protocol, version }) => (self.on_event)(EngineEvent::Ready { protocol, version }),
+            Ok(FromWorker::Ready { protocol, version }) => {
+                (self.on_event)(EngineEvent::Ready { protocol, version })
+            }
             Ok(FromWorker::Progress(p)) => (self.on_event)(EngineEvent::Progress(p)),
             Ok(FromWorker::Partial(p)) => (self.on_event)(EngineEvent::Partial(p)),
-            Ok(FromWorker::Reply { id, response }) if self.restoring.get().is_some_and(|(r, _)| r == id) => {
+            Ok(FromWorker::Reply { id, response })
+                if self.restoring.get().is_some_and(|(r, _)| r == id) =>
+            {
                 let fresh = self.restoring.take().is_some_and(|(_, fresh)| fresh);
                 match response {
-                    Response::Opened(overview) => (self.on_event)(EngineEvent::HandedOver { overview, fresh }),
-                    other => (self.on_event)(EngineEvent::Failed(format!("the analysis could not be handed over: {other:?}"))),
+                    Response::Opened(overview) => {
+                        (self.on_event)(EngineEvent::HandedOver { overview, fresh })
+                    }
+                    other => (self.on_event)(EngineEvent::Failed(format!(
+                        "the analysis could not be handed over: {other:?}"
+                    ))),
                 }
             }
             Ok(FromWorker::Reply { id, response }) => {
@@ -271,7 +324,9 @@ impl Inner {
                 match pending {
                     // The receiver may have been dropped (caller lost interest): fine.
                     Some((tx, _)) => drop(tx.send(response)),
-                    None => web_sys::console::warn_1(&format!("heaplens: reply to unknown request {id}: {text}").into()),
+                    None => web_sys::console::warn_1(
+                        &format!("heaplens: reply to unknown request {id}: {text}").into(),
+                    ),
                 }
             }
             Ok(FromWorker::Handoff { .. }) => {
@@ -305,21 +360,33 @@ impl Inner {
     fn restore(&self, snapshot: JsValue, fresh: bool) {
         let id = self.new_id();
         self.restoring.set(Some((id, fresh)));
-        let text = JsValue::from_str(&encode(&ToWorker { id, request: Request::Restore }));
+        let text = JsValue::from_str(&encode(&ToWorker {
+            id,
+            request: Request::Restore,
+        }));
         let worker = self.worker.borrow();
         let message = js_sys::Array::of2(&text, &snapshot);
-        if let Err(e) = worker.post_message_with_transfer(&message, &js_sys::Array::of1(&snapshot)) {
+        if let Err(e) = worker.post_message_with_transfer(&message, &js_sys::Array::of1(&snapshot))
+        {
             self.restoring.set(None);
             self.pending.borrow_mut().clear();
-            (self.on_event)(EngineEvent::Failed(format!("cannot hand the analysis over: {e:?}")));
+            (self.on_event)(EngineEvent::Failed(format!(
+                "cannot hand the analysis over: {e:?}"
+            )));
             return;
         }
-        let mut unanswered: Vec<(RequestId, JsValue)> =
-            self.pending.borrow().iter().map(|(id, (_, message))| (*id, message.clone())).collect();
+        let mut unanswered: Vec<(RequestId, JsValue)> = self
+            .pending
+            .borrow()
+            .iter()
+            .map(|(id, (_, message))| (*id, message.clone()))
+            .collect();
         unanswered.sort_by_key(|(id, _)| *id);
         for (id, message) in unanswered {
             if let Err(e) = worker.post_message(&message) {
-                web_sys::console::warn_1(&format!("heaplens: request {id} could not be re-sent: {e:?}").into());
+                web_sys::console::warn_1(
+                    &format!("heaplens: request {id} could not be re-sent: {e:?}").into(),
+                );
             }
         }
     }
@@ -329,7 +396,10 @@ impl Inner {
         self.pending.borrow_mut().clear();
         // An uncaught exception in the worker is an `ErrorEvent`; a worker script that cannot be
         // fetched (offline, 404) fires a plain `Event`, without a message.
-        let message = event.dyn_ref::<ErrorEvent>().map(|e| e.message()).unwrap_or_default();
+        let message = event
+            .dyn_ref::<ErrorEvent>()
+            .map(|e| e.message())
+            .unwrap_or_default();
         (self.on_event)(EngineEvent::Failed(if message.is_empty() {
             "the analysis worker failed to start".into()
         } else {

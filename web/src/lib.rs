@@ -9,8 +9,8 @@
 //! handling lives in [`service`], which is plain Rust: it compiles and is unit-tested natively.
 //! Everything that touches JS ([`engine`], [`worker`], [`ui`]) is wasm32-only.
 
-pub mod protocol;
 pub mod open;
+pub mod protocol;
 pub mod service;
 
 #[cfg(target_arch = "wasm32")]

@@ -113,7 +113,14 @@ impl OpenJob {
             self.builder.feed(piece).map_err(|e| parse_failed(&e))?;
             self.offset += piece.len() as u64;
             let offset = self.offset;
-            self.tracker.report(host, phase, "", feed.at(offset as f64 / total as f64), self.pass * total + offset, false);
+            self.tracker.report(
+                host,
+                phase,
+                "",
+                feed.at(offset as f64 / total as f64),
+                self.pass * total + offset,
+                false,
+            );
             // A dump too big for this tab stops as soon as the objects read so far say so
             // (ending pass 1 alone needs ~45 bytes per object).
             if self.pass == 0 {
@@ -133,19 +140,31 @@ impl OpenJob {
         let (phase, _, end) = self.phase();
         let pass = self.pass;
         let total = self.total;
-        let detail = if pass == 0 { "numbering objects" } else { "ordering references" };
+        let detail = if pass == 0 {
+            "numbering objects"
+        } else {
+            "ordering references"
+        };
         let tracker = &mut self.tracker;
-        let outcome = self
-            .builder
-            .end_pass_with_progress(&mut |f| tracker.report(host, phase, detail, end.at(f), (pass + 1) * total, false));
+        let outcome = self.builder.end_pass_with_progress(&mut |f| {
+            tracker.report(host, phase, detail, end.at(f), (pass + 1) * total, false)
+        });
         let now = host.now_ms();
-        self.phases.push(PhaseTime { phase, ms: now - self.pass_started });
+        self.phases.push(PhaseTime {
+            phase,
+            ms: now - self.pass_started,
+        });
         match outcome {
             Ok(PassOutcome::NeedsSecondPass) => {
                 if let Some(first) = self.builder.first_pass() {
                     let current = host.memory_bytes();
-                    let estimate = memory::check_first_pass(first.objects, first.edges_upper_bound, first.strings, current)
-                        .map_err(|e| Response::OpenFailed(memory::too_big_error(&self.name, e)))?;
+                    let estimate = memory::check_first_pass(
+                        first.objects,
+                        first.edges_upper_bound,
+                        first.strings,
+                        current,
+                    )
+                    .map_err(|e| Response::OpenFailed(memory::too_big_error(&self.name, e)))?;
                     // The first pass's results as the UI gets them (at most MAX_PAGE rows).
                     let histogram_classes = first.histogram.len() as u32;
                     let partial = PartialResults {
@@ -187,7 +206,8 @@ impl OpenJob {
                 self.offset = 0;
                 self.pass_started = host.now_ms();
                 let (phase, feed, _) = self.phase();
-                self.tracker.report(host, phase, "", feed.at(0.0), self.pass * total, true);
+                self.tracker
+                    .report(host, phase, "", feed.at(0.0), self.pass * total, true);
                 Ok(true)
             }
             Ok(PassOutcome::Done) => Ok(false),
@@ -197,7 +217,14 @@ impl OpenJob {
 
     /// After the last pass: the dominator tree, retained sizes and summary.
     pub fn finish(self, host: &mut dyn Host) -> Result<Opened, Response> {
-        let OpenJob { name, total, mut tracker, mut phases, builder, .. } = self;
+        let OpenJob {
+            name,
+            total,
+            mut tracker,
+            mut phases,
+            builder,
+            ..
+        } = self;
         let Some(graph) = builder.into_graph() else {
             return Err(Response::OpenFailed(OpenError {
                 message: "the dump ended before its heap could be read".into(),
@@ -209,24 +236,61 @@ impl OpenJob {
 
         let started = host.now_ms();
         let detail = "dominator tree and retained sizes";
-        tracker.report(host, Phase::Dominators, detail, Span::DOMINATORS.at(0.0), 2 * total, true);
+        tracker.report(
+            host,
+            Phase::Dominators,
+            detail,
+            Span::DOMINATORS.at(0.0),
+            2 * total,
+            true,
+        );
         let d = Dominance::compute_with_progress(&graph, &mut |f| {
-            tracker.report(host, Phase::Dominators, detail, Span::DOMINATORS.at(f), 2 * total, false)
+            tracker.report(
+                host,
+                Phase::Dominators,
+                detail,
+                Span::DOMINATORS.at(f),
+                2 * total,
+                false,
+            )
         });
-        phases.push(PhaseTime { phase: Phase::Dominators, ms: host.now_ms() - started });
+        phases.push(PhaseTime {
+            phase: Phase::Dominators,
+            ms: host.now_ms() - started,
+        });
 
         // The summary reports no progress of its own (~0.15 s for 10 M objects): one step.
         let started = host.now_ms();
-        tracker.report(host, Phase::Analyses, "summary", Span::ANALYSES.at(0.0), 2 * total, true);
+        tracker.report(
+            host,
+            Phase::Analyses,
+            "summary",
+            Span::ANALYSES.at(0.0),
+            2 * total,
+            true,
+        );
         // The class histogram (~1.2 s for 17 M objects in Chromium) waits for its first use:
         // the overview does not need it.
         let summary = summarize(&graph, &d);
-        phases.push(PhaseTime { phase: Phase::Analyses, ms: host.now_ms() - started });
+        phases.push(PhaseTime {
+            phase: Phase::Analyses,
+            ms: host.now_ms() - started,
+        });
 
         let memory = graph.heap_bytes() as u64 + d.heap_bytes() as u64;
         let analysis_ms = host.now_ms() - tracker.start;
         let wasm_memory = host.memory_bytes();
-        Ok(Opened { name, file_size: total, graph, d, summary, phases, analysis_ms, memory, wasm_memory })
+        Ok(Opened {
+            name,
+            file_size: total,
+            graph,
+            d,
+            summary,
+            phases,
+            analysis_ms,
+            memory,
+            wasm_memory,
+        })
     }
 }
 
@@ -237,7 +301,12 @@ fn parse_failed(e: &ParseError) -> Response {
     } else {
         format!("The dump cannot be parsed {e}.")
     };
-    Response::OpenFailed(OpenError { message, offset: Some(e.offset), not_hprof, too_big: None })
+    Response::OpenFailed(OpenError {
+        message,
+        offset: Some(e.offset),
+        not_hprof,
+        too_big: None,
+    })
 }
 
 /// Where each step of opening a dump sits on the 0..100 progress scale: roughly the shares of
@@ -272,12 +341,26 @@ struct Tracker {
 
 impl Tracker {
     fn new(host: &mut dyn Host, total: u64) -> Self {
-        Tracker { start: host.now_ms(), last: f64::NEG_INFINITY, total, percent: 0.0, eta: None }
+        Tracker {
+            start: host.now_ms(),
+            last: f64::NEG_INFINITY,
+            total,
+            percent: 0.0,
+            eta: None,
+        }
     }
 
     /// `percent` of the whole job (see [`Span`]); `bytes_done` counts both passes
     /// (0..=2 × total). Sent if `force` or if the last report is [`PROGRESS_INTERVAL_MS`] / 2 old.
-    fn report(&mut self, host: &mut dyn Host, phase: Phase, detail: &str, percent: f64, bytes_done: u64, force: bool) {
+    fn report(
+        &mut self,
+        host: &mut dyn Host,
+        phase: Phase,
+        detail: &str,
+        percent: f64,
+        bytes_done: u64,
+        force: bool,
+    ) {
         let now = host.now_ms();
         if !force && now - self.last < PROGRESS_INTERVAL_MS / 2.0 {
             return;

@@ -59,11 +59,16 @@ pub struct ToWorker {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Request {
     /// Liveness check; answered with [`Response::Pong`] echoing `echo`.
-    Ping { echo: String },
+    Ping {
+        echo: String,
+    },
     /// Analyze the dump posted next to this message (see the module docs). Answered with
     /// [`Response::Opened`] once the graph and dominator tree are built (other analyses run on
     /// demand), or [`Response::OpenFailed`].
-    Open { name: String, size: u64 },
+    Open {
+        name: String,
+        size: u64,
+    },
     /// Load the snapshot (an `ArrayBuffer` posted next to this message) that another worker
     /// made of its analysis ([`FromWorker::Handoff`]); answered like [`Request::Open`].
     Restore,
@@ -76,24 +81,52 @@ pub enum Request {
     /// (case-insensitive substring, or a glob with `*`), largest retained first, a page at a
     /// time; each with its path from the top of the tree. Answered with
     /// [`Response::TreeSearch`].
-    TreeSearch { pattern: String, offset: u32, limit: u32 },
+    TreeSearch {
+        pattern: String,
+        offset: u32,
+        limit: u32,
+    },
     /// One object's details.
-    Object { object: String },
+    Object {
+        object: String,
+    },
     /// A page of an object's outgoing or incoming references.
-    References { object: String, incoming: bool, offset: u32, limit: u32 },
+    References {
+        object: String,
+        incoming: bool,
+        offset: u32,
+        limit: u32,
+    },
     /// Paths from GC roots to an object (shortest first).
-    Paths { object: String, include_weak: bool, max: u32 },
+    Paths {
+        object: String,
+        include_weak: bool,
+        max: u32,
+    },
     /// A page of the instances of a class (histogram row), largest retained first.
-    Instances { class: u32, unreachable: bool, offset: u32, limit: u32 },
+    Instances {
+        class: u32,
+        unreachable: bool,
+        offset: u32,
+        limit: u32,
+    },
     Suspects,
     /// A page of the threads (largest retained first), their name groups and ThreadLocal
     /// findings.
-    Threads { filter: String, offset: u32, limit: u32 },
+    Threads {
+        filter: String,
+        offset: u32,
+        limit: u32,
+    },
     /// One thread's stack frames with their locals, and its ThreadLocal entries.
-    Thread { object: String },
+    Thread {
+        object: String,
+    },
     ClassLoaders,
     Waste,
-    Export { format: ExportFormat },
+    Export {
+        format: ExportFormat,
+    },
 }
 
 /// Worker → UI.
@@ -171,7 +204,9 @@ pub struct Progress {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Response {
-    Pong { echo: String },
+    Pong {
+        echo: String,
+    },
     Opened(Box<Overview>),
     OpenFailed(OpenError),
     Histogram(HistogramPage),
@@ -188,7 +223,9 @@ pub enum Response {
     Waste(WasteResult),
     Export(ExportFile),
     /// The request could not be served (bad message, no dump open, unknown object…).
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 
 // ---- Open / overview ---------------------------------------------------------------------
@@ -835,26 +872,70 @@ mod tests {
 
     #[test]
     fn wire_format_is_tagged_json() {
-        let msg = ToWorker { id: 7, request: Request::Ping { echo: "hi".into() } };
-        assert_eq!(encode(&msg), r#"{"id":7,"request":{"type":"ping","echo":"hi"}}"#);
-        let ready = FromWorker::Ready { protocol: PROTOCOL_VERSION, version: "0.1.0".into() };
-        assert_eq!(encode(&ready), r#"{"type":"ready","protocol":4,"version":"0.1.0"}"#);
+        let msg = ToWorker {
+            id: 7,
+            request: Request::Ping { echo: "hi".into() },
+        };
+        assert_eq!(
+            encode(&msg),
+            r#"{"id":7,"request":{"type":"ping","echo":"hi"}}"#
+        );
+        let ready = FromWorker::Ready {
+            protocol: PROTOCOL_VERSION,
+            version: "0.1.0".into(),
+        };
+        assert_eq!(
+            encode(&ready),
+            r#"{"type":"ready","protocol":4,"version":"0.1.0"}"#
+        );
         let handoff = FromWorker::Handoff { bytes: 12 };
         assert_eq!(encode(&handoff), r#"{"type":"handoff","bytes":12}"#);
-        let restore = ToWorker { id: 2, request: Request::Restore };
+        let restore = ToWorker {
+            id: 2,
+            request: Request::Restore,
+        };
         assert_eq!(encode(&restore), r#"{"id":2,"request":{"type":"restore"}}"#);
-        let open = ToWorker { id: 1, request: Request::Open { name: "a.hprof".into(), size: 9 } };
-        assert_eq!(encode(&open), r#"{"id":1,"request":{"type":"open","name":"a.hprof","size":9}}"#);
-        let q = Request::Histogram(HistogramQuery { limit: 10, ..Default::default() });
-        assert!(encode(&q).starts_with(r#"{"type":"histogram","group":"class","sort":"retained""#), "{}", encode(&q));
+        let open = ToWorker {
+            id: 1,
+            request: Request::Open {
+                name: "a.hprof".into(),
+                size: 9,
+            },
+        };
+        assert_eq!(
+            encode(&open),
+            r#"{"id":1,"request":{"type":"open","name":"a.hprof","size":9}}"#
+        );
+        let q = Request::Histogram(HistogramQuery {
+            limit: 10,
+            ..Default::default()
+        });
+        assert!(
+            encode(&q).starts_with(r#"{"type":"histogram","group":"class","sort":"retained""#),
+            "{}",
+            encode(&q)
+        );
     }
 
     #[test]
     fn round_trips() {
         let msgs = [
-            FromWorker::Ready { protocol: 1, version: "x".into() },
-            FromWorker::Reply { id: 1, response: Response::Pong { echo: "é \" \\ \n".into() } },
-            FromWorker::Reply { id: u32::MAX, response: Response::Error { message: "no".into() } },
+            FromWorker::Ready {
+                protocol: 1,
+                version: "x".into(),
+            },
+            FromWorker::Reply {
+                id: 1,
+                response: Response::Pong {
+                    echo: "é \" \\ \n".into(),
+                },
+            },
+            FromWorker::Reply {
+                id: u32::MAX,
+                response: Response::Error {
+                    message: "no".into(),
+                },
+            },
             FromWorker::Progress(Progress {
                 phase: Phase::Linking,
                 detail: String::new(),
@@ -866,7 +947,12 @@ mod tests {
             }),
             FromWorker::Reply {
                 id: 3,
-                response: Response::OpenFailed(OpenError { message: "m".into(), offset: Some(0), not_hprof: true, too_big: None }),
+                response: Response::OpenFailed(OpenError {
+                    message: "m".into(),
+                    offset: Some(0),
+                    not_hprof: true,
+                    too_big: None,
+                }),
             },
             FromWorker::Reply {
                 id: 4,
@@ -874,7 +960,11 @@ mod tests {
                     message: "big".into(),
                     offset: None,
                     not_hprof: false,
-                    too_big: Some(TooBig { objects: 1 << 33, needed_bytes: 1 << 40, available_bytes: 1 << 32 }),
+                    too_big: Some(TooBig {
+                        objects: 1 << 33,
+                        needed_bytes: 1 << 40,
+                        available_bytes: 1 << 32,
+                    }),
                 }),
             },
             FromWorker::Partial(Box::new(PartialResults {
@@ -893,9 +983,18 @@ mod tests {
                 alignment: 8,
                 edges_estimate: 2,
                 warnings: vec![],
-                histogram: vec![HistogramRow { class: Some(0), name: "java.lang.Object".into(), instances: 3, shallow: 48, retained: 0 }],
+                histogram: vec![HistogramRow {
+                    class: Some(0),
+                    name: "java.lang.Object".into(),
+                    instances: 3,
+                    shallow: 48,
+                    retained: 0,
+                }],
                 histogram_classes: 1,
-                phases: vec![PhaseTime { phase: Phase::Indexing, ms: 12.5 }],
+                phases: vec![PhaseTime {
+                    phase: Phase::Indexing,
+                    ms: 12.5,
+                }],
                 memory_estimate_bytes: 1 << 20,
                 wasm_memory_bytes: 1 << 21,
             })),

@@ -22,10 +22,12 @@ use heaplens::analysis::histogram::Histogram;
 use heaplens::analysis::objread::indexed_edges;
 use heaplens::analysis::paths::thread_name;
 use heaplens::analysis::{self, group_rows, histogram, PathFinder, PathOptions};
-use heaplens::graph::{read_snapshot, snapshot_len, write_snapshot, ClassKind, Dominance, EdgeLabel, HeapGraph, Node};
-use serde::{Deserialize, Serialize};
+use heaplens::graph::{
+    read_snapshot, snapshot_len, write_snapshot, ClassKind, Dominance, EdgeLabel, HeapGraph, Node,
+};
 use heaplens::hprof::{BasicType, Value};
 use heaplens::report;
+use serde::{Deserialize, Serialize};
 
 use crate::open::{OpenJob, Opened};
 use crate::protocol::*;
@@ -47,7 +49,9 @@ impl DumpSource for &[u8] {
     }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
         // No `as usize`: on wasm32 an offset past 4 GiB must not wrap around.
-        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.len());
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.len());
         let n = buf.len().min(self.len() - start);
         buf[..n].copy_from_slice(&self[start..start + n]);
         Ok(n)
@@ -108,7 +112,9 @@ pub struct Service {
 
 impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Service").field("open", &self.dump.as_ref().map(|d| &d.name)).finish()
+        f.debug_struct("Service")
+            .field("open", &self.dump.as_ref().map(|d| &d.name))
+            .finish()
     }
 }
 
@@ -123,25 +129,44 @@ impl Service {
     }
 
     /// Handles one request. `source` is the dump posted with [`Request::Open`].
-    pub fn handle_with(&mut self, request: Request, source: Option<&mut dyn DumpSource>, host: &mut dyn Host) -> Response {
+    pub fn handle_with(
+        &mut self,
+        request: Request,
+        source: Option<&mut dyn DumpSource>,
+        host: &mut dyn Host,
+    ) -> Response {
         match request {
             Request::Ping { echo } => Response::Pong { echo },
             Request::Open { name, size } => match source {
                 Some(src) => self.open(name, size, src, host),
-                None => Response::Error { message: "open: no file was posted with the request".into() },
+                None => Response::Error {
+                    message: "open: no file was posted with the request".into(),
+                },
             },
             Request::Restore => match source {
                 Some(src) => self.restore(src, host),
-                None => Response::Error { message: "restore: no snapshot was posted with the request".into() },
+                None => Response::Error {
+                    message: "restore: no snapshot was posted with the request".into(),
+                },
             },
             other => match self.dump.as_mut() {
-                None => Response::Error { message: "no heap dump is open".into() },
-                Some(dump) => dump.serve(other, host).unwrap_or_else(|message| Response::Error { message }),
+                None => Response::Error {
+                    message: "no heap dump is open".into(),
+                },
+                Some(dump) => dump
+                    .serve(other, host)
+                    .unwrap_or_else(|message| Response::Error { message }),
             },
         }
     }
 
-    fn open(&mut self, name: String, size: u64, source: &mut dyn DumpSource, host: &mut dyn Host) -> Response {
+    fn open(
+        &mut self,
+        name: String,
+        size: u64,
+        source: &mut dyn DumpSource,
+        host: &mut dyn Host,
+    ) -> Response {
         let total = source.size().max(size);
         let mut job = match self.begin_open(name, total, host) {
             Ok(job) => job,
@@ -230,13 +255,29 @@ impl Service {
         };
         let snapshot = match read_snapshot(&mut fill) {
             Ok(s) => s,
-            Err(e) => return Response::Error { message: format!("cannot restore the analysis: {e}") },
+            Err(e) => {
+                return Response::Error {
+                    message: format!("cannot restore the analysis: {e}"),
+                }
+            }
         };
         let carried: Carried = match serde_json::from_slice(&snapshot.extra) {
             Ok(c) => c,
-            Err(e) => return Response::Error { message: format!("cannot restore the analysis: {e}") },
+            Err(e) => {
+                return Response::Error {
+                    message: format!("cannot restore the analysis: {e}"),
+                }
+            }
         };
-        let Carried { name, file_size, hist, summary, mut phases, analysis_ms, suspects } = carried;
+        let Carried {
+            name,
+            file_size,
+            hist,
+            summary,
+            mut phases,
+            analysis_ms,
+            suspects,
+        } = carried;
         let restore_ms = host.now_ms() - started;
         if let Some(last) = phases.last_mut() {
             // The hand-over is part of the analysis as the user waits for it.
@@ -259,7 +300,12 @@ impl Service {
 
     /// Starts opening a dump of `total` bytes (the previous dump is freed first): the caller
     /// feeds the returned job the file's bytes, pass after pass, then calls [`Self::complete`].
-    pub fn begin_open(&mut self, name: String, total: u64, host: &mut dyn Host) -> Result<OpenJob, Response> {
+    pub fn begin_open(
+        &mut self,
+        name: String,
+        total: u64,
+        host: &mut dyn Host,
+    ) -> Result<OpenJob, Response> {
         self.dump = None;
         OpenJob::start(name, total, host)
     }
@@ -276,8 +322,23 @@ impl Service {
 
     /// Keeps an opened (or restored) dump for the next requests, with the analyses already
     /// computed, and answers its overview.
-    fn keep(&mut self, opened: Opened, hist: Option<Histogram>, suspects: Option<SuspectsResult>) -> Response {
-        let Opened { name, file_size, graph, d, summary, phases, analysis_ms, memory, wasm_memory } = opened;
+    fn keep(
+        &mut self,
+        opened: Opened,
+        hist: Option<Histogram>,
+        suspects: Option<SuspectsResult>,
+    ) -> Response {
+        let Opened {
+            name,
+            file_size,
+            graph,
+            d,
+            summary,
+            phases,
+            analysis_ms,
+            memory,
+            wasm_memory,
+        } = opened;
         let graph = NonNull::from(Box::leak(Box::new(graph)));
         let loaded = Loaded {
             name,
@@ -363,7 +424,9 @@ pub mod memory {
 
     /// Memory the rest of the analysis needs once pass 1 is done (`edges`: an upper bound).
     pub fn after_first_pass(objects: u64, edges: u64, strings: u64) -> u64 {
-        with_slack(pass2_peak(objects, edges, strings).max(dominators_peak(objects, edges, strings)))
+        with_slack(
+            pass2_peak(objects, edges, strings).max(dominators_peak(objects, edges, strings)),
+        )
     }
 
     /// A lower bound of what analyzing `objects` objects with `strings` strings needs, known
@@ -380,7 +443,8 @@ pub mod memory {
     /// per object): the figure quoted when pass 1 stops early.
     pub fn typical(objects: u64) -> u64 {
         let strings = objects / 4;
-        after_first_pass(objects, objects + objects * 3 / 10, strings).max(lower_bound(objects, strings))
+        after_first_pass(objects, objects + objects * 3 / 10, strings)
+            .max(lower_bound(objects, strings))
     }
 
     /// Whether `needed` bytes fit, given that the worker already has `current` bytes.
@@ -391,22 +455,40 @@ pub mod memory {
     /// During pass 1: `seen` objects and `strings` strings read so far (lower bounds: the
     /// decision, made before ending pass 1 costs its peak), `extrapolated` the whole dump's
     /// objects (for the message).
-    pub fn check_objects(seen: u64, strings: u64, extrapolated: u64, current: u64) -> Result<(), TooBig> {
+    pub fn check_objects(
+        seen: u64,
+        strings: u64,
+        extrapolated: u64,
+        current: u64,
+    ) -> Result<(), TooBig> {
         let needed = lower_bound(seen, strings);
         if fits(needed, current) {
             return Ok(());
         }
         let objects = extrapolated.max(seen);
-        Err(TooBig { objects, needed_bytes: typical(objects).max(needed).max(current), available_bytes: AVAILABLE_BYTES })
+        Err(TooBig {
+            objects,
+            needed_bytes: typical(objects).max(needed).max(current),
+            available_bytes: AVAILABLE_BYTES,
+        })
     }
 
     /// After pass 1: the estimate of the rest of the analysis, or why it cannot fit.
-    pub fn check_first_pass(objects: u64, edges: u64, strings: u64, current: u64) -> Result<u64, TooBig> {
+    pub fn check_first_pass(
+        objects: u64,
+        edges: u64,
+        strings: u64,
+        current: u64,
+    ) -> Result<u64, TooBig> {
         let needed = after_first_pass(objects, edges, strings);
         if fits(needed, current) {
             Ok(needed)
         } else {
-            Err(TooBig { objects, needed_bytes: needed.max(current), available_bytes: AVAILABLE_BYTES })
+            Err(TooBig {
+                objects,
+                needed_bytes: needed.max(current),
+                available_bytes: AVAILABLE_BYTES,
+            })
         }
     }
 
@@ -621,7 +703,9 @@ impl Loaded {
 
     fn node(&self, id: &str) -> Result<Node, String> {
         let id = parse_id(id)?;
-        self.g().node_of(id).ok_or_else(|| format!("no object {} in this dump", hex(id)))
+        self.g()
+            .node_of(id)
+            .ok_or_else(|| format!("no object {} in this dump", hex(id)))
     }
 
     fn total(&self) -> u64 {
@@ -638,7 +722,9 @@ impl Loaded {
             return g.string_value(v).map(|s| format!("\"{s}\""));
         }
         match class.kind {
-            ClassKind::ObjectArray | ClassKind::PrimitiveArray(_) => Some(format!("length {}", g.array_len(v))),
+            ClassKind::ObjectArray | ClassKind::PrimitiveArray(_) => {
+                Some(format!("length {}", g.array_len(v)))
+            }
             ClassKind::Instance => {
                 if class.name.ends_with("Thread") || class.name == "java.lang.Thread" {
                     thread_name(g, v).map(|n| format!("\"{n}\""))
@@ -665,13 +751,20 @@ impl Loaded {
 
     fn obj_ref(&self, v: Node) -> ObjectRef {
         let g = self.g();
-        ObjectRef { object_id: hex(g.id(v)), class: g.display_class(v) }
+        ObjectRef {
+            object_id: hex(g.id(v)),
+            class: g.display_class(v),
+        }
     }
 
     fn overview(&self) -> Overview {
         let s = &self.summary;
         let g = self.g();
-        let mut roots: Vec<(String, u64)> = s.roots_by_kind.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let mut roots: Vec<(String, u64)> = s
+            .roots_by_kind
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
         roots.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let root_children = self.d.children(g.super_root());
         Overview {
@@ -696,7 +789,11 @@ impl Loaded {
             edges: s.edges,
             dangling_refs: s.dangling_refs,
             warnings: s.warnings.clone(),
-            top_dominators: root_children.iter().take(10).map(|&v| self.row(v)).collect(),
+            top_dominators: root_children
+                .iter()
+                .take(10)
+                .map(|&v| self.row(v))
+                .collect(),
             root_children: root_children.len() as u32,
             phases: self.phases.clone(),
             analysis_ms: self.analysis_ms,
@@ -707,7 +804,11 @@ impl Loaded {
 
     fn paths(&mut self, include_weak: bool, host: &mut dyn Host) -> &PathFinder<'static> {
         let g = self.g();
-        let slot = if include_weak { &mut self.weak_paths } else { &mut self.paths };
+        let slot = if include_weak {
+            &mut self.weak_paths
+        } else {
+            &mut self.paths
+        };
         slot.get_or_insert_with(|| {
             announce(host, "paths from GC roots");
             PathFinder::new(g, PathOptions { include_weak })
@@ -716,29 +817,51 @@ impl Loaded {
 
     fn serve(&mut self, request: Request, host: &mut dyn Host) -> Result<Response, String> {
         Ok(match request {
-            Request::Ping { .. } | Request::Open { .. } | Request::Restore => unreachable!("handled by Service"),
+            Request::Ping { .. } | Request::Open { .. } | Request::Restore => {
+                unreachable!("handled by Service")
+            }
             Request::Summary => Response::Opened(Box::new(self.overview())),
             Request::Histogram(q) => Response::Histogram(self.histogram(q, host)),
             Request::Children(q) => Response::Children(self.children(q)?),
-            Request::TreeSearch { pattern, offset, limit } => Response::TreeSearch(self.tree_search(pattern, offset, limit)),
+            Request::TreeSearch {
+                pattern,
+                offset,
+                limit,
+            } => Response::TreeSearch(self.tree_search(pattern, offset, limit)),
             Request::Object { object } => Response::Object(Box::new(self.object(&object, host)?)),
-            Request::References { object, incoming, offset, limit } => {
-                Response::References(self.references(&object, incoming, offset, limit)?)
-            }
-            Request::Paths { object, include_weak, max } => {
+            Request::References {
+                object,
+                incoming,
+                offset,
+                limit,
+            } => Response::References(self.references(&object, incoming, offset, limit)?),
+            Request::Paths {
+                object,
+                include_weak,
+                max,
+            } => {
                 let v = self.node(&object)?;
-                let found = self.paths(include_weak, host).paths(v, max.clamp(1, 10) as usize);
+                let found = self
+                    .paths(include_weak, host)
+                    .paths(v, max.clamp(1, 10) as usize);
                 Response::Paths(PathsResult {
                     object_id: object,
                     include_weak,
                     paths: found.into_iter().map(root_path).collect(),
                 })
             }
-            Request::Instances { class, unreachable, offset, limit } => {
-                Response::Instances(self.instances(class, unreachable, offset, limit)?)
-            }
+            Request::Instances {
+                class,
+                unreachable,
+                offset,
+                limit,
+            } => Response::Instances(self.instances(class, unreachable, offset, limit)?),
             Request::Suspects => Response::Suspects(self.suspects(host).clone()),
-            Request::Threads { filter, offset, limit } => Response::Threads(self.threads_page(&filter, offset, limit, host)),
+            Request::Threads {
+                filter,
+                offset,
+                limit,
+            } => Response::Threads(self.threads_page(&filter, offset, limit, host)),
             Request::Thread { object } => Response::Thread(Box::new(self.thread(&object, host)?)),
             Request::ClassLoaders => Response::ClassLoaders(self.class_loaders(host).clone()),
             Request::Waste => Response::Waste(self.waste(host).clone()),
@@ -759,7 +882,11 @@ impl Loaded {
     fn histogram(&mut self, q: HistogramQuery, host: &mut dyn Host) -> HistogramPage {
         let g = self.g();
         let hist = self.hist(host);
-        let base = if q.unreachable { &hist.unreachable } else { &hist.reachable };
+        let base = if q.unreachable {
+            &hist.unreachable
+        } else {
+            &hist.reachable
+        };
         let grouping = match q.group {
             Grouping::Class => analysis::Grouping::Class,
             Grouping::Package => analysis::Grouping::Package,
@@ -776,7 +903,11 @@ impl Loaded {
         let mut matched: Vec<&analysis::HistogramRow> = if q.filter.is_empty() {
             rows.iter().collect()
         } else if q.regex {
-            match regex::RegexBuilder::new(&q.filter).case_insensitive(true).size_limit(1 << 20).build() {
+            match regex::RegexBuilder::new(&q.filter)
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+            {
                 Ok(re) => rows.iter().filter(|r| re.is_match(&r.name)).collect(),
                 Err(e) => {
                     filter_error = Some(e.to_string());
@@ -785,7 +916,9 @@ impl Loaded {
             }
         } else {
             let f = q.filter.to_lowercase();
-            rows.iter().filter(|r| r.name.to_lowercase().contains(&f)).collect()
+            rows.iter()
+                .filter(|r| r.name.to_lowercase().contains(&f))
+                .collect()
         };
         let key = |r: &analysis::HistogramRow| match q.sort {
             HistogramSort::Name => 0,
@@ -794,7 +927,11 @@ impl Loaded {
             HistogramSort::Retained => r.retained,
         };
         matched.sort_by(|a, b| {
-            let o = if q.sort == HistogramSort::Name { a.name.cmp(&b.name) } else { key(a).cmp(&key(b)) };
+            let o = if q.sort == HistogramSort::Name {
+                a.name.cmp(&b.name)
+            } else {
+                key(a).cmp(&key(b))
+            };
             let o = if q.descending { o.reverse() } else { o };
             o.then_with(|| a.name.cmp(&b.name))
         });
@@ -826,19 +963,27 @@ impl Loaded {
             None => g.super_root(),
             Some(id) => self.node(id)?,
         };
-        let key = ChildrenKey { parent, sort: q.sort, filter: q.filter.to_lowercase() };
+        let key = ChildrenKey {
+            parent,
+            sort: q.sort,
+            filter: q.filter.to_lowercase(),
+        };
         if self.children_cache.as_ref().map(|(k, _)| k) != Some(&key) {
             let kids = self.d.children(parent);
             let mut list: Vec<Node> = if key.filter.is_empty() {
                 kids.to_vec()
             } else {
-                kids.iter().copied().filter(|&v| g.display_class(v).to_lowercase().contains(&key.filter)).collect()
+                kids.iter()
+                    .copied()
+                    .filter(|&v| g.display_class(v).to_lowercase().contains(&key.filter))
+                    .collect()
             };
             match q.sort {
                 TreeSort::Retained => {}
                 TreeSort::Shallow => list.sort_by_key(|&v| std::cmp::Reverse(g.shallow(v))),
                 TreeSort::Class => {
-                    let mut keyed: Vec<(String, Node)> = list.iter().map(|&v| (g.display_class(v), v)).collect();
+                    let mut keyed: Vec<(String, Node)> =
+                        list.iter().map(|&v| (g.display_class(v), v)).collect();
                     keyed.sort();
                     list = keyed.into_iter().map(|(_, v)| v).collect();
                 }
@@ -847,7 +992,11 @@ impl Loaded {
         }
         let list = &self.children_cache.as_ref().expect("filled").1;
         let (start, end) = page_bounds(list.len(), q.offset, q.limit);
-        Ok(ChildrenPage { total: list.len() as u32, rows: list[start..end].iter().map(|&v| self.row(v)).collect(), query: q })
+        Ok(ChildrenPage {
+            total: list.len() as u32,
+            rows: list[start..end].iter().map(|&v| self.row(v)).collect(),
+            query: q,
+        })
     }
 
     // ---- dominator tree search ----
@@ -861,22 +1010,44 @@ impl Loaded {
     fn tree_search(&self, pattern: String, offset: u32, limit: u32) -> TreeSearchPage {
         let g = self.g();
         let d = &self.d;
-        let mut page = TreeSearchPage { pattern, total: 0, listed: 0, classes: 0, offset, rows: Vec::new() };
+        let mut page = TreeSearchPage {
+            pattern,
+            total: 0,
+            listed: 0,
+            classes: 0,
+            offset,
+            rows: Vec::new(),
+        };
         let pat = page.pattern.trim();
         if pat.is_empty() {
             return page;
         }
-        let instance_match: Vec<bool> = g.classes.iter().map(|c| name_matches(&c.name, pat)).collect();
-        let class_object_match: Vec<bool> = g.classes.iter().map(|c| name_matches(&format!("class {}", c.name), pat)).collect();
-        let is_class_class: Vec<bool> = g.classes.iter().map(|c| c.name == "java.lang.Class").collect();
+        let instance_match: Vec<bool> = g
+            .classes
+            .iter()
+            .map(|c| name_matches(&c.name, pat))
+            .collect();
+        let class_object_match: Vec<bool> = g
+            .classes
+            .iter()
+            .map(|c| name_matches(&format!("class {}", c.name), pat))
+            .collect();
+        let is_class_class: Vec<bool> = g
+            .classes
+            .iter()
+            .map(|c| c.name == "java.lang.Class")
+            .collect();
         page.classes = instance_match.iter().filter(|&&m| m).count() as u32;
         if !instance_match.iter().chain(&class_object_match).any(|&m| m) {
             return page;
         }
         // Keep the `end` largest matches: a min-heap on (retained, smaller node first).
-        let want = (offset as usize).saturating_add(limit.min(MAX_PAGE) as usize).min(MAX_SEARCH_RESULTS as usize);
-        let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(u64, std::cmp::Reverse<Node>)>> =
-            std::collections::BinaryHeap::with_capacity(want.min(1 << 16));
+        let want = (offset as usize)
+            .saturating_add(limit.min(MAX_PAGE) as usize)
+            .min(MAX_SEARCH_RESULTS as usize);
+        let mut heap: std::collections::BinaryHeap<
+            std::cmp::Reverse<(u64, std::cmp::Reverse<Node>)>,
+        > = std::collections::BinaryHeap::with_capacity(want.min(1 << 16));
         let mut total = 0u32;
         for v in 0..g.node_count() as Node {
             let ci = g.class_index(v) as usize;
@@ -901,7 +1072,8 @@ impl Loaded {
             }
         }
         let mut top: Vec<Node> = {
-            let mut keys: Vec<(u64, std::cmp::Reverse<Node>)> = heap.into_vec().into_iter().map(|k| k.0).collect();
+            let mut keys: Vec<(u64, std::cmp::Reverse<Node>)> =
+                heap.into_vec().into_iter().map(|k| k.0).collect();
             keys.sort_unstable_by(|a, b| b.cmp(a));
             keys.into_iter().map(|(_, v)| v.0).collect()
         };
@@ -913,7 +1085,11 @@ impl Loaded {
             .iter()
             .map(|&v| {
                 let (depth, path) = self.tree_path(v);
-                TreeSearchRow { row: self.row(v), depth, path }
+                TreeSearchRow {
+                    row: self.row(v),
+                    depth,
+                    path,
+                }
             })
             .collect();
         page
@@ -938,7 +1114,10 @@ impl Loaded {
         let mut path = Vec::with_capacity(chain.len());
         let mut parent = root;
         for &x in chain.iter().rev() {
-            path.push(TreeStep { object_id: hex(self.g().id(x)), index: self.sibling_index(parent, x) });
+            path.push(TreeStep {
+                object_id: hex(self.g().id(x)),
+                index: self.sibling_index(parent, x),
+            });
             parent = x;
         }
         (depth, path)
@@ -977,7 +1156,12 @@ impl Loaded {
             (None, ClassKind::PrimitiveArray(_)) => "primitive array",
         };
         let retained = d.retained(v);
-        let mut gc_roots: Vec<String> = g.roots.iter().filter(|r| r.node == v).map(|r| r.kind.label().to_string()).collect();
+        let mut gc_roots: Vec<String> = g
+            .roots
+            .iter()
+            .filter(|r| r.node == v)
+            .map(|r| r.kind.label().to_string())
+            .collect();
         gc_roots.dedup();
         let mut chain = Vec::new();
         let mut up = d.idom(v);
@@ -1052,7 +1236,10 @@ impl Loaded {
                         _ => None,
                     };
                     let value = match target {
-                        Some(t) => match g.string_value(t).filter(|_| g.class(t).name == "java.lang.String") {
+                        Some(t) => match g
+                            .string_value(t)
+                            .filter(|_| g.class(t).name == "java.lang.String")
+                        {
                             Some(s) => format!("\"{s}\""),
                             None => hex(g.id(t)),
                         },
@@ -1067,8 +1254,16 @@ impl Loaded {
                 } else {
                     // Field data is kept for the JDK classes the analyses read and, within a budget,
                     // for application classes (see `graph::build::KeepFields`).
-                    let value = g.field_value(v, &f.name).map(|x| format_value(&x)).unwrap_or_else(|| "(not kept)".into());
-                    fields.push(FieldRow { name: f.name.clone(), ty: type_name(f.ty).into(), value, target: None });
+                    let value = g
+                        .field_value(v, &f.name)
+                        .map(|x| format_value(&x))
+                        .unwrap_or_else(|| "(not kept)".into());
+                    fields.push(FieldRow {
+                        name: f.name.clone(),
+                        ty: type_name(f.ty).into(),
+                        value,
+                        target: None,
+                    });
                 }
             }
         }
@@ -1093,14 +1288,24 @@ impl Loaded {
         })
     }
 
-    fn references(&mut self, object: &str, incoming: bool, offset: u32, limit: u32) -> Result<ReferencePage, String> {
+    fn references(
+        &mut self,
+        object: &str,
+        incoming: bool,
+        offset: u32,
+        limit: u32,
+    ) -> Result<ReferencePage, String> {
         let g = self.g();
         let v = self.node(object)?;
         if !incoming {
             let is_array = g.as_class(v).is_none() && g.class(v).kind == ClassKind::ObjectArray;
             let (total, rows) = if is_array {
                 // Big arrays: label only the requested page.
-                let class_edge: Vec<(Node, String)> = g.class_node(v).map(|c| (c, "<class>".to_string())).into_iter().collect();
+                let class_edge: Vec<(Node, String)> = g
+                    .class_node(v)
+                    .map(|c| (c, "<class>".to_string()))
+                    .into_iter()
+                    .collect();
                 let total = class_edge.len() + g.edges(v).count();
                 let (start, end) = page_bounds(total, offset, limit);
                 let all = class_edge
@@ -1113,14 +1318,26 @@ impl Loaded {
             } else {
                 let edges = g.labelled_edges(v);
                 let (start, end) = page_bounds(edges.len(), offset, limit);
-                (edges.len(), edges[start..end].iter().map(|(t, l)| (*t, l.to_string())).collect())
+                (
+                    edges.len(),
+                    edges[start..end]
+                        .iter()
+                        .map(|(t, l)| (*t, l.to_string()))
+                        .collect(),
+                )
             };
             return Ok(ReferencePage {
                 object_id: hex(g.id(v)),
                 incoming,
                 total: total as u32,
                 offset,
-                rows: rows.into_iter().map(|(t, field)| ReferenceRow { field, object: self.row(t) }).collect(),
+                rows: rows
+                    .into_iter()
+                    .map(|(t, field)| ReferenceRow {
+                        field,
+                        object: self.row(t),
+                    })
+                    .collect(),
             });
         }
         if self.incoming_cache.as_ref().map(|c| c.0) != Some(v) {
@@ -1145,15 +1362,33 @@ impl Loaded {
                     .find(|(t, _)| *t == v)
                     .map(|(_, l)| l.to_string())
                     .unwrap_or_else(|| "?".into());
-                ReferenceRow { field, object: self.row(q) }
+                ReferenceRow {
+                    field,
+                    object: self.row(q),
+                }
             })
             .collect();
-        Ok(ReferencePage { object_id: hex(g.id(v)), incoming, total: refs.len() as u32, offset, rows })
+        Ok(ReferencePage {
+            object_id: hex(g.id(v)),
+            incoming,
+            total: refs.len() as u32,
+            offset,
+            rows,
+        })
     }
 
-    fn instances(&mut self, class: u32, unreachable: bool, offset: u32, limit: u32) -> Result<InstancesPage, String> {
+    fn instances(
+        &mut self,
+        class: u32,
+        unreachable: bool,
+        offset: u32,
+        limit: u32,
+    ) -> Result<InstancesPage, String> {
         let g = self.g();
-        let info = g.classes.get(class as usize).ok_or_else(|| format!("no class #{class}"))?;
+        let info = g
+            .classes
+            .get(class as usize)
+            .ok_or_else(|| format!("no class #{class}"))?;
         if self.instances_cache.as_ref().map(|c| c.0) != Some((class, unreachable)) {
             let d = &self.d;
             let mut list: Vec<Node> = (0..g.node_count() as Node)
@@ -1227,12 +1462,23 @@ impl Loaded {
                     explanation: f.explanation,
                 })
                 .collect();
-            self.threads = Some(ThreadsCache { threads, groups, findings, filtered: None });
+            self.threads = Some(ThreadsCache {
+                threads,
+                groups,
+                findings,
+                filtered: None,
+            });
         }
         self.threads.as_mut().expect("filled")
     }
 
-    fn threads_page(&mut self, filter: &str, offset: u32, limit: u32, host: &mut dyn Host) -> ThreadsPage {
+    fn threads_page(
+        &mut self,
+        filter: &str,
+        offset: u32,
+        limit: u32,
+        host: &mut dyn Host,
+    ) -> ThreadsPage {
         let c = self.threads_cache(host);
         if c.filtered.as_ref().map(|f| f.0.as_str()) != Some(filter) {
             let list = c
@@ -1251,7 +1497,10 @@ impl Loaded {
             live_threads: c.threads.iter().filter(|t| t.gc_root).count() as u32,
             total: list.len() as u32,
             offset,
-            rows: list[start..end].iter().map(|&i| thread_row(&c.threads[i as usize])).collect(),
+            rows: list[start..end]
+                .iter()
+                .map(|&i| thread_row(&c.threads[i as usize]))
+                .collect(),
             groups: c.groups.iter().take(200).cloned().collect(),
             group_count: c.groups.len() as u32,
             thread_local_findings: c.findings.clone(),
@@ -1261,7 +1510,11 @@ impl Loaded {
     fn thread(&mut self, object: &str, host: &mut dyn Host) -> Result<ThreadDetails, String> {
         let v = self.node(object)?;
         let c = self.threads_cache(host);
-        let t = c.threads.iter().find(|t| t.node == v).ok_or_else(|| format!("{object} is not a thread"))?;
+        let t = c
+            .threads
+            .iter()
+            .find(|t| t.node == v)
+            .ok_or_else(|| format!("{object} is not a thread"))?;
         let local = |l: &analysis::LocalRef| LocalView {
             object_id: l.object_id.clone(),
             class: l.class.clone(),
@@ -1276,7 +1529,11 @@ impl Loaded {
             frames: t
                 .frames
                 .iter()
-                .map(|f| FrameView { depth: f.depth, display: f.display.clone(), locals: f.locals.iter().map(local).collect() })
+                .map(|f| FrameView {
+                    depth: f.depth,
+                    display: f.display.clone(),
+                    locals: f.locals.iter().map(local).collect(),
+                })
                 .collect(),
             other_locals: t.other_locals.iter().map(local).collect(),
             thread_locals: t
@@ -1321,14 +1578,25 @@ impl Loaded {
                     .duplicate_classes
                     .into_iter()
                     .take(200)
-                    .map(|x| DuplicateClassView { class: x.class, loaders: x.loaders })
+                    .map(|x| DuplicateClassView {
+                        class: x.class,
+                        loaders: x.loaders,
+                    })
                     .collect(),
                 duplicate_classes_total: r.duplicate_classes_total,
                 open_jar_files: r
                     .open_jar_files
                     .into_iter()
                     .take(500)
-                    .map(|j| (ObjectRef { object_id: j.object_id, class: j.class }, j.name))
+                    .map(|j| {
+                        (
+                            ObjectRef {
+                                object_id: j.object_id,
+                                class: j.class,
+                            },
+                            j.name,
+                        )
+                    })
                     .collect(),
             });
         }
@@ -1349,7 +1617,10 @@ impl Loaded {
                 report::format_bytes(dups.wasted_bytes),
                 report::format_count(dups.duplicate_instances),
                 report::format_bytes(cols.wasted_bytes),
-                arrays.first().map_or_else(|| "none".to_string(), |a| format!("{} ({})", a.class, report::format_bytes(a.shallow))),
+                arrays.first().map_or_else(
+                    || "none".to_string(),
+                    |a| format!("{} ({})", a.class, report::format_bytes(a.shallow))
+                ),
             );
             self.waste = Some(WasteResult {
                 summary,
@@ -1367,7 +1638,14 @@ impl Loaded {
                         holders: x
                             .top_holders
                             .iter()
-                            .map(|h| format!("{}.{} ×{}", h.class, h.field, report::format_count(h.count)))
+                            .map(|h| {
+                                format!(
+                                    "{}.{} ×{}",
+                                    h.class,
+                                    h.field,
+                                    report::format_count(h.count)
+                                )
+                            })
                             .collect(),
                         example_id: x.nodes.first().map(|&v| hex(g.id(v))),
                     })
@@ -1376,7 +1654,8 @@ impl Loaded {
                     .into_iter()
                     .map(|a| ArrayView {
                         path: a.path.map(|p| {
-                            let mut fields: Vec<String> = p.steps.iter().skip(1).map(|s| s.field.clone()).collect();
+                            let mut fields: Vec<String> =
+                                p.steps.iter().skip(1).map(|s| s.field.clone()).collect();
                             if p.omitted > 0 && fields.len() >= 3 {
                                 fields.insert(2, format!("…{}…", p.omitted));
                             }
@@ -1418,7 +1697,10 @@ impl Loaded {
         announce(host, "report");
         let g = self.g();
         let opts = report::ReportOptions {
-            source: Some(report::Source { name: self.name.clone(), file_bytes: Some(self.file_size) }),
+            source: Some(report::Source {
+                name: self.name.clone(),
+                file_bytes: Some(self.file_size),
+            }),
             ..Default::default()
         };
         let r = report::build_report(g, &self.d, &opts);
@@ -1428,16 +1710,23 @@ impl Loaded {
             .trim_end_matches(".gz")
             .trim_end_matches(".hprof")
             .to_string();
-        let stem = if stem.is_empty() { "heap".to_string() } else { stem };
+        let stem = if stem.is_empty() {
+            "heap".to_string()
+        } else {
+            stem
+        };
         match format {
             ExportFormat::Json => ExportFile {
                 file_name: format!("{stem}.heaplens.json"),
                 mime: "application/json".into(),
-                text: serde_json::to_string_pretty(&r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")),
+                text: serde_json::to_string_pretty(&r)
+                    .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")),
             },
-            ExportFormat::Html => {
-                ExportFile { file_name: format!("{stem}.heaplens.html"), mime: "text/html".into(), text: report::to_html(&r) }
-            }
+            ExportFormat::Html => ExportFile {
+                file_name: format!("{stem}.heaplens.html"),
+                mime: "text/html".into(),
+                text: report::to_html(&r),
+            },
             ExportFormat::Markdown => ExportFile {
                 file_name: format!("{stem}.heaplens.md"),
                 mime: "text/markdown".into(),
@@ -1456,11 +1745,19 @@ fn root_path(p: analysis::Path) -> RootPath {
 }
 
 fn step(s: analysis::PathStep) -> PathStep {
-    PathStep { object_id: s.object_id, class: s.class, field: s.field }
+    PathStep {
+        object_id: s.object_id,
+        class: s.class,
+        field: s.field,
+    }
 }
 
 fn sized(o: analysis::suspects::ObjectRef) -> SizedRef {
-    SizedRef { object_id: o.object_id, class: o.class, retained: o.retained }
+    SizedRef {
+        object_id: o.object_id,
+        class: o.class,
+        retained: o.retained,
+    }
 }
 
 fn suspect_view(s: analysis::Suspect) -> SuspectView {
@@ -1475,14 +1772,26 @@ fn suspect_view(s: analysis::Suspect) -> SuspectView {
         retained_pct: s.retained_pct,
         dominator: sized(s.dominator),
         accumulation_point: s.accumulation_point.map(sized),
-        holder: s.holder.map(|h| (ObjectRef { object_id: h.object_id, class: h.class }, h.field)),
+        holder: s.holder.map(|h| {
+            (
+                ObjectRef {
+                    object_id: h.object_id,
+                    class: h.class,
+                },
+                h.field,
+            )
+        }),
         path_to_root: s.path_to_root.into_iter().map(step).collect(),
         root_kind: s.root_kind,
         root_detail: s.root_detail,
         accumulated: s
             .accumulated
             .into_iter()
-            .map(|a| AccumulatedRow { class: a.class, count: a.count, bytes: a.bytes })
+            .map(|a| AccumulatedRow {
+                class: a.class,
+                count: a.count,
+                bytes: a.bytes,
+            })
             .collect(),
         collection: s.collection.map(|c| CollectionView {
             class: c.class,
@@ -1497,7 +1806,12 @@ fn suspect_view(s: analysis::Suspect) -> SuspectView {
             .map(|t| {
                 t.groups
                     .iter()
-                    .map(|g| GroupRow { pattern: g.pattern.clone(), count: g.count, state: g.state.clone(), retained: g.retained })
+                    .map(|g| GroupRow {
+                        pattern: g.pattern.clone(),
+                        count: g.count,
+                        state: g.state.clone(),
+                        retained: g.retained,
+                    })
                     .collect()
             })
             .unwrap_or_default(),
@@ -1527,14 +1841,26 @@ mod tests {
     #[test]
     fn ping_pongs() {
         let mut s = Service::new();
-        assert_eq!(s.handle(Request::Ping { echo: "x".into() }), Response::Pong { echo: "x".into() });
+        assert_eq!(
+            s.handle(Request::Ping { echo: "x".into() }),
+            Response::Pong { echo: "x".into() }
+        );
     }
 
     #[test]
     fn requests_without_a_dump_are_errors() {
         let mut s = Service::new();
-        assert!(matches!(s.handle(Request::Suspects), Response::Error { .. }));
-        assert!(matches!(s.handle(Request::Open { name: "x".into(), size: 0 }), Response::Error { .. }));
+        assert!(matches!(
+            s.handle(Request::Suspects),
+            Response::Error { .. }
+        ));
+        assert!(matches!(
+            s.handle(Request::Open {
+                name: "x".into(),
+                size: 0
+            }),
+            Response::Error { .. }
+        ));
     }
 
     #[test]

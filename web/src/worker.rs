@@ -19,7 +19,10 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
 use crate::open::OpenJob;
-use crate::protocol::{decode, encode, FromWorker, PartialResults, Progress, Request, Response, ToWorker, PROTOCOL_VERSION};
+use crate::protocol::{
+    decode, encode, FromWorker, PartialResults, Progress, Request, Response, ToWorker,
+    PROTOCOL_VERSION,
+};
 use crate::service::{DumpSource, Host, Service, CHUNK_BYTES};
 
 /// Slices of the `File` read ahead while the current one is parsed. Chromium reads a `Blob`
@@ -72,7 +75,10 @@ pub fn start() {
             // Handed over: only its own snapshot back (no fresh worker could start) revives it.
             let (text, _) = split_message(event.data());
             match text.as_deref().map(decode::<ToWorker>) {
-                Some(Ok(ToWorker { request: Request::Restore, .. })) => worker.retired.set(false),
+                Some(Ok(ToWorker {
+                    request: Request::Restore,
+                    ..
+                })) => worker.retired.set(false),
                 _ => return,
             }
         }
@@ -103,40 +109,78 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
         Some(Ok(ToWorker { id, request })) => (id, request),
         // A malformed message has no usable id: answer with id 0 (never issued by the UI) so
         // that the problem is visible instead of a request silently hanging.
-        Some(Err(e)) => return post(&worker.scope, &error_reply(format!("undecodable request: {e}"))),
-        None => return post(&worker.scope, &error_reply("request is not a JSON string".into())),
+        Some(Err(e)) => {
+            return post(
+                &worker.scope,
+                &error_reply(format!("undecodable request: {e}")),
+            )
+        }
+        None => {
+            return post(
+                &worker.scope,
+                &error_reply("request is not a JSON string".into()),
+            )
+        }
     };
-    let mut host = WorkerHost { scope: worker.scope.clone() };
-    let blob = attachment.as_ref().and_then(|a| a.dyn_ref::<Blob>().cloned());
+    let mut host = WorkerHost {
+        scope: worker.scope.clone(),
+    };
+    let blob = attachment
+        .as_ref()
+        .and_then(|a| a.dyn_ref::<Blob>().cloned());
     match (request, blob) {
         (Request::Open { name, size }, Some(blob)) => {
             worker.opening.set(true);
             let worker = worker.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let response = open_async(&worker.service, name, size, &blob, CHUNK_BYTES, READ_AHEAD, &mut host).await;
-                worker.hand_over_when_ready.set(matches!(response, Response::Opened(_)));
+                let response = open_async(
+                    &worker.service,
+                    name,
+                    size,
+                    &blob,
+                    CHUNK_BYTES,
+                    READ_AHEAD,
+                    &mut host,
+                )
+                .await;
+                worker
+                    .hand_over_when_ready
+                    .set(matches!(response, Response::Opened(_)));
                 post(&worker.scope, &FromWorker::Reply { id, response });
                 worker.opening.set(false);
                 // What arrived meanwhile, in order, until one of them opens a dump again.
                 while !worker.opening.get() && !worker.retired.get() {
-                    let Some(next) = worker.queue.borrow_mut().pop_front() else { break };
+                    let Some(next) = worker.queue.borrow_mut().pop_front() else {
+                        break;
+                    };
                     dispatch(&worker, next);
                 }
             });
         }
         (request, _) => {
-            let mut blob_source = attachment.as_ref().and_then(|a| a.dyn_ref::<Blob>()).map(|b| BlobSource::new(b.clone()));
-            let mut buffer_source = attachment.and_then(|a| a.dyn_into::<js_sys::ArrayBuffer>().ok()).map(BufferSource::new);
+            let mut blob_source = attachment
+                .as_ref()
+                .and_then(|a| a.dyn_ref::<Blob>())
+                .map(|b| BlobSource::new(b.clone()));
+            let mut buffer_source = attachment
+                .and_then(|a| a.dyn_into::<js_sys::ArrayBuffer>().ok())
+                .map(BufferSource::new);
             let source: Option<&mut dyn DumpSource> = match (&mut blob_source, &mut buffer_source) {
                 (Some(b), _) => Some(b),
                 (None, Some(b)) => Some(b),
                 (None, None) => None,
             };
-            let response = worker.service.borrow_mut().handle_with(request, source, &mut host);
+            let response = worker
+                .service
+                .borrow_mut()
+                .handle_with(request, source, &mut host);
             post(&worker.scope, &FromWorker::Reply { id, response });
             // Once the suspects are computed (the UI asks for them right after opening), the
             // building worker's memory is worth giving back, at the next quiet moment.
-            if worker.hand_over_when_ready.get() && !worker.hand_over_armed.get() && worker.service.borrow().suspects_ready() {
+            if worker.hand_over_when_ready.get()
+                && !worker.hand_over_armed.get()
+                && worker.service.borrow().suspects_ready()
+            {
                 worker.hand_over_armed.set(true);
                 hand_over_when_idle(worker);
             }
@@ -156,7 +200,9 @@ fn hand_over_when_idle(worker: &Rc<Worker>) {
         } else {
             w.hand_over_armed.set(false);
             w.hand_over_when_ready.set(false);
-            let mut host = WorkerHost { scope: w.scope.clone() };
+            let mut host = WorkerHost {
+                scope: w.scope.clone(),
+            };
             if hand_over(&w, &mut host) {
                 w.retired.set(true);
             }
@@ -164,7 +210,10 @@ fn hand_over_when_idle(worker: &Rc<Worker>) {
     });
     if worker
         .scope
-        .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), HAND_OVER_IDLE_MS)
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            callback.unchecked_ref(),
+            HAND_OVER_IDLE_MS,
+        )
         .is_err()
     {
         worker.hand_over_armed.set(false);
@@ -176,9 +225,13 @@ fn hand_over_when_idle(worker: &Rc<Worker>) {
 /// buffer transferred. `false` when no snapshot could be made (then the dump stays here).
 fn hand_over(worker: &Worker, host: &mut dyn Host) -> bool {
     let mut service = worker.service.borrow_mut();
-    let Some(plan) = service.prepare_snapshot(host) else { return false };
+    let Some(plan) = service.prepare_snapshot(host) else {
+        return false;
+    };
     // A snapshot is smaller than this wasm32 memory, so it fits a u32.
-    let Ok(len) = u32::try_from(plan.bytes) else { return false };
+    let Ok(len) = u32::try_from(plan.bytes) else {
+        return false;
+    };
     let buffer = js_sys::ArrayBuffer::new(len);
     let view = js_sys::Uint8Array::new(&buffer);
     let mut at = 0u32;
@@ -190,14 +243,22 @@ fn hand_over(worker: &Worker, host: &mut dyn Host) -> bool {
     if at != len {
         return false;
     }
-    let message = js_sys::Array::of2(&JsValue::from_str(&encode(&FromWorker::Handoff { bytes: plan.bytes })), &buffer);
-    match worker.scope.post_message_with_transfer(&message, &js_sys::Array::of1(&buffer)) {
+    let message = js_sys::Array::of2(
+        &JsValue::from_str(&encode(&FromWorker::Handoff { bytes: plan.bytes })),
+        &buffer,
+    );
+    match worker
+        .scope
+        .post_message_with_transfer(&message, &js_sys::Array::of1(&buffer))
+    {
         Ok(()) => {
             service.close();
             true
         }
         Err(e) => {
-            web_sys::console::warn_1(&format!("heaplens worker: no hand-over: {}", js_error_message(&e)).into());
+            web_sys::console::warn_1(
+                &format!("heaplens worker: no hand-over: {}", js_error_message(&e)).into(),
+            );
             false
         }
     }
@@ -210,7 +271,9 @@ pub struct BufferSource {
 
 impl BufferSource {
     pub fn new(buffer: js_sys::ArrayBuffer) -> Self {
-        BufferSource { view: js_sys::Uint8Array::new(&buffer) }
+        BufferSource {
+            view: js_sys::Uint8Array::new(&buffer),
+        }
     }
 }
 
@@ -224,7 +287,9 @@ impl DumpSource for BufferSource {
             return Ok(0);
         }
         let n = (len - offset).min(buf.len() as u64) as u32;
-        self.view.subarray(offset as u32, offset as u32 + n).copy_to(&mut buf[..n as usize]);
+        self.view
+            .subarray(offset as u32, offset as u32 + n)
+            .copy_to(&mut buf[..n as usize]);
         Ok(n as usize)
     }
 }
@@ -242,7 +307,10 @@ pub async fn open_async(
     host: &mut dyn Host,
 ) -> Response {
     let blob_size = blob.size() as u64;
-    let mut job = match service.borrow_mut().begin_open(name, blob_size.max(size), host) {
+    let mut job = match service
+        .borrow_mut()
+        .begin_open(name, blob_size.max(size), host)
+    {
         Ok(job) => job,
         Err(response) => return response,
     };
@@ -286,7 +354,14 @@ struct ReadAhead {
 
 impl ReadAhead {
     fn new(blob: Blob, size: u64, chunk: u64, depth: usize) -> Self {
-        let mut reader = ReadAhead { blob, size, chunk: chunk.max(1), depth, next: 0, in_flight: VecDeque::new() };
+        let mut reader = ReadAhead {
+            blob,
+            size,
+            chunk: chunk.max(1),
+            depth,
+            next: 0,
+            in_flight: VecDeque::new(),
+        };
         reader.request();
         reader
     }
@@ -296,7 +371,10 @@ impl ReadAhead {
         while self.in_flight.len() < self.depth && self.next < self.size {
             let end = (self.next + self.chunk).min(self.size);
             // `f64` offsets are exact up to 2^53: files beyond 4 GiB are sliced where asked.
-            let promise = match self.blob.slice_with_f64_and_f64(self.next as f64, end as f64) {
+            let promise = match self
+                .blob
+                .slice_with_f64_and_f64(self.next as f64, end as f64)
+            {
                 Ok(slice) => slice.array_buffer(),
                 Err(e) => js_sys::Promise::reject(&e),
             };
@@ -311,13 +389,19 @@ impl ReadAhead {
         let result = future.await;
         // Keep `depth` reads going while the caller parses this slice.
         self.request();
-        Some(result.map(|v| v.unchecked_into()).map_err(|e| js_error_message(&e)))
+        Some(
+            result
+                .map(|v| v.unchecked_into())
+                .map_err(|e| js_error_message(&e)),
+        )
     }
 }
 
 /// A `DOMException`'s message (a file changed or removed on disk after it was chosen).
 fn js_error_message(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| format!("{e:?}"))
 }
 
 /// A message: its JSON text, and what was posted next to it (`[text, blob]`: a dump's `Blob`,
@@ -326,14 +410,20 @@ pub fn split_message(data: JsValue) -> (Option<String>, Option<JsValue>) {
     if js_sys::Array::is_array(&data) {
         let parts: js_sys::Array = data.unchecked_into();
         let attachment = parts.get(1);
-        (parts.get(0).as_string(), (!attachment.is_undefined() && !attachment.is_null()).then_some(attachment))
+        (
+            parts.get(0).as_string(),
+            (!attachment.is_undefined() && !attachment.is_null()).then_some(attachment),
+        )
     } else {
         (data.as_string(), None)
     }
 }
 
 fn error_reply(message: String) -> FromWorker {
-    FromWorker::Reply { id: 0, response: Response::Error { message } }
+    FromWorker::Reply {
+        id: 0,
+        response: Response::Error { message },
+    }
 }
 
 fn post(scope: &DedicatedWorkerGlobalScope, msg: &FromWorker) {
@@ -365,8 +455,13 @@ impl Host for WorkerHost {
 /// Size of this worker's wasm memory (`WebAssembly.Memory.buffer.byteLength`). Read as a
 /// number: a full 4 GiB memory does not fit the `u32` of `ArrayBuffer::byte_length`.
 pub fn wasm_memory_bytes() -> u64 {
-    let buffer = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer();
-    js_sys::Reflect::get(&buffer, &JsValue::from_str("byteLength")).ok().and_then(|v| v.as_f64()).unwrap_or(0.0) as u64
+    let buffer = wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer();
+    js_sys::Reflect::get(&buffer, &JsValue::from_str("byteLength"))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0) as u64
 }
 
 /// The posted `File`/`Blob`, read in slices with `FileReaderSync` (workers only).
@@ -377,7 +472,10 @@ pub struct BlobSource {
 
 impl BlobSource {
     pub fn new(blob: Blob) -> Self {
-        BlobSource { blob, reader: FileReaderSync::new().ok() }
+        BlobSource {
+            blob,
+            reader: FileReaderSync::new().ok(),
+        }
     }
 }
 
@@ -393,12 +491,17 @@ impl DumpSource for BlobSource {
             return Ok(0);
         }
         let end = (offset + buf.len() as u64).min(size);
-        let reader = self.reader.as_ref().ok_or("FileReaderSync is not available")?;
+        let reader = self
+            .reader
+            .as_ref()
+            .ok_or("FileReaderSync is not available")?;
         let slice = self
             .blob
             .slice_with_f64_and_f64(offset as f64, end as f64)
             .map_err(|e| format!("{e:?}"))?;
-        let bytes = reader.read_as_array_buffer(&slice).map_err(|e| js_error_message(&e))?;
+        let bytes = reader
+            .read_as_array_buffer(&slice)
+            .map_err(|e| js_error_message(&e))?;
         let view = js_sys::Uint8Array::new(&bytes);
         let n = (view.length() as usize).min(buf.len());
         view.subarray(0, n as u32).copy_to(&mut buf[..n]);

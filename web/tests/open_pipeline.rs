@@ -7,7 +7,10 @@ use heaplens_web::service::memory::{self, AVAILABLE_BYTES};
 use heaplens_web::service::{DumpSource, Host, Service};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/../tests/fixtures/{name}.hprof.gz", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../tests/fixtures/{name}.hprof.gz",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -28,13 +31,36 @@ struct Recorder {
 
 impl Recorder {
     fn new(tick: f64, memory: u64) -> Self {
-        Recorder { t: 0.0, tick, memory, posted: Vec::new() }
+        Recorder {
+            t: 0.0,
+            tick,
+            memory,
+            posted: Vec::new(),
+        }
     }
     fn progress(&self) -> Vec<&Progress> {
-        self.posted.iter().filter_map(|p| if let Posted::Progress(p) = p { Some(p) } else { None }).collect()
+        self.posted
+            .iter()
+            .filter_map(|p| {
+                if let Posted::Progress(p) = p {
+                    Some(p)
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
     fn partials(&self) -> Vec<&PartialResults> {
-        self.posted.iter().filter_map(|p| if let Posted::Partial(p) = p { Some(&**p) } else { None }).collect()
+        self.posted
+            .iter()
+            .filter_map(|p| {
+                if let Posted::Partial(p) = p {
+                    Some(&**p)
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 }
 
@@ -57,15 +83,30 @@ impl Host for Recorder {
 fn open_with(bytes: &[u8], name: &str, host: &mut Recorder) -> (Service, Response) {
     let mut s = Service::new();
     let mut src: &[u8] = bytes;
-    let r = s.handle_with(Request::Open { name: name.into(), size: bytes.len() as u64 }, Some(&mut src as &mut dyn DumpSource), host);
+    let r = s.handle_with(
+        Request::Open {
+            name: name.into(),
+            size: bytes.len() as u64,
+        },
+        Some(&mut src as &mut dyn DumpSource),
+        host,
+    );
     (s, r)
 }
 
 fn histogram(s: &mut Service, unreachable: bool) -> Vec<HistogramRow> {
     let mut rows = Vec::new();
     loop {
-        let q = HistogramQuery { unreachable, offset: rows.len() as u32, limit: MAX_PAGE, descending: true, ..Default::default() };
-        let Response::Histogram(h) = s.handle(Request::Histogram(q)) else { panic!() };
+        let q = HistogramQuery {
+            unreachable,
+            offset: rows.len() as u32,
+            limit: MAX_PAGE,
+            descending: true,
+            ..Default::default()
+        };
+        let Response::Histogram(h) = s.handle(Request::Histogram(q)) else {
+            panic!()
+        };
         let done = h.rows.len() < MAX_PAGE as usize;
         rows.extend(h.rows);
         if done {
@@ -79,27 +120,56 @@ fn first_results_come_before_the_reply_and_agree_with_it() {
     let gz = fixture("queue_backlog");
     let mut host = Recorder::new(10.0, 0);
     let (mut s, r) = open_with(&gz, "queue_backlog.hprof.gz", &mut host);
-    let Response::Opened(o) = r else { panic!("{r:?}") };
+    let Response::Opened(o) = r else {
+        panic!("{r:?}")
+    };
     let partials = host.partials();
     assert_eq!(partials.len(), 1, "one partial result per open");
     let p = partials[0];
     // Posted after pass 1, before pass 2's progress.
-    let at = host.posted.iter().position(|x| matches!(x, Posted::Partial(_))).unwrap();
-    assert!(host.posted[..at].iter().all(|x| matches!(x, Posted::Progress(p) if p.phase == Phase::Indexing)));
-    assert!(host.posted[at + 1..].iter().any(|x| matches!(x, Posted::Progress(p) if p.phase == Phase::Linking)));
+    let at = host
+        .posted
+        .iter()
+        .position(|x| matches!(x, Posted::Partial(_)))
+        .unwrap();
+    assert!(host.posted[..at]
+        .iter()
+        .all(|x| matches!(x, Posted::Progress(p) if p.phase == Phase::Indexing)));
+    assert!(host.posted[at + 1..]
+        .iter()
+        .any(|x| matches!(x, Posted::Progress(p) if p.phase == Phase::Linking)));
 
     assert_eq!(p.file_name, "queue_backlog.hprof.gz");
-    assert_eq!((p.format.as_str(), p.id_size, p.timestamp_ms), (o.format.as_str(), o.id_size, o.timestamp_ms));
+    assert_eq!(
+        (p.format.as_str(), p.id_size, p.timestamp_ms),
+        (o.format.as_str(), o.id_size, o.timestamp_ms)
+    );
     assert_eq!(p.dump_bytes, o.dump_bytes);
     assert_eq!(p.objects_total, o.objects_total);
     assert_eq!(p.classes, o.classes);
     assert_eq!(p.gc_roots, o.gc_roots);
     assert_eq!(p.threads, o.threads);
     assert_eq!(p.heap_shallow_total, o.heap_shallow_total);
-    assert_eq!((p.compressed_oops, p.alignment), (o.compressed_oops, o.alignment));
-    assert!(p.edges_estimate >= o.edges, "{} < {}", p.edges_estimate, o.edges);
-    assert!(p.edges_estimate <= 2 * o.edges, "a useful bound: {} vs {}", p.edges_estimate, o.edges);
-    assert_eq!(p.phases.iter().map(|x| x.phase).collect::<Vec<_>>(), [Phase::Indexing]);
+    assert_eq!(
+        (p.compressed_oops, p.alignment),
+        (o.compressed_oops, o.alignment)
+    );
+    assert!(
+        p.edges_estimate >= o.edges,
+        "{} < {}",
+        p.edges_estimate,
+        o.edges
+    );
+    assert!(
+        p.edges_estimate <= 2 * o.edges,
+        "a useful bound: {} vs {}",
+        p.edges_estimate,
+        o.edges
+    );
+    assert_eq!(
+        p.phases.iter().map(|x| x.phase).collect::<Vec<_>>(),
+        [Phase::Indexing]
+    );
     assert!(p.memory_estimate_bytes > 0 && p.memory_estimate_bytes < AVAILABLE_BYTES);
 
     // The histogram: every class, largest shallow first, no retained sizes yet; the same
@@ -107,24 +177,53 @@ fn first_results_come_before_the_reply_and_agree_with_it() {
     assert!(p.histogram.len() <= MAX_PAGE as usize);
     assert_eq!(p.histogram.len() as u32, p.histogram_classes.min(MAX_PAGE));
     assert!(p.histogram.windows(2).all(|w| w[0].shallow >= w[1].shallow));
-    assert!(p.histogram.iter().all(|r| r.retained == 0 && r.class.is_some()));
-    assert_eq!(p.histogram.iter().map(|r| r.instances).sum::<u64>(), p.objects_total);
-    assert_eq!(p.histogram.iter().map(|r| r.shallow).sum::<u64>(), p.heap_shallow_total);
+    assert!(p
+        .histogram
+        .iter()
+        .all(|r| r.retained == 0 && r.class.is_some()));
+    assert_eq!(
+        p.histogram.iter().map(|r| r.instances).sum::<u64>(),
+        p.objects_total
+    );
+    assert_eq!(
+        p.histogram.iter().map(|r| r.shallow).sum::<u64>(),
+        p.heap_shallow_total
+    );
     let mut fin = std::collections::HashMap::<u32, (u64, u64)>::new();
-    for r in histogram(&mut s, false).into_iter().chain(histogram(&mut s, true)) {
+    for r in histogram(&mut s, false)
+        .into_iter()
+        .chain(histogram(&mut s, true))
+    {
         let e = fin.entry(r.class.unwrap()).or_default();
         e.0 += r.instances;
         e.1 += r.shallow;
     }
     for r in &p.histogram {
-        assert_eq!(fin.get(&r.class.unwrap()), Some(&(r.instances, r.shallow)), "{}", r.name);
+        assert_eq!(
+            fin.get(&r.class.unwrap()),
+            Some(&(r.instances, r.shallow)),
+            "{}",
+            r.name
+        );
     }
-    let string = p.histogram.iter().find(|r| r.name == "java.lang.String").unwrap();
+    let string = p
+        .histogram
+        .iter()
+        .find(|r| r.name == "java.lang.String")
+        .unwrap();
     assert!(string.instances >= 84_000);
 
     // The reply: phases in order, their sum within the whole.
     let order: Vec<Phase> = o.phases.iter().map(|x| x.phase).collect();
-    assert_eq!(order, [Phase::Indexing, Phase::Linking, Phase::Dominators, Phase::Analyses]);
+    assert_eq!(
+        order,
+        [
+            Phase::Indexing,
+            Phase::Linking,
+            Phase::Dominators,
+            Phase::Analyses
+        ]
+    );
     assert!(o.phases.iter().all(|x| x.ms > 0.0));
     assert!(o.phases.iter().map(|x| x.ms).sum::<f64>() <= o.analysis_ms);
     assert_eq!(o.phases[0], p.phases[0]);
@@ -140,24 +239,54 @@ fn progress_in_every_phase_monotone_and_sensible() {
     let seen = host.progress();
     // Inside the end of pass 1, the end of pass 2 and the dominator computation, not just at
     // their start.
-    for detail in ["numbering objects", "ordering references", "dominator tree and retained sizes"] {
+    for detail in [
+        "numbering objects",
+        "ordering references",
+        "dominator tree and retained sizes",
+    ] {
         let n = seen.iter().filter(|p| p.detail == detail).count();
-        assert!(n >= 2, "{n} reports for {detail:?}: {:?}", seen.iter().map(|p| (&p.detail, p.percent)).collect::<Vec<_>>());
+        assert!(
+            n >= 2,
+            "{n} reports for {detail:?}: {:?}",
+            seen.iter()
+                .map(|p| (&p.detail, p.percent))
+                .collect::<Vec<_>>()
+        );
     }
     let phases: Vec<Phase> = seen.iter().map(|p| p.phase).collect();
     let mut order = phases.clone();
     order.dedup();
-    assert_eq!(order, [Phase::Indexing, Phase::Linking, Phase::Dominators, Phase::Analyses]);
-    assert!(seen.windows(2).all(|w| w[0].percent <= w[1].percent), "monotone percent");
+    assert_eq!(
+        order,
+        [
+            Phase::Indexing,
+            Phase::Linking,
+            Phase::Dominators,
+            Phase::Analyses
+        ]
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0].percent <= w[1].percent),
+        "monotone percent"
+    );
     assert!(seen.windows(2).all(|w| w[0].elapsed_ms <= w[1].elapsed_ms));
     assert!(seen.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
     assert!(seen.iter().all(|p| (0.0..=100.0).contains(&p.percent)));
     assert!(seen.iter().all(|p| p.bytes_done <= p.bytes_total));
-    assert!(seen.iter().filter_map(|p| p.eta_ms).all(|e| e.is_finite() && e >= 0.0));
+    assert!(seen
+        .iter()
+        .filter_map(|p| p.eta_ms)
+        .all(|e| e.is_finite() && e >= 0.0));
     // The ETA settles: once past half-way it stays under the time spent so far.
-    let late: Vec<&&Progress> = seen.iter().filter(|p| p.percent >= 50.0 && p.eta_ms.is_some()).collect();
+    let late: Vec<&&Progress> = seen
+        .iter()
+        .filter(|p| p.percent >= 50.0 && p.eta_ms.is_some())
+        .collect();
     assert!(!late.is_empty());
-    assert!(late.iter().all(|p| p.eta_ms.unwrap() <= 1.5 * p.elapsed_ms), "{late:?}");
+    assert!(
+        late.iter().all(|p| p.eta_ms.unwrap() <= 1.5 * p.elapsed_ms),
+        "{late:?}"
+    );
     assert!(seen.len() < 400, "{} reports", seen.len());
 }
 
@@ -167,16 +296,30 @@ fn a_dump_too_big_for_the_tab_stops_with_a_typed_error() {
     let gz = fixture("queue_backlog");
     let mut host = Recorder::new(10.0, AVAILABLE_BYTES + 1);
     let (mut s, r) = open_with(&gz, "big.hprof", &mut host);
-    let Response::OpenFailed(e) = r else { panic!("{r:?}") };
+    let Response::OpenFailed(e) = r else {
+        panic!("{r:?}")
+    };
     let t = e.too_big.clone().expect("typed: too big");
     assert!(t.objects > 0);
     assert!(t.needed_bytes > t.available_bytes);
     assert_eq!(t.available_bytes, AVAILABLE_BYTES);
     assert!(!e.not_hprof);
     assert!(e.message.starts_with("This dump has ~"), "{}", e.message);
-    assert!(e.message.contains("GiB to analyze in a browser tab"), "{}", e.message);
-    assert!(e.message.ends_with("use the CLI: heaplens analyze big.hprof"), "{}", e.message);
-    assert!(host.partials().is_empty(), "no partial results for a dump that cannot be analyzed");
+    assert!(
+        e.message.contains("GiB to analyze in a browser tab"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message
+            .ends_with("use the CLI: heaplens analyze big.hprof"),
+        "{}",
+        e.message
+    );
+    assert!(
+        host.partials().is_empty(),
+        "no partial results for a dump that cannot be analyzed"
+    );
     assert!(matches!(s.handle(Request::Summary), Response::Error { .. }));
 }
 
@@ -192,14 +335,27 @@ fn memory_model_covers_the_measured_peak() {
     let (peak, wasm) = (467_709_252u64, 579_010_560u64);
     assert!(est >= wasm, "{est}");
     assert!(est <= wasm * 12 / 10, "not wildly pessimistic: {est}");
-    assert!(memory::pass2_peak(n, e_bound, strings) >= peak, "pass 2 peak");
-    assert!(memory::dominators_peak(n, 9_931_499, strings) >= 438_632_403, "dominators peak");
-    assert!(memory::pass1_end_peak(n, strings) >= 423_137_406, "pass 1 end peak");
-    assert!(memory::lower_bound(n, strings) <= est, "the lower bound is one");
+    assert!(
+        memory::pass2_peak(n, e_bound, strings) >= peak,
+        "pass 2 peak"
+    );
+    assert!(
+        memory::dominators_peak(n, 9_931_499, strings) >= 438_632_403,
+        "dominators peak"
+    );
+    assert!(
+        memory::pass1_end_peak(n, strings) >= 423_137_406,
+        "pass 1 end peak"
+    );
+    assert!(
+        memory::lower_bound(n, strings) <= est,
+        "the lower bound is one"
+    );
     assert!(memory::check_first_pass(n, e_bound, strings, 0).is_ok());
 
     // Where the line is: ~56 M objects of this kind fit, ~75 M do not.
-    let scaled = |k: u64| memory::check_first_pass(n * k / 10, e_bound * k / 10, strings * k / 10, 0);
+    let scaled =
+        |k: u64| memory::check_first_pass(n * k / 10, e_bound * k / 10, strings * k / 10, 0);
     assert!(scaled(60).is_ok(), "{:?}", scaled(60));
     assert!(scaled(80).is_err());
     let t = scaled(80).unwrap_err();
@@ -230,7 +386,11 @@ fn memory_model_covers_the_measured_peak() {
 fn too_big_errors_read_well() {
     let e = memory::too_big_error(
         "prod-heap.hprof",
-        TooBig { objects: 57_300_000, needed_bytes: 5 << 30, available_bytes: AVAILABLE_BYTES },
+        TooBig {
+            objects: 57_300_000,
+            needed_bytes: 5 << 30,
+            available_bytes: AVAILABLE_BYTES,
+        },
     );
     assert_eq!(
         e.message,

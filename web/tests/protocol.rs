@@ -32,7 +32,9 @@ async fn through_channel(value: &JsValue) -> JsValue {
             let _ = tx.send(e.data());
         }
     });
-    channel.port2().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    channel
+        .port2()
+        .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     channel.port1().post_message(value).unwrap();
     let data = rx.await.unwrap();
     channel.port1().close();
@@ -41,7 +43,10 @@ async fn through_channel(value: &JsValue) -> JsValue {
 }
 
 async fn text_through_channel(text: &str) -> String {
-    through_channel(&JsValue::from_str(text)).await.as_string().expect("a string arrives as a string")
+    through_channel(&JsValue::from_str(text))
+        .await
+        .as_string()
+        .expect("a string arrives as a string")
 }
 
 fn blob_of(bytes: &[u8]) -> Blob {
@@ -66,7 +71,12 @@ impl Host for Recorder {
 
 #[wasm_bindgen_test]
 async fn request_round_trips_through_a_message_channel() {
-    let sent = ToWorker { id: 42, request: Request::Ping { echo: "héllo \u{1F600} \"q\"".into() } };
+    let sent = ToWorker {
+        id: 42,
+        request: Request::Ping {
+            echo: "héllo \u{1F600} \"q\"".into(),
+        },
+    };
     let text = text_through_channel(&encode(&sent)).await;
     assert_eq!(decode::<ToWorker>(&text).unwrap(), sent);
 }
@@ -75,40 +85,78 @@ async fn request_round_trips_through_a_message_channel() {
 async fn worker_service_answers_ping_over_the_wire() {
     // What the worker glue does, minus the Worker: decode, handle, encode, transport, decode.
     let request = decode::<ToWorker>(
-        &text_through_channel(&encode(&ToWorker { id: 1, request: Request::Ping { echo: "x".into() } })).await,
+        &text_through_channel(&encode(&ToWorker {
+            id: 1,
+            request: Request::Ping { echo: "x".into() },
+        }))
+        .await,
     )
     .unwrap();
-    let reply = FromWorker::Reply { id: request.id, response: Service::new().handle(request.request) };
+    let reply = FromWorker::Reply {
+        id: request.id,
+        response: Service::new().handle(request.request),
+    };
     let back = text_through_channel(&encode(&reply)).await;
     assert_eq!(
         decode::<FromWorker>(&back).unwrap(),
-        FromWorker::Reply { id: 1, response: Response::Pong { echo: "x".into() } }
+        FromWorker::Reply {
+            id: 1,
+            response: Response::Pong { echo: "x".into() }
+        }
     );
 }
 
 #[wasm_bindgen_test]
 fn javascript_sees_the_documented_shape() {
-    let text = encode(&FromWorker::Ready { protocol: PROTOCOL_VERSION, version: "9.9.9".into() });
+    let text = encode(&FromWorker::Ready {
+        protocol: PROTOCOL_VERSION,
+        version: "9.9.9".into(),
+    });
     let obj = js_sys::JSON::parse(&text).unwrap();
     let get = |k: &str| js_sys::Reflect::get(&obj, &k.into()).unwrap();
     assert_eq!(get("type").as_string().as_deref(), Some("ready"));
     assert_eq!(get("protocol").as_f64(), Some(PROTOCOL_VERSION as f64));
     assert_eq!(get("version").as_string().as_deref(), Some("9.9.9"));
-    let open = js_sys::JSON::parse(&encode(&ToWorker { id: 3, request: Request::Open { name: "a".into(), size: 1 } })).unwrap();
+    let open = js_sys::JSON::parse(&encode(&ToWorker {
+        id: 3,
+        request: Request::Open {
+            name: "a".into(),
+            size: 1,
+        },
+    }))
+    .unwrap();
     let request = js_sys::Reflect::get(&open, &"request".into()).unwrap();
-    assert_eq!(js_sys::Reflect::get(&request, &"type".into()).unwrap().as_string().as_deref(), Some("open"));
+    assert_eq!(
+        js_sys::Reflect::get(&request, &"type".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("open")
+    );
 }
 
 #[wasm_bindgen_test]
 async fn a_dump_travels_next_to_the_json_not_inside_it() {
     // As `Engine::request_with` posts it: `[json, blob]`; structured clone keeps the Blob a Blob.
-    let request = ToWorker { id: 7, request: Request::Open { name: "retry_buffer.hprof.gz".into(), size: RETRY_BUFFER.len() as u64 } };
+    let request = ToWorker {
+        id: 7,
+        request: Request::Open {
+            name: "retry_buffer.hprof.gz".into(),
+            size: RETRY_BUFFER.len() as u64,
+        },
+    };
     let text = encode(&request);
     assert!(text.len() < 200, "the JSON carries no bytes: {text}");
     let message = js_sys::Array::of2(&JsValue::from_str(&text), &blob_of(RETRY_BUFFER));
     let (text, blob) = split_message(through_channel(&message).await);
     assert_eq!(decode::<ToWorker>(&text.unwrap()).unwrap(), request);
-    assert_eq!(blob.expect("the blob arrives").dyn_into::<Blob>().expect("a Blob").size() as usize, RETRY_BUFFER.len());
+    assert_eq!(
+        blob.expect("the blob arrives")
+            .dyn_into::<Blob>()
+            .expect("a Blob")
+            .size() as usize,
+        RETRY_BUFFER.len()
+    );
     // A plain text message has no attachment.
     let (text, blob) = split_message(JsValue::from_str("{}"));
     assert_eq!((text.as_deref(), blob.is_none()), (Some("{}"), true));
@@ -134,29 +182,58 @@ async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
     let mut service = Service::new();
     let mut host = Recorder::default();
     let mut src = BlobSource::new(blob_of(RETRY_BUFFER));
-    let request = Request::Open { name: "retry_buffer.hprof.gz".into(), size: RETRY_BUFFER.len() as u64 };
+    let request = Request::Open {
+        name: "retry_buffer.hprof.gz".into(),
+        size: RETRY_BUFFER.len() as u64,
+    };
     let response = service.handle_with(request, Some(&mut src as &mut dyn DumpSource), &mut host);
-    let Response::Opened(overview) = response.clone() else { panic!("{response:?}") };
+    let Response::Opened(overview) = response.clone() else {
+        panic!("{response:?}")
+    };
     assert_eq!(overview.file_size, RETRY_BUFFER.len() as u64);
     assert!(overview.objects_total > 10_000);
     assert!(overview.warnings.is_empty(), "{:?}", overview.warnings);
     // Progress went out for every phase, and survives the wire.
     let phases: Vec<Phase> = host.seen.iter().map(|p| p.phase).collect();
-    for phase in [Phase::Indexing, Phase::Linking, Phase::Dominators, Phase::Analyses] {
+    for phase in [
+        Phase::Indexing,
+        Phase::Linking,
+        Phase::Dominators,
+        Phase::Analyses,
+    ] {
         assert!(phases.contains(&phase), "{phase:?} missing from {phases:?}");
     }
     let last = FromWorker::Progress(host.seen.last().unwrap().clone());
-    assert_eq!(decode::<FromWorker>(&text_through_channel(&encode(&last)).await).unwrap(), last);
+    assert_eq!(
+        decode::<FromWorker>(&text_through_channel(&encode(&last)).await).unwrap(),
+        last
+    );
     // The reply, through the wire.
     let reply = FromWorker::Reply { id: 9, response };
-    assert_eq!(decode::<FromWorker>(&text_through_channel(&encode(&reply)).await).unwrap(), reply);
+    assert_eq!(
+        decode::<FromWorker>(&text_through_channel(&encode(&reply)).await).unwrap(),
+        reply
+    );
 
     // The leak suspect, and a page of the dominator tree.
-    let Response::Suspects(s) = service.handle(Request::Suspects) else { panic!() };
+    let Response::Suspects(s) = service.handle(Request::Suspects) else {
+        panic!()
+    };
     let first = &s.suspects[0];
     assert_eq!(first.pattern, "collection accumulation");
-    assert!(first.explanation.contains("com.example.retry.RetryingPublisher.pendingBatches"), "{}", first.explanation);
-    let Response::Children(page) = service.handle(Request::Children(ChildrenQuery { limit: 5, ..Default::default() })) else { panic!() };
+    assert!(
+        first
+            .explanation
+            .contains("com.example.retry.RetryingPublisher.pendingBatches"),
+        "{}",
+        first.explanation
+    );
+    let Response::Children(page) = service.handle(Request::Children(ChildrenQuery {
+        limit: 5,
+        ..Default::default()
+    })) else {
+        panic!()
+    };
     assert_eq!(page.rows.len(), 5);
     assert!(page.rows[0].retained >= page.rows[1].retained);
 }
@@ -169,31 +246,76 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
     let blob = blob_of(RETRY_BUFFER);
     let mut sync = Service::new();
     let mut src = BlobSource::new(blob.clone());
-    let request = Request::Open { name: "r.hprof.gz".into(), size: RETRY_BUFFER.len() as u64 };
-    let Response::Opened(expected) = sync.handle_with(request, Some(&mut src as &mut dyn DumpSource), &mut Recorder::default()) else {
+    let request = Request::Open {
+        name: "r.hprof.gz".into(),
+        size: RETRY_BUFFER.len() as u64,
+    };
+    let Response::Opened(expected) = sync.handle_with(
+        request,
+        Some(&mut src as &mut dyn DumpSource),
+        &mut Recorder::default(),
+    ) else {
         panic!()
     };
     for (chunk, ahead) in [(65_537usize, 1usize), (300_001, 4), (8 << 20, 3)] {
         let service = std::cell::RefCell::new(Service::new());
         let mut host = Recorder::default();
-        let response = open_async(&service, "r.hprof.gz".into(), RETRY_BUFFER.len() as u64, &blob, chunk, ahead, &mut host).await;
-        let Response::Opened(got) = response else { panic!("{chunk}/{ahead}: {response:?}") };
+        let response = open_async(
+            &service,
+            "r.hprof.gz".into(),
+            RETRY_BUFFER.len() as u64,
+            &blob,
+            chunk,
+            ahead,
+            &mut host,
+        )
+        .await;
+        let Response::Opened(got) = response else {
+            panic!("{chunk}/{ahead}: {response:?}")
+        };
         assert_eq!(
-            (got.objects_total, got.objects_reachable, got.heap_shallow_total, got.heap_reachable, got.edges),
-            (expected.objects_total, expected.objects_reachable, expected.heap_shallow_total, expected.heap_reachable, expected.edges),
+            (
+                got.objects_total,
+                got.objects_reachable,
+                got.heap_shallow_total,
+                got.heap_reachable,
+                got.edges
+            ),
+            (
+                expected.objects_total,
+                expected.objects_reachable,
+                expected.heap_shallow_total,
+                expected.heap_reachable,
+                expected.edges
+            ),
             "{chunk}/{ahead}"
         );
         // Two passes over the whole file, as progress says.
         let last_bytes = host.seen.iter().map(|p| p.bytes_done).max().unwrap();
         assert_eq!(last_bytes, 2 * RETRY_BUFFER.len() as u64);
-        let Response::Suspects(s) = service.borrow_mut().handle(Request::Suspects) else { panic!() };
-        assert!(s.suspects[0].explanation.contains("RetryingPublisher.pendingBatches"));
+        let Response::Suspects(s) = service.borrow_mut().handle(Request::Suspects) else {
+            panic!()
+        };
+        assert!(s.suspects[0]
+            .explanation
+            .contains("RetryingPublisher.pendingBatches"));
     }
     // A file that is not a dump fails the same way.
     let service = std::cell::RefCell::new(Service::new());
     let junk = blob_of(b"<html>not a heap dump</html>");
-    let r = open_async(&service, "x.html".into(), 28, &junk, 5, 2, &mut Recorder::default()).await;
-    let Response::OpenFailed(e) = r else { panic!("{r:?}") };
+    let r = open_async(
+        &service,
+        "x.html".into(),
+        28,
+        &junk,
+        5,
+        2,
+        &mut Recorder::default(),
+    )
+    .await;
+    let Response::OpenFailed(e) = r else {
+        panic!("{r:?}")
+    };
     assert!(e.not_hprof);
 }
 
@@ -201,8 +323,20 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
 fn a_file_that_is_not_a_dump_is_an_answer_not_a_crash() {
     let mut service = Service::new();
     let mut src = BlobSource::new(blob_of(b"<html>not a heap dump</html>"));
-    let r = service.handle_with(Request::Open { name: "x.html".into(), size: 28 }, Some(&mut src as &mut dyn DumpSource), &mut Recorder::default());
-    let Response::OpenFailed(e) = r else { panic!("{r:?}") };
+    let r = service.handle_with(
+        Request::Open {
+            name: "x.html".into(),
+            size: 28,
+        },
+        Some(&mut src as &mut dyn DumpSource),
+        &mut Recorder::default(),
+    );
+    let Response::OpenFailed(e) = r else {
+        panic!("{r:?}")
+    };
     assert!(e.not_hprof);
-    assert!(matches!(service.handle(Request::Summary), Response::Error { .. }));
+    assert!(matches!(
+        service.handle(Request::Summary),
+        Response::Error { .. }
+    ));
 }

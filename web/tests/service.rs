@@ -6,16 +6,21 @@
 use std::io::Read;
 
 use heaplens_web::protocol::*;
-use heaplens_web::service::{NullHost, DumpSource, Host, Service};
+use heaplens_web::service::{DumpSource, Host, NullHost, Service};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/../tests/fixtures/{name}.hprof.gz", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../tests/fixtures/{name}.hprof.gz",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn gunzip(gz: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(gz).read_to_end(&mut out).unwrap();
+    flate2::read::MultiGzDecoder::new(gz)
+        .read_to_end(&mut out)
+        .unwrap();
     out
 }
 
@@ -54,7 +59,14 @@ fn open(bytes: &[u8], name: &str) -> (Service, Response, Recorder) {
     let mut s = Service::new();
     let mut host = Recorder::default();
     let mut src = Small(bytes);
-    let r = s.handle_with(Request::Open { name: name.into(), size: bytes.len() as u64 }, Some(&mut src), &mut host);
+    let r = s.handle_with(
+        Request::Open {
+            name: name.into(),
+            size: bytes.len() as u64,
+        },
+        Some(&mut src),
+        &mut host,
+    );
     (s, r, host)
 }
 
@@ -84,14 +96,31 @@ fn queue_backlog_end_to_end() {
     assert!(!o.top_dominators.is_empty());
     // Progress: both passes, then dominators and analyses; monotonic percent.
     let phases: Vec<Phase> = host.seen.iter().map(|p| p.phase).collect();
-    for ph in [Phase::Indexing, Phase::Linking, Phase::Dominators, Phase::Analyses] {
+    for ph in [
+        Phase::Indexing,
+        Phase::Linking,
+        Phase::Dominators,
+        Phase::Analyses,
+    ] {
         assert!(phases.contains(&ph), "{ph:?} in {phases:?}");
     }
     assert!(host.seen.windows(2).all(|w| w[0].percent <= w[1].percent));
-    assert!(host.seen.iter().filter(|p| p.phase == Phase::Linking).count() >= 3);
+    assert!(
+        host.seen
+            .iter()
+            .filter(|p| p.phase == Phase::Linking)
+            .count()
+            >= 3
+    );
 
     // Histogram: paged, sorted, filtered, grouped.
-    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery { limit: 5, descending: true, ..Default::default() })) else { panic!() };
+    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery {
+        limit: 5,
+        descending: true,
+        ..Default::default()
+    })) else {
+        panic!()
+    };
     assert_eq!(h.rows.len(), 5);
     assert!(h.rows.windows(2).all(|w| w[0].retained >= w[1].retained));
     assert!(h.total_rows > 100);
@@ -100,26 +129,63 @@ fn queue_backlog_end_to_end() {
         regex: true,
         limit: 10,
         ..Default::default()
-    })) else { panic!() };
+    })) else {
+        panic!()
+    };
     assert_eq!(h.rows.len(), 1);
     assert!(h.rows[0].instances >= 84_000);
     let string_class = h.rows[0].class.expect("class rows carry the class index");
-    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery { filter: "(".into(), regex: true, limit: 10, ..Default::default() })) else { panic!() };
+    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery {
+        filter: "(".into(),
+        regex: true,
+        limit: 10,
+        ..Default::default()
+    })) else {
+        panic!()
+    };
     assert!(h.filter_error.is_some());
-    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery { group: Grouping::Package, limit: 50, descending: true, ..Default::default() })) else { panic!() };
-    assert!(h.rows.iter().any(|r| r.name == "java.lang" && r.class.is_none()));
+    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery {
+        group: Grouping::Package,
+        limit: 50,
+        descending: true,
+        ..Default::default()
+    })) else {
+        panic!()
+    };
+    assert!(h
+        .rows
+        .iter()
+        .any(|r| r.name == "java.lang" && r.class.is_none()));
 
     // Instances of String, largest first, paged.
-    let Response::Instances(i) = s.handle(Request::Instances { class: string_class, unreachable: false, offset: 10, limit: 20 }) else { panic!() };
+    let Response::Instances(i) = s.handle(Request::Instances {
+        class: string_class,
+        unreachable: false,
+        offset: 10,
+        limit: 20,
+    }) else {
+        panic!()
+    };
     assert_eq!(i.rows.len(), 20);
     assert!(i.total >= 84_000);
 
     // Dominator tree: two levels.
-    let Response::Children(top) = s.handle(Request::Children(ChildrenQuery { limit: 10, ..Default::default() })) else { panic!() };
+    let Response::Children(top) = s.handle(Request::Children(ChildrenQuery {
+        limit: 10,
+        ..Default::default()
+    })) else {
+        panic!()
+    };
     assert_eq!(top.total, o.root_children);
     let first = &top.rows[0];
     assert!(first.children > 0);
-    let Response::Children(kids) = s.handle(Request::Children(ChildrenQuery { parent: Some(first.object_id.clone()), limit: 10, ..Default::default() })) else { panic!() };
+    let Response::Children(kids) = s.handle(Request::Children(ChildrenQuery {
+        parent: Some(first.object_id.clone()),
+        limit: 10,
+        ..Default::default()
+    })) else {
+        panic!()
+    };
     assert!(!kids.rows.is_empty());
     assert!(kids.rows.iter().all(|r| r.retained <= first.retained));
 
@@ -133,36 +199,105 @@ fn queue_backlog_end_to_end() {
     assert_eq!(x.collection.as_ref().unwrap().size, 84_000);
 
     // Object details and paths of the queue.
-    let Response::Object(q) = s.handle(Request::Object { object: ap.object_id.clone() }) else { panic!() };
+    let Response::Object(q) = s.handle(Request::Object {
+        object: ap.object_id.clone(),
+    }) else {
+        panic!()
+    };
     assert_eq!(q.class, "java.util.concurrent.ArrayBlockingQueue");
-    assert!(q.fields.iter().any(|f| f.name == "items" && f.target.is_some()));
-    assert!(q.fields.iter().any(|f| f.name == "count" && f.value == "84000"), "{:?}", q.fields);
+    assert!(q
+        .fields
+        .iter()
+        .any(|f| f.name == "items" && f.target.is_some()));
+    assert!(
+        q.fields
+            .iter()
+            .any(|f| f.name == "count" && f.value == "84000"),
+        "{:?}",
+        q.fields
+    );
     assert!(!q.dominator_chain.is_empty());
-    let Response::Paths(p) = s.handle(Request::Paths { object: ap.object_id.clone(), include_weak: false, max: 3 }) else { panic!() };
+    let Response::Paths(p) = s.handle(Request::Paths {
+        object: ap.object_id.clone(),
+        include_weak: false,
+        max: 3,
+    }) else {
+        panic!()
+    };
     assert!(!p.paths.is_empty());
     assert_eq!(p.paths[0].steps.last().unwrap().object_id, ap.object_id);
     assert_eq!(p.paths[0].steps.last().unwrap().field, "m_queue");
-    let Response::References(inc) = s.handle(Request::References { object: ap.object_id.clone(), incoming: true, offset: 0, limit: 10 }) else { panic!() };
-    assert!(inc.rows.iter().any(|r| r.field == "m_queue"), "{:?}", inc.rows);
-    let items = q.fields.iter().find(|f| f.name == "items").unwrap().target.clone().unwrap();
-    let Response::References(out) = s.handle(Request::References { object: items.object_id.clone(), incoming: false, offset: 1000, limit: 5 }) else { panic!() };
+    let Response::References(inc) = s.handle(Request::References {
+        object: ap.object_id.clone(),
+        incoming: true,
+        offset: 0,
+        limit: 10,
+    }) else {
+        panic!()
+    };
+    assert!(
+        inc.rows.iter().any(|r| r.field == "m_queue"),
+        "{:?}",
+        inc.rows
+    );
+    let items = q
+        .fields
+        .iter()
+        .find(|f| f.name == "items")
+        .unwrap()
+        .target
+        .clone()
+        .unwrap();
+    let Response::References(out) = s.handle(Request::References {
+        object: items.object_id.clone(),
+        incoming: false,
+        offset: 1000,
+        limit: 5,
+    }) else {
+        panic!()
+    };
     assert_eq!(out.total, 84_001, "class edge + 84,000 elements");
     assert_eq!(out.rows[0].field, "[999]");
 
     // Export.
-    let Response::Export(e) = s.handle(Request::Export { format: ExportFormat::Json }) else { panic!() };
+    let Response::Export(e) = s.handle(Request::Export {
+        format: ExportFormat::Json,
+    }) else {
+        panic!()
+    };
     assert_eq!(e.file_name, "queue_backlog.heaplens.json");
     let v: serde_json::Value = serde_json::from_str(&e.text).unwrap();
     assert!(v["summary"]["objects_total"].as_u64().unwrap() > 0);
-    let Response::Export(e) = s.handle(Request::Export { format: ExportFormat::Html }) else { panic!() };
-    assert!(e.text.starts_with("<!") || e.text.starts_with("<html"), "{}", &e.text[..50]);
+    let Response::Export(e) = s.handle(Request::Export {
+        format: ExportFormat::Html,
+    }) else {
+        panic!()
+    };
+    assert!(
+        e.text.starts_with("<!") || e.text.starts_with("<html"),
+        "{}",
+        &e.text[..50]
+    );
 
     // Waste and class loaders answer.
     assert!(matches!(s.handle(Request::Waste), Response::Waste(_)));
-    assert!(matches!(s.handle(Request::ClassLoaders), Response::ClassLoaders(_)));
+    assert!(matches!(
+        s.handle(Request::ClassLoaders),
+        Response::ClassLoaders(_)
+    ));
     // Bad ids are errors, not panics.
-    assert!(matches!(s.handle(Request::Object { object: "0x1".into() }), Response::Error { .. }));
-    assert!(matches!(s.handle(Request::Object { object: "hello".into() }), Response::Error { .. }));
+    assert!(matches!(
+        s.handle(Request::Object {
+            object: "0x1".into()
+        }),
+        Response::Error { .. }
+    ));
+    assert!(matches!(
+        s.handle(Request::Object {
+            object: "hello".into()
+        }),
+        Response::Error { .. }
+    ));
 }
 
 #[test]
@@ -170,15 +305,35 @@ fn thread_explosion_threads() {
     let gz = fixture("thread_explosion");
     let (mut s, r, _) = open(&gz, "thread_explosion.hprof.gz");
     opened(&r);
-    let Response::Threads(t) = s.handle(Request::Threads { filter: String::new(), offset: 0, limit: 50 }) else { panic!() };
+    let Response::Threads(t) = s.handle(Request::Threads {
+        filter: String::new(),
+        offset: 0,
+        limit: 50,
+    }) else {
+        panic!()
+    };
     assert_eq!(t.live_threads, 2307);
     assert!(t.total_threads >= 2307);
     assert_eq!(t.rows.len(), 50);
-    let pool = t.groups.iter().find(|g| g.pattern == "pool-7-thread-*").expect("pool group");
+    let pool = t
+        .groups
+        .iter()
+        .find(|g| g.pattern == "pool-7-thread-*")
+        .expect("pool group");
     assert_eq!(pool.count, 2000);
-    let Response::Threads(f) = s.handle(Request::Threads { filter: "pool-7-thread-*".into(), offset: 0, limit: 10 }) else { panic!() };
+    let Response::Threads(f) = s.handle(Request::Threads {
+        filter: "pool-7-thread-*".into(),
+        offset: 0,
+        limit: 10,
+    }) else {
+        panic!()
+    };
     assert_eq!(f.total, 2000);
-    let Response::Thread(d) = s.handle(Request::Thread { object: f.rows[0].object_id.clone() }) else { panic!() };
+    let Response::Thread(d) = s.handle(Request::Thread {
+        object: f.rows[0].object_id.clone(),
+    }) else {
+        panic!()
+    };
     assert!(!d.frames.is_empty());
     let x = first_suspect(&mut s);
     assert_eq!(x.pattern, "thread explosion");
@@ -197,7 +352,9 @@ fn every_incident_has_a_first_suspect() {
     let gz = fixture("healthy_app");
     let (mut s, r, _) = open(&gz, "healthy_app");
     opened(&r);
-    let Response::Suspects(r) = s.handle(Request::Suspects) else { panic!() };
+    let Response::Suspects(r) = s.handle(Request::Suspects) else {
+        panic!()
+    };
     assert!(r.suspects.is_empty());
 }
 
@@ -207,7 +364,11 @@ fn truncated_dump_warns_and_still_answers() {
     let cut = &raw[..raw.len() * 6 / 10];
     let (mut s, r, _) = open(cut, "cut.hprof");
     let o = opened(&r);
-    assert!(o.warnings.iter().any(|w| w.contains("truncated")), "{:?}", o.warnings);
+    assert!(
+        o.warnings.iter().any(|w| w.contains("truncated")),
+        "{:?}",
+        o.warnings
+    );
     assert!(o.objects_total > 0);
     assert!(matches!(s.handle(Request::Suspects), Response::Suspects(_)));
     // A truncated dump's analysis survives the hand-over too.
@@ -218,12 +379,21 @@ fn truncated_dump_warns_and_still_answers() {
     let mut src = Small(&bytes);
     let r = fresh.handle_with(Request::Restore, Some(&mut src), &mut Recorder::default());
     assert_eq!(opened(&r).objects_total, o.objects_total);
-    assert!(matches!(fresh.handle(Request::Children(ChildrenQuery { limit: 5, ..Default::default() })), Response::Children(_)));
+    assert!(matches!(
+        fresh.handle(Request::Children(ChildrenQuery {
+            limit: 5,
+            ..Default::default()
+        })),
+        Response::Children(_)
+    ));
 }
 
 #[test]
 fn not_a_heap_dump_is_a_clear_error() {
-    let (mut s, r, _) = open(b"PK\x03\x04 this is a zip file, not a heap dump", "notes.zip");
+    let (mut s, r, _) = open(
+        b"PK\x03\x04 this is a zip file, not a heap dump",
+        "notes.zip",
+    );
     match r {
         Response::OpenFailed(e) => {
             assert!(e.not_hprof);
@@ -256,9 +426,18 @@ fn opening_a_second_dump_replaces_the_first() {
     let mut host = Recorder::default();
     let gz = fixture("healthy_app");
     let mut src: &[u8] = &gz;
-    let r = s.handle_with(Request::Open { name: "b".into(), size: gz.len() as u64 }, Some(&mut src), &mut host);
+    let r = s.handle_with(
+        Request::Open {
+            name: "b".into(),
+            size: gz.len() as u64,
+        },
+        Some(&mut src),
+        &mut host,
+    );
     assert_eq!(opened(&r).file_name, "b");
-    let Response::Opened(o) = s.handle(Request::Summary) else { panic!() };
+    let Response::Opened(o) = s.handle(Request::Summary) else {
+        panic!()
+    };
     assert_eq!(o.file_name, "b");
 }
 
@@ -268,7 +447,9 @@ fn a_node_with_100_000_children_is_served_in_pages() {
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
     let item = b.class("com/x/Item", Some(object), &[("n", BasicType::Int)], &[]);
-    let items: Vec<_> = (0..100_000).map(|i| Some(b.instance(item, &[("n", Value::Int(i))]))).collect();
+    let items: Vec<_> = (0..100_000)
+        .map(|i| Some(b.instance(item, &[("n", Value::Int(i))])))
+        .collect();
     let array_class = b.array_class("com/x/Item");
     let array = b.obj_array(array_class, &items);
     b.root(array, RootKind::JniGlobal { jni_ref_id: 1 });
@@ -276,13 +457,15 @@ fn a_node_with_100_000_children_is_served_in_pages() {
     let (mut s, r, _) = open(&bytes, "wide.hprof");
     opened(&r);
     let id = format!("0x{:x}", array.id());
-    let page = |s: &mut Service, offset, sort, filter: &str| match s.handle(Request::Children(ChildrenQuery {
-        parent: Some(id.clone()),
-        sort,
-        filter: filter.into(),
-        offset,
-        limit: 200,
-    })) {
+    let page = |s: &mut Service, offset, sort, filter: &str| match s.handle(Request::Children(
+        ChildrenQuery {
+            parent: Some(id.clone()),
+            sort,
+            filter: filter.into(),
+            offset,
+            limit: 200,
+        },
+    )) {
         Response::Children(p) => p,
         other => panic!("{other:?}"),
     };
@@ -300,16 +483,31 @@ fn a_node_with_100_000_children_is_served_in_pages() {
         page(&mut s, k * 200, TreeSort::Class, "x.item");
     }
     assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());
-    assert!(first.rows.iter().filter(|r| r.class == "com.x.Item").all(|r| r.children == 0));
+    assert!(first
+        .rows
+        .iter()
+        .filter(|r| r.class == "com.x.Item")
+        .all(|r| r.children == 0));
     // The array's own outgoing references are paged too, labelled by index.
-    let Response::References(refs) = s.handle(Request::References { object: id.clone(), incoming: false, offset: 99_990, limit: 50 }) else { panic!() };
+    let Response::References(refs) = s.handle(Request::References {
+        object: id.clone(),
+        incoming: false,
+        offset: 99_990,
+        limit: 50,
+    }) else {
+        panic!()
+    };
     assert_eq!(refs.total, 100_001);
     assert_eq!(refs.rows.len(), 11);
     assert_eq!(refs.rows.last().unwrap().field, "[99999]");
 }
 
 fn search(s: &mut Service, pattern: &str, offset: u32, limit: u32) -> TreeSearchPage {
-    match s.handle(Request::TreeSearch { pattern: pattern.into(), offset, limit }) {
+    match s.handle(Request::TreeSearch {
+        pattern: pattern.into(),
+        offset,
+        limit,
+    }) {
         Response::TreeSearch(p) => p,
         other => panic!("{other:?}"),
     }
@@ -327,8 +525,13 @@ fn assert_path_leads_to(s: &mut Service, hit: &TreeSearchRow) {
             offset: step.index,
             limit: 1,
             ..Default::default()
-        })) else { panic!() };
-        assert_eq!(p.rows[0].object_id, step.object_id, "step {step:?} under {parent:?}");
+        })) else {
+            panic!()
+        };
+        assert_eq!(
+            p.rows[0].object_id, step.object_id,
+            "step {step:?} under {parent:?}"
+        );
         parent = Some(step.object_id.clone());
     }
 }
@@ -336,22 +539,36 @@ fn assert_path_leads_to(s: &mut Service, hit: &TreeSearchRow) {
 #[test]
 fn tree_search_finds_deep_objects_largest_first() {
     let f = |k: &str| -> serde_json::Value {
-        let path = format!("{}/../tests/fixtures/retry_buffer.facts.json", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(path).unwrap()).unwrap()[k].clone()
+        let path = format!(
+            "{}/../tests/fixtures/retry_buffer.facts.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(path).unwrap()).unwrap()
+            [k]
+            .clone()
     };
     let batches = f("batches").as_u64().unwrap() as u32;
     let (mut s, r, _) = open(&fixture("retry_buffer"), "retry_buffer");
     let o = opened(&r).clone();
     // ResultBatch is no top-level dominator: the tree's first level does not show it.
-    assert!(o.top_dominators.iter().all(|t| !t.class.contains("ResultBatch")));
+    assert!(o
+        .top_dominators
+        .iter()
+        .all(|t| !t.class.contains("ResultBatch")));
 
     let t = std::time::Instant::now();
     let p = search(&mut s, "resultbatch", 0, 50);
     println!("search of {} objects: {:?}", o.objects_total, t.elapsed());
     // Every batch, and the class object (`class com.example.retry.ResultBatch`).
     assert_eq!(p.total, batches + 1);
-    assert_eq!((p.listed, p.classes, p.offset, p.rows.len()), (batches + 1, 1, 0, 50));
-    assert!(p.rows.windows(2).all(|w| w[0].row.retained >= w[1].row.retained));
+    assert_eq!(
+        (p.listed, p.classes, p.offset, p.rows.len()),
+        (batches + 1, 1, 0, 50)
+    );
+    assert!(p
+        .rows
+        .windows(2)
+        .all(|w| w[0].row.retained >= w[1].row.retained));
     for hit in &p.rows {
         assert_eq!(hit.row.class, "com.example.retry.ResultBatch");
         assert!(hit.depth >= 2, "{hit:?}");
@@ -360,21 +577,49 @@ fn tree_search_finds_deep_objects_largest_first() {
     assert_path_leads_to(&mut s, &p.rows[0]);
     assert_path_leads_to(&mut s, &p.rows[49]);
     // Its chain passes through the holder's list (the inspector's dominator chain agrees).
-    let Response::Object(obj) = s.handle(Request::Object { object: p.rows[0].row.object_id.clone() }) else { panic!() };
-    let chain: Vec<&str> = obj.dominator_chain.iter().map(|c| c.object_id.as_str()).collect();
-    let path: Vec<&str> = p.rows[0].path.iter().map(|x| x.object_id.as_str()).collect();
+    let Response::Object(obj) = s.handle(Request::Object {
+        object: p.rows[0].row.object_id.clone(),
+    }) else {
+        panic!()
+    };
+    let chain: Vec<&str> = obj
+        .dominator_chain
+        .iter()
+        .map(|c| c.object_id.as_str())
+        .collect();
+    let path: Vec<&str> = p.rows[0]
+        .path
+        .iter()
+        .map(|x| x.object_id.as_str())
+        .collect();
     assert_eq!(chain, path[..path.len() - 1]);
-    assert!(obj.dominator_chain.iter().any(|c| c.class == "java.util.ArrayList"), "{:?}", obj.dominator_chain);
+    assert!(
+        obj.dominator_chain
+            .iter()
+            .any(|c| c.class == "java.util.ArrayList"),
+        "{:?}",
+        obj.dominator_chain
+    );
 
     // Pages: consecutive, the same order as one big page.
     let all = search(&mut s, "ResultBatch", 0, 5000);
-    assert_eq!(all.rows.len() as u32, MAX_PAGE.min(batches), "a page is capped");
+    assert_eq!(
+        all.rows.len() as u32,
+        MAX_PAGE.min(batches),
+        "a page is capped"
+    );
     let mid = search(&mut s, "ResultBatch", 300, 20);
-    let ids = |rows: &[TreeSearchRow]| rows.iter().map(|r| r.row.object_id.clone()).collect::<Vec<_>>();
+    let ids = |rows: &[TreeSearchRow]| {
+        rows.iter()
+            .map(|r| r.row.object_id.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids(&mid.rows), ids(&all.rows[300..320]));
     let end = search(&mut s, "ResultBatch", batches - 4, 200);
     assert_eq!(end.rows.len(), 5);
-    assert!(search(&mut s, "ResultBatch", batches + 1, 200).rows.is_empty());
+    assert!(search(&mut s, "ResultBatch", batches + 1, 200)
+        .rows
+        .is_empty());
 
     // Globs; class objects match as `class X`; no match; empty.
     let g = search(&mut s, "com.example.*.Result*", 0, 10);
@@ -390,7 +635,10 @@ fn tree_search_finds_deep_objects_largest_first() {
     let strings = search(&mut s, "java.lang.String", 1000, 100);
     assert!(strings.total > 4000, "{}", strings.total);
     assert_eq!(strings.rows.len(), 100);
-    assert!(strings.rows.windows(2).all(|w| w[0].row.retained >= w[1].row.retained));
+    assert!(strings
+        .rows
+        .windows(2)
+        .all(|w| w[0].row.retained >= w[1].row.retained));
     for hit in strings.rows.iter().step_by(17) {
         assert_path_leads_to(&mut s, hit);
     }
@@ -402,7 +650,9 @@ fn tree_search_on_a_wide_node_is_bounded() {
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
     let item = b.class("com/x/Item", Some(object), &[("n", BasicType::Int)], &[]);
-    let items: Vec<_> = (0..120_000).map(|i| Some(b.instance(item, &[("n", Value::Int(i))]))).collect();
+    let items: Vec<_> = (0..120_000)
+        .map(|i| Some(b.instance(item, &[("n", Value::Int(i))])))
+        .collect();
     let array_class = b.array_class("com/x/Item");
     let array = b.obj_array(array_class, &items);
     b.root(array, RootKind::JniGlobal { jni_ref_id: 1 });
@@ -417,7 +667,11 @@ fn tree_search_on_a_wide_node_is_bounded() {
     assert_eq!(first.listed, MAX_SEARCH_RESULTS);
     assert_eq!(first.rows[0].row.class, "com.x.Item[]");
     assert_eq!(first.rows[0].depth, 0);
-    let item = first.rows.iter().find(|r| r.row.class == "com.x.Item").expect("an item");
+    let item = first
+        .rows
+        .iter()
+        .find(|r| r.row.class == "com.x.Item")
+        .expect("an item");
     assert_eq!(item.depth, 1);
     assert_eq!(item.path[0].object_id, first.rows[0].row.object_id);
     assert_path_leads_to(&mut s, item);
@@ -425,8 +679,14 @@ fn tree_search_on_a_wide_node_is_bounded() {
     let last = search(&mut s, "com.x.Item", MAX_SEARCH_RESULTS - 3, 100);
     assert_eq!(last.rows.len(), 3);
     assert_path_leads_to(&mut s, &last.rows[2]);
-    assert!(last.rows[2].path[1].index > 90_000, "{:?}", last.rows[2].path);
-    assert!(search(&mut s, "com.x.Item", MAX_SEARCH_RESULTS, 100).rows.is_empty());
+    assert!(
+        last.rows[2].path[1].index > 90_000,
+        "{:?}",
+        last.rows[2].path
+    );
+    assert!(search(&mut s, "com.x.Item", MAX_SEARCH_RESULTS, 100)
+        .rows
+        .is_empty());
     assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());
 }
 
@@ -435,17 +695,32 @@ fn tree_search_on_a_wide_node_is_bounded() {
 #[test]
 #[ignore]
 fn big_dump_tree_search_timing() {
-    let Ok(path) = std::env::var("HEAPLENS_BIG_DUMP") else { return };
+    let Ok(path) = std::env::var("HEAPLENS_BIG_DUMP") else {
+        return;
+    };
     let bytes = std::fs::read(&path).unwrap();
     let t = std::time::Instant::now();
     let (mut s, r, _) = open(&bytes, "big");
     drop(bytes);
     let o = opened(&r);
-    println!("{path}: {} objects, opened in {:?}", o.objects_total, t.elapsed());
-    for (pattern, offset) in [("java.lang.String", 0), ("java.lang.String", 50_000), ("HashMap$Node", 0), ("*Cache*", 0), ("NoSuchClass", 0)] {
+    println!(
+        "{path}: {} objects, opened in {:?}",
+        o.objects_total,
+        t.elapsed()
+    );
+    for (pattern, offset) in [
+        ("java.lang.String", 0),
+        ("java.lang.String", 50_000),
+        ("HashMap$Node", 0),
+        ("*Cache*", 0),
+        ("NoSuchClass", 0),
+    ] {
         let t = std::time::Instant::now();
         let p = search(&mut s, pattern, offset, 100);
-        let json = encode(&FromWorker::Reply { id: 1, response: Response::TreeSearch(p.clone()) });
+        let json = encode(&FromWorker::Reply {
+            id: 1,
+            response: Response::TreeSearch(p.clone()),
+        });
         println!(
             "search {pattern:?} @{offset}: {} matches, {} rows, deepest {}, {:?}, {} KiB answer",
             p.total,
@@ -473,14 +748,35 @@ fn a_restored_snapshot_answers_like_the_original() {
         s.write_snapshot(&plan, &mut |piece| bytes.extend_from_slice(piece));
         assert_eq!(bytes.len() as u64, plan.bytes, "{name}");
         let requests = [
-            Request::Children(ChildrenQuery { limit: 50, ..Default::default() }),
-            Request::Histogram(HistogramQuery { limit: 50, ..Default::default() }),
-            Request::Threads { filter: String::new(), offset: 0, limit: 20 },
+            Request::Children(ChildrenQuery {
+                limit: 50,
+                ..Default::default()
+            }),
+            Request::Histogram(HistogramQuery {
+                limit: 50,
+                ..Default::default()
+            }),
+            Request::Threads {
+                filter: String::new(),
+                offset: 0,
+                limit: 20,
+            },
             Request::ClassLoaders,
             Request::Waste,
-            Request::Paths { object: before.top_dominators[0].object_id.clone(), include_weak: false, max: 3 },
-            Request::Object { object: before.top_dominators[0].object_id.clone() },
-            Request::References { object: before.top_dominators[0].object_id.clone(), incoming: false, offset: 0, limit: 20 },
+            Request::Paths {
+                object: before.top_dominators[0].object_id.clone(),
+                include_weak: false,
+                max: 3,
+            },
+            Request::Object {
+                object: before.top_dominators[0].object_id.clone(),
+            },
+            Request::References {
+                object: before.top_dominators[0].object_id.clone(),
+                incoming: false,
+                offset: 0,
+                limit: 20,
+            },
         ];
         let expected: Vec<Response> = requests.iter().map(|q| s.handle(q.clone())).collect();
         s.close();
@@ -490,7 +786,10 @@ fn a_restored_snapshot_answers_like_the_original() {
         let mut src = Small(&bytes);
         let r = fresh.handle_with(Request::Restore, Some(&mut src), &mut Recorder::default());
         let mut after = opened(&r).clone();
-        assert!(fresh.suspects_ready(), "{name}: the suspects travel with the snapshot");
+        assert!(
+            fresh.suspects_ready(),
+            "{name}: the suspects travel with the snapshot"
+        );
         // Only the clocks and the memory figures may differ.
         after.analysis_ms = before.analysis_ms;
         after.phases = before.phases.clone();
@@ -506,6 +805,10 @@ fn a_restored_snapshot_answers_like_the_original() {
     // Not a snapshot: an error, not a crash.
     let mut fresh = Service::new();
     let mut src: &[u8] = b"not a snapshot at all";
-    let r = fresh.handle_with(Request::Restore, Some(&mut src as &mut dyn DumpSource), &mut Recorder::default());
+    let r = fresh.handle_with(
+        Request::Restore,
+        Some(&mut src as &mut dyn DumpSource),
+        &mut Recorder::default(),
+    );
     assert!(matches!(r, Response::Error { .. }), "{r:?}");
 }

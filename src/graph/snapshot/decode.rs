@@ -38,7 +38,11 @@ impl In<'_> {
         self.what = what;
     }
     pub(super) fn err(&self, kind: SnapshotErrorKind) -> SnapshotError {
-        SnapshotError { offset: self.item, what: self.what, kind }
+        SnapshotError {
+            offset: self.item,
+            what: self.what,
+            kind,
+        }
     }
     pub(super) fn invalid(&self, m: impl Into<String>) -> SnapshotError {
         self.err(SnapshotErrorKind::Invalid(m.into()))
@@ -61,7 +65,10 @@ impl In<'_> {
     pub(super) fn need(&self, bytes: u64) -> Res<()> {
         let remaining = self.remaining();
         if bytes > remaining {
-            return Err(self.err(SnapshotErrorKind::TooLong { needed: bytes, remaining }));
+            return Err(self.err(SnapshotErrorKind::TooLong {
+                needed: bytes,
+                remaining,
+            }));
         }
         Ok(())
     }
@@ -76,7 +83,8 @@ impl In<'_> {
         self.head = 0;
         self.tail = avail;
         let want = ((self.buf.len() - avail) as u64).min(self.total - self.fetched) as usize;
-        (self.source)(&mut self.buf[avail..avail + want]).map_err(|m| self.err(SnapshotErrorKind::Source(m)))?;
+        (self.source)(&mut self.buf[avail..avail + want])
+            .map_err(|m| self.err(SnapshotErrorKind::Source(m)))?;
         self.fetched += want as u64;
         self.tail += want;
         Ok(())
@@ -107,7 +115,8 @@ impl In<'_> {
     pub(super) fn len(&mut self, min_size: u64) -> Res<usize> {
         let n = self.u64()?;
         self.need(n.saturating_mul(min_size))?;
-        usize::try_from(n).map_err(|_| self.invalid(format!("length {n} exceeds the address space")))
+        usize::try_from(n)
+            .map_err(|_| self.invalid(format!("length {n} exceeds the address space")))
     }
     pub(super) fn opt_u32(&mut self) -> Res<Option<u32>> {
         match self.u8()? {
@@ -153,7 +162,12 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
     let extra = r.blob("extra payload")?;
     let meta = decode_meta(r)?;
     r.begin("size rule");
-    let sizes = SizeRule { pointer: r.u32()?, reference: r.u32()?, alignment: r.u32()?, compressed_oops: r.bool()? };
+    let sizes = SizeRule {
+        pointer: r.u32()?,
+        reference: r.u32()?,
+        alignment: r.u32()?,
+        compressed_oops: r.bool()?,
+    };
     r.begin("class table");
     // A class takes at least 69 bytes (three empty lengths, no fields).
     let n_classes = r.len(69)?;
@@ -170,7 +184,9 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
     let big = r.col::<(u32, u64)>("column `ids.big`")?;
     let n = deltas.len();
     r.at(start, "id column");
-    r.check(block_base.len() == n.div_ceil(64), || format!("{} id blocks for {n} nodes", block_base.len()))?;
+    r.check(block_base.len() == n.div_ceil(64), || {
+        format!("{} id blocks for {n} nodes", block_base.len())
+    })?;
     if shift >= 64 {
         return Err(r.invalid(format!("id shift {shift}")));
     }
@@ -191,10 +207,15 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
     };
     r.at(start, "class/length column");
     if let ClassLenColumn::Split { class_of, lens } = &class_len {
-        r.check(class_of.len() == lens.len(), || format!("{} classes for {} lengths", class_of.len(), lens.len()))?;
+        r.check(class_of.len() == lens.len(), || {
+            format!("{} classes for {} lengths", class_of.len(), lens.len())
+        })?;
     }
     r.check(class_len.node_count() == n, || {
-        format!("class/length column of {} nodes, not {n}", class_len.node_count())
+        format!(
+            "class/length column of {} nodes, not {n}",
+            class_len.node_count()
+        )
     })?;
 
     let start = r.pos();
@@ -217,7 +238,9 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
     let targets = r.col::<u32>("column `targets`")?;
     let slots = r.blob("column `slots`")?;
     r.at(start, "edges");
-    r.check(targets.len() == slots.len(), || format!("{} targets, {} slots", targets.len(), slots.len()))?;
+    r.check(targets.len() == slots.len(), || {
+        format!("{} targets, {} slots", targets.len(), slots.len())
+    })?;
     let jumps = r.col::<(u32, u32)>("column `jumps`")?;
     let locals_count = pairs_map(r.col::<(u32, u32)>("column `locals_count`")?);
     let class_by_node = pairs_map(r.col::<(u32, u32)>("column `class_by_node`")?);
@@ -229,16 +252,32 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
     for _ in 0..n_roots {
         let node = r.u32()?;
         let code = r.u8()?;
-        let kind = *ROOT_KINDS.get(code as usize).ok_or_else(|| r.invalid(format!("root kind {code}")))?;
-        roots.push(RootRef { node, kind, thread_serial: r.opt_u32()?, frame: r.opt_u32()?, thread_node: r.u32()? });
+        let kind = *ROOT_KINDS
+            .get(code as usize)
+            .ok_or_else(|| r.invalid(format!("root kind {code}")))?;
+        roots.push(RootRef {
+            node,
+            kind,
+            thread_serial: r.opt_u32()?,
+            frame: r.opt_u32()?,
+            thread_node: r.u32()?,
+        });
     }
     let root_nodes = r.col::<u32>("column `root_nodes`")?;
 
-    let members = decode_rank(r, "column `fields.members.bits`", "column `fields.members.before`")?;
+    let members = decode_rank(
+        r,
+        "column `fields.members.bits`",
+        "column `fields.members.before`",
+    )?;
     let starts = r.col::<u32>("column `fields.starts`")?;
     let data = r.blob("column `fields.data`")?;
     let fields = FieldStore::from_raw_parts(members, starts, data);
-    let members = decode_rank(r, "column `strings.members.bits`", "column `strings.members.before`")?;
+    let members = decode_rank(
+        r,
+        "column `strings.members.bits`",
+        "column `strings.members.before`",
+    )?;
     let preview_at = r.col::<u32>("column `strings.preview_at`")?;
     let text = r.blob("column `strings.text`")?;
     let utf16 = r.col::<u32>("column `strings.utf16`")?;
@@ -266,12 +305,22 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
     let reachable = r.u64()?;
     r.at(start, "dominance");
     r.check(idom.len() == n + 1 && units.len() == n + 1, || {
-        format!("dominance of {} / {} nodes for a graph of {n} (+ super-root)", idom.len(), units.len())
+        format!(
+            "dominance of {} / {} nodes for a graph of {n} (+ super-root)",
+            idom.len(),
+            units.len()
+        )
     })?;
-    r.check(by_parent.len() as u64 == reachable, || format!("{} children for {reachable} reachable", by_parent.len()))?;
+    r.check(by_parent.len() as u64 == reachable, || {
+        format!("{} children for {reachable} reachable", by_parent.len())
+    })?;
     let reachable = by_parent.len();
-    let dominance =
-        Dominance::from_raw_parts(idom, RetainedSizes::from_raw_parts(units, granule, large), by_parent, reachable);
+    let dominance = Dominance::from_raw_parts(
+        idom,
+        RetainedSizes::from_raw_parts(units, granule, large),
+        by_parent,
+        reachable,
+    );
 
     let graph = HeapGraph {
         meta,
@@ -292,7 +341,11 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
         strings,
         stats,
     };
-    Ok(Snapshot { graph, dominance, extra })
+    Ok(Snapshot {
+        graph,
+        dominance,
+        extra,
+    })
 }
 
 fn pairs_map(pairs: Vec<(u32, u32)>) -> IdMap<u32, u32> {
@@ -306,7 +359,9 @@ fn decode_rank(r: &mut In<'_>, bits: &'static str, before: &'static str) -> Res<
     let bits = r.col::<u64>(bits)?;
     let before = r.col::<u32>(before)?;
     r.at(start, "node set");
-    r.check(bits.len() == before.len(), || format!("{} rank words, {} rank counts", bits.len(), before.len()))?;
+    r.check(bits.len() == before.len(), || {
+        format!("{} rank words, {} rank counts", bits.len(), before.len())
+    })?;
     Ok(NodeRank::from_raw_parts(bits, before))
 }
 
@@ -322,7 +377,11 @@ fn decode_meta(r: &mut In<'_>) -> Res<DumpMeta> {
         2 => Version::V103,
         v => return Err(r.invalid(format!("HPROF version tag {v}"))),
     };
-    let header = Header { version, id_size: r.u8()?, timestamp_ms: r.u64()? };
+    let header = Header {
+        version,
+        id_size: r.u8()?,
+        timestamp_ms: r.u64()?,
+    };
 
     r.begin("symbols");
     let n = r.len(16)?;
@@ -371,7 +430,14 @@ fn decode_meta(r: &mut In<'_>) -> Res<DumpMeta> {
         let serial = r.u32()?;
         let thread_serial = r.u32()?;
         let frame_ids = r.col::<u64>("stack trace frame ids")?;
-        traces.insert(key, StackTrace { serial, thread_serial, frame_ids });
+        traces.insert(
+            key,
+            StackTrace {
+                serial,
+                thread_serial,
+                frame_ids,
+            },
+        );
     }
 
     r.begin("START THREAD records");
@@ -425,7 +491,17 @@ fn decode_meta(r: &mut In<'_>) -> Res<DumpMeta> {
     }
     r.begin("dump byte count");
     let bytes = r.u64()?;
-    Ok(DumpMeta { header, strings, load_classes, frames, traces, threads, heap_summary, warnings, bytes })
+    Ok(DumpMeta {
+        header,
+        strings,
+        load_classes,
+        frames,
+        traces,
+        threads,
+        heap_summary,
+        warnings,
+        bytes,
+    })
 }
 
 fn decode_class(r: &mut In<'_>) -> Res<ClassInfo> {
@@ -452,7 +528,12 @@ fn decode_class(r: &mut In<'_>) -> Res<ClassInfo> {
         let name = r.string("field name")?;
         r.begin("field slot");
         let code = r.u8()?;
-        layout.push(FieldSlot { name, ty: basic_type(r, code)?, offset: r.u32()?, ref_index: r.u32()? });
+        layout.push(FieldSlot {
+            name,
+            ty: basic_type(r, code)?,
+            offset: r.u32()?,
+            ref_index: r.u32()?,
+        });
     }
     r.begin("class");
     let field_bytes = r.u32()?;
@@ -463,7 +544,10 @@ fn decode_class(r: &mut In<'_>) -> Res<ClassInfo> {
     for _ in 0..n {
         let name = r.string("static field name")?;
         r.begin("static field value");
-        statics.push(StaticSlot { name, value: decode_value(r)? });
+        statics.push(StaticSlot {
+            name,
+            value: decode_value(r)?,
+        });
     }
     r.begin("class sizes");
     Ok(ClassInfo {

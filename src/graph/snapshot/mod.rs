@@ -50,8 +50,8 @@ use super::retained::{Dominance, RetainedSizes};
 use super::store::{FieldStore, NodeRank, StringStore};
 use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
 use crate::hprof::{
-    BasicType, Header, HeapSummary, Id, Item, LoadClass, RootKind, StackFrame, StackTrace, StartThread, Value, Version,
-    Warning,
+    BasicType, Header, HeapSummary, Id, Item, LoadClass, RootKind, StackFrame, StackTrace,
+    StartThread, Value, Version, Warning,
 };
 use std::collections::HashMap;
 use std::fmt;
@@ -125,7 +125,10 @@ impl fmt::Display for SnapshotErrorKind {
         match self {
             SnapshotErrorKind::BadMagic => f.write_str("not a heaplens snapshot (bad magic bytes)"),
             SnapshotErrorKind::UnsupportedVersion(v) => {
-                write!(f, "snapshot format version {v}; this build reads version {FORMAT_VERSION}")
+                write!(
+                    f,
+                    "snapshot format version {v}; this build reads version {FORMAT_VERSION}"
+                )
             }
             SnapshotErrorKind::BadHeader => f.write_str("damaged header (check word mismatch)"),
             SnapshotErrorKind::TooLong { needed, remaining } => {
@@ -140,7 +143,11 @@ impl fmt::Display for SnapshotErrorKind {
 
 impl fmt::Display for SnapshotError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "snapshot byte {}, reading {}: {}", self.offset, self.what, self.kind)
+        write!(
+            f,
+            "snapshot byte {}, reading {}: {}",
+            self.offset, self.what, self.kind
+        )
     }
 }
 
@@ -157,21 +164,38 @@ pub fn snapshot_len(g: &HeapGraph, d: &Dominance, extra: &[u8]) -> u64 {
 /// column); their total is [`snapshot_len`].
 pub fn write_snapshot(g: &HeapGraph, d: &Dominance, extra: &[u8], sink: &mut dyn FnMut(&[u8])) {
     let total = snapshot_len(g, d, extra);
-    let mut s = Sink { sink, buf: Vec::with_capacity(PIECE), written: 0 };
+    let mut s = Sink {
+        sink,
+        buf: Vec::with_capacity(PIECE),
+        written: 0,
+    };
     s.bytes(&MAGIC);
     s.u32(FORMAT_VERSION);
     s.u64(total);
     s.u32(header_check(FORMAT_VERSION, total));
     encode(&mut s, g, d, extra);
     s.flush();
-    debug_assert_eq!(s.written, total, "snapshot_len disagrees with write_snapshot");
+    debug_assert_eq!(
+        s.written, total,
+        "snapshot_len disagrees with write_snapshot"
+    );
 }
 
 /// Reads a snapshot. `source(buf)` must fill `buf` entirely with the next bytes of the
 /// snapshot, or return `Err(message)`. It is never asked for bytes past the snapshot's end.
-pub fn read_snapshot(source: &mut dyn FnMut(&mut [u8]) -> Result<(), String>) -> Result<Snapshot, SnapshotError> {
-    let mut r =
-        In { source, buf: Vec::new(), head: 0, tail: 0, fetched: 0, total: HEADER_LEN, item: 0, what: "header" };
+pub fn read_snapshot(
+    source: &mut dyn FnMut(&mut [u8]) -> Result<(), String>,
+) -> Result<Snapshot, SnapshotError> {
+    let mut r = In {
+        source,
+        buf: Vec::new(),
+        head: 0,
+        tail: 0,
+        fetched: 0,
+        total: HEADER_LEN,
+        item: 0,
+        what: "header",
+    };
     let mut magic = [0u8; 8];
     r.direct(&mut magic)?;
     if magic != MAGIC {
@@ -196,13 +220,17 @@ pub fn read_snapshot(source: &mut dyn FnMut(&mut [u8]) -> Result<(), String>) ->
         return Err(r.err(SnapshotErrorKind::Invalid("trailer missing".into())));
     }
     if r.pos() != total {
-        return Err(r.err(SnapshotErrorKind::Inconsistent(format!("snapshot ends at {} of {total} bytes", r.pos()))));
+        return Err(r.err(SnapshotErrorKind::Inconsistent(format!(
+            "snapshot ends at {} of {total} bytes",
+            r.pos()
+        ))));
     }
     Ok(snapshot)
 }
 
 fn header_check(version: u32, total: u64) -> u32 {
-    let h = (total ^ (version as u64).rotate_left(32) ^ 0x5EED_5EED).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let h = (total ^ (version as u64).rotate_left(32) ^ 0x5EED_5EED)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
     ((h >> 32) ^ h) as u32
 }
 
@@ -310,13 +338,25 @@ fn root_kind_code(k: RootKind) -> u8 {
 mod tests {
     use super::*;
     use crate::graph::build_from_bytes;
-    use crate::hprof::writer::{BasicType as WType, HeapBuilder, RootKind as WRoot, Value as WValue, WriteOptions};
+    use crate::hprof::writer::{
+        BasicType as WType, HeapBuilder, RootKind as WRoot, Value as WValue, WriteOptions,
+    };
 
     fn tiny() -> (HeapGraph, Dominance) {
         let mut b = HeapBuilder::new(8);
         let object = b.object_class();
-        let link = b.class("com/x/Link", Some(object), &[("next", WType::Object), ("n", WType::Int)], &[]);
-        let holder = b.class("com/x/Holder", Some(object), &[("items", WType::Object)], &[]);
+        let link = b.class(
+            "com/x/Link",
+            Some(object),
+            &[("next", WType::Object), ("n", WType::Int)],
+            &[],
+        );
+        let holder = b.class(
+            "com/x/Holder",
+            Some(object),
+            &[("items", WType::Object)],
+            &[],
+        );
         b.set_static(holder, "COUNT", WValue::Long(-7));
         let arr_class = b.array_class("com/x/Link");
         let l2 = b.instance(link, &[("n", WValue::Int(2))]);
@@ -327,7 +367,8 @@ mod tests {
         let s = b.string("hello snapshot");
         b.root(s, WRoot::JniGlobal { jni_ref_id: 0x78 });
         b.prim_array(WType::Byte, &[1, 2, 3]);
-        let g = build_from_bytes(&b.write(&WriteOptions::default())).expect("synthetic dump parses");
+        let g =
+            build_from_bytes(&b.write(&WriteOptions::default())).expect("synthetic dump parses");
         let d = Dominance::compute(&g);
         (g, d)
     }
@@ -342,7 +383,9 @@ mod tests {
         let mut at = 0usize;
         read_snapshot(&mut |buf| {
             let end = at + buf.len();
-            let src = bytes.get(at..end).ok_or_else(|| format!("only {} bytes", bytes.len()))?;
+            let src = bytes
+                .get(at..end)
+                .ok_or_else(|| format!("only {} bytes", bytes.len()))?;
             buf.copy_from_slice(src);
             at = end;
             Ok(())
@@ -380,7 +423,10 @@ mod tests {
         assert_eq!(read(&bad).unwrap_err().kind, SnapshotErrorKind::BadMagic);
         let mut bad = bytes.clone();
         bad[8] = 99;
-        assert_eq!(read(&bad).unwrap_err().kind, SnapshotErrorKind::UnsupportedVersion(99));
+        assert_eq!(
+            read(&bad).unwrap_err().kind,
+            SnapshotErrorKind::UnsupportedVersion(99)
+        );
         let mut bad = bytes.clone();
         bad[12] ^= 0x40;
         assert_eq!(read(&bad).unwrap_err().kind, SnapshotErrorKind::BadHeader);

@@ -37,7 +37,9 @@ pub fn App() -> impl IntoView {
     });
 
     // Theme: saved choice, else the system's.
-    let saved = web_sys::window().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item("heaplens-theme").ok().flatten());
+    let saved = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item("heaplens-theme").ok().flatten());
     ctx.theme.set(match saved.as_deref() {
         Some("light") => Theme::Light,
         Some("dark") => Theme::Dark,
@@ -86,7 +88,11 @@ pub fn App() -> impl IntoView {
     let _ = window_event_listener(ev::drop, move |e: web_sys::DragEvent| {
         e.prevent_default();
         dragging.set(false);
-        if let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+        if let Some(file) = e
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
             ctx.open(file.name(), file.into());
         }
     });
@@ -223,7 +229,10 @@ fn Loading(name: String, size: u64) -> impl IntoView {
     // no progress (the dominator tree of a huge dump).
     let started = super::state::now_ms();
     let now = RwSignal::new(started);
-    if let Ok(h) = set_interval_with_handle(move || now.set(super::state::now_ms()), std::time::Duration::from_millis(250)) {
+    if let Ok(h) = set_interval_with_handle(
+        move || now.set(super::state::now_ms()),
+        std::time::Duration::from_millis(250),
+    ) {
         on_cleanup(move || h.clear());
     }
     let phases = [
@@ -281,7 +290,11 @@ fn Loading(name: String, size: u64) -> impl IntoView {
 
 /// `name` as one shell word (quoted when it needs to be).
 fn shell_word(name: &str) -> String {
-    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-/+:@%".contains(c)) {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/+:@%".contains(c))
+    {
         name.to_string()
     } else {
         format!("'{}'", name.replace('\'', "'\\''"))
@@ -370,12 +383,19 @@ fn EngineStatus() -> impl IntoView {
             <p class="engine-status" data-state="starting">"Starting analysis engine…"</p>
         }
         .into_any(),
-        EngineState::Ready { version, round_trip_ms } => {
+        EngineState::Ready {
+            version,
+            round_trip_ms,
+        } => {
             let detail = match round_trip_ms {
                 Some(ms) => format!("v{version}, round trip {ms:.1} ms"),
                 None => format!("v{version}"),
             };
-            let pinged = if round_trip_ms.is_some() { "ok" } else { "pending" };
+            let pinged = if round_trip_ms.is_some() {
+                "ok"
+            } else {
+                "pending"
+            };
             view! {
                 <p class="engine-status" data-state="ready" data-ping=pinged>
                     "Analysis engine ready"

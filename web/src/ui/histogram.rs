@@ -46,7 +46,9 @@ pub fn HistogramView() -> impl IntoView {
             match r {
                 Ok(mut p) => {
                     let rows = std::mem::take(&mut p.rows);
-                    if model.try_update_value(|m| m.fill(epoch, page, p.total_rows, rows)) == Some(true) {
+                    if model.try_update_value(|m| m.fill(epoch, page, p.total_rows, rows))
+                        == Some(true)
+                    {
                         if page == 0 || !matches!(meta.get_untracked(), Some(Ok(_))) {
                             meta.set(Some(Ok(p)));
                         }
@@ -66,7 +68,9 @@ pub fn HistogramView() -> impl IntoView {
     // A new query: forget the rows, back to the top, fetch its first page.
     Effect::new(move |_| {
         q.track();
-        let (epoch, pages) = model.try_update_value(|m| (m.reset(), m.claim(0, 1))).unwrap_or_default();
+        let (epoch, pages) = model
+            .try_update_value(|m| (m.reset(), m.claim(0, 1)))
+            .unwrap_or_default();
         if let Some(el) = scroller.get_untracked() {
             el.set_scroll_top(0);
         }
@@ -92,7 +96,9 @@ pub fn HistogramView() -> impl IntoView {
     // Fetch the pages of the rows to draw.
     Effect::new(move |_| {
         let (first, last) = window.get();
-        let (epoch, pages) = model.try_update_value(|m| (m.epoch, m.claim(first, last))).unwrap_or_default();
+        let (epoch, pages) = model
+            .try_update_value(|m| (m.epoch, m.claim(first, last)))
+            .unwrap_or_default();
         for p in pages {
             fetch(p, epoch);
         }
@@ -102,7 +108,9 @@ pub fn HistogramView() -> impl IntoView {
         window.track();
         version.track();
         focus_req.track();
-        let Some(el) = scroller.get_untracked() else { return };
+        let Some(el) = scroller.get_untracked() else {
+            return;
+        };
         let el: web_sys::HtmlElement = el.into();
         focus_pending(Some(el.clone()), focus_req);
         request_animation_frame(move || {
@@ -183,9 +191,16 @@ pub fn HistogramView() -> impl IntoView {
         let name = r.name.clone();
         let class = r.class;
         let go = move |_| match (class, group) {
-            (Some(c), _) => navigate(&Route::Instances { class: c, unreachable }),
+            (Some(c), _) => navigate(&Route::Instances {
+                class: c,
+                unreachable,
+            }),
             (None, Grouping::Package) => {
-                let f = if name.starts_with('<') { String::new() } else { format!("{name}.") };
+                let f = if name.starts_with('<') {
+                    String::new()
+                } else {
+                    format!("{name}.")
+                };
                 q.update(|q| {
                     q.group = Grouping::Class;
                     q.filter = f.clone();
@@ -335,7 +350,15 @@ pub fn InstancesView(class: u32, unreachable: bool) -> impl IntoView {
     let load = move || {
         let offset = rows.with_untracked(|r| r.len() as u32);
         spawn_local(async move {
-            match ctx.call(Request::Instances { class, unreachable, offset, limit: PAGE }).await {
+            match ctx
+                .call(Request::Instances {
+                    class,
+                    unreachable,
+                    offset,
+                    limit: PAGE,
+                })
+                .await
+            {
                 Ok(Response::Instances(p)) => {
                     name.set(p.class_name);
                     total.set(Some(p.total));

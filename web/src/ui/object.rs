@@ -70,7 +70,11 @@ pub fn ObjectView(id: String, paths_first: bool) -> impl IntoView {
 #[component]
 fn ObjectHead(d: ObjectDetails) -> impl IntoView {
     let instances_link = d.class_info.as_ref().map(|c| {
-        let href = Route::Instances { class: c.class_index, unreachable: false }.to_hash();
+        let href = Route::Instances {
+            class: c.class_index,
+            unreachable: false,
+        }
+        .to_hash();
         view! { <a href=href>{format!("{} instances", count(c.instances))}</a> }
     });
     view! {
@@ -151,7 +155,14 @@ pub fn PathsPanel(id: String) -> impl IntoView {
         let id = id.clone();
         let weak = include_weak.get();
         async move {
-            match ctx.call(Request::Paths { object: id, include_weak: weak, max: 3 }).await {
+            match ctx
+                .call(Request::Paths {
+                    object: id,
+                    include_weak: weak,
+                    max: 3,
+                })
+                .await
+            {
                 Ok(Response::Paths(p)) => Ok(p),
                 Ok(other) => Err(format!("unexpected answer: {other:?}")),
                 Err(e) => Err(e),
@@ -234,7 +245,15 @@ fn RefList(id: String, incoming: bool) -> impl IntoView {
             let offset = rows.with_untracked(|r| r.len() as u32);
             let id = id.clone();
             spawn_local(async move {
-                match ctx.call(Request::References { object: id, incoming, offset, limit: REF_PAGE }).await {
+                match ctx
+                    .call(Request::References {
+                        object: id,
+                        incoming,
+                        offset,
+                        limit: REF_PAGE,
+                    })
+                    .await
+                {
                     Ok(Response::References(p)) => {
                         total.set(Some(p.total));
                         rows.update(|r| r.extend(p.rows));
@@ -305,7 +324,12 @@ fn DominatedList(id: String) -> impl IntoView {
     let load = move |id: String| {
         let offset = rows.with_untracked(|r| r.len() as u32);
         spawn_local(async move {
-            let q = ChildrenQuery { parent: Some(id), offset, limit: REF_PAGE, ..Default::default() };
+            let q = ChildrenQuery {
+                parent: Some(id),
+                offset,
+                limit: REF_PAGE,
+                ..Default::default()
+            };
             match ctx.call(Request::Children(q)).await {
                 Ok(Response::Children(p)) => {
                     total.set(Some(p.total));

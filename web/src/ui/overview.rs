@@ -15,7 +15,11 @@ use super::util::*;
 #[component]
 pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
     let ctx = use_ctx();
-    let reach_pct = if o.heap_shallow_total == 0 { 100.0 } else { o.heap_reachable as f64 * 100.0 / o.heap_shallow_total as f64 };
+    let reach_pct = if o.heap_shallow_total == 0 {
+        100.0
+    } else {
+        o.heap_reachable as f64 * 100.0 / o.heap_shallow_total as f64
+    };
     let when = taken(o.timestamp_ms);
     // After the hand-over to a fresh worker: its memory, and the building worker's peak.
     let stats = {
@@ -40,7 +44,8 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
             }
         }
     };
-    let suspects = move || match ctx.suspects.get() {
+    let suspects = move || {
+        match ctx.suspects.get() {
         None => view! { <p class="pending-note"><span class="spinner" aria-hidden="true"></span>"Looking for leak suspects…"</p> }.into_any(),
         Some(Err(e)) => view! { <ErrorNote message=format!("Leak suspects failed: {e}") /> }.into_any(),
         Some(Ok(s)) if s.suspects.is_empty() => view! {
@@ -59,8 +64,14 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                 </div>
             }.into_any()
         }
+    }
     };
-    let max_pct = o.top_dominators.first().map(|r| r.pct).unwrap_or(100.0).max(1.0);
+    let max_pct = o
+        .top_dominators
+        .first()
+        .map(|r| r.pct)
+        .unwrap_or(100.0)
+        .max(1.0);
     view! {
         <section class="view overview" aria-labelledby="ov-title">
             <h2 id="ov-title" class="sr-only">"Overview"</h2>
@@ -154,11 +165,14 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
 /// `2024-05-01 12:00:00 UTC`, or `unknown`.
 fn taken(timestamp_ms: u64) -> String {
     if timestamp_ms > 0 {
-        String::from(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(timestamp_ms as f64)).to_iso_string())
-            .replace('T', " ")
-            .trim_end_matches('Z')
-            .trim_end_matches(".000")
-            .to_string()
+        String::from(
+            js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(timestamp_ms as f64))
+                .to_iso_string(),
+        )
+        .replace('T', " ")
+        .trim_end_matches('Z')
+        .trim_end_matches(".000")
+        .to_string()
             + " UTC"
     } else {
         "unknown".into()
@@ -180,7 +194,11 @@ pub fn PartialOverview(p: Arc<PartialResults>) -> impl IntoView {
         let p = p.clone();
         move || {
             let f = filter.get().trim().to_lowercase();
-            p.histogram.iter().filter(|r| f.is_empty() || r.name.to_lowercase().contains(&f)).cloned().collect::<Vec<HistogramRow>>()
+            p.histogram
+                .iter()
+                .filter(|r| f.is_empty() || r.name.to_lowercase().contains(&f))
+                .cloned()
+                .collect::<Vec<HistogramRow>>()
         }
     };
     let matching = Memo::new(move |_| matching());
@@ -210,7 +228,10 @@ pub fn PartialOverview(p: Arc<PartialResults>) -> impl IntoView {
     let note = if (p.histogram_classes as u64) > sent {
         format!("The {} classes with the most shallow bytes (of {}), over all objects: reachability is not known yet.", count(sent), count(p.histogram_classes as u64))
     } else {
-        format!("{} classes, over all objects: reachability is not known yet.", count(sent))
+        format!(
+            "{} classes, over all objects: reachability is not known yet.",
+            count(sent)
+        )
     };
     view! {
         <section class="view overview partial-results" aria-labelledby="partial-title" data-objects=p.objects_total>
@@ -286,7 +307,11 @@ pub fn Export() -> impl IntoView {
         spawn_local(async move {
             match ctx.call(Request::Export { format }).await {
                 Ok(Response::Export(f)) => match download(&f.file_name, &f.mime, &f.text) {
-                    Ok(()) => status.set(Some(format!("Saved {} ({})", f.file_name, human(f.text.len() as u64)))),
+                    Ok(()) => status.set(Some(format!(
+                        "Saved {} ({})",
+                        f.file_name,
+                        human(f.text.len() as u64)
+                    ))),
                     Err(e) => status.set(Some(format!("Cannot save: {e}"))),
                 },
                 Ok(other) => status.set(Some(format!("unexpected answer: {other:?}"))),

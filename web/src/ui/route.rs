@@ -8,12 +8,18 @@ pub enum Route {
     Dominators,
     Histogram,
     /// Instances of a class (histogram row), reachable or not.
-    Instances { class: u32, unreachable: bool },
+    Instances {
+        class: u32,
+        unreachable: bool,
+    },
     Threads,
     Loaders,
     Waste,
     /// The object inspector; `paths`: open at the paths to GC roots.
-    Object { id: String, paths: bool },
+    Object {
+        id: String,
+        paths: bool,
+    },
 }
 
 /// The tabs, in order.
@@ -35,15 +41,31 @@ impl Route {
             ["suspects"] => Route::Suspects,
             ["dominators"] => Route::Dominators,
             ["histogram"] => Route::Histogram,
-            ["instances", c] => c.parse().map(|class| Route::Instances { class, unreachable: false }).unwrap_or(Route::Histogram),
-            ["instances", c, "unreachable"] => {
-                c.parse().map(|class| Route::Instances { class, unreachable: true }).unwrap_or(Route::Histogram)
-            }
+            ["instances", c] => c
+                .parse()
+                .map(|class| Route::Instances {
+                    class,
+                    unreachable: false,
+                })
+                .unwrap_or(Route::Histogram),
+            ["instances", c, "unreachable"] => c
+                .parse()
+                .map(|class| Route::Instances {
+                    class,
+                    unreachable: true,
+                })
+                .unwrap_or(Route::Histogram),
             ["threads"] => Route::Threads,
             ["loaders"] => Route::Loaders,
             ["waste"] => Route::Waste,
-            ["object", id] => Route::Object { id: id.to_string(), paths: false },
-            ["object", id, "paths"] => Route::Object { id: id.to_string(), paths: true },
+            ["object", id] => Route::Object {
+                id: id.to_string(),
+                paths: false,
+            },
+            ["object", id, "paths"] => Route::Object {
+                id: id.to_string(),
+                paths: true,
+            },
             _ => Route::Overview,
         }
     }
@@ -54,8 +76,14 @@ impl Route {
             Route::Suspects => "#/suspects".into(),
             Route::Dominators => "#/dominators".into(),
             Route::Histogram => "#/histogram".into(),
-            Route::Instances { class, unreachable: false } => format!("#/instances/{class}"),
-            Route::Instances { class, unreachable: true } => format!("#/instances/{class}/unreachable"),
+            Route::Instances {
+                class,
+                unreachable: false,
+            } => format!("#/instances/{class}"),
+            Route::Instances {
+                class,
+                unreachable: true,
+            } => format!("#/instances/{class}/unreachable"),
             Route::Threads => "#/threads".into(),
             Route::Loaders => "#/loaders".into(),
             Route::Waste => "#/waste".into(),
@@ -75,15 +103,25 @@ impl Route {
 }
 
 pub fn object_href(id: &str) -> String {
-    Route::Object { id: id.to_string(), paths: false }.to_hash()
+    Route::Object {
+        id: id.to_string(),
+        paths: false,
+    }
+    .to_hash()
 }
 
 pub fn paths_href(id: &str) -> String {
-    Route::Object { id: id.to_string(), paths: true }.to_hash()
+    Route::Object {
+        id: id.to_string(),
+        paths: true,
+    }
+    .to_hash()
 }
 
 pub fn current_hash() -> String {
-    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
 }
 
 /// Go to a route (through the URL hash, so back/forward and deep links work).

@@ -24,7 +24,10 @@ use super::tree::TreeModel;
 #[derive(Debug, Clone, PartialEq)]
 pub enum EngineState {
     Starting,
-    Ready { version: String, round_trip_ms: Option<f64> },
+    Ready {
+        version: String,
+        round_trip_ms: Option<f64>,
+    },
     Failed(String),
 }
 
@@ -33,8 +36,14 @@ pub enum EngineState {
 pub enum DumpState {
     /// Nothing opened yet (or cancelled).
     Empty,
-    Loading { name: String, size: u64 },
-    Failed { name: String, error: OpenError },
+    Loading {
+        name: String,
+        size: u64,
+    },
+    Failed {
+        name: String,
+        error: OpenError,
+    },
     Ready(Arc<Overview>),
 }
 
@@ -141,7 +150,10 @@ impl Ctx {
             }
             EngineEvent::Ready { version, .. } => {
                 if current() {
-                    self.engine_state.set(EngineState::Ready { version: version.clone(), round_trip_ms: None });
+                    self.engine_state.set(EngineState::Ready {
+                        version: version.clone(),
+                        round_trip_ms: None,
+                    });
                     self.ping();
                 }
                 settle(Ok(version));
@@ -160,11 +172,18 @@ impl Ctx {
             EngineEvent::HandedOver { overview, fresh } => {
                 // Only for the dump on screen: a hand-over can finish after the next dump was
                 // posted to the same worker (offline, the UI keeps its worker).
-                let same = |o: &Overview| o.file_name == overview.file_name && o.objects_total == overview.objects_total && o.timestamp_ms == overview.timestamp_ms;
-                if current() && matches!(self.dump.get_untracked(), DumpState::Ready(ref o) if same(o)) {
+                let same = |o: &Overview| {
+                    o.file_name == overview.file_name
+                        && o.objects_total == overview.objects_total
+                        && o.timestamp_ms == overview.timestamp_ms
+                };
+                if current()
+                    && matches!(self.dump.get_untracked(), DumpState::Ready(ref o) if same(o))
+                {
                     metrics::handed_over(&overview, fresh);
                     if fresh {
-                        self.handed_over_memory.set(Some(overview.wasm_memory_bytes));
+                        self.handed_over_memory
+                            .set(Some(overview.wasm_memory_bytes));
                     }
                 }
             }
@@ -209,7 +228,9 @@ impl Ctx {
                     old.terminate();
                 }
                 self.engine.set_value(None);
-                self.engine_state.set(EngineState::Failed("cannot start the analysis worker".into()));
+                self.engine_state.set(EngineState::Failed(
+                    "cannot start the analysis worker".into(),
+                ));
             }
         }
     }
@@ -219,11 +240,16 @@ impl Ctx {
     /// the previous dump before reading the next.
     async fn fresh_engine(self) -> Result<(), String> {
         let (spawned, ready) = self.spawn_engine();
-        let result = ready.await.unwrap_or_else(|_| Err("the analysis worker did not start".into()));
+        let result = ready
+            .await
+            .unwrap_or_else(|_| Err("the analysis worker did not start".into()));
         match (spawned, result) {
             (Some((eid, e)), Ok(version)) => {
                 self.install(eid, e);
-                self.engine_state.set(EngineState::Ready { version, round_trip_ms: None });
+                self.engine_state.set(EngineState::Ready {
+                    version,
+                    round_trip_ms: None,
+                });
                 self.ping();
                 Ok(())
             }
@@ -231,7 +257,9 @@ impl Ctx {
                 if let Some((_, e)) = spawned {
                     e.terminate();
                 }
-                if self.engine.get_value().is_some() && matches!(self.engine_state.get_untracked(), EngineState::Ready { .. }) {
+                if self.engine.get_value().is_some()
+                    && matches!(self.engine_state.get_untracked(), EngineState::Ready { .. })
+                {
                     Ok(())
                 } else {
                     Err(m)
@@ -249,10 +277,17 @@ impl Ctx {
 
     /// One round trip through the protocol: the header shows it.
     fn ping(self) {
-        let Some(engine) = self.engine.get_value() else { return };
+        let Some(engine) = self.engine.get_value() else {
+            return;
+        };
         spawn_local(async move {
             let start = now_ms();
-            match engine.request(Request::Ping { echo: "hello".into() }).await {
+            match engine
+                .request(Request::Ping {
+                    echo: "hello".into(),
+                })
+                .await
+            {
                 Ok(Response::Pong { echo }) if echo == "hello" => {
                     let rtt = now_ms() - start;
                     self.engine_state.update(|s| {
@@ -263,7 +298,9 @@ impl Ctx {
                 }
                 // A worker terminated in the meantime (a dump was opened): not a failure.
                 Err(EngineError::Gone) => {}
-                other => self.engine_state.set(EngineState::Failed(format!("bad answer to ping: {other:?}"))),
+                other => self.engine_state.set(EngineState::Failed(format!(
+                    "bad answer to ping: {other:?}"
+                ))),
             }
         });
     }
@@ -271,7 +308,9 @@ impl Ctx {
     /// Ask the worker about the open dump. `Response::Error` becomes `Err`.
     pub async fn call(self, request: Request) -> Result<Response, String> {
         let generation = self.generation.get_untracked();
-        let Some(engine) = self.engine.get_value() else { return Err("the analysis engine is not running".into()) };
+        let Some(engine) = self.engine.get_value() else {
+            return Err("the analysis engine is not running".into());
+        };
         self.inflight.update(|n| *n += 1);
         let r = engine.request(request).await;
         self.inflight.update(|n| *n = n.saturating_sub(1));
@@ -301,12 +340,19 @@ impl Ctx {
         self.histogram.set(default_histogram());
         self.navigated.set_value(false);
         // Links into the previous dump's objects mean nothing in the next one.
-        if matches!(self.route.get_untracked(), Route::Object { .. } | Route::Instances { .. }) {
+        if matches!(
+            self.route.get_untracked(),
+            Route::Object { .. } | Route::Instances { .. }
+        ) {
             self.go(Route::Overview);
         }
-        self.dump.set(DumpState::Loading { name: name.clone(), size });
+        self.dump.set(DumpState::Loading {
+            name: name.clone(),
+            size,
+        });
         spawn_local(async move {
-            let reusable = !self.used.get_value() && matches!(self.engine_state.get_untracked(), EngineState::Ready { .. });
+            let reusable = !self.used.get_value()
+                && matches!(self.engine_state.get_untracked(), EngineState::Ready { .. });
             if !reusable {
                 let ready = self.fresh_engine().await;
                 if self.generation.get_untracked() != generation {
@@ -318,10 +364,20 @@ impl Ctx {
                 }
             }
             self.used.set_value(true);
-            let Some(engine) = self.engine.get_value() else { return };
+            let Some(engine) = self.engine.get_value() else {
+                return;
+            };
             let t0 = now_ms();
             self.open_posted.set_value(Some(t0));
-            let r = engine.request_with(Request::Open { name: name.clone(), size }, blob.as_ref()).await;
+            let r = engine
+                .request_with(
+                    Request::Open {
+                        name: name.clone(),
+                        size,
+                    },
+                    blob.as_ref(),
+                )
+                .await;
             drop(engine);
             if self.generation.get_untracked() != generation {
                 return;
@@ -355,7 +411,15 @@ impl Ctx {
         self.progress.set(None);
         self.partial.set(None);
         metrics::error(&message, None);
-        self.dump.set(DumpState::Failed { name, error: OpenError { message, offset: None, not_hprof: false, too_big: None } });
+        self.dump.set(DumpState::Failed {
+            name,
+            error: OpenError {
+                message,
+                offset: None,
+                not_hprof: false,
+                too_big: None,
+            },
+        });
     }
 
     fn load_suspects(self, generation: u32) {
@@ -377,7 +441,10 @@ impl Ctx {
             let any = matches!(&r, Ok(s) if !s.suspects.is_empty());
             self.suspects.set(Some(r));
             // Leak suspects first, unless the user went somewhere already.
-            if any && !self.navigated.get_value() && matches!(self.route.get_untracked(), Route::Overview) {
+            if any
+                && !self.navigated.get_value()
+                && matches!(self.route.get_untracked(), Route::Overview)
+            {
                 self.go(Route::Suspects);
             }
         });
@@ -407,7 +474,10 @@ impl Ctx {
     /// Fetch the bundled sample dump (a same-origin static file) and analyze it.
     pub fn open_sample(self) {
         const SAMPLE: &str = "queue_backlog.hprof.gz";
-        self.dump.set(DumpState::Loading { name: format!("{SAMPLE} (sample)"), size: 0 });
+        self.dump.set(DumpState::Loading {
+            name: format!("{SAMPLE} (sample)"),
+            size: 0,
+        });
         spawn_local(async move {
             match fetch_blob(&format!("./{SAMPLE}")).await {
                 Ok(blob) => self.open(format!("{SAMPLE} (sample)"), blob),
@@ -437,14 +507,16 @@ impl Ctx {
 pub mod metrics {
     use wasm_bindgen::JsValue;
 
-    use crate::protocol::{Overview, Phase, PhaseTime, PartialResults};
+    use crate::protocol::{Overview, PartialResults, Phase, PhaseTime};
 
     const NAME: &str = "__heaplensMetrics";
 
     /// The metrics object, created on first use.
     fn object() -> Option<js_sys::Object> {
         let window = web_sys::window()?;
-        let existing = js_sys::Reflect::get(&window, &JsValue::from_str(NAME)).ok().filter(|v| v.is_object());
+        let existing = js_sys::Reflect::get(&window, &JsValue::from_str(NAME))
+            .ok()
+            .filter(|v| v.is_object());
         Some(match existing {
             Some(v) => v.into(),
             None => {
@@ -474,7 +546,11 @@ pub mod metrics {
         let array = js_sys::Array::new();
         for p in list {
             let item = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&item, &JsValue::from_str("name"), &JsValue::from_str(phase_name(p.phase)));
+            let _ = js_sys::Reflect::set(
+                &item,
+                &JsValue::from_str("name"),
+                &JsValue::from_str(phase_name(p.phase)),
+            );
             let _ = js_sys::Reflect::set(&item, &JsValue::from_str("ms"), &JsValue::from_f64(p.ms));
             array.push(&item);
         }
@@ -498,7 +574,10 @@ pub mod metrics {
     /// The first pass's results arrived, `ms` after the Open was posted.
     pub fn partial(p: &PartialResults, ms: f64) {
         phases(&p.phases);
-        set("wasmMemoryBytes", &JsValue::from_f64(p.wasm_memory_bytes as f64));
+        set(
+            "wasmMemoryBytes",
+            &JsValue::from_f64(p.wasm_memory_bytes as f64),
+        );
         set("objects", &JsValue::from_f64(p.objects_total as f64));
         // `edges` stays 0 until the references are read (the first pass only bounds them).
         set("firstResultsMs", &JsValue::from_f64(ms));
@@ -507,7 +586,10 @@ pub mod metrics {
     /// The dump is analyzed, `ms` after the Open was posted.
     pub fn done(o: &Overview, ms: f64) {
         phases(&o.phases);
-        set("wasmMemoryBytes", &JsValue::from_f64(o.wasm_memory_bytes as f64));
+        set(
+            "wasmMemoryBytes",
+            &JsValue::from_f64(o.wasm_memory_bytes as f64),
+        );
         set("objects", &JsValue::from_f64(o.objects_total as f64));
         set("edges", &JsValue::from_f64(o.edges as f64));
         set("doneMs", &JsValue::from_f64(ms));
@@ -518,10 +600,14 @@ pub mod metrics {
     /// the building worker's.
     pub fn handed_over(o: &Overview, fresh: bool) {
         if let Some(obj) = object() {
-            let build = js_sys::Reflect::get(&obj, &JsValue::from_str("wasmMemoryBytes")).unwrap_or(JsValue::NULL);
+            let build = js_sys::Reflect::get(&obj, &JsValue::from_str("wasmMemoryBytes"))
+                .unwrap_or(JsValue::NULL);
             set("buildMemoryBytes", &build);
         }
-        set("wasmMemoryBytes", &JsValue::from_f64(o.wasm_memory_bytes as f64));
+        set(
+            "wasmMemoryBytes",
+            &JsValue::from_f64(o.wasm_memory_bytes as f64),
+        );
         set("handedOver", &JsValue::TRUE);
         set("freshWorker", &JsValue::from_bool(fresh));
     }
@@ -536,22 +622,32 @@ pub mod metrics {
 }
 
 fn default_histogram() -> HistogramQuery {
-    HistogramQuery { descending: true, limit: 200, ..Default::default() }
+    HistogramQuery {
+        descending: true,
+        limit: 200,
+        ..Default::default()
+    }
 }
 
 async fn fetch_blob(url: &str) -> Result<web_sys::Blob, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let resp = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url)).await.map_err(js_err)?;
+    let resp = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(js_err)?;
     let resp: web_sys::Response = resp.dyn_into().map_err(js_err)?;
     if !resp.ok() {
         return Err(format!("HTTP {} for {url}", resp.status()));
     }
-    let blob = wasm_bindgen_futures::JsFuture::from(resp.blob().map_err(js_err)?).await.map_err(js_err)?;
+    let blob = wasm_bindgen_futures::JsFuture::from(resp.blob().map_err(js_err)?)
+        .await
+        .map_err(js_err)?;
     blob.dyn_into().map_err(js_err)
 }
 
 pub fn js_err(e: JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| format!("{e:?}"))
 }
 
 pub async fn sleep_ms(ms: i32) {
@@ -564,6 +660,8 @@ pub async fn sleep_ms(ms: i32) {
 }
 
 pub fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
-

@@ -41,7 +41,16 @@ pub fn SuspectsView() -> impl IntoView {
 
 /// The histogram, filtered to exactly this class.
 fn show_in_histogram(ctx: super::state::Ctx, class: &str) {
-    let escaped: String = class.chars().flat_map(|c| if "\\.^$|?*+()[]{}".contains(c) { vec!['\\', c] } else { vec![c] }).collect();
+    let escaped: String = class
+        .chars()
+        .flat_map(|c| {
+            if "\\.^$|?*+()[]{}".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
     ctx.histogram.update(|q| {
         q.group = Grouping::Class;
         q.filter = format!("^{escaped}$");
@@ -54,7 +63,11 @@ fn show_in_histogram(ctx: super::state::Ctx, class: &str) {
 #[component]
 fn SuspectCard(s: SuspectView, n: usize) -> impl IntoView {
     let ctx = use_ctx();
-    let path = RootPath { steps: s.path_to_root.clone(), root_kind: s.root_kind.clone(), root_detail: s.root_detail.clone() };
+    let path = RootPath {
+        steps: s.path_to_root.clone(),
+        root_kind: s.root_kind.clone(),
+        root_detail: s.root_detail.clone(),
+    };
     let has_path = !path.steps.is_empty();
     view! {
         <li class="suspect card" data-pattern=s.pattern.clone()>

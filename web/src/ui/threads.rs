@@ -39,7 +39,14 @@ pub fn ThreadsView() -> impl IntoView {
     let fetch = move |p: u32, epoch: u32| {
         let f = filter.get_untracked();
         spawn_local(async move {
-            match ctx.call(Request::Threads { filter: f, offset: p * PAGE, limit: PAGE }).await {
+            match ctx
+                .call(Request::Threads {
+                    filter: f,
+                    offset: p * PAGE,
+                    limit: PAGE,
+                })
+                .await
+            {
                 Ok(Response::Threads(mut t)) => {
                     let rows = std::mem::take(&mut t.rows);
                     if model.try_update_value(|m| m.fill(epoch, p, t.total, rows)) == Some(true) {
@@ -61,7 +68,9 @@ pub fn ThreadsView() -> impl IntoView {
         });
     };
     let reload = move || {
-        let (epoch, pages) = model.try_update_value(|m| (m.reset(), m.claim(0, 1))).unwrap_or_default();
+        let (epoch, pages) = model
+            .try_update_value(|m| (m.reset(), m.claim(0, 1)))
+            .unwrap_or_default();
         open.set(None);
         if let Some(el) = scroller.get_untracked() {
             el.set_scroll_top(0);
@@ -103,13 +112,17 @@ pub fn ThreadsView() -> impl IntoView {
     });
     Effect::new(move |_| {
         let (first, last) = window.get();
-        let (epoch, pages) = model.try_update_value(|m| (m.epoch, m.claim(first, last))).unwrap_or_default();
+        let (epoch, pages) = model
+            .try_update_value(|m| (m.epoch, m.claim(first, last)))
+            .unwrap_or_default();
         for p in pages {
             fetch(p, epoch);
         }
     });
     let measure = move || {
-        let Some(el) = scroller.get_untracked() else { return };
+        let Some(el) = scroller.get_untracked() else {
+            return;
+        };
         let el: web_sys::HtmlElement = el.into();
         if let Some(h) = measured_row_height(&el) {
             if (h - row_h.get_untracked()).abs() > 0.25 {
@@ -144,7 +157,13 @@ pub fn ThreadsView() -> impl IntoView {
         virtual_keys(ev, len(), row_h.get_untracked(), el, focus_req);
     };
     let toggle = move |i: usize, id: String| {
-        open.update(|o| *o = if o.as_ref().is_some_and(|(_, x)| *x == id) { None } else { Some((i, id)) });
+        open.update(|o| {
+            *o = if o.as_ref().is_some_and(|(_, x)| *x == id) {
+                None
+            } else {
+                Some((i, id))
+            }
+        });
         detail_h.set(0.0);
     };
     let row = move |i: usize| -> AnyView {
@@ -297,7 +316,8 @@ fn ThreadDetailsView(id: String, loaded: RwSignal<u32>) -> impl IntoView {
             loaded.update(|n| *n += 1);
         }
     });
-    move || match details.get() {
+    move || {
+        match details.get() {
         None => view! { <Pending what="stack" /> }.into_any(),
         Some(Err(e)) => view! { <ErrorNote message=e /> }.into_any(),
         Some(Ok(d)) => view! {
@@ -346,5 +366,6 @@ fn ThreadDetailsView(id: String, loaded: RwSignal<u32>) -> impl IntoView {
                 })}
             </div>
         }.into_any(),
+    }
     }
 }

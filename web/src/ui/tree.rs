@@ -14,8 +14,8 @@
 use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos::tachys::html::attribute::custom::custom_attribute;
+use leptos::task::spawn_local;
 use web_sys::KeyboardEvent;
 
 use crate::protocol::*;
@@ -54,8 +54,18 @@ struct TNode {
 /// One row of the flattened tree. `pos`: position among its siblings (under `parent`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
-    Node { idx: u32, depth: u16, parent: u32, pos: u32 },
-    Pending { parent: u32, page: u32, depth: u16, pos: u32 },
+    Node {
+        idx: u32,
+        depth: u16,
+        parent: u32,
+        pos: u32,
+    },
+    Pending {
+        parent: u32,
+        page: u32,
+        depth: u16,
+        pos: u32,
+    },
 }
 
 impl Slot {
@@ -143,7 +153,12 @@ impl TreeModel {
                         stack.last_mut().expect("non-empty").1 = end;
                         continue;
                     };
-                    out.push(Slot::Node { idx, depth, parent, pos });
+                    out.push(Slot::Node {
+                        idx,
+                        depth,
+                        parent,
+                        pos,
+                    });
                     stack.last_mut().expect("non-empty").1 = pos + 1;
                     let n = &self.nodes[idx as usize];
                     if n.expanded && n.kids.is_some() {
@@ -151,7 +166,12 @@ impl TreeModel {
                     }
                 }
                 None => {
-                    out.extend((pos..end).map(|p| Slot::Pending { parent, page, depth, pos: p }));
+                    out.extend((pos..end).map(|p| Slot::Pending {
+                        parent,
+                        page,
+                        depth,
+                        pos: p,
+                    }));
                     stack.last_mut().expect("non-empty").1 = end;
                 }
             }
@@ -167,19 +187,32 @@ impl TreeModel {
         let epoch = self.epoch + 1;
         let search = self.search.take();
         let (show_search, search_epoch) = (self.show_search, self.search_epoch);
-        *self = TreeModel { sort, epoch, started: true, search, show_search, search_epoch, ..Default::default() };
+        *self = TreeModel {
+            sort,
+            epoch,
+            started: true,
+            search,
+            show_search,
+            search_epoch,
+            ..Default::default()
+        };
         self.root.total = root_total;
         self.flatten();
     }
 
     fn set_expanded(&mut self, idx: u32, expanded: bool) {
-        let Some(n) = self.nodes.get_mut(idx as usize) else { return };
+        let Some(n) = self.nodes.get_mut(idx as usize) else {
+            return;
+        };
         if n.row.children == 0 {
             return;
         }
         n.expanded = expanded;
         if expanded && n.kids.is_none() {
-            n.kids = Some(Kids { total: n.row.children, ..Default::default() });
+            n.kids = Some(Kids {
+                total: n.row.children,
+                ..Default::default()
+            });
         }
         self.flatten();
     }
@@ -191,12 +224,19 @@ impl TreeModel {
 
     /// Store a page of children (unless another answer for it came first).
     fn fill(&mut self, parent: u32, page: u32, answer: ChildrenPage) {
-        if self.kids(parent).is_none_or(|k| k.pages.contains_key(&page)) {
+        if self
+            .kids(parent)
+            .is_none_or(|k| k.pages.contains_key(&page))
+        {
             return;
         }
         let base = self.nodes.len() as u32;
         let n = answer.rows.len() as u32;
-        self.nodes.extend(answer.rows.into_iter().map(|row| TNode { row, expanded: false, kids: None }));
+        self.nodes.extend(answer.rows.into_iter().map(|row| TNode {
+            row,
+            expanded: false,
+            kids: None,
+        }));
         let kids = self.kids_mut(parent).expect("checked above");
         kids.total = answer.total;
         kids.pages.insert(page, (base..base + n).collect());
@@ -206,7 +246,10 @@ impl TreeModel {
     fn find_child(&self, parent: u32, page: u32, object_id: &str) -> Option<u32> {
         let kids = self.kids(parent)?;
         let is = |&i: &u32| self.nodes[i as usize].row.object_id == object_id;
-        kids.pages.get(&page).and_then(|l| l.iter().copied().find(is)).or_else(|| kids.pages.values().flatten().copied().find(is))
+        kids.pages
+            .get(&page)
+            .and_then(|l| l.iter().copied().find(is))
+            .or_else(|| kids.pages.values().flatten().copied().find(is))
     }
 
     fn search_row(&self, i: usize) -> Option<&TreeSearchRow> {
@@ -216,15 +259,31 @@ impl TreeModel {
 
 /// The request for one page of children of `parent` (marked as asked), and the epoch it is for.
 fn children_query(m: &mut TreeModel, parent: u32, page: u32) -> Option<(ChildrenQuery, u32)> {
-    let parent_id = if parent == ROOT { None } else { Some(m.nodes.get(parent as usize)?.row.object_id.clone()) };
+    let parent_id = if parent == ROOT {
+        None
+    } else {
+        Some(m.nodes.get(parent as usize)?.row.object_id.clone())
+    };
     m.kids_mut(parent)?.requested.insert(page);
-    let query = ChildrenQuery { parent: parent_id, sort: m.sort, filter: String::new(), offset: page * PAGE, limit: PAGE };
+    let query = ChildrenQuery {
+        parent: parent_id,
+        sort: m.sort,
+        filter: String::new(),
+        offset: page * PAGE,
+        limit: PAGE,
+    };
     Some((query, m.epoch))
 }
 
 /// Fetch one page of children of `parent` and store it; false if it failed or is stale.
 async fn fetch_children(ctx: Ctx, parent: u32, page: u32) -> bool {
-    let Some((query, epoch)) = ctx.tree.try_update_value(|m| children_query(m, parent, page)).flatten() else { return false };
+    let Some((query, epoch)) = ctx
+        .tree
+        .try_update_value(|m| children_query(m, parent, page))
+        .flatten()
+    else {
+        return false;
+    };
     let r = ctx.call(Request::Children(query)).await;
     ctx.tree
         .try_update_value(|m| {
@@ -252,7 +311,10 @@ async fn fetch_children(ctx: Ctx, parent: u32, page: u32) -> bool {
 
 /// Ask for one page of children of `parent` (if not asked yet).
 fn load_page(ctx: Ctx, version: RwSignal<u32>, parent: u32, page: u32) {
-    let fresh = ctx.tree.try_update_value(|m| m.kids_mut(parent).is_some_and(|k| k.requested.insert(page))).unwrap_or(false);
+    let fresh = ctx
+        .tree
+        .try_update_value(|m| m.kids_mut(parent).is_some_and(|k| k.requested.insert(page)))
+        .unwrap_or(false);
     if fresh {
         spawn_local(async move {
             fetch_children(ctx, parent, page).await;
@@ -264,7 +326,9 @@ fn load_page(ctx: Ctx, version: RwSignal<u32>, parent: u32, page: u32) {
 /// Start a search over the whole tree (`pattern` empty: back to the tree).
 fn start_search(ctx: Ctx, version: RwSignal<u32>, pattern: String) {
     let pattern = pattern.trim().to_string();
-    let same = ctx.tree.with_value(|m| m.search.as_ref().map(|s| s.pattern.as_str()) == Some(pattern.as_str()));
+    let same = ctx
+        .tree
+        .with_value(|m| m.search.as_ref().map(|s| s.pattern.as_str()) == Some(pattern.as_str()));
     if same {
         ctx.tree.update_value(|m| m.show_search = true);
         version.update(|v| *v += 1);
@@ -279,7 +343,14 @@ fn start_search(ctx: Ctx, version: RwSignal<u32>, pattern: String) {
         }
         let mut rows = Paged::new(SEARCH_PAGE);
         rows.epoch = m.search_epoch;
-        m.search = Some(Search { pattern, rows, counts: None, error: None, selected: 0, scroll_top: 0.0 });
+        m.search = Some(Search {
+            pattern,
+            rows,
+            counts: None,
+            error: None,
+            selected: 0,
+            scroll_top: 0.0,
+        });
         m.show_search = true;
     });
     load_search_pages(ctx, version, 0, 1);
@@ -296,14 +367,22 @@ fn load_search_pages(ctx: Ctx, version: RwSignal<u32>, first: usize, last: usize
             Some((s.pattern.clone(), s.rows.epoch, pages))
         })
         .flatten();
-    let Some((pattern, epoch, pages)) = asks else { return };
+    let Some((pattern, epoch, pages)) = asks else {
+        return;
+    };
     for page in pages {
         let pattern = pattern.clone();
         spawn_local(async move {
-            let request = Request::TreeSearch { pattern, offset: page * SEARCH_PAGE, limit: SEARCH_PAGE };
+            let request = Request::TreeSearch {
+                pattern,
+                offset: page * SEARCH_PAGE,
+                limit: SEARCH_PAGE,
+            };
             let r = ctx.call(request).await;
             ctx.tree.update_value(|m| {
-                let Some(s) = m.search.as_mut().filter(|s| s.rows.epoch == epoch) else { return };
+                let Some(s) = m.search.as_mut().filter(|s| s.rows.epoch == epoch) else {
+                    return;
+                };
                 match r {
                     Ok(Response::TreeSearch(p)) => {
                         s.counts = Some((p.total, p.listed, p.classes));
@@ -328,7 +407,12 @@ fn load_search_pages(ctx: Ctx, version: RwSignal<u32>, first: usize, last: usize
 /// Expand the tree down to a search match: fetch the page of each ancestor (the path says
 /// where each is among its siblings, in retained order), expand it, go on. Returns the
 /// match's row in the flattened tree.
-async fn reveal_path(ctx: Ctx, version: RwSignal<u32>, hit: &TreeSearchRow, root_children: u32) -> Option<usize> {
+async fn reveal_path(
+    ctx: Ctx,
+    version: RwSignal<u32>,
+    hit: &TreeSearchRow,
+    root_children: u32,
+) -> Option<usize> {
     ctx.tree.update_value(|m| {
         m.show_search = false;
         // The path's positions are in retained order.
@@ -342,14 +426,19 @@ async fn reveal_path(ctx: Ctx, version: RwSignal<u32>, hit: &TreeSearchRow, root
     let mut target = None;
     for (k, step) in hit.path.iter().enumerate() {
         let page = step.index / PAGE;
-        let loaded = ctx.tree.with_value(|m| m.kids(parent).is_some_and(|kids| kids.pages.contains_key(&page)));
+        let loaded = ctx.tree.with_value(|m| {
+            m.kids(parent)
+                .is_some_and(|kids| kids.pages.contains_key(&page))
+        });
         if !loaded && !fetch_children(ctx, parent, page).await {
             return None;
         }
         if ctx.tree.with_value(|m| m.epoch) != epoch {
             return None; // re-sorted meanwhile
         }
-        let idx = ctx.tree.with_value(|m| m.find_child(parent, page, &step.object_id))?;
+        let idx = ctx
+            .tree
+            .with_value(|m| m.find_child(parent, page, &step.object_id))?;
         if k + 1 < hit.path.len() {
             ctx.tree.update_value(|m| m.set_expanded(idx, true));
         }
@@ -357,7 +446,11 @@ async fn reveal_path(ctx: Ctx, version: RwSignal<u32>, hit: &TreeSearchRow, root
         target = Some(idx);
     }
     let target = target?;
-    ctx.tree.with_value(|m| m.flat.iter().position(|s| matches!(*s, Slot::Node { idx, .. } if idx == target)))
+    ctx.tree.with_value(|m| {
+        m.flat
+            .iter()
+            .position(|s| matches!(*s, Slot::Node { idx, .. } if idx == target))
+    })
 }
 
 #[component]
@@ -369,15 +462,22 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
     let selected = RwSignal::new(ctx.tree.with_value(|m| m.selected));
     let scroller = NodeRef::<leptos::html::Div>::new();
     // The search's list of matches.
-    let s_scroll_top = RwSignal::new(ctx.tree.with_value(|m| m.search.as_ref().map_or(0.0, |s| s.scroll_top)));
+    let s_scroll_top = RwSignal::new(
+        ctx.tree
+            .with_value(|m| m.search.as_ref().map_or(0.0, |s| s.scroll_top)),
+    );
     let s_viewport_h = RwSignal::new(600.0f64);
-    let s_selected = RwSignal::new(ctx.tree.with_value(|m| m.search.as_ref().map_or(0, |s| s.selected)));
+    let s_selected = RwSignal::new(
+        ctx.tree
+            .with_value(|m| m.search.as_ref().map_or(0, |s| s.selected)),
+    );
     let s_scroller = NodeRef::<leptos::html::Div>::new();
     // A reveal in progress (its steps are round trips to the worker).
     let revealing = RwSignal::new(false);
 
     if !ctx.tree.with_value(|m| m.started) {
-        ctx.tree.update_value(|m| m.reset(TreeSort::Retained, root_children));
+        ctx.tree
+            .update_value(|m| m.reset(TreeSort::Retained, root_children));
     }
     let total_rows = move || {
         version.get();
@@ -389,7 +489,8 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
     };
     let search_len = move || {
         version.get();
-        ctx.tree.with_value(|m| m.search.as_ref().map_or(0, |s| s.rows.len()))
+        ctx.tree
+            .with_value(|m| m.search.as_ref().map_or(0, |s| s.rows.len()))
     };
 
     // Fetch the pages of the placeholder rows in view.
@@ -442,7 +543,9 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
         ctx.tree.with_value(|m| {
             let end = last.min(m.flat.len());
             let start = first.min(end);
-            (start..end).map(|i| render_slot(ctx, version, selected, m, i, i == sel)).collect_view()
+            (start..end)
+                .map(|i| render_slot(ctx, version, selected, m, i, i == sel))
+                .collect_view()
         })
     };
 
@@ -458,7 +561,8 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
     // Switch between the matches and the tree; an element that was hidden gets its scroll
     // position back once drawn.
     let show = move |search: bool| {
-        ctx.tree.update_value(|m| m.show_search = search && m.search.is_some());
+        ctx.tree
+            .update_value(|m| m.show_search = search && m.search.is_some());
         version.update(|v| *v += 1);
         request_animation_frame(move || {
             if search {
@@ -476,10 +580,15 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
 
     // Reveal the `i`-th match in the tree (or, too deep to reveal, open it in the inspector).
     let reveal = move |i: usize| {
-        let Some(hit) = ctx.tree.with_value(|m| m.search_row(i).cloned()) else { return };
+        let Some(hit) = ctx.tree.with_value(|m| m.search_row(i).cloned()) else {
+            return;
+        };
         select_match(ctx, s_selected, i);
         if hit.path.is_empty() {
-            navigate(&Route::Object { id: hit.row.object_id.clone(), paths: false });
+            navigate(&Route::Object {
+                id: hit.row.object_id.clone(),
+                paths: false,
+            });
             return;
         }
         revealing.set(true);
@@ -491,13 +600,16 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
             select(ctx, selected, at);
             // Scroll the row to the middle of the viewport once the tree is drawn again.
             request_animation_frame(move || {
-                let Some(el) = scroller.get_untracked() else { return };
+                let Some(el) = scroller.get_untracked() else {
+                    return;
+                };
                 let h = el.client_height() as f64;
                 let y = (at as f64 * ROW_H - (h - HEAD_H) / 2.0 + ROW_H / 2.0).max(0.0);
                 el.set_scroll_top(y as i32);
                 scroll_top.set(el.scroll_top() as f64);
                 viewport_h.set(h);
-                ctx.tree.update_value(|m| m.scroll_top = el.scroll_top() as f64);
+                ctx.tree
+                    .update_value(|m| m.scroll_top = el.scroll_top() as f64);
                 let _ = el.focus();
             });
         });
@@ -566,7 +678,9 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
             return;
         }
         let page = (((s_viewport_h.get_untracked() - HEAD_H) / ROW_H) as usize).max(1);
-        let Some(next) = nav_target(&key, cur, len, page) else { return };
+        let Some(next) = nav_target(&key, cur, len, page) else {
+            return;
+        };
         ev.prevent_default();
         select_match(ctx, s_selected, next);
         keep_in_view(s_scroller.get_untracked().map(Into::into), next);
@@ -592,7 +706,9 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
         ctx.tree.with_value(|m| {
             let end = last.min(m.search.as_ref().map_or(0, |s| s.rows.len()));
             let start = first.min(end);
-            (start..end).map(|i| render_match(m, i, i == sel, s_selected, reveal)).collect_view()
+            (start..end)
+                .map(|i| render_match(m, i, i == sel, s_selected, reveal))
+                .collect_view()
         })
     };
 
@@ -629,7 +745,12 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
         }
     };
 
-    let find_text = RwSignal::new(ctx.tree.with_value(|m| m.search.as_ref().map(|s| s.pattern.clone()).unwrap_or_default()));
+    let find_text = RwSignal::new(ctx.tree.with_value(|m| {
+        m.search
+            .as_ref()
+            .map(|s| s.pattern.clone())
+            .unwrap_or_default()
+    }));
     let apply_search = move || {
         start_search(ctx, version, find_text.get_untracked());
         select_match(ctx, s_selected, 0);
@@ -667,14 +788,18 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
         })?;
         let found = match counts {
             None => "Searching the whole tree…".to_string(),
-            Some((0, _, _, )) => format!("No reachable object's class matches “{pattern}”."),
+            Some((0, _, _)) => format!("No reachable object's class matches “{pattern}”."),
             Some((total, listed, classes)) => format!(
                 "{} {} of {} {} matching “{pattern}”{}, largest retained first.",
                 count(total as u64),
                 if total == 1 { "object" } else { "objects" },
                 count(classes as u64),
                 if classes == 1 { "class" } else { "classes" },
-                if listed < total { format!(" (the {} largest listed)", count(listed as u64)) } else { String::new() },
+                if listed < total {
+                    format!(" (the {} largest listed)", count(listed as u64))
+                } else {
+                    String::new()
+                },
             ),
         };
         Some(view! {
@@ -852,7 +977,14 @@ fn select_match(ctx: Ctx, selected: RwSignal<usize>, i: usize) {
     });
 }
 
-fn render_slot(ctx: Ctx, version: RwSignal<u32>, selected: RwSignal<usize>, m: &TreeModel, i: usize, sel: bool) -> AnyView {
+fn render_slot(
+    ctx: Ctx,
+    version: RwSignal<u32>,
+    selected: RwSignal<usize>,
+    m: &TreeModel,
+    i: usize,
+    sel: bool,
+) -> AnyView {
     let top = format!("top:{}px", i as f64 * ROW_H);
     let slot = m.flat[i];
     let (parent, pos) = slot.parent_pos();
@@ -949,7 +1081,13 @@ fn render_slot(ctx: Ctx, version: RwSignal<u32>, selected: RwSignal<usize>, m: &
 }
 
 /// One search match: a click reveals it in the tree, its link opens the inspector.
-fn render_match(m: &TreeModel, i: usize, sel: bool, selected: RwSignal<usize>, reveal: impl Fn(usize) + Copy + 'static) -> AnyView {
+fn render_match(
+    m: &TreeModel,
+    i: usize,
+    sel: bool,
+    selected: RwSignal<usize>,
+    reveal: impl Fn(usize) + Copy + 'static,
+) -> AnyView {
     let top = format!("top:{}px", i as f64 * ROW_H);
     let rowindex = (i + 2).to_string();
     let Some(hit) = m.search_row(i) else {
@@ -962,9 +1100,16 @@ fn render_match(m: &TreeModel, i: usize, sel: bool, selected: RwSignal<usize>, r
     };
     let row = hit.row.clone();
     let deep = hit.path.is_empty();
-    let level = if deep { format!("level ≥ {}", hit.depth + 1) } else { format!("level {}", hit.depth + 1) };
+    let level = if deep {
+        format!("level ≥ {}", hit.depth + 1)
+    } else {
+        format!("level {}", hit.depth + 1)
+    };
     let title = if deep {
-        format!("{} ({level}: too deep to reveal in the tree; opens the inspector)", row.class)
+        format!(
+            "{} ({level}: too deep to reveal in the tree; opens the inspector)",
+            row.class
+        )
     } else {
         format!("{} ({level}): reveal in the tree", row.class)
     };

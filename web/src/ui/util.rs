@@ -104,8 +104,15 @@ pub fn copy_text(text: &str) {
 /// Keyboard navigation for tables whose rows are focusable (`tabindex`): ↑/↓ move between
 /// rows, Home/End to the ends, Enter activates the row's first link (or the row itself).
 pub fn table_keys(ev: KeyboardEvent) {
-    let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
-    let Ok(Some(row)) = target.closest("tr, .row") else { return };
+    let Some(target) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let Ok(Some(row)) = target.closest("tr, .row") else {
+        return;
+    };
     if row != target {
         return; // keys inside inputs and links keep their meaning
     }
@@ -116,7 +123,11 @@ pub fn table_keys(ev: KeyboardEvent) {
         "End" => row.parent_element().and_then(|p| p.last_element_child()),
         "Enter" | " " => {
             ev.prevent_default();
-            let el = row.query_selector("a, button").ok().flatten().unwrap_or(row);
+            let el = row
+                .query_selector("a, button")
+                .ok()
+                .flatten()
+                .unwrap_or(row);
             if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
                 el.click();
             }
@@ -146,22 +157,34 @@ pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&text.into());
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(super::state::js_err)?;
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+        .map_err(super::state::js_err)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(super::state::js_err)?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let a: web_sys::HtmlAnchorElement =
-        document.create_element("a").map_err(super::state::js_err)?.unchecked_into();
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(super::state::js_err)?
+        .unchecked_into();
     a.set_href(&url);
     a.set_download(file_name);
     a.set_attribute("hidden", "").ok();
-    document.body().ok_or("no body")?.append_child(&a).map_err(super::state::js_err)?;
+    document
+        .body()
+        .ok_or("no body")?
+        .append_child(&a)
+        .map_err(super::state::js_err)?;
     a.click();
     a.remove();
     // Revoke later: the download starts asynchronously.
     let url2 = url.clone();
-    leptos::prelude::set_timeout(move || {
-        let _ = web_sys::Url::revoke_object_url(&url2);
-    }, std::time::Duration::from_secs(30));
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url2);
+        },
+        std::time::Duration::from_secs(30),
+    );
     Ok(())
 }
 
@@ -181,7 +204,13 @@ pub struct Paged<T> {
 
 impl<T> Paged<T> {
     pub fn new(page: u32) -> Self {
-        Paged { page, epoch: 0, total: None, pages: Default::default(), requested: Default::default() }
+        Paged {
+            page,
+            epoch: 0,
+            total: None,
+            pages: Default::default(),
+            requested: Default::default(),
+        }
     }
     /// Forget every row (the query changed); returns the new epoch.
     pub fn reset(&mut self) -> u32 {
@@ -213,7 +242,10 @@ impl<T> Paged<T> {
                 }
             }
         };
-        wanted.into_iter().filter(|&p| self.requested.insert(p)).collect()
+        wanted
+            .into_iter()
+            .filter(|&p| self.requested.insert(p))
+            .collect()
     }
     /// Store an answer; false if it belongs to an older epoch.
     pub fn fill(&mut self, epoch: u32, page: u32, total: u32, rows: Vec<T>) -> bool {
@@ -267,27 +299,51 @@ pub fn nav_target(key: &str, cur: usize, len: usize, page: usize) -> Option<usiz
 /// ↑ ↓ PgUp PgDn Home End move the focus, scrolling rows that are not rendered yet into view
 /// (`focus_req` asks the view to focus a row once it is drawn, see [`focus_pending`]); Enter
 /// and Space activate the row's first link or button. `row_h`: height of a row in px.
-pub fn virtual_keys(ev: KeyboardEvent, len: usize, row_h: f64, scroller: Option<web_sys::HtmlElement>, focus_req: RwSignal<Option<usize>>) {
-    let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
-    let Ok(Some(row)) = target.closest("tr[data-index]") else { return };
+pub fn virtual_keys(
+    ev: KeyboardEvent,
+    len: usize,
+    row_h: f64,
+    scroller: Option<web_sys::HtmlElement>,
+    focus_req: RwSignal<Option<usize>>,
+) {
+    let Some(target) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let Ok(Some(row)) = target.closest("tr[data-index]") else {
+        return;
+    };
     if row != target {
         return; // keys inside inputs and links keep their meaning
     }
     let key = ev.key();
     if key == "Enter" || key == " " {
         ev.prevent_default();
-        let el = row.query_selector("a, button").ok().flatten().unwrap_or(row);
+        let el = row
+            .query_selector("a, button")
+            .ok()
+            .flatten()
+            .unwrap_or(row);
         if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
             el.click();
         }
         return;
     }
     let Some(scroller) = scroller else { return };
-    let cur: usize = row.get_attribute("data-index").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let cur: usize = row
+        .get_attribute("data-index")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let page = (scroller.client_height() as f64 / row_h) as usize;
-    let Some(next) = nav_target(&key, cur, len, page.saturating_sub(1)) else { return };
+    let Some(next) = nav_target(&key, cur, len, page.saturating_sub(1)) else {
+        return;
+    };
     ev.prevent_default();
-    if let Ok(Some(el)) = scroller.query_selector(&format!("tr[data-index=\"{next}\"]:not(.pending)")) {
+    if let Ok(Some(el)) =
+        scroller.query_selector(&format!("tr[data-index=\"{next}\"]:not(.pending)"))
+    {
         if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
             let _ = el.focus();
             return;
@@ -306,11 +362,15 @@ pub fn virtual_keys(ev: KeyboardEvent, len: usize, row_h: f64, scroller: Option<
 /// Focus the row a [`virtual_keys`] jump asked for, once it is drawn (call after every render
 /// of the rows).
 pub fn focus_pending(scroller: Option<web_sys::HtmlElement>, focus_req: RwSignal<Option<usize>>) {
-    let Some(i) = focus_req.get_untracked() else { return };
+    let Some(i) = focus_req.get_untracked() else {
+        return;
+    };
     let Some(scroller) = scroller else { return };
     request_animation_frame(move || {
         // A row whose page has not arrived yet is replaced when it does: focus that one.
-        if let Ok(Some(el)) = scroller.query_selector(&format!("tr[data-index=\"{i}\"]:not(.pending)")) {
+        if let Ok(Some(el)) =
+            scroller.query_selector(&format!("tr[data-index=\"{i}\"]:not(.pending)"))
+        {
             if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
                 let _ = el.focus();
                 if focus_req.get_untracked() == Some(i) {
@@ -340,5 +400,10 @@ pub fn visible_range(len: usize, top: f64, viewport_h: f64, row_h: f64) -> Strin
     }
     let first = ((top / row_h) as usize + 1).min(len);
     let last = (((top + viewport_h - THEAD_H) / row_h).ceil() as usize).clamp(first, len);
-    format!("{}–{} of {}", count(first as u64), count(last as u64), count(len as u64))
+    format!(
+        "{}–{} of {}",
+        count(first as u64),
+        count(last as u64),
+        count(len as u64)
+    )
 }
