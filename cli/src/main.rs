@@ -109,7 +109,7 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
     let path = Path::new(&a.dump);
     let size = file_size(path)?;
     let t0 = Instant::now();
-    let (g, t_linking) = build_graph(path, size, progress)?;
+    let (g, t_linking) = build_graph(path, size, a.heap_dump, progress)?;
     let t_built = Instant::now();
 
     progress.phase("dominators");
@@ -205,11 +205,15 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
 fn build_graph(
     path: &Path,
     size: u64,
+    heap_dump: Option<u32>,
     progress: &mut Progress,
 ) -> Result<(HeapGraph, Instant), Failure> {
     let io_err = |e: std::io::Error| Failure::io(format!("cannot read {}: {e}", path.display()));
     let parse_err = |e: ParseError| Failure::parse(format!("cannot parse {}: {e}", path.display()));
     let mut b = GraphBuilder::new();
+    if let Some(n) = heap_dump {
+        b = b.with_dump(n);
+    }
     let mut buf = vec![0u8; 1 << 20];
     let mut t_linking = Instant::now();
     loop {
