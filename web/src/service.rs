@@ -1532,7 +1532,7 @@ impl Loaded {
                 .iter()
                 .map(|f| FrameView {
                     depth: f.depth,
-                    display: f.display.clone(),
+                    display: f.display.to_string(),
                     locals: f.locals.iter().map(local).collect(),
                 })
                 .collect(),
