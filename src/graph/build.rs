@@ -963,12 +963,11 @@ impl Pass2 {
                 progress(0.8 * v as f64 / n.max(1) as f64);
             }
             let d = match self.degree[v] {
-                u8::MAX => {
-                    big.next()
-                        .filter(|e| e.0 as usize == v)
-                        .expect("big degree recorded")
-                        .1 as usize
-                }
+                // `end_object` records every degree of 255 or more in `big_degree`.
+                u8::MAX => big
+                    .next()
+                    .filter(|e| e.0 as usize == v)
+                    .map_or(u8::MAX as usize, |e| e.1 as usize),
                 d => d as usize,
             };
             let src = self.edge_start[v] as usize;
@@ -1096,13 +1095,11 @@ impl Visitor for Pass2 {
         }
         // Pieces of one array arrive back to back, so their edges land in its seq range. The
         // elements of a duplicate-id record are dropped with it.
-        if self
-            .seq_to_node
-            .get(self.seq - 1)
-            .copied()
-            .unwrap_or(NO_NODE)
-            == NO_NODE
-        {
+        let node = self
+            .seq
+            .checked_sub(1)
+            .and_then(|s| self.seq_to_node.get(s));
+        if node.copied().unwrap_or(NO_NODE) == NO_NODE {
             return;
         }
         for (k, id) in elements.iter().enumerate() {
