@@ -327,3 +327,34 @@ fn class_refs_follow_mats_default() {
         "{with:?}"
     );
 }
+
+/// The build's largest allocation (5 bytes per reference of room) happens when pass 2 starts,
+/// after `first_pass()` has said how big it is: a caller with bounded memory (the browser
+/// worker) decides "too big" from real counts before it.
+#[test]
+fn edge_room_is_allocated_after_first_pass_is_known() {
+    const N: usize = 2_000_000;
+    let mut w = writer(4);
+    class(&mut w, 1, 0x100, 1, "[Ljava/lang/Object;");
+    w.class_dump(&ClassDump {
+        class_id: 0x100,
+        ..ClassDump::default()
+    });
+    w.obj_array(0x200, 1, 0x100, &vec![0x200; N]);
+    w.root(0x200, RootKind::Unknown);
+    let bytes = w.finish();
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut b = GraphBuilder::new();
+    b.feed(&bytes).unwrap();
+    assert!(b.references_seen() >= N as u64);
+    let before = NOW.load(Ordering::Relaxed);
+    assert_eq!(b.end_pass().unwrap(), PassOutcome::NeedsSecondPass);
+    let ending_pass_1 = NOW.load(Ordering::Relaxed).saturating_sub(before);
+    let first = b.first_pass().unwrap();
+    assert_eq!(first.edges_upper_bound, N as u64 + 4);
+    assert!(ending_pass_1 < N, "{ending_pass_1} bytes before pass 2");
+    b.feed(&bytes).unwrap();
+    assert!(NOW.load(Ordering::Relaxed) - before >= 5 * N);
+    assert_eq!(b.end_pass().unwrap(), PassOutcome::Done);
+    assert_eq!(b.into_graph().unwrap().stats.edges, N as u64);
+}
