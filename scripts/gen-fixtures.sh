@@ -7,9 +7,10 @@
 # --variants: the JVM-layout variants used by tests/histogram_vs_jvm.rs to check shallow sizes
 # against the JVM's own histogram on other object layouts: two of the programs (queue_backlog,
 # String-heavy; thread_explosion, Thread-heavy) on JDK 25 with and without compact object
-# headers, and on JDK 17 with compressed oops off. Files are NAME.VARIANT.{hprof.gz,histo.txt,
-# facts.json}; VARIANT is jdk25, jdk25-coh or jdk17-nocoops. JDK 25 is taken from $JAVA25_HOME
-# (default /usr/lib/jvm/temurin-25-jdk-amd64).
+# headers, and on JDK 17 with compressed oops off; queue_backlog with 60,000 messages of 20
+# chars (short Strings, where header sizes show). Files are NAME.VARIANT.{hprof.gz,histo.txt}
+# (no facts: those state JDK 17's default layout); VARIANT is jdk25, jdk25-coh or jdk17-nocoops.
+# JDK 25 is taken from $JAVA25_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64).
 #
 # Compiles tests/java/**/*.java into a temporary directory, runs each fixture program (each one
 # builds its incident's state, then writes NAME.histo.txt, NAME.hprof and NAME.facts.json
@@ -81,8 +82,9 @@ run() {
         [[ -s "$dir/$f" ]] || { echo "gen-fixtures: $main did not write $f" >&2; exit 1; }
     done
     gzip -9 -n -f "$dir/$name.hprof"
-    local to="$name${variant:+.$variant}"
-    for ext in hprof.gz histo.txt facts.json; do
+    local to="$name${variant:+.$variant}" ext exts=(hprof.gz histo.txt)
+    [[ -n "$variant" ]] || exts+=(facts.json)
+    for ext in "${exts[@]}"; do
         install -m 644 "$dir/$name.$ext" "$OUT/$to.$ext"
     done
     echo "gen-fixtures: $to: $(stat -c %s "$OUT/$to.hprof.gz") bytes gzipped ($((SECONDS - t0)) s)"
@@ -96,7 +98,8 @@ if ((VARIANTS)); then
     variant_lane() { # VARIANT JAVA FLAGS...
         local v="$1" j="$2"
         shift 2
-        VARIANT=$v JAVA=$j run queue_backlog com.example.monitor.QueueBacklogApp "$@" -Xmx64m
+        VARIANT=$v JAVA=$j run queue_backlog com.example.monitor.QueueBacklogApp "$@" -Xmx64m \
+            -Dfixture.messages=60000 -Dfixture.messageLength=20
         VARIANT=$v JAVA=$j run thread_explosion com.example.threads.ThreadExplosionApp "$@" -Xmx64m -Xss256k
     }
     variant_lane jdk25 "$JAVA25_HOME/bin/java" -XX:-UseCompactObjectHeaders & pid_a=$!

@@ -56,7 +56,7 @@ fn sum(rows: &Value, key: &str) -> u64 {
 
 /// Checks that hold for every report.
 fn check_invariants(r: &Value) {
-    assert_eq!(r["schema"], 2);
+    assert_eq!(r["schema"], 3);
     assert_eq!(r["tool"]["name"], "heaplens");
     let s = &r["summary"];
     let h = &r["histogram"];

@@ -75,7 +75,7 @@ impl ClassInfo {
 }
 
 /// Which shallow sizes a graph uses (see ARCHITECTURE.md, "Shallow size").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SizeMode {
     /// The JVM's own sizes, as `jcmd GC.class_histogram` counts them: the object layout (header,

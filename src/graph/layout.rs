@@ -382,3 +382,79 @@ fn model_sizes(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::graph::{build_from_bytes_with, BuildOptions, HeapGraph, SizeMode};
+    use crate::hprof::writer::{BasicType, HeapBuilder, IdScheme, RootKind, Value, WriteOptions};
+
+    /// A small heap: instances of two classes, object and primitive arrays of many lengths.
+    fn heap(ids: IdScheme) -> Vec<u8> {
+        let mut b = HeapBuilder::new(8).with_ids(ids);
+        let object = b.object_class();
+        let point = b.class(
+            "com/example/Point",
+            Some(object),
+            &[("x", BasicType::Int), ("y", BasicType::Long)],
+            &[],
+        );
+        let named = b.class(
+            "com/example/Named",
+            Some(point),
+            &[("name", BasicType::Object), ("flag", BasicType::Boolean)],
+            &[],
+        );
+        let arrays = b.array_class("java/lang/Object");
+        let mut all = Vec::new();
+        for i in 0..40u8 {
+            let p = b.instance(point, &[("x", Value::Int(i as i32))]);
+            let bytes = b.prim_array(BasicType::Byte, &vec![i; i as usize]);
+            let n = b.instance(named, &[("name", bytes.into())]);
+            let ints = b.prim_array(BasicType::Int, &vec![0; 4 * (i as usize % 7)]);
+            all.extend([Some(p), Some(n), Some(ints)]);
+        }
+        let holder = b.obj_array(arrays, &all);
+        b.root(holder, RootKind::JniGlobal { jni_ref_id: 1 });
+        b.write(&WriteOptions::default())
+    }
+
+    fn build(bytes: &[u8], sizes: SizeMode) -> HeapGraph {
+        build_from_bytes_with(bytes, BuildOptions { sizes }).expect("synthetic dump parses")
+    }
+
+    /// Ids packed by MAT's own sizes look like a compacted heap whose layout is MAT's rule:
+    /// the inference finds it, object for object.
+    #[test]
+    fn packed_ids_give_back_the_layout_they_were_packed_with() {
+        let bytes = heap(IdScheme::Packed {
+            start: 0x10_0000,
+            align: 8,
+        });
+        let (jvm, mat) = (build(&bytes, SizeMode::Jvm), build(&bytes, SizeMode::Mat));
+        assert_eq!(jvm.sizes.mode, SizeMode::Jvm);
+        assert_eq!(
+            (jvm.sizes.instance_header, jvm.sizes.reference),
+            (mat.sizes.instance_header, mat.sizes.reference)
+        );
+        for v in 0..mat.node_count() as u32 {
+            if mat.as_class(v).is_none() {
+                assert_eq!(jvm.shallow(v), mat.shallow(v), "{}", mat.display_class(v));
+            }
+        }
+    }
+
+    /// Evenly spaced ids are not addresses: MAT's rule, and the rule says so.
+    #[test]
+    fn evenly_spaced_ids_keep_mats_rule() {
+        let bytes = heap(IdScheme::Sequential {
+            start: 0x1000,
+            step: 16,
+        });
+        let (jvm, mat) = (build(&bytes, SizeMode::Jvm), build(&bytes, SizeMode::Mat));
+        assert_eq!(jvm.sizes, mat.sizes);
+        assert_eq!(jvm.sizes.mode, SizeMode::Mat);
+        for v in 0..mat.node_count() as u32 {
+            assert_eq!(jvm.shallow(v), mat.shallow(v));
+        }
+    }
+}
