@@ -108,9 +108,9 @@ fn check(fixture: &str, sizes: SizeMode) -> (u64, u64) {
         }
     }
     // java.lang.Class: the JVM counts every mirror in the heap, the primitive types' too (INSTANCE
-    // DUMPs of java.lang.Class in the dump, so counted here too), but JDK 25's dumper leaves out
-    // the mirrors of CDS-archived classes not loaded yet (holes in the dump's addresses as big as
-    // the missing mirrors). With all mirrors dumped, the totals are compared; else the totals
+    // DUMPs of java.lang.Class in the dump, so counted here too), but with the CDS archived heap
+    // in use (JDK 25; JDK 17 with G1) the dumper leaves out the mirrors of archived classes not
+    // loaded yet (holes in the dump's addresses as big as the missing mirrors). With all mirrors dumped, the totals are compared; else the totals
     // without java.lang.Class, and the mirrors' average size.
     let class_row = |h: &HashMap<String, (u64, u64)>| h.get("java.lang.Class").copied();
     let (our_mirrors, our_mirror_bytes) = class_row(&ours).unwrap_or_default();
