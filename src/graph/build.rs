@@ -104,6 +104,8 @@ pub struct Pass1 {
     /// (stream position, elements seen) of object arrays whose records held fewer elements than
     /// they claimed (a truncated dump): their edge room is what was seen, not what was claimed.
     short_arrays: Vec<(usize, u32)>,
+    /// Which shallow sizes the graph gets.
+    pub(super) size_mode: SizeMode,
 }
 
 impl Pass1 {
@@ -448,6 +450,17 @@ impl Pass1 {
             });
         }
         layout_classes(&mut classes, &self.dumps, &sizes, id_size);
+        let sizes = match self.size_mode {
+            SizeMode::Jvm => super::layout::infer_jvm_sizes(
+                &ids,
+                &class_of,
+                &lens,
+                &mut classes,
+                &sizes,
+                &self.utf8,
+            ),
+            SizeMode::Mat => sizes,
+        };
         // Flattened reference offsets for the classes that have instances, only as far as their
         // instances' data reaches (so bounded by the file's instance bytes).
         let ref_offsets = (0..classes.len())
@@ -694,12 +707,7 @@ fn infer_size_rule(
     } else {
         8
     };
-    SizeRule {
-        pointer,
-        reference: if compressed { 4 } else { pointer },
-        alignment,
-        compressed_oops: compressed,
-    }
+    SizeRule::mat(pointer, if compressed { 4 } else { pointer }, alignment)
 }
 
 fn gcd_u64(mut a: u64, mut b: u64) -> u64 {

@@ -43,7 +43,7 @@
 //! graph invariants (node indices in range, sorted side tables, offsets consistent with
 //! degrees): a snapshot altered after writing may read back as a graph whose queries panic.
 
-use super::classes::{ClassInfo, ClassKind, FieldSlot, SizeRule, StaticSlot};
+use super::classes::{ClassInfo, ClassKind, FieldSlot, SizeMode, SizeRule, StaticSlot};
 use super::ids::{ClassLenColumn, IdColumn, IdMap};
 use super::offsets::EdgeOffsets;
 use super::retained::{Dominance, RetainedSizes};
