@@ -57,6 +57,11 @@ const MAX_TIME: Duration = Duration::from_secs(10);
 /// What analyzing `bytes` ended in: `Ok(report JSON)` or the typed error's text.
 fn analyze(name: &str, bytes: &[u8]) -> Result<String, String> {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // To try the same files with another build: HEAPLENS_WRITE_HOSTILE=DIR writes them there.
+    if let Some(dir) = std::env::var_os("HEAPLENS_WRITE_HOSTILE") {
+        let path = std::path::Path::new(&dir).join(format!("{}.hprof", name.replace(' ', "_")));
+        std::fs::write(path, bytes).unwrap();
+    }
     let base = NOW.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
     let t0 = Instant::now();
