@@ -77,27 +77,6 @@ fn array_len(g: &HeapGraph, arr: Option<Node>) -> Option<u64> {
     arr.map(|a| g.array_len(a) as u64)
 }
 
-/// Target of the object field with reference index `want` of a (non-thread) instance, found by
-/// walking its edges without building labels (the edge slot walk of `labelled_edges`).
-fn ref_at(g: &HeapGraph, v: Node, want: u32) -> Option<Node> {
-    let mut prev: i64 = -1;
-    for (t, slot) in g.edges(v) {
-        let base = (prev + 1) as u64;
-        let mut idx = (base & !0xFF) | slot as u64;
-        if idx < base {
-            idx += 256;
-        }
-        prev = idx as i64;
-        if idx == want as u64 {
-            return Some(t);
-        }
-        if idx > want as u64 {
-            return None;
-        }
-    }
-    None
-}
-
 /// Fast field access along a chain of nodes of (usually) one class.
 struct FieldCache<'a> {
     name: &'a str,
@@ -130,7 +109,7 @@ impl<'a> FieldCache<'a> {
                 return g.ref_field(v, self.name);
             }
         }
-        ref_at(g, v, self.index?)
+        g.ref_at(v, self.index?)
     }
 }
 

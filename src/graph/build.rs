@@ -17,6 +17,7 @@ use super::dominators::NO_NODE;
 use super::ids::{ClassLenColumn, IdMap, SortedIds};
 use super::names::{is_jdk_class_name, java_class_name};
 use super::store::{FieldStoreBuilder, StringStoreBuilder};
+use super::text::TextProbe;
 use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
 use crate::hprof::*;
 use std::collections::HashMap;
@@ -60,15 +61,6 @@ const KEEP_FIELDS_OF: &[&str] = &[
     "java.lang.Long",
 ];
 
-/// What pass 1 learns of `java.lang.String`, to find the character arrays of strings.
-#[derive(Default)]
-struct StringProbe {
-    class_id: Option<Id>,
-    value_offset: Option<usize>,
-    coder_offset: Option<usize>,
-    fields_len: usize,
-}
-
 /// Pass 1: numbering and metadata.
 #[derive(Default)]
 pub struct Pass1 {
@@ -88,9 +80,8 @@ pub struct Pass1 {
     threads: Vec<StartThread>,
     roots: Vec<GcRoot>,
     heap_summary: Option<HeapSummary>,
-    string: StringProbe,
-    /// (value array id, coder) of every String instance.
-    string_values: Vec<(Id, u8)>,
+    /// String values and thread names (the arrays whose text pass 2 keeps).
+    text: TextProbe,
     heap_records: u32,
 }
 
@@ -116,6 +107,7 @@ impl Visitor for Pass1 {
     fn header(&mut self, h: &Header) {
         self.id_size = h.id_size;
         self.header = Some(h.clone());
+        self.text = TextProbe::new(h.id_size);
     }
     fn utf8(&mut self, id: Id, bytes: &[u8]) {
         self.utf8
@@ -123,9 +115,8 @@ impl Visitor for Pass1 {
     }
     fn load_class(&mut self, r: &LoadClass) {
         self.class_name_id.insert(r.class_id, r.name_id);
-        if self.utf8.get(&r.name_id).map(String::as_str) == Some("java/lang/String") {
-            self.string.class_id = Some(r.class_id);
-        }
+        self.text
+            .load_class(r.class_id, self.utf8.get(&r.name_id).map(String::as_str));
         self.load_classes.push(r.clone());
     }
     fn stack_frame(&mut self, r: &StackFrame) {
@@ -147,40 +138,16 @@ impl Visitor for Pass1 {
         self.roots.push(r.clone());
     }
     fn class_dump(&mut self, c: &ClassDump) {
-        if Some(c.class_id) == self.string.class_id {
-            let mut off = 0usize;
-            for f in &c.fields {
-                match self.utf8.get(&f.name_id).map(String::as_str) {
-                    Some("value") if f.ty == BasicType::Object => {
-                        self.string.value_offset = Some(off)
-                    }
-                    Some("coder") if f.ty == BasicType::Byte => {
-                        self.string.coder_offset = Some(off)
-                    }
-                    _ => {}
-                }
-                off += f.ty.size(self.id_size);
-            }
-            self.string.fields_len = off;
-        }
+        self.text.class_dump(c, &self.utf8);
         let slot = self.slot(c.class_id);
         self.dumps.insert(slot, c.clone());
         self.push_object(c.class_id, PSEUDO_CLASS_CLASS, 0);
     }
     fn instance(&mut self, i: &Instance<'_>) {
-        if Some(i.class_id) == self.string.class_id {
-            if let Some(v) = self.string.value_offset {
-                if i.fields.len() >= self.string.fields_len {
-                    let value = read_id(&i.fields[v..], self.id_size);
-                    // No coder field (JDK 8): the value is a char[].
-                    let coder = self.string.coder_offset.map_or(1, |c| i.fields[c]);
-                    if value != 0 {
-                        self.string_values.push((value, coder));
-                    }
-                }
-            }
-        }
         let slot = self.slot(i.class_id);
+        let (slot_of, dumps) = (&self.slot_of, &self.dumps);
+        self.text
+            .instance(i, slot, |id| slot_of.get(&id).and_then(|s| dumps.get(s)));
         self.push_object(i.id, slot, 0);
     }
     fn object_array(&mut self, a: &ObjectArray, first: u32, _: IdList<'_>) {
@@ -235,6 +202,10 @@ pub struct Pass2 {
     sizes: SizeRule,
     stats: BuildStats,
     string_nodes: Vec<u64>,
+    /// Strings whose text is part of their value array (JDK ≤ 6), by value array node.
+    slices: Vec<super::text::NodeSlice>,
+    /// Pass 2's own search for texts, where pass 1's was incomplete.
+    late: Option<super::text::LateText>,
     /// Index of the current object's last edge (-1 before the first).
     last_index: i64,
     /// (edge position, exact index) where the index jumps by more than 256.
@@ -462,20 +433,16 @@ impl Pass1 {
         locals.sort_unstable();
         locals.dedup();
 
-        // --- String value arrays whose contents pass 2 keeps.
-        let mut string_nodes: Vec<u64> = vec![0; ids.len().div_ceil(64)];
-        let mut utf16 = Vec::new();
-        let mut value_arrays = 0usize;
-        for &(vid, coder) in &self.string_values {
-            if let Some(node) = ids.position(vid) {
-                value_arrays += 1;
-                string_nodes[node as usize / 64] |= 1 << (node % 64);
-                if coder != 0 {
-                    utf16.push(node);
-                }
-            }
-        }
-        self.string_values = Vec::new();
+        // --- Arrays whose text pass 2 keeps (String values, JDK ≤ 8 thread names).
+        let text = std::mem::take(&mut self.text);
+        let late = super::text::LateText::new(text.missed(), &classes, id_size);
+        let is_char_array = |node: u32| {
+            classes[class_of[node as usize] as usize].kind
+                == ClassKind::PrimitiveArray(BasicType::Char)
+        };
+        let kept = super::text::resolve(text, &ids, is_char_array, &lens);
+        let value_arrays = kept.value_arrays;
+        let (string_nodes, utf16, slices) = (kept.wanted, kept.utf16, kept.slices);
 
         let meta = DumpMeta {
             header: self.header.clone().expect("finish after a parsed header"),
@@ -559,6 +526,8 @@ impl Pass1 {
             sizes,
             stats,
             string_nodes,
+            slices,
+            late,
             last_index: -1,
             jumps: Vec::new(),
         }
@@ -973,6 +942,12 @@ impl Visitor for Pass2 {
         if keep {
             self.fields.insert(node, i.fields);
         }
+        if let Some(late) = &mut self.late {
+            let ids = &self.ids;
+            late.instance(class as u32, i.fields, node, &self.string_nodes, |id| {
+                ids.position(id)
+            });
+        }
     }
 
     fn object_array(&mut self, a: &ObjectArray, first: u32, elements: IdList<'_>) {
@@ -999,8 +974,13 @@ impl Visitor for Pass2 {
     fn primitive_array(&mut self, a: &PrimitiveArray, data: Option<&[u8]>) {
         let node = self.begin();
         if let Some(d) = data {
-            if self.string_wanted(node) {
+            let wanted = self.string_wanted(node);
+            if wanted {
                 self.strings.insert(node, a.elem, d);
+                super::text::insert_slices(&self.slices, node, a.elem, d, &mut self.strings);
+            }
+            if let Some(late) = self.late.as_mut().filter(|_| node != NO_NODE) {
+                late.array(node, a.elem, d, &mut self.strings, wanted);
             }
         }
     }

@@ -132,8 +132,8 @@ pub const STRING_PREVIEW_CHARS: usize = 48;
 #[derive(Debug, Default)]
 pub struct StringStore {
     members: NodeRank,
-    /// Per member (by rank): offset in `text` of its preview, stored as one length byte then
-    /// the UTF-8 text.
+    /// Per member (by rank): offset in `text` of its entry: the length of the whole text in
+    /// chars (UTF-16 units) as a LEB128 varint, one length byte, then the preview's UTF-8.
     preview_at: Vec<u32>,
     text: Vec<u8>,
     /// Nodes (sorted) of value arrays holding UTF-16 (coder 1 / char[]).
@@ -142,17 +142,30 @@ pub struct StringStore {
 
 impl StringStore {
     /// Preview (≤ [`STRING_PREVIEW_CHARS`] chars) of the string whose value array is `node`.
+    ///
+    /// Members are value arrays, and Strings whose text is part of their array (JDK ≤ 6
+    /// `offset`/`count`: see `graph::text`), which take precedence over their array.
     pub fn preview(&self, node: u32) -> Option<&str> {
         let at = self.preview_at[self.members.rank(node)?] as usize;
-        let len = self.text[at] as usize;
-        std::str::from_utf8(&self.text[at + 1..at + 1 + len]).ok()
+        let (_, at) = read_varint(&self.text, at)?;
+        let len = *self.text.get(at)? as usize;
+        std::str::from_utf8(self.text.get(at + 1..at + 1 + len)?).ok()
+    }
+    /// Length of the whole text of member `node` in chars (UTF-16 units, as `String.length()`).
+    pub fn char_len(&self, node: u32) -> Option<u64> {
+        let at = self.preview_at[self.members.rank(node)?] as usize;
+        read_varint(&self.text, at).map(|(n, _)| n)
+    }
+    /// Whether `node` has an entry of its own.
+    pub fn contains(&self, node: u32) -> bool {
+        self.members.rank(node).is_some()
     }
     /// Identity of the full contents of the value array `node`: equal contents (and coder),
     /// equal value; different contents, different values (up to 64-bit hash collisions).
     pub fn content_hash(&self, node: u32) -> Option<u64> {
         self.members.rank(node).map(|i| self.preview_at[i] as u64)
     }
-    /// Whether the value array `node` holds UTF-16 (2 bytes per char).
+    /// Whether the value array `node` holds UTF-16 (2 bytes per char: coder 1 or `char[]`).
     pub fn is_utf16(&self, node: u32) -> bool {
         self.utf16.binary_search(&node).is_ok()
     }
@@ -280,6 +293,8 @@ struct PendingString {
     elem: BasicType,
     utf16: bool,
     len: u8,
+    /// Chars of the whole text.
+    chars: u32,
     head: [u8; PREVIEW_BYTES],
 }
 
@@ -306,6 +321,16 @@ impl StringStoreBuilder {
     /// wasm too, which has no prefetch instruction (and an x86 prefetch at insert was slower).
     pub fn insert(&mut self, node: u32, elem: BasicType, data: &[u8]) {
         let utf16 = self.utf16.binary_search(&node).is_ok();
+        self.insert_text(node, elem, utf16, data);
+    }
+
+    /// Takes the text of a member that is not a value array listed as UTF-16 (a String whose
+    /// text is part of its `char[]`): UTF-16 `data`.
+    pub fn insert_utf16(&mut self, node: u32, elem: BasicType, data: &[u8]) {
+        self.insert_text(node, elem, true, data);
+    }
+
+    pub fn insert_text(&mut self, node: u32, elem: BasicType, utf16: bool, data: &[u8]) {
         // One 64-bit key for contents, length and coder (0 means an empty slot).
         let key = (hash_bytes(data)
             ^ (data.len() as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93)
@@ -314,12 +339,18 @@ impl StringStoreBuilder {
         let n = data.len().min(PREVIEW_BYTES);
         let mut head = [0u8; PREVIEW_BYTES];
         head[..n].copy_from_slice(&data[..n]);
+        let chars = if utf16 || elem == BasicType::Char {
+            data.len() / 2
+        } else {
+            data.len()
+        };
         self.pending.push(PendingString {
             node,
             key,
             elem,
             utf16,
             len: n as u8,
+            chars: chars.min(u32::MAX as usize) as u32,
             head,
         });
         if self.pending.len() == BATCH {
@@ -349,6 +380,7 @@ impl StringStoreBuilder {
             None if self.text.len() > (u32::MAX - 512) as usize => return,
             None => {
                 let at = self.text.len() as u32;
+                write_varint(&mut self.text, s.chars as u64);
                 // Length byte first, then the preview decoded in place (no temporary String).
                 self.text.push(0);
                 let start = self.text.len();
@@ -384,6 +416,29 @@ impl StringStoreBuilder {
             utf16: self.utf16,
         }
     }
+}
+
+/// Appends `v` as an unsigned LEB128 varint (7 bits a byte, low first).
+fn write_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// The varint at `at` and the position after it.
+fn read_varint(b: &[u8], mut at: usize) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *b.get(at)?;
+        at += 1;
+        v |= ((byte & 0x7F) as u64) << shift;
+        if byte & 0x80 == 0 {
+            return Some((v, at));
+        }
+    }
+    None
 }
 
 /// Decodes up to [`STRING_PREVIEW_CHARS`] characters: `byte[]` is Latin-1 (coder 0) or UTF-16
