@@ -49,6 +49,11 @@ const KEEP_FIELDS_OF: &[&str] = &[
     "java.util.ArrayDeque",
     "java.util.PriorityQueue",
     "java.util.concurrent.ConcurrentHashMap",
+    // JDK 5–7 segments (`count`) and JDK 8+ striped counters (`value`): a few per map.
+    "java.util.concurrent.ConcurrentHashMap$Segment",
+    "java.util.concurrent.ConcurrentHashMap$CounterCell",
+    "java.lang.ThreadLocal$ThreadLocalMap",
+    "java.util.concurrent.PriorityBlockingQueue",
     "java.util.concurrent.ArrayBlockingQueue",
     "java.util.concurrent.LinkedBlockingQueue",
     "java.util.concurrent.LinkedBlockingDeque",
