@@ -462,6 +462,11 @@ fn read_collection(g: &HeapGraph, v: Node, jdk: &str) -> Option<(u64, Option<Nod
                 None,
             )
         }
+        // JDK 5–7: `segments`, each with its own table (read as `collections` does).
+        "java.util.concurrent.ConcurrentHashMap" if field_ref(g, v, "segments").is_some() => {
+            let i = super::collections::collection_info(g, v)?;
+            (i.size, None, i.capacity)
+        }
         "java.util.concurrent.ConcurrentHashMap" => {
             let t = field_ref(g, v, "table");
             let size = match (field_ref(g, v, "counterCells"), int(v, "baseCount")) {

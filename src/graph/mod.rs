@@ -373,7 +373,15 @@ impl HeapGraph {
     }
     /// Length in chars (`String.length()`) of the text of a String or value array.
     pub fn string_len(&self, node: Node) -> Option<u64> {
-        self.strings.char_len(self.text_node(node)?)
+        let t = self.text_node(node)?;
+        if let Some(n) = self.strings.char_len(t) {
+            return Some(n);
+        }
+        // A value array: its length, in chars (a UTF-16 `byte[]` holds 2 bytes a char).
+        let len = self.array_len(t) as u64;
+        let byte_utf16 = self.class(t).kind == ClassKind::PrimitiveArray(BasicType::Byte)
+            && self.strings.is_utf16(t);
+        Some(if byte_utf16 { len / 2 } else { len })
     }
     /// Identity of the whole text of a String or value array: equal texts, equal values
     /// (see [`StringStore::content_hash`]).

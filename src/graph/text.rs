@@ -416,7 +416,7 @@ pub(crate) fn insert_slices(
             2 * (s.offset as usize + s.count as usize),
         );
         if let Some(bytes) = data.get(a..b) {
-            store.insert_utf16(s.string, elem, bytes);
+            store.insert_slice(s.string, elem, bytes);
         }
     }
 }
@@ -609,7 +609,7 @@ impl LateText {
                             whole_done = true;
                         }
                     } else if let Some(bytes) = data.get(a..b) {
-                        store.insert_utf16(string, elem, bytes);
+                        store.insert_slice(string, elem, bytes);
                     }
                 }
                 LateUse::Slice { .. } => {}
