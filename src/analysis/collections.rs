@@ -1,11 +1,19 @@
-//! Reading JDK collections in a dump: element count, capacity, backing storage, elements.
+//! Reading JDK collections in a dump: element count, capacity, backing storage, and (through
+//! [`entries`]) their key/value pairs. [`extract`] is the entry point for any object.
 //!
-//! Counts come from the collection's own fields where the graph keeps them (`size`, `count`,
-//! `elementCount`, `baseCount`, `AtomicInteger.value` — see `KEEP_FIELDS_OF` in the graph
-//! builder); otherwise they are counted: non-null elements of the backing array, nodes of a
-//! linked chain (bounded walk), or entries of a hash table's bins. Subclasses of the JDK
-//! collections (an application's `MyList extends ArrayList`) are read as their JDK ancestor;
-//! `Collections$Synchronized*`, `Collections$Unmodifiable*`, `HashSet`, `TreeSet`,
+//! Every layout from JDK 6 to 25 that Eclipse MAT's extractors know (`KnownCollectionInfo`):
+//! `HashMap`/`LinkedHashMap` (`Entry` or `Node`/`TreeNode`), `Hashtable`, `Properties` (a
+//! Hashtable, or from JDK 9 a wrapper of a `ConcurrentHashMap`), `WeakHashMap`,
+//! `IdentityHashMap`, `TreeMap`, `ConcurrentHashMap` (JDK 8+ table with `baseCount` +
+//! `counterCells`; JDK 5–7 `segments`, whose `Segment`s are read too), `ThreadLocalMap`,
+//! `ArrayList`, `Vector`, `LinkedList` (JDK 7+ `first`, JDK ≤ 6 ring around `header`),
+//! `ArrayDeque`, `PriorityQueue`, `CopyOnWriteArrayList`/`Set`, the blocking and concurrent
+//! queues. Counts come from the collection's own fields where the graph keeps them (`size`,
+//! `count`, `elementCount`, `baseCount`, `AtomicInteger.value` — see `KEEP_FIELDS_OF` in the
+//! graph builder); otherwise they are counted: non-null elements of the backing array, nodes of
+//! a linked chain or tree (bounded walk), or entries of a hash table's bins. Subclasses of the
+//! JDK collections (an application's `MyList extends ArrayList`) are read as their JDK
+//! ancestor; `Collections$Synchronized*`, `Collections$Unmodifiable*`, `HashSet`, `TreeSet`,
 //! `Collections$SetFromMap` and `ConcurrentHashMap$KeySetView` are read through the collection
 //! they wrap.
 
