@@ -1,7 +1,7 @@
 //! Collections in every JDK layout from 6 to 11, on real dumps: the element counts Eclipse
 //! MAT's `ExtractCollectionEntriesTest` expects on its JDK 6 dump (segmented
 //! `ConcurrentHashMap`, JDK ≤ 6 `LinkedList` ring, `Properties`, `ThreadLocalMap`…), and on
-//! dumps from JDK 6, 8, 11 and 17, entries enumerated = the size the collection's own counter
+//! dumps from JDK 6, 8, 11, 17 and 25, entries enumerated = the size the collection's own counter
 //! field says, for every collection instance.
 
 mod common;
@@ -76,8 +76,10 @@ fn entries_match_the_size_fields_on_every_dump() {
     let outside = DUMPS
         .iter()
         .filter(|d| !d.contains("hprofagent") && !d.contains("jhat"));
-    // The project's own fixtures: HotSpot 17.
+    // The project's own fixtures: HotSpot 17, and 25 with and without compact headers.
     let own = [
+        "variants/queue_backlog.jdk25.hprof.gz",
+        "variants/queue_backlog.jdk25-coh.hprof.gz",
         "healthy_app.hprof.gz",
         "queue_backlog.hprof.gz",
         "retry_buffer.hprof.gz",

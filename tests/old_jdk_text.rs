@@ -1,5 +1,5 @@
-//! Texts on dumps from JDK 6 to 11 written outside the project (Eclipse MAT's test dumps, the
-//! jhat and NetBeans test dumps): thread names (`char[]` before JDK 9, `String` after; START
+//! Texts on dumps from JDK 6 to 25 (Eclipse MAT's test dumps, the jhat and NetBeans test dumps,
+//! a JDK 25 fixture with compact headers): thread names (`char[]` before JDK 9, `String` after; START
 //! THREAD names in hprof-agent dumps), and every String's preview, length and content identity
 //! checked against an independent decoding of the raw records (`char[]` values, JDK ≤ 6
 //! `offset`/`count` slices, JDK 9+ `byte[]` with `coder`).
@@ -19,6 +19,8 @@ const DUMPS: &[&str] = &[
     "outside/mat/openjdk_jdk11_04_x64.hprof.gz",
     "outside/jdk8-jhat-32bit.hprof.gz",
     "outside/netbeans-64bit.hprof.gz",
+    // JDK 25 with compact object headers: Latin-1 and UTF-16 `byte[]` values.
+    "variants/queue_backlog.jdk25-coh.hprof.gz",
 ];
 
 fn build(name: &str) -> HeapGraph {
