@@ -303,3 +303,83 @@ fn jdk6_duplicate_strings_group_equal_texts_only() {
     // Before: the 34 substrings of the 803-char java.library.path were one "duplicate" group.
     assert!(dups.groups.iter().all(|grp| grp.length < 803));
 }
+
+/// A JDK 6 layout written by the project's HPROF writer: Strings sharing one `char[]` through
+/// `offset`/`count`, corrupt ranges (no panic, no slice), a `char[]` thread name.
+#[test]
+fn jdk6_layout_slices_and_corrupt_ranges() {
+    use heaplens::hprof::writer::{BasicType as T, HeapBuilder, RootKind, Value, WriteOptions};
+    let mut b = HeapBuilder::new(4);
+    let object = b.object_class();
+    let string = b.class(
+        "java/lang/String",
+        Some(object),
+        &[
+            ("value", T::Object),
+            ("offset", T::Int),
+            ("count", T::Int),
+            ("hash", T::Int),
+        ],
+        &[],
+    );
+    let thread = b.class(
+        "java/lang/Thread",
+        Some(object),
+        &[("name", T::Object), ("priority", T::Int)],
+        &[],
+    );
+    let holder = b.class("com/x/Holder", Some(object), &[("all", T::Object)], &[]);
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(|u| u.to_be_bytes()).collect() };
+    let chars = b.prim_array(T::Char, &utf16("hello, wörld"));
+    let mk = |b: &mut HeapBuilder, off: i32, count: i32| {
+        b.instance(
+            string,
+            &[
+                ("value", chars.into()),
+                ("offset", Value::Int(off)),
+                ("count", Value::Int(count)),
+            ],
+        )
+    };
+    let whole = mk(&mut b, 0, 12);
+    let head = mk(&mut b, 0, 5);
+    let tail = mk(&mut b, 7, 5);
+    let tail2 = mk(&mut b, 7, 5);
+    let past_end = mk(&mut b, 10, 5);
+    let negative = mk(&mut b, -1, 3);
+    let huge = mk(&mut b, i32::MAX, i32::MAX);
+    let name = b.prim_array(T::Char, &utf16("worker-7"));
+    let t = b.instance(
+        thread,
+        &[("name", name.into()), ("priority", Value::Int(5))],
+    );
+    let strings = [whole, head, tail, tail2, past_end, negative, huge];
+    let arr_class = b.array_class("java/lang/String");
+    let all = b.obj_array(arr_class, &strings.map(Some));
+    let h = b.instance(holder, &[("all", all.into())]);
+    b.root(h, RootKind::JniGlobal { jni_ref_id: 1 });
+    b.root(t, RootKind::JniGlobal { jni_ref_id: 2 });
+    let g = build_from_bytes(&b.write(&WriteOptions::default())).unwrap();
+    let n = |o: heaplens::hprof::writer::ObjRef| g.node_of(o.id()).unwrap();
+    assert_eq!(g.string_value(n(whole)), Some("hello, wörld"));
+    assert_eq!(g.string_len(n(whole)), Some(12));
+    assert_eq!(g.string_value(n(head)), Some("hello"));
+    assert_eq!(g.string_value(n(tail)), Some("wörld"));
+    assert_eq!(g.string_len(n(tail)), Some(5));
+    assert_eq!(
+        g.string_identity(n(tail)),
+        g.string_identity(n(tail2)),
+        "equal slices, one identity"
+    );
+    assert_ne!(g.string_identity(n(tail)), g.string_identity(n(head)));
+    // Ranges outside the array (a corrupt record): no slice of their own; such a String
+    // reads as its whole array.
+    for bad in [past_end, negative, huge] {
+        assert!(!g.strings.contains(n(bad)));
+        assert_eq!(g.string_value(n(bad)), Some("hello, wörld"));
+    }
+    assert_eq!(
+        heaplens::analysis::threads::thread_name(&g, n(t)).as_deref(),
+        Some("worker-7")
+    );
+}

@@ -411,14 +411,21 @@ pub(crate) fn insert_slices(
     }
     let first = slices.partition_point(|s| s.value < value);
     for s in slices[first..].iter().take_while(|s| s.value == value) {
-        let (a, b) = (
-            2 * s.offset as usize,
-            2 * (s.offset as usize + s.count as usize),
-        );
-        if let Some(bytes) = data.get(a..b) {
+        if let Some(bytes) = char_range(s.offset, s.count, data) {
             store.insert_slice(s.string, elem, bytes);
         }
     }
+}
+
+/// The bytes of chars `offset..offset + count` of a `char[]`'s contents, if inside them
+/// (64-bit arithmetic: `usize` is 32 bits in wasm).
+fn char_range(offset: u32, count: u32, data: &[u8]) -> Option<&[u8]> {
+    let a = 2 * offset as u64;
+    let b = a + 2 * count as u64;
+    if b > data.len() as u64 {
+        return None;
+    }
+    data.get(a as usize..b as usize)
 }
 
 /// Pass 2's second look, for dumps where pass 1 read Strings or Threads before their class
@@ -602,14 +609,16 @@ impl LateText {
                     offset,
                     count,
                 } if elem == BasicType::Char => {
-                    let (a, b) = (2 * offset as usize, 2 * (offset as usize + count as usize));
-                    if a == 0 && b == data.len() {
-                        if !whole_done {
-                            store.insert_text(node, elem, true, data);
-                            whole_done = true;
+                    match char_range(offset, count, data) {
+                        Some(bytes) if bytes.len() == data.len() => {
+                            if !whole_done {
+                                store.insert_text(node, elem, true, data);
+                                whole_done = true;
+                            }
                         }
-                    } else if let Some(bytes) = data.get(a..b) {
-                        store.insert_slice(string, elem, bytes);
+                        Some(bytes) => store.insert_slice(string, elem, bytes),
+                        // Outside the array: a corrupt record, no text.
+                        None => {}
                     }
                 }
                 LateUse::Slice { .. } => {}
