@@ -610,11 +610,12 @@ impl LateText {
                     count,
                 } if elem == BasicType::Char => {
                     match char_range(offset, count, data) {
+                        // The whole array: its own entry serves.
                         Some(bytes) if bytes.len() == data.len() => {
                             if !whole_done {
                                 store.insert_text(node, elem, true, data);
-                                whole_done = true;
                             }
+                            whole_done = true;
                         }
                         Some(bytes) => store.insert_slice(string, elem, bytes),
                         // Outside the array: a corrupt record, no text.
