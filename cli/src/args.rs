@@ -4,7 +4,7 @@ pub const HELP: &str = "\
 heaplens — Java heap dump (HPROF) analyzer
 
 Usage:
-  heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
+  heaplens analyze DUMP [--format json|md|html] [--output FILE] [--redact] [--stats] [--top N]
   heaplens parse DUMP
   heaplens --help | --version
 
@@ -18,11 +18,16 @@ Options (analyze):
   -f, --format FORMAT   json (default; schema in docs/report-schema.md), md (Markdown) or
                         html (one self-contained file)
   -o, --output FILE     write the report to FILE instead of standard output
+      --redact          for a report to share: replace the dump's data (string values,
+                        thread names, frame methods, loader and jar names, the file name)
+                        with placeholders; class names, sizes and structure stay
       --stats           print phase times, memory per object and peak RSS to stderr
       --top N           biggest objects to list (default 100)
 
 DUMP is an .hprof file, gzip-compressed or not (detected from its content). It is read twice.
 Progress is shown on stderr when stderr is a terminal; stdout carries only the report.
+Every report says on top which of the dump's data it holds. Text from the dump cannot steer
+a terminal: JSON escapes control and bidi characters, Markdown and HTML replace them.
 
 Exit status: 0 success (a truncated dump is reported as a warning), 1 a file cannot be read
 or written, 2 the dump is not valid HPROF or the command line is wrong.
@@ -42,6 +47,7 @@ pub struct Analyze {
     pub output: Option<String>,
     pub stats: bool,
     pub top: usize,
+    pub redact: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +98,7 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
     let mut output = None;
     let mut stats = false;
     let mut top = 100usize;
+    let mut redact = false;
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         // `--opt=value` and `--opt value`.
@@ -123,6 +130,7 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
             }
             "-o" | "--output" => output = Some(value("a file name")?),
             "--stats" => stats = true,
+            "--redact" => redact = true,
             "--top" => {
                 let v = value("a number")?;
                 top = v
@@ -152,6 +160,7 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
         output,
         stats,
         top,
+        redact,
     })
 }
 
@@ -181,7 +190,8 @@ mod tests {
                 format: Format::Json,
                 output: None,
                 stats: false,
-                top: 100
+                top: 100,
+                redact: false
             }))
         );
         assert_eq!(
@@ -193,14 +203,16 @@ mod tests {
                 "d.hprof",
                 "--stats",
                 "--top",
-                "5"
+                "5",
+                "--redact"
             ]),
             Ok(Command::Analyze(Analyze {
                 dump: "d.hprof".into(),
                 format: Format::Html,
                 output: Some("r.html".into()),
                 stats: true,
-                top: 5
+                top: 5,
+                redact: true
             }))
         );
         assert!(

@@ -39,7 +39,10 @@ mod markdown;
 pub mod redact;
 pub mod sections;
 
-pub use format::{format_bytes, format_count, format_id, format_percent, percent};
+pub use format::{
+    format_bytes, format_count, format_id, format_percent, is_bidi_control, needs_json_escape,
+    percent,
+};
 pub use html::{to_html, REPORT_CSP};
 pub use json::{to_json, to_json_compact, SafeFormatter};
 pub use markdown::to_markdown;
