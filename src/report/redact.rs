@@ -124,7 +124,8 @@ pub fn redact(r: &mut Report) {
         let p = names.get(&t.name);
         scrub.add(&t.name, &p);
         t.name = p;
-        for f in &mut t.frames {
+        // Frames may be shared between threads (one trace, several threads): copy on write.
+        for f in std::sync::Arc::make_mut(&mut t.frames) {
             redact_frame(f, &mut scrub);
         }
         for e in &mut t.thread_locals {
@@ -254,17 +255,15 @@ pub fn redact(r: &mut Report) {
 /// loses its method name and signature.
 fn redact_frame(f: &mut crate::analysis::FrameInfo, scrub: &mut Scrubber) {
     const HIDDEN: &str = "<method>";
+    let (class, method) = (f.class.to_string(), f.method.to_string());
     // Both ways the analyses spell a frame start with `Class.method(`.
-    scrub.add(
-        &format!("{}.{}(", f.class, f.method),
-        &format!("{}.{HIDDEN}(", f.class),
-    );
-    if let Some(tail) = f.display.strip_prefix(&format!("{}.{}", f.class, f.method)) {
-        f.display = format!("{}.{HIDDEN}{tail}", f.class);
-    } else {
-        f.display = format!("{}.{HIDDEN}", f.class);
-    }
-    f.method = HIDDEN.to_string();
+    scrub.add(&format!("{class}.{method}("), &format!("{class}.{HIDDEN}("));
+    let display = match f.display.strip_prefix(&format!("{class}.{method}")) {
+        Some(tail) => format!("{class}.{HIDDEN}{tail}"),
+        None => format!("{class}.{HIDDEN}"),
+    };
+    f.display = display.into();
+    f.method = HIDDEN.into();
     f.signature = None;
 }
 
