@@ -341,11 +341,16 @@ impl GzipInflater {
             let rest = &chunk[used..];
             match self.part {
                 HeaderPart::Fixed | HeaderPart::ExtraLen => {
-                    let want = if self.part == HeaderPart::Fixed { 10 } else { 12 };
+                    let want = if self.part == HeaderPart::Fixed {
+                        10
+                    } else {
+                        12
+                    };
                     let take = (want - self.pending.len()).min(rest.len());
                     self.pending.extend_from_slice(&rest[..take]);
                     used += take;
-                    fixed_header_check(&self.pending).map_err(|m| self.error(self.member_start, m))?;
+                    fixed_header_check(&self.pending)
+                        .map_err(|m| self.error(self.member_start, m))?;
                     if self.pending.len() < want {
                         return Ok(used);
                     }
@@ -356,7 +361,8 @@ impl GzipInflater {
                             self.next_optional_part(HeaderPart::Extra);
                         }
                     } else {
-                        self.skip = u16::from_le_bytes([self.pending[10], self.pending[11]]) as usize;
+                        self.skip =
+                            u16::from_le_bytes([self.pending[10], self.pending[11]]) as usize;
                         self.part = HeaderPart::Extra;
                     }
                 }
@@ -411,7 +417,10 @@ impl GzipInflater {
             (HeaderPart::Comment, 0x10),
             (HeaderPart::Crc, 0x02),
         ];
-        let after = order.iter().position(|&(p, _)| p == done).map_or(0, |i| i + 1);
+        let after = order
+            .iter()
+            .position(|&(p, _)| p == done)
+            .map_or(0, |i| i + 1);
         for &(part, flag) in &order[after..] {
             if self.flags & flag != 0 {
                 self.part = part;
