@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Fuzz heaplens with cargo-fuzz (libFuzzer). Not part of CI.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]   # default 600 s each; targets: parse build analyze snapshot
+#   scripts/fuzz.sh [SECONDS] [TARGET...]   # default 600 s each; targets: parse graph_build analyze snapshot
 #
 # Targets (fuzz/fuzz_targets/, see fuzz/README.md):
 #   parse     the first 4 bytes of an input choose chunk sizes, the rest is a dump (raw or gzip);
 #             parsed whole and in those chunks through DumpDecoder: same events and result.
-#   build     the graph build (both passes) over a dump generated from the input
+#   graph_build  the graph build (both passes) over a dump generated from the input
 #             (fuzz_targets/common/gen.rs), so that it gets past the parser.
 #   analyze   every analysis, the report in three renderings, paths, and a snapshot round trip
 #             over small graphs built from generated dumps.
@@ -25,7 +25,7 @@
 # - A crash is written to fuzz/artifacts/<target>/. Minimize it with
 #   `RUSTC_BOOTSTRAP=1 cargo fuzz tmin <target> fuzz/artifacts/<target>/crash-…` (run in fuzz/),
 #   then save it as tests/fixtures/fuzz-regressions/<name>.bin (parse: replayed by
-#   tests/parser_errors.rs) or tests/fixtures/fuzz-regressions/<target>/<name>.bin (build,
+#   tests/parser_errors.rs) or tests/fixtures/fuzz-regressions/<target>/<name>.bin (graph_build,
 #   analyze, snapshot: replayed by tests/fuzz_regressions_build.rs).
 # - FUZZ_JOBS (default 1) and FUZZ_MAX_LEN (default 16384) tune libFuzzer.
 set -euo pipefail
@@ -33,7 +33,7 @@ SECONDS_TO_RUN="${1:-600}"
 shift || true
 TARGETS=("$@")
 if ((${#TARGETS[@]} == 0)); then
-    TARGETS=(parse build analyze snapshot)
+    TARGETS=(parse graph_build analyze snapshot)
 fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"

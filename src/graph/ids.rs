@@ -741,3 +741,64 @@ mod class_len_tests {
         assert_eq!(split.len(3), u32::MAX);
     }
 }
+
+#[cfg(test)]
+mod hash_tests {
+    use super::*;
+
+    #[test]
+    fn maps_get_different_secrets_and_spread_crafted_keys() {
+        let (a, b) = (IdBuildHasher::default(), IdBuildHasher::default());
+        assert!(a.seed != b.seed || a.key != b.key);
+        // Keys differing only in their high bits (which a single multiply never moves down)
+        // land in many buckets of a small table.
+        let mut buckets = std::collections::HashSet::new();
+        for k in 0..1000u64 {
+            use std::hash::BuildHasher;
+            buckets.insert(a.hash_one(k << 40) & 1023);
+        }
+        assert!(buckets.len() > 500, "{}", buckets.len());
+    }
+
+    /// Old (unkeyed, one multiply) vs keyed hash on address-like ids: insert + lookup of 2 M.
+    /// `cargo test --release -p heaplens --lib hash_speed -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "measures"]
+    fn hash_speed() {
+        #[derive(Default, Clone, Copy)]
+        struct Old(u64);
+        impl std::hash::Hasher for Old {
+            fn write(&mut self, _: &[u8]) {
+                unimplemented!()
+            }
+            fn write_u64(&mut self, i: u64) {
+                self.0 = (self.0 ^ i ^ (i >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            }
+            fn finish(&self) -> u64 {
+                self.0 ^ (self.0 >> 32)
+            }
+        }
+        let ids: Vec<u64> = (0..2_000_000u64).map(|i| 0x7_0000_0000 + i * 24).collect();
+        fn run<S: std::hash::BuildHasher + Default>(ids: &[u64]) -> (f64, u64) {
+            let t = std::time::Instant::now();
+            let mut m: std::collections::HashMap<u64, u32, S> = Default::default();
+            for (i, &id) in ids.iter().enumerate() {
+                m.insert(id, i as u32);
+            }
+            let mut s = 0u64;
+            for _ in 0..4 {
+                for &id in ids {
+                    s += *m.get(&id).unwrap() as u64;
+                }
+            }
+            (t.elapsed().as_secs_f64(), s)
+        }
+        let old = run::<std::hash::BuildHasherDefault<Old>>(&ids);
+        let new = run::<IdBuildHasher>(&ids);
+        assert_eq!(old.1, new.1);
+        eprintln!(
+            "2 M inserts + 8 M lookups: unkeyed {:.3} s, keyed {:.3} s",
+            old.0, new.0
+        );
+    }
+}

@@ -312,11 +312,12 @@ pub fn claimed_edge_room() -> Vec<u8> {
     b
 }
 
-/// `java.lang.String` dumped twice with different layouts (the second without `value`), and a
-/// String instance laid out for the first.
+/// `java.lang.String` dumped twice with different layouts: first `hash`, `value`; then only
+/// `hash`; and a String instance laid out for the second (4 bytes of fields), so the `value`
+/// offset kept from the first dump points past its end.
 pub fn string_twice() -> Vec<u8> {
     let mut wr = header(8);
-    wr.utf8(0x20, "java.lang.String");
+    wr.utf8(0x20, "java/lang/String");
     wr.utf8(0x21, "value");
     wr.utf8(0x22, "hash");
     wr.utf8(0x23, "[B");
@@ -324,7 +325,7 @@ pub fn string_twice() -> Vec<u8> {
     wr.load_class(2, 0x200, 0, 0x23);
     wr.class_dump(&ClassDump {
         class_id: 0x100,
-        fields: vec![(0x21, BasicType::Object), (0x22, BasicType::Int)],
+        fields: vec![(0x22, BasicType::Int), (0x21, BasicType::Object)],
         instance_size: 12,
         ..Default::default()
     });
@@ -338,10 +339,7 @@ pub fn string_twice() -> Vec<u8> {
         class_id: 0x200,
         ..Default::default()
     });
-    let mut fields = Vec::new();
-    fields.extend_from_slice(&0x3000u64.to_be_bytes());
-    fields.extend_from_slice(&0u32.to_be_bytes());
-    wr.instance(0x2000, 0, 0x100, &fields);
+    wr.instance(0x2000, 0, 0x100, &0u32.to_be_bytes());
     wr.prim_array(0x3000, 0, BasicType::Byte, b"hi");
     wr.root_unknown(0x2000);
     wr.end_heap_dump();

@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use heaplens::analysis::{self, PathFinder, PathOptions};
-use heaplens::graph::{read_snapshot, write_snapshot, Dominance, GraphBuilder, HeapGraph, PassOutcome};
+use heaplens::graph::{
+    read_snapshot, write_snapshot, Dominance, GraphBuilder, HeapGraph, PassOutcome,
+};
 use heaplens::report::{build_report, to_html, to_markdown, ReportOptions};
 
 /// Both passes over `dump`, fed in `chunk`-byte pieces. `None` on a (typed) parse error.

@@ -240,8 +240,14 @@ pub fn dump(data: &[u8]) -> Vec<u8> {
                 let frames: Vec<u64> = (0..n).map(|_| 0x50 + b.u8() as u64 % 5).collect();
                 wr.stack_trace(serial, thread, &frames);
             }
+            10 if b.u8() != 0 => {
+                // A sticky-class root: classes as GC roots (and, with shared pools, objects).
+                let class = id(&mut b, classes);
+                wr.root(class, RootKind::StickyClass);
+            }
             10 => {
-                // A raw sub-record: any tag the parser knows, fuzzer bytes as its body.
+                // Rarely (a parse error ends the build): a raw sub-record, fuzzer bytes as its
+                // body, whose length may disagree with its tag's layout.
                 let tags = [0x20, 0x21, 0x22, 0x23, 0xFF, 0x08, 0xFE];
                 let t = tags[b.u8() as usize % tags.len()];
                 let n = b.u8() as usize % 40;

@@ -1,4 +1,4 @@
-//! Fuzz target `build`: the graph build (pass 1 + pass 2) over dumps that get past the parser
+//! Fuzz target `graph_build`: the graph build (pass 1 + pass 2) over dumps that get past the parser
 //! (`common/gen.rs` turns the input into one). A panic, an overflow, a blow-up in time
 //! (`-timeout`) or memory (`-rss_limit_mb`, `-malloc_limit_mb`) is a finding. The first input
 //! byte after the generator's flags also picks the chunk size, so both passes see cut records.
