@@ -183,3 +183,21 @@ fn crafted_colliding_ids_do_not_slow_the_build() {
     assert!(matches!(m.end, End::Analysis { .. }), "{:?}", m.end);
     assert!(m.time < Duration::from_secs(3), "{:?}", m.time);
 }
+
+#[test]
+fn utf8_records_past_a_megabyte_are_skipped() {
+    let mut wr = writer::HprofWriter::new("1.0.2", 8, 0);
+    wr.utf8(1, vec![b'a'; 65_535]);
+    wr.utf8(2, vec![b'b'; (MAX_UTF8_RECORD + 1) as usize]);
+    let b = wr.finish();
+    let at = writer::HprofWriter::new("1.0.2", 8, 0).finish().len() as u64 + 9 + 8 + 65_535;
+    let s = parse_slice(&b, &mut NullVisitor).unwrap();
+    assert_eq!(
+        s.warnings,
+        vec![Warning::RecordSkipped {
+            offset: at,
+            item: Item::Record(0x01),
+            len: MAX_UTF8_RECORD + 1 + 8,
+        }]
+    );
+}

@@ -30,6 +30,11 @@ const OBJECT_ARRAY_BUFFER_LIMIT: u64 = 64 * 1024;
 /// gzip file of zeros cannot make us buffer gigabytes.
 pub const MAX_BUFFERED_ITEM: u64 = 64 << 20;
 
+/// Longest UTF8 record decoded (longer ones are skipped with a warning): 16× the longest symbol
+/// HotSpot has (its length is a u16). Pass 1 keeps every name, so this bounds what one record
+/// can make it hold.
+pub const MAX_UTF8_RECORD: u64 = 1 << 20;
+
 /// Longest header string we accept before the NUL (`JAVA PROFILE 1.0.2` is 18).
 const MAX_HEADER_STRING: usize = 64;
 
@@ -415,7 +420,12 @@ impl Parser {
         let start = self.offset;
         self.state = match tag {
             0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x07 | 0x0A | 0x0B => {
-                if len as u64 > MAX_BUFFERED_ITEM {
+                let limit = if tag == 0x01 {
+                    MAX_UTF8_RECORD + self.id_size as u64
+                } else {
+                    MAX_BUFFERED_ITEM
+                };
+                if len as u64 > limit {
                     // Decoded whole, it would be buffered whole: skip it instead.
                     self.warnings.push(Warning::RecordSkipped {
                         offset: start,
