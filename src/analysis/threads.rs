@@ -138,6 +138,19 @@ pub struct FrameInfo {
     pub locals: Vec<LocalRef>,
 }
 
+/// Longest frame text kept (method, signature, source file, class in `display`), in chars.
+/// Real ones are far shorter; a crafted dump can name a frame with 64 KB, and a thread's
+/// frames are written out once per frame in the JSON report, so a long name would multiply.
+const MAX_FRAME_TEXT: usize = 256;
+
+/// `s`, cut at [`MAX_FRAME_TEXT`] chars with an ellipsis.
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(MAX_FRAME_TEXT) {
+        Some((end, _)) => format!("{}…", &s[..end]),
+        None => s.to_string(),
+    }
+}
+
 /// A `java.lang.Thread` instance.
 #[derive(Debug, Clone, Serialize)]
 pub struct ThreadInfo {
@@ -309,9 +322,9 @@ impl<'g> Ctx<'g> {
             .get(&f.class_serial)
             .cloned()
             .unwrap_or_else(|| Arc::from("<unknown class>"));
-        let method = g.symbol(f.method_name_id).to_string();
-        let signature = Some(g.symbol(f.signature_id).to_string()).filter(|s| !s.is_empty());
-        let source_file = Some(g.symbol(f.source_file_id).to_string()).filter(|s| !s.is_empty());
+        let method = clip(g.symbol(f.method_name_id));
+        let signature = Some(clip(g.symbol(f.signature_id))).filter(|s| !s.is_empty());
+        let source_file = Some(clip(g.symbol(f.source_file_id))).filter(|s| !s.is_empty());
         let location = match f.line {
             -2 => "Compiled frame".to_string(),
             -3 => "Native Method".to_string(),
@@ -323,7 +336,7 @@ impl<'g> Ctx<'g> {
                 .clone()
                 .unwrap_or_else(|| "Unknown Source".into()),
         };
-        let display = format!("{class}.{method}({location})");
+        let display = format!("{}.{method}({location})", clip(&class));
         let info = FrameInfo {
             depth,
             method: method.into(),

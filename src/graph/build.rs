@@ -273,7 +273,7 @@ impl Pass1 {
         let too_large = |what: &'static str, count: u64| ParseError {
             offset: summary.bytes,
             item: Item::Header,
-            kind: ErrorKind::TooLarge { what, count },
+            kind: ErrorKind::TooMany { what, count },
         };
         let mut stats = BuildStats {
             heap_records: self.heap_records,

@@ -35,6 +35,7 @@ pub use classes::{
     layout, ClassInfo, ClassKind, FieldSlot, SizeMode, SizeRule, StaticSlot, NO_CLASS,
 };
 pub use dominators::NO_NODE;
+pub use ids::add_hash_entropy;
 pub use names::{is_jdk_class_name, java_class_name, package_of, JDK_PREFIXES};
 pub use retained::{ChildIndex, Dominance, RetainedSizes};
 pub use snapshot::{

@@ -49,11 +49,14 @@ pub enum ErrorKind {
     BadRecordLength { declared: u64, needed: u64 },
     /// A heap sub-record extends past the end of its enclosing HEAP DUMP (SEGMENT) record.
     SubRecordOverrunsRecord { needed: u64, remaining: u64 },
+    /// An item that would have to be held in memory whole (an instance's field data) is larger
+    /// than any a JVM writes ([`MAX_BUFFERED_ITEM`](super::parser::MAX_BUFFERED_ITEM)).
+    TooLarge { len: u64, limit: u64 },
     /// The gzip container is damaged.
     Gzip(String),
     /// The dump holds more of something than the graph can number (`u32` node indices and edge
     /// positions): e.g. more than 4 billion references. Real counts, not claimed ones.
-    TooLarge { what: &'static str, count: u64 },
+    TooMany { what: &'static str, count: u64 },
     /// The heap dump asked for (1-based) is not in the file, which holds `dumps` of them.
     NoSuchDump { wanted: u32, dumps: u32 },
 }
@@ -85,11 +88,15 @@ impl fmt::Display for ParseError {
                 f,
                 "sub-record needs {needed} bytes but only {remaining} remain in its heap dump record"
             ),
+            ErrorKind::TooLarge { len, limit } => write!(
+                f,
+                "declared length {len} is larger than any such item a JVM writes (limit {limit})"
+            ),
             ErrorKind::Gzip(m) => write!(f, "damaged gzip data: {m}"),
             ErrorKind::NoSuchDump { wanted, dumps } => {
                 write!(f, "there is no heap dump {wanted}: the file holds {dumps}")
             }
-            ErrorKind::TooLarge { what, count } => {
+            ErrorKind::TooMany { what, count } => {
                 write!(f, "the dump holds {count} {what}, more than heaplens can index (2^32 - 1)")
             }
         }
@@ -108,6 +115,9 @@ pub enum Warning {
     HeapRecordRanToEnd { offset: u64 },
     /// Bytes after the last gzip member that are not another member.
     TrailingGarbage { offset: u64 },
+    /// A top-level record longer than any a JVM writes was skipped, not decoded (it would have
+    /// to be held in memory whole).
+    RecordSkipped { offset: u64, item: Item, len: u64 },
 }
 
 impl fmt::Display for Warning {
@@ -126,6 +136,11 @@ impl fmt::Display for Warning {
             Warning::TrailingGarbage { offset } => {
                 write!(f, "ignored {offset}.. : bytes after the last gzip member")
             }
+            Warning::RecordSkipped { offset, item, len } => write!(
+                f,
+                "skipped the {item} at byte {offset}: its length {len} is larger than any such \
+                 record a JVM writes"
+            ),
         }
     }
 }

@@ -3,11 +3,25 @@
 //! Handles multi-member streams — JDK 15+'s `jcmd GC.heap_dump -gz` writes one member per block,
 //! the first carrying the comment `HPROF BLOCKSIZE=<n>` — by starting a new member after each
 //! trailer. CRC-32 and length of every member are verified.
+//!
+//! A member header is scanned once, as it arrives (its file name and comment are never buffered
+//! and are capped at [`MAX_HEADER_FIELD`]), so its cost is linear however it is chunked.
 
 use super::error::{ErrorKind, Item, ParseError, Warning};
 use flate2::{Crc, Decompress, FlushDecompress, Status};
 
 const OUT_BUF: usize = 256 * 1024;
+
+/// Longest gzip header file name or comment accepted (NUL excluded). `gzip` stores a file name,
+/// `jcmd -gz` the comment `HPROF BLOCKSIZE=<n>`; a megabyte of either is not a dump's.
+pub const MAX_HEADER_FIELD: usize = 1 << 20;
+
+/// After the consumer of the inflated bytes failed, how much more output is inflated (and
+/// checked, not delivered) to the end of the member before its error is reported. Damaged deflate
+/// data often inflates to garbage before the inflater notices; the garbage then fails the parser
+/// first, and reporting that ("not an HPROF dump", "unknown record tag") would hide the real
+/// cause. Inflating on to the member's end (its CRC) tells the two apart.
+const MAX_DRAIN: u64 = 64 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -20,8 +34,31 @@ enum State {
     Ignoring,
 }
 
+/// The part of a member header being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeaderPart {
+    /// The 10 fixed bytes (gathered in `pending`).
+    Fixed,
+    /// FEXTRA's 2-byte length (gathered in `pending`, after the fixed bytes).
+    ExtraLen,
+    /// FEXTRA's data: `skip` bytes left.
+    Extra,
+    /// FNAME, NUL-terminated: `field` bytes seen so far.
+    Name,
+    /// FCOMMENT, NUL-terminated.
+    Comment,
+    /// FHCRC: `skip` bytes left.
+    Crc,
+}
+
 pub struct GzipInflater {
     state: State,
+    part: HeaderPart,
+    flags: u8,
+    /// Bytes still to skip in [`HeaderPart::Extra`] / [`HeaderPart::Crc`].
+    skip: usize,
+    /// Bytes of the current file name / comment seen so far.
+    field: usize,
     inflate: Decompress,
     crc: Crc,
     /// Bytes of a header or trailer cut by a chunk boundary.
@@ -31,6 +68,12 @@ pub struct GzipInflater {
     offset: u64,
     member_start: u64,
     warnings: Vec<Warning>,
+    /// The consumer's error, held back while the rest of the member is checked (see
+    /// [`MAX_DRAIN`]); `drained` counts the output inflated since.
+    sink_error: Option<ParseError>,
+    drained: u64,
+    /// The error returned: every later call returns it again.
+    failed: Option<ParseError>,
 }
 
 impl Default for GzipInflater {
@@ -43,6 +86,10 @@ impl GzipInflater {
     pub fn new() -> Self {
         GzipInflater {
             state: State::Header,
+            part: HeaderPart::Fixed,
+            flags: 0,
+            skip: 0,
+            field: 0,
             inflate: Decompress::new(false),
             crc: Crc::new(),
             pending: Vec::new(),
@@ -50,6 +97,9 @@ impl GzipInflater {
             offset: 0,
             member_start: 0,
             warnings: Vec::new(),
+            sink_error: None,
+            drained: 0,
+            failed: None,
         }
     }
 
@@ -69,27 +119,42 @@ impl GzipInflater {
     /// Inflates `chunk`, handing decompressed bytes to `sink` as they come.
     pub fn feed(
         &mut self,
-        mut chunk: &[u8],
+        chunk: &[u8],
         sink: &mut dyn FnMut(&[u8]) -> Result<(), ParseError>,
     ) -> Result<(), ParseError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let r = self.feed_inner(chunk, sink);
+        if let Err(e) = &r {
+            self.failed = Some(e.clone());
+        }
+        r
+    }
+
+    fn feed_inner(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut dyn FnMut(&[u8]) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
+        let mut chunk = chunk;
         while !chunk.is_empty() {
             match self.state {
-                State::Header | State::Trailer | State::BetweenMembers => {
-                    // Small fixed/variable parts: accumulate byte-exactly in `pending`.
+                State::Header => {
+                    let used = self.header(chunk)?;
+                    chunk = &chunk[used..];
+                    self.offset += used as u64;
+                }
+                State::Trailer | State::BetweenMembers => {
+                    // Small fixed parts: accumulate byte-exactly in `pending`.
                     let need = match self.state {
                         State::BetweenMembers => 2,
-                        State::Trailer => 8,
-                        _ => match header_len(&self.pending) {
-                            Ok(Some(n)) => n,
-                            Ok(None) => self.pending.len() + 1,
-                            Err(m) => return Err(self.error(self.member_start, m)),
-                        },
+                        _ => 8,
                     };
                     if self.pending.len() >= need {
                         self.complete_small_part()?;
                         continue;
                     }
-                    // Take what is needed, then recompute (a header's length grows as it is read).
                     let take = (need - self.pending.len()).min(chunk.len());
                     self.pending.extend_from_slice(&chunk[..take]);
                     chunk = &chunk[take..];
@@ -105,20 +170,12 @@ impl GzipInflater {
                     let made = (self.inflate.total_out() - before_out) as usize;
                     chunk = &chunk[used..];
                     self.offset += used as u64;
-                    if made > 0 {
-                        // Also what was inflated just before damaged data: the same bytes reach
-                        // the parser however the input is chunked.
-                        self.crc.update(&self.out[..made]);
-                        sink(&self.out[..made])?;
-                    }
+                    // Also what was inflated just before damaged data: the same bytes reach
+                    // the parser however the input is chunked.
+                    self.deliver(made, sink)?;
                     // Where inside the deflate stream the damage is noticed depends on the
                     // inflater's read-ahead, hence on chunking: name the damaged member instead.
-                    let status = result.map_err(|e| {
-                        self.error(
-                            self.member_start,
-                            format!("{e} (in the member that starts there)"),
-                        )
-                    })?;
+                    let status = result.map_err(|e| self.deflate_error(e))?;
                     if status == Status::StreamEnd {
                         self.state = State::Trailer;
                     } else if used == 0 && made == 0 {
@@ -139,16 +196,8 @@ impl GzipInflater {
                 .inflate
                 .decompress(&[], &mut self.out, FlushDecompress::None);
             let made = (self.inflate.total_out() - before_out) as usize;
-            if made > 0 {
-                self.crc.update(&self.out[..made]);
-                sink(&self.out[..made])?;
-            }
-            let status = result.map_err(|e| {
-                self.error(
-                    self.member_start,
-                    format!("{e} (in the member that starts there)"),
-                )
-            })?;
+            self.deliver(made, sink)?;
+            let status = result.map_err(|e| self.deflate_error(e))?;
             if status == Status::StreamEnd {
                 self.state = State::Trailer;
             }
@@ -159,17 +208,52 @@ impl GzipInflater {
         Ok(())
     }
 
+    /// Hands `made` inflated bytes to the sink, or, once it failed, only checks them.
+    fn deliver(
+        &mut self,
+        made: usize,
+        sink: &mut dyn FnMut(&[u8]) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
+        if made == 0 {
+            return Ok(());
+        }
+        self.crc.update(&self.out[..made]);
+        match &self.sink_error {
+            None => {
+                if let Err(e) = sink(&self.out[..made]) {
+                    self.sink_error = Some(e);
+                }
+                Ok(())
+            }
+            Some(e) => {
+                self.drained += made as u64;
+                if self.drained > MAX_DRAIN {
+                    return Err(e.clone());
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn deflate_error(&self, e: flate2::DecompressError) -> ParseError {
+        self.error(
+            self.member_start,
+            format!("corrupt deflate data in the gzip member that starts at this byte ({e})"),
+        )
+    }
+
     /// Completes a header/trailer whose last byte came with the last chunk.
     fn complete_ready_part(&mut self) -> Result<(), ParseError> {
         loop {
             let need = match self.state {
                 State::BetweenMembers => 2,
                 State::Trailer => 8,
-                State::Header => match header_len(&self.pending) {
-                    Ok(Some(n)) => n,
-                    Ok(None) => return Ok(()),
-                    Err(m) => return Err(self.error(self.member_start, m)),
-                },
+                // A header with no optional part left ends here (a header with FNAME needs its
+                // NUL, which `header` only sees in a chunk).
+                State::Header => {
+                    self.header(&[])?;
+                    return Ok(());
+                }
                 _ => return Ok(()),
             };
             if self.pending.len() < need {
@@ -181,12 +265,6 @@ impl GzipInflater {
 
     fn complete_small_part(&mut self) -> Result<(), ParseError> {
         match self.state {
-            State::Header => {
-                self.pending.clear();
-                self.inflate.reset(false);
-                self.crc.reset();
-                self.state = State::Body;
-            }
             State::Trailer => {
                 let p = &self.pending;
                 let crc = u32::from_le_bytes([p[0], p[1], p[2], p[3]]);
@@ -205,11 +283,16 @@ impl GzipInflater {
                 }
                 self.pending.clear();
                 self.state = State::BetweenMembers;
+                if let Some(e) = &self.sink_error {
+                    // The member is sound: the consumer's error stands.
+                    return Err(e.clone());
+                }
             }
             State::BetweenMembers => {
                 if self.pending[..] == [0x1f, 0x8b] {
                     self.member_start = self.offset - 2;
-                    self.state = State::Header; // keep the magic: header_len re-reads it
+                    self.state = State::Header; // keep the magic: the fixed part goes on from it
+                    self.part = HeaderPart::Fixed;
                 } else {
                     self.warnings.push(Warning::TrailingGarbage {
                         offset: self.offset - 2,
@@ -218,7 +301,9 @@ impl GzipInflater {
                     self.state = State::Ignoring;
                 }
             }
-            State::Body | State::Ignoring => unreachable!(),
+            State::Header | State::Body | State::Ignoring => {
+                unreachable!("only trailers and member starts are gathered in `pending`")
+            }
         }
         Ok(())
     }
@@ -247,43 +332,126 @@ impl GzipInflater {
     }
 }
 
-/// Length of the gzip member header at the start of `h`, `None` if more bytes are needed to tell.
-fn header_len(h: &[u8]) -> Result<Option<usize>, &'static str> {
+impl GzipInflater {
+    /// Reads member-header bytes from the start of `chunk`; returns how many it used. Moves to
+    /// [`State::Body`] when the header is complete (then the rest of `chunk` is deflate data).
+    fn header(&mut self, chunk: &[u8]) -> Result<usize, ParseError> {
+        let mut used = 0;
+        loop {
+            let rest = &chunk[used..];
+            match self.part {
+                HeaderPart::Fixed | HeaderPart::ExtraLen => {
+                    let want = if self.part == HeaderPart::Fixed {
+                        10
+                    } else {
+                        12
+                    };
+                    let take = (want - self.pending.len()).min(rest.len());
+                    self.pending.extend_from_slice(&rest[..take]);
+                    used += take;
+                    fixed_header_check(&self.pending)
+                        .map_err(|m| self.error(self.member_start, m))?;
+                    if self.pending.len() < want {
+                        return Ok(used);
+                    }
+                    if self.part == HeaderPart::Fixed {
+                        self.flags = self.pending[3];
+                        self.part = HeaderPart::ExtraLen;
+                        if self.flags & 0x04 == 0 {
+                            self.next_optional_part(HeaderPart::Extra);
+                        }
+                    } else {
+                        self.skip =
+                            u16::from_le_bytes([self.pending[10], self.pending[11]]) as usize;
+                        self.part = HeaderPart::Extra;
+                    }
+                }
+                HeaderPart::Extra | HeaderPart::Crc => {
+                    let take = self.skip.min(rest.len());
+                    self.skip -= take;
+                    used += take;
+                    if self.skip > 0 {
+                        return Ok(used);
+                    }
+                    if self.part == HeaderPart::Extra {
+                        self.next_optional_part(HeaderPart::Extra);
+                    } else {
+                        self.start_body();
+                        return Ok(used);
+                    }
+                }
+                HeaderPart::Name | HeaderPart::Comment => {
+                    let nul = rest.iter().position(|&b| b == 0);
+                    let n = nul.unwrap_or(rest.len());
+                    self.field += n;
+                    if self.field > MAX_HEADER_FIELD {
+                        let what = if self.part == HeaderPart::Name {
+                            "gzip header file name"
+                        } else {
+                            "gzip header comment"
+                        };
+                        return Err(self.error(
+                            self.member_start,
+                            format!("{what} longer than {MAX_HEADER_FIELD} bytes"),
+                        ));
+                    }
+                    let Some(_) = nul else {
+                        return Ok(used + n);
+                    };
+                    used += n + 1;
+                    let part = self.part;
+                    self.next_optional_part(part);
+                }
+            }
+            if self.state == State::Body {
+                return Ok(used);
+            }
+        }
+    }
+
+    /// After `done`, goes to the next optional header part the flags ask for, or to the body.
+    fn next_optional_part(&mut self, done: HeaderPart) {
+        let order = [
+            (HeaderPart::Extra, 0x04),
+            (HeaderPart::Name, 0x08),
+            (HeaderPart::Comment, 0x10),
+            (HeaderPart::Crc, 0x02),
+        ];
+        let after = order
+            .iter()
+            .position(|&(p, _)| p == done)
+            .map_or(0, |i| i + 1);
+        for &(part, flag) in &order[after..] {
+            if self.flags & flag != 0 {
+                self.part = part;
+                self.field = 0;
+                self.skip = 2; // used by Crc only
+                return;
+            }
+        }
+        self.start_body();
+    }
+
+    fn start_body(&mut self) {
+        self.pending.clear();
+        self.part = HeaderPart::Fixed;
+        self.inflate.reset(false);
+        self.crc.reset();
+        self.state = State::Body;
+    }
+}
+
+/// Checks the fixed header bytes gathered so far (as soon as each is there, so a non-gzip
+/// stream is named at once).
+fn fixed_header_check(h: &[u8]) -> Result<(), &'static str> {
     if h.len() >= 2 && h[..2] != [0x1f, 0x8b] {
         return Err("not a gzip member (bad magic)");
     }
     if h.len() >= 3 && h[2] != 8 {
         return Err("unsupported gzip compression method (not deflate)");
     }
-    if h.len() < 10 {
-        return Ok(None);
-    }
-    let flags = h[3];
-    if flags & 0xE0 != 0 {
+    if h.len() >= 4 && h[3] & 0xE0 != 0 {
         return Err("reserved gzip header flags set");
     }
-    let mut pos = 10;
-    if flags & 0x04 != 0 {
-        // FEXTRA
-        if h.len() < pos + 2 {
-            return Ok(None);
-        }
-        pos += 2 + u16::from_le_bytes([h[pos], h[pos + 1]]) as usize;
-    }
-    for flag in [0x08, 0x10] {
-        // FNAME, FCOMMENT: NUL-terminated
-        if flags & flag != 0 {
-            if h.len() <= pos {
-                return Ok(None);
-            }
-            match h[pos..].iter().position(|&b| b == 0) {
-                Some(n) => pos += n + 1,
-                None => return Ok(None),
-            }
-        }
-    }
-    if flags & 0x02 != 0 {
-        pos += 2; // FHCRC
-    }
-    Ok(if h.len() >= pos { Some(pos) } else { None })
+    Ok(())
 }

@@ -15,8 +15,10 @@ pub mod writer;
 
 pub use counts::RecordCounts;
 pub use error::{record_name, sub_record_name, ErrorKind, Item, ParseError, Warning};
-pub use gzip::GzipInflater;
+pub use gzip::{GzipInflater, MAX_HEADER_FIELD};
 pub use input::{parse_read, parse_slice, DumpDecoder};
-pub use parser::{ParseSummary, Parser, INLINE_PRIMITIVE_ARRAY_LIMIT};
+pub use parser::{
+    ParseSummary, Parser, INLINE_PRIMITIVE_ARRAY_LIMIT, MAX_BUFFERED_ITEM, MAX_UTF8_RECORD,
+};
 pub use types::*;
 pub use visitor::{NullVisitor, Visitor};

@@ -23,6 +23,18 @@ pub const INLINE_PRIMITIVE_ARRAY_LIMIT: usize = 1 << 20;
 /// cut by a chunk boundary; larger ones are streamed in pieces.
 const OBJECT_ARRAY_BUFFER_LIMIT: u64 = 64 * 1024;
 
+/// Largest item (a top-level record decoded whole, or an instance's field data) that is ever
+/// assembled in memory. Nothing a JVM writes comes near it (a HotSpot symbol is at most 64 KiB,
+/// an instance's fields at most a few MiB, a class dump ~2.5 MiB by the format's u16 counts);
+/// larger top-level records are skipped with a warning, larger instances are an error, so a tiny
+/// gzip file of zeros cannot make us buffer gigabytes.
+pub const MAX_BUFFERED_ITEM: u64 = 64 << 20;
+
+/// Longest UTF8 record decoded (longer ones are skipped with a warning): 16× the longest symbol
+/// HotSpot has (its length is a u16). Pass 1 keeps every name, so this bounds what one record
+/// can make it hold.
+pub const MAX_UTF8_RECORD: u64 = 1 << 20;
+
 /// Longest header string we accept before the NUL (`JAVA PROFILE 1.0.2` is 18).
 const MAX_HEADER_STRING: usize = 64;
 
@@ -110,6 +122,9 @@ pub struct Parser {
     header: Option<Header>,
     warnings: Vec<Warning>,
     error: Option<ParseError>,
+    /// How far the length scan of a CLASS DUMP cut by a chunk boundary got, so that each new
+    /// chunk resumes it instead of rescanning the record from its start (quadratic otherwise).
+    class_scan: ClassScan,
 }
 
 /// What a completed parse produced besides the visitor's callbacks.
@@ -137,6 +152,7 @@ impl Parser {
             header: None,
             warnings: Vec::new(),
             error: None,
+            class_scan: ClassScan::default(),
         }
     }
 
@@ -266,12 +282,14 @@ impl Parser {
             }
             State::RecordHeader => self.record_header(input, v),
             State::Body { tag, len, start } => {
-                if input.len() < len as usize {
-                    return Ok(Step::Need(len as usize));
+                // At most MAX_BUFFERED_ITEM (record_header skips longer ones): fits any usize.
+                let len = len as usize;
+                if input.len() < len {
+                    return Ok(Step::Need(len));
                 }
-                self.record_body(tag, &input[..len as usize], start, v)?;
+                self.record_body(tag, &input[..len], start, v)?;
                 self.state = State::RecordHeader;
-                Ok(Step::Consumed(len as usize))
+                Ok(Step::Consumed(len))
             }
             State::SkipRecord {
                 tag,
@@ -402,7 +420,22 @@ impl Parser {
         let start = self.offset;
         self.state = match tag {
             0x01 | 0x02 | 0x03 | 0x04 | 0x05 | 0x07 | 0x0A | 0x0B => {
-                State::Body { tag, len, start }
+                let limit = if tag == 0x01 {
+                    MAX_UTF8_RECORD + self.id_size as u64
+                } else {
+                    MAX_BUFFERED_ITEM
+                };
+                if len as u64 > limit {
+                    // Decoded whole, it would be buffered whole: skip it instead.
+                    self.warnings.push(Warning::RecordSkipped {
+                        offset: start,
+                        item: Item::Record(tag),
+                        len: len as u64,
+                    });
+                    skip_or_header(tag, len, start)
+                } else {
+                    State::Body { tag, len, start }
+                }
             }
             0x0C | 0x1C => {
                 v.heap_dump_start(tag, start, len);
@@ -488,17 +521,23 @@ impl Parser {
             }
             0x05 => {
                 need(12)?;
-                let n = be_u32(&b[8..]) as usize;
-                // Checked before allocating: n comes from the file.
-                let frames_len = n
-                    .checked_mul(id)
-                    .and_then(|x| x.checked_add(12))
-                    .unwrap_or(usize::MAX);
-                need(frames_len)?;
+                // In u64 (a usize is 32 bits on wasm32), checked before slicing or allocating:
+                // n comes from the file. Past the check the length is within `b`.
+                let frames_len = 12 + be_u32(&b[8..]) as u64 * id as u64;
+                if (b.len() as u64) < frames_len {
+                    return Err(ParseError {
+                        offset: start,
+                        item: Item::Record(tag),
+                        kind: ErrorKind::BadRecordLength {
+                            declared: b.len() as u64,
+                            needed: frames_len,
+                        },
+                    });
+                }
                 v.stack_trace(&StackTrace {
                     serial: be_u32(b),
                     thread_serial: be_u32(&b[4..]),
-                    frame_ids: IdList::new(&b[12..12 + n * id], self.id_size)
+                    frame_ids: IdList::new(&b[12..frames_len as usize], self.id_size)
                         .iter()
                         .collect(),
                 });
@@ -554,9 +593,11 @@ impl Parser {
                     heap.check(hdr as u64, offset, tag)?;
                     return Ok(Step::Need(hdr));
                 }
-                let n = be_u32(&input[1 + 2 * id + 4..]) as usize;
-                let total = hdr + n;
-                heap.check(total as u64, offset, tag)?;
+                // Sizes in u64: `hdr + n` overflows a 32-bit usize (wasm32).
+                let total = hdr as u64 + be_u32(&input[1 + 2 * id + 4..]) as u64;
+                heap.check(total, offset, tag)?;
+                too_large(total, offset, tag)?;
+                let total = total as usize; // <= MAX_BUFFERED_ITEM
                 if input.len() < total {
                     return Ok(Step::Need(total));
                 }
@@ -648,14 +689,17 @@ impl Parser {
             class_id: read_id(&input[1 + id + 8..], self.id_size),
             offset,
         };
-        let total = hdr + data as usize;
-        if input.len() >= total {
+        // Compared in u64 (up to 32 GiB, more than a wasm32 usize), converted only once known
+        // to be within the input or small.
+        let total = hdr as u64 + data;
+        if input.len() as u64 >= total {
+            let total = total as usize;
             v.object_array(&array, 0, IdList::new(&input[hdr..total], self.id_size));
             heap.consume(total);
             return Ok(Step::Consumed(total));
         }
         if data <= OBJECT_ARRAY_BUFFER_LIMIT {
-            return Ok(Step::Need(total));
+            return Ok(Step::Need(total as usize));
         }
         heap.consume(hdr);
         self.state = State::ObjectElements {
@@ -708,7 +752,7 @@ impl Parser {
             return Ok(Step::Consumed(hdr));
         }
         if data <= INLINE_PRIMITIVE_ARRAY_LIMIT as u64 {
-            let total = hdr + data as usize;
+            let total = hdr + data as usize; // small: no overflow on 32 bits
             if input.len() < total {
                 return Ok(Step::Need(total));
             }
@@ -733,6 +777,29 @@ impl Parser {
         v: &mut V,
     ) -> Result<Step, ParseError> {
         let offset = self.offset;
+        // First find where the record ends, resuming a scan an earlier chunk began: a class dump
+        // cut by chunk boundaries is then scanned once, however small the chunks.
+        if self.class_scan.offset != Some(offset) {
+            self.class_scan = ClassScan {
+                offset: Some(offset),
+                ..ClassScan::default()
+            };
+        }
+        match self.class_scan.scan(input, self.id_size) {
+            Ok(_) => self.class_scan = ClassScan::default(),
+            Err(CursorError::Need(n)) => {
+                heap.check(n as u64, offset, 0x20)?;
+                return Ok(Step::Need(n));
+            }
+            Err(CursorError::BadType(code)) => {
+                return Err(ParseError {
+                    offset,
+                    item: Item::SubRecord(0x20),
+                    kind: ErrorKind::BadBasicType(code),
+                })
+            }
+        }
+        // The whole record is in `input` and well formed: decode it (cannot run out now).
         let mut c = Cursor {
             b: input,
             pos: 1,
@@ -805,6 +872,105 @@ impl Parser {
                 item: Item::SubRecord(0x20),
                 kind: ErrorKind::BadBasicType(code),
             }),
+        }
+    }
+}
+
+/// An item assembled in memory (here an instance's field data) must not exceed
+/// [`MAX_BUFFERED_ITEM`].
+fn too_large(len: u64, offset: u64, tag: u8) -> Result<(), ParseError> {
+    if len > MAX_BUFFERED_ITEM {
+        return Err(ParseError {
+            offset,
+            item: Item::SubRecord(tag),
+            kind: ErrorKind::TooLarge {
+                len,
+                limit: MAX_BUFFERED_ITEM,
+            },
+        });
+    }
+    Ok(())
+}
+
+/// Where a resumable length scan of a CLASS DUMP stands: `pos` is the end of the last complete
+/// entry, `part` the list being read and `left` its entries still to read.
+#[derive(Debug, Clone, Copy, Default)]
+struct ClassScan {
+    /// Offset of the class dump this scan belongs to (`None`: no scan under way).
+    offset: Option<u64>,
+    pos: usize,
+    part: ClassPart,
+    left: u16,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum ClassPart {
+    /// The fixed part up to and including the constant-pool count.
+    #[default]
+    Fixed,
+    Constants,
+    /// Before the static-field count.
+    StaticsCount,
+    Statics,
+    FieldsCount,
+    Fields,
+}
+
+impl ClassScan {
+    /// Scans on from where the last call stopped; returns the record's length. The `Need`s are
+    /// those a single full decode would report, so errors do not depend on the chunking.
+    fn scan(&mut self, input: &[u8], id_size: u8) -> Result<usize, CursorError> {
+        let id = id_size as usize;
+        let mut c = Cursor {
+            b: input,
+            pos: self.pos,
+            id_size,
+        };
+        loop {
+            match self.part {
+                ClassPart::Fixed => {
+                    // Piece by piece, as the decode reads them: class id, stack serial, super,
+                    // loader, signers, protection domain, 2 reserved, instance size, count.
+                    c.pos = 1;
+                    c.id()?;
+                    c.u32()?;
+                    for _ in 0..6 {
+                        c.id()?;
+                    }
+                    c.u32()?;
+                    self.left = c.u16()?;
+                    self.part = ClassPart::Constants;
+                }
+                ClassPart::Constants if self.left > 0 => {
+                    c.u16()?;
+                    let ty = c.basic_type()?;
+                    c.take(ty.size(id_size))?;
+                    self.left -= 1;
+                }
+                ClassPart::Constants => self.part = ClassPart::StaticsCount,
+                ClassPart::StaticsCount => {
+                    self.left = c.u16()?;
+                    self.part = ClassPart::Statics;
+                }
+                ClassPart::Statics if self.left > 0 => {
+                    c.take(id)?;
+                    let ty = c.basic_type()?;
+                    c.take(ty.size(id_size))?;
+                    self.left -= 1;
+                }
+                ClassPart::Statics => self.part = ClassPart::FieldsCount,
+                ClassPart::FieldsCount => {
+                    self.left = c.u16()?;
+                    self.part = ClassPart::Fields;
+                }
+                ClassPart::Fields if self.left > 0 => {
+                    c.take(id)?;
+                    c.basic_type()?;
+                    self.left -= 1;
+                }
+                ClassPart::Fields => return Ok(c.pos),
+            }
+            self.pos = c.pos; // an entry (or count) is complete: never read again
         }
     }
 }

@@ -483,19 +483,17 @@ fn decode_meta(r: &mut In<'_>) -> Res<DumpMeta> {
         let tag = r.u8()?;
         let offset = r.u64()?;
         warnings.push(match tag {
-            0 => {
-                let (t, x) = (r.u8()?, r.u8()?);
-                let item = match t {
-                    0 => Item::Gzip,
-                    1 => Item::Header,
-                    2 => Item::Record(x),
-                    3 => Item::SubRecord(x),
-                    t => return Err(r.invalid(format!("item tag {t}"))),
-                };
-                Warning::Truncated { offset, item }
-            }
+            0 => Warning::Truncated {
+                offset,
+                item: decode_item(r)?,
+            },
             1 => Warning::HeapRecordRanToEnd { offset },
             2 => Warning::TrailingGarbage { offset },
+            3 => Warning::RecordSkipped {
+                offset,
+                item: decode_item(r)?,
+                len: r.u64()?,
+            },
             t => return Err(r.invalid(format!("warning tag {t}"))),
         });
     }
@@ -511,6 +509,17 @@ fn decode_meta(r: &mut In<'_>) -> Res<DumpMeta> {
         heap_summary,
         warnings,
         bytes,
+    })
+}
+
+fn decode_item(r: &mut In<'_>) -> Res<Item> {
+    let (t, x) = (r.u8()?, r.u8()?);
+    Ok(match t {
+        0 => Item::Gzip,
+        1 => Item::Header,
+        2 => Item::Record(x),
+        3 => Item::SubRecord(x),
+        t => return Err(r.invalid(format!("item tag {t}"))),
     })
 }
 

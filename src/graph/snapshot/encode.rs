@@ -289,14 +289,7 @@ fn encode_meta<O: Out>(o: &mut O, m: &DumpMeta) {
             Warning::Truncated { offset, item } => {
                 o.u8(0);
                 o.u64(offset);
-                let (tag, t) = match item {
-                    Item::Gzip => (0, 0),
-                    Item::Header => (1, 0),
-                    Item::Record(t) => (2, t),
-                    Item::SubRecord(t) => (3, t),
-                };
-                o.u8(tag);
-                o.u8(t);
+                encode_item(o, item);
             }
             Warning::HeapRecordRanToEnd { offset } => {
                 o.u8(1);
@@ -306,9 +299,26 @@ fn encode_meta<O: Out>(o: &mut O, m: &DumpMeta) {
                 o.u8(2);
                 o.u64(offset);
             }
+            Warning::RecordSkipped { offset, item, len } => {
+                o.u8(3);
+                o.u64(offset);
+                encode_item(o, item);
+                o.u64(len);
+            }
         }
     }
     o.u64(m.bytes);
+}
+
+fn encode_item<O: Out>(o: &mut O, item: Item) {
+    let (tag, t) = match item {
+        Item::Gzip => (0, 0),
+        Item::Header => (1, 0),
+        Item::Record(t) => (2, t),
+        Item::SubRecord(t) => (3, t),
+    };
+    o.u8(tag);
+    o.u8(t);
 }
 
 fn encode_class<O: Out>(o: &mut O, c: &ClassInfo) {
