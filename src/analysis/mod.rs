@@ -5,7 +5,7 @@ pub mod histogram;
 pub mod summary;
 
 pub use histogram::{
-    group_rows, histogram, histogram_with_progress, Grouping, Histogram, HistogramRow,
+    group_rows, histogram, histogram_with_progress, package_key, Grouping, Histogram, HistogramRow,
 };
 pub use summary::{summarize, Summary};
 pub mod objread;
