@@ -23,6 +23,8 @@ pub use classloaders::{
 };
 
 pub mod collections;
+mod loader_leak;
+pub mod oom;
 pub mod paths;
 pub mod patterns;
 pub mod suspects;

@@ -30,6 +30,24 @@ pub struct Summary {
     pub warnings: Vec<String>,
 }
 
+/// Whether a warning (as [`Summary::warnings`] words it) says the dump is incomplete: cut
+/// short, or a heap record that was never finished. Such a dump never gets a "no leak
+/// suspect" verdict.
+pub fn is_incomplete_warning(warning: &str) -> bool {
+    warning.starts_with("the dump is truncated") || warning.contains("was probably not finished")
+}
+
+/// Whether the parser found the dump incomplete (see [`is_incomplete_warning`]).
+pub fn is_incomplete(g: &HeapGraph) -> bool {
+    g.meta.warnings.iter().any(|w| {
+        matches!(
+            w,
+            crate::hprof::Warning::Truncated { .. }
+                | crate::hprof::Warning::HeapRecordRanToEnd { .. }
+        )
+    })
+}
+
 pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
     let mut shallow_total = 0u64;
     let mut unreachable_bytes = 0u64;
@@ -91,5 +109,24 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
         edges: g.stats.edges,
         dangling_refs: g.stats.dangling_refs,
         warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hprof::{Item, Warning};
+
+    #[test]
+    fn incomplete_warnings_are_recognised_by_their_text() {
+        let cut = Warning::Truncated {
+            offset: 500_000,
+            item: Item::Record(0x1c),
+        };
+        assert!(is_incomplete_warning(&cut.to_string()));
+        let unfinished = Warning::HeapRecordRanToEnd { offset: 31 };
+        assert!(is_incomplete_warning(&unfinished.to_string()));
+        let garbage = Warning::TrailingGarbage { offset: 9 };
+        assert!(!is_incomplete_warning(&garbage.to_string()));
     }
 }
