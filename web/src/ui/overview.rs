@@ -140,7 +140,7 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                 <section class="panel" aria-labelledby="roots-title">
                     <h3 id="roots-title">"GC roots by kind"</h3>
                     <table class="grid">
-                        <thead><tr><th>"Kind"</th><th class="num">"Records"</th></tr></thead>
+                        <thead><tr><th>"Kind"</th><th class="num">"Objects"</th></tr></thead>
                         <tbody on:keydown=table_keys>
                             {o.roots_by_kind.iter().map(|(k, n)| view! { <tr tabindex="0"><td>{k.clone()}</td><td class="num">{count(*n)}</td></tr> }).collect_view()}
                         </tbody>
