@@ -16,7 +16,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${1:-$ROOT/tests/fixtures}"
-BUDGET_BYTES=$((12 * 1000 * 1000)) # all *.hprof.gz together
+BUDGET_BYTES=$((14 * 1000 * 1000)) # all *.hprof.gz together
 
 ensure_jdk() {
     if command -v javac >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then
@@ -69,6 +69,7 @@ run() {
 lane_a() {
     run classloader_leak com.example.agent.ClassLoaderLeakApp     -Xmx96m
     run thread_explosion com.example.threads.ThreadExplosionApp   -Xmx64m -Xss256k
+    run plugin_redeploy  com.example.plugins.host.PluginRedeployApp -Xmx64m
 }
 lane_b() {
     run retry_buffer     com.example.retry.RetryBufferApp         -Xmx64m
@@ -90,7 +91,7 @@ if ((rc != 0)); then
 fi
 
 total=0
-for n in retry_buffer queue_backlog threadlocal_leak thread_explosion classloader_leak healthy_app oom_export; do
+for n in retry_buffer queue_backlog threadlocal_leak thread_explosion classloader_leak healthy_app oom_export plugin_redeploy; do
     total=$((total + $(stat -c %s "$OUT/$n.hprof.gz")))
 done
 echo "gen-fixtures: total of the .hprof.gz: $total bytes (budget $BUDGET_BYTES) in $OUT"

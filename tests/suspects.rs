@@ -694,6 +694,7 @@ fn stories_claim_only_what_one_dump_shows() {
         "classloader_leak",
         "healthy_app",
         "oom_export",
+        "plugin_redeploy",
     ] {
         for x in suspects_of(name) {
             let e = x.explanation.to_lowercase();
@@ -847,4 +848,47 @@ fn incomplete_dump_is_never_reported_healthy() {
     let md =
         heaplens::report::to_markdown(&heaplens::report::build_report(&g, &d, &Default::default()));
     assert!(md.contains("No leak suspect: nothing stands out"));
+}
+
+/// 36 plugin loaders of one class, 35 of them undeployed, kept by a static listener list: one
+/// class-loader leak naming the loaders, the duplicated classes and the list.
+#[test]
+fn plugin_redeploy_is_a_class_loader_leak() {
+    let f = facts("plugin_redeploy");
+    let all = suspects_of("plugin_redeploy");
+    let x = &all[0];
+    assert_eq!(x.pattern, patterns::CLASS_LOADER_LEAK);
+    assert_eq!(x.class, s(&f["loader_class"]));
+    assert_eq!(x.instances, n(&f["loaders"]));
+    let loaders = format!(
+        "{} class loaders of class {}",
+        count(n(&f["loaders"])),
+        s(&f["loader_class"])
+    );
+    let names = f["plugin_classes"].as_array().unwrap();
+    let classes = format!("{} class names", names.len());
+    let mut needles = vec![
+        loaders.as_str(),
+        classes.as_str(),
+        s(&f["registry"]),
+        "class loaders view",
+    ];
+    needles.extend(names.iter().map(s));
+    for needle in needles {
+        assert!(
+            x.explanation.contains(needle),
+            "{needle:?} not in {}",
+            x.explanation
+        );
+    }
+    // The plugin objects (their caches) are part of it: the list that holds them is no
+    // separate suspect.
+    let caches = n(&f["plugin_cache_bytes"]) * n(&f["loaders"]);
+    assert!(x.retained >= caches, "{} < {caches}", x.retained);
+    assert_eq!(
+        all.len(),
+        1,
+        "{:?}",
+        all.iter().map(|s| &s.explanation).collect::<Vec<_>>()
+    );
 }

@@ -14,8 +14,15 @@ use super::suspects::{accumulated, Cx, Suspect};
 use crate::graph::{Dominance, Node, NO_NODE};
 use std::collections::HashMap;
 
-/// The class-loader leaks of a dump, with the loaders each one covers.
-pub(super) fn loader_leaks(cx: &Cx) -> Vec<(Suspect, Vec<Node>)> {
+/// A class-loader leak: the suspect, its loaders and the duplicated class names.
+pub(super) struct LoaderLeak {
+    pub(super) suspect: Suspect,
+    pub(super) loaders: Vec<Node>,
+    pub(super) classes: Vec<String>,
+}
+
+/// The class-loader leaks of a dump, biggest first.
+pub(super) fn loader_leaks(cx: &Cx) -> Vec<LoaderLeak> {
     let g = cx.g;
     // Live loaders (instances), by loader class, with the class names each defines.
     let mut defined: HashMap<u64, Vec<&str>> = HashMap::new();
@@ -56,10 +63,69 @@ pub(super) fn loader_leaks(cx: &Cx) -> Vec<(Suspect, Vec<Node>)> {
         }
         let mut dup: Vec<(&str, u64)> = copies.into_iter().filter(|e| e.1 > 1).collect();
         dup.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        out.push((leak_suspect(cx, class, &leaking, &dup), leaking));
+        out.push(LoaderLeak {
+            suspect: leak_suspect(cx, class, &leaking, &dup),
+            loaders: leaking,
+            classes: dup.iter().map(|e| e.0.to_string()).collect(),
+        });
     }
-    out.sort_by(|a, b| b.0.retained.cmp(&a.0.retained));
+    out.sort_by(|a, b| b.suspect.retained.cmp(&a.suspect.retained));
     out
+}
+
+/// Folds a threshold suspect that holds the leak's objects (a collection of instances of the
+/// duplicated classes, or a group of them) into the leak: one story, the holder named, and the
+/// retained size of the union of the loaders and that suspect's accumulation point. Returns
+/// whether `other` was folded in (the caller drops it).
+pub(super) fn absorb(cx: &Cx, leak: &mut LoaderLeak, other: &Suspect) -> bool {
+    let holds_copies = other
+        .collection
+        .as_ref()
+        .and_then(|c| c.element_class.as_ref())
+        .is_some_and(|c| leak.classes.contains(c))
+        || (other.kind == "group" && leak.classes.contains(&other.class));
+    if !holds_copies {
+        return false;
+    }
+    let node_of = |hex: &str| {
+        u64::from_str_radix(hex.trim_start_matches("0x"), 16)
+            .ok()
+            .and_then(|id| cx.g.node_of(id))
+    };
+    let mut nodes = leak.loaders.clone();
+    let held = other
+        .accumulation_point
+        .as_ref()
+        .and_then(|a| node_of(&a.object_id))
+        .or_else(|| node_of(&other.object_id));
+    nodes.extend(held);
+    let retained = union_retained(cx.d, &nodes);
+    // The holder's sentence of the other story, without its pattern and its advice.
+    let text = other
+        .explanation
+        .split_once(": ")
+        .map_or(other.explanation.as_str(), |(_, t)| t);
+    let text = text.split(". It retains").next().unwrap_or(text);
+    let text = text
+        .split(". ")
+        .next()
+        .unwrap_or(text)
+        .trim_end_matches('.');
+    let s = &mut leak.suspect;
+    s.explanation.push_str(&format!(
+        " Where their instances are: {text}. Loaders and instances together retain {}.",
+        fmt_bytes_pct(retained, cx.pct(retained))
+    ));
+    s.retained = retained;
+    s.retained_pct = cx.pct(retained);
+    if s.holder.is_none() {
+        s.holder = other.holder.clone();
+    }
+    if s.accumulation_point.is_none() {
+        s.accumulation_point = other.accumulation_point.clone();
+        s.collection = other.collection.clone();
+    }
+    true
 }
 
 /// Bytes retained by the union of `nodes` (those dominated by another one counted once).

@@ -234,13 +234,21 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
             .then(a.object_id.cmp(&b.object_id))
     });
     // Loaders of one class defining the same classes (old deployments), at any size.
-    let leaks = super::loader_leak::loader_leaks(&cx);
+    let mut leaks = super::loader_leak::loader_leaks(&cx);
     let leak_loaders: Vec<String> = leaks
         .iter()
-        .flat_map(|l| l.1.iter().map(|&v| hex(g.id(v))))
+        .flat_map(|l| l.loaders.iter().map(|&v| hex(g.id(v))))
         .collect();
-    for (s, _) in leaks {
-        out.push(s);
+    for mut leak in leaks.drain(..) {
+        // A threshold suspect holding the leak's class copies becomes part of its story, at
+        // its place in the order.
+        match out
+            .iter()
+            .position(|o| super::loader_leak::absorb(&cx, &mut leak, o))
+        {
+            Some(i) => out[i] = leak.suspect,
+            None => out.push(leak.suspect),
+        }
     }
     // Class loaders defining many classes, even below the threshold.
     for l in loaders(g) {
