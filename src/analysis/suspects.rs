@@ -121,7 +121,8 @@ pub struct ThreadFacts {
 /// A leak suspect (see the module docs for how each field is chosen).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suspect {
-    /// `single` or `group`.
+    /// `single`, `group`, or `unreachable` (see [`super::oom`]: then the sizes are of the
+    /// unreachable objects, and `retained_pct` is their share of all objects in the file).
     pub kind: String,
     /// The reported suspect: application-level object for single suspects (else the
     /// top-level dominator), the members' class for groups.
@@ -129,7 +130,7 @@ pub struct Suspect {
     pub object_id: String,
     pub instances: u64,
     pub retained: u64,
-    /// Percent of the reachable heap.
+    /// Percent of the reachable heap (of the whole file for `unreachable`).
     pub retained_pct: f64,
     /// MAT's suspect: the top-level dominator (singles), the biggest member (groups).
     pub dominator: ObjectRef,
