@@ -69,7 +69,7 @@ pub(super) fn loader_leaks(cx: &Cx) -> Vec<LoaderLeak> {
             classes: dup.iter().map(|e| e.0.to_string()).collect(),
         });
     }
-    out.sort_by(|a, b| b.suspect.retained.cmp(&a.suspect.retained));
+    out.sort_by_key(|l| std::cmp::Reverse(l.suspect.retained));
     out
 }
 
