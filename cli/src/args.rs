@@ -1,10 +1,13 @@
 //! Command-line parsing (by hand: three commands and a handful of options).
 
+use heaplens::graph::SizeMode;
+
 pub const HELP: &str = "\
 heaplens — Java heap dump (HPROF) analyzer
 
 Usage:
   heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
+                        [--sizes jvm|mat] [--dump N]
   heaplens parse DUMP
   heaplens --help | --version
 
@@ -20,6 +23,12 @@ Options (analyze):
   -o, --output FILE     write the report to FILE instead of standard output
       --stats           print phase times, memory per object and peak RSS to stderr
       --top N           biggest objects to list (default 100)
+      --sizes RULE      shallow sizes: jvm (default; the JVM's own sizes, inferred from the
+                        dump's object addresses, as `jcmd GC.class_histogram` counts them) or
+                        mat (Eclipse MAT's rule, to compare numbers with MAT)
+      --dump N          which heap dump to analyze when the file holds several (the JDK <= 8
+                        hprof agent appends one per request): 1 (default) is the first; the
+                        summary's warnings say how many there are
 
 DUMP is an .hprof file, gzip-compressed or not (detected from its content). It is read twice.
 Progress is shown on stderr when stderr is a terminal; stdout carries only the report.
@@ -42,6 +51,9 @@ pub struct Analyze {
     pub output: Option<String>,
     pub stats: bool,
     pub top: usize,
+    pub sizes: SizeMode,
+    /// `--dump N`: the heap dump to read in a multi-dump file (1-based; `None`: the first).
+    pub heap_dump: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +104,8 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
     let mut output = None;
     let mut stats = false;
     let mut top = 100usize;
+    let mut sizes = SizeMode::default();
+    let mut heap_dump = None;
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         // `--opt=value` and `--opt value`.
@@ -129,6 +143,26 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
                     .parse()
                     .map_err(|_| format!("analyze: --top expects a number, not {v:?}"))?;
             }
+            "--dump" => {
+                let v = value("a number")?;
+                heap_dump = Some(
+                    v.parse::<u32>()
+                        .ok()
+                        .filter(|&n| n >= 1)
+                        .ok_or_else(|| format!("analyze: --dump expects 1, 2, …, not {v:?}"))?,
+                );
+            }
+            "--sizes" => {
+                sizes = match value("jvm or mat")?.as_str() {
+                    "jvm" => SizeMode::Jvm,
+                    "mat" => SizeMode::Mat,
+                    r => {
+                        return Err(format!(
+                            "analyze: unknown size rule {r:?} (expected jvm or mat)"
+                        ))
+                    }
+                }
+            }
             "--" => {
                 for a in it.by_ref() {
                     if dump.replace(a.clone()).is_some() {
@@ -152,6 +186,8 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
         output,
         stats,
         top,
+        sizes,
+        heap_dump,
     })
 }
 
@@ -181,7 +217,9 @@ mod tests {
                 format: Format::Json,
                 output: None,
                 stats: false,
-                top: 100
+                top: 100,
+                sizes: SizeMode::Jvm,
+                heap_dump: None
             }))
         );
         assert_eq!(
@@ -193,15 +231,21 @@ mod tests {
                 "d.hprof",
                 "--stats",
                 "--top",
-                "5"
+                "5",
+                "--sizes=mat"
             ]),
             Ok(Command::Analyze(Analyze {
                 dump: "d.hprof".into(),
                 format: Format::Html,
                 output: Some("r.html".into()),
                 stats: true,
-                top: 5
+                top: 5,
+                sizes: SizeMode::Mat,
+                heap_dump: None
             }))
+        );
+        assert!(
+            matches!(p(&["analyze", "d", "--dump", "2"]), Ok(Command::Analyze(a)) if a.heap_dump == Some(2))
         );
         assert!(
             matches!(p(&["analyze", "-f", "md", "--", "-weird"]), Ok(Command::Analyze(a)) if a.dump == "-weird" && a.format == Format::Markdown)
@@ -218,6 +262,8 @@ mod tests {
         assert!(p(&["analyze", "a", "--format"]).is_err());
         assert!(p(&["analyze", "a", "--bogus"]).is_err());
         assert!(p(&["analyze", "a", "--top", "x"]).is_err());
+        assert!(p(&["analyze", "a", "--sizes", "hotspot"]).is_err());
+        assert!(p(&["analyze", "a", "--dump", "0"]).is_err());
         assert!(p(&["parse"]).is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! The overview numbers of a dump.
 
-use crate::graph::{Dominance, HeapGraph, Node};
+use crate::graph::{Dominance, HeapGraph, Node, SizeMode};
 use crate::hprof::RootKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -26,6 +26,9 @@ pub struct Summary {
     pub heap_unreachable: u64,
     pub compressed_oops: bool,
     pub alignment: u32,
+    /// The shallow-size rule in effect (`SizeRule::mode`).
+    #[serde(default)]
+    pub size_rule: SizeMode,
     pub edges: u64,
     pub dangling_refs: u64,
     pub warnings: Vec<String>,
@@ -73,6 +76,13 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
         .filter(|r| r.kind == RootKind::ThreadObject)
         .count() as u64;
     let mut warnings: Vec<String> = g.meta.warnings.iter().map(|w| w.to_string()).collect();
+    if g.stats.heap_dumps > 1 {
+        warnings.push(format!(
+            "the file holds {} heap dumps; dump {} is shown (choose another with `heaplens \
+             analyze --dump N`)",
+            g.stats.heap_dumps, g.stats.dump_shown
+        ));
+    }
     if g.stats.input_changed {
         warnings.push(
             "the dump changed between the two reading passes; results may be inconsistent".into(),
@@ -111,6 +121,7 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
         heap_unreachable: unreachable_bytes,
         compressed_oops: g.sizes.compressed_oops,
         alignment: g.sizes.alignment,
+        size_rule: g.sizes.mode,
         edges: g.stats.edges,
         dangling_refs: g.stats.dangling_refs,
         warnings,
