@@ -22,7 +22,7 @@ async function bannerOnEveryView(page) {
     await page.locator(view).first().waitFor();
     const banner = page.locator('.dump-warnings');
     await banner.waitFor();
-    assert.match(await banner.locator('.warning.incomplete').innerText(), /Incomplete dump/, hash);
+    assert.match(await banner.locator('.incomplete-note').innerText(), /Incomplete dump/, hash);
     assert.match(await banner.innerText(), /truncated/, hash);
     assert.equal(await banner.count(), 1, `${hash}: one banner`);
   }

@@ -439,7 +439,7 @@ pub fn DumpWarnings(warnings: Vec<String>) -> impl IntoView {
         view! {
             <div class="warnings dump-warnings" role="status">
                 {incomplete.then(|| view! {
-                    <p class="warning incomplete">
+                    <p class="incomplete-note">
                         <strong>"Incomplete dump: "</strong>
                         "every view covers only the part of the file that could be read, so none can tell whether the heap is healthy."
                     </p>
