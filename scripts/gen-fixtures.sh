@@ -35,7 +35,7 @@ else
     OUT="${1:-$ROOT/tests/fixtures}"
 fi
 JAVA25_HOME="${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-BUDGET_BYTES=$((12 * 1000 * 1000)) # all *.hprof.gz together
+BUDGET_BYTES=$((14 * 1000 * 1000)) # all *.hprof.gz together
 
 ensure_jdk() {
     if command -v javac >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then
@@ -120,12 +120,16 @@ fi
 lane_a() {
     run classloader_leak com.example.agent.ClassLoaderLeakApp     -Xmx96m
     run thread_explosion com.example.threads.ThreadExplosionApp   -Xmx64m -Xss256k
+    run plugin_redeploy  com.example.plugins.host.PluginRedeployApp -Xmx64m
 }
 lane_b() {
     run retry_buffer     com.example.retry.RetryBufferApp         -Xmx64m
     run queue_backlog    com.example.monitor.QueueBacklogApp      -Xmx64m
     run threadlocal_leak com.example.tlleak.ThreadLocalLeakApp    -Xmx64m
     run healthy_app      com.example.healthy.HealthyApp           -Xmx64m
+    # Not a FixtureDump: the JVM itself writes the dump (into run's dir) at the OutOfMemoryError.
+    run oom_export       com.example.oom.OomExportApp             -Xmx32m \
+        -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath="$WORK/out/default/oom_export.hprof"
 }
 lane_a & pid_a=$!
 lane_b & pid_b=$!
@@ -138,10 +142,10 @@ if ((rc != 0)); then
 fi
 
 total=0
-for n in retry_buffer queue_backlog threadlocal_leak thread_explosion classloader_leak healthy_app; do
+for n in retry_buffer queue_backlog threadlocal_leak thread_explosion classloader_leak healthy_app oom_export plugin_redeploy; do
     total=$((total + $(stat -c %s "$OUT/$n.hprof.gz")))
 done
-echo "gen-fixtures: total of the six .hprof.gz: $total bytes (budget $BUDGET_BYTES) in $OUT"
+echo "gen-fixtures: total of the .hprof.gz: $total bytes (budget $BUDGET_BYTES) in $OUT"
 if ((total > BUDGET_BYTES)); then
     echo "gen-fixtures: error: over the commit budget; lower the counts in tests/java" >&2
     exit 1

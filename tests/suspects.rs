@@ -629,7 +629,8 @@ fn group_suspect_with_accumulation_point() {
     let arr_class = b.array_class("java/lang/Object");
     let sessions: Vec<Option<ObjRef>> = (0..500)
         .map(|_| {
-            let data = b.prim_array(Byte, &[1u8; 1000]);
+            // 500 × 4 KB: above the 1 MiB floor of a suspect.
+            let data = b.prim_array(Byte, &[1u8; 4000]);
             Some(b.instance(session, &[("data", data.into())]))
         })
         .collect();
@@ -678,4 +679,216 @@ fn group_suspect_with_accumulation_point() {
         .accumulated
         .iter()
         .any(|r| r.class == "byte[]" && r.count == 500));
+}
+
+// ---- stories: calibrated, OOM, class-loader leaks, incomplete dumps --------------------------
+
+/// Every fixture: no explanation claims what one dump cannot show (growth, never removed).
+#[test]
+fn stories_claim_only_what_one_dump_shows() {
+    for name in [
+        "retry_buffer",
+        "queue_backlog",
+        "threadlocal_leak",
+        "thread_explosion",
+        "classloader_leak",
+        "healthy_app",
+        "oom_export",
+        "plugin_redeploy",
+    ] {
+        for x in suspects_of(name) {
+            let e = x.explanation.to_lowercase();
+            for claim in [
+                "keeps growing",
+                "never removed",
+                "are added and",
+                "faster than",
+                "never cleared",
+            ] {
+                assert!(!e.contains(claim), "{name}: {claim:?} in {}", x.explanation);
+            }
+        }
+    }
+}
+
+/// A dump written by `-XX:+HeapDumpOnOutOfMemoryError`: the unreachable giant is named first.
+#[test]
+fn oom_export_names_the_unreachable_giant() {
+    let f = facts("oom_export");
+    let all = suspects_of("oom_export");
+    let x = &all[0];
+    assert_eq!(x.pattern, patterns::UNREACHABLE_OBJECTS);
+    assert_eq!(x.kind, "unreachable");
+    assert_eq!(x.class, s(&f["giant_class"]));
+    let giant = x.accumulation_point.as_ref().unwrap();
+    assert_eq!(giant.retained, n(&f["giant_shallow"]));
+    let what = format!("byte[{}]", count(n(&f["giant_length"])));
+    let size = patterns::fmt_bytes(n(&f["giant_shallow"]));
+    for needle in [what.as_str(), size.as_str(), "OutOfMemoryError"] {
+        assert!(
+            x.explanation.contains(needle),
+            "{needle:?} not in {}",
+            x.explanation
+        );
+    }
+    assert!(x.retained >= n(&f["giant_shallow"]) && x.retained_pct > 40.0);
+    // The export buffer is still reachable: the ByteArrayOutputStream's byte[capacity].
+    let rest: Vec<&Suspect> = all[1..].iter().collect();
+    assert!(
+        rest.iter()
+            .any(|x| x.retained >= n(&f["export_buffer_capacity"])),
+        "{:?}",
+        rest.iter().map(|x| &x.explanation).collect::<Vec<_>>()
+    );
+}
+
+/// MAT's test dumps and the other outside dumps are small heaps where 10% is the JDK's own
+/// baseline: no suspect below 1 MiB.
+#[test]
+fn small_heaps_have_no_noise_suspects() {
+    for name in [
+        "outside/jdk8-jhat-32bit.hprof.gz",
+        "outside/netbeans-64bit.hprof.gz",
+        "outside/mat/sun_jdk6_18_x32.hprof.gz",
+        "outside/mat/oracle_jdk8_05_x64.hprof.gz",
+    ] {
+        let g = build_from_bytes(&common::read_fixture(name)).unwrap();
+        let all = suspects_in(&g, name);
+        assert!(
+            all.iter()
+                .all(|x| x.retained >= patterns::MIN_SUSPECT_BYTES),
+            "{name}: {:?}",
+            all.iter().map(|x| &x.explanation).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// 35 live loaders of one plugin-loader class, each with its own copy of the plugin classes,
+/// kept by a static registry: one class-loader leak naming them.
+#[test]
+fn synthetic_plugin_loaders_are_a_class_loader_leak() {
+    use BasicType::*;
+    let mut b = HeapBuilder::new(8);
+    let object = b.object_class();
+    let cl = b.class(
+        "java/lang/ClassLoader",
+        Some(object),
+        &[("parent", Object)],
+        &[],
+    );
+    let plugin_loader = b.class("com/example/PluginLoader", Some(cl), &[("id", Int)], &[]);
+    let registry = b.class("com/example/Registry", Some(object), &[], &[]);
+    let arr_class = b.array_class("java/lang/Object");
+    let big = b.prim_array(Byte, &vec![0u8; 4 << 20]);
+    b.root(big, RootKind::JniGlobal { jni_ref_id: 1 });
+    let mut loaders = Vec::new();
+    for i in 0..35 {
+        let l = b.instance(plugin_loader, &[("id", Value::Int(i))]);
+        for name in ["com/example/plugin/Plugin", "com/example/plugin/Util"] {
+            let c = b.class(name, Some(object), &[], &[]);
+            b.set_class_loader(c, l.id());
+        }
+        loaders.push(Some(l));
+    }
+    let all_loaders = b.obj_array(arr_class, &loaders);
+    b.set_static(registry, "LOADERS", all_loaders.into());
+    let g = build_from_bytes(&b.write(&WriteOptions::default())).unwrap();
+    let all = suspects_in(&g, "plugin loaders");
+    let x = all
+        .iter()
+        .find(|x| x.pattern == patterns::CLASS_LOADER_LEAK)
+        .expect("class-loader leak");
+    assert_eq!(
+        (x.class.as_str(), x.instances),
+        ("com.example.PluginLoader", 35)
+    );
+    for needle in [
+        "35 class loaders of class com.example.PluginLoader",
+        "2 class names (mostly com.example.plugin.*) are defined by each of them",
+        "static field com.example.Registry.LOADERS",
+        "class loaders view",
+    ] {
+        assert!(
+            x.explanation.contains(needle),
+            "{needle:?} not in {}",
+            x.explanation
+        );
+    }
+    assert_eq!(
+        all.iter()
+            .filter(|x| x.pattern.starts_with("class-loader"))
+            .count(),
+        1
+    );
+}
+
+/// A dump cut at 500 KB: whatever was found, the report never says the heap is healthy.
+#[test]
+fn incomplete_dump_is_never_reported_healthy() {
+    use std::io::Read;
+    let gz = common::read_fixture("healthy_app.hprof.gz");
+    let mut raw = Vec::new();
+    flate2::read::MultiGzDecoder::new(&gz[..])
+        .read_to_end(&mut raw)
+        .unwrap();
+    for cut in [500_000usize, raw.len() / 2] {
+        let g = build_from_bytes(&raw[..cut]).unwrap();
+        let d = Dominance::compute(&g);
+        let r = heaplens::report::build_report(&g, &d, &Default::default());
+        let md = heaplens::report::to_markdown(&r);
+        assert!(md.contains("truncated"), "{cut}");
+        assert!(!md.contains("nothing stands out"), "{cut}");
+        if r.suspects.is_empty() {
+            assert!(md.contains("says nothing about the whole heap"), "{cut}");
+        }
+    }
+    // The complete dump: nothing stands out.
+    let g = build_from_bytes(&raw).unwrap();
+    let d = Dominance::compute(&g);
+    let md =
+        heaplens::report::to_markdown(&heaplens::report::build_report(&g, &d, &Default::default()));
+    assert!(md.contains("No leak suspect: nothing stands out"));
+}
+
+/// 36 plugin loaders of one class, 35 of them undeployed, kept by a static listener list: one
+/// class-loader leak naming the loaders, the duplicated classes and the list.
+#[test]
+fn plugin_redeploy_is_a_class_loader_leak() {
+    let f = facts("plugin_redeploy");
+    let all = suspects_of("plugin_redeploy");
+    let x = &all[0];
+    assert_eq!(x.pattern, patterns::CLASS_LOADER_LEAK);
+    assert_eq!(x.class, s(&f["loader_class"]));
+    assert_eq!(x.instances, n(&f["loaders"]));
+    let loaders = format!(
+        "{} class loaders of class {}",
+        count(n(&f["loaders"])),
+        s(&f["loader_class"])
+    );
+    let names = f["plugin_classes"].as_array().unwrap();
+    let classes = format!("{} class names", names.len());
+    let mut needles = vec![
+        loaders.as_str(),
+        classes.as_str(),
+        s(&f["registry"]),
+        "class loaders view",
+    ];
+    needles.extend(names.iter().map(s));
+    for needle in needles {
+        assert!(
+            x.explanation.contains(needle),
+            "{needle:?} not in {}",
+            x.explanation
+        );
+    }
+    // The plugin objects (their caches) are part of it: the list that holds them is no
+    // separate suspect.
+    let caches = n(&f["plugin_cache_bytes"]) * n(&f["loaders"]);
+    assert!(x.retained >= caches, "{} < {caches}", x.retained);
+    assert_eq!(
+        all.len(),
+        1,
+        "{:?}",
+        all.iter().map(|s| &s.explanation).collect::<Vec<_>>()
+    );
 }

@@ -1,5 +1,10 @@
 //! Class histogram: instances, shallow and retained bytes per class, reachable and unreachable
-//! objects apart (MAT's default).
+//! objects apart (MAT's default), and the same rows grouped by package or by class loader.
+//!
+//! Retained sizes of a class and of a group are the retained size of the *union* of their
+//! objects, as MAT computes them: the sum over the members that no other member of the same
+//! class (group) dominates. Summing the classes' retained sizes instead counts an object once
+//! per class above it (`java.lang` retained 77.4 MiB of a 38.1 MiB heap that way).
 
 use crate::graph::{package_of, Dominance, HeapGraph, Node};
 use serde::{Deserialize, Serialize};
@@ -25,6 +30,12 @@ pub struct Histogram {
     pub reachable: Vec<HistogramRow>,
     /// Unreachable objects (excluded from the dominator tree), largest shallow first.
     pub unreachable: Vec<HistogramRow>,
+    /// Retained bytes of each package (the union of its classes' instances).
+    #[serde(default)]
+    pub package_retained: Vec<(String, u64)>,
+    /// Retained bytes of the classes each class loader defines (by loader id; 0 = bootstrap).
+    #[serde(default)]
+    pub loader_retained: Vec<(u64, u64)>,
 }
 
 /// Computes both histograms. Class retained sizes come from one iterative walk of the dominator
@@ -58,7 +69,15 @@ pub fn histogram_with_progress(
             unreach[c].1 += s;
         }
     }
-    // Retained per class: DFS over the dominator tree.
+    // Retained per class and per group: DFS over the dominator tree, counting per class and per
+    // group how many of the current node's ancestors belong to it; a node adds its retained
+    // size to its class (group) only when none does.
+    let (pkg_of, pkg_names) = package_groups(g);
+    let (ldr_of, ldr_ids) = loader_groups(g);
+    let mut pkg_active = vec![0u32; pkg_names.len()];
+    let mut ldr_active = vec![0u32; ldr_ids.len()];
+    let mut pkg_retained = vec![0u64; pkg_names.len()];
+    let mut ldr_retained = vec![0u64; ldr_ids.len()];
     let mut active = vec![0u32; nc];
     let tree = d.child_index();
     progress(0.4);
@@ -76,15 +95,28 @@ pub fn histogram_with_progress(
                 progress(0.4 + 0.6 * walked as f64 / total);
             }
             let c = g.class_index(w) as usize;
+            let (p, l) = (pkg_of[c] as usize, ldr_of[c] as usize);
+            let r = d.retained(w);
             if active[c] == 0 {
-                reach[c].2 += d.retained(w);
+                reach[c].2 += r;
+            }
+            if pkg_active[p] == 0 {
+                pkg_retained[p] += r;
+            }
+            if ldr_active[l] == 0 {
+                ldr_retained[l] += r;
             }
             active[c] += 1;
+            pkg_active[p] += 1;
+            ldr_active[l] += 1;
             stack.push((w, 0));
         } else {
             stack.pop();
             if v != root {
-                active[g.class_index(v) as usize] -= 1;
+                let c = g.class_index(v) as usize;
+                active[c] -= 1;
+                pkg_active[pkg_of[c] as usize] -= 1;
+                ldr_active[ldr_of[c] as usize] -= 1;
             }
         }
     }
@@ -117,7 +149,54 @@ pub fn histogram_with_progress(
     Histogram {
         reachable,
         unreachable,
+        package_retained: pkg_names.into_iter().zip(pkg_retained).collect(),
+        loader_retained: ldr_ids.into_iter().zip(ldr_retained).collect(),
     }
+}
+
+/// The package group of a class name (`<default package>` for none).
+pub fn package_key(class_name: &str) -> String {
+    let p = package_of(class_name);
+    if p.is_empty() {
+        "<default package>".to_string()
+    } else {
+        p.to_string()
+    }
+}
+
+/// Group index of each class by package, and the packages.
+fn package_groups(g: &HeapGraph) -> (Vec<u32>, Vec<String>) {
+    let mut index: HashMap<String, u32> = HashMap::new();
+    let mut names = Vec::new();
+    let of = g
+        .classes
+        .iter()
+        .map(|c| {
+            let k = package_key(&c.name);
+            *index.entry(k.clone()).or_insert_with(|| {
+                names.push(k);
+                names.len() as u32 - 1
+            })
+        })
+        .collect();
+    (of, names)
+}
+
+/// Group index of each class by defining loader, and the loaders' ids.
+fn loader_groups(g: &HeapGraph) -> (Vec<u32>, Vec<u64>) {
+    let mut index: HashMap<u64, u32> = HashMap::new();
+    let mut ids = Vec::new();
+    let of = g
+        .classes
+        .iter()
+        .map(|c| {
+            *index.entry(c.loader).or_insert_with(|| {
+                ids.push(c.loader);
+                ids.len() as u32 - 1
+            })
+        })
+        .collect();
+    (of, ids)
 }
 
 /// How to group histogram rows.
@@ -128,25 +207,43 @@ pub enum Grouping {
     ClassLoader,
 }
 
-/// Groups rows by package or by defining class loader. Retained bytes of a group are the sum of
-/// its classes' (an upper bound: two classes of a group may retain the same objects), as MAT
-/// shows for grouped histograms.
-pub fn group_rows(g: &HeapGraph, rows: &[HistogramRow], by: Grouping) -> Vec<HistogramRow> {
+/// The reachable (`unreachable == false`) or unreachable rows of `h`, grouped by package or by
+/// defining class loader. A reachable group's retained bytes are the retained size of the
+/// union of its objects (computed by [`histogram`]), never more than the reachable heap;
+/// unreachable rows retain 0.
+pub fn group_rows(
+    g: &HeapGraph,
+    h: &Histogram,
+    unreachable: bool,
+    by: Grouping,
+) -> Vec<HistogramRow> {
+    let rows = if unreachable {
+        &h.unreachable
+    } else {
+        &h.reachable
+    };
     if by == Grouping::Class {
         return rows.to_vec();
     }
+    let pkg: HashMap<&str, u64> = h
+        .package_retained
+        .iter()
+        .map(|(k, r)| (k.as_str(), *r))
+        .collect();
+    let ldr: HashMap<u64, u64> = h.loader_retained.iter().copied().collect();
     let mut groups: HashMap<String, HistogramRow> = HashMap::new();
     for r in rows {
-        let key = match by {
+        let loader = g.classes[r.class as usize].loader;
+        let (key, retained) = match by {
             Grouping::Package => {
-                let p = package_of(&r.name);
-                if p.is_empty() {
-                    "<default package>".to_string()
-                } else {
-                    p.to_string()
-                }
+                let k = package_key(&r.name);
+                let ret = pkg.get(k.as_str()).copied().unwrap_or(0);
+                (k, ret)
             }
-            Grouping::ClassLoader => loader_name(g, g.classes[r.class as usize].loader),
+            Grouping::ClassLoader => (
+                loader_name(g, loader),
+                ldr.get(&loader).copied().unwrap_or(0),
+            ),
             Grouping::Class => unreachable!(),
         };
         let e = groups.entry(key.clone()).or_insert(HistogramRow {
@@ -154,11 +251,10 @@ pub fn group_rows(g: &HeapGraph, rows: &[HistogramRow], by: Grouping) -> Vec<His
             name: key,
             instances: 0,
             shallow: 0,
-            retained: 0,
+            retained: if unreachable { 0 } else { retained },
         });
         e.instances += r.instances;
         e.shallow += r.shallow;
-        e.retained += r.retained;
     }
     let mut out: Vec<_> = groups.into_values().collect();
     out.sort_by(|a, b| {

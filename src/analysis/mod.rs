@@ -5,7 +5,7 @@ pub mod histogram;
 pub mod summary;
 
 pub use histogram::{
-    group_rows, histogram, histogram_with_progress, Grouping, Histogram, HistogramRow,
+    group_rows, histogram, histogram_with_progress, package_key, Grouping, Histogram, HistogramRow,
 };
 pub use summary::{summarize, Summary};
 pub mod objread;
@@ -24,6 +24,8 @@ pub use classloaders::{
 
 mod collection_entries;
 pub mod collections;
+mod loader_leak;
+pub mod oom;
 pub mod paths;
 pub mod patterns;
 pub mod suspects;

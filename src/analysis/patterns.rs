@@ -9,8 +9,15 @@
 //! | `huge array` | the accumulation point is one primitive array taking most of what it retains, or an array of a few (≤ 64) primitive arrays of ≥ 1 MiB each (a buffer pool) |
 //! | `ThreadLocal accumulation` | threads whose `ThreadLocalMap`s retain most of their size (a group of pooled threads, or a single thread whose dominator chain runs through its map); counts stale entries (cleared key, `remove()` never called) |
 //! | `class-loader retention` | the accumulation point is a class loader, or (reported even below the 10% threshold, since class metadata lives in Metaspace) a non-JDK loader defining ≥ [`LOADER_MIN_CLASSES`] classes |
+//! | `class-loader leak` | ≥ [`LOADER_LEAK_MIN`] live loaders of one (non-JDK) class that define classes of the same names: old copies of a redeployed application or plugin (any heap share) |
+//! | `unreachable objects` | unreachable objects are ≥ 10% of the file's objects and ≥ [`MIN_SUSPECT_BYTES`]: what a dump written at an OutOfMemoryError keeps (the biggest named) |
 //! | `thread explosion` | ≥ [`THREAD_EXPLOSION_MIN`] live threads, or ≥ 100 threads retaining > 30% of the reachable objects |
 //! | `large object` / `many instances` | fallbacks for single and group suspects |
+//!
+//! **Voice.** One dump is one moment: it cannot show growth, rates or what code did. The
+//! explanations say what the dump shows (size, share of the heap, holder, element type,
+//! fill) and what that suggests ("suggests", "typical of"), never "keeps growing" or "is never
+//! removed".
 //!
 //! Numbers in explanations use thousands separators; sizes are human-readable (KiB/MiB/GiB,
 //! binary) followed by the exact byte count.
@@ -28,8 +35,17 @@ pub const THREADLOCAL_ACCUMULATION: &str = "ThreadLocal accumulation";
 pub const CLASS_LOADER_RETENTION: &str = "class-loader retention";
 pub const THREAD_EXPLOSION: &str = "thread explosion";
 pub const LARGE_OBJECT: &str = "large object";
+pub const CLASS_LOADER_LEAK: &str = "class-loader leak";
+pub const UNREACHABLE_OBJECTS: &str = "unreachable objects";
 pub const MANY_INSTANCES: &str = "many instances";
 
+/// Bytes a suspect must retain besides MAT's 10% of the reachable heap. On a heap of a few MiB
+/// 10% is the JDK's own baseline (`System`'s print streams, the launcher's class loader), not
+/// something that can exhaust memory; a MiB is more than any single JDK structure of an idle
+/// JVM. Does not apply to the patterns reported below the threshold (threads, class loaders).
+pub const MIN_SUSPECT_BYTES: u64 = 1 << 20;
+/// Live loaders of one class defining same-named classes from which they are a leak.
+pub const LOADER_LEAK_MIN: usize = 3;
 /// Live threads from which a dump is a thread explosion.
 pub const THREAD_EXPLOSION_MIN: usize = 1_000;
 /// Classes a non-JDK class loader must define to be reported below the heap threshold.

@@ -17,7 +17,8 @@ pub struct Summary {
     pub classes: u64,
     /// Distinct GC-root objects (successors of the super-root).
     pub gc_roots: u64,
-    /// Root records by kind (MAT's names).
+    /// Distinct objects that are GC roots of each kind (MAT's names and counts: an object
+    /// named by several records of one kind counts once, e.g. 23 JNI Globals from 30 records).
     pub roots_by_kind: BTreeMap<String, u64>,
     pub threads: u64,
     pub heap_shallow_total: u64,
@@ -33,6 +34,24 @@ pub struct Summary {
     pub warnings: Vec<String>,
 }
 
+/// Whether a warning (as [`Summary::warnings`] words it) says the dump is incomplete: cut
+/// short, or a heap record that was never finished. Such a dump never gets a "no leak
+/// suspect" verdict.
+pub fn is_incomplete_warning(warning: &str) -> bool {
+    warning.starts_with("the dump is truncated") || warning.contains("was probably not finished")
+}
+
+/// Whether the parser found the dump incomplete (see [`is_incomplete_warning`]).
+pub fn is_incomplete(g: &HeapGraph) -> bool {
+    g.meta.warnings.iter().any(|w| {
+        matches!(
+            w,
+            crate::hprof::Warning::Truncated { .. }
+                | crate::hprof::Warning::HeapRecordRanToEnd { .. }
+        )
+    })
+}
+
 pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
     let mut shallow_total = 0u64;
     let mut unreachable_bytes = 0u64;
@@ -43,9 +62,13 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
             unreachable_bytes += s;
         }
     }
+    let mut root_objects: Vec<(&'static str, Node)> =
+        g.roots.iter().map(|r| (r.kind.label(), r.node)).collect();
+    root_objects.sort_unstable();
+    root_objects.dedup();
     let mut roots_by_kind = BTreeMap::new();
-    for r in &g.roots {
-        *roots_by_kind.entry(r.kind.label().to_string()).or_insert(0) += 1;
+    for (kind, _) in root_objects {
+        *roots_by_kind.entry(kind.to_string()).or_insert(0) += 1;
     }
     let threads = g
         .roots
@@ -102,5 +125,24 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
         edges: g.stats.edges,
         dangling_refs: g.stats.dangling_refs,
         warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hprof::{Item, Warning};
+
+    #[test]
+    fn incomplete_warnings_are_recognised_by_their_text() {
+        let cut = Warning::Truncated {
+            offset: 500_000,
+            item: Item::Record(0x1c),
+        };
+        assert!(is_incomplete_warning(&cut.to_string()));
+        let unfinished = Warning::HeapRecordRanToEnd { offset: 31 };
+        assert!(is_incomplete_warning(&unfinished.to_string()));
+        let garbage = Warning::TrailingGarbage { offset: 9 };
+        assert!(!is_incomplete_warning(&garbage.to_string()));
     }
 }

@@ -1,6 +1,7 @@
 //! Leak suspects: Eclipse MAT's method, then the application-level story.
 //!
-//! **MAT's part.** Threshold: [`THRESHOLD`] (10%) of the reachable heap. *Single* suspects:
+//! **MAT's part.** Threshold: [`THRESHOLD`] (10%) of the reachable heap, and at least
+//! [`MIN_SUSPECT_BYTES`] (1 MiB: ours, see there). *Single* suspects:
 //! every top-level dominator (child of the super-root) retaining at least the threshold.
 //! *Group* suspects: the remaining top-level dominators grouped by class; a class whose
 //! members retain at least the threshold together. Both sorted by retained size.
@@ -42,6 +43,14 @@
 //! - *Class loaders*: a non-JDK class loader defining ≥ 1,000 classes is reported as
 //!   `class-loader retention` **even below the threshold** (class metadata lives in Metaspace,
 //!   outside the heap the threshold measures). These come after the threshold suspects.
+//!
+//! - *Class-loader leaks*: several live loaders of one class defining same-named classes
+//!   ([`super::loader_leak`]), at any share of the heap.
+//! - *Unreachable objects* (a dump written at an OutOfMemoryError): when they are ≥ 10% of
+//!   the file's bytes and ≥ 1 MiB, a finding names the biggest of them ([`super::oom`]); it
+//!   comes first.
+//! - *Nothing stands out*: no suspect is the outcome "no leak suspect"; a truncated dump never
+//!   has that outcome ([`no_suspect_text`]).
 //!
 //! Patterns and explanation texts: [`super::patterns`].
 
@@ -112,7 +121,8 @@ pub struct ThreadFacts {
 /// A leak suspect (see the module docs for how each field is chosen).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suspect {
-    /// `single` or `group`.
+    /// `single`, `group`, or `unreachable` (see [`super::oom`]: then the sizes are of the
+    /// unreachable objects, and `retained_pct` is their share of all objects in the file).
     pub kind: String,
     /// The reported suspect: application-level object for single suspects (else the
     /// top-level dominator), the members' class for groups.
@@ -120,7 +130,7 @@ pub struct Suspect {
     pub object_id: String,
     pub instances: u64,
     pub retained: u64,
-    /// Percent of the reachable heap.
+    /// Percent of the reachable heap (of the whole file for `unreachable`).
     pub retained_pct: f64,
     /// MAT's suspect: the top-level dominator (singles), the biggest member (groups).
     pub dominator: ObjectRef,
@@ -139,24 +149,25 @@ pub struct Suspect {
     pub threads: Option<ThreadFacts>,
 }
 
-struct Cx<'a, 'g> {
-    g: &'a HeapGraph,
-    d: &'a Dominance,
-    paths: &'a PathFinder<'g>,
+/// What the suspect builders share.
+pub(super) struct Cx<'a, 'g> {
+    pub(super) g: &'a HeapGraph,
+    pub(super) d: &'a Dominance,
+    pub(super) paths: &'a PathFinder<'g>,
     /// O(1) dominator-tree children for the subtree walks.
-    tree: crate::graph::ChildIndex<'a>,
-    total: u64,
+    pub(super) tree: crate::graph::ChildIndex<'a>,
+    pub(super) total: u64,
 }
 
 impl Cx<'_, '_> {
-    fn obj(&self, v: Node) -> ObjectRef {
+    pub(super) fn obj(&self, v: Node) -> ObjectRef {
         ObjectRef {
             object_id: hex(self.g.id(v)),
             class: self.g.display_class(v),
             retained: self.d.retained(v),
         }
     }
-    fn pct(&self, b: u64) -> f64 {
+    pub(super) fn pct(&self, b: u64) -> f64 {
         pct(b, self.total)
     }
 }
@@ -176,7 +187,7 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
     if total == 0 {
         return out;
     }
-    let threshold = (total as f64 * THRESHOLD).ceil() as u64;
+    let threshold = ((total as f64 * THRESHOLD).ceil() as u64).max(MIN_SUSPECT_BYTES);
     let top = d.children(g.super_root());
     let mut groups: HashMap<u32, Vec<Node>> = HashMap::new();
     for &v in top {
@@ -223,6 +234,23 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
             .cmp(&a.retained)
             .then(a.object_id.cmp(&b.object_id))
     });
+    // Loaders of one class defining the same classes (old deployments), at any size.
+    let mut leaks = super::loader_leak::loader_leaks(&cx);
+    let leak_loaders: Vec<String> = leaks
+        .iter()
+        .flat_map(|l| l.loaders.iter().map(|&v| hex(g.id(v))))
+        .collect();
+    for mut leak in leaks.drain(..) {
+        // A threshold suspect holding the leak's class copies becomes part of its story, at
+        // its place in the order.
+        match out
+            .iter()
+            .position(|o| super::loader_leak::absorb(&cx, &mut leak, o))
+        {
+            Some(i) => out[i] = leak.suspect,
+            None => out.push(leak.suspect),
+        }
+    }
     // Class loaders defining many classes, even below the threshold.
     for l in loaders(g) {
         if (l.classes as usize) < LOADER_MIN_CLASSES {
@@ -232,6 +260,9 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
             continue;
         }
         let id = hex(g.id(l.node));
+        if leak_loaders.contains(&id) {
+            continue;
+        }
         if out.iter().any(|s| {
             s.accumulation_point
                 .as_ref()
@@ -241,7 +272,37 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
         }
         out.push(loader_suspect(&cx, &l));
     }
+    if let Some(u) = super::oom::unreachable_finding(g, d) {
+        out.insert(0, u);
+    }
     out
+}
+
+/// The "no leak suspect" outcome, in words: what the dump shows when nothing stands out
+/// (`biggest`: the biggest top-level dominator's class and retained bytes, `total`: the
+/// reachable heap), or, for a dump that was cut (`incomplete`), that nothing can be said
+/// about its health.
+pub fn no_suspect_text(incomplete: bool, biggest: Option<(&str, u64)>, total: u64) -> String {
+    if incomplete {
+        return "No leak suspect was found in the part of the dump that could be read. The dump \
+                is incomplete (see the warning), so this says nothing about the whole heap: take \
+                a complete dump."
+            .to_string();
+    }
+    let big = biggest
+        .map(|(c, b)| {
+            format!(
+                " The biggest single retainer, {c}, holds {}.",
+                fmt_bytes_pct(b, pct(b, total))
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "No leak suspect: nothing stands out. No object or class retains both {}% of the \
+         reachable heap and {}, and no known leak pattern was found.{big}",
+        (THRESHOLD * 100.0).round(),
+        fmt_size(MIN_SUSPECT_BYTES)
+    )
 }
 
 /// Dominator-tree descent from `v` (see the module docs); returns the chain `v ..= ap`.
@@ -328,7 +389,7 @@ fn holder_from_path(cx: &Cx, path: &Path) -> Option<(Node, String, Option<Node>)
 
 /// Histogram of the dominator subtrees of `tops` (`include_tops`: count the tops too), by
 /// class (class objects count as `java.lang.Class`).
-fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<AccumulatedRow> {
+pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<AccumulatedRow> {
     let g = cx.g;
     let mut by: Vec<(u64, u64)> = vec![(0, 0); g.classes.len()];
     // Plain instances have their class's size (skips `shallow`'s class-object lookup).
@@ -619,7 +680,7 @@ fn single(cx: &Cx, top: Node) -> Suspect {
         s.pattern = HUGE_ARRAY.into();
         s.explanation = format!(
             "{HUGE_ARRAY}: {} × {elem}[{}] of {} each, {} together{held_by} (a {} of length {}){anchor}. \
-             Big buffers kept for reuse or by mistake: check the pool's size and whether it is ever released.",
+             Large buffers held together, typical of a buffer pool: check that its size is intended (one dump cannot tell a fixed pool from a growing one).",
             fmt_count(n),
             fmt_count(len),
             fmt_size(sum / n.max(1)),
@@ -732,20 +793,25 @@ fn collection_text(
         (None, Some(c)) => format!("; backing array capacity {}, no size bound", fmt_count(c)),
         (None, None) => "; no size bound".to_string(),
     };
+    let full = f.bound.filter(|&b| b > 0 && f.size * 10 >= b * 9).is_some();
     let (pattern, advice) = if info.is_queue() {
         (
             QUEUE_BACKLOG,
-            "Elements are added faster than they are taken off: the consumer is stalled, slow or disconnected.",
+            if full {
+                "A queue this full suggests that its consumer is stalled, slow or disconnected; one dump cannot show the rate, a second one taken later shows whether the backlog moves."
+            } else {
+                "A backlog this size suggests that its consumer is stalled, slow or disconnected; one dump cannot show the rate, a second one taken later shows whether the backlog moves."
+            },
         )
     } else if info.kind == CollectionKind::Array {
         (
             COLLECTION_ACCUMULATION,
-            "The array keeps growing or is never cleared.",
+            "An array this size suggests a buffer or table that is not trimmed; one dump cannot show growth, compare with a second dump taken later.",
         )
     } else {
         (
             COLLECTION_ACCUMULATION,
-            "Elements are added and never removed: an unbounded buffer (e.g. kept for retries while a downstream is down) or a cache without eviction.",
+            "A collection this size suggests an unbounded buffer (e.g. kept for retries while a downstream is down) or a cache without eviction; one dump cannot show growth, compare with a second dump taken later.",
         )
     };
     format!(
@@ -933,7 +999,7 @@ fn thread_explosion(cx: &Cx, threads: &[Node]) -> Suspect {
     let mut explanation = format!(
         "{THREAD_EXPLOSION}: {} live threads: {}. Every thread also has its own native stack outside the Java heap \
          (hundreds of KiB to 1 MiB each), so the process footprint is far above the {} the Thread \
-         objects retain; look for a pool or a connection manager creating threads without bound.",
+         objects retain. So many threads at once suggests a pool or a connection manager without a bound.",
         fmt_count(ts.len() as u64),
         describe_thread_groups(&groups, 4),
         fmt_bytes_pct(sum, cx.pct(sum)),
@@ -998,7 +1064,8 @@ fn loader_suspect(cx: &Cx, l: &LoaderInfo) -> Suspect {
     let explanation = format!(
         "{CLASS_LOADER_RETENTION}: {}{held_by} defines {} classes{pkg} and retains {} on the heap; \
          the classes' metadata lives in Metaspace, outside the heap, so the real cost is higher. A loader and all its \
-         classes stay alive while anything references the loader, one of its classes or their instances.{dup}",
+         classes stay alive while anything references the loader, one of its classes or their instances; \
+         see the class loaders view.{dup}",
         loader_label(g, v),
         fmt_count(l.classes),
         fmt_bytes_pct(d.retained(v), cx.pct(d.retained(v))),

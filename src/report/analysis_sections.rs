@@ -10,14 +10,35 @@ use crate::analysis::{
 
 /// The analyses' sections, in display order (suspects first: they are the answer).
 pub fn analysis_sections(r: &Report, ctx: Ctx, limits: Limits) -> Vec<Section> {
+    let incomplete = r
+        .summary
+        .warnings
+        .iter()
+        .any(|w| crate::analysis::summary::is_incomplete_warning(w));
+    let no_suspect = crate::analysis::suspects::no_suspect_text(
+        incomplete,
+        r.dominators.first().map(|d| (d.class.as_str(), d.retained)),
+        r.summary.heap_reachable,
+    );
+    let mut intro =
+        "Objects or groups that alone retain at least 10% of the reachable heap and 1 MiB \
+         (and thread explosions or class-loader leaks below that), each with the pattern \
+         recognised and where the memory accumulates; and unreachable objects when they are a \
+         large share of the file (a dump written at an OutOfMemoryError). One dump shows one \
+         moment: the explanations say what it shows and what that suggests, not how it changes."
+            .to_string();
+    if incomplete && !r.suspects.is_empty() {
+        intro.push_str(
+            " The dump is incomplete (see the warning): these come from the part that could be \
+             read.",
+        );
+    }
     vec![
         table_section(
             "suspects",
             "Leak suspects",
-            "Objects or groups that alone retain at least 10% of the reachable heap (and thread \
-             explosions or class-loader leaks below that), each with the pattern recognised and \
-             where the memory accumulates.",
-            "No leak suspect: no single object or class retains 10% of the heap.",
+            &intro,
+            &no_suspect,
             &r.suspects,
             ctx,
             limits,

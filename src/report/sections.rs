@@ -175,7 +175,7 @@ fn summary_section(r: &Report) -> Section {
         let mut rows: Vec<(&String, &u64)> = s.roots_by_kind.iter().collect();
         rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         blocks.push(Block::Table(Table {
-            columns: vec![Column::text("GC root kind"), Column::num("Records")],
+            columns: vec![Column::text("GC root kind"), Column::num("Objects")],
             rows: rows
                 .into_iter()
                 .map(|(k, n)| vec![Cell::Text(k.clone()), Cell::Count(*n)])

@@ -35,6 +35,12 @@ export async function truncatedFixture(name, fraction) {
   return tempFile(`${name}-truncated.hprof`, raw.subarray(0, Math.floor(raw.length * fraction)));
 }
 
+/** A fixture, decompressed and cut after `bytes` bytes. */
+export async function cutFixture(name, bytes) {
+  const raw = gunzipSync(await readFile(fixture(name)));
+  return tempFile(`${name}-cut-${bytes}.hprof`, raw.subarray(0, bytes));
+}
+
 /**
  * A fixture, decompressed, with `count` skippable records (CPU SAMPLES, `size` bytes each)
  * right after the file header: a big but valid dump that takes a while to read.
@@ -95,7 +101,10 @@ export async function openDump(app, path) {
 /** Go to the leak suspects and wait until they are known: cards, or the "no leak suspect" note. */
 export async function waitSuspects(page) {
   await go(page, '#/suspects');
-  await page.locator('.suspects-view .suspect, .suspects-view .ok-note').first().waitFor({ timeout: 60_000 });
+  await page
+    .locator('.suspects-view .suspect, .suspects-view .ok-note, .suspects-view .warn-note')
+    .first()
+    .waitFor({ timeout: 60_000 });
 }
 
 export async function go(page, hash) {

@@ -898,7 +898,7 @@ impl Loaded {
         let rows: &[analysis::HistogramRow] = if q.group == Grouping::Class {
             base
         } else {
-            grouped = group_rows(g, base, grouping);
+            grouped = group_rows(g, hist, q.unreachable, grouping);
             &grouped
         };
         let mut filter_error = None;

@@ -138,9 +138,11 @@ pub fn App() -> impl IntoView {
                 }.into_any(),
                 DumpState::Ready(o) => {
                     let root_children = o.root_children;
+                    let warnings = o.warnings.clone();
                     view! {
                         <DumpBar name=o.file_name.clone() size=o.file_size />
                         <Tabs />
+                        <DumpWarnings warnings />
                         <main class="content">
                             {move || {
                                 let o = o.clone();

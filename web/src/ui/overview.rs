@@ -25,32 +25,41 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
     let stats = {
         let o = o.clone();
         move || {
-            let objects = o.objects_total.max(1);
             let mib = |b: u64| count(b.div_ceil(1 << 20));
+            // Per object only when there are enough objects for it to mean something (a dump
+            // cut before its heap records has none: 3 MiB "per object" is nonsense).
+            let per = |b: u64| {
+                (o.objects_total >= 1_000)
+                    .then(|| format!("{} bytes/object", count(b / o.objects_total)))
+            };
             match ctx.handed_over_memory.get() {
                 Some(now) => format!(
-                    "Analyzed in {} · worker memory {} MiB ({} bytes/object; {} MiB while building)",
+                    "Analyzed in {} · worker memory {} MiB ({}{} MiB while building)",
                     duration(o.analysis_ms),
                     mib(now),
-                    count(now / objects),
+                    per(now).map(|p| format!("{p}; ")).unwrap_or_default(),
                     mib(o.wasm_memory_bytes),
                 ),
                 None => format!(
-                    "Analyzed in {} · worker memory {} MiB ({} bytes/object)",
+                    "Analyzed in {} · worker memory {} MiB{}",
                     duration(o.analysis_ms),
                     mib(o.wasm_memory_bytes),
-                    count(o.wasm_memory_bytes / objects),
+                    per(o.wasm_memory_bytes)
+                        .map(|p| format!(" ({p})"))
+                        .unwrap_or_default(),
                 ),
             }
         }
     };
+    let o_sus = o.clone();
     let suspects = move || {
         match ctx.suspects.get() {
         None => view! { <p class="pending-note"><span class="spinner" aria-hidden="true"></span>"Looking for leak suspects…"</p> }.into_any(),
         Some(Err(e)) => view! { <ErrorNote message=format!("Leak suspects failed: {e}") /> }.into_any(),
-        Some(Ok(s)) if s.suspects.is_empty() => view! {
-            <p class="ok-note">"No leak suspect: no object or class retains 10% of the heap, and no known leak pattern was found."</p>
-        }.into_any(),
+        Some(Ok(s)) if s.suspects.is_empty() => {
+            let (healthy, text) = no_suspect_note(&o_sus);
+            view! { <p class=if healthy { "ok-note" } else { "warn-note" }>{text}</p> }.into_any()
+        }
         Some(Ok(s)) => {
             let first = s.suspects[0].clone();
             view! {
@@ -75,11 +84,6 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
     view! {
         <section class="view overview" aria-labelledby="ov-title">
             <h2 id="ov-title" class="sr-only">"Overview"</h2>
-            {(!o.warnings.is_empty()).then(|| view! {
-                <div class="warnings" role="status">
-                    {o.warnings.iter().map(|w| view! { <p class="warning">"⚠ "{w.clone()}</p> }).collect_view()}
-                </div>
-            })}
             <section class="panel suspects-summary" aria-label="Leak suspects">{suspects}</section>
             <div class="cards">
                 <section class="card">
@@ -140,7 +144,7 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                 <section class="panel" aria-labelledby="roots-title">
                     <h3 id="roots-title">"GC roots by kind"</h3>
                     <table class="grid">
-                        <thead><tr><th>"Kind"</th><th class="num">"Records"</th></tr></thead>
+                        <thead><tr><th>"Kind"</th><th class="num">"Objects"</th></tr></thead>
                         <tbody on:keydown=table_keys>
                             {o.roots_by_kind.iter().map(|(k, n)| view! { <tr tabindex="0"><td>{k.clone()}</td><td class="num">{count(*n)}</td></tr> }).collect_view()}
                         </tbody>

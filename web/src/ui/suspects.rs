@@ -6,7 +6,7 @@ use crate::protocol::*;
 
 use super::object::PathView;
 use super::route::object_href;
-use super::state::use_ctx;
+use super::state::{use_ctx, DumpState};
 use super::util::*;
 
 #[component]
@@ -17,18 +17,24 @@ pub fn SuspectsView() -> impl IntoView {
             <div class="view-head">
                 <h2 id="sus-title">"Leak suspects"</h2>
                 <p class="hint">
-                    "Objects or groups retaining at least 10% of the reachable heap (Eclipse MAT's rule), and known leak patterns."
+                    "Objects or groups retaining at least 10% of the reachable heap (Eclipse MAT's rule) and 1 MiB, known leak patterns, and unreachable objects when they are a large share of the file. One dump is one moment: the explanations say what it shows and what that suggests."
                 </p>
             </div>
             {move || match ctx.suspects.get() {
                 None => view! { <Pending what="leak suspects (computing paths and patterns)" /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorNote message=e /> }.into_any(),
-                Some(Ok(r)) if r.suspects.is_empty() => view! {
-                    <p class="ok-note">
-                        "No leak suspect: no single object or class retains 10% of the reachable heap, and no known leak pattern was found. "
-                        "See the "<a href="#/dominators">"dominator tree"</a>" and the "<a href="#/histogram">"histogram"</a>" for the biggest consumers."
-                    </p>
-                }.into_any(),
+                Some(Ok(r)) if r.suspects.is_empty() => {
+                    let (healthy, text) = ctx.dump.with(|d| match d {
+                        DumpState::Ready(o) => no_suspect_note(o),
+                        _ => (false, String::new()),
+                    });
+                    view! {
+                        <p class=if healthy { "ok-note" } else { "warn-note" }>
+                            {text}" "
+                            "See the "<a href="#/dominators">"dominator tree"</a>" and the "<a href="#/histogram">"histogram"</a>" for the biggest consumers."
+                        </p>
+                    }.into_any()
+                }
                 Some(Ok(r)) => view! {
                     <ol class="suspects">
                         {r.suspects.iter().enumerate().map(|(i, s)| view! { <SuspectCard s=s.clone() n=i + 1 /> }).collect_view()}
@@ -103,7 +109,15 @@ fn SuspectCard(s: SuspectView, n: usize) -> impl IntoView {
                         )}
                     </dd>
                 })}
-                <dt>"Top-level dominator"</dt>
+                {s.pattern.starts_with("class-loader").then(|| view! {
+                    <dt>"Class loaders"</dt>
+                    <dd><a href="#/loaders" class="loaders-link">"Each loader, its classes and duplicates in the class loaders view →"</a></dd>
+                })}
+                {(s.kind == "unreachable").then(|| view! {
+                    <dt>"Unreachable objects"</dt>
+                    <dd><a href="#/histogram" class="unreachable-link">"By class in the histogram (unreachable objects) →"</a></dd>
+                })}
+                <dt>{if s.kind == "unreachable" { "Biggest unreachable object" } else { "Top-level dominator" }}</dt>
                 <dd><ObjLink id=s.dominator.object_id.clone() class=s.dominator.class.clone() />" retains "<Bytes value=s.dominator.retained /></dd>
                 {s.threads.map(|t| view! { <dt>"Threads"</dt><dd><a href="#/threads">{count(t)}</a></dd> })}
             </dl>

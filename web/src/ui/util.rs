@@ -407,3 +407,45 @@ pub fn visible_range(len: usize, top: f64, viewport_h: f64, row_h: f64) -> Strin
         count(len as u64)
     )
 }
+
+/// Whether the dump's warnings say it is incomplete (cut short or unfinished): then no view
+/// may report the heap as healthy.
+pub fn is_incomplete(warnings: &[String]) -> bool {
+    warnings
+        .iter()
+        .any(|w| heaplens::analysis::summary::is_incomplete_warning(w))
+}
+
+/// The "no leak suspect" outcome for an analyzed dump: `(healthy, text)`. An incomplete dump
+/// is never healthy.
+pub fn no_suspect_note(o: &crate::protocol::Overview) -> (bool, String) {
+    let incomplete = is_incomplete(&o.warnings);
+    let text = heaplens::analysis::suspects::no_suspect_text(
+        incomplete,
+        o.top_dominators
+            .first()
+            .map(|r| (r.class.as_str(), r.retained)),
+        o.heap_reachable,
+    );
+    (!incomplete, text)
+}
+
+/// The dump's warnings, on every view (the page opens on the leak suspects, not on the
+/// overview): an incomplete dump says first that every number covers only what was read.
+#[component]
+pub fn DumpWarnings(warnings: Vec<String>) -> impl IntoView {
+    let incomplete = is_incomplete(&warnings);
+    (!warnings.is_empty()).then(|| {
+        view! {
+            <div class="warnings dump-warnings" role="status">
+                {incomplete.then(|| view! {
+                    <p class="incomplete-note">
+                        <strong>"Incomplete dump: "</strong>
+                        "every view covers only the part of the file that could be read, so none can tell whether the heap is healthy."
+                    </p>
+                })}
+                {warnings.into_iter().map(|w| view! { <p class="warning">"⚠ "{w}</p> }).collect_view()}
+            </div>
+        }
+    })
+}
