@@ -18,6 +18,7 @@ mod build;
 mod builder;
 mod classes;
 mod ids;
+pub mod locate;
 mod names;
 mod offsets;
 mod retained;
@@ -128,6 +129,8 @@ pub struct HeapGraph {
     pub fields: FieldStore,
     pub strings: StringStore,
     pub stats: BuildStats,
+    /// Where each object's record lies in the dump (empty for a restored snapshot).
+    pub locations: locate::ObjectLocations,
 }
 
 /// How a reference leaves a node.
@@ -365,6 +368,7 @@ impl HeapGraph {
             ),
             ("fields", self.fields.heap_bytes()),
             ("strings", self.strings.heap_bytes()),
+            ("locations", self.locations.heap_bytes()),
             (
                 "roots_classes",
                 self.roots.capacity() * std::mem::size_of::<RootRef>()
