@@ -6,6 +6,7 @@ heaplens — Java heap dump (HPROF) analyzer
 Usage:
   heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
   heaplens parse DUMP
+  heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--offset N] [--output FILE]
   heaplens --help | --version
 
 Commands:
@@ -13,6 +14,10 @@ Commands:
             histogram (reachable and unreachable objects) and the biggest objects.
   parse     Only parse the dump (no graph): print record and object counts and the
             throughput as key=value lines.
+  query     Run an OQL query (Eclipse MAT's language; docs/oql.md) and print one page of its
+            rows (--limit, default 1000, from --offset) with the total count. JSON is
+            {\"columns\": [...], \"rows\": [[...], ...], \"total\": N}; objects are
+            {\"object\": \"0x…\", \"node\": N, \"class\": \"…\"}.
 
 Options (analyze):
   -f, --format FORMAT   json (default; schema in docs/report-schema.md), md (Markdown) or
@@ -50,6 +55,7 @@ pub enum Command {
     Version,
     Analyze(Analyze),
     Parse { dump: String },
+    Query(crate::query::QueryArgs),
 }
 
 /// Parses the arguments after the program name.
@@ -61,11 +67,12 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
         return Ok(Command::Version);
     }
     let Some((cmd, rest)) = argv.split_first() else {
-        return Err("missing command (analyze or parse)".into());
+        return Err("missing command (analyze, parse or query)".into());
     };
     match cmd.as_str() {
         "help" => Ok(Command::Help),
         "analyze" => analyze(rest).map(Command::Analyze),
+        "query" => crate::query::parse_args(rest).map(Command::Query),
         "parse" => {
             let mut dump = None;
             for a in rest {
@@ -81,7 +88,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             })
         }
         other => Err(format!(
-            "unknown command {other:?} (expected analyze or parse)"
+            "unknown command {other:?} (expected analyze, parse or query)"
         )),
     }
 }

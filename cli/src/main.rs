@@ -3,6 +3,7 @@
 //! ```text
 //! heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
 //! heaplens parse DUMP
+//! heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N]
 //! heaplens --help | --version
 //! ```
 //!
@@ -13,6 +14,7 @@
 
 mod args;
 mod progress;
+mod query;
 
 use args::{Command, Format};
 use heaplens::graph::{Dominance, GraphBuilder, HeapGraph, PassOutcome, Phase};
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         }
         Command::Analyze(a) => analyze(&a),
         Command::Parse { dump } => parse(&dump),
+        Command::Query(q) => query::run(&q),
     }
 }
 

@@ -21,6 +21,7 @@ mod ids;
 pub mod locate;
 mod names;
 mod offsets;
+pub mod record;
 mod retained;
 pub mod snapshot;
 mod store;

@@ -76,8 +76,38 @@ impl MemorySource {
     }
 }
 
-/// An uncompressed dump read with seeks.
-pub struct RawSource<R>(pub R);
+/// An uncompressed dump read with seeks, through one cached page: an object's record and
+/// its neighbours (a String and its value array are usually adjacent) cost one read.
+pub struct RawSource<R> {
+    reader: R,
+    page: Vec<u8>,
+    page_at: u64,
+}
+
+const PAGE: usize = 64 << 10;
+
+impl<R: Read + Seek> RawSource<R> {
+    pub fn new(reader: R) -> Self {
+        RawSource {
+            reader,
+            page: Vec::new(),
+            page_at: 0,
+        }
+    }
+    fn fill(&mut self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.reader.seek(SeekFrom::Start(offset))?;
+        let mut done = 0;
+        while done < buf.len() {
+            match self.reader.read(&mut buf[done..]) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    }
+}
 
 impl<R: Read + Seek> ObjectSource for RawSource<R> {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, SourceError> {
@@ -85,17 +115,22 @@ impl<R: Read + Seek> ObjectSource for RawSource<R> {
             offset,
             message: e.to_string(),
         };
-        self.0.seek(SeekFrom::Start(offset)).map_err(err)?;
-        let mut done = 0;
-        while done < buf.len() {
-            match self.0.read(&mut buf[done..]) {
-                Ok(0) => break,
-                Ok(n) => done += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(err(e)),
-            }
+        let end = offset + buf.len() as u64;
+        if buf.len() > PAGE {
+            return self.fill(offset, buf).map_err(err);
         }
-        Ok(done)
+        if offset < self.page_at || end > self.page_at + self.page.len() as u64 {
+            let mut page = std::mem::take(&mut self.page);
+            page.resize(PAGE, 0);
+            let n = self.fill(offset, &mut page).map_err(err)?;
+            page.truncate(n);
+            self.page = page;
+            self.page_at = offset;
+        }
+        let from = (offset - self.page_at) as usize;
+        let n = buf.len().min(self.page.len().saturating_sub(from));
+        buf[..n].copy_from_slice(&self.page[from..from + n]);
+        Ok(n)
     }
 }
 
@@ -105,11 +140,10 @@ pub fn open_path(path: &std::path::Path) -> std::io::Result<Box<dyn ObjectSource
     let mut magic = [0u8; 2];
     let n = f.read(&mut magic)?;
     f.seek(SeekFrom::Start(0))?;
-    let f = std::io::BufReader::with_capacity(64 << 10, f);
     Ok(if n == 2 && magic == [0x1f, 0x8b] {
         Box::new(GzipSource::new(f))
     } else {
-        Box::new(RawSource(f))
+        Box::new(RawSource::new(f))
     })
 }
 
