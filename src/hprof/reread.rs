@@ -12,7 +12,9 @@
 //! restart point: ~43 KiB per 4 MiB of dump (about 1%).
 //!
 //! Checkpoints are made lazily, by the reads themselves: the first read near the end of a dump
-//! inflates up to there once (as the passes did), later reads restart nearby.
+//! inflates up to there once (as the passes did), later reads restart nearby. The last 4–8 MiB
+//! of output are kept too, so the back-and-forth of a scan (a String, its value array, the next
+//! String) restarts nothing.
 
 use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
@@ -183,7 +185,13 @@ pub struct GzipSource<R> {
     inbuf: Vec<u8>,
     in_base: u64,
     checkpoints: Vec<InflateState>,
+    /// The latest output (up to 2 × [`RECENT`] bytes, ending at `cur.out`): reads that step
+    /// back a little (a String, then its value array, then the next String) cost no restart.
+    recent: Vec<u8>,
 }
+
+/// Output kept for short backward reads.
+const RECENT: usize = 4 << 20;
 
 impl<R: Read + Seek> GzipSource<R> {
     pub fn new(reader: R) -> Self {
@@ -201,6 +209,7 @@ impl<R: Read + Seek> GzipSource<R> {
             inbuf: Vec::new(),
             in_base: 0,
             checkpoints: vec![start],
+            recent: Vec::new(),
         }
     }
 
@@ -296,7 +305,12 @@ impl<R: Read + Seek> GzipSource<R> {
             flags,
         );
         let start = self.cur.wpos;
-        sink(self.cur.out, &self.cur.window[start..start + produced]);
+        let out = &self.cur.window[start..start + produced];
+        sink(self.cur.out, out);
+        if self.recent.len() + produced > 2 * RECENT {
+            self.recent.drain(..RECENT.min(self.recent.len()));
+        }
+        self.recent.extend_from_slice(out);
         self.cur.wpos = (start + produced) & (WINDOW - 1);
         self.cur.out += produced as u64;
         self.cur.inp += used as u64;
@@ -326,15 +340,12 @@ impl<R: Read + Seek> GzipSource<R> {
 impl<R: Read + Seek> ObjectSource for GzipSource<R> {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, SourceError> {
         let end = offset + buf.len() as u64;
-        // What the window still holds of the output just produced.
-        let held = (self.cur.out.min(WINDOW as u64)) as usize;
-        let held_from = self.cur.out - held as u64;
+        // What is still held of the output just produced.
+        let held_from = self.cur.out - self.recent.len() as u64;
         let mut filled = 0u64;
         if offset >= held_from && end <= self.cur.out {
-            for (k, b) in buf.iter_mut().enumerate() {
-                let back = (self.cur.out - (offset + k as u64)) as usize;
-                *b = self.cur.window[(self.cur.wpos + WINDOW - back) & (WINDOW - 1)];
-            }
+            let at = (offset - held_from) as usize;
+            buf.copy_from_slice(&self.recent[at..at + buf.len()]);
             return Ok(buf.len());
         }
         if offset < self.cur.out || offset >= self.cur.out + CHECKPOINT_EVERY {
@@ -342,6 +353,7 @@ impl<R: Read + Seek> ObjectSource for GzipSource<R> {
             let best = &self.checkpoints[i.saturating_sub(1)];
             if offset < self.cur.out || best.out > self.cur.out {
                 self.cur = best.clone();
+                self.recent.clear();
             }
         }
         while self.cur.out < end {
