@@ -467,7 +467,7 @@ impl<'a> Eval<'a> {
                 let s = match v {
                     V::Null => return Ok(V::Bool(*negate)),
                     V::Obj(n) => {
-                        let r = self.heap.to_text(n);
+                        let r = self.heap.text_of(n);
                         self.read(pos, r)?
                     }
                     v => text(&v),

@@ -42,7 +42,7 @@ pub fn call(ev: &mut Eval<'_>, name: &str, args: &[V], pos: usize) -> Result<V, 
                 V::Null => V::Null,
                 V::Obj(n) => V::Str(
                     ev.heap
-                        .to_text(*n)
+                        .text_of(*n)
                         .map_err(|m| QueryError::at(pos, m, ""))?,
                 ),
                 v => V::Str(text(v)),
@@ -134,7 +134,7 @@ pub fn method(
     let v = match v {
         // An object's methods are those of its text (`s.toString()`, `s.@name.length()`).
         V::Obj(n) if name != "size" && name != "get" => {
-            V::Str(ev.heap.to_text(n).map_err(|m| QueryError::at(pos, m, ""))?)
+            V::Str(ev.heap.text_of(n).map_err(|m| QueryError::at(pos, m, ""))?)
         }
         v => v,
     };

@@ -246,7 +246,7 @@ impl<'a> Heap<'a> {
 
     /// MAT's `toString()` of an object: its class-specific text (Strings, builders, `char[]`,
     /// boxed primitives, class names, thread names), else the display name.
-    pub fn to_text(&mut self, node: Node) -> ReadResult<String> {
+    pub fn text_of(&mut self, node: Node) -> ReadResult<String> {
         if let Some(c) = self.g.as_class(node) {
             return Ok(self.g.classes[c as usize].name.clone());
         }
