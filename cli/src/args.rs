@@ -6,7 +6,7 @@ heaplens — Java heap dump (HPROF) analyzer
 Usage:
   heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
   heaplens parse DUMP
-  heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--offset N] [--output FILE]
+  heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--offset N] [--output FILE] [--stats]
   heaplens --help | --version
 
 Commands:

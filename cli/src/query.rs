@@ -7,6 +7,7 @@ use heaplens::hprof::reread::open_path;
 use heaplens::query::{execute, Cell, QueryEnv, QueryError, QueryResult};
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Instant;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueryFormat {
@@ -23,6 +24,8 @@ pub struct QueryArgs {
     pub limit: usize,
     pub offset: u64,
     pub output: Option<String>,
+    /// Print build and query times and the record index's size to stderr.
+    pub stats: bool,
 }
 
 /// Parses the arguments after `query`.
@@ -32,6 +35,7 @@ pub fn parse_args(rest: &[String]) -> Result<QueryArgs, String> {
     let mut limit = 1000usize;
     let mut offset = 0u64;
     let mut output = None;
+    let mut stats = false;
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -71,6 +75,7 @@ pub fn parse_args(rest: &[String]) -> Result<QueryArgs, String> {
                     .map_err(|_| "query: --offset needs a number".to_string())?
             }
             "-o" | "--output" => output = Some(value("a file")?),
+            "--stats" => stats = true,
             a if a.starts_with('-') && a.len() > 1 && pos.len() != 1 => {
                 return Err(format!("query: unknown option {a}"))
             }
@@ -85,6 +90,7 @@ pub fn parse_args(rest: &[String]) -> Result<QueryArgs, String> {
             limit,
             offset,
             output,
+            stats,
         }),
         Err(_) => Err("query: expected DUMP and 'SELECT …'".into()),
     }
@@ -124,7 +130,9 @@ fn run_query(a: &QueryArgs, progress: &mut crate::progress::Progress) -> Result<
     heaplens::query::parse(&a.query).map_err(|e| Failure::parse(explain(&a.query, &e)))?;
     let path = Path::new(&a.dump);
     let size = file_size(path)?;
+    let t0 = Instant::now();
     let (g, _) = build_graph(path, size, progress)?;
+    let t_built = Instant::now();
     let lower = a.query.to_ascii_lowercase();
     let dom = if lower.contains("retained") || lower.contains("dominator") {
         progress.phase("dominators");
@@ -132,6 +140,7 @@ fn run_query(a: &QueryArgs, progress: &mut crate::progress::Progress) -> Result<
     } else {
         None
     };
+    let t_dom = Instant::now();
     progress.phase("query");
     let mut source =
         open_path(path).map_err(|e| Failure::io(format!("cannot read {}: {e}", path.display())))?;
@@ -144,6 +153,19 @@ fn run_query(a: &QueryArgs, progress: &mut crate::progress::Progress) -> Result<
     let result = execute(env, &a.query, a.offset, a.limit)
         .map_err(|e| Failure::parse(explain(&a.query, &e)))?;
     progress.clear();
+    if a.stats {
+        let n = g.node_count().max(1) as f64;
+        eprintln!(
+            "build {:.2} s, dominators {:.2} s, query {:.3} s; {} objects, {} rows; record index {:.3} B/object ({} breaks)",
+            (t_built - t0).as_secs_f64(),
+            (t_dom - t_built).as_secs_f64(),
+            t_dom.elapsed().as_secs_f64(),
+            g.node_count(),
+            result.total,
+            g.locations.heap_bytes() as f64 / n,
+            g.locations.breaks(),
+        );
+    }
     let text = match a.format {
         QueryFormat::Json => {
             let mut s = serde_json::to_string(&result).expect("serializable");

@@ -12,11 +12,12 @@
 //! restart point: ~43 KiB per 4 MiB of dump (about 1%).
 //!
 //! Checkpoints are made lazily, by the reads themselves: the first read near the end of a dump
-//! inflates up to there once (as the passes did), later reads restart nearby. The last 4–8 MiB
-//! of output are kept too, so the back-and-forth of a scan (a String, its value array, the next
-//! String) restarts nothing.
+//! inflates up to there once (as the passes did), later reads restart nearby. Both sources keep
+//! the pages they read lately (16 MiB raw, 64 MiB inflated), so the back-and-forth of a scan in
+//! node order (a String, its value array in another run of the file, the next String) costs
+//! one read or one inflate per page.
 
-use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+use miniz_oxide::inflate::core::{decompress_with_limit, inflate_flags, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
 use std::io::{Read, Seek, SeekFrom};
 
@@ -78,22 +79,67 @@ impl MemorySource {
     }
 }
 
-/// An uncompressed dump read with seeks, through one cached page: an object's record and
-/// its neighbours (a String and its value array are usually adjacent) cost one read.
-pub struct RawSource<R> {
-    reader: R,
-    page: Vec<u8>,
-    page_at: u64,
+/// Size of the pages both sources cache.
+const PAGE: usize = 64 << 10;
+
+/// Pages of the decompressed dump, the least recently used dropped first: a scan in node order
+/// visits a few thousand address-sorted runs of the file in turn, and a String's record and
+/// its value array's are often in different runs.
+struct PageCache {
+    pages: std::collections::HashMap<u64, (Vec<u8>, u64)>,
+    tick: u64,
+    cap: usize,
 }
 
-const PAGE: usize = 64 << 10;
+impl PageCache {
+    fn new(cap: usize) -> Self {
+        PageCache {
+            pages: Default::default(),
+            tick: 0,
+            cap,
+        }
+    }
+    fn put(&mut self, index: u64, data: Vec<u8>) {
+        if self.pages.len() >= self.cap && !self.pages.contains_key(&index) {
+            if let Some(&old) = self.pages.iter().min_by_key(|(_, v)| v.1).map(|(k, _)| k) {
+                self.pages.remove(&old);
+            }
+        }
+        self.tick += 1;
+        self.pages.insert(index, (data, self.tick));
+    }
+    /// Copies what the cached pages hold of `offset..`; `None` if a page is missing (a short
+    /// page ends the dump).
+    fn read(&mut self, offset: u64, buf: &mut [u8]) -> Option<usize> {
+        let mut done = 0;
+        while done < buf.len() {
+            let at = offset + done as u64;
+            let (index, within) = (at / PAGE as u64, (at % PAGE as u64) as usize);
+            self.tick += 1;
+            let page = self.pages.get_mut(&index)?;
+            page.1 = self.tick;
+            let n = (buf.len() - done).min(page.0.len().saturating_sub(within));
+            buf[done..done + n].copy_from_slice(&page.0[within..within + n]);
+            done += n;
+            if page.0.len() < PAGE && within + n >= page.0.len() {
+                break;
+            }
+        }
+        Some(done)
+    }
+}
+
+/// An uncompressed dump read with seeks, through a cache of 256 pages of 64 KiB.
+pub struct RawSource<R> {
+    reader: R,
+    cache: PageCache,
+}
 
 impl<R: Read + Seek> RawSource<R> {
     pub fn new(reader: R) -> Self {
         RawSource {
             reader,
-            page: Vec::new(),
-            page_at: 0,
+            cache: PageCache::new(256),
         }
     }
     fn fill(&mut self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -117,22 +163,24 @@ impl<R: Read + Seek> ObjectSource for RawSource<R> {
             offset,
             message: e.to_string(),
         };
-        let end = offset + buf.len() as u64;
-        if buf.len() > PAGE {
+        if buf.len() > 4 * PAGE {
             return self.fill(offset, buf).map_err(err);
         }
-        if offset < self.page_at || end > self.page_at + self.page.len() as u64 {
-            let mut page = std::mem::take(&mut self.page);
-            page.resize(PAGE, 0);
-            let n = self.fill(offset, &mut page).map_err(err)?;
+        loop {
+            if let Some(n) = self.cache.read(offset, buf) {
+                return Ok(n);
+            }
+            // Load the first missing page and try again.
+            let mut at = offset;
+            while self.cache.pages.contains_key(&(at / PAGE as u64)) {
+                at += PAGE as u64 - at % PAGE as u64;
+            }
+            let index = at / PAGE as u64;
+            let mut page = vec![0u8; PAGE];
+            let n = self.fill(index * PAGE as u64, &mut page).map_err(err)?;
             page.truncate(n);
-            self.page = page;
-            self.page_at = offset;
+            self.cache.put(index, page);
         }
-        let from = (offset - self.page_at) as usize;
-        let n = buf.len().min(self.page.len().saturating_sub(from));
-        buf[..n].copy_from_slice(&self.page[from..from + n]);
-        Ok(n)
     }
 }
 
@@ -185,13 +233,10 @@ pub struct GzipSource<R> {
     inbuf: Vec<u8>,
     in_base: u64,
     checkpoints: Vec<InflateState>,
-    /// The latest output (up to 2 × [`RECENT`] bytes, ending at `cur.out`): reads that step
-    /// back a little (a String, then its value array, then the next String) cost no restart.
-    recent: Vec<u8>,
+    /// Output pages inflated lately (64 MiB), and the page being filled (ending at `cur.out`).
+    cache: PageCache,
+    filling: Vec<u8>,
 }
-
-/// Output kept for short backward reads.
-const RECENT: usize = 4 << 20;
 
 impl<R: Read + Seek> GzipSource<R> {
     pub fn new(reader: R) -> Self {
@@ -209,7 +254,8 @@ impl<R: Read + Seek> GzipSource<R> {
             inbuf: Vec::new(),
             in_base: 0,
             checkpoints: vec![start],
-            recent: Vec::new(),
+            cache: PageCache::new(1024),
+            filling: Vec::new(),
         }
     }
 
@@ -283,6 +329,10 @@ impl<R: Read + Seek> GzipSource<R> {
             Phase::Header => {
                 if !self.member_header()? {
                     self.cur.phase = Phase::End;
+                    let last = std::mem::take(&mut self.filling);
+                    if !last.is_empty() {
+                        self.cache.put(self.cur.out / PAGE as u64, last);
+                    }
                     return Ok(false);
                 }
                 self.cur.phase = Phase::Body;
@@ -297,20 +347,20 @@ impl<R: Read + Seek> GzipSource<R> {
         } else {
             0
         };
-        let (status, used, produced) = decompress(
+        // Stop at page boundaries: pages are cached whole, checkpoints fall on them.
+        let to_page = PAGE - (self.cur.out % PAGE as u64) as usize;
+        let (status, used, produced) = decompress_with_limit(
             &mut self.cur.dec,
             data,
             &mut self.cur.window,
             self.cur.wpos,
+            to_page,
             flags,
         );
         let start = self.cur.wpos;
         let out = &self.cur.window[start..start + produced];
         sink(self.cur.out, out);
-        if self.recent.len() + produced > 2 * RECENT {
-            self.recent.drain(..RECENT.min(self.recent.len()));
-        }
-        self.recent.extend_from_slice(out);
+        self.filling.extend_from_slice(out);
         self.cur.wpos = (start + produced) & (WINDOW - 1);
         self.cur.out += produced as u64;
         self.cur.inp += used as u64;
@@ -329,8 +379,12 @@ impl<R: Read + Seek> GzipSource<R> {
         if used == 0 && produced == 0 && status != TINFLStatus::Done {
             return Err("inflate makes no progress".into());
         }
+        if self.cur.out % PAGE as u64 == 0 && !self.filling.is_empty() {
+            let page = std::mem::take(&mut self.filling);
+            self.cache.put(self.cur.out / PAGE as u64 - 1, page);
+        }
         let last = self.checkpoints.last().map_or(0, |c| c.out);
-        if self.cur.out >= last + CHECKPOINT_EVERY {
+        if self.cur.out % CHECKPOINT_EVERY == 0 && self.cur.out > last {
             self.checkpoints.push(self.cur.clone());
         }
         Ok(true)
@@ -340,21 +394,28 @@ impl<R: Read + Seek> GzipSource<R> {
 impl<R: Read + Seek> ObjectSource for GzipSource<R> {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, SourceError> {
         let end = offset + buf.len() as u64;
-        // What is still held of the output just produced.
-        let held_from = self.cur.out - self.recent.len() as u64;
-        let mut filled = 0u64;
-        if offset >= held_from && end <= self.cur.out {
-            let at = (offset - held_from) as usize;
-            buf.copy_from_slice(&self.recent[at..at + buf.len()]);
-            return Ok(buf.len());
-        }
-        if offset < self.cur.out || offset >= self.cur.out + CHECKPOINT_EVERY {
-            let i = self.checkpoints.partition_point(|c| c.out <= offset);
-            let best = &self.checkpoints[i.saturating_sub(1)];
-            if offset < self.cur.out || best.out > self.cur.out {
-                self.cur = best.clone();
-                self.recent.clear();
+        if let Some(n) = self.cache.read(offset, buf) {
+            if n == buf.len() || self.cur.phase == Phase::End {
+                return Ok(n);
             }
+        }
+        // Continue inflating if the page being filled starts at or before `offset` and no
+        // checkpoint is closer; else restart from the nearest checkpoint.
+        let filling_from = self.cur.out - self.filling.len() as u64;
+        let i = self.checkpoints.partition_point(|c| c.out <= offset);
+        let best = &self.checkpoints[i.saturating_sub(1)];
+        if filling_from > offset || best.out > filling_from {
+            self.cur = best.clone();
+            self.filling.clear();
+        }
+        let mut filled = 0u64;
+        // Bytes of the read already produced (in the page being filled).
+        let from = self.cur.out - self.filling.len() as u64;
+        if offset < self.cur.out {
+            let at = (offset - from) as usize;
+            let n = ((self.cur.out - offset) as usize).min(buf.len());
+            buf[..n].copy_from_slice(&self.filling[at..at + n]);
+            filled = n as u64;
         }
         while self.cur.out < end {
             let mut copy = |at: u64, bytes: &[u8]| {
