@@ -9,7 +9,7 @@ Usage:
   heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
                         [--sizes jvm|mat]
   heaplens parse DUMP
-  heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--offset N] [--output FILE] [--stats]
+  heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--offset N] [--output FILE] [--stats] [--sizes jvm|mat]
   heaplens --help | --version
 
 Commands:

@@ -1,8 +1,9 @@
-//! `heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--offset N]`: runs an
+//! `heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--offset N] [--sizes
+//! jvm|mat]`: runs an
 //! OQL query (see docs/oql.md) and prints one page of its rows with the total count.
 
 use crate::{build_graph, file_size, finish, write_output, Failure};
-use heaplens::graph::Dominance;
+use heaplens::graph::{Dominance, SizeMode};
 use heaplens::hprof::reread::open_path;
 use heaplens::query::{execute, Cell, QueryEnv, QueryError, QueryResult};
 use std::path::Path;
@@ -26,6 +27,8 @@ pub struct QueryArgs {
     pub output: Option<String>,
     /// Print build and query times and the record index's size to stderr.
     pub stats: bool,
+    /// Shallow sizes (`@usedHeapSize`, `@retainedHeapSize`): the JVM's or MAT's rule.
+    pub sizes: SizeMode,
 }
 
 /// Parses the arguments after `query`.
@@ -36,6 +39,7 @@ pub fn parse_args(rest: &[String]) -> Result<QueryArgs, String> {
     let mut offset = 0u64;
     let mut output = None;
     let mut stats = false;
+    let mut sizes = SizeMode::default();
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -76,6 +80,17 @@ pub fn parse_args(rest: &[String]) -> Result<QueryArgs, String> {
             }
             "-o" | "--output" => output = Some(value("a file")?),
             "--stats" => stats = true,
+            "--sizes" => {
+                sizes = match value("jvm or mat")?.as_str() {
+                    "jvm" => SizeMode::Jvm,
+                    "mat" => SizeMode::Mat,
+                    r => {
+                        return Err(format!(
+                            "query: unknown size rule {r:?} (expected jvm or mat)"
+                        ))
+                    }
+                }
+            }
             a if a.starts_with('-') && a.len() > 1 && pos.len() != 1 => {
                 return Err(format!("query: unknown option {a}"))
             }
@@ -91,6 +106,7 @@ pub fn parse_args(rest: &[String]) -> Result<QueryArgs, String> {
             offset,
             output,
             stats,
+            sizes,
         }),
         Err(_) => Err("query: expected DUMP and 'SELECT …'".into()),
     }
@@ -131,7 +147,7 @@ fn run_query(a: &QueryArgs, progress: &mut crate::progress::Progress) -> Result<
     let path = Path::new(&a.dump);
     let size = file_size(path)?;
     let t0 = Instant::now();
-    let (g, _) = build_graph(path, size, progress)?;
+    let (g, _) = build_graph(path, size, a.sizes, progress)?;
     let t_built = Instant::now();
     let lower = a.query.to_ascii_lowercase();
     let dom = if lower.contains("retained") || lower.contains("dominator") {

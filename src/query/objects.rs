@@ -173,8 +173,9 @@ impl<'a> Heap<'a> {
             _ => return Ok(None),
         };
         let count = count.min(MAX_TEXT_CHARS);
-        let rec = self.record(arr, (from + count) * unit)?;
-        let data = rec.data.get(from * unit..).unwrap_or(&[]);
+        // Offsets come from the file: saturate rather than overflow (32-bit targets too).
+        let rec = self.record(arr, from.saturating_add(count).saturating_mul(unit))?;
+        let data = rec.data.get(from.saturating_mul(unit)..).unwrap_or(&[]);
         let data = &data[..data.len().min(count * unit)];
         Ok(Some(match (elem, utf16) {
             (BasicType::Byte, false) => data.iter().map(|&b| b as char).collect(),
