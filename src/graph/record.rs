@@ -145,7 +145,7 @@ pub fn instance_field(
     if g.as_class(node).is_some() {
         return Ok(None);
     }
-    let Some(f) = g.class(node).field(name) else {
+    let Some(f) = g.field_slot(g.class_index(node), name) else {
         return Ok(None);
     };
     if let Some(v) = g.field_value(node, name) {

@@ -89,14 +89,14 @@ impl<'a> Heap<'a> {
             return Ok(class
                 .statics
                 .iter()
-                .find(|s| s.name == name)
+                .find(|s| g.symbol(s.name) == name)
                 .map(|s| self.value(s.value)));
         }
         let class = g.class(node);
         if class.kind != ClassKind::Instance {
             return Ok(None);
         }
-        let Some(f) = class.field(name) else {
+        let Some(f) = g.field_slot(g.class_index(node), name) else {
             return Ok(None);
         };
         if let Some(v) = g.field_value(node, name) {
@@ -275,7 +275,7 @@ impl<'a> Heap<'a> {
                 }
             }
             _ => {
-                if self.g.class(node).field("name").is_some() && self.is_thread(node) {
+                if self.is_thread(node) {
                     if let Some(V::Obj(n)) = self.field(node, "name")? {
                         if let Some(s) = self.string_text(n)? {
                             return Ok(s);
