@@ -2,7 +2,7 @@
 //! jvm|mat]`: runs an
 //! OQL query (see docs/oql.md) and prints one page of its rows with the total count.
 
-use crate::{build_graph, file_size, finish, write_output, Failure};
+use crate::{build_graph, file_size, finish, terminal_safe, write_output, Failure};
 use heaplens::graph::{Dominance, SizeMode};
 use heaplens::hprof::reread::open_path;
 use heaplens::query::{execute, Cell, QueryEnv, QueryError, QueryResult};
@@ -137,8 +137,20 @@ fn explain(query: &str, e: &QueryError) -> String {
 
 pub fn run(a: &QueryArgs) -> ExitCode {
     let mut progress = crate::progress::Progress::new();
-    let r = run_query(a, &mut progress);
-    finish(&mut progress, r)
+    match run_query(a, &mut progress) {
+        // A query error spans lines (message, query, caret, hint): each is made terminal-safe
+        // on its own so the caret stays under its column.
+        Err(f) if f.message.contains('\n') => {
+            progress.clear();
+            let mut lines = f.message.lines();
+            eprintln!("heaplens: {}", terminal_safe(lines.next().unwrap_or("")));
+            for line in lines {
+                eprintln!("{}", terminal_safe(line));
+            }
+            ExitCode::from(f.code)
+        }
+        r => finish(&mut progress, r),
+    }
 }
 
 fn run_query(a: &QueryArgs, progress: &mut crate::progress::Progress) -> Result<(), Failure> {
