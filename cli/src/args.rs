@@ -9,6 +9,7 @@ Usage:
   heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
                         [--sizes jvm|mat] [--dump N] [--redact]
   heaplens parse DUMP
+  heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--offset N] [--output FILE] [--stats] [--sizes jvm|mat]
   heaplens --help | --version
 
 Commands:
@@ -16,6 +17,10 @@ Commands:
             histogram (reachable and unreachable objects) and the biggest objects.
   parse     Only parse the dump (no graph): print record and object counts and the
             throughput as key=value lines.
+  query     Run an OQL query (Eclipse MAT's language; docs/oql.md) and print one page of its
+            rows (--limit, default 1000, from --offset) with the total count. JSON is
+            {\"columns\": [...], \"rows\": [[...], ...], \"total\": N}; objects are
+            {\"object\": \"0x…\", \"node\": N, \"class\": \"…\"}.
 
 Options (analyze):
   -f, --format FORMAT   json (default; schema in docs/report-schema.md), md (Markdown) or
@@ -68,6 +73,7 @@ pub enum Command {
     Version,
     Analyze(Analyze),
     Parse { dump: String },
+    Query(crate::query::QueryArgs),
 }
 
 /// Parses the arguments after the program name.
@@ -79,11 +85,12 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
         return Ok(Command::Version);
     }
     let Some((cmd, rest)) = argv.split_first() else {
-        return Err("missing command (analyze or parse)".into());
+        return Err("missing command (analyze, parse or query)".into());
     };
     match cmd.as_str() {
         "help" => Ok(Command::Help),
         "analyze" => analyze(rest).map(Command::Analyze),
+        "query" => crate::query::parse_args(rest).map(Command::Query),
         "parse" => {
             let mut dump = None;
             for a in rest {
@@ -99,7 +106,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             })
         }
         other => Err(format!(
-            "unknown command {other:?} (expected analyze or parse)"
+            "unknown command {other:?} (expected analyze, parse or query)"
         )),
     }
 }

@@ -3,6 +3,7 @@
 //! ```text
 //! heaplens analyze DUMP [--format json|md|html] [--output FILE] [--redact] [--stats] [--top N]
 //! heaplens parse DUMP
+//! heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N]
 //! heaplens --help | --version
 //! ```
 //!
@@ -17,6 +18,7 @@
 
 mod args;
 mod progress;
+mod query;
 
 use args::{Command, Format};
 use heaplens::graph::{
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         }
         Command::Analyze(a) => analyze(&a),
         Command::Parse { dump } => parse(&dump),
+        Command::Query(q) => query::run(&q),
     }
 }
 

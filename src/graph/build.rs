@@ -15,6 +15,7 @@
 use super::classes::*;
 use super::dominators::NO_NODE;
 use super::ids::{ClassLenColumn, IdMap, SortedIds};
+use super::locate::LocationsBuilder;
 use super::names::{is_jdk_class_name, java_class_name, jvm_class_name};
 use super::store::{FieldStoreBuilder, StringStoreBuilder};
 use super::text::TextProbe;
@@ -255,6 +256,8 @@ pub struct Pass2 {
     last_index: i64,
     /// (edge position, exact index) where the index jumps by more than 256.
     jumps: Vec<(u32, u32)>,
+    /// Where each object's record lies, to read its fields again on demand.
+    locate: LocationsBuilder,
 }
 
 impl Pass1 {
@@ -623,6 +626,7 @@ impl Pass1 {
             late,
             last_index: -1,
             jumps: Vec::new(),
+            locate: LocationsBuilder::new(n_nodes),
         })
     }
 }
@@ -1006,6 +1010,7 @@ impl Pass2 {
             fields,
             strings,
             stats: self.stats,
+            locations: self.locate.finish(),
         }
     }
 
@@ -1016,6 +1021,7 @@ impl Pass2 {
 
 impl Visitor for Pass2 {
     fn class_dump(&mut self, c: &ClassDump) {
+        self.locate.interrupt();
         let node = self.begin();
         if node == NO_NODE {
             return;
@@ -1037,8 +1043,11 @@ impl Visitor for Pass2 {
     fn instance(&mut self, i: &Instance<'_>) {
         let node = self.begin();
         if node == NO_NODE {
-            return;
+            return self.locate.interrupt();
         }
+        let hdr = 1 + 2 * self.id_size as u64 + 8;
+        let end = i.offset + hdr + i.fields.len() as u64;
+        self.locate.record(node, i.offset, end);
         let class = self.class_len.class(node as usize).unwrap_or(0) as usize;
         let id_size = self.id_size as usize;
         if i.fields.len() < self.classes[class].field_bytes as usize {
@@ -1069,9 +1078,14 @@ impl Visitor for Pass2 {
     }
 
     fn object_array(&mut self, a: &ObjectArray, first: u32, elements: IdList<'_>) {
-        let _ = a;
         if first == 0 {
-            self.begin();
+            let node = self.begin();
+            let id = self.id_size as u64;
+            let end = a.offset + 1 + 2 * id + 8 + a.length as u64 * id;
+            match node {
+                NO_NODE => self.locate.interrupt(),
+                _ => self.locate.record(node, a.offset, end),
+            }
         }
         // Pieces of one array arrive back to back, so their edges land in its seq range. The
         // elements of a duplicate-id record are dropped with it.
@@ -1089,6 +1103,12 @@ impl Visitor for Pass2 {
 
     fn primitive_array(&mut self, a: &PrimitiveArray, data: Option<&[u8]>) {
         let node = self.begin();
+        let id = self.id_size as u64;
+        let end = a.offset + 1 + id + 9 + a.length as u64 * a.elem.size(self.id_size) as u64;
+        match node {
+            NO_NODE => self.locate.interrupt(),
+            _ => self.locate.record(node, a.offset, end),
+        }
         if let Some(d) = data {
             let wanted = self.string_wanted(node);
             if wanted {

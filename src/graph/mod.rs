@@ -20,8 +20,10 @@ mod classes;
 mod dumps;
 mod ids;
 mod layout;
+pub mod locate;
 mod names;
 mod offsets;
+pub mod record;
 mod retained;
 pub mod snapshot;
 mod store;
@@ -138,6 +140,8 @@ pub struct HeapGraph {
     pub fields: FieldStore,
     pub strings: StringStore,
     pub stats: BuildStats,
+    /// Where each object's record lies in the dump (empty for a restored snapshot).
+    pub locations: locate::ObjectLocations,
 }
 
 /// How a reference leaves a node.
@@ -435,6 +439,7 @@ impl HeapGraph {
             ),
             ("fields", self.fields.heap_bytes()),
             ("strings", self.strings.heap_bytes()),
+            ("locations", self.locations.heap_bytes()),
             (
                 "roots_classes",
                 self.roots.capacity() * std::mem::size_of::<RootRef>()

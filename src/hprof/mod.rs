@@ -13,6 +13,8 @@ mod types;
 mod visitor;
 pub mod writer;
 
+pub mod reread;
+
 pub use counts::RecordCounts;
 pub use error::{record_name, sub_record_name, ErrorKind, Item, ParseError, Warning};
 pub use gzip::{GzipInflater, MAX_HEADER_FIELD};

@@ -350,6 +350,8 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
         fields,
         strings,
         stats,
+        // Not in the snapshot: a restored graph reads no record again.
+        locations: Default::default(),
     };
     Ok(Snapshot {
         graph,
