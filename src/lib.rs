@@ -7,9 +7,11 @@
 //! - [`graph`]: compact object graph (dense `u32` node indices, CSR edges), dominator tree,
 //!   retained sizes.
 //! - [`analysis`]: histogram, leak suspects, paths to GC roots, threads, class loaders, waste.
+//! - [`compare`]: what grew between two dumps (summary, histogram and growth deltas).
 //! - [`report`]: the stable JSON schema and Markdown/HTML renderings.
 
 pub mod analysis;
+pub mod compare;
 pub mod graph;
 pub mod hprof;
 pub mod report;

@@ -5,21 +5,27 @@ heaplens — Java heap dump (HPROF) analyzer
 
 Usage:
   heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
+  heaplens diff BASELINE NEW [--format json|md|html] [--output FILE] [--stats]
   heaplens parse DUMP
   heaplens --help | --version
 
 Commands:
   analyze   Build the object graph and dominator tree, and write the report: summary, class
             histogram (reachable and unreachable objects) and the biggest objects.
+  diff      Compare two dumps of one application: summary and class histogram deltas, the
+            holders whose retained size grew (matched by their path from the GC roots, not by
+            object id), threads and class loaders that appeared. BASELINE is the older dump;
+            a warning says so when NEW is older (by the dumps' own timestamps).
   parse     Only parse the dump (no graph): print record and object counts and the
             throughput as key=value lines.
 
-Options (analyze):
-  -f, --format FORMAT   json (default; schema in docs/report-schema.md), md (Markdown) or
+Options (analyze, diff):
+  -f, --format FORMAT   json (default; schema in docs/report-schema.md, for diff
+                        docs/diff-schema.md), md (Markdown) or
                         html (one self-contained file)
   -o, --output FILE     write the report to FILE instead of standard output
       --stats           print phase times, memory per object and peak RSS to stderr
-      --top N           biggest objects to list (default 100)
+      --top N           biggest objects to list (default 100; analyze only)
 
 DUMP is an .hprof file, gzip-compressed or not (detected from its content). It is read twice.
 Progress is shown on stderr when stderr is a terminal; stdout carries only the report.
@@ -50,6 +56,7 @@ pub enum Command {
     Version,
     Analyze(Analyze),
     Parse { dump: String },
+    Diff(crate::diff::DiffArgs),
 }
 
 /// Parses the arguments after the program name.
@@ -61,11 +68,12 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
         return Ok(Command::Version);
     }
     let Some((cmd, rest)) = argv.split_first() else {
-        return Err("missing command (analyze or parse)".into());
+        return Err("missing command (analyze, diff or parse)".into());
     };
     match cmd.as_str() {
         "help" => Ok(Command::Help),
         "analyze" => analyze(rest).map(Command::Analyze),
+        "diff" => crate::diff::parse_args(rest).map(Command::Diff),
         "parse" => {
             let mut dump = None;
             for a in rest {
@@ -81,7 +89,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             })
         }
         other => Err(format!(
-            "unknown command {other:?} (expected analyze or parse)"
+            "unknown command {other:?} (expected analyze, diff or parse)"
         )),
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
+//! heaplens diff BASELINE NEW [--format json|md|html] [--output FILE] [--stats]
 //! heaplens parse DUMP
 //! heaplens --help | --version
 //! ```
@@ -12,6 +13,7 @@
 //! go to stderr (progress only when stderr is a terminal).
 
 mod args;
+mod diff;
 mod progress;
 
 use args::{Command, Format};
@@ -52,6 +54,11 @@ fn main() -> ExitCode {
         }
         Command::Analyze(a) => analyze(&a),
         Command::Parse { dump } => parse(&dump),
+        Command::Diff(a) => {
+            let mut progress = Progress::new();
+            let r = diff::run(&a, &mut progress);
+            finish(&mut progress, r)
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! via `prefers-color-scheme`, print-friendly. Every piece of text goes through [`esc`].
 
 use super::doc::*;
-use super::format::{format_bytes, format_count};
+use super::format::{format_bytes, format_count, format_delta_bytes, format_delta_count};
 use super::sections::sections;
 use super::Report;
 use std::fmt::Write;
@@ -11,7 +11,7 @@ use std::fmt::Write;
 /// Rows per table in HTML (the JSON has all of them).
 pub const HTML_ROWS: usize = 1000;
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 :root{--bg:#fff;--fg:#1b1f24;--muted:#59636e;--line:#d1d9e0;--head:#f6f8fa;--accent:#0969da;
 --bar:rgba(9,105,218,.16);--warn-bg:#fff8c5;--warn-line:#d4a72c;--card:#f6f8fa;color-scheme:light dark}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;
@@ -52,7 +52,7 @@ table{font-size:9pt}tr,.facts div{break-inside:avoid}h2,h3,section>p{break-after
 "#;
 
 /// Click a header to sort by it (numbers by `data-v`); click again to reverse.
-const SCRIPT: &str = r#"
+pub(crate) const SCRIPT: &str = r#"
 document.querySelectorAll("table.sortable").forEach(function(t){
   var heads=t.tHead.rows[0].cells;
   Array.prototype.forEach.call(heads,function(th,i){
@@ -116,7 +116,7 @@ pub fn to_html(report: &Report) -> String {
     o
 }
 
-fn section(o: &mut String, s: &Section) {
+pub(crate) fn section(o: &mut String, s: &Section) {
     let _ = writeln!(
         o,
         "<section id=\"{}\">\n<h2>{}</h2>",
@@ -234,6 +234,20 @@ fn td(o: &mut String, c: &Cell) {
                 if *b { "yes" } else { "no" }
             );
         }
+        Cell::DeltaBytes(n) => {
+            let _ = write!(
+                o,
+                "<td class=\"num\" data-v=\"{n}\" title=\"{n} bytes\">{}</td>",
+                format_delta_bytes(*n)
+            );
+        }
+        Cell::DeltaCount(n) => {
+            let _ = write!(
+                o,
+                "<td class=\"num\" data-v=\"{n}\">{}</td>",
+                format_delta_count(*n)
+            );
+        }
         Cell::Empty => o.push_str("<td></td>"),
     }
 }
@@ -251,6 +265,8 @@ fn inline(c: &Cell) -> String {
         Cell::Count(n) => format_count(*n),
         Cell::Percent(p) => format!("{p:.1}%"),
         Cell::Bool(b) => (if *b { "yes" } else { "no" }).into(),
+        Cell::DeltaBytes(n) => format!("<span title=\"{n} bytes\">{}</span>", format_delta_bytes(*n)),
+        Cell::DeltaCount(n) => format_delta_count(*n),
         Cell::Empty => String::new(),
     }
 }

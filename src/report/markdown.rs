@@ -6,7 +6,7 @@
 //! (pipe tables) and fold line breaks and other control characters into spaces.
 
 use super::doc::*;
-use super::format::{format_bytes, format_count};
+use super::format::{format_bytes, format_count, format_delta_bytes, format_delta_count};
 use super::sections::sections;
 use super::Report;
 use std::fmt::Write;
@@ -49,7 +49,7 @@ pub fn to_markdown(report: &Report) -> String {
     out
 }
 
-fn section(out: &mut String, s: &Section) {
+pub(crate) fn section(out: &mut String, s: &Section) {
     let _ = writeln!(out, "<a id=\"{}\"></a>\n\n## {}\n", s.id, text(&s.title));
     for b in &s.blocks {
         match b {
@@ -110,6 +110,8 @@ fn cell(c: &Cell) -> String {
         Cell::Count(n) => format_count(*n),
         Cell::Percent(p) => format!("{p:.1}%"),
         Cell::Bool(b) => (if *b { "yes" } else { "no" }).into(),
+        Cell::DeltaBytes(n) => format_delta_bytes(*n),
+        Cell::DeltaCount(n) => format_delta_count(*n),
         Cell::Empty => String::new(),
     }
 }

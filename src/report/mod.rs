@@ -31,6 +31,9 @@
 //!    KiB/MiB.
 
 mod analysis_sections;
+mod diff_html;
+mod diff_markdown;
+pub mod diff_sections;
 pub mod doc;
 pub mod format;
 mod html;
@@ -38,6 +41,8 @@ mod markdown;
 pub mod sections;
 
 pub use format::{format_bytes, format_count, format_id, format_percent, percent};
+pub use diff_html::diff_to_html;
+pub use diff_markdown::diff_to_markdown;
 pub use html::to_html;
 pub use markdown::to_markdown;
 
@@ -89,7 +94,7 @@ pub struct Report {
     pub collections: crate::analysis::CollectionFillReport,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Tool {
     pub name: String,
     pub version: String,
