@@ -5,17 +5,21 @@
 //! 1. `path`: the same signature (same GC root, same field names, same classes);
 //! 2. `holder`: the same path from the same application-level holder class, when that is
 //!    unique in both dumps (the holder moved under another parent);
-//! 3. `shape`: the same holder class and object class, when unique in both dumps (a field
-//!    was renamed). Tiers 2 and 3 need an application-level holder, so JDK structures of two
+//! 3. `shape`: the same holder class and object class, or for an application-level object the
+//!    same class, when unique in both dumps (a field was renamed, a singleton moved).
+//!    Tiers 2 and 3 need an application-level holder or object, so JDK structures of two
 //!    unrelated applications never pair up by shape alone.
 //!
 //! **Where it grew.** A keyed object is a *candidate* when its retained size grew by at least
 //! [`MIN_GROWTH_FRACTION`] of the new reachable heap (and [`MIN_GROWTH_BYTES`]). Like the leak
 //! suspects' accumulation point (MAT's descent, `analysis::suspects`), the growth is followed
-//! down the keyed dominator tree while one child carries at least [`PASS_DOWN`] (70%) of it; it
-//! stops at a collection (or object array) whose element count grew, or where the growth splits.
-//! What is inside a reported object is not reported again. An array or JDK-internal object
-//! whose parent is a collection is reported as that collection.
+//! down the keyed dominator tree while one child carries at least [`PASS_DOWN`] (70%) of it;
+//! it never descends into a key shared by several objects (the elements of a collection:
+//! the collection is where they accumulate), so it stops where elements are added or where the
+//! growth splits. What is inside a reported object is not reported again. An array or
+//! JDK-internal object whose parent is a collection is reported as that collection (the
+//! `elementData` of an `ArrayList`, the `table` of a `HashMap`, the head node of a
+//! `LinkedList`).
 //!
 //! **Not growth.** A structure that holds as many elements as before and changed by less than
 //! [`CHURN_FRACTION`] of its size is a churning cache (same size, other objects), not growth.
@@ -101,22 +105,26 @@ pub fn match_keys(base: &[Keyed], new: &[Keyed]) -> Vec<Option<(u32, Match)>> {
         (Match::Holder, (|k: &Keyed| k.local) as fn(&Keyed) -> u64),
         (Match::Shape, |k: &Keyed| k.shape),
     ] {
-        // Unique among the unmatched objects with an application-level holder, on both sides.
+        // Unique among the unmatched objects with an application-level holder (or themselves
+        // application-level), on both sides.
         let mut b_by: HashMap<u64, (u32, u32)> = HashMap::new();
         for (i, k) in base.iter().enumerate() {
-            if !used[i] && k.holder.is_some() {
+            if !used[i] && (k.holder.is_some() || k.app_level) {
                 let e = b_by.entry(key(k)).or_insert((i as u32, 0));
                 e.1 += 1;
             }
         }
         let mut n_by: HashMap<u64, u32> = HashMap::new();
         for (i, k) in new.iter().enumerate() {
-            if out[i].is_none() && k.holder.is_some() {
+            if out[i].is_none() && (k.holder.is_some() || k.app_level) {
                 *n_by.entry(key(k)).or_insert(0) += 1;
             }
         }
         for (i, k) in new.iter().enumerate() {
-            if out[i].is_some() || k.holder.is_none() || n_by.get(&key(k)) != Some(&1) {
+            if out[i].is_some()
+                || !(k.holder.is_some() || k.app_level)
+                || n_by.get(&key(k)) != Some(&1)
+            {
                 continue;
             }
             if let Some(&(b, 1)) = b_by.get(&key(k)) {
@@ -135,6 +143,10 @@ struct Ctx<'a> {
     new: &'a [Keyed],
     matched: Vec<Option<(u32, Match)>>,
     children: Vec<Vec<u32>>,
+    /// Baseline bytes of each new keyed object: its match's retained size; for an object not
+    /// found in the baseline, what its keyed children had there (a new wrapper around a holder
+    /// that moved in has grown only by what is new inside).
+    base_retained: Vec<u64>,
 }
 
 impl Ctx<'_> {
@@ -142,10 +154,7 @@ impl Ctx<'_> {
         self.matched[i].map(|(b, _)| &self.base[b as usize])
     }
     fn retained_delta(&self, i: usize) -> i64 {
-        delta(
-            self.base_of(i).map_or(0, |b| b.retained),
-            self.new[i].retained,
-        )
+        delta(self.base_retained[i], self.new[i].retained)
     }
     /// (base, new) elements for collections, retained objects otherwise.
     fn elements(&self, i: usize) -> (u64, u64, &'static str) {
@@ -176,11 +185,24 @@ pub fn growth(base: &[Keyed], new: &[Keyed], new_heap: u64) -> Vec<Growth> {
             children[p as usize].push(i as u32);
         }
     }
+    let mut base_retained = vec![0u64; new.len()];
+    // Children come after their parent: walk backwards so children are done first.
+    for i in (0..new.len()).rev() {
+        base_retained[i] = match matched[i] {
+            Some((b, _)) => base[b as usize].retained,
+            None => children[i]
+                .iter()
+                .map(|&c| base_retained[c as usize])
+                .sum::<u64>()
+                .min(new[i].retained),
+        };
+    }
     let cx = Ctx {
         base,
         new,
         matched,
         children,
+        base_retained,
     };
     let min = ((new_heap as f64 * MIN_GROWTH_FRACTION) as u64).max(MIN_GROWTH_BYTES) as i64;
     let n = new.len();
@@ -197,17 +219,18 @@ pub fn growth(base: &[Keyed], new: &[Keyed], new_heap: u64) -> Vec<Growth> {
             continue;
         }
         let (eb, en, _) = cx.elements(i);
-        let grew_elements = new[i].collection && en > eb;
+        // Only into a single object: a key shared by many objects is the elements of this
+        // one (`[]`, `.table[].value`), and this one is where they accumulate.
         let best_child = cx.children[i]
             .iter()
+            .filter(|&&c| new[c as usize].count == 1)
             .map(|&c| cx.retained_delta(c as usize))
             .max()
             .unwrap_or(0);
-        let stop = grew_elements || (best_child as f64) < PASS_DOWN * d as f64;
-        if !stop {
+        if (best_child as f64) >= PASS_DOWN * d as f64 {
             continue;
         }
-        let base_retained = cx.base_of(i).map_or(0, |b| b.retained);
+        let base_retained = cx.base_retained[i];
         let churn = en == eb
             && cx.base_of(i).is_some()
             && (d as f64) < CHURN_FRACTION * base_retained as f64;
@@ -215,13 +238,16 @@ pub fn growth(base: &[Keyed], new: &[Keyed], new_heap: u64) -> Vec<Growth> {
             continue;
         }
         reported[i] = true;
-        // An array or JDK internal of a collection: report the collection.
-        let row = match new[i].parent {
-            Some(p) if new[i].internal && !new[i].collection && new[p as usize].collection => {
-                p as usize
+        // An array or JDK internal of a collection: report the collection (repeatedly:
+        // `HashSet` → `HashMap` → `table` is the `HashSet`).
+        let mut row = i;
+        while let Some(p) = new[row].parent {
+            if new[row].internal && new[p as usize].collection && new[p as usize].count == 1 {
+                row = p as usize;
+            } else {
+                break;
             }
-            _ => i,
-        };
+        }
         if !rows.contains(&row) {
             rows.push(row);
         }
@@ -325,7 +351,7 @@ fn row(cx: &Ctx, i: usize) -> Growth {
         holder_path: k.holder_path.clone(),
         accumulation_point: k.class.clone(),
         element_class: k.element_class.clone(),
-        retained_base: b.map_or(0, |b| b.retained),
+        retained_base: cx.base_retained[i],
         retained_new: k.retained,
         retained_delta: d,
         elements_are: what.into(),

@@ -27,7 +27,8 @@
 //! Two fallback keys serve the matching when a path changed between the dumps:
 //! `local` hashes the path from the nearest application-level object above (the *holder*) only,
 //! so a holder that moved under another parent still matches; `shape` hashes the holder's class
-//! and the object's class only, so a renamed field still matches.
+//! and the object's class only (an application-level object: its class alone), so a renamed
+//! field or a moved holder still matches.
 
 use crate::analysis::collections::{array_info, collection_info, sample_elements};
 use crate::analysis::paths::{hex, is_subclass_of, thread_name, PathFinder};
@@ -53,7 +54,8 @@ pub struct Keyed {
     pub sig: u64,
     /// Hash of the path from the holder (nearest application-level object above) only.
     pub local: u64,
-    /// Hash of the holder's class and this object's class.
+    /// Hash of this object's class for application-level objects, else of the holder's class
+    /// and this object's class.
     pub shape: u64,
     /// Index of the nearest keyed dominator's entry.
     pub parent: Option<u32>,
@@ -461,7 +463,14 @@ fn describe(g: &HeapGraph, signer: &mut Signer, a: Acc) -> Keyed {
     let is_class_object = g.as_class(v).is_some();
     let internal = !is_class_object
         && (g.class(v).is_array() || crate::graph::is_jdk_class_name(&g.class(v).name));
-    let shape = hash(hash(2, holder_class.as_deref().unwrap_or("")), &class);
+    let app_level = signer.app_level(v);
+    // An application object is matched by its class alone (a service, a registry: usually one
+    // of a kind); anything else by its holder's class and its own.
+    let shape = if app_level {
+        hash(3, &class)
+    } else {
+        hash(hash(2, holder_class.as_deref().unwrap_or("")), &class)
+    };
     Keyed {
         sig: a.sig.full,
         local: a.sig.local,
@@ -471,7 +480,7 @@ fn describe(g: &HeapGraph, signer: &mut Signer, a: Acc) -> Keyed {
         retained: a.retained,
         objects: a.objects,
         elements: a.elements,
-        app_level: signer.app_level(v),
+        app_level,
         class,
         object_id: hex(g.id(v)),
         path,
