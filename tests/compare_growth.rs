@@ -109,10 +109,7 @@ fn the_leak_comes_first_not_the_biggest_holder() {
         g.accumulation_point,
         f["leak_collection_class"].as_str().unwrap()
     );
-    assert_eq!(
-        g.element_class.as_deref(),
-        f["leak_element_class"].as_str()
-    );
+    assert_eq!(g.element_class.as_deref(), f["leak_element_class"].as_str());
     assert_eq!(g.matched_by, Match::Path);
     assert_eq!(
         (g.elements_base, g.elements_new),
@@ -127,8 +124,10 @@ fn the_leak_comes_first_not_the_biggest_holder() {
     );
     assert!(
         g.explanation.contains("AuditTrail.pending")
-            && g.explanation.contains("grew by 2,000 `GrowthApp$AuditEvent`")
-            && g.explanation.contains("`GrowthApp$PriceTable`, the biggest holder")
+            && g.explanation
+                .contains("grew by 2,000 `GrowthApp$AuditEvent`")
+            && g.explanation
+                .contains("`GrowthApp$PriceTable`, the biggest holder")
             && g.explanation.contains("stayed the same size"),
         "{}",
         g.explanation
@@ -260,7 +259,9 @@ fn unrelated_dumps_give_a_sensible_result() {
         let d = compare(a, b);
         assert_eq!(d.app_classes_in_common, 0.0);
         assert!(
-            d.warnings.iter().any(|w| w.contains("different applications")),
+            d.warnings
+                .iter()
+                .any(|w| w.contains("different applications")),
             "{:?}",
             d.warnings
         );

@@ -45,7 +45,12 @@ fn dump(events: usize, cache_gen: u8, variant: Variant, seed: u64, rows_first: b
     );
     let arr = b.array_class("java/lang/Object");
     let event = b.class("com/example/Event", Some(object), &[("data", Object)], &[]);
-    let trail = b.class("com/example/Trail", Some(object), &[(list_field, Object)], &[]);
+    let trail = b.class(
+        "com/example/Trail",
+        Some(object),
+        &[(list_field, Object)],
+        &[],
+    );
     let row = b.class("com/example/Row", Some(object), &[("cells", Object)], &[]);
     let table = b.class("com/example/Table", Some(object), &[("rows", Object)], &[]);
     let page = b.class("com/example/Page", Some(object), &[("body", Object)], &[]);
@@ -143,8 +148,7 @@ fn check_leak(d: &Diff, field: &str, how: Match) {
             .find(|r| r.class == c)
             .map_or(0, |r| r.shallow_delta)
     };
-    let expected =
-        shallow("com.example.Event") + shallow("byte[]") + shallow("java.lang.Object[]");
+    let expected = shallow("com.example.Event") + shallow("byte[]") + shallow("java.lang.Object[]");
     assert!(expected > 200 * EVENT_BYTES as i64);
     assert_eq!(g.retained_delta, expected, "{g:#?}");
     for g in &d.growth {
@@ -193,5 +197,9 @@ fn moved_holder_matches_by_holder() {
     let new = dump(300, 2, Variant::Moved, 7, false);
     let d = diff(&base, &new);
     check_leak(&d, "pending", Match::Holder);
-    assert!(d.growth[0].path.contains("SERVICES.audit"), "{:#?}", d.growth[0]);
+    assert!(
+        d.growth[0].path.contains("SERVICES.audit"),
+        "{:#?}",
+        d.growth[0]
+    );
 }

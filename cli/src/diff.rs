@@ -173,7 +173,10 @@ mod tests {
     #[test]
     fn arguments() {
         let a = p(&["a.hprof", "b.hprof"]).unwrap();
-        assert_eq!((a.baseline.as_str(), a.new.as_str()), ("a.hprof", "b.hprof"));
+        assert_eq!(
+            (a.baseline.as_str(), a.new.as_str()),
+            ("a.hprof", "b.hprof")
+        );
         assert_eq!(a.format, Format::Json);
         let a = p(&["--format=md", "a", "-o", "x.md", "b", "--stats"]).unwrap();
         assert_eq!(a.format, Format::Markdown);

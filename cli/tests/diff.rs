@@ -32,10 +32,17 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn diff_json_names_the_growing_holder() {
-    let (a, b) = (fixture("growth_base.hprof.gz"), fixture("growth_new.hprof.gz"));
+    let (a, b) = (
+        fixture("growth_base.hprof.gz"),
+        fixture("growth_new.hprof.gz"),
+    );
     let o = heaplens(&["diff", &a, &b]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(stderr(&o), "", "no warning, no progress when not a terminal");
+    assert_eq!(
+        stderr(&o),
+        "",
+        "no warning, no progress when not a terminal"
+    );
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["schema"], 1);
     assert_eq!(j["baseline"]["source"], "growth_base.hprof.gz");
@@ -51,13 +58,20 @@ fn diff_json_names_the_growing_holder() {
     assert!(o.status.success());
     assert!(stderr(&o).contains("is older than"), "{}", stderr(&o));
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(j["growth"].as_array().unwrap().is_empty(), "{}", j["growth"]);
+    assert!(
+        j["growth"].as_array().unwrap().is_empty(),
+        "{}",
+        j["growth"]
+    );
     assert!(j["warnings"][0].as_str().unwrap().contains("older"));
 }
 
 #[test]
 fn diff_markdown_and_html_files() {
-    let (a, b) = (fixture("growth_base.hprof.gz"), fixture("growth_new.hprof.gz"));
+    let (a, b) = (
+        fixture("growth_base.hprof.gz"),
+        fixture("growth_new.hprof.gz"),
+    );
     for (fmt, name, marker) in [
         ("md", "d.md", "# Heap dump comparison"),
         ("html", "d.html", "<h1>Heap dump comparison</h1>"),

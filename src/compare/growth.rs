@@ -147,6 +147,8 @@ struct Ctx<'a> {
     /// found in the baseline, what its keyed children had there (a new wrapper around a holder
     /// that moved in has grown only by what is new inside).
     base_retained: Vec<u64>,
+    /// The biggest application-level single objects of the new dump, biggest first.
+    biggest: Vec<usize>,
 }
 
 impl Ctx<'_> {
@@ -197,12 +199,18 @@ pub fn growth(base: &[Keyed], new: &[Keyed], new_heap: u64) -> Vec<Growth> {
                 .min(new[i].retained),
         };
     }
+    let mut biggest: Vec<usize> = (0..new.len())
+        .filter(|&j| new[j].app_level && new[j].count == 1)
+        .collect();
+    biggest.sort_by(|&a, &b| new[b].retained.cmp(&new[a].retained).then(a.cmp(&b)));
+    biggest.truncate(64);
     let cx = Ctx {
         base,
         new,
         matched,
         children,
         base_retained,
+        biggest,
     };
     let min = ((new_heap as f64 * MIN_GROWTH_FRACTION) as u64).max(MIN_GROWTH_BYTES) as i64;
     let n = new.len();
@@ -378,16 +386,11 @@ fn signed_count(d: i64) -> String {
 /// application-level object of the new dump that is neither inside nor around row `i`, when it
 /// is bigger than row `i` and was found in the baseline.
 fn biggest_holder_text(cx: &Ctx, i: usize) -> String {
-    let big = (0..cx.new.len())
-        .filter(|&j| {
-            let k = &cx.new[j];
-            k.app_level
-                && k.count == 1
-                && j != i
-                && !cx.is_ancestor(j, i)
-                && !cx.is_ancestor(i, j)
-        })
-        .max_by(|&a, &b| cx.new[a].retained.cmp(&cx.new[b].retained).then(b.cmp(&a)));
+    let big = cx
+        .biggest
+        .iter()
+        .copied()
+        .find(|&j| j != i && !cx.is_ancestor(j, i) && !cx.is_ancestor(i, j));
     let Some(j) = big else {
         return String::new();
     };

@@ -167,7 +167,10 @@ fn thread_delta(a: &BTreeMap<String, u64>, b: &BTreeMap<String, u64>) -> Vec<Thr
     let mut out: Vec<ThreadDelta> = keys
         .into_iter()
         .map(|k| {
-            let (x, y) = (a.get(k).copied().unwrap_or(0), b.get(k).copied().unwrap_or(0));
+            let (x, y) = (
+                a.get(k).copied().unwrap_or(0),
+                b.get(k).copied().unwrap_or(0),
+            );
             ThreadDelta {
                 pattern: k.clone(),
                 base: x,

@@ -132,7 +132,12 @@ impl<'a, 'g> Signer<'a, 'g> {
             RootKind::JavaFrame,
             RootKind::JniLocal,
         ];
-        let rank = |k: RootKind| PRIORITY.iter().position(|&p| p == k).unwrap_or(PRIORITY.len());
+        let rank = |k: RootKind| {
+            PRIORITY
+                .iter()
+                .position(|&p| p == k)
+                .unwrap_or(PRIORITY.len())
+        };
         let mut root_kind: HashMap<Node, RootKind> = HashMap::new();
         for r in &g.roots {
             let e = root_kind.entry(r.node).or_insert(r.kind);
@@ -285,7 +290,10 @@ impl<'a, 'g> Signer<'a, 'g> {
     /// Readable path of `v` and the part after its holder.
     fn texts(&mut self, v: Node, holder: Node) -> (String, String) {
         let Some(mut nodes) = self.paths.path_nodes(v) else {
-            return (format!("<no strong path> {}", self.class_name(v)), String::new());
+            return (
+                format!("<no strong path> {}", self.class_name(v)),
+                String::new(),
+            );
         };
         // Start at the last class object, as the signature does.
         if let Some(i) = nodes.iter().rposition(|&x| self.g.as_class(x).is_some()) {

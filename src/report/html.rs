@@ -265,7 +265,10 @@ fn inline(c: &Cell) -> String {
         Cell::Count(n) => format_count(*n),
         Cell::Percent(p) => format!("{p:.1}%"),
         Cell::Bool(b) => (if *b { "yes" } else { "no" }).into(),
-        Cell::DeltaBytes(n) => format!("<span title=\"{n} bytes\">{}</span>", format_delta_bytes(*n)),
+        Cell::DeltaBytes(n) => format!(
+            "<span title=\"{n} bytes\">{}</span>",
+            format_delta_bytes(*n)
+        ),
         Cell::DeltaCount(n) => format_delta_count(*n),
         Cell::Empty => String::new(),
     }

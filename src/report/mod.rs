@@ -40,9 +40,9 @@ mod html;
 mod markdown;
 pub mod sections;
 
-pub use format::{format_bytes, format_count, format_id, format_percent, percent};
 pub use diff_html::diff_to_html;
 pub use diff_markdown::diff_to_markdown;
+pub use format::{format_bytes, format_count, format_id, format_percent, percent};
 pub use html::to_html;
 pub use markdown::to_markdown;
 
