@@ -303,6 +303,9 @@ fn row(cx: &Ctx, i: usize) -> Growth {
     let name = match (&k.holder, k.holder_path.is_empty()) {
         (Some(h), false) => format!("`{}.{}`", simple_name(h), k.holder_path),
         (Some(h), true) => format!("`{}`", simple_name(h)),
+        (None, _) if k.path == k.class && k.class.starts_with("class ") => {
+            format!("the static fields of `{}`", simple_name(&k.class))
+        }
         (None, _) => format!("`{}` at `{}`", simple_name(&k.class), k.path),
     };
     let many = if k.count > 1 {
@@ -342,6 +345,7 @@ fn row(cx: &Ctx, i: usize) -> Growth {
             signed_count(delta(eb, en)),
         )
     };
+    text.push_str(&parts_text(cx, i, d));
     text.push_str(&biggest_holder_text(cx, i));
     text.push('.');
     match cx.matched[i].map(|m| m.1) {
@@ -372,6 +376,35 @@ fn row(cx: &Ctx, i: usize) -> Growth {
         object_id_new: k.object_id.clone(),
         explanation: text,
     }
+}
+
+/// `, mostly in `.CUSTOMERS` (+20.1 MiB), `.ORDERS` (+15.0 MiB)`: where a growth that splits
+/// went (keyed children with at least a tenth of it, at most four).
+fn parts_text(cx: &Ctx, i: usize, d: i64) -> String {
+    let mut parts: Vec<(i64, usize)> = cx.children[i]
+        .iter()
+        .map(|&c| (cx.retained_delta(c as usize), c as usize))
+        .filter(|&(cd, _)| cd > 0 && cd * 10 >= d)
+        .collect();
+    if parts.is_empty()
+        || parts
+            .iter()
+            .any(|&(cd, _)| cd as f64 >= PASS_DOWN * d as f64)
+    {
+        return String::new();
+    }
+    parts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let row_path = &cx.new[i].path;
+    let shown: Vec<String> = parts
+        .iter()
+        .take(4)
+        .map(|&(cd, c)| {
+            let p = &cx.new[c].path;
+            let label = p.strip_prefix(row_path.as_str()).unwrap_or(p);
+            format!("`{label}` ({})", signed_bytes(cd))
+        })
+        .collect();
+    format!(", mostly in {}", shown.join(", "))
 }
 
 fn signed_count(d: i64) -> String {
@@ -414,4 +447,26 @@ fn biggest_holder_text(cx: &Ctx, i: usize) -> String {
         " while `{name}`, the biggest holder ({}), {how}",
         format_bytes(k.retained)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_signs() {
+        assert_eq!(simple_name("com.example.App$AuditTrail"), "App$AuditTrail");
+        assert_eq!(simple_name("class com.example.App"), "App");
+        assert_eq!(simple_name("java.lang.Object[]"), "Object[]");
+        assert_eq!(simple_name("byte[]"), "byte[]");
+        assert_eq!(signed_bytes(2048), "+2.0 KiB");
+        assert_eq!(signed_bytes(-10), "−10 B");
+        assert_eq!(signed_count(-1_000), "−1,000");
+        assert_eq!(delta(u64::MAX, 0), i64::MIN);
+        assert_eq!(delta(0, u64::MAX), i64::MAX);
+        assert_eq!(
+            super::super::signature::stable_class_name("a.B$$Lambda$18+0x0000000800c0b000"),
+            "a.B$$Lambda"
+        );
+    }
 }
