@@ -282,3 +282,41 @@ fn unrelated_dumps_give_a_sensible_result() {
     assert!(same.growth.is_empty() && same.threads.is_empty());
     assert!(same.histogram.iter().all(|r| r.instances_delta == 0));
 }
+
+/// Dumps of other writers (32-bit ids, the JDK 7 hprof agent, jhat, NetBeans): every pair in a
+/// ring compares without a panic, with a warning for the different id sizes where they differ.
+#[test]
+fn dumps_of_other_writers_compare() {
+    let names = [
+        "outside/jdk8-jhat-32bit",
+        "outside/netbeans-64bit",
+        "outside/mat/oracle_jdk7_21_hprofagent",
+        "outside/mat/oracle_jdk8_05_x64",
+        "outside/mat/sun_jdk6_18_x32",
+    ];
+    let digests: Vec<Digest> = names.iter().map(|n| digest_of(n)).collect();
+    for i in 0..digests.len() {
+        let (a, b) = (&digests[i], &digests[(i + 1) % digests.len()]);
+        let d = compare(a, b);
+        if a.summary.id_size != b.summary.id_size {
+            assert!(
+                d.warnings.iter().any(|w| w.contains("identifier sizes")),
+                "{:?}",
+                d.warnings
+            );
+        }
+        assert_eq!(d.histogram.len(), {
+            let mut all: Vec<&str> = a
+                .classes
+                .iter()
+                .chain(&b.classes)
+                .map(|c| c.class.as_str())
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all.len()
+        });
+        let same = compare(a, a);
+        assert!(same.growth.is_empty(), "{}: {:#?}", names[i], same.growth);
+    }
+}
