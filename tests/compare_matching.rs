@@ -203,3 +203,55 @@ fn moved_holder_matches_by_holder() {
         d.growth[0]
     );
 }
+
+/// A linked chain that doubles: every node of the chain has its head's signature (the `next`
+/// references between two `Node`s collapse), so the chain is one keyed entry, not 200,000.
+#[test]
+fn linked_chain_is_one_key() {
+    use BasicType::*;
+    let chain = |n: usize, seed: u64| -> Vec<u8> {
+        let mut b = HeapBuilder::new(8).with_ids(IdScheme::Shuffled {
+            start: 0x10_0000,
+            step: 16,
+            seed,
+        });
+        let object = b.object_class();
+        let node = b.class(
+            "com/example/Node",
+            Some(object),
+            &[("next", Object), ("payload", Object)],
+            &[],
+        );
+        let app = b.class("com/example/App", Some(object), &[], &[]);
+        let mut next: Option<ObjRef> = None;
+        for i in 0..n {
+            let p = b.prim_array(Byte, &[i as u8; 40]);
+            next = Some(b.instance(node, &[("next", next.into()), ("payload", p.into())]));
+        }
+        b.set_static(app, "HEAD", next.unwrap().into());
+        b.write(&WriteOptions::default())
+    };
+    let (base, new) = (chain(100_000, 1), chain(200_000, 2));
+    let side = |bytes: &[u8]| {
+        let g = build_from_bytes(bytes).unwrap();
+        let d = Dominance::compute(&g);
+        digest(&g, &d, None)
+    };
+    let (a, b) = (side(&base), side(&new));
+    let heads = |dg: &heaplens::compare::Digest| {
+        dg.keyed
+            .iter()
+            .filter(|k| k.class == "com.example.Node")
+            .count()
+    };
+    assert_eq!((heads(&a), heads(&b)), (1, 1));
+    let d = compare(&a, &b);
+    let g = &d.growth[0];
+    assert_eq!(g.path, "class com.example.App.HEAD", "{g:#?}");
+    assert_eq!(g.accumulation_point, "com.example.Node");
+    assert_eq!(
+        (g.elements_are.as_str(), g.elements_delta),
+        ("objects", 200_000)
+    );
+    assert_eq!(d.growth.len(), 1, "{:#?}", d.growth);
+}
