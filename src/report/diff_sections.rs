@@ -135,7 +135,8 @@ fn growth(diff: &Diff, limits: Limits) -> Section {
                 .growth
                 .iter()
                 .take(10)
-                .map(|g| g.explanation.clone())
+                // The JSON's code spans (`X`) would show as escaped backticks here.
+                .map(|g| g.explanation.replace('`', ""))
                 .collect(),
             warn: false,
         });
