@@ -58,8 +58,8 @@ pub enum Match {
 /// One holder that grew.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Growth {
-    /// The application-level object holding the accumulation point (its class), or the root
-    /// of its path when there is none.
+    /// The application-level object holding the accumulation point (its class), or the start
+    /// of its path when there is none (`class java.lang.System`, `thread "main"`).
     pub holder: String,
     /// Path from the GC root in the new dump (`class com.example.App.TRAIL.pending`).
     pub path: String,
@@ -293,13 +293,7 @@ fn row(cx: &Ctx, i: usize) -> Growth {
     let b = cx.base_of(i);
     let (eb, en, what) = cx.elements(i);
     let d = cx.retained_delta(i);
-    let holder = k.holder.clone().unwrap_or_else(|| {
-        k.path
-            .split(['.', ' '])
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    });
+    let holder = k.holder.clone().unwrap_or_else(|| k.root.clone());
     let name = match (&k.holder, k.holder_path.is_empty()) {
         (Some(h), false) => format!("`{}.{}`", simple_name(h), k.holder_path),
         (Some(h), true) => format!("`{}`", simple_name(h)),

@@ -73,6 +73,9 @@ pub struct Keyed {
     pub object_id: String,
     /// Readable path: `class com.example.App.TRAIL.pending`.
     pub path: String,
+    /// Its start: the GC root (`thread "worker-*"`, `JNI Global java.lang.Object[]`) or the
+    /// class whose static field it starts from (`class com.example.App`).
+    pub root: String,
     /// Class of the holder, if an application-level object is on the path above.
     pub holder: Option<String>,
     /// The path from the holder (`pending`, `bySku.table[].value`).
@@ -287,19 +290,18 @@ impl<'a, 'g> Signer<'a, 'g> {
         self.memo[&v]
     }
 
-    /// Readable path of `v` and the part after its holder.
-    fn texts(&mut self, v: Node, holder: Node) -> (String, String) {
+    /// Readable path of `v`, its root part, and the part after its holder.
+    fn texts(&mut self, v: Node, holder: Node) -> (String, String, String) {
         let Some(mut nodes) = self.paths.path_nodes(v) else {
-            return (
-                format!("<no strong path> {}", self.class_name(v)),
-                String::new(),
-            );
+            let root = format!("<no strong path> {}", self.class_name(v));
+            return (root.clone(), root, String::new());
         };
         // Start at the last class object, as the signature does.
         if let Some(i) = nodes.iter().rposition(|&x| self.g.as_class(x).is_some()) {
             nodes.drain(..i);
         }
-        let mut full = self.root_text(nodes[0]);
+        let root = self.root_text(nodes[0]);
+        let mut full = root.clone();
         let mut local = String::new();
         let mut after_holder = holder == NO_NODE;
         for w in nodes.windows(2) {
@@ -319,7 +321,7 @@ impl<'a, 'g> Signer<'a, 'g> {
             }
         }
         let local = local.trim_start_matches('.').trim().to_string();
-        (shorten(full), shorten(local))
+        (shorten(full), shorten(root), shorten(local))
     }
 }
 
@@ -457,7 +459,7 @@ fn describe(g: &HeapGraph, signer: &mut Signer, a: Acc) -> Keyed {
     let class = signer.class_name(v);
     let holder = a.sig.holder;
     let holder_class = (holder != NO_NODE).then(|| signer.class_name(holder));
-    let (path, holder_path) = signer.texts(v, holder);
+    let (path, root, holder_path) = signer.texts(v, holder);
     let info = collection_info(g, v).or_else(|| array_info(g, v));
     let element_class = info.as_ref().and_then(|i| {
         let mut by: HashMap<u32, u64> = HashMap::new();
@@ -492,6 +494,7 @@ fn describe(g: &HeapGraph, signer: &mut Signer, a: Acc) -> Keyed {
         class,
         object_id: hex(g.id(v)),
         path,
+        root,
         holder: holder_class,
         holder_path,
         element_class,
