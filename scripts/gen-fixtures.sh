@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # Regenerates the real-JVM heap-dump test fixtures.
 #
-#   scripts/gen-fixtures.sh [OUTDIR]        (default: tests/fixtures/ of this repository)
+#   scripts/gen-fixtures.sh [OUTDIR]             (default: tests/fixtures/ of this repository)
+#   scripts/gen-fixtures.sh --variants [OUTDIR]  (default: tests/fixtures/variants/)
+#
+# --variants: the JVM-layout variants used by tests/histogram_vs_jvm.rs to check shallow sizes
+# against the JVM's own histogram on other object layouts: two of the programs (queue_backlog,
+# String-heavy; thread_explosion, Thread-heavy) on JDK 25 with and without compact object
+# headers, and on JDK 17 with compressed oops off; queue_backlog with 60,000 messages of 20
+# chars (short Strings, where header sizes show). Files are NAME.VARIANT.{hprof.gz,histo.txt}
+# (no facts: those state JDK 17's default layout); VARIANT is jdk25, jdk25-coh or jdk17-nocoops.
+# JDK 25 is taken from $JAVA25_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64).
 #
 # Compiles tests/java/**/*.java into a temporary directory, runs each fixture program (each one
 # builds its incident's state, then writes NAME.histo.txt, NAME.hprof and NAME.facts.json
@@ -15,7 +24,17 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-OUT="${1:-$ROOT/tests/fixtures}"
+VARIANTS=0
+if [[ "${1:-}" == --variants ]]; then
+    VARIANTS=1
+    shift
+fi
+if ((VARIANTS)); then
+    OUT="${1:-$ROOT/tests/fixtures/variants}"
+else
+    OUT="${1:-$ROOT/tests/fixtures}"
+fi
+JAVA25_HOME="${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 BUDGET_BYTES=$((12 * 1000 * 1000)) # all *.hprof.gz together
 
 ensure_jdk() {
@@ -49,21 +68,53 @@ mapfile -d '' SOURCES < <(find "$ROOT/tests/java" -name '*.java' -print0 | sort 
 echo "gen-fixtures: compiling ${#SOURCES[@]} sources"
 javac -nowarn -d "$WORK/classes" "${SOURCES[@]}"
 
-# NAME MAIN-CLASS JVM-FLAGS...  (all runs: serial GC for a small, deterministic JDK baseline;
-# compressed oops are the default under 32 GB)
+# [JAVA=path] [VARIANT=suffix] run NAME MAIN-CLASS JVM-FLAGS...  (all runs: serial GC for a
+# small, deterministic JDK baseline, and a compacting full GC before the dump, which the size
+# inference of the variants relies on; compressed oops are the default under 32 GB)
 run() {
-    local name="$1" main="$2"
+    local name="$1" main="$2" java="${JAVA:-java}" variant="${VARIANT:-}"
     shift 2
-    local t0=$SECONDS
-    java -XX:+UseSerialGC -XX:-UsePerfData -Djava.io.tmpdir="$WORK/tmp" "$@" \
-        -cp "$WORK/classes" "$main" "$WORK/out"
+    local t0=$SECONDS dir="$WORK/out/${variant:-default}"
+    mkdir -p "$dir"
+    "$java" -XX:+UseSerialGC -XX:-UsePerfData -Djava.io.tmpdir="$WORK/tmp" "$@" \
+        -cp "$WORK/classes" "$main" "$dir"
     for f in "$name.hprof" "$name.histo.txt" "$name.facts.json"; do
-        [[ -s "$WORK/out/$f" ]] || { echo "gen-fixtures: $main did not write $f" >&2; exit 1; }
+        [[ -s "$dir/$f" ]] || { echo "gen-fixtures: $main did not write $f" >&2; exit 1; }
     done
-    gzip -9 -n -f "$WORK/out/$name.hprof"
-    install -m 644 "$WORK/out/$name.hprof.gz" "$WORK/out/$name.histo.txt" "$WORK/out/$name.facts.json" "$OUT/"
-    echo "gen-fixtures: $name: $(stat -c %s "$OUT/$name.hprof.gz") bytes gzipped ($((SECONDS - t0)) s)"
+    gzip -9 -n -f "$dir/$name.hprof"
+    local to="$name${variant:+.$variant}" ext exts=(hprof.gz histo.txt)
+    [[ -n "$variant" ]] || exts+=(facts.json)
+    for ext in "${exts[@]}"; do
+        install -m 644 "$dir/$name.$ext" "$OUT/$to.$ext"
+    done
+    echo "gen-fixtures: $to: $(stat -c %s "$OUT/$to.hprof.gz") bytes gzipped ($((SECONDS - t0)) s)"
 }
+
+if ((VARIANTS)); then
+    [[ -x "$JAVA25_HOME/bin/java" ]] || {
+        echo "gen-fixtures: error: no JDK 25 at $JAVA25_HOME (set JAVA25_HOME)" >&2
+        exit 1
+    }
+    variant_lane() { # VARIANT JAVA FLAGS...
+        local v="$1" j="$2"
+        shift 2
+        VARIANT=$v JAVA=$j run queue_backlog com.example.monitor.QueueBacklogApp "$@" -Xmx64m \
+            -Dfixture.messages=60000 -Dfixture.messageLength=20
+        VARIANT=$v JAVA=$j run thread_explosion com.example.threads.ThreadExplosionApp "$@" -Xmx64m -Xss256k
+    }
+    variant_lane jdk25 "$JAVA25_HOME/bin/java" -XX:-UseCompactObjectHeaders & pid_a=$!
+    variant_lane jdk25-coh "$JAVA25_HOME/bin/java" -XX:+UseCompactObjectHeaders & pid_b=$!
+    rc=0
+    wait "$pid_a" || rc=1
+    wait "$pid_b" || rc=1
+    variant_lane jdk17-nocoops java -XX:-UseCompressedOops || rc=1
+    if ((rc != 0)); then
+        echo "gen-fixtures: error: a fixture program failed (see above)" >&2
+        exit 1
+    fi
+    echo "gen-fixtures: variants: $(du -cb "$OUT"/*.hprof.gz | tail -1 | cut -f1) bytes of .hprof.gz in $OUT"
+    exit 0
+fi
 
 # Two lanes in parallel (2 cores); the long one has the child javac of the class loader fixture.
 lane_a() {

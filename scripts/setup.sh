@@ -17,6 +17,12 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 
 # --- Rust: wasm target, crates -------------------------------------------------------------
 phase "rust: wasm32 target"
+# Format and lint checks (scripts/test.sh) need these components.
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    rustup component add "$component"
+  fi
+done
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Everything CI checks, in one command (what .ci/run executes):
 #   1. setup (installs missing tools; see setup.sh)
-#   2. native tests of the whole workspace (core, CLI, and the web crate's target-independent
+#   2. format and lints: rustfmt --check, clippy -D warnings (native workspace; the web crate for wasm32)
+#   3. native tests of the whole workspace (core, CLI, and the web crate's target-independent
 #      protocol/service code)
-#   3. trunk build --release -> dist/
-#   4. the web crate's wasm tests in headless Chromium (wasm-bindgen-test)
-#   5. the Playwright browser tests against dist/ (tests/browser/)
+#   4. trunk build --release -> dist/
+#   5. the web crate's wasm tests in headless Chromium (wasm-bindgen-test)
+#   6. the Playwright browser tests against dist/ (tests/browser/)
 # Ends with the phase timings and one "N passed, N failed" line totalling all test runners.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -17,6 +18,12 @@ trap 'rc=$?; if ((rc)); then phase_summary; log "FAILED (exit $rc) in: ${PHASE_N
 
 phase "setup"
 "$ROOT/scripts/setup.sh"
+
+phase "lint: cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+# The web crate as it ships (the core's dev-dependencies do not build for wasm32).
+cargo clippy -p heaplens-web --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 phase "native: cargo test --workspace"
 cargo test --workspace 2>&1 | tee "$LOG_DIR/native.log"

@@ -1,11 +1,15 @@
 //! Command-line parsing (by hand: three commands and a handful of options).
 
+use heaplens::graph::SizeMode;
+
 pub const HELP: &str = "\
 heaplens — Java heap dump (HPROF) analyzer
 
 Usage:
   heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
+                        [--sizes jvm|mat]
   heaplens diff BASELINE NEW [--format json|md|html] [--output FILE] [--stats]
+                        [--sizes jvm|mat]
   heaplens parse DUMP
   heaplens --help | --version
 
@@ -26,6 +30,9 @@ Options (analyze, diff):
   -o, --output FILE     write the report to FILE instead of standard output
       --stats           print phase times, memory per object and peak RSS to stderr
       --top N           biggest objects to list (default 100; analyze only)
+      --sizes RULE      shallow sizes: jvm (default; the JVM's own sizes, inferred from the
+                        dump's object addresses, as `jcmd GC.class_histogram` counts them) or
+                        mat (Eclipse MAT's rule, to compare numbers with MAT)
 
 DUMP is an .hprof file, gzip-compressed or not (detected from its content). It is read twice.
 Progress is shown on stderr when stderr is a terminal; stdout carries only the report.
@@ -48,6 +55,7 @@ pub struct Analyze {
     pub output: Option<String>,
     pub stats: bool,
     pub top: usize,
+    pub sizes: SizeMode,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +108,7 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
     let mut output = None;
     let mut stats = false;
     let mut top = 100usize;
+    let mut sizes = SizeMode::default();
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         // `--opt=value` and `--opt value`.
@@ -137,6 +146,17 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
                     .parse()
                     .map_err(|_| format!("analyze: --top expects a number, not {v:?}"))?;
             }
+            "--sizes" => {
+                sizes = match value("jvm or mat")?.as_str() {
+                    "jvm" => SizeMode::Jvm,
+                    "mat" => SizeMode::Mat,
+                    r => {
+                        return Err(format!(
+                            "analyze: unknown size rule {r:?} (expected jvm or mat)"
+                        ))
+                    }
+                }
+            }
             "--" => {
                 for a in it.by_ref() {
                     if dump.replace(a.clone()).is_some() {
@@ -160,6 +180,7 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
         output,
         stats,
         top,
+        sizes,
     })
 }
 
@@ -189,7 +210,8 @@ mod tests {
                 format: Format::Json,
                 output: None,
                 stats: false,
-                top: 100
+                top: 100,
+                sizes: SizeMode::Jvm
             }))
         );
         assert_eq!(
@@ -201,14 +223,16 @@ mod tests {
                 "d.hprof",
                 "--stats",
                 "--top",
-                "5"
+                "5",
+                "--sizes=mat"
             ]),
             Ok(Command::Analyze(Analyze {
                 dump: "d.hprof".into(),
                 format: Format::Html,
                 output: Some("r.html".into()),
                 stats: true,
-                top: 5
+                top: 5,
+                sizes: SizeMode::Mat
             }))
         );
         assert!(
@@ -226,6 +250,7 @@ mod tests {
         assert!(p(&["analyze", "a", "--format"]).is_err());
         assert!(p(&["analyze", "a", "--bogus"]).is_err());
         assert!(p(&["analyze", "a", "--top", "x"]).is_err());
+        assert!(p(&["analyze", "a", "--sizes", "hotspot"]).is_err());
         assert!(p(&["parse"]).is_err());
     }
 }

@@ -7,7 +7,7 @@ use super::{build_graph, file_size, peak_rss_bytes, write_output, Failure};
 use crate::args::Format;
 use crate::progress::Progress;
 use heaplens::compare::{compare, digest, Digest};
-use heaplens::graph::Dominance;
+use heaplens::graph::{Dominance, SizeMode};
 use heaplens::report::{diff_to_html, diff_to_markdown, format_bytes};
 use std::path::Path;
 use std::time::Instant;
@@ -19,6 +19,7 @@ pub struct DiffArgs {
     pub format: Format,
     pub output: Option<String>,
     pub stats: bool,
+    pub sizes: SizeMode,
 }
 
 /// Parses the arguments after `diff`.
@@ -27,6 +28,7 @@ pub fn parse_args(rest: &[String]) -> Result<DiffArgs, String> {
     let mut format = Format::Json;
     let mut output = None;
     let mut stats = false;
+    let mut sizes = SizeMode::default();
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -57,6 +59,17 @@ pub fn parse_args(rest: &[String]) -> Result<DiffArgs, String> {
             }
             "-o" | "--output" => output = Some(value("a file name")?),
             "--stats" => stats = true,
+            "--sizes" => {
+                sizes = match value("jvm or mat")?.as_str() {
+                    "jvm" => SizeMode::Jvm,
+                    "mat" => SizeMode::Mat,
+                    r => {
+                        return Err(format!(
+                            "diff: unknown size rule {r:?} (expected jvm or mat)"
+                        ))
+                    }
+                }
+            }
             "--" => dumps.extend(it.by_ref().cloned()),
             s if s.starts_with('-') && s.len() > 1 => {
                 return Err(format!("diff: unknown option {s}"))
@@ -71,6 +84,7 @@ pub fn parse_args(rest: &[String]) -> Result<DiffArgs, String> {
             format,
             output,
             stats,
+            sizes,
         }),
         Err(d) if d.len() < 2 => Err("diff: needs two dumps, BASELINE and NEW".into()),
         Err(_) => Err("diff: more than two dumps".into()),
@@ -84,11 +98,15 @@ struct SideTimes {
     digest: f64,
 }
 
-fn side(path: &str, progress: &mut Progress) -> Result<(Digest, SideTimes), Failure> {
+fn side(
+    path: &str,
+    sizes: SizeMode,
+    progress: &mut Progress,
+) -> Result<(Digest, SideTimes), Failure> {
     let p = Path::new(path);
     let size = file_size(p)?;
     let t0 = Instant::now();
-    let (g, _) = build_graph(p, size, progress)?;
+    let (g, _) = build_graph(p, size, sizes, progress)?;
     let t1 = Instant::now();
     progress.phase("dominators");
     let d = Dominance::compute(&g);
@@ -113,8 +131,8 @@ fn side(path: &str, progress: &mut Progress) -> Result<(Digest, SideTimes), Fail
 
 pub fn run(a: &DiffArgs, progress: &mut Progress) -> Result<(), Failure> {
     let t0 = Instant::now();
-    let (base, tb) = side(&a.baseline, progress)?;
-    let (new, tn) = side(&a.new, progress)?;
+    let (base, tb) = side(&a.baseline, a.sizes, progress)?;
+    let (new, tn) = side(&a.new, a.sizes, progress)?;
     let t1 = Instant::now();
     progress.phase("comparing");
     let diff = compare(&base, &new);
@@ -182,6 +200,9 @@ mod tests {
         assert_eq!(a.format, Format::Markdown);
         assert_eq!(a.output.as_deref(), Some("x.md"));
         assert!(a.stats);
+        assert_eq!(a.sizes, SizeMode::default());
+        assert_eq!(p(&["a", "b", "--sizes=mat"]).unwrap().sizes, SizeMode::Mat);
+        assert!(p(&["a", "b", "--sizes", "x"]).is_err());
         assert!(p(&["a"]).is_err());
         assert!(p(&["a", "b", "c"]).is_err());
         assert!(p(&["a", "b", "--format", "pdf"]).is_err());

@@ -17,7 +17,9 @@ mod diff;
 mod progress;
 
 use args::{Command, Format};
-use heaplens::graph::{Dominance, GraphBuilder, HeapGraph, PassOutcome, Phase};
+use heaplens::graph::{
+    BuildOptions, Dominance, GraphBuilder, HeapGraph, PassOutcome, Phase, SizeMode,
+};
 use heaplens::hprof::{DumpDecoder, ParseError};
 use heaplens::report::{
     build_report, format_bytes, format_count, to_html, to_markdown, ReportOptions, Source,
@@ -116,7 +118,7 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
     let path = Path::new(&a.dump);
     let size = file_size(path)?;
     let t0 = Instant::now();
-    let (g, t_linking) = build_graph(path, size, progress)?;
+    let (g, t_linking) = build_graph(path, size, a.sizes, progress)?;
     let t_built = Instant::now();
 
     progress.phase("dominators");
@@ -212,11 +214,12 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
 fn build_graph(
     path: &Path,
     size: u64,
+    sizes: SizeMode,
     progress: &mut Progress,
 ) -> Result<(HeapGraph, Instant), Failure> {
     let io_err = |e: std::io::Error| Failure::io(format!("cannot read {}: {e}", path.display()));
     let parse_err = |e: ParseError| Failure::parse(format!("cannot parse {}: {e}", path.display()));
-    let mut b = GraphBuilder::new();
+    let mut b = GraphBuilder::with_options(BuildOptions { sizes });
     let mut buf = vec![0u8; 1 << 20];
     let mut t_linking = Instant::now();
     loop {

@@ -56,7 +56,7 @@ fn sum(rows: &Value, key: &str) -> u64 {
 
 /// Checks that hold for every report.
 fn check_invariants(r: &Value) {
-    assert_eq!(r["schema"], 2);
+    assert_eq!(r["schema"], 3);
     assert_eq!(r["tool"]["name"], "heaplens");
     let s = &r["summary"];
     let h = &r["histogram"];
@@ -366,4 +366,39 @@ fn help_version_parse_and_stats() {
     ] {
         assert!(err.contains(key), "--stats lacks {key}: {err}");
     }
+}
+
+/// `--sizes`: the JVM's sizes by default (total within 1% of the JVM's own histogram, written
+/// next to the dump), Eclipse MAT's rule with `--sizes mat`; the report says which.
+#[test]
+fn size_rules() {
+    let dump = fixture("thread_explosion.hprof.gz");
+    let histo = std::fs::read_to_string(fixture("thread_explosion.histo.txt")).unwrap();
+    let jvm_total: u64 = histo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Total")?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()
+        })
+        .expect("Total line");
+    let jvm = analyze_json(&dump);
+    assert_eq!(jvm["summary"]["size_rule"], "jvm");
+    let total = u(&jvm["summary"]["heap_shallow_total"]);
+    assert!(
+        total.abs_diff(jvm_total) * 100 <= jvm_total,
+        "{total} vs {jvm_total}"
+    );
+
+    let o = heaplens(&["analyze", dump.to_str().unwrap(), "--sizes", "mat"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mat: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(mat["summary"]["size_rule"], "mat");
+    // MAT's rule misses the JDK's @Contended padding and injected fields of 2,307 threads.
+    assert!(u(&mat["summary"]["heap_shallow_total"]) * 10 < total * 9);
+
+    let o = heaplens(&["analyze", dump.to_str().unwrap(), "--sizes", "hotspot"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }

@@ -1,6 +1,6 @@
 //! The overview numbers of a dump.
 
-use crate::graph::{Dominance, HeapGraph, Node};
+use crate::graph::{Dominance, HeapGraph, Node, SizeMode};
 use crate::hprof::RootKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -25,6 +25,9 @@ pub struct Summary {
     pub heap_unreachable: u64,
     pub compressed_oops: bool,
     pub alignment: u32,
+    /// The shallow-size rule in effect (`SizeRule::mode`).
+    #[serde(default)]
+    pub size_rule: SizeMode,
     pub edges: u64,
     pub dangling_refs: u64,
     pub warnings: Vec<String>,
@@ -88,6 +91,7 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
         heap_unreachable: unreachable_bytes,
         compressed_oops: g.sizes.compressed_oops,
         alignment: g.sizes.alignment,
+        size_rule: g.sizes.mode,
         edges: g.stats.edges,
         dangling_refs: g.stats.dangling_refs,
         warnings,

@@ -92,6 +92,8 @@ pub struct Pass1 {
     /// (value array id, coder) of every String instance.
     string_values: Vec<(Id, u8)>,
     heap_records: u32,
+    /// Which shallow sizes the graph gets.
+    pub(super) size_mode: SizeMode,
 }
 
 impl Pass1 {
@@ -387,6 +389,12 @@ impl Pass1 {
             });
         }
         layout_classes(&mut classes, &self.dumps, &self.utf8, &sizes, id_size);
+        let sizes = match self.size_mode {
+            SizeMode::Jvm => {
+                super::layout::infer_jvm_sizes(&ids, &class_of, &lens, &mut classes, &sizes)
+            }
+            SizeMode::Mat => sizes,
+        };
         let ref_offsets = classes
             .iter()
             .map(|c| {
@@ -607,12 +615,7 @@ fn infer_size_rule(
     } else {
         8
     };
-    SizeRule {
-        pointer,
-        reference: if compressed { 4 } else { pointer },
-        alignment,
-        compressed_oops: compressed,
-    }
+    SizeRule::mat(pointer, if compressed { 4 } else { pointer }, alignment)
 }
 
 fn gcd_u64(mut a: u64, mut b: u64) -> u64 {

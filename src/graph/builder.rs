@@ -2,7 +2,7 @@
 //! asynchronously) and blocking conveniences for native callers.
 
 use super::build::{Pass1, Pass2};
-use super::classes::{ClassKind, SizeRule};
+use super::classes::{ClassKind, SizeMode, SizeRule};
 use super::dominators::NO_NODE;
 use super::HeapGraph;
 use crate::hprof::*;
@@ -48,10 +48,24 @@ impl Default for GraphBuilder {
     }
 }
 
+/// Choices that change what a build computes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// Shallow sizes: the JVM's (inferred from the dump, the default) or Eclipse MAT's rule.
+    pub sizes: SizeMode,
+}
+
 impl GraphBuilder {
+    /// A builder with the default [`BuildOptions`].
     pub fn new() -> Self {
+        Self::with_options(BuildOptions::default())
+    }
+
+    pub fn with_options(options: BuildOptions) -> Self {
+        let mut pass1 = Box::<Pass1>::default();
+        pass1.size_mode = options.sizes;
         GraphBuilder {
-            state: State::Pass1(Box::default()),
+            state: State::Pass1(pass1),
             decoder: DumpDecoder::new(),
             seen: Seen::default(),
         }
@@ -359,9 +373,14 @@ impl From<std::io::Error> for BuildError {
     }
 }
 
-/// Builds from an in-memory dump (raw or gzip).
+/// Builds from an in-memory dump (raw or gzip) with the default [`BuildOptions`].
 pub fn build_from_bytes(bytes: &[u8]) -> Result<HeapGraph, ParseError> {
-    let mut b = GraphBuilder::new();
+    build_from_bytes_with(bytes, BuildOptions::default())
+}
+
+/// Builds from an in-memory dump (raw or gzip).
+pub fn build_from_bytes_with(bytes: &[u8], options: BuildOptions) -> Result<HeapGraph, ParseError> {
+    let mut b = GraphBuilder::with_options(options);
     loop {
         b.feed(bytes)?;
         if b.end_pass()? == PassOutcome::Done {

@@ -1,5 +1,5 @@
 //! Classes as the graph sees them: name, hierarchy, flattened field layout, and the shallow-size
-//! rule (Eclipse MAT's, so users see the numbers they know — see ARCHITECTURE.md).
+//! rule (the JVM's sizes inferred by `graph::layout`, or Eclipse MAT's rule — see ARCHITECTURE.md).
 
 use crate::hprof::{BasicType, Id, Value};
 use serde::Serialize;
@@ -74,7 +74,24 @@ impl ClassInfo {
     }
 }
 
-/// The shallow-size rule, inferred from the dump (Eclipse MAT's rule for HPROF):
+/// Which shallow sizes a graph uses (see ARCHITECTURE.md, "Shallow size").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SizeMode {
+    /// The JVM's own sizes, as `jcmd GC.class_histogram` counts them: the object layout (header,
+    /// array bases, reference size, field packing) and each class's instance size are inferred
+    /// from the address gaps between consecutive objects of the dump (`graph::layout`), with
+    /// Eclipse MAT's rule where the dump gives no evidence.
+    #[default]
+    Jvm,
+    /// Eclipse MAT's rule for HPROF, exactly: for comparing numbers with MAT.
+    Mat,
+}
+
+/// The shallow-size rule of a graph: instance sizes are per class (`ClassInfo::instance_size`),
+/// array and class-object sizes come from here.
+///
+/// Under [`SizeMode::Mat`] (Eclipse MAT's rule for HPROF, inferred from the dump as MAT does):
 /// - pointer = identifier size; reference = identifier size, or 4 when compressed oops are
 ///   detected (an object array that starts inside the span the previous one would need with
 ///   8-byte references);
@@ -85,22 +102,62 @@ impl ClassInfo {
 /// - object array = align(header + 4 + n × reference);
 /// - primitive array = align(align_to(header + 4, reference) + n × element size);
 /// - class object = align(header + static field bytes) — MAT-like, documented as our choice.
+///
+/// Under [`SizeMode::Jvm`] the header, the first-element offsets of arrays and the reference
+/// size are the ones the dump's address gaps show (see `graph::layout`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SizeRule {
     pub pointer: u32,
+    /// Bytes of a reference in an object (4 with compressed oops).
     pub reference: u32,
     pub alignment: u32,
     pub compressed_oops: bool,
+    /// The rule in effect: a JVM-mode build falls back to MAT's rule (and says `Mat` here) when
+    /// the dump's ids are not the addresses of a compacted heap.
+    pub mode: SizeMode,
+    /// Bytes before an instance's first field (mark word + class pointer; 8 with compact
+    /// object headers).
+    pub instance_header: u32,
+    /// Offset of an object array's first element.
+    pub object_array_base: u32,
+    /// Offset of a primitive array's first element, by element size 1, 2, 4, 8.
+    pub primitive_array_base: [u32; 4],
 }
 
 #[inline]
-fn align_to(x: u64, a: u64) -> u64 {
+pub(crate) fn align_to(x: u64, a: u64) -> u64 {
     x.div_ceil(a) * a
 }
 
+/// Index of an element size (1, 2, 4, 8 bytes) in [`SizeRule::primitive_array_base`].
+#[inline]
+pub(crate) fn elem_size_index(elem: BasicType) -> usize {
+    match elem.size(8) {
+        1 => 0,
+        2 => 1,
+        4 => 2,
+        _ => 3,
+    }
+}
+
 impl SizeRule {
+    /// MAT's rule for a dump with these pointer and reference sizes and this alignment.
+    pub fn mat(pointer: u32, reference: u32, alignment: u32) -> SizeRule {
+        let header = pointer + reference;
+        let prim = align_to(header as u64 + 4, reference as u64) as u32;
+        SizeRule {
+            pointer,
+            reference,
+            alignment,
+            compressed_oops: reference < pointer,
+            mode: SizeMode::Mat,
+            instance_header: header,
+            object_array_base: header + 4,
+            primitive_array_base: [prim; 4],
+        }
+    }
     pub fn header(&self) -> u64 {
-        (self.pointer + self.reference) as u64
+        self.instance_header as u64
     }
     pub fn align(&self, x: u64) -> u64 {
         align_to(x, self.alignment as u64)
@@ -112,20 +169,20 @@ impl SizeRule {
         }
     }
     pub fn object_array(&self, n: u32) -> u64 {
-        self.align(self.header() + 4 + n as u64 * self.reference as u64)
+        self.align(self.object_array_base as u64 + n as u64 * self.reference as u64)
     }
     pub fn primitive_array(&self, elem: BasicType, n: u32) -> u64 {
-        self.align(
-            align_to(self.header() + 4, self.reference as u64) + n as u64 * elem.size(8) as u64,
-        )
+        let base = self.primitive_array_base[elem_size_index(elem)] as u64;
+        self.align(base + n as u64 * elem.size(8) as u64)
     }
     /// sizeRec for one class level given its super's sizeRec.
     pub fn size_rec(&self, own_fields: &[BasicType], super_rec: u64) -> u64 {
         let own: u64 = own_fields.iter().map(|&t| self.field_size(t)).sum();
         align_to(own + super_rec, self.reference as u64)
     }
-    pub fn class_object(&self, statics: &[StaticSlot]) -> u64 {
-        let bytes: u64 = statics
+    /// Bytes of the static fields of a class, references at reference size.
+    pub fn static_bytes(&self, statics: &[StaticSlot]) -> u64 {
+        statics
             .iter()
             .map(|s| match s.value {
                 Value::Object(_) => self.reference as u64,
@@ -134,8 +191,10 @@ impl SizeRule {
                 Value::Int(_) | Value::Float(_) => 4,
                 Value::Long(_) | Value::Double(_) => 8,
             })
-            .sum();
-        self.align(self.header() + bytes)
+            .sum()
+    }
+    pub fn class_object(&self, statics: &[StaticSlot]) -> u64 {
+        self.align(self.header() + self.static_bytes(statics))
     }
 }
 
@@ -175,12 +234,8 @@ mod tests {
 
     #[test]
     fn hotspot_64_bit_compressed_oops() {
-        let r = SizeRule {
-            pointer: 8,
-            reference: 4,
-            alignment: 8,
-            compressed_oops: true,
-        };
+        let r = SizeRule::mat(8, 4, 8);
+        assert!(r.compressed_oops);
         assert_eq!(r.header(), 12);
         assert_eq!(r.align(r.header()), 16, "java.lang.Object");
         assert_eq!(r.primitive_array(BasicType::Byte, 4096), 16 + 4096);
@@ -201,12 +256,7 @@ mod tests {
 
     #[test]
     fn hotspot_64_bit_uncompressed() {
-        let r = SizeRule {
-            pointer: 8,
-            reference: 8,
-            alignment: 8,
-            compressed_oops: false,
-        };
+        let r = SizeRule::mat(8, 8, 8);
         assert_eq!(r.primitive_array(BasicType::Int, 1), 32);
         assert_eq!(r.object_array(1), 32);
     }

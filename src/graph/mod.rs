@@ -18,6 +18,7 @@ mod build;
 mod builder;
 mod classes;
 mod ids;
+mod layout;
 mod names;
 mod offsets;
 mod retained;
@@ -25,10 +26,10 @@ pub mod snapshot;
 mod store;
 
 pub use builder::{
-    build_from_bytes, build_from_path, build_from_reader, BuildError, FirstPass, GraphBuilder,
-    PassOutcome, Phase,
+    build_from_bytes, build_from_bytes_with, build_from_path, build_from_reader, BuildError,
+    BuildOptions, FirstPass, GraphBuilder, PassOutcome, Phase,
 };
-pub use classes::{ClassInfo, ClassKind, FieldSlot, SizeRule, StaticSlot, NO_CLASS};
+pub use classes::{ClassInfo, ClassKind, FieldSlot, SizeMode, SizeRule, StaticSlot, NO_CLASS};
 pub use dominators::NO_NODE;
 pub use names::{is_jdk_class_name, java_class_name, package_of, JDK_PREFIXES};
 pub use retained::{ChildIndex, Dominance, RetainedSizes};

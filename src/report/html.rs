@@ -6,6 +6,7 @@ use super::doc::*;
 use super::format::{format_bytes, format_count, format_delta_bytes, format_delta_count};
 use super::sections::sections;
 use super::Report;
+use crate::graph::SizeMode;
 use std::fmt::Write;
 
 /// Rows per table in HTML (the JSON has all of them).
@@ -108,9 +109,16 @@ pub fn to_html(report: &Report) -> String {
     for s in &secs {
         section(&mut o, s);
     }
-    o.push_str(
-        "</main>\n<footer><p>Sizes are shallow and retained bytes under Eclipse MAT's size rules; ",
-    );
+    o.push_str(match report.summary.size_rule {
+        SizeMode::Jvm => {
+            "</main>\n<footer><p>Sizes are shallow and retained bytes, objects sized as the JVM \
+             lays them out (inferred from the dump); "
+        }
+        SizeMode::Mat => {
+            "</main>\n<footer><p>Sizes are shallow and retained bytes under Eclipse MAT's size \
+             rules; "
+        }
+    });
     o.push_str("KiB/MiB/GiB are powers of 1024, hover a size for its exact bytes.</p></footer>\n");
     let _ = writeln!(o, "<script>{SCRIPT}</script>\n</body>\n</html>");
     o

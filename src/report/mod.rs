@@ -47,13 +47,13 @@ pub use html::to_html;
 pub use markdown::to_markdown;
 
 use crate::analysis::{histogram, summarize};
-use crate::graph::{Dominance, HeapGraph};
+use crate::graph::{Dominance, HeapGraph, SizeMode};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the JSON schema. Additive changes (new fields, new sections) keep it; renaming,
 /// removing or changing the meaning or type of a field bumps it.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Name the report gives for the tool.
 pub const TOOL_NAME: &str = "heaplens";
@@ -119,7 +119,7 @@ pub struct Source {
     pub file_bytes: Option<u64>,
 }
 
-/// Overview numbers. Sizes are bytes under MAT's shallow-size rule.
+/// Overview numbers. Sizes are bytes under the rule `size_rule` names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportSummary {
     /// `JAVA PROFILE 1.0.2` and the like.
@@ -152,6 +152,9 @@ pub struct ReportSummary {
     pub compressed_oops: bool,
     /// Inferred object alignment in bytes.
     pub alignment: u32,
+    /// The shallow-size rule of every size in the report: `jvm` (the JVM's sizes, inferred
+    /// from the dump) or `mat` (Eclipse MAT's rule).
+    pub size_rule: SizeMode,
     /// References between objects (object → class edges excluded).
     pub edges: u64,
     /// References to ids that are not in the dump (skipped).
@@ -236,6 +239,7 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
         heap_unreachable: s.heap_unreachable,
         compressed_oops: s.compressed_oops,
         alignment: s.alignment,
+        size_rule: s.size_rule,
         edges: s.edges,
         dangling_refs: s.dangling_refs,
         dangling_roots: g.stats.dangling_roots,

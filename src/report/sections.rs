@@ -3,6 +3,7 @@
 use super::doc::*;
 use super::format::{format_bytes, format_count, format_timestamp_ms};
 use super::{ClassRow, DominatorRow, Report, UnreachableClassRow};
+use crate::graph::SizeMode;
 
 /// Every section of `report`, in order. Renderers show at most `limits.rows` rows per table.
 pub fn sections(report: &Report, limits: Limits) -> Vec<Section> {
@@ -126,6 +127,16 @@ fn summary_section(r: &Report) -> Section {
     facts.push((
         "Alignment".into(),
         Cell::Text(format!("{} bytes", s.alignment)),
+    ));
+    facts.push((
+        "Shallow sizes".into(),
+        Cell::Text(
+            match s.size_rule {
+                SizeMode::Jvm => "the JVM's (inferred from the dump's object addresses)",
+                SizeMode::Mat => "Eclipse MAT's rule",
+            }
+            .into(),
+        ),
     ));
     if s.timestamp_ms > 0 {
         facts.push((

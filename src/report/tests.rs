@@ -44,7 +44,7 @@ fn evil_report() -> Report {
 fn builds_and_serializes_the_documented_shape() {
     let r = evil_report();
     let v = serde_json::to_value(&r).unwrap();
-    assert_eq!(v["schema"], 2);
+    assert_eq!(v["schema"], 3);
     assert_eq!(v["tool"]["name"], "heaplens");
     assert_eq!(v["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(v["source"]["name"], "a<b>.hprof");
@@ -66,6 +66,7 @@ fn builds_and_serializes_the_documented_shape() {
         "roots_by_kind",
         "compressed_oops",
         "alignment",
+        "size_rule",
     ] {
         assert!(v["summary"].get(key).is_some(), "summary.{key} missing");
     }

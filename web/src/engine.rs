@@ -78,12 +78,15 @@ struct Inner {
     /// runs. Without one the snapshot goes back to the building worker (no memory saved).
     candidate: RefCell<Option<Worker>>,
     candidate_ready: Cell<bool>,
-    on_candidate_message: RefCell<Option<Closure<dyn Fn(MessageEvent)>>>,
-    on_candidate_error: RefCell<Option<Closure<dyn Fn(Event)>>>,
+    on_candidate_message: Listener<MessageEvent>,
+    on_candidate_error: Listener<Event>,
     // Installed on every worker; they hold only a weak reference back.
-    on_message: RefCell<Option<Closure<dyn Fn(MessageEvent)>>>,
-    on_error: RefCell<Option<Closure<dyn Fn(Event)>>>,
+    on_message: Listener<MessageEvent>,
+    on_error: Listener<Event>,
 }
+
+/// An event listener installed on a worker, kept alive while it is installed.
+type Listener<E> = RefCell<Option<Closure<dyn Fn(E)>>>;
 
 /// A new worker running [`WORKER_URL`].
 fn new_worker() -> Result<Worker, JsValue> {

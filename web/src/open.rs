@@ -51,14 +51,14 @@ pub struct OpenJob {
 
 impl OpenJob {
     /// Starts opening `name`; `total` is the file's size. Fails on an empty file.
-    pub fn start(name: String, total: u64, host: &mut dyn Host) -> Result<OpenJob, Response> {
+    pub fn start(name: String, total: u64, host: &mut dyn Host) -> Result<OpenJob, OpenError> {
         if total == 0 {
-            return Err(Response::OpenFailed(OpenError {
+            return Err(OpenError {
                 message: "The file is empty: the heap dump was probably not written (disk full, or the JVM was killed while dumping).".into(),
                 offset: Some(0),
                 not_hprof: true,
                 too_big: None,
-            }));
+            });
         }
         let mut tracker = Tracker::new(host, total);
         let pass_started = host.now_ms();
@@ -104,7 +104,7 @@ impl OpenJob {
     }
 
     /// Parses the next `bytes` of the current pass (they start at [`Self::offset`]).
-    pub fn feed(&mut self, bytes: &[u8], host: &mut dyn Host) -> Result<(), Response> {
+    pub fn feed(&mut self, bytes: &[u8], host: &mut dyn Host) -> Result<(), OpenError> {
         let (phase, feed, _) = self.phase();
         let total = self.total;
         // Fed in 1 MiB pieces so that progress goes out often even when a gzip slice inflates
@@ -128,7 +128,7 @@ impl OpenJob {
                 let extrapolated = seen.saturating_mul(total) / offset.max(1);
                 let current = host.memory_bytes();
                 memory::check_objects(seen, self.builder.strings_seen(), extrapolated, current)
-                    .map_err(|e| Response::OpenFailed(memory::too_big_error(&self.name, e)))?;
+                    .map_err(|e| memory::too_big_error(&self.name, e))?;
             }
         }
         Ok(())
@@ -136,7 +136,7 @@ impl OpenJob {
 
     /// Ends the current pass (the file's end was reached). `Ok(true)`: feed the file again from
     /// offset 0 for the next pass; `Ok(false)`: call [`Self::finish`].
-    pub fn end_of_data(&mut self, host: &mut dyn Host) -> Result<bool, Response> {
+    pub fn end_of_data(&mut self, host: &mut dyn Host) -> Result<bool, OpenError> {
         let (phase, _, end) = self.phase();
         let pass = self.pass;
         let total = self.total;
@@ -164,7 +164,7 @@ impl OpenJob {
                         first.strings,
                         current,
                     )
-                    .map_err(|e| Response::OpenFailed(memory::too_big_error(&self.name, e)))?;
+                    .map_err(|e| memory::too_big_error(&self.name, e))?;
                     // The first pass's results as the UI gets them (at most MAX_PAGE rows).
                     let histogram_classes = first.histogram.len() as u32;
                     let partial = PartialResults {
@@ -216,7 +216,7 @@ impl OpenJob {
     }
 
     /// After the last pass: the dominator tree, retained sizes and summary.
-    pub fn finish(self, host: &mut dyn Host) -> Result<Opened, Response> {
+    pub fn finish(self, host: &mut dyn Host) -> Result<Opened, OpenError> {
         let OpenJob {
             name,
             total,
@@ -226,12 +226,12 @@ impl OpenJob {
             ..
         } = self;
         let Some(graph) = builder.into_graph() else {
-            return Err(Response::OpenFailed(OpenError {
+            return Err(OpenError {
                 message: "the dump ended before its heap could be read".into(),
                 offset: None,
                 not_hprof: false,
                 too_big: None,
-            }));
+            });
         };
 
         let started = host.now_ms();
@@ -294,19 +294,19 @@ impl OpenJob {
     }
 }
 
-fn parse_failed(e: &ParseError) -> Response {
+fn parse_failed(e: &ParseError) -> OpenError {
     let not_hprof = matches!(e.kind, ErrorKind::NotHprof);
     let message = if not_hprof {
         "This is not a Java heap dump: it does not start with a JAVA PROFILE (HPROF) header, nor is it gzip-compressed. Heap dumps come from jcmd <pid> GC.heap_dump file.hprof, jmap -dump, or -XX:+HeapDumpOnOutOfMemoryError.".to_string()
     } else {
         format!("The dump cannot be parsed {e}.")
     };
-    Response::OpenFailed(OpenError {
+    OpenError {
         message,
         offset: Some(e.offset),
         not_hprof,
         too_big: None,
-    })
+    }
 }
 
 /// Where each step of opening a dump sits on the 0..100 progress scale: roughly the shares of

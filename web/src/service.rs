@@ -170,7 +170,7 @@ impl Service {
         let total = source.size().max(size);
         let mut job = match self.begin_open(name, total, host) {
             Ok(job) => job,
-            Err(response) => return response,
+            Err(e) => return Response::OpenFailed(e),
         };
         let mut buf = vec![0u8; CHUNK_BYTES];
         loop {
@@ -183,14 +183,14 @@ impl Service {
                 if n == 0 {
                     break;
                 }
-                if let Err(response) = job.feed(&buf[..n], host) {
-                    return response;
+                if let Err(e) = job.feed(&buf[..n], host) {
+                    return Response::OpenFailed(e);
                 }
             }
             match job.end_of_data(host) {
                 Ok(true) => continue,
                 Ok(false) => break,
-                Err(response) => return response,
+                Err(e) => return Response::OpenFailed(e),
             }
         }
         drop(buf);
@@ -305,7 +305,7 @@ impl Service {
         name: String,
         total: u64,
         host: &mut dyn Host,
-    ) -> Result<OpenJob, Response> {
+    ) -> Result<OpenJob, OpenError> {
         self.dump = None;
         OpenJob::start(name, total, host)
     }
@@ -315,7 +315,7 @@ impl Service {
     pub fn complete(&mut self, job: OpenJob, host: &mut dyn Host) -> Response {
         let opened = match job.finish(host) {
             Ok(opened) => opened,
-            Err(response) => return response,
+            Err(e) => return Response::OpenFailed(e),
         };
         self.keep(opened, None, None)
     }

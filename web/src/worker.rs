@@ -312,7 +312,7 @@ pub async fn open_async(
         .begin_open(name, blob_size.max(size), host)
     {
         Ok(job) => job,
-        Err(response) => return response,
+        Err(e) => return Response::OpenFailed(e),
     };
     let mut buf = Vec::new();
     loop {
@@ -326,14 +326,14 @@ pub async fn open_async(
             let view = js_sys::Uint8Array::new(&bytes);
             buf.resize(view.length() as usize, 0);
             view.copy_to(&mut buf);
-            if let Err(response) = job.feed(&buf, host) {
-                return response;
+            if let Err(e) = job.feed(&buf, host) {
+                return Response::OpenFailed(e);
             }
         }
         match job.end_of_data(host) {
             Ok(true) => continue,
             Ok(false) => break,
-            Err(response) => return response,
+            Err(e) => return Response::OpenFailed(e),
         }
     }
     drop(buf);

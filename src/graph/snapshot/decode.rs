@@ -167,6 +167,14 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
         reference: r.u32()?,
         alignment: r.u32()?,
         compressed_oops: r.bool()?,
+        mode: if r.bool()? {
+            SizeMode::Mat
+        } else {
+            SizeMode::Jvm
+        },
+        instance_header: r.u32()?,
+        object_array_base: r.u32()?,
+        primitive_array_base: [r.u32()?, r.u32()?, r.u32()?, r.u32()?],
     };
     r.begin("class table");
     // A class takes at least 69 bytes (three empty lengths, no fields).

@@ -115,6 +115,12 @@ pub(super) fn encode<O: Out>(o: &mut O, g: &HeapGraph, d: &Dominance, extra: &[u
     o.u32(s.reference);
     o.u32(s.alignment);
     o.bool(s.compressed_oops);
+    o.bool(s.mode == SizeMode::Mat);
+    o.u32(s.instance_header);
+    o.u32(s.object_array_base);
+    for &b in &s.primitive_array_base {
+        o.u32(b);
+    }
     o.len(g.classes.len());
     for c in &g.classes {
         encode_class(o, c);

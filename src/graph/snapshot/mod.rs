@@ -43,7 +43,7 @@
 //! graph invariants (node indices in range, sorted side tables, offsets consistent with
 //! degrees): a snapshot altered after writing may read back as a graph whose queries panic.
 
-use super::classes::{ClassInfo, ClassKind, FieldSlot, SizeRule, StaticSlot};
+use super::classes::{ClassInfo, ClassKind, FieldSlot, SizeMode, SizeRule, StaticSlot};
 use super::ids::{ClassLenColumn, IdColumn, IdMap};
 use super::offsets::EdgeOffsets;
 use super::retained::{Dominance, RetainedSizes};
@@ -67,7 +67,7 @@ pub const MAGIC: [u8; 8] = *b"HLSNAP\r\n";
 /// The last 8 bytes of every snapshot.
 const TRAILER: [u8; 8] = *b"HLSNEND\n";
 /// Version of the format written by this build (the only one it reads).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Header: magic, version, total length, check word.
 const HEADER_LEN: u64 = 8 + 4 + 8 + 4;
 /// Size of the scratch buffer used to convert columns, and of the pieces handed to the sink.

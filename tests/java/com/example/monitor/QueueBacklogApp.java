@@ -21,8 +21,9 @@ import com.example.fixtures.FixtureDump;
 public final class QueueBacklogApp {
     static final String NAME = "queue_backlog";
     static final int CAPACITY = 100_000;
-    static final int MESSAGES = 84_000;
-    static final int MSG_LEN = 200;
+    /** Overridable for the layout variants of scripts/gen-fixtures.sh (shorter, fewer messages). */
+    static final int MESSAGES = Integer.getInteger("fixture.messages", 84_000);
+    static final int MSG_LEN = Integer.getInteger("fixture.messageLength", 200);
     static final int MAX_CONNECT_ATTEMPTS = 3;
 
     /** The client's singleton sender (static, as in the monitoring library). */
@@ -73,6 +74,7 @@ public final class QueueBacklogApp {
               .append("\tthread=http-nio-8080-exec-").append(i % 20)
               .append("\tdomain=monitor-app\t");
             while (sb.length() < MSG_LEN) sb.append('.');
+            if (sb.length() > MSG_LEN) sb.setLength(MSG_LEN); // short messages: the prefix, cut
             String msg = sb.toString(); // a fresh Latin-1 String of exactly MSG_LEN chars
             if (msg.length() != MSG_LEN) throw new AssertionError(msg.length());
             if (!SENDER.send(msg)) throw new AssertionError("queue full at " + i);
