@@ -119,6 +119,13 @@ pub fn compare(base: &Digest, new: &Digest) -> Diff {
             format_timestamp_ms(a.timestamp_ms)
         ));
     }
+    if a.size_rule != b.size_rule {
+        warnings.push(format!(
+            "The dumps' sizes follow different rules ({} and {}; the JVM's sizes need object addresses in the dump): size deltas mix the two.",
+            rule(a.size_rule),
+            rule(b.size_rule),
+        ));
+    }
     if a.id_size != b.id_size {
         warnings.push(format!(
             "The dumps have different identifier sizes ({} and {} bytes): sizes are not comparable.",
@@ -159,6 +166,13 @@ pub fn compare(base: &Digest, new: &Digest) -> Diff {
         class_loaders: loader_delta(&base.loaders, &new.loaders),
         app_classes_in_common,
         warnings,
+    }
+}
+
+fn rule(m: crate::graph::SizeMode) -> &'static str {
+    match m {
+        crate::graph::SizeMode::Jvm => "jvm",
+        crate::graph::SizeMode::Mat => "mat",
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::analysis::paths::thread_name;
 use crate::analysis::patterns::{is_loader_class, live_threads, name_pattern};
-use crate::graph::{Dominance, HeapGraph, Node, NO_NODE};
+use crate::graph::{Dominance, HeapGraph, Node, SizeMode, NO_NODE};
 use crate::hprof::RootKind;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,6 +16,8 @@ pub struct DumpSummary {
     pub timestamp_ms: u64,
     pub format: String,
     pub id_size: u8,
+    /// The shallow-size rule of every size (`jvm` or `mat`, as in the report).
+    pub size_rule: SizeMode,
     /// Decompressed HPROF bytes.
     pub dump_bytes: u64,
     /// Bytes of the objects reachable from the GC roots (the "heap" of the comparison).
@@ -92,6 +94,7 @@ pub fn summary(g: &HeapGraph, d: &Dominance, source: Option<String>) -> DumpSumm
         timestamp_ms: g.meta.header.timestamp_ms,
         format: g.meta.header.version.as_str().to_string(),
         id_size: g.id_size(),
+        size_rule: g.sizes.mode,
         dump_bytes: g.meta.bytes,
         heap: d.reachable_bytes(),
         heap_total: total,
