@@ -7,9 +7,9 @@
 //!    [`signature`], threads by name pattern, class loaders by class). The graph can be dropped
 //!    afterwards (a browser worker can compute the digest of its own dump and post it).
 //! 2. [`compare`] turns two digests into a [`Diff`]: the summary delta, the class histogram
-//!    delta (by class and by package), the growth rows ([`growth()`]: holders whose retained size grew,
-//!    matched by path, not by object id) and the threads and class loaders that appeared. The
-//!    JSON form is documented in `docs/diff-schema.md` ([`DIFF_SCHEMA_VERSION`]).
+//!    delta (by class and by package), the growth rows ([`growth()`]: holders whose retained
+//!    size grew, matched by path, not by object id) and the threads and class loaders that
+//!    appeared. The JSON form is documented in `docs/diff-schema.md` ([`DIFF_SCHEMA_VERSION`]).
 
 pub mod growth;
 pub mod histogram;
