@@ -324,3 +324,36 @@ fn dumps_of_other_writers_compare() {
         assert!(same.growth.is_empty(), "{}: {:#?}", names[i], same.growth);
     }
 }
+
+/// Names come from the dump: a hostile class name is escaped in both renderings.
+#[test]
+fn renderings_escape_dump_text() {
+    let (a, mut b, _) = growth_diff();
+    let evil = "<script>alert(1)</script>|`x`";
+    for k in &mut b.keyed {
+        if k.holder.is_some() {
+            k.holder = Some(evil.to_string());
+        }
+    }
+    for c in &mut b.classes {
+        if c.class.starts_with("com.example.growth.") {
+            c.class = format!("{evil}{}", c.class);
+        }
+    }
+    b.threads.insert(evil.to_string(), 2);
+    let d = compare(&a, &b);
+    assert!(d.growth[0].explanation.contains(evil));
+    let html = heaplens::report::diff_to_html(&d);
+    assert!(!html.contains("<script>alert"), "raw markup in the HTML");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let md = heaplens::report::diff_to_markdown(&d);
+    // Outside code spans (whose content CommonMark shows literally: the name contains one
+    // backtick, so its span is fenced with two), no markup is left.
+    let outside: String = md.split("``").step_by(2).collect();
+    assert!(!outside.contains("<script>"), "raw markup in the Markdown");
+    for line in md.lines().filter(|l| l.starts_with('|')) {
+        // Every table row keeps its column count: `|` inside a cell is escaped.
+        let cells = line.replace("\\|", "").matches('|').count();
+        assert!(cells >= 5, "{line}");
+    }
+}
