@@ -111,11 +111,11 @@ fn thread_explosion_counts_and_groups() {
     assert!(w
         .frames
         .iter()
-        .any(|f| f.class == "java.util.concurrent.CountDownLatch"
-            && f.method == "await"
+        .any(|f| &*f.class == "java.util.concurrent.CountDownLatch"
+            && &*f.method == "await"
             && f.line > 0));
     assert_eq!(
-        w.frames[0].display,
+        &*w.frames[0].display,
         "jdk.internal.misc.Unsafe.park(Native Method)"
     );
     // JSON field names (the CLI schema).
@@ -235,7 +235,7 @@ fn classloader_leak_image_local() {
     assert!(frame.line > 0);
     assert_eq!(frame.signature.as_deref(), Some("()J"));
     assert_eq!(
-        frame.display,
+        &*frame.display,
         format!("{full}(ImageDecoder.java:{})", frame.line)
     );
     let img = frame
@@ -462,18 +462,14 @@ fn synthetic_frames_locals_and_thread_locals() {
     assert_eq!(w1.frames.len(), 3);
     let f0 = &w1.frames[0];
     assert_eq!(
-        (
-            f0.class.as_str(),
-            f0.method.as_str(),
-            f0.signature.as_deref()
-        ),
+        (&*f0.class, &*f0.method, f0.signature.as_deref()),
         ("com.example.Worker", "process", Some("(I)V"))
     );
     assert_eq!(
         (f0.source_file.as_deref(), f0.line),
         (Some("Worker.java"), 42)
     );
-    assert_eq!(f0.display, "com.example.Worker.process(Worker.java:42)");
+    assert_eq!(&*f0.display, "com.example.Worker.process(Worker.java:42)");
     assert_eq!(f0.locals.len(), 1);
     // byte[1000]: align(align(16 + 4, 8) + 1000, 8) = 1024 with 8-byte references.
     let payload_shallow = (24 + s.payload_len as u64).div_ceil(8) * 8;
@@ -486,7 +482,7 @@ fn synthetic_frames_locals_and_thread_locals() {
         ("byte[]", payload_shallow, payload_shallow)
     );
     assert_eq!(
-        w1.frames[1].display,
+        &*w1.frames[1].display,
         "com.example.Worker.run(Compiled frame)"
     );
     assert_eq!(w1.frames[1].locals[0].class, "java.lang.String");
@@ -496,7 +492,7 @@ fn synthetic_frames_locals_and_thread_locals() {
     assert_eq!(w2.state, ThreadState::TimedWaiting);
     assert_eq!(w2.state_detail, Some("sleeping"));
     assert_eq!(
-        w2.frames[0].display,
+        &*w2.frames[0].display,
         "com.example.Worker.sleep(Native Method)"
     );
     let main = threads.iter().find(|t| t.name == "main").unwrap();

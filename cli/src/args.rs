@@ -7,7 +7,7 @@ heaplens — Java heap dump (HPROF) analyzer
 
 Usage:
   heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
-                        [--sizes jvm|mat]
+                        [--sizes jvm|mat] [--dump N]
   heaplens diff BASELINE NEW [--format json|md|html] [--output FILE] [--stats]
                         [--sizes jvm|mat]
   heaplens parse DUMP
@@ -33,6 +33,9 @@ Options (analyze, diff):
       --sizes RULE      shallow sizes: jvm (default; the JVM's own sizes, inferred from the
                         dump's object addresses, as `jcmd GC.class_histogram` counts them) or
                         mat (Eclipse MAT's rule, to compare numbers with MAT)
+      --dump N          (analyze) which heap dump to analyze when the file holds several (the JDK <= 8
+                        hprof agent appends one per request): 1 (default) is the first; the
+                        summary's warnings say how many there are
 
 DUMP is an .hprof file, gzip-compressed or not (detected from its content). It is read twice.
 Progress is shown on stderr when stderr is a terminal; stdout carries only the report.
@@ -56,6 +59,8 @@ pub struct Analyze {
     pub stats: bool,
     pub top: usize,
     pub sizes: SizeMode,
+    /// `--dump N`: the heap dump to read in a multi-dump file (1-based; `None`: the first).
+    pub heap_dump: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +114,7 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
     let mut stats = false;
     let mut top = 100usize;
     let mut sizes = SizeMode::default();
+    let mut heap_dump = None;
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         // `--opt=value` and `--opt value`.
@@ -146,6 +152,15 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
                     .parse()
                     .map_err(|_| format!("analyze: --top expects a number, not {v:?}"))?;
             }
+            "--dump" => {
+                let v = value("a number")?;
+                heap_dump = Some(
+                    v.parse::<u32>()
+                        .ok()
+                        .filter(|&n| n >= 1)
+                        .ok_or_else(|| format!("analyze: --dump expects 1, 2, …, not {v:?}"))?,
+                );
+            }
             "--sizes" => {
                 sizes = match value("jvm or mat")?.as_str() {
                     "jvm" => SizeMode::Jvm,
@@ -181,6 +196,7 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
         stats,
         top,
         sizes,
+        heap_dump,
     })
 }
 
@@ -211,7 +227,8 @@ mod tests {
                 output: None,
                 stats: false,
                 top: 100,
-                sizes: SizeMode::Jvm
+                sizes: SizeMode::Jvm,
+                heap_dump: None
             }))
         );
         assert_eq!(
@@ -232,8 +249,12 @@ mod tests {
                 output: Some("r.html".into()),
                 stats: true,
                 top: 5,
-                sizes: SizeMode::Mat
+                sizes: SizeMode::Mat,
+                heap_dump: None
             }))
+        );
+        assert!(
+            matches!(p(&["analyze", "d", "--dump", "2"]), Ok(Command::Analyze(a)) if a.heap_dump == Some(2))
         );
         assert!(
             matches!(p(&["analyze", "-f", "md", "--", "-weird"]), Ok(Command::Analyze(a)) if a.dump == "-weird" && a.format == Format::Markdown)
@@ -251,6 +272,7 @@ mod tests {
         assert!(p(&["analyze", "a", "--bogus"]).is_err());
         assert!(p(&["analyze", "a", "--top", "x"]).is_err());
         assert!(p(&["analyze", "a", "--sizes", "hotspot"]).is_err());
+        assert!(p(&["analyze", "a", "--dump", "0"]).is_err());
         assert!(p(&["parse"]).is_err());
     }
 }

@@ -106,7 +106,8 @@ fn side(
     let p = Path::new(path);
     let size = file_size(p)?;
     let t0 = Instant::now();
-    let (g, _) = build_graph(p, size, sizes, progress)?;
+    // The first heap dump of a file that holds several (as `analyze` without `--dump`).
+    let (g, _) = build_graph(p, size, sizes, None, progress)?;
     let t1 = Instant::now();
     progress.phase("dominators");
     let d = Dominance::compute(&g);

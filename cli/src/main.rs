@@ -118,7 +118,7 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
     let path = Path::new(&a.dump);
     let size = file_size(path)?;
     let t0 = Instant::now();
-    let (g, t_linking) = build_graph(path, size, a.sizes, progress)?;
+    let (g, t_linking) = build_graph(path, size, a.sizes, a.heap_dump, progress)?;
     let t_built = Instant::now();
 
     progress.phase("dominators");
@@ -215,11 +215,15 @@ fn build_graph(
     path: &Path,
     size: u64,
     sizes: SizeMode,
+    heap_dump: Option<u32>,
     progress: &mut Progress,
 ) -> Result<(HeapGraph, Instant), Failure> {
     let io_err = |e: std::io::Error| Failure::io(format!("cannot read {}: {e}", path.display()));
     let parse_err = |e: ParseError| Failure::parse(format!("cannot parse {}: {e}", path.display()));
     let mut b = GraphBuilder::with_options(BuildOptions { sizes });
+    if let Some(n) = heap_dump {
+        b = b.with_dump(n);
+    }
     let mut buf = vec![0u8; 1 << 20];
     let mut t_linking = Instant::now();
     loop {

@@ -122,7 +122,7 @@ impl<'a> FieldCache<'a> {
             self.index = if info.is_array() || g.as_class(v).is_some() || thread {
                 None
             } else {
-                info.field(self.name)
+                g.field_slot(c, self.name)
                     .filter(|f| f.ref_index != u32::MAX)
                     .map(|f| f.ref_index)
             };

@@ -46,8 +46,8 @@ pub fn field_ref(g: &HeapGraph, node: Node, name: &str) -> Option<Node> {
     if class.kind != ClassKind::Instance {
         return None;
     }
-    let want = class
-        .field(name)
+    let want = g
+        .field_slot(g.class_index(node), name)
         .filter(|f| f.ref_index != u32::MAX)?
         .ref_index as u64;
     for (t, idx) in indexed_edges(g, node) {
@@ -94,11 +94,11 @@ pub fn referent_index(g: &HeapGraph) -> Vec<Option<u32>> {
     g.classes
         .iter()
         .enumerate()
-        .map(|(c, info)| {
+        .map(|(c, _)| {
             if !is_ref[c] {
                 return None;
             }
-            info.field("referent")
+            g.field_slot(c as u32, "referent")
                 .filter(|f| f.ref_index != u32::MAX)
                 .map(|f| f.ref_index)
         })

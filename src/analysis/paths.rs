@@ -195,12 +195,16 @@ impl Exclusions {
                 continue;
             }
             if is_subclass_of(g, i as u32, "java.lang.ref.Reference") {
-                if let Some(f) = c.field("referent") {
+                if let Some(f) = g.field_slot(i as u32, "referent") {
                     instance_ref[i] = f.ref_index;
                 }
             }
             if c.name == "java.lang.ref.Finalizer" && c.node != NO_NODE {
-                if let Some(pos) = c.statics.iter().position(|s| s.name == "unfinalized") {
+                if let Some(pos) = c
+                    .statics
+                    .iter()
+                    .position(|s| g.symbol(s.name) == "unfinalized")
+                {
                     statics.push((c.node, 4 + pos as u32));
                 }
             }

@@ -53,6 +53,13 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
         .filter(|r| r.kind == RootKind::ThreadObject)
         .count() as u64;
     let mut warnings: Vec<String> = g.meta.warnings.iter().map(|w| w.to_string()).collect();
+    if g.stats.heap_dumps > 1 {
+        warnings.push(format!(
+            "the file holds {} heap dumps; dump {} is shown (choose another with `heaplens \
+             analyze --dump N`)",
+            g.stats.heap_dumps, g.stats.dump_shown
+        ));
+    }
     if g.stats.input_changed {
         warnings.push(
             "the dump changed between the two reading passes; results may be inconsistent".into(),

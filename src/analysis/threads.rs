@@ -10,6 +10,11 @@
 //!   the frames (top of stack first); each STACK FRAME names method, signature, source file,
 //!   line and the class (by LOAD CLASS serial);
 //! - ROOT JAVA FRAME / JNI LOCAL records of the thread give the locals of frame `frame`.
+//!
+//! Frame texts are built once per STACK FRAME record and shared (`Arc<str>`), and a stack
+//! trace's frames once per trace: a dump that repeats one frame with a long name many times, or
+//! gives thousands of threads one deep trace, costs memory in proportion to its records, not to
+//! their product.
 
 use super::objread::{bool_field, id_str, int_field, subclasses_of};
 use super::threadlocals::{entries_of_thread, mark_weak_keys_stale, ThreadLocalEntry};
@@ -17,6 +22,7 @@ use crate::graph::{java_class_name, Dominance, HeapGraph, Node, NO_NODE};
 use crate::hprof::{Id, RootKind, StackTrace};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// A Java thread state (`java.lang.Thread.State`), decoded from the JVMTI bits of
 /// `threadStatus` as `jdk.internal.misc.VM.toThreadState` does.
@@ -119,16 +125,16 @@ pub struct FrameInfo {
     /// Depth in the stack trace (0 = top).
     pub depth: u32,
     /// Method name (`decode`).
-    pub method: String,
+    pub method: Arc<str>,
     /// JVM method signature (`()J`), if the dump names one.
-    pub signature: Option<String>,
-    pub source_file: Option<String>,
+    pub signature: Option<Arc<str>>,
+    pub source_file: Option<Arc<str>>,
     /// > 0 a line number; -1 unknown, -2 compiled method, -3 native method.
     pub line: i32,
     /// Declaring class, Java form (`com.example.agent.ImageDecoder`).
-    pub class: String,
+    pub class: Arc<str>,
     /// `com.example.agent.ImageDecoder.decode(ImageDecoder.java:31)` — as `jstack` prints it.
-    pub display: String,
+    pub display: Arc<str>,
     pub locals: Vec<LocalRef>,
 }
 
@@ -151,7 +157,9 @@ pub struct ThreadInfo {
     /// The dump lists the thread as a GC root (ROOT THREAD OBJECT): it was alive.
     pub gc_root: bool,
     pub thread_serial: Option<u32>,
-    pub frames: Vec<FrameInfo>,
+    /// Shared between threads with the same stack trace and no locals in it (see the module
+    /// doc).
+    pub frames: Arc<Vec<FrameInfo>>,
     /// Locals whose frame number is unknown or outside the stack trace.
     pub other_locals: Vec<LocalRef>,
     pub thread_locals: Vec<ThreadLocalEntry>,
@@ -185,7 +193,7 @@ pub fn threads(g: &HeapGraph, d: &Dominance) -> Vec<ThreadInfo> {
     if nodes.is_empty() {
         return Vec::new();
     }
-    let ctx = Ctx::new(g);
+    let mut ctx = Ctx::new(g);
     let mut out: Vec<ThreadInfo> = nodes.iter().map(|&v| ctx.thread(g, d, v)).collect();
     mark_weak_keys_stale(g, &mut out);
     out.sort_by(|a, b| {
@@ -206,7 +214,15 @@ struct Ctx<'g> {
     /// Thread node → its local roots (Java frame / JNI local).
     locals_of: HashMap<Node, Vec<(RootKind, Option<u32>, Node)>>,
     /// LOAD CLASS serial → class name (Java form).
-    class_by_serial: HashMap<u32, String>,
+    class_by_serial: HashMap<u32, Arc<str>>,
+    /// STACK FRAME id → the frame's texts (without locals), built on first use.
+    frame_texts: HashMap<Id, FrameInfo>,
+    /// STACK TRACE serial → its frames without locals, built on first use.
+    trace_frames: HashMap<u32, Arc<Vec<FrameInfo>>>,
+    /// Frames still to give to threads as their own copies (to hold their locals); past it,
+    /// threads share their trace's frames and list their locals among `other_locals`. Real
+    /// dumps give each thread its own trace and stay far below it.
+    frame_budget: usize,
     /// START THREAD: thread object id → name symbol (old hprof agent dumps).
     start_names: HashMap<Id, Id>,
     /// Thread nodes with a ROOT THREAD OBJECT record.
@@ -260,8 +276,9 @@ impl<'g> Ctx<'g> {
             .meta
             .load_classes
             .iter()
-            .map(|l| (l.serial, java_class_name(g.symbol(l.name_id))))
+            .map(|l| (l.serial, Arc::from(java_class_name(g.symbol(l.name_id)))))
             .collect();
+        let trace_frames_total: usize = g.meta.traces.values().map(|t| t.frame_ids.len()).sum();
         let start_names = g
             .meta
             .threads
@@ -275,10 +292,69 @@ impl<'g> Ctx<'g> {
             class_by_serial,
             start_names,
             root_threads,
+            frame_texts: HashMap::new(),
+            trace_frames: HashMap::new(),
+            frame_budget: trace_frames_total.saturating_mul(2).max(1 << 20),
         }
     }
 
-    fn thread(&self, g: &HeapGraph, d: &Dominance, v: Node) -> ThreadInfo {
+    /// The texts of STACK FRAME `fid` at `depth` (no locals), shared with every use of it.
+    fn frame_text(&mut self, g: &HeapGraph, fid: Id, depth: u32) -> Option<FrameInfo> {
+        if let Some(f) = self.frame_texts.get(&fid) {
+            return Some(FrameInfo { depth, ..f.clone() });
+        }
+        let f = g.meta.frames.get(&fid)?;
+        let class = self
+            .class_by_serial
+            .get(&f.class_serial)
+            .cloned()
+            .unwrap_or_else(|| Arc::from("<unknown class>"));
+        let method = g.symbol(f.method_name_id).to_string();
+        let signature = Some(g.symbol(f.signature_id).to_string()).filter(|s| !s.is_empty());
+        let source_file = Some(g.symbol(f.source_file_id).to_string()).filter(|s| !s.is_empty());
+        let location = match f.line {
+            -2 => "Compiled frame".to_string(),
+            -3 => "Native Method".to_string(),
+            l if l > 0 => match &source_file {
+                Some(s) => format!("{s}:{l}"),
+                None => format!("line {l}"),
+            },
+            _ => source_file
+                .clone()
+                .unwrap_or_else(|| "Unknown Source".into()),
+        };
+        let display = format!("{class}.{method}({location})");
+        let info = FrameInfo {
+            depth,
+            method: method.into(),
+            signature: signature.map(Arc::from),
+            source_file: source_file.map(Arc::from),
+            line: f.line,
+            class,
+            display: display.into(),
+            locals: Vec::new(),
+        };
+        self.frame_texts.insert(fid, info.clone());
+        Some(info)
+    }
+
+    /// The frames of trace `t` without locals, built once per trace.
+    fn frames_of(&mut self, g: &HeapGraph, t: &StackTrace) -> Arc<Vec<FrameInfo>> {
+        if let Some(f) = self.trace_frames.get(&t.serial) {
+            return f.clone();
+        }
+        let frames: Vec<FrameInfo> = t
+            .frame_ids
+            .iter()
+            .enumerate()
+            .filter_map(|(depth, &fid)| self.frame_text(g, fid, depth as u32))
+            .collect();
+        let frames = Arc::new(frames);
+        self.trace_frames.insert(t.serial, frames.clone());
+        frames
+    }
+
+    fn thread(&mut self, g: &HeapGraph, d: &Dominance, v: Node) -> ThreadInfo {
         // JDK 19+: daemon, priority and threadStatus live in `holder` (Thread$FieldHolder).
         let holder = g.ref_field(v, "holder");
         let read_int = |name: &str| {
@@ -312,56 +388,39 @@ impl<'g> Ctx<'g> {
             retained: d.retained(node),
             node,
         };
-        let mut frames = Vec::new();
-        let trace = serial.and_then(|s| self.trace_of.get(&s));
-        if let Some(trace) = trace {
-            for (depth, fid) in trace.frame_ids.iter().enumerate() {
-                let Some(f) = g.meta.frames.get(fid) else {
-                    continue;
-                };
-                let class = self
-                    .class_by_serial
-                    .get(&f.class_serial)
-                    .cloned()
-                    .unwrap_or_else(|| "<unknown class>".into());
-                let method = g.symbol(f.method_name_id).to_string();
-                let signature =
-                    Some(g.symbol(f.signature_id).to_string()).filter(|s| !s.is_empty());
-                let source_file =
-                    Some(g.symbol(f.source_file_id).to_string()).filter(|s| !s.is_empty());
-                let location = match f.line {
-                    -2 => "Compiled frame".to_string(),
-                    -3 => "Native Method".to_string(),
-                    l if l > 0 => match &source_file {
-                        Some(s) => format!("{s}:{l}"),
-                        None => format!("line {l}"),
-                    },
-                    _ => source_file
-                        .clone()
-                        .unwrap_or_else(|| "Unknown Source".into()),
-                };
-                let display = format!("{class}.{method}({location})");
-                let frame_locals = locals
-                    .iter()
-                    .filter(|l| l.1 == Some(depth as u32))
-                    .map(|&(k, _, n)| local_ref(k, n))
-                    .collect();
-                frames.push(FrameInfo {
-                    depth: depth as u32,
-                    method,
-                    signature,
-                    source_file,
-                    line: f.line,
-                    class,
-                    display,
-                    locals: frame_locals,
-                });
-            }
-        }
+        let trace: Option<&'g StackTrace> = serial.and_then(|s| self.trace_of.get(&s)).copied();
         let n_frames = trace.map_or(0, |t| t.frame_ids.len()) as u32;
+        let shared = match trace {
+            Some(t) => self.frames_of(g, t),
+            None => Arc::new(Vec::new()),
+        };
+        let in_frames = |l: &(RootKind, Option<u32>, Node)| l.1.is_some_and(|f| f < n_frames);
+        // The thread gets its own copy of the frames only to hold its locals, within the budget.
+        let own = locals.iter().any(in_frames) && self.frame_budget >= shared.len();
+        let frames = if own {
+            self.frame_budget -= shared.len();
+            let mut by_depth: HashMap<u32, Vec<LocalRef>> = HashMap::new();
+            for &(k, f, n) in locals.iter().filter(|l| in_frames(l)) {
+                by_depth
+                    .entry(f.unwrap_or(0))
+                    .or_default()
+                    .push(local_ref(k, n));
+            }
+            Arc::new(
+                shared
+                    .iter()
+                    .map(|f| FrameInfo {
+                        locals: by_depth.remove(&f.depth).unwrap_or_default(),
+                        ..f.clone()
+                    })
+                    .collect(),
+            )
+        } else {
+            shared
+        };
         let other_locals = locals
             .iter()
-            .filter(|l| l.1.is_none_or(|f| f >= n_frames))
+            .filter(|l| !own || !in_frames(l))
             .map(|&(k, _, n)| local_ref(k, n))
             .collect();
         let thread_locals = entries_of_thread(g, d, v, &name, None);

@@ -15,7 +15,7 @@
 use super::classes::*;
 use super::dominators::NO_NODE;
 use super::ids::{ClassLenColumn, IdMap, SortedIds};
-use super::names::{is_jdk_class_name, java_class_name};
+use super::names::{is_jdk_class_name, java_class_name, jvm_class_name};
 use super::store::{FieldStoreBuilder, StringStoreBuilder};
 use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
 use crate::hprof::*;
@@ -92,6 +92,18 @@ pub struct Pass1 {
     /// (value array id, coder) of every String instance.
     string_values: Vec<(Id, u8)>,
     heap_records: u32,
+    /// Per class slot: the most field bytes an instance of it carried. Reference offsets past it
+    /// are never read, so pass 2 keeps none (a crafted class may declare 65,535 fields that no
+    /// instance backs).
+    max_fields_len: Vec<u32>,
+    /// The object array being read: (stream position, claimed length, elements seen).
+    open_array: Option<(usize, u32, u32)>,
+    /// Whether class objects get edges to their signers and protection domain (MAT's
+    /// non-default `hprofAddClassRefs` preference; off by default, as in MAT).
+    pub(crate) class_refs: bool,
+    /// (stream position, elements seen) of object arrays whose records held fewer elements than
+    /// they claimed (a truncated dump): their edge room is what was seen, not what was claimed.
+    short_arrays: Vec<(usize, u32)>,
     /// Which shallow sizes the graph gets.
     pub(super) size_mode: SizeMode,
 }
@@ -108,9 +120,21 @@ impl Pass1 {
     }
 
     fn push_object(&mut self, id: Id, class_slot: u32, len: u32) {
+        self.close_array();
         self.obj_ids.push(id);
         self.obj_class.push(class_slot);
         self.obj_len.push(len);
+    }
+}
+
+impl Pass1 {
+    /// Ends the object array being read (see `short_arrays`).
+    fn close_array(&mut self) {
+        if let Some((seq, claimed, seen)) = self.open_array.take() {
+            if seen < claimed {
+                self.short_arrays.push((seq, seen));
+            }
+        }
     }
 }
 
@@ -150,6 +174,9 @@ impl Visitor for Pass1 {
     }
     fn class_dump(&mut self, c: &ClassDump) {
         if Some(c.class_id) == self.string.class_id {
+            // A class dumped again (a crafted or multi-dump file) replaces what the last dump said.
+            self.string.value_offset = None;
+            self.string.coder_offset = None;
             let mut off = 0usize;
             for f in &c.fields {
                 match self.utf8.get(&f.name_id).map(String::as_str) {
@@ -172,23 +199,40 @@ impl Visitor for Pass1 {
     fn instance(&mut self, i: &Instance<'_>) {
         if Some(i.class_id) == self.string.class_id {
             if let Some(v) = self.string.value_offset {
-                if i.fields.len() >= self.string.fields_len {
-                    let value = read_id(&i.fields[v..], self.id_size);
+                let id_bytes = i.fields.get(v..v + self.id_size as usize);
+                if let (true, Some(id_bytes)) = (i.fields.len() >= self.string.fields_len, id_bytes)
+                {
+                    let value = read_id(id_bytes, self.id_size);
                     // No coder field (JDK 8): the value is a char[].
-                    let coder = self.string.coder_offset.map_or(1, |c| i.fields[c]);
-                    if value != 0 {
+                    let coder = self
+                        .string
+                        .coder_offset
+                        .map_or(Some(1), |c| i.fields.get(c).copied());
+                    if let (true, Some(coder)) = (value != 0, coder) {
                         self.string_values.push((value, coder));
                     }
                 }
             }
         }
         let slot = self.slot(i.class_id);
-        self.push_object(i.id, slot, 0);
+        // Until the end of pass 1 an instance's length column holds its field bytes: the room
+        // for its edges is bounded by what its record carries (see `Pass1::finish`).
+        let len = u32::try_from(i.fields.len()).unwrap_or(u32::MAX);
+        if self.max_fields_len.len() <= slot as usize {
+            self.max_fields_len.resize(slot as usize + 1, 0);
+        }
+        let m = &mut self.max_fields_len[slot as usize];
+        *m = (*m).max(len);
+        self.push_object(i.id, slot, len);
     }
-    fn object_array(&mut self, a: &ObjectArray, first: u32, _: IdList<'_>) {
+    fn object_array(&mut self, a: &ObjectArray, first: u32, elements: IdList<'_>) {
         if first == 0 {
             let slot = self.slot(a.class_id);
             self.push_object(a.id, slot, a.length);
+            self.open_array = Some((self.obj_ids.len() - 1, a.length, 0));
+        }
+        if let Some(open) = &mut self.open_array {
+            open.2 = open.2.saturating_add(elements.len() as u32);
         }
     }
     fn primitive_array(&mut self, a: &PrimitiveArray, _: Option<&[u8]>) {
@@ -237,6 +281,8 @@ pub struct Pass2 {
     sizes: SizeRule,
     stats: BuildStats,
     string_nodes: Vec<u64>,
+    /// See `Pass1::class_refs`.
+    class_refs: bool,
     /// Index of the current object's last edge (-1 before the first).
     last_index: i64,
     /// (edge position, exact index) where the index jumps by more than 256.
@@ -245,19 +291,34 @@ pub struct Pass2 {
 
 impl Pass1 {
     /// Ends pass 1: numbers objects, resolves classes, sizes and roots.
-    pub fn finish(mut self, summary: &ParseSummary, progress: &mut dyn FnMut(f64)) -> Pass2 {
+    ///
+    /// Every allocation here is sized from what pass 1 saw (objects, array elements and field
+    /// bytes that were in the file), never from a count the file only claims. Fails (typed) when
+    /// the real counts overflow the graph's `u32` indices.
+    pub fn finish(
+        mut self,
+        summary: &ParseSummary,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<Pass2, ParseError> {
+        self.close_array();
         let id_size = self.id_size;
+        let too_large = |what: &'static str, count: u64| ParseError {
+            offset: summary.bytes,
+            item: Item::Header,
+            kind: ErrorKind::TooLarge { what, count },
+        };
         let mut stats = BuildStats {
             heap_records: self.heap_records,
             ..BuildStats::default()
         };
 
         // --- Class table: real slots, then pseudo slots mapped onto real classes by name.
+        // Names in JVM form, also for writers that use source form for arrays (hprof agent).
         let jvm_name = |p: &Pass1, id: Id| -> Option<String> {
             p.class_name_id
                 .get(&id)
                 .and_then(|n| p.utf8.get(n))
-                .cloned()
+                .map(|n| jvm_class_name(n).into_owned())
         };
         let mut by_jvm_name: HashMap<String, u32> = HashMap::new();
         for (slot, &id) in self.slot_ids.iter().enumerate() {
@@ -291,8 +352,8 @@ impl Pass1 {
             let jvm = if p == PSEUDO_CLASS_CLASS {
                 "java/lang/Class"
             } else {
-                let elem =
-                    BasicType::from_code((p - PSEUDO) as u8).expect("pseudo slot from a type code");
+                // Pseudo slots are made from parsed (valid) type codes only.
+                let elem = BasicType::from_code((p - PSEUDO) as u8).unwrap_or(BasicType::Byte);
                 primitive_array_jvm_name(elem)
             };
             resolve_pseudo(p, jvm);
@@ -364,7 +425,7 @@ impl Pass1 {
                     d.statics
                         .iter()
                         .map(|s| StaticSlot {
-                            name: self.utf8.get(&s.name_id).cloned().unwrap_or_default(),
+                            name: s.name_id,
                             value: s.value,
                         })
                         .collect()
@@ -379,7 +440,7 @@ impl Pass1 {
                     .unwrap_or(NO_CLASS),
                 loader: dump.map_or(0, |d| d.loader_id),
                 kind,
-                layout: Vec::new(),
+                fields: Vec::new(),
                 field_bytes: 0,
                 ref_fields: 0,
                 class_object_size: sizes.class_object(&statics) as u32,
@@ -388,23 +449,35 @@ impl Pass1 {
                 instance_size: 0,
             });
         }
-        layout_classes(&mut classes, &self.dumps, &self.utf8, &sizes, id_size);
+        layout_classes(&mut classes, &self.dumps, &sizes, id_size);
         let sizes = match self.size_mode {
-            SizeMode::Jvm => {
-                super::layout::infer_jvm_sizes(&ids, &class_of, &lens, &mut classes, &sizes)
-            }
+            SizeMode::Jvm => super::layout::infer_jvm_sizes(
+                &ids,
+                &class_of,
+                &lens,
+                &mut classes,
+                &sizes,
+                &self.utf8,
+            ),
             SizeMode::Mat => sizes,
         };
-        let ref_offsets = classes
-            .iter()
+        // Flattened reference offsets for the classes that have instances, only as far as their
+        // instances' data reaches (so bounded by the file's instance bytes).
+        let ref_offsets = (0..classes.len())
             .map(|c| {
-                c.layout
-                    .iter()
-                    .filter(|f| f.ty == BasicType::Object)
+                let reach = self.max_fields_len.get(c).copied().unwrap_or(0) as u64;
+                if reach == 0 {
+                    return Vec::new();
+                }
+                super::classes::layout(&classes, c as u32)
+                    .filter(|f| {
+                        f.ty == BasicType::Object && f.offset as u64 + id_size as u64 <= reach
+                    })
                     .map(|f| f.offset)
                     .collect()
             })
             .collect();
+        self.max_fields_len = Vec::new();
         let keep_fields = keep_field_classes(&classes);
 
         progress(0.9);
@@ -486,7 +559,8 @@ impl Pass1 {
         self.string_values = Vec::new();
 
         let meta = DumpMeta {
-            header: self.header.clone().expect("finish after a parsed header"),
+            // The decoder fails before this without a header; a default keeps this total.
+            header: self.header.clone().unwrap_or_default(),
             strings: std::mem::take(&mut self.utf8),
             load_classes: std::mem::take(&mut self.load_classes),
             frames: std::mem::take(&mut self.frames),
@@ -503,16 +577,28 @@ impl Pass1 {
         for (k, &(t, _)) in locals.iter().enumerate() {
             locals_of.entry(t).or_insert((k as u32, k as u32)).1 = k as u32 + 1;
         }
-        // Room per node first, then prefix sums in place.
+        // Room per node first, then prefix sums in place: what the node's record carried (array
+        // elements seen, references that fit in its field bytes), never a claimed count.
         let mut edge_start: Vec<u32> = Vec::with_capacity(n_nodes + 1);
         for node in 0..n_nodes {
             let c = &classes[class_of[node] as usize];
             edge_start.push(match c.kind {
                 ClassKind::ObjectArray => lens[node],
                 ClassKind::PrimitiveArray(_) => 0,
-                ClassKind::Instance => c.ref_fields,
+                ClassKind::Instance => {
+                    // `lens` holds an instance's field bytes until here (see `Pass1::instance`).
+                    let fit = lens[node] / id_size.max(1) as u32;
+                    lens[node] = 0;
+                    c.ref_fields.min(fit)
+                }
             });
         }
+        for &(seq, seen) in &self.short_arrays {
+            if let Some(&node) = seq_to_node.get(seq).filter(|&&v| v != NO_NODE) {
+                edge_start[node as usize] = edge_start[node as usize].min(seen);
+            }
+        }
+        self.short_arrays = Vec::new();
         for c in classes.iter().filter(|c| c.node != NO_NODE) {
             // Class objects: super, loader, signers, protection domain, then statics.
             let statics = c
@@ -530,14 +616,13 @@ impl Pass1 {
             let room = *e as u64;
             *e = acc as u32;
             acc += room;
-            assert!(
-                acc < u32::MAX as u64,
-                "too many references for u32 edge positions: {acc}"
-            );
+            if acc >= u32::MAX as u64 {
+                return Err(too_large("references", acc));
+            }
         }
         edge_start.push(acc as u32);
         progress(1.0);
-        Pass2 {
+        Ok(Pass2 {
             id_size,
             strings: StringStoreBuilder::new(utf16, value_arrays),
             ids,
@@ -550,8 +635,10 @@ impl Pass1 {
             // dump, and a bounded share of a huge one.
             app_fields_budget: (n_nodes / 2).max(4 << 20),
             seq: 0,
-            targets: vec![0; acc as usize],
-            slots: vec![0; acc as usize],
+            // Allocated when pass 2 starts (`Pass2::allocate_edges`), so that a caller can weigh
+            // `first_pass()` before the largest allocation of the build.
+            targets: Vec::new(),
+            slots: Vec::new(),
             degree: vec![0; n_nodes],
             big_degree: Vec::new(),
             cur_node: NO_NODE,
@@ -567,9 +654,10 @@ impl Pass1 {
             sizes,
             stats,
             string_nodes,
+            class_refs: self.class_refs,
             last_index: -1,
             jumps: Vec::new(),
-        }
+        })
     }
 }
 
@@ -584,13 +672,17 @@ fn infer_size_rule(
     let pointer = id_size as u32;
     let mut compressed = false;
     if id_size == 8 {
-        let mut obj_array_class: HashMap<u32, bool> = HashMap::new();
+        // Per class: unknown / object array / not (instances' `lens` are non-zero here too).
+        let mut obj_array_class: Vec<Option<bool>> = Vec::new();
         for i in 0..ids.len().saturating_sub(1) {
             if lens[i] == 0 {
                 continue;
             }
             let c = class_of[i];
-            let is_oa = *obj_array_class.entry(c).or_insert_with(|| is_obj_array(c));
+            if obj_array_class.len() <= c as usize {
+                obj_array_class.resize(c as usize + 1, None);
+            }
+            let is_oa = *obj_array_class[c as usize].get_or_insert_with(|| is_obj_array(c));
             if is_oa && ids.get(i + 1) - ids.get(i) < 16 + 4 + lens[i] as u64 * 8 {
                 compressed = true;
                 break;
@@ -625,69 +717,73 @@ fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
     a
 }
 
-/// Flattened layouts and instance sizes, supers before subclasses (iteratively: hierarchies
-/// may be deep, and a corrupt dump may even contain a cycle).
+/// Own-field layouts and instance sizes, supers before subclasses (iteratively: hierarchies
+/// may be deep). A superclass cycle (a corrupt dump) is cut where it closes, so that every later
+/// walk up the hierarchy ends. Each class stores only its own fields: a chain of N subclasses
+/// costs N layouts, not N²/2 copied fields.
 fn layout_classes(
     classes: &mut [ClassInfo],
     dumps: &IdMap<u32, ClassDump>,
-    utf8: &IdMap<Id, String>,
     sizes: &SizeRule,
     id_size: u8,
 ) {
+    const NEW: u8 = 0;
+    const ON_CHAIN: u8 = 1;
+    const DONE: u8 = 2;
     let n = classes.len();
-    let mut done = vec![false; n];
+    let mut state = vec![NEW; n];
     let mut size_rec = vec![0u64; n];
+    let mut chain: Vec<u32> = Vec::new();
     for start in 0..n {
         // Chain from `start` up to the first laid-out ancestor.
-        let mut chain = Vec::new();
+        chain.clear();
         let mut c = start as u32;
-        while c != NO_CLASS && !done[c as usize] && !chain.contains(&c) {
+        while c != NO_CLASS && (c as usize) < n && state[c as usize] == NEW {
+            state[c as usize] = ON_CHAIN;
             chain.push(c);
             c = classes[c as usize].super_class;
+        }
+        if c != NO_CLASS && ((c as usize) >= n || state[c as usize] == ON_CHAIN) {
+            if let Some(&last) = chain.last() {
+                classes[last as usize].super_class = NO_CLASS;
+            }
         }
         for &c in chain.iter().rev() {
             let ci = c as usize;
             let sup = classes[ci].super_class;
-            let (mut layout, super_rec) = if sup != NO_CLASS && done[sup as usize] {
-                (classes[sup as usize].layout.clone(), size_rec[sup as usize])
+            let (super_bytes, super_refs, super_rec) = if sup != NO_CLASS {
+                let s = &classes[sup as usize];
+                (s.field_bytes, s.ref_fields, size_rec[sup as usize])
             } else {
-                (Vec::new(), sizes.header())
+                (0, 0, sizes.header())
             };
-            let own: Vec<FieldDecl> = dumps.get(&c).map(|d| d.fields.clone()).unwrap_or_default();
-            let own_bytes: u32 = own.iter().map(|f| f.ty.size(id_size) as u32).sum();
-            // Own fields come first in INSTANCE DUMP data: shift the supers' offsets.
-            for f in &mut layout {
-                f.offset += own_bytes;
-            }
-            let mut off = 0u32;
-            let mut own_slots = Vec::with_capacity(own.len());
-            for f in &own {
-                own_slots.push(FieldSlot {
-                    name: utf8.get(&f.name_id).cloned().unwrap_or_default(),
+            let own: &[FieldDecl] = dumps.get(&c).map_or(&[], |d| &d.fields);
+            let mut fields = Vec::with_capacity(own.len());
+            let (mut off, mut refs) = (0u32, 0u32);
+            for f in own {
+                fields.push(FieldSlot {
+                    name: f.name_id,
                     ty: f.ty,
                     offset: off,
-                    ref_index: 0,
+                    ref_index: if f.ty == BasicType::Object {
+                        refs += 1;
+                        refs - 1
+                    } else {
+                        u32::MAX
+                    },
                 });
                 off += f.ty.size(id_size) as u32;
-            }
-            own_slots.extend(layout);
-            let mut refs = 0u32;
-            for f in &mut own_slots {
-                if f.ty == BasicType::Object {
-                    f.ref_index = refs;
-                    refs += 1;
-                } else {
-                    f.ref_index = u32::MAX;
-                }
             }
             let types: Vec<BasicType> = own.iter().map(|f| f.ty).collect();
             size_rec[ci] = sizes.size_rec(&types, super_rec);
             let info = &mut classes[ci];
-            info.field_bytes = own_slots.iter().map(|f| f.ty.size(id_size) as u32).sum();
-            info.ref_fields = refs;
-            info.layout = own_slots;
-            info.instance_size = sizes.align(size_rec[ci]) as u32;
-            done[ci] = true;
+            // Saturating: a crafted hierarchy may claim more than 4 GiB of fields per instance
+            // (no instance can carry them; the edges read stop at the data's end).
+            info.field_bytes = off.saturating_add(super_bytes);
+            info.ref_fields = refs.saturating_add(super_refs);
+            info.fields = fields;
+            info.instance_size = sizes.align(size_rec[ci]).min(u32::MAX as u64) as u32;
+            state[ci] = DONE;
         }
     }
 }
@@ -753,6 +849,26 @@ impl Pass2 {
             &self.root_nodes,
             edge_room,
         )
+    }
+
+    pub(crate) fn stats(&self) -> &BuildStats {
+        &self.stats
+    }
+
+    /// Records how many heap dumps the file holds and which one was read.
+    pub(crate) fn set_dumps(&mut self, dumps: u32, shown: u32) {
+        self.stats.heap_dumps = dumps;
+        self.stats.dump_shown = shown;
+    }
+
+    /// Allocates the edge room (one target and one slot per reference pass 1 found room for);
+    /// called before the first record of pass 2. Idempotent.
+    pub(crate) fn allocate_edges(&mut self) {
+        let room = self.edge_start.last().copied().unwrap_or(0) as usize;
+        if self.targets.len() != room {
+            self.targets = vec![0; room];
+            self.slots = vec![0; room];
+        }
     }
 
     /// Starts the next object in stream order; returns its node (or `NO_NODE` for a duplicate
@@ -855,12 +971,11 @@ impl Pass2 {
                 progress(0.8 * v as f64 / n.max(1) as f64);
             }
             let d = match self.degree[v] {
-                u8::MAX => {
-                    big.next()
-                        .filter(|e| e.0 as usize == v)
-                        .expect("big degree recorded")
-                        .1 as usize
-                }
+                // `end_object` records every degree of 255 or more in `big_degree`.
+                u8::MAX => big
+                    .next()
+                    .filter(|e| e.0 as usize == v)
+                    .map_or(u8::MAX as usize, |e| e.1 as usize),
                 d => d as usize,
             };
             let src = self.edge_start[v] as usize;
@@ -941,8 +1056,11 @@ impl Visitor for Pass2 {
         }
         self.edge(c.super_id, 0);
         self.edge(c.loader_id, 1);
-        self.edge(c.signers_id, 2);
-        self.edge(c.protection_domain_id, 3);
+        // Slots 2 and 3 stay reserved for them either way, so static slots do not move.
+        if self.class_refs {
+            self.edge(c.signers_id, 2);
+            self.edge(c.protection_domain_id, 3);
+        }
         for (i, s) in c.statics.iter().enumerate() {
             if let Value::Object(id) = s.value {
                 self.edge(id, 4 + i as u32);
@@ -985,13 +1103,11 @@ impl Visitor for Pass2 {
         }
         // Pieces of one array arrive back to back, so their edges land in its seq range. The
         // elements of a duplicate-id record are dropped with it.
-        if self
-            .seq_to_node
-            .get(self.seq - 1)
-            .copied()
-            .unwrap_or(NO_NODE)
-            == NO_NODE
-        {
+        let node = self
+            .seq
+            .checked_sub(1)
+            .and_then(|s| self.seq_to_node.get(s));
+        if node.copied().unwrap_or(NO_NODE) == NO_NODE {
             return;
         }
         for (k, id) in elements.iter().enumerate() {

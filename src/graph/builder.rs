@@ -4,6 +4,7 @@
 use super::build::{Pass1, Pass2};
 use super::classes::{ClassKind, SizeMode, SizeRule};
 use super::dominators::NO_NODE;
+use super::dumps::{DumpSelect, Filtered};
 use super::HeapGraph;
 use crate::hprof::*;
 use std::io::Read;
@@ -40,6 +41,8 @@ pub struct GraphBuilder {
     decoder: DumpDecoder,
     /// What pass 1 has seen so far.
     seen: Seen,
+    /// Which heap dump of the file is read.
+    select: DumpSelect,
 }
 
 impl Default for GraphBuilder {
@@ -68,7 +71,35 @@ impl GraphBuilder {
             state: State::Pass1(pass1),
             decoder: DumpDecoder::new(),
             seen: Seen::default(),
+            select: DumpSelect::new(None),
         }
+    }
+
+    /// Reads heap dump `n` (1-based) of a file that holds several (see `graph::dumps`); the
+    /// first by default. Set before the first `feed`.
+    pub fn with_dump(mut self, n: u32) -> Self {
+        self.select = DumpSelect::new(Some(n.max(1)));
+        self
+    }
+
+    /// Heap dumps in the file: seen so far during pass 1, all of them after it.
+    pub fn heap_dumps(&self) -> u32 {
+        match &self.state {
+            State::Pass1(_) => self.select.dumps(),
+            State::Pass2(p) => p.stats().heap_dumps,
+            State::Done(g) => g.stats.heap_dumps,
+            State::Failed => self.select.dumps(),
+        }
+    }
+
+    /// Whether class objects link to their signers and protection domain (Eclipse MAT's
+    /// `hprofAddClassRefs` preference, off there by default and here). Set before the first
+    /// `feed`; ignored after pass 1.
+    pub fn with_class_refs(mut self, on: bool) -> Self {
+        if let State::Pass1(p) = &mut self.state {
+            p.class_refs = on;
+        }
+        self
     }
 
     pub fn phase(&self) -> Phase {
@@ -88,12 +119,24 @@ impl GraphBuilder {
         let r = match &mut self.state {
             State::Pass1(p) => self.decoder.feed(
                 chunk,
-                &mut Counting {
-                    inner: p.as_mut(),
-                    seen: &mut self.seen,
+                &mut Filtered {
+                    inner: &mut Counting {
+                        inner: p.as_mut(),
+                        seen: &mut self.seen,
+                    },
+                    select: &mut self.select,
                 },
             ),
-            State::Pass2(p) => self.decoder.feed(chunk, p.as_mut()),
+            State::Pass2(p) => {
+                p.allocate_edges();
+                self.decoder.feed(
+                    chunk,
+                    &mut Filtered {
+                        inner: p.as_mut(),
+                        select: &mut self.select,
+                    },
+                )
+            }
             State::Done(_) | State::Failed => Ok(()),
         };
         if r.is_err() {
@@ -107,6 +150,16 @@ impl GraphBuilder {
     /// stop a dump too big for it while pass 1 runs.
     pub fn objects_seen(&self) -> u64 {
         self.seen.objects
+    }
+
+    /// An upper bound of the references pass 2 can find in what pass 1 has read so far: array
+    /// elements, reference-sized words of instance field data, class links and statics, and
+    /// root records, all counted from bytes present in the file (never from a claimed count).
+    /// With [`objects_seen`](Self::objects_seen) and [`strings_seen`](Self::strings_seen), lets
+    /// a caller with bounded memory decide "too big" *before* ending pass 1, which is where
+    /// the graph's large arrays are allocated.
+    pub fn references_seen(&self) -> u64 {
+        self.seen.references
     }
 
     /// `java.lang.String` instances read in pass 1 so far (each costs pass 1 and pass 2 a
@@ -179,6 +232,7 @@ impl GraphBuilder {
             sizes: *sizes,
             header: meta.header.clone(),
             dump_bytes: meta.bytes,
+            heap_dumps: p.stats().heap_dumps,
             warnings: meta.warnings.clone(),
             histogram,
         })
@@ -198,13 +252,34 @@ impl GraphBuilder {
         let decoder = std::mem::take(&mut self.decoder);
         match std::mem::replace(&mut self.state, State::Failed) {
             State::Pass1(mut p) => {
-                let summary = decoder.finish(p.as_mut())?;
-                self.state = State::Pass2(Box::new(p.finish(&summary, progress)));
+                let summary = decoder.finish(&mut Filtered {
+                    inner: p.as_mut(),
+                    select: &mut self.select,
+                })?;
+                let (dumps, chosen) = (self.select.dumps(), self.select.chosen());
+                if chosen > dumps.max(1) {
+                    return Err(ParseError {
+                        offset: summary.bytes,
+                        item: Item::Header,
+                        kind: ErrorKind::NoSuchDump {
+                            wanted: chosen,
+                            dumps,
+                        },
+                    });
+                }
+                let mut pass2 = p.finish(&summary, progress)?;
+                pass2.set_dumps(dumps, chosen);
+                self.select.restart();
+                self.state = State::Pass2(Box::new(pass2));
                 Ok(PassOutcome::NeedsSecondPass)
             }
             State::Pass2(mut p) => {
+                p.allocate_edges();
                 // Warnings were recorded in pass 1; the same input gives the same ones.
-                decoder.finish(p.as_mut())?;
+                decoder.finish(&mut Filtered {
+                    inner: p.as_mut(),
+                    select: &mut self.select,
+                })?;
                 self.state = State::Done(Box::new(p.finish(progress)));
                 Ok(PassOutcome::Done)
             }
@@ -240,7 +315,8 @@ pub struct FirstPass {
     /// Shallow bytes of all objects.
     pub shallow_total: u64,
     /// At least as many references as pass 2 will find: every reference field, array element
-    /// and class link counted as non-null.
+    /// and class link counted as non-null, as far as the records carry them. Pass 2 allocates
+    /// room for this many (5 bytes each) when it starts, after this is known.
     pub edges_upper_bound: u64,
     /// `java.lang.String` instances (pass 2 keeps a preview of each).
     pub strings: u64,
@@ -248,6 +324,8 @@ pub struct FirstPass {
     pub header: Header,
     /// Decompressed bytes parsed.
     pub dump_bytes: u64,
+    /// Heap dumps in the file (one is analyzed: see [`GraphBuilder::with_dump`]).
+    pub heap_dumps: u32,
     pub warnings: Vec<Warning>,
     /// Per class with objects: (class index, name, objects, shallow bytes), largest shallow
     /// first. Class indices are those of the finished graph.
@@ -266,6 +344,9 @@ struct Counting<'a, V> {
 struct Seen {
     objects: u64,
     strings: u64,
+    /// See [`GraphBuilder::references_seen`].
+    references: u64,
+    id_size: u8,
     /// UTF8 id of `java/lang/String`, then the class id it names (as `Pass1` finds them).
     string_name: Option<Id>,
     string_class: Option<Id>,
@@ -273,6 +354,7 @@ struct Seen {
 
 impl<V: Visitor> Visitor for Counting<'_, V> {
     fn header(&mut self, header: &Header) {
+        self.seen.id_size = header.id_size;
         self.inner.header(header)
     }
     fn utf8(&mut self, id: Id, bytes: &[u8]) {
@@ -315,14 +397,21 @@ impl<V: Visitor> Visitor for Counting<'_, V> {
         self.inner.heap_dump_end(offset)
     }
     fn gc_root(&mut self, root: &GcRoot) {
+        // A stack local becomes an edge of its thread.
+        self.seen.references += 1;
         self.inner.gc_root(root)
     }
     fn class_dump(&mut self, class: &ClassDump) {
         self.seen.objects += 1;
+        let statics = class.statics.iter();
+        self.seen.references += 4 + statics
+            .filter(|s| matches!(s.value, Value::Object(_)))
+            .count() as u64;
         self.inner.class_dump(class)
     }
     fn instance(&mut self, instance: &Instance<'_>) {
         self.seen.objects += 1;
+        self.seen.references += (instance.fields.len() / self.seen.id_size.max(1) as usize) as u64;
         if Some(instance.class_id) == self.seen.string_class {
             self.seen.strings += 1;
         }
@@ -332,6 +421,7 @@ impl<V: Visitor> Visitor for Counting<'_, V> {
         if first_index == 0 {
             self.seen.objects += 1;
         }
+        self.seen.references += elements.len() as u64;
         self.inner.object_array(array, first_index, elements)
     }
     fn primitive_array(&mut self, array: &PrimitiveArray, data: Option<&[u8]>) {

@@ -12,10 +12,19 @@ pub enum ClassKind {
     PrimitiveArray(BasicType),
 }
 
-/// One instance field in the flattened layout (own class first, then each superclass's).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One instance field. A class stores only the fields it declares ([`ClassInfo::fields`]): the
+/// superclasses' fields are read from the superclasses (a deep hierarchy must not copy every
+/// ancestor's layout into every class), and [`layout`] flattens them on demand.
+///
+/// Offsets and reference indices are those of an instance of the *declaring* class; in an
+/// instance of a subclass `S` they shift by what `S` adds in front (INSTANCE DUMP data lists the
+/// own class's fields first): `S.field_bytes - C.field_bytes` bytes and
+/// `S.ref_fields - C.ref_fields` references.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct FieldSlot {
-    pub name: String,
+    /// UTF8 symbol id of the name (`HeapGraph::symbol`): names are stored once, in the dump's
+    /// string table, however many fields use them.
+    pub name: Id,
     pub ty: BasicType,
     /// Byte offset in the INSTANCE DUMP's field data.
     pub offset: u32,
@@ -23,9 +32,10 @@ pub struct FieldSlot {
     pub ref_index: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct StaticSlot {
-    pub name: String,
+    /// UTF8 symbol id of the name (`HeapGraph::symbol`).
+    pub name: Id,
     pub value: Value,
 }
 
@@ -43,11 +53,12 @@ pub struct ClassInfo {
     /// Id of the defining class loader (0 = bootstrap).
     pub loader: Id,
     pub kind: ClassKind,
-    /// Flattened instance-field layout (empty for arrays).
-    pub layout: Vec<FieldSlot>,
-    /// Bytes of field data an INSTANCE DUMP of this class carries.
+    /// The instance fields this class declares (not its superclasses'; see [`layout`]), with
+    /// offsets and reference indices in an instance of this class.
+    pub fields: Vec<FieldSlot>,
+    /// Bytes of field data an INSTANCE DUMP of this class carries (whole hierarchy).
     pub field_bytes: u32,
-    /// Number of object fields in `layout`.
+    /// Number of object fields in the whole hierarchy's layout.
     pub ref_fields: u32,
     pub statics: Vec<StaticSlot>,
     /// Instance size the VM wrote in CLASS DUMP (informational; the size rule recomputes it).
@@ -65,13 +76,36 @@ impl ClassInfo {
     pub fn is_array(&self) -> bool {
         !matches!(self.kind, ClassKind::Instance)
     }
-    /// The object field with reference index `ref_index` (edge slot) in the flattened layout.
-    pub fn ref_field(&self, ref_index: u32) -> Option<&FieldSlot> {
-        self.layout.iter().find(|f| f.ref_index == ref_index)
-    }
-    pub fn field(&self, name: &str) -> Option<&FieldSlot> {
-        self.layout.iter().find(|f| f.name == name)
-    }
+}
+
+/// The flattened instance-field layout of class `class` (own fields first, then each
+/// superclass's, as in INSTANCE DUMP data), with offsets and reference indices in an instance of
+/// `class`. Walks the superclass chain (acyclic: the build breaks cycles) without copying it.
+pub fn layout(classes: &[ClassInfo], class: u32) -> impl Iterator<Item = FieldSlot> + '_ {
+    let top = classes.get(class as usize);
+    let (bytes, refs) = top.map_or((0, 0), |c| (c.field_bytes, c.ref_fields));
+    let mut level = top;
+    let mut steps = 0usize;
+    std::iter::from_fn(move || {
+        // A corrupt hierarchy cannot make this endless: at most one visit per class.
+        let c = level.filter(|_| steps <= classes.len())?;
+        steps += 1;
+        level = classes.get(c.super_class as usize);
+        let (db, dr) = (
+            bytes.saturating_sub(c.field_bytes),
+            refs.saturating_sub(c.ref_fields),
+        );
+        Some(c.fields.iter().map(move |f| FieldSlot {
+            offset: f.offset.saturating_add(db),
+            ref_index: if f.ref_index == u32::MAX {
+                u32::MAX
+            } else {
+                f.ref_index.saturating_add(dr)
+            },
+            ..*f
+        }))
+    })
+    .flatten()
 }
 
 /// Which shallow sizes a graph uses (see ARCHITECTURE.md, "Shallow size").

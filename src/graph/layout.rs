@@ -22,8 +22,8 @@
 
 use super::classes::{align_to, elem_size_index, ClassInfo, ClassKind, SizeMode, SizeRule};
 use super::dominators::NO_NODE;
-use super::ids::SortedIds;
-use crate::hprof::{BasicType, Value};
+use super::ids::{IdMap, SortedIds};
+use crate::hprof::{BasicType, Id, Value};
 
 /// Candidate offsets of an array's first element.
 const BASES: [u32; 5] = [8, 12, 16, 20, 24];
@@ -82,6 +82,7 @@ pub(super) fn infer_jvm_sizes(
     lens: &[u32],
     classes: &mut [ClassInfo],
     mat: &SizeRule,
+    symbols: &IdMap<Id, String>,
 ) -> SizeRule {
     let n = ids.len();
     let align = mat.alignment as u64;
@@ -243,7 +244,10 @@ pub(super) fn infer_jvm_sizes(
 
     // --- Class objects: java.lang.Class's own part (the majority of gap − statics), then the
     // statics of each class.
-    let statics: Vec<u64> = classes.iter().map(|c| static_bytes(c, reference)).collect();
+    let statics: Vec<u64> = classes
+        .iter()
+        .map(|c| static_bytes(c, reference, symbols))
+        .collect();
     let mut base = Vote::default();
     for (k, &g) in mirror_gap.iter().enumerate() {
         let s = align_to(statics[k], align);
@@ -283,10 +287,10 @@ pub(super) fn infer_jvm_sizes(
 
 /// Bytes of a class's real static fields (HotSpot adds a pseudo static,
 /// `<resolved_references>`, that lives elsewhere).
-fn static_bytes(c: &ClassInfo, reference: u32) -> u64 {
+fn static_bytes(c: &ClassInfo, reference: u32, symbols: &IdMap<Id, String>) -> u64 {
     c.statics
         .iter()
-        .filter(|s| !s.name.starts_with('<'))
+        .filter(|s| !symbols.get(&s.name).is_some_and(|n| n.starts_with('<')))
         .map(|s| match s.value {
             Value::Object(_) => reference as u64,
             Value::Boolean(_) | Value::Byte(_) => 1,
@@ -325,24 +329,21 @@ fn model_sizes(
     for start in 0..n {
         let mut chain = Vec::new();
         let mut c = start as u32;
-        while (c as usize) < n && acc[c as usize].is_none() && !chain.contains(&c) {
+        // Superclass cycles were cut by the build (`layout_classes`); the length bound is a
+        // second guard (no `contains`: quadratic on a deep chain).
+        while (c as usize) < n && acc[c as usize].is_none() && chain.len() < n {
             chain.push(c);
             c = classes[c as usize].super_class;
         }
         for &c in chain.iter().rev() {
             let info = &classes[c as usize];
             let sup = info.super_class;
-            let (parent, inherited) = match acc.get(sup as usize).copied().flatten() {
-                Some(a) => (a, classes[sup as usize].layout.len()),
-                None => (
-                    Acc {
-                        rec: header as u64,
-                        ..Acc::default()
-                    },
-                    0,
-                ),
-            };
-            let own = &info.layout[..info.layout.len().saturating_sub(inherited)];
+            let parent = acc.get(sup as usize).copied().flatten().unwrap_or(Acc {
+                rec: header as u64,
+                ..Acc::default()
+            });
+            // A class stores only the fields it declares.
+            let own = &info.fields;
             let mut a = parent;
             let own_bytes: u64 = own.iter().map(|f| field(f.ty)).sum();
             a.rec = align_to(parent.rec + own_bytes, reference as u64);

@@ -17,6 +17,7 @@ pub mod dominators;
 mod build;
 mod builder;
 mod classes;
+mod dumps;
 mod ids;
 mod layout;
 mod names;
@@ -29,7 +30,9 @@ pub use builder::{
     build_from_bytes, build_from_bytes_with, build_from_path, build_from_reader, BuildError,
     BuildOptions, FirstPass, GraphBuilder, PassOutcome, Phase,
 };
-pub use classes::{ClassInfo, ClassKind, FieldSlot, SizeMode, SizeRule, StaticSlot, NO_CLASS};
+pub use classes::{
+    layout, ClassInfo, ClassKind, FieldSlot, SizeMode, SizeRule, StaticSlot, NO_CLASS,
+};
 pub use dominators::NO_NODE;
 pub use names::{is_jdk_class_name, java_class_name, package_of, JDK_PREFIXES};
 pub use retained::{ChildIndex, Dominance, RetainedSizes};
@@ -78,6 +81,10 @@ impl Default for Header {
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct BuildStats {
     pub heap_records: u32,
+    /// Heap dumps in the file (the `-agentlib:hprof` agent appends one per request; see
+    /// `graph::dumps`), and the one the graph holds (1-based).
+    pub heap_dumps: u32,
+    pub dump_shown: u32,
     pub edges: u64,
     /// References to ids not in the dump (skipped, as MAT does).
     pub dangling_refs: u64,
@@ -275,6 +282,15 @@ impl HeapGraph {
         let locals = self.locals_count.get(&node).copied().unwrap_or(0) as usize;
         let class_of_class = self.as_class(node);
         let class = self.class(node);
+        // Reference-field names by reference index (the flattened layout lists them in order).
+        let ref_names: Vec<Id> = if class_of_class.is_none() && class.kind == ClassKind::Instance {
+            self.layout(self.class_index(node))
+                .filter(|f| f.ref_index != u32::MAX)
+                .map(|f| f.name)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut prev: i64 = -1;
         let first = self.offsets.range(node as usize).0 as u32;
         for (k, (t, slot)) in self.edges(node).enumerate() {
@@ -306,16 +322,16 @@ impl HeapGraph {
                         self.classes[ci as usize]
                             .statics
                             .get(i as usize - 4)
-                            .map(|s| s.name.clone())
+                            .map(|s| self.symbol(s.name).to_string())
                             .unwrap_or_default(),
                     ),
                 }
             } else {
                 match class.kind {
                     ClassKind::Instance => EdgeLabel::Field(
-                        class
-                            .ref_field(idx as u32)
-                            .map(|f| f.name.clone())
+                        ref_names
+                            .get(idx as usize)
+                            .map(|&n| self.symbol(n).to_string())
                             .unwrap_or_else(|| format!("<field {idx}>")),
                     ),
                     _ => EdgeLabel::Element(idx as u32),
@@ -328,7 +344,7 @@ impl HeapGraph {
     /// A primitive or reference field of a kept instance (see `FieldStore`), by name.
     pub fn field_value(&self, node: Node, name: &str) -> Option<Value> {
         let data = self.fields.get(node)?;
-        let f = self.class(node).field(name)?;
+        let f = self.field_slot(self.class_index(node), name)?;
         let size = f.ty.size(self.id_size());
         let bytes = data.get(f.offset as usize..f.offset as usize + size)?;
         Some(Value::read(f.ty, bytes, self.id_size()))
@@ -373,10 +389,19 @@ impl HeapGraph {
                     + self
                         .classes
                         .iter()
-                        .map(|c| 200 + c.layout.len() * 48 + c.statics.len() * 48)
+                        .map(|c| 200 + c.fields.len() * 24 + c.statics.len() * 32)
                         .sum::<usize>(),
             ),
         ]
+    }
+    /// The flattened instance-field layout of class `class` (see [`classes::layout`]).
+    pub fn layout(&self, class: u32) -> impl Iterator<Item = FieldSlot> + '_ {
+        classes::layout(&self.classes, class)
+    }
+    /// The first field named `name` in the flattened layout of class `class` (own fields first,
+    /// as Java resolves a name hidden by a subclass).
+    pub fn field_slot(&self, class: u32, name: &str) -> Option<FieldSlot> {
+        self.layout(class).find(|f| self.symbol(f.name) == name)
     }
     /// Name of a UTF8 symbol id.
     pub fn symbol(&self, id: Id) -> &str {

@@ -31,6 +31,35 @@ pub fn java_class_name(jvm: &str) -> String {
     s
 }
 
+/// The JVM form of a class name that older writers put in source form: the JDK ≤ 8
+/// `-agentlib:hprof` agent and jhat name array classes `java.lang.Object[]` and `char[]` where
+/// HotSpot's dumper writes `[Ljava/lang/Object;` and `[C`. Array names become JVM form (so they
+/// are recognised as arrays and sized as such); any other name is returned as is.
+pub fn jvm_class_name(name: &str) -> std::borrow::Cow<'_, str> {
+    let base = name.trim_end_matches("[]");
+    let dims = (name.len() - base.len()) / 2;
+    if dims == 0 || base.is_empty() || base.starts_with('[') {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    let mut s = "[".repeat(dims);
+    match base {
+        "boolean" => s.push('Z'),
+        "char" => s.push('C'),
+        "float" => s.push('F'),
+        "double" => s.push('D'),
+        "byte" => s.push('B'),
+        "short" => s.push('S'),
+        "int" => s.push('I'),
+        "long" => s.push('J'),
+        _ => {
+            s.push('L');
+            s.push_str(&base.replace('.', "/"));
+            s.push(';');
+        }
+    }
+    std::borrow::Cow::Owned(s)
+}
+
 /// Package of a Java source class name (`java.util` for `java.util.HashMap$Node[]`), empty for
 /// the default package and primitive arrays.
 pub fn package_of(java_name: &str) -> &str {
@@ -67,5 +96,18 @@ mod tests {
         assert_eq!(java_class_name("java.lang.Object"), "java.lang.Object");
         assert_eq!(package_of("java.util.HashMap$Node[]"), "java.util");
         assert_eq!(package_of("byte[]"), "");
+    }
+
+    #[test]
+    fn source_form_arrays_become_jvm_form() {
+        assert_eq!(jvm_class_name("java.lang.Object[]"), "[Ljava/lang/Object;");
+        assert_eq!(jvm_class_name("char[]"), "[C");
+        assert_eq!(jvm_class_name("int[][]"), "[[I");
+        assert_eq!(jvm_class_name("java/lang/String"), "java/lang/String");
+        assert_eq!(jvm_class_name("[B"), "[B");
+        assert_eq!(jvm_class_name("[]"), "[]");
+        for n in ["java.util.HashMap$Node[]", "byte[][]", "long[]"] {
+            assert_eq!(java_class_name(&jvm_class_name(n)), n);
+        }
     }
 }

@@ -51,6 +51,11 @@ pub enum ErrorKind {
     SubRecordOverrunsRecord { needed: u64, remaining: u64 },
     /// The gzip container is damaged.
     Gzip(String),
+    /// The dump holds more of something than the graph can number (`u32` node indices and edge
+    /// positions): e.g. more than 4 billion references. Real counts, not claimed ones.
+    TooLarge { what: &'static str, count: u64 },
+    /// The heap dump asked for (1-based) is not in the file, which holds `dumps` of them.
+    NoSuchDump { wanted: u32, dumps: u32 },
 }
 
 /// A fatal parse error: parsing stopped at `offset`.
@@ -81,6 +86,12 @@ impl fmt::Display for ParseError {
                 "sub-record needs {needed} bytes but only {remaining} remain in its heap dump record"
             ),
             ErrorKind::Gzip(m) => write!(f, "damaged gzip data: {m}"),
+            ErrorKind::NoSuchDump { wanted, dumps } => {
+                write!(f, "there is no heap dump {wanted}: the file holds {dumps}")
+            }
+            ErrorKind::TooLarge { what, count } => {
+                write!(f, "the dump holds {count} {what}, more than heaplens can index (2^32 - 1)")
+            }
         }
     }
 }

@@ -142,7 +142,7 @@ impl Tabular for ThreadInfo {
             Cell::Bytes(self.retained),
             self.frames
                 .first()
-                .map_or(Cell::Empty, |f| Cell::Code(f.display.clone())),
+                .map_or(Cell::Empty, |f| Cell::Code(f.display.to_string())),
         ]
     }
 }

@@ -1186,7 +1186,7 @@ impl Loaded {
                     _ => None,
                 };
                 fields.push(FieldRow {
-                    name: s.name.clone(),
+                    name: g.symbol(s.name).to_string(),
                     ty: match s.value {
                         Value::Object(_) => "Object".into(),
                         Value::Boolean(_) => "boolean".into(),
@@ -1226,10 +1226,11 @@ impl Loaded {
                 _ => None,
             });
             let mut next_ref = refs.next();
-            for f in &class.layout {
+            for f in g.layout(g.class_index(v)) {
+                let name = g.symbol(f.name);
                 if f.ty == BasicType::Object {
                     let target = match next_ref {
-                        Some((n, t)) if n == f.name => {
+                        Some((n, t)) if n == name => {
                             next_ref = refs.next();
                             Some(t)
                         }
@@ -1246,7 +1247,7 @@ impl Loaded {
                         None => "null".into(),
                     };
                     fields.push(FieldRow {
-                        name: f.name.clone(),
+                        name: name.to_string(),
                         ty: "Object".into(),
                         value,
                         target: target.map(|t| self.obj_ref(t)),
@@ -1255,11 +1256,11 @@ impl Loaded {
                     // Field data is kept for the JDK classes the analyses read and, within a budget,
                     // for application classes (see `graph::build::KeepFields`).
                     let value = g
-                        .field_value(v, &f.name)
+                        .field_value(v, name)
                         .map(|x| format_value(&x))
                         .unwrap_or_else(|| "(not kept)".into());
                     fields.push(FieldRow {
-                        name: f.name.clone(),
+                        name: name.to_string(),
                         ty: type_name(f.ty).into(),
                         value,
                         target: None,
@@ -1531,7 +1532,7 @@ impl Loaded {
                 .iter()
                 .map(|f| FrameView {
                     depth: f.depth,
-                    display: f.display.clone(),
+                    display: f.display.to_string(),
                     locals: f.locals.iter().map(local).collect(),
                 })
                 .collect(),

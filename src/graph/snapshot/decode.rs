@@ -294,6 +294,8 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
     r.begin("build stats");
     let stats = BuildStats {
         heap_records: r.u32()?,
+        heap_dumps: r.u32()?,
+        dump_shown: r.u32()?,
         edges: r.u64()?,
         dangling_refs: r.u64()?,
         dangling_roots: r.u64()?,
@@ -531,12 +533,12 @@ fn decode_class(r: &mut In<'_>) -> Res<ClassInfo> {
     };
     r.begin("class field layout");
     let n = r.len(8 + 1 + 4 + 4)?;
-    let mut layout = Vec::with_capacity(n);
+    let mut fields = Vec::with_capacity(n);
     for _ in 0..n {
-        let name = r.string("field name")?;
         r.begin("field slot");
+        let name = r.u64()?;
         let code = r.u8()?;
-        layout.push(FieldSlot {
+        fields.push(FieldSlot {
             name,
             ty: basic_type(r, code)?,
             offset: r.u32()?,
@@ -550,8 +552,8 @@ fn decode_class(r: &mut In<'_>) -> Res<ClassInfo> {
     let n = r.len(8 + 2)?;
     let mut statics = Vec::with_capacity(n);
     for _ in 0..n {
-        let name = r.string("static field name")?;
-        r.begin("static field value");
+        r.begin("static field");
+        let name = r.u64()?;
         statics.push(StaticSlot {
             name,
             value: decode_value(r)?,
@@ -565,7 +567,7 @@ fn decode_class(r: &mut In<'_>) -> Res<ClassInfo> {
         super_class,
         loader,
         kind,
-        layout,
+        fields,
         field_bytes,
         ref_fields,
         statics,

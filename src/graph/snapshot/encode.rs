@@ -181,6 +181,8 @@ pub(super) fn encode<O: Out>(o: &mut O, g: &HeapGraph, d: &Dominance, extra: &[u
 
     let st = &g.stats;
     o.u32(st.heap_records);
+    o.u32(st.heap_dumps);
+    o.u32(st.dump_shown);
     o.u64(st.edges);
     o.u64(st.dangling_refs);
     o.u64(st.dangling_roots);
@@ -323,9 +325,9 @@ fn encode_class<O: Out>(o: &mut O, c: &ClassInfo) {
             o.u8(e as u8);
         }
     }
-    o.len(c.layout.len());
-    for f in &c.layout {
-        o.str(&f.name);
+    o.len(c.fields.len());
+    for f in &c.fields {
+        o.u64(f.name);
         o.u8(f.ty as u8);
         o.u32(f.offset);
         o.u32(f.ref_index);
@@ -334,7 +336,7 @@ fn encode_class<O: Out>(o: &mut O, c: &ClassInfo) {
     o.u32(c.ref_fields);
     o.len(c.statics.len());
     for s in &c.statics {
-        o.str(&s.name);
+        o.u64(s.name);
         encode_value(o, s.value);
     }
     o.u32(c.vm_instance_size);

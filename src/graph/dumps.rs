@@ -1,0 +1,196 @@
+//! Several heap dumps in one file: which heap records belong to which dump, and a visitor
+//! filter that lets only the chosen dump's objects and roots through.
+//!
+//! The JDK ≤ 8 `-agentlib:hprof` agent appends one heap dump per request to the same file, so a
+//! file may hold several; read together, each object would appear once per dump. Dumps are
+//! numbered as Eclipse MAT numbers them (`Pass1Parser`): the counter moves on after every HEAP
+//! DUMP (0x0C) record and at every HEAP DUMP END (0x2C), so HotSpot's segments (0x1C … 0x2C)
+//! form one dump and each of the agent's HEAP DUMP records is a dump of its own. A dump is
+//! counted (and can be chosen) only if some heap record carries its number: MAT's chooser
+//! lists the same ones (`#1`, `#2`, …). MAT refuses a multi-dump file without a choice; here
+//! the first dump is analyzed by default and the summary says so.
+//!
+//! Metadata records (strings, classes, frames, traces, threads) are shared by every dump and
+//! always pass.
+
+use crate::hprof::*;
+
+/// Which dump of the file a build reads, and what it has seen of the dumps so far.
+#[derive(Debug, Clone, Default)]
+pub struct DumpSelect {
+    /// The dump wanted (1-based), `None` for the first.
+    wanted: Option<u32>,
+    /// MAT's dump counter.
+    mat_nr: u32,
+    /// A HEAP DUMP (0x0C) record is open: the counter moves on when it ends.
+    after_heap_dump: bool,
+    /// The counter value of the last heap record that started a dump here.
+    last_nr: Option<u32>,
+    /// Dumps seen so far (1-based number of the current one).
+    dumps: u32,
+    /// The current heap record belongs to the chosen dump.
+    active: bool,
+}
+
+impl DumpSelect {
+    pub fn new(wanted: Option<u32>) -> DumpSelect {
+        DumpSelect {
+            wanted,
+            ..DumpSelect::default()
+        }
+    }
+
+    /// Starts a pass over the input again (the choice stays).
+    pub fn restart(&mut self) {
+        *self = DumpSelect::new(self.wanted);
+    }
+
+    /// Heap dumps seen so far (in the whole file once a pass has ended).
+    pub fn dumps(&self) -> u32 {
+        self.dumps
+    }
+
+    /// The dump read (1-based).
+    pub fn chosen(&self) -> u32 {
+        self.wanted.unwrap_or(1)
+    }
+
+    fn heap_record(&mut self, tag: u8) {
+        if std::mem::take(&mut self.after_heap_dump) {
+            self.mat_nr += 1;
+        }
+        if self.last_nr != Some(self.mat_nr) {
+            self.last_nr = Some(self.mat_nr);
+            self.dumps += 1;
+        }
+        self.active = self.dumps == self.chosen();
+        self.after_heap_dump = tag == 0x0C;
+    }
+
+    fn heap_end(&mut self) {
+        if std::mem::take(&mut self.after_heap_dump) {
+            self.mat_nr += 1;
+        }
+        self.mat_nr += 1;
+        self.active = false;
+    }
+}
+
+/// Forwards every record to `inner`, heap sub-records only when they belong to the chosen dump.
+pub struct Filtered<'a, V> {
+    pub inner: &'a mut V,
+    pub select: &'a mut DumpSelect,
+}
+
+impl<V: Visitor> Visitor for Filtered<'_, V> {
+    fn header(&mut self, header: &Header) {
+        self.inner.header(header)
+    }
+    fn utf8(&mut self, id: Id, bytes: &[u8]) {
+        self.inner.utf8(id, bytes)
+    }
+    fn load_class(&mut self, record: &LoadClass) {
+        self.inner.load_class(record)
+    }
+    fn unload_class(&mut self, serial: u32) {
+        self.inner.unload_class(serial)
+    }
+    fn stack_frame(&mut self, record: &StackFrame) {
+        self.inner.stack_frame(record)
+    }
+    fn stack_trace(&mut self, record: &StackTrace) {
+        self.inner.stack_trace(record)
+    }
+    fn start_thread(&mut self, record: &StartThread) {
+        self.inner.start_thread(record)
+    }
+    fn end_thread(&mut self, thread_serial: u32) {
+        self.inner.end_thread(thread_serial)
+    }
+    fn heap_summary(&mut self, record: &HeapSummary) {
+        self.inner.heap_summary(record)
+    }
+    fn other_record(&mut self, tag: u8, offset: u64, length: u32) {
+        self.inner.other_record(tag, offset, length)
+    }
+    fn heap_dump_start(&mut self, tag: u8, offset: u64, length: u32) {
+        self.select.heap_record(tag);
+        if self.select.active {
+            self.inner.heap_dump_start(tag, offset, length)
+        }
+    }
+    fn heap_dump_end(&mut self, offset: u64) {
+        self.select.heap_end();
+        self.inner.heap_dump_end(offset)
+    }
+    fn gc_root(&mut self, root: &GcRoot) {
+        if self.select.active {
+            self.inner.gc_root(root)
+        }
+    }
+    fn class_dump(&mut self, class: &ClassDump) {
+        if self.select.active {
+            self.inner.class_dump(class)
+        }
+    }
+    fn instance(&mut self, instance: &Instance<'_>) {
+        if self.select.active {
+            self.inner.instance(instance)
+        }
+    }
+    fn object_array(&mut self, array: &ObjectArray, first_index: u32, elements: IdList<'_>) {
+        if self.select.active {
+            self.inner.object_array(array, first_index, elements)
+        }
+    }
+    fn primitive_array(&mut self, array: &PrimitiveArray, data: Option<&[u8]>) {
+        if self.select.active {
+            self.inner.primitive_array(array, data)
+        }
+    }
+    fn heap_info(&mut self, heap_id: u32, name_id: Id) {
+        if self.select.active {
+            self.inner.heap_info(heap_id, name_id)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds a sequence of heap-record tags; returns (dumps, which records were active).
+    fn run(tags: &[u8], wanted: Option<u32>) -> (u32, Vec<bool>) {
+        let mut s = DumpSelect::new(wanted);
+        let mut active = Vec::new();
+        for &t in tags {
+            if t == 0x2C {
+                s.heap_end();
+            } else {
+                s.heap_record(t);
+                active.push(s.active);
+            }
+        }
+        (s.dumps(), active)
+    }
+
+    #[test]
+    fn numbering_follows_mat() {
+        // HotSpot: segments then one HEAP DUMP END: one dump.
+        assert_eq!(run(&[0x1C, 0x1C, 0x1C, 0x2C], None), (1, vec![true; 3]));
+        // Old single HEAP DUMP record (jhat, JDK 6 1.0.1).
+        assert_eq!(run(&[0x0C], None), (1, vec![true]));
+        // The agent: one HEAP DUMP per request.
+        assert_eq!(run(&[0x0C, 0x0C], None), (2, vec![true, false]));
+        assert_eq!(run(&[0x0C, 0x0C], Some(2)), (2, vec![false, true]));
+        // Two segmented dumps.
+        assert_eq!(
+            run(&[0x1C, 0x1C, 0x2C, 0x1C, 0x2C], Some(2)),
+            (2, vec![false, false, true])
+        );
+        // A HEAP DUMP followed by its END: MAT's counter moves twice, still one dump each.
+        assert_eq!(run(&[0x0C, 0x2C, 0x0C, 0x2C], None), (2, vec![true, false]));
+        // A dump number that does not exist: nothing is read.
+        assert_eq!(run(&[0x0C], Some(3)), (1, vec![false]));
+    }
+}
