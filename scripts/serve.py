@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Serve a built heaplens (dist/) locally, with the page's Content-Security-Policy as a header.
 
-Why not `python3 -m http.server`: it sends no CSP header (the header also covers the worker
-scripts, which a <meta> in index.html cannot), and older Pythons serve .wasm with a wrong MIME
-type, which makes browsers fall back to slower wasm compilation with a console warning.
+Why not `python3 -m http.server`: it sends no CSP header (the header adds `frame-ancestors`,
+which a <meta> cannot carry, and covers every file), and older Pythons serve .wasm with a wrong
+MIME type, which makes browsers fall back to slower wasm compilation with a console warning.
+(The analysis worker does not depend on the header: it starts from a blob: URL and inherits
+the page's <meta> policy; docs/hosting.md says what other hosts need.)
 
 The policy is read from the CSP <meta> of dist/index.html (written there by scripts/csp-hash.py
 at build time), so page and header can never disagree; `frame-ancestors` is added because it

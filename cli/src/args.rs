@@ -7,7 +7,7 @@ heaplens — Java heap dump (HPROF) analyzer
 
 Usage:
   heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
-                        [--sizes jvm|mat] [--dump N]
+                        [--sizes jvm|mat] [--dump N] [--redact]
   heaplens diff BASELINE NEW [--format json|md|html] [--output FILE] [--stats]
                         [--sizes jvm|mat]
   heaplens parse DUMP
@@ -28,6 +28,9 @@ Options (analyze, diff):
                         docs/diff-schema.md), md (Markdown) or
                         html (one self-contained file)
   -o, --output FILE     write the report to FILE instead of standard output
+      --redact          for a report to share: replace the dump's data (string values,
+                        thread names, frame methods, loader and jar names, the file name)
+                        with placeholders; class names, sizes and structure stay
       --stats           print phase times, memory per object and peak RSS to stderr
       --top N           biggest objects to list (default 100; analyze only)
       --sizes RULE      shallow sizes: jvm (default; the JVM's own sizes, inferred from the
@@ -39,6 +42,8 @@ Options (analyze, diff):
 
 DUMP is an .hprof file, gzip-compressed or not (detected from its content). It is read twice.
 Progress is shown on stderr when stderr is a terminal; stdout carries only the report.
+Every report says on top which of the dump's data it holds. Text from the dump cannot steer
+a terminal: JSON escapes control and bidi characters, Markdown and HTML replace them.
 
 Exit status: 0 success (a truncated dump is reported as a warning), 1 a file cannot be read
 or written, 2 the dump is not valid HPROF or the command line is wrong.
@@ -61,6 +66,7 @@ pub struct Analyze {
     pub sizes: SizeMode,
     /// `--dump N`: the heap dump to read in a multi-dump file (1-based; `None`: the first).
     pub heap_dump: Option<u32>,
+    pub redact: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +121,7 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
     let mut top = 100usize;
     let mut sizes = SizeMode::default();
     let mut heap_dump = None;
+    let mut redact = false;
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         // `--opt=value` and `--opt value`.
@@ -146,6 +153,7 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
             }
             "-o" | "--output" => output = Some(value("a file name")?),
             "--stats" => stats = true,
+            "--redact" => redact = true,
             "--top" => {
                 let v = value("a number")?;
                 top = v
@@ -197,6 +205,7 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
         top,
         sizes,
         heap_dump,
+        redact,
     })
 }
 
@@ -228,7 +237,8 @@ mod tests {
                 stats: false,
                 top: 100,
                 sizes: SizeMode::Jvm,
-                heap_dump: None
+                heap_dump: None,
+                redact: false
             }))
         );
         assert_eq!(
@@ -241,7 +251,8 @@ mod tests {
                 "--stats",
                 "--top",
                 "5",
-                "--sizes=mat"
+                "--sizes=mat",
+                "--redact"
             ]),
             Ok(Command::Analyze(Analyze {
                 dump: "d.hprof".into(),
@@ -250,7 +261,8 @@ mod tests {
                 stats: true,
                 top: 5,
                 sizes: SizeMode::Mat,
-                heap_dump: None
+                heap_dump: None,
+                redact: true
             }))
         );
         assert!(

@@ -8,7 +8,7 @@ use crate::args::Format;
 use crate::progress::Progress;
 use heaplens::compare::{compare, digest, Digest};
 use heaplens::graph::{Dominance, SizeMode};
-use heaplens::report::{diff_to_html, diff_to_markdown, format_bytes};
+use heaplens::report::{diff_to_html, diff_to_markdown, format_bytes, to_json};
 use std::path::Path;
 use std::time::Instant;
 
@@ -146,7 +146,7 @@ pub fn run(a: &DiffArgs, progress: &mut Progress) -> Result<(), Failure> {
         );
     }
     let mut doc = match a.format {
-        Format::Json => serde_json::to_string_pretty(&diff).expect("plain data serializes"),
+        Format::Json => to_json(&diff),
         Format::Markdown => diff_to_markdown(&diff),
         Format::Html => diff_to_html(&diff),
     };

@@ -1,7 +1,7 @@
 //! `heaplens`: the native command-line shell over the heaplens core.
 //!
 //! ```text
-//! heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
+//! heaplens analyze DUMP [--format json|md|html] [--output FILE] [--redact] [--stats] [--top N]
 //! heaplens diff BASELINE NEW [--format json|md|html] [--output FILE] [--stats]
 //! heaplens parse DUMP
 //! heaplens --help | --version
@@ -11,6 +11,10 @@
 //! cannot be read or the output cannot be written, 2 the dump cannot be parsed or the command
 //! line is wrong. stdout carries only the requested document; progress, statistics and errors
 //! go to stderr (progress only when stderr is a terminal).
+//!
+//! Text from the dump is hostile until shown otherwise: the JSON goes through the core's
+//! terminal-safe [`to_json`] (control and bidi characters as `\u` escapes), and what the CLI
+//! itself prints to stderr from the dump or the file name goes through [`terminal_safe`].
 
 mod args;
 mod diff;
@@ -22,7 +26,8 @@ use heaplens::graph::{
 };
 use heaplens::hprof::{DumpDecoder, ParseError};
 use heaplens::report::{
-    build_report, format_bytes, format_count, to_html, to_markdown, ReportOptions, Source,
+    build_report, format_bytes, format_count, needs_json_escape, to_html, to_json, to_markdown,
+    ReportOptions, Source,
 };
 use progress::Progress;
 use std::io::{Read, Write};
@@ -90,7 +95,7 @@ fn finish(progress: &mut Progress, r: Result<(), Failure>) -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("heaplens: {}", f.message);
+            eprintln!("heaplens: {}", terminal_safe(&f.message));
             ExitCode::from(f.code)
         }
     }
@@ -136,6 +141,7 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
             name,
             file_bytes: Some(size),
         }),
+        redact: a.redact,
         ..Default::default()
     };
     let report = build_report(&g, &d, &opts);
@@ -143,7 +149,7 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
 
     progress.phase("rendering");
     let mut doc = match a.format {
-        Format::Json => serde_json::to_string_pretty(&report).expect("plain data serializes"),
+        Format::Json => to_json(&report),
         Format::Markdown => to_markdown(&report),
         Format::Html => to_html(&report),
     };
@@ -270,6 +276,20 @@ fn write_output(path: Option<&str>, bytes: &[u8]) -> Result<(), Failure> {
     }
 }
 
+/// `s` with control and bidi characters written as `\u{…}`: for text the CLI prints itself
+/// (messages naming the file, warnings) that could hold bytes from the dump or a hostile path.
+fn terminal_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() || needs_json_escape(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Peak resident set size (Linux `VmHWM`).
 fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -314,7 +334,7 @@ fn run_parse(dump: &str, progress: &mut Progress) -> Result<(), Failure> {
     progress.clear();
     let objects = v.instances + v.object_arrays + v.primitive_arrays + v.classes;
     let mut o = String::new();
-    o.push_str(&format!("file={dump}\n"));
+    o.push_str(&format!("file={}\n", terminal_safe(dump)));
     o.push_str(&format!("gzip={gzip}\n"));
     o.push_str(&format!("format={}\n", summary.header.version.as_str()));
     o.push_str(&format!("id_size={}\n", summary.header.id_size));
@@ -333,7 +353,7 @@ fn run_parse(dump: &str, progress: &mut Progress) -> Result<(), Failure> {
     o.push_str(&format!("wall_s={wall:.3}\n"));
     o.push_str(&format!("mb_s={:.1}\n", summary.bytes as f64 / wall / 1e6));
     for w in &summary.warnings {
-        eprintln!("heaplens: warning: {w}");
+        eprintln!("heaplens: warning: {}", terminal_safe(&w.to_string()));
     }
     write_output(None, o.as_bytes())
 }

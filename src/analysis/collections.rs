@@ -1,14 +1,23 @@
-//! Reading JDK collections in a dump: element count, capacity, backing storage, elements.
+//! Reading JDK collections in a dump: element count, capacity, backing storage, and (through
+//! [`entries`]) their key/value pairs. [`extract`] is the entry point for any object.
 //!
-//! Counts come from the collection's own fields where the graph keeps them (`size`, `count`,
-//! `elementCount`, `baseCount`, `AtomicInteger.value` — see `KEEP_FIELDS_OF` in the graph
-//! builder); otherwise they are counted: non-null elements of the backing array, nodes of a
-//! linked chain (bounded walk), or entries of a hash table's bins. Subclasses of the JDK
-//! collections (an application's `MyList extends ArrayList`) are read as their JDK ancestor;
-//! `Collections$Synchronized*`, `Collections$Unmodifiable*`, `HashSet`, `TreeSet`,
+//! Every layout from JDK 6 to 25 that Eclipse MAT's extractors know (`KnownCollectionInfo`):
+//! `HashMap`/`LinkedHashMap` (`Entry` or `Node`/`TreeNode`), `Hashtable`, `Properties` (a
+//! Hashtable, or from JDK 9 a wrapper of a `ConcurrentHashMap`), `WeakHashMap`,
+//! `IdentityHashMap`, `TreeMap`, `ConcurrentHashMap` (JDK 8+ table with `baseCount` +
+//! `counterCells`; JDK 5–7 `segments`, whose `Segment`s are read too), `ThreadLocalMap`,
+//! `ArrayList`, `Vector`, `LinkedList` (JDK 7+ `first`, JDK ≤ 6 ring around `header`),
+//! `ArrayDeque`, `PriorityQueue`, `CopyOnWriteArrayList`/`Set`, the blocking and concurrent
+//! queues. Counts come from the collection's own fields where the graph keeps them (`size`,
+//! `count`, `elementCount`, `baseCount`, `AtomicInteger.value` — see `KEEP_FIELDS_OF` in the
+//! graph builder); otherwise they are counted: non-null elements of the backing array, nodes of
+//! a linked chain or tree (bounded walk), or entries of a hash table's bins. Subclasses of the
+//! JDK collections (an application's `MyList extends ArrayList`) are read as their JDK
+//! ancestor; `Collections$Synchronized*`, `Collections$Unmodifiable*`, `HashSet`, `TreeSet`,
 //! `Collections$SetFromMap` and `ConcurrentHashMap$KeySetView` are read through the collection
 //! they wrap.
 
+pub use super::collection_entries::{entries, Entry};
 use crate::graph::{ClassKind, HeapGraph, Node, NO_CLASS};
 use crate::hprof::Value;
 use serde::Serialize;
@@ -77,60 +86,36 @@ fn array_len(g: &HeapGraph, arr: Option<Node>) -> Option<u64> {
     arr.map(|a| g.array_len(a) as u64)
 }
 
-/// Target of the object field with reference index `want` of a (non-thread) instance, found by
-/// walking its edges without building labels (the edge slot walk of `labelled_edges`).
-fn ref_at(g: &HeapGraph, v: Node, want: u32) -> Option<Node> {
-    let mut prev: i64 = -1;
-    for (t, slot) in g.edges(v) {
-        let base = (prev + 1) as u64;
-        let mut idx = (base & !0xFF) | slot as u64;
-        if idx < base {
-            idx += 256;
-        }
-        prev = idx as i64;
-        if idx == want as u64 {
-            return Some(t);
-        }
-        if idx > want as u64 {
-            return None;
-        }
-    }
-    None
-}
-
 /// Fast field access along a chain of nodes of (usually) one class.
-struct FieldCache<'a> {
+pub(crate) struct FieldCache<'a> {
     name: &'a str,
     class: u32,
     index: Option<u32>,
 }
 
 impl<'a> FieldCache<'a> {
-    fn new(name: &'a str) -> Self {
+    pub(crate) fn new(name: &'a str) -> Self {
         FieldCache {
             name,
             class: u32::MAX,
             index: None,
         }
     }
-    fn get(&mut self, g: &HeapGraph, v: Node) -> Option<Node> {
+    pub(crate) fn get(&mut self, g: &HeapGraph, v: Node) -> Option<Node> {
         let c = g.class_index(v);
         if c != self.class {
             self.class = c;
             let info = &g.classes[c as usize];
-            let thread = super::paths::is_subclass_of(g, c, "java.lang.Thread");
-            self.index = if info.is_array() || g.as_class(v).is_some() || thread {
+            self.index = if info.is_array() || g.as_class(v).is_some() {
                 None
             } else {
                 g.field_slot(c, self.name)
                     .filter(|f| f.ref_index != u32::MAX)
                     .map(|f| f.ref_index)
             };
-            if thread {
-                return g.ref_field(v, self.name);
-            }
         }
-        ref_at(g, v, self.index?)
+        // `ref_at` reads past a thread's stack locals.
+        g.ref_at(v, self.index?)
     }
 }
 
@@ -160,6 +145,57 @@ fn walk_chain(g: &HeapGraph, first: Option<Node>, item: Option<&str>) -> u64 {
     n
 }
 
+/// Nodes of a circular list around a sentinel (JDK ≤ 6 `LinkedList.header`), sentinel excluded.
+fn walk_ring(g: &HeapGraph, header: Node) -> u64 {
+    let mut next_f = FieldCache::new("next");
+    let mut n = 0u64;
+    let mut v = next_f.get(g, header);
+    while let Some(x) = v {
+        if x == header || n as usize >= MAX_WALK {
+            break;
+        }
+        n += 1;
+        let next = next_f.get(g, x);
+        if next == Some(x) {
+            break;
+        }
+        v = next;
+    }
+    n
+}
+
+/// Nodes of a binary tree (`TreeMap$Entry`: `left`, `right`), without recursion, bounded.
+fn count_tree(g: &HeapGraph, root: Option<Node>) -> u64 {
+    tree_nodes(g, root, MAX_WALK).len() as u64
+}
+
+/// In-order nodes of a binary tree (`left`, `right`), at most `limit`, without recursion.
+pub(crate) fn tree_nodes(g: &HeapGraph, root: Option<Node>, limit: usize) -> Vec<Node> {
+    let (mut left_f, mut right_f) = (FieldCache::new("left"), FieldCache::new("right"));
+    let mut out = Vec::new();
+    let mut stack: Vec<Node> = Vec::new();
+    let mut cur = root;
+    // A corrupt (cyclic) tree must not loop: at most `limit` steps in all.
+    let mut steps = 0usize;
+    loop {
+        while let Some(x) = cur {
+            steps += 1;
+            if steps > limit.saturating_mul(2).max(1) {
+                return out;
+            }
+            stack.push(x);
+            cur = left_f.get(g, x);
+        }
+        let Some(x) = stack.pop() else { break };
+        out.push(x);
+        if out.len() >= limit {
+            break;
+        }
+        cur = right_f.get(g, x);
+    }
+    out
+}
+
 /// Entries of a hash table (`HashMap`, `Hashtable`, `ConcurrentHashMap`, `WeakHashMap`):
 /// bins and their `next` chains; `TreeBin`s through their `first` chain.
 fn count_table(g: &HeapGraph, table: Option<Node>) -> u64 {
@@ -180,7 +216,7 @@ fn count_table(g: &HeapGraph, table: Option<Node>) -> u64 {
 }
 
 /// The nearest JDK collection class in `v`'s class hierarchy.
-fn jdk_ancestor(g: &HeapGraph, v: Node) -> Option<&str> {
+pub(crate) fn jdk_ancestor(g: &HeapGraph, v: Node) -> Option<&str> {
     if g.as_class(v).is_some() {
         return None;
     }
@@ -220,7 +256,9 @@ const KNOWN: &[&str] = &[
     "java.util.concurrent.CopyOnWriteArrayList",
     "java.util.concurrent.CopyOnWriteArraySet",
     "java.util.concurrent.ConcurrentHashMap",
+    "java.util.concurrent.ConcurrentHashMap$Segment",
     "java.util.concurrent.ConcurrentHashMap$KeySetView",
+    "java.lang.ThreadLocal$ThreadLocalMap",
     "java.util.Collections$SetFromMap",
 ];
 
@@ -306,7 +344,11 @@ fn info_depth(g: &HeapGraph, v: Node, depth: u32) -> Option<CollectionInfo> {
             mk(List, n, Some(n), None, true)
         }
         "java.util.LinkedList" => {
-            let (s, f) = sized("size", &|| walk_chain(g, arr("first"), None));
+            // JDK 7+: `first`; JDK ≤ 6: a circular list around the sentinel `header`.
+            let (s, f) = sized("size", &|| match arr("header") {
+                Some(h) => walk_ring(g, h),
+                None => walk_chain(g, arr("first"), None),
+            });
             mk(List, s, None, None, f)
         }
         "java.util.ArrayDeque" => {
@@ -376,6 +418,11 @@ fn info_depth(g: &HeapGraph, v: Node, depth: u32) -> Option<CollectionInfo> {
             let (s, f) = sized("size", &|| count_table(g, t));
             mk(Map, s, array_len(g, t), None, f)
         }
+        // JDK 9+: a Properties keeps its entries in a ConcurrentHashMap (`map`); the
+        // Hashtable it extends stays empty.
+        "java.util.Hashtable" if g.ref_field(v, "map").is_some() => {
+            return wrap("map", Map, false);
+        }
         "java.util.Hashtable" => {
             let t = arr("table");
             let (s, f) = sized("count", &|| count_table(g, t));
@@ -387,17 +434,53 @@ fn info_depth(g: &HeapGraph, v: Node, depth: u32) -> Option<CollectionInfo> {
             mk(Map, s, array_len(g, t).map(|l| l / 2), None, f)
         }
         "java.util.TreeMap" => {
-            let (s, f) = sized("size", &|| 0);
+            let (s, f) = sized("size", &|| count_tree(g, arr("root")));
             mk(Map, s, None, None, f)
         }
+        // JDK 5–7: `segments`, each a small hash table with its own `count` (MAT: the sum;
+        // capacity: the segments' bucket counts).
+        "java.util.concurrent.ConcurrentHashMap" if g.ref_field(v, "segments").is_some() => {
+            let (mut size, mut cap, mut from_fields) = (0u64, 0u64, true);
+            if let Some(segs) = arr("segments") {
+                for (seg, _) in g.edges(segs) {
+                    let t = g.ref_field(seg, "table");
+                    match int_field(g, seg, "count") {
+                        Some(c) if c >= 0 => size += c as u64,
+                        _ => {
+                            from_fields = false;
+                            size += count_table(g, t);
+                        }
+                    }
+                    cap += array_len(g, t).unwrap_or(0);
+                }
+            }
+            mk(Map, size, Some(cap), None, from_fields)
+        }
         "java.util.concurrent.ConcurrentHashMap" => {
+            // JDK 8+: `baseCount` plus the `counterCells` of contended updates.
             let t = arr("table");
-            let cells = g.ref_field(v, "counterCells");
             let base = int_field(g, v, "baseCount");
-            let (s, f) = match (cells, base) {
-                (None, Some(b)) if b >= 0 => (b as u64, true),
+            let cells = g.ref_field(v, "counterCells").map(|c| {
+                g.edges(c)
+                    .map(|(cell, _)| int_field(g, cell, "value"))
+                    .sum::<Option<i64>>()
+            });
+            let (s, f) = match (base, cells) {
+                (Some(b), None) if b >= 0 => (b as u64, true),
+                (Some(b), Some(Some(c))) if b + c >= 0 => ((b + c) as u64, true),
                 _ => (count_table(g, t), false),
             };
+            mk(Map, s, array_len(g, t), None, f)
+        }
+        "java.util.concurrent.ConcurrentHashMap$Segment" => {
+            let t = arr("table");
+            let (s, f) = sized("count", &|| count_table(g, t));
+            mk(Map, s, array_len(g, t), None, f)
+        }
+        // Open addressing: one `Entry` (a WeakReference to the ThreadLocal) per used slot.
+        "java.lang.ThreadLocal$ThreadLocalMap" => {
+            let t = arr("table");
+            let (s, f) = sized("size", &|| t.map_or(0, |t| non_null(g, t)));
             mk(Map, s, array_len(g, t), None, f)
         }
         _ => return None,
@@ -405,99 +488,23 @@ fn info_depth(g: &HeapGraph, v: Node, depth: u32) -> Option<CollectionInfo> {
 }
 
 /// Up to `limit` elements of a collection (values for maps, keys for sets), in storage order.
-/// Object arrays work too (their non-null elements).
+/// Object arrays work too (their non-null elements). See [`entries`] for key/value pairs.
 pub fn sample_elements(g: &HeapGraph, info: &CollectionInfo, limit: usize) -> Vec<Node> {
-    let mut out = Vec::new();
-    let v = innermost(g, info.inner);
-    let jdk = jdk_ancestor(g, v).unwrap_or("");
-    let from_array = |a: Option<Node>, out: &mut Vec<Node>| {
-        if let Some(a) = a {
-            out.extend(g.edges(a).map(|(t, _)| t).take(limit));
-        }
-    };
-    match jdk {
-        "java.util.ArrayList" | "java.util.Vector" => {
-            from_array(g.ref_field(v, "elementData"), &mut out)
-        }
-        "java.util.concurrent.CopyOnWriteArrayList" => {
-            from_array(g.ref_field(v, "array"), &mut out)
-        }
-        "java.util.ArrayDeque" => from_array(g.ref_field(v, "elements"), &mut out),
-        "java.util.PriorityQueue" | "java.util.concurrent.PriorityBlockingQueue" => {
-            from_array(g.ref_field(v, "queue"), &mut out)
-        }
-        "java.util.concurrent.ArrayBlockingQueue" => from_array(g.ref_field(v, "items"), &mut out),
-        "java.util.LinkedList"
-        | "java.util.concurrent.LinkedBlockingQueue"
-        | "java.util.concurrent.LinkedBlockingDeque"
-        | "java.util.concurrent.ConcurrentLinkedQueue"
-        | "java.util.concurrent.ConcurrentLinkedDeque"
-        | "java.util.concurrent.LinkedTransferQueue" => {
-            let mut x = ["first", "head"].iter().find_map(|f| g.ref_field(v, f));
-            let (mut next_f, mut item_f) = (FieldCache::new("next"), FieldCache::new("item"));
-            let mut steps = 0;
-            while let Some(n) = x {
-                if out.len() >= limit || steps > MAX_WALK {
-                    break;
-                }
-                steps += 1;
-                if let Some(item) = item_f.get(g, n) {
-                    out.push(item);
-                }
-                let next = next_f.get(g, n);
-                if next == Some(n) {
-                    break;
-                }
-                x = next;
-            }
-        }
-        "java.util.HashMap"
-        | "java.util.Hashtable"
-        | "java.util.WeakHashMap"
-        | "java.util.concurrent.ConcurrentHashMap" => {
-            let field = if info.keys { "key" } else { "value" };
-            if let Some(t) = g.ref_field(v, "table") {
-                'bins: for (bin, _) in g.edges(t) {
-                    let mut x = Some(bin);
-                    if g.class(bin).name.ends_with("$TreeBin") {
-                        x = g.ref_field(bin, "first");
-                    }
-                    let mut steps = 0;
-                    while let Some(n) = x {
-                        if out.len() >= limit {
-                            break 'bins;
-                        }
-                        steps += 1;
-                        if steps > 100_000 {
-                            break;
-                        }
-                        if let Some(e) = g.ref_field(n, field) {
-                            out.push(e);
-                        }
-                        x = g.ref_field(n, "next");
-                    }
-                }
-            }
-        }
-        "java.util.IdentityHashMap" => {
-            if let Some(t) = g.ref_field(v, "table") {
-                // Keys at even, values at odd indices; edges carry no index here, take keys
-                // and values alike when asked for values (best effort).
-                out.extend(g.edges(t).map(|(x, _)| x).take(limit));
-            }
-        }
-        _ => {
-            if matches!(g.class(v).kind, ClassKind::ObjectArray) && g.as_class(v).is_none() {
-                from_array(Some(v), &mut out);
-            }
-        }
-    }
-    out.truncate(limit);
-    out
+    let keys = info.keys || info.kind == CollectionKind::Set;
+    entries(g, info, limit)
+        .into_iter()
+        .filter_map(|e| if keys { e.key } else { e.value })
+        .collect()
+}
+
+/// Reads the collection `v` (see [`collection_info`]); a bare object array as [`array_info`].
+/// Its entries: [`entries`].
+pub fn extract(g: &HeapGraph, v: Node) -> Option<CollectionInfo> {
+    collection_info(g, v).or_else(|| array_info(g, v))
 }
 
 /// Follows wrappers (`Collections$*`, `HashSet.map`, …) down to the collection holding data.
-fn innermost(g: &HeapGraph, mut v: Node) -> Node {
+pub(crate) fn innermost(g: &HeapGraph, mut v: Node) -> Node {
     for _ in 0..4 {
         let name = g.display_class(v);
         let inner = if name.starts_with("java.util.Collections$") {

@@ -22,6 +22,7 @@ pub use classloaders::{
     class_loaders, ClassLoaderInfo, ClassLoaderReport, DuplicateClass, OpenJar,
 };
 
+mod collection_entries;
 pub mod collections;
 pub mod paths;
 pub mod patterns;

@@ -2,7 +2,7 @@
 //! formatting, class-hierarchy tests, fast reference-field lookup, primitive field values, and
 //! "strong" reachability (GC roots without `Reference.referent` edges).
 
-use crate::graph::{ClassKind, HeapGraph, Node, NO_CLASS};
+use crate::graph::{HeapGraph, Node, NO_CLASS};
 use crate::hprof::Value;
 
 /// `0x…` form of an object id, as every JSON result writes ids.
@@ -36,29 +36,9 @@ pub fn ancestor_in<'a>(g: &HeapGraph, mut c: u32, names: &[&'a str]) -> Option<&
     None
 }
 
-/// Target of the reference field `name` of an instance, without building labels. Not for
-/// thread objects (whose leading edges are stack locals): use [`HeapGraph::ref_field`] there.
+/// Target of the reference field `name` of an instance (see [`HeapGraph::ref_field`]).
 pub fn field_ref(g: &HeapGraph, node: Node, name: &str) -> Option<Node> {
-    if g.as_class(node).is_some() {
-        return None;
-    }
-    let class = g.class(node);
-    if class.kind != ClassKind::Instance {
-        return None;
-    }
-    let want = g
-        .field_slot(g.class_index(node), name)
-        .filter(|f| f.ref_index != u32::MAX)?
-        .ref_index as u64;
-    for (t, idx) in indexed_edges(g, node) {
-        if idx == want {
-            return Some(t);
-        }
-        if idx > want {
-            return None;
-        }
-    }
-    None
+    g.ref_field(node, name)
 }
 
 /// An integral field (int, long, short, byte, char) of a kept instance.
@@ -105,19 +85,10 @@ pub fn referent_index(g: &HeapGraph) -> Vec<Option<u32>> {
         .collect()
 }
 
-/// Explicit edges of a non-thread node with their exact field / element index (the slot is
-/// only that index mod 256).
+/// Explicit edges of a node (after a thread's stack locals) with their exact field / element
+/// / class-link index (see [`HeapGraph::indexed_edges`], the one slot decoder).
 pub fn indexed_edges(g: &HeapGraph, node: Node) -> impl Iterator<Item = (Node, u64)> + '_ {
-    let mut prev: i64 = -1;
-    g.edges(node).map(move |(t, slot)| {
-        let base = (prev + 1) as u64;
-        let mut idx = (base & !0xFF) | slot as u64;
-        if idx < base {
-            idx += 256;
-        }
-        prev = idx as i64;
-        (t, idx)
-    })
+    g.indexed_edges(node).map(|(t, i)| (t, i as u64))
 }
 
 /// Calls `f` for every successor of `v` except `Reference.referent` edges (`referent` from
@@ -180,18 +151,9 @@ impl StrongReach {
 /// characters ends with `…`.
 pub fn string_text(g: &HeapGraph, string: Node) -> Option<String> {
     let s = g.string_value(string)?;
-    let value = field_ref(g, string, "value").unwrap_or(string);
-    let chars = if g.strings.is_utf16(value) || g.class(value).name == "char[]" {
-        g.array_len(value) as usize
-            / if g.class(value).name == "char[]" {
-                1
-            } else {
-                2
-            }
-    } else {
-        g.array_len(value) as usize
-    };
-    if chars > s.chars().count() {
+    let chars = g.string_len(string).unwrap_or(0);
+    // The preview holds whole chars: fewer UTF-16 units than the text means it was cut.
+    if chars > s.encode_utf16().count() as u64 {
         Some(format!("{s}…"))
     } else {
         Some(s.to_string())

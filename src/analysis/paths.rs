@@ -252,23 +252,6 @@ pub(crate) fn is_subclass_of(g: &HeapGraph, mut c: u32, name: &str) -> bool {
     false
 }
 
-/// Calls `f(target, index)` for each explicit edge of a node that has no stack locals, with the
-/// edge's field reference index / element index / class-link index recovered from the slots
-/// (the same walk as `HeapGraph::labelled_edges`).
-#[inline]
-fn for_each_indexed_edge(g: &HeapGraph, v: Node, mut f: impl FnMut(Node, u32)) {
-    let mut prev: i64 = -1;
-    for (t, slot) in g.edges(v) {
-        let base = (prev + 1) as u64;
-        let mut idx = (base & !0xFF) | slot as u64;
-        if idx < base {
-            idx += 256;
-        }
-        prev = idx as i64;
-        f(t, idx as u32);
-    }
-}
-
 /// Shortest paths from the GC roots (see the module docs).
 pub struct PathFinder<'g> {
     g: &'g HeapGraph,
@@ -312,11 +295,10 @@ impl<'g> PathFinder<'g> {
             }
             match excl.excluded_index(g, v) {
                 None => g.edges(v).for_each(|(t, _)| visit(t)),
-                Some(skip) => for_each_indexed_edge(g, v, |t, idx| {
-                    if idx != skip {
-                        visit(t)
-                    }
-                }),
+                Some(skip) => g
+                    .indexed_edges(v)
+                    .filter(|&(_, idx)| idx != skip)
+                    .for_each(|(t, _)| visit(t)),
             }
         }
         drop(queue);
@@ -436,11 +418,10 @@ impl<'g> PathFinder<'g> {
             }
             match self.excl.excluded_index(g, q) {
                 None => g.edges(q).for_each(|(t, _)| consider(t)),
-                Some(skip) => for_each_indexed_edge(g, q, |t, idx| {
-                    if idx != skip {
-                        consider(t)
-                    }
-                }),
+                Some(skip) => g
+                    .indexed_edges(q)
+                    .filter(|&(_, idx)| idx != skip)
+                    .for_each(|(t, _)| consider(t)),
             }
             if refs.len() >= MAX_REFERRERS {
                 break 'scan;
@@ -818,10 +799,9 @@ impl<'g> PathFinder<'g> {
     }
 }
 
-/// The `name` of a `java.lang.Thread` instance.
+/// The name of a `java.lang.Thread` instance (see [`super::threads::thread_name`]).
 pub fn thread_name(g: &HeapGraph, t: Node) -> Option<String> {
-    let name = g.ref_field(t, "name")?;
-    g.string_value(name).map(str::to_string)
+    super::threads::thread_name(g, t)
 }
 
 /// `0x…` form of an object id.

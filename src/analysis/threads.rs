@@ -445,11 +445,21 @@ impl<'g> Ctx<'g> {
     }
 }
 
-/// The name of a thread object: its `name` field as a `String` (JDK 9+), or the `char[]` of
-/// JDK ≤ 8 when the dump kept its contents (shared with a String).
+/// The name of a thread object: its `name` field, a `String` (JDK 9+) or a `char[]` (JDK ≤ 8;
+/// the graph keeps the text of both), else the name of its START THREAD record (hprof agent
+/// dumps write one per live thread).
 pub fn thread_name(g: &HeapGraph, thread: Node) -> Option<String> {
-    let n = g.ref_field(thread, "name")?;
-    g.string_value(n).map(str::to_string)
+    if let Some(s) = g.ref_field(thread, "name").and_then(|n| g.string_value(n)) {
+        return Some(s.to_string());
+    }
+    let id = g.id(thread);
+    g.meta
+        .threads
+        .iter()
+        .find(|t| t.thread_object_id == id)
+        .map(|t| g.symbol(t.name_id))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 /// Compares names with digit runs as numbers (`pool-7-thread-2` < `pool-7-thread-10`).

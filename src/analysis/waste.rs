@@ -85,10 +85,12 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
         let Some(value) = field_ref(g, v, "value") else {
             continue;
         };
-        let Some(h) = g.strings.content_hash(value) else {
+        // The text's identity and length: of the String itself where it is a slice of its
+        // array (JDK ≤ 6 `offset`/`count`), else of the array.
+        let (Some(h), Some(len)) = (g.string_identity(v), g.string_len(v)) else {
             continue;
         };
-        all.push((h, g.array_len(value), v, value));
+        all.push((h, len.min(u32::MAX as u64) as u32, v, value));
     }
     all.sort_unstable();
     let mut groups: Vec<DuplicateString> = Vec::new();
@@ -108,17 +110,22 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
             arrays.sort_unstable();
             arrays.dedup();
             let count = run.len() as u64;
+            // A String that is a slice of a bigger char[] (JDK ≤ 6) wastes at most an array
+            // of its own text, not the whole shared array.
+            let array_bytes = if g.strings.contains(run[0].2) {
+                let own = g
+                    .sizes
+                    .primitive_array(crate::hprof::BasicType::Char, run[0].1);
+                own.min(g.shallow(run[0].3))
+            } else {
+                g.shallow(run[0].3)
+            };
             let wasted =
-                (count - 1) * g.shallow(run[0].2) + (arrays.len() as u64 - 1) * g.shallow(run[0].3);
+                (count - 1) * g.shallow(run[0].2) + (arrays.len() as u64 - 1) * array_bytes;
             out.duplicated_values += 1;
             out.duplicate_instances += count - 1;
             out.wasted_bytes += wasted;
-            let value = run[0].3;
-            let length = if g.strings.is_utf16(value) && g.class(value).name == "byte[]" {
-                g.array_len(value) as u64 / 2
-            } else {
-                g.array_len(value) as u64
-            };
+            let length = run[0].1 as u64;
             groups.push(DuplicateString {
                 value: string_text(g, run[0].2).unwrap_or_default(),
                 length,
@@ -454,6 +461,11 @@ fn read_collection(g: &HeapGraph, v: Node, jdk: &str) -> Option<(u64, Option<Nod
                 a,
                 None,
             )
+        }
+        // JDK 5–7: `segments`, each with its own table (read as `collections` does).
+        "java.util.concurrent.ConcurrentHashMap" if field_ref(g, v, "segments").is_some() => {
+            let i = super::collections::collection_info(g, v)?;
+            (i.size, None, i.capacity)
         }
         "java.util.concurrent.ConcurrentHashMap" => {
             let t = field_ref(g, v, "table");

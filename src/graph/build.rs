@@ -17,6 +17,7 @@ use super::dominators::NO_NODE;
 use super::ids::{ClassLenColumn, IdMap, SortedIds};
 use super::names::{is_jdk_class_name, java_class_name, jvm_class_name};
 use super::store::{FieldStoreBuilder, StringStoreBuilder};
+use super::text::TextProbe;
 use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
 use crate::hprof::*;
 use std::collections::HashMap;
@@ -48,6 +49,11 @@ const KEEP_FIELDS_OF: &[&str] = &[
     "java.util.ArrayDeque",
     "java.util.PriorityQueue",
     "java.util.concurrent.ConcurrentHashMap",
+    // JDK 5–7 segments (`count`) and JDK 8+ striped counters (`value`): a few per map.
+    "java.util.concurrent.ConcurrentHashMap$Segment",
+    "java.util.concurrent.ConcurrentHashMap$CounterCell",
+    "java.lang.ThreadLocal$ThreadLocalMap",
+    "java.util.concurrent.PriorityBlockingQueue",
     "java.util.concurrent.ArrayBlockingQueue",
     "java.util.concurrent.LinkedBlockingQueue",
     "java.util.concurrent.LinkedBlockingDeque",
@@ -59,15 +65,6 @@ const KEEP_FIELDS_OF: &[&str] = &[
     "java.lang.Integer",
     "java.lang.Long",
 ];
-
-/// What pass 1 learns of `java.lang.String`, to find the character arrays of strings.
-#[derive(Default)]
-struct StringProbe {
-    class_id: Option<Id>,
-    value_offset: Option<usize>,
-    coder_offset: Option<usize>,
-    fields_len: usize,
-}
 
 /// Pass 1: numbering and metadata.
 #[derive(Default)]
@@ -88,9 +85,8 @@ pub struct Pass1 {
     threads: Vec<StartThread>,
     roots: Vec<GcRoot>,
     heap_summary: Option<HeapSummary>,
-    string: StringProbe,
-    /// (value array id, coder) of every String instance.
-    string_values: Vec<(Id, u8)>,
+    /// String values and thread names (the arrays whose text pass 2 keeps).
+    text: TextProbe,
     heap_records: u32,
     /// Per class slot: the most field bytes an instance of it carried. Reference offsets past it
     /// are never read, so pass 2 keeps none (a crafted class may declare 65,535 fields that no
@@ -142,6 +138,7 @@ impl Visitor for Pass1 {
     fn header(&mut self, h: &Header) {
         self.id_size = h.id_size;
         self.header = Some(h.clone());
+        self.text = TextProbe::new(h.id_size);
     }
     fn utf8(&mut self, id: Id, bytes: &[u8]) {
         self.utf8
@@ -149,9 +146,8 @@ impl Visitor for Pass1 {
     }
     fn load_class(&mut self, r: &LoadClass) {
         self.class_name_id.insert(r.class_id, r.name_id);
-        if self.utf8.get(&r.name_id).map(String::as_str) == Some("java/lang/String") {
-            self.string.class_id = Some(r.class_id);
-        }
+        self.text
+            .load_class(r.class_id, self.utf8.get(&r.name_id).map(String::as_str));
         self.load_classes.push(r.clone());
     }
     fn stack_frame(&mut self, r: &StackFrame) {
@@ -173,48 +169,16 @@ impl Visitor for Pass1 {
         self.roots.push(r.clone());
     }
     fn class_dump(&mut self, c: &ClassDump) {
-        if Some(c.class_id) == self.string.class_id {
-            // A class dumped again (a crafted or multi-dump file) replaces what the last dump said.
-            self.string.value_offset = None;
-            self.string.coder_offset = None;
-            let mut off = 0usize;
-            for f in &c.fields {
-                match self.utf8.get(&f.name_id).map(String::as_str) {
-                    Some("value") if f.ty == BasicType::Object => {
-                        self.string.value_offset = Some(off)
-                    }
-                    Some("coder") if f.ty == BasicType::Byte => {
-                        self.string.coder_offset = Some(off)
-                    }
-                    _ => {}
-                }
-                off += f.ty.size(self.id_size);
-            }
-            self.string.fields_len = off;
-        }
+        self.text.class_dump(c, &self.utf8);
         let slot = self.slot(c.class_id);
         self.dumps.insert(slot, c.clone());
         self.push_object(c.class_id, PSEUDO_CLASS_CLASS, 0);
     }
     fn instance(&mut self, i: &Instance<'_>) {
-        if Some(i.class_id) == self.string.class_id {
-            if let Some(v) = self.string.value_offset {
-                let id_bytes = i.fields.get(v..v + self.id_size as usize);
-                if let (true, Some(id_bytes)) = (i.fields.len() >= self.string.fields_len, id_bytes)
-                {
-                    let value = read_id(id_bytes, self.id_size);
-                    // No coder field (JDK 8): the value is a char[].
-                    let coder = self
-                        .string
-                        .coder_offset
-                        .map_or(Some(1), |c| i.fields.get(c).copied());
-                    if let (true, Some(coder)) = (value != 0, coder) {
-                        self.string_values.push((value, coder));
-                    }
-                }
-            }
-        }
         let slot = self.slot(i.class_id);
+        let (slot_of, dumps) = (&self.slot_of, &self.dumps);
+        self.text
+            .instance(i, slot, |id| slot_of.get(&id).and_then(|s| dumps.get(s)));
         // Until the end of pass 1 an instance's length column holds its field bytes: the room
         // for its edges is bounded by what its record carries (see `Pass1::finish`).
         let len = u32::try_from(i.fields.len()).unwrap_or(u32::MAX);
@@ -283,6 +247,10 @@ pub struct Pass2 {
     string_nodes: Vec<u64>,
     /// See `Pass1::class_refs`.
     class_refs: bool,
+    /// Strings whose text is part of their value array (JDK ≤ 6), by value array node.
+    slices: Vec<super::text::NodeSlice>,
+    /// Pass 2's own search for texts, where pass 1's was incomplete.
+    late: Option<super::text::LateText>,
     /// Index of the current object's last edge (-1 before the first).
     last_index: i64,
     /// (edge position, exact index) where the index jumps by more than 256.
@@ -543,20 +511,16 @@ impl Pass1 {
         locals.sort_unstable();
         locals.dedup();
 
-        // --- String value arrays whose contents pass 2 keeps.
-        let mut string_nodes: Vec<u64> = vec![0; ids.len().div_ceil(64)];
-        let mut utf16 = Vec::new();
-        let mut value_arrays = 0usize;
-        for &(vid, coder) in &self.string_values {
-            if let Some(node) = ids.position(vid) {
-                value_arrays += 1;
-                string_nodes[node as usize / 64] |= 1 << (node % 64);
-                if coder != 0 {
-                    utf16.push(node);
-                }
-            }
-        }
-        self.string_values = Vec::new();
+        // --- Arrays whose text pass 2 keeps (String values, JDK ≤ 8 thread names).
+        let text = std::mem::take(&mut self.text);
+        let late = super::text::LateText::new(text.missed(), &classes, &self.utf8, id_size);
+        let is_char_array = |node: u32| {
+            classes[class_of[node as usize] as usize].kind
+                == ClassKind::PrimitiveArray(BasicType::Char)
+        };
+        let kept = super::text::resolve(text, &ids, is_char_array, &lens);
+        let value_arrays = kept.value_arrays;
+        let (string_nodes, utf16, slices) = (kept.wanted, kept.utf16, kept.slices);
 
         let meta = DumpMeta {
             // The decoder fails before this without a header; a default keeps this total.
@@ -655,6 +619,8 @@ impl Pass1 {
             stats,
             string_nodes,
             class_refs: self.class_refs,
+            slices,
+            late,
             last_index: -1,
             jumps: Vec::new(),
         })
@@ -1094,6 +1060,12 @@ impl Visitor for Pass2 {
         if keep {
             self.fields.insert(node, i.fields);
         }
+        if let Some(late) = &mut self.late {
+            let ids = &self.ids;
+            late.instance(class as u32, i.fields, node, &self.string_nodes, |id| {
+                ids.position(id)
+            });
+        }
     }
 
     fn object_array(&mut self, a: &ObjectArray, first: u32, elements: IdList<'_>) {
@@ -1118,8 +1090,13 @@ impl Visitor for Pass2 {
     fn primitive_array(&mut self, a: &PrimitiveArray, data: Option<&[u8]>) {
         let node = self.begin();
         if let Some(d) = data {
-            if self.string_wanted(node) {
+            let wanted = self.string_wanted(node);
+            if wanted {
                 self.strings.insert(node, a.elem, d);
+                super::text::insert_slices(&self.slices, node, a.elem, d, &mut self.strings);
+            }
+            if let Some(late) = self.late.as_mut().filter(|_| node != NO_NODE) {
+                late.array(node, a.elem, d, &mut self.strings, wanted);
             }
         }
     }

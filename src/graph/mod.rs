@@ -25,6 +25,7 @@ mod offsets;
 mod retained;
 pub mod snapshot;
 mod store;
+mod text;
 
 pub use builder::{
     build_from_bytes, build_from_bytes_with, build_from_path, build_from_reader, BuildError,
@@ -279,7 +280,6 @@ impl HeapGraph {
         if let Some(c) = self.class_node(node) {
             out.push((c, EdgeLabel::Class));
         }
-        let locals = self.locals_count.get(&node).copied().unwrap_or(0) as usize;
         let class_of_class = self.as_class(node);
         let class = self.class(node);
         // Reference-field names by reference index (the flattened layout lists them in order).
@@ -291,27 +291,10 @@ impl HeapGraph {
         } else {
             Vec::new()
         };
-        let mut prev: i64 = -1;
-        let first = self.offsets.range(node as usize).0 as u32;
-        for (k, (t, slot)) in self.edges(node).enumerate() {
-            if k < locals {
-                out.push((t, EdgeLabel::Local));
-                continue;
-            }
-            let pos = first + k as u32;
-            let idx = match self.jumps.binary_search_by_key(&pos, |j| j.0) {
-                Ok(i) => self.jumps[i].1 as u64,
-                Err(_) => {
-                    // The smallest index > prev that is ≡ slot (mod 256).
-                    let base = (prev + 1) as u64;
-                    let mut idx = (base & !0xFF) | slot as u64;
-                    if idx < base {
-                        idx += 256;
-                    }
-                    idx
-                }
-            };
-            prev = idx as i64;
+        for (t, _) in self.edges(node).take(self.locals_of(node)) {
+            out.push((t, EdgeLabel::Local));
+        }
+        for (t, idx) in self.indexed_edges(node) {
             let label = if let Some(ci) = class_of_class {
                 match idx {
                     0 => EdgeLabel::Super,
@@ -334,12 +317,39 @@ impl HeapGraph {
                             .map(|&n| self.symbol(n).to_string())
                             .unwrap_or_else(|| format!("<field {idx}>")),
                     ),
-                    _ => EdgeLabel::Element(idx as u32),
+                    _ => EdgeLabel::Element(idx),
                 }
             };
             out.push((t, label));
         }
         out
+    }
+    /// Number of leading edges of `node` that are its stack locals (threads only).
+    pub fn locals_of(&self, node: Node) -> usize {
+        self.locals_count.get(&node).copied().unwrap_or(0) as usize
+    }
+    /// The explicit edges of `node` after its stack locals, each with its exact index: field
+    /// reference index (instances), element index (object arrays) or class-link index (class
+    /// objects: 0 super, 1 loader, 2 signers, 3 protection domain, 4 + i static i). The one
+    /// decoder of edge slots: `slot` is the index mod 256, read as the smallest index past the
+    /// previous edge's with that residue, except where the build recorded the exact index in
+    /// the side table (an index 256 or more past the previous one: sparse arrays).
+    pub fn indexed_edges(&self, node: Node) -> IndexedEdges<'_> {
+        let (a, b) = if (node as usize) < self.ids.len() {
+            self.offsets.range(node as usize)
+        } else {
+            (0, 0)
+        };
+        let a = (a + self.locals_of(node)).min(b);
+        let first_jump = self.jumps.partition_point(|j| (j.0 as usize) < a);
+        let jumps_end = self.jumps.partition_point(|j| (j.0 as usize) < b);
+        IndexedEdges {
+            targets: &self.targets[a..b],
+            slots: &self.slots[a..b],
+            pos: a as u32,
+            jumps: &self.jumps[first_jump..jumps_end],
+            prev: -1,
+        }
     }
     /// A primitive or reference field of a kept instance (see `FieldStore`), by name.
     pub fn field_value(&self, node: Node, name: &str) -> Option<Value> {
@@ -351,19 +361,61 @@ impl HeapGraph {
     }
     /// Target of the reference field `name` of `node` (works for every instance, kept or not).
     pub fn ref_field(&self, node: Node, name: &str) -> Option<Node> {
-        self.labelled_edges(node)
-            .into_iter()
-            .find(|(_, l)| matches!(l, EdgeLabel::Field(n) if n == name))
+        if (node as usize) >= self.ids.len() || self.as_class(node).is_some() {
+            return None;
+        }
+        let class = self.class(node);
+        if class.kind != ClassKind::Instance {
+            return None;
+        }
+        let want = self
+            .field_slot(self.class_index(node), name)
+            .filter(|f| f.ref_index != u32::MAX)?
+            .ref_index;
+        self.ref_at(node, want)
+    }
+    /// Target of the reference field with reference index `want` of an instance (`None` when
+    /// it is null or dangling).
+    pub fn ref_at(&self, node: Node, want: u32) -> Option<Node> {
+        self.indexed_edges(node)
+            .take_while(|&(_, i)| i <= want)
+            .find(|&(_, i)| i == want)
             .map(|(t, _)| t)
     }
     /// The text of a `java.lang.String` instance (preview of at most
-    /// [`STRING_PREVIEW_CHARS`] chars), or of a value array directly.
+    /// [`STRING_PREVIEW_CHARS`] chars), or of a value array directly (`char[]` thread names of
+    /// JDK ≤ 8 too).
     pub fn string_value(&self, node: Node) -> Option<&str> {
-        if let Some(p) = self.strings.preview(node) {
-            return Some(p);
+        self.strings.preview(self.text_node(node)?)
+    }
+    /// Length in chars (`String.length()`) of the text of a String or value array.
+    pub fn string_len(&self, node: Node) -> Option<u64> {
+        let t = self.text_node(node)?;
+        if let Some(n) = self.strings.char_len(t) {
+            return Some(n);
         }
-        let value = self.ref_field(node, "value")?;
-        self.strings.preview(value)
+        // A value array: its length, in chars (a UTF-16 `byte[]` holds 2 bytes a char).
+        let len = self.array_len(t) as u64;
+        let byte_utf16 = self.class(t).kind == ClassKind::PrimitiveArray(BasicType::Byte)
+            && self.strings.is_utf16(t);
+        Some(if byte_utf16 { len / 2 } else { len })
+    }
+    /// Identity of the whole text of a String or value array: equal texts, equal values
+    /// (see [`StringStore::content_hash`]).
+    pub fn string_identity(&self, node: Node) -> Option<u64> {
+        self.strings.content_hash(self.text_node(node)?)
+    }
+    /// The string store member holding `node`'s text: `node` itself (a value array, or a JDK ≤ 6
+    /// String that is a slice of its array), else its `value` array.
+    fn text_node(&self, node: Node) -> Option<Node> {
+        if (node as usize) >= self.node_count() {
+            return None;
+        }
+        if self.strings.contains(node) {
+            return Some(node);
+        }
+        self.ref_field(node, "value")
+            .filter(|&v| self.strings.contains(v))
     }
     /// Bytes held by the graph's structures (what stays in memory after the build).
     pub fn heap_bytes(&self) -> usize {
@@ -408,6 +460,51 @@ impl HeapGraph {
         self.meta.strings.get(&id).map(String::as_str).unwrap_or("")
     }
 }
+
+/// Iterator of [`HeapGraph::indexed_edges`]: `(target, exact index)`.
+pub struct IndexedEdges<'a> {
+    targets: &'a [u32],
+    slots: &'a [u8],
+    /// Edge position of `targets[0]` (the side table is keyed by position).
+    pos: u32,
+    /// Side-table entries at or after `pos` within this node, in position order.
+    jumps: &'a [(u32, u32)],
+    prev: i64,
+}
+
+impl Iterator for IndexedEdges<'_> {
+    type Item = (Node, u32);
+    #[inline]
+    fn next(&mut self) -> Option<(Node, u32)> {
+        let (&t, targets) = self.targets.split_first()?;
+        let (&slot, slots) = self.slots.split_first()?;
+        self.targets = targets;
+        self.slots = slots;
+        let idx = match self.jumps.first() {
+            Some(&(p, exact)) if p == self.pos => {
+                self.jumps = &self.jumps[1..];
+                exact as i64
+            }
+            _ => {
+                // The smallest index > prev that is ≡ slot (mod 256).
+                let base = self.prev + 1;
+                let mut idx = (base & !0xFF) | slot as i64;
+                if idx < base {
+                    idx += 256;
+                }
+                idx
+            }
+        };
+        self.pos += 1;
+        self.prev = idx;
+        Some((t, idx as u32))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.targets.len(), Some(self.targets.len()))
+    }
+}
+
+impl ExactSizeIterator for IndexedEdges<'_> {}
 
 impl Successors for HeapGraph {
     fn node_count(&self) -> usize {

@@ -126,14 +126,20 @@ impl FieldStoreBuilder {
 /// Characters of a String value kept for display.
 pub const STRING_PREVIEW_CHARS: usize = 48;
 
+/// First byte of a slice record in `StringStore::text` (never a preview's length byte).
+const SLICE: u8 = 0xFF;
+
 /// Per String-value array: a deduplicated preview, which doubles as the identity of the full
 /// contents (equal contents share one preview entry: deduplication is by a 64-bit hash of the
 /// whole value, its length and its coder).
 #[derive(Debug, Default)]
 pub struct StringStore {
     members: NodeRank,
-    /// Per member (by rank): offset in `text` of its preview, stored as one length byte then
-    /// the UTF-8 text.
+    /// Per member (by rank): offset in `text` of its entry, one length byte (< [`SLICE`]) then
+    /// the preview's UTF-8. A String that is a slice of its array (JDK ≤ 6) points instead to
+    /// a record of its own: [`SLICE`], the offset of the (shared) entry as 4 bytes
+    /// little-endian, its length in chars as a LEB128 varint. An array's length is its
+    /// array's, so it is not stored: modern dumps pay nothing for slices.
     preview_at: Vec<u32>,
     text: Vec<u8>,
     /// Nodes (sorted) of value arrays holding UTF-16 (coder 1 / char[]).
@@ -142,17 +148,44 @@ pub struct StringStore {
 
 impl StringStore {
     /// Preview (≤ [`STRING_PREVIEW_CHARS`] chars) of the string whose value array is `node`.
+    ///
+    /// Members are value arrays, and Strings whose text is part of their array (JDK ≤ 6
+    /// `offset`/`count`: see `graph::text`), which take precedence over their array.
     pub fn preview(&self, node: u32) -> Option<&str> {
+        let (at, _) = self.resolve(node)?;
+        let len = *self.text.get(at)? as usize;
+        std::str::from_utf8(self.text.get(at + 1..at + 1 + len)?).ok()
+    }
+    /// The preview entry of member `node`, and a slice's length in chars.
+    fn resolve(&self, node: u32) -> Option<(usize, Option<u64>)> {
         let at = self.preview_at[self.members.rank(node)?] as usize;
-        let len = self.text[at] as usize;
-        std::str::from_utf8(&self.text[at + 1..at + 1 + len]).ok()
+        if *self.text.get(at)? != SLICE {
+            return Some((at, None));
+        }
+        let target = u32::from_le_bytes(self.text.get(at + 1..at + 5)?.try_into().ok()?);
+        let (count, _) = read_varint(&self.text, at + 5)?;
+        Some((target as usize, Some(count)))
+    }
+    /// Length in chars (UTF-16 units, as `String.length()`) of member `node`'s text where the
+    /// store knows it: a slice's, or a text shorter than its preview's limit. `None` for a
+    /// longer value array: its length is the array's.
+    pub fn char_len(&self, node: u32) -> Option<u64> {
+        if let (_, Some(count)) = self.resolve(node)? {
+            return Some(count);
+        }
+        let units = self.preview(node)?.encode_utf16().count();
+        (units < STRING_PREVIEW_CHARS).then_some(units as u64)
+    }
+    /// Whether `node` has an entry of its own.
+    pub fn contains(&self, node: u32) -> bool {
+        self.members.rank(node).is_some()
     }
     /// Identity of the full contents of the value array `node`: equal contents (and coder),
     /// equal value; different contents, different values (up to 64-bit hash collisions).
     pub fn content_hash(&self, node: u32) -> Option<u64> {
-        self.members.rank(node).map(|i| self.preview_at[i] as u64)
+        self.resolve(node).map(|(at, _)| at as u64)
     }
-    /// Whether the value array `node` holds UTF-16 (2 bytes per char).
+    /// Whether the value array `node` holds UTF-16 (2 bytes per char: coder 1 or `char[]`).
     pub fn is_utf16(&self, node: u32) -> bool {
         self.utf16.binary_search(&node).is_ok()
     }
@@ -280,6 +313,10 @@ struct PendingString {
     elem: BasicType,
     utf16: bool,
     len: u8,
+    /// Chars of the whole text.
+    chars: u32,
+    /// A String's slice of its array (gets a record of its own: see `StringStore`).
+    slice: bool,
     head: [u8; PREVIEW_BYTES],
 }
 
@@ -306,6 +343,21 @@ impl StringStoreBuilder {
     /// wasm too, which has no prefetch instruction (and an x86 prefetch at insert was slower).
     pub fn insert(&mut self, node: u32, elem: BasicType, data: &[u8]) {
         let utf16 = self.utf16.binary_search(&node).is_ok();
+        self.insert_text(node, elem, utf16, data);
+    }
+
+    /// Takes the text of a member that is not a value array listed as UTF-16 (a String whose
+    /// text is part of its `char[]`): UTF-16 `data`.
+    pub fn insert_slice(&mut self, node: u32, elem: BasicType, data: &[u8]) {
+        self.insert_any(node, elem, true, data, true);
+    }
+
+    /// Takes the text of value array `node` (`utf16`: 2 bytes per char).
+    pub fn insert_text(&mut self, node: u32, elem: BasicType, utf16: bool, data: &[u8]) {
+        self.insert_any(node, elem, utf16, data, false);
+    }
+
+    fn insert_any(&mut self, node: u32, elem: BasicType, utf16: bool, data: &[u8], slice: bool) {
         // One 64-bit key for contents, length and coder (0 means an empty slot).
         let key = (hash_bytes(data)
             ^ (data.len() as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93)
@@ -314,12 +366,19 @@ impl StringStoreBuilder {
         let n = data.len().min(PREVIEW_BYTES);
         let mut head = [0u8; PREVIEW_BYTES];
         head[..n].copy_from_slice(&data[..n]);
+        let chars = if utf16 || elem == BasicType::Char {
+            data.len() / 2
+        } else {
+            data.len()
+        };
         self.pending.push(PendingString {
             node,
             key,
             elem,
             utf16,
             len: n as u8,
+            chars: chars.min(u32::MAX as usize) as u32,
+            slice,
             head,
         });
         if self.pending.len() == BATCH {
@@ -353,10 +412,10 @@ impl StringStoreBuilder {
                 self.text.push(0);
                 let start = self.text.len();
                 decode_preview_into(s.elem, s.utf16, &s.head[..s.len as usize], &mut self.text);
-                // ≤ 48 chars of ≤ 4 UTF-8 bytes: under 256 only when cut; cut at a char boundary
-                // (where the next byte does not continue a character).
+                // ≤ 48 UTF-16 units make ≤ 144 UTF-8 bytes: the cut (below `SLICE`, at a char
+                // boundary, where the next byte does not continue a character) is a safeguard.
                 let len = self.text.len() - start;
-                let mut end = len.min(255);
+                let mut end = len.min(SLICE as usize - 1);
                 while end < len && self.text[start + end] & 0xC0 == 0x80 {
                     end -= 1;
                 }
@@ -366,7 +425,15 @@ impl StringStoreBuilder {
                 at
             }
         };
-        self.entries.push((s.node, at));
+        if s.slice {
+            let rec = self.text.len() as u32;
+            self.text.push(SLICE);
+            self.text.extend_from_slice(&at.to_le_bytes());
+            write_varint(&mut self.text, s.chars as u64);
+            self.entries.push((s.node, rec));
+        } else {
+            self.entries.push((s.node, at));
+        }
     }
 
     pub fn finish(mut self, node_count: usize) -> StringStore {
@@ -384,6 +451,29 @@ impl StringStoreBuilder {
             utf16: self.utf16,
         }
     }
+}
+
+/// Appends `v` as an unsigned LEB128 varint (7 bits a byte, low first).
+fn write_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// The varint at `at` and the position after it.
+fn read_varint(b: &[u8], mut at: usize) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *b.get(at)?;
+        at += 1;
+        v |= ((byte & 0x7F) as u64) << shift;
+        if byte & 0x80 == 0 {
+            return Some((v, at));
+        }
+    }
+    None
 }
 
 /// Decodes up to [`STRING_PREVIEW_CHARS`] characters: `byte[]` is Latin-1 (coder 0) or UTF-16

@@ -3,7 +3,7 @@
 
 use super::diff_sections::diff_sections;
 use super::doc::Limits;
-use super::html::{esc, section, CSS, HTML_ROWS, SCRIPT};
+use super::html::{esc, section, CSS, HTML_ROWS, REPORT_CSP, SCRIPT};
 use crate::compare::Diff;
 use std::fmt::Write;
 
@@ -14,6 +14,12 @@ pub fn diff_to_html(diff: &Diff) -> String {
     let (a, b) = (name(&diff.baseline.source), name(&diff.new.source));
     let mut o = String::with_capacity(64 * 1024);
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    // The report's policy: same inline script, so the same hash allows it.
+    let _ = writeln!(
+        o,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{REPORT_CSP}\">"
+    );
+    o.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n");
     o.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     o.push_str("<meta name=\"color-scheme\" content=\"light dark\">\n");
     let _ = writeln!(

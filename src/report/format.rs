@@ -94,6 +94,34 @@ pub fn format_timestamp_ms(ms: u64) -> String {
     )
 }
 
+/// Unicode's bidirectional formatting characters: the explicit embeddings, overrides and
+/// isolates (U+202A–202E, U+2066–2069) and the implicit marks (U+200E LRM, U+200F RLM, U+061C
+/// ALM). In dump text they make a name display as something else ("Trojan Source": `abc`,
+/// U+202E, `txt.exe` shows as `abcexe.txt`), so no rendering passes them through: JSON escapes
+/// them as `\u…` (lossless), Markdown and HTML show a visible `<U+202E>`. The marks override
+/// nothing, but they reorder neutral characters and are as invisible, so they are treated alike.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Characters the JSON form writes as `\u…` escapes on top of what JSON requires (C0 controls,
+/// `"` and `\`, which serde_json escapes): DEL and the C1 controls (U+0080–009F; U+009B is a
+/// one-character CSI and U+009D an OSC to many terminals), the bidi controls
+/// ([`is_bidi_control`]), and U+2028/2029 (line breaks to JavaScript before ES2019 and to some
+/// editors). So `heaplens analyze dump` on a terminal or `cat report.json` cannot be steered
+/// by the dump, and the document still parses to the very same strings.
+pub fn needs_json_escape(c: char) -> bool {
+    matches!(c, '\u{7F}'..='\u{9F}' | '\u{2028}' | '\u{2029}') || is_bidi_control(c)
+}
+
+/// `c` as a visible code point label, `<U+202E>`, for the text renderings.
+pub fn visible_code_point(c: char) -> String {
+    format!("<U+{:04X}>", c as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +165,31 @@ mod tests {
         assert_eq!(format_id(0), "0x0");
         assert_eq!(format_percent(953, 1000), "95.3%");
         assert_eq!(format_percent(1, 0), "0.0%");
+    }
+
+    #[test]
+    fn bidi_and_json_escapes() {
+        for c in [
+            '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}',
+        ] {
+            assert!(is_bidi_control(c), "{c:?}");
+            assert!(needs_json_escape(c), "{c:?}");
+        }
+        for c in [
+            'a', 'é', 'ש', '\u{2029}', '\u{2070}', '\u{2065}', '\u{202F}',
+        ] {
+            assert!(!is_bidi_control(c), "{c:?}");
+        }
+        for c in [
+            '\u{7F}', '\u{80}', '\u{9B}', '\u{9D}', '\u{9F}', '\u{2028}', '\u{2029}',
+        ] {
+            assert!(needs_json_escape(c), "{c:?}");
+        }
+        // C0 is serde_json's job; printable text stays as it is.
+        for c in ['\u{1B}', 'a', '\u{A0}', 'é', '€', '\u{FEFF}'] {
+            assert!(!needs_json_escape(c), "{c:?}");
+        }
+        assert_eq!(visible_code_point('\u{202E}'), "<U+202E>");
     }
 
     #[test]

@@ -1,9 +1,19 @@
 //! Self-contained HTML rendering: one file, inline CSS, no external assets; readable without
 //! scripts (a 20-line inline script only adds click-to-sort on table headers). Light and dark
 //! via `prefers-color-scheme`, print-friendly. Every piece of text goes through [`esc`].
+//!
+//! The file carries its own Content-Security-Policy ([`REPORT_CSP`], first in `<head>`): it will
+//! be opened from a download folder, a mail or a wiki, where no server sends a header, and it
+//! holds text chosen by whoever wrote the dump. The policy allows the one sorting script by
+//! its hash, inline styles, and nothing else: no other script, no connection, no image, font,
+//! frame or form target, so even an escaping bug could neither run code nor send the report
+//! anywhere.
 
 use super::doc::*;
-use super::format::{format_bytes, format_count, format_delta_bytes, format_delta_count};
+use super::format::{
+    format_bytes, format_count, format_delta_bytes, format_delta_count, is_bidi_control,
+    visible_code_point,
+};
 use super::sections::sections;
 use super::Report;
 use crate::graph::SizeMode;
@@ -28,7 +38,8 @@ h2{font-size:1.25rem;margin:2rem 0 .5rem;padding-bottom:.25rem;border-bottom:1px
 .note{font-size:.9em;font-style:italic}
 nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:.75rem 0 0}
 a{color:var(--accent)}
-code,.code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;overflow-wrap:anywhere}
+code,.code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;overflow-wrap:anywhere;unicode-bidi:isolate}
+.contents{border-left:3px solid var(--warn-line);padding:.25rem .75rem;margin:.75rem 0 0}
 .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));gap:.5rem;margin:1rem 0}
 .facts div{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.5rem .75rem}
 .facts div.wide{grid-column:span 2}
@@ -75,11 +86,33 @@ document.querySelectorAll("table.sortable").forEach(function(t){
 });
 "#;
 
+// SHA-256 of [`SCRIPT`], base64 (a macro so that `concat!` can build [`REPORT_CSP`] from it).
+// A test recomputes it, so a change to the script that forgets this fails the tests, not the
+// page.
+macro_rules! script_sha256 {
+    () => {
+        "sha256-zqjhtcknq/IHDUNj4PZ1YVcNDKQbBqYu/oCoWn+gbTA="
+    };
+}
+
+/// The report's own Content-Security-Policy (see the module docs). `frame-ancestors` cannot be
+/// set from a `<meta>` (browsers ignore it there); a server that hosts reports should send it.
+pub const REPORT_CSP: &str = concat!(
+    "default-src 'none'; script-src '",
+    script_sha256!(),
+    "'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+);
+
 /// The report as one self-contained HTML document.
 pub fn to_html(report: &Report) -> String {
     let secs = sections(report, Limits { rows: HTML_ROWS });
     let mut o = String::with_capacity(64 * 1024);
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let _ = writeln!(
+        o,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{REPORT_CSP}\">"
+    );
+    o.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n");
     o.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     o.push_str("<meta name=\"color-scheme\" content=\"light dark\">\n");
     let _ = writeln!(
@@ -100,6 +133,11 @@ pub fn to_html(report: &Report) -> String {
         esc(&report.tool.name),
         esc(&report.tool.version),
         report.schema
+    );
+    let _ = writeln!(
+        o,
+        "<p class=\"contents\" id=\"contents\">{}</p>",
+        esc(&report.contents.note)
     );
     o.push_str("<nav>");
     for s in &secs {
@@ -283,7 +321,7 @@ fn inline(c: &Cell) -> String {
 }
 
 /// Escapes text for HTML element content and quoted attribute values. Control characters become
-/// spaces.
+/// spaces, bidi controls a visible `<U+202E>`.
 pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
@@ -294,6 +332,7 @@ pub(crate) fn esc(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c if c.is_control() => out.push(' '),
+            c if is_bidi_control(c) => out.push_str(&esc(&visible_code_point(c))),
             c => out.push(c),
         }
     }

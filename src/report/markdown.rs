@@ -1,12 +1,18 @@
 //! Markdown rendering (GitHub-flavoured: pipe tables).
 //!
 //! Dump-derived text never reaches the output raw: identifiers go into code spans (whose content
-//! CommonMark shows literally, so `<script>` stays text) with a backtick fence longer than any
-//! run inside, and plain text has Markdown's active characters backslash-escaped. Both escape `|`
-//! (pipe tables) and fold line breaks and other control characters into spaces.
+//! CommonMark shows literally, so `<script>` stays text, and which GFM never turns into links)
+//! with a backtick fence longer than any run inside, and plain text has Markdown's active
+//! characters backslash-escaped, including what would make a GFM autolink (`https://`, `www.`,
+//! `user@host`): a thread name cannot plant a link. Both escape `|` (pipe tables), fold line
+//! breaks and other control characters into spaces, and show bidi controls as a visible
+//! `<U+202E>` ([`super::format::is_bidi_control`]).
 
 use super::doc::*;
-use super::format::{format_bytes, format_count, format_delta_bytes, format_delta_count};
+use super::format::{
+    format_bytes, format_count, format_delta_bytes, format_delta_count, is_bidi_control,
+    visible_code_point,
+};
 use super::sections::sections;
 use super::Report;
 use std::fmt::Write;
@@ -38,6 +44,8 @@ pub fn to_markdown(report: &Report) -> String {
         text(&report.tool.version),
         report.schema
     );
+    // What of the dump's data this file holds, before anything else (docs: redact.rs).
+    let _ = writeln!(out, "> **Contents:** {}\n", para(&report.contents.note));
     let toc: Vec<String> = secs
         .iter()
         .map(|s| format!("[{}](#{})", text(&s.title), s.id))
@@ -116,19 +124,39 @@ fn cell(c: &Cell) -> String {
     }
 }
 
-/// Line breaks, tabs and other control characters become spaces.
-fn one_line(s: &str) -> impl Iterator<Item = char> + '_ {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c })
+/// Line breaks, tabs and other control characters become spaces; bidi controls become a
+/// visible `<U+202E>`.
+fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.push(' ');
+        } else if is_bidi_control(c) {
+            out.push_str(&visible_code_point(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
-/// Plain text with Markdown's inline syntax (and `|`, and raw HTML) neutralised.
+/// Plain text with Markdown's inline syntax (and `|`, and raw HTML) neutralised, and GFM's
+/// autolinks broken: the `:` of `scheme://`, the `.` of `www.` and every `@` are
+/// backslash-escaped (an escaped character is its own text node to cmark-gfm, so the autolink
+/// scanner never sees `https://…`, `www.…` or `a@b.c` in one piece; renderers show the
+/// character without the backslash).
 pub(crate) fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in one_line(s) {
-        if matches!(
+    let flat = one_line(s);
+    let mut out = String::with_capacity(flat.len() + 8);
+    for (i, c) in flat.char_indices() {
+        let rest = &flat[i + c.len_utf8()..];
+        let before = &flat[..i];
+        let escape = matches!(
             c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '$' | '!'
-        ) {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '$' | '!' | '@'
+        ) || (c == ':' && rest.starts_with("//"))
+            || (c == '.' && ends_with_ignore_case(before, "www"));
+        if escape {
             out.push('\\');
         }
         out.push(c);
@@ -136,20 +164,33 @@ pub(crate) fn text(s: &str) -> String {
     out
 }
 
-/// [`text`] that may start a line: a leading `#`, `-`, `+`, `=` or digit is escaped too, so it
-/// cannot turn the line into a heading or a list item.
+fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
+    s.len() >= suffix.len()
+        && s.is_char_boundary(s.len() - suffix.len())
+        && s[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
+/// [`text`] that may start a line: a leading `#`, `-`, `+` or `=` is escaped too, and so is the
+/// `.` or `)` after leading digits, so the line cannot become a heading or a list item. (A
+/// plain count at the start of a line, `3632 objects`, stays as it is.)
 pub(crate) fn para(s: &str) -> String {
     let t = text(s);
     match t.chars().next() {
         Some('#' | '-' | '+' | '=') => format!("\\{t}"),
-        Some(c) if c.is_ascii_digit() => format!("&#{};{}", c as u32, &t[1..]),
+        Some(c) if c.is_ascii_digit() => {
+            let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+            match t.as_bytes().get(digits) {
+                Some(b'.' | b')') => format!("{}\\{}", &t[..digits], &t[digits..]),
+                _ => t,
+            }
+        }
         _ => t,
     }
 }
 
 /// A code span showing `s` literally (also inside a pipe table).
 pub(crate) fn code(s: &str) -> String {
-    let body: String = one_line(s).collect::<String>().replace('|', "\\|");
+    let body: String = one_line(s).replace('|', "\\|");
     if body.trim().is_empty() {
         return text(&body);
     }

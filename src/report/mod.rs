@@ -37,14 +37,21 @@ pub mod diff_sections;
 pub mod doc;
 pub mod format;
 mod html;
+mod json;
 mod markdown;
+pub mod redact;
 pub mod sections;
 
 pub use diff_html::diff_to_html;
 pub use diff_markdown::diff_to_markdown;
-pub use format::{format_bytes, format_count, format_id, format_percent, percent};
-pub use html::to_html;
+pub use format::{
+    format_bytes, format_count, format_id, format_percent, is_bidi_control, needs_json_escape,
+    percent,
+};
+pub use html::{to_html, REPORT_CSP};
+pub use json::{to_json, to_json_compact, SafeFormatter};
 pub use markdown::to_markdown;
+pub use redact::{redact, Contents};
 
 use crate::analysis::{histogram, summarize};
 use crate::graph::{Dominance, HeapGraph, SizeMode};
@@ -67,6 +74,9 @@ pub struct Report {
     /// The dump file as the user named it (absent when the caller did not say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// Which of the dump's data (string values, thread names…) the report holds, or that it
+    /// was redacted ([`redact`]).
+    pub contents: Contents,
     pub summary: ReportSummary,
     /// Every class with reachable instances, largest retained first.
     pub histogram: Vec<ClassRow>,
@@ -207,6 +217,9 @@ pub struct ReportOptions {
     pub histogram_limit: Option<usize>,
     /// The file, as the caller names it.
     pub source: Option<Source>,
+    /// Replace the dump's data (string values, thread names, frame methods, loader and jar
+    /// names, the file name) with placeholders: a report to share ([`redact`]).
+    pub redact: bool,
 }
 
 impl Default for ReportOptions {
@@ -215,6 +228,7 @@ impl Default for ReportOptions {
             top_dominators: 100,
             histogram_limit: None,
             source: None,
+            redact: false,
         }
     }
 }
@@ -295,10 +309,11 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
     let largest_arrays = crate::analysis::waste::largest_arrays_with(g, d, Some(&finder));
     let collections = crate::analysis::collection_fill(g, d);
 
-    Report {
+    let mut report = Report {
         schema: SCHEMA_VERSION,
         tool: Tool::default(),
         source: opts.source.clone(),
+        contents: Contents::default(),
         summary,
         histogram,
         unreachable_histogram,
@@ -311,7 +326,12 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
         duplicate_strings,
         largest_arrays,
         collections,
+    };
+    report.contents = redact::contents_of(&report);
+    if opts.redact {
+        redact(&mut report);
     }
+    report
 }
 
 impl Report {

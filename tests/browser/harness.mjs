@@ -46,9 +46,11 @@ export async function distPolicy(dist = DIST) {
 
 /**
  * Static server for `dist` on 127.0.0.1, random free port. `served` lists every request path;
- * paths matching a regex in `notFound` get a 404 (to test failure handling).
+ * paths matching a regex in `notFound` get a 404 (to test failure handling). `cspHeader: false`
+ * sends no Content-Security-Policy header, as a plain static host (GitHub Pages) does: then only
+ * the page's <meta> policy applies.
  */
-export async function serveDist(dist = DIST, { notFound = [] } = {}) {
+export async function serveDist(dist = DIST, { notFound = [], cspHeader = true } = {}) {
   const policy = await distPolicy(dist);
   const served = [];
   const server = createServer(async (req, res) => {
@@ -56,7 +58,7 @@ export async function serveDist(dist = DIST, { notFound = [] } = {}) {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     let file = normalize(join(dist, path.endsWith('/') ? `${path}index.html` : path));
     const headers = {
-      'Content-Security-Policy': policy,
+      ...(cspHeader ? { 'Content-Security-Policy': policy } : {}),
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
       'Cache-Control': 'no-cache',
@@ -78,8 +80,8 @@ export async function serveDist(dist = DIST, { notFound = [] } = {}) {
 }
 
 /** Serve dist/, launch headless Chromium, open the app. See the file comment. */
-export async function openApp({ path = '/', notFound = [] } = {}) {
-  const server = await serveDist(DIST, { notFound });
+export async function openApp({ path = '/', notFound = [], cspHeader = true } = {}) {
+  const server = await serveDist(DIST, { notFound, cspHeader });
   const profile = await mkdtemp(join(tmpdir(), 'heaplens-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -25,6 +25,48 @@ use crate::protocol::{
 /// worker's wasm-bindgen output, which Trunk never file-hashes, so all names are stable.
 pub const WORKER_URL: &str = "./worker_loader.js";
 
+thread_local! {
+    /// The `blob:` URL of the worker's bootstrap (made once per page; never revoked: a few
+    /// bytes, and every hand-over starts a worker from it).
+    static BOOTSTRAP_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// A `blob:` URL of a two-line classic script that imports [`WORKER_URL`] by absolute URL.
+///
+/// Why not `new Worker("./worker_loader.js")`: a worker started from a URL is governed by the
+/// Content-Security-Policy *header of its own script's response* (CSP 3, and Chromium since
+/// dedicated workers are fetched by the browser process), so on a static host that sends no
+/// header (GitHub Pages, a plain file server) the worker ran without any policy: the page's
+/// `<meta>` policy does not reach it. A worker started from a `blob:` URL has no response to
+/// take a policy from and inherits its creator's policy container, the `<meta>` policy
+/// included. So the worker is bound by the same `connect-src 'self'` as the page on every host
+/// (tests/browser/privacy.test.mjs checks it, with and without the header).
+fn bootstrap_url() -> Result<String, JsValue> {
+    if let Some(url) = BOOTSTRAP_URL.with(|u| u.borrow().clone()) {
+        return Ok(url);
+    }
+    let page = web_sys::window()
+        .ok_or_else(|| JsValue::from_str("no window"))?
+        .location()
+        .href()?;
+    // A blob: worker's base URL is the blob's, so everything it loads is named absolutely.
+    let loader = web_sys::Url::new_with_base(WORKER_URL, &page)?.href();
+    let base = web_sys::Url::new_with_base("./", &page)?.href();
+    // JSON strings are JavaScript string literals (URLs hold no U+2028/2029).
+    let script = format!(
+        "self.heaplensBase = {};\nimportScripts({});\n",
+        serde_json::to_string(&base).map_err(|e| JsValue::from_str(&e.to_string()))?,
+        serde_json::to_string(&loader).map_err(|e| JsValue::from_str(&e.to_string()))?,
+    );
+    let parts = js_sys::Array::of1(&script.into());
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    BOOTSTRAP_URL.with(|u| *u.borrow_mut() = Some(url.clone()));
+    Ok(url)
+}
+
 /// Lifecycle of the worker, as reported to the UI.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EngineEvent {
@@ -88,13 +130,13 @@ struct Inner {
 /// An event listener installed on a worker, kept alive while it is installed.
 type Listener<E> = RefCell<Option<Closure<dyn Fn(E)>>>;
 
-/// A new worker running [`WORKER_URL`].
+/// A new worker running [`WORKER_URL`] through the [`bootstrap_url`] (for the page's CSP).
 fn new_worker() -> Result<Worker, JsValue> {
     // The loader uses `importScripts` (wasm-bindgen `no-modules` output): a classic worker.
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Classic);
     options.set_name("heaplens-engine");
-    Worker::new_with_options(WORKER_URL, &options)
+    Worker::new_with_options(&bootstrap_url()?, &options)
 }
 
 impl Engine {

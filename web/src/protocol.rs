@@ -126,6 +126,10 @@ pub enum Request {
     Waste,
     Export {
         format: ExportFormat,
+        /// Replace the dump's data (strings, thread names, frames…) with placeholders
+        /// (`heaplens::report::redact`): a report to share.
+        #[serde(default)]
+        redact: bool,
     },
 }
 

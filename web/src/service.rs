@@ -865,7 +865,9 @@ impl Loaded {
             Request::Thread { object } => Response::Thread(Box::new(self.thread(&object, host)?)),
             Request::ClassLoaders => Response::ClassLoaders(self.class_loaders(host).clone()),
             Request::Waste => Response::Waste(self.waste(host).clone()),
-            Request::Export { format } => Response::Export(self.export(format, host)),
+            Request::Export { format, redact } => {
+                Response::Export(self.export(format, redact, host))
+            }
         })
     }
 
@@ -1694,7 +1696,7 @@ impl Loaded {
         self.waste.as_ref().expect("filled")
     }
 
-    fn export(&mut self, format: ExportFormat, host: &mut dyn Host) -> ExportFile {
+    fn export(&mut self, format: ExportFormat, redact: bool, host: &mut dyn Host) -> ExportFile {
         announce(host, "report");
         let g = self.g();
         let opts = report::ReportOptions {
@@ -1702,6 +1704,7 @@ impl Loaded {
                 name: self.name.clone(),
                 file_bytes: Some(self.file_size),
             }),
+            redact,
             ..Default::default()
         };
         let r = report::build_report(g, &self.d, &opts);
@@ -1711,7 +1714,10 @@ impl Loaded {
             .trim_end_matches(".gz")
             .trim_end_matches(".hprof")
             .to_string();
-        let stem = if stem.is_empty() {
+        // A redacted report does not carry the dump's name in its file name either.
+        let stem = if redact {
+            "heap.redacted".to_string()
+        } else if stem.is_empty() {
             "heap".to_string()
         } else {
             stem
@@ -1720,8 +1726,7 @@ impl Loaded {
             ExportFormat::Json => ExportFile {
                 file_name: format!("{stem}.heaplens.json"),
                 mime: "application/json".into(),
-                text: serde_json::to_string_pretty(&r)
-                    .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")),
+                text: report::to_json(&r),
             },
             ExportFormat::Html => ExportFile {
                 file_name: format!("{stem}.heaplens.html"),

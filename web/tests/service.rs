@@ -262,14 +262,29 @@ fn queue_backlog_end_to_end() {
     // Export.
     let Response::Export(e) = s.handle(Request::Export {
         format: ExportFormat::Json,
+        redact: false,
     }) else {
         panic!()
     };
     assert_eq!(e.file_name, "queue_backlog.heaplens.json");
     let v: serde_json::Value = serde_json::from_str(&e.text).unwrap();
     assert!(v["summary"]["objects_total"].as_u64().unwrap() > 0);
+    assert_eq!(v["contents"]["redacted"], false);
+    // Redacted: no file name inside or in the file's name, no thread name.
+    let Response::Export(r) = s.handle(Request::Export {
+        format: ExportFormat::Json,
+        redact: true,
+    }) else {
+        panic!()
+    };
+    assert_eq!(r.file_name, "heap.redacted.heaplens.json");
+    let rv: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(rv["contents"]["redacted"], true);
+    assert_eq!(rv["summary"], v["summary"]);
+    assert!(!r.text.contains("queue_backlog") && !r.text.contains("\"main\""));
     let Response::Export(e) = s.handle(Request::Export {
         format: ExportFormat::Html,
+        redact: false,
     }) else {
         panic!()
     };

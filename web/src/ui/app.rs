@@ -62,15 +62,18 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    // The window title names the dump.
+    // The window title says what the page does, never which dump: a tab title is shown to
+    // whoever sees the screen or a screen share, kept in the browser's history and sent to
+    // window managers and tab-sync services; a dump's file name often names a host, a customer
+    // or an incident (issue 12).
     Effect::new(move |_| {
         let title = match ctx.dump.get() {
-            DumpState::Ready(o) => format!("{} — heaplens", o.file_name),
-            DumpState::Loading { name, .. } => format!("Analyzing {name} — heaplens"),
-            _ => "heaplens".to_string(),
+            DumpState::Ready(_) => "Analysis — heaplens",
+            DumpState::Loading { .. } => "Analyzing… — heaplens",
+            _ => "heaplens",
         };
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-            doc.set_title(&title);
+            doc.set_title(title);
         }
     });
 

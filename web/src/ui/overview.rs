@@ -302,10 +302,13 @@ pub fn PartialOverview(p: Arc<PartialResults>) -> impl IntoView {
 pub fn Export() -> impl IntoView {
     let ctx = use_ctx();
     let status = RwSignal::new(None::<String>);
+    // Off by default: the full report is what the user analyses; redaction is for sharing.
+    let redact = RwSignal::new(false);
     let export = move |format: ExportFormat| {
         status.set(Some("Preparing the report…".into()));
+        let redact = redact.get_untracked();
         spawn_local(async move {
-            match ctx.call(Request::Export { format }).await {
+            match ctx.call(Request::Export { format, redact }).await {
                 Ok(Response::Export(f)) => match download(&f.file_name, &f.mime, &f.text) {
                     Ok(()) => status.set(Some(format!(
                         "Saved {} ({})",
@@ -325,6 +328,19 @@ pub fn Export() -> impl IntoView {
             <button type="button" class="secondary" on:click=move |_| export(ExportFormat::Html)>"HTML"</button>
             <button type="button" class="secondary" on:click=move |_| export(ExportFormat::Json)>"JSON"</button>
             <button type="button" class="secondary" on:click=move |_| export(ExportFormat::Markdown)>"Markdown"</button>
+            <label class="export-redact" title="For a report to share: string values, thread names, frame methods, class-loader and jar names and the file name are replaced with placeholders; class names, sizes and structure stay.">
+                <input type="checkbox" class="redact-values"
+                    prop:checked=move || redact.get()
+                    on:change=move |e| redact.set(event_target_checked(&e)) />
+                " Redact values"
+            </label>
+            <p class="export-note muted">
+                {move || if redact.get() {
+                    "Redacted: no string values, thread names, frame methods, loader or jar names, no file name."
+                } else {
+                    "Contains string values, thread names and stack frames from the dump."
+                }}
+            </p>
             <p class="export-status muted" aria-live="polite">{move || status.get()}</p>
         </div>
     }
