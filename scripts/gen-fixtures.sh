@@ -150,3 +150,26 @@ if ((total > BUDGET_BYTES)); then
     echo "gen-fixtures: error: over the commit budget; lower the counts in tests/java" >&2
     exit 1
 fi
+
+# Step 2: the growth fixture for `heaplens diff` (tests/java/com/example/growth/GrowthApp.java):
+# one JVM writes two dumps, growth_base and growth_new (each with its histogram), and
+# growth.facts.json. Budgeted apart from the six incident dumps.
+GROWTH_BUDGET_BYTES=$((3 * 1000 * 1000))
+t0=$SECONDS
+java -XX:+UseSerialGC -XX:-UsePerfData -Djava.io.tmpdir="$WORK/tmp" -Xmx64m \
+    -cp "$WORK/classes" com.example.growth.GrowthApp "$WORK/out"
+growth_total=0
+for n in growth_base growth_new; do
+    for f in "$n.hprof" "$n.histo.txt"; do
+        [[ -s "$WORK/out/$f" ]] || { echo "gen-fixtures: GrowthApp did not write $f" >&2; exit 1; }
+    done
+    gzip -9 -n -f "$WORK/out/$n.hprof"
+    install -m 644 "$WORK/out/$n.hprof.gz" "$WORK/out/$n.histo.txt" "$OUT/"
+    growth_total=$((growth_total + $(stat -c %s "$OUT/$n.hprof.gz")))
+done
+install -m 644 "$WORK/out/growth.facts.json" "$OUT/"
+echo "gen-fixtures: growth_base + growth_new: $growth_total bytes gzipped ($((SECONDS - t0)) s; budget $GROWTH_BUDGET_BYTES)"
+if ((growth_total > GROWTH_BUDGET_BYTES)); then
+    echo "gen-fixtures: error: the growth dumps are over their budget; lower the counts in GrowthApp" >&2
+    exit 1
+fi

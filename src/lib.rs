@@ -8,9 +8,11 @@
 //!   retained sizes.
 //! - [`analysis`]: histogram, leak suspects, paths to GC roots, threads, class loaders, waste.
 //! - [`query`]: OQL (Eclipse MAT's object query language) over the graph.
+//! - [`compare`]: what grew between two dumps (summary, histogram and growth deltas).
 //! - [`report`]: the stable JSON schema and Markdown/HTML renderings.
 
 pub mod analysis;
+pub mod compare;
 pub mod graph;
 pub mod hprof;
 pub mod query;

@@ -8,6 +8,8 @@ heaplens — Java heap dump (HPROF) analyzer
 Usage:
   heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
                         [--sizes jvm|mat] [--dump N] [--redact]
+  heaplens diff BASELINE NEW [--format json|md|html] [--output FILE] [--stats]
+                        [--sizes jvm|mat]
   heaplens parse DUMP
   heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--offset N] [--output FILE] [--stats] [--sizes jvm|mat]
   heaplens --help | --version
@@ -15,6 +17,10 @@ Usage:
 Commands:
   analyze   Build the object graph and dominator tree, and write the report: summary, class
             histogram (reachable and unreachable objects) and the biggest objects.
+  diff      Compare two dumps of one application: summary and class histogram deltas, the
+            holders whose retained size grew (matched by their path from the GC roots, not by
+            object id), threads and class loaders that appeared. BASELINE is the older dump;
+            a warning says so when NEW is older (by the dumps' own timestamps).
   parse     Only parse the dump (no graph): print record and object counts and the
             throughput as key=value lines.
   query     Run an OQL query (Eclipse MAT's language; docs/oql.md) and print one page of its
@@ -22,19 +28,20 @@ Commands:
             {\"columns\": [...], \"rows\": [[...], ...], \"total\": N}; objects are
             {\"object\": \"0x…\", \"node\": N, \"class\": \"…\"}.
 
-Options (analyze):
-  -f, --format FORMAT   json (default; schema in docs/report-schema.md), md (Markdown) or
+Options (analyze, diff):
+  -f, --format FORMAT   json (default; schema in docs/report-schema.md, for diff
+                        docs/diff-schema.md), md (Markdown) or
                         html (one self-contained file)
   -o, --output FILE     write the report to FILE instead of standard output
       --redact          for a report to share: replace the dump's data (string values,
                         thread names, frame methods, loader and jar names, the file name)
                         with placeholders; class names, sizes and structure stay
       --stats           print phase times, memory per object and peak RSS to stderr
-      --top N           biggest objects to list (default 100)
+      --top N           biggest objects to list (default 100; analyze only)
       --sizes RULE      shallow sizes: jvm (default; the JVM's own sizes, inferred from the
                         dump's object addresses, as `jcmd GC.class_histogram` counts them) or
                         mat (Eclipse MAT's rule, to compare numbers with MAT)
-      --dump N          which heap dump to analyze when the file holds several (the JDK <= 8
+      --dump N          (analyze) which heap dump to analyze when the file holds several (the JDK <= 8
                         hprof agent appends one per request): 1 (default) is the first; the
                         summary's warnings say how many there are
 
@@ -74,6 +81,7 @@ pub enum Command {
     Analyze(Analyze),
     Parse { dump: String },
     Query(crate::query::QueryArgs),
+    Diff(crate::diff::DiffArgs),
 }
 
 /// Parses the arguments after the program name.
@@ -85,12 +93,13 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
         return Ok(Command::Version);
     }
     let Some((cmd, rest)) = argv.split_first() else {
-        return Err("missing command (analyze, parse or query)".into());
+        return Err("missing command (analyze, diff, parse or query)".into());
     };
     match cmd.as_str() {
         "help" => Ok(Command::Help),
         "analyze" => analyze(rest).map(Command::Analyze),
         "query" => crate::query::parse_args(rest).map(Command::Query),
+        "diff" => crate::diff::parse_args(rest).map(Command::Diff),
         "parse" => {
             let mut dump = None;
             for a in rest {
@@ -106,7 +115,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             })
         }
         other => Err(format!(
-            "unknown command {other:?} (expected analyze, parse or query)"
+            "unknown command {other:?} (expected analyze, diff, parse or query)"
         )),
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! heaplens analyze DUMP [--format json|md|html] [--output FILE] [--redact] [--stats] [--top N]
+//! heaplens diff BASELINE NEW [--format json|md|html] [--output FILE] [--stats]
 //! heaplens parse DUMP
 //! heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N]
 //! heaplens --help | --version
@@ -17,6 +18,7 @@
 //! itself prints to stderr from the dump or the file name goes through [`terminal_safe`].
 
 mod args;
+mod diff;
 mod progress;
 mod query;
 
@@ -62,6 +64,11 @@ fn main() -> ExitCode {
         Command::Analyze(a) => analyze(&a),
         Command::Parse { dump } => parse(&dump),
         Command::Query(q) => query::run(&q),
+        Command::Diff(a) => {
+            let mut progress = Progress::new();
+            let r = diff::run(&a, &mut progress);
+            finish(&mut progress, r)
+        }
     }
 }
 

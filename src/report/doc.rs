@@ -77,6 +77,10 @@ pub enum Cell {
     Percent(f64),
     /// Yes / no.
     Bool(bool),
+    /// A signed change in bytes: `+1.2 MiB`, `−512 B`, `0 B`.
+    DeltaBytes(i64),
+    /// A signed change in a count: `+12,000`, `−3`, `0`.
+    DeltaCount(i64),
     Empty,
 }
 
@@ -88,6 +92,7 @@ impl Cell {
             Cell::Bytes(n) | Cell::Count(n) => n.to_string(),
             Cell::Percent(p) => format!("{p:.6}"),
             Cell::Bool(b) => (*b as u8).to_string(),
+            Cell::DeltaBytes(n) | Cell::DeltaCount(n) => n.to_string(),
             Cell::Empty => String::new(),
         }
     }

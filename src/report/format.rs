@@ -34,6 +34,24 @@ pub fn format_count(n: u64) -> String {
     out
 }
 
+/// Signed byte change: `+1.2 MiB`, `−512 B` (a real minus sign), `0 B`.
+pub fn format_delta_bytes(delta: i64) -> String {
+    match delta {
+        0 => "0 B".into(),
+        d if d > 0 => format!("+{}", format_bytes(d as u64)),
+        d => format!("\u{2212}{}", format_bytes(d.unsigned_abs())),
+    }
+}
+
+/// Signed count change: `+12,000`, `−3`, `0`.
+pub fn format_delta_count(delta: i64) -> String {
+    match delta {
+        0 => "0".into(),
+        d if d > 0 => format!("+{}", format_count(d as u64)),
+        d => format!("\u{2212}{}", format_count(d.unsigned_abs())),
+    }
+}
+
 /// Object id as MAT prints it: lower-case hex with a `0x` prefix, no padding (`0x7ff5a1c38`).
 pub fn format_id(id: u64) -> String {
     format!("{id:#x}")
@@ -129,6 +147,16 @@ mod tests {
         assert_eq!(format_count(84_000), "84,000");
         assert_eq!(format_count(1_234_567), "1,234,567");
         assert_eq!(format_count(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn deltas() {
+        assert_eq!(format_delta_bytes(0), "0 B");
+        assert_eq!(format_delta_bytes(1_408_000), "+1.3 MiB");
+        assert_eq!(format_delta_bytes(-512), "\u{2212}512 B");
+        assert_eq!(format_delta_bytes(i64::MIN), "\u{2212}8.0 EiB");
+        assert_eq!(format_delta_count(12_000), "+12,000");
+        assert_eq!(format_delta_count(-3), "\u{2212}3");
     }
 
     #[test]

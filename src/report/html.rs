@@ -10,7 +10,10 @@
 //! anywhere.
 
 use super::doc::*;
-use super::format::{format_bytes, format_count, is_bidi_control, visible_code_point};
+use super::format::{
+    format_bytes, format_count, format_delta_bytes, format_delta_count, is_bidi_control,
+    visible_code_point,
+};
 use super::sections::sections;
 use super::Report;
 use crate::graph::SizeMode;
@@ -19,7 +22,7 @@ use std::fmt::Write;
 /// Rows per table in HTML (the JSON has all of them).
 pub const HTML_ROWS: usize = 1000;
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 :root{--bg:#fff;--fg:#1b1f24;--muted:#59636e;--line:#d1d9e0;--head:#f6f8fa;--accent:#0969da;
 --bar:rgba(9,105,218,.16);--warn-bg:#fff8c5;--warn-line:#d4a72c;--card:#f6f8fa;color-scheme:light dark}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;
@@ -159,7 +162,7 @@ pub fn to_html(report: &Report) -> String {
     o
 }
 
-fn section(o: &mut String, s: &Section) {
+pub(crate) fn section(o: &mut String, s: &Section) {
     let _ = writeln!(
         o,
         "<section id=\"{}\">\n<h2>{}</h2>",
@@ -277,6 +280,20 @@ fn td(o: &mut String, c: &Cell) {
                 if *b { "yes" } else { "no" }
             );
         }
+        Cell::DeltaBytes(n) => {
+            let _ = write!(
+                o,
+                "<td class=\"num\" data-v=\"{n}\" title=\"{n} bytes\">{}</td>",
+                format_delta_bytes(*n)
+            );
+        }
+        Cell::DeltaCount(n) => {
+            let _ = write!(
+                o,
+                "<td class=\"num\" data-v=\"{n}\">{}</td>",
+                format_delta_count(*n)
+            );
+        }
         Cell::Empty => o.push_str("<td></td>"),
     }
 }
@@ -294,6 +311,11 @@ fn inline(c: &Cell) -> String {
         Cell::Count(n) => format_count(*n),
         Cell::Percent(p) => format!("{p:.1}%"),
         Cell::Bool(b) => (if *b { "yes" } else { "no" }).into(),
+        Cell::DeltaBytes(n) => format!(
+            "<span title=\"{n} bytes\">{}</span>",
+            format_delta_bytes(*n)
+        ),
+        Cell::DeltaCount(n) => format_delta_count(*n),
         Cell::Empty => String::new(),
     }
 }

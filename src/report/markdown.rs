@@ -9,7 +9,10 @@
 //! `<U+202E>` ([`super::format::is_bidi_control`]).
 
 use super::doc::*;
-use super::format::{format_bytes, format_count, is_bidi_control, visible_code_point};
+use super::format::{
+    format_bytes, format_count, format_delta_bytes, format_delta_count, is_bidi_control,
+    visible_code_point,
+};
 use super::sections::sections;
 use super::Report;
 use std::fmt::Write;
@@ -54,7 +57,7 @@ pub fn to_markdown(report: &Report) -> String {
     out
 }
 
-fn section(out: &mut String, s: &Section) {
+pub(crate) fn section(out: &mut String, s: &Section) {
     let _ = writeln!(out, "<a id=\"{}\"></a>\n\n## {}\n", s.id, text(&s.title));
     for b in &s.blocks {
         match b {
@@ -115,6 +118,8 @@ fn cell(c: &Cell) -> String {
         Cell::Count(n) => format_count(*n),
         Cell::Percent(p) => format!("{p:.1}%"),
         Cell::Bool(b) => (if *b { "yes" } else { "no" }).into(),
+        Cell::DeltaBytes(n) => format_delta_bytes(*n),
+        Cell::DeltaCount(n) => format_delta_count(*n),
         Cell::Empty => String::new(),
     }
 }

@@ -31,6 +31,9 @@
 //!    KiB/MiB.
 
 mod analysis_sections;
+mod diff_html;
+mod diff_markdown;
+pub mod diff_sections;
 pub mod doc;
 pub mod format;
 mod html;
@@ -39,6 +42,8 @@ mod markdown;
 pub mod redact;
 pub mod sections;
 
+pub use diff_html::diff_to_html;
+pub use diff_markdown::diff_to_markdown;
 pub use format::{
     format_bytes, format_count, format_id, format_percent, is_bidi_control, needs_json_escape,
     percent,
@@ -99,7 +104,7 @@ pub struct Report {
     pub collections: crate::analysis::CollectionFillReport,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Tool {
     pub name: String,
     pub version: String,
