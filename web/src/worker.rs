@@ -53,9 +53,33 @@ struct Worker {
 /// instead of waiting for the fresh worker.
 const HAND_OVER_IDLE_MS: i32 = 300;
 
+/// Gives the core's id hash tables secret keys (`heaplens::graph::add_hash_entropy`): wasm32's
+/// standard library has no randomness, so without this a crafted dump could predict the seeds
+/// and make every id collide. `crypto.getRandomValues` is in every worker scope; looked up
+/// dynamically so no extra web-sys feature is needed.
+fn seed_id_hashes() {
+    let global = js_sys::global();
+    let Ok(crypto) = js_sys::Reflect::get(&global, &"crypto".into()) else {
+        return;
+    };
+    let Ok(get) = js_sys::Reflect::get(&crypto, &"getRandomValues".into()) else {
+        return;
+    };
+    let Some(get) = get.dyn_ref::<js_sys::Function>() else {
+        return;
+    };
+    let words = js_sys::Uint32Array::new_with_length(4);
+    if get.call1(&crypto, &words).is_ok() {
+        for pair in words.to_vec().chunks(2) {
+            heaplens::graph::add_hash_entropy((pair[0] as u64) << 32 | pair[1] as u64);
+        }
+    }
+}
+
 /// Install the `onmessage` handler, then post [`FromWorker::Ready`].
 pub fn start() {
     console_error_panic_hook::set_once();
+    seed_id_hashes();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
 
     // One service for the worker's lifetime.
