@@ -18,7 +18,7 @@
 
 use super::objread::{bool_field, id_str, int_field, subclasses_of};
 use super::threadlocals::{entries_of_thread, mark_weak_keys_stale, ThreadLocalEntry};
-use crate::graph::{java_class_name, Dominance, HeapGraph, Node, NO_NODE};
+use crate::graph::{bounded_class_name, java_class_name, Dominance, HeapGraph, Node, NO_NODE};
 use crate::hprof::{Id, RootKind, StackTrace};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -285,11 +285,19 @@ impl<'g> Ctx<'g> {
                 trace_of.insert(st.thread_serial, t);
             }
         }
+        // One text per UTF8 symbol, shared by every LOAD CLASS naming it (a crafted dump can
+        // point thousands of them at one huge name).
+        let mut by_symbol: HashMap<Id, Arc<str>> = HashMap::new();
         let class_by_serial = g
             .meta
             .load_classes
             .iter()
-            .map(|l| (l.serial, Arc::from(java_class_name(g.symbol(l.name_id)))))
+            .map(|l| {
+                let name = by_symbol.entry(l.name_id).or_insert_with(|| {
+                    Arc::from(java_class_name(&bounded_class_name(g.symbol(l.name_id))))
+                });
+                (l.serial, name.clone())
+            })
             .collect();
         let trace_frames_total: usize = g.meta.traces.values().map(|t| t.frame_ids.len()).sum();
         let start_names = g

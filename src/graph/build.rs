@@ -16,7 +16,7 @@ use super::classes::*;
 use super::dominators::NO_NODE;
 use super::ids::{ClassLenColumn, IdMap, SortedIds};
 use super::locate::LocationsBuilder;
-use super::names::{is_jdk_class_name, java_class_name, jvm_class_name};
+use super::names::{bounded_class_name, is_jdk_class_name, java_class_name, jvm_class_name};
 use super::store::{FieldStoreBuilder, StringStoreBuilder};
 use super::text::TextProbe;
 use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
@@ -289,7 +289,7 @@ impl Pass1 {
             p.class_name_id
                 .get(&id)
                 .and_then(|n| p.utf8.get(n))
-                .map(|n| jvm_class_name(n).into_owned())
+                .map(|n| jvm_class_name(&bounded_class_name(n)).into_owned())
         };
         let mut by_jvm_name: HashMap<String, u32> = HashMap::new();
         for (slot, &id) in self.slot_ids.iter().enumerate() {

@@ -38,7 +38,10 @@ pub use classes::{
 };
 pub use dominators::NO_NODE;
 pub use ids::add_hash_entropy;
-pub use names::{is_jdk_class_name, java_class_name, package_of, JDK_PREFIXES};
+pub use names::{
+    bounded_class_name, is_jdk_class_name, java_class_name, package_of, JDK_PREFIXES,
+    MAX_CLASS_NAME,
+};
 pub use retained::{ChildIndex, Dominance, RetainedSizes};
 pub use snapshot::{
     read_snapshot, snapshot_len, write_snapshot, Snapshot, SnapshotError, SnapshotErrorKind,

@@ -1,4 +1,28 @@
-//! JVM internal class names → Java source form, the form users read everywhere.
+//! JVM internal class names → Java source form, the form users read everywhere; and the cap
+//! on how long a class name may be (a crafted dump can name thousands of classes with one huge
+//! UTF8 record).
+
+use std::borrow::Cow;
+
+/// The longest class name kept whole, in bytes. The JVM's own limit is 65,535 (a class file's
+/// `CONSTANT_Utf8`), and real names (lambdas, hidden classes, generated proxies) stay far under
+/// 1 KiB; a longer name comes from a crafted file. Each class keeps its own copy of its name, and
+/// every report row prints it, so a cap is what bounds those copies by the file's real content:
+/// 2,000 classes named by one 1 MiB symbol otherwise cost 2 GiB per copy.
+pub const MAX_CLASS_NAME: usize = 4096;
+
+/// `name`, cut to [`MAX_CLASS_NAME`] bytes (at a character boundary) with a marker saying how
+/// long it was: `com/example/Bigxxx…… [1048576-byte name]`.
+pub fn bounded_class_name(name: &str) -> Cow<'_, str> {
+    if name.len() <= MAX_CLASS_NAME {
+        return Cow::Borrowed(name);
+    }
+    let mut end = MAX_CLASS_NAME;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!("{}… [{}-byte name]", &name[..end], name.len()))
+}
 
 /// `java/lang/String` → `java.lang.String`; `[B` → `byte[]`;
 /// `[[Ljava/util/HashMap$Node;` → `java.util.HashMap$Node[][]`. Names already in source form
