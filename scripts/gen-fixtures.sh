@@ -12,6 +12,13 @@
 # (no facts: those state JDK 17's default layout); VARIANT is jdk25, jdk25-coh or jdk17-nocoops.
 # JDK 25 is taken from $JAVA25_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64).
 #
+#   scripts/gen-fixtures.sh --collections [OUTDIR]  (default: tests/fixtures/collections/)
+#
+# --collections: tests/java/com/example/collections/CollectionsApp.java on JDK 17 and JDK 25
+# (collections.jdk17.hprof.gz, collections.jdk25.hprof.gz): the collections MAT's extractors
+# read that the incident programs do not hold, with sizes known by construction
+# (tests/collections_more.rs). No histogram, no facts.
+#
 # Compiles tests/java/**/*.java into a temporary directory, runs each fixture program (each one
 # builds its incident's state, then writes NAME.histo.txt, NAME.hprof and NAME.facts.json
 # itself, see tests/java/com/example/fixtures/FixtureDump.java), gzips each dump with
@@ -25,12 +32,18 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VARIANTS=0
+COLLECTIONS=0
 if [[ "${1:-}" == --variants ]]; then
     VARIANTS=1
+    shift
+elif [[ "${1:-}" == --collections ]]; then
+    COLLECTIONS=1
     shift
 fi
 if ((VARIANTS)); then
     OUT="${1:-$ROOT/tests/fixtures/variants}"
+elif ((COLLECTIONS)); then
+    OUT="${1:-$ROOT/tests/fixtures/collections}"
 else
     OUT="${1:-$ROOT/tests/fixtures}"
 fi
@@ -89,6 +102,19 @@ run() {
     done
     echo "gen-fixtures: $to: $(stat -c %s "$OUT/$to.hprof.gz") bytes gzipped ($((SECONDS - t0)) s)"
 }
+
+if ((COLLECTIONS)); then
+    for v in jdk17 jdk25; do
+        j=java
+        [[ $v == jdk25 ]] && j="$JAVA25_HOME/bin/java"
+        "$j" -XX:+UseSerialGC -XX:-UsePerfData -Xmx16m -cp "$WORK/classes" \
+            com.example.collections.CollectionsApp "$WORK/out" "collections.$v"
+        gzip -9 -n -f "$WORK/out/collections.$v.hprof"
+        install -m 644 "$WORK/out/collections.$v.hprof.gz" "$OUT/"
+        echo "gen-fixtures: collections.$v: $(stat -c %s "$OUT/collections.$v.hprof.gz") bytes gzipped"
+    done
+    exit 0
+fi
 
 if ((VARIANTS)); then
     [[ -x "$JAVA25_HOME/bin/java" ]] || {

@@ -1,8 +1,8 @@
 //! Collections in every JDK layout from 6 to 11, on real dumps: the element counts Eclipse
 //! MAT's `ExtractCollectionEntriesTest` expects on its JDK 6 dump (segmented
 //! `ConcurrentHashMap`, JDK ≤ 6 `LinkedList` ring, `Properties`, `ThreadLocalMap`…), and on
-//! dumps from JDK 6, 8, 11, 17 and 25, entries enumerated = the size the collection's own counter
-//! field says, for every collection instance.
+//! dumps from JDK 6, 7 (hprof agent), 8, 11, 17 and 25, entries enumerated = the size the
+//! collection's own counter field says, for every collection instance.
 
 mod common;
 
@@ -70,14 +70,13 @@ fn mat_expected_entries_on_jdk6() {
 
 #[test]
 fn entries_match_the_size_fields_on_every_dump() {
-    // The hprof-agent dumps (MAT's and jhat's) name array classes in source form
-    // (`java.lang.Object[]`), which the graph does not read as arrays yet (issue 11, item 2):
-    // their tables look empty.
-    let outside = DUMPS
-        .iter()
-        .filter(|d| !d.contains("hprofagent") && !d.contains("jhat"));
-    // The project's own fixtures: HotSpot 17, and 25 with and without compact headers.
+    // Every outside dump, the hprof-agent ones (array classes named in source form) included.
+    let outside = DUMPS.iter();
+    // The project's own fixtures: HotSpot 17, and 25 with and without compact headers; the
+    // collections fixture (immutable collections, skip lists, enum maps, views, wrapped deques).
     let own = [
+        "collections/collections.jdk17.hprof.gz",
+        "collections/collections.jdk25.hprof.gz",
         "variants/queue_backlog.jdk25.hprof.gz",
         "variants/queue_backlog.jdk25-coh.hprof.gz",
         "healthy_app.hprof.gz",

@@ -9,17 +9,23 @@
 //!   `referent`, the ThreadLocal);
 //! - `IdentityHashMap`: keys at even, values at odd indices of `table`;
 //! - `TreeMap`: in order (`left`, `right`);
-//! - arrays: `ArrayList`, `Vector`, `CopyOnWriteArrayList`, `ArrayDeque`, `PriorityQueue`,
-//!   `PriorityBlockingQueue`, `ArrayBlockingQueue`;
+//! - arrays: `ArrayList`, `Vector`, `CopyOnWriteArrayList`, `PriorityQueue`,
+//!   `PriorityBlockingQueue`; circular ones in queue order, from `head`/`takeIndex` to
+//!   `tail`/`putIndex`: `ArrayDeque`, `ArrayBlockingQueue`;
 //! - linked: `LinkedList` (JDK 7+ `first`, JDK ≤ 6 the ring around `header`), the
 //!   `item`-carrying nodes of `LinkedBlockingQueue`/`Deque`, `ConcurrentLinkedQueue`/`Deque`,
 //!   `LinkedTransferQueue`.
 //!
-//! Sets yield their elements as keys. Walks are bounded and iterative (a corrupt dump can hold
+//! - the classes of [`super::collections_more`] (immutable collections, skip lists, enum maps,
+//!   singletons, views of maps).
+//!
+//! Sets yield their elements as keys; lists, queues and a map's `values()` their elements as
+//! values. Walks are bounded and iterative (a corrupt dump can hold
 //! cycles; chains can be millions long).
 
 use super::collections::{tree_nodes, CollectionInfo, CollectionKind, FieldCache};
 use crate::graph::{ClassKind, HeapGraph, Node};
+use crate::hprof::Value;
 
 /// One entry. Lists, queues and arrays: `value` is the element, `key` is `None`. Sets: `key`
 /// is the element. Maps: both (either may be null).
@@ -52,12 +58,20 @@ pub fn entries(g: &HeapGraph, info: &CollectionInfo, limit: usize) -> Vec<Entry>
             let n = a.map_or(0, |a| g.array_len(a) as u64);
             list_prefix(g, a, n, &mut out, limit)
         }
-        // Queues and deques hold no nulls: the non-null slots.
-        "java.util.ArrayDeque" => from_array(g, field("elements"), &mut out, limit),
+        // Circular arrays, in queue order: from `head` (`takeIndex`) to `tail` (`putIndex`),
+        // wrapping around the end (MAT's extractor reads them so too).
+        "java.util.ArrayDeque" => {
+            let (h, t) = (int(g, v, "head"), int(g, v, "tail"));
+            circular(g, field("elements"), h, t, false, &mut out, limit)
+        }
+        "java.util.concurrent.ArrayBlockingQueue" => {
+            let (h, t) = (int(g, v, "takeIndex"), int(g, v, "putIndex"));
+            let full = int(g, v, "count").is_some_and(|c| c > 0) && h == t;
+            circular(g, field("items"), h, t, full, &mut out, limit)
+        }
         "java.util.PriorityQueue" | "java.util.concurrent.PriorityBlockingQueue" => {
             from_array(g, field("queue"), &mut out, limit)
         }
-        "java.util.concurrent.ArrayBlockingQueue" => from_array(g, field("items"), &mut out, limit),
         "java.util.LinkedList" => match field("header") {
             // JDK ≤ 6: a ring around the sentinel `header` (whose element is null).
             Some(h) => walk_items(
@@ -163,7 +177,9 @@ pub fn entries(g: &HeapGraph, info: &CollectionInfo, limit: usize) -> Vec<Entry>
             }
         }
         _ => {
-            if g.class(v).kind == ClassKind::ObjectArray && g.as_class(v).is_none() {
+            if let Some(e) = super::collections_more::entries(g, v, limit) {
+                out = e;
+            } else if g.class(v).kind == ClassKind::ObjectArray && g.as_class(v).is_none() {
                 out.extend(g.edges(v).map(|(t, _)| element(t)).take(limit));
             }
         }
@@ -185,8 +201,62 @@ pub fn entries(g: &HeapGraph, info: &CollectionInfo, limit: usize) -> Vec<Entry>
                 value: None,
             };
         }
+    } else if info.kind != CollectionKind::Map {
+        // A list, queue or array: its elements are values (a map's `values()` view).
+        for e in &mut out {
+            e.key = None;
+        }
     }
     out
+}
+
+fn int(g: &HeapGraph, v: Node, name: &str) -> Option<i64> {
+    match g.field_value(v, name)? {
+        Value::Int(i) => Some(i as i64),
+        _ => None,
+    }
+}
+
+/// The non-null elements of a circular array from `head` up to `tail` (exclusive), wrapping
+/// around its end; all of them when `full` (`head == tail` then means full, not empty). Without
+/// both indices: every non-null element, in storage order.
+fn circular(
+    g: &HeapGraph,
+    a: Option<Node>,
+    head: Option<i64>,
+    tail: Option<i64>,
+    full: bool,
+    out: &mut Vec<Entry>,
+    limit: usize,
+) {
+    let Some(a) = a else { return };
+    let (Some(h), Some(t)) = (head, tail) else {
+        return from_array(g, Some(a), out, limit);
+    };
+    let (h, t) = (h.max(0) as u64, t.max(0) as u64);
+    let in_range = |i: u64, lo: u64, hi: u64| i >= lo && i < hi;
+    let len = g.array_len(a) as u64;
+    // (from, to) runs in queue order.
+    let runs: [(u64, u64); 2] = if t > h {
+        [(h, t), (0, 0)]
+    } else if t < h || full {
+        [(h, len), (0, t)]
+    } else {
+        return; // empty
+    };
+    for (lo, hi) in runs {
+        for (x, i) in g.indexed_edges(a) {
+            if out.len() >= limit {
+                return;
+            }
+            if in_range(i as u64, lo, hi) {
+                out.push(Entry {
+                    key: None,
+                    value: Some(x),
+                });
+            }
+        }
+    }
 }
 
 /// The non-null elements of an object array.

@@ -7,8 +7,12 @@
 //! `IdentityHashMap`, `TreeMap`, `ConcurrentHashMap` (JDK 8+ table with `baseCount` +
 //! `counterCells`; JDK 5–7 `segments`, whose `Segment`s are read too), `ThreadLocalMap`,
 //! `ArrayList`, `Vector`, `LinkedList` (JDK 7+ `first`, JDK ≤ 6 ring around `header`),
-//! `ArrayDeque`, `PriorityQueue`, `CopyOnWriteArrayList`/`Set`, the blocking and concurrent
-//! queues. Counts come from the collection's own fields where the graph keeps them (`size`,
+//! `ArrayDeque` (`head`/`tail`, as the JDK's `size()`), `PriorityQueue`,
+//! `CopyOnWriteArrayList`/`Set`, the blocking and concurrent queues; and, in
+//! [`super::collections_more`], the rest of MAT's list: `ImmutableCollections`, singletons and
+//! empties, `nCopies`, `Arrays.asList`, `subList`, `ConcurrentSkipListMap`/`Set`, `EnumMap`,
+//! `RegularEnumSet`, `DelayQueue`, `SynchronousQueue` and the key/value/entry views of maps.
+//! Counts come from the collection's own fields where the graph keeps them (`size`,
 //! `count`, `elementCount`, `baseCount`, `AtomicInteger.value` — see `KEEP_FIELDS_OF` in the
 //! graph builder); otherwise they are counted: non-null elements of the backing array, nodes of
 //! a linked chain or tree (bounded walk), or entries of a hash table's bins. Subclasses of the
@@ -66,7 +70,7 @@ impl CollectionInfo {
     }
 }
 
-const MAX_WALK: usize = 50_000_000;
+pub(crate) const MAX_WALK: usize = 50_000_000;
 
 fn int_field(g: &HeapGraph, v: Node, name: &str) -> Option<i64> {
     match g.field_value(v, name)? {
@@ -277,6 +281,13 @@ fn info_depth(g: &HeapGraph, v: Node, depth: u32) -> Option<CollectionInfo> {
         return None;
     }
     let class = g.display_class(v);
+    // Immutable collections, singletons, skip lists, enum maps, views of maps, ….
+    if g.as_class(v).is_none() {
+        let read_inner = |x: Node| info_depth(g, x, depth + 1);
+        if let Some(i) = super::collections_more::info(g, v, &g.class(v).name, &read_inner) {
+            return Some(i);
+        }
+    }
     // Wrappers.
     if class.starts_with("java.util.Collections$") {
         let inner = ["c", "m", "list", "s"]
@@ -351,15 +362,18 @@ fn info_depth(g: &HeapGraph, v: Node, depth: u32) -> Option<CollectionInfo> {
             });
             mk(List, s, None, None, f)
         }
+        // The JDK's `size()`: `tail - head`, plus the array length when the deque wrapped
+        // around its end (MAT's extractor too, except that it says 0 whenever `tail` is 0).
         "java.util.ArrayDeque" => {
             let a = arr("elements");
-            mk(
-                Deque,
-                a.map_or(0, |a| non_null(g, a)),
-                array_len(g, a),
-                None,
-                false,
-            )
+            let cap = array_len(g, a);
+            match (int_field(g, v, "head"), int_field(g, v, "tail"), cap) {
+                (Some(h), Some(t), Some(c)) if h >= 0 && t >= 0 && (h as u64) < c.max(1) => {
+                    let n = if t >= h { t - h } else { t - h + c as i64 };
+                    mk(Deque, n.max(0) as u64, cap, None, true)
+                }
+                _ => mk(Deque, a.map_or(0, |a| non_null(g, a)), cap, None, false),
+            }
         }
         "java.util.PriorityQueue" | "java.util.concurrent.PriorityBlockingQueue" => {
             let a = arr("queue");
@@ -521,7 +535,7 @@ pub(crate) fn innermost(g: &HeapGraph, mut v: Node) -> Node {
                     g.ref_field(v, "m")
                 }
                 Some("java.util.concurrent.CopyOnWriteArraySet") => g.ref_field(v, "al"),
-                _ => None,
+                _ => super::collections_more::view_inner(g, v),
             }
         };
         match inner {

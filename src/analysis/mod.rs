@@ -24,6 +24,7 @@ pub use classloaders::{
 
 mod collection_entries;
 pub mod collections;
+mod collections_more;
 mod loader_leak;
 pub mod oom;
 pub mod paths;

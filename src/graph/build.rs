@@ -60,6 +60,13 @@ const KEEP_FIELDS_OF: &[&str] = &[
     "java.util.concurrent.LinkedBlockingDeque",
     "java.util.concurrent.ConcurrentLinkedQueue",
     "java.util.concurrent.CopyOnWriteArrayList",
+    // `analysis::collections_more`: sizes, offsets and enum bit sets.
+    "java.util.EnumMap",
+    "java.util.RegularEnumSet",
+    "java.util.ImmutableCollections$SetN",
+    "java.util.ImmutableCollections$MapN",
+    "java.util.Collections$CopiesList",
+    "java.util.ArrayList$SubList",
     "java.util.concurrent.atomic.AtomicInteger",
     "java.util.concurrent.atomic.AtomicLong",
     "java.util.zip.ZipFile",
