@@ -179,9 +179,11 @@ fn threadlocal_leak_across_pooled_threads() {
         .find(|g| g.pattern == "request-worker-*")
         .expect("the worker group");
     assert_eq!(workers.count, pool);
+    // One count of threads: the pool's, as a part of the suspect's threads.
     let expected = format!(
-        "{} threads ({} request-worker-* (WAITING)) hold {} × {} retaining {}",
+        "the ThreadLocalMaps of {} of the {} threads ({} request-worker-* (WAITING)) hold {} × {} retaining {}",
         count(pool),
+        count(t.threads),
         count(pool),
         count(n(&f["stale_entries"])),
         s(&f["threadlocal_value_class"]),

@@ -843,11 +843,29 @@ fn threadlocal_text(cx: &Cx, st: &ThreadLocalStats, threads: u64, threads_retain
         " The ThreadLocals are still set: values stay until remove() is called or the thread ends."
             .to_string()
     };
+    // One count of threads throughout: those whose maps hold the values, said as a part of the
+    // group when only some of them do (on a truncated dump, the others' values may be cut off).
+    let heavy = st.threads.max(1).min(threads.max(1));
+    let whose = if threads <= 1 {
+        "the thread".to_string()
+    } else if heavy == threads {
+        format!("the {} threads", fmt_count(threads))
+    } else {
+        format!("{} of the {} threads", fmt_count(heavy), fmt_count(threads))
+    };
+    let retain = if threads <= 1 {
+        "the thread retains".to_string()
+    } else {
+        format!("together the {} threads retain", fmt_count(threads))
+    };
+    let cut = if super::summary::is_incomplete(cx.g) {
+        " The dump is truncated: these counts cover only the part that could be read; threads \
+         and values past the cut are not in them."
+    } else {
+        ""
+    };
     format!(
-        "{THREADLOCAL_ACCUMULATION}: the ThreadLocalMaps of {} thread{} ({groups}) hold {value}; {} retain {}.{stale}",
-        fmt_count(st.threads.max(1)),
-        if st.threads.max(1) == 1 { "" } else { "s" },
-        if threads == 1 { "the thread".to_string() } else { format!("together the {} threads", fmt_count(threads)) },
+        "{THREADLOCAL_ACCUMULATION}: the ThreadLocalMaps of {whose} ({groups}) hold {value}; {retain} {}.{stale}{cut}",
         fmt_bytes_pct(threads_retained, cx.pct(threads_retained)),
     )
 }
