@@ -18,7 +18,8 @@
 //!   `Hashtable`, `WeakHashMap`, `IdentityHashMap`, `TreeMap`, `ConcurrentHashMap`,
 //!   `ConcurrentSkipListMap`, `EnumMap`, `AbstractMap`) and the wrappers MAT lists
 //!   (`java.util.jar.Attributes`, `TabularDataSupport`, `SimpleBindings`, `RenderingHints`,
-//!   `Properties$EntrySet`): read through the map they show.
+//!   `Properties$EntrySet`, `BeanContextSupport`, `System.getenv()`'s `ProcessEnvironment`
+//!   views): read through the map they show.
 //!
 //! Where MAT differs: it sizes `SetN` by its array's length (the probe table is about twice the
 //! set) and `ArrayDeque` as 0 when `tail` is 0 (a deque that wrapped exactly at the end of its
@@ -28,7 +29,7 @@
 
 use super::collection_entries::Entry;
 use super::collections::{CollectionInfo, CollectionKind, FieldCache, MAX_WALK};
-use crate::graph::{HeapGraph, Node};
+use crate::graph::{HeapGraph, Node, NO_CLASS};
 use crate::hprof::Value;
 
 /// What a view or wrapper shows of the collection in its field.
@@ -126,18 +127,70 @@ const VIEWS: &[(&str, &str, Shows)] = &[
     ),
     ("javax.script.SimpleBindings", "map", Shows::Same),
     ("java.awt.RenderingHints", "hintmap", Shows::Same),
+    // A set of its children: the keys of the `children` HashMap (subclasses too).
+    (
+        "java.beans.beancontext.BeanContextSupport",
+        "children",
+        Shows::Keys,
+    ),
+    // `System.getenv()` and its views (Unix: `StringEnvironment` wraps a map of `Variable` →
+    // `Value`, whose entries are read as those objects; Windows: the `Checked*` views).
+    (
+        "java.lang.ProcessEnvironment$StringEnvironment",
+        "m",
+        Shows::Same,
+    ),
+    (
+        "java.lang.ProcessEnvironment$StringKeySet",
+        "s",
+        Shows::Same,
+    ),
+    (
+        "java.lang.ProcessEnvironment$StringEntrySet",
+        "s",
+        Shows::Same,
+    ),
+    (
+        "java.lang.ProcessEnvironment$StringValues",
+        "c",
+        Shows::Same,
+    ),
+    (
+        "java.lang.ProcessEnvironment$CheckedKeySet",
+        "s",
+        Shows::Same,
+    ),
+    (
+        "java.lang.ProcessEnvironment$CheckedEntrySet",
+        "s",
+        Shows::Same,
+    ),
+    (
+        "java.lang.ProcessEnvironment$CheckedValues",
+        "c",
+        Shows::Same,
+    ),
 ];
 
-fn view(class: &str) -> Option<(&'static str, Shows)> {
-    VIEWS
-        .iter()
-        .find(|(c, _, _)| *c == class)
-        .map(|&(_, f, s)| (f, s))
+/// The view or wrapper `v` is an instance of (its class or a superclass, as MAT matches).
+fn view(g: &HeapGraph, v: Node) -> Option<(&'static str, Shows)> {
+    let mut c = g.class_index(v);
+    for _ in 0..16 {
+        if c == NO_CLASS {
+            break;
+        }
+        let name = g.classes[c as usize].name.as_str();
+        if let Some(&(_, f, s)) = VIEWS.iter().find(|(n, _, _)| *n == name) {
+            return Some((f, s));
+        }
+        c = g.classes[c as usize].super_class;
+    }
+    None
 }
 
 /// The collection a view or wrapper shows (for `collections::innermost`).
 pub(crate) fn view_inner(g: &HeapGraph, v: Node) -> Option<Node> {
-    let (field, _) = view(&g.class(v).name)?;
+    let (field, _) = view(g, v)?;
     g.ref_field(v, field)
 }
 
@@ -250,7 +303,7 @@ pub(crate) fn info(
         keys: false,
         inner: v,
     };
-    if let Some((field, shows)) = view(class) {
+    if let Some((field, shows)) = view(g, v) {
         let mut i = inner(g.ref_field(v, field)?)?;
         i.node = v;
         i.class = class.to_string();
