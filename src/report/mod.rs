@@ -312,8 +312,7 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
     let duplicate_strings = crate::analysis::duplicate_strings(g, d);
     let largest_arrays = crate::analysis::waste::largest_arrays_with(g, d, Some(&finder));
     let collections = crate::analysis::collection_fill(g, d);
-    let process_memory =
-        crate::analysis::process_memory(g, d, &finder, &threads, &class_loaders);
+    let process_memory = crate::analysis::process_memory(g, d, &finder, &threads, &class_loaders);
 
     let mut report = Report {
         schema: SCHEMA_VERSION,

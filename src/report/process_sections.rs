@@ -70,7 +70,11 @@ pub fn process_memory_section(pm: &ProcessMemory, ctx: Ctx, limits: Limits) -> S
     if !pm.thread_stacks.groups.is_empty() {
         table(
             "Thread stacks by thread name (estimate)",
-            pm.thread_stacks.groups.iter().map(|s| s.cells(&ctx)).collect(),
+            pm.thread_stacks
+                .groups
+                .iter()
+                .map(|s| s.cells(&ctx))
+                .collect(),
             StackGroup::columns(&ctx),
         );
     }

@@ -236,7 +236,12 @@ pub fn redact(r: &mut Report) {
             *a = p;
         }
     }
-    for a in pm.jvm.container_arguments.iter_mut().filter(|a| !plain_argument(a)) {
+    for a in pm
+        .jvm
+        .container_arguments
+        .iter_mut()
+        .filter(|a| !plain_argument(a))
+    {
         let p = args.get(a);
         scrub.add(a, &p);
         *a = p;
@@ -250,7 +255,10 @@ pub fn redact(r: &mut Report) {
         }
     }
     if let Some(c) = &mut pm.jvm.container {
-        for path in [&mut c.memory_mount, &mut c.memory_path].into_iter().flatten() {
+        for path in [&mut c.memory_mount, &mut c.memory_path]
+            .into_iter()
+            .flatten()
+        {
             scrub.add(path, "<path>");
             *path = "<path>".into();
         }

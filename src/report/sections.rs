@@ -112,7 +112,7 @@ fn summary_section(r: &Report) -> Section {
     let mut blocks = Vec::new();
     if let Some(v) = &r.process_memory.verdict {
         blocks.push(Block::Paragraph(format!(
-            "Beyond the heap: {v} (see Process memory)"
+            "Beyond the heap (see Process memory): {v}"
         )));
     }
     if !s.warnings.is_empty() {

@@ -297,17 +297,19 @@ type Groups = HashMap<(String, String, BufferKind), (u64, u64, u64, Node)>;
 fn holder_rows(finder: &PathFinder<'_>, groups: Groups) -> Vec<BufferHolder> {
     let mut rows: Vec<BufferHolder> = groups
         .into_iter()
-        .map(|((category, holder, kind), (count, capacity, _, largest))| {
-            let via = via(finder, largest, &holder);
-            BufferHolder {
-                category,
-                holder,
-                kind,
-                count,
-                capacity,
-                via,
-            }
-        })
+        .map(
+            |((category, holder, kind), (count, capacity, _, largest))| {
+                let via = via(finder, largest, &holder);
+                BufferHolder {
+                    category,
+                    holder,
+                    kind,
+                    count,
+                    capacity,
+                    via,
+                }
+            },
+        )
         .collect();
     rows.sort_by(|a, b| {
         b.capacity
@@ -344,9 +346,14 @@ fn holder_of(g: &HeapGraph, finder: &PathFinder<'_>, v: Node) -> (String, String
 fn category(class: &str) -> String {
     let c = if class.contains("io.netty.") {
         "Netty"
-    } else if ["sun.nio.ch.", "sun.nio.fs.", "java.nio.channels.", "jdk.internal.net."]
-        .iter()
-        .any(|p| class.starts_with(p))
+    } else if [
+        "sun.nio.ch.",
+        "sun.nio.fs.",
+        "java.nio.channels.",
+        "jdk.internal.net.",
+    ]
+    .iter()
+    .any(|p| class.starts_with(p))
     {
         "NIO"
     } else if ["java.", "javax.", "jdk.", "sun.", "com.sun."]
@@ -379,7 +386,8 @@ fn counters(g: &HeapGraph) -> DirectCounters {
     let n = |class: &str, fields: &[&str]| {
         static_number(g, class, fields).and_then(|x| u64::try_from(x).ok())
     };
-    let vm = n("jdk.internal.misc.VM", &["directMemory"]).or_else(|| n("sun.misc.VM", &["directMemory"]));
+    let vm = n("jdk.internal.misc.VM", &["directMemory"])
+        .or_else(|| n("sun.misc.VM", &["directMemory"]));
     // The mapped pool's counters moved between JDK versions: the Unmapper class (8, 11), its
     // DefaultUnmapper subclass (14+).
     let mapped = |field: &[&str]| {

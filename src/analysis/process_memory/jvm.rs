@@ -104,16 +104,26 @@ pub fn jvm_facts(g: &HeapGraph) -> JvmFacts {
         f.container_arguments = args
             .iter()
             .filter(|a| {
-                ["-XX:MaxRAM", "-XX:InitialRAM", "-XX:MinRAM", "-XX:+UseContainerSupport", "-XX:-UseContainerSupport", "-XX:ActiveProcessorCount"]
-                    .iter()
-                    .any(|p| a.starts_with(p))
+                [
+                    "-XX:MaxRAM",
+                    "-XX:InitialRAM",
+                    "-XX:MinRAM",
+                    "-XX:+UseContainerSupport",
+                    "-XX:-UseContainerSupport",
+                    "-XX:ActiveProcessorCount",
+                ]
+                .iter()
+                .any(|p| a.starts_with(p))
             })
             .cloned()
             .collect();
     }
     f.properties = properties(g);
     f.container = container(g);
-    let perf = subclasses_of_any(g, &["jdk.internal.perf.PerfCounter", "sun.misc.PerfCounter"]);
+    let perf = subclasses_of_any(
+        g,
+        &["jdk.internal.perf.PerfCounter", "sun.misc.PerfCounter"],
+    );
     f.perf_counters = (0..g.node_count() as Node)
         .filter(|&v| perf[g.class_index(v) as usize] && g.as_class(v).is_none())
         .count() as u64;
@@ -135,11 +145,7 @@ fn jvm_arguments(g: &HeapGraph) -> Option<Vec<String>> {
         for &v in &level {
             let class = g.class(v);
             if class.kind == ClassKind::ObjectArray && class.name == "java.lang.String[]" {
-                return Some(
-                    g.edges(v)
-                        .filter_map(|(s, _)| string_text(g, s))
-                        .collect(),
-                );
+                return Some(g.edges(v).filter_map(|(s, _)| string_text(g, s)).collect());
             }
             if class.kind == ClassKind::Instance && g.as_class(v).is_none() {
                 next.extend(g.edges(v).map(|(t, _)| t).take(8));
@@ -186,9 +192,13 @@ fn properties(g: &HeapGraph) -> Vec<Property> {
             let (Some(key), Some(value)) = (string_text(g, k), string_text(g, v)) else {
                 continue;
             };
-            let wanted = PROPERTY_KEYS
-                .iter()
-                .any(|p| if p.ends_with('.') { key.starts_with(p) } else { key == *p });
+            let wanted = PROPERTY_KEYS.iter().any(|p| {
+                if p.ends_with('.') {
+                    key.starts_with(p)
+                } else {
+                    key == *p
+                }
+            });
             if wanted && !out.iter().any(|p| p.key == key) {
                 out.push(Property { key, value });
             }
@@ -201,12 +211,26 @@ fn properties(g: &HeapGraph) -> Vec<Property> {
 /// The cgroup subsystem the JDK's container support created, if any.
 fn container(g: &HeapGraph) -> Option<Container> {
     for (class, version, memory) in [
-        ("jdk.internal.platform.cgroupv2.CgroupV2Subsystem", "cgroup v2", "unified"),
-        ("jdk.internal.platform.cgroupv1.CgroupV1Subsystem", "cgroup v1", "memory"),
+        (
+            "jdk.internal.platform.cgroupv2.CgroupV2Subsystem",
+            "cgroup v2",
+            "unified",
+        ),
+        (
+            "jdk.internal.platform.cgroupv1.CgroupV1Subsystem",
+            "cgroup v1",
+            "memory",
+        ),
         // JDK 11's layout (before the cgroup v2 support).
-        ("jdk.internal.platform.cgroupv1.Metrics", "cgroup v1", "memory"),
+        (
+            "jdk.internal.platform.cgroupv1.Metrics",
+            "cgroup v1",
+            "memory",
+        ),
     ] {
-        let Some(c) = class_named(g, class) else { continue };
+        let Some(c) = class_named(g, class) else {
+            continue;
+        };
         let instance = static_value(g, c, "INSTANCE")
             .and_then(|v| as_node(g, v))
             .or_else(|| {

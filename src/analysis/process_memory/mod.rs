@@ -135,13 +135,29 @@ impl Figure {
 
 fn figures(pm: &ProcessMemory, heap_reachable: u64) -> Vec<Figure> {
     let mut f = Vec::new();
-    let (b, c, t, j) = (&pm.buffers, &pm.buffers.counters, &pm.thread_stacks, &pm.jvm);
+    let (b, c, t, j) = (
+        &pm.buffers,
+        &pm.buffers.counters,
+        &pm.thread_stacks,
+        &pm.jvm,
+    );
     f.push(
-        fact("heap", "Reachable heap", "shallow sizes of the objects reachable from GC roots")
-            .bytes(heap_reachable),
+        fact(
+            "heap",
+            "Reachable heap",
+            "shallow sizes of the objects reachable from GC roots",
+        )
+        .bytes(heap_reachable),
     );
     if let Some(a) = &j.max_heap {
-        f.push(fact("heap", "Maximum heap", &format!("{} (JVM arguments)", a.argument)).bytes(a.bytes));
+        f.push(
+            fact(
+                "heap",
+                "Maximum heap",
+                &format!("{} (JVM arguments)", a.argument),
+            )
+            .bytes(a.bytes),
+        );
     }
 
     f.push(
@@ -192,40 +208,98 @@ fn figures(pm: &ProcessMemory, heap_reachable: u64) -> Vec<Figure> {
     }
     if b.freed.count > 0 {
         f.push(
-            fact("direct", "Freed direct buffers", "Cleaner already run: objects left, no memory")
-                .count(b.freed.count)
-                .bytes(b.freed.capacity),
+            fact(
+                "direct",
+                "Freed direct buffers",
+                "Cleaner already run: objects left, no memory",
+            )
+            .count(b.freed.count)
+            .bytes(b.freed.capacity),
         );
     }
     if let Some(n) = c.total_capacity {
-        f.push(fact("direct", "Bits total capacity", "java.nio.Bits TOTAL_CAPACITY (what BufferPoolMXBean \"direct\" reports)").bytes(n));
+        f.push(
+            fact(
+                "direct",
+                "Bits total capacity",
+                "java.nio.Bits TOTAL_CAPACITY (what BufferPoolMXBean \"direct\" reports)",
+            )
+            .bytes(n),
+        );
     }
     if let Some(n) = c.count {
         f.push(fact("direct", "Bits buffer count", "java.nio.Bits COUNT").count(n));
     }
     if let Some(n) = c.reserved {
-        f.push(fact("direct", "Bits reserved memory", "java.nio.Bits RESERVED_MEMORY").bytes(n));
+        f.push(
+            fact(
+                "direct",
+                "Bits reserved memory",
+                "java.nio.Bits RESERVED_MEMORY",
+            )
+            .bytes(n),
+        );
     }
     if let Some(n) = c.max_memory {
-        f.push(fact("direct", "Direct memory limit", "java.nio.Bits MAX_MEMORY (what allocateDirect enforces)").bytes(n));
+        f.push(
+            fact(
+                "direct",
+                "Direct memory limit",
+                "java.nio.Bits MAX_MEMORY (what allocateDirect enforces)",
+            )
+            .bytes(n),
+        );
     } else if let Some(n) = c.vm_max_direct_memory {
-        f.push(fact("direct", "Direct memory limit", "jdk.internal.misc.VM directMemory").bytes(n));
+        f.push(
+            fact(
+                "direct",
+                "Direct memory limit",
+                "jdk.internal.misc.VM directMemory",
+            )
+            .bytes(n),
+        );
     }
     if let Some(a) = &j.max_direct_memory_arg {
-        f.push(fact("direct", "-XX:MaxDirectMemorySize", &format!("{} (JVM arguments)", a.argument)).bytes(a.bytes));
+        f.push(
+            fact(
+                "direct",
+                "-XX:MaxDirectMemorySize",
+                &format!("{} (JVM arguments)", a.argument),
+            )
+            .bytes(a.bytes),
+        );
     }
     if let (Some(n), Some(cap)) = (c.mapped_count, c.mapped_total_capacity) {
         if n > 0 {
-            f.push(fact("direct", "Mapped pool", "FileChannelImpl unmapper counters (BufferPoolMXBean \"mapped\")").count(n).bytes(cap));
+            f.push(
+                fact(
+                    "direct",
+                    "Mapped pool",
+                    "FileChannelImpl unmapper counters (BufferPoolMXBean \"mapped\")",
+                )
+                .count(n)
+                .bytes(cap),
+            );
         }
     }
 
     f.push(
-        fact("threads", "Live platform threads", "java.lang.Thread objects neither NEW nor TERMINATED (virtual threads excluded)")
-            .count(t.live_threads),
+        fact(
+            "threads",
+            "Live platform threads",
+            "java.lang.Thread objects neither NEW nor TERMINATED (virtual threads excluded)",
+        )
+        .count(t.live_threads),
     );
     if t.waiting > 0 {
-        f.push(fact("threads", "Waiting without timeout", "threads in WAITING: parked or in Object.wait() until woken").count(t.waiting));
+        f.push(
+            fact(
+                "threads",
+                "Waiting without timeout",
+                "threads in WAITING: parked or in Object.wait() until woken",
+            )
+            .count(t.waiting),
+        );
     }
     let size = if t.stack_size_from_arguments {
         fact("threads", "Stack size per thread", &t.stack_size_source)
@@ -236,19 +310,61 @@ fn figures(pm: &ProcessMemory, heap_reachable: u64) -> Vec<Figure> {
     f.push(estimate("threads", "Thread stacks reserved", &t.formula).bytes(t.reserved));
 
     let m = &pm.class_metadata;
-    f.push(fact("classes", "Classes", "CLASS DUMP records (array classes included)").count(m.classes));
-    f.push(fact("classes", "Class loaders", "defining loaders of the classes, bootstrap included").count(m.loaders));
+    f.push(
+        fact(
+            "classes",
+            "Classes",
+            "CLASS DUMP records (array classes included)",
+        )
+        .count(m.classes),
+    );
+    f.push(
+        fact(
+            "classes",
+            "Class loaders",
+            "defining loaders of the classes, bootstrap included",
+        )
+        .count(m.loaders),
+    );
     if m.duplicated_class_names > 0 {
-        f.push(fact("classes", "Class names defined by several loaders", "same name, different defining loaders").count(m.duplicated_class_names as u64));
+        f.push(
+            fact(
+                "classes",
+                "Class names defined by several loaders",
+                "same name, different defining loaders",
+            )
+            .count(m.duplicated_class_names as u64),
+        );
     }
     f.push(estimate("classes", "Class metadata", &m.formula).bytes(m.metaspace_estimate));
     if let Some(a) = &j.max_metaspace {
-        f.push(fact("classes", "-XX:MaxMetaspaceSize", &format!("{} (JVM arguments)", a.argument)).bytes(a.bytes));
+        f.push(
+            fact(
+                "classes",
+                "-XX:MaxMetaspaceSize",
+                &format!("{} (JVM arguments)", a.argument),
+            )
+            .bytes(a.bytes),
+        );
     }
 
     match &j.arguments {
-        Some(a) => f.push(fact("jvm", "JVM arguments", "RuntimeMXBean's cache (sun.management.VMManagementImpl vmArgs)").count(a.len() as u64)),
-        None => f.push(fact("jvm", "JVM arguments", "not in the heap: nothing asked RuntimeMXBean for them before the dump").text("not in the heap")),
+        Some(a) => f.push(
+            fact(
+                "jvm",
+                "JVM arguments",
+                "RuntimeMXBean's cache (sun.management.VMManagementImpl vmArgs)",
+            )
+            .count(a.len() as u64),
+        ),
+        None => f.push(
+            fact(
+                "jvm",
+                "JVM arguments",
+                "not in the heap: nothing asked RuntimeMXBean for them before the dump",
+            )
+            .text("not in the heap"),
+        ),
     }
     for a in &j.container_arguments {
         f.push(fact("jvm", "Container argument", "JVM arguments").text(a.clone()));
@@ -287,14 +403,31 @@ fn figures(pm: &ProcessMemory, heap_reachable: u64) -> Vec<Figure> {
 
 fn verdict(pm: &ProcessMemory, heap_reachable: u64) -> Option<String> {
     let (heap, heap_text) = match &pm.jvm.max_heap {
-        Some(a) => (a.bytes.max(heap_reachable), format!("the maximum heap's {} ({})", human_bytes(a.bytes), a.argument)),
-        None => (heap_reachable, format!("the heap's {} (reachable objects)", human_bytes(heap_reachable))),
+        Some(a) => (
+            a.bytes.max(heap_reachable),
+            format!(
+                "the maximum heap's {} ({})",
+                human_bytes(a.bytes),
+                a.argument
+            ),
+        ),
+        None => (
+            heap_reachable,
+            format!(
+                "the heap's {} (reachable objects)",
+                human_bytes(heap_reachable)
+            ),
+        ),
     };
     let outweighs = |b: u64| b > heap && b >= VERDICT_FLOOR;
     let mut parts = Vec::new();
     let b = &pm.buffers;
     if outweighs(b.direct_held()) {
-        let top = b.holders.first().map(|h| h.holder.clone()).unwrap_or_default();
+        let top = b
+            .holders
+            .first()
+            .map(|h| h.holder.clone())
+            .unwrap_or_default();
         let mut s = format!(
             "{} of direct buffers held ({} buffers",
             human_bytes(b.direct_held()),
@@ -313,7 +446,11 @@ fn verdict(pm: &ProcessMemory, heap_reachable: u64) -> Option<String> {
             t.live_threads,
             human_bytes(t.reserved),
             human_bytes(t.stack_size),
-            if t.stack_size_from_arguments { "from the JVM arguments" } else { "the platform default" }
+            if t.stack_size_from_arguments {
+                "from the JVM arguments"
+            } else {
+                "the platform default"
+            }
         ));
     }
     let m = &pm.class_metadata;
@@ -334,5 +471,8 @@ fn verdict(pm: &ProcessMemory, heap_reachable: u64) -> Option<String> {
     } else {
         "native memory that -Xmx does not bound (stack pages count once touched)"
     };
-    Some(format!("{} — more than {heap_text}: {ending}.", parts.join("; ")))
+    Some(format!(
+        "{} — more than {heap_text}: {ending}.",
+        parts.join("; ")
+    ))
 }

@@ -67,7 +67,11 @@ fn platform_default(facts: &JvmFacts) -> (u64, String) {
     let arch = facts.property("os.arch");
     match (os, arch) {
         (Some(os), Some(arch)) => {
-            let mib = if arch == "aarch64" && !os.starts_with("Windows") { 2 } else { 1 };
+            let mib = if arch == "aarch64" && !os.starts_with("Windows") {
+                2
+            } else {
+                1
+            };
             (
                 mib << 20,
                 format!(
@@ -120,8 +124,7 @@ pub fn thread_stacks(g: &HeapGraph, threads: &[ThreadInfo], facts: &JvmFacts) ->
             out.virtual_threads += 1;
             continue;
         }
-        if matches!(t.state, ThreadState::New | ThreadState::Terminated) || (rooted && !t.gc_root)
-        {
+        if matches!(t.state, ThreadState::New | ThreadState::Terminated) || (rooted && !t.gc_root) {
             continue;
         }
         let own = own_stack_size(g, t);
