@@ -153,8 +153,8 @@ fn jvm_arguments(g: &HeapGraph) -> Option<Vec<String>> {
         }
         level = next;
     }
-    // `Collections.emptyList()`: the JVM had no arguments.
-    Some(Vec::new())
+    // `Collections.emptyList()`: the JVM had no arguments. Anything else unreadable: unknown.
+    (g.class(list).name == "java.util.Collections$EmptyList").then(Vec::new)
 }
 
 /// The last argument that starts with one of `flags` and parses as a size; `(prefix, unit)`:

@@ -60,22 +60,27 @@ pub struct ThreadStacks {
     pub groups: Vec<StackGroup>,
 }
 
-/// HotSpot's default `ThreadStackSize` for the platform the properties name (64-bit Linux
-/// and macOS on aarch64: 2 MiB; other 64-bit platforms: 1 MiB), and a description.
+/// HotSpot's default `ThreadStackSize` for the platform the properties name: 2 MiB on
+/// 64-bit ARM (Linux, macOS), 320 KiB on 32-bit x86 (the value of the 32-bit JDKs' docs; on
+/// Windows the launcher executable's default), 1 MiB elsewhere (64-bit x86 everywhere).
 fn platform_default(facts: &JvmFacts) -> (u64, String) {
     let os = facts.property("os.name");
     let arch = facts.property("os.arch");
+    let bits32 = facts.property("sun.arch.data.model") == Some("32")
+        || arch.is_some_and(|a| matches!(a, "x86" | "i386" | "i486" | "i586" | "i686"));
     match (os, arch) {
         (Some(os), Some(arch)) => {
-            let mib = if arch == "aarch64" && !os.starts_with("Windows") {
-                2
+            let (bytes, text) = if bits32 {
+                (320 << 10, "320 KiB")
+            } else if arch == "aarch64" && !os.starts_with("Windows") {
+                (2 << 20, "2 MiB")
             } else {
-                1
+                (1 << 20, "1 MiB")
             };
             (
-                mib << 20,
+                bytes,
                 format!(
-                    "platform default for {os} {arch} ({mib} MiB; the heap holds no -Xss or \
+                    "platform default for {os} {arch} ({text}; the heap holds no -Xss or \
                      -XX:ThreadStackSize)"
                 ),
             )
