@@ -390,7 +390,10 @@ impl std::hash::Hasher for IdHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.state
+        // One more fold by a fixed odd constant: the keyed multiply leaves the low bits (the
+        // bucket) depending on only a few bits of the key for ids that differ in high bits, so
+        // some keys would pile crafted ids into few buckets.
+        folded_multiply(self.state, 0x9E37_79B9_7F4A_7C15)
     }
 }
 
