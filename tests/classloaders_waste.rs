@@ -6,7 +6,7 @@ mod common;
 
 use heaplens::analysis::*;
 use heaplens::graph::*;
-use heaplens::hprof::writer::{BasicType, HeapBuilder, IdScheme, ObjRef, Value, WriteOptions};
+use heaplens_hprof_writer::{BasicType, HeapBuilder, IdScheme, ObjRef, Value, WriteOptions};
 use serde_json::Value as Json;
 
 fn load(name: &str) -> (HeapGraph, Dominance, Json) {

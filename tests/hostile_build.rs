@@ -8,8 +8,8 @@
 //! lock so that each one's peak is its own.
 
 use heaplens::graph::{build_from_bytes, Dominance, GraphBuilder, PassOutcome};
-use heaplens::hprof::writer::{BasicType, ClassDump, HprofWriter, RootKind, Value};
 use heaplens::report::{build_report, ReportOptions};
+use heaplens_hprof_writer::{BasicType, ClassDump, HprofWriter, RootKind, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;

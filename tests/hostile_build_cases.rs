@@ -81,7 +81,7 @@ fn write_hostile_fixtures() {
         ("huge_stack_trace.hprof", cases::huge_stack_trace()),
         (
             "big_class_record.hprof.gz",
-            heaplens::hprof::writer::gzip(&cases::big_class_record(370), None),
+            heaplens_hprof_writer::gzip(&cases::big_class_record(370), None),
         ),
         ("huge_utf8_1gib.hprof.gz", cases::huge_utf8_gz(1024)),
         (
@@ -90,16 +90,16 @@ fn write_hostile_fixtures() {
         ),
         (
             "colliding_symbol_ids.hprof.gz",
-            heaplens::hprof::writer::gzip(&cases::colliding_symbol_ids(100_000), None),
+            heaplens_hprof_writer::gzip(&cases::colliding_symbol_ids(100_000), None),
         ),
         ("field_names_copied.hprof.gz", cases::field_names_copied()),
         (
             "subclass_chain.hprof.gz",
-            heaplens::hprof::writer::gzip(&cases::subclass_chain(2000, 40), None),
+            heaplens_hprof_writer::gzip(&cases::subclass_chain(2000, 40), None),
         ),
         (
             "repeated_frames.hprof.gz",
-            heaplens::hprof::writer::gzip(&cases::repeated_frames(100_000), None),
+            heaplens_hprof_writer::gzip(&cases::repeated_frames(100_000), None),
         ),
         ("claimed_edge_room.hprof", cases::claimed_edge_room()),
         ("string_twice.hprof", cases::string_twice()),

@@ -4,9 +4,7 @@ mod common;
 
 use heaplens::analysis::paths::{Path, PathFinder, PathOptions};
 use heaplens::graph::{build_from_bytes, HeapGraph, Node};
-use heaplens::hprof::writer::{
-    BasicType, Frame, HeapBuilder, ObjRef, RootKind, Value, WriteOptions,
-};
+use heaplens_hprof_writer::{BasicType, Frame, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
 
 fn build(b: &HeapBuilder) -> HeapGraph {
     build_from_bytes(&b.write(&WriteOptions::default())).expect("synthetic dump parses")

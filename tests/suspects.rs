@@ -8,7 +8,7 @@ use heaplens::analysis::paths::{PathFinder, PathOptions};
 use heaplens::analysis::patterns;
 use heaplens::analysis::suspects::{find_suspects, Suspect};
 use heaplens::graph::{build_from_bytes, Dominance, HeapGraph};
-use heaplens::hprof::writer::{BasicType, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
+use heaplens_hprof_writer::{BasicType, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
 use serde_json::Value as Json;
 
 fn facts(name: &str) -> Json {

@@ -338,7 +338,7 @@ fn root_kind_code(k: RootKind) -> u8 {
 mod tests {
     use super::*;
     use crate::graph::build_from_bytes;
-    use crate::hprof::writer::{
+    use heaplens_hprof_writer::{
         BasicType as WType, HeapBuilder, RootKind as WRoot, Value as WValue, WriteOptions,
     };
 
