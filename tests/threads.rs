@@ -243,7 +243,7 @@ fn classloader_leak_image_local() {
         .iter()
         .find(|l| l.class == facts["image_array_class"].as_str().unwrap())
         .expect("image local");
-    assert_eq!(img.kind, "Java Local");
+    assert_eq!(img.kind.label(), "Java Local");
     assert_eq!(img.shallow, num(&facts["image_array_shallow"]));
     assert!(img.retained >= num(&facts["image_bytes"]));
     // The thread retains its image (only this frame holds it).

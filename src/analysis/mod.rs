@@ -30,7 +30,7 @@ pub mod paths;
 pub mod patterns;
 pub mod suspects;
 pub use paths::{MergedNode, MergedPaths, Path, PathFinder, PathOptions, PathStep};
-pub use suspects::{find_suspects, Suspect};
+pub use suspects::{find_suspects, Suspect, SuspectKind};
 pub mod waste;
 pub use waste::{
     collection_fill, duplicate_strings, largest_arrays, waste, ArrayInfo, CollectionFillReport,

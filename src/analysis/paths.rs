@@ -64,9 +64,11 @@ pub struct PathStep {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Path {
     pub steps: Vec<PathStep>,
-    /// MAT's name of the root kind: `Thread`, `Java Local`, `System Class`, `JNI Global`,
-    /// `Busy Monitor`, … (`Java Local` when the path goes thread → `<Java Local>`).
-    pub root_kind: String,
+    /// The root's kind, serialized as MAT's name: `Thread`, `Java Local`, `System Class`,
+    /// `JNI Global`, `Busy Monitor`, … (`Java Local` when the path goes thread →
+    /// `<Java Local>`; `Unknown` when the first node is not a recorded GC root).
+    #[serde(serialize_with = "RootKind::serialize_label")]
+    pub root_kind: RootKind,
     /// Plain description of the root: `thread "main"`,
     /// `Java Local in com.example.Foo.run(Foo.java:42) of thread "worker-1"`,
     /// `static field INSTANCE of com.example.Registry`, `JNI Global reference to …`.
@@ -116,8 +118,9 @@ pub struct MergedNode {
     pub parent: Option<u32>,
     /// Indices of the children in [`MergedPaths::nodes`], largest `count` first.
     pub children: Vec<u32>,
-    /// For roots: MAT's root kind label (`Thread`, `System Class`…).
-    pub root_kind: Option<String>,
+    /// For roots: the root's kind, serialized as MAT's label (`Thread`, `System Class`…).
+    #[serde(serialize_with = "RootKind::serialize_label_opt")]
+    pub root_kind: Option<RootKind>,
 }
 
 /// MAT's "merge shortest paths to GC roots" of a set of objects: the union of their shortest
@@ -652,7 +655,7 @@ impl<'g> PathFinder<'g> {
 
     /// Root kind label and description of root `r`; `next` is the path's second step (node,
     /// field label), which refines stack locals and static fields.
-    pub fn root_of(&self, r: Node, next: Option<(Node, &str)>) -> (String, String) {
+    pub fn root_of(&self, r: Node, next: Option<(Node, &str)>) -> (RootKind, String) {
         let g = self.g;
         if let Some((local, "<Java Local>")) = next {
             if let Some(rr) = g.roots.iter().find(|x| {
@@ -669,10 +672,10 @@ impl<'g> PathFinder<'g> {
                     Some(f) => format!("{} in {f} of {thread}", rr.kind.label()),
                     None => format!("{} of {thread}", rr.kind.label()),
                 };
-                return (rr.kind.label().to_string(), detail);
+                return (rr.kind, detail);
             }
             return (
-                "Java Local".into(),
+                RootKind::JavaFrame,
                 format!("Java Local of {}", self.thread_label(r)),
             );
         }
@@ -709,11 +712,11 @@ impl<'g> PathFinder<'g> {
             .copied()
         else {
             return (
-                "Unknown".into(),
+                RootKind::Unknown,
                 format!("{} (not a recorded GC root)", g.display_class(r)),
             );
         };
-        let kind = rr.kind.label().to_string();
+        let kind = rr.kind.label();
         let class = g.display_class(r);
         let detail = match rr.kind {
             RootKind::ThreadObject => self.thread_label(r),
@@ -750,7 +753,7 @@ impl<'g> PathFinder<'g> {
             }
             _ => format!("{kind}: {class}"),
         };
-        (kind, detail)
+        (rr.kind, detail)
     }
 
     /// The frame (`com.example.Foo.run(Foo.java:42)`) of the stack-local root by which `thread`

@@ -503,8 +503,12 @@ pub fn anchor_phrase(g: &HeapGraph, paths: &PathFinder<'_>, path: &super::paths:
         Some(s) => s,
         None => {
             if matches!(
-                path.root_kind.as_str(),
-                "Thread" | "System Class" | "Java Local" | "JNI Local" | "JNI Global"
+                path.root_kind,
+                RootKind::ThreadObject
+                    | RootKind::StickyClass
+                    | RootKind::JavaFrame
+                    | RootKind::JniLocal
+                    | RootKind::JniGlobal
             ) {
                 path.root_detail.clone()
             } else {

@@ -60,6 +60,7 @@ use super::collections::{
 use super::paths::{hex, Path, PathFinder, PathStep};
 use super::patterns::*;
 use crate::graph::{ClassKind, Dominance, HeapGraph, Node};
+use crate::hprof::RootKind;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -118,12 +119,42 @@ pub struct ThreadFacts {
     pub groups: Vec<ThreadGroupRow>,
 }
 
+/// What a [`Suspect`] stands for; serialized as the report's `kind` (`single`, `group`,
+/// `unreachable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuspectKind {
+    /// One object (MAT's single suspect: a top-level dominator over the threshold).
+    Single,
+    /// Instances of one class together (MAT's group suspect), also a class-loader leak.
+    Group,
+    /// Objects no GC root reaches (see [`super::oom`]).
+    Unreachable,
+}
+
+impl SuspectKind {
+    /// The report's name for the kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuspectKind::Single => "single",
+            SuspectKind::Group => "group",
+            SuspectKind::Unreachable => "unreachable",
+        }
+    }
+}
+
+impl std::fmt::Display for SuspectKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A leak suspect (see the module docs for how each field is chosen).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suspect {
-    /// `single`, `group`, or `unreachable` (see [`super::oom`]: then the sizes are of the
-    /// unreachable objects, and `retained_pct` is their share of all objects in the file).
-    pub kind: String,
+    /// For [`SuspectKind::Unreachable`] (see [`super::oom`]) the sizes are of the unreachable
+    /// objects, and `retained_pct` is their share of all objects in the file.
+    pub kind: SuspectKind,
     /// The reported suspect: application-level object for single suspects (else the
     /// top-level dominator), the members' class for groups.
     pub class: String,
@@ -138,7 +169,9 @@ pub struct Suspect {
     pub holder: Option<Holder>,
     /// Shortest path from a GC root to the accumulation point (else to the suspect), root first.
     pub path_to_root: Vec<PathStep>,
-    pub root_kind: String,
+    /// The kind of the path's GC root, serialized as MAT's label; `""` without a path.
+    #[serde(serialize_with = "RootKind::serialize_label_or_empty")]
+    pub root_kind: Option<RootKind>,
     pub root_detail: String,
     /// What the accumulation point dominates (for groups without one: the members and what
     /// they dominate), by class, top 10 by bytes.
@@ -582,7 +615,7 @@ fn single(cx: &Cx, top: Node) -> Suspect {
         .iter()
         .any(|&v| g.class(v).name == "java.lang.ThreadLocal$ThreadLocalMap");
     let mut s = Suspect {
-        kind: "single".into(),
+        kind: SuspectKind::Single,
         class: g.display_class(reported),
         object_id: hex(g.id(reported)),
         instances: 1,
@@ -596,10 +629,7 @@ fn single(cx: &Cx, top: Node) -> Suspect {
             field: f.clone(),
         }),
         path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path
-            .as_ref()
-            .map(|p| p.root_kind.clone())
-            .unwrap_or_default(),
+        root_kind: path.as_ref().map(|p| p.root_kind),
         root_detail: path
             .as_ref()
             .map(|p| p.root_detail.clone())
@@ -878,7 +908,7 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
     };
     let is_thread = super::paths::is_subclass_of(g, c, "java.lang.Thread");
     let mut s = Suspect {
-        kind: "group".into(),
+        kind: SuspectKind::Group,
         class: class.clone(),
         object_id: hex(g.id(biggest)),
         instances: members.len() as u64,
@@ -895,10 +925,7 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
             .as_ref()
             .map(|p| p.steps.clone())
             .unwrap_or_default(),
-        root_kind: path_for
-            .as_ref()
-            .map(|p| p.root_kind.clone())
-            .unwrap_or_default(),
+        root_kind: path_for.as_ref().map(|p| p.root_kind),
         root_detail: path_for
             .as_ref()
             .map(|p| p.root_detail.clone())
@@ -1010,7 +1037,7 @@ fn thread_explosion(cx: &Cx, threads: &[Node]) -> Suspect {
         explanation.push_str(&threadlocal_text(cx, &st, ts.len() as u64, sum));
     }
     Suspect {
-        kind: "group".into(),
+        kind: SuspectKind::Group,
         class: "java.lang.Thread".into(),
         object_id: hex(g.id(biggest)),
         instances: ts.len() as u64,
@@ -1020,10 +1047,7 @@ fn thread_explosion(cx: &Cx, threads: &[Node]) -> Suspect {
         accumulation_point: None,
         holder: None,
         path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path
-            .as_ref()
-            .map(|p| p.root_kind.clone())
-            .unwrap_or_default(),
+        root_kind: path.as_ref().map(|p| p.root_kind),
         root_detail: path
             .as_ref()
             .map(|p| p.root_detail.clone())
@@ -1071,7 +1095,7 @@ fn loader_suspect(cx: &Cx, l: &LoaderInfo) -> Suspect {
         fmt_bytes_pct(d.retained(v), cx.pct(d.retained(v))),
     );
     Suspect {
-        kind: "single".into(),
+        kind: SuspectKind::Single,
         class: g.display_class(v),
         object_id: hex(g.id(v)),
         instances: 1,
@@ -1085,10 +1109,7 @@ fn loader_suspect(cx: &Cx, l: &LoaderInfo) -> Suspect {
             field: f,
         }),
         path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path
-            .as_ref()
-            .map(|p| p.root_kind.clone())
-            .unwrap_or_default(),
+        root_kind: path.as_ref().map(|p| p.root_kind),
         root_detail: path
             .as_ref()
             .map(|p| p.root_detail.clone())

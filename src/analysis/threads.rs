@@ -111,8 +111,10 @@ pub fn thread_status_detail(status: i64) -> Option<&'static str> {
 pub struct LocalRef {
     pub object_id: String,
     pub class: String,
-    /// `Java Local` or `JNI Local`.
-    pub kind: &'static str,
+    /// [`RootKind::JavaFrame`] or [`RootKind::JniLocal`], serialized as MAT's label (`Java Local`,
+    /// `JNI Local`).
+    #[serde(serialize_with = "RootKind::serialize_label")]
+    pub kind: RootKind,
     pub shallow: u64,
     pub retained: u64,
     #[serde(skip)]
@@ -396,7 +398,7 @@ impl<'g> Ctx<'g> {
         let local_ref = |kind: RootKind, node: Node| LocalRef {
             object_id: id_str(g, node),
             class: g.display_class(node),
-            kind: kind.label(),
+            kind,
             shallow: g.shallow(node),
             retained: d.retained(node),
             node,

@@ -6,6 +6,7 @@ use super::objread::{
 };
 use super::paths::{PathFinder, PathOptions, PathStep};
 use crate::graph::{ClassKind, Dominance, EdgeLabel, HeapGraph, Node};
+use crate::hprof::RootKind;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -221,8 +222,9 @@ const PATH_END_STEPS: usize = 3;
 /// A shortened path from a GC root.
 #[derive(Debug, Clone, Serialize)]
 pub struct PathSummary {
-    /// MAT's root kind (`Java Local`, `System Class`, `Thread`…).
-    pub root_kind: String,
+    /// The root's kind, serialized as MAT's label (`Java Local`, `System Class`, `Thread`…).
+    #[serde(serialize_with = "RootKind::serialize_label")]
+    pub root_kind: RootKind,
     /// `Java Local in com.example.Foo.run(Foo.java:42) of thread "worker-1"`, …
     pub root_detail: String,
     /// Steps in the path (root = 1 … the array).
