@@ -19,6 +19,7 @@
 
 mod args;
 mod diff;
+mod flags;
 mod progress;
 mod query;
 
