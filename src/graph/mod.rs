@@ -18,6 +18,7 @@ mod build;
 mod builder;
 mod classes;
 mod dumps;
+mod front;
 mod ids;
 mod layout;
 pub mod locate;
