@@ -203,6 +203,50 @@ impl Cx<'_, '_> {
     pub(super) fn pct(&self, b: u64) -> f64 {
         pct(b, self.total)
     }
+    /// `h`, holding the pile through `field`.
+    fn holder(&self, h: Node, field: &str) -> Holder {
+        Holder {
+            object_id: hex(self.g.id(h)),
+            class: self.g.display_class(h),
+            field: field.to_string(),
+        }
+    }
+}
+
+impl Suspect {
+    /// The part every kind of suspect fills alike: what is reported (`class`, the object
+    /// `reported`, how many `instances` retaining `retained` bytes, its share), MAT's suspect
+    /// `dominator`, and the path from a GC root (`path`, if one was found). The accumulation
+    /// point, holder, accumulated classes, pattern, story and facts are the caller's.
+    pub(super) fn base(
+        cx: &Cx,
+        kind: SuspectKind,
+        class: String,
+        reported: Node,
+        (instances, retained): (u64, u64),
+        dominator: Node,
+        path: Option<&Path>,
+    ) -> Suspect {
+        Suspect {
+            kind,
+            class,
+            object_id: hex(cx.g.id(reported)),
+            instances,
+            retained,
+            retained_pct: cx.pct(retained),
+            dominator: cx.obj(dominator),
+            accumulation_point: None,
+            holder: None,
+            path_to_root: path.map(|p| p.steps.clone()).unwrap_or_default(),
+            root_kind: path.map(|p| p.root_kind),
+            root_detail: path.map(|p| p.root_detail.clone()).unwrap_or_default(),
+            accumulated: Vec::new(),
+            pattern: String::new(),
+            explanation: String::new(),
+            collection: None,
+            threads: None,
+        }
+    }
 }
 
 /// Finds the leak suspects of a dump, biggest first (then below-threshold class-loader
@@ -615,30 +659,18 @@ fn single(cx: &Cx, top: Node) -> Suspect {
         .iter()
         .any(|&v| g.class(v).name == "java.lang.ThreadLocal$ThreadLocalMap");
     let mut s = Suspect {
-        kind: SuspectKind::Single,
-        class: g.display_class(reported),
-        object_id: hex(g.id(reported)),
-        instances: 1,
-        retained: d.retained(reported),
-        retained_pct: cx.pct(d.retained(reported)),
-        dominator: cx.obj(top),
         accumulation_point: Some(cx.obj(ap)),
-        holder: holder.as_ref().map(|(h, f, _)| Holder {
-            object_id: hex(g.id(*h)),
-            class: g.display_class(*h),
-            field: f.clone(),
-        }),
-        path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path.as_ref().map(|p| p.root_kind),
-        root_detail: path
-            .as_ref()
-            .map(|p| p.root_detail.clone())
-            .unwrap_or_default(),
+        holder: holder.as_ref().map(|(h, f, _)| cx.holder(*h, f)),
         accumulated: accumulated(cx, &[ap], false),
-        pattern: String::new(),
-        explanation: String::new(),
-        collection: None,
-        threads: None,
+        ..Suspect::base(
+            cx,
+            SuspectKind::Single,
+            g.display_class(reported),
+            reported,
+            (1, d.retained(reported)),
+            top,
+            path.as_ref(),
+        )
     };
     let holder_text = holder
         .as_ref()
@@ -908,33 +940,18 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
     };
     let is_thread = super::paths::is_subclass_of(g, c, "java.lang.Thread");
     let mut s = Suspect {
-        kind: SuspectKind::Group,
-        class: class.clone(),
-        object_id: hex(g.id(biggest)),
-        instances: members.len() as u64,
-        retained: sum,
-        retained_pct: cx.pct(sum),
-        dominator: cx.obj(biggest),
         accumulation_point: ap.map(|a| cx.obj(a)),
-        holder: holder.as_ref().map(|(h, f, _)| Holder {
-            object_id: hex(g.id(*h)),
-            class: g.display_class(*h),
-            field: f.clone(),
-        }),
-        path_to_root: path_for
-            .as_ref()
-            .map(|p| p.steps.clone())
-            .unwrap_or_default(),
-        root_kind: path_for.as_ref().map(|p| p.root_kind),
-        root_detail: path_for
-            .as_ref()
-            .map(|p| p.root_detail.clone())
-            .unwrap_or_default(),
+        holder: holder.as_ref().map(|(h, f, _)| cx.holder(*h, f)),
         accumulated: accumulated(cx, &members, true),
-        pattern: String::new(),
-        explanation: String::new(),
-        collection: None,
-        threads: None,
+        ..Suspect::base(
+            cx,
+            SuspectKind::Group,
+            class.clone(),
+            biggest,
+            (members.len() as u64, sum),
+            biggest,
+            path_for.as_ref(),
+        )
     };
     if is_thread {
         let st = threadlocal_stats(g, d, &members);
@@ -1037,29 +1054,22 @@ fn thread_explosion(cx: &Cx, threads: &[Node]) -> Suspect {
         explanation.push_str(&threadlocal_text(cx, &st, ts.len() as u64, sum));
     }
     Suspect {
-        kind: SuspectKind::Group,
-        class: "java.lang.Thread".into(),
-        object_id: hex(g.id(biggest)),
-        instances: ts.len() as u64,
-        retained: sum,
-        retained_pct: cx.pct(sum),
-        dominator: cx.obj(biggest),
-        accumulation_point: None,
-        holder: None,
-        path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path.as_ref().map(|p| p.root_kind),
-        root_detail: path
-            .as_ref()
-            .map(|p| p.root_detail.clone())
-            .unwrap_or_default(),
         accumulated: accumulated(cx, &ts, true),
         pattern: THREAD_EXPLOSION.into(),
         explanation,
-        collection: None,
         threads: Some(ThreadFacts {
             threads: ts.len() as u64,
             groups,
         }),
+        ..Suspect::base(
+            cx,
+            SuspectKind::Group,
+            "java.lang.Thread".into(),
+            biggest,
+            (ts.len() as u64, sum),
+            biggest,
+            path.as_ref(),
+        )
     }
 }
 
@@ -1095,30 +1105,20 @@ fn loader_suspect(cx: &Cx, l: &LoaderInfo) -> Suspect {
         fmt_bytes_pct(d.retained(v), cx.pct(d.retained(v))),
     );
     Suspect {
-        kind: SuspectKind::Single,
-        class: g.display_class(v),
-        object_id: hex(g.id(v)),
-        instances: 1,
-        retained: d.retained(v),
-        retained_pct: cx.pct(d.retained(v)),
-        dominator: cx.obj(top_dominator(d, v)),
         accumulation_point: Some(cx.obj(v)),
-        holder: holder.map(|(h, f, _)| Holder {
-            object_id: hex(g.id(h)),
-            class: g.display_class(h),
-            field: f,
-        }),
-        path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path.as_ref().map(|p| p.root_kind),
-        root_detail: path
-            .as_ref()
-            .map(|p| p.root_detail.clone())
-            .unwrap_or_default(),
+        holder: holder.map(|(h, f, _)| cx.holder(h, &f)),
         accumulated: accumulated(cx, &[v], false),
         pattern: CLASS_LOADER_RETENTION.into(),
         explanation,
-        collection: None,
-        threads: None,
+        ..Suspect::base(
+            cx,
+            SuspectKind::Single,
+            g.display_class(v),
+            v,
+            (1, d.retained(v)),
+            top_dominator(d, v),
+            path.as_ref(),
+        )
     }
 }
 
