@@ -2,6 +2,32 @@
 //! typed cells. Section builders (`sections.rs`) fill it from a [`Report`](super::Report); the
 //! renderers turn it into text and do all the escaping, so no builder ever handles markup.
 
+/// What surrounds a document's sections (the report's, the comparison's): each renderer lays
+/// it out its own way, once for both documents.
+pub(crate) struct Frame<'a> {
+    /// The document's kind: `Heap dump report`, `Heap dump comparison`.
+    pub heading: &'static str,
+    /// The dumps' names (plain, untrusted text; none when unknown), shown joined by ` → `.
+    pub sources: Vec<String>,
+    pub tool: &'a super::Tool,
+    /// Which schema the JSON form follows: `report`, `diff`.
+    pub schema_name: &'static str,
+    pub schema: u32,
+    /// A note on what of the dump's data the document holds, shown above the contents.
+    pub contents: Option<&'a str>,
+}
+
+impl Frame<'_> {
+    /// The document's title: `Heap dump comparison: a → b`.
+    pub fn title(&self) -> String {
+        if self.sources.is_empty() {
+            self.heading.to_string()
+        } else {
+            format!("{}: {}", self.heading, self.sources.join(" → "))
+        }
+    }
+}
+
 /// One report section (a heading with an anchor).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Section {

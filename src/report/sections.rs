@@ -5,6 +5,18 @@ use super::format::{format_bytes, format_count, format_timestamp_ms};
 use super::{ClassRow, DominatorRow, Report, UnreachableClassRow};
 use crate::graph::SizeMode;
 
+/// The report's frame: its dump's name, schema and contents note.
+pub(crate) fn report_frame(report: &Report) -> Frame<'_> {
+    Frame {
+        heading: "Heap dump report",
+        sources: report.source.iter().map(|s| s.name.clone()).collect(),
+        tool: &report.tool,
+        schema_name: "report",
+        schema: report.schema,
+        contents: Some(&report.contents.note),
+    }
+}
+
 /// Every section of `report`, in order. Renderers show at most `limits.rows` rows per table.
 pub fn sections(report: &Report, limits: Limits) -> Vec<Section> {
     let ctx = Ctx {
