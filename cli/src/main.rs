@@ -17,6 +17,8 @@
 //! terminal-safe [`to_json`] (control and bidi characters as `\u` escapes), and what the CLI
 //! itself prints to stderr from the dump or the file name goes through [`terminal_safe`].
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod diff;
 mod flags;

@@ -338,7 +338,7 @@ impl<'g> PathFinder<'g> {
         (node as usize) < self.g.node_count() && self.parent[node as usize] != NO_NODE
     }
     /// The BFS-tree parent of `node` (`None` for roots and objects without a path).
-    pub fn parent(&self, node: Node) -> Option<Node> {
+    pub(crate) fn parent(&self, node: Node) -> Option<Node> {
         match self.parent.get(node as usize) {
             Some(&p) if p != NO_NODE && p != self.g.super_root() && node != self.g.super_root() => {
                 Some(p)
@@ -364,7 +364,7 @@ impl<'g> PathFinder<'g> {
     }
 
     /// Nodes of the shortest path, root first.
-    pub fn path_nodes(&self, node: Node) -> Option<Vec<Node>> {
+    pub(crate) fn path_nodes(&self, node: Node) -> Option<Vec<Node>> {
         if !self.has_path(node) {
             return None;
         }
@@ -597,7 +597,7 @@ impl<'g> PathFinder<'g> {
 
     /// Labels of the references `from → to` for several targets, with one walk of `from`'s
     /// edges (a 100,000-element array is walked once, not once per target).
-    pub fn edge_labels(&self, from: Node, targets: &[Node]) -> Vec<String> {
+    pub(crate) fn edge_labels(&self, from: Node, targets: &[Node]) -> Vec<String> {
         if targets.len() <= 1 {
             return targets.iter().map(|&t| self.edge_label(from, t)).collect();
         }
@@ -616,7 +616,7 @@ impl<'g> PathFinder<'g> {
     }
 
     /// The label of the (first non-excluded) reference `from → to`.
-    pub fn edge_label(&self, from: Node, to: Node) -> String {
+    pub(crate) fn edge_label(&self, from: Node, to: Node) -> String {
         if from == self.g.super_root() {
             return EdgeLabel::Root.to_string();
         }
@@ -655,7 +655,7 @@ impl<'g> PathFinder<'g> {
 
     /// Root kind label and description of root `r`; `next` is the path's second step (node,
     /// field label), which refines stack locals and static fields.
-    pub fn root_of(&self, r: Node, next: Option<(Node, &str)>) -> (RootKind, String) {
+    pub(crate) fn root_of(&self, r: Node, next: Option<(Node, &str)>) -> (RootKind, String) {
         let g = self.g;
         if let Some((local, "<Java Local>")) = next {
             if let Some(rr) = g.roots.iter().find(|x| {
@@ -758,7 +758,7 @@ impl<'g> PathFinder<'g> {
 
     /// The frame (`com.example.Foo.run(Foo.java:42)`) of the stack-local root by which `thread`
     /// holds `local`, if known.
-    pub fn local_frame(&self, thread: Node, local: Node) -> Option<String> {
+    pub(crate) fn local_frame(&self, thread: Node, local: Node) -> Option<String> {
         let rr = self.g.roots.iter().find(|x| {
             x.node == local
                 && x.thread_node == thread
@@ -768,7 +768,7 @@ impl<'g> PathFinder<'g> {
     }
 
     /// `thread "name"` (or the class and id when the name is unknown).
-    pub fn thread_label(&self, t: Node) -> String {
+    pub(crate) fn thread_label(&self, t: Node) -> String {
         match thread_name(self.g, t) {
             Some(n) => format!("thread \"{n}\""),
             None => format!("thread {} @ {}", self.g.display_class(t), hex(self.g.id(t))),
@@ -776,7 +776,7 @@ impl<'g> PathFinder<'g> {
     }
 
     /// `com.example.Foo.run(Foo.java:42)` for frame `frame` (0 = top) of a thread's stack trace.
-    pub fn frame_text(&self, thread_serial: u32, frame: u32) -> Option<String> {
+    pub(crate) fn frame_text(&self, thread_serial: u32, frame: u32) -> Option<String> {
         let g = self.g;
         let trace = g
             .meta
@@ -808,6 +808,6 @@ pub fn thread_name(g: &HeapGraph, t: Node) -> Option<String> {
 }
 
 /// `0x…` form of an object id.
-pub fn hex(id: Id) -> String {
+pub(crate) fn hex(id: Id) -> String {
     format!("0x{id:x}")
 }

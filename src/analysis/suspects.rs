@@ -65,13 +65,13 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// Fraction of the reachable heap a suspect must retain.
-pub const THRESHOLD: f64 = 0.10;
+pub(crate) const THRESHOLD: f64 = 0.10;
 /// Descend to the biggest dominator-tree child while child / parent ≥ this.
-pub const DESCENT_RATIO: f64 = 0.7;
+pub(crate) const DESCENT_RATIO: f64 = 0.7;
 /// Group accumulation point: a node on more than this fraction of the members' paths.
-pub const GROUP_COVER: f64 = 0.8;
+pub(crate) const GROUP_COVER: f64 = 0.8;
 /// Members of a group whose paths are merged.
-pub const GROUP_PATH_LIMIT: usize = 10_000;
+pub(crate) const GROUP_PATH_LIMIT: usize = 10_000;
 
 /// An object named in a suspect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -134,7 +134,7 @@ pub enum SuspectKind {
 
 impl SuspectKind {
     /// The report's name for the kind.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SuspectKind::Single => "single",
             SuspectKind::Group => "group",

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 // ---- Duplicate strings -------------------------------------------------------------------
 
 /// Groups reported by [`duplicate_strings`].
-pub const DUPLICATE_GROUPS: usize = 100;
+pub(crate) const DUPLICATE_GROUPS: usize = 100;
 /// Holders listed per group.
 const TOP_HOLDERS: usize = 5;
 
@@ -215,7 +215,7 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
 // ---- Largest arrays ------------------------------------------------------------------------
 
 /// Arrays reported by [`largest_arrays`].
-pub const LARGEST_ARRAYS: usize = 50;
+pub(crate) const LARGEST_ARRAYS: usize = 50;
 /// Path steps kept at each end of a long path.
 const PATH_END_STEPS: usize = 3;
 

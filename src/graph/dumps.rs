@@ -15,7 +15,7 @@
 
 /// Which dump of the file a build reads, and what it has seen of the dumps so far.
 #[derive(Debug, Clone, Default)]
-pub struct DumpSelect {
+pub(crate) struct DumpSelect {
     /// The dump wanted (1-based), `None` for the first.
     wanted: Option<u32>,
     /// MAT's dump counter.
@@ -31,7 +31,7 @@ pub struct DumpSelect {
 }
 
 impl DumpSelect {
-    pub fn new(wanted: Option<u32>) -> DumpSelect {
+    pub(crate) fn new(wanted: Option<u32>) -> DumpSelect {
         DumpSelect {
             wanted,
             ..DumpSelect::default()
@@ -39,12 +39,12 @@ impl DumpSelect {
     }
 
     /// Starts a pass over the input again (the choice stays).
-    pub fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         *self = DumpSelect::new(self.wanted);
     }
 
     /// Heap dumps seen so far (in the whole file once a pass has ended).
-    pub fn dumps(&self) -> u32 {
+    pub(crate) fn dumps(&self) -> u32 {
         self.dumps
     }
 
@@ -54,7 +54,7 @@ impl DumpSelect {
     }
 
     /// The dump read (1-based).
-    pub fn chosen(&self) -> u32 {
+    pub(crate) fn chosen(&self) -> u32 {
         self.wanted.unwrap_or(1)
     }
 

@@ -20,7 +20,7 @@ pub(crate) fn diff_frame(diff: &Diff) -> Frame<'_> {
 }
 
 /// Every section of the comparison, in display order (at most `limits.rows` rows per table).
-pub fn diff_sections(diff: &Diff, limits: Limits) -> Vec<Section> {
+pub(crate) fn diff_sections(diff: &Diff, limits: Limits) -> Vec<Section> {
     vec![
         summary(diff),
         growth(diff, limits),

@@ -19,7 +19,7 @@ pub(crate) struct Frame<'a> {
 
 impl Frame<'_> {
     /// The document's title: `Heap dump comparison: a → b`.
-    pub fn title(&self) -> String {
+    pub(crate) fn title(&self) -> String {
         if self.sources.is_empty() {
             self.heading.to_string()
         } else {
@@ -30,7 +30,7 @@ impl Frame<'_> {
 
 /// One report section (a heading with an anchor).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Section {
+pub(crate) struct Section {
     /// Anchor id: lower-case ASCII letters, digits and `-` only (never dump text).
     pub id: String,
     pub title: String,
@@ -38,9 +38,7 @@ pub struct Section {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Block {
-    /// A sub-heading inside the section (plain text), e.g. one per leak suspect.
-    Subheading(String),
+pub(crate) enum Block {
     /// A paragraph of plain (untrusted, escaped) text.
     Paragraph(String),
     /// Key–value facts (the summary), rendered as a compact two-column list.
@@ -57,13 +55,13 @@ pub enum Block {
 
 /// A table: header and rows of cells (each row as long as `columns`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Table {
+pub(crate) struct Table {
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Column {
+pub(crate) struct Column {
     pub title: String,
     /// Numbers are right-aligned and sort numerically.
     pub numeric: bool,
@@ -71,14 +69,14 @@ pub struct Column {
 
 impl Column {
     /// A left-aligned text column.
-    pub fn text(title: &str) -> Column {
+    pub(crate) fn text(title: &str) -> Column {
         Column {
             title: title.into(),
             numeric: false,
         }
     }
     /// A right-aligned numeric column.
-    pub fn num(title: &str) -> Column {
+    pub(crate) fn num(title: &str) -> Column {
         Column {
             title: title.into(),
             numeric: true,
@@ -88,7 +86,7 @@ impl Column {
 
 /// A typed value; the renderer decides how it looks.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub(crate) enum Cell {
     /// Plain text (escaped).
     Text(String),
     /// Identifiers and text from the dump: class names, object ids, strings (monospace, escaped).
@@ -110,23 +108,9 @@ pub enum Cell {
     Empty,
 }
 
-impl Cell {
-    /// Value used to sort a column (numbers as numbers, text as text).
-    pub fn sort_key(&self) -> String {
-        match self {
-            Cell::Text(s) | Cell::Code(s) | Cell::Id(s) => s.clone(),
-            Cell::Bytes(n) | Cell::Count(n) => n.to_string(),
-            Cell::Percent(p) => format!("{p:.6}"),
-            Cell::Bool(b) => (*b as u8).to_string(),
-            Cell::DeltaBytes(n) | Cell::DeltaCount(n) => n.to_string(),
-            Cell::Empty => String::new(),
-        }
-    }
-}
-
 /// Rows that render as a table: implement this for a report row type, then add it with
 /// [`super::sections::table_section`].
-pub trait Tabular {
+pub(crate) trait Tabular {
     /// The header (same for every row).
     fn columns(ctx: &Ctx) -> Vec<Column>;
     /// This row's cells, one per column.
@@ -136,20 +120,20 @@ pub trait Tabular {
 /// What row renderers may need from the rest of the report (e.g. the reachable heap for
 /// percentages).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Ctx {
+pub(crate) struct Ctx {
     /// Reachable heap in bytes (`summary.heap_reachable`).
     pub heap_reachable: u64,
 }
 
 impl Ctx {
     /// `bytes` as a percentage of the reachable heap.
-    pub fn pct(&self, bytes: u64) -> Cell {
+    pub(crate) fn pct(&self, bytes: u64) -> Cell {
         Cell::Percent(super::format::percent(bytes, self.heap_reachable))
     }
 }
 
 /// How many rows a rendering shows per table (the JSON always has everything).
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     pub rows: usize,
 }

@@ -20,7 +20,7 @@ use crate::graph::SizeMode;
 use std::fmt::Write;
 
 /// Rows per table in HTML (the JSON has all of them).
-pub const HTML_ROWS: usize = 1000;
+pub(crate) const HTML_ROWS: usize = 1000;
 
 pub(crate) const CSS: &str = r#"
 :root{--bg:#fff;--fg:#1b1f24;--muted:#59636e;--line:#d1d9e0;--head:#f6f8fa;--accent:#0969da;
@@ -180,9 +180,6 @@ pub(crate) fn section(o: &mut String, s: &Section) {
     );
     for b in &s.blocks {
         match b {
-            Block::Subheading(h) => {
-                let _ = writeln!(o, "<h3>{}</h3>", esc(h));
-            }
             Block::Paragraph(p) => {
                 let _ = writeln!(o, "<p>{}</p>", esc(p));
             }

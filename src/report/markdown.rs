@@ -18,7 +18,7 @@ use super::Report;
 use std::fmt::Write;
 
 /// Rows per table in Markdown (the JSON has all of them).
-pub const MARKDOWN_ROWS: usize = 50;
+pub(crate) const MARKDOWN_ROWS: usize = 50;
 
 /// The report as a Markdown document.
 pub fn to_markdown(report: &Report) -> String {
@@ -68,9 +68,6 @@ pub(crate) fn section(out: &mut String, s: &Section) {
     let _ = writeln!(out, "<a id=\"{}\"></a>\n\n## {}\n", s.id, text(&s.title));
     for b in &s.blocks {
         match b {
-            Block::Subheading(h) => {
-                let _ = writeln!(out, "### {}\n", text(h));
-            }
             Block::Paragraph(p) => {
                 let _ = writeln!(out, "{}\n", para(p));
             }

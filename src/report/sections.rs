@@ -18,7 +18,7 @@ pub(crate) fn report_frame(report: &Report) -> Frame<'_> {
 }
 
 /// Every section of `report`, in order. Renderers show at most `limits.rows` rows per table.
-pub fn sections(report: &Report, limits: Limits) -> Vec<Section> {
+pub(crate) fn sections(report: &Report, limits: Limits) -> Vec<Section> {
     let ctx = Ctx {
         heap_reachable: report.summary.heap_reachable,
     };
@@ -70,7 +70,7 @@ pub fn sections(report: &Report, limits: Limits) -> Vec<Section> {
 
 /// A section holding one table of `rows` (at most `limits.rows` of them, with a note saying how
 /// many the JSON report has), prefixed by a `#` rank column. `intro` and `empty` are plain text.
-pub fn table_section<T: Tabular>(
+pub(crate) fn table_section<T: Tabular>(
     id: &str,
     title: &str,
     intro: &str,
