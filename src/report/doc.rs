@@ -39,6 +39,8 @@ pub(crate) struct Section {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Block {
+    /// A sub-heading inside the section (plain text), e.g. one per kind of process memory.
+    Subheading(String),
     /// A paragraph of plain (untrusted, escaped) text.
     Paragraph(String),
     /// Key–value facts (the summary), rendered as a compact two-column list.

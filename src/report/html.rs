@@ -180,6 +180,9 @@ pub(crate) fn section(o: &mut String, s: &Section) {
     );
     for b in &s.blocks {
         match b {
+            Block::Subheading(h) => {
+                let _ = writeln!(o, "<h3>{}</h3>", esc(h));
+            }
             Block::Paragraph(p) => {
                 let _ = writeln!(o, "<p>{}</p>", esc(p));
             }

@@ -68,6 +68,9 @@ pub(crate) fn section(out: &mut String, s: &Section) {
     let _ = writeln!(out, "<a id=\"{}\"></a>\n\n## {}\n", s.id, text(&s.title));
     for b in &s.blocks {
         match b {
+            Block::Subheading(h) => {
+                let _ = writeln!(out, "### {}\n", text(h));
+            }
             Block::Paragraph(p) => {
                 let _ = writeln!(out, "{}\n", para(p));
             }

@@ -554,5 +554,8 @@ fn redacted_reports_keep_structure_and_drop_values() {
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["contents"]["redacted"], true);
     assert!(v.get("source").is_none());
-    assert_eq!(super::sections::report_frame(&r).title(), "Heap dump report");
+    assert_eq!(
+        super::sections::report_frame(&r).title(),
+        "Heap dump report"
+    );
 }
