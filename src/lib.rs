@@ -10,6 +10,11 @@
 //! - [`query`]: OQL (Eclipse MAT's object query language) over the graph.
 //! - [`compare`]: what grew between two dumps (summary, histogram and growth deltas).
 //! - [`report`]: the stable JSON schema and Markdown/HTML renderings.
+//!
+//! The public API is what the CLI, the web worker and the integration tests use; everything
+//! else is `pub(crate)`. Data types the report and the protocol serialize keep public fields.
+
+#![forbid(unsafe_code)]
 
 pub mod analysis;
 pub mod compare;

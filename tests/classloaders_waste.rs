@@ -6,7 +6,7 @@ mod common;
 
 use heaplens::analysis::*;
 use heaplens::graph::*;
-use heaplens::hprof::writer::{BasicType, HeapBuilder, IdScheme, ObjRef, Value, WriteOptions};
+use heaplens_hprof_writer::{BasicType, HeapBuilder, IdScheme, ObjRef, Value, WriteOptions};
 use serde_json::Value as Json;
 
 fn load(name: &str) -> (HeapGraph, Dominance, Json) {
@@ -121,7 +121,7 @@ fn classloader_leak_largest_arrays() {
     assert_eq!(img.shallow, num(&facts["image_array_shallow"]));
     assert_eq!(img.retained, img.shallow);
     let path = img.path.as_ref().expect("path");
-    assert_eq!(path.root_kind, "Java Local");
+    assert_eq!(path.root_kind.label(), "Java Local");
     assert!(
         path.root_detail
             .contains(facts["image_thread"].as_str().unwrap()),

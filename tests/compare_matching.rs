@@ -6,8 +6,8 @@
 
 use heaplens::compare::{compare, digest, Diff, Match};
 use heaplens::graph::{build_from_bytes, Dominance};
-use heaplens::hprof::writer::{BasicType, HeapBuilder, IdScheme, ObjRef, RootKind, Value};
-use heaplens::hprof::writer::{ClassRef, WriteOptions};
+use heaplens_hprof_writer::{BasicType, HeapBuilder, IdScheme, ObjRef, RootKind, Value};
+use heaplens_hprof_writer::{ClassRef, WriteOptions};
 
 const EVENT_BYTES: usize = 500;
 const ROWS: usize = 400;

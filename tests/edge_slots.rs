@@ -7,7 +7,7 @@
 use heaplens::analysis::objread;
 use heaplens::analysis::paths::{PathFinder, PathOptions};
 use heaplens::graph::{build_from_bytes, EdgeLabel, HeapGraph, Node};
-use heaplens::hprof::writer::{BasicType, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
+use heaplens_hprof_writer::{BasicType, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
 
 fn build(b: &HeapBuilder) -> HeapGraph {
     build_from_bytes(&b.write(&WriteOptions::default())).expect("synthetic dump parses")

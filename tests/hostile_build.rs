@@ -1,82 +1,52 @@
 //! Crafted dumps (issue 12, the graph build): tiny files whose counts, names, hierarchies or
-//! traces would make a build sized by what the file *claims* allocate gigabytes. Each is
-//! written here with the HPROF writer and analyzed end to end (graph, dominators, the full
-//! report); each must finish in at most 10 s with at most 512 MB allocated at any moment, and
-//! end in an analysis (possibly with warnings) or a typed error, never a panic.
+//! traces would make a build sized by what the file *claims* allocate gigabytes (memory sized
+//! from claimed counts, names copied per field / frame, superclass layouts copied, `String`
+//! dumped twice). Each is analyzed end to end (graph, dominators, the full report); each must
+//! finish in at most 10 s with at most 512 MiB allocated at any moment, and end in an analysis
+//! (possibly with warnings) or a typed error, never a panic.
 //!
-//! Memory is measured by a counting global allocator (this test binary's own); the tests take a
-//! lock so that each one's peak is its own.
+//! Two sets of files: those written here with the HPROF writer, record by record, and the
+//! generated ones of `hostile_support/cases.rs` (shared with `hostile_input.rs` and the wasm32
+//! tests, and written to disk for the CLI and the browser by `write_hostile_fixtures`).
+//!
+//! Memory is measured by a counting global allocator (`hostile_support/measure.rs`) that counts
+//! each thread's own allocations, so every test's peak is its own.
 
-use heaplens::graph::{build_from_bytes, Dominance, GraphBuilder, PassOutcome};
-use heaplens::hprof::writer::{BasicType, ClassDump, HprofWriter, RootKind, Value};
+#[path = "hostile_support/cases.rs"]
+mod cases;
+#[path = "hostile_support/measure.rs"]
+mod measure;
+
+use heaplens::graph::Dominance;
+use heaplens::graph::{build_from_bytes, GraphBuilder, PassOutcome};
 use heaplens::report::{build_report, ReportOptions};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-struct Counting;
-static NOW: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let p = System.alloc(l);
-        if !p.is_null() {
-            let now = NOW.fetch_add(l.size(), Ordering::Relaxed) + l.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        System.dealloc(p, l);
-        NOW.fetch_sub(l.size(), Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        let q = System.realloc(p, l, new);
-        if !q.is_null() {
-            if new > l.size() {
-                let now = NOW.fetch_add(new - l.size(), Ordering::Relaxed) + new - l.size();
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
-                NOW.fetch_sub(l.size() - new, Ordering::Relaxed);
-            }
-        }
-        q
-    }
-}
+use heaplens_hprof_writer::{BasicType, ClassDump, HprofWriter, RootKind, Value};
+use measure::{analyze as analyze_as_cli, assert_bounded, measured, End, MAX_BYTES, MAX_TIME};
 
 #[global_allocator]
-static A: Counting = Counting;
+static ALLOC: measure::Counting = measure::Counting;
 
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-const MAX_BYTES: usize = 512 << 20;
-const MAX_TIME: Duration = Duration::from_secs(10);
-
-/// What analyzing `bytes` ended in: `Ok(report JSON)` or the typed error's text.
+/// What analyzing `bytes` ended in: `Ok(report JSON)` or the typed error's text; asserts the
+/// bounds.
 fn analyze(name: &str, bytes: &[u8]) -> Result<String, String> {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     // To try the same files with another build: HEAPLENS_WRITE_HOSTILE=DIR writes them there.
     if let Some(dir) = std::env::var_os("HEAPLENS_WRITE_HOSTILE") {
         let path = std::path::Path::new(&dir).join(format!("{}.hprof", name.replace(' ', "_")));
         std::fs::write(path, bytes).unwrap();
     }
-    let base = NOW.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let t0 = Instant::now();
-    let out = build_from_bytes(bytes).map_err(|e| e.to_string()).map(|g| {
-        let d = Dominance::compute(&g);
-        let mut report = build_report(&g, &d, &ReportOptions::default());
-        // Not measured here: the rendering of every thread's frames, whose text is threads ×
-        // frames × name length (`repeated_frames_are_shared` would write gigabytes of JSON).
-        // The analysis shares them; capping what a report prints is the output's job.
-        for t in &mut report.threads {
-            t.frames = Default::default();
-        }
-        serde_json::to_string(&report).unwrap()
+    let (out, took, peak) = measured(|| {
+        build_from_bytes(bytes).map_err(|e| e.to_string()).map(|g| {
+            let d = Dominance::compute(&g);
+            let mut report = build_report(&g, &d, &ReportOptions::default());
+            // Not measured here: the rendering of every thread's frames, whose text is threads ×
+            // frames × name length (`repeated_frames_are_shared` would write gigabytes of JSON).
+            // The analysis shares them; capping what a report prints is the output's job.
+            for t in &mut report.threads {
+                t.frames = Default::default();
+            }
+            serde_json::to_string(&report).unwrap()
+        })
     });
-    let (took, peak) = (t0.elapsed(), PEAK.load(Ordering::Relaxed) - base);
     eprintln!(
         "{name}: {} bytes, {took:?}, peak {:.1} MB",
         bytes.len(),
@@ -85,6 +55,14 @@ fn analyze(name: &str, bytes: &[u8]) -> Result<String, String> {
     assert!(took <= MAX_TIME, "{name}: {took:?}");
     assert!(peak <= MAX_BYTES, "{name}: peak {peak} bytes allocated");
     out
+}
+
+/// Analyzes `bytes` as the CLI does (all three renderings) within the bounds; how it ended.
+fn bounded(what: &str, bytes: &[u8]) -> End {
+    eprintln!("{what}: {} bytes", bytes.len());
+    let m = analyze_as_cli(bytes);
+    assert_bounded(what, &m);
+    m.end
 }
 
 fn writer(id_size: u32) -> HprofWriter {
@@ -348,18 +326,105 @@ fn edge_room_is_allocated_after_first_pass_is_known() {
     w.obj_array(0x200, 1, 0x100, &vec![0x200; N]);
     w.root(0x200, RootKind::Unknown);
     let bytes = w.finish();
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let mut b = GraphBuilder::new();
     b.feed(&bytes).unwrap();
     assert!(b.references_seen() >= N as u64);
-    let before = NOW.load(Ordering::Relaxed);
+    let before = measure::live_bytes();
     assert_eq!(b.end_pass().unwrap(), PassOutcome::NeedsSecondPass);
-    let ending_pass_1 = NOW.load(Ordering::Relaxed).saturating_sub(before);
+    let ending_pass_1 = (measure::live_bytes() - before).max(0) as usize;
     let first = b.first_pass().unwrap();
     assert_eq!(first.edges_upper_bound, N as u64 + 4);
     assert!(ending_pass_1 < N, "{ending_pass_1} bytes before pass 2");
     b.feed(&bytes).unwrap();
-    assert!(NOW.load(Ordering::Relaxed) - before >= 5 * N);
+    assert!(measure::live_bytes() - before >= 5 * N as isize);
     assert_eq!(b.end_pass().unwrap(), PassOutcome::Done);
     assert_eq!(b.into_graph().unwrap().stats.edges, N as u64);
+}
+
+// ---- the generated cases (hostile_support/cases.rs) ----------------------------------------
+
+#[test]
+fn names_are_not_copied_per_field() {
+    let end = bounded(
+        "65,535 fields named by one 60 KB string",
+        &cases::field_names_copied(),
+    );
+    assert!(matches!(end, End::Analysis { .. }), "{end:?}");
+}
+
+#[test]
+fn superclass_layouts_are_shared() {
+    // 2,000 classes, each a subclass of the previous with 40 fields: ~900 KB.
+    let end = bounded("subclass chain", &cases::subclass_chain(2000, 40));
+    assert!(matches!(end, End::Analysis { .. }), "{end:?}");
+}
+
+#[test]
+fn repeated_frames_do_not_copy_names() {
+    // 100,000 references to one frame whose method name is 60 KB: ~860 KB.
+    let end = bounded("repeated frames", &cases::repeated_frames(100_000));
+    assert!(matches!(end, End::Analysis { .. }), "{end:?}");
+}
+
+#[test]
+fn edge_room_comes_from_real_counts() {
+    let end = bounded(
+        "object array claiming 2^32-1 elements",
+        &cases::claimed_edge_room(),
+    );
+    assert!(
+        matches!(end, End::Analysis { .. } | End::Error(_)),
+        "{end:?}"
+    );
+}
+
+#[test]
+fn string_dumped_twice() {
+    let end = bounded("java.lang.String twice", &cases::string_twice());
+    assert!(
+        matches!(end, End::Analysis { .. } | End::Error(_)),
+        "{end:?}"
+    );
+}
+
+/// Writes every crafted file of issue 12 to tests/fixtures/hostile/ (for trying them in the CLI
+/// and the browser): `cargo test --test hostile_build -- --ignored write_hostile_fixtures`.
+#[test]
+#[ignore = "writes files"]
+fn write_hostile_fixtures() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hostile");
+    std::fs::create_dir_all(dir).unwrap();
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("huge_object_array.hprof", cases::huge_object_array()),
+        ("huge_instance.hprof", cases::huge_instance()),
+        ("huge_primitive_array.hprof", cases::huge_primitive_array()),
+        ("huge_stack_trace.hprof", cases::huge_stack_trace()),
+        (
+            "big_class_record.hprof.gz",
+            heaplens_hprof_writer::gzip(&cases::big_class_record(370), None),
+        ),
+        ("huge_utf8_1gib.hprof.gz", cases::huge_utf8_gz(1024)),
+        (
+            "gzip_long_file_name.hprof.gz",
+            cases::gzip_long_file_name(200 * 1024),
+        ),
+        (
+            "colliding_symbol_ids.hprof.gz",
+            heaplens_hprof_writer::gzip(&cases::colliding_symbol_ids(100_000), None),
+        ),
+        ("field_names_copied.hprof.gz", cases::field_names_copied()),
+        (
+            "subclass_chain.hprof.gz",
+            heaplens_hprof_writer::gzip(&cases::subclass_chain(2000, 40), None),
+        ),
+        (
+            "repeated_frames.hprof.gz",
+            heaplens_hprof_writer::gzip(&cases::repeated_frames(100_000), None),
+        ),
+        ("claimed_edge_room.hprof", cases::claimed_edge_room()),
+        ("string_twice.hprof", cases::string_twice()),
+    ];
+    for (name, bytes) in files {
+        std::fs::write(format!("{dir}/{name}"), bytes).unwrap();
+    }
 }

@@ -8,6 +8,7 @@ mod cases;
 mod measure;
 
 use heaplens::hprof::*;
+use heaplens_hprof_writer as writer;
 use measure::{analyze, assert_bounded, End};
 use std::time::{Duration, Instant};
 

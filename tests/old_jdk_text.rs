@@ -319,7 +319,7 @@ fn jdk6_duplicate_strings_group_equal_texts_only() {
 /// `offset`/`count`, corrupt ranges (no panic, no slice), a `char[]` thread name.
 #[test]
 fn jdk6_layout_slices_and_corrupt_ranges() {
-    use heaplens::hprof::writer::{BasicType as T, HeapBuilder, RootKind, Value, WriteOptions};
+    use heaplens_hprof_writer::{BasicType as T, HeapBuilder, RootKind, Value, WriteOptions};
     let mut b = HeapBuilder::new(4);
     let object = b.object_class();
     let string = b.class(
@@ -371,7 +371,7 @@ fn jdk6_layout_slices_and_corrupt_ranges() {
     b.root(h, RootKind::JniGlobal { jni_ref_id: 1 });
     b.root(t, RootKind::JniGlobal { jni_ref_id: 2 });
     let g = build_from_bytes(&b.write(&WriteOptions::default())).unwrap();
-    let n = |o: heaplens::hprof::writer::ObjRef| g.node_of(o.id()).unwrap();
+    let n = |o: heaplens_hprof_writer::ObjRef| g.node_of(o.id()).unwrap();
     assert_eq!(g.string_value(n(whole)), Some("hello, wörld"));
     assert_eq!(g.string_len(n(whole)), Some(12));
     assert_eq!(g.string_value(n(head)), Some("hello"));

@@ -4,7 +4,7 @@
 //! as when the whole buffer is fed at once.
 //!
 //! Inputs: the real dumps in tests/fixtures/outside (raw and gzip), every real-JVM fixture in
-//! tests/fixtures/*.hprof.gz, synthetic dumps from `heaplens::hprof::writer` in many shapes (id
+//! tests/fixtures/*.hprof.gz, synthetic dumps from `heaplens_hprof_writer` in many shapes (id
 //! sizes 4/8, versions 1.0.1/1.0.2/1.0.3, tiny segments, instances before their CLASS DUMP, every
 //! sub-record kind, arrays on both sides of the streaming limits), single- and multi-member gzip,
 //! and corrupted inputs (random byte flips, cuts).
@@ -12,8 +12,8 @@
 mod common;
 use common::recorder::*;
 use common::*;
-use heaplens::hprof::writer as w;
 use heaplens::hprof::*;
+use heaplens_hprof_writer as w;
 use proptest::prelude::*;
 use std::io::Read;
 use std::sync::OnceLock;

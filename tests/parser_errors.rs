@@ -8,8 +8,8 @@
 
 mod common;
 use common::recorder::*;
-use heaplens::hprof::writer as w;
 use heaplens::hprof::*;
+use heaplens_hprof_writer as w;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::{Duration, Instant};

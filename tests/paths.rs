@@ -4,9 +4,7 @@ mod common;
 
 use heaplens::analysis::paths::{Path, PathFinder, PathOptions};
 use heaplens::graph::{build_from_bytes, HeapGraph, Node};
-use heaplens::hprof::writer::{
-    BasicType, Frame, HeapBuilder, ObjRef, RootKind, Value, WriteOptions,
-};
+use heaplens_hprof_writer::{BasicType, Frame, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
 
 fn build(b: &HeapBuilder) -> HeapGraph {
     build_from_bytes(&b.write(&WriteOptions::default())).expect("synthetic dump parses")
@@ -46,7 +44,7 @@ fn shortest_of_two_chains() {
     let p = f.shortest_path(node(&g, target)).unwrap();
     assert_eq!(nodes(&p), vec![node(&g, b1), node(&g, target)]);
     assert_eq!(fields(&p), vec!["<GC root>", "next"]);
-    assert_eq!(p.root_kind, "JNI Global");
+    assert_eq!(p.root_kind.label(), "JNI Global");
     assert_eq!(p.steps[1].class, "com.x.Link");
     assert_eq!(p.steps[1].object_id, format!("0x{:x}", target.id()));
     assert_eq!(f.depth(node(&g, target)), Some(2));
@@ -145,7 +143,7 @@ fn finalizer_unfinalized_excluded() {
     let all = PathFinder::new(&g, PathOptions { include_weak: true });
     let p = all.shortest_path(node(&g, f1)).unwrap();
     assert_eq!(fields(&p), vec!["<GC root>", "<static> unfinalized"]);
-    assert_eq!(p.root_kind, "System Class");
+    assert_eq!(p.root_kind.label(), "System Class");
     assert_eq!(
         p.root_detail,
         "static field unfinalized of java.lang.ref.Finalizer"
@@ -203,7 +201,7 @@ fn field_labels_statics_and_array_indices() {
     assert_eq!(p.steps[3].class, "java.util.HashMap$Node");
     assert_eq!(p.fields_after(0), "<static> INSTANCE.table[13].value");
     assert_eq!(p.fields_after(1), "table[13].value");
-    assert_eq!(p.root_kind, "System Class");
+    assert_eq!(p.root_kind.label(), "System Class");
     assert_eq!(
         p.root_detail,
         "static field INSTANCE of com.example.Registry"
@@ -256,7 +254,7 @@ fn java_local_roots_name_the_frame() {
     let p = f.shortest_path(node(&g, buf)).unwrap();
     assert_eq!(fields(&p), vec!["<GC root>", "<Java Local>", "buf"]);
     assert_eq!(p.steps[0].class, "java.lang.Thread");
-    assert_eq!(p.root_kind, "Java Local");
+    assert_eq!(p.root_kind.label(), "Java Local");
     assert_eq!(
         p.root_detail,
         "Java Local in com.example.Worker.run(Worker.java:42) of thread \"worker-1\""
@@ -265,7 +263,7 @@ fn java_local_roots_name_the_frame() {
     let t = p.steps[0].node;
     let pt = f.shortest_path(t).unwrap();
     assert_eq!(pt.len(), 1);
-    assert_eq!(pt.root_kind, "Thread");
+    assert_eq!(pt.root_kind.label(), "Thread");
     assert_eq!(pt.root_detail, "thread \"worker-1\"");
 }
 
@@ -330,7 +328,7 @@ fn merge_paths_counts_objects() {
     assert_eq!(m.roots.len(), 1);
     let root = &m.nodes[m.roots[0] as usize];
     assert_eq!((root.node, root.count, root.depth), (node(&g, c), 4, 0));
-    assert_eq!(root.root_kind.as_deref(), Some("JNI Global"));
+    assert_eq!(root.root_kind.map(|k| k.label()), Some("JNI Global"));
     assert_eq!(root.children.len(), 2);
     let list = &m.nodes[root.children[0] as usize];
     assert_eq!(
@@ -442,7 +440,7 @@ fn queue_items_path_on_real_dump() {
         "{labels:?}"
     );
     assert!(
-        ["System Class", "Java Local", "Thread", "JNI Global"].contains(&p.root_kind.as_str()),
+        ["System Class", "Java Local", "Thread", "JNI Global"].contains(&p.root_kind.label()),
         "{}",
         p.root_kind
     );

@@ -6,9 +6,9 @@ mod common;
 
 use heaplens::analysis::paths::{PathFinder, PathOptions};
 use heaplens::analysis::patterns;
-use heaplens::analysis::suspects::{find_suspects, Suspect};
+use heaplens::analysis::suspects::{find_suspects, Suspect, SuspectKind};
 use heaplens::graph::{build_from_bytes, Dominance, HeapGraph};
-use heaplens::hprof::writer::{BasicType, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
+use heaplens_hprof_writer::{BasicType, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
 use serde_json::Value as Json;
 
 fn facts(name: &str) -> Json {
@@ -47,7 +47,7 @@ fn retry_buffer_names_the_publisher() {
     let f = facts("retry_buffer");
     let all = suspects_of("retry_buffer");
     let x = &all[0];
-    assert_eq!(x.kind, "single");
+    assert_eq!(x.kind, SuspectKind::Single);
     assert_eq!(x.class, s(&f["holder_class"]));
     assert!(
         x.dominator.class.contains("AppClassLoader"),
@@ -156,7 +156,8 @@ fn queue_backlog_counts_the_messages() {
         "{}",
         x.explanation
     );
-    assert!(["Java Local", "Thread", "System Class", "JNI Global"].contains(&x.root_kind.as_str()));
+    assert!(["Java Local", "Thread", "System Class", "JNI Global"]
+        .contains(&x.root_kind.unwrap().label()));
     assert!(x.path_to_root.iter().any(|p| p.field == "m_queue"));
     assert_eq!(all.len(), 1);
 }
@@ -169,7 +170,7 @@ fn threadlocal_leak_across_pooled_threads() {
         .iter()
         .find(|x| x.pattern == patterns::THREADLOCAL_ACCUMULATION)
         .expect("a ThreadLocal suspect");
-    assert_eq!(x.kind, "group");
+    assert_eq!(x.kind, SuspectKind::Group);
     assert_eq!(x.class, "java.lang.Thread");
     let pool = n(&f["pool_threads"]);
     let t = x.threads.as_ref().unwrap();
@@ -210,7 +211,7 @@ fn thread_explosion_counts_threads() {
     let all = suspects_of("thread_explosion");
     let x = &all[0];
     assert_eq!(x.pattern, patterns::THREAD_EXPLOSION);
-    assert_eq!(x.kind, "group");
+    assert_eq!(x.kind, SuspectKind::Group);
     assert_eq!(x.instances, n(&f["threads_total"]));
     let groups = &x.threads.as_ref().unwrap().groups;
     for (pattern, c) in f["thread_groups"].as_object().unwrap() {
@@ -266,7 +267,7 @@ fn classloader_leak_arrays_and_loader() {
 
     let image = &all[1];
     assert_eq!(image.pattern, patterns::HUGE_ARRAY);
-    assert_eq!(image.root_kind, "Java Local");
+    assert_eq!(image.root_kind.unwrap().label(), "Java Local");
     let ap = image.accumulation_point.as_ref().unwrap();
     assert_eq!(
         (ap.class.as_str(), ap.retained),
@@ -651,8 +652,8 @@ fn group_suspect_with_accumulation_point() {
     let all = suspects_in(&g, "group");
     let x = &all[0];
     assert_eq!(
-        (x.kind.as_str(), x.class.as_str(), x.instances),
-        ("group", "com.example.Session", 500)
+        (x.kind, x.class.as_str(), x.instances),
+        (SuspectKind::Group, "com.example.Session", 500)
     );
     assert_eq!(
         x.accumulation_point.as_ref().unwrap().class,
@@ -720,7 +721,7 @@ fn oom_export_names_the_unreachable_giant() {
     let all = suspects_of("oom_export");
     let x = &all[0];
     assert_eq!(x.pattern, patterns::UNREACHABLE_OBJECTS);
-    assert_eq!(x.kind, "unreachable");
+    assert_eq!(x.kind, SuspectKind::Unreachable);
     assert_eq!(x.class, s(&f["giant_class"]));
     let giant = x.accumulation_point.as_ref().unwrap();
     assert_eq!(giant.retained, n(&f["giant_shallow"]));

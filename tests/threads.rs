@@ -5,7 +5,7 @@ mod common;
 
 use heaplens::analysis::*;
 use heaplens::graph::*;
-use heaplens::hprof::writer::{BasicType, Frame, HeapBuilder, IdScheme, Value, WriteOptions};
+use heaplens_hprof_writer::{BasicType, Frame, HeapBuilder, IdScheme, Value, WriteOptions};
 use serde_json::Value as Json;
 
 fn load(name: &str) -> (HeapGraph, Dominance, Json) {
@@ -243,7 +243,7 @@ fn classloader_leak_image_local() {
         .iter()
         .find(|l| l.class == facts["image_array_class"].as_str().unwrap())
         .expect("image local");
-    assert_eq!(img.kind, "Java Local");
+    assert_eq!(img.kind.label(), "Java Local");
     assert_eq!(img.shallow, num(&facts["image_array_shallow"]));
     assert!(img.retained >= num(&facts["image_bytes"]));
     // The thread retains its image (only this frame holds it).
@@ -378,8 +378,8 @@ fn synthetic() -> Synthetic {
 
     let map_of = |b: &mut HeapBuilder,
                   entries: &[(
-        Option<heaplens::hprof::writer::ObjRef>,
-        heaplens::hprof::writer::ObjRef,
+        Option<heaplens_hprof_writer::ObjRef>,
+        heaplens_hprof_writer::ObjRef,
     )]| {
         let mut es = Vec::new();
         for &(key, value) in entries {

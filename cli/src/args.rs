@@ -1,5 +1,6 @@
 //! Command-line parsing (by hand: three commands and a handful of options).
 
+use crate::flags::{Arg, Flags};
 use heaplens::graph::SizeMode;
 
 pub const HELP: &str = "\
@@ -102,12 +103,15 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
         "diff" => crate::diff::parse_args(rest).map(Command::Diff),
         "parse" => {
             let mut dump = None;
-            for a in rest {
-                if a.starts_with('-') && a.len() > 1 {
-                    return Err(format!("parse: unknown option {a}"));
-                }
-                if dump.replace(a.clone()).is_some() {
-                    return Err("parse: more than one DUMP".into());
+            let mut flags = Flags::new("parse", rest);
+            while let Some(arg) = flags.next_arg() {
+                match arg {
+                    Arg::Option(other) => return Err(flags.unknown(other)),
+                    Arg::Positional(d) => {
+                        if dump.replace(d.to_string()).is_some() {
+                            return Err("parse: more than one DUMP".into());
+                        }
+                    }
                 }
             }
             Ok(Command::Parse {
@@ -120,6 +124,21 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
     }
 }
 
+/// `--format` of `analyze` and `diff`.
+pub fn format(flags: &mut Flags, name: &str) -> Result<Format, String> {
+    flags.choice(
+        name,
+        "format",
+        "json, md or html",
+        &[
+            ("json", Format::Json),
+            ("md", Format::Markdown),
+            ("markdown", Format::Markdown),
+            ("html", Format::Html),
+        ],
+    )
+}
+
 fn analyze(rest: &[String]) -> Result<Analyze, String> {
     let mut dump = None;
     let mut format = Format::Json;
@@ -129,76 +148,27 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
     let mut sizes = SizeMode::default();
     let mut heap_dump = None;
     let mut redact = false;
-    let mut it = rest.iter();
-    while let Some(arg) = it.next() {
-        // `--opt=value` and `--opt value`.
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |what: &str| -> Result<String, String> {
-            match inline.clone() {
-                Some(v) => Ok(v),
-                None => it
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| format!("analyze: {name} needs {what}")),
+    let mut flags = Flags::new("analyze", rest);
+    while let Some(arg) = flags.next_arg() {
+        match arg {
+            Arg::Option(n @ ("-f" | "--format")) => format = self::format(&mut flags, n)?,
+            Arg::Option(n @ ("-o" | "--output")) => {
+                output = Some(flags.value(n, "a file name")?.to_string())
             }
-        };
-        match name {
-            "-f" | "--format" => {
-                format = match value("a format")?.as_str() {
-                    "json" => Format::Json,
-                    "md" | "markdown" => Format::Markdown,
-                    "html" => Format::Html,
-                    f => {
-                        return Err(format!(
-                            "analyze: unknown format {f:?} (expected json, md or html)"
-                        ))
-                    }
+            Arg::Option("--stats") => stats = true,
+            Arg::Option("--redact") => redact = true,
+            Arg::Option(n @ "--top") => top = flags.parsed(n, "a number")?,
+            Arg::Option(n @ "--dump") => {
+                let v: u32 = flags.parsed(n, "1, 2, …")?;
+                if v == 0 {
+                    return Err(format!("analyze: {n} expects 1, 2, …, not \"0\""));
                 }
+                heap_dump = Some(v);
             }
-            "-o" | "--output" => output = Some(value("a file name")?),
-            "--stats" => stats = true,
-            "--redact" => redact = true,
-            "--top" => {
-                let v = value("a number")?;
-                top = v
-                    .parse()
-                    .map_err(|_| format!("analyze: --top expects a number, not {v:?}"))?;
-            }
-            "--dump" => {
-                let v = value("a number")?;
-                heap_dump = Some(
-                    v.parse::<u32>()
-                        .ok()
-                        .filter(|&n| n >= 1)
-                        .ok_or_else(|| format!("analyze: --dump expects 1, 2, …, not {v:?}"))?,
-                );
-            }
-            "--sizes" => {
-                sizes = match value("jvm or mat")?.as_str() {
-                    "jvm" => SizeMode::Jvm,
-                    "mat" => SizeMode::Mat,
-                    r => {
-                        return Err(format!(
-                            "analyze: unknown size rule {r:?} (expected jvm or mat)"
-                        ))
-                    }
-                }
-            }
-            "--" => {
-                for a in it.by_ref() {
-                    if dump.replace(a.clone()).is_some() {
-                        return Err("analyze: more than one DUMP".into());
-                    }
-                }
-            }
-            s if s.starts_with('-') && s.len() > 1 => {
-                return Err(format!("analyze: unknown option {s}"))
-            }
-            _ => {
-                if dump.replace(arg.clone()).is_some() {
+            Arg::Option(n @ "--sizes") => sizes = flags.sizes(n)?,
+            Arg::Option(other) => return Err(flags.unknown(other)),
+            Arg::Positional(d) => {
+                if dump.replace(d.to_string()).is_some() {
                     return Err("analyze: more than one DUMP".into());
                 }
             }

@@ -5,6 +5,7 @@
 
 use super::{build_graph, file_size, peak_rss_bytes, write_output, Failure};
 use crate::args::Format;
+use crate::flags::{Arg, Flags};
 use crate::progress::Progress;
 use heaplens::compare::{compare, digest, Digest};
 use heaplens::graph::{Dominance, SizeMode};
@@ -29,52 +30,17 @@ pub fn parse_args(rest: &[String]) -> Result<DiffArgs, String> {
     let mut output = None;
     let mut stats = false;
     let mut sizes = SizeMode::default();
-    let mut it = rest.iter();
-    while let Some(arg) = it.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |what: &str| -> Result<String, String> {
-            match inline.clone() {
-                Some(v) => Ok(v),
-                None => it
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| format!("diff: {name} needs {what}")),
+    let mut flags = Flags::new("diff", rest);
+    while let Some(arg) = flags.next_arg() {
+        match arg {
+            Arg::Option(n @ ("-f" | "--format")) => format = crate::args::format(&mut flags, n)?,
+            Arg::Option(n @ ("-o" | "--output")) => {
+                output = Some(flags.value(n, "a file name")?.to_string())
             }
-        };
-        match name {
-            "-f" | "--format" => {
-                format = match value("a format")?.as_str() {
-                    "json" => Format::Json,
-                    "md" | "markdown" => Format::Markdown,
-                    "html" => Format::Html,
-                    f => {
-                        return Err(format!(
-                            "diff: unknown format {f:?} (expected json, md or html)"
-                        ))
-                    }
-                }
-            }
-            "-o" | "--output" => output = Some(value("a file name")?),
-            "--stats" => stats = true,
-            "--sizes" => {
-                sizes = match value("jvm or mat")?.as_str() {
-                    "jvm" => SizeMode::Jvm,
-                    "mat" => SizeMode::Mat,
-                    r => {
-                        return Err(format!(
-                            "diff: unknown size rule {r:?} (expected jvm or mat)"
-                        ))
-                    }
-                }
-            }
-            "--" => dumps.extend(it.by_ref().cloned()),
-            s if s.starts_with('-') && s.len() > 1 => {
-                return Err(format!("diff: unknown option {s}"))
-            }
-            _ => dumps.push(arg.clone()),
+            Arg::Option("--stats") => stats = true,
+            Arg::Option(n @ "--sizes") => sizes = flags.sizes(n)?,
+            Arg::Option(other) => return Err(flags.unknown(other)),
+            Arg::Positional(d) => dumps.push(d.to_string()),
         }
     }
     match <[String; 2]>::try_from(dumps) {

@@ -17,8 +17,11 @@
 //! terminal-safe [`to_json`] (control and bidi characters as `\u` escapes), and what the CLI
 //! itself prints to stderr from the dump or the file name goes through [`terminal_safe`].
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod diff;
+mod flags;
 mod progress;
 mod query;
 

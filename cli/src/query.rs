@@ -2,6 +2,7 @@
 //! jvm|mat]`: runs an
 //! OQL query (see docs/oql.md) and prints one page of its rows with the total count.
 
+use crate::flags::{Arg, Flags};
 use crate::{build_graph, file_size, finish, terminal_safe, write_output, Failure};
 use heaplens::graph::{Dominance, SizeMode};
 use heaplens::hprof::reread::open_path;
@@ -40,61 +41,33 @@ pub fn parse_args(rest: &[String]) -> Result<QueryArgs, String> {
     let mut output = None;
     let mut stats = false;
     let mut sizes = SizeMode::default();
-    let mut it = rest.iter();
-    while let Some(arg) = it.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |what: &str| -> Result<String, String> {
-            match inline.clone() {
-                Some(v) => Ok(v),
-                None => it
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| format!("query: {name} needs {what}")),
+    let mut flags = Flags::new("query", rest);
+    while let Some(arg) = flags.next_arg() {
+        match arg {
+            Arg::Option(n @ ("-f" | "--format")) => {
+                format = flags.choice(
+                    n,
+                    "format",
+                    "json, csv or md",
+                    &[
+                        ("json", QueryFormat::Json),
+                        ("csv", QueryFormat::Csv),
+                        ("md", QueryFormat::Markdown),
+                        ("markdown", QueryFormat::Markdown),
+                    ],
+                )?
             }
-        };
-        match name {
-            "-f" | "--format" => {
-                format = match value("a format")?.as_str() {
-                    "json" => QueryFormat::Json,
-                    "csv" => QueryFormat::Csv,
-                    "md" | "markdown" => QueryFormat::Markdown,
-                    f => {
-                        return Err(format!(
-                            "query: unknown format {f:?} (expected json, csv or md)"
-                        ))
-                    }
-                }
+            Arg::Option(n @ "--limit") => limit = flags.parsed(n, "a number")?,
+            Arg::Option(n @ "--offset") => offset = flags.parsed(n, "a number")?,
+            Arg::Option(n @ ("-o" | "--output")) => {
+                output = Some(flags.value(n, "a file")?.to_string())
             }
-            "--limit" => {
-                limit = value("a number")?
-                    .parse()
-                    .map_err(|_| "query: --limit needs a number".to_string())?
-            }
-            "--offset" => {
-                offset = value("a number")?
-                    .parse()
-                    .map_err(|_| "query: --offset needs a number".to_string())?
-            }
-            "-o" | "--output" => output = Some(value("a file")?),
-            "--stats" => stats = true,
-            "--sizes" => {
-                sizes = match value("jvm or mat")?.as_str() {
-                    "jvm" => SizeMode::Jvm,
-                    "mat" => SizeMode::Mat,
-                    r => {
-                        return Err(format!(
-                            "query: unknown size rule {r:?} (expected jvm or mat)"
-                        ))
-                    }
-                }
-            }
-            a if a.starts_with('-') && a.len() > 1 && pos.len() != 1 => {
-                return Err(format!("query: unknown option {a}"))
-            }
-            _ => pos.push(arg.clone()),
+            Arg::Option("--stats") => stats = true,
+            Arg::Option(n @ "--sizes") => sizes = flags.sizes(n)?,
+            // After DUMP, a text that looks like an option is the query.
+            Arg::Option(_) if pos.len() == 1 => pos.push(flags.raw().to_string()),
+            Arg::Option(other) => return Err(flags.unknown(other)),
+            Arg::Positional(p) => pos.push(p.to_string()),
         }
     }
     match <[String; 2]>::try_from(pos) {

@@ -3,7 +3,7 @@
 //! What reaches stdout must not be able to steer a terminal or plant a link, and a redacted
 //! report must hold none of the dump's values.
 
-use heaplens::hprof::writer::{BasicType, Frame, HeapBuilder, RootKind, Value, WriteOptions};
+use heaplens_hprof_writer::{BasicType, Frame, HeapBuilder, RootKind, Value, WriteOptions};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

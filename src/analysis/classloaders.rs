@@ -25,9 +25,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Rule 1 threshold.
-pub const MANY_CLASSES: u32 = 1000;
+pub(crate) const MANY_CLASSES: u32 = 1000;
 /// Rule 2 threshold.
-pub const MIN_DUPLICATES: u32 = 10;
+pub(crate) const MIN_DUPLICATES: u32 = 10;
 /// Cap on the objects the open-jar walk visits per loader, and over all loaders.
 const JAR_WALK_LIMIT: usize = 200_000;
 const JAR_WALK_BUDGET: usize = 5_000_000;

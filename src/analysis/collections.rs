@@ -65,7 +65,7 @@ pub struct CollectionInfo {
 }
 
 impl CollectionInfo {
-    pub fn is_queue(&self) -> bool {
+    pub(crate) fn is_queue(&self) -> bool {
         matches!(self.kind, CollectionKind::Queue | CollectionKind::Deque)
     }
 }
@@ -272,7 +272,7 @@ pub fn is_collection(g: &HeapGraph, v: Node) -> bool {
 }
 
 /// Reads the collection `v`, if it is one (JDK collection, subclass or wrapper).
-pub fn collection_info(g: &HeapGraph, v: Node) -> Option<CollectionInfo> {
+pub(crate) fn collection_info(g: &HeapGraph, v: Node) -> Option<CollectionInfo> {
     info_depth(g, v, 0)
 }
 
@@ -503,7 +503,7 @@ fn info_depth(g: &HeapGraph, v: Node, depth: u32) -> Option<CollectionInfo> {
 
 /// Up to `limit` elements of a collection (values for maps, keys for sets), in storage order.
 /// Object arrays work too (their non-null elements). See [`entries`] for key/value pairs.
-pub fn sample_elements(g: &HeapGraph, info: &CollectionInfo, limit: usize) -> Vec<Node> {
+pub(crate) fn sample_elements(g: &HeapGraph, info: &CollectionInfo, limit: usize) -> Vec<Node> {
     let keys = info.keys || info.kind == CollectionKind::Set;
     entries(g, info, limit)
         .into_iter()
@@ -547,7 +547,7 @@ pub(crate) fn innermost(g: &HeapGraph, mut v: Node) -> Node {
 }
 
 /// Info for a bare object array: size = non-null elements, capacity = length.
-pub fn array_info(g: &HeapGraph, v: Node) -> Option<CollectionInfo> {
+pub(crate) fn array_info(g: &HeapGraph, v: Node) -> Option<CollectionInfo> {
     if !matches!(g.class(v).kind, ClassKind::ObjectArray) || g.as_class(v).is_some() {
         return None;
     }

@@ -8,9 +8,8 @@
 //! the heap they retain (class metadata lives in Metaspace, outside the heap), naming the
 //! loaders, the duplicated classes and what keeps the loaders reachable.
 
-use super::paths::hex;
 use super::patterns::*;
-use super::suspects::{accumulated, Cx, Suspect};
+use super::suspects::{accumulated, Cx, Suspect, SuspectKind};
 use crate::graph::{Dominance, Node, NO_NODE};
 use std::collections::HashMap;
 
@@ -83,7 +82,7 @@ pub(super) fn absorb(cx: &Cx, leak: &mut LoaderLeak, other: &Suspect) -> bool {
         .as_ref()
         .and_then(|c| c.element_class.as_ref())
         .is_some_and(|c| leak.classes.contains(c))
-        || (other.kind == "group" && leak.classes.contains(&other.class));
+        || (other.kind == SuspectKind::Group && leak.classes.contains(&other.class));
     if !holds_copies {
         return false;
     }
@@ -199,29 +198,18 @@ fn leak_suspect(cx: &Cx, class: u32, loaders: &[Node], dup: &[(&str, u64)]) -> S
         fmt_bytes_pct(retained, cx.pct(retained)),
     );
     Suspect {
-        kind: "group".into(),
-        class: class_name,
-        object_id: hex(g.id(biggest)),
-        instances: n,
-        retained,
-        retained_pct: cx.pct(retained),
-        dominator: cx.obj(biggest),
-        accumulation_point: None,
-        holder: None,
-        path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path
-            .as_ref()
-            .map(|p| p.root_kind.clone())
-            .unwrap_or_default(),
-        root_detail: path
-            .as_ref()
-            .map(|p| p.root_detail.clone())
-            .unwrap_or_default(),
         accumulated: accumulated(cx, &loaders, true),
         pattern: CLASS_LOADER_LEAK.into(),
         explanation,
-        collection: None,
-        threads: None,
+        ..Suspect::base(
+            cx,
+            SuspectKind::Group,
+            class_name,
+            biggest,
+            (n, retained),
+            biggest,
+            path.as_ref(),
+        )
     }
 }
 

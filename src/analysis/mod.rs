@@ -9,7 +9,7 @@ pub use histogram::{
 };
 pub use summary::{summarize, Summary};
 pub mod objread;
-pub mod threadlocals;
+pub(crate) mod threadlocals;
 pub mod threads;
 pub use threadlocals::{
     thread_local_findings, ThreadLocalEntry, ThreadLocalFinding, ThreadLocalReport,
@@ -17,7 +17,7 @@ pub use threadlocals::{
 pub use threads::{
     thread_groups, threads, FrameInfo, LocalRef, ThreadGroupInfo, ThreadInfo, ThreadState,
 };
-pub mod classloaders;
+pub(crate) mod classloaders;
 pub use classloaders::{
     class_loaders, ClassLoaderInfo, ClassLoaderReport, DuplicateClass, OpenJar,
 };
@@ -26,14 +26,14 @@ mod collection_entries;
 pub mod collections;
 mod collections_more;
 mod loader_leak;
-pub mod oom;
+pub(crate) mod oom;
 pub mod paths;
 pub mod patterns;
 pub mod process_memory;
 pub use process_memory::{process_memory, ProcessMemory};
 pub mod suspects;
 pub use paths::{MergedNode, MergedPaths, Path, PathFinder, PathOptions, PathStep};
-pub use suspects::{find_suspects, Suspect};
+pub use suspects::{find_suspects, Suspect, SuspectKind};
 pub mod waste;
 pub use waste::{
     collection_fill, duplicate_strings, largest_arrays, waste, ArrayInfo, CollectionFillReport,

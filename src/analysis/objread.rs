@@ -6,24 +6,24 @@ use crate::graph::{HeapGraph, Node, NO_CLASS};
 use crate::hprof::Value;
 
 /// `0x…` form of an object id, as every JSON result writes ids.
-pub fn id_str(g: &HeapGraph, node: Node) -> String {
+pub(crate) fn id_str(g: &HeapGraph, node: Node) -> String {
     format!("0x{:x}", g.id(node))
 }
 
 /// Per class index: whether the class is `base` or one of its subclasses (by name).
-pub fn subclasses_of(g: &HeapGraph, base: &str) -> Vec<bool> {
+pub(crate) fn subclasses_of(g: &HeapGraph, base: &str) -> Vec<bool> {
     subclasses_of_any(g, &[base])
 }
 
 /// Per class index: whether the class is one of `bases` or a subclass of one.
-pub fn subclasses_of_any(g: &HeapGraph, bases: &[&str]) -> Vec<bool> {
+pub(crate) fn subclasses_of_any(g: &HeapGraph, bases: &[&str]) -> Vec<bool> {
     (0..g.classes.len())
         .map(|c| ancestor_in(g, c as u32, bases).is_some())
         .collect()
 }
 
 /// The first class (the class itself, then its superclasses) whose name is in `names`.
-pub fn ancestor_in<'a>(g: &HeapGraph, mut c: u32, names: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn ancestor_in<'a>(g: &HeapGraph, mut c: u32, names: &[&'a str]) -> Option<&'a str> {
     let mut depth = 0;
     while c != NO_CLASS && depth < 64 {
         let name = g.classes[c as usize].name.as_str();
@@ -42,7 +42,7 @@ pub fn field_ref(g: &HeapGraph, node: Node, name: &str) -> Option<Node> {
 }
 
 /// An integral field (int, long, short, byte, char) of a kept instance.
-pub fn int_field(g: &HeapGraph, node: Node, name: &str) -> Option<i64> {
+pub(crate) fn int_field(g: &HeapGraph, node: Node, name: &str) -> Option<i64> {
     match g.field_value(node, name)? {
         Value::Int(v) => Some(v as i64),
         Value::Long(v) => Some(v),
@@ -54,7 +54,7 @@ pub fn int_field(g: &HeapGraph, node: Node, name: &str) -> Option<i64> {
 }
 
 /// A boolean field of a kept instance.
-pub fn bool_field(g: &HeapGraph, node: Node, name: &str) -> Option<bool> {
+pub(crate) fn bool_field(g: &HeapGraph, node: Node, name: &str) -> Option<bool> {
     match g.field_value(node, name)? {
         Value::Boolean(b) => Some(b),
         Value::Byte(b) => Some(b != 0),
@@ -63,13 +63,13 @@ pub fn bool_field(g: &HeapGraph, node: Node, name: &str) -> Option<bool> {
 }
 
 /// Non-null elements of an object array (edges; dangling ids are not edges).
-pub fn non_null_elements(g: &HeapGraph, array: Node) -> u64 {
+pub(crate) fn non_null_elements(g: &HeapGraph, array: Node) -> u64 {
     g.edges(array).count() as u64
 }
 
 /// Per class index: the edge index of `Reference.referent` for `java.lang.ref.Reference` and
 /// its subclasses (`None` for every other class).
-pub fn referent_index(g: &HeapGraph) -> Vec<Option<u32>> {
+pub(crate) fn referent_index(g: &HeapGraph) -> Vec<Option<u32>> {
     let is_ref = subclasses_of(g, "java.lang.ref.Reference");
     g.classes
         .iter()
@@ -93,7 +93,7 @@ pub fn indexed_edges(g: &HeapGraph, node: Node) -> impl Iterator<Item = (Node, u
 
 /// Calls `f` for every successor of `v` except `Reference.referent` edges (`referent` from
 /// [`referent_index`]). The class edge is not included.
-pub fn for_each_strong_edge(
+pub(crate) fn for_each_strong_edge(
     g: &HeapGraph,
     referent: &[Option<u32>],
     v: Node,
@@ -112,12 +112,12 @@ pub fn for_each_strong_edge(
 /// Objects reachable from the GC roots without following `Reference.referent` (the
 /// weak/soft/phantom/final referent of every `java.lang.ref.Reference` subclass): a bitset
 /// indexed by node. An object outside it is at most weakly (softly…) reachable.
-pub struct StrongReach {
+pub(crate) struct StrongReach {
     bits: Vec<u64>,
 }
 
 impl StrongReach {
-    pub fn compute(g: &HeapGraph) -> StrongReach {
+    pub(crate) fn compute(g: &HeapGraph) -> StrongReach {
         let referent = referent_index(g);
         let mut bits = vec![0u64; g.node_count().div_ceil(64)];
         let mut stack: Vec<Node> = Vec::new();
@@ -140,7 +140,7 @@ impl StrongReach {
         StrongReach { bits }
     }
 
-    pub fn contains(&self, v: Node) -> bool {
+    pub(crate) fn contains(&self, v: Node) -> bool {
         self.bits
             .get(v as usize / 64)
             .is_some_and(|w| w & (1 << (v % 64)) != 0)
@@ -149,7 +149,7 @@ impl StrongReach {
 
 /// The text of a `String` instance; a preview cut at [`crate::graph::STRING_PREVIEW_CHARS`]
 /// characters ends with `…`.
-pub fn string_text(g: &HeapGraph, string: Node) -> Option<String> {
+pub(crate) fn string_text(g: &HeapGraph, string: Node) -> Option<String> {
     let s = g.string_value(string)?;
     let chars = g.string_len(string).unwrap_or(0);
     // The preview holds whole chars: fewer UTF-16 units than the text means it was cut.
@@ -161,7 +161,7 @@ pub fn string_text(g: &HeapGraph, string: Node) -> Option<String> {
 }
 
 /// Bytes in a human unit (`256.1 KiB`), for explanations.
-pub fn human_bytes(b: u64) -> String {
+pub(crate) fn human_bytes(b: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     if b < 1024 {
         return format!("{b} B");

@@ -10,16 +10,16 @@
 
 use super::paths::hex;
 use super::patterns::*;
-use super::suspects::{AccumulatedRow, ObjectRef, Suspect};
+use super::suspects::{AccumulatedRow, ObjectRef, Suspect, SuspectKind};
 use crate::graph::{Dominance, HeapGraph, Node};
 
 /// Share of the file's bytes that unreachable objects must reach (with [`MIN_SUSPECT_BYTES`]).
-pub const UNREACHABLE_SHARE: f64 = 0.10;
+pub(crate) const UNREACHABLE_SHARE: f64 = 0.10;
 
 /// The unreachable-objects finding, if they are ≥ [`UNREACHABLE_SHARE`] of the file's shallow
 /// bytes and ≥ [`MIN_SUSPECT_BYTES`]. `retained` is their shallow total and `retained_pct`
 /// their share of all objects in the file (not of the reachable heap).
-pub fn unreachable_finding(g: &HeapGraph, d: &Dominance) -> Option<Suspect> {
+pub(crate) fn unreachable_finding(g: &HeapGraph, d: &Dominance) -> Option<Suspect> {
     let mut all = 0u64;
     let mut bytes = 0u64;
     let mut count = 0u64;
@@ -85,7 +85,7 @@ pub fn unreachable_finding(g: &HeapGraph, d: &Dominance) -> Option<Suspect> {
         retained: big_bytes,
     };
     Some(Suspect {
-        kind: "unreachable".into(),
+        kind: SuspectKind::Unreachable,
         class,
         object_id: hex(g.id(big)),
         instances: count,
@@ -95,7 +95,7 @@ pub fn unreachable_finding(g: &HeapGraph, d: &Dominance) -> Option<Suspect> {
         accumulation_point: Some(obj),
         holder: None,
         path_to_root: Vec::new(),
-        root_kind: String::new(),
+        root_kind: None,
         root_detail: String::new(),
         accumulated: rows
             .into_iter()

@@ -64,9 +64,11 @@ pub struct PathStep {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Path {
     pub steps: Vec<PathStep>,
-    /// MAT's name of the root kind: `Thread`, `Java Local`, `System Class`, `JNI Global`,
-    /// `Busy Monitor`, … (`Java Local` when the path goes thread → `<Java Local>`).
-    pub root_kind: String,
+    /// The root's kind, serialized as MAT's name: `Thread`, `Java Local`, `System Class`,
+    /// `JNI Global`, `Busy Monitor`, … (`Java Local` when the path goes thread →
+    /// `<Java Local>`; `Unknown` when the first node is not a recorded GC root).
+    #[serde(serialize_with = "RootKind::serialize_label")]
+    pub root_kind: RootKind,
     /// Plain description of the root: `thread "main"`,
     /// `Java Local in com.example.Foo.run(Foo.java:42) of thread "worker-1"`,
     /// `static field INSTANCE of com.example.Registry`, `JNI Global reference to …`.
@@ -116,8 +118,9 @@ pub struct MergedNode {
     pub parent: Option<u32>,
     /// Indices of the children in [`MergedPaths::nodes`], largest `count` first.
     pub children: Vec<u32>,
-    /// For roots: MAT's root kind label (`Thread`, `System Class`…).
-    pub root_kind: Option<String>,
+    /// For roots: the root's kind, serialized as MAT's label (`Thread`, `System Class`…).
+    #[serde(serialize_with = "RootKind::serialize_label_opt")]
+    pub root_kind: Option<RootKind>,
 }
 
 /// MAT's "merge shortest paths to GC roots" of a set of objects: the union of their shortest
@@ -335,7 +338,7 @@ impl<'g> PathFinder<'g> {
         (node as usize) < self.g.node_count() && self.parent[node as usize] != NO_NODE
     }
     /// The BFS-tree parent of `node` (`None` for roots and objects without a path).
-    pub fn parent(&self, node: Node) -> Option<Node> {
+    pub(crate) fn parent(&self, node: Node) -> Option<Node> {
         match self.parent.get(node as usize) {
             Some(&p) if p != NO_NODE && p != self.g.super_root() && node != self.g.super_root() => {
                 Some(p)
@@ -361,7 +364,7 @@ impl<'g> PathFinder<'g> {
     }
 
     /// Nodes of the shortest path, root first.
-    pub fn path_nodes(&self, node: Node) -> Option<Vec<Node>> {
+    pub(crate) fn path_nodes(&self, node: Node) -> Option<Vec<Node>> {
         if !self.has_path(node) {
             return None;
         }
@@ -594,7 +597,7 @@ impl<'g> PathFinder<'g> {
 
     /// Labels of the references `from → to` for several targets, with one walk of `from`'s
     /// edges (a 100,000-element array is walked once, not once per target).
-    pub fn edge_labels(&self, from: Node, targets: &[Node]) -> Vec<String> {
+    pub(crate) fn edge_labels(&self, from: Node, targets: &[Node]) -> Vec<String> {
         if targets.len() <= 1 {
             return targets.iter().map(|&t| self.edge_label(from, t)).collect();
         }
@@ -613,7 +616,7 @@ impl<'g> PathFinder<'g> {
     }
 
     /// The label of the (first non-excluded) reference `from → to`.
-    pub fn edge_label(&self, from: Node, to: Node) -> String {
+    pub(crate) fn edge_label(&self, from: Node, to: Node) -> String {
         if from == self.g.super_root() {
             return EdgeLabel::Root.to_string();
         }
@@ -652,7 +655,7 @@ impl<'g> PathFinder<'g> {
 
     /// Root kind label and description of root `r`; `next` is the path's second step (node,
     /// field label), which refines stack locals and static fields.
-    pub fn root_of(&self, r: Node, next: Option<(Node, &str)>) -> (String, String) {
+    pub(crate) fn root_of(&self, r: Node, next: Option<(Node, &str)>) -> (RootKind, String) {
         let g = self.g;
         if let Some((local, "<Java Local>")) = next {
             if let Some(rr) = g.roots.iter().find(|x| {
@@ -669,10 +672,10 @@ impl<'g> PathFinder<'g> {
                     Some(f) => format!("{} in {f} of {thread}", rr.kind.label()),
                     None => format!("{} of {thread}", rr.kind.label()),
                 };
-                return (rr.kind.label().to_string(), detail);
+                return (rr.kind, detail);
             }
             return (
-                "Java Local".into(),
+                RootKind::JavaFrame,
                 format!("Java Local of {}", self.thread_label(r)),
             );
         }
@@ -709,11 +712,11 @@ impl<'g> PathFinder<'g> {
             .copied()
         else {
             return (
-                "Unknown".into(),
+                RootKind::Unknown,
                 format!("{} (not a recorded GC root)", g.display_class(r)),
             );
         };
-        let kind = rr.kind.label().to_string();
+        let kind = rr.kind.label();
         let class = g.display_class(r);
         let detail = match rr.kind {
             RootKind::ThreadObject => self.thread_label(r),
@@ -750,12 +753,12 @@ impl<'g> PathFinder<'g> {
             }
             _ => format!("{kind}: {class}"),
         };
-        (kind, detail)
+        (rr.kind, detail)
     }
 
     /// The frame (`com.example.Foo.run(Foo.java:42)`) of the stack-local root by which `thread`
     /// holds `local`, if known.
-    pub fn local_frame(&self, thread: Node, local: Node) -> Option<String> {
+    pub(crate) fn local_frame(&self, thread: Node, local: Node) -> Option<String> {
         let rr = self.g.roots.iter().find(|x| {
             x.node == local
                 && x.thread_node == thread
@@ -765,7 +768,7 @@ impl<'g> PathFinder<'g> {
     }
 
     /// `thread "name"` (or the class and id when the name is unknown).
-    pub fn thread_label(&self, t: Node) -> String {
+    pub(crate) fn thread_label(&self, t: Node) -> String {
         match thread_name(self.g, t) {
             Some(n) => format!("thread \"{n}\""),
             None => format!("thread {} @ {}", self.g.display_class(t), hex(self.g.id(t))),
@@ -773,7 +776,7 @@ impl<'g> PathFinder<'g> {
     }
 
     /// `com.example.Foo.run(Foo.java:42)` for frame `frame` (0 = top) of a thread's stack trace.
-    pub fn frame_text(&self, thread_serial: u32, frame: u32) -> Option<String> {
+    pub(crate) fn frame_text(&self, thread_serial: u32, frame: u32) -> Option<String> {
         let g = self.g;
         let trace = g
             .meta
@@ -805,6 +808,6 @@ pub fn thread_name(g: &HeapGraph, t: Node) -> Option<String> {
 }
 
 /// `0x…` form of an object id.
-pub fn hex(id: Id) -> String {
+pub(crate) fn hex(id: Id) -> String {
     format!("0x{id:x}")
 }

@@ -34,7 +34,7 @@ pub const HUGE_ARRAY: &str = "huge array";
 pub const THREADLOCAL_ACCUMULATION: &str = "ThreadLocal accumulation";
 pub const CLASS_LOADER_RETENTION: &str = "class-loader retention";
 pub const THREAD_EXPLOSION: &str = "thread explosion";
-pub const LARGE_OBJECT: &str = "large object";
+pub(crate) const LARGE_OBJECT: &str = "large object";
 pub const CLASS_LOADER_LEAK: &str = "class-loader leak";
 pub const UNREACHABLE_OBJECTS: &str = "unreachable objects";
 pub const MANY_INSTANCES: &str = "many instances";
@@ -45,13 +45,13 @@ pub const MANY_INSTANCES: &str = "many instances";
 /// JVM. Does not apply to the patterns reported below the threshold (threads, class loaders).
 pub const MIN_SUSPECT_BYTES: u64 = 1 << 20;
 /// Live loaders of one class defining same-named classes from which they are a leak.
-pub const LOADER_LEAK_MIN: usize = 3;
+pub(crate) const LOADER_LEAK_MIN: usize = 3;
 /// Live threads from which a dump is a thread explosion.
-pub const THREAD_EXPLOSION_MIN: usize = 1_000;
+pub(crate) const THREAD_EXPLOSION_MIN: usize = 1_000;
 /// Classes a non-JDK class loader must define to be reported below the heap threshold.
-pub const LOADER_MIN_CLASSES: usize = 1_000;
+pub(crate) const LOADER_MIN_CLASSES: usize = 1_000;
 /// A primitive array at least this big counts as "huge" inside a buffer pool.
-pub const HUGE_ARRAY_BYTES: u64 = 1 << 20;
+pub(crate) const HUGE_ARRAY_BYTES: u64 = 1 << 20;
 
 // ---- formatting -----------------------------------------------------------------------------
 
@@ -92,7 +92,7 @@ pub fn fmt_bytes(b: u64) -> String {
 }
 
 /// `8.0 MiB (8,408,040 bytes, 84.1% of the heap)`.
-pub fn fmt_bytes_pct(b: u64, pct: f64) -> String {
+pub(crate) fn fmt_bytes_pct(b: u64, pct: f64) -> String {
     if b < 1024 {
         return format!("{} bytes ({} of the heap)", fmt_count(b), fmt_pct(pct));
     }
@@ -105,11 +105,11 @@ pub fn fmt_bytes_pct(b: u64, pct: f64) -> String {
 }
 
 /// `84.1%`.
-pub fn fmt_pct(p: f64) -> String {
+pub(crate) fn fmt_pct(p: f64) -> String {
     format!("{p:.1}%")
 }
 
-pub fn pct(part: u64, total: u64) -> f64 {
+pub(crate) fn pct(part: u64, total: u64) -> f64 {
     if total == 0 {
         0.0
     } else {
@@ -119,16 +119,16 @@ pub fn pct(part: u64, total: u64) -> f64 {
 
 // ---- application vs infrastructure ----------------------------------------------------------
 
-pub use crate::graph::{is_jdk_class_name, JDK_PREFIXES};
+pub(crate) use crate::graph::is_jdk_class_name;
 
 /// Whether class index `c` is `java.lang.ClassLoader` or a subclass.
-pub fn is_loader_class(g: &HeapGraph, c: u32) -> bool {
+pub(crate) fn is_loader_class(g: &HeapGraph, c: u32) -> bool {
     super::paths::is_subclass_of(g, c, "java.lang.ClassLoader")
 }
 
 /// Whether `v` is an application-level object: an instance of a non-JDK class that is not a
 /// class loader, or the class object of such a class (a static holder). Arrays never are.
-pub fn is_app_level(g: &HeapGraph, v: Node) -> bool {
+pub(crate) fn is_app_level(g: &HeapGraph, v: Node) -> bool {
     if (v as usize) >= g.node_count() {
         return false;
     }
@@ -141,7 +141,7 @@ pub fn is_app_level(g: &HeapGraph, v: Node) -> bool {
 }
 
 /// Whether `v` is a class loader instance.
-pub fn is_loader(g: &HeapGraph, v: Node) -> bool {
+pub(crate) fn is_loader(g: &HeapGraph, v: Node) -> bool {
     g.as_class(v).is_none() && is_loader_class(g, g.class_index(v))
 }
 
@@ -149,7 +149,7 @@ pub fn is_loader(g: &HeapGraph, v: Node) -> bool {
 
 /// Live threads: the objects of ROOT THREAD OBJECT records (falling back to the instances of
 /// `java.lang.Thread` and subclasses when a dump has none), reachable ones only.
-pub fn live_threads(g: &HeapGraph, d: &Dominance) -> Vec<Node> {
+pub(crate) fn live_threads(g: &HeapGraph, d: &Dominance) -> Vec<Node> {
     let mut t: Vec<Node> = g
         .roots
         .iter()
@@ -174,7 +174,7 @@ pub fn live_threads(g: &HeapGraph, d: &Dominance) -> Vec<Node> {
 }
 
 /// `pool-7-thread-12` → `pool-7-thread-*` (a trailing number becomes `*`).
-pub fn name_pattern(name: &str) -> String {
+pub(crate) fn name_pattern(name: &str) -> String {
     let trimmed = name.trim_end_matches(|c: char| c.is_ascii_digit());
     if trimmed.len() < name.len() && !trimmed.is_empty() {
         format!("{trimmed}*")
@@ -185,7 +185,7 @@ pub fn name_pattern(name: &str) -> String {
 
 /// Thread state from `Thread.threadStatus` (JDK 19+: `Thread.holder.threadStatus`), JVMTI
 /// bits decoded as `jdk.internal.misc.VM.toThreadState` does.
-pub fn thread_state(g: &HeapGraph, t: Node) -> Option<&'static str> {
+pub(crate) fn thread_state(g: &HeapGraph, t: Node) -> Option<&'static str> {
     let status = g
         .field_value(t, "threadStatus")
         .or_else(|| g.field_value(g.ref_field(t, "holder")?, "threadStatus"));
@@ -223,7 +223,7 @@ pub struct ThreadGroupRow {
 }
 
 /// Groups `threads` by [`name_pattern`], largest group first.
-pub fn thread_groups(g: &HeapGraph, d: &Dominance, threads: &[Node]) -> Vec<ThreadGroupRow> {
+pub(crate) fn thread_groups(g: &HeapGraph, d: &Dominance, threads: &[Node]) -> Vec<ThreadGroupRow> {
     let mut by: HashMap<String, (u64, u64, HashMap<&'static str, u64>)> = HashMap::new();
     for &t in threads {
         let name = thread_name(g, t).unwrap_or_else(|| "<unnamed>".into());
@@ -254,7 +254,7 @@ pub fn thread_groups(g: &HeapGraph, d: &Dominance, threads: &[Node]) -> Vec<Thre
 }
 
 /// `2,000 pool-7-thread-* (WAITING), 300 OkHttp ConnectionPool-* (BLOCKED), 7 others`.
-pub fn describe_thread_groups(rows: &[ThreadGroupRow], max: usize) -> String {
+pub(crate) fn describe_thread_groups(rows: &[ThreadGroupRow], max: usize) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut shown = 0;
     for r in rows.iter().take(max) {
@@ -282,7 +282,7 @@ pub fn describe_thread_groups(rows: &[ThreadGroupRow], max: usize) -> String {
 
 /// What the `ThreadLocalMap`s of a set of threads hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ThreadLocalStats {
+pub(crate) struct ThreadLocalStats {
     /// Threads whose maps retain at least half of what the thread retains (and > 0).
     pub threads: u64,
     /// Bytes retained by the maps (those dominated by their thread).
@@ -302,7 +302,11 @@ pub struct ThreadLocalStats {
 /// its entries are inspected) when its maps retain at least half of what the thread retains
 /// and at least a tenth of the biggest thread's maps (so `main`'s few small ThreadLocals do not
 /// join a pool's leak).
-pub fn threadlocal_stats(g: &HeapGraph, d: &Dominance, threads: &[Node]) -> ThreadLocalStats {
+pub(crate) fn threadlocal_stats(
+    g: &HeapGraph,
+    d: &Dominance,
+    threads: &[Node],
+) -> ThreadLocalStats {
     let mut st = ThreadLocalStats::default();
     let maps_of = |t: Node| -> Vec<Node> {
         ["threadLocals", "inheritableThreadLocals"]
@@ -358,7 +362,7 @@ pub fn threadlocal_stats(g: &HeapGraph, d: &Dominance, threads: &[Node]) -> Thre
 // ---- class loaders ---------------------------------------------------------------------------
 
 /// The JDK's own loaders (never reported for the number of classes they define).
-pub const BUILTIN_LOADERS: &[&str] = &[
+pub(crate) const BUILTIN_LOADERS: &[&str] = &[
     "jdk.internal.loader.ClassLoaders$AppClassLoader",
     "jdk.internal.loader.ClassLoaders$PlatformClassLoader",
     "jdk.internal.loader.ClassLoaders$BootClassLoader",
@@ -370,7 +374,7 @@ pub const BUILTIN_LOADERS: &[&str] = &[
 
 /// A class loader and the classes it defines.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoaderInfo {
+pub(crate) struct LoaderInfo {
     pub node: Node,
     pub classes: u64,
     /// Of those, names another loader defines too (a redeployed copy).
@@ -381,7 +385,7 @@ pub struct LoaderInfo {
 
 /// Loaders by the number of classes they define (instances of `ClassLoader` subclasses that
 /// are in the dump), most first.
-pub fn loaders(g: &HeapGraph) -> Vec<LoaderInfo> {
+pub(crate) fn loaders(g: &HeapGraph) -> Vec<LoaderInfo> {
     let mut by_loader: HashMap<u64, Vec<u32>> = HashMap::new();
     let mut loaders_of_name: HashMap<&str, u32> = HashMap::new();
     for (i, c) in g.classes.iter().enumerate() {
@@ -420,7 +424,7 @@ pub fn loaders(g: &HeapGraph) -> Vec<LoaderInfo> {
 }
 
 /// `java.net.URLClassLoader "agent-loader"`.
-pub fn loader_label(g: &HeapGraph, v: Node) -> String {
+pub(crate) fn loader_label(g: &HeapGraph, v: Node) -> String {
     let name = g
         .ref_field(v, "name")
         .and_then(|n| g.string_value(n))
@@ -433,7 +437,7 @@ pub fn loader_label(g: &HeapGraph, v: Node) -> String {
 
 /// How a holder holds the pile, for sentences: `com.example.Foo.field`,
 /// `static field com.example.Foo.INSTANCE`, `a local variable of … in thread "t"`.
-pub fn holder_phrase(
+pub(crate) fn holder_phrase(
     g: &HeapGraph,
     paths: &PathFinder<'_>,
     holder: Node,
@@ -469,7 +473,7 @@ pub fn holder_phrase(
 
 /// What anchors a path's target, nearest to the target: the last static field
 /// (`static field C.F`) or stack local (`Java Local in frame of thread "t"`) on the path.
-pub fn path_anchor(
+pub(crate) fn path_anchor(
     g: &HeapGraph,
     paths: &PathFinder<'_>,
     path: &super::paths::Path,
@@ -498,13 +502,21 @@ pub fn path_anchor(
 }
 
 /// What keeps a path's target alive, for sentences: [`path_anchor`], else the root.
-pub fn anchor_phrase(g: &HeapGraph, paths: &PathFinder<'_>, path: &super::paths::Path) -> String {
+pub(crate) fn anchor_phrase(
+    g: &HeapGraph,
+    paths: &PathFinder<'_>,
+    path: &super::paths::Path,
+) -> String {
     match path_anchor(g, paths, path) {
         Some(s) => s,
         None => {
             if matches!(
-                path.root_kind.as_str(),
-                "Thread" | "System Class" | "Java Local" | "JNI Local" | "JNI Global"
+                path.root_kind,
+                RootKind::ThreadObject
+                    | RootKind::StickyClass
+                    | RootKind::JavaFrame
+                    | RootKind::JniLocal
+                    | RootKind::JniGlobal
             ) {
                 path.root_detail.clone()
             } else {

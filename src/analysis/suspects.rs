@@ -60,17 +60,18 @@ use super::collections::{
 use super::paths::{hex, Path, PathFinder, PathStep};
 use super::patterns::*;
 use crate::graph::{ClassKind, Dominance, HeapGraph, Node};
+use crate::hprof::RootKind;
 use serde::Serialize;
 use std::collections::HashMap;
 
 /// Fraction of the reachable heap a suspect must retain.
-pub const THRESHOLD: f64 = 0.10;
+pub(crate) const THRESHOLD: f64 = 0.10;
 /// Descend to the biggest dominator-tree child while child / parent ≥ this.
-pub const DESCENT_RATIO: f64 = 0.7;
+pub(crate) const DESCENT_RATIO: f64 = 0.7;
 /// Group accumulation point: a node on more than this fraction of the members' paths.
-pub const GROUP_COVER: f64 = 0.8;
+pub(crate) const GROUP_COVER: f64 = 0.8;
 /// Members of a group whose paths are merged.
-pub const GROUP_PATH_LIMIT: usize = 10_000;
+pub(crate) const GROUP_PATH_LIMIT: usize = 10_000;
 
 /// An object named in a suspect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -118,12 +119,42 @@ pub struct ThreadFacts {
     pub groups: Vec<ThreadGroupRow>,
 }
 
+/// What a [`Suspect`] stands for; serialized as the report's `kind` (`single`, `group`,
+/// `unreachable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuspectKind {
+    /// One object (MAT's single suspect: a top-level dominator over the threshold).
+    Single,
+    /// Instances of one class together (MAT's group suspect), also a class-loader leak.
+    Group,
+    /// Objects no GC root reaches (see [`super::oom`]).
+    Unreachable,
+}
+
+impl SuspectKind {
+    /// The report's name for the kind.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SuspectKind::Single => "single",
+            SuspectKind::Group => "group",
+            SuspectKind::Unreachable => "unreachable",
+        }
+    }
+}
+
+impl std::fmt::Display for SuspectKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A leak suspect (see the module docs for how each field is chosen).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suspect {
-    /// `single`, `group`, or `unreachable` (see [`super::oom`]: then the sizes are of the
-    /// unreachable objects, and `retained_pct` is their share of all objects in the file).
-    pub kind: String,
+    /// For [`SuspectKind::Unreachable`] (see [`super::oom`]) the sizes are of the unreachable
+    /// objects, and `retained_pct` is their share of all objects in the file.
+    pub kind: SuspectKind,
     /// The reported suspect: application-level object for single suspects (else the
     /// top-level dominator), the members' class for groups.
     pub class: String,
@@ -138,7 +169,9 @@ pub struct Suspect {
     pub holder: Option<Holder>,
     /// Shortest path from a GC root to the accumulation point (else to the suspect), root first.
     pub path_to_root: Vec<PathStep>,
-    pub root_kind: String,
+    /// The kind of the path's GC root, serialized as MAT's label; `""` without a path.
+    #[serde(serialize_with = "RootKind::serialize_label_or_empty")]
+    pub root_kind: Option<RootKind>,
     pub root_detail: String,
     /// What the accumulation point dominates (for groups without one: the members and what
     /// they dominate), by class, top 10 by bytes.
@@ -169,6 +202,50 @@ impl Cx<'_, '_> {
     }
     pub(super) fn pct(&self, b: u64) -> f64 {
         pct(b, self.total)
+    }
+    /// `h`, holding the pile through `field`.
+    fn holder(&self, h: Node, field: &str) -> Holder {
+        Holder {
+            object_id: hex(self.g.id(h)),
+            class: self.g.display_class(h),
+            field: field.to_string(),
+        }
+    }
+}
+
+impl Suspect {
+    /// The part every kind of suspect fills alike: what is reported (`class`, the object
+    /// `reported`, how many `instances` retaining `retained` bytes, its share), MAT's suspect
+    /// `dominator`, and the path from a GC root (`path`, if one was found). The accumulation
+    /// point, holder, accumulated classes, pattern, story and facts are the caller's.
+    pub(super) fn base(
+        cx: &Cx,
+        kind: SuspectKind,
+        class: String,
+        reported: Node,
+        (instances, retained): (u64, u64),
+        dominator: Node,
+        path: Option<&Path>,
+    ) -> Suspect {
+        Suspect {
+            kind,
+            class,
+            object_id: hex(cx.g.id(reported)),
+            instances,
+            retained,
+            retained_pct: cx.pct(retained),
+            dominator: cx.obj(dominator),
+            accumulation_point: None,
+            holder: None,
+            path_to_root: path.map(|p| p.steps.clone()).unwrap_or_default(),
+            root_kind: path.map(|p| p.root_kind),
+            root_detail: path.map(|p| p.root_detail.clone()).unwrap_or_default(),
+            accumulated: Vec::new(),
+            pattern: String::new(),
+            explanation: String::new(),
+            collection: None,
+            threads: None,
+        }
     }
 }
 
@@ -582,33 +659,18 @@ fn single(cx: &Cx, top: Node) -> Suspect {
         .iter()
         .any(|&v| g.class(v).name == "java.lang.ThreadLocal$ThreadLocalMap");
     let mut s = Suspect {
-        kind: "single".into(),
-        class: g.display_class(reported),
-        object_id: hex(g.id(reported)),
-        instances: 1,
-        retained: d.retained(reported),
-        retained_pct: cx.pct(d.retained(reported)),
-        dominator: cx.obj(top),
         accumulation_point: Some(cx.obj(ap)),
-        holder: holder.as_ref().map(|(h, f, _)| Holder {
-            object_id: hex(g.id(*h)),
-            class: g.display_class(*h),
-            field: f.clone(),
-        }),
-        path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path
-            .as_ref()
-            .map(|p| p.root_kind.clone())
-            .unwrap_or_default(),
-        root_detail: path
-            .as_ref()
-            .map(|p| p.root_detail.clone())
-            .unwrap_or_default(),
+        holder: holder.as_ref().map(|(h, f, _)| cx.holder(*h, f)),
         accumulated: accumulated(cx, &[ap], false),
-        pattern: String::new(),
-        explanation: String::new(),
-        collection: None,
-        threads: None,
+        ..Suspect::base(
+            cx,
+            SuspectKind::Single,
+            g.display_class(reported),
+            reported,
+            (1, d.retained(reported)),
+            top,
+            path.as_ref(),
+        )
     };
     let holder_text = holder
         .as_ref()
@@ -896,36 +958,18 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
     };
     let is_thread = super::paths::is_subclass_of(g, c, "java.lang.Thread");
     let mut s = Suspect {
-        kind: "group".into(),
-        class: class.clone(),
-        object_id: hex(g.id(biggest)),
-        instances: members.len() as u64,
-        retained: sum,
-        retained_pct: cx.pct(sum),
-        dominator: cx.obj(biggest),
         accumulation_point: ap.map(|a| cx.obj(a)),
-        holder: holder.as_ref().map(|(h, f, _)| Holder {
-            object_id: hex(g.id(*h)),
-            class: g.display_class(*h),
-            field: f.clone(),
-        }),
-        path_to_root: path_for
-            .as_ref()
-            .map(|p| p.steps.clone())
-            .unwrap_or_default(),
-        root_kind: path_for
-            .as_ref()
-            .map(|p| p.root_kind.clone())
-            .unwrap_or_default(),
-        root_detail: path_for
-            .as_ref()
-            .map(|p| p.root_detail.clone())
-            .unwrap_or_default(),
+        holder: holder.as_ref().map(|(h, f, _)| cx.holder(*h, f)),
         accumulated: accumulated(cx, &members, true),
-        pattern: String::new(),
-        explanation: String::new(),
-        collection: None,
-        threads: None,
+        ..Suspect::base(
+            cx,
+            SuspectKind::Group,
+            class.clone(),
+            biggest,
+            (members.len() as u64, sum),
+            biggest,
+            path_for.as_ref(),
+        )
     };
     if is_thread {
         let st = threadlocal_stats(g, d, &members);
@@ -1028,32 +1072,22 @@ fn thread_explosion(cx: &Cx, threads: &[Node]) -> Suspect {
         explanation.push_str(&threadlocal_text(cx, &st, ts.len() as u64, sum));
     }
     Suspect {
-        kind: "group".into(),
-        class: "java.lang.Thread".into(),
-        object_id: hex(g.id(biggest)),
-        instances: ts.len() as u64,
-        retained: sum,
-        retained_pct: cx.pct(sum),
-        dominator: cx.obj(biggest),
-        accumulation_point: None,
-        holder: None,
-        path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path
-            .as_ref()
-            .map(|p| p.root_kind.clone())
-            .unwrap_or_default(),
-        root_detail: path
-            .as_ref()
-            .map(|p| p.root_detail.clone())
-            .unwrap_or_default(),
         accumulated: accumulated(cx, &ts, true),
         pattern: THREAD_EXPLOSION.into(),
         explanation,
-        collection: None,
         threads: Some(ThreadFacts {
             threads: ts.len() as u64,
             groups,
         }),
+        ..Suspect::base(
+            cx,
+            SuspectKind::Group,
+            "java.lang.Thread".into(),
+            biggest,
+            (ts.len() as u64, sum),
+            biggest,
+            path.as_ref(),
+        )
     }
 }
 
@@ -1089,33 +1123,20 @@ fn loader_suspect(cx: &Cx, l: &LoaderInfo) -> Suspect {
         fmt_bytes_pct(d.retained(v), cx.pct(d.retained(v))),
     );
     Suspect {
-        kind: "single".into(),
-        class: g.display_class(v),
-        object_id: hex(g.id(v)),
-        instances: 1,
-        retained: d.retained(v),
-        retained_pct: cx.pct(d.retained(v)),
-        dominator: cx.obj(top_dominator(d, v)),
         accumulation_point: Some(cx.obj(v)),
-        holder: holder.map(|(h, f, _)| Holder {
-            object_id: hex(g.id(h)),
-            class: g.display_class(h),
-            field: f,
-        }),
-        path_to_root: path.as_ref().map(|p| p.steps.clone()).unwrap_or_default(),
-        root_kind: path
-            .as_ref()
-            .map(|p| p.root_kind.clone())
-            .unwrap_or_default(),
-        root_detail: path
-            .as_ref()
-            .map(|p| p.root_detail.clone())
-            .unwrap_or_default(),
+        holder: holder.map(|(h, f, _)| cx.holder(h, &f)),
         accumulated: accumulated(cx, &[v], false),
         pattern: CLASS_LOADER_RETENTION.into(),
         explanation,
-        collection: None,
-        threads: None,
+        ..Suspect::base(
+            cx,
+            SuspectKind::Single,
+            g.display_class(v),
+            v,
+            (1, d.retained(v)),
+            top_dominator(d, v),
+            path.as_ref(),
+        )
     }
 }
 

@@ -76,7 +76,7 @@ pub struct ThreadLocalReport {
 /// The ThreadLocal entries of one thread. `strong`: strong reachability for the "key only
 /// weakly reachable" test; without it only a null key counts as stale (see
 /// [`mark_weak_keys_stale`]).
-pub fn entries_of_thread(
+pub(crate) fn entries_of_thread(
     g: &HeapGraph,
     d: &Dominance,
     thread: Node,
@@ -127,7 +127,7 @@ pub fn entries_of_thread(
 
 /// Marks the entries whose key is only weakly reachable as stale (computes strong reachability
 /// once, only if some entry has a key).
-pub fn mark_weak_keys_stale(g: &HeapGraph, threads: &mut [ThreadInfo]) {
+pub(crate) fn mark_weak_keys_stale(g: &HeapGraph, threads: &mut [ThreadInfo]) {
     if !threads
         .iter()
         .flat_map(|t| &t.thread_locals)

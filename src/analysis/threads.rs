@@ -72,7 +72,7 @@ const JVMTI_BLOCKED_ON_MONITOR_ENTER: i64 = 0x0400;
 const JVMTI_IN_NATIVE: i64 = 0x0040_0000;
 
 /// `jdk.internal.misc.VM.toThreadState`.
-pub fn decode_thread_status(status: i64) -> ThreadState {
+pub(crate) fn decode_thread_status(status: i64) -> ThreadState {
     if status & JVMTI_RUNNABLE != 0 {
         ThreadState::Runnable
     } else if status & JVMTI_BLOCKED_ON_MONITOR_ENTER != 0 {
@@ -92,7 +92,7 @@ pub fn decode_thread_status(status: i64) -> ThreadState {
 
 /// What the thread is doing beyond its state, from the same bits: `parked`, `sleeping`,
 /// `in Object.wait()`, `in native`.
-pub fn thread_status_detail(status: i64) -> Option<&'static str> {
+pub(crate) fn thread_status_detail(status: i64) -> Option<&'static str> {
     if status & JVMTI_PARKED != 0 {
         Some("parked")
     } else if status & JVMTI_SLEEPING != 0 {
@@ -111,8 +111,10 @@ pub fn thread_status_detail(status: i64) -> Option<&'static str> {
 pub struct LocalRef {
     pub object_id: String,
     pub class: String,
-    /// `Java Local` or `JNI Local`.
-    pub kind: &'static str,
+    /// [`RootKind::JavaFrame`] or [`RootKind::JniLocal`], serialized as MAT's label (`Java Local`,
+    /// `JNI Local`).
+    #[serde(serialize_with = "RootKind::serialize_label")]
+    pub kind: RootKind,
     pub shallow: u64,
     pub retained: u64,
     #[serde(skip)]
@@ -404,7 +406,7 @@ impl<'g> Ctx<'g> {
         let local_ref = |kind: RootKind, node: Node| LocalRef {
             object_id: id_str(g, node),
             class: g.display_class(node),
-            kind: kind.label(),
+            kind,
             shallow: g.shallow(node),
             retained: d.retained(node),
             node,

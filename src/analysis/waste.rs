@@ -6,13 +6,14 @@ use super::objread::{
 };
 use super::paths::{PathFinder, PathOptions, PathStep};
 use crate::graph::{ClassKind, Dominance, EdgeLabel, HeapGraph, Node};
+use crate::hprof::RootKind;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 // ---- Duplicate strings -------------------------------------------------------------------
 
 /// Groups reported by [`duplicate_strings`].
-pub const DUPLICATE_GROUPS: usize = 100;
+pub(crate) const DUPLICATE_GROUPS: usize = 100;
 /// Holders listed per group.
 const TOP_HOLDERS: usize = 5;
 
@@ -214,15 +215,16 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
 // ---- Largest arrays ------------------------------------------------------------------------
 
 /// Arrays reported by [`largest_arrays`].
-pub const LARGEST_ARRAYS: usize = 50;
+pub(crate) const LARGEST_ARRAYS: usize = 50;
 /// Path steps kept at each end of a long path.
 const PATH_END_STEPS: usize = 3;
 
 /// A shortened path from a GC root.
 #[derive(Debug, Clone, Serialize)]
 pub struct PathSummary {
-    /// MAT's root kind (`Java Local`, `System Class`, `Thread`…).
-    pub root_kind: String,
+    /// The root's kind, serialized as MAT's label (`Java Local`, `System Class`, `Thread`…).
+    #[serde(serialize_with = "RootKind::serialize_label")]
+    pub root_kind: RootKind,
     /// `Java Local in com.example.Foo.run(Foo.java:42) of thread "worker-1"`, …
     pub root_detail: String,
     /// Steps in the path (root = 1 … the array).

@@ -31,15 +31,15 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// A candidate grew by at least this fraction of the new dump's reachable heap…
-pub const MIN_GROWTH_FRACTION: f64 = 0.001;
+pub(crate) const MIN_GROWTH_FRACTION: f64 = 0.001;
 /// … and by at least this many bytes.
-pub const MIN_GROWTH_BYTES: u64 = 16 * 1024;
+pub(crate) const MIN_GROWTH_BYTES: u64 = 16 * 1024;
 /// Follow the growth into a child that carries at least this fraction of it.
-pub const PASS_DOWN: f64 = 0.7;
+pub(crate) const PASS_DOWN: f64 = 0.7;
 /// Same element count and a change below this fraction of the size: churn, not growth.
-pub const CHURN_FRACTION: f64 = 0.10;
+pub(crate) const CHURN_FRACTION: f64 = 0.10;
 /// At most this many growth rows.
-pub const MAX_GROWTH_ROWS: usize = 100;
+pub(crate) const MAX_GROWTH_ROWS: usize = 100;
 
 /// How a new-dump object was matched to the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,7 +87,7 @@ pub struct Growth {
 }
 
 /// For each new keyed object: the matched baseline index and how.
-pub fn match_keys(base: &[Keyed], new: &[Keyed]) -> Vec<Option<(u32, Match)>> {
+pub(crate) fn match_keys(base: &[Keyed], new: &[Keyed]) -> Vec<Option<(u32, Match)>> {
     let mut out: Vec<Option<(u32, Match)>> = vec![None; new.len()];
     let mut used = vec![false; base.len()];
     let by_sig: HashMap<u64, u32> = base
@@ -271,7 +271,7 @@ pub fn growth(base: &[Keyed], new: &[Keyed], new_heap: u64) -> Vec<Growth> {
 }
 
 /// `com.example.App$AuditTrail` → `App$AuditTrail`; `class com.example.App` → `App`.
-pub fn simple_name(class: &str) -> &str {
+pub(crate) fn simple_name(class: &str) -> &str {
     let c = class.strip_prefix("class ").unwrap_or(class);
     let base = c.trim_end_matches("[]");
     match base.rfind('.') {

@@ -54,7 +54,7 @@ pub struct ClassDelta {
 }
 
 /// The reachable-object histogram of a dump, one row per class name.
-pub fn class_counts(g: &HeapGraph, d: &Dominance) -> Vec<ClassCount> {
+pub(crate) fn class_counts(g: &HeapGraph, d: &Dominance) -> Vec<ClassCount> {
     let h = histogram(g, d);
     let mut by: BTreeMap<String, ClassCount> = BTreeMap::new();
     for r in h.reachable {
@@ -105,7 +105,7 @@ fn sort(rows: &mut [ClassDelta]) {
 }
 
 /// Every class of either dump.
-pub fn histogram_delta(base: &[ClassCount], new: &[ClassCount]) -> Vec<ClassDelta> {
+pub(crate) fn histogram_delta(base: &[ClassCount], new: &[ClassCount]) -> Vec<ClassDelta> {
     let zero = ClassCount::default();
     let mut by: BTreeMap<&str, (Option<&ClassCount>, Option<&ClassCount>)> = BTreeMap::new();
     for c in base {
@@ -131,7 +131,7 @@ pub fn histogram_delta(base: &[ClassCount], new: &[ClassCount]) -> Vec<ClassDelt
 }
 
 /// The histogram delta grouped by package (retained: the sum of the classes', an upper bound).
-pub fn package_delta(base: &[ClassCount], new: &[ClassCount]) -> Vec<ClassDelta> {
+pub(crate) fn package_delta(base: &[ClassCount], new: &[ClassCount]) -> Vec<ClassDelta> {
     let group = |rows: &[ClassCount]| -> Vec<ClassCount> {
         let mut by: BTreeMap<String, ClassCount> = BTreeMap::new();
         for r in rows {

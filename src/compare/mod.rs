@@ -11,15 +11,15 @@
 //!    size grew, matched by path, not by object id) and the threads and class loaders that
 //!    appeared. The JSON form is documented in `docs/diff-schema.md` ([`DIFF_SCHEMA_VERSION`]).
 
-pub mod growth;
-pub mod histogram;
-pub mod signature;
-pub mod summary;
+pub(crate) mod growth;
+pub(crate) mod histogram;
+pub(crate) mod signature;
+pub(crate) mod summary;
 
 pub use growth::{growth, Growth, Match};
-pub use histogram::{ClassCount, ClassDelta};
-pub use signature::{keyed_objects, Keyed};
-pub use summary::{DumpSummary, LoaderCount, SummaryDelta};
+pub(crate) use histogram::{ClassCount, ClassDelta};
+pub(crate) use signature::{keyed_objects, Keyed};
+pub(crate) use summary::{DumpSummary, LoaderCount, SummaryDelta};
 
 use crate::analysis::{PathFinder, PathOptions};
 use crate::graph::{is_jdk_class_name, Dominance, HeapGraph};
@@ -29,10 +29,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the diff JSON (`docs/diff-schema.md`); same stability rules as the report's.
-pub const DIFF_SCHEMA_VERSION: u32 = 1;
+pub(crate) const DIFF_SCHEMA_VERSION: u32 = 1;
 
 /// Below this share of application classes in common, the dumps are said to look unrelated.
-pub const UNRELATED_BELOW: f64 = 0.5;
+pub(crate) const UNRELATED_BELOW: f64 = 0.5;
 
 /// What a comparison needs from one dump.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -39,11 +39,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Nodes retaining less than this fraction of the reachable heap get no key.
-pub const FLOOR_FRACTION: f64 = 1.0 / 20_000.0;
+pub(crate) const FLOOR_FRACTION: f64 = 1.0 / 20_000.0;
 /// … nor those retaining less than this many bytes.
-pub const MIN_FLOOR: u64 = 1024;
+pub(crate) const MIN_FLOOR: u64 = 1024;
 /// At most this many distinct keys per dump (the biggest nodes come first in the walk).
-pub const MAX_KEYS: usize = 200_000;
+pub(crate) const MAX_KEYS: usize = 200_000;
 /// Paths longer than this (in characters) keep their start and end.
 const MAX_PATH_TEXT: usize = 400;
 
@@ -102,7 +102,7 @@ fn hash(seed: u64, s: &str) -> u64 {
 }
 
 /// Class name with a hidden class's per-run suffix cut (`Foo$$Lambda$18+0x…` → `Foo$$Lambda`).
-pub fn stable_class_name(name: &str) -> &str {
+pub(crate) fn stable_class_name(name: &str) -> &str {
     match name.find("$$Lambda") {
         Some(i) => &name[..i + "$$Lambda".len()],
         None => name,
@@ -347,7 +347,7 @@ struct Acc {
 
 /// The keyed big objects of a dump, in dominator-tree pre-order (a parent before its children).
 /// `paths` must use the default options (strong references only).
-pub fn keyed_objects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Keyed> {
+pub(crate) fn keyed_objects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Keyed> {
     let floor = ((d.reachable_bytes() as f64 * FLOOR_FRACTION) as u64).max(MIN_FLOOR);
     let mut signer = Signer::new(g, paths);
     let tree = d.child_index();

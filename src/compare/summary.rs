@@ -52,7 +52,7 @@ pub struct SummaryDelta {
 }
 
 /// `b − a` as a signed number (saturating).
-pub fn delta(a: u64, b: u64) -> i64 {
+pub(crate) fn delta(a: u64, b: u64) -> i64 {
     if b >= a {
         i64::try_from(b - a).unwrap_or(i64::MAX)
     } else {
@@ -61,7 +61,7 @@ pub fn delta(a: u64, b: u64) -> i64 {
 }
 
 impl SummaryDelta {
-    pub fn of(a: &DumpSummary, b: &DumpSummary) -> SummaryDelta {
+    pub(crate) fn of(a: &DumpSummary, b: &DumpSummary) -> SummaryDelta {
         SummaryDelta {
             heap: delta(a.heap, b.heap),
             heap_total: delta(a.heap_total, b.heap_total),
@@ -84,7 +84,7 @@ pub struct LoaderCount {
     pub classes_defined: u64,
 }
 
-pub fn summary(g: &HeapGraph, d: &Dominance, source: Option<String>) -> DumpSummary {
+pub(crate) fn summary(g: &HeapGraph, d: &Dominance, source: Option<String>) -> DumpSummary {
     let mut total = 0u64;
     for v in 0..g.node_count() as Node {
         total += g.shallow(v);
@@ -114,7 +114,7 @@ pub fn summary(g: &HeapGraph, d: &Dominance, source: Option<String>) -> DumpSumm
 }
 
 /// Live threads by name pattern (`pool-7-thread-*`: 2,000).
-pub fn thread_patterns(g: &HeapGraph, d: &Dominance) -> BTreeMap<String, u64> {
+pub(crate) fn thread_patterns(g: &HeapGraph, d: &Dominance) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
     for t in live_threads(g, d) {
         let name = thread_name(g, t).unwrap_or_else(|| "<unnamed>".into());
@@ -124,7 +124,7 @@ pub fn thread_patterns(g: &HeapGraph, d: &Dominance) -> BTreeMap<String, u64> {
 }
 
 /// Class loader instances by loader class, with the classes they define.
-pub fn loader_counts(g: &HeapGraph) -> Vec<LoaderCount> {
+pub(crate) fn loader_counts(g: &HeapGraph) -> Vec<LoaderCount> {
     let is_loader: Vec<bool> = (0..g.classes.len() as u32)
         .map(|c| !g.classes[c as usize].is_array() && is_loader_class(g, c))
         .collect();

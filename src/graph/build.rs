@@ -83,7 +83,7 @@ const KEEP_FIELDS_OF: &[&str] = &[
 
 /// Pass 1: numbering and metadata.
 #[derive(Default)]
-pub struct Pass1 {
+pub(crate) struct Pass1 {
     id_size: u8,
     header: Option<Header>,
     obj_ids: Vec<u64>,
@@ -220,7 +220,7 @@ impl Visitor for Pass1 {
 }
 
 /// Everything the passes share after pass 1.
-pub struct Pass2 {
+pub(crate) struct Pass2 {
     id_size: u8,
     ids: SortedIds,
     /// Class index and array length per node.
@@ -280,7 +280,7 @@ impl Pass1 {
     /// Every allocation here is sized from what pass 1 saw (objects, array elements and field
     /// bytes that were in the file), never from a count the file only claims. Fails (typed) when
     /// the real counts overflow the graph's `u32` indices.
-    pub fn finish(
+    pub(crate) fn finish(
         mut self,
         summary: &ParseSummary,
         progress: &mut dyn FnMut(f64),
@@ -930,7 +930,7 @@ impl Pass2 {
     }
 
     /// Ends pass 2: closes the gaps between the nodes' edges, the graph.
-    pub fn finish(mut self, progress: &mut dyn FnMut(f64)) -> HeapGraph {
+    pub(crate) fn finish(mut self, progress: &mut dyn FnMut(f64)) -> HeapGraph {
         self.end_object();
         if self.seq != self.seq_to_node.len() {
             self.stats.input_changed = true;

@@ -4,7 +4,8 @@
 use super::build::{Pass1, Pass2};
 use super::classes::{ClassKind, SizeMode, SizeRule};
 use super::dominators::NO_NODE;
-use super::dumps::{DumpSelect, Filtered};
+use super::dumps::DumpSelect;
+use super::front::{Front, Seen};
 use super::HeapGraph;
 use crate::hprof::*;
 use std::io::Read;
@@ -119,21 +120,20 @@ impl GraphBuilder {
         let r = match &mut self.state {
             State::Pass1(p) => self.decoder.feed(
                 chunk,
-                &mut Filtered {
-                    inner: &mut Counting {
-                        inner: p.as_mut(),
-                        seen: &mut self.seen,
-                    },
+                &mut Front {
+                    inner: p.as_mut(),
                     select: &mut self.select,
+                    seen: Some(&mut self.seen),
                 },
             ),
             State::Pass2(p) => {
                 p.allocate_edges();
                 self.decoder.feed(
                     chunk,
-                    &mut Filtered {
+                    &mut Front {
                         inner: p.as_mut(),
                         select: &mut self.select,
+                        seen: None,
                     },
                 )
             }
@@ -252,9 +252,10 @@ impl GraphBuilder {
         let decoder = std::mem::take(&mut self.decoder);
         match std::mem::replace(&mut self.state, State::Failed) {
             State::Pass1(mut p) => {
-                let summary = decoder.finish(&mut Filtered {
+                let summary = decoder.finish(&mut Front {
                     inner: p.as_mut(),
                     select: &mut self.select,
+                    seen: None,
                 })?;
                 let (dumps, chosen) = (self.select.dumps(), self.select.chosen());
                 if chosen > dumps.max(1) {
@@ -276,9 +277,10 @@ impl GraphBuilder {
             State::Pass2(mut p) => {
                 p.allocate_edges();
                 // Warnings were recorded in pass 1; the same input gives the same ones.
-                decoder.finish(&mut Filtered {
+                decoder.finish(&mut Front {
                     inner: p.as_mut(),
                     select: &mut self.select,
+                    seen: None,
                 })?;
                 self.state = State::Done(Box::new(p.finish(progress)));
                 Ok(PassOutcome::Done)
@@ -330,107 +332,6 @@ pub struct FirstPass {
     /// Per class with objects: (class index, name, objects, shallow bytes), largest shallow
     /// first. Class indices are those of the finished graph.
     pub histogram: Vec<(u32, String, u64, u64)>,
-}
-
-/// Pass 1's visitor plus object and string counts: forwards every record. (Every `Visitor` method
-/// must be forwarded here: a missing one would silently drop records in pass 1.)
-struct Counting<'a, V> {
-    inner: &'a mut V,
-    seen: &'a mut Seen,
-}
-
-/// Counts of pass 1 (see [`Counting`]).
-#[derive(Default)]
-struct Seen {
-    objects: u64,
-    strings: u64,
-    /// See [`GraphBuilder::references_seen`].
-    references: u64,
-    id_size: u8,
-    /// UTF8 id of `java/lang/String`, then the class id it names (as `Pass1` finds them).
-    string_name: Option<Id>,
-    string_class: Option<Id>,
-}
-
-impl<V: Visitor> Visitor for Counting<'_, V> {
-    fn header(&mut self, header: &Header) {
-        self.seen.id_size = header.id_size;
-        self.inner.header(header)
-    }
-    fn utf8(&mut self, id: Id, bytes: &[u8]) {
-        if bytes == b"java/lang/String" {
-            self.seen.string_name = Some(id);
-        }
-        self.inner.utf8(id, bytes)
-    }
-    fn load_class(&mut self, record: &LoadClass) {
-        if Some(record.name_id) == self.seen.string_name {
-            self.seen.string_class = Some(record.class_id);
-        }
-        self.inner.load_class(record)
-    }
-    fn unload_class(&mut self, serial: u32) {
-        self.inner.unload_class(serial)
-    }
-    fn stack_frame(&mut self, record: &StackFrame) {
-        self.inner.stack_frame(record)
-    }
-    fn stack_trace(&mut self, record: &StackTrace) {
-        self.inner.stack_trace(record)
-    }
-    fn start_thread(&mut self, record: &StartThread) {
-        self.inner.start_thread(record)
-    }
-    fn end_thread(&mut self, thread_serial: u32) {
-        self.inner.end_thread(thread_serial)
-    }
-    fn heap_summary(&mut self, record: &HeapSummary) {
-        self.inner.heap_summary(record)
-    }
-    fn other_record(&mut self, tag: u8, offset: u64, length: u32) {
-        self.inner.other_record(tag, offset, length)
-    }
-    fn heap_dump_start(&mut self, tag: u8, offset: u64, length: u32) {
-        self.inner.heap_dump_start(tag, offset, length)
-    }
-    fn heap_dump_end(&mut self, offset: u64) {
-        self.inner.heap_dump_end(offset)
-    }
-    fn gc_root(&mut self, root: &GcRoot) {
-        // A stack local becomes an edge of its thread.
-        self.seen.references += 1;
-        self.inner.gc_root(root)
-    }
-    fn class_dump(&mut self, class: &ClassDump) {
-        self.seen.objects += 1;
-        let statics = class.statics.iter();
-        self.seen.references += 4 + statics
-            .filter(|s| matches!(s.value, Value::Object(_)))
-            .count() as u64;
-        self.inner.class_dump(class)
-    }
-    fn instance(&mut self, instance: &Instance<'_>) {
-        self.seen.objects += 1;
-        self.seen.references += (instance.fields.len() / self.seen.id_size.max(1) as usize) as u64;
-        if Some(instance.class_id) == self.seen.string_class {
-            self.seen.strings += 1;
-        }
-        self.inner.instance(instance)
-    }
-    fn object_array(&mut self, array: &ObjectArray, first_index: u32, elements: IdList<'_>) {
-        if first_index == 0 {
-            self.seen.objects += 1;
-        }
-        self.seen.references += elements.len() as u64;
-        self.inner.object_array(array, first_index, elements)
-    }
-    fn primitive_array(&mut self, array: &PrimitiveArray, data: Option<&[u8]>) {
-        self.seen.objects += 1;
-        self.inner.primitive_array(array, data)
-    }
-    fn heap_info(&mut self, heap_id: u32, name_id: Id) {
-        self.inner.heap_info(heap_id, name_id)
-    }
 }
 
 /// Error of the blocking builders.

@@ -176,7 +176,7 @@ pub(crate) fn elem_size_index(elem: BasicType) -> usize {
 
 impl SizeRule {
     /// MAT's rule for a dump with these pointer and reference sizes and this alignment.
-    pub fn mat(pointer: u32, reference: u32, alignment: u32) -> SizeRule {
+    pub(crate) fn mat(pointer: u32, reference: u32, alignment: u32) -> SizeRule {
         let header = pointer + reference;
         let prim = align_to(header as u64 + 4, reference as u64) as u32;
         SizeRule {
@@ -190,10 +190,10 @@ impl SizeRule {
             primitive_array_base: [prim; 4],
         }
     }
-    pub fn header(&self) -> u64 {
+    pub(crate) fn header(&self) -> u64 {
         self.instance_header as u64
     }
-    pub fn align(&self, x: u64) -> u64 {
+    pub(crate) fn align(&self, x: u64) -> u64 {
         align_to(x, self.alignment as u64)
     }
     fn field_size(&self, ty: BasicType) -> u64 {
@@ -205,17 +205,17 @@ impl SizeRule {
     pub fn object_array(&self, n: u32) -> u64 {
         self.align(self.object_array_base as u64 + n as u64 * self.reference as u64)
     }
-    pub fn primitive_array(&self, elem: BasicType, n: u32) -> u64 {
+    pub(crate) fn primitive_array(&self, elem: BasicType, n: u32) -> u64 {
         let base = self.primitive_array_base[elem_size_index(elem)] as u64;
         self.align(base + n as u64 * elem.size(8) as u64)
     }
     /// sizeRec for one class level given its super's sizeRec.
-    pub fn size_rec(&self, own_fields: &[BasicType], super_rec: u64) -> u64 {
+    pub(crate) fn size_rec(&self, own_fields: &[BasicType], super_rec: u64) -> u64 {
         let own: u64 = own_fields.iter().map(|&t| self.field_size(t)).sum();
         align_to(own + super_rec, self.reference as u64)
     }
     /// Bytes of the static fields of a class, references at reference size.
-    pub fn static_bytes(&self, statics: &[StaticSlot]) -> u64 {
+    pub(crate) fn static_bytes(&self, statics: &[StaticSlot]) -> u64 {
         statics
             .iter()
             .map(|s| match s.value {
@@ -227,13 +227,13 @@ impl SizeRule {
             })
             .sum()
     }
-    pub fn class_object(&self, statics: &[StaticSlot]) -> u64 {
+    pub(crate) fn class_object(&self, statics: &[StaticSlot]) -> u64 {
         self.align(self.header() + self.static_bytes(statics))
     }
 }
 
 /// Java basic type of an array class name in JVM form (`[B` → Byte), if primitive one-dimensional.
-pub fn primitive_array_elem(jvm_name: &str) -> Option<BasicType> {
+pub(crate) fn primitive_array_elem(jvm_name: &str) -> Option<BasicType> {
     Some(match jvm_name {
         "[Z" => BasicType::Boolean,
         "[C" => BasicType::Char,
@@ -248,7 +248,7 @@ pub fn primitive_array_elem(jvm_name: &str) -> Option<BasicType> {
 }
 
 /// JVM name of the one-dimensional primitive array class of `elem`.
-pub fn primitive_array_jvm_name(elem: BasicType) -> &'static str {
+pub(crate) fn primitive_array_jvm_name(elem: BasicType) -> &'static str {
     match elem {
         BasicType::Boolean => "[Z",
         BasicType::Char => "[C",

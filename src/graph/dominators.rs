@@ -192,7 +192,7 @@ const PROGRESS_EVERY: usize = 1 << 18;
 
 /// [`compute`], calling `progress` with the fraction done (0.0..=1.0) every few milliseconds,
 /// so that a caller on a single thread (the browser worker) can report it.
-pub fn compute_with_progress<G: Successors>(
+pub(crate) fn compute_with_progress<G: Successors>(
     graph: &G,
     root: u32,
     progress: &mut dyn FnMut(f64),

@@ -1,5 +1,5 @@
-//! Several heap dumps in one file: which heap records belong to which dump, and a visitor
-//! filter that lets only the chosen dump's objects and roots through.
+//! Several heap dumps in one file: which heap records belong to which dump (the visitor that
+//! lets only the chosen dump's objects and roots through is [`super::front::Front`]).
 //!
 //! The JDK ≤ 8 `-agentlib:hprof` agent appends one heap dump per request to the same file, so a
 //! file may hold several; read together, each object would appear once per dump. Dumps are
@@ -13,11 +13,9 @@
 //! Metadata records (strings, classes, frames, traces, threads) are shared by every dump and
 //! always pass.
 
-use crate::hprof::*;
-
 /// Which dump of the file a build reads, and what it has seen of the dumps so far.
 #[derive(Debug, Clone, Default)]
-pub struct DumpSelect {
+pub(crate) struct DumpSelect {
     /// The dump wanted (1-based), `None` for the first.
     wanted: Option<u32>,
     /// MAT's dump counter.
@@ -33,7 +31,7 @@ pub struct DumpSelect {
 }
 
 impl DumpSelect {
-    pub fn new(wanted: Option<u32>) -> DumpSelect {
+    pub(crate) fn new(wanted: Option<u32>) -> DumpSelect {
         DumpSelect {
             wanted,
             ..DumpSelect::default()
@@ -41,21 +39,26 @@ impl DumpSelect {
     }
 
     /// Starts a pass over the input again (the choice stays).
-    pub fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         *self = DumpSelect::new(self.wanted);
     }
 
     /// Heap dumps seen so far (in the whole file once a pass has ended).
-    pub fn dumps(&self) -> u32 {
+    pub(crate) fn dumps(&self) -> u32 {
         self.dumps
     }
 
+    /// Whether the current heap record belongs to the chosen dump.
+    pub(super) fn active(&self) -> bool {
+        self.active
+    }
+
     /// The dump read (1-based).
-    pub fn chosen(&self) -> u32 {
+    pub(crate) fn chosen(&self) -> u32 {
         self.wanted.unwrap_or(1)
     }
 
-    fn heap_record(&mut self, tag: u8) {
+    pub(super) fn heap_record(&mut self, tag: u8) {
         if std::mem::take(&mut self.after_heap_dump) {
             self.mat_nr += 1;
         }
@@ -67,91 +70,12 @@ impl DumpSelect {
         self.after_heap_dump = tag == 0x0C;
     }
 
-    fn heap_end(&mut self) {
+    pub(super) fn heap_end(&mut self) {
         if std::mem::take(&mut self.after_heap_dump) {
             self.mat_nr += 1;
         }
         self.mat_nr += 1;
         self.active = false;
-    }
-}
-
-/// Forwards every record to `inner`, heap sub-records only when they belong to the chosen dump.
-pub struct Filtered<'a, V> {
-    pub inner: &'a mut V,
-    pub select: &'a mut DumpSelect,
-}
-
-impl<V: Visitor> Visitor for Filtered<'_, V> {
-    fn header(&mut self, header: &Header) {
-        self.inner.header(header)
-    }
-    fn utf8(&mut self, id: Id, bytes: &[u8]) {
-        self.inner.utf8(id, bytes)
-    }
-    fn load_class(&mut self, record: &LoadClass) {
-        self.inner.load_class(record)
-    }
-    fn unload_class(&mut self, serial: u32) {
-        self.inner.unload_class(serial)
-    }
-    fn stack_frame(&mut self, record: &StackFrame) {
-        self.inner.stack_frame(record)
-    }
-    fn stack_trace(&mut self, record: &StackTrace) {
-        self.inner.stack_trace(record)
-    }
-    fn start_thread(&mut self, record: &StartThread) {
-        self.inner.start_thread(record)
-    }
-    fn end_thread(&mut self, thread_serial: u32) {
-        self.inner.end_thread(thread_serial)
-    }
-    fn heap_summary(&mut self, record: &HeapSummary) {
-        self.inner.heap_summary(record)
-    }
-    fn other_record(&mut self, tag: u8, offset: u64, length: u32) {
-        self.inner.other_record(tag, offset, length)
-    }
-    fn heap_dump_start(&mut self, tag: u8, offset: u64, length: u32) {
-        self.select.heap_record(tag);
-        if self.select.active {
-            self.inner.heap_dump_start(tag, offset, length)
-        }
-    }
-    fn heap_dump_end(&mut self, offset: u64) {
-        self.select.heap_end();
-        self.inner.heap_dump_end(offset)
-    }
-    fn gc_root(&mut self, root: &GcRoot) {
-        if self.select.active {
-            self.inner.gc_root(root)
-        }
-    }
-    fn class_dump(&mut self, class: &ClassDump) {
-        if self.select.active {
-            self.inner.class_dump(class)
-        }
-    }
-    fn instance(&mut self, instance: &Instance<'_>) {
-        if self.select.active {
-            self.inner.instance(instance)
-        }
-    }
-    fn object_array(&mut self, array: &ObjectArray, first_index: u32, elements: IdList<'_>) {
-        if self.select.active {
-            self.inner.object_array(array, first_index, elements)
-        }
-    }
-    fn primitive_array(&mut self, array: &PrimitiveArray, data: Option<&[u8]>) {
-        if self.select.active {
-            self.inner.primitive_array(array, data)
-        }
-    }
-    fn heap_info(&mut self, heap_id: u32, name_id: Id) {
-        if self.select.active {
-            self.inner.heap_info(heap_id, name_id)
-        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! table read plus a scan of a handful of ids instead of a 24-step binary search. The table is
 //! dropped after the build; later lookups (rare, user-driven) binary-search the ids.
 
-pub struct IdIndex {
+pub(crate) struct IdIndex {
     min: u64,
     max: u64,
     shift: u32,
@@ -15,7 +15,7 @@ pub struct IdIndex {
 
 impl IdIndex {
     /// `ids` must be sorted ascending and unique.
-    pub fn new<K: Copy + Into<u64>>(ids: &[K]) -> IdIndex {
+    pub(crate) fn new<K: Copy + Into<u64>>(ids: &[K]) -> IdIndex {
         let (Some(&min), Some(&max)) = (ids.first(), ids.last()) else {
             return IdIndex {
                 min: 1,
@@ -54,7 +54,7 @@ impl IdIndex {
     }
 
     #[inline]
-    pub fn get<K: Copy + Into<u64>>(&self, ids: &[K], id: u64) -> Option<u32> {
+    pub(crate) fn get<K: Copy + Into<u64>>(&self, ids: &[K], id: u64) -> Option<u32> {
         if id < self.min || id > self.max {
             return None;
         }
@@ -76,7 +76,7 @@ impl IdIndex {
 /// The sorted ids while the graph is built: 4 bytes each when the heap's address range allows
 /// (ids are addresses sharing an alignment, so `(id - base) >> shift` fits a `u32` for any
 /// heap up to 32 GiB at 8-byte alignment), with the bucket index for fast lookups.
-pub struct SortedIds {
+pub(crate) struct SortedIds {
     base: u64,
     shift: u32,
     keys: Keys,
@@ -89,7 +89,7 @@ enum Keys {
 }
 
 /// Result of numbering the objects of pass 1 (see [`SortedIds::number`]).
-pub struct Numbering {
+pub(crate) struct Numbering {
     pub ids: SortedIds,
     /// Stream position → node (`u32::MAX` for records repeating an id).
     pub seq_to_node: Vec<u32>,
@@ -99,12 +99,12 @@ pub struct Numbering {
 impl SortedIds {
     /// Numbers objects by the rank of their id: `ids` in stream order (consumed).
     #[cfg(test)]
-    pub fn number(ids: Vec<u64>) -> Numbering {
+    pub(crate) fn number(ids: Vec<u64>) -> Numbering {
         Self::number_with_progress(ids, &mut |_| {})
     }
 
     /// [`number`](Self::number), reporting the fraction done (0.0..=1.0) as it sorts.
-    pub fn number_with_progress(ids: Vec<u64>, progress: &mut dyn FnMut(f64)) -> Numbering {
+    pub(crate) fn number_with_progress(ids: Vec<u64>, progress: &mut dyn FnMut(f64)) -> Numbering {
         let (Some(&base), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {
             return Numbering {
                 ids: SortedIds::wide(Vec::new()),
@@ -164,7 +164,7 @@ impl SortedIds {
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match &self.keys {
             Keys::Narrow(k) => k.len(),
             Keys::Wide(k) => k.len(),
@@ -173,7 +173,7 @@ impl SortedIds {
 
     /// The id of node `i`.
     #[inline]
-    pub fn get(&self, i: usize) -> u64 {
+    pub(crate) fn get(&self, i: usize) -> u64 {
         match &self.keys {
             Keys::Narrow(k) => self.base + ((k[i] as u64) << self.shift),
             Keys::Wide(k) => k[i],
@@ -182,7 +182,7 @@ impl SortedIds {
 
     /// The node of `id`.
     #[inline]
-    pub fn position(&self, id: u64) -> Option<u32> {
+    pub(crate) fn position(&self, id: u64) -> Option<u32> {
         match &self.keys {
             Keys::Narrow(k) => {
                 let off = id.checked_sub(self.base)?;
@@ -196,7 +196,7 @@ impl SortedIds {
     }
 
     /// The compact column the graph keeps.
-    pub fn into_column(self) -> IdColumn {
+    pub(crate) fn into_column(self) -> IdColumn {
         IdColumn::from_sorted_iter(self.len(), || (0..self.len()).map(|i| self.get(i)))
     }
 }
@@ -456,7 +456,7 @@ impl std::hash::BuildHasher for IdBuildHasher {
 }
 
 /// HashMap keyed by ids or node indices (keyed hash: see [`IdHasher`]).
-pub type IdMap<K, V> = std::collections::HashMap<K, V, IdBuildHasher>;
+pub(crate) type IdMap<K, V> = std::collections::HashMap<K, V, IdBuildHasher>;
 
 /// The sorted object ids of the graph, about 1.2 bytes each.
 ///
@@ -465,7 +465,7 @@ pub type IdMap<K, V> = std::collections::HashMap<K, V, IdBuildHasher>;
 /// Each id is stored as that difference in one byte; blocks of [`BLOCK`] ids start from a full
 /// id, so reading one sums at most `BLOCK - 1` bytes. Differences of 255 units or more are
 /// kept exactly in a side table sorted by node.
-pub struct IdColumn {
+pub(crate) struct IdColumn {
     shift: u32,
     /// First id of each block.
     block_base: Vec<u64>,
@@ -484,12 +484,15 @@ pub(crate) type IdColumnParts<'a> = (u32, &'a [u64], &'a [u8], &'a [(u32, u64)])
 impl IdColumn {
     /// `ids` sorted ascending and unique.
     #[cfg(test)]
-    pub fn from_sorted(ids: Vec<u64>) -> IdColumn {
+    pub(crate) fn from_sorted(ids: Vec<u64>) -> IdColumn {
         Self::from_sorted_iter(ids.len(), || ids.iter().copied())
     }
 
     /// From `len` sorted unique ids, yielded twice by `ids()` (once to find the alignment).
-    pub fn from_sorted_iter<I: Iterator<Item = u64>>(len: usize, ids: impl Fn() -> I) -> IdColumn {
+    pub(crate) fn from_sorted_iter<I: Iterator<Item = u64>>(
+        len: usize,
+        ids: impl Fn() -> I,
+    ) -> IdColumn {
         let mut base = None;
         let mut shift = 16u32;
         for id in ids() {
@@ -537,7 +540,7 @@ impl IdColumn {
     }
 
     #[inline]
-    pub fn get(&self, i: usize) -> Option<u64> {
+    pub(crate) fn get(&self, i: usize) -> Option<u64> {
         if i >= self.deltas.len() {
             return None;
         }
@@ -554,7 +557,7 @@ impl IdColumn {
         Some(self.block_base[i / BLOCK] + (units << self.shift))
     }
 
-    pub fn find(&self, id: u64) -> Option<u32> {
+    pub(crate) fn find(&self, id: u64) -> Option<u32> {
         let b = self
             .block_base
             .partition_point(|&x| x <= id)
@@ -576,11 +579,11 @@ impl IdColumn {
         None
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.deltas.len()
     }
 
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         self.block_base.capacity() * 8 + self.deltas.capacity() + self.big.capacity() * 16
     }
 
@@ -645,7 +648,7 @@ mod column_tests {
 /// (a million classes) and 12 bits of length; lengths ≥ 4095 (rare: big arrays) live in a
 /// sorted side table. Saves 4 bytes per object over two columns; dumps with more classes keep
 /// two columns.
-pub enum ClassLenColumn {
+pub(crate) enum ClassLenColumn {
     Packed {
         packed: Vec<u32>,
         long_lens: Vec<(u32, u32)>,
@@ -661,7 +664,7 @@ const CLASS_MASK: u32 = (1 << CLASS_BITS) - 1;
 const LEN_ESCAPE: u32 = (1 << (32 - CLASS_BITS)) - 1;
 
 impl ClassLenColumn {
-    pub fn new(class_of: Vec<u32>, lens: Vec<u32>, classes: usize) -> ClassLenColumn {
+    pub(crate) fn new(class_of: Vec<u32>, lens: Vec<u32>, classes: usize) -> ClassLenColumn {
         if classes > CLASS_MASK as usize {
             return ClassLenColumn::Split { class_of, lens };
         }
@@ -683,7 +686,7 @@ impl ClassLenColumn {
         ClassLenColumn::Packed { packed, long_lens }
     }
 
-    pub fn node_count(&self) -> usize {
+    pub(crate) fn node_count(&self) -> usize {
         match self {
             ClassLenColumn::Packed { packed, .. } => packed.len(),
             ClassLenColumn::Split { class_of, .. } => class_of.len(),
@@ -691,7 +694,7 @@ impl ClassLenColumn {
     }
 
     #[inline]
-    pub fn class(&self, node: usize) -> Option<u32> {
+    pub(crate) fn class(&self, node: usize) -> Option<u32> {
         match self {
             ClassLenColumn::Packed { packed, .. } => packed.get(node).map(|&p| p & CLASS_MASK),
             ClassLenColumn::Split { class_of, .. } => class_of.get(node).copied(),
@@ -699,7 +702,7 @@ impl ClassLenColumn {
     }
 
     #[inline]
-    pub fn len(&self, node: usize) -> u32 {
+    pub(crate) fn len(&self, node: usize) -> u32 {
         match self {
             ClassLenColumn::Packed { packed, long_lens } => {
                 let l = packed[node] >> CLASS_BITS;
@@ -715,7 +718,7 @@ impl ClassLenColumn {
         }
     }
 
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         match self {
             ClassLenColumn::Packed { packed, long_lens } => {
                 packed.capacity() * 4 + long_lens.capacity() * 8

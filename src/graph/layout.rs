@@ -387,7 +387,7 @@ fn model_sizes(
 #[cfg(test)]
 mod tests {
     use crate::graph::{build_from_bytes_with, BuildOptions, HeapGraph, SizeMode};
-    use crate::hprof::writer::{BasicType, HeapBuilder, IdScheme, RootKind, Value, WriteOptions};
+    use heaplens_hprof_writer::{BasicType, HeapBuilder, IdScheme, RootKind, Value, WriteOptions};
 
     /// A small heap: instances of two classes, object and primitive arrays of many lengths.
     fn heap(ids: IdScheme) -> Vec<u8> {

@@ -30,7 +30,7 @@ pub struct ObjectLocations {
 
 impl ObjectLocations {
     /// Where to start reading for `node`: (offset of a record, records to skip after it).
-    pub fn start_of(&self, node: Node) -> Option<(u64, u32)> {
+    pub(crate) fn start_of(&self, node: Node) -> Option<(u64, u32)> {
         let block = node as usize / BLOCK;
         let first = (block * BLOCK) as u32;
         let i = self.break_nodes.partition_point(|&b| b <= node);
@@ -57,7 +57,7 @@ impl ObjectLocations {
 
 /// Collects locations during pass 2 (records in file order).
 #[derive(Debug, Default)]
-pub struct LocationsBuilder {
+pub(crate) struct LocationsBuilder {
     blocks: Vec<u64>,
     breaks: Vec<(u32, u64)>,
     /// The previous located record: its node and the offset just past it.
@@ -65,7 +65,7 @@ pub struct LocationsBuilder {
 }
 
 impl LocationsBuilder {
-    pub fn new(nodes: usize) -> Self {
+    pub(crate) fn new(nodes: usize) -> Self {
         LocationsBuilder {
             blocks: vec![UNKNOWN; nodes.div_ceil(BLOCK)],
             breaks: Vec::new(),
@@ -73,7 +73,7 @@ impl LocationsBuilder {
         }
     }
     /// An object record of `node` spanning `offset..end`.
-    pub fn record(&mut self, node: Node, offset: u64, end: u64) {
+    pub(crate) fn record(&mut self, node: Node, offset: u64, end: u64) {
         let contiguous = matches!(self.prev, Some((p, e)) if p + 1 == node && e == offset);
         if node as usize % BLOCK == 0 {
             if let Some(b) = self.blocks.get_mut(node as usize / BLOCK) {
@@ -85,10 +85,10 @@ impl LocationsBuilder {
         self.prev = Some((node, end));
     }
     /// A record the index cannot locate (class dump, duplicate id): the next one is a break.
-    pub fn interrupt(&mut self) {
+    pub(crate) fn interrupt(&mut self) {
         self.prev = None;
     }
-    pub fn finish(mut self) -> ObjectLocations {
+    pub(crate) fn finish(mut self) -> ObjectLocations {
         self.breaks.sort_unstable();
         // A node seen twice (input changed between passes) keeps its first location.
         self.breaks.dedup_by_key(|b| b.0);
@@ -102,7 +102,7 @@ impl LocationsBuilder {
 
 /// Total length of a heap object sub-record from its header (`hdr` holds at least
 /// [`record_header_len`] bytes), or `None` for a tag that is not an object record.
-pub fn record_len(hdr: &[u8], id_size: u8) -> Option<u64> {
+pub(crate) fn record_len(hdr: &[u8], id_size: u8) -> Option<u64> {
     let id = id_size as u64;
     let u32_at = |at: u64| -> Option<u64> {
         let b = hdr.get(at as usize..at as usize + 4)?;
@@ -122,7 +122,7 @@ pub fn record_len(hdr: &[u8], id_size: u8) -> Option<u64> {
 }
 
 /// Bytes of header [`record_len`] needs for any object record.
-pub fn record_header_len(id_size: u8) -> usize {
+pub(crate) fn record_header_len(id_size: u8) -> usize {
     1 + 2 * id_size as usize + 8
 }
 

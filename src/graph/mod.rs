@@ -18,14 +18,15 @@ mod build;
 mod builder;
 mod classes;
 mod dumps;
+mod front;
 mod ids;
 mod layout;
-pub mod locate;
+pub(crate) mod locate;
 mod names;
 mod offsets;
 pub mod record;
 mod retained;
-pub mod snapshot;
+pub(crate) mod snapshot;
 mod store;
 mod text;
 
@@ -46,7 +47,8 @@ pub use retained::{ChildIndex, Dominance, RetainedSizes};
 pub use snapshot::{
     read_snapshot, snapshot_len, write_snapshot, Snapshot, SnapshotError, SnapshotErrorKind,
 };
-pub use store::{decode_preview, hash_bytes, FieldStore, StringStore, STRING_PREVIEW_CHARS};
+pub use store::STRING_PREVIEW_CHARS;
+pub(crate) use store::{FieldStore, StringStore};
 
 use crate::hprof::*;
 use dominators::Successors;
@@ -194,7 +196,7 @@ impl HeapGraph {
     pub fn super_root(&self) -> Node {
         self.ids.len() as Node
     }
-    pub fn id_size(&self) -> u8 {
+    pub(crate) fn id_size(&self) -> u8 {
         self.meta.header.id_size
     }
     /// Object id of a node (0 for the super-root).
@@ -333,7 +335,7 @@ impl HeapGraph {
         out
     }
     /// Number of leading edges of `node` that are its stack locals (threads only).
-    pub fn locals_of(&self, node: Node) -> usize {
+    pub(crate) fn locals_of(&self, node: Node) -> usize {
         self.locals_count.get(&node).copied().unwrap_or(0) as usize
     }
     /// The explicit edges of `node` after its stack locals, each with its exact index: field
@@ -384,7 +386,7 @@ impl HeapGraph {
     }
     /// Target of the reference field with reference index `want` of an instance (`None` when
     /// it is null or dangling).
-    pub fn ref_at(&self, node: Node, want: u32) -> Option<Node> {
+    pub(crate) fn ref_at(&self, node: Node, want: u32) -> Option<Node> {
         self.indexed_edges(node)
             .take_while(|&(_, i)| i <= want)
             .find(|&(_, i)| i == want)
@@ -461,7 +463,7 @@ impl HeapGraph {
     }
     /// The first field named `name` in the flattened layout of class `class` (own fields first,
     /// as Java resolves a name hidden by a subclass).
-    pub fn field_slot(&self, class: u32, name: &str) -> Option<FieldSlot> {
+    pub(crate) fn field_slot(&self, class: u32, name: &str) -> Option<FieldSlot> {
         self.layout(class).find(|f| self.symbol(f.name) == name)
     }
     /// Name of a UTF8 symbol id.

@@ -59,7 +59,7 @@ pub fn java_class_name(jvm: &str) -> String {
 /// `-agentlib:hprof` agent and jhat name array classes `java.lang.Object[]` and `char[]` where
 /// HotSpot's dumper writes `[Ljava/lang/Object;` and `[C`. Array names become JVM form (so they
 /// are recognised as arrays and sized as such); any other name is returned as is.
-pub fn jvm_class_name(name: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn jvm_class_name(name: &str) -> std::borrow::Cow<'_, str> {
     let base = name.trim_end_matches("[]");
     let dims = (name.len() - base.len()) / 2;
     if dims == 0 || base.is_empty() || base.starts_with('[') {

@@ -10,7 +10,7 @@ const BLOCK: usize = 64;
 const SUB: usize = 16;
 const BIG: u8 = u8::MAX;
 
-pub struct EdgeOffsets {
+pub(crate) struct EdgeOffsets {
     /// Position of the first edge of each block's first node.
     block_start: Vec<u32>,
     /// Per sub-block: its first edge relative to its block's (valid in blocks without a big
@@ -28,14 +28,14 @@ pub(crate) type EdgeOffsetsParts<'a> =
     (&'a [u32], &'a [u16], &'a [u64], &'a [u8], &'a [(u32, u32)]);
 
 /// Builds [`EdgeOffsets`] from the degrees of nodes `0, 1, 2…` in order.
-pub struct EdgeOffsetsBuilder {
+pub(crate) struct EdgeOffsetsBuilder {
     e: EdgeOffsets,
     total: u32,
     block_total: u32,
 }
 
 impl EdgeOffsetsBuilder {
-    pub fn with_capacity(n: usize) -> Self {
+    pub(crate) fn with_capacity(n: usize) -> Self {
         EdgeOffsetsBuilder {
             e: EdgeOffsets {
                 block_start: Vec::with_capacity(n.div_ceil(BLOCK)),
@@ -50,7 +50,7 @@ impl EdgeOffsetsBuilder {
     }
     /// The next node has `d` edges.
     #[inline]
-    pub fn push(&mut self, d: u32) {
+    pub(crate) fn push(&mut self, d: u32) {
         let v = self.e.degree.len();
         if v % BLOCK == 0 {
             self.e.block_start.push(self.total);
@@ -72,7 +72,7 @@ impl EdgeOffsetsBuilder {
         }
         self.total += d;
     }
-    pub fn finish(self) -> EdgeOffsets {
+    pub(crate) fn finish(self) -> EdgeOffsets {
         self.e
     }
 }
@@ -80,7 +80,7 @@ impl EdgeOffsetsBuilder {
 impl EdgeOffsets {
     /// From CSR offsets (`n + 1` entries, non-decreasing).
     #[cfg(test)]
-    pub fn from_offsets(offsets: &[u32]) -> EdgeOffsets {
+    pub(crate) fn from_offsets(offsets: &[u32]) -> EdgeOffsets {
         let n = offsets.len().saturating_sub(1);
         let mut b = EdgeOffsetsBuilder::with_capacity(n);
         for v in 0..n {
@@ -104,7 +104,7 @@ impl EdgeOffsets {
 
     /// The edge positions `start..end` of node `v` (empty when out of range).
     #[inline]
-    pub fn range(&self, v: usize) -> (usize, usize) {
+    pub(crate) fn range(&self, v: usize) -> (usize, usize) {
         let Some(&d) = self.degree.get(v) else {
             return (0, 0);
         };
@@ -162,7 +162,7 @@ impl EdgeOffsets {
         }
     }
 
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         self.block_start.capacity() * 4
             + self.sub_start.capacity() * 2
             + self.has_big.capacity() * 8

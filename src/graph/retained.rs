@@ -30,7 +30,7 @@ impl RetainedSizes {
     const LARGE: u32 = u32::MAX;
 
     #[inline]
-    pub fn get(&self, v: Node) -> u64 {
+    pub(crate) fn get(&self, v: Node) -> u64 {
         match self.units.get(v as usize) {
             Some(&Self::LARGE) => self
                 .large
@@ -238,7 +238,7 @@ impl Dominance {
     }
     /// An O(1) children lookup for walks over the whole tree (4 bytes per node while it lives;
     /// [`children`](Self::children) costs two binary searches).
-    pub fn child_index(&self) -> ChildIndex<'_> {
+    pub(crate) fn child_index(&self) -> ChildIndex<'_> {
         let n = self.idom.len();
         let mut start = vec![0u32; n + 1];
         for &v in &self.by_parent {
@@ -287,7 +287,7 @@ pub struct ChildIndex<'a> {
 impl ChildIndex<'_> {
     /// Dominator-tree children of `v`, largest retained first.
     #[inline]
-    pub fn children(&self, v: Node) -> &[Node] {
+    pub(crate) fn children(&self, v: Node) -> &[Node] {
         let v = v as usize;
         if v + 1 >= self.start.len() {
             return &[];
@@ -296,7 +296,7 @@ impl ChildIndex<'_> {
     }
     /// Objects retained by `v` (itself included; 0 if unreachable): the size of its dominator
     /// subtree, counted by walking it.
-    pub fn retained_count(&self, v: Node) -> u64 {
+    pub(crate) fn retained_count(&self, v: Node) -> u64 {
         if !self.d.is_reachable(v) {
             return 0;
         }

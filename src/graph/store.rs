@@ -11,7 +11,7 @@ use crate::hprof::BasicType;
 /// lives at index `rank(v)` of a plain vector, which is how the stores below avoid keeping a
 /// node number (4 bytes) next to each entry.
 #[derive(Debug, Default)]
-pub struct NodeRank {
+pub(crate) struct NodeRank {
     bits: Vec<u64>,
     before: Vec<u32>,
 }
@@ -34,7 +34,7 @@ impl NodeRank {
     }
     /// Index of member `v` among all members, `None` if `v` is not one.
     #[inline]
-    pub fn rank(&self, v: u32) -> Option<usize> {
+    pub(crate) fn rank(&self, v: u32) -> Option<usize> {
         let (w, b) = (v as usize / 64, v % 64);
         let word = *self.bits.get(w)?;
         if word & (1 << b) == 0 {
@@ -66,11 +66,11 @@ pub struct FieldStore {
 
 impl FieldStore {
     /// The INSTANCE DUMP field data of `node`, if kept.
-    pub fn get(&self, node: u32) -> Option<&[u8]> {
+    pub(crate) fn get(&self, node: u32) -> Option<&[u8]> {
         let i = self.members.rank(node)?;
         Some(&self.data[self.starts[i] as usize..self.starts[i + 1] as usize])
     }
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         self.members.heap_bytes() + self.starts.capacity() * 4 + self.data.capacity()
     }
     /// The raw parts `(members, starts, data)` (for `graph::snapshot`).
@@ -97,15 +97,15 @@ pub(crate) struct FieldStoreBuilder {
 
 impl FieldStoreBuilder {
     /// Field bytes collected so far.
-    pub fn data_len(&self) -> usize {
+    pub(crate) fn data_len(&self) -> usize {
         self.data.len()
     }
-    pub fn insert(&mut self, node: u32, fields: &[u8]) {
+    pub(crate) fn insert(&mut self, node: u32, fields: &[u8]) {
         self.index
             .push((node, self.data.len() as u32, fields.len() as u32));
         self.data.extend_from_slice(fields);
     }
-    pub fn finish(mut self, node_count: usize) -> FieldStore {
+    pub(crate) fn finish(mut self, node_count: usize) -> FieldStore {
         self.index.sort_unstable_by_key(|e| e.0);
         self.index.dedup_by_key(|e| e.0);
         let mut starts = Vec::with_capacity(self.index.len() + 1);
@@ -151,7 +151,7 @@ impl StringStore {
     ///
     /// Members are value arrays, and Strings whose text is part of their array (JDK ≤ 6
     /// `offset`/`count`: see `graph::text`), which take precedence over their array.
-    pub fn preview(&self, node: u32) -> Option<&str> {
+    pub(crate) fn preview(&self, node: u32) -> Option<&str> {
         let (at, _) = self.resolve(node)?;
         let len = *self.text.get(at)? as usize;
         std::str::from_utf8(self.text.get(at + 1..at + 1 + len)?).ok()
@@ -169,7 +169,7 @@ impl StringStore {
     /// Length in chars (UTF-16 units, as `String.length()`) of member `node`'s text where the
     /// store knows it: a slice's, or a text shorter than its preview's limit. `None` for a
     /// longer value array: its length is the array's.
-    pub fn char_len(&self, node: u32) -> Option<u64> {
+    pub(crate) fn char_len(&self, node: u32) -> Option<u64> {
         if let (_, Some(count)) = self.resolve(node)? {
             return Some(count);
         }
@@ -182,20 +182,14 @@ impl StringStore {
     }
     /// Identity of the full contents of the value array `node`: equal contents (and coder),
     /// equal value; different contents, different values (up to 64-bit hash collisions).
-    pub fn content_hash(&self, node: u32) -> Option<u64> {
+    pub(crate) fn content_hash(&self, node: u32) -> Option<u64> {
         self.resolve(node).map(|(at, _)| at as u64)
     }
     /// Whether the value array `node` holds UTF-16 (2 bytes per char: coder 1 or `char[]`).
-    pub fn is_utf16(&self, node: u32) -> bool {
+    pub(crate) fn is_utf16(&self, node: u32) -> bool {
         self.utf16.binary_search(&node).is_ok()
     }
-    pub fn len(&self) -> usize {
-        self.preview_at.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.preview_at.is_empty()
-    }
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         self.members.heap_bytes()
             + self.preview_at.capacity() * 4
             + self.text.capacity()
@@ -323,7 +317,7 @@ struct PendingString {
 impl StringStoreBuilder {
     /// `utf16`: the value arrays with UTF-16 contents; `value_arrays`: how many String values
     /// pass 2 will see (at most), which sizes the tables once.
-    pub fn new(mut utf16: Vec<u32>, value_arrays: usize) -> Self {
+    pub(crate) fn new(mut utf16: Vec<u32>, value_arrays: usize) -> Self {
         utf16.sort_unstable();
         utf16.dedup();
         StringStoreBuilder {
@@ -341,19 +335,19 @@ impl StringStoreBuilder {
     /// cache misses overlap instead of each stalling pass 2 (they were 3/4 of its string time;
     /// this took pass 2 from 3.2 to 1.9 s on a 17 M-object dump natively). Plain loads work in
     /// wasm too, which has no prefetch instruction (and an x86 prefetch at insert was slower).
-    pub fn insert(&mut self, node: u32, elem: BasicType, data: &[u8]) {
+    pub(crate) fn insert(&mut self, node: u32, elem: BasicType, data: &[u8]) {
         let utf16 = self.utf16.binary_search(&node).is_ok();
         self.insert_text(node, elem, utf16, data);
     }
 
     /// Takes the text of a member that is not a value array listed as UTF-16 (a String whose
     /// text is part of its `char[]`): UTF-16 `data`.
-    pub fn insert_slice(&mut self, node: u32, elem: BasicType, data: &[u8]) {
+    pub(crate) fn insert_slice(&mut self, node: u32, elem: BasicType, data: &[u8]) {
         self.insert_any(node, elem, true, data, true);
     }
 
     /// Takes the text of value array `node` (`utf16`: 2 bytes per char).
-    pub fn insert_text(&mut self, node: u32, elem: BasicType, utf16: bool, data: &[u8]) {
+    pub(crate) fn insert_text(&mut self, node: u32, elem: BasicType, utf16: bool, data: &[u8]) {
         self.insert_any(node, elem, utf16, data, false);
     }
 
@@ -436,7 +430,7 @@ impl StringStoreBuilder {
         }
     }
 
-    pub fn finish(mut self, node_count: usize) -> StringStore {
+    pub(crate) fn finish(mut self, node_count: usize) -> StringStore {
         self.look_up_pending();
         drop(self.dedup);
         self.entries.sort_unstable_by_key(|e| e.0);
@@ -476,16 +470,9 @@ fn read_varint(b: &[u8], mut at: usize) -> Option<(u64, usize)> {
     None
 }
 
-/// Decodes up to [`STRING_PREVIEW_CHARS`] characters: `byte[]` is Latin-1 (coder 0) or UTF-16
-/// in the dumping machine's byte order (coder 1, little-endian on x86/ARM); `char[]` is UTF-16
-/// big-endian as HPROF writes chars.
-pub fn decode_preview(elem: BasicType, utf16: bool, data: &[u8]) -> String {
-    let mut bytes = Vec::new();
-    decode_preview_into(elem, utf16, data, &mut bytes);
-    String::from_utf8(bytes).expect("decoded as UTF-8")
-}
-
-/// [`decode_preview`], appending the UTF-8 to `out`.
+/// Decodes up to [`STRING_PREVIEW_CHARS`] characters, appending the UTF-8 to `out`: `byte[]` is
+/// Latin-1 (coder 0) or UTF-16 in the dumping machine's byte order (coder 1, little-endian on
+/// x86/ARM); `char[]` is UTF-16 big-endian as HPROF writes chars.
 fn decode_preview_into(elem: BasicType, utf16: bool, data: &[u8], out: &mut Vec<u8>) {
     let mut buf = [0u8; 4];
     let mut push = |c: char| out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
@@ -511,7 +498,7 @@ fn decode_preview_into(elem: BasicType, utf16: bool, data: &[u8], out: &mut Vec<
 
 /// 64-bit content hash (word-at-a-time multiply-mix; not cryptographic, collisions only merge
 /// duplicate-string statistics).
-pub fn hash_bytes(data: &[u8]) -> u64 {
+pub(crate) fn hash_bytes(data: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h = (data.len() as u64).wrapping_mul(K);
     let mut chunks = data.chunks_exact(8);

@@ -85,7 +85,7 @@ fn is_class(name: &str, jvm: &str) -> bool {
 }
 
 impl TextProbe {
-    pub fn new(id_size: u8) -> Self {
+    pub(crate) fn new(id_size: u8) -> Self {
         TextProbe {
             id_size,
             ..TextProbe::default()
@@ -93,12 +93,12 @@ impl TextProbe {
     }
 
     /// Instances pass 1 could not read (see [`LateText`]).
-    pub fn missed(&self) -> u64 {
+    pub(crate) fn missed(&self) -> u64 {
         self.missed + self.stash.len() as u64
     }
 
     /// A LOAD CLASS record.
-    pub fn load_class(&mut self, class_id: Id, name: Option<&str>) {
+    pub(crate) fn load_class(&mut self, class_id: Id, name: Option<&str>) {
         match name {
             Some(n) if is_class(n, "java/lang/String") => self.string_class = Some(class_id),
             Some(n) if is_class(n, "java/lang/Thread") => self.thread_class = Some(class_id),
@@ -107,7 +107,7 @@ impl TextProbe {
     }
 
     /// A CLASS DUMP record.
-    pub fn class_dump(&mut self, c: &ClassDump, utf8: &IdMap<Id, String>) {
+    pub(crate) fn class_dump(&mut self, c: &ClassDump, utf8: &IdMap<Id, String>) {
         self.dumps_seen += 1;
         if Some(c.class_id) == self.thread_class {
             let mut off = 0usize;
@@ -195,7 +195,7 @@ impl TextProbe {
 
     /// An INSTANCE DUMP of class slot `slot`. `dump_of` gives the CLASS DUMPs seen so far by
     /// class id.
-    pub fn instance<'d>(
+    pub(crate) fn instance<'d>(
         &mut self,
         i: &Instance<'_>,
         slot: u32,
@@ -463,7 +463,7 @@ enum LateUse {
 
 impl LateText {
     /// `None` when pass 1 missed nothing (HotSpot dumps: every CLASS DUMP comes first).
-    pub fn new(
+    pub(crate) fn new(
         missed: u64,
         classes: &[ClassInfo],
         names: &IdMap<Id, String>,
@@ -537,7 +537,7 @@ impl LateText {
 impl LateText {
     /// Pass 2 read instance `node` of class index `class`: note the array of its text, unless
     /// pass 1 already did (`wanted`). `position`: id → node.
-    pub fn instance(
+    pub(crate) fn instance(
         &mut self,
         class: u32,
         fields: &[u8],
@@ -592,7 +592,7 @@ impl LateText {
     }
 
     /// Pass 2 read the primitive array `node`: keeps the texts noted for it.
-    pub fn array(
+    pub(crate) fn array(
         &mut self,
         node: u32,
         elem: BasicType,

@@ -83,7 +83,7 @@ impl Default for GzipInflater {
 }
 
 impl GzipInflater {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         GzipInflater {
             state: State::Header,
             part: HeaderPart::Fixed,
@@ -117,7 +117,7 @@ impl GzipInflater {
     }
 
     /// Inflates `chunk`, handing decompressed bytes to `sink` as they come.
-    pub fn feed(
+    pub(crate) fn feed(
         &mut self,
         chunk: &[u8],
         sink: &mut dyn FnMut(&[u8]) -> Result<(), ParseError>,
@@ -309,7 +309,7 @@ impl GzipInflater {
     }
 
     /// Ends the input; a stream cut inside a member gives a warning (what was inflated stands).
-    pub fn finish(self) -> Vec<Warning> {
+    pub(crate) fn finish(self) -> Vec<Warning> {
         let mut w = self.warnings;
         if matches!(self.state, State::Header | State::Body | State::Trailer) {
             w.push(Warning::Truncated {

@@ -11,7 +11,6 @@ mod input;
 mod parser;
 mod types;
 mod visitor;
-pub mod writer;
 
 pub mod reread;
 

@@ -131,13 +131,13 @@ impl PageCache {
 }
 
 /// An uncompressed dump read with seeks, through a cache of 256 pages of 64 KiB.
-pub struct RawSource<R> {
+pub(crate) struct RawSource<R> {
     reader: R,
     cache: PageCache,
 }
 
 impl<R: Read + Seek> RawSource<R> {
-    pub fn new(reader: R) -> Self {
+    pub(crate) fn new(reader: R) -> Self {
         RawSource {
             reader,
             cache: PageCache::new(256),
@@ -199,7 +199,7 @@ pub fn open_path(path: &std::path::Path) -> std::io::Result<Box<dyn ObjectSource
 }
 
 /// Output between two checkpoints.
-pub const CHECKPOINT_EVERY: u64 = 1 << 20;
+pub(crate) const CHECKPOINT_EVERY: u64 = 1 << 20;
 const WINDOW: usize = miniz_oxide::inflate::core::TINFL_LZ_DICT_SIZE;
 const IN_CHUNK: usize = 64 << 10;
 

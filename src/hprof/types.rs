@@ -222,6 +222,42 @@ impl RootKind {
             RootKind::Unreachable => "Unreachable",
         }
     }
+
+    /// `serde(serialize_with)`: the kind as its [`label`](Self::label), the form the report's
+    /// JSON uses for `root_kind` and a local's `kind` (the derived form is the variant name).
+    pub(crate) fn serialize_label<S: serde::Serializer>(
+        kind: &RootKind,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(kind.label())
+    }
+
+    /// [`serialize_label`](Self::serialize_label) for an optional kind: `null` when absent.
+    pub(crate) fn serialize_label_opt<S: serde::Serializer>(
+        kind: &Option<RootKind>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match kind {
+            Some(k) => s.serialize_str(k.label()),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// [`serialize_label`](Self::serialize_label) for an optional kind: `""` when absent (the
+    /// report's `root_kind` of a suspect that has no path, such as unreachable objects).
+    pub(crate) fn serialize_label_or_empty<S: serde::Serializer>(
+        kind: &Option<RootKind>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_str(kind.map_or("", RootKind::label))
+    }
+}
+
+impl std::fmt::Display for RootKind {
+    /// The [`label`](Self::label).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
 }
 
 /// A GC root sub-record.

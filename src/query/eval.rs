@@ -15,9 +15,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering as AtOrd};
 
 /// Receives each row of the result (values in column order).
-pub type Sink<'s, 'a> = dyn FnMut(&mut Eval<'a>, Vec<V>) -> Result<(), QueryError> + 's;
+pub(crate) type Sink<'s, 'a> = dyn FnMut(&mut Eval<'a>, Vec<V>) -> Result<(), QueryError> + 's;
 
-pub struct Eval<'a> {
+pub(crate) struct Eval<'a> {
     pub heap: Heap<'a>,
     cancel: Option<&'a AtomicBool>,
     /// (alias, current object) of each FROM being iterated, innermost last.
@@ -36,7 +36,7 @@ fn err(pos: usize, msg: impl Into<String>, hint: &str) -> QueryError {
 }
 
 impl<'a> Eval<'a> {
-    pub fn new(heap: Heap<'a>, cancel: Option<&'a AtomicBool>) -> Self {
+    pub(crate) fn new(heap: Heap<'a>, cancel: Option<&'a AtomicBool>) -> Self {
         Eval {
             heap,
             cancel,
@@ -67,7 +67,7 @@ impl<'a> Eval<'a> {
     }
 
     /// Column names of a query's result.
-    pub fn columns(q: &Query) -> Vec<String> {
+    pub(crate) fn columns(q: &Query) -> Vec<String> {
         match &q.columns {
             Some(cols) if !q.objects && !q.retained => {
                 cols.iter().map(|c| c.name.clone()).collect()
@@ -77,7 +77,7 @@ impl<'a> Eval<'a> {
     }
 
     /// Runs `q` (and its UNIONs), handing every row to `sink`.
-    pub fn run(&mut self, q: &Query, sink: &mut Sink<'_, 'a>) -> Result<(), QueryError> {
+    pub(crate) fn run(&mut self, q: &Query, sink: &mut Sink<'_, 'a>) -> Result<(), QueryError> {
         let mut seen: HashSet<Key> = HashSet::new();
         let mut retained: Option<Vec<u64>> = q
             .retained
@@ -356,7 +356,7 @@ impl<'a> Eval<'a> {
         }
     }
 
-    pub fn eval(&mut self, e: &Expr) -> Result<V, QueryError> {
+    pub(crate) fn eval(&mut self, e: &Expr) -> Result<V, QueryError> {
         let pos = e.pos;
         Ok(match &e.kind {
             ExprKind::Lit(l) => match l {
@@ -516,7 +516,7 @@ impl<'a> Eval<'a> {
     }
 
     /// Objects referring to `node` (built once per query: 4 bytes per reference and per object).
-    pub fn inbounds(&mut self, node: Node) -> Result<Vec<Node>, QueryError> {
+    pub(crate) fn inbounds(&mut self, node: Node) -> Result<Vec<Node>, QueryError> {
         let g = self.g();
         let n = g.node_count();
         if self.inbound_at.is_empty() {

@@ -26,7 +26,7 @@ fn arity(name: &str, args: &[V], n: usize, pos: usize) -> Result<(), QueryError>
 }
 
 /// `name(args)`.
-pub fn call(ev: &mut Eval<'_>, name: &str, args: &[V], pos: usize) -> Result<V, QueryError> {
+pub(crate) fn call(ev: &mut Eval<'_>, name: &str, args: &[V], pos: usize) -> Result<V, QueryError> {
     let g = ev.heap.g;
     let no_dom = || {
         QueryError::at(
@@ -117,7 +117,7 @@ fn arg_str(args: &[V], i: usize) -> Option<String> {
 }
 
 /// `value.name(args)`.
-pub fn method(
+pub(crate) fn method(
     ev: &mut Eval<'_>,
     v: V,
     name: &str,

@@ -3,7 +3,7 @@
 use super::QueryError;
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Tok {
+pub(crate) enum Tok {
     /// A name: keyword, alias, field, function or class-name part (`$` and `_` allowed).
     Ident(String),
     /// `@name`.
@@ -20,7 +20,7 @@ pub enum Tok {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Token {
+pub(crate) struct Token {
     pub tok: Tok,
     pub pos: usize,
 }
@@ -30,7 +30,7 @@ const SYMBOLS: [&str; 17] = [
 ];
 
 /// Splits `text` into tokens (the last is [`Tok::End`]).
-pub fn lex(text: &str) -> Result<Vec<Token>, QueryError> {
+pub(crate) fn lex(text: &str) -> Result<Vec<Token>, QueryError> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

@@ -8,7 +8,7 @@
 //! row to a callback. Field values the build did not keep are read again from the dump through
 //! an [`ObjectSource`] (see `hprof::reread`); without one, only kept fields are readable.
 
-pub mod ast;
+pub(crate) mod ast;
 mod eval;
 mod functions;
 mod lexer;
@@ -34,14 +34,14 @@ pub struct QueryError {
 }
 
 impl QueryError {
-    pub fn at(position: usize, message: impl Into<String>, hint: &str) -> Self {
+    pub(crate) fn at(position: usize, message: impl Into<String>, hint: &str) -> Self {
         QueryError {
             position,
             message: message.into(),
             hint: hint.to_string(),
         }
     }
-    pub fn cancelled() -> Self {
+    pub(crate) fn cancelled() -> Self {
         QueryError::at(0, "the query was cancelled", "")
     }
     pub fn is_cancelled(&self) -> bool {

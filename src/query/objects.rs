@@ -15,7 +15,7 @@ pub const MAX_TEXT_CHARS: usize = 1 << 20;
 pub const MAX_ARRAY_VALUES: usize = 1 << 16;
 
 /// The heap as a query sees it.
-pub struct Heap<'a> {
+pub(crate) struct Heap<'a> {
     pub g: &'a HeapGraph,
     pub dom: Option<&'a Dominance>,
     src: Option<&'a mut dyn ObjectSource>,
@@ -24,14 +24,14 @@ pub struct Heap<'a> {
 }
 
 /// Why a value could not be read.
-pub type ReadResult<T> = Result<T, String>;
+pub(crate) type ReadResult<T> = Result<T, String>;
 
 fn rec_err(e: RecordError) -> String {
     e.to_string()
 }
 
 impl<'a> Heap<'a> {
-    pub fn new(
+    pub(crate) fn new(
         g: &'a HeapGraph,
         dom: Option<&'a Dominance>,
         src: Option<&'a mut dyn ObjectSource>,
@@ -82,7 +82,7 @@ impl<'a> Heap<'a> {
 
     /// Field `name` of an object: an instance field, or a static of a class object. `None`
     /// when the object has no such field.
-    pub fn field(&mut self, node: Node, name: &str) -> ReadResult<Option<V>> {
+    pub(crate) fn field(&mut self, node: Node, name: &str) -> ReadResult<Option<V>> {
         let g = self.g;
         if let Some(c) = g.as_class(node) {
             let class = &g.classes[c as usize];
@@ -114,7 +114,7 @@ impl<'a> Heap<'a> {
     }
 
     /// Element `i` of an array (null when out of range or not an array).
-    pub fn element(&mut self, node: Node, i: i64) -> ReadResult<V> {
+    pub(crate) fn element(&mut self, node: Node, i: i64) -> ReadResult<V> {
         let len = self.g.array_len(node) as i64;
         if i < 0 || i >= len || self.g.as_class(node).is_some() {
             return Ok(V::Null);
@@ -135,7 +135,7 @@ impl<'a> Heap<'a> {
     }
 
     /// All elements of an array, at most [`MAX_ARRAY_VALUES`].
-    pub fn elements(&mut self, node: Node) -> ReadResult<V> {
+    pub(crate) fn elements(&mut self, node: Node) -> ReadResult<V> {
         let n = (self.g.array_len(node) as usize).min(MAX_ARRAY_VALUES);
         if self.g.as_class(node).is_some() || self.g.class(node).kind == ClassKind::Instance {
             return Ok(V::Null);
@@ -203,7 +203,7 @@ impl<'a> Heap<'a> {
     }
 
     /// Text of a String-like object (String, StringBuilder/Buffer, char[]), else `None`.
-    pub fn string_text(&mut self, node: Node) -> ReadResult<Option<String>> {
+    pub(crate) fn string_text(&mut self, node: Node) -> ReadResult<Option<String>> {
         if self.g.as_class(node).is_some() {
             return Ok(None);
         }
@@ -247,7 +247,7 @@ impl<'a> Heap<'a> {
 
     /// MAT's `toString()` of an object: its class-specific text (Strings, builders, `char[]`,
     /// boxed primitives, class names, thread names), else the display name.
-    pub fn text_of(&mut self, node: Node) -> ReadResult<String> {
+    pub(crate) fn text_of(&mut self, node: Node) -> ReadResult<String> {
         if let Some(c) = self.g.as_class(node) {
             return Ok(self.g.classes[c as usize].name.clone());
         }
@@ -302,12 +302,12 @@ impl<'a> Heap<'a> {
     }
 
     /// `java.lang.String @ 0x…`, MAT's display name without the class-specific suffix.
-    pub fn display_name(&self, node: Node) -> String {
+    pub(crate) fn display_name(&self, node: Node) -> String {
         format!("{} @ 0x{:x}", self.g.display_class(node), self.g.id(node))
     }
 
     /// GC root kinds of an object (`@GCRootInfo`), null if it is not a root.
-    pub fn root_info(&self, node: Node) -> V {
+    pub(crate) fn root_info(&self, node: Node) -> V {
         let mut kinds: Vec<String> = self
             .g
             .roots
@@ -324,7 +324,7 @@ impl<'a> Heap<'a> {
     }
 
     /// MAT's `@` attributes; `None` for an unknown name.
-    pub fn attribute(&mut self, node: Node, name: &str) -> ReadResult<Option<V>> {
+    pub(crate) fn attribute(&mut self, node: Node, name: &str) -> ReadResult<Option<V>> {
         let g = self.g;
         let is_array = g.as_class(node).is_none() && g.class(node).is_array();
         Ok(Some(match name.to_ascii_lowercase().as_str() {

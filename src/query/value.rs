@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 
 /// A value during evaluation.
 #[derive(Debug, Clone, PartialEq)]
-pub enum V {
+pub(crate) enum V {
     Null,
     Bool(bool),
     Int(i64),
@@ -25,7 +25,7 @@ pub enum V {
 
 /// A hashable identity of a value (for DISTINCT).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Key {
+pub(crate) enum Key {
     Null,
     Bool(bool),
     Int(i64),
@@ -36,7 +36,7 @@ pub enum Key {
 }
 
 impl V {
-    pub fn key(&self) -> Key {
+    pub(crate) fn key(&self) -> Key {
         match self {
             V::Null => Key::Null,
             V::Bool(b) => Key::Bool(*b),
@@ -49,7 +49,7 @@ impl V {
             V::Row(r) => Key::List(r.iter().map(|(_, v)| v.key()).collect()),
         }
     }
-    pub fn truthy(&self) -> bool {
+    pub(crate) fn truthy(&self) -> bool {
         match self {
             V::Null => false,
             V::Bool(b) => *b,
@@ -79,7 +79,7 @@ impl V {
 }
 
 /// Ordering of two values, `None` when they do not compare (null, or different kinds).
-pub fn compare(a: &V, b: &V) -> Option<Ordering> {
+pub(crate) fn compare(a: &V, b: &V) -> Option<Ordering> {
     match (a, b) {
         (V::Null, _) | (_, V::Null) => None,
         (V::Str(x), V::Str(y)) => Some(x.cmp(y)),
@@ -107,7 +107,7 @@ pub fn compare(a: &V, b: &V) -> Option<Ordering> {
 }
 
 /// Equality as `=` sees it: null equals only null.
-pub fn equals(a: &V, b: &V) -> bool {
+pub(crate) fn equals(a: &V, b: &V) -> bool {
     match (a, b) {
         (V::Null, V::Null) => true,
         (V::Null, _) | (_, V::Null) => false,
@@ -119,7 +119,7 @@ pub fn equals(a: &V, b: &V) -> bool {
 }
 
 #[derive(Clone, Copy)]
-pub enum Arith {
+pub(crate) enum Arith {
     Add,
     Sub,
     Mul,
@@ -127,7 +127,7 @@ pub enum Arith {
 }
 
 /// `a op b`; null when the operands do not fit (or integer division by zero).
-pub fn arith(op: Arith, a: &V, b: &V) -> V {
+pub(crate) fn arith(op: Arith, a: &V, b: &V) -> V {
     if let (Arith::Add, V::Str(_), _) | (Arith::Add, _, V::Str(_)) = (op, a, b) {
         return V::Str(format!("{}{}", text(a), text(b)));
     }
@@ -152,7 +152,7 @@ pub fn arith(op: Arith, a: &V, b: &V) -> V {
 }
 
 /// Plain text of a primitive value (objects need the graph: see `Cell`).
-pub fn text(v: &V) -> String {
+pub(crate) fn text(v: &V) -> String {
     match v {
         V::Null => "null".into(),
         V::Bool(b) => b.to_string(),
@@ -194,7 +194,7 @@ pub struct ObjectCell {
 pub const MAX_LIST_CELLS: usize = 1000;
 
 impl Cell {
-    pub fn from_value(g: &HeapGraph, v: &V) -> Cell {
+    pub(crate) fn from_value(g: &HeapGraph, v: &V) -> Cell {
         match v {
             V::Null => Cell::Null,
             V::Bool(b) => Cell::Bool(*b),

@@ -9,7 +9,7 @@ use crate::analysis::{
 };
 
 /// The analyses' sections, in display order (suspects first: they are the answer).
-pub fn analysis_sections(r: &Report, ctx: Ctx, limits: Limits) -> Vec<Section> {
+pub(crate) fn analysis_sections(r: &Report, ctx: Ctx, limits: Limits) -> Vec<Section> {
     let incomplete = r
         .summary
         .warnings

@@ -6,8 +6,21 @@ use super::format::{format_count, format_timestamp_ms};
 use crate::compare::histogram::Change;
 use crate::compare::{ClassDelta, Diff, DumpSummary, Match};
 
+/// The comparison's frame: the two dumps' names and the diff schema.
+pub(crate) fn diff_frame(diff: &Diff) -> Frame<'_> {
+    let name = |s: &Option<String>| s.clone().unwrap_or_else(|| "(unnamed)".into());
+    Frame {
+        heading: "Heap dump comparison",
+        sources: vec![name(&diff.baseline.source), name(&diff.new.source)],
+        tool: &diff.tool,
+        schema_name: "diff",
+        schema: diff.schema,
+        contents: None,
+    }
+}
+
 /// Every section of the comparison, in display order (at most `limits.rows` rows per table).
-pub fn diff_sections(diff: &Diff, limits: Limits) -> Vec<Section> {
+pub(crate) fn diff_sections(diff: &Diff, limits: Limits) -> Vec<Section> {
     vec![
         summary(diff),
         growth(diff, limits),

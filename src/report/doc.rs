@@ -2,9 +2,35 @@
 //! typed cells. Section builders (`sections.rs`) fill it from a [`Report`](super::Report); the
 //! renderers turn it into text and do all the escaping, so no builder ever handles markup.
 
+/// What surrounds a document's sections (the report's, the comparison's): each renderer lays
+/// it out its own way, once for both documents.
+pub(crate) struct Frame<'a> {
+    /// The document's kind: `Heap dump report`, `Heap dump comparison`.
+    pub heading: &'static str,
+    /// The dumps' names (plain, untrusted text; none when unknown), shown joined by ` → `.
+    pub sources: Vec<String>,
+    pub tool: &'a super::Tool,
+    /// Which schema the JSON form follows: `report`, `diff`.
+    pub schema_name: &'static str,
+    pub schema: u32,
+    /// A note on what of the dump's data the document holds, shown above the contents.
+    pub contents: Option<&'a str>,
+}
+
+impl Frame<'_> {
+    /// The document's title: `Heap dump comparison: a → b`.
+    pub(crate) fn title(&self) -> String {
+        if self.sources.is_empty() {
+            self.heading.to_string()
+        } else {
+            format!("{}: {}", self.heading, self.sources.join(" → "))
+        }
+    }
+}
+
 /// One report section (a heading with an anchor).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Section {
+pub(crate) struct Section {
     /// Anchor id: lower-case ASCII letters, digits and `-` only (never dump text).
     pub id: String,
     pub title: String,
@@ -12,8 +38,8 @@ pub struct Section {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Block {
-    /// A sub-heading inside the section (plain text), e.g. one per leak suspect.
+pub(crate) enum Block {
+    /// A sub-heading inside the section (plain text), e.g. one per kind of process memory.
     Subheading(String),
     /// A paragraph of plain (untrusted, escaped) text.
     Paragraph(String),
@@ -31,13 +57,13 @@ pub enum Block {
 
 /// A table: header and rows of cells (each row as long as `columns`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Table {
+pub(crate) struct Table {
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Column {
+pub(crate) struct Column {
     pub title: String,
     /// Numbers are right-aligned and sort numerically.
     pub numeric: bool,
@@ -45,14 +71,14 @@ pub struct Column {
 
 impl Column {
     /// A left-aligned text column.
-    pub fn text(title: &str) -> Column {
+    pub(crate) fn text(title: &str) -> Column {
         Column {
             title: title.into(),
             numeric: false,
         }
     }
     /// A right-aligned numeric column.
-    pub fn num(title: &str) -> Column {
+    pub(crate) fn num(title: &str) -> Column {
         Column {
             title: title.into(),
             numeric: true,
@@ -62,7 +88,7 @@ impl Column {
 
 /// A typed value; the renderer decides how it looks.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub(crate) enum Cell {
     /// Plain text (escaped).
     Text(String),
     /// Identifiers and text from the dump: class names, object ids, strings (monospace, escaped).
@@ -84,23 +110,9 @@ pub enum Cell {
     Empty,
 }
 
-impl Cell {
-    /// Value used to sort a column (numbers as numbers, text as text).
-    pub fn sort_key(&self) -> String {
-        match self {
-            Cell::Text(s) | Cell::Code(s) | Cell::Id(s) => s.clone(),
-            Cell::Bytes(n) | Cell::Count(n) => n.to_string(),
-            Cell::Percent(p) => format!("{p:.6}"),
-            Cell::Bool(b) => (*b as u8).to_string(),
-            Cell::DeltaBytes(n) | Cell::DeltaCount(n) => n.to_string(),
-            Cell::Empty => String::new(),
-        }
-    }
-}
-
 /// Rows that render as a table: implement this for a report row type, then add it with
 /// [`super::sections::table_section`].
-pub trait Tabular {
+pub(crate) trait Tabular {
     /// The header (same for every row).
     fn columns(ctx: &Ctx) -> Vec<Column>;
     /// This row's cells, one per column.
@@ -110,20 +122,20 @@ pub trait Tabular {
 /// What row renderers may need from the rest of the report (e.g. the reachable heap for
 /// percentages).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Ctx {
+pub(crate) struct Ctx {
     /// Reachable heap in bytes (`summary.heap_reachable`).
     pub heap_reachable: u64,
 }
 
 impl Ctx {
     /// `bytes` as a percentage of the reachable heap.
-    pub fn pct(&self, bytes: u64) -> Cell {
+    pub(crate) fn pct(&self, bytes: u64) -> Cell {
         Cell::Percent(super::format::percent(bytes, self.heap_reachable))
     }
 }
 
 /// How many rows a rendering shows per table (the JSON always has everything).
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     pub rows: usize,
 }

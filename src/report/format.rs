@@ -35,7 +35,7 @@ pub fn format_count(n: u64) -> String {
 }
 
 /// Signed byte change: `+1.2 MiB`, `−512 B` (a real minus sign), `0 B`.
-pub fn format_delta_bytes(delta: i64) -> String {
+pub(crate) fn format_delta_bytes(delta: i64) -> String {
     match delta {
         0 => "0 B".into(),
         d if d > 0 => format!("+{}", format_bytes(d as u64)),
@@ -44,7 +44,7 @@ pub fn format_delta_bytes(delta: i64) -> String {
 }
 
 /// Signed count change: `+12,000`, `−3`, `0`.
-pub fn format_delta_count(delta: i64) -> String {
+pub(crate) fn format_delta_count(delta: i64) -> String {
     match delta {
         0 => "0".into(),
         d if d > 0 => format!("+{}", format_count(d as u64)),
@@ -73,7 +73,7 @@ pub fn percent(part: u64, whole: u64) -> f64 {
 
 /// Milliseconds since the Unix epoch as `2025-11-22 01:50:12 UTC` (no clock or time zone
 /// database needed, so it reads the same natively and in Wasm).
-pub fn format_timestamp_ms(ms: u64) -> String {
+pub(crate) fn format_timestamp_ms(ms: u64) -> String {
     let secs = ms / 1000;
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Howard Hinnant's civil_from_days.
@@ -118,7 +118,7 @@ pub fn needs_json_escape(c: char) -> bool {
 }
 
 /// `c` as a visible code point label, `<U+202E>`, for the text renderings.
-pub fn visible_code_point(c: char) -> String {
+pub(crate) fn visible_code_point(c: char) -> String {
     format!("<U+{:04X}>", c as u32)
 }
 

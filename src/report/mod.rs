@@ -33,15 +33,15 @@
 mod analysis_sections;
 mod diff_html;
 mod diff_markdown;
-pub mod diff_sections;
-pub mod doc;
-pub mod format;
+pub(crate) mod diff_sections;
+pub(crate) mod doc;
+pub(crate) mod format;
 mod html;
 mod json;
 mod markdown;
 mod process_sections;
-pub mod redact;
-pub mod sections;
+pub(crate) mod redact;
+pub(crate) mod sections;
 
 pub use diff_html::diff_to_html;
 pub use diff_markdown::diff_to_markdown;
@@ -52,7 +52,7 @@ pub use format::{
 pub use html::{to_html, REPORT_CSP};
 pub use json::{to_json, to_json_compact, SafeFormatter};
 pub use markdown::to_markdown;
-pub use redact::{redact, Contents};
+pub(crate) use redact::{redact, Contents};
 
 use crate::analysis::{histogram, summarize};
 use crate::graph::{Dominance, HeapGraph, SizeMode};
@@ -61,10 +61,10 @@ use std::collections::BTreeMap;
 
 /// Version of the JSON schema. Additive changes (new fields, new sections) keep it; renaming,
 /// removing or changing the meaning or type of a field bumps it.
-pub const SCHEMA_VERSION: u32 = 3;
+pub(crate) const SCHEMA_VERSION: u32 = 3;
 
 /// Name the report gives for the tool.
-pub const TOOL_NAME: &str = "heaplens";
+pub(crate) const TOOL_NAME: &str = "heaplens";
 
 /// The whole report. Serialize it with `serde_json` for the JSON contract.
 #[derive(Debug, Clone, Serialize)]
@@ -338,17 +338,6 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
         redact(&mut report);
     }
     report
-}
-
-impl Report {
-    /// Document title of the Markdown and HTML renderings. (The JSON form is the caller's
-    /// `serde_json::to_string(&report)`: the core only promises `Serialize`.)
-    pub fn title(&self) -> String {
-        match &self.source {
-            Some(s) => format!("Heap dump report: {}", s.name),
-            None => "Heap dump report".to_string(),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -24,13 +24,13 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// Kinds of dump data a report can hold (the words `Contents::values` uses).
-pub const FILE_NAME: &str = "file name";
-pub const STRING_VALUES: &str = "string values";
-pub const THREAD_NAMES: &str = "thread names";
-pub const STACK_FRAMES: &str = "stack frame methods";
-pub const LOADER_NAMES: &str = "class loader names";
-pub const JAR_PATHS: &str = "jar file paths";
-pub const JVM_SETTINGS: &str = "JVM arguments, system properties and cgroup paths";
+pub(crate) const FILE_NAME: &str = "file name";
+pub(crate) const STRING_VALUES: &str = "string values";
+pub(crate) const THREAD_NAMES: &str = "thread names";
+pub(crate) const STACK_FRAMES: &str = "stack frame methods";
+pub(crate) const LOADER_NAMES: &str = "class loader names";
+pub(crate) const JAR_PATHS: &str = "jar file paths";
+pub(crate) const JVM_SETTINGS: &str = "JVM arguments, system properties and cgroup paths";
 
 /// System properties that say which JVM on which platform (configuration, not data): kept
 /// by the redaction.
@@ -115,7 +115,7 @@ fn and_list(items: &[String]) -> String {
 }
 
 /// The contents of an unredacted report.
-pub fn contents_of(r: &Report) -> Contents {
+pub(crate) fn contents_of(r: &Report) -> Contents {
     let values = present_kinds(r);
     let note = if values.is_empty() {
         "This report holds class names, sizes and structure from the heap dump, and none of its \
@@ -138,7 +138,7 @@ pub fn contents_of(r: &Report) -> Contents {
 
 /// Replaces the dump data in `r` with placeholders (see the module docs) and records it in
 /// `r.contents`.
-pub fn redact(r: &mut Report) {
+pub(crate) fn redact(r: &mut Report) {
     let removed = present_kinds(r);
     let mut scrub = Scrubber::default();
 

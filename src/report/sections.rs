@@ -5,8 +5,20 @@ use super::format::{format_bytes, format_count, format_timestamp_ms};
 use super::{ClassRow, DominatorRow, Report, UnreachableClassRow};
 use crate::graph::SizeMode;
 
+/// The report's frame: its dump's name, schema and contents note.
+pub(crate) fn report_frame(report: &Report) -> Frame<'_> {
+    Frame {
+        heading: "Heap dump report",
+        sources: report.source.iter().map(|s| s.name.clone()).collect(),
+        tool: &report.tool,
+        schema_name: "report",
+        schema: report.schema,
+        contents: Some(&report.contents.note),
+    }
+}
+
 /// Every section of `report`, in order. Renderers show at most `limits.rows` rows per table.
-pub fn sections(report: &Report, limits: Limits) -> Vec<Section> {
+pub(crate) fn sections(report: &Report, limits: Limits) -> Vec<Section> {
     let ctx = Ctx {
         heap_reachable: report.summary.heap_reachable,
     };
@@ -63,7 +75,7 @@ pub fn sections(report: &Report, limits: Limits) -> Vec<Section> {
 
 /// A section holding one table of `rows` (at most `limits.rows` of them, with a note saying how
 /// many the JSON report has), prefixed by a `#` rank column. `intro` and `empty` are plain text.
-pub fn table_section<T: Tabular>(
+pub(crate) fn table_section<T: Tabular>(
     id: &str,
     title: &str,
     intro: &str,

@@ -515,7 +515,7 @@ pub fn first_event_difference(a: &[Event], b: &[Event]) -> Option<String> {
 
 // ---- synthetic dumps shared by the parser tests and the fuzz seed corpus -------------------
 
-use heaplens::hprof::writer as w;
+use heaplens_hprof_writer as w;
 
 /// A synthetic dump with the writer's layout facts.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@
 //! length or count is the lie.
 #![allow(dead_code)]
 
-use heaplens::hprof::writer::{self as w, BasicType, ClassDump, HprofWriter, Value};
+use heaplens_hprof_writer::{self as w, BasicType, ClassDump, HprofWriter, Value};
 
 fn header(id_size: u32) -> HprofWriter {
     HprofWriter::new("1.0.2", id_size, 0)

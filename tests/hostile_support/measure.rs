@@ -69,12 +69,25 @@ pub struct Measured {
     pub peak: usize,
 }
 
-/// Analyses `bytes` as the CLI does, measuring time and peak memory.
-pub fn analyze(bytes: &[u8]) -> Measured {
+/// Live heap bytes of this thread (for a test that watches one step's allocations).
+pub fn live_bytes() -> isize {
+    LIVE.with(Cell::get)
+}
+
+/// Runs `f`, returning its result, the wall time and the peak of this thread's live heap bytes
+/// above what it held at the start.
+pub fn measured<T>(f: impl FnOnce() -> T) -> (T, Duration, usize) {
     let base = LIVE.with(Cell::get);
     PEAK.with(|p| p.set(base));
     let start = Instant::now();
-    let end =
+    let out = f();
+    let time = start.elapsed();
+    (out, time, (PEAK.with(Cell::get) - base).max(0) as usize)
+}
+
+/// Analyses `bytes` as the CLI does, measuring time and peak memory.
+pub fn analyze(bytes: &[u8]) -> Measured {
+    let (end, time, peak) = measured(|| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(bytes))).unwrap_or_else(|p| {
             End::Panic(
                 p.downcast_ref::<String>()
@@ -82,12 +95,9 @@ pub fn analyze(bytes: &[u8]) -> Measured {
                     .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_default(),
             )
-        });
-    Measured {
-        end,
-        time: start.elapsed(),
-        peak: (PEAK.with(Cell::get) - base).max(0) as usize,
-    }
+        })
+    });
+    Measured { end, time, peak }
 }
 
 fn run(bytes: &[u8]) -> End {

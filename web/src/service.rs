@@ -1745,7 +1745,7 @@ impl Loaded {
 fn root_path(p: analysis::Path) -> RootPath {
     RootPath {
         steps: p.steps.into_iter().map(step).collect(),
-        root_kind: p.root_kind,
+        root_kind: p.root_kind.to_string(),
         root_detail: p.root_detail,
     }
 }
@@ -1768,7 +1768,7 @@ fn sized(o: analysis::suspects::ObjectRef) -> SizedRef {
 
 fn suspect_view(s: analysis::Suspect) -> SuspectView {
     SuspectView {
-        kind: s.kind,
+        kind: s.kind.to_string(),
         pattern: s.pattern,
         explanation: s.explanation,
         class: s.class,
@@ -1788,7 +1788,7 @@ fn suspect_view(s: analysis::Suspect) -> SuspectView {
             )
         }),
         path_to_root: s.path_to_root.into_iter().map(step).collect(),
-        root_kind: s.root_kind,
+        root_kind: s.root_kind.map(|k| k.to_string()).unwrap_or_default(),
         root_detail: s.root_detail,
         accumulated: s
             .accumulated

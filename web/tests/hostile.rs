@@ -85,7 +85,7 @@ fn a_stack_trace_of_2_pow_29_frames_is_a_typed_error() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn a_big_class_record_and_a_long_gzip_name_open() {
-    let gz = heaplens::hprof::writer::gzip(&cases::big_class_record(370), None);
+    let gz = heaplens_hprof_writer::gzip(&cases::big_class_record(370), None);
     opened("370 KB class record", &gz);
     opened(
         "200 KB gzip file name",

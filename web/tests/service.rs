@@ -458,7 +458,7 @@ fn opening_a_second_dump_replaces_the_first() {
 
 #[test]
 fn a_node_with_100_000_children_is_served_in_pages() {
-    use heaplens::hprof::writer::{BasicType, HeapBuilder, RootKind, Value, WriteOptions};
+    use heaplens_hprof_writer::{BasicType, HeapBuilder, RootKind, Value, WriteOptions};
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
     let item = b.class("com/x/Item", Some(object), &[("n", BasicType::Int)], &[]);
@@ -661,7 +661,7 @@ fn tree_search_finds_deep_objects_largest_first() {
 
 #[test]
 fn tree_search_on_a_wide_node_is_bounded() {
-    use heaplens::hprof::writer::{BasicType, HeapBuilder, RootKind, Value, WriteOptions};
+    use heaplens_hprof_writer::{BasicType, HeapBuilder, RootKind, Value, WriteOptions};
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
     let item = b.class("com/x/Item", Some(object), &[("n", BasicType::Int)], &[]);

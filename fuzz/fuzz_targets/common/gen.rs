@@ -1,5 +1,5 @@
 //! Turns fuzzer bytes into an HPROF dump that gets past the parser: a byte-driven interpreter
-//! over `heaplens::hprof::writer` (classes, instances, arrays, roots, threads, frames, with ids
+//! over `heaplens_hprof_writer` (classes, instances, arrays, roots, threads, frames, with ids
 //! from a small pool so references resolve, and the JDK class and field names the analyses look
 //! for), plus raw sub-records with fuzzer-chosen bytes. The build and analysis targets then see
 //! dumps whose structure is wrong in the ways that matter (duplicate classes, layouts that do
@@ -8,7 +8,7 @@
 //! Also used by `tests/fuzz_regressions_build.rs` (included by path) to replay findings.
 #![allow(dead_code)]
 
-use heaplens::hprof::writer::{self as w, BasicType, ClassDump, HprofWriter, RootKind, Value};
+use heaplens_hprof_writer::{self as w, BasicType, ClassDump, HprofWriter, RootKind, Value};
 
 /// Reads the fuzzer's bytes; zeros once they run out.
 pub struct Bytes<'a> {

@@ -63,15 +63,15 @@ use decode::{decode, In};
 use encode::{encode, Count, Out, Sink};
 
 /// The first 8 bytes of every snapshot.
-pub const MAGIC: [u8; 8] = *b"HLSNAP\r\n";
+pub(crate) const MAGIC: [u8; 8] = *b"HLSNAP\r\n";
 /// The last 8 bytes of every snapshot.
 const TRAILER: [u8; 8] = *b"HLSNEND\n";
 /// Version of the format written by this build (the only one it reads).
-pub const FORMAT_VERSION: u32 = 2;
+pub(crate) const FORMAT_VERSION: u32 = 2;
 /// Header: magic, version, total length, check word.
 const HEADER_LEN: u64 = 8 + 4 + 8 + 4;
 /// Size of the scratch buffer used to convert columns, and of the pieces handed to the sink.
-pub const PIECE: usize = 1 << 20;
+pub(crate) const PIECE: usize = 1 << 20;
 
 /// A snapshot read back by [`read_snapshot`].
 pub struct Snapshot {
@@ -338,7 +338,7 @@ fn root_kind_code(k: RootKind) -> u8 {
 mod tests {
     use super::*;
     use crate::graph::build_from_bytes;
-    use crate::hprof::writer::{
+    use heaplens_hprof_writer::{
         BasicType as WType, HeapBuilder, RootKind as WRoot, Value as WValue, WriteOptions,
     };
 

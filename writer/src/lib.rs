@@ -1,4 +1,7 @@
-//! Synthetic HPROF writer: builds dumps with known content for tests, fuzz seeds and benchmarks.
+//! `heaplens-hprof-writer`: a synthetic HPROF writer that builds dumps with known content for
+//! heaplens' tests, fuzz seeds and benchmarks. A dev-only crate beside the core (as
+//! `wasm-encoder` sits beside `wasmparser`): the core's tests, the CLI's and the web crate's
+//! tests and the fuzz targets use it; nothing that ships does.
 //!
 //! Two layers:
 //!
@@ -13,8 +16,12 @@
 //! [`gzip`] compresses a dump as `jmap -gz`/`HeapDumpGzipLevel` (JDK 15+) does: chunked
 //! multi-member gzip whose first member carries the comment `HPROF BLOCKSIZE=<n>`.
 //!
-//! This module depends only on std, byteorder and flate2 (never on the parser), so it stays a
-//! trustworthy independent oracle for the parser's tests.
+//! This crate depends only on std, byteorder and flate2 (never on the heaplens core), so it stays
+//! a trustworthy independent oracle for the parser's tests. That is also why it owns its own
+//! [`tag`] constants and [`BasicType`] rather than sharing the parser's: a wrong code in one
+//! table shows up as a failing test instead of being written and read back consistently wrong.
+
+#![forbid(unsafe_code)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;

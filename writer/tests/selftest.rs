@@ -1,10 +1,10 @@
-//! Self-test of the synthetic HPROF writer (`heaplens::hprof::writer`): the produced bytes have
+//! Self-test of the synthetic HPROF writer (`heaplens_hprof_writer`): the produced bytes have
 //! the layout of the HPROF format, checked with a tiny hand-written decoder below (on purpose
 //! independent of the real parser, so the writer can serve as the parser's oracle).
 
 use std::io::Read;
 
-use heaplens::hprof::writer::*;
+use heaplens_hprof_writer::*;
 
 // ---- a minimal independent decoder ---------------------------------------------------------
 
