@@ -74,7 +74,7 @@ fn main() {
     });
     let mut threads = Vec::new();
     time("threads", &mut || {
-        threads = analysis::threads(&g, &d);
+        threads = analysis::threads::threads_with(&g, &d, Some(&finder));
     });
     time("thread_locals", &mut || {
         std::hint::black_box(analysis::thread_local_findings(&g, &d, &threads));

@@ -77,17 +77,31 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
     // (hash, value length, string, value array)
     let mut all: Vec<(u64, u32, Node, Node)> = Vec::new();
     let mut strings = 0u64;
+    // `value`'s reference index, looked up once rather than by name per String (a name lookup
+    // walks the class layout and its symbols: millions of times here).
+    let value_index = g
+        .field_slot(string_class, "value")
+        .filter(|f| f.ref_index != u32::MAX)
+        .map(|f| f.ref_index);
     for v in 0..g.node_count() as Node {
         if g.class_index(v) != string_class || !d.is_reachable(v) || g.as_class(v).is_some() {
             continue;
         }
         strings += 1;
-        let Some(value) = field_ref(g, v, "value") else {
+        let Some(value) = value_index.and_then(|i| g.ref_at(v, i)) else {
             continue;
         };
         // The text's identity and length: of the String itself where it is a slice of its
-        // array (JDK ≤ 6 `offset`/`count`), else of the array.
-        let (Some(h), Some(len)) = (g.string_identity(v), g.string_len(v)) else {
+        // array (JDK ≤ 6 `offset`/`count`), else of the array (`string_identity(v)` and
+        // `string_len(v)` would look `value` up by name again).
+        let text = if g.strings.contains(v) {
+            v
+        } else if g.strings.contains(value) {
+            value
+        } else {
+            continue;
+        };
+        let (Some(h), Some(len)) = (g.string_identity(text), g.string_len(text)) else {
             continue;
         };
         all.push((h, len.min(u32::MAX as u64) as u32, v, value));

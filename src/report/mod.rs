@@ -304,7 +304,7 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
     // ---- Schema 2 analyses (EXTENSION POINT: compute new ones here).
     let finder = crate::analysis::PathFinder::new(g, crate::analysis::PathOptions::default());
     let suspects = crate::analysis::find_suspects(g, d, &finder);
-    let threads = crate::analysis::threads(g, d);
+    let threads = crate::analysis::threads::threads_with(g, d, Some(&finder));
     let thread_groups = crate::analysis::thread_groups(&threads);
     let thread_locals = crate::analysis::thread_local_findings(g, d, &threads);
     let class_loaders = crate::analysis::class_loaders(g, d);
