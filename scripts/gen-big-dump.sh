@@ -13,6 +13,9 @@
 # TARGET_MB and PAD_MB by the same BigHeap.java (sha256) and has the recorded size (or, without
 # a facts file, when its size is within 15% of TARGET_MB + PAD_MB).
 # Needs a JDK 17 (HEAPLENS_INSTALL=1 as root installs openjdk-17-jdk-headless with apt-get).
+# MIX=strings (environment) runs bench/java/StringHeap.java instead: a second mix, strings and
+# collections heavy, many small objects, deep linked chains (no padding knob; ~25 M objects at
+# 1100 MB). Default MIX=app (BigHeap).
 # Rough cost: TARGET_MB=600 -> ~9.4 M objects, 1100 -> ~17 M (measured: 16.9 M);
 # heap -Xmx = 1.2 x TARGET + 512 MB + 33/32 x PAD_MB; disk ~1.2 x (TARGET + PAD_MB).
 set -euo pipefail
@@ -30,7 +33,14 @@ PAD="${3:-0}"
 PAD=$((10#$PAD))
 case "$OUT" in *.hprof) BASE="${OUT%.hprof}" ;; *) BASE="$OUT" ;; esac
 FACTS="$BASE.facts.json"
-SRC_SHA="$(sha256sum "$ROOT/bench/java/BigHeap.java" | cut -c1-64)"
+MIX="${MIX:-app}"
+case "$MIX" in
+    app) MAIN=BigHeap ;;
+    strings) MAIN=StringHeap ;;
+    *) echo "gen-big-dump: MIX must be app or strings" >&2; exit 2 ;;
+esac
+if [[ "$MIX" != app && "$PAD" != 0 ]]; then echo "gen-big-dump: PAD_MB needs MIX=app" >&2; exit 2; fi
+SRC_SHA="$(sha256sum "$ROOT/bench/java/$MAIN.java" | cut -c1-64)"
 
 if [[ -f "$OUT" ]]; then
     size=$(stat -c %s "$OUT")
@@ -42,7 +52,7 @@ if [[ -f "$OUT" ]]; then
         rec_size=$(sed -n 's/^ *"hprof_bytes": \([0-9]*\).*/\1/p' "$FACTS")
         rec_sha=$(sed -n 's/^ *"source_sha256": "\([0-9a-f]*\)".*/\1/p' "$FACTS")
         if [[ "$rec_target" == "$TARGET" && "$rec_pad" == "$PAD" && "$rec_size" == "$size" && "$rec_sha" == "$SRC_SHA" ]]; then
-            echo "gen-big-dump: reusing $OUT ($size bytes, made for ${TARGET} MB + ${PAD} MB padding by this BigHeap.java)"
+            echo "gen-big-dump: reusing $OUT ($size bytes, made for ${TARGET} MB + ${PAD} MB padding by this $MAIN.java)"
             exit 0
         fi
     else
@@ -52,7 +62,7 @@ if [[ -f "$OUT" ]]; then
             exit 0
         fi
     fi
-    echo "gen-big-dump: $OUT exists but was not made for ${TARGET} MB + ${PAD} MB padding by this BigHeap.java: regenerating"
+    echo "gen-big-dump: $OUT exists but was not made for ${TARGET} MB + ${PAD} MB padding by this $MAIN.java: regenerating"
 fi
 
 if ! command -v javac >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
@@ -79,7 +89,7 @@ fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/heaplens-bigdump.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
-javac -nowarn -d "$WORK" "$ROOT/bench/java/BigHeap.java"
+javac -nowarn -d "$WORK" "$ROOT/bench/java/$MAIN.java"
 
 # The padding is live byte[] (PAD_MB MiB + headers) on top of the usual sizing; the young
 # generation is sized for the unreachable objects as without it.
@@ -89,6 +99,6 @@ rm -f "$OUT"
 start=$SECONDS
 java -XX:+UseSerialGC -XX:-UsePerfData -Xms${XMX}m -Xmx${XMX}m -Xmn${XMN}m -Dbigheap.source="$SRC_SHA" \
     -Dbigheap.pad_mb="$PAD" \
-    -cp "$WORK" com.example.bench.BigHeap "$OUT" "$TARGET"
+    -cp "$WORK" "com.example.bench.$MAIN" "$OUT" "$TARGET"
 objects=$(awk '/^Total/ {print $2}' "$BASE.histo.txt")
 echo "gen-big-dump: $OUT: $(stat -c %s "$OUT") bytes, $objects objects (histogram -all), $((SECONDS - start)) s"

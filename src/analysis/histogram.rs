@@ -51,6 +51,18 @@ pub fn histogram_with_progress(
     d: &Dominance,
     progress: &mut dyn FnMut(f64),
 ) -> Histogram {
+    histogram_and_top_counts(g, d, progress).0
+}
+
+/// [`histogram_with_progress`], and the retained object counts of the super-root's children
+/// (in [`Dominance::children`] order; each one's subtree size, itself included), counted
+/// during the histogram's walk of the whole dominator tree: the report's dominator rows then
+/// need no walk of their own.
+pub(crate) fn histogram_and_top_counts(
+    g: &HeapGraph,
+    d: &Dominance,
+    progress: &mut dyn FnMut(f64),
+) -> (Histogram, Vec<u64>) {
     let nc = g.classes.len();
     let total = g.node_count().max(1) as f64;
     let mut reach = vec![(0u64, 0u64, 0u64); nc];
@@ -83,6 +95,8 @@ pub fn histogram_with_progress(
     progress(0.4);
     let mut walked = 0usize;
     let root = g.super_root();
+    let mut top_counts = vec![0u64; tree.children(root).len()];
+    let mut current_top = 0usize;
     let mut stack: Vec<(Node, u32)> = vec![(root, 0)];
     while let Some(top) = stack.last_mut() {
         let (v, i) = *top;
@@ -90,6 +104,10 @@ pub fn histogram_with_progress(
         if (i as usize) < kids.len() {
             top.1 += 1;
             let w = kids[i as usize];
+            if v == root {
+                current_top = i as usize;
+            }
+            top_counts[current_top] += 1;
             walked += 1;
             if walked % (1 << 20) == 0 {
                 progress(0.4 + 0.6 * walked as f64 / total);
@@ -146,12 +164,13 @@ pub fn histogram_with_progress(
         .map(|(c, r)| row(c, r.0, r.1, 0))
         .collect();
     unreachable.sort_by(|a, b| b.shallow.cmp(&a.shallow).then(a.name.cmp(&b.name)));
-    Histogram {
+    let h = Histogram {
         reachable,
         unreachable,
         package_retained: pkg_names.into_iter().zip(pkg_retained).collect(),
         loader_retained: ldr_ids.into_iter().zip(ldr_retained).collect(),
-    }
+    };
+    (h, top_counts)
 }
 
 /// The package group of a class name (`<default package>` for none).

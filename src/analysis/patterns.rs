@@ -149,7 +149,7 @@ pub(crate) fn is_loader(g: &HeapGraph, v: Node) -> bool {
 
 /// Live threads: the objects of ROOT THREAD OBJECT records (falling back to the instances of
 /// `java.lang.Thread` and subclasses when a dump has none), reachable ones only.
-pub(crate) fn live_threads(g: &HeapGraph, d: &Dominance) -> Vec<Node> {
+pub fn live_threads(g: &HeapGraph, d: &Dominance) -> Vec<Node> {
     let mut t: Vec<Node> = g
         .roots
         .iter()

@@ -126,14 +126,27 @@ pub(crate) fn entries_of_thread(
 }
 
 /// Marks the entries whose key is only weakly reachable as stale (computes strong reachability
-/// once, only if some entry has a key).
-pub(crate) fn mark_weak_keys_stale(g: &HeapGraph, threads: &mut [ThreadInfo]) {
-    if !threads
+/// once, only if some entry has a key). Skips the walk when `paths` (without weak edges) shows
+/// every key
+/// strongly reachable: its BFS follows a subset of the strong edges (it also leaves out
+/// `Finalizer.unfinalized`), so a key it reaches is never stale.
+pub(crate) fn mark_weak_keys_stale_with(
+    g: &HeapGraph,
+    threads: &mut [ThreadInfo],
+    paths: Option<&super::PathFinder>,
+) {
+    let mut keys = threads
         .iter()
         .flat_map(|t| &t.thread_locals)
-        .any(|e| e.key_node != NO_NODE)
-    {
+        .filter(|e| e.key_node != NO_NODE)
+        .peekable();
+    if keys.peek().is_none() {
         return;
+    }
+    if let Some(p) = paths.filter(|p| !p.options().include_weak) {
+        if keys.all(|e| p.has_path(e.key_node)) {
+            return;
+        }
     }
     let strong = StrongReach::compute(g);
     for e in threads.iter_mut().flat_map(|t| t.thread_locals.iter_mut()) {

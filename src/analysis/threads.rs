@@ -17,7 +17,7 @@
 //! their product.
 
 use super::objread::{bool_field, id_str, int_field, subclasses_of};
-use super::threadlocals::{entries_of_thread, mark_weak_keys_stale, ThreadLocalEntry};
+use super::threadlocals::{entries_of_thread, mark_weak_keys_stale_with, ThreadLocalEntry};
 use crate::graph::{bounded_class_name, java_class_name, Dominance, HeapGraph, Node, NO_NODE};
 use crate::hprof::{Id, RootKind, StackTrace};
 use serde::Serialize;
@@ -201,6 +201,17 @@ pub struct ThreadGroupInfo {
 /// Every thread of the dump: each instance of `java.lang.Thread` or a subclass (reachable or
 /// not), sorted by retained size, largest first.
 pub fn threads(g: &HeapGraph, d: &Dominance) -> Vec<ThreadInfo> {
+    threads_with(g, d, None)
+}
+
+/// [`threads`], given the report's [`PathFinder`] (default options): a ThreadLocal key with a
+/// path from a GC root is strongly reachable, so the search for stale keys (a walk of the whole
+/// graph) runs only when some key has no path.
+pub fn threads_with(
+    g: &HeapGraph,
+    d: &Dominance,
+    paths: Option<&super::PathFinder>,
+) -> Vec<ThreadInfo> {
     let is_thread = subclasses_of(g, "java.lang.Thread");
     let nodes: Vec<Node> = (0..g.node_count() as Node)
         .filter(|&v| is_thread[g.class_index(v) as usize] && g.as_class(v).is_none())
@@ -210,7 +221,7 @@ pub fn threads(g: &HeapGraph, d: &Dominance) -> Vec<ThreadInfo> {
     }
     let mut ctx = Ctx::new(g);
     let mut out: Vec<ThreadInfo> = nodes.iter().map(|&v| ctx.thread(g, d, v)).collect();
-    mark_weak_keys_stale(g, &mut out);
+    mark_weak_keys_stale_with(g, &mut out, paths);
     out.sort_by(|a, b| {
         b.retained
             .cmp(&a.retained)

@@ -78,27 +78,50 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
     // (hash, value length, string, value array)
     let mut all: Vec<(u64, u32, Node, Node)> = Vec::new();
     let mut strings = 0u64;
+    // `value`'s reference index, looked up once rather than by name per String (a name lookup
+    // walks the class layout and its symbols: millions of times here).
+    let value_index = g
+        .field_slot(string_class, "value")
+        .filter(|f| f.ref_index != u32::MAX)
+        .map(|f| f.ref_index);
     for v in 0..g.node_count() as Node {
         if g.class_index(v) != string_class || !d.is_reachable(v) || g.as_class(v).is_some() {
             continue;
         }
         strings += 1;
-        let Some(value) = field_ref(g, v, "value") else {
+        let Some(value) = value_index.and_then(|i| g.ref_at(v, i)) else {
             continue;
         };
         // The text's identity and length: of the String itself where it is a slice of its
-        // array (JDK ≤ 6 `offset`/`count`), else of the array.
-        let (Some(h), Some(len)) = (g.string_identity(v), g.string_len(v)) else {
+        // array (JDK ≤ 6 `offset`/`count`), else of the array (`string_identity(v)` and
+        // `string_len(v)` would look `value` up by name again).
+        let text = if g.strings.contains(v) {
+            v
+        } else if g.strings.contains(value) {
+            value
+        } else {
+            continue;
+        };
+        let (Some(h), Some(len)) = (g.string_identity(text), g.string_len(text)) else {
             continue;
         };
         all.push((h, len.min(u32::MAX as u64) as u32, v, value));
     }
     all.sort_unstable();
-    let mut groups: Vec<DuplicateString> = Vec::new();
     let mut out = DuplicateStrings {
         strings,
         ..DuplicateStrings::default()
     };
+    // Every run of equal texts is counted, but only the runs that can make the top
+    // DUPLICATE_GROUPS get their text and members: a heap with millions of duplicated values
+    // would otherwise build millions of strings to keep 100.
+    struct Run {
+        wasted: u64,
+        count: u64,
+        distinct_arrays: u64,
+        range: std::ops::Range<usize>,
+    }
+    let mut runs: Vec<Run> = Vec::new();
     let mut i = 0;
     while i < all.len() {
         let mut j = i + 1;
@@ -126,19 +149,40 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
             out.duplicated_values += 1;
             out.duplicate_instances += count - 1;
             out.wasted_bytes += wasted;
-            let length = run[0].1 as u64;
-            groups.push(DuplicateString {
-                value: string_text(g, run[0].2).unwrap_or_default(),
-                length,
+            runs.push(Run {
+                wasted,
                 count,
                 distinct_arrays: arrays.len() as u64,
-                wasted_bytes: wasted,
-                top_holders: Vec::new(),
-                nodes: run.iter().map(|e| e.2).collect(),
+                range: i..j,
             });
         }
         i = j;
     }
+    // Stable sorts throughout, so equal groups keep the order of `all` as before: first by
+    // (wasted, count), then the text breaks ties among the candidates only. The candidates are
+    // the first DUPLICATE_GROUPS runs and every run tied with the last of them.
+    let by_size = |a: &Run, b: &Run| b.wasted.cmp(&a.wasted).then(b.count.cmp(&a.count));
+    runs.sort_by(by_size);
+    let mut keep = runs.len().min(DUPLICATE_GROUPS);
+    while keep > 0 && keep < runs.len() && by_size(&runs[keep - 1], &runs[keep]).is_eq() {
+        keep += 1;
+    }
+    runs.truncate(keep);
+    let mut groups: Vec<DuplicateString> = runs
+        .into_iter()
+        .map(|r| {
+            let run = &all[r.range];
+            DuplicateString {
+                value: string_text(g, run[0].2).unwrap_or_default(),
+                length: run[0].1 as u64,
+                count: r.count,
+                distinct_arrays: r.distinct_arrays,
+                wasted_bytes: r.wasted,
+                top_holders: Vec::new(),
+                nodes: run.iter().map(|e| e.2).collect(),
+            }
+        })
+        .collect();
     drop(all);
     groups.sort_by(|a, b| {
         b.wasted_bytes
@@ -551,8 +595,22 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
             }
         }
     }
-    let mut per_class: BTreeMap<(String, &str), (CollectionClassFill, f64, u64)> = BTreeMap::new();
-    let mut all: Vec<CollectionFill> = Vec::new();
+    // Per (class name, JDK class): one slot, found once per class index (two loaders' classes
+    // of one name share a row, as they did when the rows were keyed by name).
+    let mut slot_of_key: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut slot_of_class: Vec<Option<usize>> = vec![None; g.classes.len()];
+    let mut per_class: Vec<(CollectionClassFill, f64, u64)> = Vec::new();
+    // Light records of every collection; object ids and names are formatted only for the
+    // rows that are reported (the worst few), not for each of millions of collections.
+    struct Fill {
+        wasted: u64,
+        retained: u64,
+        node: Node,
+        slot: usize,
+        size: u64,
+        capacity: Option<u64>,
+    }
+    let mut all: Vec<Fill> = Vec::new();
     for (v, jdk) in instances {
         if set_maps.contains(&v) {
             continue;
@@ -566,27 +624,30 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
         let wasted = array.map_or(0, |a| {
             (g.array_len(a) as u64).saturating_sub(non_null_elements(g, a)) * reference
         });
-        let fill_ratio = capacity.map(|c| size as f64 / c as f64);
-        let class = g.class(v).name.clone();
-        let entry = per_class.entry((class.clone(), jdk)).or_insert_with(|| {
-            (
-                CollectionClassFill {
-                    class: class.clone(),
-                    jdk_class: jdk.to_string(),
-                    count: 0,
-                    empty: 0,
-                    total_size: 0,
-                    total_capacity: 0,
-                    total_fill_ratio: None,
-                    avg_fill_ratio: None,
-                    wasted_bytes: 0,
-                    worst: Vec::new(),
-                },
-                0.0,
-                0,
-            )
+        let ci = g.class_index(v) as usize;
+        let slot = *slot_of_class[ci].get_or_insert_with(|| {
+            let class = g.classes[ci].name.as_str();
+            *slot_of_key.entry((class, jdk)).or_insert_with(|| {
+                per_class.push((
+                    CollectionClassFill {
+                        class: class.to_string(),
+                        jdk_class: jdk.to_string(),
+                        count: 0,
+                        empty: 0,
+                        total_size: 0,
+                        total_capacity: 0,
+                        total_fill_ratio: None,
+                        avg_fill_ratio: None,
+                        wasted_bytes: 0,
+                        worst: Vec::new(),
+                    },
+                    0.0,
+                    0,
+                ));
+                per_class.len() - 1
+            })
         });
-        let (c, ratio_sum, ratio_n) = entry;
+        let (c, ratio_sum, ratio_n) = &mut per_class[slot];
         c.count += 1;
         c.empty += (size == 0) as u64;
         if let Some(cap) = capacity {
@@ -596,27 +657,53 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
             *ratio_n += 1;
         }
         c.wasted_bytes += wasted;
-        all.push(CollectionFill {
-            object_id: id_str(g, v),
-            class,
-            size,
-            capacity,
-            fill_ratio,
-            wasted_bytes: wasted,
+        all.push(Fill {
+            wasted,
             retained: d.retained(v),
             node: v,
+            slot,
+            size,
+            capacity,
         });
     }
-    let worst_order = |a: &CollectionFill, b: &CollectionFill| {
-        b.wasted_bytes
-            .cmp(&a.wasted_bytes)
+    all.sort_unstable_by(|a, b| {
+        b.wasted
+            .cmp(&a.wasted)
             .then(b.retained.cmp(&a.retained))
             .then(a.node.cmp(&b.node))
+    });
+    let row = |f: &Fill| CollectionFill {
+        object_id: id_str(g, f.node),
+        class: per_class[f.slot].0.class.clone(),
+        size: f.size,
+        capacity: f.capacity,
+        fill_ratio: f.capacity.map(|c| f.size as f64 / c as f64),
+        wasted_bytes: f.wasted,
+        retained: f.retained,
+        node: f.node,
     };
-    all.sort_by(worst_order);
-    let mut classes: Vec<CollectionClassFill> = per_class
+    // The worst of each class name, in one pass over the sorted records.
+    let mut worst_of_name: HashMap<&str, Vec<CollectionFill>> = HashMap::new();
+    for f in &all {
+        let w = worst_of_name
+            .entry(per_class[f.slot].0.class.as_str())
+            .or_default();
+        if w.len() < WORST_PER_CLASS {
+            w.push(row(f));
+        }
+    }
+    let mut worst_of_name: HashMap<String, Vec<CollectionFill>> = worst_of_name
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    let all: Vec<CollectionFill> = all.iter().take(WORST_OVERALL).map(row).collect();
+    let mut slots: Vec<Option<(CollectionClassFill, f64, u64)>> =
+        per_class.into_iter().map(Some).collect();
+    // In (class name, JDK class) order before the final stable sort, as the map was.
+    let mut classes: Vec<CollectionClassFill> = slot_of_key
         .into_values()
-        .map(|(mut c, sum, n)| {
+        .map(|slot| {
+            let (mut c, sum, n) = slots[slot].take().expect("one key per slot");
             if n > 0 {
                 c.avg_fill_ratio = Some(sum / n as f64);
                 c.total_fill_ratio = Some(c.total_size as f64 / c.total_capacity.max(1) as f64);
@@ -625,13 +712,10 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
         })
         .collect();
     for c in &mut classes {
-        c.worst = all
-            .iter()
-            .filter(|f| f.class == c.class)
-            .take(WORST_PER_CLASS)
-            .cloned()
-            .collect();
+        // Two JDK kinds under one class name share the name's worst list (as before).
+        c.worst = worst_of_name.get(&c.class).cloned().unwrap_or_default();
     }
+    worst_of_name.clear();
     classes.sort_by(|a, b| {
         b.wasted_bytes
             .cmp(&a.wasted_bytes)
@@ -639,7 +723,6 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
             .then_with(|| a.class.cmp(&b.class))
     });
     let wasted_bytes = classes.iter().map(|c| c.wasted_bytes).sum();
-    all.truncate(WORST_OVERALL);
     CollectionFillReport {
         classes,
         wasted_bytes,

@@ -238,7 +238,7 @@ impl Dominance {
     }
     /// An O(1) children lookup for walks over the whole tree (4 bytes per node while it lives;
     /// [`children`](Self::children) costs two binary searches).
-    pub(crate) fn child_index(&self) -> ChildIndex<'_> {
+    pub fn child_index(&self) -> ChildIndex<'_> {
         let n = self.idom.len();
         let mut start = vec![0u32; n + 1];
         for &v in &self.by_parent {
@@ -296,7 +296,7 @@ impl ChildIndex<'_> {
     }
     /// Objects retained by `v` (itself included; 0 if unreachable): the size of its dominator
     /// subtree, counted by walking it.
-    pub(crate) fn retained_count(&self, v: Node) -> u64 {
+    pub fn retained_count(&self, v: Node) -> u64 {
         if !self.d.is_reachable(v) {
             return 0;
         }

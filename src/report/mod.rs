@@ -54,7 +54,8 @@ pub use json::{to_json, to_json_compact, SafeFormatter};
 pub use markdown::to_markdown;
 pub(crate) use redact::{redact, Contents};
 
-use crate::analysis::{histogram, summarize};
+use crate::analysis::histogram::histogram_and_top_counts;
+use crate::analysis::summarize;
 use crate::graph::{Dominance, HeapGraph, SizeMode};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -264,7 +265,9 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
         warnings: s.warnings,
     };
 
-    let h = histogram(g, d);
+    // The histogram walks the whole dominator tree; it counts the top rows' retained objects
+    // on the way.
+    let (h, top_counts) = histogram_and_top_counts(g, d, &mut |_| {});
     let limit = opts.histogram_limit.unwrap_or(usize::MAX);
     let histogram = h
         .reachable
@@ -288,24 +291,24 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
         })
         .collect();
 
-    let tree = d.child_index();
     let dominators = d
         .children(g.super_root())
         .iter()
+        .zip(top_counts)
         .take(opts.top_dominators)
-        .map(|&v| DominatorRow {
+        .map(|(&v, retained_objects)| DominatorRow {
             object_id: format_id(g.id(v)),
             class: g.display_class(v),
             shallow: g.shallow(v),
             retained: d.retained(v),
-            retained_objects: tree.retained_count(v),
+            retained_objects,
         })
         .collect();
 
     // ---- Schema 2 analyses (EXTENSION POINT: compute new ones here).
     let finder = crate::analysis::PathFinder::new(g, crate::analysis::PathOptions::default());
     let suspects = crate::analysis::find_suspects(g, d, &finder);
-    let threads = crate::analysis::threads(g, d);
+    let threads = crate::analysis::threads::threads_with(g, d, Some(&finder));
     let thread_groups = crate::analysis::thread_groups(&threads);
     let thread_locals = crate::analysis::thread_local_findings(g, d, &threads);
     let class_loaders = crate::analysis::class_loaders(g, d);

@@ -5,7 +5,7 @@
 //! worker's (`web/tests/hostile_build_layer.rs`), included by path: only `heaplens` and std.
 #![allow(dead_code)]
 
-use heaplens::hprof::writer::{self as w, ClassDump, HprofWriter};
+use heaplens_hprof_writer::{self as w, ClassDump, HprofWriter};
 
 /// `classes` classes named by one UTF8 record of `name_len` bytes (`com/example/Big…`), one
 /// instance of each, every instance a GC root; gzip-compressed (the name compresses to ~1 KB).

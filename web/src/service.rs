@@ -1437,7 +1437,8 @@ impl Loaded {
         if self.threads.is_none() {
             let g = self.g();
             announce(host, "threads");
-            let threads = analysis::threads(g, &self.d);
+            // The leak suspects' PathFinder, when built, spares the walk for stale keys.
+            let threads = analysis::threads::threads_with(g, &self.d, self.paths.as_ref());
             let groups = analysis::threads::thread_groups(&threads)
                 .into_iter()
                 .map(|x| ThreadGroupView {

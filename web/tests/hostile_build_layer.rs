@@ -199,7 +199,7 @@ fn a_huge_top_level_record_is_skipped() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn damaged_gzip_data_is_named() {
-    let gz = heaplens::hprof::writer::gzip(&cases::big_class_record(64), None);
+    let gz = heaplens_hprof_writer::gzip(&cases::big_class_record(64), None);
     let bad = cases::damage(&gz, gz.len() / 2, 16, 7);
     match run("damaged gzip", &bad) {
         Opened::Failed(e) => assert!(
