@@ -4,7 +4,7 @@
 #   2. format and lints: rustfmt --check, clippy -D warnings (native workspace; the web crate for wasm32)
 #   3. native tests of the whole workspace (core, CLI, and the web crate's target-independent
 #      protocol/service code)
-#   4. trunk build --release -> dist/
+#   4. trunk build --release -> dist/ (with dist/heaplens-offline.html and SHA256SUMS: Trunk.toml hook)
 #   5. the web crate's wasm tests in headless Chromium (wasm-bindgen-test)
 #   6. the Playwright browser tests against dist/ (tests/browser/)
 # Ends with the phase timings and one "N passed, N failed" line totalling all test runners.

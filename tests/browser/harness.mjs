@@ -82,6 +82,14 @@ export async function serveDist(dist = DIST, { notFound = [], cspHeader = true }
 /** Serve dist/, launch headless Chromium, open the app. See the file comment. */
 export async function openApp({ path = '/', notFound = [], cspHeader = true } = {}) {
   const server = await serveDist(DIST, { notFound, cspHeader });
+  return openUrl(server.origin + path, server);
+}
+
+/**
+ * Launch headless Chromium and open `url` (any scheme, e.g. a `file:` URL), with the same
+ * recording as `openApp`. `server`: what `serveDist` returned, closed with the app.
+ */
+export async function openUrl(url, server = null) {
   const profile = await mkdtemp(join(tmpdir(), 'heaplens-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -99,11 +107,11 @@ export async function openApp({ path = '/', notFound = [], cspHeader = true } = 
   });
 
   const app = {
-    origin: server.origin,
-    url: server.origin + path,
-    policy: server.policy,
+    origin: server?.origin ?? null,
+    url,
+    policy: server?.policy ?? null,
     /** Paths the test server was asked for (the server's view). */
-    served: server.served,
+    served: server?.served ?? [],
     /** URLs the browser requested, from the page and its workers (the browser's view). */
     requests: [],
     /** Requests that failed in the browser: "<url> <reason>". */
@@ -124,7 +132,7 @@ export async function openApp({ path = '/', notFound = [], cspHeader = true } = 
     },
     async close() {
       await context.close().catch(() => {});
-      await server.close();
+      await server?.close();
       await rm(profile, { recursive: true, force: true });
     },
   };
