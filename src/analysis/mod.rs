@@ -29,7 +29,8 @@ pub mod oom;
 pub mod paths;
 pub mod patterns;
 pub mod suspects;
-pub use paths::{MergedNode, MergedPaths, Path, PathFinder, PathOptions, PathStep};
+pub use paths::{MergedNode, MergedPaths, Path, PathFinder, PathOptions, PathStep, PathsPage};
+pub mod explore;
 pub use suspects::{find_suspects, Suspect};
 pub mod waste;
 pub use waste::{
