@@ -1,5 +1,5 @@
 //! `heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--offset N] [--sizes
-//! jvm|mat]`: runs an
+//! jvm|mat] [--dump N]`: runs an
 //! OQL query (see docs/oql.md) and prints one page of its rows with the total count.
 
 use crate::{build_graph, file_size, finish, terminal_safe, write_output, Failure};
@@ -29,6 +29,8 @@ pub struct QueryArgs {
     pub stats: bool,
     /// Shallow sizes (`@usedHeapSize`, `@retainedHeapSize`): the JVM's or MAT's rule.
     pub sizes: SizeMode,
+    /// `--dump N`: the heap dump to query in a multi-dump file (1-based; `None`: the first).
+    pub heap_dump: Option<u32>,
 }
 
 /// Parses the arguments after `query`.
@@ -40,6 +42,7 @@ pub fn parse_args(rest: &[String]) -> Result<QueryArgs, String> {
     let mut output = None;
     let mut stats = false;
     let mut sizes = SizeMode::default();
+    let mut heap_dump = None;
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -80,6 +83,15 @@ pub fn parse_args(rest: &[String]) -> Result<QueryArgs, String> {
             }
             "-o" | "--output" => output = Some(value("a file")?),
             "--stats" => stats = true,
+            "--dump" => {
+                let v = value("a number")?;
+                heap_dump = Some(
+                    v.parse::<u32>()
+                        .ok()
+                        .filter(|&n| n >= 1)
+                        .ok_or_else(|| format!("query: --dump expects 1, 2, …, not {v:?}"))?,
+                );
+            }
             "--sizes" => {
                 sizes = match value("jvm or mat")?.as_str() {
                     "jvm" => SizeMode::Jvm,
@@ -107,6 +119,7 @@ pub fn parse_args(rest: &[String]) -> Result<QueryArgs, String> {
             output,
             stats,
             sizes,
+            heap_dump,
         }),
         Err(_) => Err("query: expected DUMP and 'SELECT …'".into()),
     }
@@ -159,7 +172,7 @@ fn run_query(a: &QueryArgs, progress: &mut crate::progress::Progress) -> Result<
     let path = Path::new(&a.dump);
     let size = file_size(path)?;
     let t0 = Instant::now();
-    let (g, _) = build_graph(path, size, a.sizes, None, progress)?;
+    let (g, _) = build_graph(path, size, a.sizes, a.heap_dump, progress)?;
     let t_built = Instant::now();
     let lower = a.query.to_ascii_lowercase();
     let dom = if lower.contains("retained") || lower.contains("dominator") {
@@ -275,6 +288,13 @@ mod tests {
         assert_eq!(a.query, "SELECT * FROM x");
         assert!(parse_args(&s(&["d.hprof"])).is_err());
         assert!(parse_args(&s(&["d.hprof", "q", "--format", "xml"])).is_err());
+        assert_eq!(
+            parse_args(&s(&["d.hprof", "q", "--dump", "2"]))
+                .unwrap()
+                .heap_dump,
+            Some(2)
+        );
+        assert!(parse_args(&s(&["d.hprof", "q", "--dump", "0"])).is_err());
     }
 
     #[test]
