@@ -33,16 +33,18 @@ pub fn analysis_sections(r: &Report, ctx: Ctx, limits: Limits) -> Vec<Section> {
              read.",
         );
     }
+    let mut suspects = table_section(
+        "suspects",
+        "Leak suspects",
+        &intro,
+        &no_suspect,
+        &r.suspects,
+        ctx,
+        limits,
+    );
+    suspects.blocks.extend(suspect_paths(&r.suspects, limits));
     vec![
-        table_section(
-            "suspects",
-            "Leak suspects",
-            &intro,
-            &no_suspect,
-            &r.suspects,
-            ctx,
-            limits,
-        ),
+        suspects,
         table_section(
             "thread-groups",
             "Threads by name",
@@ -93,6 +95,36 @@ pub fn analysis_sections(r: &Report, ctx: Ctx, limits: Limits) -> Vec<Section> {
             limits,
         ),
     ]
+}
+
+/// Each suspect's shortest path from a GC root (the JSON's `path_to_root`), root first: a
+/// sub-heading naming the suspect and the root, then one item per step.
+fn suspect_paths(suspects: &[Suspect], limits: Limits) -> Vec<Block> {
+    let mut out = Vec::new();
+    for (i, s) in suspects.iter().take(limits.rows).enumerate() {
+        if s.path_to_root.is_empty() {
+            continue;
+        }
+        let root = if s.root_detail.is_empty() {
+            s.root_kind.clone()
+        } else {
+            format!("{}: {}", s.root_kind, s.root_detail)
+        };
+        out.push(Block::Subheading(format!(
+            "Suspect {}, {}: path from a GC root ({root})",
+            i + 1,
+            s.class
+        )));
+        out.push(Block::List {
+            items: s
+                .path_to_root
+                .iter()
+                .map(|step| format!("{} → {} @ {}", step.field, step.class, step.object_id))
+                .collect(),
+            warn: false,
+        });
+    }
+    out
 }
 
 impl Tabular for Suspect {
