@@ -28,6 +28,8 @@ mod loader_leak;
 pub mod oom;
 pub mod paths;
 pub mod patterns;
+pub mod process_memory;
+pub use process_memory::{process_memory, ProcessMemory};
 pub mod suspects;
 pub use paths::{MergedNode, MergedPaths, Path, PathFinder, PathOptions, PathStep, PathsPage};
 pub mod explore;
