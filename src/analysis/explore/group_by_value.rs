@@ -5,8 +5,9 @@
 //! Values (MAT's name resolvers for these classes): the text of `String`, `StringBuilder`,
 //! `StringBuffer` and `char[]`; the `value` of boxed primitives (`Integer`, `Long`, `Short`,
 //! `Byte`, `Character`, `Boolean`, `Float`, `Double`) and of `AtomicInteger`/`AtomicLong`/
-//! `AtomicBoolean`; the constant name of enums (`com.example.Color.RED`); a class object's name.
-//! Other objects group under `None` (MAT: the null row).
+//! `AtomicBoolean`, grouped by their text as MAT does (`Integer` 1 and `Long` 1 together); the
+//! constant name of enums (`com.example.Color.RED`); a class object's name. Other objects group
+//! under `None` (MAT: the null row).
 //!
 //! Strings whose text the build kept are grouped by the hash of their whole text (the
 //! duplicate-strings analysis's identity) and shown by their 48-character preview, without
@@ -23,7 +24,7 @@ use crate::hprof::reread::ObjectSource;
 use crate::query::objects::Heap;
 use crate::query::value::{text, V};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One value.
@@ -60,10 +61,16 @@ pub struct GroupByValue {
     pub wasted: u64,
 }
 
+/// A group's identity. Texts carry what the row shows; a kept String's group shows the preview
+/// of its first object (nothing is kept per object: 4 M distinct Strings stay 4 M small
+/// entries).
 #[derive(Hash, PartialEq, Eq, Clone)]
 enum Key {
+    /// A kept String: the hash of its whole text.
     Hash(u64),
-    Text(String),
+    /// (kind, text): 0 texts read from the dump, 1 boxed values (MAT groups `Integer` 1 and
+    /// `Long` 1 together: by the text), 2 enum constants, 3 class objects.
+    Text(u8, String),
     None,
 }
 
@@ -77,16 +84,16 @@ pub fn group_by_value<'a>(
 ) -> Option<GroupByValue> {
     let mut heap = Heap::new(g, d, source);
     struct Acc {
-        value: Option<String>,
-        truncated: bool,
         objects: u64,
         shallow: u64,
         bytes: u64,
         retained: u64,
         first: Node,
-        arrays: HashSet<Node>,
     }
     let mut groups: HashMap<Key, Acc> = HashMap::new();
+    // Value arrays already counted (one bit per node): a `char[]` shared by JDK ≤ 6 substrings
+    // counts once.
+    let mut arrays = vec![0u64; g.node_count().div_ceil(64)];
     let mut unreadable = 0u64;
     for (i, &v) in selection.iter().enumerate() {
         if i % 4096 == 0 && cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
@@ -95,22 +102,19 @@ pub fn group_by_value<'a>(
         if (v as usize) >= g.node_count() {
             continue;
         }
-        let (key, shown, truncated) = match value_of(g, &mut heap, v) {
-            Ok(x) => x,
+        let key = match key_of(g, &mut heap, v) {
+            Ok(k) => k,
             Err(()) => {
                 unreadable += 1;
-                (Key::None, None, false)
+                Key::None
             }
         };
-        let a = groups.entry(key).or_insert_with(|| Acc {
-            value: shown,
-            truncated,
+        let a = groups.entry(key).or_insert(Acc {
             objects: 0,
             shallow: 0,
             bytes: 0,
             retained: 0,
             first: v,
-            arrays: HashSet::new(),
         });
         let s = g.shallow(v);
         a.objects += 1;
@@ -118,23 +122,32 @@ pub fn group_by_value<'a>(
         a.bytes += s;
         a.retained += d.map_or(0, |d| d.retained(v));
         if let Some(arr) = value_array(g, v) {
-            if a.arrays.insert(arr) {
+            let (w, b) = (arr as usize / 64, arr % 64);
+            if arrays[w] >> b & 1 == 0 {
+                arrays[w] |= 1 << b;
                 a.bytes += g.shallow(arr);
             }
         }
     }
     let mut rows: Vec<ValueGroup> = groups
-        .into_values()
-        .map(|a| ValueGroup {
-            value: a.value,
-            truncated: a.truncated,
-            objects: a.objects,
-            shallow: a.shallow,
-            bytes: a.bytes,
-            wasted: a.bytes - a.bytes / a.objects.max(1),
-            avg_retained: a.retained / a.objects.max(1),
-            first: a.first,
-            first_object_id: format!("0x{:x}", g.id(a.first)),
+        .into_iter()
+        .map(|(k, a)| {
+            let (value, truncated) = match k {
+                Key::Hash(_) => shown_preview(g, a.first),
+                Key::Text(_, t) => (Some(t), false),
+                Key::None => (None, false),
+            };
+            ValueGroup {
+                value,
+                truncated,
+                objects: a.objects,
+                shallow: a.shallow,
+                bytes: a.bytes,
+                wasted: a.bytes - a.bytes / a.objects.max(1),
+                avg_retained: a.retained / a.objects.max(1),
+                first: a.first,
+                first_object_id: format!("0x{:x}", g.id(a.first)),
+            }
         })
         .collect();
     rows.sort_by(|a, b| {
@@ -150,6 +163,23 @@ pub fn group_by_value<'a>(
         wasted: rows.iter().map(|r| r.wasted).sum(),
         rows,
     })
+}
+
+/// A kept String's preview, `…` added when the text is longer.
+fn shown_preview(g: &HeapGraph, v: Node) -> (Option<String>, bool) {
+    let Some(p) = g.string_value(v) else {
+        return (None, false);
+    };
+    let len = g.string_len(v).unwrap_or(0);
+    let cut = (p.chars().count() as u64) < len;
+    (
+        Some(if cut {
+            format!("{p}…")
+        } else {
+            p.to_string()
+        }),
+        cut,
+    )
 }
 
 /// The value array a String owns (counted in its bytes).
@@ -174,11 +204,10 @@ const BOXES: &[&str] = &[
     "java.util.concurrent.atomic.AtomicBoolean",
 ];
 
-/// (grouping key, shown value, cut?) of one object; `Err` when a field cannot be read.
-fn value_of(g: &HeapGraph, heap: &mut Heap, v: Node) -> Result<(Key, Option<String>, bool), ()> {
+/// The grouping key of one object; `Err` when a field cannot be read.
+fn key_of(g: &HeapGraph, heap: &mut Heap, v: Node) -> Result<Key, ()> {
     if let Some(c) = g.as_class(v) {
-        let name = g.classes[c as usize].name.clone();
-        return Ok((Key::Text(format!("class {name}")), Some(name), false));
+        return Ok(Key::Text(3, g.classes[c as usize].name.clone()));
     }
     let class = g.class(v);
     let is_text = class.name == "java.lang.String"
@@ -187,46 +216,42 @@ fn value_of(g: &HeapGraph, heap: &mut Heap, v: Node) -> Result<(Key, Option<Stri
             ClassKind::PrimitiveArray(crate::hprof::BasicType::Char)
         );
     if is_text {
-        // Kept Strings: the whole text's hash, shown by its preview.
-        if let (Some(h), Some(p)) = (g.string_identity(v), g.string_value(v)) {
-            let len = g.string_len(v).unwrap_or(0);
-            let cut = (p.chars().count() as u64) < len;
-            let shown = if cut {
-                format!("{p}…")
-            } else {
-                p.to_string()
-            };
-            return Ok((Key::Hash(h), Some(shown), cut));
+        // Kept Strings: the whole text's hash (shown by the preview).
+        if let Some(h) = g.string_identity(v) {
+            return Ok(Key::Hash(h));
         }
     }
-    let name = class.name.clone();
+    let name = class.name.as_str();
     if is_text || name == "java.lang.StringBuilder" || name == "java.lang.StringBuffer" {
         return match heap.string_text(v).map_err(|_| ())? {
-            Some(s) => Ok((Key::Text(format!("s{s}")), Some(s), false)),
-            None => Ok((Key::None, None, false)),
+            Some(s) => Ok(Key::Text(0, s)),
+            None => Ok(Key::None),
         };
     }
-    if BOXES.contains(&name.as_str()) {
+    if BOXES.contains(&name) {
+        let atomic_bool = name.ends_with("AtomicBoolean");
         return match heap.field(v, "value").map_err(|_| ())? {
             Some(val) => {
                 let t = match val {
-                    V::Int(i) if name.ends_with("AtomicBoolean") => (i != 0).to_string(),
+                    V::Int(i) if atomic_bool => (i != 0).to_string(),
                     other => text(&other),
                 };
-                Ok((Key::Text(format!("{name}={t}")), Some(t), false))
+                Ok(Key::Text(1, t))
             }
-            None => Ok((Key::None, None, false)),
+            None => Ok(Key::None),
         };
     }
     if is_enum(g, g.class_index(v)) {
         if let Some(V::Obj(n)) = heap.field(v, "name").map_err(|_| ())? {
             if let Some(s) = heap.string_text(n).map_err(|_| ())? {
-                let shown = format!("{}.{s}", enum_class(g, g.class_index(v)));
-                return Ok((Key::Text(format!("e{shown}")), Some(shown), false));
+                return Ok(Key::Text(
+                    2,
+                    format!("{}.{s}", enum_class(g, g.class_index(v))),
+                ));
             }
         }
     }
-    Ok((Key::None, None, false))
+    Ok(Key::None)
 }
 
 /// Whether class `c` is an enum (a subclass of `java.lang.Enum`, not `Enum` itself).
