@@ -33,7 +33,7 @@ run() {
     wall="$(sed -n 's/.* WALL \([0-9.]*\)$/\1/p' "$err")"
     local build dom view rows
     build="$(sed -n 's/^build \([0-9.]*\) s.*/\1/p' <<<"$line")"
-    dom="$(sed -n 's/.*dominators \([0-9.]*\) s.*/\1/p' <<<"$line")"
+    dom="$(sed -n 's/^build [0-9.]* s, dominators \([0-9.]*\) s.*/\1/p' <<<"$line")"
     # explore: "selection S s (N objects), VIEW T s"; query: "query T s; … N rows"
     if [[ "$line" == *selection* ]]; then
         view="$(sed -n 's/.*selection \([0-9.]*\) s (\([0-9]*\) objects), [a-z-]* \([0-9.]*\) s.*/\1 + \3/p' <<<"$line")"
@@ -53,7 +53,7 @@ run "explore immediate-dominators java.lang.String" explore "$DUMP" immediate-do
 run "explore merged-paths $S" explore "$DUMP" merged-paths "$S" --limit 5
 run "explore group-by-value java.lang.String" explore "$DUMP" group-by-value java.lang.String --limit 5
 run "explore group-by-value java.lang.Integer (fields read again)" explore "$DUMP" group-by-value java.lang.Integer --limit 5
-run "explore paths (one Order, 10 paths)" explore "$DUMP" paths "SELECT o FROM $O o WHERE o.id = 1000" --limit 10
+run "explore paths (one Customer, 10 paths)" explore "$DUMP" paths "SELECT c FROM $C c WHERE c.id = 1000" --limit 10
 run "explore contents (the 300 k-entry HashMap, by query)" explore "$DUMP" contents 'SELECT h FROM java.util.HashMap h WHERE h.size > 100000' --limit 5
 run "query: class scan with a field predicate" query "$DUMP" "SELECT * FROM $O o WHERE o.qty > 5" --limit 0
 run "query: AS RETAINED SET" query "$DUMP" "SELECT AS RETAINED SET * FROM $C" --limit 0
