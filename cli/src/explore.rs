@@ -396,8 +396,16 @@ fn view(
             }
         }
         "group-by-value" => {
-            let r = group_by_value(g, Some(d), objects, Some(source), None).expect("not cancelled");
-            let (json, page) = paged(to_value!(&r), a.offset, a.limit);
+            let mut r =
+                group_by_value(g, Some(d), objects, Some(source), None).expect("not cancelled");
+            // Millions of values: cut to the page before making JSON of them.
+            let (values, all) = (r.rows.len(), std::mem::take(&mut r.rows));
+            let start = (a.offset.min(values as u64)) as usize;
+            r.rows = all[start..(start.saturating_add(a.limit)).min(values)].to_vec();
+            let mut json = to_value!(&r);
+            let page = json["rows"].as_array().cloned().unwrap_or_default();
+            json["offset"] = json!(a.offset);
+            json["total"] = json!(values);
             Answer {
                 columns: vec![
                     "Value",
@@ -428,7 +436,7 @@ fn view(
                 note: format!(
                     "{} objects selected, {} values, {} bytes wasted by copies{}",
                     r.selected,
-                    r.rows.len(),
+                    values,
                     r.wasted,
                     if r.unreadable > 0 {
                         format!("; {} values unreadable", r.unreadable)
