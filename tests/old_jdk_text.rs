@@ -27,9 +27,27 @@ fn build(name: &str) -> HeapGraph {
     build_from_bytes(&common::read_fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// Names of every Thread object, reachable or not (the Threads list shows the reachable ones;
+/// hidden VM threads such as "C2 CompilerThread0" are often unreachable, and their names are
+/// decoded all the same).
 fn thread_names(g: &HeapGraph) -> Vec<String> {
-    let d = Dominance::compute(g);
-    threads(g, &d).into_iter().map(|t| t.name).collect()
+    let is_thread: Vec<bool> = (0..g.classes.len())
+        .map(|c| {
+            let mut k = c as u32;
+            for _ in 0..64 {
+                match g.classes.get(k as usize) {
+                    Some(info) if info.name == "java.lang.Thread" => return true,
+                    Some(info) => k = info.super_class,
+                    None => return false,
+                }
+            }
+            false
+        })
+        .collect();
+    (0..g.node_count() as u32)
+        .filter(|&v| g.as_class(v).is_none() && is_thread[g.class_index(v) as usize])
+        .filter_map(|v| heaplens::analysis::threads::thread_name(g, v))
+        .collect()
 }
 
 #[test]

@@ -32,6 +32,13 @@ fn suspects_of(name: &str) -> Vec<Suspect> {
     suspects_in(&g, name)
 }
 
+fn graph_of(name: &str) -> (HeapGraph, Dominance) {
+    let bytes = common::read_fixture(&format!("{name}.hprof.gz"));
+    let g = build_from_bytes(&bytes).expect("fixture parses");
+    let d = Dominance::compute(&g);
+    (g, d)
+}
+
 fn n(v: &Json) -> u64 {
     v.as_u64().unwrap()
 }
@@ -203,6 +210,19 @@ fn threadlocal_leak_across_pooled_threads() {
     assert!(x.explanation.contains(&stale), "{}", x.explanation);
     assert!(x.retained_pct > 70.0, "{}", x.retained_pct);
     assert!(!all.iter().any(|x| x.pattern == patterns::THREAD_EXPLOSION));
+    // One definition of "the threads": the card counts what the Threads analysis lists
+    // (java.lang.Thread and its subclasses: Finalizer, Reference Handler, Common-Cleaner…).
+    let (g, d) = graph_of("threadlocal_leak");
+    let listed = heaplens::analysis::threads(&g, &d).len() as u64;
+    assert_eq!(listed, 25, "28 Thread objects, 3 of them unreachable");
+    assert_eq!(x.instances, listed);
+    assert_eq!(t.threads, listed);
+    assert!(
+        x.explanation
+            .contains(&format!("together the {listed} threads retain")),
+        "{}",
+        x.explanation
+    );
 }
 
 #[test]
@@ -894,4 +914,29 @@ fn plugin_redeploy_is_a_class_loader_leak() {
         "{:?}",
         all.iter().map(|s| &s.explanation).collect::<Vec<_>>()
     );
+}
+
+/// The Markdown and HTML reports carry each suspect's path from a GC root, as the JSON does.
+#[test]
+fn markdown_and_html_show_the_path_to_the_gc_root() {
+    use heaplens::report::{build_report, to_html, to_markdown, ReportOptions};
+    let (g, d) = graph_of("retry_buffer");
+    let r = build_report(&g, &d, &ReportOptions::default());
+    let s = &r.suspects[0];
+    assert!(s.path_to_root.len() >= 3, "{:?}", s.path_to_root);
+    let md = to_markdown(&r);
+    let html = to_html(&r);
+    assert!(md.contains("### Suspect 1, "), "{md}");
+    assert!(md.contains("path from a GC root"));
+    for step in &s.path_to_root {
+        let line = format!("{} → {} @ {}", step.field, step.class, step.object_id);
+        // Markdown escapes its punctuation with backslashes.
+        assert!(
+            md.replace('\\', "").contains(&line),
+            "{line} not in the Markdown"
+        );
+        let html_line = line.replace('<', "&lt;").replace('>', "&gt;");
+        assert!(html.contains(&html_line), "{html_line} not in the HTML");
+    }
+    assert!(s.path_to_root.iter().any(|p| p.field == "pendingBatches"));
 }

@@ -12,7 +12,11 @@ Usage:
   heaplens diff BASELINE NEW [--format json|md|html] [--output FILE] [--stats]
                         [--sizes jvm|mat]
   heaplens parse DUMP
-  heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--offset N] [--output FILE] [--stats] [--sizes jvm|mat]
+  heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--offset N] [--output FILE] [--stats]
+                        [--sizes jvm|mat] [--dump N]
+  heaplens explore DUMP VIEW SELECTION [--format json|csv|md] [--limit N] [--offset N]
+                        [--output FILE] [--stats] [--sizes jvm|mat] [--dump N]
+                        [--skip PATTERN] [--include-weak]
   heaplens --help | --version
 
 Commands:
@@ -28,6 +32,21 @@ Commands:
             rows (--limit, default 1000, from --offset) with the total count. JSON is
             {\"columns\": [...], \"rows\": [[...], ...], \"total\": N}; objects are
             {\"object\": \"0x…\", \"node\": N, \"class\": \"…\"}.
+  explore   An investigation view over a selection, one page of rows (--limit, default 100,
+            from --offset) with the total. SELECTION is a class name (`instanceof NAME` adds
+            subclasses; a regular expression when no class has the name), 0x… addresses, or
+            a SELECT query. VIEW is one of:
+              retained-set          what the objects keep alive, by class (MAT's Show Retained Set)
+              immediate-dominators  who keeps them alive, by class; --skip PATTERN (default
+                                    java\\..*|javax\\..*|com\\.sun\\..*|sun\\..*|jdk\\..*, MAT's)
+              merged-paths          shortest paths from the GC roots merged into a tree with
+                                    counts; weak/soft/phantom/final references only with
+                                    --include-weak (MAT's Merge Shortest Paths to GC Roots)
+              paths                 paths from the GC roots to one object, shortest first
+              group-by-value        Strings, boxed primitives, enums by value; wasted bytes
+              contents              a collection's elements or a map's keys and values
+              object                the object at (or spanning) an address
+            See docs/explore.md.
 
 Options (analyze, diff):
   -f, --format FORMAT   json (default; schema in docs/report-schema.md, for diff
@@ -42,7 +61,7 @@ Options (analyze, diff):
       --sizes RULE      shallow sizes: jvm (default; the JVM's own sizes, inferred from the
                         dump's object addresses, as `jcmd GC.class_histogram` counts them) or
                         mat (Eclipse MAT's rule, to compare numbers with MAT)
-      --dump N          (analyze) which heap dump to analyze when the file holds several (the JDK <= 8
+      --dump N          (analyze, query, explore) which heap dump to analyze when the file holds several (the JDK <= 8
                         hprof agent appends one per request): 1 (default) is the first; the
                         summary's warnings say how many there are
 
@@ -82,6 +101,7 @@ pub enum Command {
     Analyze(Analyze),
     Parse { dump: String },
     Query(crate::query::QueryArgs),
+    Explore(crate::explore::ExploreArgs),
     Diff(crate::diff::DiffArgs),
 }
 
@@ -94,12 +114,13 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
         return Ok(Command::Version);
     }
     let Some((cmd, rest)) = argv.split_first() else {
-        return Err("missing command (analyze, diff, parse or query)".into());
+        return Err("missing command (analyze, diff, explore, parse or query)".into());
     };
     match cmd.as_str() {
         "help" => Ok(Command::Help),
         "analyze" => analyze(rest).map(Command::Analyze),
         "query" => crate::query::parse_args(rest).map(Command::Query),
+        "explore" => crate::explore::parse_args(rest).map(Command::Explore),
         "diff" => crate::diff::parse_args(rest).map(Command::Diff),
         "parse" => {
             let mut dump = None;
@@ -119,7 +140,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
             })
         }
         other => Err(format!(
-            "unknown command {other:?} (expected analyze, diff, parse or query)"
+            "unknown command {other:?} (expected analyze, diff, explore, parse or query)"
         )),
     }
 }
@@ -158,13 +179,7 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
             Arg::Option("--stats") => stats = true,
             Arg::Option("--redact") => redact = true,
             Arg::Option(n @ "--top") => top = flags.parsed(n, "a number")?,
-            Arg::Option(n @ "--dump") => {
-                let v: u32 = flags.parsed(n, "1, 2, …")?;
-                if v == 0 {
-                    return Err(format!("analyze: {n} expects 1, 2, …, not \"0\""));
-                }
-                heap_dump = Some(v);
-            }
+            Arg::Option(n @ "--dump") => heap_dump = Some(flags.dump(n)?),
             Arg::Option(n @ "--sizes") => sizes = flags.sizes(n)?,
             Arg::Option(other) => return Err(flags.unknown(other)),
             Arg::Positional(d) => {

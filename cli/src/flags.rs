@@ -5,6 +5,14 @@
 use heaplens::graph::SizeMode;
 use std::str::FromStr;
 
+/// How a table-printing command writes its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    Json,
+    Csv,
+    Markdown,
+}
+
 /// One argument as the reader sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arg<'a> {
@@ -110,6 +118,30 @@ impl<'a> Flags<'a> {
             "size rule",
             "jvm or mat",
             &[("jvm", SizeMode::Jvm), ("mat", SizeMode::Mat)],
+        )
+    }
+
+    /// `--dump N` (1-based), for files that hold several heap dumps.
+    pub fn dump(&mut self, name: &str) -> Result<u32, String> {
+        let v: u32 = self.parsed(name, "1, 2, …")?;
+        if v == 0 {
+            return Err(format!("{}: {name} expects 1, 2, …, not \"0\"", self.cmd));
+        }
+        Ok(v)
+    }
+
+    /// `--format json|csv|md` of the commands that print a table (query, explore).
+    pub fn table_format(&mut self, name: &str) -> Result<TableFormat, String> {
+        self.choice(
+            name,
+            "format",
+            "json, csv or md",
+            &[
+                ("json", TableFormat::Json),
+                ("csv", TableFormat::Csv),
+                ("md", TableFormat::Markdown),
+                ("markdown", TableFormat::Markdown),
+            ],
         )
     }
 

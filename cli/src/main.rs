@@ -4,7 +4,8 @@
 //! heaplens analyze DUMP [--format json|md|html] [--output FILE] [--redact] [--stats] [--top N]
 //! heaplens diff BASELINE NEW [--format json|md|html] [--output FILE] [--stats]
 //! heaplens parse DUMP
-//! heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N]
+//! heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--dump N]
+//! heaplens explore DUMP VIEW SELECTION [--format json|csv|md] [--limit N] [--offset N]
 //! heaplens --help | --version
 //! ```
 //!
@@ -21,6 +22,7 @@
 
 mod args;
 mod diff;
+mod explore;
 mod flags;
 mod progress;
 mod query;
@@ -67,6 +69,11 @@ fn main() -> ExitCode {
         Command::Analyze(a) => analyze(&a),
         Command::Parse { dump } => parse(&dump),
         Command::Query(q) => query::run(&q),
+        Command::Explore(a) => {
+            let mut progress = Progress::new();
+            let r = explore::run(&a, &mut progress);
+            finish(&mut progress, r)
+        }
         Command::Diff(a) => {
             let mut progress = Progress::new();
             let r = diff::run(&a, &mut progress);

@@ -1,5 +1,5 @@
 //! `heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--offset N] [--sizes
-//! jvm|mat]`: runs an
+//! jvm|mat] [--dump N]`: runs an
 //! OQL query (see docs/oql.md) and prints one page of its rows with the total count.
 
 use crate::flags::{Arg, Flags};
@@ -11,12 +11,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueryFormat {
-    Json,
-    Csv,
-    Markdown,
-}
+pub use crate::flags::TableFormat as QueryFormat;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryArgs {
@@ -30,6 +25,8 @@ pub struct QueryArgs {
     pub stats: bool,
     /// Shallow sizes (`@usedHeapSize`, `@retainedHeapSize`): the JVM's or MAT's rule.
     pub sizes: SizeMode,
+    /// `--dump N`: the heap dump to query in a multi-dump file (1-based; `None`: the first).
+    pub heap_dump: Option<u32>,
 }
 
 /// Parses the arguments after `query`.
@@ -41,22 +38,11 @@ pub fn parse_args(rest: &[String]) -> Result<QueryArgs, String> {
     let mut output = None;
     let mut stats = false;
     let mut sizes = SizeMode::default();
+    let mut heap_dump = None;
     let mut flags = Flags::new("query", rest);
     while let Some(arg) = flags.next_arg() {
         match arg {
-            Arg::Option(n @ ("-f" | "--format")) => {
-                format = flags.choice(
-                    n,
-                    "format",
-                    "json, csv or md",
-                    &[
-                        ("json", QueryFormat::Json),
-                        ("csv", QueryFormat::Csv),
-                        ("md", QueryFormat::Markdown),
-                        ("markdown", QueryFormat::Markdown),
-                    ],
-                )?
-            }
+            Arg::Option(n @ ("-f" | "--format")) => format = flags.table_format(n)?,
             Arg::Option(n @ "--limit") => limit = flags.parsed(n, "a number")?,
             Arg::Option(n @ "--offset") => offset = flags.parsed(n, "a number")?,
             Arg::Option(n @ ("-o" | "--output")) => {
@@ -64,6 +50,7 @@ pub fn parse_args(rest: &[String]) -> Result<QueryArgs, String> {
             }
             Arg::Option("--stats") => stats = true,
             Arg::Option(n @ "--sizes") => sizes = flags.sizes(n)?,
+            Arg::Option(n @ "--dump") => heap_dump = Some(flags.dump(n)?),
             // After DUMP, a text that looks like an option is the query.
             Arg::Option(_) if pos.len() == 1 => pos.push(flags.raw().to_string()),
             Arg::Option(other) => return Err(flags.unknown(other)),
@@ -80,6 +67,7 @@ pub fn parse_args(rest: &[String]) -> Result<QueryArgs, String> {
             output,
             stats,
             sizes,
+            heap_dump,
         }),
         Err(_) => Err("query: expected DUMP and 'SELECT …'".into()),
     }
@@ -132,7 +120,7 @@ fn run_query(a: &QueryArgs, progress: &mut crate::progress::Progress) -> Result<
     let path = Path::new(&a.dump);
     let size = file_size(path)?;
     let t0 = Instant::now();
-    let (g, _) = build_graph(path, size, a.sizes, None, progress)?;
+    let (g, _) = build_graph(path, size, a.sizes, a.heap_dump, progress)?;
     let t_built = Instant::now();
     let lower = a.query.to_ascii_lowercase();
     let dom = if lower.contains("retained") || lower.contains("dominator") {
@@ -248,6 +236,13 @@ mod tests {
         assert_eq!(a.query, "SELECT * FROM x");
         assert!(parse_args(&s(&["d.hprof"])).is_err());
         assert!(parse_args(&s(&["d.hprof", "q", "--format", "xml"])).is_err());
+        assert_eq!(
+            parse_args(&s(&["d.hprof", "q", "--dump", "2"]))
+                .unwrap()
+                .heap_dump,
+            Some(2)
+        );
+        assert!(parse_args(&s(&["d.hprof", "q", "--dump", "0"])).is_err());
     }
 
     #[test]

@@ -32,7 +32,8 @@ pub mod patterns;
 pub mod process_memory;
 pub use process_memory::{process_memory, ProcessMemory};
 pub mod suspects;
-pub use paths::{MergedNode, MergedPaths, Path, PathFinder, PathOptions, PathStep};
+pub use paths::{MergedNode, MergedPaths, Path, PathFinder, PathOptions, PathStep, PathsPage};
+pub mod explore;
 pub use suspects::{find_suspects, Suspect, SuspectKind};
 pub mod waste;
 pub use waste::{

@@ -100,6 +100,22 @@ impl Path {
     }
 }
 
+/// Referrers of a path's objects [`PathFinder::paths`] collects at most (each gives one
+/// alternative path).
+pub const MAX_REFERRERS: usize = 2000;
+
+/// A page of the paths to one object ([`PathFinder::paths_page`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PathsPage {
+    pub offset: u64,
+    /// Paths known in all (the shortest plus one per other referrer of the shortest path's
+    /// objects, without cycles).
+    pub total: u64,
+    /// False when the scan stopped at [`MAX_REFERRERS`] referrers: more paths exist.
+    pub complete: bool,
+    pub paths: Vec<Path>,
+}
+
 /// One node of a [`MergedPaths`] tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MergedNode {
@@ -387,15 +403,40 @@ impl<'g> PathFinder<'g> {
     /// module docs (each deviates from the shortest path at a different place or through a
     /// different referrer). Costs one scan of all edges when `k > 1`.
     pub fn paths(&self, node: Node, k: usize) -> Vec<Path> {
+        match k {
+            0 => Vec::new(),
+            1 => self.shortest_path(node).into_iter().collect(),
+            _ => self
+                .ordered_paths(node)
+                .0
+                .iter()
+                .take(k)
+                .map(|p| self.make_path(p))
+                .collect(),
+        }
+    }
+
+    /// Paths `offset..offset + limit` of [`paths`](Self::paths)' order ("more paths" beyond
+    /// the first few), with how many there are. The order does not depend on the page: page
+    /// `k` of size `n` is `paths(node, (k + 1) n)[k n..]`. Costs one scan of all edges.
+    pub fn paths_page(&self, node: Node, offset: u64, limit: usize) -> PathsPage {
+        let (all, complete) = self.ordered_paths(node);
+        let start = offset.min(all.len() as u64) as usize;
+        let end = start.saturating_add(limit).min(all.len());
+        PathsPage {
+            offset,
+            total: all.len() as u64,
+            complete,
+            paths: all[start..end].iter().map(|p| self.make_path(p)).collect(),
+        }
+    }
+
+    /// Every path [`paths`](Self::paths) would list, in its order, as node lists; and whether
+    /// all referrers were scanned (false past [`MAX_REFERRERS`]).
+    fn ordered_paths(&self, node: Node) -> (Vec<Vec<Node>>, bool) {
         let Some(shortest) = self.path_nodes(node) else {
-            return Vec::new();
+            return (Vec::new(), true);
         };
-        if k == 0 {
-            return Vec::new();
-        }
-        if k == 1 {
-            return vec![self.make_path(&shortest)];
-        }
         let g = self.g;
         // Positions of the shortest path's nodes.
         let mut pos: Vec<(Node, usize)> =
@@ -403,8 +444,8 @@ impl<'g> PathFinder<'g> {
         pos.sort_unstable();
         let find = |w: Node| pos.binary_search_by_key(&w, |e| e.0).ok().map(|i| pos[i].1);
         // Referrers (q, position) with q not the shortest path's own predecessor.
-        const MAX_REFERRERS: usize = 2000;
         let mut refs: Vec<(Node, usize)> = Vec::new();
+        let mut complete = true;
         'scan: for q in 0..g.node_count() as Node {
             if !self.has_path(q) {
                 continue;
@@ -427,6 +468,7 @@ impl<'g> PathFinder<'g> {
                     .for_each(|(t, _)| consider(t)),
             }
             if refs.len() >= MAX_REFERRERS {
+                complete = (q as usize) + 1 == g.node_count();
                 break 'scan;
             }
         }
@@ -446,14 +488,12 @@ impl<'g> PathFinder<'g> {
             cands.push((p.len(), shortest.len() - i, p));
         }
         cands.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        // Paths from a GC root not used by an earlier path first, then the rest in order.
+        let mut roots: Vec<Node> = vec![shortest[0]];
         let mut chosen: Vec<Vec<Node>> = vec![shortest];
-        let mut roots: Vec<Node> = vec![chosen[0][0]];
         let mut taken = vec![false; cands.len()];
         for pass in 0..2 {
             for (ci, c) in cands.iter().enumerate() {
-                if chosen.len() >= k {
-                    break;
-                }
                 if taken[ci] || (pass == 0 && roots.contains(&c.2[0])) {
                     continue;
                 }
@@ -462,7 +502,7 @@ impl<'g> PathFinder<'g> {
                 chosen.push(c.2.clone());
             }
         }
-        chosen.iter().map(|p| self.make_path(p)).collect()
+        (chosen, complete)
     }
 
     /// MAT's "merge shortest paths to GC roots" for `objects` (the first `limit` of them;

@@ -1,7 +1,6 @@
 //! The overview numbers of a dump.
 
 use crate::graph::{Dominance, HeapGraph, Node, SizeMode};
-use crate::hprof::RootKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -20,6 +19,7 @@ pub struct Summary {
     /// Distinct objects that are GC roots of each kind (MAT's names and counts: an object
     /// named by several records of one kind counts once, e.g. 23 JNI Globals from 30 records).
     pub roots_by_kind: BTreeMap<String, u64>,
+    /// Reachable `java.lang.Thread` objects ([`super::threads::thread_nodes`]).
     pub threads: u64,
     pub heap_shallow_total: u64,
     pub heap_reachable: u64,
@@ -70,11 +70,8 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
     for (kind, _) in root_objects {
         *roots_by_kind.entry(kind.to_string()).or_insert(0) += 1;
     }
-    let threads = g
-        .roots
-        .iter()
-        .filter(|r| r.kind == RootKind::ThreadObject)
-        .count() as u64;
+    // The threads the Threads list shows (one definition: `threads::thread_nodes`).
+    let threads = super::threads::thread_nodes(g, d).len() as u64;
     let mut warnings: Vec<String> = g.meta.warnings.iter().map(|w| w.to_string()).collect();
     if g.stats.heap_dumps > 1 {
         warnings.push(format!(

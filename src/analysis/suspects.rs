@@ -32,7 +32,10 @@
 //!   application-level node, the holder comes from the shortest path instead: the last
 //!   application-level object on it, else the thread of a stack local (`<Java Local> in
 //!   frame`), else the accumulation point's direct referrer.
-//! - *Threads*: a group of threads whose `ThreadLocalMap`s retain most of their size becomes a
+//! - *Threads*: top-level objects of `java.lang.Thread` and all its subclasses form one group
+//!   (class `java.lang.Thread`; MAT groups per class), so the threads a suspect counts are the
+//!   ones the Threads analysis lists (when every thread is a GC root, the usual case). A group
+//!   of threads whose `ThreadLocalMap`s retain most of their size becomes a
 //!   `ThreadLocal accumulation` suspect. If the dump has ≥ 1,000 live threads (or ≥ 100 threads
 //!   retaining > 30% of the reachable objects) a `thread explosion` group suspect of all live
 //!   threads is reported **even below the threshold**, replacing any group suspect of a
@@ -267,6 +270,15 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
     let threshold = ((total as f64 * THRESHOLD).ceil() as u64).max(MIN_SUSPECT_BYTES);
     let top = d.children(g.super_root());
     let mut groups: HashMap<u32, Vec<Node>> = HashMap::new();
+    // The threads form one group, `java.lang.Thread`, of exactly the threads the Threads
+    // analysis lists (`threads::thread_nodes`: subclasses, and threads held by another object,
+    // included), rather than the top-level instances of one class.
+    let is_thread = super::objread::subclasses_of(g, "java.lang.Thread");
+    let thread_class = g
+        .classes
+        .iter()
+        .position(|c| c.name == "java.lang.Thread")
+        .map(|c| c as u32);
     for &v in top {
         if d.retained(v) >= threshold {
             out.push(single(&cx, v));
@@ -276,6 +288,12 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
         {
             // The JDK's own class objects (their statics) are the runtime's baseline, not a
             // group suspect; application classes' statics still group.
+            continue;
+        } else if thread_class.is_some()
+            && g.as_class(v).is_none()
+            && is_thread[g.class_index(v) as usize]
+        {
+            // In the threads' group below.
             continue;
         } else {
             groups.entry(g.class_index(v)).or_default().push(v);
@@ -292,8 +310,27 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
             let sum = m.iter().map(|&v| d.retained(v)).sum();
             (c, m, sum)
         })
-        .filter(|e| e.2 >= threshold)
         .collect();
+    if let Some(t) = thread_class {
+        let members = super::threads::thread_nodes(g, d);
+        // Retained without double counting: a thread held inside another thread's subtree
+        // is already in that thread's retained size.
+        let sum = members
+            .iter()
+            .filter(|&&v| !inside_another(d, v, &is_thread, g))
+            .filter(|&&v| d.retained(v) < threshold)
+            .map(|&v| d.retained(v))
+            .sum();
+        // Threads that alone pass the threshold are single suspects already.
+        let members: Vec<Node> = members
+            .into_iter()
+            .filter(|&v| d.retained(v) < threshold)
+            .collect();
+        if !members.is_empty() {
+            group_list.push((t, members, sum));
+        }
+    }
+    group_list.retain(|e| e.2 >= threshold);
     group_list.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
     for (c, members, sum) in group_list {
         let is_thread = !g.classes[c as usize].is_array()
@@ -930,6 +967,22 @@ fn threadlocal_text(cx: &Cx, st: &ThreadLocalStats, threads: u64, threads_retain
         "{THREADLOCAL_ACCUMULATION}: the ThreadLocalMaps of {whose} ({groups}) hold {value}; {retain} {}.{stale}{cut}",
         fmt_bytes_pct(threads_retained, cx.pct(threads_retained)),
     )
+}
+
+/// Whether a thread other than `v` is on `v`'s dominator chain.
+fn inside_another(d: &Dominance, v: Node, is_thread: &[bool], g: &HeapGraph) -> bool {
+    let root = g.super_root();
+    let mut u = d.idom(v);
+    while let Some(x) = u {
+        if x == root {
+            return false;
+        }
+        if g.as_class(x).is_none() && is_thread[g.class_index(x) as usize] {
+            return true;
+        }
+        u = d.idom(x);
+    }
+    false
 }
 
 fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {

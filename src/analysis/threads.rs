@@ -198,8 +198,8 @@ pub struct ThreadGroupInfo {
     pub sample_names: Vec<String>,
 }
 
-/// Every thread of the dump: each instance of `java.lang.Thread` or a subclass (reachable or
-/// not), sorted by retained size, largest first.
+/// Every thread of the dump ([`thread_nodes`]: each reachable instance of `java.lang.Thread`
+/// or a subclass), sorted by retained size, largest first.
 pub fn threads(g: &HeapGraph, d: &Dominance) -> Vec<ThreadInfo> {
     threads_with(g, d, None)
 }
@@ -212,10 +212,7 @@ pub fn threads_with(
     d: &Dominance,
     paths: Option<&super::PathFinder>,
 ) -> Vec<ThreadInfo> {
-    let is_thread = subclasses_of(g, "java.lang.Thread");
-    let nodes: Vec<Node> = (0..g.node_count() as Node)
-        .filter(|&v| is_thread[g.class_index(v) as usize] && g.as_class(v).is_none())
-        .collect();
+    let nodes = thread_nodes(g, d);
     if nodes.is_empty() {
         return Vec::new();
     }
@@ -229,6 +226,21 @@ pub fn threads_with(
             .then(a.node.cmp(&b.node))
     });
     out
+}
+
+/// The threads every part of heaplens counts (the Threads list, the summary, thread suspects):
+/// the reachable instances of `java.lang.Thread` and its subclasses, in node order. MAT's
+/// thread overview lists the same (every instance of `Thread` and subclasses; MAT has
+/// discarded unreachable objects). Not only the ROOT THREAD OBJECT records: HotSpot writes
+/// none for its hidden threads (compiler threads), and a thread object not started yet is a
+/// thread of the heap all the same.
+pub fn thread_nodes(g: &HeapGraph, d: &Dominance) -> Vec<Node> {
+    let is_thread = subclasses_of(g, "java.lang.Thread");
+    (0..g.node_count() as Node)
+        .filter(|&v| {
+            is_thread[g.class_index(v) as usize] && g.as_class(v).is_none() && d.is_reachable(v)
+        })
+        .collect()
 }
 
 /// Lookups built once for all threads.

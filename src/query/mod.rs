@@ -12,9 +12,9 @@ pub(crate) mod ast;
 mod eval;
 mod functions;
 mod lexer;
-mod objects;
+pub(crate) mod objects;
 mod parser;
-mod value;
+pub(crate) mod value;
 
 pub use objects::{MAX_ARRAY_VALUES, MAX_TEXT_CHARS};
 pub use parser::parse;

@@ -33,16 +33,18 @@ pub(crate) fn analysis_sections(r: &Report, ctx: Ctx, limits: Limits) -> Vec<Sec
              read.",
         );
     }
+    let mut suspects = table_section(
+        "suspects",
+        "Leak suspects",
+        &intro,
+        &no_suspect,
+        &r.suspects,
+        ctx,
+        limits,
+    );
+    suspects.blocks.extend(suspect_paths(&r.suspects, limits));
     vec![
-        table_section(
-            "suspects",
-            "Leak suspects",
-            &intro,
-            &no_suspect,
-            &r.suspects,
-            ctx,
-            limits,
-        ),
+        suspects,
         table_section(
             "thread-groups",
             "Threads by name",
@@ -93,6 +95,37 @@ pub(crate) fn analysis_sections(r: &Report, ctx: Ctx, limits: Limits) -> Vec<Sec
             limits,
         ),
     ]
+}
+
+/// Each suspect's shortest path from a GC root (the JSON's `path_to_root`), root first: a
+/// sub-heading naming the suspect and the root, then one item per step.
+fn suspect_paths(suspects: &[Suspect], limits: Limits) -> Vec<Block> {
+    let mut out = Vec::new();
+    for (i, s) in suspects.iter().take(limits.rows).enumerate() {
+        if s.path_to_root.is_empty() {
+            continue;
+        }
+        let kind = s.root_kind.map(|k| k.label()).unwrap_or_default();
+        let root = if s.root_detail.is_empty() {
+            kind.to_string()
+        } else {
+            format!("{kind}: {}", s.root_detail)
+        };
+        out.push(Block::Subheading(format!(
+            "Suspect {}, {}: path from a GC root ({root})",
+            i + 1,
+            s.class
+        )));
+        out.push(Block::List {
+            items: s
+                .path_to_root
+                .iter()
+                .map(|step| format!("{} → {} @ {}", step.field, step.class, step.object_id))
+                .collect(),
+            warn: false,
+        });
+    }
+    out
 }
 
 impl Tabular for Suspect {
