@@ -10,7 +10,7 @@
 mod cases;
 
 use heaplens_web::protocol::*;
-use heaplens_web::service::{DumpSource, NullHost, Service};
+use heaplens_web::worker::{DumpSource, NullHost, Service};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::*;

@@ -11,8 +11,8 @@
 
 use futures_channel::oneshot;
 use heaplens_web::protocol::*;
-use heaplens_web::service::{DumpSource, Host, Service};
-use heaplens_web::worker::{open_async, split_message, BlobSource};
+use heaplens_web::worker::entry::{open_async, split_message, BlobSource};
+use heaplens_web::worker::{DumpSource, Host, Service};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 use web_sys::{Blob, MessageChannel, MessageEvent};

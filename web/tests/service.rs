@@ -6,7 +6,7 @@
 use std::io::Read;
 
 use heaplens_web::protocol::*;
-use heaplens_web::service::{DumpSource, Host, NullHost, Service};
+use heaplens_web::worker::{DumpSource, Host, NullHost, Service};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(

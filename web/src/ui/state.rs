@@ -14,11 +14,11 @@ use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::engine::{Engine, EngineError, EngineEvent};
+use super::engine::{Engine, EngineError, EngineEvent};
 use crate::protocol::*;
 
 use super::route::{navigate, Route};
-use super::tree::TreeModel;
+use super::tree_model::TreeModel;
 
 /// What the header shows about the analysis worker.
 #[derive(Debug, Clone, PartialEq)]

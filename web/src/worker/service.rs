@@ -1,13 +1,13 @@
 //! The worker's request handler: plain Rust, no JS, so it is unit-tested natively.
 //!
-//! The wasm glue in [`crate::worker`] only decodes messages, wraps the posted `File` as a
+//! The wasm glue in [`super::entry`] only decodes messages, wraps the posted `File` as a
 //! [`DumpSource`], calls [`Service::handle_with`] and posts the reply. Everything the worker
 //! keeps between requests (the graph, the dominator tree, cached analyses) lives in
 //! [`Service`].
 //!
-//! Opening a dump ([`crate::open::OpenJob`]) runs the two parsing passes, the dominator tree
+//! Opening a dump ([`super::open::OpenJob`]) runs the two parsing passes, the dominator tree
 //! and the summary, with progress in every phase. Between the passes it checks that the rest of
-//! the analysis fits in a wasm32 worker's memory ([`memory`]) and hands the first pass's results
+//! the analysis fits in a wasm32 worker's memory ([`super::memory`]) and hands the first pass's results
 //! to [`Host::partial`] (overview numbers, histogram without retained sizes). Every other
 //! analysis (class histogram, paths, leak suspects, threads, class loaders, waste) runs on the
 //! first request that needs it and is cached. A snapshot of the analysis
@@ -29,34 +29,9 @@ use heaplens::hprof::{BasicType, Value};
 use heaplens::report;
 use serde::{Deserialize, Serialize};
 
-use crate::open::{OpenJob, Opened};
+use super::host::{DumpSource, Host, NullHost, CHUNK_BYTES};
+use super::open::{OpenJob, Opened};
 use crate::protocol::*;
-
-/// Bytes read from the file per step (one `Blob.slice` in the browser).
-pub const CHUNK_BYTES: usize = 8 << 20;
-
-/// Random access to the dump's bytes (a browser `File`, or memory in tests).
-pub trait DumpSource {
-    /// Size in bytes.
-    fn size(&self) -> u64;
-    /// Reads up to `buf.len()` bytes at `offset`; returns how many were read (0 at the end).
-    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String>;
-}
-
-impl DumpSource for &[u8] {
-    fn size(&self) -> u64 {
-        self.len() as u64
-    }
-    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
-        // No `as usize`: on wasm32 an offset past 4 GiB must not wrap around.
-        let start = usize::try_from(offset)
-            .unwrap_or(usize::MAX)
-            .min(self.len());
-        let n = buf.len().min(self.len() - start);
-        buf[..n].copy_from_slice(&self[start..start + n]);
-        Ok(n)
-    }
-}
 
 /// A snapshot about to be written: see [`Service::prepare_snapshot`].
 pub struct SnapshotPlan {
@@ -77,31 +52,6 @@ struct Carried {
     phases: Vec<PhaseTime>,
     analysis_ms: f64,
     suspects: Option<SuspectsResult>,
-}
-
-/// What the service needs from its environment: a clock and a way to report progress.
-pub trait Host {
-    /// Milliseconds from an arbitrary origin.
-    fn now_ms(&mut self) -> f64;
-    /// Called at most every [`PROGRESS_INTERVAL_MS`] / 2 while working, and at phase changes.
-    fn progress(&mut self, progress: &Progress);
-    /// Called once per [`Request::Open`], when the first pass is done and the rest of the
-    /// analysis fits in memory (the worker posts it as [`FromWorker::Partial`]).
-    fn partial(&mut self, _partial: &PartialResults) {}
-    /// Bytes of memory the worker has now (the wasm memory's size); 0 when unknown (native).
-    fn memory_bytes(&mut self) -> u64 {
-        0
-    }
-}
-
-/// A host without clock or progress (tests, `handle`).
-pub struct NullHost;
-
-impl Host for NullHost {
-    fn now_ms(&mut self) -> f64 {
-        0.0
-    }
-    fn progress(&mut self, _: &Progress) {}
 }
 
 /// Serves the requests of one UI; lives as long as the worker.
@@ -364,168 +314,6 @@ impl Service {
         let overview = loaded.overview();
         self.dump = Some(loaded);
         Response::Opened(Box::new(overview))
-    }
-}
-
-/// Planning the memory of an analysis in a wasm32 worker, from the first pass's counts: a dump
-/// that cannot fit stops with [`TooBig`] before the tab runs out of memory.
-///
-/// The model is the peak of live heap bytes per phase, measured with a counting allocator on a
-/// 9.35 M-object dump (`big600`: 9.9 M references, 12.0 M reference slots, 2.3 M strings) and
-/// checked against the structures' sizes (`Vec` capacities count whole, as in wasm, where
-/// reserved = committed):
-/// - ending pass 1 (numbering objects): 24 B/object + 8 B × the pass-1 object columns'
-///   capacity (a power of two) + 16 B × the string list's — 45 B/object measured;
-/// - pass 2 (the peak): 25 B/object of pass-1 results, 5 B per reference slot (edges are laid
-///   out in node order from the start, room for every slot), ~80 B per `String` (preview, hash,
-///   dedup table) and the kept JDK fields — 50 B/object measured;
-/// - dominators: the graph (8 B/object + 5 B/edge + 25 B/string) and the semi-NCA state
-///   (24 B/object + 4 B/edge, see `heaplens::graph::dominators`) — 47 B/object measured.
-///
-/// The wasm heap's high-water mark adds allocator slack on top ([`SLACK`]): in Chromium the
-/// worker's memory ended at 579 MB on that dump, 1.24 × the native peak of live bytes (the
-/// model says 621 MB). A wasm memory never shrinks, so what the worker already has counts as a
-/// floor.
-pub mod memory {
-    use crate::protocol::{OpenError, TooBig};
-
-    /// A wasm32 memory's limit.
-    pub const WASM32_MAX_BYTES: u64 = 4 << 30;
-    /// What the analysis may plan to use: the rest is the worker's code, data, stack and room
-    /// for the allocator's metadata.
-    pub const AVAILABLE_BYTES: u64 = WASM32_MAX_BYTES - (256 << 20);
-    /// Read buffer, decoder, metadata and wasm code, whatever the dump.
-    pub const FIXED_BYTES: u64 = 24 << 20;
-    /// High-water mark of the wasm heap over the peak of live bytes (free lists, fragments).
-    pub const SLACK: f64 = 1.25;
-
-    fn pow2(n: u64) -> u64 {
-        n.max(4).checked_next_power_of_two().unwrap_or(u64::MAX)
-    }
-
-    /// Peak of live bytes while pass 1 ends (ids numbered, classes resolved).
-    pub fn pass1_end_peak(objects: u64, strings: u64) -> u64 {
-        24 * objects + 8 * pow2(objects) + if strings > 0 { 16 * pow2(strings) } else { 0 }
-    }
-
-    /// Peak of live bytes in pass 2 (`edges`: reference slots, the first pass's bound).
-    pub fn pass2_peak(objects: u64, edges: u64, strings: u64) -> u64 {
-        25 * objects + 5 * edges + 80 * strings
-    }
-
-    /// Peak of live bytes while the dominator tree is computed.
-    pub fn dominators_peak(objects: u64, edges: u64, strings: u64) -> u64 {
-        33 * objects + 9 * edges + 25 * strings
-    }
-
-    fn with_slack(live: u64) -> u64 {
-        FIXED_BYTES + (live as f64 * SLACK) as u64
-    }
-
-    /// Memory the rest of the analysis needs once pass 1 is done (`edges`: an upper bound).
-    pub fn after_first_pass(objects: u64, edges: u64, strings: u64) -> u64 {
-        with_slack(
-            pass2_peak(objects, edges, strings).max(dominators_peak(objects, edges, strings)),
-        )
-    }
-
-    /// A lower bound of what analyzing `objects` objects with `strings` strings needs, known
-    /// during pass 1 (references not counted): ending pass 1 and the rest.
-    pub fn lower_bound(objects: u64, strings: u64) -> u64 {
-        with_slack(
-            pass1_end_peak(objects, strings)
-                .max(pass2_peak(objects, 0, strings))
-                .max(dominators_peak(objects, 0, strings)),
-        )
-    }
-
-    /// What a typical dump of `objects` objects needs (1.3 reference slots and 0.25 strings
-    /// per object): the figure quoted when pass 1 stops early.
-    pub fn typical(objects: u64) -> u64 {
-        let strings = objects / 4;
-        after_first_pass(objects, objects + objects * 3 / 10, strings)
-            .max(lower_bound(objects, strings))
-    }
-
-    /// Whether `needed` bytes fit, given that the worker already has `current` bytes.
-    pub fn fits(needed: u64, current: u64) -> bool {
-        needed.max(current) <= AVAILABLE_BYTES
-    }
-
-    /// During pass 1: `seen` objects and `strings` strings read so far (lower bounds: the
-    /// decision, made before ending pass 1 costs its peak), `extrapolated` the whole dump's
-    /// objects (for the message).
-    pub fn check_objects(
-        seen: u64,
-        strings: u64,
-        extrapolated: u64,
-        current: u64,
-    ) -> Result<(), TooBig> {
-        let needed = lower_bound(seen, strings);
-        if fits(needed, current) {
-            return Ok(());
-        }
-        let objects = extrapolated.max(seen);
-        Err(TooBig {
-            objects,
-            needed_bytes: typical(objects).max(needed).max(current),
-            available_bytes: AVAILABLE_BYTES,
-        })
-    }
-
-    /// After pass 1: the estimate of the rest of the analysis, or why it cannot fit.
-    pub fn check_first_pass(
-        objects: u64,
-        edges: u64,
-        strings: u64,
-        current: u64,
-    ) -> Result<u64, TooBig> {
-        let needed = after_first_pass(objects, edges, strings);
-        if fits(needed, current) {
-            Ok(needed)
-        } else {
-            Err(TooBig {
-                objects,
-                needed_bytes: needed.max(current),
-                available_bytes: AVAILABLE_BYTES,
-            })
-        }
-    }
-
-    /// `~120,000`, `~57.3 million`, `~1.25 billion`.
-    pub fn approx_count(n: u64) -> String {
-        match n {
-            0..=999_999 => {
-                let k = n.div_ceil(1000);
-                if k >= 1000 {
-                    "~1.0 million".to_string()
-                } else if k > 0 {
-                    format!("~{k},000")
-                } else {
-                    "~0".to_string()
-                }
-            }
-            1_000_000..=999_999_999 => format!("~{:.1} million", n as f64 / 1e6),
-            _ => format!("~{:.2} billion", n as f64 / 1e9),
-        }
-    }
-
-    /// The error for a dump too big for the browser (`name`: the file's name).
-    pub fn too_big_error(name: &str, t: TooBig) -> OpenError {
-        let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
-        OpenError {
-            message: format!(
-                "This dump has {} objects and needs ~{:.1} GiB to analyze in a browser tab \
-                 (its analysis worker can use at most {:.1} GiB); use the CLI: heaplens analyze {}",
-                approx_count(t.objects),
-                gib(t.needed_bytes),
-                gib(t.available_bytes),
-                if name.is_empty() { "FILE" } else { name },
-            ),
-            offset: None,
-            not_hprof: false,
-            too_big: Some(t),
-        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Worker-side glue (wasm32 only): installs the message handler and announces readiness.
 //!
-//! Runs inside a dedicated Web Worker started by [`crate::engine::Engine::spawn`]. Its entry
+//! Runs inside a dedicated Web Worker started by the UI's engine (`crate::ui::engine`). Its entry
 //! script (`web/worker_loader.js`) imports the wasm-bindgen JS and instantiates the wasm, which
 //! calls `main` of `src/bin/worker.rs`, which calls [`start`].
 //!
@@ -18,12 +18,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
-use crate::open::OpenJob;
+use super::host::{DumpSource, Host, CHUNK_BYTES};
+use super::open::OpenJob;
+use super::service::Service;
 use crate::protocol::{
     decode, encode, FromWorker, PartialResults, Progress, Request, Response, ToWorker,
     PROTOCOL_VERSION,
 };
-use crate::service::{DumpSource, Host, Service, CHUNK_BYTES};
 
 /// Slices of the `File` read ahead while the current one is parsed. Chromium reads a `Blob`
 /// in its browser process: with reads in flight, the file's bytes arrive while the worker

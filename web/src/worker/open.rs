@@ -1,8 +1,8 @@
 //! Opening a dump, one slice of bytes at a time: [`OpenJob`].
 //!
 //! The job is fed the file's bytes in order, pass after pass, by whoever reads them: the
-//! synchronous loop of [`crate::service::Service::handle_with`] (tests, `&[u8]` sources), or the
-//! worker's asynchronous reader ([`crate::worker`]), which keeps the next slices of the `File`
+//! synchronous loop of [`super::service::Service::handle_with`] (tests, `&[u8]` sources), or the
+//! worker's asynchronous reader ([`super::entry`]), which keeps the next slices of the `File`
 //! in flight while the current one is parsed. Both get the same phases, progress, memory
 //! checks and results: the job, not its driver, owns the analysis.
 //!
@@ -15,8 +15,9 @@ use heaplens::analysis::{self, summarize};
 use heaplens::graph::{Dominance, GraphBuilder, HeapGraph, PassOutcome};
 use heaplens::hprof::{ErrorKind, ParseError};
 
+use super::host::Host;
+use super::memory;
 use crate::protocol::*;
-use crate::service::{memory, Host};
 
 /// Bytes fed to the parser between two progress checks.
 const FEED_BYTES: usize = 1 << 20;
