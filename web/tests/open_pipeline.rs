@@ -80,17 +80,19 @@ impl Host for Recorder {
     }
 }
 
-fn open_with(bytes: &[u8], name: &str, host: &mut Recorder) -> (Service, Response) {
+fn open_with(bytes: &[u8], name: &str, host: &mut Recorder) -> (Service, OpenOutcome) {
     let mut s = Service::new();
     let mut src: &[u8] = bytes;
-    let r = s.handle_with(
-        Request::Open {
-            name: name.into(),
-            size: bytes.len() as u64,
-        },
-        Some(&mut src as &mut dyn DumpSource),
-        host,
-    );
+    let r = s
+        .request_with::<req::Open>(
+            &OpenParams {
+                name: name.into(),
+                size: bytes.len() as u64,
+            },
+            Some(&mut src as &mut dyn DumpSource),
+            host,
+        )
+        .expect("an open request is answered");
     (s, r)
 }
 
@@ -104,9 +106,7 @@ fn histogram(s: &mut Service, unreachable: bool) -> Vec<HistogramRow> {
             descending: true,
             ..Default::default()
         };
-        let Response::Histogram(h) = s.handle(Request::Histogram(q)) else {
-            panic!()
-        };
+        let h = s.request::<req::Histogram>(&q).unwrap();
         let done = h.rows.len() < MAX_PAGE as usize;
         rows.extend(h.rows);
         if done {
@@ -120,7 +120,7 @@ fn first_results_come_before_the_reply_and_agree_with_it() {
     let gz = fixture("queue_backlog");
     let mut host = Recorder::new(10.0, 0);
     let (mut s, r) = open_with(&gz, "queue_backlog.hprof.gz", &mut host);
-    let Response::Opened(o) = r else {
+    let OpenOutcome::Opened(o) = r else {
         panic!("{r:?}")
     };
     let partials = host.partials();
@@ -235,7 +235,7 @@ fn progress_in_every_phase_monotone_and_sensible() {
     // 100 ms per clock reading: every report the core makes passes the rate limit.
     let mut host = Recorder::new(100.0, 0);
     let (_, r) = open_with(&gz, "q", &mut host);
-    assert!(matches!(r, Response::Opened(_)));
+    assert!(matches!(r, OpenOutcome::Opened(_)));
     let seen = host.progress();
     // Inside the end of pass 1, the end of pass 2 and the dominator computation, not just at
     // their start.
@@ -296,7 +296,7 @@ fn a_dump_too_big_for_the_tab_stops_with_a_typed_error() {
     let gz = fixture("queue_backlog");
     let mut host = Recorder::new(10.0, AVAILABLE_BYTES + 1);
     let (mut s, r) = open_with(&gz, "big.hprof", &mut host);
-    let Response::OpenFailed(e) = r else {
+    let OpenOutcome::Failed(e) = r else {
         panic!("{r:?}")
     };
     let t = e.too_big.clone().expect("typed: too big");
@@ -320,7 +320,7 @@ fn a_dump_too_big_for_the_tab_stops_with_a_typed_error() {
         host.partials().is_empty(),
         "no partial results for a dump that cannot be analyzed"
     );
-    assert!(matches!(s.handle(Request::Summary), Response::Error { .. }));
+    assert!(s.request::<req::Summary>(&()).is_err());
 }
 
 #[test]

@@ -312,8 +312,11 @@ pub fn Export() -> impl IntoView {
         status.set(Some("Preparing the report…".into()));
         let redact = redact.get_untracked();
         spawn_local(async move {
-            match ctx.call(Request::Export { format, redact }).await {
-                Ok(Response::Export(f)) => match download(&f.file_name, &f.mime, &f.text) {
+            match ctx
+                .call::<req::Export>(ExportQuery { format, redact })
+                .await
+            {
+                Ok(f) => match download(&f.file_name, &f.mime, &f.text) {
                     Ok(()) => status.set(Some(format!(
                         "Saved {} ({})",
                         f.file_name,
@@ -321,7 +324,6 @@ pub fn Export() -> impl IntoView {
                     ))),
                     Err(e) => status.set(Some(format!("Cannot save: {e}"))),
                 },
-                Ok(other) => status.set(Some(format!("unexpected answer: {other:?}"))),
                 Err(e) => status.set(Some(e)),
             }
         });

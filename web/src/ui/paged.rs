@@ -35,6 +35,9 @@ impl<T> Paged<T> {
     pub fn len(&self) -> usize {
         self.total.unwrap_or(0) as usize
     }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     pub fn get(&self, i: usize) -> Option<&T> {
         let p = self.page as usize;
         self.pages.get(&((i / p) as u32))?.get(i % p)

@@ -32,14 +32,14 @@ async fn fetch_children(ctx: Ctx, parent: u32, page: u32) -> bool {
     else {
         return false;
     };
-    let r = ctx.call(Request::Children(query)).await;
+    let r = ctx.call::<req::Children>(query).await;
     ctx.tree
         .try_update_value(|m| {
             if m.epoch != epoch {
                 return false;
             }
             let ok = match r {
-                Ok(Response::Children(answer)) => {
+                Ok(answer) => {
                     m.fill(parent, page, answer);
                     true
                 }
@@ -121,25 +121,21 @@ fn load_search_pages(ctx: Ctx, version: RwSignal<u32>, first: usize, last: usize
     for page in pages {
         let pattern = pattern.clone();
         spawn_local(async move {
-            let request = Request::TreeSearch {
+            let query = TreeSearchQuery {
                 pattern,
                 offset: page * SEARCH_PAGE,
                 limit: SEARCH_PAGE,
             };
-            let r = ctx.call(request).await;
+            let r = ctx.call::<req::TreeSearch>(query).await;
             ctx.tree.update_value(|m| {
                 let Some(s) = m.search.as_mut().filter(|s| s.rows.epoch == epoch) else {
                     return;
                 };
                 match r {
-                    Ok(Response::TreeSearch(p)) => {
+                    Ok(p) => {
                         s.counts = Some((p.total, p.listed, p.classes));
                         s.error = None;
                         s.rows.fill(epoch, page, p.listed, p.rows);
-                    }
-                    Ok(other) => {
-                        s.rows.failed(epoch, page);
-                        s.error = Some(format!("unexpected answer: {other:?}"));
                     }
                     Err(e) => {
                         s.rows.failed(epoch, page);

@@ -36,7 +36,7 @@ pub trait Host {
     fn now_ms(&mut self) -> f64;
     /// Called at most every [`PROGRESS_INTERVAL_MS`] / 2 while working, and at phase changes.
     fn progress(&mut self, progress: &Progress);
-    /// Called once per [`Request::Open`], when the first pass is done and the rest of the
+    /// Called once per [`req::Open`], when the first pass is done and the rest of the
     /// analysis fits in memory (the worker posts it as [`FromWorker::Partial`]).
     fn partial(&mut self, _partial: &PartialResults) {}
     /// Bytes of memory the worker has now (the wasm memory's size); 0 when unknown (native).

@@ -87,8 +87,8 @@ impl OpenJob {
     }
 
     /// The answer when the bytes at `offset` cannot be read.
-    pub fn read_failed(offset: u64, error: &str) -> Response {
-        Response::OpenFailed(OpenError {
+    pub fn read_failed(offset: u64, error: &str) -> OpenOutcome {
+        OpenOutcome::Failed(OpenError {
             message: format!("cannot read the file at byte {offset}: {error}"),
             offset: Some(offset),
             not_hprof: false,

@@ -11,7 +11,7 @@
 //! to [`Host::partial`] (overview numbers, histogram without retained sizes). Every other
 //! analysis (class histogram, paths, leak suspects, threads, class loaders, waste) runs on the
 //! first request that needs it and is cached. A snapshot of the analysis
-//! ([`Service::prepare_snapshot`], [`Request::Restore`]) moves it to a fresh worker. Lists are
+//! ([`Service::prepare_snapshot`], [`req::Restore`]) moves it to a fresh worker. Lists are
 //! answered a page at a time; the last sorted/filtered list of each kind is cached so that
 //! scrolling through 100,000 children
 //! costs one sort, not one per page.
@@ -73,41 +73,53 @@ impl Service {
         Self::default()
     }
 
-    /// Handles a request that needs no attachment and reports no progress.
-    pub fn handle(&mut self, request: Request) -> Response {
-        self.handle_with(request, None, &mut NullHost)
+    /// Handles a message that needs no attachment and reports no progress.
+    pub fn handle(&mut self, msg: &ToWorker) -> Reply {
+        self.handle_with(msg, None, &mut NullHost)
     }
 
-    /// Handles one request. `source` is the dump posted with [`Request::Open`].
+    /// Handles one message: routes its method to the code that answers it and encodes the
+    /// answer. `source` is what was posted next to it ([`req::Open`]'s file, [`req::Restore`]'s
+    /// snapshot). An unknown method or malformed params are an error reply, never a panic.
     pub fn handle_with(
         &mut self,
-        request: Request,
+        msg: &ToWorker,
         source: Option<&mut dyn DumpSource>,
         host: &mut dyn Host,
-    ) -> Response {
-        match request {
-            Request::Ping { echo } => Response::Pong { echo },
-            Request::Open { name, size } => match source {
-                Some(src) => self.open(name, size, src, host),
-                None => Response::Error {
-                    message: "open: no file was posted with the request".into(),
-                },
-            },
-            Request::Restore => match source {
-                Some(src) => self.restore(src, host),
-                None => Response::Error {
-                    message: "restore: no snapshot was posted with the request".into(),
-                },
-            },
-            other => match self.dump.as_mut() {
-                None => Response::Error {
-                    message: "no heap dump is open".into(),
-                },
-                Some(dump) => dump
-                    .serve(other, host)
-                    .unwrap_or_else(|message| Response::Error { message }),
+    ) -> Reply {
+        let params = msg.params.clone();
+        match msg.method.as_str() {
+            req::Ping::METHOD => answer::<req::Ping>(params, |p| Ok(p.echo)),
+            req::Open::METHOD => answer::<req::Open>(params, |p| {
+                let src = source.ok_or("open: no file was posted with the request")?;
+                Ok(self.open(p.name, p.size, src, host))
+            }),
+            req::Restore::METHOD => answer::<req::Restore>(params, |()| {
+                let src = source.ok_or("restore: no snapshot was posted with the request")?;
+                self.restore(src, host)
+            }),
+            method => match self.dump.as_mut() {
+                _ if !req::METHODS.contains(&method) => Err(format!("unknown request {method:?}")),
+                None => Err("no heap dump is open".into()),
+                Some(dump) => dump.serve(method, params, host),
             },
         }
+    }
+
+    /// Asks `R` as the UI would, through the JSON wire form (for native callers and tests).
+    pub fn request<R: Request>(&mut self, params: &R::Params) -> Result<R::Response, String> {
+        self.request_with::<R>(params, None, &mut NullHost)
+    }
+
+    /// [`Self::request`] with an attachment and a host.
+    pub fn request_with<R: Request>(
+        &mut self,
+        params: &R::Params,
+        source: Option<&mut dyn DumpSource>,
+        host: &mut dyn Host,
+    ) -> Result<R::Response, String> {
+        let reply = self.handle_with(&ToWorker::new::<R>(0, params), source, host)?;
+        response_of::<R>(reply)
     }
 
     fn open(
@@ -116,11 +128,11 @@ impl Service {
         size: u64,
         source: &mut dyn DumpSource,
         host: &mut dyn Host,
-    ) -> Response {
+    ) -> OpenOutcome {
         let total = source.size().max(size);
         let mut job = match self.begin_open(name, total, host) {
             Ok(job) => job,
-            Err(e) => return Response::OpenFailed(e),
+            Err(e) => return OpenOutcome::Failed(e),
         };
         let mut buf = vec![0u8; CHUNK_BYTES];
         loop {
@@ -134,20 +146,20 @@ impl Service {
                     break;
                 }
                 if let Err(e) = job.feed(&buf[..n], host) {
-                    return Response::OpenFailed(e);
+                    return OpenOutcome::Failed(e);
                 }
             }
             match job.end_of_data(host) {
                 Ok(true) => continue,
                 Ok(false) => break,
-                Err(e) => return Response::OpenFailed(e),
+                Err(e) => return OpenOutcome::Failed(e),
             }
         }
         drop(buf);
         self.complete(job, host)
     }
 
-    /// Prepares a snapshot of the open dump for [`Request::Restore`] in another worker: computes
+    /// Prepares a snapshot of the open dump for [`req::Restore`] in another worker: computes
     /// the leak suspects first (the UI asks for them right after opening; computing them here
     /// keeps their working memory out of the next worker) and returns the snapshot's size and
     /// what [`Self::write_snapshot`] needs. `None` when no dump is open.
@@ -187,7 +199,11 @@ impl Service {
     }
 
     /// Loads a snapshot another worker made ([`Self::prepare_snapshot`]); answers like opening.
-    fn restore(&mut self, source: &mut dyn DumpSource, host: &mut dyn Host) -> Response {
+    fn restore(
+        &mut self,
+        source: &mut dyn DumpSource,
+        host: &mut dyn Host,
+    ) -> Result<OpenOutcome, String> {
         self.dump = None;
         let started = host.now_ms();
         let mut offset = 0u64;
@@ -203,22 +219,10 @@ impl Service {
             }
             Ok(())
         };
-        let snapshot = match read_snapshot(&mut fill) {
-            Ok(s) => s,
-            Err(e) => {
-                return Response::Error {
-                    message: format!("cannot restore the analysis: {e}"),
-                }
-            }
-        };
-        let carried: Carried = match serde_json::from_slice(&snapshot.extra) {
-            Ok(c) => c,
-            Err(e) => {
-                return Response::Error {
-                    message: format!("cannot restore the analysis: {e}"),
-                }
-            }
-        };
+        let snapshot =
+            read_snapshot(&mut fill).map_err(|e| format!("cannot restore the analysis: {e}"))?;
+        let carried: Carried = serde_json::from_slice(&snapshot.extra)
+            .map_err(|e| format!("cannot restore the analysis: {e}"))?;
         let Carried {
             name,
             file_size,
@@ -245,7 +249,7 @@ impl Service {
             memory,
             wasm_memory: host.memory_bytes(),
         };
-        self.keep(opened, Some(hist), suspects)
+        Ok(self.keep(opened, Some(hist), suspects))
     }
 
     /// Starts opening a dump of `total` bytes (the previous dump is freed first): the caller
@@ -261,11 +265,11 @@ impl Service {
     }
 
     /// Ends opening after the job's last pass: computes the rest of the analysis and keeps the
-    /// dump for the next requests. Answers [`Response::Opened`] or why it failed.
-    pub fn complete(&mut self, job: OpenJob, host: &mut dyn Host) -> Response {
+    /// dump for the next requests. Answers its overview or why it failed.
+    pub fn complete(&mut self, job: OpenJob, host: &mut dyn Host) -> OpenOutcome {
         let opened = match job.finish(host) {
             Ok(opened) => opened,
-            Err(e) => return Response::OpenFailed(e),
+            Err(e) => return OpenOutcome::Failed(e),
         };
         self.keep(opened, None, None)
     }
@@ -277,7 +281,7 @@ impl Service {
         opened: Opened,
         hist: Option<Histogram>,
         suspects: Option<SuspectsResult>,
-    ) -> Response {
+    ) -> OpenOutcome {
         let Opened {
             name,
             file_size,
@@ -313,8 +317,21 @@ impl Service {
         };
         let overview = loaded.overview();
         self.dump = Some(loaded);
-        Response::Opened(Box::new(overview))
+        OpenOutcome::Opened(Box::new(overview))
     }
+}
+
+/// The answer to one message: the request's response as JSON, or why it failed.
+pub type Reply = Result<serde_json::Value, String>;
+
+/// Decodes `R`'s params, runs `f`, encodes its response: the one place a route meets JSON.
+fn answer<R: Request>(
+    params: serde_json::Value,
+    f: impl FnOnce(R::Params) -> Result<R::Response, String>,
+) -> Reply {
+    let response = f(params_of::<R>(params)?)?;
+    // Responses hold only strings, numbers, options, vectors and enums: they always encode.
+    Ok(serde_json::to_value(response).expect("protocol responses always serialize"))
 }
 
 /// Analyses report progress only at their start (they have no callbacks).
@@ -603,60 +620,52 @@ impl Loaded {
         })
     }
 
-    fn serve(&mut self, request: Request, host: &mut dyn Host) -> Result<Response, String> {
-        Ok(match request {
-            Request::Ping { .. } | Request::Open { .. } | Request::Restore => {
-                unreachable!("handled by Service")
+    /// Routes a request about the open dump (see [`Service::handle_with`]).
+    fn serve(&mut self, method: &str, params: serde_json::Value, host: &mut dyn Host) -> Reply {
+        use req::*;
+        match method {
+            Summary::METHOD => answer::<Summary>(params, |()| Ok(Box::new(self.overview()))),
+            Histogram::METHOD => answer::<Histogram>(params, |q| Ok(self.histogram(q, host))),
+            Children::METHOD => answer::<Children>(params, |q| self.children(q)),
+            TreeSearch::METHOD => answer::<TreeSearch>(params, |q| {
+                Ok(self.tree_search(q.pattern, q.offset, q.limit))
+            }),
+            Object::METHOD => {
+                answer::<Object>(params, |q| Ok(Box::new(self.object(&q.object, host)?)))
             }
-            Request::Summary => Response::Opened(Box::new(self.overview())),
-            Request::Histogram(q) => Response::Histogram(self.histogram(q, host)),
-            Request::Children(q) => Response::Children(self.children(q)?),
-            Request::TreeSearch {
-                pattern,
-                offset,
-                limit,
-            } => Response::TreeSearch(self.tree_search(pattern, offset, limit)),
-            Request::Object { object } => Response::Object(Box::new(self.object(&object, host)?)),
-            Request::References {
-                object,
-                incoming,
-                offset,
-                limit,
-            } => Response::References(self.references(&object, incoming, offset, limit)?),
-            Request::Paths {
-                object,
-                include_weak,
-                max,
-            } => {
-                let v = self.node(&object)?;
+            References::METHOD => answer::<References>(params, |q| {
+                self.references(&q.object, q.incoming, q.offset, q.limit)
+            }),
+            Paths::METHOD => answer::<Paths>(params, |q| {
+                let v = self.node(&q.object)?;
                 let found = self
-                    .paths(include_weak, host)
-                    .paths(v, max.clamp(1, 10) as usize);
-                Response::Paths(PathsResult {
-                    object_id: object,
-                    include_weak,
+                    .paths(q.include_weak, host)
+                    .paths(v, q.max.clamp(1, 10) as usize);
+                Ok(PathsResult {
+                    object_id: q.object,
+                    include_weak: q.include_weak,
                     paths: found.into_iter().map(root_path).collect(),
                 })
+            }),
+            Instances::METHOD => answer::<Instances>(params, |q| {
+                self.instances(q.class, q.unreachable, q.offset, q.limit)
+            }),
+            Suspects::METHOD => answer::<Suspects>(params, |()| Ok(self.suspects(host).clone())),
+            Threads::METHOD => answer::<Threads>(params, |q| {
+                Ok(self.threads_page(&q.filter, q.offset, q.limit, host))
+            }),
+            Thread::METHOD => {
+                answer::<Thread>(params, |q| Ok(Box::new(self.thread(&q.object, host)?)))
             }
-            Request::Instances {
-                class,
-                unreachable,
-                offset,
-                limit,
-            } => Response::Instances(self.instances(class, unreachable, offset, limit)?),
-            Request::Suspects => Response::Suspects(self.suspects(host).clone()),
-            Request::Threads {
-                filter,
-                offset,
-                limit,
-            } => Response::Threads(self.threads_page(&filter, offset, limit, host)),
-            Request::Thread { object } => Response::Thread(Box::new(self.thread(&object, host)?)),
-            Request::ClassLoaders => Response::ClassLoaders(self.class_loaders(host).clone()),
-            Request::Waste => Response::Waste(self.waste(host).clone()),
-            Request::Export { format, redact } => {
-                Response::Export(self.export(format, redact, host))
+            ClassLoaders::METHOD => {
+                answer::<ClassLoaders>(params, |()| Ok(self.class_loaders(host).clone()))
             }
-        })
+            Waste::METHOD => answer::<Waste>(params, |()| Ok(self.waste(host).clone())),
+            Export::METHOD => {
+                answer::<Export>(params, |q| Ok(self.export(q.format, q.redact, host)))
+            }
+            other => Err(format!("{other:?} is not a request about an open dump")),
+        }
     }
 
     // ---- histogram ----
@@ -791,7 +800,7 @@ impl Loaded {
 
     // ---- dominator tree search ----
 
-    /// [`Request::TreeSearch`]: one pass over the class column (class names are matched once
+    /// [`req::TreeSearch`]: one pass over the class column (class names are matched once
     /// per class, not per object), keeping only the largest `offset + limit` matches in a
     /// bounded heap: a page costs O(objects) time and O(page end) ≤ [`MAX_SEARCH_RESULTS`] +
     /// [`MAX_PAGE`] memory whatever the pattern matches; each row's path walks at most
@@ -914,7 +923,7 @@ impl Loaded {
     }
 
     /// Position of `v` among the dominator-tree children of `parent` (largest retained
-    /// first, as [`Request::Children`] pages them with [`TreeSort::Retained`]).
+    /// first, as [`req::Children`] pages them with [`TreeSort::Retained`]).
     fn sibling_index(&self, parent: Node, v: Node) -> u32 {
         let d = &self.d;
         let kids = d.children(parent);
@@ -1636,25 +1645,30 @@ mod tests {
     fn ping_pongs() {
         let mut s = Service::new();
         assert_eq!(
-            s.handle(Request::Ping { echo: "x".into() }),
-            Response::Pong { echo: "x".into() }
+            s.request::<req::Ping>(&PingParams { echo: "x".into() }),
+            Ok("x".to_string())
         );
     }
 
     #[test]
     fn requests_without_a_dump_are_errors() {
         let mut s = Service::new();
-        assert!(matches!(
-            s.handle(Request::Suspects),
-            Response::Error { .. }
-        ));
-        assert!(matches!(
-            s.handle(Request::Open {
+        assert!(s.request::<req::Suspects>(&()).is_err());
+        let unknown = ToWorker {
+            id: 1,
+            method: "format_disk".into(),
+            params: serde_json::Value::Null,
+        };
+        assert_eq!(
+            s.handle(&unknown),
+            Err("unknown request \"format_disk\"".into())
+        );
+        assert!(s
+            .request::<req::Open>(&OpenParams {
                 name: "x".into(),
                 size: 0
-            }),
-            Response::Error { .. }
-        ));
+            })
+            .is_err());
     }
 
     #[test]
