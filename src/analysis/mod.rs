@@ -1,5 +1,7 @@
 //! Answers computed from the graph and its dominator tree: histogram, summary, and (in their
-//! own modules) leak suspects, paths to GC roots, threads, class loaders and waste.
+//! own modules) leak suspects, paths to GC roots, threads, class loaders and waste, and the
+//! lists a viewer pages through (dominator-tree children and search in `domtree`, an
+//! object's references and a class's instances in `references`).
 
 pub mod histogram;
 pub mod summary;
@@ -24,12 +26,14 @@ pub use classloaders::{
 
 mod collection_entries;
 pub mod collections;
+pub mod domtree;
 mod loader_leak;
 pub mod oom;
 pub mod paths;
 pub mod patterns;
 pub mod suspects;
-pub use paths::{MergedNode, MergedPaths, Path, PathFinder, PathOptions, PathStep};
+pub use paths::{MergedNode, MergedPaths, Path, PathFinder, PathIndex, PathOptions, PathStep};
+pub mod references;
 pub use suspects::{find_suspects, Suspect};
 pub mod waste;
 pub use waste::{
