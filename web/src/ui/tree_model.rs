@@ -259,3 +259,121 @@ pub fn children_query(m: &mut TreeModel, parent: u32, page: u32) -> Option<(Chil
     };
     Some((query, m.epoch))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: u32, children: u32) -> TreeRow {
+        TreeRow {
+            object_id: format!("0x{id:x}"),
+            class: "com.x.Node".into(),
+            shallow: 16,
+            retained: 100_000 - id as u64,
+            pct: 0.0,
+            children,
+            label: None,
+        }
+    }
+
+    fn page(
+        parent: Option<&str>,
+        total: u32,
+        ids: std::ops::Range<u32>,
+        kids: u32,
+    ) -> ChildrenPage {
+        ChildrenPage {
+            query: ChildrenQuery {
+                parent: parent.map(str::to_string),
+                ..Default::default()
+            },
+            total,
+            rows: ids.map(|i| row(i, kids)).collect(),
+        }
+    }
+
+    fn ids(m: &TreeModel) -> Vec<String> {
+        m.flat
+            .iter()
+            .map(|s| match *s {
+                Slot::Node { idx, depth, .. } => {
+                    format!(
+                        "{}{}",
+                        " ".repeat(depth as usize),
+                        m.nodes[idx as usize].row.object_id
+                    )
+                }
+                Slot::Pending { depth, page, .. } => {
+                    format!("{}…{page}", " ".repeat(depth as usize))
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pages_load_expand_and_flatten_without_recursion() {
+        let mut m = TreeModel::default();
+        m.reset(TreeSort::Retained, PAGE + 2);
+        // Nothing loaded: one pending slot per row, in two pages.
+        assert_eq!(m.flat.len(), PAGE as usize + 2);
+        assert!(matches!(
+            m.flat[PAGE as usize],
+            Slot::Pending { page: 1, .. }
+        ));
+        let (q, epoch) = children_query(&mut m, ROOT, 0).unwrap();
+        assert_eq!((q.parent, q.offset, q.limit, epoch), (None, 0, PAGE, 1));
+        assert!(m.root.requested.contains(&0));
+        m.fill(ROOT, 0, page(None, PAGE + 2, 1..PAGE + 1, 2));
+        m.flatten();
+        assert_eq!(m.flat.len(), PAGE as usize + 2);
+        assert_eq!(ids(&m)[0], "0x1");
+        assert_eq!(ids(&m)[PAGE as usize], "…1");
+        // A second answer for the same page is ignored.
+        m.fill(ROOT, 0, page(None, PAGE + 2, 500..510, 0));
+        assert_eq!(m.nodes.len(), PAGE as usize);
+
+        // Expanding the first node shows its two children as pending, then loaded.
+        let first = m.find_child(ROOT, 0, "0x1").unwrap();
+        m.set_expanded(first, true);
+        assert_eq!(ids(&m)[..4], ["0x1", " …0", " …0", "0x2"]);
+        let (q, _) = children_query(&mut m, first, 0).unwrap();
+        assert_eq!(q.parent.as_deref(), Some("0x1"));
+        m.fill(first, 0, page(Some("0x1"), 2, 900..902, 0));
+        m.flatten();
+        assert_eq!(ids(&m)[..4], ["0x1", " 0x384", " 0x385", "0x2"]);
+        assert_eq!(m.parent_slot(2), Some(0));
+        assert_eq!(m.parent_slot(3), None);
+        // A leaf cannot expand; collapsing hides the children again.
+        let leaf = m.find_child(first, 0, "0x385").unwrap();
+        m.set_expanded(leaf, true);
+        assert_eq!(m.flat.len(), PAGE as usize + 4);
+        m.set_expanded(first, false);
+        assert_eq!(m.flat.len(), PAGE as usize + 2);
+    }
+
+    #[test]
+    fn a_deep_chain_flattens_and_a_resort_starts_over() {
+        let mut m = TreeModel::default();
+        m.reset(TreeSort::Retained, 1);
+        m.fill(ROOT, 0, page(None, 1, 0..1, 1));
+        // 20,000 levels, each with one child: no recursion, so no stack overflow.
+        let mut parent = m.find_child(ROOT, 0, "0x0").unwrap();
+        for level in 1..20_000u32 {
+            m.nodes[parent as usize].expanded = true;
+            m.nodes[parent as usize].kids = Some(Kids {
+                total: 1,
+                ..Default::default()
+            });
+            m.fill(parent, 0, page(None, 1, level..level + 1, 1));
+            parent = m.find_child(parent, 0, &format!("0x{level:x}")).unwrap();
+        }
+        m.flatten();
+        assert_eq!(m.flat.len(), 20_000);
+        assert_eq!(m.flat.last().unwrap().depth(), 19_999);
+        m.selected = 19_999;
+        // Another sort: back to the first level, a new epoch (older answers are dropped).
+        m.reset(TreeSort::Class, 3);
+        assert_eq!((m.flat.len(), m.epoch, m.sort), (3, 2, TreeSort::Class));
+        assert_eq!(m.selected, 0, "a new order starts at the top");
+    }
+}
