@@ -3,6 +3,7 @@
 #
 #   scripts/gen-fixtures.sh [OUTDIR]             (default: tests/fixtures/ of this repository)
 #   scripts/gen-fixtures.sh --variants [OUTDIR]  (default: tests/fixtures/variants/)
+#   scripts/gen-fixtures.sh --process-memory [OUTDIR]  (only step 3 below)
 #
 # --variants: the JVM-layout variants used by tests/histogram_vs_jvm.rs to check shallow sizes
 # against the JVM's own histogram on other object layouts: two of the programs (queue_backlog,
@@ -25,8 +26,12 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VARIANTS=0
+PROCMEM_ONLY=0
 if [[ "${1:-}" == --variants ]]; then
     VARIANTS=1
+    shift
+elif [[ "${1:-}" == --process-memory ]]; then
+    PROCMEM_ONLY=1
     shift
 fi
 if ((VARIANTS)); then
@@ -116,6 +121,36 @@ if ((VARIANTS)); then
     exit 0
 fi
 
+# Step 3 (also alone with --process-memory): the process-memory fixtures (issue 19), memory
+# beyond the heap. direct_memory: 320 MiB of direct buffers in a pool-like holder, plus a
+# mapped file, with -XX:MaxDirectMemorySize (JDK 17, and JDK 25 as direct_memory.jdk25:
+# Deallocator became a record, Buffer.segment a MemorySegment); thread_stacks: 3,000 parked
+# threads with -Xss384k, JVM arguments read through RuntimeMXBean before the dump.
+PROCMEM_BUDGET_BYTES=$((3 * 1000 * 1000)) # each
+process_memory() {
+    run direct_memory com.example.offheap.DirectMemoryApp -Xmx64m -XX:MaxDirectMemorySize=512m
+    run thread_stacks com.example.stacks.ThreadStacksApp -Xmx64m -Xss384k
+    if [[ -x "$JAVA25_HOME/bin/java" ]]; then
+        VARIANT=jdk25 JAVA="$JAVA25_HOME/bin/java" run direct_memory \
+            com.example.offheap.DirectMemoryApp -Xmx64m -XX:MaxDirectMemorySize=512m
+        install -m 644 "$WORK/out/jdk25/direct_memory.facts.json" "$OUT/direct_memory.jdk25.facts.json"
+    else
+        echo "gen-fixtures: warning: no JDK 25 at $JAVA25_HOME: direct_memory.jdk25 not made" >&2
+    fi
+    local f
+    for f in direct_memory thread_stacks direct_memory.jdk25; do
+        [[ -f "$OUT/$f.hprof.gz" ]] || continue
+        if (($(stat -c %s "$OUT/$f.hprof.gz") > PROCMEM_BUDGET_BYTES)); then
+            echo "gen-fixtures: error: $f.hprof.gz is over $PROCMEM_BUDGET_BYTES bytes" >&2
+            exit 1
+        fi
+    done
+}
+if ((PROCMEM_ONLY)); then
+    process_memory
+    exit 0
+fi
+
 # Two lanes in parallel (2 cores); the long one has the child javac of the class loader fixture.
 lane_a() {
     run classloader_leak com.example.agent.ClassLoaderLeakApp     -Xmx96m
@@ -173,3 +208,5 @@ if ((growth_total > GROWTH_BUDGET_BYTES)); then
     echo "gen-fixtures: error: the growth dumps are over their budget; lower the counts in GrowthApp" >&2
     exit 1
 fi
+
+process_memory

@@ -31,6 +31,8 @@ mod loader_leak;
 pub mod oom;
 pub mod paths;
 pub mod patterns;
+pub mod process_memory;
+pub use process_memory::{process_memory, ProcessMemory};
 pub mod suspects;
 pub use paths::{MergedNode, MergedPaths, Path, PathFinder, PathIndex, PathOptions, PathStep};
 pub mod references;

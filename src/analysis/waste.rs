@@ -233,6 +233,29 @@ pub struct PathSummary {
     pub omitted: usize,
 }
 
+impl PathSummary {
+    /// `p` shortened to its first and last [`PATH_END_STEPS`] steps.
+    pub fn from_path(p: crate::analysis::Path) -> PathSummary {
+        let length = p.steps.len();
+        let (steps, omitted) = if length <= 2 * PATH_END_STEPS {
+            (p.steps, 0)
+        } else {
+            let mut steps = p.steps;
+            let tail = steps.split_off(length - PATH_END_STEPS);
+            steps.truncate(PATH_END_STEPS);
+            steps.extend(tail);
+            (steps, length - 2 * PATH_END_STEPS)
+        };
+        PathSummary {
+            root_kind: p.root_kind,
+            root_detail: p.root_detail,
+            length,
+            steps,
+            omitted,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ArrayInfo {
     pub object_id: String,
@@ -304,25 +327,7 @@ pub fn largest_arrays_with(
             length: g.array_len(v),
             shallow: s,
             retained: d.retained(v),
-            path: finder.shortest_path(v).map(|p| {
-                let length = p.steps.len();
-                let (steps, omitted) = if length <= 2 * PATH_END_STEPS {
-                    (p.steps, 0)
-                } else {
-                    let mut steps = p.steps;
-                    let tail = steps.split_off(length - PATH_END_STEPS);
-                    steps.truncate(PATH_END_STEPS);
-                    steps.extend(tail);
-                    (steps, length - 2 * PATH_END_STEPS)
-                };
-                PathSummary {
-                    root_kind: p.root_kind,
-                    root_detail: p.root_detail,
-                    length,
-                    steps,
-                    omitted,
-                }
-            }),
+            path: finder.shortest_path(v).map(PathSummary::from_path),
             node: v,
         })
         .collect()

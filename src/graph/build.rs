@@ -65,6 +65,13 @@ const KEEP_FIELDS_OF: &[&str] = &[
     "java.util.zip.ZipFile",
     "java.lang.Integer",
     "java.lang.Long",
+    // Process memory (`analysis::process_memory`): direct and mapped buffers (`capacity`,
+    // `address`; `DirectByteBuffer` extends `MappedByteBuffer` in JDK 8–25), what frees them,
+    // and the container objects' flags. A few per buffer; heap buffers are not kept.
+    "java.nio.MappedByteBuffer",
+    "java.nio.DirectByteBuffer$Deallocator",
+    "sun.nio.ch.FileChannelImpl$Unmapper",
+    "jdk.internal.platform.cgroupv1.CgroupV1SubsystemController",
 ];
 
 /// Pass 1: numbering and metadata.

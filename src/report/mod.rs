@@ -39,6 +39,7 @@ pub mod format;
 mod html;
 mod json;
 mod markdown;
+mod process_sections;
 pub mod redact;
 pub mod sections;
 
@@ -102,6 +103,9 @@ pub struct Report {
     pub largest_arrays: Vec<crate::analysis::ArrayInfo>,
     /// Fill ratios of the standard JDK collections.
     pub collections: crate::analysis::CollectionFillReport,
+    /// Memory beyond the heap: direct and mapped buffers, thread stacks, class metadata and
+    /// the JVM's own figures, each labelled a fact or an estimate (additive in schema 3).
+    pub process_memory: crate::analysis::ProcessMemory,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -308,6 +312,7 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
     let duplicate_strings = crate::analysis::duplicate_strings(g, d);
     let largest_arrays = crate::analysis::waste::largest_arrays_with(g, d, Some(&finder));
     let collections = crate::analysis::collection_fill(g, d);
+    let process_memory = crate::analysis::process_memory(g, d, &finder, &threads, &class_loaders);
 
     let mut report = Report {
         schema: SCHEMA_VERSION,
@@ -326,6 +331,7 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
         duplicate_strings,
         largest_arrays,
         collections,
+        process_memory,
     };
     report.contents = redact::contents_of(&report);
     if opts.redact {

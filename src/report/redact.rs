@@ -30,6 +30,26 @@ pub const THREAD_NAMES: &str = "thread names";
 pub const STACK_FRAMES: &str = "stack frame methods";
 pub const LOADER_NAMES: &str = "class loader names";
 pub const JAR_PATHS: &str = "jar file paths";
+pub const JVM_SETTINGS: &str = "JVM arguments, system properties and cgroup paths";
+
+/// System properties that say which JVM on which platform (configuration, not data): kept
+/// by the redaction.
+const PLAIN_PROPERTIES: &[&str] = &[
+    "java.version",
+    "java.vm.name",
+    "java.vm.version",
+    "java.vendor",
+    "java.specification.version",
+    "os.name",
+    "os.arch",
+    "sun.arch.data.model",
+];
+
+/// A JVM argument kept by the redaction: a `-X…` option without a path in it (sizes, GC and
+/// memory flags); `-D` properties, agents and paths are data.
+fn plain_argument(a: &str) -> bool {
+    a.starts_with("-X") && !a.contains(['/', '\\'])
+}
 
 /// What of the dump's data a report holds (always present in the JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
@@ -74,6 +94,13 @@ fn present_kinds(r: &Report) -> Vec<String> {
                 .iter()
                 .any(|l| !l.open_jar_names.is_empty()),
         JAR_PATHS,
+    );
+    let jvm = &r.process_memory.jvm;
+    add(
+        jvm.arguments.as_ref().is_some_and(|a| !a.is_empty())
+            || !jvm.properties.is_empty()
+            || jvm.container.is_some(),
+        JVM_SETTINGS,
     );
     kinds
 }
@@ -198,6 +225,57 @@ pub fn redact(r: &mut Report) {
         }
     }
 
+    // Process memory: JVM arguments, property values, cgroup paths, thread-name patterns and
+    // loader names.
+    let pm = &mut r.process_memory;
+    let mut args = Names::new("argument");
+    if let Some(list) = &mut pm.jvm.arguments {
+        for a in list.iter_mut().filter(|a| !plain_argument(a)) {
+            let p = args.get(a);
+            scrub.add(a, &p);
+            *a = p;
+        }
+    }
+    for a in pm
+        .jvm
+        .container_arguments
+        .iter_mut()
+        .filter(|a| !plain_argument(a))
+    {
+        let p = args.get(a);
+        scrub.add(a, &p);
+        *a = p;
+    }
+    let mut values = Names::new("property value");
+    for p in &mut pm.jvm.properties {
+        if !PLAIN_PROPERTIES.contains(&p.key.as_str()) {
+            let v = values.get(&p.value);
+            scrub.add(&p.value, &v);
+            p.value = v;
+        }
+    }
+    if let Some(c) = &mut pm.jvm.container {
+        for path in [&mut c.memory_mount, &mut c.memory_path]
+            .into_iter()
+            .flatten()
+        {
+            scrub.add(path, "<path>");
+            *path = "<path>".into();
+        }
+    }
+    for grp in &mut pm.thread_stacks.groups {
+        let p = patterns.get(&grp.pattern);
+        scrub.add(&grp.pattern, &p);
+        grp.pattern = p;
+    }
+    for l in &mut pm.class_metadata.notable_loaders {
+        if let Some(n) = &mut l.name {
+            let p = loaders.get(n);
+            scrub.add(n, &p);
+            *n = p;
+        }
+    }
+
     // Free text that may quote any of the above.
     let s = scrub.finish();
     for w in &mut r.summary.warnings {
@@ -233,6 +311,32 @@ pub fn redact(r: &mut Report) {
             p.root_detail = s.apply(&p.root_detail);
             steps(&mut p.steps);
         }
+    }
+
+    let pm = &mut r.process_memory;
+    if let Some(v) = &mut pm.verdict {
+        *v = s.apply(v);
+    }
+    for f in &mut pm.figures {
+        if let Some(t) = &mut f.text {
+            *t = s.apply(t);
+        }
+        f.source = s.apply(&f.source);
+    }
+    pm.thread_stacks.stack_size_source = s.apply(&pm.thread_stacks.stack_size_source);
+    for b in &mut pm.buffers.largest {
+        if let Some(p) = &mut b.path {
+            p.root_detail = s.apply(&p.root_detail);
+            steps(&mut p.steps);
+        }
+    }
+    for h in pm
+        .buffers
+        .holders
+        .iter_mut()
+        .chain(pm.buffers.without_cleaner_holders.iter_mut())
+    {
+        h.via = s.apply(&h.via);
     }
 
     r.contents = Contents {

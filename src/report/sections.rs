@@ -52,6 +52,11 @@ pub fn sections(report: &Report, limits: Limits) -> Vec<Section> {
         out.insert(1, suspects);
     }
     out.extend(analyses);
+    out.push(super::process_sections::process_memory_section(
+        &report.process_memory,
+        ctx,
+        limits,
+    ));
 
     out
 }
@@ -105,6 +110,11 @@ pub fn table_section<T: Tabular>(
 fn summary_section(r: &Report) -> Section {
     let s = &r.summary;
     let mut blocks = Vec::new();
+    if let Some(v) = &r.process_memory.verdict {
+        blocks.push(Block::Paragraph(format!(
+            "Beyond the heap (see Process memory): {v}"
+        )));
+    }
     if !s.warnings.is_empty() {
         blocks.push(Block::List {
             items: s.warnings.clone(),
