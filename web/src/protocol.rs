@@ -249,6 +249,8 @@ pub enum FromWorker {
     /// why it could not be served (bad message, no dump open, unknown object…).
     Reply {
         id: RequestId,
+        /// On the wire `"response": {…}` or `"error": "…"` beside the id.
+        #[serde(flatten, with = "reply_result")]
         result: Result<serde_json::Value, String>,
     },
     /// Unsolicited: how far the current request is.
@@ -260,6 +262,42 @@ pub enum FromWorker {
     /// answer nothing more. Terminate it, post the snapshot with [`req::Restore`] to a fresh
     /// worker, then the requests left unanswered. See the module documentation.
     Handoff { bytes: u64 },
+}
+
+/// [`FromWorker::Reply`]'s result as two plain keys, `response` or `error` (readable in
+/// devtools and by the browser tests without knowing Rust's `Result`).
+mod reply_result {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    enum WireRef<'a> {
+        Response(&'a Value),
+        Error(&'a str),
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Wire {
+        Response(Value),
+        Error(String),
+    }
+
+    pub fn serialize<S: Serializer>(r: &Result<Value, String>, s: S) -> Result<S::Ok, S::Error> {
+        match r {
+            Ok(v) => WireRef::Response(v),
+            Err(e) => WireRef::Error(e),
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Value, String>, D::Error> {
+        Ok(match Wire::deserialize(d)? {
+            Wire::Response(v) => Ok(v),
+            Wire::Error(e) => Err(e),
+        })
+    }
 }
 
 /// Phases of the work, in order.
@@ -972,6 +1010,19 @@ mod tests {
             encode(&ready),
             r#"{"type":"ready","protocol":5,"version":"0.1.0"}"#
         );
+        let reply = FromWorker::Reply {
+            id: 5,
+            result: Ok(serde_json::json!({"type": "opened"})),
+        };
+        assert_eq!(
+            encode(&reply),
+            r#"{"type":"reply","id":5,"response":{"type":"opened"}}"#
+        );
+        let failed = FromWorker::Reply {
+            id: 6,
+            result: Err("no".into()),
+        };
+        assert_eq!(encode(&failed), r#"{"type":"reply","id":6,"error":"no"}"#);
         let handoff = FromWorker::Handoff { bytes: 12 };
         assert_eq!(encode(&handoff), r#"{"type":"handoff","bytes":12}"#);
         let restore = ToWorker::new::<req::Restore>(2, &());
