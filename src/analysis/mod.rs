@@ -1,5 +1,7 @@
 //! Answers computed from the graph and its dominator tree: histogram, summary, and (in their
-//! own modules) leak suspects, paths to GC roots, threads, class loaders and waste.
+//! own modules) leak suspects, paths to GC roots, threads, class loaders and waste, and the
+//! lists a viewer pages through (dominator-tree children and search in `domtree`, an
+//! object's references and a class's instances in `references`).
 
 pub mod histogram;
 pub mod summary;
@@ -25,6 +27,7 @@ pub use classloaders::{
 mod collection_entries;
 pub mod collections;
 mod collections_more;
+pub mod domtree;
 mod loader_leak;
 pub(crate) mod oom;
 pub mod paths;
@@ -32,8 +35,11 @@ pub mod patterns;
 pub mod process_memory;
 pub use process_memory::{process_memory, ProcessMemory};
 pub mod suspects;
-pub use paths::{MergedNode, MergedPaths, Path, PathFinder, PathOptions, PathStep, PathsPage};
+pub use paths::{
+    MergedNode, MergedPaths, Path, PathFinder, PathIndex, PathOptions, PathStep, PathsPage,
+};
 pub mod explore;
+pub mod references;
 pub use suspects::{find_suspects, Suspect, SuspectKind};
 pub mod waste;
 pub use waste::{

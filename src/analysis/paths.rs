@@ -271,9 +271,10 @@ pub(crate) fn is_subclass_of(g: &HeapGraph, mut c: u32, name: &str) -> bool {
     false
 }
 
-/// Shortest paths from the GC roots (see the module docs).
-pub struct PathFinder<'g> {
-    g: &'g HeapGraph,
+/// The result of the one BFS a [`PathFinder`] needs, owned and without a borrow of the graph:
+/// a long-lived holder (the web worker, which keeps the graph for the whole session) keeps the
+/// index beside the graph and borrows a finder per call ([`PathIndex::finder`]).
+pub struct PathIndex {
     opts: PathOptions,
     excl: Exclusions,
     /// BFS parent of each node (`NO_NODE`: no path); the super-root's parent is itself.
@@ -284,9 +285,31 @@ pub struct PathFinder<'g> {
     class_name_of_serial: HashMap<u32, Id>,
 }
 
-impl<'g> PathFinder<'g> {
+/// A [`PathFinder`]'s index: its own, or borrowed from a longer-lived holder.
+enum IndexRef<'g> {
+    Owned(PathIndex),
+    Borrowed(&'g PathIndex),
+}
+
+impl std::ops::Deref for IndexRef<'_> {
+    type Target = PathIndex;
+    fn deref(&self) -> &PathIndex {
+        match self {
+            IndexRef::Owned(i) => i,
+            IndexRef::Borrowed(i) => i,
+        }
+    }
+}
+
+/// Shortest paths from the GC roots (see the module docs).
+pub struct PathFinder<'g> {
+    g: &'g HeapGraph,
+    idx: IndexRef<'g>,
+}
+
+impl PathIndex {
     /// One BFS over the whole graph: O(nodes + edges) time, 4 bytes per node kept.
-    pub fn new(g: &'g HeapGraph, opts: PathOptions) -> PathFinder<'g> {
+    pub fn new(g: &HeapGraph, opts: PathOptions) -> PathIndex {
         let excl = Exclusions::new(g, opts.include_weak);
         let n = g.node_count();
         let sr = g.super_root();
@@ -333,8 +356,7 @@ impl<'g> PathFinder<'g> {
             .iter()
             .map(|l| (l.serial, l.name_id))
             .collect();
-        PathFinder {
-            g,
+        PathIndex {
             opts,
             excl,
             parent,
@@ -343,19 +365,48 @@ impl<'g> PathFinder<'g> {
         }
     }
 
+    /// A finder over `g`, which must be the graph this index was built from (the index holds
+    /// one entry per node of that graph).
+    pub fn finder<'g>(&'g self, g: &'g HeapGraph) -> PathFinder<'g> {
+        debug_assert_eq!(
+            self.parent.len(),
+            g.node_count() + 1,
+            "index of another graph"
+        );
+        PathFinder {
+            g,
+            idx: IndexRef::Borrowed(self),
+        }
+    }
+
+    /// Bytes held (the parent array dominates).
+    pub fn heap_bytes(&self) -> usize {
+        self.parent.capacity() * 4
+    }
+}
+
+impl<'g> PathFinder<'g> {
+    /// One BFS over the whole graph: O(nodes + edges) time, 4 bytes per node kept.
+    pub fn new(g: &'g HeapGraph, opts: PathOptions) -> PathFinder<'g> {
+        PathFinder {
+            g,
+            idx: IndexRef::Owned(PathIndex::new(g, opts)),
+        }
+    }
+
     pub fn graph(&self) -> &'g HeapGraph {
         self.g
     }
     pub fn options(&self) -> PathOptions {
-        self.opts
+        self.idx.opts
     }
     /// Whether `node` has a path from a GC root (under this finder's options).
     pub fn has_path(&self, node: Node) -> bool {
-        (node as usize) < self.g.node_count() && self.parent[node as usize] != NO_NODE
+        (node as usize) < self.g.node_count() && self.idx.parent[node as usize] != NO_NODE
     }
     /// The BFS-tree parent of `node` (`None` for roots and objects without a path).
-    pub(crate) fn parent(&self, node: Node) -> Option<Node> {
-        match self.parent.get(node as usize) {
+    pub fn parent(&self, node: Node) -> Option<Node> {
+        match self.idx.parent.get(node as usize) {
             Some(&p) if p != NO_NODE && p != self.g.super_root() && node != self.g.super_root() => {
                 Some(p)
             }
@@ -376,7 +427,7 @@ impl<'g> PathFinder<'g> {
         Some(d)
     }
     pub fn heap_bytes(&self) -> usize {
-        self.parent.capacity() * 4
+        self.idx.parent.capacity() * 4
     }
 
     /// Nodes of the shortest path, root first.
@@ -460,7 +511,7 @@ impl<'g> PathFinder<'g> {
             if let Some(c) = g.class_node(q) {
                 consider(c);
             }
-            match self.excl.excluded_index(g, q) {
+            match self.idx.excl.excluded_index(g, q) {
                 None => g.edges(q).for_each(|(t, _)| consider(t)),
                 Some(skip) => g
                     .indexed_edges(q)
@@ -644,7 +695,7 @@ impl<'g> PathFinder<'g> {
         let mut want: HashMap<Node, Option<String>> = targets.iter().map(|&t| (t, None)).collect();
         for (t, l) in self.g.labelled_edges(from) {
             if let Some(slot @ None) = want.get_mut(&t) {
-                if !self.excl.is_excluded_label(self.g, from, &l) {
+                if !self.idx.excl.is_excluded_label(self.g, from, &l) {
                     *slot = Some(l.to_string());
                 }
             }
@@ -663,7 +714,7 @@ impl<'g> PathFinder<'g> {
         self.g
             .labelled_edges(from)
             .into_iter()
-            .find(|(t, l)| *t == to && !self.excl.is_excluded_label(self.g, from, l))
+            .find(|(t, l)| *t == to && !self.idx.excl.is_excluded_label(self.g, from, l))
             .map(|(_, l)| l.to_string())
             .unwrap_or_else(|| "?".into())
     }
@@ -821,10 +872,11 @@ impl<'g> PathFinder<'g> {
         let trace = g
             .meta
             .traces
-            .get(self.trace_of_thread.get(&thread_serial)?)?;
+            .get(self.idx.trace_of_thread.get(&thread_serial)?)?;
         let fid = trace.frame_ids.get(frame as usize)?;
         let f = g.meta.frames.get(fid)?;
         let class = self
+            .idx
             .class_name_of_serial
             .get(&f.class_serial)
             .map(|&id| java_class_name(g.symbol(id)))

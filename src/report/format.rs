@@ -34,6 +34,24 @@ pub fn format_count(n: u64) -> String {
     out
 }
 
+/// `~120,000`, `~57.3 million`, `~1.25 billion`.
+pub fn format_approx_count(n: u64) -> String {
+    match n {
+        0..=999_999 => {
+            let k = n.div_ceil(1000);
+            if k >= 1000 {
+                "~1.0 million".to_string()
+            } else if k > 0 {
+                format!("~{k},000")
+            } else {
+                "~0".to_string()
+            }
+        }
+        1_000_000..=999_999_999 => format!("~{:.1} million", n as f64 / 1e6),
+        _ => format!("~{:.2} billion", n as f64 / 1e9),
+    }
+}
+
 /// Signed byte change: `+1.2 MiB`, `−512 B` (a real minus sign), `0 B`.
 pub(crate) fn format_delta_bytes(delta: i64) -> String {
     match delta {
@@ -147,6 +165,13 @@ mod tests {
         assert_eq!(format_count(84_000), "84,000");
         assert_eq!(format_count(1_234_567), "1,234,567");
         assert_eq!(format_count(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn approx_counts() {
+        assert_eq!(format_approx_count(1_234), "~2,000");
+        assert_eq!(format_approx_count(999_999), "~1.0 million");
+        assert_eq!(format_approx_count(2_500_000_000), "~2.50 billion");
     }
 
     #[test]

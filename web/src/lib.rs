@@ -1,21 +1,15 @@
 //! heaplens in the browser.
 //!
 //! Two wasm binaries share this library:
-//! - `app` (`src/bin/app.rs`): the Leptos UI, running on the page's main thread.
+//! - `app` (`src/bin/app.rs`): the Leptos UI, running on the page's main thread ([`ui`]).
 //! - `worker` (`src/bin/worker.rs`): a dedicated Web Worker that runs the analysis core, so
-//!   parsing a multi-GB dump never blocks the UI.
+//!   parsing a multi-GB dump never blocks the UI ([`worker`]).
 //!
-//! They talk only through [`protocol`] (typed messages, JSON-encoded). The worker's request
-//! handling lives in [`service`], which is plain Rust: it compiles and is unit-tested natively.
-//! Everything that touches JS ([`engine`], [`worker`], [`ui`]) is wasm32-only.
+//! Two rooms and one corridor: [`worker`] and [`ui`] never import each other; they talk only
+//! through [`protocol`] (typed requests, each carrying its response type; JSON on the wire).
+//! The worker's request handling and the UI's pure models (tree model, formatting) are plain
+//! Rust and tested natively; what touches JS or Leptos is wasm32-only.
 
-pub mod open;
 pub mod protocol;
-pub mod service;
-
-#[cfg(target_arch = "wasm32")]
-pub mod engine;
-#[cfg(target_arch = "wasm32")]
 pub mod ui;
-#[cfg(target_arch = "wasm32")]
 pub mod worker;

@@ -3,7 +3,7 @@
 //! Every message is one JSON string passed to `postMessage` (structured clone of a string is a
 //! cheap copy, and both ends are Rust, so a JSON text is the simplest stable wire format; it is
 //! also readable in devtools and from the Playwright tests). Bulk binary data (the dump itself)
-//! does NOT go through JSON: [`Request::Open`] is posted as a two-element array
+//! does NOT go through JSON: [`req::Open`] is posted as a two-element array
 //! `[json_text, blob]`, the `File`/`Blob` next to the text (a structured clone of a `File` is a
 //! handle, not a copy of its bytes; the worker reads it in slices).
 //!
@@ -18,7 +18,7 @@
 //!    done: the overview numbers and class histogram that need no references, shown while the
 //!    references and the dominator tree are computed.
 //!
-//! One worker analyzes one dump: the UI starts a fresh worker for every [`Request::Open`]
+//! One worker analyzes one dump: the UI starts a fresh worker for every [`req::Open`]
 //! (and to cancel one), because a wasm instance's memory never shrinks. For the same reason the
 //! analysis changes workers once, after opening: the building worker's memory has grown to the
 //! build's peak (~60 bytes per object), what is kept needs ~32. Once it has answered the first
@@ -26,7 +26,7 @@
 //! moment, that worker posts
 //! [`FromWorker::Handoff`] with a snapshot of the analysis (an `ArrayBuffer`, transferred:
 //! `[json_text, buffer]`) and answers nothing more; the UI's engine terminates it, starts a
-//! fresh worker, posts it [`Request::Restore`] with the snapshot, then again every request the
+//! fresh worker, posts it [`req::Restore`] with the snapshot, then again every request the
 //! old worker left unanswered.
 //!
 //! Object ids travel as `0x…` hex strings (ids can exceed JavaScript's exact integer range).
@@ -36,7 +36,7 @@
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// Upper bound of every page the worker returns.
 pub const MAX_PAGE: u32 = 1000;
@@ -47,90 +47,192 @@ pub const PROGRESS_INTERVAL_MS: f64 = 200.0;
 /// Correlates a [`FromWorker::Reply`] with its [`ToWorker`] request.
 pub type RequestId = u32;
 
-/// UI → worker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// UI → worker: one request, by its [`Request::METHOD`], with its params as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToWorker {
     pub id: RequestId,
-    pub request: Request,
+    pub method: String,
+    #[serde(default)]
+    pub params: serde_json::Value,
 }
 
-/// What the UI can ask the worker.
+impl ToWorker {
+    /// The message asking `R` with `params`.
+    pub fn new<R: Request>(id: RequestId, params: &R::Params) -> ToWorker {
+        ToWorker {
+            id,
+            method: R::METHOD.to_string(),
+            params: serde_json::to_value(params).expect("protocol params always serialize"),
+        }
+    }
+
+    /// The params, if this message is an `R`.
+    pub fn params<R: Request>(&self) -> Option<Result<R::Params, String>> {
+        (self.method == R::METHOD).then(|| params_of::<R>(self.params.clone()))
+    }
+}
+
+/// Decodes `R`'s params from a message's JSON (a malformed message is an error reply, not a
+/// panic).
+pub fn params_of<R: Request>(params: serde_json::Value) -> Result<R::Params, String> {
+    serde_json::from_value(params).map_err(|e| format!("bad params for {}: {e}", R::METHOD))
+}
+
+/// Decodes `R`'s response from a reply's JSON.
+pub fn response_of<R: Request>(result: serde_json::Value) -> Result<R::Response, String> {
+    serde_json::from_value(result).map_err(|e| format!("undecodable answer to {}: {e}", R::METHOD))
+}
+
+/// A request the UI can send to the worker, as `lsp_types` declares LSP's: the method name on
+/// the wire, the params it takes and the response it gets. The UI asks
+/// `engine.request::<req::Histogram>(query)` and receives a `HistogramPage`: a request
+/// cannot be answered with another request's type. The marker types are in [`req`].
+///
+/// To add a request: a marker in [`req`] with its params and response types here, a route in
+/// the worker's dispatcher (`worker::service`), and (if it is an analysis) the analysis
+/// itself in the core.
+pub trait Request {
+    type Params: Serialize + DeserializeOwned;
+    type Response: Serialize + DeserializeOwned;
+    const METHOD: &'static str;
+}
+
+/// The requests (marker types; see [`Request`]).
+pub mod req {
+    use super::*;
+
+    macro_rules! requests {
+        ($($(#[$doc:meta])* $name:ident = $method:literal: $params:ty => $response:ty;)*) => {
+            $(
+                $(#[$doc])*
+                #[derive(Debug)]
+                pub enum $name {}
+                impl Request for $name {
+                    type Params = $params;
+                    type Response = $response;
+                    const METHOD: &'static str = $method;
+                }
+            )*
+            /// Every request's method name.
+            pub const METHODS: &[&str] = &[$($method),*];
+        };
+    }
+
+    requests! {
+        /// Liveness check: answers its `echo`.
+        Ping = "ping": PingParams => String;
+        /// Analyze the dump posted next to this message (see the module docs). Answered once
+        /// the graph and dominator tree are built (other analyses run on demand).
+        Open = "open": OpenParams => OpenOutcome;
+        /// Load the snapshot (an `ArrayBuffer` posted next to this message) that another
+        /// worker made of its analysis ([`FromWorker::Handoff`]); answered like [`Open`].
+        Restore = "restore": () => OpenOutcome;
+        /// The overview of the open dump.
+        Summary = "summary": () => Box<Overview>;
+        Histogram = "histogram": HistogramQuery => HistogramPage;
+        /// Children of one dominator-tree node.
+        Children = "children": ChildrenQuery => ChildrenPage;
+        /// Objects anywhere in the dominator tree whose class name matches `pattern`
+        /// (case-insensitive substring, or a glob with `*`), largest retained first, a page at
+        /// a time; each with its path from the top of the tree.
+        TreeSearch = "tree_search": TreeSearchQuery => TreeSearchPage;
+        /// One object's details.
+        Object = "object": ObjectQuery => Box<ObjectDetails>;
+        /// A page of an object's outgoing or incoming references.
+        References = "references": ReferencesQuery => ReferencePage;
+        /// Paths from GC roots to an object (shortest first).
+        Paths = "paths": PathsQuery => PathsResult;
+        /// A page of the instances of a class (histogram row), largest retained first.
+        Instances = "instances": InstancesQuery => InstancesPage;
+        Suspects = "suspects": () => SuspectsResult;
+        /// A page of the threads (largest retained first), their name groups and ThreadLocal
+        /// findings.
+        Threads = "threads": ThreadsQuery => ThreadsPage;
+        /// One thread's stack frames with their locals, and its ThreadLocal entries.
+        Thread = "thread": ObjectQuery => Box<ThreadDetails>;
+        ClassLoaders = "class_loaders": () => ClassLoadersResult;
+        Waste = "waste": () => WasteResult;
+        Export = "export": ExportQuery => ExportFile;
+    }
+}
+
+/// Params of [`req::Ping`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PingParams {
+    pub echo: String,
+}
+
+/// Params of [`req::Open`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenParams {
+    pub name: String,
+    pub size: u64,
+}
+
+/// The answer to [`req::Open`] and [`req::Restore`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Request {
-    /// Liveness check; answered with [`Response::Pong`] echoing `echo`.
-    Ping {
-        echo: String,
-    },
-    /// Analyze the dump posted next to this message (see the module docs). Answered with
-    /// [`Response::Opened`] once the graph and dominator tree are built (other analyses run on
-    /// demand), or [`Response::OpenFailed`].
-    Open {
-        name: String,
-        size: u64,
-    },
-    /// Load the snapshot (an `ArrayBuffer` posted next to this message) that another worker
-    /// made of its analysis ([`FromWorker::Handoff`]); answered like [`Request::Open`].
-    Restore,
-    /// The overview of the open dump ([`Response::Opened`] again).
-    Summary,
-    Histogram(HistogramQuery),
-    /// Children of one dominator-tree node.
-    Children(ChildrenQuery),
-    /// Objects anywhere in the dominator tree whose class name matches `pattern`
-    /// (case-insensitive substring, or a glob with `*`), largest retained first, a page at a
-    /// time; each with its path from the top of the tree. Answered with
-    /// [`Response::TreeSearch`].
-    TreeSearch {
-        pattern: String,
-        offset: u32,
-        limit: u32,
-    },
-    /// One object's details.
-    Object {
-        object: String,
-    },
-    /// A page of an object's outgoing or incoming references.
-    References {
-        object: String,
-        incoming: bool,
-        offset: u32,
-        limit: u32,
-    },
-    /// Paths from GC roots to an object (shortest first).
-    Paths {
-        object: String,
-        include_weak: bool,
-        max: u32,
-    },
-    /// A page of the instances of a class (histogram row), largest retained first.
-    Instances {
-        class: u32,
-        unreachable: bool,
-        offset: u32,
-        limit: u32,
-    },
-    Suspects,
-    /// A page of the threads (largest retained first), their name groups and ThreadLocal
-    /// findings.
-    Threads {
-        filter: String,
-        offset: u32,
-        limit: u32,
-    },
-    /// One thread's stack frames with their locals, and its ThreadLocal entries.
-    Thread {
-        object: String,
-    },
-    ClassLoaders,
-    Waste,
-    Export {
-        format: ExportFormat,
-        /// Replace the dump's data (strings, thread names, frames…) with placeholders
-        /// (`heaplens::report::redact`): a report to share.
-        #[serde(default)]
-        redact: bool,
-    },
+pub enum OpenOutcome {
+    Opened(Box<Overview>),
+    Failed(OpenError),
+}
+
+/// Params of [`req::TreeSearch`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TreeSearchQuery {
+    pub pattern: String,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// Params of [`req::Object`] and [`req::Thread`]: one object by its `0x…` id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectQuery {
+    pub object: String,
+}
+
+/// Params of [`req::References`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferencesQuery {
+    pub object: String,
+    pub incoming: bool,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// Params of [`req::Paths`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathsQuery {
+    pub object: String,
+    pub include_weak: bool,
+    pub max: u32,
+}
+
+/// Params of [`req::Instances`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstancesQuery {
+    pub class: u32,
+    pub unreachable: bool,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// Params of [`req::Threads`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ThreadsQuery {
+    pub filter: String,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// Params of [`req::Export`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportQuery {
+    pub format: ExportFormat,
+    /// Replace the dump's data (strings, thread names, frames…) with placeholders
+    /// (`heaplens::report::redact`): a report to share.
+    #[serde(default)]
+    pub redact: bool,
 }
 
 /// Worker → UI.
@@ -143,17 +245,59 @@ pub enum FromWorker {
         /// `heaplens-web` crate version of the worker build.
         version: String,
     },
-    /// The answer to the request with the same `id`.
-    Reply { id: RequestId, response: Response },
+    /// The answer to the request with the same `id`: its [`Request::Response`] as JSON, or
+    /// why it could not be served (bad message, no dump open, unknown object…).
+    Reply {
+        id: RequestId,
+        /// On the wire `"response": {…}` or `"error": "…"` beside the id.
+        #[serde(flatten, with = "reply_result")]
+        result: Result<serde_json::Value, String>,
+    },
     /// Unsolicited: how far the current request is.
     Progress(Progress),
-    /// Unsolicited, during [`Request::Open`], once the first pass is done (before the reply).
+    /// Unsolicited, during [`req::Open`], once the first pass is done (before the reply).
     Partial(Box<PartialResults>),
-    /// Unsolicited, after the replies to [`Request::Open`] and to the first requests: the
+    /// Unsolicited, after the replies to [`req::Open`] and to the first requests: the
     /// analysis' snapshot (`bytes` long) is posted next to this message, and this worker will
-    /// answer nothing more. Terminate it, post the snapshot with [`Request::Restore`] to a fresh
+    /// answer nothing more. Terminate it, post the snapshot with [`req::Restore`] to a fresh
     /// worker, then the requests left unanswered. See the module documentation.
     Handoff { bytes: u64 },
+}
+
+/// [`FromWorker::Reply`]'s result as two plain keys, `response` or `error` (readable in
+/// devtools and by the browser tests without knowing Rust's `Result`).
+mod reply_result {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    enum WireRef<'a> {
+        Response(&'a Value),
+        Error(&'a str),
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Wire {
+        Response(Value),
+        Error(String),
+    }
+
+    pub fn serialize<S: Serializer>(r: &Result<Value, String>, s: S) -> Result<S::Ok, S::Error> {
+        match r {
+            Ok(v) => WireRef::Response(v),
+            Err(e) => WireRef::Error(e),
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Value, String>, D::Error> {
+        Ok(match Wire::deserialize(d)? {
+            Wire::Response(v) => Ok(v),
+            Wire::Error(e) => Err(e),
+        })
+    }
 }
 
 /// Phases of the work, in order.
@@ -204,34 +348,6 @@ pub struct Progress {
     pub eta_ms: Option<f64>,
 }
 
-/// The worker's answer to one [`Request`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Response {
-    Pong {
-        echo: String,
-    },
-    Opened(Box<Overview>),
-    OpenFailed(OpenError),
-    Histogram(HistogramPage),
-    Children(ChildrenPage),
-    TreeSearch(TreeSearchPage),
-    Object(Box<ObjectDetails>),
-    References(ReferencePage),
-    Paths(PathsResult),
-    Instances(InstancesPage),
-    Suspects(SuspectsResult),
-    Threads(ThreadsPage),
-    Thread(Box<ThreadDetails>),
-    ClassLoaders(ClassLoadersResult),
-    Waste(WasteResult),
-    Export(ExportFile),
-    /// The request could not be served (bad message, no dump open, unknown object…).
-    Error {
-        message: String,
-    },
-}
-
 // ---- Open / overview ---------------------------------------------------------------------
 
 /// Why a dump could not be analyzed.
@@ -273,7 +389,9 @@ pub struct PartialResults {
     pub objects_total: u64,
     pub classes: u64,
     pub gc_roots: u64,
-    pub threads: u64,
+    /// Threads the dump lists as GC roots (pass 1 cannot tell reachability; the final count,
+    /// [`Overview::threads`], is every reachable `Thread`, so it can be larger).
+    pub thread_roots: u64,
     pub heap_shallow_total: u64,
     pub compressed_oops: bool,
     pub alignment: u32,
@@ -457,12 +575,12 @@ pub const MAX_SEARCH_DEPTH: u32 = 128;
 pub struct TreeStep {
     pub object_id: String,
     /// Position among its dominator-tree siblings, largest retained first (the order of
-    /// [`TreeSort::Retained`] pages): the page of [`Request::Children`] that holds it is
+    /// [`TreeSort::Retained`] pages): the page of [`req::Children`] that holds it is
     /// `index / page size`.
     pub index: u32,
 }
 
-/// One match of [`Request::TreeSearch`].
+/// One match of [`req::TreeSearch`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TreeSearchRow {
     pub row: TreeRow,
@@ -876,49 +994,73 @@ mod tests {
 
     #[test]
     fn wire_format_is_tagged_json() {
-        let msg = ToWorker {
-            id: 7,
-            request: Request::Ping { echo: "hi".into() },
-        };
+        let msg = ToWorker::new::<req::Ping>(7, &PingParams { echo: "hi".into() });
         assert_eq!(
             encode(&msg),
-            r#"{"id":7,"request":{"type":"ping","echo":"hi"}}"#
+            r#"{"id":7,"method":"ping","params":{"echo":"hi"}}"#
         );
+        assert_eq!(
+            msg.params::<req::Ping>(),
+            Some(Ok(PingParams { echo: "hi".into() }))
+        );
+        assert_eq!(msg.params::<req::Open>(), None);
         let ready = FromWorker::Ready {
             protocol: PROTOCOL_VERSION,
             version: "0.1.0".into(),
         };
         assert_eq!(
             encode(&ready),
-            r#"{"type":"ready","protocol":4,"version":"0.1.0"}"#
+            r#"{"type":"ready","protocol":5,"version":"0.1.0"}"#
         );
+        let reply = FromWorker::Reply {
+            id: 5,
+            result: Ok(serde_json::json!({"type": "opened"})),
+        };
+        assert_eq!(
+            encode(&reply),
+            r#"{"type":"reply","id":5,"response":{"type":"opened"}}"#
+        );
+        let failed = FromWorker::Reply {
+            id: 6,
+            result: Err("no".into()),
+        };
+        assert_eq!(encode(&failed), r#"{"type":"reply","id":6,"error":"no"}"#);
         let handoff = FromWorker::Handoff { bytes: 12 };
         assert_eq!(encode(&handoff), r#"{"type":"handoff","bytes":12}"#);
-        let restore = ToWorker {
-            id: 2,
-            request: Request::Restore,
-        };
-        assert_eq!(encode(&restore), r#"{"id":2,"request":{"type":"restore"}}"#);
-        let open = ToWorker {
-            id: 1,
-            request: Request::Open {
+        let restore = ToWorker::new::<req::Restore>(2, &());
+        assert_eq!(
+            encode(&restore),
+            r#"{"id":2,"method":"restore","params":null}"#
+        );
+        let open = ToWorker::new::<req::Open>(
+            1,
+            &OpenParams {
                 name: "a.hprof".into(),
                 size: 9,
             },
-        };
+        );
         assert_eq!(
             encode(&open),
-            r#"{"id":1,"request":{"type":"open","name":"a.hprof","size":9}}"#
+            r#"{"id":1,"method":"open","params":{"name":"a.hprof","size":9}}"#
         );
-        let q = Request::Histogram(HistogramQuery {
-            limit: 10,
-            ..Default::default()
-        });
+        let q = ToWorker::new::<req::Histogram>(
+            3,
+            &HistogramQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        );
+        let text = encode(&q);
         assert!(
-            encode(&q).starts_with(r#"{"type":"histogram","group":"class","sort":"retained""#),
-            "{}",
-            encode(&q)
+            text.starts_with(r#"{"id":3,"method":"histogram","params":{"#)
+                && text.contains(r#""group":"class""#)
+                && text.contains(r#""sort":"retained""#),
+            "{text}"
         );
+        // A request's response type is what the worker's JSON decodes into.
+        let page: Result<String, String> = response_of::<req::Ping>(serde_json::json!("hi"));
+        assert_eq!(page.unwrap(), "hi");
+        assert!(response_of::<req::Histogram>(serde_json::json!("hi")).is_err());
     }
 
     #[test]
@@ -930,15 +1072,11 @@ mod tests {
             },
             FromWorker::Reply {
                 id: 1,
-                response: Response::Pong {
-                    echo: "é \" \\ \n".into(),
-                },
+                result: Ok(serde_json::json!("é \" \\ \n")),
             },
             FromWorker::Reply {
                 id: u32::MAX,
-                response: Response::Error {
-                    message: "no".into(),
-                },
+                result: Err("no".into()),
             },
             FromWorker::Progress(Progress {
                 phase: Phase::Linking,
@@ -951,16 +1089,17 @@ mod tests {
             }),
             FromWorker::Reply {
                 id: 3,
-                response: Response::OpenFailed(OpenError {
+                result: Ok(serde_json::to_value(OpenOutcome::Failed(OpenError {
                     message: "m".into(),
                     offset: Some(0),
                     not_hprof: true,
                     too_big: None,
-                }),
+                }))
+                .unwrap()),
             },
             FromWorker::Reply {
                 id: 4,
-                response: Response::OpenFailed(OpenError {
+                result: Ok(serde_json::to_value(OpenOutcome::Failed(OpenError {
                     message: "big".into(),
                     offset: None,
                     not_hprof: false,
@@ -969,7 +1108,8 @@ mod tests {
                         needed_bytes: 1 << 40,
                         available_bytes: 1 << 32,
                     }),
-                }),
+                }))
+                .unwrap()),
             },
             FromWorker::Partial(Box::new(PartialResults {
                 file_name: "a.hprof".into(),
@@ -981,7 +1121,7 @@ mod tests {
                 objects_total: 3,
                 classes: 1,
                 gc_roots: 1,
-                threads: 0,
+                thread_roots: 0,
                 heap_shallow_total: 48,
                 compressed_oops: true,
                 alignment: 8,
@@ -1010,7 +1150,11 @@ mod tests {
 
     #[test]
     fn rejects_unknown_messages() {
-        assert!(decode::<ToWorker>(r#"{"id":1,"request":{"type":"format_disk"}}"#).is_err());
+        assert!(decode::<ToWorker>(r#"{"id":1}"#).is_err());
+        let unknown = decode::<ToWorker>(r#"{"id":1,"method":"format_disk"}"#).unwrap();
+        assert!(!req::METHODS.contains(&unknown.method.as_str()));
+        let bad = decode::<ToWorker>(r#"{"id":1,"method":"object","params":{"id":3}}"#).unwrap();
+        assert!(bad.params::<req::Object>().unwrap().is_err());
         assert!(decode::<ToWorker>("not json").is_err());
     }
 }

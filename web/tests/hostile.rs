@@ -10,7 +10,7 @@
 mod cases;
 
 use heaplens_web::protocol::*;
-use heaplens_web::service::{DumpSource, NullHost, Service};
+use heaplens_web::worker::{DumpSource, NullHost, Service};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::*;
@@ -18,29 +18,30 @@ use wasm_bindgen_test::*;
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
-fn open(bytes: &[u8]) -> Response {
+fn open(bytes: &[u8]) -> OpenOutcome {
     let mut s = Service::new();
     let mut src: &[u8] = bytes;
-    s.handle_with(
-        Request::Open {
+    s.request_with::<req::Open>(
+        &OpenParams {
             name: "crafted.hprof".into(),
             size: bytes.len() as u64,
         },
         Some(&mut src as &mut dyn DumpSource),
         &mut NullHost,
     )
+    .expect("an open request is answered")
 }
 
 fn opened(what: &str, bytes: &[u8]) -> Box<Overview> {
     match open(bytes) {
-        Response::Opened(o) => o,
+        OpenOutcome::Opened(o) => o,
         r => panic!("{what}: {r:?}"),
     }
 }
 
 fn failed(what: &str, bytes: &[u8]) -> OpenError {
     match open(bytes) {
-        Response::OpenFailed(e) => e,
+        OpenOutcome::Failed(e) => e,
         r => panic!("{what}: {r:?}"),
     }
 }

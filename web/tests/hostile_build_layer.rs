@@ -14,7 +14,7 @@ mod cases;
 mod class_names;
 
 use heaplens_web::protocol::*;
-use heaplens_web::service::{DumpSource, NullHost, Service};
+use heaplens_web::worker::{DumpSource, NullHost, Service};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
@@ -74,46 +74,49 @@ fn run(what: &str, bytes: &[u8]) -> Opened {
     let start = std::time::Instant::now();
     let mut s = Service::new();
     let mut src: &[u8] = bytes;
-    let opened = match s.handle_with(
-        Request::Open {
-            name: "crafted.hprof".into(),
-            size: bytes.len() as u64,
-        },
-        Some(&mut src as &mut dyn DumpSource),
-        &mut NullHost,
-    ) {
-        Response::Opened(o) => Opened::Analysis(o),
-        Response::OpenFailed(e) => Opened::Failed(e),
-        r => panic!("{what}: {r:?}"),
+    let opened = match s
+        .request_with::<req::Open>(
+            &OpenParams {
+                name: "crafted.hprof".into(),
+                size: bytes.len() as u64,
+            },
+            Some(&mut src as &mut dyn DumpSource),
+            &mut NullHost,
+        )
+        .unwrap_or_else(|e| panic!("{what}: open: {e}"))
+    {
+        OpenOutcome::Opened(o) => Opened::Analysis(o),
+        OpenOutcome::Failed(e) => Opened::Failed(e),
     };
     if matches!(opened, Opened::Analysis(_)) {
-        let mut requests = vec![
-            Request::Summary,
-            Request::Suspects,
-            Request::Threads {
-                filter: String::new(),
-                offset: 0,
-                limit: 1000,
-            },
-            Request::ClassLoaders,
-            Request::Waste,
-        ];
+        let ok = |label: &str, r: Result<(), String>| {
+            assert!(r.is_ok(), "{what}: {label}: {r:?}");
+        };
+        ok("summary", s.request::<req::Summary>(&()).map(drop));
+        ok("suspects", s.request::<req::Suspects>(&()).map(drop));
+        let threads = ThreadsQuery {
+            filter: String::new(),
+            offset: 0,
+            limit: 1000,
+        };
+        ok("threads", s.request::<req::Threads>(&threads).map(drop));
+        ok(
+            "class loaders",
+            s.request::<req::ClassLoaders>(&()).map(drop),
+        );
+        ok("waste", s.request::<req::Waste>(&()).map(drop));
         for format in [
             ExportFormat::Json,
             ExportFormat::Markdown,
             ExportFormat::Html,
         ] {
-            requests.push(Request::Export {
+            let q = ExportQuery {
                 format,
                 redact: false,
-            });
-        }
-        for r in requests {
-            let label = format!("{r:?}");
-            let answer = s.handle(r);
-            assert!(
-                !matches!(answer, Response::Error { .. }),
-                "{what}: {label}: {answer:?}"
+            };
+            ok(
+                &format!("export {format:?}"),
+                s.request::<req::Export>(&q).map(drop),
             );
         }
     }

@@ -11,8 +11,8 @@
 
 use futures_channel::oneshot;
 use heaplens_web::protocol::*;
-use heaplens_web::service::{DumpSource, Host, Service};
-use heaplens_web::worker::{open_async, split_message, BlobSource};
+use heaplens_web::worker::entry::{open_async, split_message, BlobSource};
+use heaplens_web::worker::{DumpSource, Host, Service};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 use web_sys::{Blob, MessageChannel, MessageEvent};
@@ -71,12 +71,12 @@ impl Host for Recorder {
 
 #[wasm_bindgen_test]
 async fn request_round_trips_through_a_message_channel() {
-    let sent = ToWorker {
-        id: 42,
-        request: Request::Ping {
+    let sent = ToWorker::new::<req::Ping>(
+        42,
+        &PingParams {
             echo: "héllo \u{1F600} \"q\"".into(),
         },
-    };
+    );
     let text = text_through_channel(&encode(&sent)).await;
     assert_eq!(decode::<ToWorker>(&text).unwrap(), sent);
 }
@@ -85,23 +85,23 @@ async fn request_round_trips_through_a_message_channel() {
 async fn worker_service_answers_ping_over_the_wire() {
     // What the worker glue does, minus the Worker: decode, handle, encode, transport, decode.
     let request = decode::<ToWorker>(
-        &text_through_channel(&encode(&ToWorker {
-            id: 1,
-            request: Request::Ping { echo: "x".into() },
-        }))
+        &text_through_channel(&encode(&ToWorker::new::<req::Ping>(
+            1,
+            &PingParams { echo: "x".into() },
+        )))
         .await,
     )
     .unwrap();
     let reply = FromWorker::Reply {
         id: request.id,
-        response: Service::new().handle(request.request),
+        result: Service::new().handle(&request),
     };
     let back = text_through_channel(&encode(&reply)).await;
     assert_eq!(
         decode::<FromWorker>(&back).unwrap(),
         FromWorker::Reply {
             id: 1,
-            response: Response::Pong { echo: "x".into() }
+            result: Ok(serde_json::json!("x"))
         }
     );
 }
@@ -117,34 +117,36 @@ fn javascript_sees_the_documented_shape() {
     assert_eq!(get("type").as_string().as_deref(), Some("ready"));
     assert_eq!(get("protocol").as_f64(), Some(PROTOCOL_VERSION as f64));
     assert_eq!(get("version").as_string().as_deref(), Some("9.9.9"));
-    let open = js_sys::JSON::parse(&encode(&ToWorker {
-        id: 3,
-        request: Request::Open {
+    let open = js_sys::JSON::parse(&encode(&ToWorker::new::<req::Open>(
+        3,
+        &OpenParams {
             name: "a".into(),
             size: 1,
         },
-    }))
+    )))
     .unwrap();
-    let request = js_sys::Reflect::get(&open, &"request".into()).unwrap();
+    let method = js_sys::Reflect::get(&open, &"method".into()).unwrap();
+    assert_eq!(method.as_string().as_deref(), Some("open"));
+    let params = js_sys::Reflect::get(&open, &"params".into()).unwrap();
     assert_eq!(
-        js_sys::Reflect::get(&request, &"type".into())
+        js_sys::Reflect::get(&params, &"name".into())
             .unwrap()
             .as_string()
             .as_deref(),
-        Some("open")
+        Some("a")
     );
 }
 
 #[wasm_bindgen_test]
 async fn a_dump_travels_next_to_the_json_not_inside_it() {
     // As `Engine::request_with` posts it: `[json, blob]`; structured clone keeps the Blob a Blob.
-    let request = ToWorker {
-        id: 7,
-        request: Request::Open {
+    let request = ToWorker::new::<req::Open>(
+        7,
+        &OpenParams {
             name: "retry_buffer.hprof.gz".into(),
             size: RETRY_BUFFER.len() as u64,
         },
-    };
+    );
     let text = encode(&request);
     assert!(text.len() < 200, "the JSON carries no bytes: {text}");
     let message = js_sys::Array::of2(&JsValue::from_str(&text), &blob_of(RETRY_BUFFER));
@@ -182,13 +184,17 @@ async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
     let mut service = Service::new();
     let mut host = Recorder::default();
     let mut src = BlobSource::new(blob_of(RETRY_BUFFER));
-    let request = Request::Open {
-        name: "retry_buffer.hprof.gz".into(),
-        size: RETRY_BUFFER.len() as u64,
-    };
-    let response = service.handle_with(request, Some(&mut src as &mut dyn DumpSource), &mut host);
-    let Response::Opened(overview) = response.clone() else {
-        panic!("{response:?}")
+    let request = ToWorker::new::<req::Open>(
+        9,
+        &OpenParams {
+            name: "retry_buffer.hprof.gz".into(),
+            size: RETRY_BUFFER.len() as u64,
+        },
+    );
+    let result = service.handle_with(&request, Some(&mut src as &mut dyn DumpSource), &mut host);
+    let Ok(OpenOutcome::Opened(overview)) = result.clone().and_then(response_of::<req::Open>)
+    else {
+        panic!("{result:?}")
     };
     assert_eq!(overview.file_size, RETRY_BUFFER.len() as u64);
     assert!(overview.objects_total > 10_000);
@@ -209,16 +215,14 @@ async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
         last
     );
     // The reply, through the wire.
-    let reply = FromWorker::Reply { id: 9, response };
+    let reply = FromWorker::Reply { id: 9, result };
     assert_eq!(
         decode::<FromWorker>(&text_through_channel(&encode(&reply)).await).unwrap(),
         reply
     );
 
     // The leak suspect, and a page of the dominator tree.
-    let Response::Suspects(s) = service.handle(Request::Suspects) else {
-        panic!()
-    };
+    let s = service.request::<req::Suspects>(&()).unwrap();
     let first = &s.suspects[0];
     assert_eq!(first.pattern, "collection accumulation");
     assert!(
@@ -228,12 +232,12 @@ async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
         "{}",
         first.explanation
     );
-    let Response::Children(page) = service.handle(Request::Children(ChildrenQuery {
-        limit: 5,
-        ..Default::default()
-    })) else {
-        panic!()
-    };
+    let page = service
+        .request::<req::Children>(&ChildrenQuery {
+            limit: 5,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(page.rows.len(), 5);
     assert!(page.rows[0].retained >= page.rows[1].retained);
 }
@@ -246,16 +250,16 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
     let blob = blob_of(RETRY_BUFFER);
     let mut sync = Service::new();
     let mut src = BlobSource::new(blob.clone());
-    let request = Request::Open {
+    let params = OpenParams {
         name: "r.hprof.gz".into(),
         size: RETRY_BUFFER.len() as u64,
     };
-    let Response::Opened(expected) = sync.handle_with(
-        request,
+    let Ok(OpenOutcome::Opened(expected)) = sync.request_with::<req::Open>(
+        &params,
         Some(&mut src as &mut dyn DumpSource),
         &mut Recorder::default(),
     ) else {
-        panic!()
+        panic!("the synchronous open failed")
     };
     for (chunk, ahead) in [(65_537usize, 1usize), (300_001, 4), (8 << 20, 3)] {
         let service = std::cell::RefCell::new(Service::new());
@@ -270,7 +274,7 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
             &mut host,
         )
         .await;
-        let Response::Opened(got) = response else {
+        let OpenOutcome::Opened(got) = response else {
             panic!("{chunk}/{ahead}: {response:?}")
         };
         assert_eq!(
@@ -293,9 +297,7 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
         // Two passes over the whole file, as progress says.
         let last_bytes = host.seen.iter().map(|p| p.bytes_done).max().unwrap();
         assert_eq!(last_bytes, 2 * RETRY_BUFFER.len() as u64);
-        let Response::Suspects(s) = service.borrow_mut().handle(Request::Suspects) else {
-            panic!()
-        };
+        let s = service.borrow_mut().request::<req::Suspects>(&()).unwrap();
         assert!(s.suspects[0]
             .explanation
             .contains("RetryingPublisher.pendingBatches"));
@@ -313,7 +315,7 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
         &mut Recorder::default(),
     )
     .await;
-    let Response::OpenFailed(e) = r else {
+    let OpenOutcome::Failed(e) = r else {
         panic!("{r:?}")
     };
     assert!(e.not_hprof);
@@ -323,20 +325,17 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
 fn a_file_that_is_not_a_dump_is_an_answer_not_a_crash() {
     let mut service = Service::new();
     let mut src = BlobSource::new(blob_of(b"<html>not a heap dump</html>"));
-    let r = service.handle_with(
-        Request::Open {
+    let r = service.request_with::<req::Open>(
+        &OpenParams {
             name: "x.html".into(),
             size: 28,
         },
         Some(&mut src as &mut dyn DumpSource),
         &mut Recorder::default(),
     );
-    let Response::OpenFailed(e) = r else {
+    let Ok(OpenOutcome::Failed(e)) = r else {
         panic!("{r:?}")
     };
     assert!(e.not_hprof);
-    assert!(matches!(
-        service.handle(Request::Summary),
-        Response::Error { .. }
-    ));
+    assert!(service.request::<req::Summary>(&()).is_err());
 }

@@ -6,7 +6,7 @@
 use std::io::Read;
 
 use heaplens_web::protocol::*;
-use heaplens_web::service::{DumpSource, Host, NullHost, Service};
+use heaplens_web::worker::{DumpSource, Host, NullHost, Service};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
@@ -55,33 +55,33 @@ impl DumpSource for Small<'_> {
     }
 }
 
-fn open(bytes: &[u8], name: &str) -> (Service, Response, Recorder) {
+fn open(bytes: &[u8], name: &str) -> (Service, OpenOutcome, Recorder) {
     let mut s = Service::new();
     let mut host = Recorder::default();
     let mut src = Small(bytes);
-    let r = s.handle_with(
-        Request::Open {
-            name: name.into(),
-            size: bytes.len() as u64,
-        },
-        Some(&mut src),
-        &mut host,
-    );
+    let r = s
+        .request_with::<req::Open>(
+            &OpenParams {
+                name: name.into(),
+                size: bytes.len() as u64,
+            },
+            Some(&mut src),
+            &mut host,
+        )
+        .expect("an open request is answered");
     (s, r, host)
 }
 
-fn opened(r: &Response) -> &Overview {
+fn opened(r: &OpenOutcome) -> &Overview {
     match r {
-        Response::Opened(o) => o,
+        OpenOutcome::Opened(o) => o,
         other => panic!("not opened: {other:?}"),
     }
 }
 
 fn first_suspect(s: &mut Service) -> SuspectView {
-    match s.handle(Request::Suspects) {
-        Response::Suspects(r) => r.suspects.into_iter().next().expect("a suspect"),
-        other => panic!("{other:?}"),
-    }
+    let r = s.request::<req::Suspects>(&()).unwrap();
+    r.suspects.into_iter().next().expect("a suspect")
 }
 
 #[test]
@@ -114,78 +114,78 @@ fn queue_backlog_end_to_end() {
     );
 
     // Histogram: paged, sorted, filtered, grouped.
-    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery {
-        limit: 5,
-        descending: true,
-        ..Default::default()
-    })) else {
-        panic!()
-    };
+    let h = s
+        .request::<req::Histogram>(&HistogramQuery {
+            limit: 5,
+            descending: true,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(h.rows.len(), 5);
     assert!(h.rows.windows(2).all(|w| w[0].retained >= w[1].retained));
     assert!(h.total_rows > 100);
-    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery {
-        filter: "^java\\.lang\\.String$".into(),
-        regex: true,
-        limit: 10,
-        ..Default::default()
-    })) else {
-        panic!()
-    };
+    let h = s
+        .request::<req::Histogram>(&HistogramQuery {
+            filter: "^java\\.lang\\.String$".into(),
+            regex: true,
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(h.rows.len(), 1);
     assert!(h.rows[0].instances >= 84_000);
     let string_class = h.rows[0].class.expect("class rows carry the class index");
-    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery {
-        filter: "(".into(),
-        regex: true,
-        limit: 10,
-        ..Default::default()
-    })) else {
-        panic!()
-    };
+    let h = s
+        .request::<req::Histogram>(&HistogramQuery {
+            filter: "(".into(),
+            regex: true,
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
     assert!(h.filter_error.is_some());
-    let Response::Histogram(h) = s.handle(Request::Histogram(HistogramQuery {
-        group: Grouping::Package,
-        limit: 50,
-        descending: true,
-        ..Default::default()
-    })) else {
-        panic!()
-    };
+    let h = s
+        .request::<req::Histogram>(&HistogramQuery {
+            group: Grouping::Package,
+            limit: 50,
+            descending: true,
+            ..Default::default()
+        })
+        .unwrap();
     assert!(h
         .rows
         .iter()
         .any(|r| r.name == "java.lang" && r.class.is_none()));
 
     // Instances of String, largest first, paged.
-    let Response::Instances(i) = s.handle(Request::Instances {
-        class: string_class,
-        unreachable: false,
-        offset: 10,
-        limit: 20,
-    }) else {
-        panic!()
-    };
+    let i = s
+        .request::<req::Instances>(&InstancesQuery {
+            class: string_class,
+            unreachable: false,
+            offset: 10,
+            limit: 20,
+        })
+        .unwrap();
     assert_eq!(i.rows.len(), 20);
     assert!(i.total >= 84_000);
 
     // Dominator tree: two levels.
-    let Response::Children(top) = s.handle(Request::Children(ChildrenQuery {
-        limit: 10,
-        ..Default::default()
-    })) else {
-        panic!()
-    };
+    let top = s
+        .request::<req::Children>(&ChildrenQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(top.total, o.root_children);
     let first = &top.rows[0];
     assert!(first.children > 0);
-    let Response::Children(kids) = s.handle(Request::Children(ChildrenQuery {
-        parent: Some(first.object_id.clone()),
-        limit: 10,
-        ..Default::default()
-    })) else {
-        panic!()
-    };
+    let kids = s
+        .request::<req::Children>(&ChildrenQuery {
+            parent: Some(first.object_id.clone()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
     assert!(!kids.rows.is_empty());
     assert!(kids.rows.iter().all(|r| r.retained <= first.retained));
 
@@ -199,11 +199,11 @@ fn queue_backlog_end_to_end() {
     assert_eq!(x.collection.as_ref().unwrap().size, 84_000);
 
     // Object details and paths of the queue.
-    let Response::Object(q) = s.handle(Request::Object {
-        object: ap.object_id.clone(),
-    }) else {
-        panic!()
-    };
+    let q = s
+        .request::<req::Object>(&ObjectQuery {
+            object: ap.object_id.clone(),
+        })
+        .unwrap();
     assert_eq!(q.class, "java.util.concurrent.ArrayBlockingQueue");
     assert!(q
         .fields
@@ -217,24 +217,24 @@ fn queue_backlog_end_to_end() {
         q.fields
     );
     assert!(!q.dominator_chain.is_empty());
-    let Response::Paths(p) = s.handle(Request::Paths {
-        object: ap.object_id.clone(),
-        include_weak: false,
-        max: 3,
-    }) else {
-        panic!()
-    };
+    let p = s
+        .request::<req::Paths>(&PathsQuery {
+            object: ap.object_id.clone(),
+            include_weak: false,
+            max: 3,
+        })
+        .unwrap();
     assert!(!p.paths.is_empty());
     assert_eq!(p.paths[0].steps.last().unwrap().object_id, ap.object_id);
     assert_eq!(p.paths[0].steps.last().unwrap().field, "m_queue");
-    let Response::References(inc) = s.handle(Request::References {
-        object: ap.object_id.clone(),
-        incoming: true,
-        offset: 0,
-        limit: 10,
-    }) else {
-        panic!()
-    };
+    let inc = s
+        .request::<req::References>(&ReferencesQuery {
+            object: ap.object_id.clone(),
+            incoming: true,
+            offset: 0,
+            limit: 10,
+        })
+        .unwrap();
     assert!(
         inc.rows.iter().any(|r| r.field == "m_queue"),
         "{:?}",
@@ -248,46 +248,46 @@ fn queue_backlog_end_to_end() {
         .target
         .clone()
         .unwrap();
-    let Response::References(out) = s.handle(Request::References {
-        object: items.object_id.clone(),
-        incoming: false,
-        offset: 1000,
-        limit: 5,
-    }) else {
-        panic!()
-    };
+    let out = s
+        .request::<req::References>(&ReferencesQuery {
+            object: items.object_id.clone(),
+            incoming: false,
+            offset: 1000,
+            limit: 5,
+        })
+        .unwrap();
     assert_eq!(out.total, 84_001, "class edge + 84,000 elements");
     assert_eq!(out.rows[0].field, "[999]");
 
     // Export.
-    let Response::Export(e) = s.handle(Request::Export {
-        format: ExportFormat::Json,
-        redact: false,
-    }) else {
-        panic!()
-    };
+    let e = s
+        .request::<req::Export>(&ExportQuery {
+            format: ExportFormat::Json,
+            redact: false,
+        })
+        .unwrap();
     assert_eq!(e.file_name, "queue_backlog.heaplens.json");
     let v: serde_json::Value = serde_json::from_str(&e.text).unwrap();
     assert!(v["summary"]["objects_total"].as_u64().unwrap() > 0);
     assert_eq!(v["contents"]["redacted"], false);
     // Redacted: no file name inside or in the file's name, no thread name.
-    let Response::Export(r) = s.handle(Request::Export {
-        format: ExportFormat::Json,
-        redact: true,
-    }) else {
-        panic!()
-    };
+    let r = s
+        .request::<req::Export>(&ExportQuery {
+            format: ExportFormat::Json,
+            redact: true,
+        })
+        .unwrap();
     assert_eq!(r.file_name, "heap.redacted.heaplens.json");
     let rv: serde_json::Value = serde_json::from_str(&r.text).unwrap();
     assert_eq!(rv["contents"]["redacted"], true);
     assert_eq!(rv["summary"], v["summary"]);
     assert!(!r.text.contains("queue_backlog") && !r.text.contains("\"main\""));
-    let Response::Export(e) = s.handle(Request::Export {
-        format: ExportFormat::Html,
-        redact: false,
-    }) else {
-        panic!()
-    };
+    let e = s
+        .request::<req::Export>(&ExportQuery {
+            format: ExportFormat::Html,
+            redact: false,
+        })
+        .unwrap();
     assert!(
         e.text.starts_with("<!") || e.text.starts_with("<html"),
         "{}",
@@ -295,24 +295,19 @@ fn queue_backlog_end_to_end() {
     );
 
     // Waste and class loaders answer.
-    assert!(matches!(s.handle(Request::Waste), Response::Waste(_)));
-    assert!(matches!(
-        s.handle(Request::ClassLoaders),
-        Response::ClassLoaders(_)
-    ));
+    assert!(s.request::<req::Waste>(&()).is_ok());
+    assert!(s.request::<req::ClassLoaders>(&()).is_ok());
     // Bad ids are errors, not panics.
-    assert!(matches!(
-        s.handle(Request::Object {
+    assert!(s
+        .request::<req::Object>(&ObjectQuery {
             object: "0x1".into()
-        }),
-        Response::Error { .. }
-    ));
-    assert!(matches!(
-        s.handle(Request::Object {
+        })
+        .is_err());
+    assert!(s
+        .request::<req::Object>(&ObjectQuery {
             object: "hello".into()
-        }),
-        Response::Error { .. }
-    ));
+        })
+        .is_err());
 }
 
 #[test]
@@ -320,13 +315,13 @@ fn thread_explosion_threads() {
     let gz = fixture("thread_explosion");
     let (mut s, r, _) = open(&gz, "thread_explosion.hprof.gz");
     opened(&r);
-    let Response::Threads(t) = s.handle(Request::Threads {
-        filter: String::new(),
-        offset: 0,
-        limit: 50,
-    }) else {
-        panic!()
-    };
+    let t = s
+        .request::<req::Threads>(&ThreadsQuery {
+            filter: String::new(),
+            offset: 0,
+            limit: 50,
+        })
+        .unwrap();
     assert_eq!(t.live_threads, 2307);
     assert!(t.total_threads >= 2307);
     assert_eq!(t.rows.len(), 50);
@@ -336,19 +331,19 @@ fn thread_explosion_threads() {
         .find(|g| g.pattern == "pool-7-thread-*")
         .expect("pool group");
     assert_eq!(pool.count, 2000);
-    let Response::Threads(f) = s.handle(Request::Threads {
-        filter: "pool-7-thread-*".into(),
-        offset: 0,
-        limit: 10,
-    }) else {
-        panic!()
-    };
+    let f = s
+        .request::<req::Threads>(&ThreadsQuery {
+            filter: "pool-7-thread-*".into(),
+            offset: 0,
+            limit: 10,
+        })
+        .unwrap();
     assert_eq!(f.total, 2000);
-    let Response::Thread(d) = s.handle(Request::Thread {
-        object: f.rows[0].object_id.clone(),
-    }) else {
-        panic!()
-    };
+    let d = s
+        .request::<req::Thread>(&ObjectQuery {
+            object: f.rows[0].object_id.clone(),
+        })
+        .unwrap();
     assert!(!d.frames.is_empty());
     let x = first_suspect(&mut s);
     assert_eq!(x.pattern, "thread explosion");
@@ -367,9 +362,7 @@ fn every_incident_has_a_first_suspect() {
     let gz = fixture("healthy_app");
     let (mut s, r, _) = open(&gz, "healthy_app");
     opened(&r);
-    let Response::Suspects(r) = s.handle(Request::Suspects) else {
-        panic!()
-    };
+    let r = s.request::<req::Suspects>(&()).unwrap();
     assert!(r.suspects.is_empty());
 }
 
@@ -385,22 +378,21 @@ fn truncated_dump_warns_and_still_answers() {
         o.warnings
     );
     assert!(o.objects_total > 0);
-    assert!(matches!(s.handle(Request::Suspects), Response::Suspects(_)));
+    assert!(s.request::<req::Suspects>(&()).is_ok());
     // A truncated dump's analysis survives the hand-over too.
     let plan = s.prepare_snapshot(&mut NullHost).expect("open");
     let mut bytes = Vec::new();
     s.write_snapshot(&plan, &mut |piece| bytes.extend_from_slice(piece));
     let mut fresh = Service::new();
     let mut src = Small(&bytes);
-    let r = fresh.handle_with(Request::Restore, Some(&mut src), &mut Recorder::default());
-    assert_eq!(opened(&r).objects_total, o.objects_total);
-    assert!(matches!(
-        fresh.handle(Request::Children(ChildrenQuery {
+    let r = fresh.request_with::<req::Restore>(&(), Some(&mut src), &mut Recorder::default());
+    assert_eq!(opened(r.as_ref().unwrap()).objects_total, o.objects_total);
+    assert!(fresh
+        .request::<req::Children>(&ChildrenQuery {
             limit: 5,
             ..Default::default()
-        })),
-        Response::Children(_)
-    ));
+        })
+        .is_ok());
 }
 
 #[test]
@@ -410,27 +402,26 @@ fn not_a_heap_dump_is_a_clear_error() {
         "notes.zip",
     );
     match r {
-        Response::OpenFailed(e) => {
+        OpenOutcome::Failed(e) => {
             assert!(e.not_hprof);
             assert_eq!(e.offset, Some(0));
             assert!(e.message.contains("not a Java heap dump"), "{}", e.message);
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(s.handle(Request::Summary), Response::Error { .. }));
+    assert!(s.request::<req::Summary>(&()).is_err());
     // Damage after a valid header: a parse error with a byte offset.
     let mut raw = gunzip(&fixture("retry_buffer"));
     let at = 4096;
     raw[at..at + 64].fill(0xEE);
     let (_, r, _) = open(&raw, "damaged.hprof");
     match r {
-        Response::OpenFailed(e) => {
+        OpenOutcome::Failed(e) => {
             assert!(!e.not_hprof);
             assert!(e.offset.is_some());
             assert!(e.message.contains("at byte"), "{}", e.message);
         }
-        Response::Opened(o) => assert!(!o.warnings.is_empty(), "damage must show: {o:?}"),
-        other => panic!("{other:?}"),
+        OpenOutcome::Opened(o) => assert!(!o.warnings.is_empty(), "damage must show: {o:?}"),
     }
 }
 
@@ -441,18 +432,16 @@ fn opening_a_second_dump_replaces_the_first() {
     let mut host = Recorder::default();
     let gz = fixture("healthy_app");
     let mut src: &[u8] = &gz;
-    let r = s.handle_with(
-        Request::Open {
+    let r = s.request_with::<req::Open>(
+        &OpenParams {
             name: "b".into(),
             size: gz.len() as u64,
         },
         Some(&mut src),
         &mut host,
     );
-    assert_eq!(opened(&r).file_name, "b");
-    let Response::Opened(o) = s.handle(Request::Summary) else {
-        panic!()
-    };
+    assert_eq!(opened(r.as_ref().unwrap()).file_name, "b");
+    let o = s.request::<req::Summary>(&()).unwrap();
     assert_eq!(o.file_name, "b");
 }
 
@@ -472,17 +461,15 @@ fn a_node_with_100_000_children_is_served_in_pages() {
     let (mut s, r, _) = open(&bytes, "wide.hprof");
     opened(&r);
     let id = format!("0x{:x}", array.id());
-    let page = |s: &mut Service, offset, sort, filter: &str| match s.handle(Request::Children(
-        ChildrenQuery {
+    let page = |s: &mut Service, offset, sort, filter: &str| {
+        s.request::<req::Children>(&ChildrenQuery {
             parent: Some(id.clone()),
             sort,
             filter: filter.into(),
             offset,
             limit: 200,
-        },
-    )) {
-        Response::Children(p) => p,
-        other => panic!("{other:?}"),
+        })
+        .unwrap()
     };
     let t = std::time::Instant::now();
     let first = page(&mut s, 0, TreeSort::Retained, "");
@@ -504,28 +491,26 @@ fn a_node_with_100_000_children_is_served_in_pages() {
         .filter(|r| r.class == "com.x.Item")
         .all(|r| r.children == 0));
     // The array's own outgoing references are paged too, labelled by index.
-    let Response::References(refs) = s.handle(Request::References {
-        object: id.clone(),
-        incoming: false,
-        offset: 99_990,
-        limit: 50,
-    }) else {
-        panic!()
-    };
+    let refs = s
+        .request::<req::References>(&ReferencesQuery {
+            object: id.clone(),
+            incoming: false,
+            offset: 99_990,
+            limit: 50,
+        })
+        .unwrap();
     assert_eq!(refs.total, 100_001);
     assert_eq!(refs.rows.len(), 11);
     assert_eq!(refs.rows.last().unwrap().field, "[99999]");
 }
 
 fn search(s: &mut Service, pattern: &str, offset: u32, limit: u32) -> TreeSearchPage {
-    match s.handle(Request::TreeSearch {
+    s.request::<req::TreeSearch>(&TreeSearchQuery {
         pattern: pattern.into(),
         offset,
         limit,
-    }) {
-        Response::TreeSearch(p) => p,
-        other => panic!("{other:?}"),
-    }
+    })
+    .unwrap()
 }
 
 /// Follows a search row's path down the tree with `Children` pages (the way the UI reveals
@@ -535,14 +520,14 @@ fn assert_path_leads_to(s: &mut Service, hit: &TreeSearchRow) {
     assert_eq!(hit.path.last().unwrap().object_id, hit.row.object_id);
     let mut parent = None;
     for step in &hit.path {
-        let Response::Children(p) = s.handle(Request::Children(ChildrenQuery {
-            parent: parent.clone(),
-            offset: step.index,
-            limit: 1,
-            ..Default::default()
-        })) else {
-            panic!()
-        };
+        let p = s
+            .request::<req::Children>(&ChildrenQuery {
+                parent: parent.clone(),
+                offset: step.index,
+                limit: 1,
+                ..Default::default()
+            })
+            .unwrap();
         assert_eq!(
             p.rows[0].object_id, step.object_id,
             "step {step:?} under {parent:?}"
@@ -592,11 +577,11 @@ fn tree_search_finds_deep_objects_largest_first() {
     assert_path_leads_to(&mut s, &p.rows[0]);
     assert_path_leads_to(&mut s, &p.rows[49]);
     // Its chain passes through the holder's list (the inspector's dominator chain agrees).
-    let Response::Object(obj) = s.handle(Request::Object {
-        object: p.rows[0].row.object_id.clone(),
-    }) else {
-        panic!()
-    };
+    let obj = s
+        .request::<req::Object>(&ObjectQuery {
+            object: p.rows[0].row.object_id.clone(),
+        })
+        .unwrap();
     let chain: Vec<&str> = obj
         .dominator_chain
         .iter()
@@ -734,7 +719,7 @@ fn big_dump_tree_search_timing() {
         let p = search(&mut s, pattern, offset, 100);
         let json = encode(&FromWorker::Reply {
             id: 1,
-            response: Response::TreeSearch(p.clone()),
+            result: Ok(serde_json::to_value(&p).unwrap()),
         });
         println!(
             "search {pattern:?} @{offset}: {} matches, {} rows, deepest {}, {:?}, {} KiB answer",
@@ -756,50 +741,71 @@ fn a_restored_snapshot_answers_like_the_original() {
         let (mut s, r, mut host) = open(&gz, name);
         let before = opened(&r).clone();
         assert!(!s.suspects_ready());
-        let suspects = s.handle(Request::Suspects);
+        let suspects = s.request::<req::Suspects>(&());
         assert!(s.suspects_ready());
         let plan = s.prepare_snapshot(&mut host).expect("a dump is open");
         let mut bytes = Vec::new();
         s.write_snapshot(&plan, &mut |piece| bytes.extend_from_slice(piece));
         assert_eq!(bytes.len() as u64, plan.bytes, "{name}");
+        let top = before.top_dominators[0].object_id.clone();
         let requests = [
-            Request::Children(ChildrenQuery {
-                limit: 50,
-                ..Default::default()
-            }),
-            Request::Histogram(HistogramQuery {
-                limit: 50,
-                ..Default::default()
-            }),
-            Request::Threads {
-                filter: String::new(),
-                offset: 0,
-                limit: 20,
-            },
-            Request::ClassLoaders,
-            Request::Waste,
-            Request::Paths {
-                object: before.top_dominators[0].object_id.clone(),
-                include_weak: false,
-                max: 3,
-            },
-            Request::Object {
-                object: before.top_dominators[0].object_id.clone(),
-            },
-            Request::References {
-                object: before.top_dominators[0].object_id.clone(),
-                incoming: false,
-                offset: 0,
-                limit: 20,
-            },
+            ToWorker::new::<req::Children>(
+                1,
+                &ChildrenQuery {
+                    limit: 50,
+                    ..Default::default()
+                },
+            ),
+            ToWorker::new::<req::Histogram>(
+                2,
+                &HistogramQuery {
+                    limit: 50,
+                    ..Default::default()
+                },
+            ),
+            ToWorker::new::<req::Threads>(
+                3,
+                &ThreadsQuery {
+                    limit: 20,
+                    ..Default::default()
+                },
+            ),
+            ToWorker::new::<req::ClassLoaders>(4, &()),
+            ToWorker::new::<req::Waste>(5, &()),
+            ToWorker::new::<req::Paths>(
+                6,
+                &PathsQuery {
+                    object: top.clone(),
+                    include_weak: false,
+                    max: 3,
+                },
+            ),
+            ToWorker::new::<req::Object>(
+                7,
+                &ObjectQuery {
+                    object: top.clone(),
+                },
+            ),
+            ToWorker::new::<req::References>(
+                8,
+                &ReferencesQuery {
+                    object: top.clone(),
+                    incoming: false,
+                    offset: 0,
+                    limit: 20,
+                },
+            ),
         ];
-        let expected: Vec<Response> = requests.iter().map(|q| s.handle(q.clone())).collect();
+        let expected: Vec<_> = requests.iter().map(|q| s.handle(q)).collect();
+        assert!(expected.iter().all(|r| r.is_ok()), "{name}: {expected:?}");
         s.close();
-        assert!(matches!(s.handle(Request::Summary), Response::Error { .. }));
+        assert!(s.request::<req::Summary>(&()).is_err());
 
         let mut fresh = Service::new();
         let mut src = Small(&bytes);
-        let r = fresh.handle_with(Request::Restore, Some(&mut src), &mut Recorder::default());
+        let r = fresh
+            .request_with::<req::Restore>(&(), Some(&mut src), &mut Recorder::default())
+            .unwrap();
         let mut after = opened(&r).clone();
         assert!(
             fresh.suspects_ready(),
@@ -812,18 +818,18 @@ fn a_restored_snapshot_answers_like_the_original() {
         assert!(after.memory_bytes <= before.memory_bytes, "{name}");
         after.memory_bytes = before.memory_bytes;
         assert_eq!(after, before, "{name}");
-        assert_eq!(fresh.handle(Request::Suspects), suspects, "{name}");
+        assert_eq!(fresh.request::<req::Suspects>(&()), suspects, "{name}");
         for (q, want) in requests.iter().zip(&expected) {
-            assert_eq!(&fresh.handle(q.clone()), want, "{name}: {q:?}");
+            assert_eq!(&fresh.handle(q), want, "{name}: {q:?}");
         }
     }
     // Not a snapshot: an error, not a crash.
     let mut fresh = Service::new();
     let mut src: &[u8] = b"not a snapshot at all";
-    let r = fresh.handle_with(
-        Request::Restore,
+    let r = fresh.request_with::<req::Restore>(
+        &(),
         Some(&mut src as &mut dyn DumpSource),
         &mut Recorder::default(),
     );
-    assert!(matches!(r, Response::Error { .. }), "{r:?}");
+    assert!(r.is_err(), "{r:?}");
 }

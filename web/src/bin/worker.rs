@@ -1,8 +1,8 @@
-//! Entry point of the analysis Web Worker (see `heaplens_web::worker`).
+//! Entry point of the analysis Web Worker (see `heaplens_web::worker::entry`).
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    heaplens_web::worker::start();
+    heaplens_web::worker::entry::start();
 }
 
 // Natively this bin only has to compile (so `cargo test --workspace` works); it never runs.

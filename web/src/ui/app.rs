@@ -122,7 +122,7 @@ pub fn App() -> impl IntoView {
                                     <p class="open-error too-big" data-objects=t.objects data-needed-bytes=t.needed_bytes>
                                         {format!(
                                             "This dump has {} objects and needs ~{:.1} GiB to analyze in a browser tab (its analysis worker can use at most {:.1} GiB). Use the command-line analyzer:",
-                                            crate::service::memory::approx_count(t.objects),
+                                            heaplens::report::format_approx_count(t.objects),
                                             t.needed_bytes as f64 / (1u64 << 30) as f64,
                                             t.available_bytes as f64 / (1u64 << 30) as f64,
                                         )}

@@ -38,11 +38,7 @@ pub fn HistogramView() -> impl IntoView {
         query.offset = page * HIST_PAGE;
         query.limit = HIST_PAGE;
         spawn_local(async move {
-            let r = match ctx.call(Request::Histogram(query)).await {
-                Ok(Response::Histogram(p)) => Ok(p),
-                Ok(other) => Err(format!("unexpected answer: {other:?}")),
-                Err(e) => Err(e),
-            };
+            let r = ctx.call::<req::Histogram>(query).await;
             match r {
                 Ok(mut p) => {
                     let rows = std::mem::take(&mut p.rows);
@@ -351,7 +347,7 @@ pub fn InstancesView(class: u32, unreachable: bool) -> impl IntoView {
         let offset = rows.with_untracked(|r| r.len() as u32);
         spawn_local(async move {
             match ctx
-                .call(Request::Instances {
+                .call::<req::Instances>(InstancesQuery {
                     class,
                     unreachable,
                     offset,
@@ -359,12 +355,11 @@ pub fn InstancesView(class: u32, unreachable: bool) -> impl IntoView {
                 })
                 .await
             {
-                Ok(Response::Instances(p)) => {
+                Ok(p) => {
                     name.set(p.class_name);
                     total.set(Some(p.total));
                     rows.update(|r| r.extend(p.rows));
                 }
-                Ok(other) => error.set(Some(format!("unexpected answer: {other:?}"))),
                 Err(e) => error.set(Some(e)),
             }
         });

@@ -1,18 +1,43 @@
-//! The Leptos UI (wasm32 only). [`App`] is the root component mounted by `src/bin/app.rs`.
+//! The UI room: the Leptos page (wasm32 only) and the pure models it draws from.
 //!
-//! The UI never parses or holds the heap: every view asks the analysis worker (through
-//! [`state::Ctx::call`]) for the page of data it shows.
+//! The UI never parses or holds the heap: every view asks the analysis worker, through the
+//! [`engine`] (`Engine::request::<R>(params)` returns `R::Response`), for the page of data it
+//! shows. The UI room uses [`crate::protocol`] and the core's formatting, never
+//! [`crate::worker`].
+//!
+//! Where things go: a new view is a component file here, listed in `route` and `app`; a list
+//! that can be long renders through `virtual_list::VirtualList`; numbers and ids are formatted by
+//! [`format`]; state that is not Leptos-specific (the dominator tree's expansion) lives in a pure
+//! model ([`tree_model`]) tested natively.
 
+pub mod format;
+pub mod paged;
+pub mod tree_model;
+
+#[cfg(target_arch = "wasm32")]
 mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod engine;
+#[cfg(target_arch = "wasm32")]
 mod histogram;
+#[cfg(target_arch = "wasm32")]
 mod object;
+#[cfg(target_arch = "wasm32")]
 mod others;
+#[cfg(target_arch = "wasm32")]
 mod overview;
+#[cfg(target_arch = "wasm32")]
 mod route;
+#[cfg(target_arch = "wasm32")]
 mod state;
+#[cfg(target_arch = "wasm32")]
 mod suspects;
+#[cfg(target_arch = "wasm32")]
 mod threads;
+#[cfg(target_arch = "wasm32")]
 mod tree;
+#[cfg(target_arch = "wasm32")]
 mod util;
 
+#[cfg(target_arch = "wasm32")]
 pub use app::App;

@@ -18,11 +18,9 @@ pub fn ObjectView(id: String, paths_first: bool) -> impl IntoView {
         move || {
             let id = id.clone();
             async move {
-                match ctx.call(Request::Object { object: id }).await {
-                    Ok(Response::Object(d)) => Ok(*d),
-                    Ok(other) => Err(format!("unexpected answer: {other:?}")),
-                    Err(e) => Err(e),
-                }
+                ctx.call::<req::Object>(ObjectQuery { object: id })
+                    .await
+                    .map(|d| *d)
             }
         }
     });
@@ -155,18 +153,12 @@ pub fn PathsPanel(id: String) -> impl IntoView {
         let id = id.clone();
         let weak = include_weak.get();
         async move {
-            match ctx
-                .call(Request::Paths {
-                    object: id,
-                    include_weak: weak,
-                    max: 3,
-                })
-                .await
-            {
-                Ok(Response::Paths(p)) => Ok(p),
-                Ok(other) => Err(format!("unexpected answer: {other:?}")),
-                Err(e) => Err(e),
-            }
+            ctx.call::<req::Paths>(PathsQuery {
+                object: id,
+                include_weak: weak,
+                max: 3,
+            })
+            .await
         }
     });
     view! {
@@ -246,7 +238,7 @@ fn RefList(id: String, incoming: bool) -> impl IntoView {
             let id = id.clone();
             spawn_local(async move {
                 match ctx
-                    .call(Request::References {
+                    .call::<req::References>(ReferencesQuery {
                         object: id,
                         incoming,
                         offset,
@@ -254,11 +246,10 @@ fn RefList(id: String, incoming: bool) -> impl IntoView {
                     })
                     .await
                 {
-                    Ok(Response::References(p)) => {
+                    Ok(p) => {
                         total.set(Some(p.total));
                         rows.update(|r| r.extend(p.rows));
                     }
-                    Ok(other) => error.set(Some(format!("unexpected answer: {other:?}"))),
                     Err(e) => error.set(Some(e)),
                 }
                 busy.set(false);
@@ -330,12 +321,11 @@ fn DominatedList(id: String) -> impl IntoView {
                 limit: REF_PAGE,
                 ..Default::default()
             };
-            match ctx.call(Request::Children(q)).await {
-                Ok(Response::Children(p)) => {
+            match ctx.call::<req::Children>(q).await {
+                Ok(p) => {
                     total.set(Some(p.total));
                     rows.update(|r| r.extend(p.rows));
                 }
-                Ok(other) => error.set(Some(format!("unexpected answer: {other:?}"))),
                 Err(e) => error.set(Some(e)),
             }
         });

@@ -11,13 +11,7 @@ use super::util::*;
 #[component]
 pub fn LoadersView() -> impl IntoView {
     let ctx = use_ctx();
-    let data = LocalResource::new(move || async move {
-        match ctx.call(Request::ClassLoaders).await {
-            Ok(Response::ClassLoaders(r)) => Ok(r),
-            Ok(other) => Err(format!("unexpected answer: {other:?}")),
-            Err(e) => Err(e),
-        }
-    });
+    let data = LocalResource::new(move || async move { ctx.call::<req::ClassLoaders>(()).await });
     view! {
         <section class="view loaders-view" aria-labelledby="cl-title">
             <div class="view-head">
@@ -85,13 +79,7 @@ pub fn LoadersView() -> impl IntoView {
 #[component]
 pub fn WasteView() -> impl IntoView {
     let ctx = use_ctx();
-    let data = LocalResource::new(move || async move {
-        match ctx.call(Request::Waste).await {
-            Ok(Response::Waste(r)) => Ok(r),
-            Ok(other) => Err(format!("unexpected answer: {other:?}")),
-            Err(e) => Err(e),
-        }
-    });
+    let data = LocalResource::new(move || async move { ctx.call::<req::Waste>(()).await });
     view! {
         <section class="view waste-view" aria-labelledby="waste-title">
             <div class="view-head">

@@ -266,7 +266,7 @@ pub fn PartialOverview(p: Arc<PartialResults>) -> impl IntoView {
                         <dt>"Objects"</dt><dd class="partial-objects">{count(p.objects_total)}</dd>
                         <dt>"Classes"</dt><dd>{count(p.classes)}</dd>
                         <dt>"GC roots"</dt><dd>{count(p.gc_roots)}</dd>
-                        <dt>"Threads"</dt><dd>{count(p.threads)}</dd>
+                        <dt>"Thread roots"</dt><dd>{count(p.thread_roots)}</dd>
                         <dt>"References"</dt><dd title="Every reference field and array element counted as non-null">{format!("at most {}", count(p.edges_estimate))}</dd>
                     </dl>
                 </section>
@@ -312,8 +312,11 @@ pub fn Export() -> impl IntoView {
         status.set(Some("Preparing the report…".into()));
         let redact = redact.get_untracked();
         spawn_local(async move {
-            match ctx.call(Request::Export { format, redact }).await {
-                Ok(Response::Export(f)) => match download(&f.file_name, &f.mime, &f.text) {
+            match ctx
+                .call::<req::Export>(ExportQuery { format, redact })
+                .await
+            {
+                Ok(f) => match download(&f.file_name, &f.mime, &f.text) {
                     Ok(()) => status.set(Some(format!(
                         "Saved {} ({})",
                         f.file_name,
@@ -321,7 +324,6 @@ pub fn Export() -> impl IntoView {
                     ))),
                     Err(e) => status.set(Some(format!("Cannot save: {e}"))),
                 },
-                Ok(other) => status.set(Some(format!("unexpected answer: {other:?}"))),
                 Err(e) => status.set(Some(e)),
             }
         });

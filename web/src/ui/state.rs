@@ -14,11 +14,11 @@ use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::engine::{Engine, EngineError, EngineEvent};
+use super::engine::{Engine, EngineError, EngineEvent};
 use crate::protocol::*;
 
 use super::route::{navigate, Route};
-use super::tree::TreeModel;
+use super::tree_model::TreeModel;
 
 /// What the header shows about the analysis worker.
 #[derive(Debug, Clone, PartialEq)]
@@ -283,12 +283,12 @@ impl Ctx {
         spawn_local(async move {
             let start = now_ms();
             match engine
-                .request(Request::Ping {
+                .request::<req::Ping>(PingParams {
                     echo: "hello".into(),
                 })
                 .await
             {
-                Ok(Response::Pong { echo }) if echo == "hello" => {
+                Ok(echo) if echo == "hello" => {
                     let rtt = now_ms() - start;
                     self.engine_state.update(|s| {
                         if let EngineState::Ready { round_trip_ms, .. } = s {
@@ -305,24 +305,22 @@ impl Ctx {
         });
     }
 
-    /// Ask the worker about the open dump. `Response::Error` becomes `Err`.
-    pub async fn call(self, request: Request) -> Result<Response, String> {
+    /// Asks the worker `R` about the open dump; its error answer becomes `Err`.
+    pub async fn call<R: Request>(self, params: R::Params) -> Result<R::Response, String> {
         let generation = self.generation.get_untracked();
         let Some(engine) = self.engine.get_value() else {
             return Err("the analysis engine is not running".into());
         };
         self.inflight.update(|n| *n += 1);
-        let r = engine.request(request).await;
+        let r = engine.request::<R>(params).await;
         self.inflight.update(|n| *n = n.saturating_sub(1));
         if self.generation.get_untracked() != generation {
             return Err("superseded by another dump".into());
         }
-        match r {
-            Ok(Response::Error { message }) => Err(message),
-            Ok(x) => Ok(x),
-            Err(EngineError::Gone) => Err("the analysis worker stopped (out of memory?)".into()),
-            Err(EngineError::Send(m)) => Err(m),
-        }
+        r.map_err(|e| match e {
+            EngineError::Gone => "the analysis worker stopped (out of memory?)".into(),
+            EngineError::Send(m) | EngineError::Failed(m) => m,
+        })
     }
 
     /// Analyze a dump (a `File` or a fetched `Blob`): a fresh worker, the previous dump dropped.
@@ -370,8 +368,8 @@ impl Ctx {
             let t0 = now_ms();
             self.open_posted.set_value(Some(t0));
             let r = engine
-                .request_with(
-                    Request::Open {
+                .request_with::<req::Open>(
+                    OpenParams {
                         name: name.clone(),
                         size,
                     },
@@ -385,16 +383,15 @@ impl Ctx {
             self.progress.set(None);
             self.partial.set(None);
             match r {
-                Ok(Response::Opened(o)) => {
+                Ok(OpenOutcome::Opened(o)) => {
                     metrics::done(&o, now_ms() - t0);
                     self.dump.set(DumpState::Ready(Arc::new(*o)));
                     self.load_suspects(generation);
                 }
-                Ok(Response::OpenFailed(error)) => {
+                Ok(OpenOutcome::Failed(error)) => {
                     metrics::error(&error.message, error.too_big.as_ref().map(|t| t.objects));
                     self.dump.set(DumpState::Failed { name, error })
                 }
-                Ok(other) => self.fail(name, format!("unexpected answer: {other:?}")),
                 Err(EngineError::Gone) => self.fail(
                     name,
                     "The analysis worker stopped. The dump is probably too big for this browser's memory \
@@ -402,7 +399,7 @@ impl Ctx {
                      Try the command-line analyzer for this dump."
                         .into(),
                 ),
-                Err(EngineError::Send(m)) => self.fail(name, m),
+                Err(EngineError::Send(m) | EngineError::Failed(m)) => self.fail(name, m),
             }
         });
     }
@@ -430,11 +427,7 @@ impl Ctx {
             if self.generation.get_untracked() != generation {
                 return;
             }
-            let r = match self.call(Request::Suspects).await {
-                Ok(Response::Suspects(s)) => Ok(Arc::new(s)),
-                Ok(other) => Err(format!("unexpected answer: {other:?}")),
-                Err(e) => Err(e),
-            };
+            let r = self.call::<req::Suspects>(()).await.map(Arc::new);
             if self.generation.get_untracked() != generation {
                 return;
             }

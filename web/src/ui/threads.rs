@@ -40,14 +40,14 @@ pub fn ThreadsView() -> impl IntoView {
         let f = filter.get_untracked();
         spawn_local(async move {
             match ctx
-                .call(Request::Threads {
+                .call::<req::Threads>(ThreadsQuery {
                     filter: f,
                     offset: p * PAGE,
                     limit: PAGE,
                 })
                 .await
             {
-                Ok(Response::Threads(mut t)) => {
+                Ok(mut t) => {
                     let rows = std::mem::take(&mut t.rows);
                     if model.try_update_value(|m| m.fill(epoch, p, t.total, rows)) == Some(true) {
                         if p == 0 || page.with_untracked(|x| x.is_none()) {
@@ -57,12 +57,9 @@ pub fn ThreadsView() -> impl IntoView {
                         version.update(|v| *v += 1);
                     }
                 }
-                other => {
+                Err(e) => {
                     model.update_value(|m| m.failed(epoch, p));
-                    error.set(Some(match other {
-                        Err(e) => e,
-                        Ok(o) => format!("unexpected answer: {o:?}"),
-                    }));
+                    error.set(Some(e));
                 }
             }
         });
@@ -304,11 +301,9 @@ fn ThreadDetailsView(id: String, loaded: RwSignal<u32>) -> impl IntoView {
     let details = LocalResource::new(move || {
         let id = id.clone();
         async move {
-            match ctx.call(Request::Thread { object: id }).await {
-                Ok(Response::Thread(d)) => Ok(*d),
-                Ok(other) => Err(format!("unexpected answer: {other:?}")),
-                Err(e) => Err(e),
-            }
+            ctx.call::<req::Thread>(ObjectQuery { object: id })
+                .await
+                .map(|d| *d)
         }
     });
     Effect::new(move |_| {

@@ -11,8 +11,6 @@
 //! tree: the pages holding its ancestors are fetched, the ancestors expanded, and the row
 //! scrolled to and selected.
 
-use std::collections::{HashMap, HashSet};
-
 use leptos::prelude::*;
 use leptos::tachys::html::attribute::custom::custom_attribute;
 use leptos::task::spawn_local;
@@ -22,258 +20,8 @@ use crate::protocol::*;
 
 use super::route::{navigate, object_href, paths_href, Route};
 use super::state::{use_ctx, Ctx};
+use super::tree_model::*;
 use super::util::*;
-
-/// Row height in px (CSS `.trow` must match).
-pub const ROW_H: f64 = 28.0;
-/// Height of the sticky header row in px (CSS `.trow.thead` must match).
-const HEAD_H: f64 = 32.0;
-/// Children fetched per request.
-const PAGE: u32 = 200;
-/// Search matches fetched per request.
-const SEARCH_PAGE: u32 = 200;
-/// Rows rendered above and below the viewport.
-const OVERSCAN: usize = 12;
-/// Parent marker for the super-root's children.
-const ROOT: u32 = u32::MAX;
-
-#[derive(Debug, Clone, Default)]
-struct Kids {
-    total: u32,
-    pages: HashMap<u32, Vec<u32>>,
-    requested: HashSet<u32>,
-}
-
-#[derive(Debug, Clone)]
-struct TNode {
-    row: TreeRow,
-    expanded: bool,
-    kids: Option<Kids>,
-}
-
-/// One row of the flattened tree. `pos`: position among its siblings (under `parent`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
-    Node {
-        idx: u32,
-        depth: u16,
-        parent: u32,
-        pos: u32,
-    },
-    Pending {
-        parent: u32,
-        page: u32,
-        depth: u16,
-        pos: u32,
-    },
-}
-
-impl Slot {
-    fn depth(self) -> u16 {
-        match self {
-            Slot::Node { depth, .. } | Slot::Pending { depth, .. } => depth,
-        }
-    }
-    fn parent_pos(self) -> (u32, u32) {
-        match self {
-            Slot::Node { parent, pos, .. } | Slot::Pending { parent, pos, .. } => (parent, pos),
-        }
-    }
-}
-
-/// A class search over the whole tree and where its list was left.
-#[derive(Debug, Clone)]
-struct Search {
-    pattern: String,
-    rows: Paged<TreeSearchRow>,
-    /// (matches, listed, classes) of the latest answer.
-    counts: Option<(u32, u32, u32)>,
-    error: Option<String>,
-    selected: usize,
-    scroll_top: f64,
-}
-
-/// State of the tree (kept across navigation, reset per dump).
-#[derive(Debug, Clone, Default)]
-pub struct TreeModel {
-    nodes: Vec<TNode>,
-    root: Kids,
-    flat: Vec<Slot>,
-    pub sort: TreeSort,
-    /// Bumped when the sort changes: answers for an older epoch are dropped.
-    epoch: u32,
-    started: bool,
-    pub selected: usize,
-    pub scroll_top: f64,
-    search: Option<Search>,
-    /// The search's matches are on screen (else the tree).
-    show_search: bool,
-    /// Epoch of the latest search's list (answers for an older search are dropped).
-    search_epoch: u32,
-}
-
-impl TreeModel {
-    fn kids(&self, parent: u32) -> Option<&Kids> {
-        if parent == ROOT {
-            Some(&self.root)
-        } else {
-            self.nodes.get(parent as usize)?.kids.as_ref()
-        }
-    }
-
-    fn kids_mut(&mut self, parent: u32) -> Option<&mut Kids> {
-        if parent == ROOT {
-            Some(&mut self.root)
-        } else {
-            self.nodes.get_mut(parent as usize)?.kids.as_mut()
-        }
-    }
-
-    fn flatten(&mut self) {
-        let mut out = Vec::new();
-        // Explicit stack (no recursion: dominator chains can be very deep): (parent, next
-        // position to emit, depth).
-        let mut stack: Vec<(u32, u32, u16)> = vec![(ROOT, 0, 0)];
-        while let Some(&(parent, pos, depth)) = stack.last() {
-            let Some(kids) = self.kids(parent) else {
-                stack.pop();
-                continue;
-            };
-            if pos >= kids.total {
-                stack.pop();
-                continue;
-            }
-            let page = pos / PAGE;
-            let end = ((page + 1) * PAGE).min(kids.total);
-            match kids.pages.get(&page) {
-                Some(list) => {
-                    let j = (pos - page * PAGE) as usize;
-                    let Some(&idx) = list.get(j) else {
-                        // A short page (the list shrank): skip the rest of it.
-                        stack.last_mut().expect("non-empty").1 = end;
-                        continue;
-                    };
-                    out.push(Slot::Node {
-                        idx,
-                        depth,
-                        parent,
-                        pos,
-                    });
-                    stack.last_mut().expect("non-empty").1 = pos + 1;
-                    let n = &self.nodes[idx as usize];
-                    if n.expanded && n.kids.is_some() {
-                        stack.push((idx, 0, depth + 1));
-                    }
-                }
-                None => {
-                    out.extend((pos..end).map(|p| Slot::Pending {
-                        parent,
-                        page,
-                        depth,
-                        pos: p,
-                    }));
-                    stack.last_mut().expect("non-empty").1 = end;
-                }
-            }
-        }
-        self.flat = out;
-        if self.selected >= self.flat.len() {
-            self.selected = self.flat.len().saturating_sub(1);
-        }
-    }
-
-    /// Back to the first level, in `sort` order (the search, if any, is kept).
-    fn reset(&mut self, sort: TreeSort, root_total: u32) {
-        let epoch = self.epoch + 1;
-        let search = self.search.take();
-        let (show_search, search_epoch) = (self.show_search, self.search_epoch);
-        *self = TreeModel {
-            sort,
-            epoch,
-            started: true,
-            search,
-            show_search,
-            search_epoch,
-            ..Default::default()
-        };
-        self.root.total = root_total;
-        self.flatten();
-    }
-
-    fn set_expanded(&mut self, idx: u32, expanded: bool) {
-        let Some(n) = self.nodes.get_mut(idx as usize) else {
-            return;
-        };
-        if n.row.children == 0 {
-            return;
-        }
-        n.expanded = expanded;
-        if expanded && n.kids.is_none() {
-            n.kids = Some(Kids {
-                total: n.row.children,
-                ..Default::default()
-            });
-        }
-        self.flatten();
-    }
-
-    fn parent_slot(&self, at: usize) -> Option<usize> {
-        let d = self.flat.get(at)?.depth();
-        (0..at).rev().find(|&i| self.flat[i].depth() + 1 == d)
-    }
-
-    /// Store a page of children (unless another answer for it came first).
-    fn fill(&mut self, parent: u32, page: u32, answer: ChildrenPage) {
-        if self
-            .kids(parent)
-            .is_none_or(|k| k.pages.contains_key(&page))
-        {
-            return;
-        }
-        let base = self.nodes.len() as u32;
-        let n = answer.rows.len() as u32;
-        self.nodes.extend(answer.rows.into_iter().map(|row| TNode {
-            row,
-            expanded: false,
-            kids: None,
-        }));
-        let kids = self.kids_mut(parent).expect("checked above");
-        kids.total = answer.total;
-        kids.pages.insert(page, (base..base + n).collect());
-    }
-
-    /// The loaded child of `parent` with this object id (looked for in `page` first).
-    fn find_child(&self, parent: u32, page: u32, object_id: &str) -> Option<u32> {
-        let kids = self.kids(parent)?;
-        let is = |&i: &u32| self.nodes[i as usize].row.object_id == object_id;
-        kids.pages
-            .get(&page)
-            .and_then(|l| l.iter().copied().find(is))
-            .or_else(|| kids.pages.values().flatten().copied().find(is))
-    }
-
-    fn search_row(&self, i: usize) -> Option<&TreeSearchRow> {
-        self.search.as_ref()?.rows.get(i)
-    }
-}
-
-/// The request for one page of children of `parent` (marked as asked), and the epoch it is for.
-fn children_query(m: &mut TreeModel, parent: u32, page: u32) -> Option<(ChildrenQuery, u32)> {
-    let parent_id = if parent == ROOT {
-        None
-    } else {
-        Some(m.nodes.get(parent as usize)?.row.object_id.clone())
-    };
-    m.kids_mut(parent)?.requested.insert(page);
-    let query = ChildrenQuery {
-        parent: parent_id,
-        sort: m.sort,
-        filter: String::new(),
-        offset: page * PAGE,
-        limit: PAGE,
-    };
-    Some((query, m.epoch))
-}
 
 /// Fetch one page of children of `parent` and store it; false if it failed or is stale.
 async fn fetch_children(ctx: Ctx, parent: u32, page: u32) -> bool {
@@ -284,14 +32,14 @@ async fn fetch_children(ctx: Ctx, parent: u32, page: u32) -> bool {
     else {
         return false;
     };
-    let r = ctx.call(Request::Children(query)).await;
+    let r = ctx.call::<req::Children>(query).await;
     ctx.tree
         .try_update_value(|m| {
             if m.epoch != epoch {
                 return false;
             }
             let ok = match r {
-                Ok(Response::Children(answer)) => {
+                Ok(answer) => {
                     m.fill(parent, page, answer);
                     true
                 }
@@ -373,25 +121,21 @@ fn load_search_pages(ctx: Ctx, version: RwSignal<u32>, first: usize, last: usize
     for page in pages {
         let pattern = pattern.clone();
         spawn_local(async move {
-            let request = Request::TreeSearch {
+            let query = TreeSearchQuery {
                 pattern,
                 offset: page * SEARCH_PAGE,
                 limit: SEARCH_PAGE,
             };
-            let r = ctx.call(request).await;
+            let r = ctx.call::<req::TreeSearch>(query).await;
             ctx.tree.update_value(|m| {
                 let Some(s) = m.search.as_mut().filter(|s| s.rows.epoch == epoch) else {
                     return;
                 };
                 match r {
-                    Ok(Response::TreeSearch(p)) => {
+                    Ok(p) => {
                         s.counts = Some((p.total, p.listed, p.classes));
                         s.error = None;
                         s.rows.fill(epoch, page, p.listed, p.rows);
-                    }
-                    Ok(other) => {
-                        s.rows.failed(epoch, page);
-                        s.error = Some(format!("unexpected answer: {other:?}"));
                     }
                     Err(e) => {
                         s.rows.failed(epoch, page);

@@ -1,37 +1,13 @@
 //! Small shared widgets and formatting: sizes (human, exact on hover), percentages with an
 //! inline bar, object links with a copy button, keyboard navigation of table rows.
 
-use heaplens::report::{format_bytes, format_count};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
 
+pub use super::format::*;
+pub use super::paged::*;
 use super::route::object_href;
-
-pub fn count(n: u64) -> String {
-    format_count(n)
-}
-
-pub fn human(b: u64) -> String {
-    format_bytes(b)
-}
-
-pub fn exact(b: u64) -> String {
-    format!("{} bytes", format_count(b))
-}
-
-/// `12 s`, `3 min 05 s`.
-pub fn duration(ms: f64) -> String {
-    let s = (ms / 1000.0).max(0.0);
-    if s < 10.0 {
-        format!("{s:.1} s")
-    } else if s < 60.0 {
-        format!("{s:.0} s")
-    } else {
-        let m = (s / 60.0).floor();
-        format!("{m:.0} min {:02.0} s", s - m * 60.0)
-    }
-}
 
 /// A size: human-readable, exact bytes on hover.
 #[component]
@@ -189,111 +165,6 @@ pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
 }
 
 // ---- long lists: pages fetched as they scroll into view, only the rows on screen rendered ----
-
-/// The rows of a long list, fetched from the worker a page at a time as they scroll into view.
-#[derive(Debug, Clone)]
-pub struct Paged<T> {
-    page: u32,
-    /// Bumped by [`reset`](Self::reset): answers for an older epoch are dropped.
-    pub epoch: u32,
-    /// Rows in the list; `None` until the first page arrives.
-    pub total: Option<u32>,
-    pages: std::collections::HashMap<u32, Vec<T>>,
-    requested: std::collections::HashSet<u32>,
-}
-
-impl<T> Paged<T> {
-    pub fn new(page: u32) -> Self {
-        Paged {
-            page,
-            epoch: 0,
-            total: None,
-            pages: Default::default(),
-            requested: Default::default(),
-        }
-    }
-    /// Forget every row (the query changed); returns the new epoch.
-    pub fn reset(&mut self) -> u32 {
-        self.epoch += 1;
-        self.total = None;
-        self.pages.clear();
-        self.requested.clear();
-        self.epoch
-    }
-    pub fn len(&self) -> usize {
-        self.total.unwrap_or(0) as usize
-    }
-    pub fn get(&self, i: usize) -> Option<&T> {
-        let p = self.page as usize;
-        self.pages.get(&((i / p) as u32))?.get(i % p)
-    }
-    /// The pages holding rows `first..last` that were not asked for yet, marked as asked (only
-    /// the first page while the length is unknown).
-    pub fn claim(&mut self, first: usize, last: usize) -> Vec<u32> {
-        let wanted: Vec<u32> = match self.total {
-            None => vec![0],
-            Some(t) => {
-                let last = last.min(t as usize);
-                if first >= last {
-                    Vec::new()
-                } else {
-                    let p = self.page as usize;
-                    ((first / p) as u32..=((last - 1) / p) as u32).collect()
-                }
-            }
-        };
-        wanted
-            .into_iter()
-            .filter(|&p| self.requested.insert(p))
-            .collect()
-    }
-    /// Store an answer; false if it belongs to an older epoch.
-    pub fn fill(&mut self, epoch: u32, page: u32, total: u32, rows: Vec<T>) -> bool {
-        if epoch != self.epoch {
-            return false;
-        }
-        self.total = Some(total);
-        self.requested.insert(page);
-        self.pages.insert(page, rows);
-        true
-    }
-    /// A request failed: it may be asked again.
-    pub fn failed(&mut self, epoch: u32, page: u32) {
-        if epoch == self.epoch {
-            self.requested.remove(&page);
-        }
-    }
-}
-
-/// Rows rendered at once by [`block_window`].
-pub const BLOCK: usize = 64;
-
-/// Which rows of a virtualized table to render, given the first and last row in view: the
-/// blocks of [`BLOCK`] rows that hold them plus one block either side. The DOM changes only
-/// when a block boundary scrolls past (not at every scroll event) and never holds more than a
-/// few hundred rows, however long the list.
-pub fn block_window(first_visible: usize, last_visible: usize, len: usize) -> (usize, usize) {
-    let first = (first_visible / BLOCK).saturating_sub(1) * BLOCK;
-    let last = ((last_visible / BLOCK) + 2) * BLOCK;
-    (first.min(len), last.min(len))
-}
-
-/// The index a keyboard key moves a list selection to (`None`: not a navigation key).
-pub fn nav_target(key: &str, cur: usize, len: usize, page: usize) -> Option<usize> {
-    if len == 0 {
-        return None;
-    }
-    let last = len - 1;
-    Some(match key {
-        "ArrowDown" => (cur + 1).min(last),
-        "ArrowUp" => cur.saturating_sub(1),
-        "PageDown" => (cur + page.max(1)).min(last),
-        "PageUp" => cur.saturating_sub(page.max(1)),
-        "Home" => 0,
-        "End" => last,
-        _ => return None,
-    })
-}
 
 /// Keyboard navigation of a virtualized table (rows are focusable `tr`s with `data-index`):
 /// ↑ ↓ PgUp PgDn Home End move the focus, scrolling rows that are not rendered yet into view

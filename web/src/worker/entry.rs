@@ -1,6 +1,6 @@
 //! Worker-side glue (wasm32 only): installs the message handler and announces readiness.
 //!
-//! Runs inside a dedicated Web Worker started by [`crate::engine::Engine::spawn`]. Its entry
+//! Runs inside a dedicated Web Worker started by the UI's engine (`crate::ui::engine`). Its entry
 //! script (`web/worker_loader.js`) imports the wasm-bindgen JS and instantiates the wasm, which
 //! calls `main` of `src/bin/worker.rs`, which calls [`start`].
 //!
@@ -18,12 +18,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
-use crate::open::OpenJob;
+use super::host::{DumpSource, Host, CHUNK_BYTES};
+use super::open::OpenJob;
+use super::service::Service;
 use crate::protocol::{
-    decode, encode, FromWorker, PartialResults, Progress, Request, Response, ToWorker,
+    decode, encode, req, FromWorker, OpenOutcome, PartialResults, Progress, Request, ToWorker,
     PROTOCOL_VERSION,
 };
-use crate::service::{DumpSource, Host, Service, CHUNK_BYTES};
 
 /// Slices of the `File` read ahead while the current one is parsed. Chromium reads a `Blob`
 /// in its browser process: with reads in flight, the file's bytes arrive while the worker
@@ -35,7 +36,7 @@ pub const READ_AHEAD: usize = 3;
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
     service: RefCell<Service>,
-    /// An [`Request::Open`] is being read (asynchronously): other messages wait in `queue`
+    /// An [`req::Open`] is being read (asynchronously): other messages wait in `queue`
     /// so that requests are still answered one at a time, in order.
     opening: Cell<bool>,
     queue: RefCell<VecDeque<JsValue>>,
@@ -99,10 +100,7 @@ pub fn start() {
             // Handed over: only its own snapshot back (no fresh worker could start) revives it.
             let (text, _) = split_message(event.data());
             match text.as_deref().map(decode::<ToWorker>) {
-                Some(Ok(ToWorker {
-                    request: Request::Restore,
-                    ..
-                })) => worker.retired.set(false),
+                Some(Ok(msg)) if msg.method == req::Restore::METHOD => worker.retired.set(false),
                 _ => return,
             }
         }
@@ -129,8 +127,8 @@ pub fn start() {
 /// it is parsed), anything else synchronously.
 fn dispatch(worker: &Rc<Worker>, data: JsValue) {
     let (text, attachment) = split_message(data);
-    let (id, request) = match text.as_deref().map(decode::<ToWorker>) {
-        Some(Ok(ToWorker { id, request })) => (id, request),
+    let msg = match text.as_deref().map(decode::<ToWorker>) {
+        Some(Ok(msg)) => msg,
         // A malformed message has no usable id: answer with id 0 (never issued by the UI) so
         // that the problem is visible instead of a request silently hanging.
         Some(Err(e)) => {
@@ -152,8 +150,10 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
     let blob = attachment
         .as_ref()
         .and_then(|a| a.dyn_ref::<Blob>().cloned());
-    match (request, blob) {
-        (Request::Open { name, size }, Some(blob)) => {
+    let id = msg.id;
+    match (msg.params::<req::Open>(), blob) {
+        (Some(Ok(params)), Some(blob)) => {
+            let crate::protocol::OpenParams { name, size } = params;
             worker.opening.set(true);
             let worker = worker.clone();
             wasm_bindgen_futures::spawn_local(async move {
@@ -169,8 +169,9 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
                 .await;
                 worker
                     .hand_over_when_ready
-                    .set(matches!(response, Response::Opened(_)));
-                post(&worker.scope, &FromWorker::Reply { id, response });
+                    .set(matches!(response, OpenOutcome::Opened(_)));
+                let result = Ok(serde_json::to_value(response).expect("an outcome serializes"));
+                post(&worker.scope, &FromWorker::Reply { id, result });
                 worker.opening.set(false);
                 // What arrived meanwhile, in order, until one of them opens a dump again.
                 while !worker.opening.get() && !worker.retired.get() {
@@ -181,7 +182,7 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
                 }
             });
         }
-        (request, _) => {
+        _ => {
             let mut blob_source = attachment
                 .as_ref()
                 .and_then(|a| a.dyn_ref::<Blob>())
@@ -194,11 +195,11 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
                 (None, Some(b)) => Some(b),
                 (None, None) => None,
             };
-            let response = worker
+            let result = worker
                 .service
                 .borrow_mut()
-                .handle_with(request, source, &mut host);
-            post(&worker.scope, &FromWorker::Reply { id, response });
+                .handle_with(&msg, source, &mut host);
+            post(&worker.scope, &FromWorker::Reply { id, result });
             // Once the suspects are computed (the UI asks for them right after opening), the
             // building worker's memory is worth giving back, at the next quiet moment.
             if worker.hand_over_when_ready.get()
@@ -288,7 +289,7 @@ fn hand_over(worker: &Worker, host: &mut dyn Host) -> bool {
     }
 }
 
-/// A snapshot posted as an `ArrayBuffer` ([`Request::Restore`]).
+/// A snapshot posted as an `ArrayBuffer` ([`req::Restore`]).
 pub struct BufferSource {
     view: js_sys::Uint8Array,
 }
@@ -318,7 +319,7 @@ impl DumpSource for BufferSource {
     }
 }
 
-/// Opens `blob` into `service` like [`Service::handle_with`] does with a [`Request::Open`],
+/// Opens `blob` into `service` like [`Service::handle_with`] does with a [`req::Open`],
 /// reading `chunk`-byte slices with up to `read_ahead` of them in flight. The service is only
 /// borrowed between awaits.
 pub async fn open_async(
@@ -329,14 +330,14 @@ pub async fn open_async(
     chunk: usize,
     read_ahead: usize,
     host: &mut dyn Host,
-) -> Response {
+) -> OpenOutcome {
     let blob_size = blob.size() as u64;
     let mut job = match service
         .borrow_mut()
         .begin_open(name, blob_size.max(size), host)
     {
         Ok(job) => job,
-        Err(e) => return Response::OpenFailed(e),
+        Err(e) => return OpenOutcome::Failed(e),
     };
     let mut buf = Vec::new();
     loop {
@@ -351,13 +352,13 @@ pub async fn open_async(
             buf.resize(view.length() as usize, 0);
             view.copy_to(&mut buf);
             if let Err(e) = job.feed(&buf, host) {
-                return Response::OpenFailed(e);
+                return OpenOutcome::Failed(e);
             }
         }
         match job.end_of_data(host) {
             Ok(true) => continue,
             Ok(false) => break,
-            Err(e) => return Response::OpenFailed(e),
+            Err(e) => return OpenOutcome::Failed(e),
         }
     }
     drop(buf);
@@ -446,7 +447,7 @@ pub fn split_message(data: JsValue) -> (Option<String>, Option<JsValue>) {
 fn error_reply(message: String) -> FromWorker {
     FromWorker::Reply {
         id: 0,
-        response: Response::Error { message },
+        result: Err(message),
     }
 }
 

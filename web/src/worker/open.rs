@@ -1,8 +1,8 @@
 //! Opening a dump, one slice of bytes at a time: [`OpenJob`].
 //!
 //! The job is fed the file's bytes in order, pass after pass, by whoever reads them: the
-//! synchronous loop of [`crate::service::Service::handle_with`] (tests, `&[u8]` sources), or the
-//! worker's asynchronous reader ([`crate::worker`]), which keeps the next slices of the `File`
+//! synchronous loop of [`super::service::Service::handle_with`] (tests, `&[u8]` sources), or the
+//! worker's asynchronous reader ([`super::entry`]), which keeps the next slices of the `File`
 //! in flight while the current one is parsed. Both get the same phases, progress, memory
 //! checks and results: the job, not its driver, owns the analysis.
 //!
@@ -15,8 +15,9 @@ use heaplens::analysis::{self, summarize};
 use heaplens::graph::{Dominance, GraphBuilder, HeapGraph, PassOutcome};
 use heaplens::hprof::{ErrorKind, ParseError};
 
+use super::host::Host;
+use super::memory;
 use crate::protocol::*;
-use crate::service::{memory, Host};
 
 /// Bytes fed to the parser between two progress checks.
 const FEED_BYTES: usize = 1 << 20;
@@ -86,8 +87,8 @@ impl OpenJob {
     }
 
     /// The answer when the bytes at `offset` cannot be read.
-    pub fn read_failed(offset: u64, error: &str) -> Response {
-        Response::OpenFailed(OpenError {
+    pub fn read_failed(offset: u64, error: &str) -> OpenOutcome {
+        OpenOutcome::Failed(OpenError {
             message: format!("cannot read the file at byte {offset}: {error}"),
             offset: Some(offset),
             not_hprof: false,
@@ -177,7 +178,7 @@ impl OpenJob {
                         objects_total: first.objects,
                         classes: first.classes,
                         gc_roots: first.gc_roots,
-                        threads: first.threads,
+                        thread_roots: first.threads,
                         heap_shallow_total: first.shallow_total,
                         compressed_oops: first.sizes.compressed_oops,
                         alignment: first.sizes.alignment,

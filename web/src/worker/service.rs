@@ -1,27 +1,26 @@
 //! The worker's request handler: plain Rust, no JS, so it is unit-tested natively.
 //!
-//! The wasm glue in [`crate::worker`] only decodes messages, wraps the posted `File` as a
+//! The wasm glue in [`super::entry`] only decodes messages, wraps the posted `File` as a
 //! [`DumpSource`], calls [`Service::handle_with`] and posts the reply. Everything the worker
 //! keeps between requests (the graph, the dominator tree, cached analyses) lives in
 //! [`Service`].
 //!
-//! Opening a dump ([`crate::open::OpenJob`]) runs the two parsing passes, the dominator tree
+//! Opening a dump ([`super::open::OpenJob`]) runs the two parsing passes, the dominator tree
 //! and the summary, with progress in every phase. Between the passes it checks that the rest of
-//! the analysis fits in a wasm32 worker's memory ([`memory`]) and hands the first pass's results
+//! the analysis fits in a wasm32 worker's memory ([`super::memory`]) and hands the first pass's results
 //! to [`Host::partial`] (overview numbers, histogram without retained sizes). Every other
 //! analysis (class histogram, paths, leak suspects, threads, class loaders, waste) runs on the
 //! first request that needs it and is cached. A snapshot of the analysis
-//! ([`Service::prepare_snapshot`], [`Request::Restore`]) moves it to a fresh worker. Lists are
+//! ([`Service::prepare_snapshot`], [`req::Restore`]) moves it to a fresh worker. Lists are
 //! answered a page at a time; the last sorted/filtered list of each kind is cached so that
 //! scrolling through 100,000 children
 //! costs one sort, not one per page.
 
-use std::ptr::NonNull;
-
 use heaplens::analysis::histogram::Histogram;
-use heaplens::analysis::objread::indexed_edges;
 use heaplens::analysis::paths::thread_name;
-use heaplens::analysis::{self, group_rows, histogram, PathFinder, PathOptions};
+use heaplens::analysis::{
+    self, domtree, group_rows, histogram, references, PathFinder, PathIndex, PathOptions,
+};
 use heaplens::graph::{
     read_snapshot, snapshot_len, write_snapshot, ClassKind, Dominance, EdgeLabel, HeapGraph, Node,
 };
@@ -29,34 +28,9 @@ use heaplens::hprof::{BasicType, Value};
 use heaplens::report;
 use serde::{Deserialize, Serialize};
 
-use crate::open::{OpenJob, Opened};
+use super::host::{DumpSource, Host, NullHost, CHUNK_BYTES};
+use super::open::{OpenJob, Opened};
 use crate::protocol::*;
-
-/// Bytes read from the file per step (one `Blob.slice` in the browser).
-pub const CHUNK_BYTES: usize = 8 << 20;
-
-/// Random access to the dump's bytes (a browser `File`, or memory in tests).
-pub trait DumpSource {
-    /// Size in bytes.
-    fn size(&self) -> u64;
-    /// Reads up to `buf.len()` bytes at `offset`; returns how many were read (0 at the end).
-    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String>;
-}
-
-impl DumpSource for &[u8] {
-    fn size(&self) -> u64 {
-        self.len() as u64
-    }
-    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
-        // No `as usize`: on wasm32 an offset past 4 GiB must not wrap around.
-        let start = usize::try_from(offset)
-            .unwrap_or(usize::MAX)
-            .min(self.len());
-        let n = buf.len().min(self.len() - start);
-        buf[..n].copy_from_slice(&self[start..start + n]);
-        Ok(n)
-    }
-}
 
 /// A snapshot about to be written: see [`Service::prepare_snapshot`].
 pub struct SnapshotPlan {
@@ -79,31 +53,6 @@ struct Carried {
     suspects: Option<SuspectsResult>,
 }
 
-/// What the service needs from its environment: a clock and a way to report progress.
-pub trait Host {
-    /// Milliseconds from an arbitrary origin.
-    fn now_ms(&mut self) -> f64;
-    /// Called at most every [`PROGRESS_INTERVAL_MS`] / 2 while working, and at phase changes.
-    fn progress(&mut self, progress: &Progress);
-    /// Called once per [`Request::Open`], when the first pass is done and the rest of the
-    /// analysis fits in memory (the worker posts it as [`FromWorker::Partial`]).
-    fn partial(&mut self, _partial: &PartialResults) {}
-    /// Bytes of memory the worker has now (the wasm memory's size); 0 when unknown (native).
-    fn memory_bytes(&mut self) -> u64 {
-        0
-    }
-}
-
-/// A host without clock or progress (tests, `handle`).
-pub struct NullHost;
-
-impl Host for NullHost {
-    fn now_ms(&mut self) -> f64 {
-        0.0
-    }
-    fn progress(&mut self, _: &Progress) {}
-}
-
 /// Serves the requests of one UI; lives as long as the worker.
 #[derive(Default)]
 pub struct Service {
@@ -123,41 +72,53 @@ impl Service {
         Self::default()
     }
 
-    /// Handles a request that needs no attachment and reports no progress.
-    pub fn handle(&mut self, request: Request) -> Response {
-        self.handle_with(request, None, &mut NullHost)
+    /// Handles a message that needs no attachment and reports no progress.
+    pub fn handle(&mut self, msg: &ToWorker) -> Reply {
+        self.handle_with(msg, None, &mut NullHost)
     }
 
-    /// Handles one request. `source` is the dump posted with [`Request::Open`].
+    /// Handles one message: routes its method to the code that answers it and encodes the
+    /// answer. `source` is what was posted next to it ([`req::Open`]'s file, [`req::Restore`]'s
+    /// snapshot). An unknown method or malformed params are an error reply, never a panic.
     pub fn handle_with(
         &mut self,
-        request: Request,
+        msg: &ToWorker,
         source: Option<&mut dyn DumpSource>,
         host: &mut dyn Host,
-    ) -> Response {
-        match request {
-            Request::Ping { echo } => Response::Pong { echo },
-            Request::Open { name, size } => match source {
-                Some(src) => self.open(name, size, src, host),
-                None => Response::Error {
-                    message: "open: no file was posted with the request".into(),
-                },
-            },
-            Request::Restore => match source {
-                Some(src) => self.restore(src, host),
-                None => Response::Error {
-                    message: "restore: no snapshot was posted with the request".into(),
-                },
-            },
-            other => match self.dump.as_mut() {
-                None => Response::Error {
-                    message: "no heap dump is open".into(),
-                },
-                Some(dump) => dump
-                    .serve(other, host)
-                    .unwrap_or_else(|message| Response::Error { message }),
+    ) -> Reply {
+        let params = msg.params.clone();
+        match msg.method.as_str() {
+            req::Ping::METHOD => answer::<req::Ping>(params, |p| Ok(p.echo)),
+            req::Open::METHOD => answer::<req::Open>(params, |p| {
+                let src = source.ok_or("open: no file was posted with the request")?;
+                Ok(self.open(p.name, p.size, src, host))
+            }),
+            req::Restore::METHOD => answer::<req::Restore>(params, |()| {
+                let src = source.ok_or("restore: no snapshot was posted with the request")?;
+                self.restore(src, host)
+            }),
+            method => match self.dump.as_mut() {
+                _ if !req::METHODS.contains(&method) => Err(format!("unknown request {method:?}")),
+                None => Err("no heap dump is open".into()),
+                Some(dump) => dump.serve(method, params, host),
             },
         }
+    }
+
+    /// Asks `R` as the UI would, through the JSON wire form (for native callers and tests).
+    pub fn request<R: Request>(&mut self, params: &R::Params) -> Result<R::Response, String> {
+        self.request_with::<R>(params, None, &mut NullHost)
+    }
+
+    /// [`Self::request`] with an attachment and a host.
+    pub fn request_with<R: Request>(
+        &mut self,
+        params: &R::Params,
+        source: Option<&mut dyn DumpSource>,
+        host: &mut dyn Host,
+    ) -> Result<R::Response, String> {
+        let reply = self.handle_with(&ToWorker::new::<R>(0, params), source, host)?;
+        response_of::<R>(reply)
     }
 
     fn open(
@@ -166,11 +127,11 @@ impl Service {
         size: u64,
         source: &mut dyn DumpSource,
         host: &mut dyn Host,
-    ) -> Response {
+    ) -> OpenOutcome {
         let total = source.size().max(size);
         let mut job = match self.begin_open(name, total, host) {
             Ok(job) => job,
-            Err(e) => return Response::OpenFailed(e),
+            Err(e) => return OpenOutcome::Failed(e),
         };
         let mut buf = vec![0u8; CHUNK_BYTES];
         loop {
@@ -184,20 +145,20 @@ impl Service {
                     break;
                 }
                 if let Err(e) = job.feed(&buf[..n], host) {
-                    return Response::OpenFailed(e);
+                    return OpenOutcome::Failed(e);
                 }
             }
             match job.end_of_data(host) {
                 Ok(true) => continue,
                 Ok(false) => break,
-                Err(e) => return Response::OpenFailed(e),
+                Err(e) => return OpenOutcome::Failed(e),
             }
         }
         drop(buf);
         self.complete(job, host)
     }
 
-    /// Prepares a snapshot of the open dump for [`Request::Restore`] in another worker: computes
+    /// Prepares a snapshot of the open dump for [`req::Restore`] in another worker: computes
     /// the leak suspects first (the UI asks for them right after opening; computing them here
     /// keeps their working memory out of the next worker) and returns the snapshot's size and
     /// what [`Self::write_snapshot`] needs. `None` when no dump is open.
@@ -237,7 +198,11 @@ impl Service {
     }
 
     /// Loads a snapshot another worker made ([`Self::prepare_snapshot`]); answers like opening.
-    fn restore(&mut self, source: &mut dyn DumpSource, host: &mut dyn Host) -> Response {
+    fn restore(
+        &mut self,
+        source: &mut dyn DumpSource,
+        host: &mut dyn Host,
+    ) -> Result<OpenOutcome, String> {
         self.dump = None;
         let started = host.now_ms();
         let mut offset = 0u64;
@@ -253,22 +218,10 @@ impl Service {
             }
             Ok(())
         };
-        let snapshot = match read_snapshot(&mut fill) {
-            Ok(s) => s,
-            Err(e) => {
-                return Response::Error {
-                    message: format!("cannot restore the analysis: {e}"),
-                }
-            }
-        };
-        let carried: Carried = match serde_json::from_slice(&snapshot.extra) {
-            Ok(c) => c,
-            Err(e) => {
-                return Response::Error {
-                    message: format!("cannot restore the analysis: {e}"),
-                }
-            }
-        };
+        let snapshot =
+            read_snapshot(&mut fill).map_err(|e| format!("cannot restore the analysis: {e}"))?;
+        let carried: Carried = serde_json::from_slice(&snapshot.extra)
+            .map_err(|e| format!("cannot restore the analysis: {e}"))?;
         let Carried {
             name,
             file_size,
@@ -295,7 +248,7 @@ impl Service {
             memory,
             wasm_memory: host.memory_bytes(),
         };
-        self.keep(opened, Some(hist), suspects)
+        Ok(self.keep(opened, Some(hist), suspects))
     }
 
     /// Starts opening a dump of `total` bytes (the previous dump is freed first): the caller
@@ -311,11 +264,11 @@ impl Service {
     }
 
     /// Ends opening after the job's last pass: computes the rest of the analysis and keeps the
-    /// dump for the next requests. Answers [`Response::Opened`] or why it failed.
-    pub fn complete(&mut self, job: OpenJob, host: &mut dyn Host) -> Response {
+    /// dump for the next requests. Answers its overview or why it failed.
+    pub fn complete(&mut self, job: OpenJob, host: &mut dyn Host) -> OpenOutcome {
         let opened = match job.finish(host) {
             Ok(opened) => opened,
-            Err(e) => return Response::OpenFailed(e),
+            Err(e) => return OpenOutcome::Failed(e),
         };
         self.keep(opened, None, None)
     }
@@ -327,7 +280,7 @@ impl Service {
         opened: Opened,
         hist: Option<Histogram>,
         suspects: Option<SuspectsResult>,
-    ) -> Response {
+    ) -> OpenOutcome {
         let Opened {
             name,
             file_size,
@@ -339,7 +292,6 @@ impl Service {
             memory,
             wasm_memory,
         } = opened;
-        let graph = NonNull::from(Box::leak(Box::new(graph)));
         let loaded = Loaded {
             name,
             file_size,
@@ -363,170 +315,21 @@ impl Service {
         };
         let overview = loaded.overview();
         self.dump = Some(loaded);
-        Response::Opened(Box::new(overview))
+        OpenOutcome::Opened(Box::new(overview))
     }
 }
 
-/// Planning the memory of an analysis in a wasm32 worker, from the first pass's counts: a dump
-/// that cannot fit stops with [`TooBig`] before the tab runs out of memory.
-///
-/// The model is the peak of live heap bytes per phase, measured with a counting allocator on a
-/// 9.35 M-object dump (`big600`: 9.9 M references, 12.0 M reference slots, 2.3 M strings) and
-/// checked against the structures' sizes (`Vec` capacities count whole, as in wasm, where
-/// reserved = committed):
-/// - ending pass 1 (numbering objects): 24 B/object + 8 B × the pass-1 object columns'
-///   capacity (a power of two) + 16 B × the string list's — 45 B/object measured;
-/// - pass 2 (the peak): 25 B/object of pass-1 results, 5 B per reference slot (edges are laid
-///   out in node order from the start, room for every slot), ~80 B per `String` (preview, hash,
-///   dedup table) and the kept JDK fields — 50 B/object measured;
-/// - dominators: the graph (8 B/object + 5 B/edge + 25 B/string) and the semi-NCA state
-///   (24 B/object + 4 B/edge, see `heaplens::graph::dominators`) — 47 B/object measured.
-///
-/// The wasm heap's high-water mark adds allocator slack on top ([`SLACK`]): in Chromium the
-/// worker's memory ended at 579 MB on that dump, 1.24 × the native peak of live bytes (the
-/// model says 621 MB). A wasm memory never shrinks, so what the worker already has counts as a
-/// floor.
-pub mod memory {
-    use crate::protocol::{OpenError, TooBig};
+/// The answer to one message: the request's response as JSON, or why it failed.
+pub type Reply = Result<serde_json::Value, String>;
 
-    /// A wasm32 memory's limit.
-    pub const WASM32_MAX_BYTES: u64 = 4 << 30;
-    /// What the analysis may plan to use: the rest is the worker's code, data, stack and room
-    /// for the allocator's metadata.
-    pub const AVAILABLE_BYTES: u64 = WASM32_MAX_BYTES - (256 << 20);
-    /// Read buffer, decoder, metadata and wasm code, whatever the dump.
-    pub const FIXED_BYTES: u64 = 24 << 20;
-    /// High-water mark of the wasm heap over the peak of live bytes (free lists, fragments).
-    pub const SLACK: f64 = 1.25;
-
-    fn pow2(n: u64) -> u64 {
-        n.max(4).checked_next_power_of_two().unwrap_or(u64::MAX)
-    }
-
-    /// Peak of live bytes while pass 1 ends (ids numbered, classes resolved).
-    pub fn pass1_end_peak(objects: u64, strings: u64) -> u64 {
-        24 * objects + 8 * pow2(objects) + if strings > 0 { 16 * pow2(strings) } else { 0 }
-    }
-
-    /// Peak of live bytes in pass 2 (`edges`: reference slots, the first pass's bound).
-    pub fn pass2_peak(objects: u64, edges: u64, strings: u64) -> u64 {
-        25 * objects + 5 * edges + 80 * strings
-    }
-
-    /// Peak of live bytes while the dominator tree is computed.
-    pub fn dominators_peak(objects: u64, edges: u64, strings: u64) -> u64 {
-        33 * objects + 9 * edges + 25 * strings
-    }
-
-    fn with_slack(live: u64) -> u64 {
-        FIXED_BYTES + (live as f64 * SLACK) as u64
-    }
-
-    /// Memory the rest of the analysis needs once pass 1 is done (`edges`: an upper bound).
-    pub fn after_first_pass(objects: u64, edges: u64, strings: u64) -> u64 {
-        with_slack(
-            pass2_peak(objects, edges, strings).max(dominators_peak(objects, edges, strings)),
-        )
-    }
-
-    /// A lower bound of what analyzing `objects` objects with `strings` strings needs, known
-    /// during pass 1 (references not counted): ending pass 1 and the rest.
-    pub fn lower_bound(objects: u64, strings: u64) -> u64 {
-        with_slack(
-            pass1_end_peak(objects, strings)
-                .max(pass2_peak(objects, 0, strings))
-                .max(dominators_peak(objects, 0, strings)),
-        )
-    }
-
-    /// What a typical dump of `objects` objects needs (1.3 reference slots and 0.25 strings
-    /// per object): the figure quoted when pass 1 stops early.
-    pub fn typical(objects: u64) -> u64 {
-        let strings = objects / 4;
-        after_first_pass(objects, objects + objects * 3 / 10, strings)
-            .max(lower_bound(objects, strings))
-    }
-
-    /// Whether `needed` bytes fit, given that the worker already has `current` bytes.
-    pub fn fits(needed: u64, current: u64) -> bool {
-        needed.max(current) <= AVAILABLE_BYTES
-    }
-
-    /// During pass 1: `seen` objects and `strings` strings read so far (lower bounds: the
-    /// decision, made before ending pass 1 costs its peak), `extrapolated` the whole dump's
-    /// objects (for the message).
-    pub fn check_objects(
-        seen: u64,
-        strings: u64,
-        extrapolated: u64,
-        current: u64,
-    ) -> Result<(), TooBig> {
-        let needed = lower_bound(seen, strings);
-        if fits(needed, current) {
-            return Ok(());
-        }
-        let objects = extrapolated.max(seen);
-        Err(TooBig {
-            objects,
-            needed_bytes: typical(objects).max(needed).max(current),
-            available_bytes: AVAILABLE_BYTES,
-        })
-    }
-
-    /// After pass 1: the estimate of the rest of the analysis, or why it cannot fit.
-    pub fn check_first_pass(
-        objects: u64,
-        edges: u64,
-        strings: u64,
-        current: u64,
-    ) -> Result<u64, TooBig> {
-        let needed = after_first_pass(objects, edges, strings);
-        if fits(needed, current) {
-            Ok(needed)
-        } else {
-            Err(TooBig {
-                objects,
-                needed_bytes: needed.max(current),
-                available_bytes: AVAILABLE_BYTES,
-            })
-        }
-    }
-
-    /// `~120,000`, `~57.3 million`, `~1.25 billion`.
-    pub fn approx_count(n: u64) -> String {
-        match n {
-            0..=999_999 => {
-                let k = n.div_ceil(1000);
-                if k >= 1000 {
-                    "~1.0 million".to_string()
-                } else if k > 0 {
-                    format!("~{k},000")
-                } else {
-                    "~0".to_string()
-                }
-            }
-            1_000_000..=999_999_999 => format!("~{:.1} million", n as f64 / 1e6),
-            _ => format!("~{:.2} billion", n as f64 / 1e9),
-        }
-    }
-
-    /// The error for a dump too big for the browser (`name`: the file's name).
-    pub fn too_big_error(name: &str, t: TooBig) -> OpenError {
-        let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
-        OpenError {
-            message: format!(
-                "This dump has {} objects and needs ~{:.1} GiB to analyze in a browser tab \
-                 (its analysis worker can use at most {:.1} GiB); use the CLI: heaplens analyze {}",
-                approx_count(t.objects),
-                gib(t.needed_bytes),
-                gib(t.available_bytes),
-                if name.is_empty() { "FILE" } else { name },
-            ),
-            offset: None,
-            not_hprof: false,
-            too_big: Some(t),
-        }
-    }
+/// Decodes `R`'s params, runs `f`, encodes its response: the one place a route meets JSON.
+fn answer<R: Request>(
+    params: serde_json::Value,
+    f: impl FnOnce(R::Params) -> Result<R::Response, String>,
+) -> Reply {
+    let response = f(params_of::<R>(params)?)?;
+    // Responses hold only strings, numbers, options, vectors and enums: they always encode.
+    Ok(serde_json::to_value(response).expect("protocol responses always serialize"))
 }
 
 /// Analyses report progress only at their start (they have no callbacks).
@@ -558,13 +361,12 @@ struct ChildrenKey {
 
 /// One analyzed dump.
 ///
-/// The graph is heap-allocated and owned through `graph`; [`PathFinder`]s borrow it for
-/// `'static` (they cannot name the lifetime of a sibling field). `Drop` drops them before the
-/// graph, and no `'static` borrow ever leaves this struct.
+/// It owns the graph; what borrows the graph (a [`PathFinder`]) is made per request from an
+/// owned index ([`PathIndex`]), so nothing here borrows a sibling field.
 struct Loaded {
     name: String,
     file_size: u64,
-    graph: NonNull<HeapGraph>,
+    graph: HeapGraph,
     d: Dominance,
     /// Computed on first use (the histogram view, an object's class, the hand-over), not
     /// before the overview is shown.
@@ -574,8 +376,10 @@ struct Loaded {
     analysis_ms: f64,
     memory: u64,
     wasm_memory: u64,
-    paths: Option<PathFinder<'static>>,
-    weak_paths: Option<PathFinder<'static>>,
+    /// Paths from GC roots (strong only, and with weak references): the BFS results, kept;
+    /// a finder borrows one with the graph per request.
+    paths: Option<PathIndex>,
+    weak_paths: Option<PathIndex>,
     suspects: Option<SuspectsResult>,
     threads: Option<ThreadsCache>,
     loaders: Option<ClassLoadersResult>,
@@ -583,24 +387,6 @@ struct Loaded {
     children_cache: Option<(ChildrenKey, Vec<Node>)>,
     incoming_cache: Option<(Node, Vec<Node>)>,
     instances_cache: Option<((u32, bool), Vec<Node>)>,
-}
-
-impl Drop for Loaded {
-    fn drop(&mut self) {
-        // Everything that borrows the graph goes first.
-        self.paths = None;
-        self.weak_paths = None;
-        // SAFETY: `graph` comes from `Box::leak` in `Service::open`, is owned by this struct
-        // alone, and nothing borrows it any more.
-        unsafe { drop(Box::from_raw(self.graph.as_ptr())) }
-    }
-}
-
-/// The graph of a [`Loaded`], with a lifetime not tied to the borrow of the struct (so that
-/// caches can be filled while reading it). Callers keep the reference inside `Loaded`'s methods.
-fn graph_of(ptr: NonNull<HeapGraph>) -> &'static HeapGraph {
-    // SAFETY: see `Loaded`: the graph lives until `Loaded` is dropped, and is never mutated.
-    unsafe { &*ptr.as_ptr() }
 }
 
 fn page_bounds(len: usize, offset: u32, limit: u32) -> (usize, usize) {
@@ -663,42 +449,9 @@ fn format_value(v: &Value) -> String {
     }
 }
 
-/// Case-insensitive glob with `*` (or plain substring without `*`).
-fn name_matches(name: &str, filter: &str) -> bool {
-    if filter.is_empty() {
-        return true;
-    }
-    let name = name.to_lowercase();
-    let filter = filter.to_lowercase();
-    if !filter.contains('*') {
-        return name.contains(&filter);
-    }
-    let parts: Vec<&str> = filter.split('*').collect();
-    let mut rest = name.as_str();
-    for (i, p) in parts.iter().enumerate() {
-        if p.is_empty() {
-            continue;
-        }
-        if i == 0 {
-            match rest.strip_prefix(p) {
-                Some(r) => rest = r,
-                None => return false,
-            }
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(p);
-        } else {
-            match rest.find(p) {
-                Some(k) => rest = &rest[k + p.len()..],
-                None => return false,
-            }
-        }
-    }
-    true
-}
-
 impl Loaded {
-    fn g(&self) -> &'static HeapGraph {
-        graph_of(self.graph)
+    fn g(&self) -> &HeapGraph {
+        &self.graph
     }
 
     fn node(&self, id: &str) -> Result<Node, String> {
@@ -802,73 +555,76 @@ impl Loaded {
         }
     }
 
-    fn paths(&mut self, include_weak: bool, host: &mut dyn Host) -> &PathFinder<'static> {
-        let g = self.g();
+    /// The path finder (`include_weak`: through weak references too), its BFS run on first use.
+    fn paths(&mut self, include_weak: bool, host: &mut dyn Host) -> PathFinder<'_> {
         let slot = if include_weak {
             &mut self.weak_paths
         } else {
             &mut self.paths
         };
-        slot.get_or_insert_with(|| {
+        if slot.is_none() {
             announce(host, "paths from GC roots");
-            PathFinder::new(g, PathOptions { include_weak })
-        })
+            *slot = Some(PathIndex::new(&self.graph, PathOptions { include_weak }));
+        }
+        self.finder(include_weak).expect("built above")
     }
 
-    fn serve(&mut self, request: Request, host: &mut dyn Host) -> Result<Response, String> {
-        Ok(match request {
-            Request::Ping { .. } | Request::Open { .. } | Request::Restore => {
-                unreachable!("handled by Service")
+    /// A finder over the path index built by [`Self::paths`], if it was.
+    fn finder(&self, include_weak: bool) -> Option<PathFinder<'_>> {
+        let index = if include_weak {
+            &self.weak_paths
+        } else {
+            &self.paths
+        };
+        Some(index.as_ref()?.finder(&self.graph))
+    }
+
+    /// Routes a request about the open dump (see [`Service::handle_with`]).
+    fn serve(&mut self, method: &str, params: serde_json::Value, host: &mut dyn Host) -> Reply {
+        use req::*;
+        match method {
+            Summary::METHOD => answer::<Summary>(params, |()| Ok(Box::new(self.overview()))),
+            Histogram::METHOD => answer::<Histogram>(params, |q| Ok(self.histogram(q, host))),
+            Children::METHOD => answer::<Children>(params, |q| self.children(q)),
+            TreeSearch::METHOD => answer::<TreeSearch>(params, |q| {
+                Ok(self.tree_search(q.pattern, q.offset, q.limit))
+            }),
+            Object::METHOD => {
+                answer::<Object>(params, |q| Ok(Box::new(self.object(&q.object, host)?)))
             }
-            Request::Summary => Response::Opened(Box::new(self.overview())),
-            Request::Histogram(q) => Response::Histogram(self.histogram(q, host)),
-            Request::Children(q) => Response::Children(self.children(q)?),
-            Request::TreeSearch {
-                pattern,
-                offset,
-                limit,
-            } => Response::TreeSearch(self.tree_search(pattern, offset, limit)),
-            Request::Object { object } => Response::Object(Box::new(self.object(&object, host)?)),
-            Request::References {
-                object,
-                incoming,
-                offset,
-                limit,
-            } => Response::References(self.references(&object, incoming, offset, limit)?),
-            Request::Paths {
-                object,
-                include_weak,
-                max,
-            } => {
-                let v = self.node(&object)?;
+            References::METHOD => answer::<References>(params, |q| {
+                self.references(&q.object, q.incoming, q.offset, q.limit)
+            }),
+            Paths::METHOD => answer::<Paths>(params, |q| {
+                let v = self.node(&q.object)?;
                 let found = self
-                    .paths(include_weak, host)
-                    .paths(v, max.clamp(1, 10) as usize);
-                Response::Paths(PathsResult {
-                    object_id: object,
-                    include_weak,
+                    .paths(q.include_weak, host)
+                    .paths(v, q.max.clamp(1, 10) as usize);
+                Ok(PathsResult {
+                    object_id: q.object,
+                    include_weak: q.include_weak,
                     paths: found.into_iter().map(root_path).collect(),
                 })
+            }),
+            Instances::METHOD => answer::<Instances>(params, |q| {
+                self.instances(q.class, q.unreachable, q.offset, q.limit)
+            }),
+            Suspects::METHOD => answer::<Suspects>(params, |()| Ok(self.suspects(host).clone())),
+            Threads::METHOD => answer::<Threads>(params, |q| {
+                Ok(self.threads_page(&q.filter, q.offset, q.limit, host))
+            }),
+            Thread::METHOD => {
+                answer::<Thread>(params, |q| Ok(Box::new(self.thread(&q.object, host)?)))
             }
-            Request::Instances {
-                class,
-                unreachable,
-                offset,
-                limit,
-            } => Response::Instances(self.instances(class, unreachable, offset, limit)?),
-            Request::Suspects => Response::Suspects(self.suspects(host).clone()),
-            Request::Threads {
-                filter,
-                offset,
-                limit,
-            } => Response::Threads(self.threads_page(&filter, offset, limit, host)),
-            Request::Thread { object } => Response::Thread(Box::new(self.thread(&object, host)?)),
-            Request::ClassLoaders => Response::ClassLoaders(self.class_loaders(host).clone()),
-            Request::Waste => Response::Waste(self.waste(host).clone()),
-            Request::Export { format, redact } => {
-                Response::Export(self.export(format, redact, host))
+            ClassLoaders::METHOD => {
+                answer::<ClassLoaders>(params, |()| Ok(self.class_loaders(host).clone()))
             }
-        })
+            Waste::METHOD => answer::<Waste>(params, |()| Ok(self.waste(host).clone())),
+            Export::METHOD => {
+                answer::<Export>(params, |q| Ok(self.export(q.format, q.redact, host)))
+            }
+            other => Err(format!("{other:?} is not a request about an open dump")),
+        }
     }
 
     // ---- histogram ----
@@ -882,8 +638,9 @@ impl Loaded {
     }
 
     fn histogram(&mut self, q: HistogramQuery, host: &mut dyn Host) -> HistogramPage {
-        let g = self.g();
-        let hist = self.hist(host);
+        self.hist(host);
+        let g = &self.graph;
+        let hist = self.hist.as_ref().expect("computed above");
         let base = if q.unreachable {
             &hist.unreachable
         } else {
@@ -960,9 +717,8 @@ impl Loaded {
     // ---- dominator tree ----
 
     fn children(&mut self, q: ChildrenQuery) -> Result<ChildrenPage, String> {
-        let g = self.g();
         let parent = match &q.parent {
-            None => g.super_root(),
+            None => self.graph.super_root(),
             Some(id) => self.node(id)?,
         };
         let key = ChildrenKey {
@@ -971,25 +727,12 @@ impl Loaded {
             filter: q.filter.to_lowercase(),
         };
         if self.children_cache.as_ref().map(|(k, _)| k) != Some(&key) {
-            let kids = self.d.children(parent);
-            let mut list: Vec<Node> = if key.filter.is_empty() {
-                kids.to_vec()
-            } else {
-                kids.iter()
-                    .copied()
-                    .filter(|&v| g.display_class(v).to_lowercase().contains(&key.filter))
-                    .collect()
+            let order = match q.sort {
+                TreeSort::Retained => domtree::ChildOrder::Retained,
+                TreeSort::Shallow => domtree::ChildOrder::Shallow,
+                TreeSort::Class => domtree::ChildOrder::Class,
             };
-            match q.sort {
-                TreeSort::Retained => {}
-                TreeSort::Shallow => list.sort_by_key(|&v| std::cmp::Reverse(g.shallow(v))),
-                TreeSort::Class => {
-                    let mut keyed: Vec<(String, Node)> =
-                        list.iter().map(|&v| (g.display_class(v), v)).collect();
-                    keyed.sort();
-                    list = keyed.into_iter().map(|(_, v)| v).collect();
-                }
-            }
+            let list = domtree::children(&self.graph, &self.d, parent, order, &key.filter);
             self.children_cache = Some((key, list));
         }
         let list = &self.children_cache.as_ref().expect("filled").1;
@@ -1001,153 +744,56 @@ impl Loaded {
         })
     }
 
-    // ---- dominator tree search ----
-
-    /// [`Request::TreeSearch`]: one pass over the class column (class names are matched once
-    /// per class, not per object), keeping only the largest `offset + limit` matches in a
-    /// bounded heap: a page costs O(objects) time and O(page end) ≤ [`MAX_SEARCH_RESULTS`] +
-    /// [`MAX_PAGE`] memory whatever the pattern matches; each row's path walks at most
-    /// [`MAX_SEARCH_DEPTH`] dominators. Nothing is cached: a page is cheap enough (a few ms per
-    /// million objects), and the UI asks for the next one only when it scrolls into view.
+    /// [`req::TreeSearch`] (`heaplens::analysis::domtree::search`): the largest `offset +
+    /// limit` matches, at most [`MAX_SEARCH_RESULTS`], each with its path down the tree (at
+    /// most [`MAX_SEARCH_DEPTH`] steps). Nothing is cached: a page costs a few ms per million
+    /// objects, and the UI asks for the next one only when it scrolls into view.
     fn tree_search(&self, pattern: String, offset: u32, limit: u32) -> TreeSearchPage {
-        let g = self.g();
-        let d = &self.d;
-        let mut page = TreeSearchPage {
-            pattern,
-            total: 0,
-            listed: 0,
-            classes: 0,
-            offset,
-            rows: Vec::new(),
-        };
-        let pat = page.pattern.trim();
-        if pat.is_empty() {
-            return page;
-        }
-        let instance_match: Vec<bool> = g
-            .classes
-            .iter()
-            .map(|c| name_matches(&c.name, pat))
-            .collect();
-        let class_object_match: Vec<bool> = g
-            .classes
-            .iter()
-            .map(|c| name_matches(&format!("class {}", c.name), pat))
-            .collect();
-        let is_class_class: Vec<bool> = g
-            .classes
-            .iter()
-            .map(|c| c.name == "java.lang.Class")
-            .collect();
-        page.classes = instance_match.iter().filter(|&&m| m).count() as u32;
-        if !instance_match.iter().chain(&class_object_match).any(|&m| m) {
-            return page;
-        }
-        // Keep the `end` largest matches: a min-heap on (retained, smaller node first).
         let want = (offset as usize)
             .saturating_add(limit.min(MAX_PAGE) as usize)
             .min(MAX_SEARCH_RESULTS as usize);
-        let mut heap: std::collections::BinaryHeap<
-            std::cmp::Reverse<(u64, std::cmp::Reverse<Node>)>,
-        > = std::collections::BinaryHeap::with_capacity(want.min(1 << 16));
-        let mut total = 0u32;
-        for v in 0..g.node_count() as Node {
-            let ci = g.class_index(v) as usize;
-            // (`as_class` is a hash lookup: only for instances of java.lang.Class.)
-            let hit = match is_class_class[ci].then(|| g.as_class(v)).flatten() {
-                Some(k) => class_object_match[k as usize],
-                None => instance_match[ci],
-            };
-            if !hit || !d.is_reachable(v) {
-                continue;
-            }
-            total += 1;
-            if want == 0 {
-                continue;
-            }
-            let key = (d.retained(v), std::cmp::Reverse(v));
-            if heap.len() < want {
-                heap.push(std::cmp::Reverse(key));
-            } else if heap.peek().is_some_and(|min| key > min.0) {
-                heap.pop();
-                heap.push(std::cmp::Reverse(key));
-            }
-        }
-        let mut top: Vec<Node> = {
-            let mut keys: Vec<(u64, std::cmp::Reverse<Node>)> =
-                heap.into_vec().into_iter().map(|k| k.0).collect();
-            keys.sort_unstable_by(|a, b| b.cmp(a));
-            keys.into_iter().map(|(_, v)| v.0).collect()
-        };
-        page.total = total;
-        page.listed = total.min(MAX_SEARCH_RESULTS);
-        let (start, end) = page_bounds(top.len(), offset, limit);
-        top.truncate(end);
-        page.rows = top[start..]
+        let found = domtree::search(&self.graph, &self.d, &pattern, want);
+        let (start, end) = page_bounds(found.top.len(), offset, limit);
+        let rows = found.top[start..end]
             .iter()
             .map(|&v| {
-                let (depth, path) = self.tree_path(v);
+                let path =
+                    domtree::path_from_top(&self.graph, &self.d, v, MAX_SEARCH_DEPTH as usize);
                 TreeSearchRow {
                     row: self.row(v),
-                    depth,
-                    path,
+                    depth: path
+                        .as_ref()
+                        .map_or(MAX_SEARCH_DEPTH, |p| p.len() as u32 - 1),
+                    path: path
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(x, index)| TreeStep {
+                            object_id: hex(self.graph.id(x)),
+                            index,
+                        })
+                        .collect(),
                 }
             })
             .collect();
-        page
-    }
-
-    /// Level of `v` in the dominator tree and its path from the top (with each step's
-    /// position among its siblings), if it is less than [`MAX_SEARCH_DEPTH`] deep; else
-    /// (`MAX_SEARCH_DEPTH`, no path).
-    fn tree_path(&self, v: Node) -> (u32, Vec<TreeStep>) {
-        let d = &self.d;
-        let root = self.g().super_root();
-        let mut chain = vec![v];
-        let mut up = d.idom(v);
-        while let Some(p) = up.filter(|&p| p != root) {
-            if chain.len() >= MAX_SEARCH_DEPTH as usize {
-                return (MAX_SEARCH_DEPTH, Vec::new());
-            }
-            chain.push(p);
-            up = d.idom(p);
-        }
-        let depth = chain.len() as u32 - 1;
-        let mut path = Vec::with_capacity(chain.len());
-        let mut parent = root;
-        for &x in chain.iter().rev() {
-            path.push(TreeStep {
-                object_id: hex(self.g().id(x)),
-                index: self.sibling_index(parent, x),
-            });
-            parent = x;
-        }
-        (depth, path)
-    }
-
-    /// Position of `v` among the dominator-tree children of `parent` (largest retained
-    /// first, as [`Request::Children`] pages them with [`TreeSort::Retained`]).
-    fn sibling_index(&self, parent: Node, v: Node) -> u32 {
-        let d = &self.d;
-        let kids = d.children(parent);
-        let key = |x: Node| (std::cmp::Reverse(d.retained(x)), x);
-        let i = kids.partition_point(|&x| key(x) < key(v));
-        if kids.get(i) == Some(&v) {
-            i as u32
-        } else {
-            kids.iter().position(|&x| x == v).unwrap_or(0) as u32
+        TreeSearchPage {
+            pattern,
+            total: found.total,
+            listed: found.total.min(MAX_SEARCH_RESULTS),
+            classes: found.classes,
+            offset,
+            rows,
         }
     }
 
     // ---- objects ----
 
     fn object(&mut self, object: &str, host: &mut dyn Host) -> Result<ObjectDetails, String> {
-        let g = self.g();
         let v = self.node(object)?;
-        if g.as_class(v).is_some() {
+        if self.graph.as_class(v).is_some() {
             // A class's page shows its instance count.
             self.hist(host);
         }
+        let g = &self.graph;
         let d = &self.d;
         let class_index = g.as_class(v);
         let class = g.class(v);
@@ -1298,85 +944,39 @@ impl Loaded {
         offset: u32,
         limit: u32,
     ) -> Result<ReferencePage, String> {
-        let g = self.g();
         let v = self.node(object)?;
-        if !incoming {
-            let is_array = g.as_class(v).is_none() && g.class(v).kind == ClassKind::ObjectArray;
-            let (total, rows) = if is_array {
-                // Big arrays: label only the requested page.
-                let class_edge: Vec<(Node, String)> = g
-                    .class_node(v)
-                    .map(|c| (c, "<class>".to_string()))
-                    .into_iter()
-                    .collect();
-                let total = class_edge.len() + g.edges(v).count();
-                let (start, end) = page_bounds(total, offset, limit);
-                let all = class_edge
-                    .into_iter()
-                    .chain(indexed_edges(g, v).map(|(t, i)| (t, format!("[{i}]"))))
-                    .skip(start)
-                    .take(end - start)
-                    .collect::<Vec<_>>();
-                (total, all)
-            } else {
-                let edges = g.labelled_edges(v);
-                let (start, end) = page_bounds(edges.len(), offset, limit);
-                (
-                    edges.len(),
-                    edges[start..end]
-                        .iter()
-                        .map(|(t, l)| (*t, l.to_string()))
-                        .collect(),
-                )
-            };
-            return Ok(ReferencePage {
-                object_id: hex(g.id(v)),
-                incoming,
-                total: total as u32,
-                offset,
-                rows: rows
-                    .into_iter()
-                    .map(|(t, field)| ReferenceRow {
-                        field,
-                        object: self.row(t),
-                    })
-                    .collect(),
-            });
-        }
-        if self.incoming_cache.as_ref().map(|c| c.0) != Some(v) {
-            // One scan of every edge: no reverse index is kept (it would cost 4 bytes per edge).
-            let mut refs = Vec::new();
-            for q in 0..g.node_count() as Node {
-                if g.class_node(q) == Some(v) || g.edges(q).any(|(t, _)| t == v) {
-                    refs.push(q);
-                }
+        let g = &self.graph;
+        let (total, rows) = if incoming {
+            if self.incoming_cache.as_ref().map(|c| c.0) != Some(v) {
+                self.incoming_cache = Some((v, references::referrers(g, &self.d, v)));
             }
-            refs.sort_by_key(|&q| std::cmp::Reverse(self.d.retained(q)));
-            self.incoming_cache = Some((v, refs));
-        }
-        let refs = &self.incoming_cache.as_ref().expect("filled").1;
-        let (start, end) = page_bounds(refs.len(), offset, limit);
-        let rows = refs[start..end]
-            .iter()
-            .map(|&q| {
-                let field = g
-                    .labelled_edges(q)
-                    .into_iter()
-                    .find(|(t, _)| *t == v)
-                    .map(|(_, l)| l.to_string())
-                    .unwrap_or_else(|| "?".into());
-                ReferenceRow {
-                    field,
-                    object: self.row(q),
-                }
-            })
-            .collect();
+            let refs = &self.incoming_cache.as_ref().expect("filled").1;
+            let (start, end) = page_bounds(refs.len(), offset, limit);
+            let rows = refs[start..end]
+                .iter()
+                .map(|&q| {
+                    let field = references::reference_label(g, q, v).unwrap_or_else(|| "?".into());
+                    (q, field)
+                })
+                .collect::<Vec<_>>();
+            (refs.len(), rows)
+        } else {
+            let total = references::outgoing_count(g, v);
+            let (start, end) = page_bounds(total, offset, limit);
+            (total, references::outgoing(g, v, start, end))
+        };
         Ok(ReferencePage {
             object_id: hex(g.id(v)),
             incoming,
-            total: refs.len() as u32,
+            total: total as u32,
             offset,
-            rows,
+            rows: rows
+                .into_iter()
+                .map(|(t, field)| ReferenceRow {
+                    field,
+                    object: self.row(t),
+                })
+                .collect(),
         })
     }
 
@@ -1387,28 +987,16 @@ impl Loaded {
         offset: u32,
         limit: u32,
     ) -> Result<InstancesPage, String> {
-        let g = self.g();
-        let info = g
-            .classes
-            .get(class as usize)
-            .ok_or_else(|| format!("no class #{class}"))?;
         if self.instances_cache.as_ref().map(|c| c.0) != Some((class, unreachable)) {
-            let d = &self.d;
-            let mut list: Vec<Node> = (0..g.node_count() as Node)
-                .filter(|&v| g.class_index(v) == class && d.is_reachable(v) != unreachable)
-                .collect();
-            if unreachable {
-                list.sort_by_key(|&v| std::cmp::Reverse(g.shallow(v)));
-            } else {
-                list.sort_by_key(|&v| std::cmp::Reverse(d.retained(v)));
-            }
+            let list = references::instances(&self.graph, &self.d, class, unreachable)
+                .ok_or_else(|| format!("no class #{class}"))?;
             self.instances_cache = Some(((class, unreachable), list));
         }
         let list = &self.instances_cache.as_ref().expect("filled").1;
         let (start, end) = page_bounds(list.len(), offset, limit);
         Ok(InstancesPage {
             class,
-            class_name: info.name.clone(),
+            class_name: self.graph.classes[class as usize].name.clone(),
             unreachable,
             total: list.len() as u32,
             offset,
@@ -1420,11 +1008,10 @@ impl Loaded {
 
     fn suspects(&mut self, host: &mut dyn Host) -> &SuspectsResult {
         if self.suspects.is_none() {
-            let g = self.g();
             self.paths(false, host);
             announce(host, "leak suspects");
-            let finder = self.paths.as_ref().expect("computed above");
-            let found = analysis::find_suspects(g, &self.d, finder);
+            let finder = self.finder(false).expect("built above");
+            let found = analysis::find_suspects(&self.graph, &self.d, &finder);
             self.suspects = Some(SuspectsResult {
                 suspects: found.into_iter().map(suspect_view).collect(),
                 heap_reachable: self.total(),
@@ -1438,7 +1025,8 @@ impl Loaded {
             let g = self.g();
             announce(host, "threads");
             // The leak suspects' PathFinder, when built, spares the walk for stale keys.
-            let threads = analysis::threads::threads_with(g, &self.d, self.paths.as_ref());
+            let finder = self.paths.as_ref().map(|i| i.finder(g));
+            let threads = analysis::threads::threads_with(g, &self.d, finder.as_ref());
             let groups = analysis::threads::thread_groups(&threads)
                 .into_iter()
                 .map(|x| ThreadGroupView {
@@ -1489,7 +1077,7 @@ impl Loaded {
                 .threads
                 .iter()
                 .enumerate()
-                .filter(|(_, t)| name_matches(&t.name, filter))
+                .filter(|(_, t)| domtree::name_matches(&t.name, filter))
                 .map(|(i, _)| i as u32)
                 .collect();
             c.filtered = Some((filter.to_string(), list));
@@ -1609,12 +1197,12 @@ impl Loaded {
 
     fn waste(&mut self, host: &mut dyn Host) -> &WasteResult {
         if self.waste.is_none() {
-            let g = self.g();
             self.paths(false, host);
             announce(host, "duplicate strings, arrays and collections");
-            let finder = self.paths.as_ref().expect("computed above");
+            let g = &self.graph;
+            let finder = self.finder(false).expect("built above");
             let dups = analysis::duplicate_strings(g, &self.d);
-            let arrays = analysis::waste::largest_arrays_with(g, &self.d, Some(finder));
+            let arrays = analysis::waste::largest_arrays_with(g, &self.d, Some(&finder));
             let cols = analysis::collection_fill(g, &self.d);
             let summary = format!(
                 "{} in {} duplicate strings; {} of unused collection capacity; largest array {}",
@@ -1849,34 +1437,30 @@ mod tests {
     fn ping_pongs() {
         let mut s = Service::new();
         assert_eq!(
-            s.handle(Request::Ping { echo: "x".into() }),
-            Response::Pong { echo: "x".into() }
+            s.request::<req::Ping>(&PingParams { echo: "x".into() }),
+            Ok("x".to_string())
         );
     }
 
     #[test]
     fn requests_without_a_dump_are_errors() {
         let mut s = Service::new();
-        assert!(matches!(
-            s.handle(Request::Suspects),
-            Response::Error { .. }
-        ));
-        assert!(matches!(
-            s.handle(Request::Open {
+        assert!(s.request::<req::Suspects>(&()).is_err());
+        let unknown = ToWorker {
+            id: 1,
+            method: "format_disk".into(),
+            params: serde_json::Value::Null,
+        };
+        assert_eq!(
+            s.handle(&unknown),
+            Err("unknown request \"format_disk\"".into())
+        );
+        assert!(s
+            .request::<req::Open>(&OpenParams {
                 name: "x".into(),
                 size: 0
-            }),
-            Response::Error { .. }
-        ));
-    }
-
-    #[test]
-    fn globs() {
-        assert!(name_matches("pool-7-thread-12", "pool-7-thread-*"));
-        assert!(name_matches("pool-7-thread-12", "THREAD"));
-        assert!(!name_matches("pool-8-thread-12", "pool-7-*"));
-        assert!(name_matches("a-b-c", "*b*"));
-        assert!(name_matches("abc", ""));
+            })
+            .is_err());
     }
 
     #[test]

@@ -17,8 +17,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::protocol::{
-    decode, encode, FromWorker, Overview, PartialResults, Progress, Request, RequestId, Response,
-    ToWorker, PROTOCOL_VERSION,
+    decode, encode, req, response_of, FromWorker, OpenOutcome, Overview, PartialResults, Progress,
+    Request, RequestId, ToWorker, PROTOCOL_VERSION,
 };
 
 /// The worker's entry script (`web/worker_loader.js`, copied to dist/ by Trunk). It loads the
@@ -94,10 +94,16 @@ pub enum EngineError {
     Send(String),
     /// The worker died (or was dropped) before answering.
     Gone,
+    /// The worker answered that it could not serve the request (no dump open, unknown object,
+    /// bad params…), or its answer did not decode as the request's response type.
+    Failed(String),
 }
 
+/// A reply as it comes: the response's JSON, or the worker's error.
+type Reply = Result<serde_json::Value, String>;
+
 /// Requests not answered yet: how to answer them, and the message (re-sent after a hand-over).
-type Pending = RefCell<HashMap<RequestId, (oneshot::Sender<Response>, JsValue)>>;
+type Pending = RefCell<HashMap<RequestId, (oneshot::Sender<Reply>, JsValue)>>;
 
 /// Handle to the worker. Dropping it terminates the worker.
 pub struct Engine {
@@ -113,7 +119,7 @@ struct Inner {
     /// A hand-over in progress ([`FromWorker::Handoff`]): the snapshot, posted to the fresh
     /// worker as soon as it is ready (requests wait in `pending` until then).
     handoff: RefCell<Option<JsValue>>,
-    /// The id of the [`Request::Restore`] sent, and whether it went to a fresh worker.
+    /// The id of the [`req::Restore`] sent, and whether it went to a fresh worker.
     restoring: Cell<Option<(RequestId, bool)>>,
     /// The worker that will take the hand-over, started with the dump's `Open` (while the page
     /// can still fetch it: a hand-over may come after the network is gone), and whether it
@@ -190,30 +196,30 @@ impl Engine {
         Ok(Engine { inner })
     }
 
-    /// Send `request`; resolves with the worker's response.
-    pub async fn request(&self, request: Request) -> Result<Response, EngineError> {
-        self.send(request, None).await
+    /// Asks `R`; resolves with its response (`R::Response`: no other answer can come back).
+    pub async fn request<R: Request>(&self, params: R::Params) -> Result<R::Response, EngineError> {
+        self.send::<R>(params, None).await
     }
 
-    /// Send `request` with a `File`/`Blob` next to it (posted as `[json, blob]`: structured
-    /// clone passes the file handle, not its bytes). For [`Request::Open`].
-    pub async fn request_with(
+    /// Asks `R` with a `File`/`Blob` next to it (posted as `[json, blob]`: structured clone
+    /// passes the file handle, not its bytes). For [`req::Open`].
+    pub async fn request_with<R: Request>(
         &self,
-        request: Request,
+        params: R::Params,
         attachment: &JsValue,
-    ) -> Result<Response, EngineError> {
-        self.send(request, Some(attachment)).await
+    ) -> Result<R::Response, EngineError> {
+        self.send::<R>(params, Some(attachment)).await
     }
 
-    async fn send(
+    async fn send<R: Request>(
         &self,
-        request: Request,
+        params: R::Params,
         attachment: Option<&JsValue>,
-    ) -> Result<Response, EngineError> {
+    ) -> Result<R::Response, EngineError> {
         let inner = &self.inner;
         let id = inner.new_id();
         let (tx, rx) = oneshot::channel();
-        let text = JsValue::from_str(&encode(&ToWorker { id, request }));
+        let text = JsValue::from_str(&encode(&ToWorker::new::<R>(id, &params)));
         let message: JsValue = match attachment {
             None => text,
             Some(a) => js_sys::Array::of2(&text, a).into(),
@@ -228,7 +234,10 @@ impl Engine {
             inner.pending.borrow_mut().remove(&id);
             return Err(EngineError::Send(format!("{e:?}")));
         }
-        rx.await.map_err(|_| EngineError::Gone)
+        let reply = rx.await.map_err(|_| EngineError::Gone)?;
+        reply
+            .and_then(response_of::<R>)
+            .map_err(EngineError::Failed)
     }
 }
 
@@ -351,24 +360,28 @@ impl Inner {
             }
             Ok(FromWorker::Progress(p)) => (self.on_event)(EngineEvent::Progress(p)),
             Ok(FromWorker::Partial(p)) => (self.on_event)(EngineEvent::Partial(p)),
-            Ok(FromWorker::Reply { id, response })
+            Ok(FromWorker::Reply { id, result })
                 if self.restoring.get().is_some_and(|(r, _)| r == id) =>
             {
                 let fresh = self.restoring.take().is_some_and(|(_, fresh)| fresh);
-                match response {
-                    Response::Opened(overview) => {
+                match result.and_then(response_of::<req::Restore>) {
+                    Ok(OpenOutcome::Opened(overview)) => {
                         (self.on_event)(EngineEvent::HandedOver { overview, fresh })
                     }
-                    other => (self.on_event)(EngineEvent::Failed(format!(
-                        "the analysis could not be handed over: {other:?}"
+                    Ok(OpenOutcome::Failed(e)) => (self.on_event)(EngineEvent::Failed(format!(
+                        "the analysis could not be handed over: {}",
+                        e.message
+                    ))),
+                    Err(e) => (self.on_event)(EngineEvent::Failed(format!(
+                        "the analysis could not be handed over: {e}"
                     ))),
                 }
             }
-            Ok(FromWorker::Reply { id, response }) => {
+            Ok(FromWorker::Reply { id, result }) => {
                 let pending = self.pending.borrow_mut().remove(&id);
                 match pending {
                     // The receiver may have been dropped (caller lost interest): fine.
-                    Some((tx, _)) => drop(tx.send(response)),
+                    Some((tx, _)) => drop(tx.send(result)),
                     None => web_sys::console::warn_1(
                         &format!("heaplens: reply to unknown request {id}: {text}").into(),
                     ),
@@ -400,15 +413,12 @@ impl Inner {
         }
     }
 
-    /// Posts the snapshot ([`Request::Restore`], buffer transferred), then again every request
+    /// Posts the snapshot ([`req::Restore`], buffer transferred), then again every request
     /// not answered yet, in order (the old worker answered in order and stopped at the hand-over).
     fn restore(&self, snapshot: JsValue, fresh: bool) {
         let id = self.new_id();
         self.restoring.set(Some((id, fresh)));
-        let text = JsValue::from_str(&encode(&ToWorker {
-            id,
-            request: Request::Restore,
-        }));
+        let text = JsValue::from_str(&encode(&ToWorker::new::<req::Restore>(id, &())));
         let worker = self.worker.borrow();
         let message = js_sys::Array::of2(&text, &snapshot);
         if let Err(e) = worker.post_message_with_transfer(&message, &js_sys::Array::of1(&snapshot))

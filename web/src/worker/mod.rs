@@ -1,0 +1,22 @@
+//! The worker room: everything that runs inside the analysis Web Worker.
+//!
+//! - [`entry`] (wasm32 only): the message loop — decodes requests, reads the posted `File` in
+//!   slices, posts replies, progress and the hand-over snapshot.
+//! - [`open`]: the open pipeline ([`open::OpenJob`]), fed the file's bytes pass after pass.
+//! - [`service`]: the request dispatcher ([`service::Service`]); it routes each request to an
+//!   analysis of the core (`heaplens::analysis`) and pages the answer. It does not analyse.
+//! - [`host`]: what the worker needs from its environment (bytes, clock, progress sink).
+//! - [`memory`]: the memory model that stops a dump too big for a wasm32 memory.
+//!
+//! The worker room uses [`crate::protocol`] and the core, never [`crate::ui`]. Everything but
+//! [`entry`] is plain Rust and is tested natively (`cargo test -p heaplens-web`).
+
+#[cfg(target_arch = "wasm32")]
+pub mod entry;
+pub mod host;
+pub mod memory;
+pub mod open;
+pub mod service;
+
+pub use host::{DumpSource, Host, NullHost, CHUNK_BYTES};
+pub use service::Service;
