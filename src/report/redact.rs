@@ -30,7 +30,9 @@ pub(crate) const THREAD_NAMES: &str = "thread names";
 pub(crate) const STACK_FRAMES: &str = "stack frame methods";
 pub(crate) const LOADER_NAMES: &str = "class loader names";
 pub(crate) const JAR_PATHS: &str = "jar file paths";
-pub(crate) const JVM_SETTINGS: &str = "JVM arguments, system properties and cgroup paths";
+pub(crate) const JVM_ARGUMENTS: &str = "JVM arguments";
+pub(crate) const SYSTEM_PROPERTIES: &str = "system properties";
+pub(crate) const CGROUP_PATHS: &str = "cgroup paths";
 
 /// System properties that say which JVM on which platform (configuration, not data): kept
 /// by the redaction.
@@ -96,12 +98,13 @@ fn present_kinds(r: &Report) -> Vec<String> {
         JAR_PATHS,
     );
     let jvm = &r.process_memory.jvm;
+    // Each claimed only when this dump holds it (a 2009 dump has properties but no cgroups).
     add(
-        jvm.arguments.as_ref().is_some_and(|a| !a.is_empty())
-            || !jvm.properties.is_empty()
-            || jvm.container.is_some(),
-        JVM_SETTINGS,
+        jvm.arguments.as_ref().is_some_and(|a| !a.is_empty()),
+        JVM_ARGUMENTS,
     );
+    add(!jvm.properties.is_empty(), SYSTEM_PROPERTIES);
+    add(jvm.container.is_some(), CGROUP_PATHS);
     kinds
 }
 
