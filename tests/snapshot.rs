@@ -131,6 +131,56 @@ fn every_fixture_round_trips_to_the_same_report() {
     }
 }
 
+/// A restored graph reads fields from the dump again, as the graph it was written from: the
+/// record locations travel in the snapshot (the page queries after the hand-over).
+#[test]
+fn restored_graph_reads_fields_from_the_dump() {
+    use heaplens::hprof::reread::{MemorySource, ObjectSource};
+    use heaplens::query::{execute, Cell, QueryEnv};
+    let bytes = common::read_fixture("retry_buffer.hprof.gz");
+    let (g, d) = load("retry_buffer");
+    let s = read_chunked(&write_pieces(&g, &d, &[]).concat()).unwrap();
+    assert!(!s.graph.locations.is_empty());
+    assert_eq!(s.graph.locations.breaks(), g.locations.breaks());
+    assert_eq!(s.graph.locations.heap_bytes(), g.locations.heap_bytes());
+    let mut src = MemorySource::from_stored(&bytes).unwrap();
+    // The fixture program numbered 2,000 batches `batch-000001`… with a 4 KiB payload each.
+    let text = "SELECT b.sequence, toString(b.id), b.payload.@length FROM com.example.retry.ResultBatch b";
+    let mut run = |g: &HeapGraph, d: &Dominance| {
+        let env = QueryEnv {
+            graph: g,
+            dominance: Some(d),
+            source: Some(&mut src as &mut dyn ObjectSource),
+            cancel: None,
+        };
+        execute(env, text, 0, 10_000).unwrap()
+    };
+    let before = run(&g, &d);
+    let after = run(&s.graph, &s.dominance);
+    assert_eq!(after, before);
+    assert_eq!(after.total, 2000);
+    for row in &after.rows {
+        let Cell::Int(seq) = row[0] else {
+            panic!("{row:?}")
+        };
+        assert_eq!(row[1], Cell::Str(format!("batch-{seq:06}")));
+        assert_eq!(row[2], Cell::Int(4096));
+    }
+}
+
+/// Damage anywhere (the locations columns included) is an error or a snapshot, never a panic;
+/// damaged location columns are checked on reading (`ObjectLocations::check`, unit-tested).
+#[test]
+fn damage_anywhere_never_panics() {
+    let (g, d) = load("threadlocal_leak");
+    let bytes = write_pieces(&g, &d, &[]).concat();
+    for at in (0..bytes.len()).step_by(bytes.len() / 400 + 1) {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x5A;
+        let _ = read_slice(&bad);
+    }
+}
+
 #[test]
 fn empty_extra_and_huge_extra() {
     let (g, d) = load("threadlocal_leak");

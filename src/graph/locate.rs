@@ -48,6 +48,47 @@ impl ObjectLocations {
     pub fn breaks(&self) -> usize {
         self.break_nodes.len()
     }
+    /// The columns (block offsets, break nodes, break offsets), for the snapshot.
+    pub(crate) fn raw_parts(&self) -> (&[u64], &[u32], &[u64]) {
+        (&self.blocks, &self.break_nodes, &self.break_offsets)
+    }
+    /// From the columns of [`Self::raw_parts`] (a snapshot); the caller checks that the break
+    /// nodes are strictly increasing and as many as their offsets ([`Self::check`]).
+    pub(crate) fn from_raw_parts(
+        blocks: Vec<u64>,
+        break_nodes: Vec<u32>,
+        break_offsets: Vec<u64>,
+    ) -> Self {
+        ObjectLocations {
+            blocks,
+            break_nodes,
+            break_offsets,
+        }
+    }
+    /// Why these columns cannot be a graph of `nodes` nodes' index, if they cannot: lookups
+    /// rely on one block per 64 nodes (or none: not located), one offset per break, and break
+    /// nodes sorted, unique and in range (a `start_of` on anything else could underflow).
+    pub(crate) fn check(&self, nodes: usize) -> Result<(), String> {
+        if !self.blocks.is_empty() && self.blocks.len() != nodes.div_ceil(BLOCK) {
+            return Err(format!(
+                "{} location blocks for {nodes} nodes",
+                self.blocks.len()
+            ));
+        }
+        if self.break_nodes.len() != self.break_offsets.len() {
+            return Err(format!(
+                "{} break nodes but {} break offsets",
+                self.break_nodes.len(),
+                self.break_offsets.len()
+            ));
+        }
+        if self.break_nodes.windows(2).any(|w| w[0] >= w[1])
+            || self.break_nodes.last().is_some_and(|&b| b as usize >= nodes)
+        {
+            return Err("location breaks not sorted or out of range".into());
+        }
+        Ok(())
+    }
     pub fn heap_bytes(&self) -> usize {
         self.blocks.capacity() * 8
             + self.break_nodes.capacity() * 4
@@ -151,5 +192,17 @@ mod tests {
         assert_eq!(l.start_of(66), Some((2000, 0)));
         assert_eq!(l.start_of(128), None);
         assert_eq!(l.breaks(), 2);
+        assert_eq!(l.check(130), Ok(()));
+        // What a damaged snapshot could hold: each is refused before any lookup.
+        let (b, n, o) = l.raw_parts();
+        let parts = |b: &[u64], n: &[u32], o: &[u64]| {
+            ObjectLocations::from_raw_parts(b.to_vec(), n.to_vec(), o.to_vec())
+        };
+        assert!(parts(b, n, o).check(200).is_err(), "block count");
+        assert!(parts(b, &n[..1], o).check(130).is_err(), "offsets per break");
+        assert!(parts(b, &[66, 3], o).check(130).is_err(), "unsorted");
+        assert!(parts(b, &[3, 3], o).check(130).is_err(), "duplicate");
+        assert!(parts(b, &[3, 130], o).check(130).is_err(), "out of range");
+        assert_eq!(parts(&[], &[], &[]).check(130), Ok(()));
     }
 }

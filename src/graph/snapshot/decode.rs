@@ -305,6 +305,16 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
     };
 
     let start = r.pos();
+    let blocks = r.col::<u64>("column `locations.blocks`")?;
+    let break_nodes = r.col::<u32>("column `locations.break_nodes`")?;
+    let break_offsets = r.col::<u64>("column `locations.break_offsets`")?;
+    let locations = ObjectLocations::from_raw_parts(blocks, break_nodes, break_offsets);
+    r.at(start, "locations");
+    locations
+        .check(n)
+        .map_err(|m| r.err(SnapshotErrorKind::Inconsistent(m)))?;
+
+    let start = r.pos();
     let idom = r.col::<u32>("column `idom`")?;
     let units = r.col::<u32>("column `retained.units`")?;
     r.begin("retained granule");
@@ -350,8 +360,7 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
         fields,
         strings,
         stats,
-        // Not in the snapshot: a restored graph reads no record again.
-        locations: Default::default(),
+        locations,
     };
     Ok(Snapshot {
         graph,

@@ -190,6 +190,12 @@ pub(super) fn encode<O: Out>(o: &mut O, g: &HeapGraph, d: &Dominance, extra: &[u
     o.u64(st.malformed_instances);
     o.bool(st.input_changed);
 
+    // Where each object's record lies: a restored graph reads fields from the dump again.
+    let (blocks, break_nodes, break_offsets) = g.locations.raw_parts();
+    o.col(blocks);
+    o.col(break_nodes);
+    o.col(break_offsets);
+
     let (retained, by_parent) = d.raw_parts();
     let (units, granule, large) = retained.raw_parts();
     o.col(&d.idom);

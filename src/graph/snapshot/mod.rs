@@ -20,7 +20,8 @@
 //! body     extra payload (u64 length + bytes)
 //!          dump metadata, size rule, class table, ids, class/length column, edge offsets,
 //!          targets, slots, jumps, thread locals, class nodes, roots, field store, string
-//!          store, build stats, dominance (idom, retained units + granule + large table,
+//!          store, build stats, record locations (block offsets, break nodes and offsets;
+//!          since version 3), dominance (idom, retained units + granule + large table,
 //!          children order, reachable)
 //! trailer  "HLSNEND\n"
 //! ```
@@ -43,6 +44,7 @@
 //! graph invariants (node indices in range, sorted side tables, offsets consistent with
 //! degrees): a snapshot altered after writing may read back as a graph whose queries panic.
 
+use super::locate::ObjectLocations;
 use super::classes::{ClassInfo, ClassKind, FieldSlot, SizeMode, SizeRule, StaticSlot};
 use super::ids::{ClassLenColumn, IdColumn, IdMap};
 use super::offsets::EdgeOffsets;
@@ -67,7 +69,7 @@ pub(crate) const MAGIC: [u8; 8] = *b"HLSNAP\r\n";
 /// The last 8 bytes of every snapshot.
 const TRAILER: [u8; 8] = *b"HLSNEND\n";
 /// Version of the format written by this build (the only one it reads).
-pub(crate) const FORMAT_VERSION: u32 = 2;
+pub(crate) const FORMAT_VERSION: u32 = 3;
 /// Header: magic, version, total length, check word.
 const HEADER_LEN: u64 = 8 + 4 + 8 + 4;
 /// Size of the scratch buffer used to convert columns, and of the pieces handed to the sink.
