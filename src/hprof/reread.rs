@@ -187,14 +187,27 @@ impl<R: Read + Seek> ObjectSource for RawSource<R> {
 
 /// Opens a dump file for reading again, raw or gzip (sniffed by its magic bytes).
 pub fn open_path(path: &std::path::Path) -> std::io::Result<Box<dyn ObjectSource>> {
-    let mut f = std::fs::File::open(path)?;
+    from_reader(std::fs::File::open(path)?)
+}
+
+/// A dump as stored (raw or gzip, sniffed by its magic bytes) behind any seekable reader: a
+/// file, or the page's `File` read in slices.
+pub fn from_reader<R: Read + Seek + 'static>(
+    mut reader: R,
+) -> std::io::Result<Box<dyn ObjectSource>> {
     let mut magic = [0u8; 2];
-    let n = f.read(&mut magic)?;
-    f.seek(SeekFrom::Start(0))?;
+    let mut n = 0;
+    while n < 2 {
+        match reader.read(&mut magic[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    reader.seek(SeekFrom::Start(0))?;
     Ok(if n == 2 && magic == [0x1f, 0x8b] {
-        Box::new(GzipSource::new(f))
+        Box::new(GzipSource::new(reader))
     } else {
-        Box::new(RawSource::new(f))
+        Box::new(RawSource::new(reader))
     })
 }
 

@@ -22,11 +22,11 @@ pub use value::{Cell, ObjectCell, MAX_LIST_CELLS};
 
 use crate::graph::{Dominance, HeapGraph};
 use crate::hprof::reread::ObjectSource;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::atomic::AtomicBool;
 
 /// A query that cannot be parsed or run: where (byte offset in the query text), what, and a hint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueryError {
     pub position: usize,
     pub message: String,

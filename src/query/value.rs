@@ -3,7 +3,7 @@
 //! serializable cells of a result.
 
 use crate::graph::{HeapGraph, Node};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
 /// A value during evaluation.
@@ -168,8 +168,9 @@ pub(crate) fn text(v: &V) -> String {
     }
 }
 
-/// One cell of a result (JSON: null, boolean, number, string, object link or list).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One cell of a result (JSON: null, boolean, number, string, object link or list; read back
+/// untagged, as the page does).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Cell {
     Null,
@@ -182,7 +183,7 @@ pub enum Cell {
 }
 
 /// A reference to an object: its address (the link), node and class.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObjectCell {
     /// `0x…`: the object's id (its address in the dump).
     pub object: String,

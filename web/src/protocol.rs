@@ -36,7 +36,7 @@
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Upper bound of every page the worker returns.
 pub const MAX_PAGE: u32 = 1000;
@@ -153,6 +153,10 @@ pub mod req {
         ClassLoaders = "class_loaders": () => ClassLoadersResult;
         Waste = "waste": () => WasteResult;
         Export = "export": ExportQuery => ExportFile;
+        /// A page of an OQL query's rows (`heaplens::query`, Eclipse MAT's language), with
+        /// its columns and total; a query that does not parse or run answers its error (with
+        /// the position in the text), not a failed request.
+        Query = "query": QueryParams => QueryPage;
     }
 }
 
@@ -233,6 +237,34 @@ pub struct ExportQuery {
     /// (`heaplens::report::redact`): a report to share.
     #[serde(default)]
     pub redact: bool,
+}
+
+/// Params of [`req::Query`]: the query's text and the rows wanted. The worker runs a query once
+/// and pages the rows it kept; asking for another text runs that one instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryParams {
+    pub text: String,
+    #[serde(default)]
+    pub offset: u64,
+    /// At most [`MAX_PAGE`].
+    pub limit: u32,
+}
+
+/// Answer of [`req::Query`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryPage {
+    pub text: String,
+    pub offset: u64,
+    /// Column names (`object` for `SELECT *`, `AS RETAINED SET`, `OBJECTS`).
+    pub columns: Vec<String>,
+    /// Rows `offset..offset + rows.len()`; object cells carry the object's `0x…` id.
+    pub rows: Vec<Vec<heaplens::query::Cell>>,
+    /// All rows of the result.
+    pub total: u64,
+    /// Why the query did not run (`position`: byte offset in `text`); then no rows.
+    pub error: Option<heaplens::query::QueryError>,
+    /// Milliseconds the query took to run (0 when the page came from the rows kept).
+    pub ms: f64,
 }
 
 /// Worker → UI.

@@ -126,6 +126,9 @@ struct Inner {
     /// runs. Without one the snapshot goes back to the building worker (no memory saved).
     candidate: RefCell<Option<Worker>>,
     candidate_ready: Cell<bool>,
+    /// The dump's `File` (posted with the `Open`), posted again with the `Restore` so that the
+    /// worker holding the analysis can read fields from the dump (queries).
+    file: RefCell<Option<JsValue>>,
     on_candidate_message: Listener<MessageEvent>,
     on_candidate_error: Listener<Event>,
     // Installed on every worker; they hold only a weak reference back.
@@ -158,6 +161,7 @@ impl Engine {
             restoring: Cell::new(None),
             candidate: RefCell::default(),
             candidate_ready: Cell::new(false),
+            file: RefCell::default(),
             on_message: RefCell::default(),
             on_error: RefCell::default(),
             on_candidate_message: RefCell::default(),
@@ -225,7 +229,8 @@ impl Engine {
             Some(a) => js_sys::Array::of2(&text, a).into(),
         };
         inner.pending.borrow_mut().insert(id, (tx, message.clone()));
-        if attachment.is_some() {
+        if let Some(file) = attachment.filter(|_| R::METHOD == req::Open::METHOD) {
+            *inner.file.borrow_mut() = Some(file.clone());
             inner.start_candidate();
         }
         // During a hand-over the request waits in `pending` for the fresh worker.
@@ -413,14 +418,18 @@ impl Inner {
         }
     }
 
-    /// Posts the snapshot ([`req::Restore`], buffer transferred), then again every request
-    /// not answered yet, in order (the old worker answered in order and stopped at the hand-over).
+    /// Posts the snapshot ([`req::Restore`], buffer transferred; the dump's `File` beside it),
+    /// then again every request not answered yet, in order (the old worker answered in order
+    /// and stopped at the hand-over).
     fn restore(&self, snapshot: JsValue, fresh: bool) {
         let id = self.new_id();
         self.restoring.set(Some((id, fresh)));
         let text = JsValue::from_str(&encode(&ToWorker::new::<req::Restore>(id, &())));
         let worker = self.worker.borrow();
-        let message = js_sys::Array::of2(&text, &snapshot);
+        let message = match self.file.borrow().as_ref() {
+            Some(file) => js_sys::Array::of3(&text, &snapshot, file),
+            None => js_sys::Array::of2(&text, &snapshot),
+        };
         if let Err(e) = worker.post_message_with_transfer(&message, &js_sys::Array::of1(&snapshot))
         {
             self.restoring.set(None);

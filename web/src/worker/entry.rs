@@ -126,6 +126,7 @@ pub fn start() {
 /// Handles one message: an open with its `File` asynchronously (the file is read ahead while
 /// it is parsed), anything else synchronously.
 fn dispatch(worker: &Rc<Worker>, data: JsValue) {
+    let file = third_part(&data);
     let (text, attachment) = split_message(data);
     let msg = match text.as_deref().map(decode::<ToWorker>) {
         Some(Ok(msg)) => msg,
@@ -154,6 +155,11 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
     match (msg.params::<req::Open>(), blob) {
         (Some(Ok(params)), Some(blob)) => {
             let crate::protocol::OpenParams { name, size } = params;
+            // Kept to read fields again for queries.
+            worker
+                .service
+                .borrow_mut()
+                .attach_file(Box::new(BlobSource::new(blob.clone())));
             worker.opening.set(true);
             let worker = worker.clone();
             wasm_bindgen_futures::spawn_local(async move {
@@ -183,6 +189,13 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
             });
         }
         _ => {
+            // A `Restore` brings the dump's `File` as a third part (the engine's), for queries.
+            if let Some(file) = file.filter(|_| msg.method == req::Restore::METHOD) {
+                worker
+                    .service
+                    .borrow_mut()
+                    .attach_file(Box::new(BlobSource::new(file)));
+            }
             let mut blob_source = attachment
                 .as_ref()
                 .and_then(|a| a.dyn_ref::<Blob>())
@@ -442,6 +455,15 @@ pub fn split_message(data: JsValue) -> (Option<String>, Option<JsValue>) {
     } else {
         (data.as_string(), None)
     }
+}
+
+/// The `File` of a `[text, buffer, file]` message (a [`req::Restore`] after a hand-over).
+fn third_part(data: &JsValue) -> Option<Blob> {
+    if !js_sys::Array::is_array(data) {
+        return None;
+    }
+    let parts: &js_sys::Array = data.unchecked_ref();
+    parts.get(2).dyn_into::<Blob>().ok()
 }
 
 fn error_reply(message: String) -> FromWorker {

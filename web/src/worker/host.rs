@@ -30,6 +30,16 @@ impl DumpSource for &[u8] {
     }
 }
 
+/// An owned copy (tests; a file kept for queries).
+impl DumpSource for Vec<u8> {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
+        self.as_slice().read_at(offset, buf)
+    }
+}
+
 /// What the service needs from its environment: a clock and a way to report progress.
 pub trait Host {
     /// Milliseconds from an arbitrary origin.

@@ -5,6 +5,7 @@
 //! - [`open`]: the open pipeline ([`open::OpenJob`]), fed the file's bytes pass after pass.
 //! - [`service`]: the request dispatcher ([`service::Service`]); it routes each request to an
 //!   analysis of the core (`heaplens::analysis`) and pages the answer. It does not analyse.
+//! - [`query`]: OQL queries (the core's) over the dump's file, their rows kept between pages.
 //! - [`host`]: what the worker needs from its environment (bytes, clock, progress sink).
 //! - [`memory`]: the memory model that stops a dump too big for a wasm32 memory.
 //!
@@ -16,6 +17,7 @@ pub mod entry;
 pub mod host;
 pub mod memory;
 pub mod open;
+pub mod query;
 pub mod service;
 
 pub use host::{DumpSource, Host, NullHost, CHUNK_BYTES};

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::host::{DumpSource, Host, NullHost, CHUNK_BYTES};
 use super::open::{OpenJob, Opened};
+use super::query::Queries;
 use crate::protocol::*;
 
 /// A snapshot about to be written: see [`Service::prepare_snapshot`].
@@ -57,6 +58,8 @@ struct Carried {
 #[derive(Default)]
 pub struct Service {
     dump: Option<Loaded>,
+    /// OQL: the dump's file (to read fields again) and the last result's rows.
+    queries: Queries,
 }
 
 impl std::fmt::Debug for Service {
@@ -97,6 +100,12 @@ impl Service {
                 let src = source.ok_or("restore: no snapshot was posted with the request")?;
                 self.restore(src, host)
             }),
+            req::Query::METHOD => match self.dump.as_ref() {
+                None => Err("no heap dump is open".into()),
+                Some(dump) => answer::<req::Query>(params, |q| {
+                    Ok(self.queries.page(&dump.graph, &dump.d, q, host))
+                }),
+            },
             method => match self.dump.as_mut() {
                 _ if !req::METHODS.contains(&method) => Err(format!("unknown request {method:?}")),
                 None => Err("no heap dump is open".into()),
@@ -185,6 +194,12 @@ impl Service {
         if let Some(dump) = &self.dump {
             write_snapshot(dump.g(), &dump.d, &plan.extra, sink);
         }
+    }
+
+    /// The dump's file, kept to read fields again for queries (the `File` of the `Open`, or
+    /// of the `Restore` after a hand-over). Forgets the last query's rows.
+    pub fn attach_file(&mut self, file: Box<dyn DumpSource>) {
+        self.queries.attach(file);
     }
 
     /// Whether the leak suspects of the open dump are computed.
@@ -315,6 +330,7 @@ impl Service {
         };
         let overview = loaded.overview();
         self.dump = Some(loaded);
+        self.queries.forget();
         OpenOutcome::Opened(Box::new(overview))
     }
 }
