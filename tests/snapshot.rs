@@ -145,7 +145,8 @@ fn restored_graph_reads_fields_from_the_dump() {
     assert_eq!(s.graph.locations.heap_bytes(), g.locations.heap_bytes());
     let mut src = MemorySource::from_stored(&bytes).unwrap();
     // The fixture program numbered 2,000 batches `batch-000001`… with a 4 KiB payload each.
-    let text = "SELECT b.sequence, toString(b.id), b.payload.@length FROM com.example.retry.ResultBatch b";
+    let text =
+        "SELECT b.sequence, toString(b.id), b.payload.@length FROM com.example.retry.ResultBatch b";
     let mut run = |g: &HeapGraph, d: &Dominance| {
         let env = QueryEnv {
             graph: g,

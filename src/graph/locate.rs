@@ -83,7 +83,10 @@ impl ObjectLocations {
             ));
         }
         if self.break_nodes.windows(2).any(|w| w[0] >= w[1])
-            || self.break_nodes.last().is_some_and(|&b| b as usize >= nodes)
+            || self
+                .break_nodes
+                .last()
+                .is_some_and(|&b| b as usize >= nodes)
         {
             return Err("location breaks not sorted or out of range".into());
         }
@@ -199,7 +202,10 @@ mod tests {
             ObjectLocations::from_raw_parts(b.to_vec(), n.to_vec(), o.to_vec())
         };
         assert!(parts(b, n, o).check(200).is_err(), "block count");
-        assert!(parts(b, &n[..1], o).check(130).is_err(), "offsets per break");
+        assert!(
+            parts(b, &n[..1], o).check(130).is_err(),
+            "offsets per break"
+        );
         assert!(parts(b, &[66, 3], o).check(130).is_err(), "unsorted");
         assert!(parts(b, &[3, 3], o).check(130).is_err(), "duplicate");
         assert!(parts(b, &[3, 130], o).check(130).is_err(), "out of range");

@@ -44,9 +44,9 @@
 //! graph invariants (node indices in range, sorted side tables, offsets consistent with
 //! degrees): a snapshot altered after writing may read back as a graph whose queries panic.
 
-use super::locate::ObjectLocations;
 use super::classes::{ClassInfo, ClassKind, FieldSlot, SizeMode, SizeRule, StaticSlot};
 use super::ids::{ClassLenColumn, IdColumn, IdMap};
+use super::locate::ObjectLocations;
 use super::offsets::EdgeOffsets;
 use super::retained::{Dominance, RetainedSizes};
 use super::store::{FieldStore, NodeRank, StringStore};
