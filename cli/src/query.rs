@@ -6,7 +6,7 @@ use crate::flags::{Arg, Flags};
 use crate::{build_graph, file_size, finish, terminal_safe, write_output, Failure};
 use heaplens::graph::{Dominance, SizeMode};
 use heaplens::hprof::reread::open_path;
-use heaplens::query::{execute, Cell, QueryEnv, QueryError, QueryResult};
+use heaplens::query::{csv_line, execute, Cell, QueryEnv, QueryError, QueryResult};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -167,28 +167,11 @@ fn run_query(a: &QueryArgs, progress: &mut crate::progress::Progress) -> Result<
     write_output(a.output.as_deref(), text.as_bytes())
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// RFC 4180 CSV: a header line, then the rows of the page.
 pub fn to_csv(r: &QueryResult) -> String {
-    let mut out = String::new();
-    let line = |cells: Vec<String>| {
-        cells
-            .iter()
-            .map(|c| csv_field(c))
-            .collect::<Vec<_>>()
-            .join(",")
-            + "\r\n"
-    };
-    out.push_str(&line(r.columns.clone()));
+    let mut out = csv_line(&r.columns);
     for row in &r.rows {
-        out.push_str(&line(row.iter().map(Cell::display).collect()));
+        out.push_str(&csv_line(&row.iter().map(Cell::display).collect::<Vec<_>>()));
     }
     out
 }

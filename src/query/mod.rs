@@ -18,7 +18,7 @@ pub(crate) mod value;
 
 pub use objects::{MAX_ARRAY_VALUES, MAX_TEXT_CHARS};
 pub use parser::parse;
-pub use value::{Cell, ObjectCell, MAX_LIST_CELLS};
+pub use value::{csv_line, Cell, ObjectCell, MAX_LIST_CELLS};
 
 use crate::graph::{Dominance, HeapGraph};
 use crate::hprof::reread::ObjectSource;

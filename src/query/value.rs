@@ -191,6 +191,27 @@ pub struct ObjectCell {
     pub class: String,
 }
 
+/// One RFC 4180 CSV line (ending in CRLF): fields quoted when they hold a comma, a quote or a
+/// line break (the CLI's `--format csv` and the page's export).
+pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
+    let mut out = String::new();
+    for (i, f) in fields.iter().enumerate() {
+        let f = f.as_ref();
+        if i > 0 {
+            out.push(',');
+        }
+        if f.contains([',', '"', '\n', '\r']) {
+            out.push('"');
+            out.push_str(&f.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(f);
+        }
+    }
+    out.push_str("\r\n");
+    out
+}
+
 /// Cells of a list longer than this are cut (the list's length is a value of its own).
 pub const MAX_LIST_CELLS: usize = 1000;
 

@@ -6,6 +6,7 @@ use super::histogram::{HistogramView, InstancesView};
 use super::object::ObjectView;
 use super::others::{LoadersView, WasteView};
 use super::overview::{Export, OverviewView, PartialOverview};
+use super::query::QueryView;
 use super::route::{current_hash, Route, TABS};
 use super::state::{use_ctx, Ctx, DumpState, EngineState, Theme};
 use super::suspects::SuspectsView;
@@ -156,6 +157,7 @@ pub fn App() -> impl IntoView {
                                     Route::Loaders => view! { <LoadersView /> }.into_any(),
                                     Route::Waste => view! { <WasteView /> }.into_any(),
                                     Route::Object { id, paths } => view! { <ObjectView id paths_first=paths /> }.into_any(),
+                                    Route::Query { text } => view! { <QueryView text /> }.into_any(),
                                 }
                             }}
                         </main>

@@ -10,11 +10,10 @@ use super::object::ObjectTable;
 use super::route::{navigate, Route};
 use super::state::use_ctx;
 use super::util::*;
+use super::virtual_list::{VirtualRows, VirtualTable};
 
 /// Histogram rows fetched per request.
 const HIST_PAGE: u32 = 200;
-/// Row height in px until measured (CSS `table.vtable tr.vrow`).
-const ROW_H: f64 = 30.0;
 
 /// The histogram: virtualized (the rows in view and a block around them are in the DOM; pages
 /// of [`HIST_PAGE`] rows are fetched as they scroll into view), so 30,000 classes scroll like
@@ -23,111 +22,36 @@ const ROW_H: f64 = 30.0;
 pub fn HistogramView() -> impl IntoView {
     let ctx = use_ctx();
     let q = ctx.histogram;
-    let model = StoredValue::new(Paged::<HistogramRow>::new(HIST_PAGE));
-    let version = RwSignal::new(0u32);
     // The current query's totals (its first page, rows removed), or why it failed.
     let meta = RwSignal::new(None::<Result<HistogramPage, String>>);
-    let scroller = NodeRef::<leptos::html::Div>::new();
-    let scroll_top = RwSignal::new(0.0f64);
-    let viewport_h = RwSignal::new(600.0f64);
-    let row_h = RwSignal::new(ROW_H);
-    let focus_req = RwSignal::new(None::<usize>);
-
-    let fetch = move |page: u32, epoch: u32| {
+    let rows = VirtualRows::<HistogramRow>::new(HIST_PAGE, move |rows, page, epoch| {
         let mut query = q.get_untracked();
         query.offset = page * HIST_PAGE;
         query.limit = HIST_PAGE;
         spawn_local(async move {
-            let r = ctx.call::<req::Histogram>(query).await;
-            match r {
+            match ctx.call::<req::Histogram>(query).await {
                 Ok(mut p) => {
-                    let rows = std::mem::take(&mut p.rows);
-                    if model.try_update_value(|m| m.fill(epoch, page, p.total_rows, rows))
-                        == Some(true)
+                    let data = std::mem::take(&mut p.rows);
+                    if rows.fill(epoch, page, p.total_rows, data)
+                        && (page == 0 || !matches!(meta.get_untracked(), Some(Ok(_))))
                     {
-                        if page == 0 || !matches!(meta.get_untracked(), Some(Ok(_))) {
-                            meta.set(Some(Ok(p)));
-                        }
-                        version.update(|v| *v += 1);
+                        meta.set(Some(Ok(p)));
                     }
                 }
                 Err(e) => {
-                    model.update_value(|m| m.failed(epoch, page));
-                    if model.with_value(|m| m.epoch) == epoch {
+                    rows.failed(epoch, page);
+                    if rows.epoch() == Some(epoch) {
                         meta.set(Some(Err(e)));
                     }
                 }
             }
         });
-    };
-
+    });
     // A new query: forget the rows, back to the top, fetch its first page.
     Effect::new(move |_| {
         q.track();
-        let (epoch, pages) = model
-            .try_update_value(|m| (m.reset(), m.claim(0, 1)))
-            .unwrap_or_default();
-        if let Some(el) = scroller.get_untracked() {
-            el.set_scroll_top(0);
-        }
-        scroll_top.set(0.0);
-        for p in pages {
-            fetch(p, epoch);
-        }
-        version.update(|v| *v += 1);
+        rows.reset();
     });
-
-    let len = move || {
-        version.track();
-        model.with_value(|m| m.len())
-    };
-    // Rows to draw: whole blocks around the viewport (changes only at block boundaries).
-    let window = Memo::new(move |_| {
-        let h = row_h.get();
-        let top = scroll_top.get();
-        let first = (top / h) as usize;
-        let last = ((top + viewport_h.get()) / h).ceil() as usize;
-        block_window(first, last, len())
-    });
-    // Fetch the pages of the rows to draw.
-    Effect::new(move |_| {
-        let (first, last) = window.get();
-        let (epoch, pages) = model
-            .try_update_value(|m| (m.epoch, m.claim(first, last)))
-            .unwrap_or_default();
-        for p in pages {
-            fetch(p, epoch);
-        }
-    });
-    // After drawing: measure the real row height, focus a row a key jumped to.
-    Effect::new(move |_| {
-        window.track();
-        version.track();
-        focus_req.track();
-        let Some(el) = scroller.get_untracked() else {
-            return;
-        };
-        let el: web_sys::HtmlElement = el.into();
-        focus_pending(Some(el.clone()), focus_req);
-        request_animation_frame(move || {
-            if let Some(h) = measured_row_height(&el) {
-                if (h - row_h.get_untracked()).abs() > 0.25 {
-                    row_h.set(h);
-                }
-            }
-            viewport_h.set(el.client_height() as f64);
-        });
-    });
-    let on_scroll = move |_| {
-        if let Some(el) = scroller.get() {
-            scroll_top.set(el.scroll_top() as f64);
-            viewport_h.set(el.client_height() as f64);
-        }
-    };
-    let on_key = move |ev| {
-        let el = scroller.get_untracked().map(Into::into);
-        virtual_keys(ev, len(), row_h.get_untracked(), el, focus_req);
-    };
 
     let filter_text = RwSignal::new(q.get_untracked().filter);
     // Debounced filtering as you type.
@@ -174,8 +98,8 @@ pub fn HistogramView() -> impl IntoView {
     let grouped = move || q.with(|q| q.group != Grouping::Class);
     let unreachable = move || q.with(|q| q.unreachable);
     let cols = move || if unreachable() { 3 } else { 4 };
-    let row = move |i: usize| -> AnyView {
-        let Some(r) = model.with_value(|m| m.get(i).cloned()) else {
+    let row = move |i: usize, r: Option<HistogramRow>| -> AnyView {
+        let Some(r) = r else {
             return view! {
                 <tr class="vrow pending" data-index=i.to_string() aria-rowindex=(i + 2).to_string() aria-busy="true">
                     <td class="name muted">"…"</td><td></td><td></td>{(!unreachable()).then(|| view! { <td></td> })}
@@ -222,12 +146,6 @@ pub fn HistogramView() -> impl IntoView {
             </tr>
         }
         .into_any()
-    };
-    let spacer = move |rows: usize| {
-        let h = rows as f64 * row_h.get();
-        (rows > 0).then(|| view! {
-            <tr class="spacer" aria-hidden="true"><td colspan=cols() style=format!("height:{h:.1}px")></td></tr>
-        })
     };
     view! {
         <section class="view histogram-view" aria-labelledby="hist-title">
@@ -293,8 +211,11 @@ pub fn HistogramView() -> impl IntoView {
                     </p>
                 }.into_any(),
             }}
-            <div class="table-scroll vscroll" node_ref=scroller on:scroll=on_scroll hidden=move || !matches!(meta.get(), Some(Ok(_)))>
-                <table class="grid histogram vtable" aria-rowcount=move || (len() + 1).to_string()>
+            <VirtualTable
+                rows=rows
+                class="histogram"
+                cols=Signal::derive(cols)
+                head=move || view! {
                     <colgroup>
                         <col />
                         <col class="c-n" />
@@ -309,26 +230,12 @@ pub fn HistogramView() -> impl IntoView {
                             {move || (!unreachable()).then(|| header("Retained", HistogramSort::Retained, true))}
                         </tr>
                     </thead>
-                    <tbody on:keydown=on_key>
-                        {move || spacer(window.get().0)}
-                        <For
-                            each=move || {
-                                version.track();
-                                let (first, last) = window.get();
-                                model.with_value(|m| (first..last).map(|i| (m.epoch, i, m.get(i).is_some())).collect::<Vec<_>>())
-                            }
-                            key=|k| *k
-                            children=move |(_, i, _)| row(i)
-                        />
-                        {move || {
-                            let (_, last) = window.get();
-                            spacer(len().saturating_sub(last))
-                        }}
-                    </tbody>
-                </table>
-            </div>
+                }
+                row=row
+                hidden=Signal::derive(move || !matches!(meta.get(), Some(Ok(_))))
+            />
             <p class="list-foot">
-                {move || visible_range(len(), scroll_top.get(), viewport_h.get(), row_h.get())}
+                {move || rows.visible_range()}
             </p>
         </section>
     }

@@ -6,7 +6,7 @@
 //! [`crate::worker`].
 //!
 //! Where things go: a new view is a component file here, listed in `route` and `app`; a list
-//! that can be long renders through `virtual_list::VirtualList`; numbers and ids are formatted by
+//! that can be long renders through `virtual_list` (`VirtualRows` + `VirtualTable`); numbers and ids are formatted by
 //! [`format`]; state that is not Leptos-specific (the dominator tree's expansion) lives in a pure
 //! model ([`tree_model`]) tested natively.
 
@@ -27,6 +27,8 @@ mod others;
 #[cfg(target_arch = "wasm32")]
 mod overview;
 #[cfg(target_arch = "wasm32")]
+mod query;
+#[cfg(target_arch = "wasm32")]
 mod route;
 #[cfg(target_arch = "wasm32")]
 mod state;
@@ -38,6 +40,8 @@ mod threads;
 mod tree;
 #[cfg(target_arch = "wasm32")]
 mod util;
+#[cfg(target_arch = "wasm32")]
+mod virtual_list;
 
 #[cfg(target_arch = "wasm32")]
 pub use app::App;

@@ -1,5 +1,5 @@
 //! Deep links within the loaded dump: the URL hash names the view (`#/histogram`,
-//! `#/object/0x7f01…`, `#/object/0x7f01…/paths`, `#/instances/42`).
+//! `#/object/0x7f01…`, `#/object/0x7f01…/paths`, `#/instances/42`, `#/query?q=SELECT…`).
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -20,6 +20,10 @@ pub enum Route {
         id: String,
         paths: bool,
     },
+    /// OQL; `text` (URI-encoded in the hash) is run when not empty.
+    Query {
+        text: String,
+    },
 }
 
 /// The tabs, in order.
@@ -31,11 +35,28 @@ pub const TABS: &[(Route, &str)] = &[
     (Route::Threads, "Threads"),
     (Route::Loaders, "Class loaders"),
     (Route::Waste, "Waste"),
+    (
+        Route::Query {
+            text: String::new(),
+        },
+        "Query",
+    ),
 ];
 
 impl Route {
     pub fn parse(hash: &str) -> Route {
         let path = hash.trim_start_matches('#').trim_start_matches('/');
+        // The query text may hold any character (`/` too): it is the whole rest, URI-encoded.
+        if let Some(rest) = path.strip_prefix("query") {
+            if rest.is_empty() || rest.starts_with('?') {
+                let text = rest
+                    .strip_prefix("?q=")
+                    .and_then(|q| js_sys::decode_uri_component(q).ok())
+                    .and_then(|q| q.as_string())
+                    .unwrap_or_default();
+                return Route::Query { text };
+            }
+        }
         let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
         match parts.as_slice() {
             ["suspects"] => Route::Suspects,
@@ -89,6 +110,11 @@ impl Route {
             Route::Waste => "#/waste".into(),
             Route::Object { id, paths: false } => format!("#/object/{id}"),
             Route::Object { id, paths: true } => format!("#/object/{id}/paths"),
+            Route::Query { text } if text.is_empty() => "#/query".into(),
+            Route::Query { text } => format!(
+                "#/query?q={}",
+                String::from(js_sys::encode_uri_component(text))
+            ),
         }
     }
 
@@ -97,6 +123,9 @@ impl Route {
         match self {
             Route::Instances { .. } => Some(Route::Histogram),
             Route::Object { .. } => None,
+            Route::Query { .. } => Some(Route::Query {
+                text: String::new(),
+            }),
             r => Some(r.clone()),
         }
     }

@@ -8,35 +8,24 @@ use crate::protocol::*;
 
 use super::state::use_ctx;
 use super::util::*;
+use super::virtual_list::{VirtualRows, VirtualTable};
 
 /// Threads fetched per request.
 const PAGE: u32 = 100;
-/// Row height in px until measured (CSS `table.vtable tr.vrow`).
-const ROW_H: f64 = 30.0;
 
 #[component]
 pub fn ThreadsView() -> impl IntoView {
     let ctx = use_ctx();
     let filter = RwSignal::new(String::new());
-    // The thread list is virtualized: pages fetched as they scroll into view, the rows in view
-    // (and a block around them) drawn.
-    let model = StoredValue::new(Paged::<ThreadRow>::new(PAGE));
-    let version = RwSignal::new(0u32);
     // Counts, name groups and ThreadLocal findings (from the latest first page; rows removed).
     let page = RwSignal::new(None::<ThreadsPage>);
     let error = RwSignal::new(None::<String>);
-    // The thread whose stack is shown under its row: (index, object id).
-    let open = RwSignal::new(None::<(usize, String)>);
-    let scroller = NodeRef::<leptos::html::Div>::new();
-    let scroll_top = RwSignal::new(0.0f64);
-    let viewport_h = RwSignal::new(500.0f64);
-    let row_h = RwSignal::new(ROW_H);
-    // Height of the open thread's stack row (measured when drawn).
-    let detail_h = RwSignal::new(0.0f64);
-    let details_loaded = RwSignal::new(0u32);
-    let focus_req = RwSignal::new(None::<usize>);
-
-    let fetch = move |p: u32, epoch: u32| {
+    // The thread whose stack is shown under its row (its object id; the row is
+    // `rows.expanded`).
+    let open = RwSignal::new(None::<String>);
+    // The thread list is virtualized: pages fetched as they scroll into view, the rows in view
+    // (and a block around them) drawn.
+    let rows = VirtualRows::<ThreadRow>::new(PAGE, move |rows, p, epoch| {
         let f = filter.get_untracked();
         spawn_local(async move {
             match ctx
@@ -48,123 +37,39 @@ pub fn ThreadsView() -> impl IntoView {
                 .await
             {
                 Ok(mut t) => {
-                    let rows = std::mem::take(&mut t.rows);
-                    if model.try_update_value(|m| m.fill(epoch, p, t.total, rows)) == Some(true) {
+                    let data = std::mem::take(&mut t.rows);
+                    if rows.fill(epoch, p, t.total, data) {
                         if p == 0 || page.with_untracked(|x| x.is_none()) {
                             page.set(Some(t));
                         }
                         error.set(None);
-                        version.update(|v| *v += 1);
                     }
                 }
                 Err(e) => {
-                    model.update_value(|m| m.failed(epoch, p));
-                    error.set(Some(e));
+                    rows.failed(epoch, p);
+                    if rows.epoch() == Some(epoch) {
+                        error.set(Some(e));
+                    }
                 }
             }
         });
-    };
+    });
     let reload = move || {
-        let (epoch, pages) = model
-            .try_update_value(|m| (m.reset(), m.claim(0, 1)))
-            .unwrap_or_default();
         open.set(None);
-        if let Some(el) = scroller.get_untracked() {
-            el.set_scroll_top(0);
-        }
-        scroll_top.set(0.0);
-        for p in pages {
-            fetch(p, epoch);
-        }
-        version.update(|v| *v += 1);
+        rows.reset();
     };
     reload();
     let set_filter = move |f: String| {
         filter.set(f);
         reload();
     };
-
-    let len = move || {
-        version.track();
-        model.with_value(|m| m.len())
-    };
-    // The row at height `y` of the list (the open stack counts as part of its thread's row).
-    let row_at = move |y: f64| -> usize {
-        let h = row_h.get();
-        match open.get() {
-            Some((o, _)) if y > (o + 1) as f64 * h => {
-                let y = y - detail_h.get();
-                if y < (o + 1) as f64 * h {
-                    o
-                } else {
-                    (y / h) as usize
-                }
-            }
-            _ => (y / h) as usize,
-        }
-    };
-    let window = Memo::new(move |_| {
-        let top = scroll_top.get();
-        block_window(row_at(top), row_at(top + viewport_h.get()) + 1, len())
-    });
-    Effect::new(move |_| {
-        let (first, last) = window.get();
-        let (epoch, pages) = model
-            .try_update_value(|m| (m.epoch, m.claim(first, last)))
-            .unwrap_or_default();
-        for p in pages {
-            fetch(p, epoch);
-        }
-    });
-    let measure = move || {
-        let Some(el) = scroller.get_untracked() else {
-            return;
-        };
-        let el: web_sys::HtmlElement = el.into();
-        if let Some(h) = measured_row_height(&el) {
-            if (h - row_h.get_untracked()).abs() > 0.25 {
-                row_h.set(h);
-            }
-        }
-        if let Ok(Some(d)) = el.query_selector("tr.thread-detail") {
-            let h = d.get_bounding_client_rect().height();
-            if (h - detail_h.get_untracked()).abs() > 0.5 {
-                detail_h.set(h);
-            }
-        }
-        viewport_h.set(el.client_height() as f64);
-    };
-    Effect::new(move |_| {
-        window.track();
-        version.track();
-        open.track();
-        details_loaded.track();
-        focus_req.track();
-        focus_pending(scroller.get_untracked().map(Into::into), focus_req);
-        request_animation_frame(measure);
-    });
-    let on_scroll = move |_| {
-        if let Some(el) = scroller.get() {
-            scroll_top.set(el.scroll_top() as f64);
-        }
-        measure();
-    };
-    let on_key = move |ev| {
-        let el = scroller.get_untracked().map(Into::into);
-        virtual_keys(ev, len(), row_h.get_untracked(), el, focus_req);
-    };
     let toggle = move |i: usize, id: String| {
-        open.update(|o| {
-            *o = if o.as_ref().is_some_and(|(_, x)| *x == id) {
-                None
-            } else {
-                Some((i, id))
-            }
-        });
-        detail_h.set(0.0);
+        let close = open.with_untracked(|o| o.as_deref() == Some(id.as_str()));
+        open.set((!close).then_some(id));
+        rows.expanded.set((!close).then_some(i));
     };
-    let row = move |i: usize| -> AnyView {
-        let Some(t) = model.with_value(|m| m.get(i).cloned()) else {
+    let row = move |i: usize, t: Option<ThreadRow>| -> AnyView {
+        let Some(t) = t else {
             return view! {
                 <tr class="vrow pending" data-index=i.to_string() aria-rowindex=(i + 2).to_string() aria-busy="true">
                     <td class="muted">"…"</td><td></td><td></td><td></td>
@@ -174,7 +79,7 @@ pub fn ThreadsView() -> impl IntoView {
         };
         let id = t.object_id.clone();
         let id2 = t.object_id.clone();
-        let is_open = Memo::new(move |_| open.with(|o| o.as_ref().is_some_and(|(_, x)| *x == id)));
+        let is_open = Memo::new(move |_| open.with(|o| o.as_deref() == Some(id.as_str())));
         view! {
             <tr tabindex="0" class="vrow thread-row" class:open=move || is_open.get() data-index=i.to_string() aria-rowindex=(i + 2).to_string()>
                 <td class="name">
@@ -189,19 +94,11 @@ pub fn ThreadsView() -> impl IntoView {
                 <td class="num"><Bytes value=t.retained /></td>
             </tr>
             {move || is_open.get().then(|| view! {
-                <tr class="thread-detail"><td colspan="4"><ThreadDetailsView id=t.object_id.clone() loaded=details_loaded /></td></tr>
+                <tr class="thread-detail vdetail"><td colspan="4"><ThreadDetailsView id=t.object_id.clone() rows /></td></tr>
             })}
         }
         .into_any()
     };
-    // Blank space for the rows not drawn (and the open stack when it is not drawn either).
-    let spacer = move |rows: usize, with_detail: bool| {
-        let h = rows as f64 * row_h.get() + if with_detail { detail_h.get() } else { 0.0 };
-        (h > 0.0).then(|| view! {
-            <tr class="spacer" aria-hidden="true"><td colspan="4" style=format!("height:{h:.1}px")></td></tr>
-        })
-    };
-    let open_at = move || open.with(|o| o.as_ref().map(|(i, _)| *i));
     view! {
         <section class="view threads-view" aria-labelledby="thr-title">
             <div class="view-head">
@@ -258,35 +155,19 @@ pub fn ThreadsView() -> impl IntoView {
                         on:search=move |_: web_sys::Event| reload() />
                     <button type="submit">"Filter"</button>
                 </form>
-                <div class="table-scroll vscroll" node_ref=scroller on:scroll=on_scroll>
-                <table class="grid threads vtable" aria-rowcount=move || (len() + 1).to_string()>
-                    <colgroup><col /><col class="c-state" /><col class="c-frames" /><col class="c-n" /></colgroup>
-                    <thead><tr aria-rowindex="1"><th>"Name"</th><th>"State"</th><th class="num">"Frames"</th><th class="num">"Retained"</th></tr></thead>
-                    <tbody on:keydown=on_key>
-                        {move || {
-                            let (first, _) = window.get();
-                            spacer(first, open_at().is_some_and(|o| o < first))
-                        }}
-                        <For
-                            each=move || {
-                                version.track();
-                                let (first, last) = window.get();
-                                model.with_value(|m| (first..last).map(|i| (m.epoch, i, m.get(i).is_some())).collect::<Vec<_>>())
-                            }
-                            key=|k| *k
-                            children=move |(_, i, _)| row(i)
-                        />
-                        {move || {
-                            let (_, last) = window.get();
-                            spacer(len().saturating_sub(last), open_at().is_some_and(|o| o >= last))
-                        }}
-                    </tbody>
-                </table>
-                </div>
+                <VirtualTable
+                    rows=rows
+                    class="threads"
+                    cols=4usize
+                    head=|| view! {
+                        <colgroup><col /><col class="c-state" /><col class="c-frames" /><col class="c-n" /></colgroup>
+                        <thead><tr aria-rowindex="1"><th>"Name"</th><th>"State"</th><th class="num">"Frames"</th><th class="num">"Retained"</th></tr></thead>
+                    }
+                    row=row
+                />
                 <p class="list-foot">
                     {move || page.with(|p| p.is_some()).then(|| {
-                        let n = len();
-                        if n == 0 { "No thread matches.".to_string() } else { visible_range(n, scroll_top.get(), viewport_h.get(), row_h.get()) }
+                        if rows.is_empty() { "No thread matches.".to_string() } else { rows.visible_range() }
                     })}
                 </p>
             </section>
@@ -294,9 +175,10 @@ pub fn ThreadsView() -> impl IntoView {
     }
 }
 
-/// One thread's stack, locals and ThreadLocals; bumps `loaded` once drawn (its height changes).
+/// One thread's stack, locals and ThreadLocals; measures `rows` again once drawn (its height
+/// changes).
 #[component]
-fn ThreadDetailsView(id: String, loaded: RwSignal<u32>) -> impl IntoView {
+fn ThreadDetailsView(id: String, rows: VirtualRows<ThreadRow>) -> impl IntoView {
     let ctx = use_ctx();
     let details = LocalResource::new(move || {
         let id = id.clone();
@@ -308,7 +190,7 @@ fn ThreadDetailsView(id: String, loaded: RwSignal<u32>) -> impl IntoView {
     });
     Effect::new(move |_| {
         if details.with(|d| d.is_some()) {
-            loaded.update(|n| *n += 1);
+            rows.remeasure();
         }
     });
     move || {
