@@ -5,7 +5,7 @@
 
 use super::value::V;
 use crate::graph::record::{read_record, ObjectRecord, RecordError};
-use crate::graph::{ClassKind, Dominance, HeapGraph, Node};
+use crate::graph::{ClassKind, Dominance, HeapGraph, Node, STRING_PREVIEW_CHARS};
 use crate::hprof::reread::ObjectSource;
 use crate::hprof::{BasicType, Value};
 
@@ -202,10 +202,29 @@ impl<'a> Heap<'a> {
         })
     }
 
+    /// The whole text of a String or `char[]` when the graph's preview holds all of it (fewer
+    /// than [`STRING_PREVIEW_CHARS`] chars: most Strings of a heap): no read from the dump. A
+    /// regex over every String then reads only the long ones again.
+    fn short_text(&self, node: Node) -> Option<String> {
+        let g = self.g;
+        let class = g.class(node);
+        let chars = class.kind == ClassKind::PrimitiveArray(BasicType::Char);
+        if !chars && class.name != "java.lang.String" {
+            return None;
+        }
+        let preview = g.string_value(node)?;
+        let units = preview.encode_utf16().count();
+        (units < STRING_PREVIEW_CHARS && g.string_len(node)? == units as u64)
+            .then(|| preview.to_string())
+    }
+
     /// Text of a String-like object (String, StringBuilder/Buffer, char[]), else `None`.
     pub(crate) fn string_text(&mut self, node: Node) -> ReadResult<Option<String>> {
         if self.g.as_class(node).is_some() {
             return Ok(None);
+        }
+        if let Some(text) = self.short_text(node) {
+            return Ok(Some(text));
         }
         if matches!(
             self.g.class(node).kind,
