@@ -171,7 +171,9 @@ fn run_query(a: &QueryArgs, progress: &mut crate::progress::Progress) -> Result<
 pub fn to_csv(r: &QueryResult) -> String {
     let mut out = csv_line(&r.columns);
     for row in &r.rows {
-        out.push_str(&csv_line(&row.iter().map(Cell::display).collect::<Vec<_>>()));
+        out.push_str(&csv_line(
+            &row.iter().map(Cell::display).collect::<Vec<_>>(),
+        ));
     }
     out
 }

@@ -95,6 +95,10 @@ test('queries: counts, inspector links, errors, fields, CSV, the URL', async (t)
   const fields = `SELECT b.sequence, toString(b.id), b.payload.@length FROM ${CLASS} b WHERE b.sequence <= 3`;
   await run(page, fields);
   assert.equal(await total(page), 3);
+  assert.deepEqual(
+    await page.locator('table.query-results thead th').allTextContents(),
+    ['b.sequence', 'toString(b.id)', 'b.payload.@length'],
+  );
   const cells = await page.locator('table.query-results tr.vrow').evaluateAll((rows) =>
     rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)),
   );

@@ -144,7 +144,9 @@ pub fn QueryView(text: String) -> impl IntoView {
                     let data = std::mem::take(&mut p.rows);
                     let total = u32::try_from(p.total).unwrap_or(u32::MAX);
                     let first = page == 0;
-                    if rows.fill(epoch, page, total, data) && (first || meta.get_untracked().is_none()) {
+                    if rows.fill(epoch, page, total, data)
+                        && (first || meta.get_untracked().is_none())
+                    {
                         meta.set(Some(Ok(p)));
                     }
                 }
@@ -247,7 +249,7 @@ pub fn QueryView(text: String) -> impl IntoView {
         view! {
             <thead>
                 <tr aria-rowindex="1">
-                    {columns().into_iter().map(|c| view! { <th>{c}</th> }).collect_view()}
+                    {move || columns().into_iter().map(|c| view! { <th scope="col">{c}</th> }).collect_view()}
                 </tr>
             </thead>
         }
@@ -329,7 +331,7 @@ pub fn QueryView(text: String) -> impl IntoView {
                     None => view! {
                         <p class="summary-line query-total">
                             {format!("{} rows", count(p.total))}
-                            {(p.ms > 0.0).then(|| format!(" · {}", duration(p.ms)))}
+                            {(p.ms > 0.0).then(|| format!(" · ran in {}", if p.ms < 1000.0 { format!("{:.0} ms", p.ms.max(1.0)) } else { duration(p.ms) }))}
                             " "
                             <button type="button" class="secondary" on:click=export disabled=move || exporting.with(|e| e.as_deref().is_some_and(|e| e.starts_with("Exporting")))>"Export CSV"</button>
                             {move || exporting.get().map(|e| view! { <span class="muted export-note">" "{e}</span> })}
