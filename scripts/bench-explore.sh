@@ -10,7 +10,7 @@
 # the view or query's own time (wall), rows, CPU time (user+sys) and wall time of the whole
 # command, and peak RSS. Selections are BigHeap's own classes
 # (bench/java/BigHeap.java). The machine may be shared: the load average is printed.
-# BENCH_NO_BUILD=1 uses target/release/heaplens as it is.
+# BENCH_NO_BUILD=1 uses target/release/heaplens as it is; BENCH_ONLY=query runs the queries only.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DUMP="${1:-$ROOT/target/bench/big1100.hprof}"
@@ -48,13 +48,15 @@ run() {
 O='com.example.bench.BigHeap$Order'
 C='com.example.bench.BigHeap$Customer'
 S='com.example.bench.BigHeap$Session'
-run "explore retained-set $C" explore "$DUMP" retained-set "$C" --limit 5
-run "explore immediate-dominators java.lang.String" explore "$DUMP" immediate-dominators java.lang.String --limit 5
-run "explore merged-paths $S" explore "$DUMP" merged-paths "$S" --limit 5
-run "explore group-by-value java.lang.String" explore "$DUMP" group-by-value java.lang.String --limit 5
-run "explore group-by-value java.lang.Integer (fields read again)" explore "$DUMP" group-by-value java.lang.Integer --limit 5
-run "explore paths (one Customer, 10 paths)" explore "$DUMP" paths "SELECT c FROM $C c WHERE c.id = 1000" --limit 10
-run "explore contents (the 300 k-entry HashMap, by query)" explore "$DUMP" contents 'SELECT h FROM java.util.HashMap h WHERE h.size > 100000' --limit 5
+if [[ "${BENCH_ONLY:-}" != query ]]; then
+    run "explore retained-set $C" explore "$DUMP" retained-set "$C" --limit 5
+    run "explore immediate-dominators java.lang.String" explore "$DUMP" immediate-dominators java.lang.String --limit 5
+    run "explore merged-paths $S" explore "$DUMP" merged-paths "$S" --limit 5
+    run "explore group-by-value java.lang.String" explore "$DUMP" group-by-value java.lang.String --limit 5
+    run "explore group-by-value java.lang.Integer (fields read again)" explore "$DUMP" group-by-value java.lang.Integer --limit 5
+    run "explore paths (one Customer, 10 paths)" explore "$DUMP" paths "SELECT c FROM $C c WHERE c.id = 1000" --limit 10
+    run "explore contents (the 300 k-entry HashMap, by query)" explore "$DUMP" contents 'SELECT h FROM java.util.HashMap h WHERE h.size > 100000' --limit 5
+fi
 run "query: class scan with a field predicate" query "$DUMP" "SELECT * FROM $O o WHERE o.qty > 5" --limit 0
 run "query: AS RETAINED SET" query "$DUMP" "SELECT AS RETAINED SET * FROM $C" --limit 0
 run "query: regex over all Strings" query "$DUMP" 'SELECT * FROM java.lang.String s WHERE toString(s) LIKE ".*@.*"' --limit 0
