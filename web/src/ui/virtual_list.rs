@@ -16,10 +16,13 @@ use super::util::*;
 /// Row height in px until measured (CSS `table.vtable tr.vrow`).
 const ROW_H: f64 = 30.0;
 
+/// Asks the worker for a page: `(rows, page, epoch)`.
+type Fetch<T> = Callback<(VirtualRows<T>, u32, u32)>;
+
 /// The state of one virtualized list (a Copy handle: every field is a signal).
 pub struct VirtualRows<T: Send + Sync + 'static> {
     model: RwSignal<Paged<T>>,
-    fetch: StoredValue<Option<Callback<(VirtualRows<T>, u32, u32)>>>,
+    fetch: StoredValue<Fetch<T>>,
     pub scroll_top: RwSignal<f64>,
     pub viewport_h: RwSignal<f64>,
     pub row_h: RwSignal<f64>,
@@ -71,7 +74,7 @@ impl<T: Clone + Send + Sync + 'static> VirtualRows<T> {
         });
         let rows = VirtualRows {
             model,
-            fetch: StoredValue::new(Some(Callback::new(move |(r, p, e)| fetch(r, p, e)))),
+            fetch: StoredValue::new(Callback::new(move |(r, p, e)| fetch(r, p, e))),
             scroll_top,
             viewport_h,
             row_h,
@@ -95,7 +98,7 @@ impl<T: Clone + Send + Sync + 'static> VirtualRows<T> {
     }
 
     fn ask(&self, page: u32, epoch: u32) {
-        if let Some(Some(f)) = self.fetch.try_get_value() {
+        if let Some(f) = self.fetch.try_get_value() {
             f.run((*self, page, epoch));
         }
     }
