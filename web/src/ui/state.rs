@@ -337,6 +337,9 @@ impl Ctx {
         super::settings::write_url(settings);
         if let Some((name, blob)) = self.file.get_value() {
             self.open(name, blob);
+            // Same file, other numbers: stay on the view the user is on (no jump to the
+            // leak suspects as after a first open).
+            self.navigated.set_value(true);
         }
     }
 
