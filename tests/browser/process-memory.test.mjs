@@ -55,7 +55,8 @@ test('process memory, heap-dump chooser, size rule', async (t) => {
     // The JVM's own counter (BufferPoolMXBean "direct") says the same.
     const bits = figureRow(page, 'Bits total capacity');
     assert.equal(await bits.locator('.bytes').getAttribute('title'), `${fmt(f.direct_total_capacity)} bytes`);
-    const limit = figureRow(page, '-XX:MaxDirectMemorySize');
+    // -XX:MaxDirectMemorySize=512m, as the JVM enforces it (Bits.MAX_MEMORY).
+    const limit = figureRow(page, 'Direct memory limit');
     assert.equal(await limit.locator('.bytes').getAttribute('title'), `${fmt(f.max_direct_memory)} bytes`);
     // Grouped by holder: the pool first, exactly 40 × 8 MiB.
     const pool = page.locator('table.holders tbody tr').first();

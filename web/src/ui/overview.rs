@@ -121,8 +121,12 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                         <dt>"Unreachable"</dt><dd><Bytes value=o.heap_unreachable /></dd>
                         <dt>"Total"</dt><dd class="heap-total"><Bytes value=o.heap_shallow_total /></dd>
                         <dt>"Sizes"</dt>
-                        <dd class="size-rule" data-rule=match o.size_rule { heaplens::graph::SizeMode::Jvm => "jvm", heaplens::graph::SizeMode::Mat => "mat" }>
-                            {super::settings_url::size_rule_text(o.settings.sizes, o.size_rule)}
+                        <dd
+                            class="size-rule"
+                            data-rule=match o.size_rule { heaplens::graph::SizeMode::Jvm => "jvm", heaplens::graph::SizeMode::Mat => "mat" }
+                            title=super::settings_url::size_rule_text(o.settings.sizes, o.size_rule)
+                        >
+                            {super::settings_url::size_rule_label(o.settings.sizes, o.size_rule)}
                         </dd>
                     </dl>
                     <div class="stack-bar" role="img" aria-label=format!("{reach_pct:.1}% of the heap is reachable")>

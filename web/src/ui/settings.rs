@@ -109,7 +109,7 @@ pub fn SettingsBar(o: Arc<Overview>) -> impl IntoView {
             {button(SizeMode::Jvm, "JVM", "The JVM's own object sizes, inferred from the dump (what jcmd GC.class_histogram counts): re-analyzes the dump")}
             {button(SizeMode::Mat, "MAT", "Eclipse MAT's size rule, to compare numbers with MAT: re-analyzes the dump")}
             {(asked.sizes != o.size_rule).then(|| view! {
-                <span class="size-fallback muted small">"(MAT's rule in effect: ids are not addresses)"</span>
+                <span class="size-fallback muted small" title="This dump's object ids are not addresses (an hprof-agent or jhat dump): the JVM's sizes cannot be inferred, so MAT's rule is used">"MAT's rule in effect"</span>
             })}
         </span>
     }

@@ -63,7 +63,16 @@ fn pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
         .map(|p| p.split_once('=').unwrap_or((p, "")))
 }
 
-/// What the page says about the size rule in effect (`rule`) when `asked` was asked.
+/// The size rule in effect (`rule`, when `asked` was asked) in a few words.
+pub fn size_rule_label(asked: SizeMode, rule: SizeMode) -> &'static str {
+    match (asked, rule) {
+        (_, SizeMode::Jvm) => "the JVM's (inferred from addresses)",
+        (SizeMode::Mat, SizeMode::Mat) => "Eclipse MAT's rule",
+        (SizeMode::Jvm, SizeMode::Mat) => "Eclipse MAT's rule (ids are not addresses)",
+    }
+}
+
+/// The size rule in effect (`rule`, when `asked` was asked) in a sentence.
 pub fn size_rule_text(asked: SizeMode, rule: SizeMode) -> &'static str {
     match (asked, rule) {
         (_, SizeMode::Jvm) => {
@@ -120,5 +129,10 @@ mod tests {
         assert!(size_rule_text(SizeMode::Jvm, SizeMode::Jvm).starts_with("the JVM's"));
         assert!(size_rule_text(SizeMode::Mat, SizeMode::Mat).starts_with("Eclipse MAT's rule"));
         assert!(size_rule_text(SizeMode::Jvm, SizeMode::Mat).contains("not addresses"));
+        assert!(size_rule_label(SizeMode::Jvm, SizeMode::Mat).contains("not addresses"));
+        assert_eq!(
+            size_rule_label(SizeMode::Mat, SizeMode::Mat),
+            "Eclipse MAT's rule"
+        );
     }
 }
