@@ -15,6 +15,8 @@ pub enum Route {
     Threads,
     Loaders,
     Waste,
+    /// Memory beyond the heap: buffers, thread stacks, class metadata.
+    ProcessMemory,
     /// The object inspector; `paths`: open at the paths to GC roots.
     Object {
         id: String,
@@ -31,6 +33,7 @@ pub const TABS: &[(Route, &str)] = &[
     (Route::Threads, "Threads"),
     (Route::Loaders, "Class loaders"),
     (Route::Waste, "Waste"),
+    (Route::ProcessMemory, "Process memory"),
 ];
 
 impl Route {
@@ -58,6 +61,7 @@ impl Route {
             ["threads"] => Route::Threads,
             ["loaders"] => Route::Loaders,
             ["waste"] => Route::Waste,
+            ["process-memory"] => Route::ProcessMemory,
             ["object", id] => Route::Object {
                 id: id.to_string(),
                 paths: false,
@@ -87,6 +91,7 @@ impl Route {
             Route::Threads => "#/threads".into(),
             Route::Loaders => "#/loaders".into(),
             Route::Waste => "#/waste".into(),
+            Route::ProcessMemory => "#/process-memory".into(),
             Route::Object { id, paths: false } => format!("#/object/{id}"),
             Route::Object { id, paths: true } => format!("#/object/{id}/paths"),
         }
