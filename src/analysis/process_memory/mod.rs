@@ -30,14 +30,14 @@ pub use stacks::{StackGroup, ThreadStacks};
 use crate::analysis::objread::human_bytes;
 use crate::analysis::{ClassLoaderReport, PathFinder, ThreadInfo};
 use crate::graph::{Dominance, HeapGraph};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Memory beyond the heap under this many bytes never makes a verdict (a small test heap
 /// next to a few dozen thread stacks is not an incident).
 pub const VERDICT_FLOOR: u64 = 128 << 20;
 
 /// Whether a figure was read from the heap or derived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FigureKind {
     Fact,
@@ -45,7 +45,7 @@ pub enum FigureKind {
 }
 
 /// One number (or text) of the view, ready to show as a row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figure {
     /// `direct`, `threads`, `classes`, `jvm` or `heap`: the section it belongs to.
     pub area: String,

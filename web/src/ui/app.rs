@@ -6,8 +6,10 @@ use super::histogram::{HistogramView, InstancesView};
 use super::object::ObjectView;
 use super::others::{LoadersView, WasteView};
 use super::overview::{Export, OverviewView, PartialOverview};
+use super::process::ProcessMemoryView;
 use super::query::QueryView;
 use super::route::{current_hash, Route, TABS};
+use super::settings::{FirstDumpButton, SettingsBar};
 use super::state::{use_ctx, Ctx, DumpState, EngineState, Theme};
 use super::suspects::SuspectsView;
 use super::threads::ThreadsView;
@@ -133,6 +135,7 @@ pub fn App() -> impl IntoView {
                                 None => view! { <p class="open-error">{error.message.clone()}</p> }.into_any(),
                             }}
                             {error.offset.filter(|_| !error.not_hprof).map(|o| view! { <p class="muted">{format!("Byte offset: {} (0x{o:x})", count(o))}</p> })}
+                            <FirstDumpButton />
                         </section>
                         <DropZone />
                     </main>
@@ -141,7 +144,7 @@ pub fn App() -> impl IntoView {
                     let root_children = o.root_children;
                     let warnings = o.warnings.clone();
                     view! {
-                        <DumpBar name=o.file_name.clone() size=o.file_size />
+                        <DumpBar name=o.file_name.clone() size=o.file_size o=o.clone() />
                         <Tabs />
                         <DumpWarnings warnings />
                         <main class="content">
@@ -156,6 +159,7 @@ pub fn App() -> impl IntoView {
                                     Route::Threads => view! { <ThreadsView /> }.into_any(),
                                     Route::Loaders => view! { <LoadersView /> }.into_any(),
                                     Route::Waste => view! { <WasteView /> }.into_any(),
+                                    Route::ProcessMemory => view! { <ProcessMemoryView /> }.into_any(),
                                     Route::Object { id, paths } => view! { <ObjectView id paths_first=paths /> }.into_any(),
                                     Route::Query { text } => view! { <QueryView text /> }.into_any(),
                                 }
@@ -309,7 +313,7 @@ fn shell_word(name: &str) -> String {
 }
 
 #[component]
-fn DumpBar(name: String, size: u64) -> impl IntoView {
+fn DumpBar(name: String, size: u64, o: std::sync::Arc<crate::protocol::Overview>) -> impl IntoView {
     let ctx = use_ctx();
     view! {
         <div class="dumpbar">
@@ -322,6 +326,7 @@ fn DumpBar(name: String, size: u64) -> impl IntoView {
                 })}
             </span>
             <span class="spacer"></span>
+            <SettingsBar o />
             <label class="button secondary" for="file-input">"Open another dump"</label>
             <details class="export-menu">
                 <summary class="button secondary">"Export"</summary>

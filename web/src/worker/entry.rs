@@ -22,8 +22,8 @@ use super::host::{DumpSource, Host, CHUNK_BYTES};
 use super::open::OpenJob;
 use super::service::Service;
 use crate::protocol::{
-    decode, encode, req, FromWorker, OpenOutcome, PartialResults, Progress, Request, ToWorker,
-    PROTOCOL_VERSION,
+    decode, encode, req, FromWorker, OpenOutcome, OpenSettings, PartialResults, Progress, Request,
+    ToWorker, PROTOCOL_VERSION,
 };
 
 /// Slices of the `File` read ahead while the current one is parsed. Chromium reads a `Blob`
@@ -154,7 +154,11 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
     let id = msg.id;
     match (msg.params::<req::Open>(), blob) {
         (Some(Ok(params)), Some(blob)) => {
-            let crate::protocol::OpenParams { name, size } = params;
+            let crate::protocol::OpenParams {
+                name,
+                size,
+                settings,
+            } = params;
             // Kept to read fields again for queries.
             worker
                 .service
@@ -167,6 +171,7 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
                     &worker.service,
                     name,
                     size,
+                    settings,
                     &blob,
                     CHUNK_BYTES,
                     READ_AHEAD,
@@ -339,6 +344,7 @@ pub async fn open_async(
     service: &RefCell<Service>,
     name: String,
     size: u64,
+    settings: OpenSettings,
     blob: &Blob,
     chunk: usize,
     read_ahead: usize,
@@ -347,7 +353,7 @@ pub async fn open_async(
     let blob_size = blob.size() as u64;
     let mut job = match service
         .borrow_mut()
-        .begin_open(name, blob_size.max(size), host)
+        .begin_open(name, blob_size.max(size), settings, host)
     {
         Ok(job) => job,
         Err(e) => return OpenOutcome::Failed(e),
