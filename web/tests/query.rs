@@ -24,6 +24,7 @@ fn open() -> (Service, Vec<u8>) {
             &OpenParams {
                 name: "retry_buffer.hprof.gz".into(),
                 size: gz.len() as u64,
+                settings: Default::default(),
             },
             Some(&mut src),
             &mut NullHost,
@@ -53,8 +54,9 @@ fn jvm_count(class: &str) -> u64 {
         .unwrap_or_else(|| panic!("{class} not in the histogram"))
 }
 
-const BATCHES: &str =
-    "SELECT b.sequence, toString(b.id), b.payload.@length FROM com.example.retry.ResultBatch b";
+/// `payload[i]` is `(byte) seq` at `i % 64 == 0`, else `i % 64` (RetryBufferApp.java): array
+/// elements are never kept in memory, so they are read from the file.
+const BATCHES: &str = "SELECT b.sequence, toString(b.id), b.payload.@length, b.payload[0], b.payload[5] FROM com.example.retry.ResultBatch b";
 
 #[test]
 fn counts_fields_and_pages() {
@@ -104,6 +106,8 @@ fn counts_fields_and_pages() {
             };
             assert_eq!(row[1], Cell::Str(format!("batch-{seq:06}")));
             assert_eq!(row[2], Cell::Int(4096));
+            assert_eq!(row[3], Cell::Int(seq as i8 as i64));
+            assert_eq!(row[4], Cell::Int(5));
             seqs.push(seq);
         }
     }
@@ -141,6 +145,7 @@ fn without_the_file_field_reads_fail_with_a_hint() {
         &OpenParams {
             name: "x".into(),
             size: gz.len() as u64,
+            settings: Default::default(),
         },
         Some(&mut src),
         &mut NullHost,
@@ -151,6 +156,10 @@ fn without_the_file_field_reads_fail_with_a_hint() {
         query(&mut s, "SELECT * FROM com.example.retry.ResultBatch", 0, 1).total,
         2000
     );
+    // Short Strings are whole in the graph's previews, application fields are kept; array
+    // elements are read from the dump.
+    let kept = "SELECT b.sequence, toString(b.id) FROM com.example.retry.ResultBatch b";
+    assert_eq!(query(&mut s, kept, 0, 1).error, None);
     let e = query(&mut s, BATCHES, 0, 1).error.expect("no file to read");
     assert!(e.message.contains("not available"), "{e:?}");
 }
