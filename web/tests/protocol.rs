@@ -270,9 +270,11 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
         let mut host = Recorder::default();
         let response = open_async(
             &service,
-            "r.hprof.gz".into(),
-            RETRY_BUFFER.len() as u64,
-            Default::default(),
+            OpenParams {
+                name: "r.hprof.gz".into(),
+                size: RETRY_BUFFER.len() as u64,
+                settings: Default::default(),
+            },
             &blob,
             chunk,
             ahead,
@@ -312,9 +314,11 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
     let junk = blob_of(b"<html>not a heap dump</html>");
     let r = open_async(
         &service,
-        "x.html".into(),
-        28,
-        Default::default(),
+        OpenParams {
+            name: "x.html".into(),
+            size: 28,
+            settings: Default::default(),
+        },
         &junk,
         5,
         2,

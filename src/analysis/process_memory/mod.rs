@@ -431,7 +431,7 @@ fn verdict(pm: &ProcessMemory, heap_reachable: u64) -> Option<String> {
         let mut s = format!(
             "{} of direct buffers held ({} buffers",
             human_bytes(b.direct_held()),
-            b.direct.count + b.direct_awaiting_gc.count
+            crate::analysis::patterns::fmt_count(b.direct.count + b.direct_awaiting_gc.count)
         );
         if !top.is_empty() {
             s.push_str(&format!(", most by {top}"));
@@ -443,7 +443,7 @@ fn verdict(pm: &ProcessMemory, heap_reachable: u64) -> Option<String> {
     if outweighs(t.reserved) {
         parts.push(format!(
             "{} live threads reserving ~{} of stack ({} each, {})",
-            t.live_threads,
+            crate::analysis::patterns::fmt_count(t.live_threads),
             human_bytes(t.reserved),
             human_bytes(t.stack_size),
             if t.stack_size_from_arguments {
@@ -458,7 +458,7 @@ fn verdict(pm: &ProcessMemory, heap_reachable: u64) -> Option<String> {
         parts.push(format!(
             "~{} of class metadata estimated for {} classes",
             human_bytes(m.metaspace_estimate),
-            m.instance_classes
+            crate::analysis::patterns::fmt_count(m.instance_classes)
         ));
     }
     if parts.is_empty() {

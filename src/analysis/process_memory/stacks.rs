@@ -171,7 +171,7 @@ pub fn thread_stacks(g: &HeapGraph, threads: &[ThreadInfo], facts: &JvmFacts) ->
     } else {
         format!(
             "live platform threads × stack size ({} × {})",
-            out.live_threads,
+            crate::analysis::patterns::fmt_count(out.live_threads),
             crate::analysis::objread::human_bytes(stack_size)
         )
     };
