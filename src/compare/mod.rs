@@ -23,6 +23,7 @@ pub use histogram::{Change, ClassCount, ClassDelta};
 pub(crate) use signature::{keyed_objects, Keyed};
 pub use summary::{DumpSummary, LoaderCount, SummaryDelta};
 
+use crate::analysis::histogram::Histogram;
 use crate::analysis::{PathFinder, PathOptions};
 use crate::graph::{is_jdk_class_name, Dominance, HeapGraph};
 use crate::report::format::format_timestamp_ms;
@@ -60,12 +61,24 @@ pub struct Digest {
 pub fn digest(g: &HeapGraph, d: &Dominance, source: Option<String>) -> Digest {
     let paths = PathFinder::new(g, PathOptions::default());
     let h = crate::analysis::histogram(g, d);
+    digest_from(g, d, &h, &paths, source)
+}
+
+/// [`digest`] from the dump's class histogram and strong paths already computed (a browser
+/// worker keeps both): `paths` must use the default [`PathOptions`] (strong references only).
+pub fn digest_from(
+    g: &HeapGraph,
+    d: &Dominance,
+    h: &Histogram,
+    paths: &PathFinder,
+    source: Option<String>,
+) -> Digest {
     Digest {
         summary: summary::summary(g, d, source),
-        classes: histogram::class_counts(&h),
-        packages: groups::package_counts(g, &h),
-        by_loader: groups::loader_counts(g, d, &h),
-        keyed: keyed_objects(g, d, &paths),
+        classes: histogram::class_counts(h),
+        packages: groups::package_counts(g, h),
+        by_loader: groups::loader_counts(g, d, h),
+        keyed: keyed_objects(g, d, paths),
         threads: summary::thread_patterns(g, d),
         loaders: summary::loader_counts(g),
     }

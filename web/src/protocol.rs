@@ -35,8 +35,11 @@
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
+mod compare;
+pub use compare::*;
+
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Upper bound of every page the worker returns.
 pub const MAX_PAGE: u32 = 1000;
@@ -153,6 +156,14 @@ pub mod req {
         ClassLoaders = "class_loaders": () => ClassLoadersResult;
         Waste = "waste": () => WasteResult;
         Export = "export": ExportQuery => ExportFile;
+        /// The open dump reduced to what a comparison needs (`heaplens::compare::digest`), as
+        /// JSON text for the other dump's worker ([`compare`](self::super::CompareParams)).
+        Digest = "digest": () => DigestText;
+        /// Compares a baseline (its digest) with the open dump, the newer; the comparison is
+        /// kept for [`CompareHistogram`].
+        Compare = "compare": CompareParams => Box<CompareResult>;
+        /// A page of the kept comparison's class histogram delta.
+        CompareHistogram = "compare_histogram": CompareHistogramQuery => CompareHistogramPage;
     }
 }
 
@@ -167,6 +178,10 @@ pub struct PingParams {
 pub struct OpenParams {
     pub name: String,
     pub size: u64,
+    /// Bytes other analyses of this tab already hold (the baseline's worker, when two dumps
+    /// are compared): the memory check plans for both.
+    #[serde(default)]
+    pub reserved_bytes: u64,
 }
 
 /// The answer to [`req::Open`] and [`req::Restore`].
@@ -372,8 +387,11 @@ pub struct TooBig {
     pub objects: u64,
     /// Estimated peak memory of the analysis in a wasm32 worker.
     pub needed_bytes: u64,
-    /// What a wasm32 worker can use.
+    /// What a wasm32 worker can use (with `reserved_bytes`: the two analyses together).
     pub available_bytes: u64,
+    /// What the other analysis of this tab holds (0 for a single dump).
+    #[serde(default)]
+    pub reserved_bytes: u64,
 }
 
 /// What the first pass found (see [`FromWorker::Partial`]): numbers that need no references.
@@ -1037,6 +1055,7 @@ mod tests {
             &OpenParams {
                 name: "a.hprof".into(),
                 size: 9,
+                reserved_bytes: 0,
             },
         );
         assert_eq!(
@@ -1107,6 +1126,7 @@ mod tests {
                         objects: 1 << 33,
                         needed_bytes: 1 << 40,
                         available_bytes: 1 << 32,
+                        reserved_bytes: 0,
                     }),
                 }))
                 .unwrap()),

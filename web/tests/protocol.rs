@@ -122,6 +122,7 @@ fn javascript_sees_the_documented_shape() {
         &OpenParams {
             name: "a".into(),
             size: 1,
+            reserved_bytes: 0,
         },
     )))
     .unwrap();
@@ -145,6 +146,7 @@ async fn a_dump_travels_next_to_the_json_not_inside_it() {
         &OpenParams {
             name: "retry_buffer.hprof.gz".into(),
             size: RETRY_BUFFER.len() as u64,
+            reserved_bytes: 0,
         },
     );
     let text = encode(&request);
@@ -189,6 +191,7 @@ async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
         &OpenParams {
             name: "retry_buffer.hprof.gz".into(),
             size: RETRY_BUFFER.len() as u64,
+            reserved_bytes: 0,
         },
     );
     let result = service.handle_with(&request, Some(&mut src as &mut dyn DumpSource), &mut host);
@@ -253,6 +256,7 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
     let params = OpenParams {
         name: "r.hprof.gz".into(),
         size: RETRY_BUFFER.len() as u64,
+        reserved_bytes: 0,
     };
     let Ok(OpenOutcome::Opened(expected)) = sync.request_with::<req::Open>(
         &params,
@@ -268,6 +272,7 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
             &service,
             "r.hprof.gz".into(),
             RETRY_BUFFER.len() as u64,
+            0,
             &blob,
             chunk,
             ahead,
@@ -309,6 +314,7 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
         &service,
         "x.html".into(),
         28,
+        0,
         &junk,
         5,
         2,
@@ -329,6 +335,7 @@ fn a_file_that_is_not_a_dump_is_an_answer_not_a_crash() {
         &OpenParams {
             name: "x.html".into(),
             size: 28,
+            reserved_bytes: 0,
         },
         Some(&mut src as &mut dyn DumpSource),
         &mut Recorder::default(),

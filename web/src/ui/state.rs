@@ -372,6 +372,7 @@ impl Ctx {
                     OpenParams {
                         name: name.clone(),
                         size,
+                        reserved_bytes: 0,
                     },
                     blob.as_ref(),
                 )

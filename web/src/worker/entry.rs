@@ -153,7 +153,11 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
     let id = msg.id;
     match (msg.params::<req::Open>(), blob) {
         (Some(Ok(params)), Some(blob)) => {
-            let crate::protocol::OpenParams { name, size } = params;
+            let crate::protocol::OpenParams {
+                name,
+                size,
+                reserved_bytes,
+            } = params;
             worker.opening.set(true);
             let worker = worker.clone();
             wasm_bindgen_futures::spawn_local(async move {
@@ -161,6 +165,7 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
                     &worker.service,
                     name,
                     size,
+                    reserved_bytes,
                     &blob,
                     CHUNK_BYTES,
                     READ_AHEAD,
@@ -326,6 +331,7 @@ pub async fn open_async(
     service: &RefCell<Service>,
     name: String,
     size: u64,
+    reserved: u64,
     blob: &Blob,
     chunk: usize,
     read_ahead: usize,
@@ -336,7 +342,7 @@ pub async fn open_async(
         .borrow_mut()
         .begin_open(name, blob_size.max(size), host)
     {
-        Ok(job) => job,
+        Ok(job) => job.reserving(reserved),
         Err(e) => return OpenOutcome::Failed(e),
     };
     let mut buf = Vec::new();
