@@ -1,5 +1,6 @@
 //! Deep links within the loaded dump: the URL hash names the view (`#/histogram`,
-//! `#/object/0x7f01…`, `#/object/0x7f01…/paths`, `#/instances/42`).
+//! `#/object/0x7f01…`, `#/object/0x7f01…/paths`, `#/instances/42`; `#/compare` for the
+//! comparison of two dumps).
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -20,6 +21,8 @@ pub enum Route {
         id: String,
         paths: bool,
     },
+    /// The comparison of two dumps (a tab while two are open).
+    Compare,
 }
 
 /// The tabs, in order.
@@ -58,6 +61,7 @@ impl Route {
             ["threads"] => Route::Threads,
             ["loaders"] => Route::Loaders,
             ["waste"] => Route::Waste,
+            ["compare"] => Route::Compare,
             ["object", id] => Route::Object {
                 id: id.to_string(),
                 paths: false,
@@ -87,6 +91,7 @@ impl Route {
             Route::Threads => "#/threads".into(),
             Route::Loaders => "#/loaders".into(),
             Route::Waste => "#/waste".into(),
+            Route::Compare => "#/compare".into(),
             Route::Object { id, paths: false } => format!("#/object/{id}"),
             Route::Object { id, paths: true } => format!("#/object/{id}/paths"),
         }
