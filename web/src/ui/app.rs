@@ -298,6 +298,9 @@ fn Loading(name: String, size: u64) -> impl IntoView {
                         }
                     }}
                 </p>
+                {move || ctx.pair.with(|p| p.as_ref().is_some_and(|p| p.sides.is_none())).then(|| view! {
+                    <p class="muted pair-note">"Two dumps: each is analyzed in its own worker, one after the other, then they are compared."</p>
+                })}
                 <button type="button" class="cancel" on:click=move |_| ctx.cancel()>"Cancel"</button>
             </section>
             {move || ctx.partial.get().map(|p| view! { <PartialOverview p /> })}
