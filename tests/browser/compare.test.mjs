@@ -52,7 +52,9 @@ test('compare two dumps: both files at once, as the CLI compares them', async (t
     assert.equal(await first.getAttribute('data-retained-delta'), String(g.retained_delta));
     assert.equal(await first.getAttribute('data-elements-delta'), String(g.elements_delta));
     assert.equal(g.elements_delta, f.events_new - f.events_base);
-    assert.equal(await first.locator('.explanation').innerText(), g.explanation);
+    // The explanation's `code` spans are shown as code: the text is the CLI's without the ticks.
+    assert.equal(await first.locator('.explanation').innerText(), g.explanation.replaceAll('`', ''));
+    assert.equal(await first.locator('.explanation code').first().innerText(), `GrowthApp$AuditTrail.${f.leak_field}`);
     assert.equal(await rows.count(), cli.growth.length);
     // The stable, bigger PriceTable and the churning cache are not growth.
     for (const r of await rows.all()) {
@@ -96,7 +98,7 @@ test('compare two dumps: both files at once, as the CLI compares them', async (t
     assert.equal(await appRow.getAttribute('data-retained-delta'), String(app.retained_delta));
     // New classes only: each marked new.
     await page.getByLabel('Group by').selectOption('class');
-    await page.getByLabel('Show').selectOption('new');
+    await page.getByLabel('Show', { exact: true }).selectOption('new');
     await page.locator('.hist-delta tr.delta-row[data-change="new"]').first().waitFor({ timeout: 30_000 });
     const changes = await page.locator('.hist-delta tr.delta-row').evaluateAll((trs) => trs.map((tr) => tr.dataset.change));
     assert.ok(changes.every((c) => c === 'new'), changes.join());

@@ -27,6 +27,21 @@ fn delta_class(d: i64) -> &'static str {
     }
 }
 
+/// The core's explanation text, its `` `code` `` spans as code (the text stays the same).
+fn ticked(text: &str) -> impl IntoView {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            let part = part.to_string();
+            if i % 2 == 1 {
+                view! { <code>{part}</code> }.into_any()
+            } else {
+                part.into_any()
+            }
+        })
+        .collect_view()
+}
+
 /// Histogram delta rows per page.
 const PAGE: u32 = 100;
 
@@ -234,7 +249,7 @@ fn GrowthList(r: Arc<CompareResult>) -> impl IntoView {
                                 data-elements-delta=g.elements_delta.to_string()>
                                 <td class="num">{i + 1}</td>
                                 <td class="name">
-                                    <p class="explanation">{g.explanation.clone()}</p>
+                                    <p class="explanation">{ticked(&g.explanation)}</p>
                                     <code class="cls">{g.holder.clone()}</code>
                                     {(!g.holder_path.is_empty()).then(|| view! { <code>{format!(".{}", g.holder_path)}</code> })}
                                     <p class="muted small path" title="Path from the GC root in the new dump">{g.path.clone()}</p>
@@ -275,9 +290,10 @@ fn HistogramDelta(r: Arc<CompareResult>) -> impl IntoView {
         let query = q.get();
         spawn_local(async move {
             let p = ctx.call_new::<req::CompareHistogram>(query.clone()).await;
-            // Only the latest query's answer.
-            if q.get_untracked() == query {
-                page.set(Some(p));
+            // Only the latest query's answer, and only while the view is there (the side
+            // switch re-renders it: its signals are gone then).
+            if q.try_get_untracked().as_ref() == Some(&query) {
+                page.try_set(Some(p));
             }
         });
     });
@@ -288,8 +304,10 @@ fn HistogramDelta(r: Arc<CompareResult>) -> impl IntoView {
         typed.set(n);
         set_timeout(
             move || {
-                if typed.get_untracked() == n && q.with_untracked(|q| q.filter != text) {
-                    q.update(|q| {
+                if typed.try_get_untracked() == Some(n)
+                    && q.try_with_untracked(|q| q.filter != text) == Some(true)
+                {
+                    q.try_update(|q| {
                         q.filter = text;
                         q.offset = 0;
                     });
@@ -405,10 +423,10 @@ fn HistogramDelta(r: Arc<CompareResult>) -> impl IntoView {
                             </tbody>
                         </table>
                         <p class="pager">
-                            <button type="button" class="button secondary" disabled=start == 0
+                            <button type="button" class="button secondary" disabled={start == 0}
                                 on:click=move |_| q.update(|q| q.offset = q.offset.saturating_sub(PAGE))>"‹ Previous"</button>
                             <span class="muted" data-total=total.to_string()>{if total == 0 { "No rows".to_string() } else { format!("Rows {}–{} of {}", count(start as u64 + 1), count(end as u64), count(total as u64)) }}</span>
-                            <button type="button" class="button secondary" disabled=end >= total
+                            <button type="button" class="button secondary" disabled={end >= total}
                                 on:click=move |_| q.update(|q| q.offset += PAGE)>"Next ›"</button>
                         </p>
                     }.into_any()
