@@ -88,9 +88,31 @@ pub(crate) fn package_counts(g: &HeapGraph, h: &Histogram) -> Vec<ClassCount> {
 }
 
 /// The reachable histogram by the class of the defining loader (see the module docs).
+///
+/// When every group is one loader (the usual case: the bootstrap, platform and application
+/// loaders), a group's union is that loader's, which the histogram already computed; only
+/// several loaders of one class (a redeploy) need a walk of the dominator tree of their own.
 pub fn loader_counts(g: &HeapGraph, d: &Dominance, h: &Histogram) -> Vec<ClassCount> {
     let (of, keys) = group_of_classes(g, |c| loader_key(g, c));
-    let retained = union_retained(g, d, &of, keys.len());
+    let mut loader_of_group: Vec<Option<u64>> = vec![None; keys.len()];
+    let mut single = true;
+    for (c, &k) in of.iter().enumerate() {
+        let loader = g.classes[c].loader;
+        match loader_of_group[k as usize] {
+            None => loader_of_group[k as usize] = Some(loader),
+            Some(l) if l != loader => single = false,
+            Some(_) => {}
+        }
+    }
+    let retained = if single {
+        let by_loader: HashMap<u64, u64> = h.loader_retained.iter().copied().collect();
+        loader_of_group
+            .iter()
+            .map(|l| l.and_then(|l| by_loader.get(&l).copied()).unwrap_or(0))
+            .collect()
+    } else {
+        union_retained(g, d, &of, keys.len())
+    };
     rows(h, &of, keys, &retained)
 }
 
