@@ -26,6 +26,7 @@ fn open(name: &str) -> Service {
             &OpenParams {
                 name: format!("{name}.hprof.gz"),
                 size: bytes.len() as u64,
+                settings: Default::default(),
                 reserved_bytes: 0,
             },
             Some(&mut src),

@@ -122,6 +122,7 @@ fn javascript_sees_the_documented_shape() {
         &OpenParams {
             name: "a".into(),
             size: 1,
+            settings: Default::default(),
             reserved_bytes: 0,
         },
     )))
@@ -146,6 +147,7 @@ async fn a_dump_travels_next_to_the_json_not_inside_it() {
         &OpenParams {
             name: "retry_buffer.hprof.gz".into(),
             size: RETRY_BUFFER.len() as u64,
+            settings: Default::default(),
             reserved_bytes: 0,
         },
     );
@@ -191,6 +193,7 @@ async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
         &OpenParams {
             name: "retry_buffer.hprof.gz".into(),
             size: RETRY_BUFFER.len() as u64,
+            settings: Default::default(),
             reserved_bytes: 0,
         },
     );
@@ -256,6 +259,7 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
     let params = OpenParams {
         name: "r.hprof.gz".into(),
         size: RETRY_BUFFER.len() as u64,
+        settings: Default::default(),
         reserved_bytes: 0,
     };
     let Ok(OpenOutcome::Opened(expected)) = sync.request_with::<req::Open>(
@@ -270,9 +274,12 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
         let mut host = Recorder::default();
         let response = open_async(
             &service,
-            "r.hprof.gz".into(),
-            RETRY_BUFFER.len() as u64,
-            0,
+            OpenParams {
+                name: "r.hprof.gz".into(),
+                size: RETRY_BUFFER.len() as u64,
+                settings: Default::default(),
+                reserved_bytes: 0,
+            },
             &blob,
             chunk,
             ahead,
@@ -312,9 +319,12 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
     let junk = blob_of(b"<html>not a heap dump</html>");
     let r = open_async(
         &service,
-        "x.html".into(),
-        28,
-        0,
+        OpenParams {
+            name: "x.html".into(),
+            size: 28,
+            settings: Default::default(),
+            reserved_bytes: 0,
+        },
         &junk,
         5,
         2,
@@ -335,6 +345,7 @@ fn a_file_that_is_not_a_dump_is_an_answer_not_a_crash() {
         &OpenParams {
             name: "x.html".into(),
             size: 28,
+            settings: Default::default(),
             reserved_bytes: 0,
         },
         Some(&mut src as &mut dyn DumpSource),

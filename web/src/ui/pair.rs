@@ -92,7 +92,7 @@ impl Ctx {
         }));
         spawn_local(async move {
             let generation = self.generation.get_untracked() + 1;
-            if !self.open_dump(first.name(), first.into(), 0).await {
+            if !self.open_dump(first.name(), first.into(), 0, false).await {
                 if self.generation.get_untracked() == generation {
                     self.pair_failed("The first dump could not be analyzed.".into());
                 }
@@ -165,7 +165,10 @@ impl Ctx {
             handed_over_memory: self.handed_over_memory.get_untracked(),
         }));
         let generation = self.generation.get_untracked() + 1;
-        if !self.open_dump(file.name(), file.into(), reserved).await {
+        if !self
+            .open_dump(file.name(), file.into(), reserved, false)
+            .await
+        {
             if self.generation.get_untracked() != generation {
                 return;
             }

@@ -16,6 +16,8 @@ pub enum Route {
     Threads,
     Loaders,
     Waste,
+    /// Memory beyond the heap: buffers, thread stacks, class metadata.
+    ProcessMemory,
     /// The object inspector; `paths`: open at the paths to GC roots.
     Object {
         id: String,
@@ -34,6 +36,7 @@ pub const TABS: &[(Route, &str)] = &[
     (Route::Threads, "Threads"),
     (Route::Loaders, "Class loaders"),
     (Route::Waste, "Waste"),
+    (Route::ProcessMemory, "Process memory"),
 ];
 
 impl Route {
@@ -62,6 +65,7 @@ impl Route {
             ["loaders"] => Route::Loaders,
             ["waste"] => Route::Waste,
             ["compare"] => Route::Compare,
+            ["process-memory"] => Route::ProcessMemory,
             ["object", id] => Route::Object {
                 id: id.to_string(),
                 paths: false,
@@ -92,6 +96,7 @@ impl Route {
             Route::Loaders => "#/loaders".into(),
             Route::Waste => "#/waste".into(),
             Route::Compare => "#/compare".into(),
+            Route::ProcessMemory => "#/process-memory".into(),
             Route::Object { id, paths: false } => format!("#/object/{id}"),
             Route::Object { id, paths: true } => format!("#/object/{id}/paths"),
         }

@@ -99,6 +99,12 @@ pub struct Ctx {
     /// The other dump of the pair, its worker and what the UI holds of it, while this one is
     /// on screen.
     pub(super) parked: StoredValue<Option<Parked>, LocalStorage>,
+    /// How the next dump is opened (heap dump, size rule): from the URL's query at start,
+    /// changed by the dump bar's settings (`ui::settings`).
+    pub settings: RwSignal<OpenSettings>,
+    /// The file last opened (a handle: its bytes stay on disk), to re-open it with other
+    /// settings.
+    file: StoredValue<Option<(String, web_sys::Blob)>, LocalStorage>,
 }
 
 pub fn use_ctx() -> Ctx {
@@ -129,6 +135,8 @@ impl Ctx {
             auto_hash: StoredValue::new(None),
             pair: RwSignal::new(None),
             parked: StoredValue::new_local(None),
+            settings: RwSignal::new(super::settings::read_url()),
+            file: StoredValue::new_local(None),
         }
     }
 
@@ -331,22 +339,55 @@ impl Ctx {
         })
     }
 
-    /// Analyze a dump (a `File` or a fetched `Blob`): a fresh worker, the previous dump (and a
-    /// compared pair) dropped.
+    /// Re-opens the file on screen with other settings (the dump bar's chooser and toggle).
+    pub fn reopen(self, settings: OpenSettings) {
+        self.settings.set(settings);
+        super::settings::write_url(settings);
+        if let Some((name, blob)) = self.file.get_value() {
+            self.drop_pair();
+            // Same file, other numbers: stay on the view the user is on (no jump to the
+            // leak suspects as after a first open).
+            spawn_local(async move {
+                self.open_dump(name, blob, 0, true).await;
+            });
+        }
+    }
+
+    /// Analyze a dump (a `File` or a fetched `Blob`) with [`Self::settings`]: a fresh worker,
+    /// the previous dump (and a compared pair) dropped.
     pub fn open(self, name: String, blob: web_sys::Blob) {
         self.drop_pair();
         spawn_local(async move {
-            self.open_dump(name, blob, 0).await;
+            self.open_dump(name, blob, 0, false).await;
         });
     }
 
     /// Opens a dump in a fresh worker and resolves once it is analyzed (true) or failed
     /// (false; the error is in `dump`). `reserved`: bytes the parked dump's worker holds, for
-    /// the memory check (two dumps compared).
-    pub(super) async fn open_dump(self, name: String, blob: web_sys::Blob, reserved: u64) -> bool {
+    /// the memory check (two dumps compared). `stay`: the same file again, keep the user's view.
+    pub(super) async fn open_dump(
+        self,
+        name: String,
+        blob: web_sys::Blob,
+        reserved: u64,
+        stay: bool,
+    ) -> bool {
         let generation = self.generation.get_untracked() + 1;
         self.generation.set(generation);
         let size = blob.size() as u64;
+        // A heap-dump number chosen for one file means nothing for another (the URL's applies
+        // to the first file opened).
+        let same_file = |(n, b): &(String, web_sys::Blob)| *n == name && b.size() as u64 == size;
+        if self
+            .file
+            .with_value(|f| f.as_ref().is_some_and(|f| !same_file(f)))
+            && self.settings.get_untracked().dump.is_some()
+        {
+            self.settings.update(|s| s.dump = None);
+            super::settings::write_url(self.settings.get_untracked());
+        }
+        self.file.set_value(Some((name.clone(), blob.clone())));
+        let settings = self.settings.get_untracked();
         self.suspects.set(None);
         self.progress.set(None);
         self.partial.set(None);
@@ -355,7 +396,7 @@ impl Ctx {
         metrics::reset();
         self.tree.set_value(TreeModel::default());
         self.histogram.set(default_histogram());
-        self.navigated.set_value(false);
+        self.navigated.set_value(stay);
         // Links into the previous dump's objects mean nothing in the next one.
         if matches!(
             self.route.get_untracked(),
@@ -392,6 +433,7 @@ impl Ctx {
                         name: name.clone(),
                         size,
                         reserved_bytes: reserved,
+                        settings,
                     },
                     blob.as_ref(),
                 )

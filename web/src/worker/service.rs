@@ -47,6 +47,8 @@ pub struct SnapshotPlan {
 struct Carried {
     name: String,
     file_size: u64,
+    #[serde(default)]
+    settings: OpenSettings,
     hist: Histogram,
     summary: analysis::Summary,
     phases: Vec<PhaseTime>,
@@ -57,6 +59,8 @@ struct Carried {
     digest: Option<Digest>,
     #[serde(default)]
     diff: Option<Diff>,
+    #[serde(default)]
+    process_memory: Option<Box<ProcessMemoryView>>,
 }
 
 /// Serves the requests of one UI; lives as long as the worker.
@@ -97,7 +101,7 @@ impl Service {
             req::Ping::METHOD => answer::<req::Ping>(params, |p| Ok(p.echo)),
             req::Open::METHOD => answer::<req::Open>(params, |p| {
                 let src = source.ok_or("open: no file was posted with the request")?;
-                Ok(self.open(p.name, p.size, p.reserved_bytes, src, host))
+                Ok(self.open(p.name, p.size, p.settings, p.reserved_bytes, src, host))
             }),
             req::Restore::METHOD => answer::<req::Restore>(params, |()| {
                 let src = source.ok_or("restore: no snapshot was posted with the request")?;
@@ -131,12 +135,13 @@ impl Service {
         &mut self,
         name: String,
         size: u64,
+        settings: OpenSettings,
         reserved: u64,
         source: &mut dyn DumpSource,
         host: &mut dyn Host,
     ) -> OpenOutcome {
         let total = source.size().max(size);
-        let mut job = match self.begin_open(name, total, host) {
+        let mut job = match self.begin_open(name, total, settings, host) {
             Ok(job) => job.reserving(reserved),
             Err(e) => return OpenOutcome::Failed(e),
         };
@@ -166,16 +171,19 @@ impl Service {
     }
 
     /// Prepares a snapshot of the open dump for [`req::Restore`] in another worker: computes
-    /// the leak suspects first (the UI asks for them right after opening; computing them here
-    /// keeps their working memory out of the next worker) and returns the snapshot's size and
-    /// what [`Self::write_snapshot`] needs. `None` when no dump is open.
+    /// the leak suspects and the process memory first (the UI asks for them right after
+    /// opening — the overview shows the process-memory verdict; computing them here keeps
+    /// their working memory, the paths from GC roots, out of the next worker) and returns the
+    /// snapshot's size and what [`Self::write_snapshot`] needs. `None` when no dump is open.
     pub fn prepare_snapshot(&mut self, host: &mut dyn Host) -> Option<SnapshotPlan> {
         let dump = self.dump.as_mut()?;
         let suspects = dump.suspects(host).clone();
+        let process_memory = dump.process_memory(host).clone();
         let hist = dump.hist(host).clone();
         let carried = Carried {
             name: dump.name.clone(),
             file_size: dump.file_size,
+            settings: dump.settings,
             hist,
             summary: dump.summary.clone(),
             phases: dump.phases.clone(),
@@ -183,6 +191,7 @@ impl Service {
             suspects: Some(suspects),
             digest: dump.digest.clone(),
             diff: dump.diff.clone(),
+            process_memory: Some(Box::new(process_memory)),
         };
         let extra = serde_json::to_vec(&carried).ok()?;
         let bytes = snapshot_len(dump.g(), &dump.d, &extra);
@@ -234,6 +243,7 @@ impl Service {
         let Carried {
             name,
             file_size,
+            settings,
             hist,
             summary,
             mut phases,
@@ -241,6 +251,7 @@ impl Service {
             suspects,
             digest,
             diff,
+            process_memory,
         } = carried;
         let restore_ms = host.now_ms() - started;
         if let Some(last) = phases.last_mut() {
@@ -251,6 +262,7 @@ impl Service {
         let opened = Opened {
             name,
             file_size,
+            settings,
             graph: snapshot.graph,
             d: snapshot.dominance,
             summary,
@@ -259,7 +271,7 @@ impl Service {
             memory,
             wasm_memory: host.memory_bytes(),
         };
-        let outcome = self.keep(opened, Some(hist), suspects);
+        let outcome = self.keep(opened, Some(hist), suspects, process_memory);
         if let Some(dump) = self.dump.as_mut() {
             dump.digest = digest;
             dump.diff = diff;
@@ -267,16 +279,18 @@ impl Service {
         Ok(outcome)
     }
 
-    /// Starts opening a dump of `total` bytes (the previous dump is freed first): the caller
-    /// feeds the returned job the file's bytes, pass after pass, then calls [`Self::complete`].
+    /// Starts opening a dump of `total` bytes as `settings` say (the previous dump is freed
+    /// first): the caller feeds the returned job the file's bytes, pass after pass, then calls
+    /// [`Self::complete`].
     pub fn begin_open(
         &mut self,
         name: String,
         total: u64,
+        settings: OpenSettings,
         host: &mut dyn Host,
     ) -> Result<OpenJob, OpenError> {
         self.dump = None;
-        OpenJob::start(name, total, host)
+        OpenJob::start(name, total, settings, host)
     }
 
     /// Ends opening after the job's last pass: computes the rest of the analysis and keeps the
@@ -286,7 +300,7 @@ impl Service {
             Ok(opened) => opened,
             Err(e) => return OpenOutcome::Failed(e),
         };
-        self.keep(opened, None, None)
+        self.keep(opened, None, None, None)
     }
 
     /// Keeps an opened (or restored) dump for the next requests, with the analyses already
@@ -296,10 +310,12 @@ impl Service {
         opened: Opened,
         hist: Option<Histogram>,
         suspects: Option<SuspectsResult>,
+        process_memory: Option<Box<ProcessMemoryView>>,
     ) -> OpenOutcome {
         let Opened {
             name,
             file_size,
+            settings,
             graph,
             d,
             summary,
@@ -311,6 +327,7 @@ impl Service {
         let loaded = Loaded {
             name,
             file_size,
+            settings,
             graph,
             d,
             hist,
@@ -322,6 +339,7 @@ impl Service {
             paths: None,
             weak_paths: None,
             suspects,
+            process_memory,
             threads: None,
             loaders: None,
             waste: None,
@@ -384,6 +402,7 @@ struct ChildrenKey {
 struct Loaded {
     name: String,
     file_size: u64,
+    settings: OpenSettings,
     graph: HeapGraph,
     d: Dominance,
     /// Computed on first use (the histogram view, an object's class, the hand-over), not
@@ -399,6 +418,7 @@ struct Loaded {
     paths: Option<PathIndex>,
     weak_paths: Option<PathIndex>,
     suspects: Option<SuspectsResult>,
+    process_memory: Option<Box<ProcessMemoryView>>,
     threads: Option<ThreadsCache>,
     loaders: Option<ClassLoadersResult>,
     waste: Option<WasteResult>,
@@ -562,9 +582,13 @@ impl Loaded {
             heap_unreachable: s.heap_unreachable,
             compressed_oops: s.compressed_oops,
             alignment: s.alignment,
+            size_rule: s.size_rule,
+            settings: self.settings,
+            heap_dumps: s.heap_dumps,
+            dump_shown: s.dump_shown,
             edges: s.edges,
             dangling_refs: s.dangling_refs,
-            warnings: s.warnings.clone(),
+            warnings: s.warnings.iter().map(|w| page_warning(s, w)).collect(),
             top_dominators: root_children
                 .iter()
                 .take(10)
@@ -667,6 +691,9 @@ impl Loaded {
                     .as_ref()
                     .ok_or("no comparison: ask \"compare\" first")?;
                 Ok(super::compare::page(diff, q))
+            }),
+            ProcessMemory::METHOD => answer::<ProcessMemory>(params, |()| {
+                Ok(Box::new(self.process_memory(host).clone()))
             }),
             other => Err(format!("{other:?} is not a request about an open dump")),
         }
@@ -1082,6 +1109,23 @@ impl Loaded {
         self.suspects.as_ref().expect("filled")
     }
 
+    /// Memory beyond the heap: the core's analysis over the thread list (cached for the
+    /// Threads view), the class loaders and the paths from GC roots without weak references.
+    fn process_memory(&mut self, host: &mut dyn Host) -> &ProcessMemoryView {
+        if self.process_memory.is_none() {
+            self.paths(false, host);
+            self.threads_cache(host);
+            announce(host, "process memory");
+            let g = &self.graph;
+            let loaders = analysis::class_loaders(g, &self.d);
+            let finder = self.finder(false).expect("built above");
+            let threads = &self.threads.as_ref().expect("built above").threads;
+            let pm = analysis::process_memory(g, &self.d, &finder, threads, &loaders);
+            self.process_memory = Some(Box::new(process_memory_view(pm)));
+        }
+        self.process_memory.as_ref().expect("filled")
+    }
+
     fn threads_cache(&mut self, host: &mut dyn Host) -> &mut ThreadsCache {
         if self.threads.is_none() {
             let g = self.g();
@@ -1307,18 +1351,7 @@ impl Loaded {
                 arrays: arrays
                     .into_iter()
                     .map(|a| ArrayView {
-                        path: a.path.map(|p| {
-                            let mut fields: Vec<String> =
-                                p.steps.iter().skip(1).map(|s| s.field.clone()).collect();
-                            if p.omitted > 0 && fields.len() >= 3 {
-                                fields.insert(2, format!("…{}…", p.omitted));
-                            }
-                            if fields.is_empty() {
-                                p.root_detail
-                            } else {
-                                format!("{} → {}", p.root_detail, fields.join(" → "))
-                            }
-                        }),
+                        path: a.path.as_ref().map(path_text),
                         object_id: a.object_id,
                         class: a.class,
                         length: a.length,
@@ -1390,6 +1423,57 @@ impl Loaded {
                 text: report::to_markdown(&r),
             },
         }
+    }
+}
+
+/// A summary warning as the page words it: a multi-dump file points at the page's chooser, not
+/// at the command line's `--dump N`.
+fn page_warning(s: &analysis::Summary, w: &str) -> String {
+    use analysis::summary::{multi_dump_warning, DumpChoice};
+    if *w == multi_dump_warning(s.heap_dumps, s.dump_shown, DumpChoice::Cli) {
+        multi_dump_warning(s.heap_dumps, s.dump_shown, DumpChoice::Page)
+    } else {
+        w.to_string()
+    }
+}
+
+/// `root detail → field → …` of a path summary (`…N…` where steps are left out).
+fn path_text(p: &analysis::waste::PathSummary) -> String {
+    let mut fields: Vec<String> = p.steps.iter().skip(1).map(|s| s.field.clone()).collect();
+    if p.omitted > 0 && fields.len() >= 3 {
+        fields.insert(2, format!("…{}…", p.omitted));
+    }
+    if fields.is_empty() {
+        p.root_detail.clone()
+    } else {
+        format!("{} → {}", p.root_detail, fields.join(" → "))
+    }
+}
+
+fn process_memory_view(pm: analysis::ProcessMemory) -> ProcessMemoryView {
+    let b = pm.buffers;
+    ProcessMemoryView {
+        verdict: pm.verdict,
+        figures: pm.figures,
+        direct: b.direct,
+        holders: b.holders,
+        without_cleaner_holders: b.without_cleaner_holders,
+        largest: b
+            .largest
+            .into_iter()
+            .map(|x| BufferRow {
+                path: x.path.as_ref().map(path_text),
+                object_id: x.object_id,
+                class: x.class,
+                kind: x.kind,
+                capacity: x.capacity,
+                holder: x.holder,
+                category: x.category,
+            })
+            .collect(),
+        thread_stacks: pm.thread_stacks,
+        class_metadata: pm.class_metadata,
+        jvm: pm.jvm,
     }
 }
 
@@ -1521,6 +1605,7 @@ mod tests {
             .request::<req::Open>(&OpenParams {
                 name: "x".into(),
                 size: 0,
+                settings: Default::default(),
                 reserved_bytes: 0,
             })
             .is_err());
