@@ -208,7 +208,7 @@ fn json_has_the_documented_fields() {
     assert_eq!(back, a);
     assert_eq!(compare(&back, &b), d);
     let j = serde_json::to_value(&d).unwrap();
-    assert_eq!(j["schema"], 1);
+    assert_eq!(j["schema"], 2);
     for side in ["baseline", "new"] {
         for k in [
             "heap",

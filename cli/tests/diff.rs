@@ -44,7 +44,7 @@ fn diff_json_names_the_growing_holder() {
         "no warning, no progress when not a terminal"
     );
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(j["schema"], 1);
+    assert_eq!(j["schema"], 2);
     assert_eq!(j["baseline"]["source"], "growth_base.hprof.gz");
     assert_eq!(
         j["growth"][0]["holder"],

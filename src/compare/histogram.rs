@@ -5,8 +5,7 @@
 //! class histogram taken by the JVM (`jcmd GC.class_histogram`) also lists them by name.
 
 use super::summary::delta;
-use crate::analysis::histogram;
-use crate::graph::{package_of, Dominance, HeapGraph};
+use crate::analysis::histogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -54,12 +53,11 @@ pub struct ClassDelta {
 }
 
 /// The reachable-object histogram of a dump, one row per class name.
-pub(crate) fn class_counts(g: &HeapGraph, d: &Dominance) -> Vec<ClassCount> {
-    let h = histogram(g, d);
+pub(crate) fn class_counts(h: &Histogram) -> Vec<ClassCount> {
     let mut by: BTreeMap<String, ClassCount> = BTreeMap::new();
-    for r in h.reachable {
+    for r in &h.reachable {
         let e = by.entry(r.name.clone()).or_insert(ClassCount {
-            class: r.name,
+            class: r.name.clone(),
             ..Default::default()
         });
         e.instances += r.instances;
@@ -128,26 +126,4 @@ pub(crate) fn histogram_delta(base: &[ClassCount], new: &[ClassCount]) -> Vec<Cl
         .collect();
     sort(&mut rows);
     rows
-}
-
-/// The histogram delta grouped by package (retained: the sum of the classes', an upper bound).
-pub(crate) fn package_delta(base: &[ClassCount], new: &[ClassCount]) -> Vec<ClassDelta> {
-    let group = |rows: &[ClassCount]| -> Vec<ClassCount> {
-        let mut by: BTreeMap<String, ClassCount> = BTreeMap::new();
-        for r in rows {
-            let p = match package_of(&r.class) {
-                "" => "<default package>".to_string(),
-                p => p.to_string(),
-            };
-            let e = by.entry(p.clone()).or_insert(ClassCount {
-                class: p,
-                ..Default::default()
-            });
-            e.instances += r.instances;
-            e.shallow += r.shallow;
-            e.retained += r.retained;
-        }
-        by.into_values().collect()
-    };
-    histogram_delta(&group(base), &group(new))
 }

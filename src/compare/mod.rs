@@ -7,20 +7,23 @@
 //!    [`signature`], threads by name pattern, class loaders by class). The graph can be dropped
 //!    afterwards (a browser worker can compute the digest of its own dump and post it).
 //! 2. [`compare`] turns two digests into a [`Diff`]: the summary delta, the class histogram
-//!    delta (by class and by package), the growth rows ([`growth()`]: holders whose retained
+//!    delta (by class, by package and by defining loader's class), the growth rows ([`growth()`]: holders whose retained
 //!    size grew, matched by path, not by object id) and the threads and class loaders that
 //!    appeared. The JSON form is documented in `docs/diff-schema.md` ([`DIFF_SCHEMA_VERSION`]).
 
+pub(crate) mod groups;
 pub(crate) mod growth;
 pub(crate) mod histogram;
 pub(crate) mod signature;
 pub(crate) mod summary;
 
+pub use groups::loader_counts as loader_class_counts;
 pub use growth::{growth, Growth, Match};
-pub(crate) use histogram::{ClassCount, ClassDelta};
+pub use histogram::{Change, ClassCount, ClassDelta};
 pub(crate) use signature::{keyed_objects, Keyed};
-pub(crate) use summary::{DumpSummary, LoaderCount, SummaryDelta};
+pub use summary::{DumpSummary, LoaderCount, SummaryDelta};
 
+use crate::analysis::histogram::Histogram;
 use crate::analysis::{PathFinder, PathOptions};
 use crate::graph::{is_jdk_class_name, Dominance, HeapGraph};
 use crate::report::format::format_timestamp_ms;
@@ -29,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the diff JSON (`docs/diff-schema.md`); same stability rules as the report's.
-pub(crate) const DIFF_SCHEMA_VERSION: u32 = 1;
+pub(crate) const DIFF_SCHEMA_VERSION: u32 = 2;
 
 /// Below this share of application classes in common, the dumps are said to look unrelated.
 pub(crate) const UNRELATED_BELOW: f64 = 0.5;
@@ -40,6 +43,12 @@ pub struct Digest {
     pub summary: DumpSummary,
     /// Reachable objects by class name.
     pub classes: Vec<ClassCount>,
+    /// Reachable objects by package (retained: the union of the package's objects).
+    #[serde(default)]
+    pub packages: Vec<ClassCount>,
+    /// Reachable objects by the class of their class's defining loader (retained: the union).
+    #[serde(default)]
+    pub by_loader: Vec<ClassCount>,
     /// The keyed big objects, dominator-tree pre-order.
     pub keyed: Vec<Keyed>,
     /// Live threads by name pattern.
@@ -51,10 +60,25 @@ pub struct Digest {
 /// Reduces an analysed dump to its [`Digest`]. `source`: the file name to show.
 pub fn digest(g: &HeapGraph, d: &Dominance, source: Option<String>) -> Digest {
     let paths = PathFinder::new(g, PathOptions::default());
+    let h = crate::analysis::histogram(g, d);
+    digest_from(g, d, &h, &paths, source)
+}
+
+/// [`digest`] from the dump's class histogram and strong paths already computed (a browser
+/// worker keeps both): `paths` must use the default [`PathOptions`] (strong references only).
+pub fn digest_from(
+    g: &HeapGraph,
+    d: &Dominance,
+    h: &Histogram,
+    paths: &PathFinder,
+    source: Option<String>,
+) -> Digest {
     Digest {
         summary: summary::summary(g, d, source),
-        classes: histogram::class_counts(g, d),
-        keyed: keyed_objects(g, d, &paths),
+        classes: histogram::class_counts(h),
+        packages: groups::package_counts(g, h),
+        by_loader: groups::loader_counts(g, d, h),
+        keyed: keyed_objects(g, d, paths),
         threads: summary::thread_patterns(g, d),
         loaders: summary::loader_counts(g),
     }
@@ -93,8 +117,11 @@ pub struct Diff {
     pub delta: SummaryDelta,
     /// Every class of either dump, most grown (shallow bytes) first.
     pub histogram: Vec<ClassDelta>,
-    /// The same by package.
+    /// The same by package (retained: the union of the package's objects).
     pub packages: Vec<ClassDelta>,
+    /// The same by the class of the defining class loader (`<bootstrap>`,
+    /// `jdk.internal.loader.ClassLoaders$AppClassLoader`; every loader of one class together).
+    pub by_loader: Vec<ClassDelta>,
     /// Holders whose retained size grew, largest growth first.
     pub growth: Vec<Growth>,
     /// Thread name patterns whose count changed, most added first.
@@ -160,7 +187,8 @@ pub fn compare(base: &Digest, new: &Digest) -> Diff {
         new: b.clone(),
         delta: SummaryDelta::of(a, b),
         histogram: histogram::histogram_delta(&base.classes, &new.classes),
-        packages: histogram::package_delta(&base.classes, &new.classes),
+        packages: histogram::histogram_delta(&base.packages, &new.packages),
+        by_loader: histogram::histogram_delta(&base.by_loader, &new.by_loader),
         growth: growth(&base.keyed, &new.keyed, b.heap),
         threads: thread_delta(&base.threads, &new.threads),
         class_loaders: loader_delta(&base.loaders, &new.loaders),

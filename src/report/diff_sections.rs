@@ -37,10 +37,19 @@ pub(crate) fn diff_sections(diff: &Diff, limits: Limits) -> Vec<Section> {
         histogram(
             "packages",
             "By package",
-            "The class histogram delta summed by package (retained: the sum of the classes', an \
-             upper bound).",
+            "The class histogram delta by package (retained: the union of the package's objects, \
+             each counted once).",
             "Package",
             &diff.packages,
+            limits,
+        ),
+        histogram(
+            "by-loader",
+            "By class loader",
+            "The class histogram delta by the class of each class's defining loader (every \
+             loader of one class together; retained: the union of their classes' objects).",
+            "Loader class",
+            &diff.by_loader,
             limits,
         ),
         threads(diff, limits),

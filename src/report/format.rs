@@ -53,7 +53,7 @@ pub fn format_approx_count(n: u64) -> String {
 }
 
 /// Signed byte change: `+1.2 MiB`, `−512 B` (a real minus sign), `0 B`.
-pub(crate) fn format_delta_bytes(delta: i64) -> String {
+pub fn format_delta_bytes(delta: i64) -> String {
     match delta {
         0 => "0 B".into(),
         d if d > 0 => format!("+{}", format_bytes(d as u64)),
@@ -62,7 +62,7 @@ pub(crate) fn format_delta_bytes(delta: i64) -> String {
 }
 
 /// Signed count change: `+12,000`, `−3`, `0`.
-pub(crate) fn format_delta_count(delta: i64) -> String {
+pub fn format_delta_count(delta: i64) -> String {
     match delta {
         0 => "0".into(),
         d if d > 0 => format!("+{}", format_count(d as u64)),
@@ -91,7 +91,7 @@ pub fn percent(part: u64, whole: u64) -> f64 {
 
 /// Milliseconds since the Unix epoch as `2025-11-22 01:50:12 UTC` (no clock or time zone
 /// database needed, so it reads the same natively and in Wasm).
-pub(crate) fn format_timestamp_ms(ms: u64) -> String {
+pub fn format_timestamp_ms(ms: u64) -> String {
     let secs = ms / 1000;
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Howard Hinnant's civil_from_days.

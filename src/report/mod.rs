@@ -46,8 +46,8 @@ pub(crate) mod sections;
 pub use diff_html::diff_to_html;
 pub use diff_markdown::diff_to_markdown;
 pub use format::{
-    format_approx_count, format_bytes, format_count, format_id, format_percent, is_bidi_control,
-    needs_json_escape, percent,
+    format_approx_count, format_bytes, format_count, format_delta_bytes, format_delta_count,
+    format_id, format_percent, format_timestamp_ms, is_bidi_control, needs_json_escape, percent,
 };
 pub use html::{to_html, REPORT_CSP};
 pub use json::{to_json, to_json_compact, SafeFormatter};

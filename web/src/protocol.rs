@@ -35,8 +35,11 @@
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
+mod compare;
+pub use compare::*;
+
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
-pub const PROTOCOL_VERSION: u32 = 7;
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// Upper bound of every page the worker returns.
 pub const MAX_PAGE: u32 = 1000;
@@ -157,6 +160,14 @@ pub mod req {
         /// its columns and total; a query that does not parse or run answers its error (with
         /// the position in the text), not a failed request.
         Query = "query": QueryParams => QueryPage;
+        /// The open dump reduced to what a comparison needs (`heaplens::compare::digest`), as
+        /// JSON text for the other dump's worker ([`compare`](self::super::CompareParams)).
+        Digest = "digest": () => DigestText;
+        /// Compares a baseline (its digest) with the open dump, the newer; the comparison is
+        /// kept for [`CompareHistogram`].
+        Compare = "compare": CompareParams => Box<CompareResult>;
+        /// A page of the kept comparison's class histogram delta.
+        CompareHistogram = "compare_histogram": CompareHistogramQuery => CompareHistogramPage;
         /// Memory beyond the heap (direct and mapped buffers, thread stacks, class metadata,
         /// the JVM's own figures): the core's `analysis::process_memory`.
         ProcessMemory = "process_memory": () => Box<ProcessMemoryView>;
@@ -174,9 +185,17 @@ pub struct PingParams {
 pub struct OpenParams {
     pub name: String,
     pub size: u64,
+    /// Bytes other analyses of this tab already hold (the baseline's worker, when two dumps
+    /// are compared): the memory check plans for both. Absent on the wire when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reserved_bytes: u64,
     /// How to read the dump (absent on the wire when it is the default).
     #[serde(default, skip_serializing_if = "OpenSettings::is_default")]
     pub settings: OpenSettings,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Choices that change what opening a dump computes, so that changing one re-opens it: the
@@ -428,8 +447,11 @@ pub struct TooBig {
     pub objects: u64,
     /// Estimated peak memory of the analysis in a wasm32 worker.
     pub needed_bytes: u64,
-    /// What a wasm32 worker can use.
+    /// What a wasm32 worker can use (with `reserved_bytes`: the two analyses together).
     pub available_bytes: u64,
+    /// What the other analysis of this tab holds (0 for a single dump).
+    #[serde(default)]
+    pub reserved_bytes: u64,
 }
 
 /// What the first pass found (see [`FromWorker::Partial`]): numbers that need no references.
@@ -1144,6 +1166,7 @@ mod tests {
                 name: "a.hprof".into(),
                 size: 9,
                 settings: Default::default(),
+                reserved_bytes: 0,
             },
         );
         assert_eq!(
@@ -1214,6 +1237,7 @@ mod tests {
                         objects: 1 << 33,
                         needed_bytes: 1 << 40,
                         available_bytes: 1 << 32,
+                        reserved_bytes: 0,
                     }),
                 }))
                 .unwrap()),

@@ -26,6 +26,7 @@ fn open(bytes: &[u8]) -> OpenOutcome {
             name: "crafted.hprof".into(),
             size: bytes.len() as u64,
             settings: Default::default(),
+            reserved_bytes: 0,
         },
         Some(&mut src as &mut dyn DumpSource),
         &mut NullHost,

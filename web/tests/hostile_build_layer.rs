@@ -80,6 +80,7 @@ fn run(what: &str, bytes: &[u8]) -> Opened {
                 name: "crafted.hprof".into(),
                 size: bytes.len() as u64,
                 settings: Default::default(),
+                reserved_bytes: 0,
             },
             Some(&mut src as &mut dyn DumpSource),
             &mut NullHost,

@@ -89,6 +89,7 @@ fn open_with(bytes: &[u8], name: &str, host: &mut Recorder) -> (Service, OpenOut
                 name: name.into(),
                 size: bytes.len() as u64,
                 settings: Default::default(),
+                reserved_bytes: 0,
             },
             Some(&mut src as &mut dyn DumpSource),
             host,
@@ -358,11 +359,11 @@ fn memory_model_covers_the_measured_peak() {
         memory::lower_bound(n, strings) <= est,
         "the lower bound is one"
     );
-    assert!(memory::check_first_pass(n, e_bound, strings, 0).is_ok());
+    assert!(memory::check_first_pass(n, e_bound, strings, 0, 0).is_ok());
 
     // Where the line is: ~56 M objects of this kind fit, ~75 M do not.
     let scaled =
-        |k: u64| memory::check_first_pass(n * k / 10, e_bound * k / 10, strings * k / 10, 0);
+        |k: u64| memory::check_first_pass(n * k / 10, e_bound * k / 10, strings * k / 10, 0, 0);
     assert!(scaled(60).is_ok(), "{:?}", scaled(60));
     assert!(scaled(80).is_err());
     let t = scaled(80).unwrap_err();
@@ -372,21 +373,30 @@ fn memory_model_covers_the_measured_peak() {
     // During pass 1, from the objects and strings read so far: a small count passes whatever
     // comes, a huge one stops early (before ending pass 1 needs its peak), quoting the
     // extrapolated count.
-    assert!(memory::check_objects(1_000_000, 250_000, 2_000_000, 50 << 20).is_ok());
-    let t = memory::check_objects(110_000_000, 25_000_000, 180_000_000, 2 << 30).unwrap_err();
+    assert!(memory::check_objects(1_000_000, 250_000, 2_000_000, 50 << 20, 0).is_ok());
+    let t = memory::check_objects(110_000_000, 25_000_000, 180_000_000, 2 << 30, 0).unwrap_err();
     assert_eq!(t.objects, 180_000_000);
     assert!(t.needed_bytes >= memory::typical(180_000_000));
     // Never rejected early on the lower bound of a dump that fits the typical estimate.
     for n in [1u64 << 20, 10_000_000, 55_000_000] {
         assert!(memory::lower_bound(n, n / 4) <= memory::typical(n));
-        assert!(memory::check_objects(n, n / 4, n, 0).is_ok(), "{n}");
+        assert!(memory::check_objects(n, n / 4, n, 0, 0).is_ok(), "{n}");
     }
     // Ending pass 1 is checked before it happens: its peak grows with the columns' capacity.
     assert!(memory::lower_bound(1 << 27, 0) >= memory::pass1_end_peak(1 << 27, 0));
     // The worker's current memory is a floor.
-    assert!(memory::check_first_pass(1000, 1000, 100, AVAILABLE_BYTES + 1).is_err());
-    assert!(!memory::fits(1, AVAILABLE_BYTES + 1));
-    assert!(memory::fits(AVAILABLE_BYTES, 0));
+    assert!(memory::check_first_pass(1000, 1000, 100, AVAILABLE_BYTES + 1, 0).is_err());
+    assert!(!memory::fits(1, AVAILABLE_BYTES + 1, 0));
+    assert!(memory::fits(AVAILABLE_BYTES, 0, 0));
+
+    // Two dumps compared in one tab: the other analysis's memory counts. The bench dump
+    // (fits alone with room to spare) next to a baseline holding 3.5 GiB does not.
+    assert!(memory::check_first_pass(n, e_bound, strings, 0, 1 << 30).is_ok());
+    let t = memory::check_first_pass(n, e_bound, strings, 0, 7 << 29).unwrap_err();
+    assert_eq!(t.reserved_bytes, 7 << 29);
+    assert_eq!(t.needed_bytes, est);
+    assert!(memory::check_objects(n, strings, n, 0, 7 << 29).is_err());
+    assert!(!memory::fits(AVAILABLE_BYTES, 0, 1));
 }
 
 #[test]
@@ -397,6 +407,7 @@ fn too_big_errors_read_well() {
             objects: 57_300_000,
             needed_bytes: 5 << 30,
             available_bytes: AVAILABLE_BYTES,
+            reserved_bytes: 0,
         },
     );
     assert_eq!(
@@ -404,6 +415,20 @@ fn too_big_errors_read_well() {
         "This dump has ~57.3 million objects and needs ~5.0 GiB to analyze in a browser tab (its analysis worker can use at most 3.8 GiB); use the CLI: heaplens analyze prod-heap.hprof"
     );
     assert_eq!(e.too_big.unwrap().objects, 57_300_000);
+    // The second dump of a comparison: the message says the pair does not fit.
+    let e = memory::too_big_error(
+        "friday.hprof",
+        TooBig {
+            objects: 30_000_000,
+            needed_bytes: 2 << 30,
+            available_bytes: AVAILABLE_BYTES,
+            reserved_bytes: 2 << 30,
+        },
+    );
+    assert_eq!(
+        e.message,
+        "These two dumps do not fit in one browser tab together: this one has ~30.0 million objects and needs ~2.0 GiB, the other dump's analysis holds 2.0 GiB, and two analyses can use at most 3.8 GiB together; compare them with the CLI: heaplens diff BASELINE friday.hprof"
+    );
 }
 
 #[test]

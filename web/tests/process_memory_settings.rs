@@ -25,6 +25,7 @@ fn open_with(bytes: &[u8], name: &str, settings: OpenSettings) -> (Service, Open
                 name: name.into(),
                 size: bytes.len() as u64,
                 settings,
+                reserved_bytes: 0,
             },
             Some(&mut src as &mut dyn DumpSource),
             &mut NullHost,
@@ -278,6 +279,7 @@ fn open_settings_on_the_wire() {
             name: "a".into(),
             size: 1,
             settings: OpenSettings::default(),
+            reserved_bytes: 0,
         },
     );
     assert_eq!(
@@ -293,6 +295,7 @@ fn open_settings_on_the_wire() {
                 dump: Some(2),
                 sizes: SizeMode::Mat,
             },
+            reserved_bytes: 0,
         },
     );
     let text = encode(&open);

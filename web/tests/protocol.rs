@@ -123,6 +123,7 @@ fn javascript_sees_the_documented_shape() {
             name: "a".into(),
             size: 1,
             settings: Default::default(),
+            reserved_bytes: 0,
         },
     )))
     .unwrap();
@@ -147,6 +148,7 @@ async fn a_dump_travels_next_to_the_json_not_inside_it() {
             name: "retry_buffer.hprof.gz".into(),
             size: RETRY_BUFFER.len() as u64,
             settings: Default::default(),
+            reserved_bytes: 0,
         },
     );
     let text = encode(&request);
@@ -192,6 +194,7 @@ async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
             name: "retry_buffer.hprof.gz".into(),
             size: RETRY_BUFFER.len() as u64,
             settings: Default::default(),
+            reserved_bytes: 0,
         },
     );
     let result = service.handle_with(&request, Some(&mut src as &mut dyn DumpSource), &mut host);
@@ -257,6 +260,7 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
         name: "r.hprof.gz".into(),
         size: RETRY_BUFFER.len() as u64,
         settings: Default::default(),
+        reserved_bytes: 0,
     };
     let Ok(OpenOutcome::Opened(expected)) = sync.request_with::<req::Open>(
         &params,
@@ -274,6 +278,7 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
                 name: "r.hprof.gz".into(),
                 size: RETRY_BUFFER.len() as u64,
                 settings: Default::default(),
+                reserved_bytes: 0,
             },
             &blob,
             chunk,
@@ -318,6 +323,7 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
             name: "x.html".into(),
             size: 28,
             settings: Default::default(),
+            reserved_bytes: 0,
         },
         &junk,
         5,
@@ -340,6 +346,7 @@ fn a_file_that_is_not_a_dump_is_an_answer_not_a_crash() {
             name: "x.html".into(),
             size: 28,
             settings: Default::default(),
+            reserved_bytes: 0,
         },
         Some(&mut src as &mut dyn DumpSource),
         &mut Recorder::default(),

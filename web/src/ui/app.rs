@@ -2,6 +2,7 @@ use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::compare::{comparing, CompareInput, CompareView, PairBanner, SideSwitch};
 use super::histogram::{HistogramView, InstancesView};
 use super::object::ObjectView;
 use super::others::{LoadersView, WasteView};
@@ -94,12 +95,8 @@ pub fn App() -> impl IntoView {
     let _ = window_event_listener(ev::drop, move |e: web_sys::DragEvent| {
         e.prevent_default();
         dragging.set(false);
-        if let Some(file) = e
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0))
-        {
-            ctx.open(file.name(), file.into());
+        if let Some(files) = e.data_transfer().and_then(|d| d.files()) {
+            open_files(ctx, &files);
         }
     });
 
@@ -145,6 +142,7 @@ pub fn App() -> impl IntoView {
                     let warnings = o.warnings.clone();
                     view! {
                         <DumpBar name=o.file_name.clone() size=o.file_size o=o.clone() />
+                        <PairBanner />
                         <Tabs />
                         <DumpWarnings warnings />
                         <main class="content">
@@ -162,6 +160,7 @@ pub fn App() -> impl IntoView {
                                     Route::ProcessMemory => view! { <ProcessMemoryView /> }.into_any(),
                                     Route::Object { id, paths } => view! { <ObjectView id paths_first=paths /> }.into_any(),
                                     Route::Query { text } => view! { <QueryView text /> }.into_any(),
+                                    Route::Compare => view! { <CompareView /> }.into_any(),
                                 }
                             }}
                         </main>
@@ -200,7 +199,7 @@ fn DropZone() -> impl IntoView {
     view! {
         <section class="drop-zone" aria-label="Heap dump drop zone">
             <p class="drop-title">"Drop an .hprof heap dump here"</p>
-            <p class="drop-hint">"The file is read locally by this page. Nothing is uploaded."</p>
+            <p class="drop-hint">"The file is read locally by this page. Nothing is uploaded. Two dumps of one application at once: what grew between them."</p>
             <p class="drop-actions">
                 <label class="button primary" for="file-input">"Choose a file…"</label>
                 <button class="sample" type="button" on:click=move |_| ctx.open_sample()>"Try a sample dump"</button>
@@ -210,7 +209,18 @@ fn DropZone() -> impl IntoView {
     }
 }
 
-/// The (visually hidden) file input, always present: "Choose a file…" labels point at it.
+/// One dump: analyze it; two: analyze both and compare them (the older is the baseline);
+/// more: the first two are compared.
+fn open_files(ctx: Ctx, files: &web_sys::FileList) {
+    match (files.get(0), files.get(1)) {
+        (Some(a), Some(b)) => ctx.compare_files(a, b),
+        (Some(a), None) => ctx.open(a.name(), a.into()),
+        _ => {}
+    }
+}
+
+/// The (visually hidden) file inputs, always present: "Choose a file…" labels point at the
+/// first (one dump, or two to compare), "Compare with another dump…" at the second.
 #[component]
 fn FilePicker() -> impl IntoView {
     let ctx = use_ctx();
@@ -219,17 +229,19 @@ fn FilePicker() -> impl IntoView {
             id="file-input"
             class="file-input"
             type="file"
+            multiple=true
             accept=".hprof,.gz,.hprof.gz,.bin,application/octet-stream"
-            aria-label="Open a heap dump"
+            aria-label="Open a heap dump, or two to compare"
             on:change=move |ev| {
                 let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-                if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                    ctx.open(file.name(), file.into());
+                if let Some(files) = input.files() {
+                    open_files(ctx, &files);
                 }
                 // Choosing the same file again must fire `change` again.
                 input.set_value("");
             }
         />
+        <CompareInput />
     }
 }
 
@@ -292,6 +304,9 @@ fn Loading(name: String, size: u64) -> impl IntoView {
                         }
                     }}
                 </p>
+                {move || ctx.pair.with(|p| p.as_ref().is_some_and(|p| p.sides.is_none())).then(|| view! {
+                    <p class="muted pair-note">"Two dumps: each is analyzed in its own worker, one after the other, then they are compared."</p>
+                })}
                 <button type="button" class="cancel" on:click=move |_| ctx.cancel()>"Cancel"</button>
             </section>
             {move || ctx.partial.get().map(|p| view! { <PartialOverview p /> })}
@@ -325,7 +340,9 @@ fn DumpBar(name: String, size: u64, o: std::sync::Arc<crate::protocol::Overview>
                     view! { <span class="spinner" aria-hidden="true"></span>{what} }
                 })}
             </span>
+            <SideSwitch />
             <span class="spacer"></span>
+            <label class="button secondary" for="compare-input">"Compare with another dump…"</label>
             <SettingsBar o />
             <label class="button secondary" for="file-input">"Open another dump"</label>
             <details class="export-menu">
@@ -341,6 +358,12 @@ fn Tabs() -> impl IntoView {
     let ctx = use_ctx();
     view! {
         <nav class="tabs" aria-label="Views">
+            {move || comparing(ctx).then(|| {
+                let current = move || ctx.route.with(|r| *r == Route::Compare);
+                view! {
+                    <a href=Route::Compare.to_hash() class="tab compare-tab" class:current=current aria-current=move || current().then_some("page")>"Comparison"</a>
+                }
+            })}
             {TABS.iter().map(|(route, label)| {
                 let r = route.clone();
                 let href = route.to_hash();

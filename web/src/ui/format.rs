@@ -2,7 +2,10 @@
 //! durations, object ids. Sizes, counts and ids are the core's own formatting
 //! (`heaplens::report::format`), so the page, the CLI and the reports print them alike.
 
-pub use heaplens::report::{format_bytes, format_count, format_id, percent};
+pub use heaplens::report::{
+    format_bytes, format_count, format_delta_bytes, format_delta_count, format_id,
+    format_timestamp_ms, percent,
+};
 
 pub fn count(n: u64) -> String {
     format_count(n)
@@ -34,6 +37,26 @@ pub fn pct_text(pct: f64) -> String {
     format!("{pct:.1}%")
 }
 
+/// A change relative to the baseline: `+12.3%`, `−4.0%`, `0.0%`; `new` when the baseline had
+/// none (no ratio to a zero).
+pub fn delta_pct(base: u64, delta: i64) -> String {
+    if base == 0 {
+        return if delta == 0 {
+            "0.0%".into()
+        } else {
+            "new".into()
+        };
+    }
+    let p = delta as f64 * 100.0 / base as f64;
+    if p > 0.0 {
+        format!("+{p:.1}%")
+    } else if p < 0.0 {
+        format!("\u{2212}{:.1}%", -p)
+    } else {
+        "0.0%".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +71,11 @@ mod tests {
         assert_eq!(duration(185_000.0), "3 min 05 s");
         assert_eq!(pct_text(12.345), "12.3%");
         assert_eq!(format_id(0x7ff5a1c38), "0x7ff5a1c38");
+        assert_eq!(delta_pct(1000, 123), "+12.3%");
+        assert_eq!(delta_pct(1000, -40), "\u{2212}4.0%");
+        assert_eq!(delta_pct(0, 5), "new");
+        assert_eq!(delta_pct(0, 0), "0.0%");
+        assert_eq!(format_delta_bytes(-1536), "\u{2212}1.5 KiB");
+        assert_eq!(format_delta_count(2000), "+2,000");
     }
 }

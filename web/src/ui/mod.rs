@@ -18,6 +18,8 @@ pub mod tree_model;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
+mod compare;
+#[cfg(target_arch = "wasm32")]
 pub mod engine;
 #[cfg(target_arch = "wasm32")]
 mod histogram;
@@ -27,6 +29,8 @@ mod object;
 mod others;
 #[cfg(target_arch = "wasm32")]
 mod overview;
+#[cfg(target_arch = "wasm32")]
+mod pair;
 #[cfg(target_arch = "wasm32")]
 mod process;
 #[cfg(target_arch = "wasm32")]

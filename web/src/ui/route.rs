@@ -1,5 +1,6 @@
 //! Deep links within the loaded dump: the URL hash names the view (`#/histogram`,
-//! `#/object/0x7f01…`, `#/object/0x7f01…/paths`, `#/instances/42`, `#/query?q=SELECT…`).
+//! `#/object/0x7f01…`, `#/object/0x7f01…/paths`, `#/instances/42`, `#/query?q=SELECT…`;
+//! `#/compare` for the comparison of two dumps).
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -26,6 +27,8 @@ pub enum Route {
     Query {
         text: String,
     },
+    /// The comparison of two dumps (a tab while two are open).
+    Compare,
 }
 
 /// The tabs, in order.
@@ -82,6 +85,7 @@ impl Route {
             ["threads"] => Route::Threads,
             ["loaders"] => Route::Loaders,
             ["waste"] => Route::Waste,
+            ["compare"] => Route::Compare,
             ["process-memory"] => Route::ProcessMemory,
             ["object", id] => Route::Object {
                 id: id.to_string(),
@@ -112,6 +116,7 @@ impl Route {
             Route::Threads => "#/threads".into(),
             Route::Loaders => "#/loaders".into(),
             Route::Waste => "#/waste".into(),
+            Route::Compare => "#/compare".into(),
             Route::ProcessMemory => "#/process-memory".into(),
             Route::Object { id, paths: false } => format!("#/object/{id}"),
             Route::Object { id, paths: true } => format!("#/object/{id}/paths"),

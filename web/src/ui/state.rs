@@ -17,6 +17,7 @@ use wasm_bindgen::JsCast;
 use super::engine::{Engine, EngineError, EngineEvent};
 use crate::protocol::*;
 
+use super::pair::{Pair, Parked};
 use super::route::{navigate, Route};
 use super::tree_model::TreeModel;
 
@@ -62,9 +63,9 @@ pub type SuspectsState = Option<Result<Arc<SuspectsResult>, String>>;
 
 #[derive(Clone, Copy)]
 pub struct Ctx {
-    engine: StoredValue<Option<Rc<Engine>>, LocalStorage>,
+    pub(super) engine: StoredValue<Option<Rc<Engine>>, LocalStorage>,
     /// Which spawned worker is current (events of others are ignored).
-    engine_id: StoredValue<u32>,
+    pub(super) engine_id: StoredValue<u32>,
     next_engine_id: StoredValue<u32>,
     /// The current worker already received a dump: the next one gets a fresh worker.
     used: StoredValue<bool>,
@@ -93,6 +94,11 @@ pub struct Ctx {
     pub navigated: StoredValue<bool>,
     /// A hash the app itself navigated to (its `hashchange` is not the user's).
     pub auto_hash: StoredValue<Option<String>>,
+    /// Two dumps compared (see `pair`): which is which, the comparison.
+    pub pair: RwSignal<Option<Pair>>,
+    /// The other dump of the pair, its worker and what the UI holds of it, while this one is
+    /// on screen.
+    pub(super) parked: StoredValue<Option<Parked>, LocalStorage>,
     /// How the next dump is opened (heap dump, size rule): from the URL's query at start,
     /// changed by the dump bar's settings (`ui::settings`).
     pub settings: RwSignal<OpenSettings>,
@@ -127,6 +133,8 @@ impl Ctx {
             histogram: RwSignal::new(default_histogram()),
             navigated: StoredValue::new(false),
             auto_hash: StoredValue::new(None),
+            pair: RwSignal::new(None),
+            parked: StoredValue::new_local(None),
             settings: RwSignal::new(super::settings::read_url()),
             file: StoredValue::new_local(None),
         }
@@ -336,16 +344,34 @@ impl Ctx {
         self.settings.set(settings);
         super::settings::write_url(settings);
         if let Some((name, blob)) = self.file.get_value() {
-            self.open(name, blob);
+            self.drop_pair();
             // Same file, other numbers: stay on the view the user is on (no jump to the
             // leak suspects as after a first open).
-            self.navigated.set_value(true);
+            spawn_local(async move {
+                self.open_dump(name, blob, 0, true).await;
+            });
         }
     }
 
     /// Analyze a dump (a `File` or a fetched `Blob`) with [`Self::settings`]: a fresh worker,
-    /// the previous dump dropped.
+    /// the previous dump (and a compared pair) dropped.
     pub fn open(self, name: String, blob: web_sys::Blob) {
+        self.drop_pair();
+        spawn_local(async move {
+            self.open_dump(name, blob, 0, false).await;
+        });
+    }
+
+    /// Opens a dump in a fresh worker and resolves once it is analyzed (true) or failed
+    /// (false; the error is in `dump`). `reserved`: bytes the parked dump's worker holds, for
+    /// the memory check (two dumps compared). `stay`: the same file again, keep the user's view.
+    pub(super) async fn open_dump(
+        self,
+        name: String,
+        blob: web_sys::Blob,
+        reserved: u64,
+        stay: bool,
+    ) -> bool {
         let generation = self.generation.get_untracked() + 1;
         self.generation.set(generation);
         let size = blob.size() as u64;
@@ -370,7 +396,7 @@ impl Ctx {
         metrics::reset();
         self.tree.set_value(TreeModel::default());
         self.histogram.set(default_histogram());
-        self.navigated.set_value(false);
+        self.navigated.set_value(stay);
         // Links into the previous dump's objects mean nothing in the next one.
         if matches!(
             self.route.get_untracked(),
@@ -382,22 +408,22 @@ impl Ctx {
             name: name.clone(),
             size,
         });
-        spawn_local(async move {
+        {
             let reusable = !self.used.get_value()
                 && matches!(self.engine_state.get_untracked(), EngineState::Ready { .. });
             if !reusable {
                 let ready = self.fresh_engine().await;
                 if self.generation.get_untracked() != generation {
-                    return;
+                    return false;
                 }
                 if let Err(m) = ready {
                     self.fail(name, format!("The analysis engine failed to start: {m}"));
-                    return;
+                    return false;
                 }
             }
             self.used.set_value(true);
             let Some(engine) = self.engine.get_value() else {
-                return;
+                return false;
             };
             let t0 = now_ms();
             self.open_posted.set_value(Some(t0));
@@ -406,6 +432,7 @@ impl Ctx {
                     OpenParams {
                         name: name.clone(),
                         size,
+                        reserved_bytes: reserved,
                         settings,
                     },
                     blob.as_ref(),
@@ -413,7 +440,7 @@ impl Ctx {
                 .await;
             drop(engine);
             if self.generation.get_untracked() != generation {
-                return;
+                return false;
             }
             self.progress.set(None);
             self.partial.set(None);
@@ -422,6 +449,7 @@ impl Ctx {
                     metrics::done(&o, now_ms() - t0);
                     self.dump.set(DumpState::Ready(Arc::new(*o)));
                     self.load_suspects(generation);
+                    return true;
                 }
                 Ok(OpenOutcome::Failed(error)) => {
                     metrics::error(&error.message, error.too_big.as_ref().map(|t| t.objects));
@@ -436,7 +464,8 @@ impl Ctx {
                 ),
                 Err(EngineError::Send(m) | EngineError::Failed(m)) => self.fail(name, m),
             }
-        });
+            false
+        }
     }
 
     fn fail(self, name: String, message: String) {
@@ -492,6 +521,7 @@ impl Ctx {
     /// Stop the analysis in progress: terminate the worker (its memory is freed) and start a
     /// fresh one.
     pub fn cancel(self) {
+        self.drop_pair();
         self.generation.update(|g| *g += 1);
         self.progress.set(None);
         self.partial.set(None);
@@ -649,7 +679,7 @@ pub mod metrics {
     }
 }
 
-fn default_histogram() -> HistogramQuery {
+pub(super) fn default_histogram() -> HistogramQuery {
     HistogramQuery {
         descending: true,
         limit: 200,

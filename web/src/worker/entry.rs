@@ -348,7 +348,7 @@ pub async fn open_async(
         params.settings,
         host,
     ) {
-        Ok(job) => job,
+        Ok(job) => job.reserving(params.reserved_bytes),
         Err(e) => return OpenOutcome::Failed(e),
     };
     let mut buf = Vec::new();

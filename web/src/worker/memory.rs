@@ -17,6 +17,14 @@
 //! worker's memory ended at 579 MB on that dump, 1.24 × the native peak of live bytes (the
 //! model says 621 MB). A wasm memory never shrinks, so what the worker already has counts as a
 //! floor.
+//!
+//! **Two dumps compared** in one tab: each is analyzed in its own worker (its own wasm32
+//! memory), but both live in the tab's renderer process. The second dump is opened with the
+//! bytes the first one's worker holds (`reserved`, its memory after the hand-over, ~32 B/object)
+//! and the plan is for both together to stay within what a single analysis may use
+//! ([`AVAILABLE_BYTES`]): we plan a tab for one wasm32 memory's worth of analyses, not two.
+//! A pair that does not fit stops with a [`TooBig`] whose `reserved_bytes` says so, and whose
+//! message points at `heaplens diff`.
 
 use heaplens::report::format_approx_count;
 
@@ -78,22 +86,24 @@ pub fn typical(objects: u64) -> u64 {
         .max(lower_bound(objects, strings))
 }
 
-/// Whether `needed` bytes fit, given that the worker already has `current` bytes.
-pub fn fits(needed: u64, current: u64) -> bool {
-    needed.max(current) <= AVAILABLE_BYTES
+/// Whether `needed` bytes fit, given that the worker already has `current` bytes and the
+/// tab's other analysis holds `reserved`.
+pub fn fits(needed: u64, current: u64, reserved: u64) -> bool {
+    needed.max(current).saturating_add(reserved) <= AVAILABLE_BYTES
 }
 
 /// During pass 1: `seen` objects and `strings` strings read so far (lower bounds: the
 /// decision, made before ending pass 1 costs its peak), `extrapolated` the whole dump's
-/// objects (for the message).
+/// objects (for the message), `reserved` what the tab's other analysis holds.
 pub fn check_objects(
     seen: u64,
     strings: u64,
     extrapolated: u64,
     current: u64,
+    reserved: u64,
 ) -> Result<(), TooBig> {
     let needed = lower_bound(seen, strings);
-    if fits(needed, current) {
+    if fits(needed, current, reserved) {
         return Ok(());
     }
     let objects = extrapolated.max(seen);
@@ -101,6 +111,7 @@ pub fn check_objects(
         objects,
         needed_bytes: typical(objects).max(needed).max(current),
         available_bytes: AVAILABLE_BYTES,
+        reserved_bytes: reserved,
     })
 }
 
@@ -110,15 +121,17 @@ pub fn check_first_pass(
     edges: u64,
     strings: u64,
     current: u64,
+    reserved: u64,
 ) -> Result<u64, TooBig> {
     let needed = after_first_pass(objects, edges, strings);
-    if fits(needed, current) {
+    if fits(needed, current, reserved) {
         Ok(needed)
     } else {
         Err(TooBig {
             objects,
             needed_bytes: needed.max(current),
             available_bytes: AVAILABLE_BYTES,
+            reserved_bytes: reserved,
         })
     }
 }
@@ -126,6 +139,24 @@ pub fn check_first_pass(
 /// The error for a dump too big for the browser (`name`: the file's name).
 pub fn too_big_error(name: &str, t: TooBig) -> OpenError {
     let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+    let file = if name.is_empty() { "FILE" } else { name };
+    if t.reserved_bytes > 0 {
+        return OpenError {
+            message: format!(
+                "These two dumps do not fit in one browser tab together: this one has {} objects \
+                 and needs ~{:.1} GiB, the other dump's analysis holds {:.1} GiB, and two \
+                 analyses can use at most {:.1} GiB together; compare them with the CLI: \
+                 heaplens diff BASELINE {file}",
+                format_approx_count(t.objects),
+                gib(t.needed_bytes),
+                gib(t.reserved_bytes),
+                gib(t.available_bytes),
+            ),
+            offset: None,
+            not_hprof: false,
+            too_big: Some(t),
+        };
+    }
     OpenError {
         message: format!(
             "This dump has {} objects and needs ~{:.1} GiB to analyze in a browser tab \
@@ -133,7 +164,7 @@ pub fn too_big_error(name: &str, t: TooBig) -> OpenError {
             format_approx_count(t.objects),
             gib(t.needed_bytes),
             gib(t.available_bytes),
-            if name.is_empty() { "FILE" } else { name },
+            file,
         ),
         offset: None,
         not_hprof: false,

@@ -8,10 +8,12 @@
 //! - [`query`]: OQL queries (the core's) over the dump's file, their rows kept between pages.
 //! - [`host`]: what the worker needs from its environment (bytes, clock, progress sink).
 //! - [`memory`]: the memory model that stops a dump too big for a wasm32 memory.
+//! - [`compare`]: pages of a comparison of this worker's dump with another's digest.
 //!
 //! The worker room uses [`crate::protocol`] and the core, never [`crate::ui`]. Everything but
 //! [`entry`] is plain Rust and is tested natively (`cargo test -p heaplens-web`).
 
+pub mod compare;
 #[cfg(target_arch = "wasm32")]
 pub mod entry;
 pub mod host;

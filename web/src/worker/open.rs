@@ -51,6 +51,8 @@ pub struct OpenJob {
     /// Bytes of this pass fed so far (= where the next bytes come from).
     offset: u64,
     pass_started: f64,
+    /// Bytes the tab's other analysis holds (a compared dump): see [`memory`].
+    reserved: u64,
 }
 
 impl OpenJob {
@@ -89,7 +91,15 @@ impl OpenJob {
             pass: 0,
             offset: 0,
             pass_started,
+            reserved: 0,
         })
+    }
+
+    /// Plans the memory for this dump next to another analysis of the tab holding `bytes`
+    /// (two dumps compared; see [`memory`]).
+    pub fn reserving(mut self, bytes: u64) -> OpenJob {
+        self.reserved = bytes;
+        self
     }
 
     /// The file's size.
@@ -144,7 +154,8 @@ impl OpenJob {
                 let seen = self.builder.objects_seen();
                 let extrapolated = seen.saturating_mul(total) / offset.max(1);
                 let current = host.memory_bytes();
-                memory::check_objects(seen, self.builder.strings_seen(), extrapolated, current)
+                let strings = self.builder.strings_seen();
+                memory::check_objects(seen, strings, extrapolated, current, self.reserved)
                     .map_err(|e| memory::too_big_error(&self.name, e))?;
             }
         }
@@ -180,6 +191,7 @@ impl OpenJob {
                         first.edges_upper_bound,
                         first.strings,
                         current,
+                        self.reserved,
                     )
                     .map_err(|e| memory::too_big_error(&self.name, e))?;
                     // The first pass's results as the UI gets them (at most MAX_PAGE rows).

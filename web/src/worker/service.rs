@@ -21,6 +21,7 @@ use heaplens::analysis::paths::thread_name;
 use heaplens::analysis::{
     self, domtree, group_rows, histogram, references, PathFinder, PathIndex, PathOptions,
 };
+use heaplens::compare::{compare, digest_from, Diff, Digest};
 use heaplens::graph::{
     read_snapshot, snapshot_len, write_snapshot, ClassKind, Dominance, EdgeLabel, HeapGraph, Node,
 };
@@ -54,6 +55,11 @@ struct Carried {
     phases: Vec<PhaseTime>,
     analysis_ms: f64,
     suspects: Option<SuspectsResult>,
+    /// The comparison state (a digest asked, a comparison made) survives the hand-over.
+    #[serde(default)]
+    digest: Option<Digest>,
+    #[serde(default)]
+    diff: Option<Diff>,
     #[serde(default)]
     process_memory: Option<Box<ProcessMemoryView>>,
 }
@@ -98,7 +104,7 @@ impl Service {
             req::Ping::METHOD => answer::<req::Ping>(params, |p| Ok(p.echo)),
             req::Open::METHOD => answer::<req::Open>(params, |p| {
                 let src = source.ok_or("open: no file was posted with the request")?;
-                Ok(self.open(p.name, p.size, p.settings, src, host))
+                Ok(self.open(p.name, p.size, p.settings, p.reserved_bytes, src, host))
             }),
             req::Restore::METHOD => answer::<req::Restore>(params, |()| {
                 let src = source.ok_or("restore: no snapshot was posted with the request")?;
@@ -139,12 +145,13 @@ impl Service {
         name: String,
         size: u64,
         settings: OpenSettings,
+        reserved: u64,
         source: &mut dyn DumpSource,
         host: &mut dyn Host,
     ) -> OpenOutcome {
         let total = source.size().max(size);
         let mut job = match self.begin_open(name, total, settings, host) {
-            Ok(job) => job,
+            Ok(job) => job.reserving(reserved),
             Err(e) => return OpenOutcome::Failed(e),
         };
         let mut buf = vec![0u8; CHUNK_BYTES];
@@ -191,6 +198,8 @@ impl Service {
             phases: dump.phases.clone(),
             analysis_ms: dump.analysis_ms,
             suspects: Some(suspects),
+            digest: dump.digest.clone(),
+            diff: dump.diff.clone(),
             process_memory: Some(Box::new(process_memory)),
         };
         let extra = serde_json::to_vec(&carried).ok()?;
@@ -255,6 +264,8 @@ impl Service {
             mut phases,
             analysis_ms,
             suspects,
+            digest,
+            diff,
             process_memory,
         } = carried;
         let restore_ms = host.now_ms() - started;
@@ -275,7 +286,12 @@ impl Service {
             memory,
             wasm_memory: host.memory_bytes(),
         };
-        Ok(self.keep(opened, Some(hist), suspects, process_memory))
+        let outcome = self.keep(opened, Some(hist), suspects, process_memory);
+        if let Some(dump) = self.dump.as_mut() {
+            dump.digest = digest;
+            dump.diff = diff;
+        }
+        Ok(outcome)
     }
 
     /// Starts opening a dump of `total` bytes as `settings` say (the previous dump is freed
@@ -345,6 +361,8 @@ impl Service {
             children_cache: None,
             incoming_cache: None,
             instances_cache: None,
+            digest: None,
+            diff: None,
         };
         let overview = loaded.overview();
         self.dump = Some(loaded);
@@ -423,6 +441,11 @@ struct Loaded {
     children_cache: Option<(ChildrenKey, Vec<Node>)>,
     incoming_cache: Option<(Node, Vec<Node>)>,
     instances_cache: Option<((u32, bool), Vec<Node>)>,
+    /// This dump reduced for a comparison ([`req::Digest`], [`req::Compare`]).
+    digest: Option<Digest>,
+    /// The comparison of a baseline with this dump ([`req::Compare`]), paged by
+    /// [`req::CompareHistogram`].
+    diff: Option<Diff>,
 }
 
 fn page_bounds(len: usize, offset: u32, limit: u32) -> (usize, usize) {
@@ -663,11 +686,50 @@ impl Loaded {
             Export::METHOD => {
                 answer::<Export>(params, |q| Ok(self.export(q.format, q.redact, host)))
             }
+            Digest::METHOD => answer::<Digest>(params, |()| {
+                serde_json::to_string(self.digest(host))
+                    .map(DigestText)
+                    .map_err(|e| format!("cannot encode the digest: {e}"))
+            }),
+            Compare::METHOD => answer::<Compare>(params, |p| {
+                let base: heaplens::compare::Digest = serde_json::from_str(&p.baseline.0)
+                    .map_err(|e| format!("the baseline's digest is unreadable: {e}"))?;
+                let this = self.digest(host);
+                announce(host, "comparison");
+                let diff = compare(&base, this);
+                let result = super::compare::result(&diff);
+                self.diff = Some(diff);
+                Ok(Box::new(result))
+            }),
+            CompareHistogram::METHOD => answer::<CompareHistogram>(params, |q| {
+                let diff = self
+                    .diff
+                    .as_ref()
+                    .ok_or("no comparison: ask \"compare\" first")?;
+                Ok(super::compare::page(diff, q))
+            }),
             ProcessMemory::METHOD => answer::<ProcessMemory>(params, |()| {
                 Ok(Box::new(self.process_memory(host).clone()))
             }),
             other => Err(format!("{other:?} is not a request about an open dump")),
         }
+    }
+
+    // ---- comparison ----
+
+    /// This dump's digest for a comparison (computed once; reuses the kept histogram and
+    /// strong paths).
+    fn digest(&mut self, host: &mut dyn Host) -> &Digest {
+        if self.digest.is_none() {
+            self.hist(host);
+            self.paths(false, host);
+            announce(host, "comparison digest");
+            let paths = self.finder(false).expect("strong paths computed above");
+            let hist = self.hist.as_ref().expect("computed above");
+            let d = digest_from(&self.graph, &self.d, hist, &paths, Some(self.name.clone()));
+            self.digest = Some(d);
+        }
+        self.digest.as_ref().expect("filled")
     }
 
     // ---- histogram ----
@@ -1560,6 +1622,7 @@ mod tests {
                 name: "x".into(),
                 size: 0,
                 settings: Default::default(),
+                reserved_bytes: 0,
             })
             .is_err());
     }
