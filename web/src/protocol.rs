@@ -35,6 +35,9 @@
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
+pub mod explore;
+pub use explore::*;
+
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
 pub const PROTOCOL_VERSION: u32 = 5;
 
@@ -153,6 +156,22 @@ pub mod req {
         ClassLoaders = "class_loaders": () => ClassLoadersResult;
         Waste = "waste": () => WasteResult;
         Export = "export": ExportQuery => ExportFile;
+        /// What a selection keeps alive: a page of its retained set's class histogram.
+        RetainedSet = "retained_set": RetainedSetQuery => RetainedSetPage;
+        /// A selection's immediate dominators by class, climbing past a skip pattern.
+        ImmediateDominators = "immediate_dominators": DominatorsQuery => DominatorsPage;
+        /// One level of a selection's merged shortest paths from the GC roots.
+        MergedPaths = "merged_paths": MergedPathsQuery => MergedPathsPage;
+        /// A page of one object's paths from GC roots (beyond the first few).
+        MorePaths = "more_paths": MorePathsQuery => MorePathsPage;
+        /// A selection grouped by value (Strings, boxed primitives, enums).
+        GroupByValue = "group_by_value": GroupByValueQuery => GroupByValuePage;
+        /// A page of a collection's elements, or a map's keys and values.
+        Contents = "contents": ContentsQuery => ContentsPage;
+        /// The object at (or spanning) an address.
+        FindObject = "find_object": FindObjectQuery => FoundObjectView;
+        /// The instances of a class as a CSV file.
+        InstancesCsv = "instances_csv": InstancesCsvQuery => ExportFile;
     }
 }
 

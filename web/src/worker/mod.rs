@@ -6,6 +6,8 @@
 //! - [`service`]: the request dispatcher ([`service::Service`]); it routes each request to an
 //!   analysis of the core (`heaplens::analysis`) and pages the answer. It does not analyse.
 //! - [`host`]: what the worker needs from its environment (bytes, clock, progress sink).
+//! - `explore`: the investigation views' routes (retained set, immediate dominators, merged
+//!   paths, group by value, contents, find object), results kept and paged.
 //! - [`memory`]: the memory model that stops a dump too big for a wasm32 memory.
 //!
 //! The worker room uses [`crate::protocol`] and the core, never [`crate::ui`]. Everything but
@@ -13,6 +15,7 @@
 
 #[cfg(target_arch = "wasm32")]
 pub mod entry;
+mod explore;
 pub mod host;
 pub mod memory;
 pub mod open;

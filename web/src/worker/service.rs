@@ -28,6 +28,7 @@ use heaplens::hprof::{BasicType, Value};
 use heaplens::report;
 use serde::{Deserialize, Serialize};
 
+use super::explore::{self as explore_views, ExploreCache};
 use super::host::{DumpSource, Host, NullHost, CHUNK_BYTES};
 use super::open::{OpenJob, Opened};
 use crate::protocol::*;
@@ -312,6 +313,7 @@ impl Service {
             children_cache: None,
             incoming_cache: None,
             instances_cache: None,
+            explore: ExploreCache::default(),
         };
         let overview = loaded.overview();
         self.dump = Some(loaded);
@@ -387,6 +389,8 @@ struct Loaded {
     children_cache: Option<(ChildrenKey, Vec<Node>)>,
     incoming_cache: Option<(Node, Vec<Node>)>,
     instances_cache: Option<((u32, bool), Vec<Node>)>,
+    /// The investigation views' last results.
+    explore: ExploreCache,
 }
 
 fn page_bounds(len: usize, offset: u32, limit: u32) -> (usize, usize) {
@@ -623,6 +627,61 @@ impl Loaded {
             Export::METHOD => {
                 answer::<Export>(params, |q| Ok(self.export(q.format, q.redact, host)))
             }
+            RetainedSet::METHOD => answer::<RetainedSet>(params, |q| {
+                announce(host, "retained set");
+                self.explore.retained_set(&self.graph, &self.d, q)
+            }),
+            ImmediateDominators::METHOD => answer::<ImmediateDominators>(params, |q| {
+                self.explore.dominators(&self.graph, &self.d, q)
+            }),
+            MergedPaths::METHOD => answer::<MergedPaths>(params, |q| {
+                self.paths(q.include_weak, host);
+                announce(host, "merged paths");
+                let index = if q.include_weak {
+                    &self.weak_paths
+                } else {
+                    &self.paths
+                };
+                let finder = index.as_ref().expect("built above").finder(&self.graph);
+                self.explore.merged_paths(&self.graph, &self.d, &finder, q)
+            }),
+            MorePaths::METHOD => answer::<MorePaths>(params, |q| {
+                let v = self.node(&q.object)?;
+                let page = self.paths(q.include_weak, host).paths_page(
+                    v,
+                    q.offset as u64,
+                    q.limit.clamp(1, 100) as usize,
+                );
+                Ok(MorePathsPage {
+                    object_id: q.object,
+                    include_weak: q.include_weak,
+                    total: page.total,
+                    complete: page.complete,
+                    offset: q.offset,
+                    paths: page.paths.into_iter().map(root_path).collect(),
+                })
+            }),
+            GroupByValue::METHOD => answer::<GroupByValue>(params, |q| {
+                announce(host, "group by value");
+                self.explore.group_by_value(&self.graph, &self.d, q)
+            }),
+            Contents::METHOD => {
+                answer::<Contents>(params, |q| explore_views::contents(&self.graph, q))
+            }
+            FindObject::METHOD => {
+                answer::<FindObject>(params, |q| explore_views::find(&self.graph, &self.d, q))
+            }
+            InstancesCsv::METHOD => answer::<InstancesCsv>(params, |q| {
+                self.instances(q.class, q.unreachable, 0, 0)?;
+                let list = &self.instances_cache.as_ref().expect("filled").1;
+                Ok(explore_views::instances_csv(
+                    &self.graph,
+                    &self.d,
+                    list,
+                    q.class,
+                    q.unreachable,
+                ))
+            }),
             other => Err(format!("{other:?} is not a request about an open dump")),
         }
     }
