@@ -671,6 +671,9 @@ pub struct ObjectDetails {
     /// For class objects: the class's super class, loader, instance size.
     pub class_info: Option<ClassDetails>,
     pub outgoing: u32,
+    /// Which investigation views apply to it (absent from an older worker's answer).
+    #[serde(default)]
+    pub explore: ExploreFacts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -732,6 +735,9 @@ pub struct InstancesPage {
     pub total: u32,
     pub offset: u32,
     pub rows: Vec<TreeRow>,
+    /// The class has a value to group by (Strings, boxed primitives, enums).
+    #[serde(default)]
+    pub groupable: bool,
 }
 
 // ---- Suspects ------------------------------------------------------------------------------

@@ -2,6 +2,8 @@ use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::explore::ExplorePage;
+use super::find::FindBox;
 use super::histogram::{HistogramView, InstancesView};
 use super::object::ObjectView;
 use super::others::{LoadersView, WasteView};
@@ -33,6 +35,18 @@ pub fn App() -> impl IntoView {
         ctx.route.set(Route::parse(&hash));
         if let Some(w) = web_sys::window() {
             w.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    });
+
+    // Leaving (reload, closing the tab) while a dump is open or being analyzed loses the
+    // analysis: the browser asks first.
+    let _ = window_event_listener(ev::beforeunload, move |e: web_sys::BeforeUnloadEvent| {
+        if matches!(
+            ctx.dump.get_untracked(),
+            DumpState::Ready(_) | DumpState::Loading { .. }
+        ) {
+            e.prevent_default();
+            e.set_return_value("The analysis of this dump will be lost.");
         }
     });
 
@@ -106,6 +120,7 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="#/overview"><h1>"heaplens"</h1></a>
                 <p class="tagline">"Java heap dump analysis that never leaves your browser"</p>
                 <EngineStatus />
+                <FindBox />
                 <FilePicker />
                 <ThemeToggle />
             </header>
@@ -156,6 +171,7 @@ pub fn App() -> impl IntoView {
                                     Route::Loaders => view! { <LoadersView /> }.into_any(),
                                     Route::Waste => view! { <WasteView /> }.into_any(),
                                     Route::Object { id, paths } => view! { <ObjectView id paths_first=paths /> }.into_any(),
+                                    Route::Explore { view, target, option } => view! { <ExplorePage view target option /> }.into_any(),
                                 }
                             }}
                         </main>
@@ -196,7 +212,7 @@ fn DropZone() -> impl IntoView {
             <p class="drop-title">"Drop an .hprof heap dump here"</p>
             <p class="drop-hint">"The file is read locally by this page. Nothing is uploaded."</p>
             <p class="drop-actions">
-                <label class="button primary" for="file-input">"Choose a file…"</label>
+                <ChooseFile class="button primary" label="Choose a file…" />
                 <button class="sample" type="button" on:click=move |_| ctx.open_sample()>"Try a sample dump"</button>
             </p>
             <p class="muted small">".hprof or .hprof.gz, as written by jcmd GC.heap_dump, jmap or -XX:+HeapDumpOnOutOfMemoryError"</p>
@@ -204,7 +220,23 @@ fn DropZone() -> impl IntoView {
     }
 }
 
-/// The (visually hidden) file input, always present: "Choose a file…" labels point at it.
+/// A button that opens the file chooser of the hidden input: a real button, so Tab reaches it
+/// and its focus ring shows (a `<label>` for a hidden input is skipped by Tab).
+#[component]
+fn ChooseFile(class: &'static str, label: &'static str) -> impl IntoView {
+    let choose = move |_| {
+        if let Some(input) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("file-input"))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            input.click();
+        }
+    };
+    view! { <button type="button" class=class on:click=choose>{label}</button> }
+}
+
+/// The (visually hidden) file input, always present: the "Choose a file…" buttons open it.
 #[component]
 fn FilePicker() -> impl IntoView {
     let ctx = use_ctx();
@@ -213,6 +245,7 @@ fn FilePicker() -> impl IntoView {
             id="file-input"
             class="file-input"
             type="file"
+            tabindex="-1"
             accept=".hprof,.gz,.hprof.gz,.bin,application/octet-stream"
             aria-label="Open a heap dump"
             on:change=move |ev| {
@@ -320,7 +353,7 @@ fn DumpBar(name: String, size: u64) -> impl IntoView {
                 })}
             </span>
             <span class="spacer"></span>
-            <label class="button secondary" for="file-input">"Open another dump"</label>
+            <ChooseFile class="button secondary" label="Open another dump" />
             <details class="export-menu">
                 <summary class="button secondary">"Export"</summary>
                 <div class="menu"><Export /></div>

@@ -29,6 +29,36 @@ pub fn duration(ms: f64) -> String {
     }
 }
 
+/// `1 object`, `2,000 objects`, `3 entries`, `2 classes`: a count and a noun that agrees with
+/// it (the last word of `noun` takes the English plural).
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        return format!("1 {noun}");
+    }
+    let plural = if let Some(stem) = noun
+        .strip_suffix('y')
+        .filter(|s| !s.ends_with(['a', 'e', 'o', 'u']))
+    {
+        format!("{stem}ies")
+    } else if noun.ends_with(['s', 'x']) || noun.ends_with("ch") || noun.ends_with("sh") {
+        format!("{noun}es")
+    } else {
+        format!("{noun}s")
+    };
+    format!("{} {plural}", format_count(n))
+}
+
+/// A Java class name cut for display: (package part with its trailing `.`, simple name), so a
+/// long name can be shortened in its package and keep the name that matters visible.
+/// `com.x.Outer$Inner[]` → (`com.x.`, `Outer$Inner[]`); `int[]` → (``, `int[]`).
+pub fn split_class_name(name: &str) -> (&str, &str) {
+    let base = name.find('[').map_or(name, |i| &name[..i]);
+    match base.rfind('.') {
+        Some(i) => (&name[..=i], &name[i + 1..]),
+        None => ("", name),
+    }
+}
+
 /// A percentage with one decimal, as the tables show it: `12.3%`.
 pub fn pct_text(pct: f64) -> String {
     format!("{pct:.1}%")
@@ -48,5 +78,31 @@ mod tests {
         assert_eq!(duration(185_000.0), "3 min 05 s");
         assert_eq!(pct_text(12.345), "12.3%");
         assert_eq!(format_id(0x7ff5a1c38), "0x7ff5a1c38");
+    }
+
+    #[test]
+    fn plurals_agree_with_their_count() {
+        assert_eq!(plural(1, "object"), "1 object");
+        assert_eq!(plural(0, "object"), "0 objects");
+        assert_eq!(plural(2000, "object"), "2,000 objects");
+        assert_eq!(plural(3, "entry"), "3 entries");
+        assert_eq!(plural(2, "key"), "2 keys");
+        assert_eq!(plural(2, "class"), "2 classes");
+        assert_eq!(plural(5, "dominator class"), "5 dominator classes");
+        assert_eq!(plural(1, "distinct value"), "1 distinct value");
+    }
+
+    #[test]
+    fn class_names_split_at_the_package() {
+        assert_eq!(
+            split_class_name("com.northwind.analytics.pipeline.Stage$Buffer"),
+            ("com.northwind.analytics.pipeline.", "Stage$Buffer")
+        );
+        assert_eq!(
+            split_class_name("java.lang.Object[][]"),
+            ("java.lang.", "Object[][]")
+        );
+        assert_eq!(split_class_name("int[]"), ("", "int[]"));
+        assert_eq!(split_class_name("<ROOT>"), ("", "<ROOT>"));
     }
 }

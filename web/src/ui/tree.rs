@@ -18,7 +18,7 @@ use web_sys::KeyboardEvent;
 
 use crate::protocol::*;
 
-use super::route::{navigate, object_href, paths_href, Route};
+use super::route::{explore_href, navigate, object_href, paths_href, ExploreView, Route, Target};
 use super::state::{use_ctx, Ctx};
 use super::tree_model::*;
 use super::util::*;
@@ -804,7 +804,7 @@ fn render_slot(
                             view! { <span class="twisty leaf" aria-hidden="true"></span> }.into_any()
                         }}
                         <a class="cls" href=object_href(&id) tabindex="-1" title=row.class.clone()>
-                            {row.class.clone()}
+                            <ClassName name=row.class.clone() />
                         </a>
                         {row.label.clone().map(|l| view! { <span class="lbl" title=l.clone()>{l.clone()}</span> })}
                         {has_kids.then(|| view! { <span class="kids" title="dominated objects directly below">{format!("({})", count(row.children as u64))}</span> })}
@@ -815,6 +815,8 @@ fn render_slot(
                     <span class="c-pct" role="gridcell"><Pct pct=row.pct /></span>
                     <span class="c-act" role="gridcell">
                         <a class="roots" href=paths_href(&id) tabindex="-1" title="Paths to GC roots">"⇱ roots"</a>
+                        " "
+                        <a class="retained-set" href=explore_href(ExploreView::Retained, &Target::Object(id.clone())) tabindex="-1" title="Retained set: what this object keeps alive, by class">"∑ set"</a>
                     </span>
                 </div>
             }

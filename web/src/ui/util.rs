@@ -15,6 +15,21 @@ pub fn Bytes(value: u64) -> impl IntoView {
     view! { <span class="bytes" title=exact(value)>{human(value)}</span> }
 }
 
+/// A class name that keeps its simple name visible when space is short: the package part is
+/// cut with an ellipsis (CSS `.cname .pkg`), the full name is the tooltip. Its text is the
+/// whole name (copying or searching finds it).
+#[component]
+pub fn ClassName(#[prop(into)] name: String) -> impl IntoView {
+    let (pkg, simple) = split_class_name(&name);
+    let (pkg, simple) = (pkg.to_string(), simple.to_string());
+    view! {
+        <span class="cname" title=name.clone()>
+            {(!pkg.is_empty()).then(|| view! { <span class="pkg">{pkg}</span> })}
+            <span class="simple">{simple}</span>
+        </span>
+    }
+}
+
 /// A percentage with an inline bar.
 #[component]
 pub fn Pct(pct: f64) -> impl IntoView {

@@ -8,7 +8,7 @@
 
 use heaplens::analysis::explore::collection_contents::{collection_contents, ContentItem};
 use heaplens::analysis::explore::find_object::find_object;
-use heaplens::analysis::explore::group_by_value::{group_by_value, GroupByValue};
+use heaplens::analysis::explore::group_by_value::{group_by_value, has_value, GroupByValue};
 use heaplens::analysis::explore::immediate_dominators::{
     immediate_dominators, ImmediateDominators, DEFAULT_SKIP,
 };
@@ -279,6 +279,18 @@ impl ExploreCache {
                 })
                 .collect(),
         })
+    }
+}
+
+/// Which views apply to object `v` (for the object page's actions).
+pub(super) fn facts(g: &HeapGraph, v: Node) -> ExploreFacts {
+    let class_index = g.as_class(v).is_none().then(|| g.class_index(v));
+    let info = heaplens::analysis::collections::extract(g, v);
+    ExploreFacts {
+        class_index,
+        groupable: class_index.is_some_and(|c| has_value(g, c)),
+        collection: info.as_ref().map(|i| i.jdk_class.clone()),
+        collection_size: info.map(|i| i.size),
     }
 }
 

@@ -993,6 +993,7 @@ impl Loaded {
             fields,
             class_info,
             outgoing: edges.len() as u32,
+            explore: explore_views::facts(g, v),
         })
     }
 
@@ -1060,6 +1061,7 @@ impl Loaded {
             total: list.len() as u32,
             offset,
             rows: list[start..end].iter().map(|&v| self.row(v)).collect(),
+            groupable: heaplens::analysis::explore::group_by_value::has_value(&self.graph, class),
         })
     }
 
