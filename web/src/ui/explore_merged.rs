@@ -105,7 +105,7 @@ fn MergedLevel(
         });
     });
     load.run(());
-    let single = move || pager.total.get() == Some(1);
+    let single = move || pager.total.get_untracked() == Some(1);
     view! {
         {move || pager.error.get().map(|e| view! { <ErrorNote message=e /> })}
         {move || (pager.total.get().is_none() && pager.error.get().is_none()).then(|| view! { <Pending what="paths" /> })}

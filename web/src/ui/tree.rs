@@ -268,11 +268,18 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
         load_search_pages(ctx, version, first, last);
     });
 
-    // Restore the scroll positions and measure the viewports once mounted.
+    // Restore the scroll positions and measure the viewports once mounted; coming back to a
+    // tree already walked (Back from an object), the keyboard is where it was: on the tree.
+    let returning = ctx
+        .tree
+        .with_value(|m| !m.flat.is_empty() && !m.show_search);
     Effect::new(move |_| {
         if let Some(el) = scroller.get() {
             viewport_h.set(el.client_height() as f64);
             el.set_scroll_top(scroll_top.get_untracked() as i32);
+            if returning {
+                let _ = el.focus();
+            }
         }
         if let Some(el) = s_scroller.get() {
             s_viewport_h.set(el.client_height() as f64);
