@@ -36,6 +36,9 @@ SUMS = "SHA256SUMS"
 ROOT = Path(__file__).resolve().parent.parent
 # The worker's glue and the loader web/src/engine.rs starts it through (replaced here).
 WORKER_JS, WORKER_WASM, WORKER_LOADER = "worker.js", "worker_bg.wasm", "worker_loader.js"
+# Copied files only the hosted, installable app uses (service worker, manifest and its icon,
+# the script that registers them): a page opened from disk can use none of them.
+HOSTED_ONLY = {WORKER_LOADER, "sw.js", "manifest.webmanifest", "install.js", "favicon.svg"}
 # The name web/src/engine.rs gives the analysis worker: how the boot script recognises it.
 ENGINE_NAME = "heaplens-engine"
 
@@ -106,13 +109,13 @@ def gz(data: bytes) -> bytes:
 
 
 def copied_files(staging: Path) -> list[str]:
-    """The files index.html copies for the page (Trunk `copy-file`), but the worker loader."""
+    """The files index.html copies for the page (Trunk `copy-file`), but the hosted-only ones."""
     source = (ROOT / "index.html").read_text(encoding="utf-8")
     names = []
     for tag in re.findall(r"<link\b[^>]*\bdata-trunk\b[^>]*>", source):
         if re.search(r'\brel="copy-file"', tag):
             name = Path(one(r'\bhref="([^"]+)"', tag, "copy-file href")).name
-            if name != WORKER_LOADER:
+            if name not in HOSTED_ONLY:
                 if not (staging / name).is_file():
                     die(f"{name} (copy-file of index.html) is not in {staging}")
                 names.append(name)

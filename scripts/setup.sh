@@ -55,21 +55,25 @@ if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WBG_VERS
   fast_install wasm-bindgen-cli --version "$WBG_VERSION"
 fi
 
-# --- Debian packages: Chromium + its WebDriver (tests), Java (makes test heap dumps) -------
-phase "apt: chromium, chromium-driver, java"
+# --- Debian packages: Chromium + its WebDriver (tests), Firefox ESR (the Firefox smoke test,
+# tests/browser/firefox.test.mjs), Java (makes test heap dumps) ------------------------------
+phase "apt: chromium, chromium-driver, firefox-esr, java"
 apt_pkgs=()
 [[ -x /usr/bin/chromium ]] || apt_pkgs+=(chromium)
 [[ -x /usr/bin/chromedriver ]] || apt_pkgs+=(chromium-driver)
+[[ -x /usr/bin/firefox-esr ]] || apt_pkgs+=(firefox-esr)
 command -v java >/dev/null || apt_pkgs+=(openjdk-17-jdk-headless)
 if ((${#apt_pkgs[@]})); then
   as_root apt-get update -q
   as_root apt-get install -y -q "${apt_pkgs[@]}"
 fi
 
-# --- npm: wasm-opt (binaryen) for Trunk, playwright-core for the browser tests -------------
-# `npm ci` only when node_modules does not match package-lock.json. --ignore-scripts: neither
-# package needs an install script, and playwright's would try to download a browser.
-phase "npm: binaryen, playwright-core"
+# --- npm: wasm-opt (binaryen) for Trunk; playwright-core (Chromium) and puppeteer-core
+# (Firefox over WebDriver BiDi) for the browser tests ---------------------------------------
+# `npm ci` only when node_modules does not match package-lock.json. --ignore-scripts: no
+# package needs an install script, and the drivers' would try to download a browser (we drive
+# Debian's). puppeteer-core stays on 24.x: 25 needs Node >= 22.12, the machines have Node 20.
+phase "npm: binaryen, playwright-core, puppeteer-core"
 lock_sum="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [[ "$(cat node_modules/.heaplens-lock 2>/dev/null || true)" != "$lock_sum" ]]; then
   npm ci --no-audit --no-fund --ignore-scripts --loglevel=error

@@ -204,7 +204,7 @@ fn check(fixture: &str, sizes: SizeMode) -> (u64, u64) {
         // MAT's size rule is not HotSpot's layout for a few JDK classes: fields the VM injects
         // (MemberName, Module, ClassLoader), @Contended padding (Thread, ForkJoinPool), and
         // subclass fields packed into a superclass's alignment gap (JDK 15+; MAT aligns each
-        // class level). See ARCHITECTURE.md, "Shallow size".
+        // class level). See docs/semantics.md, "Shallow size".
         SizeMode::Mat => assert!(
             sized_differently.len() * 100 <= same * 5,
             "{fixture}: {} of {same} classes sized unlike HotSpot: {sized_differently:#?}",

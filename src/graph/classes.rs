@@ -1,5 +1,5 @@
 //! Classes as the graph sees them: name, hierarchy, flattened field layout, and the shallow-size
-//! rule (the JVM's sizes inferred by `graph::layout`, or Eclipse MAT's rule — see ARCHITECTURE.md).
+//! rule (the JVM's sizes inferred by `graph::layout`, or Eclipse MAT's rule — see docs/semantics.md).
 
 use crate::hprof::{BasicType, Id, Value};
 use serde::Serialize;
@@ -108,7 +108,7 @@ pub fn layout(classes: &[ClassInfo], class: u32) -> impl Iterator<Item = FieldSl
     .flatten()
 }
 
-/// Which shallow sizes a graph uses (see ARCHITECTURE.md, "Shallow size").
+/// Which shallow sizes a graph uses (see docs/semantics.md, "Shallow size").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SizeMode {

@@ -80,21 +80,25 @@ export async function serveDist(dist = DIST, { notFound = [], cspHeader = true }
 }
 
 /** Serve dist/, launch headless Chromium, open the app. See the file comment. */
-export async function openApp({ path = '/', notFound = [], cspHeader = true } = {}) {
+export async function openApp({ path = '/', notFound = [], cspHeader = true, serviceWorkers = 'block' } = {}) {
   const server = await serveDist(DIST, { notFound, cspHeader });
-  return openUrl(server.origin + path, server);
+  return openUrl(server.origin + path, server, { serviceWorkers });
 }
 
 /**
  * Launch headless Chromium and open `url` (any scheme, e.g. a `file:` URL), with the same
  * recording as `openApp`. `server`: what `serveDist` returned, closed with the app.
+ * `serviceWorkers`: 'block' (default) keeps the app's service worker out, so that what a test
+ * routes or counts is what the page itself asks for (Playwright cannot route requests a service
+ * worker answers); tests/browser/pwa.test.mjs passes 'allow'.
  */
-export async function openUrl(url, server = null) {
+export async function openUrl(url, server = null, { serviceWorkers = 'block' } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'heaplens-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1100, height: 700 },
+    serviceWorkers,
     args: [
       '--no-sandbox', // we run as root in CI
       '--disable-gpu',
