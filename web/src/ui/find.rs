@@ -57,6 +57,11 @@ fn FindForm() -> impl IntoView {
             }
         });
     };
+    // An error is about the last try: gone once the user goes elsewhere.
+    Effect::new(move |_| {
+        ctx.route.track();
+        error.set(None);
+    });
     let handle = window_event_listener(ev::paste, move |e: web_sys::ClipboardEvent| {
         let in_field = e
             .target()
@@ -85,8 +90,8 @@ fn FindForm() -> impl IntoView {
                 id="find-address"
                 type="search"
                 class="mono"
-                placeholder="Find 0x… (or paste one anywhere)"
-                title="An object's address (0x…); an address inside an object opens that object"
+                placeholder="Find 0x…"
+                title="An object's address (0x…), typed here or pasted anywhere on the page; an address inside an object opens that object"
                 spellcheck="false"
                 autocomplete="off"
                 prop:value=move || text.get()

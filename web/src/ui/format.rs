@@ -48,17 +48,6 @@ pub fn plural(n: u64, noun: &str) -> String {
     format!("{} {plural}", format_count(n))
 }
 
-/// A Java class name cut for display: (package part with its trailing `.`, simple name), so a
-/// long name can be shortened in its package and keep the name that matters visible.
-/// `com.x.Outer$Inner[]` → (`com.x.`, `Outer$Inner[]`); `int[]` → (``, `int[]`).
-pub fn split_class_name(name: &str) -> (&str, &str) {
-    let base = name.find('[').map_or(name, |i| &name[..i]);
-    match base.rfind('.') {
-        Some(i) => (&name[..=i], &name[i + 1..]),
-        None => ("", name),
-    }
-}
-
 /// A percentage with one decimal, as the tables show it: `12.3%`.
 pub fn pct_text(pct: f64) -> String {
     format!("{pct:.1}%")
@@ -90,19 +79,5 @@ mod tests {
         assert_eq!(plural(2, "class"), "2 classes");
         assert_eq!(plural(5, "dominator class"), "5 dominator classes");
         assert_eq!(plural(1, "distinct value"), "1 distinct value");
-    }
-
-    #[test]
-    fn class_names_split_at_the_package() {
-        assert_eq!(
-            split_class_name("com.northwind.analytics.pipeline.Stage$Buffer"),
-            ("com.northwind.analytics.pipeline.", "Stage$Buffer")
-        );
-        assert_eq!(
-            split_class_name("java.lang.Object[][]"),
-            ("java.lang.", "Object[][]")
-        );
-        assert_eq!(split_class_name("int[]"), ("", "int[]"));
-        assert_eq!(split_class_name("<ROOT>"), ("", "<ROOT>"));
     }
 }

@@ -15,18 +15,15 @@ pub fn Bytes(value: u64) -> impl IntoView {
     view! { <span class="bytes" title=exact(value)>{human(value)}</span> }
 }
 
-/// A class name that keeps its simple name visible when space is short: the package part is
-/// cut with an ellipsis (CSS `.cname .pkg`), the full name is the tooltip. Its text is the
-/// whole name (copying or searching finds it).
+/// A class name that keeps its simple name visible when space is short: the name is cut at
+/// its start, in the package part (`…alytics.pipeline.Stage`), by right-to-left overflow around
+/// a left-to-right isolate (CSS `.cname`); the full name is the tooltip. One text node: copying
+/// or searching finds the whole name.
 #[component]
 pub fn ClassName(#[prop(into)] name: String) -> impl IntoView {
-    let (pkg, simple) = split_class_name(&name);
-    let (pkg, simple) = (pkg.to_string(), simple.to_string());
+    let title = name.clone();
     view! {
-        <span class="cname" title=name.clone()>
-            {(!pkg.is_empty()).then(|| view! { <span class="pkg">{pkg}</span> })}
-            <span class="simple">{simple}</span>
-        </span>
+        <span class="cname" title=title><bdi>{name}</bdi></span>
     }
 }
 
