@@ -65,6 +65,16 @@ test('investigation views on retry_buffer equal the CLI', async (t) => {
       await page.locator('th', { hasText: 'Retained' }).first().getAttribute('title'),
       'Retained size: what would be freed with all the objects of the class (each object counted once)',
     );
+    // A class row's actions, in its "⋯" menu.
+    const row = page.locator('table.histogram tr.vrow', { hasText: BATCH }).first();
+    await row.locator('details.row-actions summary').click();
+    assert.deepEqual(await row.locator('.explore-actions a').allInnerTexts(), [
+      'Retained set',
+      'Immediate dominators',
+      'Merged paths to GC roots',
+    ]);
+    await shot(page, 'explore-histogram-menu');
+    await row.locator('details.row-actions summary').click();
   });
 
   await t.test('retained set of the leaking class', async () => {

@@ -230,7 +230,7 @@ pub fn HistogramView() -> impl IntoView {
                         <button type="button" class="link cls" title=title on:click=go><ClassName name=r.name.clone() /></button>
                         {class.filter(|_| !unreachable).map(|c| view! {
                             <details class="row-actions">
-                                <summary title="Investigate the instances: retained set, immediate dominators, merged paths to GC roots">"⋯"</summary>
+                                <summary aria-label="Investigate" title="Investigate the instances: retained set, immediate dominators, merged paths to GC roots"></summary>
                                 <div class="menu"><ExploreActions target=Target::Class(c) groupable=groupable_name(&r.name) compact=true /></div>
                             </details>
                         })}
