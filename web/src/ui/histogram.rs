@@ -228,11 +228,18 @@ pub fn HistogramView() -> impl IntoView {
                 <td class="name">
                     <div class="name-cell">
                         <button type="button" class="link cls" title=title on:click=go><ClassName name=r.name.clone() /></button>
-                        {class.filter(|_| !unreachable).map(|c| view! {
-                            <details class="row-actions">
-                                <summary aria-label="Investigate" title="Investigate the instances: retained set, immediate dominators, merged paths to GC roots"></summary>
-                                <div class="menu"><ExploreActions target=Target::Class(c) groupable=groupable_name(&r.name) compact=true /></div>
-                            </details>
+                        {class.filter(|_| !unreachable).map(|c| {
+                            // The menu exists only while open: a row's text is its name and numbers.
+                            let open = RwSignal::new(false);
+                            let groupable = groupable_name(&r.name);
+                            view! {
+                                <details class="row-actions" on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())>
+                                    <summary aria-label="Investigate" title="Investigate the instances: retained set, immediate dominators, merged paths to GC roots"></summary>
+                                    {move || open.get().then(|| view! {
+                                        <div class="menu"><ExploreActions target=Target::Class(c) groupable compact=true /></div>
+                                    })}
+                                </details>
+                            }
                         })}
                     </div>
                 </td>
