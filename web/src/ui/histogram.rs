@@ -310,10 +310,9 @@ pub fn HistogramView() -> impl IntoView {
                     {p.filter_error.clone().map(|e| view! { <ErrorNote message=format!("Invalid regular expression: {e}") /> })}
                     <p class="summary-line">
                         {format!(
-                            "{} {} · {} objects · ",
-                            count(p.total_rows as u64),
-                            if p.query.group != Grouping::Class { "groups" } else { "classes" },
-                            count(p.total_instances)
+                            "{} · {} · ",
+                            plural(p.total_rows as u64, if p.query.group != Grouping::Class { "group" } else { "class" }),
+                            plural(p.total_instances, "object")
                         )}
                         <Bytes value=p.total_shallow />
                         " shallow"
