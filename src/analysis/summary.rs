@@ -29,9 +29,38 @@ pub struct Summary {
     /// The shallow-size rule in effect (`SizeRule::mode`).
     #[serde(default)]
     pub size_rule: SizeMode,
+    /// Heap dumps in the file (the JDK ≤ 8 hprof agent appends one per request; 1 for a
+    /// JVM's own dump) and the one analyzed (1-based): see `graph::dumps`.
+    #[serde(default = "one")]
+    pub heap_dumps: u32,
+    #[serde(default = "one")]
+    pub dump_shown: u32,
     pub edges: u64,
     pub dangling_refs: u64,
     pub warnings: Vec<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Where the reader of a multi-dump warning chooses another dump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DumpChoice {
+    /// The command line: `--dump N` (the summary's own wording).
+    Cli,
+    /// The web page's heap-dump chooser.
+    Page,
+}
+
+/// The warning of a file that holds `dumps` heap dumps, `shown` analyzed, worded for where the
+/// reader can choose another.
+pub fn multi_dump_warning(dumps: u32, shown: u32, choice: DumpChoice) -> String {
+    let how = match choice {
+        DumpChoice::Cli => "with `heaplens analyze --dump N`",
+        DumpChoice::Page => "in the heap dump chooser above",
+    };
+    format!("the file holds {dumps} heap dumps; dump {shown} is shown (choose another {how})")
 }
 
 /// Whether a warning (as [`Summary::warnings`] words it) says the dump is incomplete: cut
@@ -74,10 +103,10 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
     let threads = super::threads::thread_nodes(g, d).len() as u64;
     let mut warnings: Vec<String> = g.meta.warnings.iter().map(|w| w.to_string()).collect();
     if g.stats.heap_dumps > 1 {
-        warnings.push(format!(
-            "the file holds {} heap dumps; dump {} is shown (choose another with `heaplens \
-             analyze --dump N`)",
-            g.stats.heap_dumps, g.stats.dump_shown
+        warnings.push(multi_dump_warning(
+            g.stats.heap_dumps,
+            g.stats.dump_shown,
+            DumpChoice::Cli,
         ));
     }
     if g.stats.input_changed {
@@ -119,6 +148,8 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
         compressed_oops: g.sizes.compressed_oops,
         alignment: g.sizes.alignment,
         size_rule: g.sizes.mode,
+        heap_dumps: g.stats.heap_dumps.max(1),
+        dump_shown: g.stats.dump_shown.max(1),
         edges: g.stats.edges,
         dangling_refs: g.stats.dangling_refs,
         warnings,

@@ -240,7 +240,19 @@ impl Default for ReportOptions {
 
 /// Builds the report of an analysed dump.
 pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Report {
+    build_report_with_steps(g, d, opts, &mut |_| {})
+}
+
+/// [`build_report`], calling `step(name)` after each analysis with its name (the CLI's
+/// `--stats` times them; the core has no clock, `std::time::Instant` panics on wasm32).
+pub fn build_report_with_steps(
+    g: &HeapGraph,
+    d: &Dominance,
+    opts: &ReportOptions,
+    step: &mut dyn FnMut(&'static str),
+) -> Report {
     let s = summarize(g, d);
+    step("summary");
     let summary = ReportSummary {
         format: s.format,
         id_size: s.id_size,
@@ -268,6 +280,7 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
     // The histogram walks the whole dominator tree; it counts the top rows' retained objects
     // on the way.
     let (h, top_counts) = histogram_and_top_counts(g, d, &mut |_| {});
+    step("histogram");
     let limit = opts.histogram_limit.unwrap_or(usize::MAX);
     let histogram = h
         .reachable
@@ -307,15 +320,22 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
 
     // ---- Schema 2 analyses (EXTENSION POINT: compute new ones here).
     let finder = crate::analysis::PathFinder::new(g, crate::analysis::PathOptions::default());
+    step("path index");
     let suspects = crate::analysis::find_suspects(g, d, &finder);
+    step("suspects");
     let threads = crate::analysis::threads::threads_with(g, d, Some(&finder));
     let thread_groups = crate::analysis::thread_groups(&threads);
     let thread_locals = crate::analysis::thread_local_findings(g, d, &threads);
+    step("threads");
     let class_loaders = crate::analysis::class_loaders(g, d);
+    step("class loaders");
     let duplicate_strings = crate::analysis::duplicate_strings(g, d);
+    step("duplicate strings");
     let largest_arrays = crate::analysis::waste::largest_arrays_with(g, d, Some(&finder));
     let collections = crate::analysis::collection_fill(g, d);
+    step("arrays, collections");
     let process_memory = crate::analysis::process_memory(g, d, &finder, &threads, &class_loaders);
+    step("process memory");
 
     let mut report = Report {
         schema: SCHEMA_VERSION,

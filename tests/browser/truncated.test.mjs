@@ -14,6 +14,7 @@ const VIEWS = [
   ['#/threads', 'main.content'],
   ['#/loaders', 'main.content'],
   ['#/waste', 'main.content'],
+  ['#/process-memory', '.process-view'],
 ];
 
 async function bannerOnEveryView(page) {

@@ -39,7 +39,7 @@ pub mod explore;
 pub use explore::*;
 
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Upper bound of every page the worker returns.
 pub const MAX_PAGE: u32 = 1000;
@@ -172,6 +172,9 @@ pub mod req {
         FindObject = "find_object": FindObjectQuery => FoundObjectView;
         /// The instances of a class as a CSV file.
         InstancesCsv = "instances_csv": InstancesCsvQuery => ExportFile;
+        /// Memory beyond the heap (direct and mapped buffers, thread stacks, class metadata,
+        /// the JVM's own figures): the core's `analysis::process_memory`.
+        ProcessMemory = "process_memory": () => Box<ProcessMemoryView>;
     }
 }
 
@@ -186,6 +189,27 @@ pub struct PingParams {
 pub struct OpenParams {
     pub name: String,
     pub size: u64,
+    /// How to read the dump (absent on the wire when it is the default).
+    #[serde(default, skip_serializing_if = "OpenSettings::is_default")]
+    pub settings: OpenSettings,
+}
+
+/// Choices that change what opening a dump computes, so that changing one re-opens it: the
+/// heap dump of a multi-dump file, and the shallow-size rule. The page keeps them in its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OpenSettings {
+    /// Heap dump to read (1-based) of a file that holds several; `None`: the first.
+    #[serde(default)]
+    pub dump: Option<u32>,
+    /// The JVM's sizes (inferred from the dump, the default) or Eclipse MAT's rule.
+    #[serde(default)]
+    pub sizes: heaplens::graph::SizeMode,
+}
+
+impl OpenSettings {
+    pub fn is_default(&self) -> bool {
+        *self == OpenSettings::default()
+    }
 }
 
 /// The answer to [`req::Open`] and [`req::Restore`].
@@ -455,6 +479,16 @@ pub struct Overview {
     pub heap_unreachable: u64,
     pub compressed_oops: bool,
     pub alignment: u32,
+    /// The shallow-size rule in effect: the one asked for ([`OpenSettings::sizes`]), except
+    /// that a dump whose ids are not object addresses always gets MAT's rule.
+    #[serde(default)]
+    pub size_rule: heaplens::graph::SizeMode,
+    /// What was asked to open it.
+    #[serde(default)]
+    pub settings: OpenSettings,
+    /// Heap dumps in the file and the one analyzed (1-based).
+    pub heap_dumps: u32,
+    pub dump_shown: u32,
     pub edges: u64,
     pub dangling_refs: u64,
     /// Problems with the input (truncation…), most important first.
@@ -984,6 +1018,46 @@ pub struct WasteResult {
     pub collections: Vec<CollectionFillView>,
 }
 
+// ---- Process memory --------------------------------------------------------------------------
+
+pub use heaplens::analysis::process_memory::{
+    BufferHolder, BufferKind, ClassMetadata, Figure, FigureKind, JvmFacts, Tally, ThreadStacks,
+};
+
+/// Memory beyond the heap, as the core computes it (`analysis::process_memory`); every number
+/// of `figures` is labelled a fact (with where the heap holds it) or an estimate (with its
+/// formula).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessMemoryView {
+    /// One line when memory beyond the heap outweighs the heap (the core's sentence).
+    pub verdict: Option<String>,
+    pub figures: Vec<Figure>,
+    /// Direct buffers holding memory (strongly reachable), and the JVM's own view of them.
+    pub direct: Tally,
+    /// Held buffers by holder, largest capacity first.
+    pub holders: Vec<BufferHolder>,
+    /// Buffers over memory not allocated by `allocateDirect`, by holder.
+    pub without_cleaner_holders: Vec<BufferHolder>,
+    /// The largest held buffers.
+    pub largest: Vec<BufferRow>,
+    pub thread_stacks: ThreadStacks,
+    pub class_metadata: ClassMetadata,
+    pub jvm: JvmFacts,
+}
+
+/// One of the largest held buffers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BufferRow {
+    pub object_id: String,
+    pub class: String,
+    pub kind: BufferKind,
+    pub capacity: u64,
+    pub holder: String,
+    pub category: String,
+    /// `root detail → field → …`: how a GC root holds it (`None`: no strong path).
+    pub path: Option<String>,
+}
+
 // ---- Export --------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -1035,7 +1109,7 @@ mod tests {
         };
         assert_eq!(
             encode(&ready),
-            r#"{"type":"ready","protocol":5,"version":"0.1.0"}"#
+            r#"{"type":"ready","protocol":6,"version":"0.1.0"}"#
         );
         let reply = FromWorker::Reply {
             id: 5,
@@ -1062,6 +1136,7 @@ mod tests {
             &OpenParams {
                 name: "a.hprof".into(),
                 size: 9,
+                settings: Default::default(),
             },
         );
         assert_eq!(

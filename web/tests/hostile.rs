@@ -25,6 +25,7 @@ fn open(bytes: &[u8]) -> OpenOutcome {
         &OpenParams {
             name: "crafted.hprof".into(),
             size: bytes.len() as u64,
+            settings: Default::default(),
         },
         Some(&mut src as &mut dyn DumpSource),
         &mut NullHost,

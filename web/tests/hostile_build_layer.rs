@@ -79,6 +79,7 @@ fn run(what: &str, bytes: &[u8]) -> Opened {
             &OpenParams {
                 name: "crafted.hprof".into(),
                 size: bytes.len() as u64,
+                settings: Default::default(),
             },
             Some(&mut src as &mut dyn DumpSource),
             &mut NullHost,

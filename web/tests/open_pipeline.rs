@@ -88,6 +88,7 @@ fn open_with(bytes: &[u8], name: &str, host: &mut Recorder) -> (Service, OpenOut
             &OpenParams {
                 name: name.into(),
                 size: bytes.len() as u64,
+                settings: Default::default(),
             },
             Some(&mut src as &mut dyn DumpSource),
             host,

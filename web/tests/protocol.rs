@@ -122,6 +122,7 @@ fn javascript_sees_the_documented_shape() {
         &OpenParams {
             name: "a".into(),
             size: 1,
+            settings: Default::default(),
         },
     )))
     .unwrap();
@@ -145,6 +146,7 @@ async fn a_dump_travels_next_to_the_json_not_inside_it() {
         &OpenParams {
             name: "retry_buffer.hprof.gz".into(),
             size: RETRY_BUFFER.len() as u64,
+            settings: Default::default(),
         },
     );
     let text = encode(&request);
@@ -189,6 +191,7 @@ async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
         &OpenParams {
             name: "retry_buffer.hprof.gz".into(),
             size: RETRY_BUFFER.len() as u64,
+            settings: Default::default(),
         },
     );
     let result = service.handle_with(&request, Some(&mut src as &mut dyn DumpSource), &mut host);
@@ -253,6 +256,7 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
     let params = OpenParams {
         name: "r.hprof.gz".into(),
         size: RETRY_BUFFER.len() as u64,
+        settings: Default::default(),
     };
     let Ok(OpenOutcome::Opened(expected)) = sync.request_with::<req::Open>(
         &params,
@@ -266,8 +270,11 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
         let mut host = Recorder::default();
         let response = open_async(
             &service,
-            "r.hprof.gz".into(),
-            RETRY_BUFFER.len() as u64,
+            OpenParams {
+                name: "r.hprof.gz".into(),
+                size: RETRY_BUFFER.len() as u64,
+                settings: Default::default(),
+            },
             &blob,
             chunk,
             ahead,
@@ -307,8 +314,11 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
     let junk = blob_of(b"<html>not a heap dump</html>");
     let r = open_async(
         &service,
-        "x.html".into(),
-        28,
+        OpenParams {
+            name: "x.html".into(),
+            size: 28,
+            settings: Default::default(),
+        },
         &junk,
         5,
         2,
@@ -329,6 +339,7 @@ fn a_file_that_is_not_a_dump_is_an_answer_not_a_crash() {
         &OpenParams {
             name: "x.html".into(),
             size: 28,
+            settings: Default::default(),
         },
         Some(&mut src as &mut dyn DumpSource),
         &mut Recorder::default(),

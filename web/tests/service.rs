@@ -64,6 +64,7 @@ fn open(bytes: &[u8], name: &str) -> (Service, OpenOutcome, Recorder) {
             &OpenParams {
                 name: name.into(),
                 size: bytes.len() as u64,
+                settings: Default::default(),
             },
             Some(&mut src),
             &mut host,
@@ -436,6 +437,7 @@ fn opening_a_second_dump_replaces_the_first() {
         &OpenParams {
             name: "b".into(),
             size: gz.len() as u64,
+            settings: Default::default(),
         },
         Some(&mut src),
         &mut host,

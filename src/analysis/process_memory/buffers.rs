@@ -30,7 +30,7 @@ use crate::analysis::waste::PathSummary;
 use crate::analysis::PathFinder;
 use crate::graph::{Dominance, HeapGraph, Node};
 use crate::hprof::Value;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Buffers listed in [`BufferReport::largest`].
@@ -39,7 +39,7 @@ pub const LARGEST_BUFFERS: usize = 10;
 const HOLDER_DEPTH: usize = 256;
 
 /// A count of buffers and their total capacity in bytes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     pub count: u64,
     pub capacity: u64,
@@ -53,7 +53,7 @@ impl Tally {
 }
 
 /// Direct or mapped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BufferKind {
     Direct,
@@ -61,7 +61,7 @@ pub enum BufferKind {
 }
 
 /// Held buffers of one kind under one holder.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BufferHolder {
     /// `Netty`, `NIO`, `JDK`, `application`, or `awaiting GC` (no strong path).
     pub category: String,
@@ -94,7 +94,7 @@ pub struct BufferInfo {
 
 /// The JVM's own direct-memory counters (`java.nio.Bits`: what `BufferPoolMXBean("direct")`
 /// reports) and limit, as the heap holds them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectCounters {
     /// `Bits.COUNT` (JDK 11+) / `count` (8): buffers allocated and not yet freed.
     pub count: Option<u64>,

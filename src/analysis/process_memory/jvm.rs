@@ -10,10 +10,10 @@ use super::read::{as_node, class_named, parse_jvm_size, static_of, static_value}
 use crate::analysis::collections::{entries, extract};
 use crate::analysis::objread::{string_text, subclasses_of_any};
 use crate::graph::{ClassKind, HeapGraph, Node};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A size given on the command line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArgSize {
     pub bytes: u64,
     /// The argument it was read from (`-Xss384k`); the last one wins, as in HotSpot.
@@ -21,7 +21,7 @@ pub struct ArgSize {
 }
 
 /// One system property.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Property {
     pub key: String,
     /// Up to 48 characters (the graph keeps String previews), `…` when cut.
@@ -30,7 +30,7 @@ pub struct Property {
 
 /// The container support the JDK set up (JDK 11+ on Linux, once something asked for the
 /// container's metrics: the platform MBean server's `OperatingSystemMXBean` does).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Container {
     /// `cgroup v1` or `cgroup v2`.
     pub cgroup: String,
@@ -40,7 +40,7 @@ pub struct Container {
 }
 
 /// What the heap says about the JVM's configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JvmFacts {
     /// The JVM arguments as `RuntimeMXBean.getInputArguments()` returned them, in order;
     /// `None` when the heap does not hold them (nothing asked).

@@ -9,7 +9,7 @@
 
 use crate::analysis::{ClassLoaderInfo, ClassLoaderReport};
 use crate::graph::{HeapGraph, NO_NODE};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Bytes of class metadata per instance class the estimate uses (see the module docs).
 pub const METADATA_PER_CLASS: u64 = 7 * 1024;
@@ -17,7 +17,7 @@ pub const METADATA_PER_CLASS: u64 = 7 * 1024;
 pub const MANY_CLASSES: u32 = crate::analysis::classloaders::MANY_CLASSES;
 
 /// One class loader of note.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoaderClasses {
     /// `null` for `<bootstrap>`.
     pub object_id: Option<String>,
@@ -32,7 +32,7 @@ pub struct LoaderClasses {
 }
 
 /// Classes, loaders and their metadata.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassMetadata {
     /// Classes with a class object in the dump.
     pub classes: u64,

@@ -30,14 +30,14 @@ pub use stacks::{StackGroup, ThreadStacks};
 use crate::analysis::objread::human_bytes;
 use crate::analysis::{ClassLoaderReport, PathFinder, ThreadInfo};
 use crate::graph::{Dominance, HeapGraph};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Memory beyond the heap under this many bytes never makes a verdict (a small test heap
 /// next to a few dozen thread stacks is not an incident).
 pub const VERDICT_FLOOR: u64 = 128 << 20;
 
 /// Whether a figure was read from the heap or derived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FigureKind {
     Fact,
@@ -45,7 +45,7 @@ pub enum FigureKind {
 }
 
 /// One number (or text) of the view, ready to show as a row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figure {
     /// `direct`, `threads`, `classes`, `jvm` or `heap`: the section it belongs to.
     pub area: String,
@@ -431,7 +431,7 @@ fn verdict(pm: &ProcessMemory, heap_reachable: u64) -> Option<String> {
         let mut s = format!(
             "{} of direct buffers held ({} buffers",
             human_bytes(b.direct_held()),
-            b.direct.count + b.direct_awaiting_gc.count
+            crate::analysis::patterns::fmt_count(b.direct.count + b.direct_awaiting_gc.count)
         );
         if !top.is_empty() {
             s.push_str(&format!(", most by {top}"));
@@ -443,7 +443,7 @@ fn verdict(pm: &ProcessMemory, heap_reachable: u64) -> Option<String> {
     if outweighs(t.reserved) {
         parts.push(format!(
             "{} live threads reserving ~{} of stack ({} each, {})",
-            t.live_threads,
+            crate::analysis::patterns::fmt_count(t.live_threads),
             human_bytes(t.reserved),
             human_bytes(t.stack_size),
             if t.stack_size_from_arguments {
@@ -458,7 +458,7 @@ fn verdict(pm: &ProcessMemory, heap_reachable: u64) -> Option<String> {
         parts.push(format!(
             "~{} of class metadata estimated for {} classes",
             human_bytes(m.metaspace_estimate),
-            m.instance_classes
+            crate::analysis::patterns::fmt_count(m.instance_classes)
         ));
     }
     if parts.is_empty() {

@@ -17,11 +17,11 @@ use super::jvm::JvmFacts;
 use crate::analysis::threads::name_patterns;
 use crate::analysis::{ThreadInfo, ThreadState};
 use crate::graph::HeapGraph;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Live threads of one name pattern.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StackGroup {
     /// `http-nio-8080-exec-*` (the thread analysis' patterns).
     pub pattern: String,
@@ -34,7 +34,7 @@ pub struct StackGroup {
 }
 
 /// Thread stacks of the dump's live platform threads.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadStacks {
     /// Live platform threads: the dump's thread roots (else threads neither NEW nor
     /// TERMINATED); virtual threads and hidden VM threads (compiler, service) excluded.
@@ -171,7 +171,7 @@ pub fn thread_stacks(g: &HeapGraph, threads: &[ThreadInfo], facts: &JvmFacts) ->
     } else {
         format!(
             "live platform threads × stack size ({} × {})",
-            out.live_threads,
+            crate::analysis::patterns::fmt_count(out.live_threads),
             crate::analysis::objread::human_bytes(stack_size)
         )
     };

@@ -8,7 +8,9 @@ use super::histogram::{HistogramView, InstancesView};
 use super::object::ObjectView;
 use super::others::{LoadersView, WasteView};
 use super::overview::{Export, OverviewView, PartialOverview};
+use super::process::ProcessMemoryView;
 use super::route::{current_hash, Route, TABS};
+use super::settings::{FirstDumpButton, SettingsBar};
 use super::state::{use_ctx, Ctx, DumpState, EngineState, Theme};
 use super::suspects::SuspectsView;
 use super::threads::ThreadsView;
@@ -147,6 +149,7 @@ pub fn App() -> impl IntoView {
                                 None => view! { <p class="open-error">{error.message.clone()}</p> }.into_any(),
                             }}
                             {error.offset.filter(|_| !error.not_hprof).map(|o| view! { <p class="muted">{format!("Byte offset: {} (0x{o:x})", count(o))}</p> })}
+                            <FirstDumpButton />
                         </section>
                         <DropZone />
                     </main>
@@ -155,7 +158,7 @@ pub fn App() -> impl IntoView {
                     let root_children = o.root_children;
                     let warnings = o.warnings.clone();
                     view! {
-                        <DumpBar name=o.file_name.clone() size=o.file_size />
+                        <DumpBar name=o.file_name.clone() size=o.file_size o=o.clone() />
                         <Tabs />
                         <DumpWarnings warnings />
                         <main class="content">
@@ -170,6 +173,7 @@ pub fn App() -> impl IntoView {
                                     Route::Threads => view! { <ThreadsView /> }.into_any(),
                                     Route::Loaders => view! { <LoadersView /> }.into_any(),
                                     Route::Waste => view! { <WasteView /> }.into_any(),
+                                    Route::ProcessMemory => view! { <ProcessMemoryView /> }.into_any(),
                                     Route::Object { id, paths } => view! { <ObjectView id paths_first=paths /> }.into_any(),
                                     Route::Explore { view, target, option } => view! { <ExplorePage view target option /> }.into_any(),
                                 }
@@ -340,7 +344,7 @@ fn shell_word(name: &str) -> String {
 }
 
 #[component]
-fn DumpBar(name: String, size: u64) -> impl IntoView {
+fn DumpBar(name: String, size: u64, o: std::sync::Arc<crate::protocol::Overview>) -> impl IntoView {
     let ctx = use_ctx();
     view! {
         <div class="dumpbar">
@@ -353,6 +357,7 @@ fn DumpBar(name: String, size: u64) -> impl IntoView {
                 })}
             </span>
             <span class="spacer"></span>
+            <SettingsBar o />
             <ChooseFile class="button secondary" label="Open another dump" />
             <details class="export-menu">
                 <summary class="button secondary">"Export"</summary>

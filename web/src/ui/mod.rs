@@ -12,6 +12,7 @@
 
 pub mod format;
 pub mod paged;
+pub mod settings_url;
 pub mod tree_model;
 
 #[cfg(target_arch = "wasm32")]
@@ -41,7 +42,11 @@ mod others;
 #[cfg(target_arch = "wasm32")]
 mod overview;
 #[cfg(target_arch = "wasm32")]
+mod process;
+#[cfg(target_arch = "wasm32")]
 mod route;
+#[cfg(target_arch = "wasm32")]
+mod settings;
 #[cfg(target_arch = "wasm32")]
 mod state;
 #[cfg(target_arch = "wasm32")]

@@ -84,6 +84,7 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
     view! {
         <section class="view overview" aria-labelledby="ov-title">
             <h2 id="ov-title" class="sr-only">"Overview"</h2>
+            <super::process::ProcessVerdict />
             <section class="panel suspects-summary" aria-label="Leak suspects">{suspects}</section>
             <div class="cards">
                 <section class="card">
@@ -96,6 +97,10 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                         <dt>"Identifiers"</dt>
                         <dd>{format!("{} bytes{}", o.id_size, if o.compressed_oops { ", compressed oops" } else { "" })}</dd>
                         <dt>"Taken"</dt><dd>{when}</dd>
+                        {(o.heap_dumps > 1).then(|| view! {
+                            <dt>"Heap dump"</dt>
+                            <dd class="dump-shown">{format!("{} of the {} in this file", o.dump_shown, o.heap_dumps)}</dd>
+                        })}
                     </dl>
                 </section>
                 <section class="card">
@@ -114,7 +119,15 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                     <dl class="facts">
                         <dt>"Reachable"</dt><dd><Bytes value=o.heap_reachable /></dd>
                         <dt>"Unreachable"</dt><dd><Bytes value=o.heap_unreachable /></dd>
-                        <dt>"Total"</dt><dd><Bytes value=o.heap_shallow_total /></dd>
+                        <dt>"Total"</dt><dd class="heap-total"><Bytes value=o.heap_shallow_total /></dd>
+                        <dt>"Sizes"</dt>
+                        <dd
+                            class="size-rule"
+                            data-rule=match o.size_rule { heaplens::graph::SizeMode::Jvm => "jvm", heaplens::graph::SizeMode::Mat => "mat" }
+                            title=super::settings_url::size_rule_text(o.settings.sizes, o.size_rule)
+                        >
+                            {super::settings_url::size_rule_label(o.settings.sizes, o.size_rule)}
+                        </dd>
                     </dl>
                     <div class="stack-bar" role="img" aria-label=format!("{reach_pct:.1}% of the heap is reachable")>
                         <span class="reach" style=format!("width:{reach_pct:.1}%")></span>

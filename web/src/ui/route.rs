@@ -17,6 +17,8 @@ pub enum Route {
     Threads,
     Loaders,
     Waste,
+    /// Memory beyond the heap: buffers, thread stacks, class metadata.
+    ProcessMemory,
     /// The object inspector; `paths`: open at the paths to GC roots.
     Object {
         id: String,
@@ -155,6 +157,7 @@ pub const TABS: &[(Route, &str)] = &[
     (Route::Threads, "Threads"),
     (Route::Loaders, "Class loaders"),
     (Route::Waste, "Waste"),
+    (Route::ProcessMemory, "Process memory"),
 ];
 
 impl Route {
@@ -204,6 +207,7 @@ impl Route {
             ["threads"] => Route::Threads,
             ["loaders"] => Route::Loaders,
             ["waste"] => Route::Waste,
+            ["process-memory"] => Route::ProcessMemory,
             ["object", id] => Route::Object {
                 id: id.to_string(),
                 paths: false,
@@ -233,6 +237,7 @@ impl Route {
             Route::Threads => "#/threads".into(),
             Route::Loaders => "#/loaders".into(),
             Route::Waste => "#/waste".into(),
+            Route::ProcessMemory => "#/process-memory".into(),
             Route::Object { id, paths: false } => format!("#/object/{id}"),
             Route::Object { id, paths: true } => format!("#/object/{id}/paths"),
             Route::Explore {

@@ -93,6 +93,12 @@ pub struct Ctx {
     pub navigated: StoredValue<bool>,
     /// A hash the app itself navigated to (its `hashchange` is not the user's).
     pub auto_hash: StoredValue<Option<String>>,
+    /// How the next dump is opened (heap dump, size rule): from the URL's query at start,
+    /// changed by the dump bar's settings (`ui::settings`).
+    pub settings: RwSignal<OpenSettings>,
+    /// The file last opened (a handle: its bytes stay on disk), to re-open it with other
+    /// settings.
+    file: StoredValue<Option<(String, web_sys::Blob)>, LocalStorage>,
 }
 
 pub fn use_ctx() -> Ctx {
@@ -121,6 +127,8 @@ impl Ctx {
             histogram: RwSignal::new(default_histogram()),
             navigated: StoredValue::new(false),
             auto_hash: StoredValue::new(None),
+            settings: RwSignal::new(super::settings::read_url()),
+            file: StoredValue::new_local(None),
         }
     }
 
@@ -323,11 +331,37 @@ impl Ctx {
         })
     }
 
-    /// Analyze a dump (a `File` or a fetched `Blob`): a fresh worker, the previous dump dropped.
+    /// Re-opens the file on screen with other settings (the dump bar's chooser and toggle).
+    pub fn reopen(self, settings: OpenSettings) {
+        self.settings.set(settings);
+        super::settings::write_url(settings);
+        if let Some((name, blob)) = self.file.get_value() {
+            self.open(name, blob);
+            // Same file, other numbers: stay on the view the user is on (no jump to the
+            // leak suspects as after a first open).
+            self.navigated.set_value(true);
+        }
+    }
+
+    /// Analyze a dump (a `File` or a fetched `Blob`) with [`Self::settings`]: a fresh worker,
+    /// the previous dump dropped.
     pub fn open(self, name: String, blob: web_sys::Blob) {
         let generation = self.generation.get_untracked() + 1;
         self.generation.set(generation);
         let size = blob.size() as u64;
+        // A heap-dump number chosen for one file means nothing for another (the URL's applies
+        // to the first file opened).
+        let same_file = |(n, b): &(String, web_sys::Blob)| *n == name && b.size() as u64 == size;
+        if self
+            .file
+            .with_value(|f| f.as_ref().is_some_and(|f| !same_file(f)))
+            && self.settings.get_untracked().dump.is_some()
+        {
+            self.settings.update(|s| s.dump = None);
+            super::settings::write_url(self.settings.get_untracked());
+        }
+        self.file.set_value(Some((name.clone(), blob.clone())));
+        let settings = self.settings.get_untracked();
         self.suspects.set(None);
         self.progress.set(None);
         self.partial.set(None);
@@ -378,6 +412,7 @@ impl Ctx {
                     OpenParams {
                         name: name.clone(),
                         size,
+                        settings,
                     },
                     blob.as_ref(),
                 )

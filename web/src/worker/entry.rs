@@ -22,8 +22,8 @@ use super::host::{DumpSource, Host, CHUNK_BYTES};
 use super::open::OpenJob;
 use super::service::Service;
 use crate::protocol::{
-    decode, encode, req, FromWorker, OpenOutcome, PartialResults, Progress, Request, ToWorker,
-    PROTOCOL_VERSION,
+    decode, encode, req, FromWorker, OpenOutcome, OpenParams, PartialResults, Progress, Request,
+    ToWorker, PROTOCOL_VERSION,
 };
 
 /// Slices of the `File` read ahead while the current one is parsed. Chromium reads a `Blob`
@@ -153,14 +153,12 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
     let id = msg.id;
     match (msg.params::<req::Open>(), blob) {
         (Some(Ok(params)), Some(blob)) => {
-            let crate::protocol::OpenParams { name, size } = params;
             worker.opening.set(true);
             let worker = worker.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let response = open_async(
                     &worker.service,
-                    name,
-                    size,
+                    params,
                     &blob,
                     CHUNK_BYTES,
                     READ_AHEAD,
@@ -324,18 +322,19 @@ impl DumpSource for BufferSource {
 /// borrowed between awaits.
 pub async fn open_async(
     service: &RefCell<Service>,
-    name: String,
-    size: u64,
+    params: OpenParams,
     blob: &Blob,
     chunk: usize,
     read_ahead: usize,
     host: &mut dyn Host,
 ) -> OpenOutcome {
     let blob_size = blob.size() as u64;
-    let mut job = match service
-        .borrow_mut()
-        .begin_open(name, blob_size.max(size), host)
-    {
+    let mut job = match service.borrow_mut().begin_open(
+        params.name,
+        blob_size.max(params.size),
+        params.settings,
+        host,
+    ) {
         Ok(job) => job,
         Err(e) => return OpenOutcome::Failed(e),
     };

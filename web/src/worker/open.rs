@@ -12,7 +12,7 @@
 //! summary (the service computes the rest on demand).
 
 use heaplens::analysis::{self, summarize};
-use heaplens::graph::{Dominance, GraphBuilder, HeapGraph, PassOutcome};
+use heaplens::graph::{BuildOptions, Dominance, GraphBuilder, HeapGraph, PassOutcome};
 use heaplens::hprof::{ErrorKind, ParseError};
 
 use super::host::Host;
@@ -26,6 +26,8 @@ const FEED_BYTES: usize = 1 << 20;
 pub struct Opened {
     pub name: String,
     pub file_size: u64,
+    /// What was asked (heap dump, size rule).
+    pub settings: OpenSettings,
     pub graph: HeapGraph,
     pub d: Dominance,
     pub summary: analysis::Summary,
@@ -40,6 +42,7 @@ pub struct Opened {
 pub struct OpenJob {
     name: String,
     total: u64,
+    settings: OpenSettings,
     tracker: Tracker,
     phases: Vec<PhaseTime>,
     builder: GraphBuilder,
@@ -51,8 +54,14 @@ pub struct OpenJob {
 }
 
 impl OpenJob {
-    /// Starts opening `name`; `total` is the file's size. Fails on an empty file.
-    pub fn start(name: String, total: u64, host: &mut dyn Host) -> Result<OpenJob, OpenError> {
+    /// Starts opening `name` as `settings` say; `total` is the file's size. Fails on an empty
+    /// file.
+    pub fn start(
+        name: String,
+        total: u64,
+        settings: OpenSettings,
+        host: &mut dyn Host,
+    ) -> Result<OpenJob, OpenError> {
         if total == 0 {
             return Err(OpenError {
                 message: "The file is empty: the heap dump was probably not written (disk full, or the JVM was killed while dumping).".into(),
@@ -64,12 +73,19 @@ impl OpenJob {
         let mut tracker = Tracker::new(host, total);
         let pass_started = host.now_ms();
         tracker.report(host, Phase::Indexing, "", Span::FEED1.at(0.0), 0, true);
+        let mut builder = GraphBuilder::with_options(BuildOptions {
+            sizes: settings.sizes,
+        });
+        if let Some(n) = settings.dump {
+            builder = builder.with_dump(n);
+        }
         Ok(OpenJob {
             name,
             total,
+            settings,
             tracker,
             phases: Vec::new(),
-            builder: GraphBuilder::new(),
+            builder,
             pass: 0,
             offset: 0,
             pass_started,
@@ -221,6 +237,7 @@ impl OpenJob {
         let OpenJob {
             name,
             total,
+            settings,
             mut tracker,
             mut phases,
             builder,
@@ -284,6 +301,7 @@ impl OpenJob {
         Ok(Opened {
             name,
             file_size: total,
+            settings,
             graph,
             d,
             summary,

@@ -47,11 +47,15 @@ pub struct SnapshotPlan {
 struct Carried {
     name: String,
     file_size: u64,
+    #[serde(default)]
+    settings: OpenSettings,
     hist: Histogram,
     summary: analysis::Summary,
     phases: Vec<PhaseTime>,
     analysis_ms: f64,
     suspects: Option<SuspectsResult>,
+    #[serde(default)]
+    process_memory: Option<Box<ProcessMemoryView>>,
 }
 
 /// Serves the requests of one UI; lives as long as the worker.
@@ -92,7 +96,7 @@ impl Service {
             req::Ping::METHOD => answer::<req::Ping>(params, |p| Ok(p.echo)),
             req::Open::METHOD => answer::<req::Open>(params, |p| {
                 let src = source.ok_or("open: no file was posted with the request")?;
-                Ok(self.open(p.name, p.size, src, host))
+                Ok(self.open(p.name, p.size, p.settings, src, host))
             }),
             req::Restore::METHOD => answer::<req::Restore>(params, |()| {
                 let src = source.ok_or("restore: no snapshot was posted with the request")?;
@@ -126,11 +130,12 @@ impl Service {
         &mut self,
         name: String,
         size: u64,
+        settings: OpenSettings,
         source: &mut dyn DumpSource,
         host: &mut dyn Host,
     ) -> OpenOutcome {
         let total = source.size().max(size);
-        let mut job = match self.begin_open(name, total, host) {
+        let mut job = match self.begin_open(name, total, settings, host) {
             Ok(job) => job,
             Err(e) => return OpenOutcome::Failed(e),
         };
@@ -160,21 +165,25 @@ impl Service {
     }
 
     /// Prepares a snapshot of the open dump for [`req::Restore`] in another worker: computes
-    /// the leak suspects first (the UI asks for them right after opening; computing them here
-    /// keeps their working memory out of the next worker) and returns the snapshot's size and
-    /// what [`Self::write_snapshot`] needs. `None` when no dump is open.
+    /// the leak suspects and the process memory first (the UI asks for them right after
+    /// opening — the overview shows the process-memory verdict; computing them here keeps
+    /// their working memory, the paths from GC roots, out of the next worker) and returns the
+    /// snapshot's size and what [`Self::write_snapshot`] needs. `None` when no dump is open.
     pub fn prepare_snapshot(&mut self, host: &mut dyn Host) -> Option<SnapshotPlan> {
         let dump = self.dump.as_mut()?;
         let suspects = dump.suspects(host).clone();
+        let process_memory = dump.process_memory(host).clone();
         let hist = dump.hist(host).clone();
         let carried = Carried {
             name: dump.name.clone(),
             file_size: dump.file_size,
+            settings: dump.settings,
             hist,
             summary: dump.summary.clone(),
             phases: dump.phases.clone(),
             analysis_ms: dump.analysis_ms,
             suspects: Some(suspects),
+            process_memory: Some(Box::new(process_memory)),
         };
         let extra = serde_json::to_vec(&carried).ok()?;
         let bytes = snapshot_len(dump.g(), &dump.d, &extra);
@@ -226,11 +235,13 @@ impl Service {
         let Carried {
             name,
             file_size,
+            settings,
             hist,
             summary,
             mut phases,
             analysis_ms,
             suspects,
+            process_memory,
         } = carried;
         let restore_ms = host.now_ms() - started;
         if let Some(last) = phases.last_mut() {
@@ -241,6 +252,7 @@ impl Service {
         let opened = Opened {
             name,
             file_size,
+            settings,
             graph: snapshot.graph,
             d: snapshot.dominance,
             summary,
@@ -249,19 +261,21 @@ impl Service {
             memory,
             wasm_memory: host.memory_bytes(),
         };
-        Ok(self.keep(opened, Some(hist), suspects))
+        Ok(self.keep(opened, Some(hist), suspects, process_memory))
     }
 
-    /// Starts opening a dump of `total` bytes (the previous dump is freed first): the caller
-    /// feeds the returned job the file's bytes, pass after pass, then calls [`Self::complete`].
+    /// Starts opening a dump of `total` bytes as `settings` say (the previous dump is freed
+    /// first): the caller feeds the returned job the file's bytes, pass after pass, then calls
+    /// [`Self::complete`].
     pub fn begin_open(
         &mut self,
         name: String,
         total: u64,
+        settings: OpenSettings,
         host: &mut dyn Host,
     ) -> Result<OpenJob, OpenError> {
         self.dump = None;
-        OpenJob::start(name, total, host)
+        OpenJob::start(name, total, settings, host)
     }
 
     /// Ends opening after the job's last pass: computes the rest of the analysis and keeps the
@@ -271,7 +285,7 @@ impl Service {
             Ok(opened) => opened,
             Err(e) => return OpenOutcome::Failed(e),
         };
-        self.keep(opened, None, None)
+        self.keep(opened, None, None, None)
     }
 
     /// Keeps an opened (or restored) dump for the next requests, with the analyses already
@@ -281,10 +295,12 @@ impl Service {
         opened: Opened,
         hist: Option<Histogram>,
         suspects: Option<SuspectsResult>,
+        process_memory: Option<Box<ProcessMemoryView>>,
     ) -> OpenOutcome {
         let Opened {
             name,
             file_size,
+            settings,
             graph,
             d,
             summary,
@@ -296,6 +312,7 @@ impl Service {
         let loaded = Loaded {
             name,
             file_size,
+            settings,
             graph,
             d,
             hist,
@@ -307,6 +324,7 @@ impl Service {
             paths: None,
             weak_paths: None,
             suspects,
+            process_memory,
             threads: None,
             loaders: None,
             waste: None,
@@ -368,6 +386,7 @@ struct ChildrenKey {
 struct Loaded {
     name: String,
     file_size: u64,
+    settings: OpenSettings,
     graph: HeapGraph,
     d: Dominance,
     /// Computed on first use (the histogram view, an object's class, the hand-over), not
@@ -383,6 +402,7 @@ struct Loaded {
     paths: Option<PathIndex>,
     weak_paths: Option<PathIndex>,
     suspects: Option<SuspectsResult>,
+    process_memory: Option<Box<ProcessMemoryView>>,
     threads: Option<ThreadsCache>,
     loaders: Option<ClassLoadersResult>,
     waste: Option<WasteResult>,
@@ -543,9 +563,13 @@ impl Loaded {
             heap_unreachable: s.heap_unreachable,
             compressed_oops: s.compressed_oops,
             alignment: s.alignment,
+            size_rule: s.size_rule,
+            settings: self.settings,
+            heap_dumps: s.heap_dumps,
+            dump_shown: s.dump_shown,
             edges: s.edges,
             dangling_refs: s.dangling_refs,
-            warnings: s.warnings.clone(),
+            warnings: s.warnings.iter().map(|w| page_warning(s, w)).collect(),
             top_dominators: root_children
                 .iter()
                 .take(10)
@@ -681,6 +705,9 @@ impl Loaded {
                     q.class,
                     q.unreachable,
                 ))
+            }),
+            ProcessMemory::METHOD => answer::<ProcessMemory>(params, |()| {
+                Ok(Box::new(self.process_memory(host).clone()))
             }),
             other => Err(format!("{other:?} is not a request about an open dump")),
         }
@@ -1081,6 +1108,23 @@ impl Loaded {
         self.suspects.as_ref().expect("filled")
     }
 
+    /// Memory beyond the heap: the core's analysis over the thread list (cached for the
+    /// Threads view), the class loaders and the paths from GC roots without weak references.
+    fn process_memory(&mut self, host: &mut dyn Host) -> &ProcessMemoryView {
+        if self.process_memory.is_none() {
+            self.paths(false, host);
+            self.threads_cache(host);
+            announce(host, "process memory");
+            let g = &self.graph;
+            let loaders = analysis::class_loaders(g, &self.d);
+            let finder = self.finder(false).expect("built above");
+            let threads = &self.threads.as_ref().expect("built above").threads;
+            let pm = analysis::process_memory(g, &self.d, &finder, threads, &loaders);
+            self.process_memory = Some(Box::new(process_memory_view(pm)));
+        }
+        self.process_memory.as_ref().expect("filled")
+    }
+
     fn threads_cache(&mut self, host: &mut dyn Host) -> &mut ThreadsCache {
         if self.threads.is_none() {
             let g = self.g();
@@ -1306,18 +1350,7 @@ impl Loaded {
                 arrays: arrays
                     .into_iter()
                     .map(|a| ArrayView {
-                        path: a.path.map(|p| {
-                            let mut fields: Vec<String> =
-                                p.steps.iter().skip(1).map(|s| s.field.clone()).collect();
-                            if p.omitted > 0 && fields.len() >= 3 {
-                                fields.insert(2, format!("…{}…", p.omitted));
-                            }
-                            if fields.is_empty() {
-                                p.root_detail
-                            } else {
-                                format!("{} → {}", p.root_detail, fields.join(" → "))
-                            }
-                        }),
+                        path: a.path.as_ref().map(path_text),
                         object_id: a.object_id,
                         class: a.class,
                         length: a.length,
@@ -1389,6 +1422,57 @@ impl Loaded {
                 text: report::to_markdown(&r),
             },
         }
+    }
+}
+
+/// A summary warning as the page words it: a multi-dump file points at the page's chooser, not
+/// at the command line's `--dump N`.
+fn page_warning(s: &analysis::Summary, w: &str) -> String {
+    use analysis::summary::{multi_dump_warning, DumpChoice};
+    if *w == multi_dump_warning(s.heap_dumps, s.dump_shown, DumpChoice::Cli) {
+        multi_dump_warning(s.heap_dumps, s.dump_shown, DumpChoice::Page)
+    } else {
+        w.to_string()
+    }
+}
+
+/// `root detail → field → …` of a path summary (`…N…` where steps are left out).
+fn path_text(p: &analysis::waste::PathSummary) -> String {
+    let mut fields: Vec<String> = p.steps.iter().skip(1).map(|s| s.field.clone()).collect();
+    if p.omitted > 0 && fields.len() >= 3 {
+        fields.insert(2, format!("…{}…", p.omitted));
+    }
+    if fields.is_empty() {
+        p.root_detail.clone()
+    } else {
+        format!("{} → {}", p.root_detail, fields.join(" → "))
+    }
+}
+
+fn process_memory_view(pm: analysis::ProcessMemory) -> ProcessMemoryView {
+    let b = pm.buffers;
+    ProcessMemoryView {
+        verdict: pm.verdict,
+        figures: pm.figures,
+        direct: b.direct,
+        holders: b.holders,
+        without_cleaner_holders: b.without_cleaner_holders,
+        largest: b
+            .largest
+            .into_iter()
+            .map(|x| BufferRow {
+                path: x.path.as_ref().map(path_text),
+                object_id: x.object_id,
+                class: x.class,
+                kind: x.kind,
+                capacity: x.capacity,
+                holder: x.holder,
+                category: x.category,
+            })
+            .collect(),
+        thread_stacks: pm.thread_stacks,
+        class_metadata: pm.class_metadata,
+        jvm: pm.jvm,
     }
 }
 
@@ -1519,7 +1603,8 @@ mod tests {
         assert!(s
             .request::<req::Open>(&OpenParams {
                 name: "x".into(),
-                size: 0
+                size: 0,
+                settings: Default::default(),
             })
             .is_err());
     }
