@@ -20,6 +20,7 @@ fn open_retry_buffer() -> Service {
             &OpenParams {
                 name: "retry_buffer.hprof.gz".into(),
                 size: gz.len() as u64,
+                settings: Default::default(),
             },
             Some(&mut src),
             &mut NullHost,
