@@ -37,6 +37,8 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 mod compare;
 pub use compare::*;
+pub mod explore;
+pub use explore::*;
 
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
 pub const PROTOCOL_VERSION: u32 = 8;
@@ -168,6 +170,22 @@ pub mod req {
         Compare = "compare": CompareParams => Box<CompareResult>;
         /// A page of the kept comparison's class histogram delta.
         CompareHistogram = "compare_histogram": CompareHistogramQuery => CompareHistogramPage;
+        /// What a selection keeps alive: a page of its retained set's class histogram.
+        RetainedSet = "retained_set": RetainedSetQuery => RetainedSetPage;
+        /// A selection's immediate dominators by class, climbing past a skip pattern.
+        ImmediateDominators = "immediate_dominators": DominatorsQuery => DominatorsPage;
+        /// One level of a selection's merged shortest paths from the GC roots.
+        MergedPaths = "merged_paths": MergedPathsQuery => MergedPathsPage;
+        /// A page of one object's paths from GC roots (beyond the first few).
+        MorePaths = "more_paths": MorePathsQuery => MorePathsPage;
+        /// A selection grouped by value (Strings, boxed primitives, enums).
+        GroupByValue = "group_by_value": GroupByValueQuery => GroupByValuePage;
+        /// A page of a collection's elements, or a map's keys and values.
+        Contents = "contents": ContentsQuery => ContentsPage;
+        /// The object at (or spanning) an address.
+        FindObject = "find_object": FindObjectQuery => FoundObjectView;
+        /// The instances of a class as a CSV file.
+        InstancesCsv = "instances_csv": InstancesCsvQuery => ExportFile;
         /// Memory beyond the heap (direct and mapped buffers, thread stacks, class metadata,
         /// the JVM's own figures): the core's `analysis::process_memory`.
         ProcessMemory = "process_memory": () => Box<ProcessMemoryView>;
@@ -740,6 +758,9 @@ pub struct ObjectDetails {
     /// For class objects: the class's super class, loader, instance size.
     pub class_info: Option<ClassDetails>,
     pub outgoing: u32,
+    /// Which investigation views apply to it (absent from an older worker's answer).
+    #[serde(default)]
+    pub explore: ExploreFacts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -801,6 +822,9 @@ pub struct InstancesPage {
     pub total: u32,
     pub offset: u32,
     pub rows: Vec<TreeRow>,
+    /// The class has a value to group by (Strings, boxed primitives, enums).
+    #[serde(default)]
+    pub groupable: bool,
 }
 
 // ---- Suspects ------------------------------------------------------------------------------

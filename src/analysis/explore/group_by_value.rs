@@ -254,6 +254,23 @@ fn key_of(g: &HeapGraph, heap: &mut Heap, v: Node) -> Result<Key, ()> {
     Ok(Key::None)
 }
 
+/// Whether the instances of class `c` have a class-specific value to group by (texts, boxed
+/// primitives and atomics, enum constants); other objects all fall in the `None` group.
+pub fn has_value(g: &HeapGraph, c: u32) -> bool {
+    let Some(info) = g.classes.get(c as usize) else {
+        return false;
+    };
+    let name = info.name.as_str();
+    matches!(
+        name,
+        "java.lang.String" | "java.lang.StringBuilder" | "java.lang.StringBuffer"
+    ) || matches!(
+        info.kind,
+        ClassKind::PrimitiveArray(crate::hprof::BasicType::Char)
+    ) || BOXES.contains(&name)
+        || is_enum(g, c)
+}
+
 /// Whether class `c` is an enum (a subclass of `java.lang.Enum`, not `Enum` itself).
 fn is_enum(g: &HeapGraph, c: u32) -> bool {
     let mut k = g.classes[c as usize].super_class;

@@ -3,6 +3,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::compare::{comparing, CompareInput, CompareView, PairBanner, SideSwitch};
+use super::explore::ExplorePage;
+use super::find::FindBox;
 use super::histogram::{HistogramView, InstancesView};
 use super::object::ObjectView;
 use super::others::{LoadersView, WasteView};
@@ -37,6 +39,18 @@ pub fn App() -> impl IntoView {
         ctx.route.set(Route::parse(&hash));
         if let Some(w) = web_sys::window() {
             w.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    });
+
+    // Leaving (reload, closing the tab) while a dump is open or being analyzed loses the
+    // analysis: the browser asks first.
+    let _ = window_event_listener(ev::beforeunload, move |e: web_sys::BeforeUnloadEvent| {
+        if matches!(
+            ctx.dump.get_untracked(),
+            DumpState::Ready(_) | DumpState::Loading { .. }
+        ) {
+            e.prevent_default();
+            e.set_return_value("The analysis of this dump will be lost.");
         }
     });
 
@@ -106,6 +120,7 @@ pub fn App() -> impl IntoView {
                 <a class="brand" href="#/overview"><h1>"heaplens"</h1></a>
                 <p class="tagline">"Java heap dump analysis that never leaves your browser"</p>
                 <EngineStatus />
+                <FindBox />
                 <FilePicker />
                 <ThemeToggle />
             </header>
@@ -161,6 +176,7 @@ pub fn App() -> impl IntoView {
                                     Route::Object { id, paths } => view! { <ObjectView id paths_first=paths /> }.into_any(),
                                     Route::Query { text } => view! { <QueryView text /> }.into_any(),
                                     Route::Compare => view! { <CompareView /> }.into_any(),
+                                    Route::Explore { view, target, option } => view! { <ExplorePage view target option /> }.into_any(),
                                 }
                             }}
                         </main>
@@ -201,7 +217,7 @@ fn DropZone() -> impl IntoView {
             <p class="drop-title">"Drop an .hprof heap dump here"</p>
             <p class="drop-hint">"The file is read locally by this page. Nothing is uploaded. Two dumps of one application at once: what grew between them."</p>
             <p class="drop-actions">
-                <label class="button primary" for="file-input">"Choose a file…"</label>
+                <ChooseFile class="button primary" label="Choose a file…" />
                 <button class="sample" type="button" on:click=move |_| ctx.open_sample()>"Try a sample dump"</button>
             </p>
             <p class="muted small">".hprof or .hprof.gz, as written by jcmd GC.heap_dump, jmap or -XX:+HeapDumpOnOutOfMemoryError"</p>
@@ -219,6 +235,22 @@ fn open_files(ctx: Ctx, files: &web_sys::FileList) {
     }
 }
 
+/// A button that opens the file chooser of the hidden input: a real button, so Tab reaches it
+/// and its focus ring shows (a `<label>` for a hidden input is skipped by Tab).
+#[component]
+fn ChooseFile(class: &'static str, label: &'static str) -> impl IntoView {
+    let choose = move |_| {
+        if let Some(input) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("file-input"))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            input.click();
+        }
+    };
+    view! { <button type="button" class=class on:click=choose>{label}</button> }
+}
+
 /// The (visually hidden) file inputs, always present: "Choose a file…" labels point at the
 /// first (one dump, or two to compare), "Compare with another dump…" at the second.
 #[component]
@@ -230,6 +262,7 @@ fn FilePicker() -> impl IntoView {
             class="file-input"
             type="file"
             multiple=true
+            tabindex="-1"
             accept=".hprof,.gz,.hprof.gz,.bin,application/octet-stream"
             aria-label="Open a heap dump, or two to compare"
             on:change=move |ev| {
@@ -344,7 +377,7 @@ fn DumpBar(name: String, size: u64, o: std::sync::Arc<crate::protocol::Overview>
             <span class="spacer"></span>
             <label class="button secondary" for="compare-input">"Compare with another dump…"</label>
             <SettingsBar o />
-            <label class="button secondary" for="file-input">"Open another dump"</label>
+            <ChooseFile class="button secondary" label="Open another dump" />
             <details class="export-menu">
                 <summary class="button secondary">"Export"</summary>
                 <div class="menu"><Export /></div>

@@ -32,6 +32,25 @@ pub fn duration(ms: f64) -> String {
     }
 }
 
+/// `1 object`, `2,000 objects`, `3 entries`, `2 classes`: a count and a noun that agrees with
+/// it (the last word of `noun` takes the English plural).
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        return format!("1 {noun}");
+    }
+    let plural = if let Some(stem) = noun
+        .strip_suffix('y')
+        .filter(|s| !s.ends_with(['a', 'e', 'o', 'u']))
+    {
+        format!("{stem}ies")
+    } else if noun.ends_with(['s', 'x']) || noun.ends_with("ch") || noun.ends_with("sh") {
+        format!("{noun}es")
+    } else {
+        format!("{noun}s")
+    };
+    format!("{} {plural}", format_count(n))
+}
+
 /// A percentage with one decimal, as the tables show it: `12.3%`.
 pub fn pct_text(pct: f64) -> String {
     format!("{pct:.1}%")
@@ -77,5 +96,17 @@ mod tests {
         assert_eq!(delta_pct(0, 0), "0.0%");
         assert_eq!(format_delta_bytes(-1536), "\u{2212}1.5 KiB");
         assert_eq!(format_delta_count(2000), "+2,000");
+    }
+
+    #[test]
+    fn plurals_agree_with_their_count() {
+        assert_eq!(plural(1, "object"), "1 object");
+        assert_eq!(plural(0, "object"), "0 objects");
+        assert_eq!(plural(2000, "object"), "2,000 objects");
+        assert_eq!(plural(3, "entry"), "3 entries");
+        assert_eq!(plural(2, "key"), "2 keys");
+        assert_eq!(plural(2, "class"), "2 classes");
+        assert_eq!(plural(5, "dominator class"), "5 dominator classes");
+        assert_eq!(plural(1, "distinct value"), "1 distinct value");
     }
 }

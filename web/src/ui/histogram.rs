@@ -6,8 +6,9 @@ use leptos::task::spawn_local;
 
 use crate::protocol::*;
 
+use super::explore::{groupable_name, ExploreActions};
 use super::object::ObjectTable;
-use super::route::{navigate, Route};
+use super::route::{current_hash, navigate, query_of, query_suffix, replace_hash, Route, Target};
 use super::state::use_ctx;
 use super::util::*;
 use super::virtual_list::{VirtualRows, VirtualTable};
@@ -22,6 +23,17 @@ const HIST_PAGE: u32 = 200;
 pub fn HistogramView() -> impl IntoView {
     let ctx = use_ctx();
     let q = ctx.histogram;
+    // Settings from the URL (a link reopens them); then the URL follows the settings.
+    let params = query_of(&current_hash());
+    if !params.is_empty() {
+        q.update(|q| apply_params(q, &params));
+    }
+    Effect::new(move |_| {
+        let suffix = q.with(params_of);
+        if matches!(ctx.route.get_untracked(), Route::Histogram) {
+            replace_hash(&format!("#/histogram{suffix}"));
+        }
+    });
     // The current query's totals (its first page, rows removed), or why it failed.
     let meta = RwSignal::new(None::<Result<HistogramPage, String>>);
     let rows = VirtualRows::<HistogramRow>::new(HIST_PAGE, move |rows, page, epoch| {
@@ -75,7 +87,7 @@ pub fn HistogramView() -> impl IntoView {
     let header = move |label: &'static str, sort: HistogramSort, num: bool| {
         let active = move || q.with(|q| q.sort == sort);
         view! {
-            <th class:num=num aria-sort=move || if active() { if q.with(|q| q.descending) { "descending" } else { "ascending" } } else { "none" }>
+            <th class:num=num title=header_help(sort) aria-sort=move || if active() { if q.with(|q| q.descending) { "descending" } else { "ascending" } } else { "none" }>
                 <button
                     type="button"
                     class="th-sort"
@@ -138,7 +150,22 @@ pub fn HistogramView() -> impl IntoView {
         view! {
             <tr class="vrow" tabindex="0" data-index=i.to_string() aria-rowindex=(i + 2).to_string()>
                 <td class="name">
-                    <button type="button" class="link cls" title=title on:click=go>{r.name.clone()}</button>
+                    <div class="name-cell">
+                        <button type="button" class="link cls" title=title on:click=go><ClassName name=r.name.clone() /></button>
+                        {class.filter(|_| !unreachable).map(|c| {
+                            // The menu exists only while open: a row's text is its name and numbers.
+                            let open = RwSignal::new(false);
+                            let groupable = groupable_name(&r.name);
+                            view! {
+                                <details class="row-actions" on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())>
+                                    <summary aria-label="Investigate" title="Investigate the instances: retained set, immediate dominators, merged paths to GC roots"></summary>
+                                    {move || open.get().then(|| view! {
+                                        <div class="menu"><ExploreActions target=Target::Class(c) groupable compact=true /></div>
+                                    })}
+                                </details>
+                            }
+                        })}
+                    </div>
                 </td>
                 <td class="num">{count(r.instances)}</td>
                 <td class="num"><Bytes value=r.shallow /></td>
@@ -201,10 +228,9 @@ pub fn HistogramView() -> impl IntoView {
                     {p.filter_error.clone().map(|e| view! { <ErrorNote message=format!("Invalid regular expression: {e}") /> })}
                     <p class="summary-line">
                         {format!(
-                            "{} {} · {} objects · ",
-                            count(p.total_rows as u64),
-                            if p.query.group != Grouping::Class { "groups" } else { "classes" },
-                            count(p.total_instances)
+                            "{} · {} · ",
+                            plural(p.total_rows as u64, if p.query.group != Grouping::Class { "group" } else { "class" }),
+                            plural(p.total_instances, "object")
                         )}
                         <Bytes value=p.total_shallow />
                         " shallow"
@@ -241,6 +267,75 @@ pub fn HistogramView() -> impl IntoView {
     }
 }
 
+/// Reads the histogram's settings from a URL's `?…` pairs (unknown ones are ignored).
+fn apply_params(q: &mut HistogramQuery, params: &[(String, String)]) {
+    for (k, v) in params {
+        match (k.as_str(), v.as_str()) {
+            ("filter", f) => q.filter = f.to_string(),
+            ("regex", r) => q.regex = r == "1",
+            ("group", "package") => q.group = Grouping::Package,
+            ("group", "loader") => q.group = Grouping::ClassLoader,
+            ("sort", s) => {
+                q.sort = match s {
+                    "name" => HistogramSort::Name,
+                    "objects" => HistogramSort::Instances,
+                    "shallow" => HistogramSort::Shallow,
+                    _ => HistogramSort::Retained,
+                };
+                q.descending = q.sort != HistogramSort::Name;
+            }
+            ("order", o) => q.descending = o != "asc",
+            ("unreachable", u) => q.unreachable = u == "1",
+            _ => {}
+        }
+    }
+}
+
+/// The `?…` suffix that names the settings (empty for the defaults).
+fn params_of(q: &HistogramQuery) -> String {
+    let sort = match q.sort {
+        HistogramSort::Name => "name",
+        HistogramSort::Instances => "objects",
+        HistogramSort::Shallow => "shallow",
+        HistogramSort::Retained => "",
+    };
+    let natural = q.sort != HistogramSort::Name;
+    query_suffix(&[
+        ("filter", q.filter.clone()),
+        ("regex", if q.regex { "1" } else { "" }.into()),
+        (
+            "group",
+            match q.group {
+                Grouping::Class => "",
+                Grouping::Package => "package",
+                Grouping::ClassLoader => "loader",
+            }
+            .into(),
+        ),
+        ("sort", sort.into()),
+        (
+            "order",
+            match (q.descending, natural) {
+                (true, false) => "desc",
+                (false, true) => "asc",
+                _ => "",
+            }
+            .into(),
+        ),
+        ("unreachable", if q.unreachable { "1" } else { "" }.into()),
+    ])
+}
+
+/// The tooltip of a column header.
+fn header_help(sort: HistogramSort) -> &'static str {
+    match sort {
+        HistogramSort::Name => "Sort by name",
+        HistogramSort::Instances => "Objects of the class",
+        HistogramSort::Shallow => "Shallow size: the objects' own bytes, summed",
+        HistogramSort::Retained => "Retained size: what would be freed with all the objects of the class (each object counted once)",
+    }
+}
+
 const PAGE: u32 = 100;
 
 #[component]
@@ -249,7 +344,24 @@ pub fn InstancesView(class: u32, unreachable: bool) -> impl IntoView {
     let rows = RwSignal::new(Vec::<TreeRow>::new());
     let total = RwSignal::new(None::<u32>);
     let name = RwSignal::new(String::new());
+    let groupable = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    let export_error = RwSignal::new(None::<String>);
+    let exporting = RwSignal::new(false);
+    let export_csv = move |_| {
+        exporting.set(true);
+        export_error.set(None);
+        spawn_local(async move {
+            let r = ctx
+                .call::<req::InstancesCsv>(InstancesCsvQuery { class, unreachable })
+                .await
+                .and_then(|f| download(&f.file_name, &f.mime, &f.text));
+            exporting.set(false);
+            if let Err(e) = r {
+                export_error.set(Some(e));
+            }
+        });
+    };
     let load = move || {
         let offset = rows.with_untracked(|r| r.len() as u32);
         spawn_local(async move {
@@ -264,6 +376,7 @@ pub fn InstancesView(class: u32, unreachable: bool) -> impl IntoView {
             {
                 Ok(p) => {
                     name.set(p.class_name);
+                    groupable.set(p.groupable);
                     total.set(Some(p.total));
                     rows.update(|r| r.extend(p.rows));
                 }
@@ -280,6 +393,17 @@ pub fn InstancesView(class: u32, unreachable: bool) -> impl IntoView {
                     <code>{move || name.get()}</code>
                 </h2>
                 <p class="hint"><a href="#/histogram">"← Histogram"</a>" · largest retained first"</p>
+            </div>
+            <div class="instances-actions">
+                {move || (total.get().is_some() && !unreachable).then(|| view! {
+                    <ExploreActions target=Target::Class(class) groupable=groupable.get() />
+                })}
+                <button type="button" class="secondary export-csv" disabled=move || exporting.get()
+                    title=format!("Every instance (at most {}) with its shallow and retained size, as CSV", count(CSV_MAX_ROWS as u64))
+                    on:click=export_csv>
+                    {move || if exporting.get() { "Exporting…" } else { "Export CSV" }}
+                </button>
+                {move || export_error.get().map(|e| view! { <ErrorNote message=e /> })}
             </div>
             {move || error.get().map(|e| view! { <ErrorNote message=e /> })}
             {move || match total.get() {

@@ -22,6 +22,20 @@ mod compare;
 #[cfg(target_arch = "wasm32")]
 pub mod engine;
 #[cfg(target_arch = "wasm32")]
+mod explore;
+#[cfg(target_arch = "wasm32")]
+mod explore_contents;
+#[cfg(target_arch = "wasm32")]
+mod explore_dominators;
+#[cfg(target_arch = "wasm32")]
+mod explore_merged;
+#[cfg(target_arch = "wasm32")]
+mod explore_retained;
+#[cfg(target_arch = "wasm32")]
+mod explore_values;
+#[cfg(target_arch = "wasm32")]
+mod find;
+#[cfg(target_arch = "wasm32")]
 mod histogram;
 #[cfg(target_arch = "wasm32")]
 mod object;

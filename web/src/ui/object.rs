@@ -6,7 +6,8 @@ use leptos::task::spawn_local;
 
 use crate::protocol::*;
 
-use super::route::{object_href, Route};
+use super::explore::ExploreActions;
+use super::route::{object_href, Route, Target};
 use super::state::use_ctx;
 use super::util::*;
 
@@ -26,41 +27,49 @@ pub fn ObjectView(id: String, paths_first: bool) -> impl IntoView {
     });
     let paths_ref = NodeRef::<leptos::html::Section>::new();
     if paths_first {
+        // "⇱ roots": scroll to the paths once the head above them is drawn (before that the
+        // section is at the top and the head pushes it down).
         Effect::new(move |_| {
-            if let Some(el) = paths_ref.get() {
-                el.scroll_into_view();
+            if matches!(details.get(), Some(Ok(_))) {
+                request_animation_frame(move || {
+                    if let Some(el) = paths_ref.get_untracked() {
+                        el.scroll_into_view();
+                    }
+                });
             }
         });
     }
-    let id_for_paths = id.clone();
-    let id_for_out = id.clone();
-    let id_for_in = id.clone();
-    let id_for_kids = id.clone();
     view! {
         <section class="view object-view" aria-labelledby="obj-title">
             {move || match details.get() {
                 None => view! { <Pending what="object" /> }.into_any(),
+                // One error, nothing else asked about an object that is not there.
                 Some(Err(e)) => view! { <h2 id="obj-title">"Object"</h2><ErrorNote message=e /> }.into_any(),
-                Some(Ok(d)) => view! { <ObjectHead d=d /> }.into_any(),
+                Some(Ok(d)) => {
+                    let id = d.object_id.clone();
+                    view! {
+                        <ObjectHead d=d />
+                        <section class="panel" node_ref=paths_ref aria-labelledby="paths-title">
+                            <h3 id="paths-title">"Paths to GC roots"</h3>
+                            <PathsPanel id=id.clone() />
+                        </section>
+                        <section class="panel" aria-labelledby="kids-title">
+                            <h3 id="kids-title">"Retains (dominator-tree children)"</h3>
+                            <DominatedList id=id.clone() />
+                        </section>
+                        <div class="two-col">
+                            <section class="panel" aria-labelledby="out-title">
+                                <h3 id="out-title">"References from this object"</h3>
+                                <RefList id=id.clone() incoming=false />
+                            </section>
+                            <section class="panel" aria-labelledby="in-title">
+                                <h3 id="in-title">"Referenced by"</h3>
+                                <RefList id=id incoming=true />
+                            </section>
+                        </div>
+                    }.into_any()
+                }
             }}
-            <section class="panel" node_ref=paths_ref aria-labelledby="paths-title">
-                <h3 id="paths-title">"Paths to GC roots"</h3>
-                <PathsPanel id=id_for_paths />
-            </section>
-            <section class="panel" aria-labelledby="kids-title">
-                <h3 id="kids-title">"Retains (dominator-tree children)"</h3>
-                <DominatedList id=id_for_kids />
-            </section>
-            <div class="two-col">
-                <section class="panel" aria-labelledby="out-title">
-                    <h3 id="out-title">"References from this object"</h3>
-                    <RefList id=id_for_out incoming=false />
-                </section>
-                <section class="panel" aria-labelledby="in-title">
-                    <h3 id="in-title">"Referenced by"</h3>
-                    <RefList id=id_for_in incoming=true />
-                </section>
-            </div>
         </section>
     }
 }
@@ -73,14 +82,30 @@ fn ObjectHead(d: ObjectDetails) -> impl IntoView {
             unreachable: false,
         }
         .to_hash();
-        view! { <a href=href>{format!("{} instances", count(c.instances))}</a> }
+        view! { <a href=href>{plural(c.instances, "instance")}</a> }
     });
+    // A class object's heading is its kind and its name ("class com.x.Foo"), not
+    // "class class com.x.Foo".
+    let shown_class = match (d.kind.as_str(), d.class.strip_prefix("class ")) {
+        ("class", Some(name)) => name.to_string(),
+        _ => d.class.clone(),
+    };
+    let actions = match (&d.class_info, d.explore.class_index) {
+        // A class: the views over its instances.
+        (Some(c), _) if d.kind == "class" => Some(view! {
+            <p class="muted small">"Its instances:"</p>
+            <ExploreActions target=Target::Class(c.class_index) groupable=d.explore.groupable />
+        }.into_any()),
+        _ => Some(view! {
+            <ExploreActions target=Target::Object(d.object_id.clone()) groupable=d.explore.groupable collection=d.explore.collection.is_some() />
+        }.into_any()),
+    };
     view! {
         <header class="obj-head">
             <h2 id="obj-title">
                 <span class="kind-badge">{d.kind.clone()}</span>
                 " "
-                <span class="cls">{d.class.clone()}</span>
+                <span class="cls">{shown_class}</span>
             </h2>
             <p class="obj-id">
                 <ObjId id=d.object_id.clone() />
@@ -88,10 +113,14 @@ fn ObjectHead(d: ObjectDetails) -> impl IntoView {
                 {instances_link.map(|l| view! { " · " {l} })}
             </p>
             {d.string_value.clone().map(|s| view! { <p class="string-value" title="String value (preview)">"“"{s}"”"</p> })}
+            {d.explore.collection.clone().map(|c| view! {
+                <p class="collection-fact">{format!("A {c} holding {}", plural(d.explore.collection_size.unwrap_or(0), "entry"))}</p>
+            })}
+            {actions}
             <dl class="facts">
-                <dt>"Shallow"</dt><dd><Bytes value=d.shallow /></dd>
-                <dt>"Retained"</dt>
-                <dd><Bytes value=d.retained />" "<Pct pct=d.pct />{format!(" · {} objects", count(d.retained_objects))}</dd>
+                <dt title="The object's own bytes">"Shallow"</dt><dd><Bytes value=d.shallow /></dd>
+                <dt title="What would be freed with it: its bytes and those of every object only it keeps alive">"Retained"</dt>
+                <dd><Bytes value=d.retained />" "<Pct pct=d.pct />{format!(" · {}", plural(d.retained_objects, "object"))}</dd>
                 {d.array_length.map(|n| view! { <dt>"Length"</dt><dd>{count(n as u64)}</dd> })}
                 <dt>"Reachable"</dt>
                 <dd>{if d.reachable { "yes" } else { "no (garbage: it would be collected)" }}</dd>
@@ -149,8 +178,9 @@ fn ObjectHead(d: ObjectDetails) -> impl IntoView {
 pub fn PathsPanel(id: String) -> impl IntoView {
     let ctx = use_ctx();
     let include_weak = RwSignal::new(false);
+    let object = id.clone();
     let paths = LocalResource::new(move || {
-        let id = id.clone();
+        let id = object.clone();
         let weak = include_weak.get();
         async move {
             ctx.call::<req::Paths>(PathsQuery {
@@ -161,6 +191,37 @@ pub fn PathsPanel(id: String) -> impl IntoView {
             .await
         }
     });
+    // "More paths": pages of the same ordered list, after the first three.
+    let more = RwSignal::new(Vec::<RootPath>::new());
+    let more_total = RwSignal::new(None::<(u64, bool)>);
+    let more_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        include_weak.track();
+        more.set(Vec::new());
+        more_total.set(None);
+        more_error.set(None);
+    });
+    let load_more = move |shown: usize| {
+        let id = id.clone();
+        let weak = include_weak.get_untracked();
+        spawn_local(async move {
+            match ctx
+                .call::<req::MorePaths>(MorePathsQuery {
+                    object: id,
+                    include_weak: weak,
+                    offset: shown as u32,
+                    limit: 10,
+                })
+                .await
+            {
+                Ok(p) => {
+                    more_total.set(Some((p.total, p.complete)));
+                    more.update(|m| m.extend(p.paths));
+                }
+                Err(e) => more_error.set(Some(e)),
+            }
+        });
+    };
     view! {
         <label class="toggle">
             <input
@@ -182,11 +243,42 @@ pub fn PathsPanel(id: String) -> impl IntoView {
                     }}
                 </p>
             }.into_any(),
-            Some(Ok(p)) => view! {
-                <div class="paths">
-                    {p.paths.into_iter().enumerate().map(|(i, path)| view! { <PathView path=path index=i /> }).collect_view()}
-                </div>
-            }.into_any(),
+            Some(Ok(p)) => {
+                let first = p.paths.len();
+                let load_more = load_more.clone();
+                view! {
+                    <div class="paths">
+                        {p.paths.into_iter().enumerate().map(|(i, path)| view! { <PathView path=path index=i /> }).collect_view()}
+                        {move || more.get().into_iter().enumerate().map(|(i, path)| view! { <PathView path=path index=first + i /> }).collect_view()}
+                    </div>
+                    {move || more_error.get().map(|e| view! { <ErrorNote message=e /> })}
+                    {
+                        let load_more = load_more.clone();
+                        move || {
+                            let shown = first + more.with(|m| m.len());
+                            let known = more_total.get();
+                            let can = match known {
+                                None => first >= 3,
+                                Some((total, _)) => (shown as u64) < total,
+                            };
+                            let load_more = load_more.clone();
+                            view! {
+                                <p class="list-foot paths-foot">
+                                    {known.map(|(total, complete)| format!(
+                                        "{} of {}{}",
+                                        count(shown as u64),
+                                        plural(total, "path"),
+                                        if complete { "" } else { " found before the referrer limit (more exist)" }
+                                    ))}
+                                    {can.then(|| view! {
+                                        " " <button type="button" class="secondary more-paths" on:click=move |_| load_more(shown)>"More paths"</button>
+                                    })}
+                                </p>
+                            }
+                        }
+                    }
+                }.into_any()
+            }
         }}
     }
 }

@@ -1,6 +1,8 @@
 //! Deep links within the loaded dump: the URL hash names the view (`#/histogram`,
-//! `#/object/0x7f01…`, `#/object/0x7f01…/paths`, `#/instances/42`, `#/query?q=SELECT…`;
-//! `#/compare` for the comparison of two dumps).
+//! `#/object/0x7f01…`, `#/object/0x7f01…/paths`, `#/instances/42`, `#/query?q=SELECT…`,
+//! `#/compare` for the comparison of two dumps, the investigation views
+//! `#/explore/retained/class/42`, `#/explore/dominators/0x7f01…/<skip pattern>`). A view's own
+//! settings may follow a `?` (`#/histogram?filter=Foo&sort=shallow`): [`query_of`].
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -29,6 +31,128 @@ pub enum Route {
     },
     /// The comparison of two dumps (a tab while two are open).
     Compare,
+    /// An investigation view over a class's instances or one object.
+    Explore {
+        view: ExploreView,
+        target: Target,
+        /// Immediate dominators: the skip pattern (`None`: the default); merged paths:
+        /// `Some("weak")` to follow weak references.
+        option: Option<String>,
+    },
+}
+
+/// The investigation views (`ui/explore_*.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExploreView {
+    Retained,
+    Dominators,
+    Merged,
+    Values,
+    Contents,
+}
+
+impl ExploreView {
+    pub const ALL: [ExploreView; 5] = [
+        ExploreView::Retained,
+        ExploreView::Dominators,
+        ExploreView::Merged,
+        ExploreView::Values,
+        ExploreView::Contents,
+    ];
+
+    fn slug(self) -> &'static str {
+        match self {
+            ExploreView::Retained => "retained",
+            ExploreView::Dominators => "dominators",
+            ExploreView::Merged => "merged",
+            ExploreView::Values => "values",
+            ExploreView::Contents => "contents",
+        }
+    }
+
+    fn from_slug(s: &str) -> Option<ExploreView> {
+        ExploreView::ALL.into_iter().find(|v| v.slug() == s)
+    }
+
+    /// The action's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExploreView::Retained => "Retained set",
+            ExploreView::Dominators => "Immediate dominators",
+            ExploreView::Merged => "Merged paths to GC roots",
+            ExploreView::Values => "Group by value",
+            ExploreView::Contents => "Contents",
+        }
+    }
+
+    /// What the action shows (its tooltip).
+    pub fn help(self) -> &'static str {
+        match self {
+            ExploreView::Retained => "What these objects keep alive: the objects that would be freed with them, by class",
+            ExploreView::Dominators => "Who keeps these objects alive: their immediate dominators by class, JDK classes skipped",
+            ExploreView::Merged => "The shortest paths from the GC roots to these objects, merged into one tree with counts",
+            ExploreView::Values => "The objects grouped by value (Strings, boxed primitives, enums), with the bytes copies waste",
+            ExploreView::Contents => "The collection's elements, or the map's keys and values",
+        }
+    }
+}
+
+/// What an investigation view runs over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The instances of a class (its index).
+    Class(u32),
+    /// One object (`0x…`).
+    Object(String),
+}
+
+impl Target {
+    pub fn selection(&self) -> crate::protocol::ExploreSelection {
+        match self {
+            Target::Class(class) => crate::protocol::ExploreSelection::Class { class: *class },
+            Target::Object(id) => crate::protocol::ExploreSelection::Objects {
+                ids: vec![id.clone()],
+            },
+        }
+    }
+}
+
+/// `name=value` pairs after the `?` of a hash, decoded.
+pub fn query_of(hash: &str) -> Vec<(String, String)> {
+    let Some((_, q)) = hash.split_once('?') else {
+        return Vec::new();
+    };
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// A `?a=1&b=2` suffix of the pairs (empty values left out).
+pub fn query_suffix(pairs: &[(&str, String)]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+fn encode(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+fn decode(s: &str) -> String {
+    js_sys::decode_uri_component(s)
+        .map(String::from)
+        .unwrap_or_else(|_| s.to_string())
 }
 
 /// The tabs, in order.
@@ -63,7 +187,29 @@ impl Route {
                 return Route::Query { text };
             }
         }
+        let path = path.split_once('?').map_or(path, |(p, _)| p);
         let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        if let ["explore", view, rest @ ..] = parts.as_slice() {
+            let view = ExploreView::from_slug(view);
+            let (target, rest) = match rest {
+                ["class", c, rest @ ..] => (c.parse().ok().map(Target::Class), rest),
+                [id, rest @ ..] if id.starts_with("0x") => {
+                    (Some(Target::Object(id.to_string())), rest)
+                }
+                _ => (None, rest),
+            };
+            if let (Some(view), Some(target)) = (view, target) {
+                return Route::Explore {
+                    view,
+                    target,
+                    // Written `=…` so an empty option (skip nothing) survives the URL.
+                    option: rest
+                        .first()
+                        .map(|o| decode(o.strip_prefix('=').unwrap_or(o))),
+                };
+            }
+            return Route::Overview;
+        }
         match parts.as_slice() {
             ["suspects"] => Route::Suspects,
             ["dominators"] => Route::Dominators,
@@ -125,6 +271,21 @@ impl Route {
                 "#/query?q={}",
                 String::from(js_sys::encode_uri_component(text))
             ),
+            Route::Explore {
+                view,
+                target,
+                option,
+            } => {
+                let target = match target {
+                    Target::Class(c) => format!("class/{c}"),
+                    Target::Object(id) => id.clone(),
+                };
+                let option = option
+                    .as_ref()
+                    .map(|o| format!("/={}", encode(o)))
+                    .unwrap_or_default();
+                format!("#/explore/{}/{target}{option}", view.slug())
+            }
         }
     }
 
@@ -136,6 +297,11 @@ impl Route {
             Route::Query { .. } => Some(Route::Query {
                 text: String::new(),
             }),
+            Route::Explore {
+                target: Target::Class(_),
+                ..
+            } => Some(Route::Histogram),
+            Route::Explore { .. } => None,
             r => Some(r.clone()),
         }
     }
@@ -157,10 +323,29 @@ pub fn paths_href(id: &str) -> String {
     .to_hash()
 }
 
+/// The route of an investigation view.
+pub fn explore_href(view: ExploreView, target: &Target) -> String {
+    Route::Explore {
+        view,
+        target: target.clone(),
+        option: None,
+    }
+    .to_hash()
+}
+
 pub fn current_hash() -> String {
     web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default()
+}
+
+/// Show `hash` in the URL without a history entry or a `hashchange` (a view's settings).
+pub fn replace_hash(hash: &str) {
+    if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+        if current_hash() != hash {
+            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash));
+        }
+    }
 }
 
 /// Go to a route (through the URL hash, so back/forward and deep links work).

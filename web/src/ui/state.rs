@@ -396,14 +396,21 @@ impl Ctx {
         metrics::reset();
         self.tree.set_value(TreeModel::default());
         self.histogram.set(default_histogram());
-        self.navigated.set_value(stay);
-        // Links into the previous dump's objects mean nothing in the next one.
-        if matches!(
-            self.route.get_untracked(),
-            Route::Object { .. } | Route::Instances { .. }
-        ) {
+        // Links into the previous dump's objects mean nothing in the next one; but a link
+        // followed before any dump was open (a deep link, a reload) is what the user wants to
+        // see once this one is analyzed: keep it, and do not jump to the suspects over it.
+        let had_dump = matches!(self.dump.get_untracked(), DumpState::Ready(_));
+        let route = self.route.get_untracked();
+        let into_dump = matches!(
+            route,
+            Route::Object { .. } | Route::Instances { .. } | Route::Explore { .. }
+        );
+        if had_dump && into_dump {
             self.go(Route::Overview);
         }
+        // A re-open of the same file (`stay`) keeps the view the user is on, too.
+        self.navigated
+            .set_value(stay || (!had_dump && route != Route::Overview));
         self.dump.set(DumpState::Loading {
             name: name.clone(),
             size,
@@ -532,6 +539,12 @@ impl Ctx {
     /// Fetch the bundled sample dump (a same-origin static file) and analyze it.
     pub fn open_sample(self) {
         const SAMPLE: &str = "queue_backlog.hprof.gz";
+        // As `open` does: a link into the dump on screen means nothing in the sample.
+        if matches!(self.dump.get_untracked(), DumpState::Ready(_))
+            && !matches!(self.route.get_untracked(), Route::Overview)
+        {
+            self.go(Route::Overview);
+        }
         self.dump.set(DumpState::Loading {
             name: format!("{SAMPLE} (sample)"),
             size: 0,

@@ -79,7 +79,7 @@ fn SuspectCard(s: SuspectView, n: usize) -> impl IntoView {
         <li class="suspect card" data-pattern=s.pattern.clone()>
             <header>
                 <span class="rank">{format!("#{n}")}</span>
-                <span class="pattern-badge">{s.pattern.clone()}</span>
+                <span class="pattern-badge" title=pattern_help(&s.pattern)>{s.pattern.clone()}</span>
                 <h3>
                     <a href=object_href(&s.object_id) class="cls">{s.class.clone()}</a>
                     {(s.kind == "group").then(|| view! { <span class="muted">{format!(" · {} instances", count(s.instances))}</span> })}
@@ -163,4 +163,22 @@ fn SuspectCard(s: SuspectView, n: usize) -> impl IntoView {
             })}
         </li>
     }
+}
+
+/// What a suspect's pattern badge means (its tooltip): what the dump shows, not a verdict.
+fn pattern_help(pattern: &str) -> String {
+    use heaplens::analysis::patterns::*;
+    let what = match pattern {
+        p if p == QUEUE_BACKLOG => "A queue holds many elements: what it holds waits for a consumer that is slower than the producer, or stopped",
+        p if p == COLLECTION_ACCUMULATION => "One collection holds most of this memory: elements added and never removed",
+        p if p == HUGE_ARRAY => "One array holds most of this memory",
+        p if p == THREADLOCAL_ACCUMULATION => "ThreadLocal values of many threads hold this memory",
+        p if p == CLASS_LOADER_RETENTION => "A class loader and the classes it defined hold this memory",
+        p if p == THREAD_EXPLOSION => "Many live threads: each costs a stack outside the heap besides its objects",
+        p if p == CLASS_LOADER_LEAK => "Several live loaders of one class define the same classes: old deployments kept alive",
+        p if p == UNREACHABLE_OBJECTS => "Objects no GC root reaches are a large share of the file (a dump written at an OutOfMemoryError)",
+        p if p == MANY_INSTANCES => "Many instances of one class together hold this memory",
+        _ => "The shape of what holds this memory",
+    };
+    format!("{pattern}: {what}")
 }

@@ -85,8 +85,13 @@ pub fn ThreadsView() -> impl IntoView {
                 <td class="name">
                     <button type="button" class="link" title=t.name.clone() aria-expanded=move || is_open.get().to_string()
                         on:click=move |_| toggle(i, id2.clone())>
-                        {if t.live { "" } else { "✝ " }}{t.name.clone()}
+                        {t.name.clone()}
                     </button>
+                    // Not a GC root: the dump does not list it as a running thread. Said in
+                    // words (a "✝" read as "dead" on threads that were running).
+                    {(!t.live).then(|| view! {
+                        <span class="badge not-root" title="This Thread object is not listed as a GC root (ROOT THREAD OBJECT) in the dump: it had not been started, or had ended, when the dump was written">"not a GC root"</span>
+                    })}
                     {t.daemon.then(|| view! { <span class="muted">" daemon"</span> })}
                 </td>
                 <td>{t.state.clone()}</td>

@@ -18,7 +18,7 @@ use web_sys::KeyboardEvent;
 
 use crate::protocol::*;
 
-use super::route::{navigate, object_href, paths_href, Route};
+use super::route::{explore_href, navigate, object_href, paths_href, ExploreView, Route, Target};
 use super::state::{use_ctx, Ctx};
 use super::tree_model::*;
 use super::util::*;
@@ -268,11 +268,18 @@ pub fn DominatorTree(root_children: u32) -> impl IntoView {
         load_search_pages(ctx, version, first, last);
     });
 
-    // Restore the scroll positions and measure the viewports once mounted.
+    // Restore the scroll positions and measure the viewports once mounted; coming back to a
+    // tree already walked (Back from an object), the keyboard is where it was: on the tree.
+    let returning = ctx
+        .tree
+        .with_value(|m| !m.flat.is_empty() && !m.show_search);
     Effect::new(move |_| {
         if let Some(el) = scroller.get() {
             viewport_h.set(el.client_height() as f64);
             el.set_scroll_top(scroll_top.get_untracked() as i32);
+            if returning {
+                let _ = el.focus();
+            }
         }
         if let Some(el) = s_scroller.get() {
             s_viewport_h.set(el.client_height() as f64);
@@ -804,7 +811,7 @@ fn render_slot(
                             view! { <span class="twisty leaf" aria-hidden="true"></span> }.into_any()
                         }}
                         <a class="cls" href=object_href(&id) tabindex="-1" title=row.class.clone()>
-                            {row.class.clone()}
+                            <ClassName name=row.class.clone() />
                         </a>
                         {row.label.clone().map(|l| view! { <span class="lbl" title=l.clone()>{l.clone()}</span> })}
                         {has_kids.then(|| view! { <span class="kids" title="dominated objects directly below">{format!("({})", count(row.children as u64))}</span> })}
@@ -815,6 +822,8 @@ fn render_slot(
                     <span class="c-pct" role="gridcell"><Pct pct=row.pct /></span>
                     <span class="c-act" role="gridcell">
                         <a class="roots" href=paths_href(&id) tabindex="-1" title="Paths to GC roots">"⇱ roots"</a>
+                        " "
+                        <a class="retained-set" href=explore_href(ExploreView::Retained, &Target::Object(id.clone())) tabindex="-1" title="Retained set: what this object keeps alive, by class">"∑ set"</a>
                     </span>
                 </div>
             }

@@ -15,6 +15,18 @@ pub fn Bytes(value: u64) -> impl IntoView {
     view! { <span class="bytes" title=exact(value)>{human(value)}</span> }
 }
 
+/// A class name that keeps its simple name visible when space is short: the name is cut at
+/// its start, in the package part (`…alytics.pipeline.Stage`), by right-to-left overflow around
+/// a left-to-right isolate (CSS `.cname`); the full name is the tooltip. One text node: copying
+/// or searching finds the whole name.
+#[component]
+pub fn ClassName(#[prop(into)] name: String) -> impl IntoView {
+    let title = name.clone();
+    view! {
+        <span class="cname" title=title><bdi>{name}</bdi></span>
+    }
+}
+
 /// A percentage with an inline bar.
 #[component]
 pub fn Pct(pct: f64) -> impl IntoView {

@@ -7,6 +7,8 @@
 //!   analysis of the core (`heaplens::analysis`) and pages the answer. It does not analyse.
 //! - [`query`]: OQL queries (the core's) over the dump's file, their rows kept between pages.
 //! - [`host`]: what the worker needs from its environment (bytes, clock, progress sink).
+//! - `explore`: the investigation views' routes (retained set, immediate dominators, merged
+//!   paths, group by value, contents, find object), results kept and paged.
 //! - [`memory`]: the memory model that stops a dump too big for a wasm32 memory.
 //! - [`compare`]: pages of a comparison of this worker's dump with another's digest.
 //!
@@ -16,6 +18,7 @@
 pub mod compare;
 #[cfg(target_arch = "wasm32")]
 pub mod entry;
+mod explore;
 pub mod host;
 pub mod memory;
 pub mod open;

@@ -29,6 +29,7 @@ use heaplens::hprof::{BasicType, Value};
 use heaplens::report;
 use serde::{Deserialize, Serialize};
 
+use super::explore::{self as explore_views, ExploreCache};
 use super::host::{DumpSource, Host, NullHost, CHUNK_BYTES};
 use super::open::{OpenJob, Opened};
 use super::query::Queries;
@@ -363,6 +364,7 @@ impl Service {
             instances_cache: None,
             digest: None,
             diff: None,
+            explore: ExploreCache::default(),
         };
         let overview = loaded.overview();
         self.dump = Some(loaded);
@@ -446,6 +448,8 @@ struct Loaded {
     /// The comparison of a baseline with this dump ([`req::Compare`]), paged by
     /// [`req::CompareHistogram`].
     diff: Option<Diff>,
+    /// The investigation views' last results.
+    explore: ExploreCache,
 }
 
 fn page_bounds(len: usize, offset: u32, limit: u32) -> (usize, usize) {
@@ -707,6 +711,61 @@ impl Loaded {
                     .as_ref()
                     .ok_or("no comparison: ask \"compare\" first")?;
                 Ok(super::compare::page(diff, q))
+            }),
+            RetainedSet::METHOD => answer::<RetainedSet>(params, |q| {
+                announce(host, "retained set");
+                self.explore.retained_set(&self.graph, &self.d, q)
+            }),
+            ImmediateDominators::METHOD => answer::<ImmediateDominators>(params, |q| {
+                self.explore.dominators(&self.graph, &self.d, q)
+            }),
+            MergedPaths::METHOD => answer::<MergedPaths>(params, |q| {
+                self.paths(q.include_weak, host);
+                announce(host, "merged paths");
+                let index = if q.include_weak {
+                    &self.weak_paths
+                } else {
+                    &self.paths
+                };
+                let finder = index.as_ref().expect("built above").finder(&self.graph);
+                self.explore.merged_paths(&self.graph, &self.d, &finder, q)
+            }),
+            MorePaths::METHOD => answer::<MorePaths>(params, |q| {
+                let v = self.node(&q.object)?;
+                let page = self.paths(q.include_weak, host).paths_page(
+                    v,
+                    q.offset as u64,
+                    q.limit.clamp(1, 100) as usize,
+                );
+                Ok(MorePathsPage {
+                    object_id: q.object,
+                    include_weak: q.include_weak,
+                    total: page.total,
+                    complete: page.complete,
+                    offset: q.offset,
+                    paths: page.paths.into_iter().map(root_path).collect(),
+                })
+            }),
+            GroupByValue::METHOD => answer::<GroupByValue>(params, |q| {
+                announce(host, "group by value");
+                self.explore.group_by_value(&self.graph, &self.d, q)
+            }),
+            Contents::METHOD => {
+                answer::<Contents>(params, |q| explore_views::contents(&self.graph, q))
+            }
+            FindObject::METHOD => {
+                answer::<FindObject>(params, |q| explore_views::find(&self.graph, &self.d, q))
+            }
+            InstancesCsv::METHOD => answer::<InstancesCsv>(params, |q| {
+                self.instances(q.class, q.unreachable, 0, 0)?;
+                let list = &self.instances_cache.as_ref().expect("filled").1;
+                Ok(explore_views::instances_csv(
+                    &self.graph,
+                    &self.d,
+                    list,
+                    q.class,
+                    q.unreachable,
+                ))
             }),
             ProcessMemory::METHOD => answer::<ProcessMemory>(params, |()| {
                 Ok(Box::new(self.process_memory(host).clone()))
@@ -1039,6 +1098,7 @@ impl Loaded {
             fields,
             class_info,
             outgoing: edges.len() as u32,
+            explore: explore_views::facts(g, v),
         })
     }
 
@@ -1106,6 +1166,7 @@ impl Loaded {
             total: list.len() as u32,
             offset,
             rows: list[start..end].iter().map(|&v| self.row(v)).collect(),
+            groupable: heaplens::analysis::explore::group_by_value::has_value(&self.graph, class),
         })
     }
 

@@ -1,0 +1,288 @@
+//! Params and responses of the investigation views ([`super::req::RetainedSet`],
+//! [`super::req::ImmediateDominators`], [`super::req::MergedPaths`], [`super::req::MorePaths`],
+//! [`super::req::GroupByValue`], [`super::req::Contents`], [`super::req::FindObject`],
+//! [`super::req::InstancesCsv`]): the wire form of the core's `analysis::explore` results
+//! (which are `Serialize` only), every list paged.
+
+use serde::{Deserialize, Serialize};
+
+use super::RootPath;
+
+/// What a view runs over.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExploreSelection {
+    /// The instances (reachable and unreachable) of one class, by its index (a histogram row).
+    Class { class: u32 },
+    /// Objects by their `0x…` ids (a tree row, an object page).
+    Objects { ids: Vec<String> },
+    /// A selection as the CLI reads it: a class name, `instanceof NAME`, a class-name
+    /// regular expression, `0x…` addresses or an OQL `SELECT` (docs/explore.md).
+    Text { text: String },
+}
+
+/// What the object page needs to offer the investigation views for one object.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ExploreFacts {
+    /// Its class's index (instances; `None` for class objects).
+    pub class_index: Option<u32>,
+    /// Its class has a value to group by (Strings, boxed primitives, enums).
+    pub groupable: bool,
+    /// The JDK collection it is read as, when it is one (its contents can be listed).
+    pub collection: Option<String>,
+    /// The collection's size.
+    pub collection_size: Option<u64>,
+}
+
+/// Params of [`super::req::RetainedSet`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetainedSetQuery {
+    pub selection: ExploreSelection,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// One class of a retained set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetainedClassView {
+    pub class: String,
+    pub class_index: u32,
+    pub objects: u64,
+    pub shallow: u64,
+}
+
+/// A page of the retained set's class histogram, with the set's totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetainedSetPage {
+    /// What the selection is: a class name, `com.x.Foo @ 0x…`, `3 objects` or the text.
+    pub label: String,
+    pub selected: u64,
+    /// Selected objects that are unreachable (left out: they retain nothing).
+    pub unreachable: u64,
+    /// Objects in the retained set.
+    pub objects: u64,
+    /// Their shallow sizes summed: the selection's retained size.
+    pub bytes: u64,
+    /// Percent of the reachable heap.
+    pub pct: f64,
+    /// Classes in the set (`rows` is a page of them, largest shallow first).
+    pub total: u32,
+    pub offset: u32,
+    pub rows: Vec<RetainedClassView>,
+}
+
+/// Params of [`super::req::ImmediateDominators`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DominatorsQuery {
+    pub selection: ExploreSelection,
+    /// Regular expression over whole class names of dominators to climb past; `None`: the
+    /// default (`heaplens::analysis::explore::immediate_dominators::DEFAULT_SKIP`, MAT's),
+    /// `Some("")`: skip nothing.
+    pub skip: Option<String>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// Dominators of one class.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DominatorClassView {
+    /// `<ROOT>` for objects only the GC roots keep alive.
+    pub class: String,
+    pub class_index: Option<u32>,
+    pub dominators: u64,
+    pub dominated: u64,
+    pub dominator_shallow: u64,
+    pub dominated_shallow: u64,
+    pub dominator_retained: u64,
+    /// The biggest dominators (at most [`DOMINATORS_LISTED`]), to open.
+    pub top: Vec<super::SizedRef>,
+}
+
+/// Dominators listed per row of [`DominatorsPage`].
+pub const DOMINATORS_LISTED: usize = 5;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DominatorsPage {
+    pub label: String,
+    pub selected: u64,
+    pub unreachable: u64,
+    /// The skip pattern in effect.
+    pub skip: String,
+    pub total: u32,
+    pub offset: u32,
+    pub rows: Vec<DominatorClassView>,
+}
+
+/// Params of [`super::req::MergedPaths`]: one level of the merged tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedPathsQuery {
+    pub selection: ExploreSelection,
+    pub include_weak: bool,
+    /// A node's `index` (from an earlier page) for its children; `None`: the GC roots.
+    pub parent: Option<u32>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// One node of the merged tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedNodeView {
+    /// Ask [`MergedPathsQuery::parent`] with it for the next level.
+    pub index: u32,
+    pub object_id: String,
+    pub class: String,
+    /// Reference from the parent (`<GC root>` for roots).
+    pub field: String,
+    pub depth: u32,
+    /// Selected objects whose shortest path runs through this node.
+    pub objects: u64,
+    pub objects_shallow: u64,
+    pub shallow: u64,
+    pub children: u32,
+    /// MAT's root kind label, for roots.
+    pub root_kind: Option<String>,
+    /// This node is one of the selected objects.
+    pub selected: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedPathsPage {
+    pub label: String,
+    pub selected: u64,
+    /// Selected objects without a path (unreachable, or only through excluded references).
+    pub without_path: u64,
+    pub include_weak: bool,
+    pub parent: Option<u32>,
+    /// Children of `parent` in all.
+    pub total: u32,
+    pub offset: u32,
+    pub rows: Vec<MergedNodeView>,
+}
+
+/// Params of [`super::req::MorePaths`]: a page of one object's paths from GC roots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MorePathsQuery {
+    pub object: String,
+    pub include_weak: bool,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MorePathsPage {
+    pub object_id: String,
+    pub include_weak: bool,
+    /// Paths known in all.
+    pub total: u64,
+    /// False when the scan stopped at the referrer limit (more paths exist).
+    pub complete: bool,
+    pub offset: u32,
+    pub paths: Vec<RootPath>,
+}
+
+/// Params of [`super::req::GroupByValue`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupByValueQuery {
+    pub selection: ExploreSelection,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueGroupView {
+    /// `None`: objects without a class-specific value.
+    pub value: Option<String>,
+    /// The value shown is a preview of a longer text.
+    pub truncated: bool,
+    pub objects: u64,
+    pub shallow: u64,
+    /// With the value arrays Strings own.
+    pub bytes: u64,
+    pub wasted: u64,
+    pub avg_retained: u64,
+    pub first_object_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupByValuePage {
+    pub label: String,
+    pub selected: u64,
+    /// Values that could not be read.
+    pub unreadable: u64,
+    /// Bytes wasted by copies, over every value.
+    pub wasted: u64,
+    /// Distinct values.
+    pub total: u32,
+    pub offset: u32,
+    pub rows: Vec<ValueGroupView>,
+}
+
+/// Params of [`super::req::Contents`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentsQuery {
+    pub object: String,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// A key or value of a collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentItemView {
+    pub object_id: String,
+    pub class: String,
+    /// A String's text (preview).
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentRowView {
+    pub index: u64,
+    pub key: Option<ContentItemView>,
+    pub value: Option<ContentItemView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentsPage {
+    pub object_id: String,
+    pub class: String,
+    /// The JDK class the contents were read as.
+    pub jdk_class: String,
+    /// `list`, `set`, `map`, `queue`, `deque` or `array`.
+    pub kind: String,
+    /// What the collection says it holds.
+    pub size: u64,
+    pub capacity: Option<u64>,
+    /// Entries read (differs from `size` when a walk meets a damaged structure).
+    pub total: u64,
+    pub offset: u32,
+    pub rows: Vec<ContentRowView>,
+}
+
+/// Params of [`super::req::FindObject`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindObjectQuery {
+    /// `0x…` (or bare hex), as typed or pasted.
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundObjectView {
+    pub object_id: String,
+    pub class: String,
+    /// The address asked for, when it lies inside the object rather than at its start.
+    pub inside_at: Option<String>,
+    pub shallow: u64,
+    pub retained: u64,
+    pub reachable: bool,
+}
+
+/// Params of [`super::req::InstancesCsv`]: the instances of a class as a CSV file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstancesCsvQuery {
+    pub class: u32,
+    pub unreachable: bool,
+}
+
+/// Rows of an instances CSV at most (a class can have millions of instances; the file says
+/// when it was cut).
+pub const CSV_MAX_ROWS: usize = 1_000_000;

@@ -1,0 +1,109 @@
+//! "Contents": one collection's elements (lists, queues, sets, arrays) or a map's keys and
+//! values, in storage order, for every JDK layout the core reads (MAT's "Extract List Values"
+//! and "Hash Entries").
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::protocol::*;
+
+use super::explore::{ExploreHead, Pager, PagerFoot};
+use super::route::{ExploreView, Target};
+use super::state::use_ctx;
+use super::util::*;
+
+const PAGE: u32 = 100;
+
+#[component]
+pub fn ContentsView(id: String) -> impl IntoView {
+    let ctx = use_ctx();
+    let pager = Pager::<ContentRowView>::new();
+    let head = RwSignal::new(None::<ContentsPage>);
+    let object = id.clone();
+    let load = Callback::new(move |()| {
+        let Some(offset) = pager.next_offset() else {
+            return;
+        };
+        let object = object.clone();
+        spawn_local(async move {
+            let r = ctx
+                .call::<req::Contents>(ContentsQuery {
+                    object,
+                    offset,
+                    limit: PAGE,
+                })
+                .await
+                .map(|mut p| {
+                    let rows = std::mem::take(&mut p.rows);
+                    let total = p.total;
+                    head.set(Some(p));
+                    (rows, total)
+                });
+            pager.accept(r);
+        });
+    });
+    load.run(());
+    let label = Signal::derive(move || {
+        head.with(|h| {
+            h.as_ref()
+                .map(|h| format!("{} @ {}", h.class, h.object_id))
+                .unwrap_or_default()
+        })
+    });
+    let is_map = move || head.with(|h| h.as_ref().is_some_and(|h| h.kind == "map"));
+    let item = |i: Option<ContentItemView>| match i {
+        Some(i) => view! {
+            <ObjLink id=i.object_id.clone() class=i.class.clone() />
+            {i.text.map(|t| view! { <span class="lbl">{format!("\"{t}\"")}</span> })}
+        }
+        .into_any(),
+        None => view! { <span class="muted">"null"</span> }.into_any(),
+    };
+    view! {
+        <section class="view explore-view contents-view" aria-labelledby="explore-title">
+            <ExploreHead view=ExploreView::Contents target=Target::Object(id) label />
+            {move || pager.error.get().map(|e| view! { <ErrorNote message=e /> })}
+            {move || match head.get() {
+                None => (pager.error.get().is_none()).then(|| view! { <Pending what="contents" /> }).into_any(),
+                Some(h) => view! {
+                    <p class="summary-line contents-summary" data-size=h.size data-total=h.total>
+                        {format!("{} ({}, read as {}) holds {}", h.class, h.kind, h.jdk_class, plural(h.size, if h.kind == "map" { "entry" } else { "element" }))}
+                        {h.capacity.map(|c| format!(", capacity {}", count(c)))}
+                        {(h.total != h.size).then(|| format!("; {} could be read", count(h.total)))}
+                    </p>
+                    <div class="table-scroll">
+                        <table class="grid contents">
+                            <thead><tr>
+                                <th class="num">"#"</th>
+                                {move || if is_map() {
+                                    view! { <th>"Key"</th><th>"Value"</th> }.into_any()
+                                } else {
+                                    view! { <th>"Element"</th> }.into_any()
+                                }}
+                            </tr></thead>
+                            <tbody on:keydown=table_keys>
+                                <For
+                                    each=move || pager.rows.get().into_iter()
+                                    key=|r| r.index
+                                    children=move |r| {
+                                        let map = is_map();
+                                        // Sets list their members as keys; lists as values.
+                                        let (first, second) = if map { (r.key, r.value) } else { (r.key.or(r.value), None) };
+                                        view! {
+                                            <tr tabindex="0">
+                                                <td class="num">{count(r.index)}</td>
+                                                <td>{item(first)}</td>
+                                                {map.then(|| view! { <td>{item(second)}</td> })}
+                                            </tr>
+                                        }
+                                    }
+                                />
+                            </tbody>
+                        </table>
+                    </div>
+                    <PagerFoot pager load />
+                }.into_any(),
+            }}
+        </section>
+    }
+}

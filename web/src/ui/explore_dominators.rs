@@ -1,0 +1,121 @@
+//! "Immediate dominators": who keeps a class's instances (or one object) alive, grouped by the
+//! dominator's class, climbing past classes that match an editable skip pattern (MAT's
+//! default skips the JDK's own classes) so the answer is the application object.
+
+use heaplens::analysis::explore::immediate_dominators::DEFAULT_SKIP;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::protocol::*;
+
+use super::explore::{ExploreHead, Pager, PagerFoot};
+use super::route::{navigate, ExploreView, Route, Target};
+use super::state::use_ctx;
+use super::util::*;
+
+const PAGE: u32 = 100;
+
+#[component]
+pub fn DominatorsView(target: Target, skip: Option<String>) -> impl IntoView {
+    let ctx = use_ctx();
+    let pager = Pager::<DominatorClassView>::new();
+    let head = RwSignal::new(None::<DominatorsPage>);
+    let selection = target.selection();
+    let asked = skip.clone();
+    let load = Callback::new(move |()| {
+        let Some(offset) = pager.next_offset() else {
+            return;
+        };
+        let (selection, skip) = (selection.clone(), asked.clone());
+        spawn_local(async move {
+            let r = ctx
+                .call::<req::ImmediateDominators>(DominatorsQuery {
+                    selection,
+                    skip,
+                    offset,
+                    limit: PAGE,
+                })
+                .await
+                .map(|mut p| {
+                    let rows = std::mem::take(&mut p.rows);
+                    let total = p.total as u64;
+                    head.set(Some(p));
+                    (rows, total)
+                });
+            pager.accept(r);
+        });
+    });
+    load.run(());
+    let pattern = RwSignal::new(skip.clone().unwrap_or_else(|| DEFAULT_SKIP.to_string()));
+    let apply = {
+        let target = target.clone();
+        move |p: String| {
+            navigate(&Route::Explore {
+                view: ExploreView::Dominators,
+                target: target.clone(),
+                option: (p != DEFAULT_SKIP).then_some(p),
+            })
+        }
+    };
+    let apply2 = apply.clone();
+    let label = Signal::derive(move || {
+        head.with(|h| h.as_ref().map(|h| h.label.clone()).unwrap_or_default())
+    });
+    view! {
+        <section class="view explore-view dominators-view" aria-labelledby="explore-title">
+            <ExploreHead view=ExploreView::Dominators target=target.clone() label />
+            <form class="controls skip-form" on:submit=move |ev| { ev.prevent_default(); apply(pattern.get_untracked()); }>
+                <label for="skip-pattern" title="A regular expression over whole class names: dominators of these classes are climbed past">"Skip dominators of classes matching"</label>
+                <input id="skip-pattern" class="mono" type="text" size="48" spellcheck="false" prop:value=move || pattern.get() on:input=move |ev| pattern.set(event_target_value(&ev)) />
+                <button type="submit" class="secondary">"Apply"</button>
+                <button type="button" class="secondary" title="MAT's default: the JDK's own classes" on:click=move |_| apply2(DEFAULT_SKIP.to_string())>"Default"</button>
+            </form>
+            {move || pager.error.get().map(|e| view! { <ErrorNote message=e /> })}
+            {move || match head.get() {
+                None => (pager.error.get().is_none()).then(|| view! { <Pending what="immediate dominators" /> }).into_any(),
+                Some(h) => view! {
+                    <p class="summary-line">
+                        {format!("{} selected", plural(h.selected, "object"))}
+                        {(h.unreachable > 0).then(|| format!(", {} unreachable (no dominator)", count(h.unreachable)))}
+                        {format!(" · {}", plural(h.total as u64, "dominator class"))}
+                        {if h.skip.is_empty() { " · nothing skipped".to_string() } else { String::new() }}
+                    </p>
+                    <div class="table-scroll">
+                        <table class="grid dominators">
+                            <thead><tr>
+                                <th title="The class of the objects that keep the selection alive; <ROOT>: only GC roots do">"Dominator class"</th>
+                                <th class="num" title="Distinct dominators of this class">"Dominators"</th>
+                                <th class="num" title="Selected objects they dominate">"Dominated"</th>
+                                <th class="num" title="Shallow size of the dominated objects">"Dominated shallow"</th>
+                                <th class="num" title="Retained size of the dominators (each counted once)">"Dominator retained"</th>
+                                <th>"Biggest dominators"</th>
+                            </tr></thead>
+                            <tbody on:keydown=table_keys>
+                                <For
+                                    each=move || pager.rows.get().into_iter().enumerate()
+                                    key=|(i, r)| (*i, r.class.clone())
+                                    children=move |(_, r)| view! {
+                                        <tr tabindex="0">
+                                            <td class="name">{match r.class_index {
+                                                Some(c) => view! { <a class="cls" href=Route::Instances { class: c, unreachable: false }.to_hash()><ClassName name=r.class.clone() /></a> }.into_any(),
+                                                None => view! { <span class="cls muted">{r.class.clone()}</span> }.into_any(),
+                                            }}</td>
+                                            <td class="num">{count(r.dominators)}</td>
+                                            <td class="num">{count(r.dominated)}</td>
+                                            <td class="num"><Bytes value=r.dominated_shallow /></td>
+                                            <td class="num"><Bytes value=r.dominator_retained /></td>
+                                            <td class="top-dominators">{r.top.iter().map(|o| view! {
+                                                <a class="oid-link" href=super::route::object_href(&o.object_id) title=format!("{} {}, retains {}", o.class, o.object_id, human(o.retained))><code>{o.object_id.clone()}</code></a>" "
+                                            }).collect_view()}</td>
+                                        </tr>
+                                    }
+                                />
+                            </tbody>
+                        </table>
+                    </div>
+                    <PagerFoot pager load />
+                }.into_any(),
+            }}
+        </section>
+    }
+}

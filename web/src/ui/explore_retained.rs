@@ -1,0 +1,89 @@
+//! "Retained set": what a class's instances or one object keep alive, as a class histogram of
+//! the objects that would be freed with them, and its total (MAT's "Show Retained Set").
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::protocol::*;
+
+use super::explore::{ExploreHead, Pager, PagerFoot};
+use super::route::{ExploreView, Route, Target};
+use super::state::use_ctx;
+use super::util::*;
+
+const PAGE: u32 = 100;
+
+#[component]
+pub fn RetainedView(target: Target) -> impl IntoView {
+    let ctx = use_ctx();
+    let pager = Pager::<RetainedClassView>::new();
+    let head = RwSignal::new(None::<RetainedSetPage>);
+    let selection = target.selection();
+    let load = Callback::new(move |()| {
+        let Some(offset) = pager.next_offset() else {
+            return;
+        };
+        let selection = selection.clone();
+        spawn_local(async move {
+            let r = ctx
+                .call::<req::RetainedSet>(RetainedSetQuery {
+                    selection,
+                    offset,
+                    limit: PAGE,
+                })
+                .await
+                .map(|mut p| {
+                    let rows = std::mem::take(&mut p.rows);
+                    let total = p.total as u64;
+                    head.set(Some(p));
+                    (rows, total)
+                });
+            pager.accept(r);
+        });
+    });
+    load.run(());
+    let label = Signal::derive(move || {
+        head.with(|h| h.as_ref().map(|h| h.label.clone()).unwrap_or_default())
+    });
+    view! {
+        <section class="view explore-view retained-view" aria-labelledby="explore-title">
+            <ExploreHead view=ExploreView::Retained target label />
+            {move || pager.error.get().map(|e| view! { <ErrorNote message=e /> })}
+            {move || match head.get() {
+                None => (pager.error.get().is_none()).then(|| view! { <Pending what="retained set" /> }).into_any(),
+                Some(h) => view! {
+                    <p class="summary-line retained-summary" data-objects=h.objects data-bytes=h.bytes>
+                        {format!("{} selected", plural(h.selected, "object"))}
+                        {(h.unreachable > 0).then(|| format!(" ({} unreachable, left out)", count(h.unreachable)))}
+                        {format!(" retain {}: ", plural(h.objects, "object"))}
+                        <strong><Bytes value=h.bytes /></strong>
+                        {format!(", {} of the reachable heap", pct_text(h.pct))}
+                    </p>
+                    <div class="table-scroll">
+                        <table class="grid retained-set">
+                            <thead><tr>
+                                <th>"Class"</th>
+                                <th class="num" title="Objects of this class in the retained set">"Objects"</th>
+                                <th class="num" title="Shallow size: the objects' own bytes, summed">"Shallow"</th>
+                            </tr></thead>
+                            <tbody on:keydown=table_keys>
+                                <For
+                                    each=move || pager.rows.get().into_iter().enumerate()
+                                    key=|(i, r)| (*i, r.class_index)
+                                    children=move |(_, r)| view! {
+                                        <tr tabindex="0">
+                                            <td class="name"><a class="cls" href=Route::Instances { class: r.class_index, unreachable: false }.to_hash() title=format!("{}: list its instances", r.class)><ClassName name=r.class.clone() /></a></td>
+                                            <td class="num">{count(r.objects)}</td>
+                                            <td class="num"><Bytes value=r.shallow /></td>
+                                        </tr>
+                                    }
+                                />
+                            </tbody>
+                        </table>
+                    </div>
+                    <PagerFoot pager load />
+                }.into_any(),
+            }}
+        </section>
+    }
+}

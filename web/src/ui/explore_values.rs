@@ -1,0 +1,98 @@
+//! "Group by value": a class's instances (Strings, boxed primitives, enums) grouped by value,
+//! with the objects per value and the bytes the copies waste (MAT's "Group By Value").
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::protocol::*;
+
+use super::explore::{ExploreHead, Pager, PagerFoot};
+use super::route::{object_href, ExploreView, Target};
+use super::state::use_ctx;
+use super::util::*;
+
+const PAGE: u32 = 100;
+
+#[component]
+pub fn ValuesView(target: Target) -> impl IntoView {
+    let ctx = use_ctx();
+    let pager = Pager::<ValueGroupView>::new();
+    let head = RwSignal::new(None::<GroupByValuePage>);
+    let selection = target.selection();
+    let load = Callback::new(move |()| {
+        let Some(offset) = pager.next_offset() else {
+            return;
+        };
+        let selection = selection.clone();
+        spawn_local(async move {
+            let r = ctx
+                .call::<req::GroupByValue>(GroupByValueQuery {
+                    selection,
+                    offset,
+                    limit: PAGE,
+                })
+                .await
+                .map(|mut p| {
+                    let rows = std::mem::take(&mut p.rows);
+                    let total = p.total as u64;
+                    head.set(Some(p));
+                    (rows, total)
+                });
+            pager.accept(r);
+        });
+    });
+    load.run(());
+    let label = Signal::derive(move || {
+        head.with(|h| h.as_ref().map(|h| h.label.clone()).unwrap_or_default())
+    });
+    view! {
+        <section class="view explore-view values-view" aria-labelledby="explore-title">
+            <ExploreHead view=ExploreView::Values target label />
+            {move || pager.error.get().map(|e| view! { <ErrorNote message=e /> })}
+            {move || match head.get() {
+                None => (pager.error.get().is_none()).then(|| view! { <Pending what="values" /> }).into_any(),
+                Some(h) => view! {
+                    <p class="summary-line values-summary" data-values=h.total data-wasted=h.wasted>
+                        {format!("{} selected, {} · copies waste ", plural(h.selected, "object"), plural(h.total as u64, "distinct value"))}
+                        <strong><Bytes value=h.wasted /></strong>
+                        {(h.unreadable > 0).then(|| format!(" · {} not kept by the analysis (grouped under (no value))", plural(h.unreadable, "value")))}
+                    </p>
+                    <div class="table-scroll">
+                        <table class="grid values">
+                            <thead><tr>
+                                <th>"Value"</th>
+                                <th class="num" title="Objects with this value">"Objects"</th>
+                                <th class="num" title="Shallow size of the objects">"Shallow"</th>
+                                <th class="num" title="Their bytes with the value arrays Strings own">"Bytes"</th>
+                                <th class="num" title="What all copies but one cost: bytes × (objects − 1) / objects">"Wasted"</th>
+                                <th class="num" title="Average retained size of one object">"Avg retained"</th>
+                                <th>"First object"</th>
+                            </tr></thead>
+                            <tbody on:keydown=table_keys>
+                                <For
+                                    each=move || pager.rows.get().into_iter().enumerate()
+                                    key=|(i, _)| *i
+                                    children=move |(_, r)| view! {
+                                        <tr tabindex="0">
+                                            <td class="value-cell">{match r.value.clone() {
+                                                Some(v) => view! { <code class="value" title=if r.truncated { "First characters of a longer text" } else { "" }>{v}</code> }.into_any(),
+                                                None => view! { <span class="muted">"(no value)"</span> }.into_any(),
+                                            }}</td>
+                                            <td class="num">{count(r.objects)}</td>
+                                            <td class="num"><Bytes value=r.shallow /></td>
+                                            <td class="num"><Bytes value=r.bytes /></td>
+                                            <td class="num"><Bytes value=r.wasted /></td>
+                                            <td class="num"><Bytes value=r.avg_retained /></td>
+                                            <td><a href=object_href(&r.first_object_id)><code>{r.first_object_id.clone()}</code></a></td>
+                                        </tr>
+                                    }
+                                />
+                            </tbody>
+                        </table>
+                    </div>
+                    <PagerFoot pager load />
+                }.into_any(),
+            }}
+        </section>
+    }
+}

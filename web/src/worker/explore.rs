@@ -1,0 +1,425 @@
+//! The worker's routes for the investigation views: resolve the UI's selection, call the
+//! core's `analysis::explore` view once, keep its result and hand out pages of it.
+//!
+//! Each view keeps its last result keyed by what it was asked (selection and options), so
+//! paging or expanding the merged tree costs one computation, not one per page; asking another
+//! selection replaces it. Nothing here computes an analysis: the core does
+//! (`heaplens::analysis::explore`, tested natively there and in `web/tests/explore.rs`).
+
+use heaplens::analysis::explore::collection_contents::{collection_contents, ContentItem};
+use heaplens::analysis::explore::find_object::find_object;
+use heaplens::analysis::explore::group_by_value::{group_by_value, has_value, GroupByValue};
+use heaplens::analysis::explore::immediate_dominators::{
+    immediate_dominators, ImmediateDominators, DEFAULT_SKIP,
+};
+use heaplens::analysis::explore::merged_paths::{merged_paths, MergedPathsView};
+use heaplens::analysis::explore::retained_set::{retained_set, RetainedSet};
+use heaplens::analysis::explore::selection::{parse_selection, resolve as resolve_text};
+use heaplens::analysis::PathFinder;
+use heaplens::graph::{Dominance, HeapGraph, Node};
+use heaplens::query::QueryEnv;
+
+use crate::protocol::*;
+
+/// The last result of each view (see the module docs).
+#[derive(Default)]
+pub(super) struct ExploreCache {
+    retained: Option<(ExploreSelection, Resolved, RetainedSet)>,
+    dominators: Option<((ExploreSelection, String), Resolved, ImmediateDominators)>,
+    merged: Option<((ExploreSelection, bool), Resolved, MergedPathsView)>,
+    values: Option<(ExploreSelection, Resolved, GroupByValue)>,
+}
+
+/// A selection's objects and what to call it.
+#[derive(Clone)]
+pub(super) struct Resolved {
+    pub nodes: Vec<Node>,
+    pub label: String,
+}
+
+/// The objects `sel` names, and a label for it.
+pub(super) fn resolve(
+    g: &HeapGraph,
+    d: &Dominance,
+    sel: &ExploreSelection,
+) -> Result<Resolved, String> {
+    match sel {
+        ExploreSelection::Class { class } => {
+            let info = g
+                .classes
+                .get(*class as usize)
+                .ok_or_else(|| format!("no class #{class} in this dump"))?;
+            let nodes = (0..g.node_count() as Node)
+                .filter(|&v| g.class_index(v) == *class && g.as_class(v).is_none())
+                .collect();
+            Ok(Resolved {
+                nodes,
+                label: info.name.clone(),
+            })
+        }
+        ExploreSelection::Objects { ids } => {
+            let mut nodes = Vec::with_capacity(ids.len());
+            for id in ids {
+                nodes.push(node(g, id)?);
+            }
+            nodes.dedup();
+            if nodes.is_empty() {
+                return Err("the selection names no object".into());
+            }
+            let label = match nodes.as_slice() {
+                [one] => format!("{} @ 0x{:x}", g.display_class(*one), g.id(*one)),
+                many => format!(
+                    "{} objects",
+                    heaplens::report::format_count(many.len() as u64)
+                ),
+            };
+            Ok(Resolved { nodes, label })
+        }
+        ExploreSelection::Text { text } => {
+            let parsed = parse_selection(text).map_err(|e| e.to_string())?;
+            let env = QueryEnv {
+                graph: g,
+                dominance: Some(d),
+                source: None,
+                cancel: None,
+            };
+            let nodes = resolve_text(g, &parsed, Some(env)).map_err(|e| e.to_string())?;
+            Ok(Resolved {
+                nodes,
+                label: text.trim().to_string(),
+            })
+        }
+    }
+}
+
+/// The node of a `0x…` id.
+pub(super) fn node(g: &HeapGraph, id: &str) -> Result<Node, String> {
+    let t = id.trim();
+    let addr = heaplens::analysis::explore::selection::parse_address(t)
+        .ok_or_else(|| format!("{t:?} is not an object id (0x followed by hex digits)"))?;
+    g.node_of(addr)
+        .ok_or_else(|| format!("the dump has no object at 0x{addr:x}"))
+}
+
+fn window(len: usize, offset: u32, limit: u32) -> std::ops::Range<usize> {
+    let start = (offset as usize).min(len);
+    start..start.saturating_add(limit.min(MAX_PAGE) as usize).min(len)
+}
+
+fn pct(part: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / total as f64
+    }
+}
+
+impl ExploreCache {
+    pub(super) fn retained_set(
+        &mut self,
+        g: &HeapGraph,
+        d: &Dominance,
+        q: RetainedSetQuery,
+    ) -> Result<RetainedSetPage, String> {
+        if self.retained.as_ref().map(|c| &c.0) != Some(&q.selection) {
+            self.retained = None;
+            let sel = resolve(g, d, &q.selection)?;
+            let r = retained_set(g, d, &sel.nodes, None).ok_or("cancelled")?;
+            self.retained = Some((q.selection.clone(), sel, r));
+        }
+        let (_, sel, r) = self.retained.as_ref().expect("filled above");
+        Ok(RetainedSetPage {
+            label: sel.label.clone(),
+            selected: r.selected,
+            unreachable: r.unreachable,
+            objects: r.objects,
+            bytes: r.bytes,
+            pct: pct(r.bytes, d.reachable_bytes()),
+            total: r.rows.len() as u32,
+            offset: q.offset,
+            rows: r.rows[window(r.rows.len(), q.offset, q.limit)]
+                .iter()
+                .map(|row| RetainedClassView {
+                    class: row.class.clone(),
+                    class_index: row.class_index,
+                    objects: row.objects,
+                    shallow: row.shallow,
+                })
+                .collect(),
+        })
+    }
+
+    pub(super) fn dominators(
+        &mut self,
+        g: &HeapGraph,
+        d: &Dominance,
+        q: DominatorsQuery,
+    ) -> Result<DominatorsPage, String> {
+        let skip = q.skip.clone().unwrap_or_else(|| DEFAULT_SKIP.to_string());
+        let key = (q.selection.clone(), skip);
+        if self.dominators.as_ref().map(|c| &c.0) != Some(&key) {
+            self.dominators = None;
+            let sel = resolve(g, d, &q.selection)?;
+            let r =
+                immediate_dominators(g, d, &sel.nodes, Some(&key.1)).map_err(|e| e.to_string())?;
+            self.dominators = Some((key, sel, r));
+        }
+        let (_, sel, r) = self.dominators.as_ref().expect("filled above");
+        Ok(DominatorsPage {
+            label: sel.label.clone(),
+            selected: r.selected,
+            unreachable: r.unreachable,
+            skip: r.skip.clone(),
+            total: r.rows.len() as u32,
+            offset: q.offset,
+            rows: r.rows[window(r.rows.len(), q.offset, q.limit)]
+                .iter()
+                .map(|row| DominatorClassView {
+                    class: row.class.clone(),
+                    class_index: row.class_index,
+                    dominators: row.dominators,
+                    dominated: row.dominated,
+                    dominator_shallow: row.dominator_shallow,
+                    dominated_shallow: row.dominated_shallow,
+                    dominator_retained: row.dominator_retained,
+                    top: row
+                        .dominator_nodes
+                        .iter()
+                        .take(DOMINATORS_LISTED)
+                        .map(|&v| SizedRef {
+                            object_id: format!("0x{:x}", g.id(v)),
+                            class: g.display_class(v),
+                            retained: d.retained(v),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+    }
+
+    /// `finder` must follow weak references as `q.include_weak` says.
+    pub(super) fn merged_paths(
+        &mut self,
+        g: &HeapGraph,
+        d: &Dominance,
+        finder: &PathFinder<'_>,
+        q: MergedPathsQuery,
+    ) -> Result<MergedPathsPage, String> {
+        let key = (q.selection.clone(), q.include_weak);
+        if self.merged.as_ref().map(|c| &c.0) != Some(&key) {
+            self.merged = None;
+            let sel = resolve(g, d, &q.selection)?;
+            let m = merged_paths(finder, &sel.nodes, 0);
+            self.merged = Some((key, sel, m));
+        }
+        let (_, sel, m) = self.merged.as_ref().expect("filled above");
+        let page = m.children(q.parent, q.offset as u64, q.limit.min(MAX_PAGE) as usize);
+        Ok(MergedPathsPage {
+            label: sel.label.clone(),
+            selected: m.selected,
+            without_path: m.without_path,
+            include_weak: m.include_weak,
+            parent: q.parent,
+            total: page.total as u32,
+            offset: q.offset,
+            rows: page
+                .rows
+                .into_iter()
+                .map(|r| MergedNodeView {
+                    index: r.index,
+                    object_id: r.object_id,
+                    class: r.class,
+                    field: r.field,
+                    depth: r.depth,
+                    objects: r.objects,
+                    objects_shallow: r.objects_shallow,
+                    shallow: r.shallow,
+                    children: r.children,
+                    root_kind: r.root_kind.map(|k| k.label().to_string()),
+                    selected: r.selected,
+                })
+                .collect(),
+        })
+    }
+
+    pub(super) fn group_by_value(
+        &mut self,
+        g: &HeapGraph,
+        d: &Dominance,
+        q: GroupByValueQuery,
+    ) -> Result<GroupByValuePage, String> {
+        if self.values.as_ref().map(|c| &c.0) != Some(&q.selection) {
+            self.values = None;
+            let sel = resolve(g, d, &q.selection)?;
+            // No dump to read again in the worker: values the build did not keep count as
+            // unreadable (kept Strings, thread names and the JDK classes the analyses read
+            // are all here).
+            let r = group_by_value(g, Some(d), &sel.nodes, None, None).ok_or("cancelled")?;
+            self.values = Some((q.selection.clone(), sel, r));
+        }
+        let (_, sel, r) = self.values.as_ref().expect("filled above");
+        Ok(GroupByValuePage {
+            label: sel.label.clone(),
+            selected: r.selected,
+            unreadable: r.unreadable,
+            wasted: r.wasted,
+            total: r.rows.len() as u32,
+            offset: q.offset,
+            rows: r.rows[window(r.rows.len(), q.offset, q.limit)]
+                .iter()
+                .map(|row| ValueGroupView {
+                    value: row.value.clone(),
+                    truncated: row.truncated,
+                    objects: row.objects,
+                    shallow: row.shallow,
+                    bytes: row.bytes,
+                    wasted: row.wasted,
+                    avg_retained: row.avg_retained,
+                    first_object_id: row.first_object_id.clone(),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// Which views apply to object `v` (for the object page's actions).
+pub(super) fn facts(g: &HeapGraph, v: Node) -> ExploreFacts {
+    let class_index = g.as_class(v).is_none().then(|| g.class_index(v));
+    let info = heaplens::analysis::collections::extract(g, v);
+    ExploreFacts {
+        class_index,
+        groupable: class_index.is_some_and(|c| has_value(g, c)),
+        collection: info.as_ref().map(|i| i.jdk_class.clone()),
+        collection_size: info.map(|i| i.size),
+    }
+}
+
+/// A page of a collection's contents.
+pub(super) fn contents(g: &HeapGraph, q: ContentsQuery) -> Result<ContentsPage, String> {
+    let v = node(g, &q.object)?;
+    let c = collection_contents(g, v, q.offset as u64, q.limit.min(MAX_PAGE) as usize)
+        .map_err(|e| e.to_string())?;
+    let item = |i: ContentItem| ContentItemView {
+        object_id: i.object.object_id,
+        class: i.object.class,
+        text: i.text,
+    };
+    let kind = serde_json::to_value(c.info.kind)
+        .ok()
+        .and_then(|k| k.as_str().map(str::to_string))
+        .unwrap_or_default();
+    Ok(ContentsPage {
+        object_id: format!("0x{:x}", g.id(v)),
+        class: c.info.class,
+        jdk_class: c.info.jdk_class,
+        kind,
+        size: c.info.size,
+        capacity: c.info.capacity,
+        total: c.page.total,
+        offset: q.offset,
+        rows: c
+            .page
+            .rows
+            .into_iter()
+            .map(|r| ContentRowView {
+                index: r.index,
+                key: r.key.map(item),
+                value: r.value.map(item),
+            })
+            .collect(),
+    })
+}
+
+/// The object at (or spanning) an address.
+pub(super) fn find(
+    g: &HeapGraph,
+    d: &Dominance,
+    q: FindObjectQuery,
+) -> Result<FoundObjectView, String> {
+    let o = find_object(g, Some(d), &q.address).map_err(|e| e.to_string())?;
+    Ok(FoundObjectView {
+        object_id: o.object.object_id,
+        class: o.object.class,
+        inside_at: o.inside_at,
+        shallow: o.shallow,
+        retained: o.retained,
+        reachable: o.reachable,
+    })
+}
+
+/// The instances of a class as CSV (largest retained first; at most [`CSV_MAX_ROWS`]).
+pub(super) fn instances_csv(
+    g: &HeapGraph,
+    d: &Dominance,
+    list: &[Node],
+    class: u32,
+    unreachable: bool,
+) -> ExportFile {
+    let name = g
+        .classes
+        .get(class as usize)
+        .map_or("class", |c| c.name.as_str());
+    let mut text = String::from("object,class,shallow,retained,reachable\n");
+    for &v in list.iter().take(CSV_MAX_ROWS) {
+        text.push_str(&format!(
+            "0x{:x},{},{},{},{}\n",
+            g.id(v),
+            csv_field(&g.display_class(v)),
+            g.shallow(v),
+            d.retained(v),
+            d.is_reachable(v)
+        ));
+    }
+    let cut = if list.len() > CSV_MAX_ROWS {
+        format!("-first-{CSV_MAX_ROWS}")
+    } else {
+        String::new()
+    };
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    ExportFile {
+        file_name: format!(
+            "instances-{safe}{}{cut}.csv",
+            if unreachable { "-unreachable" } else { "" }
+        ),
+        mime: "text/csv".into(),
+        text,
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break (class names can, in a
+/// crafted dump); a leading `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet does
+/// not run it as a formula.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("java.lang.String"), "java.lang.String");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("x\"y"), "\"x\"\"y\"");
+        assert_eq!(csv_field("=cmd()"), "'=cmd()");
+    }
+}
