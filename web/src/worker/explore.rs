@@ -17,6 +17,7 @@ use heaplens::analysis::explore::retained_set::{retained_set, RetainedSet};
 use heaplens::analysis::explore::selection::{parse_selection, resolve as resolve_text};
 use heaplens::analysis::PathFinder;
 use heaplens::graph::{Dominance, HeapGraph, Node};
+use heaplens::hprof::reread::ObjectSource;
 use heaplens::query::QueryEnv;
 
 use crate::protocol::*;
@@ -242,19 +243,19 @@ impl ExploreCache {
         })
     }
 
-    pub(super) fn group_by_value(
+    pub(super) fn group_by_value<'a>(
         &mut self,
-        g: &HeapGraph,
-        d: &Dominance,
+        g: &'a HeapGraph,
+        d: &'a Dominance,
         q: GroupByValueQuery,
+        source: Option<&'a mut dyn ObjectSource>,
     ) -> Result<GroupByValuePage, String> {
         if self.values.as_ref().map(|c| &c.0) != Some(&q.selection) {
             self.values = None;
             let sel = resolve(g, d, &q.selection)?;
-            // No dump to read again in the worker: values the build did not keep count as
-            // unreadable (kept Strings, thread names and the JDK classes the analyses read
-            // are all here).
-            let r = group_by_value(g, Some(d), &sel.nodes, None, None).ok_or("cancelled")?;
+            // Values the build did not keep are read again from the dump file when the worker
+            // has it (`source`); without it they count as unreadable.
+            let r = group_by_value(g, Some(d), &sel.nodes, source, None).ok_or("cancelled")?;
             self.values = Some((q.selection.clone(), sel, r));
         }
         let (_, sel, r) = self.values.as_ref().expect("filled above");

@@ -146,6 +146,13 @@ impl Queries {
         self.source.is_some()
     }
 
+    /// The attached dump, to read objects again (for the investigation views too).
+    pub fn source_mut(&mut self) -> Option<&mut dyn ObjectSource> {
+        self.source
+            .as_mut()
+            .map(|b| &mut **b as &mut dyn ObjectSource)
+    }
+
     /// A page of `q.text`'s result over the graph: from the rows kept, else by running it.
     pub fn page(
         &mut self,

@@ -117,6 +117,15 @@ impl Service {
                     Ok(self.queries.page(&dump.graph, &dump.d, q, host))
                 }),
             },
+            // Reads values the build did not keep from the dump file (as the CLI does).
+            req::GroupByValue::METHOD => match self.dump.as_mut() {
+                None => Err("no heap dump is open".into()),
+                Some(dump) => answer::<req::GroupByValue>(params, |q| {
+                    announce(host, "group by value");
+                    let source = self.queries.source_mut();
+                    dump.explore.group_by_value(&dump.graph, &dump.d, q, source)
+                }),
+            },
             method => match self.dump.as_mut() {
                 _ if !req::METHODS.contains(&method) => Err(format!("unknown request {method:?}")),
                 None => Err("no heap dump is open".into()),
@@ -745,10 +754,6 @@ impl Loaded {
                     offset: q.offset,
                     paths: page.paths.into_iter().map(root_path).collect(),
                 })
-            }),
-            GroupByValue::METHOD => answer::<GroupByValue>(params, |q| {
-                announce(host, "group by value");
-                self.explore.group_by_value(&self.graph, &self.d, q)
             }),
             Contents::METHOD => {
                 answer::<Contents>(params, |q| explore_views::contents(&self.graph, q))
