@@ -8,12 +8,20 @@ use heaplens_web::protocol::*;
 use heaplens_web::worker::{NullHost, Service};
 
 fn open_retry_buffer() -> Service {
+    open_retry_buffer_with(false)
+}
+
+/// `attach`: keep the dump file to read objects again, as the worker does.
+fn open_retry_buffer_with(attach: bool) -> Service {
     let path = format!(
         "{}/../tests/fixtures/retry_buffer.hprof.gz",
         env!("CARGO_MANIFEST_DIR")
     );
     let gz = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut s = Service::new();
+    if attach {
+        s.attach_file(Box::new(gz.clone()));
+    }
     let mut src: &[u8] = &gz;
     let r = s
         .request_with::<req::Open>(
@@ -355,27 +363,7 @@ fn contents_group_by_value_find_object_and_more_paths() {
 /// also kept, so this checks the path, not the difference; big dumps keep fewer fields.)
 #[test]
 fn group_by_value_reads_the_file_again() {
-    let path = format!(
-        "{}/../tests/fixtures/retry_buffer.hprof.gz",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let gz = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut s = Service::new();
-    s.attach_file(Box::new(gz.clone()));
-    let mut src: &[u8] = &gz;
-    let r = s
-        .request_with::<req::Open>(
-            &OpenParams {
-                name: "retry_buffer.hprof.gz".into(),
-                size: gz.len() as u64,
-                settings: Default::default(),
-                reserved_bytes: 0,
-            },
-            Some(&mut src),
-            &mut NullHost,
-        )
-        .unwrap();
-    assert!(matches!(r, OpenOutcome::Opened(_)), "{r:?}");
+    let mut s = open_retry_buffer_with(true);
     let integers = class_index(&mut s, "java.lang.Integer");
     let g = s
         .request::<req::GroupByValue>(&GroupByValueQuery {
