@@ -74,7 +74,7 @@ fn thread_stacks_in_the_json_and_markdown() {
         f["threads_total"].as_u64().unwrap() * f["xss_bytes"].as_u64().unwrap()
     );
     let md = analyze("thread_stacks.hprof.gz", "md");
-    assert!(md.contains("Beyond the heap (see Process memory): 3006 live threads"));
+    assert!(md.contains("Beyond the heap (see Process memory): 3,006 live threads"));
     assert!(md.contains("## Process memory (beyond the heap)"));
     assert!(md.contains("| threads | Stack size per thread | fact |"));
 }
