@@ -1162,7 +1162,7 @@ mod tests {
         };
         assert_eq!(
             encode(&ready),
-            r#"{"type":"ready","protocol":6,"version":"0.1.0"}"#
+            format!(r#"{{"type":"ready","protocol":{PROTOCOL_VERSION},"version":"0.1.0"}}"#)
         );
         let reply = FromWorker::Reply {
             id: 5,
