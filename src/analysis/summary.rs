@@ -1,18 +1,25 @@
-//! The overview numbers of a dump.
+//! The overview numbers of a dump: one [`Summary`] type, which the report serializes as its
+//! `summary` (docs/report-schema.md), the CLI prints and the page's overview carries.
 
 use crate::graph::{Dominance, HeapGraph, Node, SizeMode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Overview numbers. Sizes are bytes under the rule `size_rule` names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
+    /// `JAVA PROFILE 1.0.2` and the like.
     pub format: String,
+    /// Identifier size of the dump (4 or 8).
     pub id_size: u8,
+    /// Dump time from the file header, milliseconds since the Unix epoch.
     pub timestamp_ms: u64,
+    /// Decompressed HPROF bytes parsed.
     pub dump_bytes: u64,
     pub objects_total: u64,
     pub objects_reachable: u64,
     pub objects_unreachable: u64,
+    /// Classes with a class object in the dump.
     pub classes: u64,
     /// Distinct GC-root objects (successors of the super-root).
     pub gc_roots: u64,
@@ -21,10 +28,15 @@ pub struct Summary {
     pub roots_by_kind: BTreeMap<String, u64>,
     /// Reachable `java.lang.Thread` objects ([`super::threads::thread_nodes`]).
     pub threads: u64,
+    /// Shallow bytes of every object, reachable or not.
     pub heap_shallow_total: u64,
+    /// Shallow bytes of the reachable objects (= retained size of the super-root).
     pub heap_reachable: u64,
+    /// Shallow bytes of the unreachable objects.
     pub heap_unreachable: u64,
+    /// Whether compressed references were inferred (reference size 4 with 8-byte ids).
     pub compressed_oops: bool,
+    /// Inferred object alignment in bytes.
     pub alignment: u32,
     /// The shallow-size rule in effect (`SizeRule::mode`).
     #[serde(default)]
@@ -35,8 +47,14 @@ pub struct Summary {
     pub heap_dumps: u32,
     #[serde(default = "one")]
     pub dump_shown: u32,
+    /// References between objects (object → class edges excluded).
     pub edges: u64,
+    /// References to ids that are not in the dump (skipped).
     pub dangling_refs: u64,
+    /// Root records naming ids that are not in the dump (skipped; not in `roots_by_kind`).
+    #[serde(default)]
+    pub dangling_roots: u64,
+    /// Human-readable problems with the input (truncation and the like), most important first.
     pub warnings: Vec<String>,
 }
 
@@ -152,6 +170,7 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
         dump_shown: g.stats.dump_shown.max(1),
         edges: g.stats.edges,
         dangling_refs: g.stats.dangling_refs,
+        dangling_roots: g.stats.dangling_roots,
         warnings,
     }
 }

@@ -55,10 +55,9 @@ pub use markdown::to_markdown;
 pub(crate) use redact::{redact, Contents};
 
 use crate::analysis::histogram::histogram_and_top_counts;
-use crate::analysis::summarize;
-use crate::graph::{Dominance, HeapGraph, SizeMode};
+use crate::analysis::{summarize, Summary};
+use crate::graph::{Dominance, HeapGraph};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Version of the JSON schema. Additive changes (new fields, new sections) keep it; renaming,
 /// removing or changing the meaning or type of a field bumps it.
@@ -79,7 +78,8 @@ pub struct Report {
     /// Which of the dump's data (string values, thread names…) the report holds, or that it
     /// was redacted ([`redact`]).
     pub contents: Contents,
-    pub summary: ReportSummary,
+    /// The core's [`Summary`] as is: one type for the report, the CLI and the page.
+    pub summary: Summary,
     /// Every class with reachable instances, largest retained first.
     pub histogram: Vec<ClassRow>,
     /// Every class with unreachable instances, largest shallow first.
@@ -132,52 +132,6 @@ pub struct Source {
     /// Size of the file as stored (compressed size for `.gz`), if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_bytes: Option<u64>,
-}
-
-/// Overview numbers. Sizes are bytes under the rule `size_rule` names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ReportSummary {
-    /// `JAVA PROFILE 1.0.2` and the like.
-    pub format: String,
-    /// Identifier size of the dump (4 or 8).
-    pub id_size: u8,
-    /// Dump time from the file header, milliseconds since the Unix epoch.
-    pub timestamp_ms: u64,
-    /// Decompressed HPROF bytes parsed.
-    pub dump_bytes: u64,
-    pub objects_total: u64,
-    pub objects_reachable: u64,
-    pub objects_unreachable: u64,
-    /// Classes with a class object in the dump.
-    pub classes: u64,
-    /// Distinct objects that are GC roots (successors of the super-root).
-    pub gc_roots: u64,
-    /// Root records by kind (MAT's names, e.g. `System Class`, `Thread`, `Java Local`), for
-    /// the records whose object is in the dump.
-    pub roots_by_kind: BTreeMap<String, u64>,
-    /// ROOT THREAD OBJECT records.
-    pub threads: u64,
-    /// Shallow bytes of every object, reachable or not.
-    pub heap_shallow_total: u64,
-    /// Shallow bytes of the reachable objects (= retained size of the super-root).
-    pub heap_reachable: u64,
-    /// Shallow bytes of the unreachable objects.
-    pub heap_unreachable: u64,
-    /// Whether compressed references were inferred (reference size 4 with 8-byte ids).
-    pub compressed_oops: bool,
-    /// Inferred object alignment in bytes.
-    pub alignment: u32,
-    /// The shallow-size rule of every size in the report: `jvm` (the JVM's sizes, inferred
-    /// from the dump) or `mat` (Eclipse MAT's rule).
-    pub size_rule: SizeMode,
-    /// References between objects (object → class edges excluded).
-    pub edges: u64,
-    /// References to ids that are not in the dump (skipped).
-    pub dangling_refs: u64,
-    /// Root records naming ids that are not in the dump (skipped; not in `roots_by_kind`).
-    pub dangling_roots: u64,
-    /// Human-readable problems with the input (truncation and the like), most important first.
-    pub warnings: Vec<String>,
 }
 
 /// One class of the reachable histogram.
@@ -251,31 +205,8 @@ pub fn build_report_with_steps(
     opts: &ReportOptions,
     step: &mut dyn FnMut(&'static str),
 ) -> Report {
-    let s = summarize(g, d);
+    let summary = summarize(g, d);
     step("summary");
-    let summary = ReportSummary {
-        format: s.format,
-        id_size: s.id_size,
-        timestamp_ms: s.timestamp_ms,
-        dump_bytes: s.dump_bytes,
-        objects_total: s.objects_total,
-        objects_reachable: s.objects_reachable,
-        objects_unreachable: s.objects_unreachable,
-        classes: s.classes,
-        gc_roots: s.gc_roots,
-        roots_by_kind: s.roots_by_kind,
-        threads: s.threads,
-        heap_shallow_total: s.heap_shallow_total,
-        heap_reachable: s.heap_reachable,
-        heap_unreachable: s.heap_unreachable,
-        compressed_oops: s.compressed_oops,
-        alignment: s.alignment,
-        size_rule: s.size_rule,
-        edges: s.edges,
-        dangling_refs: s.dangling_refs,
-        dangling_roots: g.stats.dangling_roots,
-        warnings: s.warnings,
-    };
 
     // The histogram walks the whole dominator tree; it counts the top rows' retained objects
     // on the way.

@@ -507,45 +507,23 @@ pub struct PartialResults {
     pub wasm_memory_bytes: u64,
 }
 
-/// Overview of an analyzed dump.
+/// Overview of an analyzed dump: the core's [`Summary`](heaplens::analysis::Summary) (flattened:
+/// its fields sit beside these on the wire) and what only the page needs: the file as the user
+/// chose it, the settings it was opened with, the tree's first rows and the worker's timings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Overview {
     pub file_name: String,
     /// Size of the file as stored (compressed size for `.gz`).
     pub file_size: u64,
-    /// `JAVA PROFILE 1.0.2`…
-    pub format: String,
-    pub id_size: u8,
-    pub timestamp_ms: u64,
-    /// Decompressed HPROF bytes parsed.
-    pub dump_bytes: u64,
-    pub objects_total: u64,
-    pub objects_reachable: u64,
-    pub objects_unreachable: u64,
-    pub classes: u64,
-    pub gc_roots: u64,
-    /// Root records by kind (MAT's names), most first.
-    pub roots_by_kind: Vec<(String, u64)>,
-    pub threads: u64,
-    pub heap_shallow_total: u64,
-    pub heap_reachable: u64,
-    pub heap_unreachable: u64,
-    pub compressed_oops: bool,
-    pub alignment: u32,
-    /// The shallow-size rule in effect: the one asked for ([`OpenSettings::sizes`]), except
-    /// that a dump whose ids are not object addresses always gets MAT's rule.
-    #[serde(default)]
-    pub size_rule: heaplens::graph::SizeMode,
+    /// The numbers, as the report's `summary`; its warnings worded for the page (a
+    /// multi-dump file points at the page's chooser, not at `--dump N`). `size_rule` is the
+    /// rule in effect: the one asked for ([`OpenSettings::sizes`]), except that a dump whose
+    /// ids are not object addresses always gets MAT's rule.
+    #[serde(flatten)]
+    pub summary: heaplens::analysis::Summary,
     /// What was asked to open it.
     #[serde(default)]
     pub settings: OpenSettings,
-    /// Heap dumps in the file and the one analyzed (1-based).
-    pub heap_dumps: u32,
-    pub dump_shown: u32,
-    pub edges: u64,
-    pub dangling_refs: u64,
-    /// Problems with the input (truncation…), most important first.
-    pub warnings: Vec<String>,
     /// Biggest dominator-tree children of the super-root.
     pub top_dominators: Vec<TreeRow>,
     /// Dominator-tree children of the super-root (for the tree's first level).

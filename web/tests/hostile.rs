@@ -53,9 +53,9 @@ fn failed(what: &str, bytes: &[u8]) -> OpenError {
 fn a_32_gib_object_array_is_streamed() {
     let o = opened("object array", &cases::huge_object_array());
     assert!(
-        o.warnings.iter().any(|w| w.contains("truncated")),
+        o.summary.warnings.iter().any(|w| w.contains("truncated")),
         "{:?}",
-        o.warnings
+        o.summary.warnings
     );
 }
 

@@ -168,7 +168,7 @@ fn one_huge_class_name_is_not_copied_per_class() {
         "2,000 classes named by one 1 MiB string",
         &class_names::one_name_many_classes(2000, 1 << 20),
     );
-    assert_eq!(o.objects_total, 4000, "instances and class objects");
+    assert_eq!(o.summary.objects_total, 4000, "instances and class objects");
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
@@ -177,9 +177,9 @@ fn edge_room_comes_from_real_counts() {
     // 142 bytes claiming 2³²−1 elements: a truncated dump, analysed.
     let o = analysis("claimed edge room", &cases::claimed_edge_room());
     assert!(
-        o.warnings.iter().any(|w| w.contains("truncated")),
+        o.summary.warnings.iter().any(|w| w.contains("truncated")),
         "{:?}",
-        o.warnings
+        o.summary.warnings
     );
 }
 
@@ -195,9 +195,9 @@ fn a_huge_top_level_record_is_skipped() {
     // A 300 MiB UTF8 record in a ~300 KB `.gz`: skipped with a warning, not buffered.
     let o = analysis("300 MiB record", &cases::huge_utf8_gz(300));
     assert!(
-        o.warnings.iter().any(|w| w.contains("skipped")),
+        o.summary.warnings.iter().any(|w| w.contains("skipped")),
         "{:?}",
-        o.warnings
+        o.summary.warnings
     );
 }
 
@@ -212,6 +212,6 @@ fn damaged_gzip_data_is_named() {
             "{}",
             e.message
         ),
-        Opened::Analysis(o) => assert!(!o.warnings.is_empty()),
+        Opened::Analysis(o) => assert!(!o.summary.warnings.is_empty()),
     }
 }

@@ -144,35 +144,39 @@ fn first_results_come_before_the_reply_and_agree_with_it() {
     assert_eq!(p.file_name, "queue_backlog.hprof.gz");
     assert_eq!(
         (p.format.as_str(), p.id_size, p.timestamp_ms),
-        (o.format.as_str(), o.id_size, o.timestamp_ms)
+        (
+            o.summary.format.as_str(),
+            o.summary.id_size,
+            o.summary.timestamp_ms
+        )
     );
-    assert_eq!(p.dump_bytes, o.dump_bytes);
-    assert_eq!(p.objects_total, o.objects_total);
-    assert_eq!(p.classes, o.classes);
-    assert_eq!(p.gc_roots, o.gc_roots);
+    assert_eq!(p.dump_bytes, o.summary.dump_bytes);
+    assert_eq!(p.objects_total, o.summary.objects_total);
+    assert_eq!(p.classes, o.summary.classes);
+    assert_eq!(p.gc_roots, o.summary.gc_roots);
     // Pass 1 counts the threads that are GC roots; the overview every reachable Thread.
     assert!(
-        p.thread_roots > 0 && p.thread_roots <= o.threads,
+        p.thread_roots > 0 && p.thread_roots <= o.summary.threads,
         "{} {}",
         p.thread_roots,
-        o.threads
+        o.summary.threads
     );
-    assert_eq!(p.heap_shallow_total, o.heap_shallow_total);
+    assert_eq!(p.heap_shallow_total, o.summary.heap_shallow_total);
     assert_eq!(
         (p.compressed_oops, p.alignment),
-        (o.compressed_oops, o.alignment)
+        (o.summary.compressed_oops, o.summary.alignment)
     );
     assert!(
-        p.edges_estimate >= o.edges,
+        p.edges_estimate >= o.summary.edges,
         "{} < {}",
         p.edges_estimate,
-        o.edges
+        o.summary.edges
     );
     assert!(
-        p.edges_estimate <= 2 * o.edges,
+        p.edges_estimate <= 2 * o.summary.edges,
         "a useful bound: {} vs {}",
         p.edges_estimate,
-        o.edges
+        o.summary.edges
     );
     assert_eq!(
         p.phases.iter().map(|x| x.phase).collect::<Vec<_>>(),

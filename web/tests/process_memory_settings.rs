@@ -165,19 +165,22 @@ fn the_heap_dump_chosen_is_the_one_analyzed() {
     let first = overview(open_dump(None).1);
     let second = overview(open_dump(Some(2)).1);
     // `heaplens analyze --dump 1` / `--dump 2`: 3,632 and 3,665 objects.
-    assert_eq!((first.heap_dumps, first.dump_shown), (2, 1));
-    assert_eq!((second.heap_dumps, second.dump_shown), (2, 2));
-    assert_eq!(first.objects_total, 3632);
-    assert_eq!(second.objects_total, 3665);
+    assert_eq!((first.summary.heap_dumps, first.summary.dump_shown), (2, 1));
+    assert_eq!(
+        (second.summary.heap_dumps, second.summary.dump_shown),
+        (2, 2)
+    );
+    assert_eq!(first.summary.objects_total, 3632);
+    assert_eq!(second.summary.objects_total, 3665);
     assert_eq!(second.settings.dump, Some(2));
     // The page's wording points at its chooser, not at the command line.
     assert_eq!(
-        second.warnings,
+        second.summary.warnings,
         [multi_dump_warning(2, 2, DumpChoice::Page)]
     );
     assert_eq!(
-        overview(open_dump(Some(1)).1).objects_total,
-        first.objects_total
+        overview(open_dump(Some(1)).1).summary.objects_total,
+        first.summary.objects_total
     );
     // A dump the file does not hold (a stale link): a clear error, not a panic.
     match open_dump(Some(3)).1 {
@@ -199,7 +202,7 @@ fn the_heap_dump_chosen_is_the_one_analyzed() {
         )
         .1,
     );
-    assert_eq!((one.heap_dumps, one.dump_shown), (1, 1));
+    assert_eq!((one.summary.heap_dumps, one.summary.dump_shown), (1, 1));
 }
 
 #[test]
@@ -223,19 +226,27 @@ fn the_size_rule_asked_for_sizes_the_heap() {
     let mat = open_sizes(SizeMode::Mat);
     // `heaplens analyze` and `heaplens analyze --sizes mat`.
     assert_eq!(
-        (jvm.size_rule, jvm.heap_shallow_total, jvm.heap_reachable),
+        (
+            jvm.summary.size_rule,
+            jvm.summary.heap_shallow_total,
+            jvm.summary.heap_reachable
+        ),
         (SizeMode::Jvm, 5_623_568, 5_532_600)
     );
     assert_eq!(
-        (mat.size_rule, mat.heap_shallow_total, mat.heap_reachable),
+        (
+            mat.summary.size_rule,
+            mat.summary.heap_shallow_total,
+            mat.summary.heap_reachable
+        ),
         (SizeMode::Mat, 6_054_216, 5_958_336)
     );
     assert_eq!(mat.settings.sizes, SizeMode::Mat);
-    assert_eq!(jvm.objects_total, mat.objects_total);
+    assert_eq!(jvm.summary.objects_total, mat.summary.objects_total);
     // A dump whose ids are not addresses gets MAT's rule whatever was asked.
     let agent = overview(open_with(&read(AGENT), "a", OpenSettings::default()).1);
     assert_eq!(
-        (agent.settings.sizes, agent.size_rule),
+        (agent.settings.sizes, agent.summary.size_rule),
         (SizeMode::Jvm, SizeMode::Mat)
     );
 }
@@ -264,8 +275,16 @@ fn settings_and_process_memory_travel_with_the_snapshot() {
     };
     assert_eq!(after.settings, settings);
     assert_eq!(
-        (after.heap_dumps, after.dump_shown, after.warnings.clone()),
-        (before.heap_dumps, before.dump_shown, before.warnings)
+        (
+            after.summary.heap_dumps,
+            after.summary.dump_shown,
+            after.summary.warnings.clone()
+        ),
+        (
+            before.summary.heap_dumps,
+            before.summary.dump_shown,
+            before.summary.warnings
+        )
     );
     assert_eq!(fresh.request::<req::ProcessMemory>(&()).unwrap(), pm);
 }

@@ -92,9 +92,13 @@ fn queue_backlog_end_to_end() {
     let (mut s, r, host) = open(&gz, "queue_backlog.hprof.gz");
     let o = opened(&r);
     assert_eq!(o.file_name, "queue_backlog.hprof.gz");
-    assert_eq!(o.id_size, 8);
-    assert!(o.objects_total > 100_000, "{}", o.objects_total);
-    assert!(o.warnings.is_empty(), "{:?}", o.warnings);
+    assert_eq!(o.summary.id_size, 8);
+    assert!(
+        o.summary.objects_total > 100_000,
+        "{}",
+        o.summary.objects_total
+    );
+    assert!(o.summary.warnings.is_empty(), "{:?}", o.summary.warnings);
     assert!(!o.top_dominators.is_empty());
     // Progress: both passes, then dominators and analyses; monotonic percent.
     let phases: Vec<Phase> = host.seen.iter().map(|p| p.phase).collect();
@@ -375,11 +379,11 @@ fn truncated_dump_warns_and_still_answers() {
     let (mut s, r, _) = open(cut, "cut.hprof");
     let o = opened(&r);
     assert!(
-        o.warnings.iter().any(|w| w.contains("truncated")),
+        o.summary.warnings.iter().any(|w| w.contains("truncated")),
         "{:?}",
-        o.warnings
+        o.summary.warnings
     );
-    assert!(o.objects_total > 0);
+    assert!(o.summary.objects_total > 0);
     assert!(s.request::<req::Suspects>(&()).is_ok());
     // A truncated dump's analysis survives the hand-over too.
     let plan = s.prepare_snapshot(&mut NullHost).expect("open");
@@ -388,7 +392,10 @@ fn truncated_dump_warns_and_still_answers() {
     let mut fresh = Service::new();
     let mut src = Small(&bytes);
     let r = fresh.request_with::<req::Restore>(&(), Some(&mut src), &mut Recorder::default());
-    assert_eq!(opened(r.as_ref().unwrap()).objects_total, o.objects_total);
+    assert_eq!(
+        opened(r.as_ref().unwrap()).summary.objects_total,
+        o.summary.objects_total
+    );
     assert!(fresh
         .request::<req::Children>(&ChildrenQuery {
             limit: 5,
@@ -423,7 +430,9 @@ fn not_a_heap_dump_is_a_clear_error() {
             assert!(e.offset.is_some());
             assert!(e.message.contains("at byte"), "{}", e.message);
         }
-        OpenOutcome::Opened(o) => assert!(!o.warnings.is_empty(), "damage must show: {o:?}"),
+        OpenOutcome::Opened(o) => {
+            assert!(!o.summary.warnings.is_empty(), "damage must show: {o:?}")
+        }
     }
 }
 
@@ -562,7 +571,11 @@ fn tree_search_finds_deep_objects_largest_first() {
 
     let t = std::time::Instant::now();
     let p = search(&mut s, "resultbatch", 0, 50);
-    println!("search of {} objects: {:?}", o.objects_total, t.elapsed());
+    println!(
+        "search of {} objects: {:?}",
+        o.summary.objects_total,
+        t.elapsed()
+    );
     // Every batch, and the class object (`class com.example.retry.ResultBatch`).
     assert_eq!(p.total, batches + 1);
     assert_eq!(
@@ -709,7 +722,7 @@ fn big_dump_tree_search_timing() {
     let o = opened(&r);
     println!(
         "{path}: {} objects, opened in {:?}",
-        o.objects_total,
+        o.summary.objects_total,
         t.elapsed()
     );
     for (pattern, offset) in [

@@ -154,7 +154,7 @@ pub fn App() -> impl IntoView {
                 }.into_any(),
                 DumpState::Ready(o) => {
                     let root_children = o.root_children;
-                    let warnings = o.warnings.clone();
+                    let warnings = o.summary.warnings.clone();
                     view! {
                         <DumpBar name=o.file_name.clone() size=o.file_size o=o.clone() />
                         <PairBanner />

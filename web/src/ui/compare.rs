@@ -83,7 +83,7 @@ pub fn SideSwitch() -> impl IntoView {
                 <button type="button" class="side" data-side=side.label().to_lowercase()
                     aria-pressed=move || if on() { "true" } else { "false" }
                     class:current=on
-                    title=format!("{} dump: {}, written {}", side.label(), o.file_name, format_timestamp_ms(o.timestamp_ms))
+                    title=format!("{} dump: {}, written {}", side.label(), o.file_name, format_timestamp_ms(o.summary.timestamp_ms))
                     on:click=move |_| ctx.show_side(side)>
                     <span class="side-label">{side.label()}</span>" "<span class="file-name">{o.file_name.clone()}</span>
                 </button>

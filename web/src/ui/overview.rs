@@ -15,12 +15,12 @@ use super::util::*;
 #[component]
 pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
     let ctx = use_ctx();
-    let reach_pct = if o.heap_shallow_total == 0 {
+    let reach_pct = if o.summary.heap_shallow_total == 0 {
         100.0
     } else {
-        o.heap_reachable as f64 * 100.0 / o.heap_shallow_total as f64
+        o.summary.heap_reachable as f64 * 100.0 / o.summary.heap_shallow_total as f64
     };
-    let when = taken(o.timestamp_ms);
+    let when = taken(o.summary.timestamp_ms);
     // After the hand-over to a fresh worker: its memory, and the building worker's peak.
     let stats = {
         let o = o.clone();
@@ -29,8 +29,8 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
             // Per object only when there are enough objects for it to mean something (a dump
             // cut before its heap records has none: 3 MiB "per object" is nonsense).
             let per = |b: u64| {
-                (o.objects_total >= 1_000)
-                    .then(|| format!("{} bytes/object", count(b / o.objects_total)))
+                (o.summary.objects_total >= 1_000)
+                    .then(|| format!("{} bytes/object", count(b / o.summary.objects_total)))
             };
             match ctx.handed_over_memory.get() {
                 Some(now) => format!(
@@ -92,41 +92,41 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                     <dl class="facts">
                         <dt>"File"</dt><dd class="file-name" title=o.file_name.clone()>{o.file_name.clone()}</dd>
                         <dt>"File size"</dt><dd><Bytes value=o.file_size /></dd>
-                        <dt>"HPROF data"</dt><dd><Bytes value=o.dump_bytes /></dd>
-                        <dt>"Format"</dt><dd>{o.format.clone()}</dd>
+                        <dt>"HPROF data"</dt><dd><Bytes value=o.summary.dump_bytes /></dd>
+                        <dt>"Format"</dt><dd>{o.summary.format.clone()}</dd>
                         <dt>"Identifiers"</dt>
-                        <dd>{format!("{} bytes{}", o.id_size, if o.compressed_oops { ", compressed oops" } else { "" })}</dd>
+                        <dd>{format!("{} bytes{}", o.summary.id_size, if o.summary.compressed_oops { ", compressed oops" } else { "" })}</dd>
                         <dt>"Taken"</dt><dd>{when}</dd>
-                        {(o.heap_dumps > 1).then(|| view! {
+                        {(o.summary.heap_dumps > 1).then(|| view! {
                             <dt>"Heap dump"</dt>
-                            <dd class="dump-shown">{format!("{} of the {} in this file", o.dump_shown, o.heap_dumps)}</dd>
+                            <dd class="dump-shown">{format!("{} of the {} in this file", o.summary.dump_shown, o.summary.heap_dumps)}</dd>
                         })}
                     </dl>
                 </section>
                 <section class="card">
                     <h3>"Objects"</h3>
                     <dl class="facts">
-                        <dt>"Objects"</dt><dd>{count(o.objects_total)}</dd>
-                        <dt>"Reachable"</dt><dd>{count(o.objects_reachable)}</dd>
-                        <dt>"Unreachable"</dt><dd>{count(o.objects_unreachable)}</dd>
-                        <dt>"Classes"</dt><dd>{count(o.classes)}</dd>
-                        <dt>"GC roots"</dt><dd>{count(o.gc_roots)}</dd>
-                        <dt>"Threads"</dt><dd><a href="#/threads">{count(o.threads)}</a></dd>
+                        <dt>"Objects"</dt><dd>{count(o.summary.objects_total)}</dd>
+                        <dt>"Reachable"</dt><dd>{count(o.summary.objects_reachable)}</dd>
+                        <dt>"Unreachable"</dt><dd>{count(o.summary.objects_unreachable)}</dd>
+                        <dt>"Classes"</dt><dd>{count(o.summary.classes)}</dd>
+                        <dt>"GC roots"</dt><dd>{count(o.summary.gc_roots)}</dd>
+                        <dt>"Threads"</dt><dd><a href="#/threads">{count(o.summary.threads)}</a></dd>
                     </dl>
                 </section>
                 <section class="card">
                     <h3>"Heap"</h3>
                     <dl class="facts">
-                        <dt>"Reachable"</dt><dd><Bytes value=o.heap_reachable /></dd>
-                        <dt>"Unreachable"</dt><dd><Bytes value=o.heap_unreachable /></dd>
-                        <dt>"Total"</dt><dd class="heap-total"><Bytes value=o.heap_shallow_total /></dd>
+                        <dt>"Reachable"</dt><dd><Bytes value=o.summary.heap_reachable /></dd>
+                        <dt>"Unreachable"</dt><dd><Bytes value=o.summary.heap_unreachable /></dd>
+                        <dt>"Total"</dt><dd class="heap-total"><Bytes value=o.summary.heap_shallow_total /></dd>
                         <dt>"Sizes"</dt>
                         <dd
                             class="size-rule"
-                            data-rule=match o.size_rule { heaplens::graph::SizeMode::Jvm => "jvm", heaplens::graph::SizeMode::Mat => "mat" }
-                            title=super::settings_url::size_rule_text(o.settings.sizes, o.size_rule)
+                            data-rule=match o.summary.size_rule { heaplens::graph::SizeMode::Jvm => "jvm", heaplens::graph::SizeMode::Mat => "mat" }
+                            title=super::settings_url::size_rule_text(o.settings.sizes, o.summary.size_rule)
                         >
-                            {super::settings_url::size_rule_label(o.settings.sizes, o.size_rule)}
+                            {super::settings_url::size_rule_label(o.settings.sizes, o.summary.size_rule)}
                         </dd>
                     </dl>
                     <div class="stack-bar" role="img" aria-label=format!("{reach_pct:.1}% of the heap is reachable")>
@@ -159,7 +159,7 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                     <table class="grid">
                         <thead><tr><th>"Kind"</th><th class="num">"Objects"</th></tr></thead>
                         <tbody on:keydown=table_keys>
-                            {o.roots_by_kind.iter().map(|(k, n)| view! { <tr tabindex="0"><td>{k.clone()}</td><td class="num">{count(*n)}</td></tr> }).collect_view()}
+                            {roots_most_first(&o.summary).into_iter().map(|(k, n)| view! { <tr tabindex="0"><td>{k.to_string()}</td><td class="num">{count(n)}</td></tr> }).collect_view()}
                         </tbody>
                     </table>
                 </section>
@@ -169,8 +169,8 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                     <dl class="facts">
                         {o.phases.iter().map(|p| view! { <dt>{p.phase.label()}</dt><dd>{duration(p.ms)}</dd> }).collect_view()}
                         <dt>"Graph and dominator tree"</dt><dd><Bytes value=o.memory_bytes /></dd>
-                        <dt>"References"</dt><dd>{count(o.edges)}</dd>
-                        <dt>"Object alignment"</dt><dd>{format!("{} bytes", o.alignment)}</dd>
+                        <dt>"References"</dt><dd>{count(o.summary.edges)}</dd>
+                        <dt>"Object alignment"</dt><dd>{format!("{} bytes", o.summary.alignment)}</dd>
                     </dl>
                     <Export />
                 </section>
@@ -204,6 +204,17 @@ const PARTIAL_ROWS: usize = 100;
 /// What the first pass found, shown under the progress while the references, the dominator
 /// tree and the other analyses run: the overview numbers that need no references and the
 /// class histogram by shallow size (retained sizes pending).
+/// GC roots by kind, most first (ties by name): the summary keeps them by name.
+fn roots_most_first(s: &heaplens::analysis::Summary) -> Vec<(&str, u64)> {
+    let mut roots: Vec<(&str, u64)> = s
+        .roots_by_kind
+        .iter()
+        .map(|(k, n)| (k.as_str(), *n))
+        .collect();
+    roots.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    roots
+}
+
 #[component]
 pub fn PartialOverview(p: Arc<PartialResults>) -> impl IntoView {
     let filter = RwSignal::new(String::new());

@@ -76,7 +76,7 @@ pub struct Pair {
 /// Whether the dump given second is the newer one: by the dumps' header timestamps, the given
 /// order when they are equal.
 pub fn second_is_newer(first: &Overview, second: &Overview) -> bool {
-    second.timestamp_ms >= first.timestamp_ms
+    second.summary.timestamp_ms >= first.summary.timestamp_ms
 }
 
 impl Ctx {

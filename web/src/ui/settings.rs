@@ -57,8 +57,8 @@ pub fn write_url(s: OpenSettings) {
 pub fn SettingsBar(o: Arc<Overview>) -> impl IntoView {
     let ctx = use_ctx();
     let asked = o.settings;
-    let dumps = o.heap_dumps;
-    let shown = o.dump_shown;
+    let dumps = o.summary.heap_dumps;
+    let shown = o.summary.dump_shown;
     let chooser = (dumps > 1).then(|| {
         view! {
             <label class="dump-choice" title="This file holds several heap dumps (the JDK 8 hprof agent writes one per request): one is analyzed at a time">
@@ -78,8 +78,8 @@ pub fn SettingsBar(o: Arc<Overview>) -> impl IntoView {
             </label>
         }
     });
-    let rule_text = settings_url::size_rule_text(asked.sizes, o.size_rule);
-    let rule = match o.size_rule {
+    let rule_text = settings_url::size_rule_text(asked.sizes, o.summary.size_rule);
+    let rule = match o.summary.size_rule {
         SizeMode::Jvm => "jvm",
         SizeMode::Mat => "mat",
     };
@@ -108,7 +108,7 @@ pub fn SettingsBar(o: Arc<Overview>) -> impl IntoView {
             <span class="muted">"Sizes:"</span>
             {button(SizeMode::Jvm, "JVM", "The JVM's own object sizes, inferred from the dump (what jcmd GC.class_histogram counts): re-analyzes the dump")}
             {button(SizeMode::Mat, "MAT", "Eclipse MAT's size rule, to compare numbers with MAT: re-analyzes the dump")}
-            {(asked.sizes != o.size_rule).then(|| view! {
+            {(asked.sizes != o.summary.size_rule).then(|| view! {
                 <span class="size-fallback muted small" title="This dump's object ids are not addresses (an hprof-agent or jhat dump): the JVM's sizes cannot be inferred, so MAT's rule is used">"MAT's rule in effect"</span>
             })}
         </span>

@@ -190,8 +190,8 @@ impl Ctx {
                 // posted to the same worker (offline, the UI keeps its worker).
                 let same = |o: &Overview| {
                     o.file_name == overview.file_name
-                        && o.objects_total == overview.objects_total
-                        && o.timestamp_ms == overview.timestamp_ms
+                        && o.summary.objects_total == overview.summary.objects_total
+                        && o.summary.timestamp_ms == overview.summary.timestamp_ms
                 };
                 if current()
                     && matches!(self.dump.get_untracked(), DumpState::Ready(ref o) if same(o))
@@ -661,8 +661,11 @@ pub mod metrics {
             "wasmMemoryBytes",
             &JsValue::from_f64(o.wasm_memory_bytes as f64),
         );
-        set("objects", &JsValue::from_f64(o.objects_total as f64));
-        set("edges", &JsValue::from_f64(o.edges as f64));
+        set(
+            "objects",
+            &JsValue::from_f64(o.summary.objects_total as f64),
+        );
+        set("edges", &JsValue::from_f64(o.summary.edges as f64));
         set("doneMs", &JsValue::from_f64(ms));
     }
 

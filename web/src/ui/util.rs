@@ -302,13 +302,13 @@ pub fn is_incomplete(warnings: &[String]) -> bool {
 /// The "no leak suspect" outcome for an analyzed dump: `(healthy, text)`. An incomplete dump
 /// is never healthy.
 pub fn no_suspect_note(o: &crate::protocol::Overview) -> (bool, String) {
-    let incomplete = is_incomplete(&o.warnings);
+    let incomplete = is_incomplete(&o.summary.warnings);
     let text = heaplens::analysis::suspects::no_suspect_text(
         incomplete,
         o.top_dominators
             .first()
             .map(|r| (r.class.as_str(), r.retained)),
-        o.heap_reachable,
+        o.summary.heap_reachable,
     );
     (!incomplete, text)
 }

@@ -583,41 +583,18 @@ impl Loaded {
     }
 
     fn overview(&self) -> Overview {
-        let s = &self.summary;
-        let g = self.g();
-        let mut roots: Vec<(String, u64)> = s
-            .roots_by_kind
+        let mut summary = self.summary.clone();
+        summary.warnings = summary
+            .warnings
             .iter()
-            .map(|(k, v)| (k.clone(), *v))
+            .map(|w| page_warning(&self.summary, w))
             .collect();
-        roots.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let root_children = self.d.children(g.super_root());
+        let root_children = self.d.children(self.g().super_root());
         Overview {
             file_name: self.name.clone(),
             file_size: self.file_size,
-            format: s.format.clone(),
-            id_size: s.id_size,
-            timestamp_ms: s.timestamp_ms,
-            dump_bytes: s.dump_bytes,
-            objects_total: s.objects_total,
-            objects_reachable: s.objects_reachable,
-            objects_unreachable: s.objects_unreachable,
-            classes: s.classes,
-            gc_roots: s.gc_roots,
-            roots_by_kind: roots,
-            threads: s.threads,
-            heap_shallow_total: s.heap_shallow_total,
-            heap_reachable: s.heap_reachable,
-            heap_unreachable: s.heap_unreachable,
-            compressed_oops: s.compressed_oops,
-            alignment: s.alignment,
-            size_rule: s.size_rule,
+            summary,
             settings: self.settings,
-            heap_dumps: s.heap_dumps,
-            dump_shown: s.dump_shown,
-            edges: s.edges,
-            dangling_refs: s.dangling_refs,
-            warnings: s.warnings.iter().map(|w| page_warning(s, w)).collect(),
             top_dominators: root_children
                 .iter()
                 .take(10)
