@@ -21,7 +21,7 @@ use super::objread::{
 };
 use crate::graph::{Dominance, HeapGraph, Node, NO_NODE};
 use crate::hprof::Id;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Rule 1 threshold.
@@ -44,7 +44,8 @@ const BUILTIN_LOADERS: &[&str] = &[
 ];
 
 /// A jar (zip) file kept open.
-#[derive(Debug, Clone, Serialize)]
+/// (`node` is not serialized: read back from JSON, as the page does, it is 0.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenJar {
     pub object_id: String,
     pub class: String,
@@ -56,7 +57,8 @@ pub struct OpenJar {
     pub node: Node,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// (`node` is not serialized: read back from JSON, as the page does, it is 0.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassLoaderInfo {
     /// `null` for `<bootstrap>`.
     pub object_id: Option<String>,
@@ -86,14 +88,14 @@ pub struct ClassLoaderInfo {
 }
 
 /// A class name defined by more than one loader.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuplicateClass {
     pub class: String,
     /// Loader ids (`<bootstrap>` for the VM's).
     pub loaders: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassLoaderReport {
     /// Leak candidates first, then by retained size.
     pub loaders: Vec<ClassLoaderInfo>,

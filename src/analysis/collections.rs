@@ -24,10 +24,10 @@
 pub use super::collection_entries::{entries, Entry};
 use crate::graph::{ClassKind, HeapGraph, Node, NO_CLASS};
 use crate::hprof::Value;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What kind of container.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CollectionKind {
     List,

@@ -1,9 +1,11 @@
 //! Answers computed from the graph and its dominator tree: histogram, summary, and (in their
 //! own modules) leak suspects, paths to GC roots, threads, class loaders and waste, and the
 //! lists a viewer pages through (dominator-tree children and search in `domtree`, an
-//! object's references and a class's instances in `references`).
+//! object's references and a class's instances in `references`, one object's details in
+//! `inspect`).
 
 pub mod histogram;
+pub mod inspect;
 pub mod summary;
 
 pub use histogram::{

@@ -37,7 +37,7 @@
 
 use crate::graph::{java_class_name, ClassKind, EdgeLabel, HeapGraph, Node, NO_NODE};
 use crate::hprof::{Id, RootKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Options of a [`PathFinder`].
@@ -48,7 +48,7 @@ pub struct PathOptions {
 }
 
 /// One object on a path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PathStep {
     pub node: Node,
     /// `0x…`
@@ -61,13 +61,16 @@ pub struct PathStep {
 }
 
 /// A reference chain from a GC root to an object: `steps` root first, object last.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Path {
     pub steps: Vec<PathStep>,
     /// The root's kind, serialized as MAT's name: `Thread`, `Java Local`, `System Class`,
     /// `JNI Global`, `Busy Monitor`, … (`Java Local` when the path goes thread →
     /// `<Java Local>`; `Unknown` when the first node is not a recorded GC root).
-    #[serde(serialize_with = "RootKind::serialize_label")]
+    #[serde(
+        serialize_with = "RootKind::serialize_label",
+        deserialize_with = "RootKind::deserialize_label"
+    )]
     pub root_kind: RootKind,
     /// Plain description of the root: `thread "main"`,
     /// `Java Local in com.example.Foo.run(Foo.java:42) of thread "worker-1"`,

@@ -25,7 +25,7 @@
 use crate::analysis::paths::{hex, thread_name, PathFinder};
 use crate::graph::{Dominance, HeapGraph, Node, NO_NODE};
 use crate::hprof::{RootKind, Value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 pub const QUEUE_BACKLOG: &str = "queue backlog";
@@ -211,7 +211,7 @@ pub(crate) fn thread_state(g: &HeapGraph, t: Node) -> Option<&'static str> {
 }
 
 /// Threads grouped by name pattern.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadGroupRow {
     /// `pool-7-thread-*`, or the full name of a single thread.
     pub pattern: String,

@@ -64,7 +64,7 @@ use super::paths::{hex, Path, PathFinder, PathStep};
 use super::patterns::*;
 use crate::graph::{ClassKind, Dominance, HeapGraph, Node};
 use crate::hprof::RootKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Fraction of the reachable heap a suspect must retain.
@@ -77,7 +77,7 @@ pub(crate) const GROUP_COVER: f64 = 0.8;
 pub(crate) const GROUP_PATH_LIMIT: usize = 10_000;
 
 /// An object named in a suspect.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectRef {
     pub object_id: String,
     pub class: String,
@@ -85,7 +85,7 @@ pub struct ObjectRef {
 }
 
 /// The application-level object holding the pile, and through which field(s).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
     pub object_id: String,
     pub class: String,
@@ -95,7 +95,7 @@ pub struct Holder {
 }
 
 /// One class of the objects an accumulation point dominates.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccumulatedRow {
     pub class: String,
     pub count: u64,
@@ -104,7 +104,7 @@ pub struct AccumulatedRow {
 }
 
 /// Element count and capacity of a collection accumulation point.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CollectionFacts {
     pub class: String,
     pub kind: CollectionKind,
@@ -116,7 +116,7 @@ pub struct CollectionFacts {
 }
 
 /// Thread facts of thread-related suspects.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadFacts {
     pub threads: u64,
     pub groups: Vec<ThreadGroupRow>,
@@ -124,7 +124,7 @@ pub struct ThreadFacts {
 
 /// What a [`Suspect`] stands for; serialized as the report's `kind` (`single`, `group`,
 /// `unreachable`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SuspectKind {
     /// One object (MAT's single suspect: a top-level dominator over the threshold).
@@ -153,7 +153,7 @@ impl std::fmt::Display for SuspectKind {
 }
 
 /// A leak suspect (see the module docs for how each field is chosen).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suspect {
     /// For [`SuspectKind::Unreachable`] (see [`super::oom`]) the sizes are of the unreachable
     /// objects, and `retained_pct` is their share of all objects in the file.
@@ -173,7 +173,10 @@ pub struct Suspect {
     /// Shortest path from a GC root to the accumulation point (else to the suspect), root first.
     pub path_to_root: Vec<PathStep>,
     /// The kind of the path's GC root, serialized as MAT's label; `""` without a path.
-    #[serde(serialize_with = "RootKind::serialize_label_or_empty")]
+    #[serde(
+        serialize_with = "RootKind::serialize_label_or_empty",
+        deserialize_with = "RootKind::deserialize_label_or_empty"
+    )]
     pub root_kind: Option<RootKind>,
     pub root_detail: String,
     /// What the accumulation point dominates (for groups without one: the members and what

@@ -15,7 +15,7 @@
 use super::objread::{field_ref, human_bytes, id_str, StrongReach};
 use super::threads::{name_patterns, ThreadInfo};
 use crate::graph::{Dominance, HeapGraph, Node, NO_NODE};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
 /// One entry of a thread's ThreadLocal map.
@@ -44,7 +44,7 @@ pub struct ThreadLocalEntry {
 }
 
 /// ThreadLocal values of one class and staleness, over all threads.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadLocalFinding {
     /// Number of threads holding such a value.
     pub threads: u32,

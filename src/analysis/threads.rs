@@ -20,7 +20,7 @@ use super::objread::{bool_field, id_str, int_field, subclasses_of};
 use super::threadlocals::{entries_of_thread, mark_weak_keys_stale_with, ThreadLocalEntry};
 use crate::graph::{bounded_class_name, java_class_name, Dominance, HeapGraph, Node, NO_NODE};
 use crate::hprof::{Id, RootKind, StackTrace};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -183,7 +183,7 @@ pub struct ThreadInfo {
 }
 
 /// Threads with the same name pattern.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadGroupInfo {
     /// The pattern (`pool-7-thread-*`), or the literal name of a thread alone in its group.
     pub pattern: String,

@@ -127,6 +127,21 @@ impl Value {
             BasicType::Long => Value::Long(be_u64(b) as i64),
         }
     }
+
+    /// The value's type.
+    pub fn basic_type(&self) -> BasicType {
+        match self {
+            Value::Object(_) => BasicType::Object,
+            Value::Boolean(_) => BasicType::Boolean,
+            Value::Char(_) => BasicType::Char,
+            Value::Float(_) => BasicType::Float,
+            Value::Double(_) => BasicType::Double,
+            Value::Byte(_) => BasicType::Byte,
+            Value::Short(_) => BasicType::Short,
+            Value::Int(_) => BasicType::Int,
+            Value::Long(_) => BasicType::Long,
+        }
+    }
 }
 
 /// LOAD CLASS (0x02).
@@ -250,6 +265,54 @@ impl RootKind {
         s: S,
     ) -> Result<S::Ok, S::Error> {
         s.serialize_str(kind.map_or("", RootKind::label))
+    }
+
+    /// The kind whose [`label`](Self::label) is `label`.
+    pub fn from_label(label: &str) -> Option<RootKind> {
+        use RootKind::*;
+        [
+            Unknown,
+            JniGlobal,
+            JniLocal,
+            JavaFrame,
+            NativeStack,
+            StickyClass,
+            ThreadBlock,
+            MonitorUsed,
+            ThreadObject,
+            InternedString,
+            Finalizing,
+            Debugger,
+            ReferenceCleanup,
+            VmInternal,
+            JniMonitor,
+            Unreachable,
+        ]
+        .into_iter()
+        .find(|k| k.label() == label)
+    }
+
+    /// `serde(deserialize_with)`, the inverse of [`serialize_label`](Self::serialize_label): the
+    /// page reads the worker's JSON back into the core's types.
+    pub(crate) fn deserialize_label<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<RootKind, D::Error> {
+        let label = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        RootKind::from_label(&label)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown GC root kind {label:?}")))
+    }
+
+    /// The inverse of [`serialize_label_or_empty`](Self::serialize_label_or_empty).
+    pub(crate) fn deserialize_label_or_empty<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<RootKind>, D::Error> {
+        let label = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        if label.is_empty() {
+            return Ok(None);
+        }
+        RootKind::from_label(&label)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown GC root kind {label:?}")))
     }
 }
 
@@ -383,5 +446,31 @@ pub fn read_id(b: &[u8], id_size: u8) -> Id {
         be_u32(b) as u64
     } else {
         be_u64(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RootKind;
+
+    #[test]
+    fn root_kind_labels_read_back() {
+        for label in [
+            "Thread",
+            "Java Local",
+            "System Class",
+            "JNI Global",
+            "Unreachable",
+        ] {
+            assert_eq!(
+                RootKind::from_label(label).map(RootKind::label),
+                Some(label)
+            );
+        }
+        assert_eq!(
+            RootKind::from_label("Busy Monitor"),
+            Some(RootKind::MonitorUsed)
+        );
+        assert_eq!(RootKind::from_label("thread"), None);
     }
 }

@@ -41,7 +41,7 @@ pub mod explore;
 pub use explore::*;
 
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
-pub const PROTOCOL_VERSION: u32 = 8;
+pub const PROTOCOL_VERSION: u32 = 9;
 
 /// Upper bound of every page the worker returns.
 pub const MAX_PAGE: u32 = 1000;
@@ -691,66 +691,10 @@ pub struct TreeSearchPage {
 
 // ---- Objects -------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ObjectRef {
-    pub object_id: String,
-    pub class: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldRow {
-    pub name: String,
-    /// `int`, `java.lang.Object`…
-    pub ty: String,
-    /// Display value: `42`, `null`, `"text"`, `0x…`; `?` when the dump's primitive fields of
-    /// this class are not kept in memory.
-    pub value: String,
-    /// For non-null reference fields: the target.
-    pub target: Option<ObjectRef>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ObjectDetails {
-    pub object_id: String,
-    pub class: String,
-    /// The class object of its class (to navigate to it).
-    pub class_object_id: Option<String>,
-    /// `instance`, `object array`, `primitive array` or `class`.
-    pub kind: String,
-    pub shallow: u64,
-    pub retained: u64,
-    pub retained_objects: u64,
-    pub pct: f64,
-    pub reachable: bool,
-    pub array_length: Option<u32>,
-    /// Text of a String or of a string's value array (preview).
-    pub string_value: Option<String>,
-    /// Root kinds if the object is a GC root.
-    pub gc_roots: Vec<String>,
-    /// Immediate dominator (`None` for a GC root's dominator = the super-root, or unreachable).
-    pub dominator: Option<ObjectRef>,
-    /// Dominator-tree ancestors, top first (excluding the object), at most 50.
-    pub dominator_chain: Vec<ObjectRef>,
-    /// Instance fields (instances) or static fields (class objects).
-    pub fields: Vec<FieldRow>,
-    /// For class objects: the class's super class, loader, instance size.
-    pub class_info: Option<ClassDetails>,
-    pub outgoing: u32,
-    /// Which investigation views apply to it (absent from an older worker's answer).
-    #[serde(default)]
-    pub explore: ExploreFacts,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClassDetails {
-    pub name: String,
-    pub super_class: Option<String>,
-    pub loader: String,
-    pub instance_size: u32,
-    /// Class index (histogram row), to list instances.
-    pub class_index: u32,
-    pub instances: u64,
-}
+/// Answer of [`req::Object`]: the core's inspector (`analysis::inspect`), as is.
+pub use heaplens::analysis::inspect::{
+    ClassDetails, FieldRow, ObjectDetails, ObjectKind, ObjectRef,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReferenceRow {
@@ -768,21 +712,10 @@ pub struct ReferencePage {
     pub rows: Vec<ReferenceRow>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PathStep {
-    pub object_id: String,
-    pub class: String,
-    /// Reference from the previous step (`<GC root>` for the first).
-    pub field: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RootPath {
-    /// Root first, the object last.
-    pub steps: Vec<PathStep>,
-    pub root_kind: String,
-    pub root_detail: String,
-}
+/// A path from a GC root, as the core finds it (`analysis::Path`: steps root first, the root's
+/// kind as MAT's label on the wire); `RootPath` names it for the page.
+pub use heaplens::analysis::{Path as RootPath, PathStep};
+pub use heaplens::hprof::RootKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PathsResult {
@@ -807,73 +740,22 @@ pub struct InstancesPage {
 
 // ---- Suspects ------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SizedRef {
-    pub object_id: String,
-    pub class: String,
-    pub retained: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccumulatedRow {
-    pub class: String,
-    pub count: u64,
-    pub bytes: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupRow {
-    pub pattern: String,
-    pub count: u64,
-    pub state: Option<String>,
-    pub retained: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SuspectView {
-    /// `single` or `group`.
-    pub kind: String,
-    /// `queue backlog`, `collection accumulation`, `thread explosion`…
-    pub pattern: String,
-    pub explanation: String,
-    pub class: String,
-    pub object_id: String,
-    pub instances: u64,
-    pub retained: u64,
-    pub retained_pct: f64,
-    /// MAT's suspect (top-level dominator).
-    pub dominator: SizedRef,
-    pub accumulation_point: Option<SizedRef>,
-    /// Application-level holder and the field chain to the accumulation point.
-    pub holder: Option<(ObjectRef, String)>,
-    pub path_to_root: Vec<PathStep>,
-    pub root_kind: String,
-    pub root_detail: String,
-    pub accumulated: Vec<AccumulatedRow>,
-    /// Collection facts: class, size, capacity, bound, element class.
-    pub collection: Option<CollectionView>,
-    /// Thread groups of thread-related suspects.
-    pub thread_groups: Vec<GroupRow>,
-    pub threads: Option<u64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CollectionView {
-    pub class: String,
-    pub size: u64,
-    pub capacity: Option<u64>,
-    pub bound: Option<u64>,
-    pub element_class: Option<String>,
-}
+pub use heaplens::analysis::suspects::{Holder, ObjectRef as SizedRef, ThreadFacts};
+pub use heaplens::analysis::{Suspect, SuspectKind};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SuspectsResult {
-    pub suspects: Vec<SuspectView>,
+    /// The core's suspects as the report holds them.
+    pub suspects: Vec<Suspect>,
     /// Reachable heap the percentages refer to.
     pub heap_reachable: u64,
 }
 
 // ---- Threads -------------------------------------------------------------------------------
+//
+// The page's own shapes, not the core's `ThreadInfo`: a row of the list carries counts, not
+// the thread's frames, locals and ThreadLocal entries (a page of 1,000 threads would carry
+// their stacks), and the details carry frames as their `jstack` text.
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadRow {
@@ -890,29 +772,7 @@ pub struct ThreadRow {
     pub live: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThreadGroupView {
-    pub pattern: String,
-    pub count: u32,
-    pub daemon: u32,
-    /// `WAITING: 2000`…
-    pub states: Vec<(String, u32)>,
-    pub retained: u64,
-    pub sample_names: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThreadLocalFindingView {
-    pub threads: u32,
-    pub thread_patterns: Vec<String>,
-    pub entries: u32,
-    pub value_class: String,
-    pub stale: bool,
-    pub per_thread_retained: u64,
-    pub total_retained: u64,
-    pub significant: bool,
-    pub explanation: String,
-}
+pub use heaplens::analysis::{ThreadGroupInfo, ThreadLocalFinding};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadsPage {
@@ -925,9 +785,9 @@ pub struct ThreadsPage {
     pub offset: u32,
     pub rows: Vec<ThreadRow>,
     /// Name groups, most threads first (at most 200).
-    pub groups: Vec<ThreadGroupView>,
+    pub groups: Vec<ThreadGroupInfo>,
     pub group_count: u32,
-    pub thread_local_findings: Vec<ThreadLocalFindingView>,
+    pub thread_local_findings: Vec<ThreadLocalFinding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -970,36 +830,13 @@ pub struct ThreadDetails {
 
 // ---- Class loaders, waste --------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClassLoaderView {
-    pub object_id: Option<String>,
-    pub class: String,
-    pub name: Option<String>,
-    pub classes_defined: u32,
-    pub instances: u64,
-    pub retained: u64,
-    pub parent: Option<String>,
-    pub builtin: bool,
-    pub open_jars: u32,
-    pub duplicated_classes: u32,
-    pub leak_candidate: bool,
-    pub reason: String,
-}
+/// Answer of [`req::ClassLoaders`]: the core's report, its lists cut for a message (at most
+/// 200 duplicated classes, `duplicate_classes_total` counts them all; 500 open jar files).
+pub use heaplens::analysis::{ClassLoaderInfo, ClassLoaderReport as ClassLoadersResult};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DuplicateClassView {
-    pub class: String,
-    pub loaders: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClassLoadersResult {
-    pub loaders: Vec<ClassLoaderView>,
-    /// At most 200.
-    pub duplicate_classes: Vec<DuplicateClassView>,
-    pub duplicate_classes_total: u32,
-    pub open_jar_files: Vec<(ObjectRef, Option<String>)>,
-}
+// Waste: the page's shapes. The core's lists keep every node of a duplicated String and each
+// holder apart; a message carries the holders as one line each, one example object to open,
+// and a path as its `root → field → …` text.
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuplicateStringView {
@@ -1076,7 +913,8 @@ pub struct ProcessMemoryView {
     pub jvm: JvmFacts,
 }
 
-/// One of the largest held buffers.
+/// One of the largest held buffers (the core's `BufferInfo` with its path as one line of text,
+/// as the waste views show paths).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BufferRow {
     pub object_id: String,

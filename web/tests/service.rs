@@ -81,7 +81,7 @@ fn opened(r: &OpenOutcome) -> &Overview {
     }
 }
 
-fn first_suspect(s: &mut Service) -> SuspectView {
+fn first_suspect(s: &mut Service) -> Suspect {
     let r = s.request::<req::Suspects>(&()).unwrap();
     r.suspects.into_iter().next().expect("a suspect")
 }
@@ -233,6 +233,9 @@ fn queue_backlog_end_to_end() {
     assert!(!p.paths.is_empty());
     assert_eq!(p.paths[0].steps.last().unwrap().object_id, ap.object_id);
     assert_eq!(p.paths[0].steps.last().unwrap().field, "m_queue");
+    // The page gets the core's types back from the JSON: the suspect's path is the shortest.
+    assert_eq!(Some(p.paths[0].root_kind), x.root_kind);
+    assert_eq!(p.paths[0].steps, x.path_to_root);
     let inc = s
         .request::<req::References>(&ReferencesQuery {
             object: ap.object_id.clone(),

@@ -21,18 +21,9 @@ pub enum ExploreSelection {
     Text { text: String },
 }
 
-/// What the object page needs to offer the investigation views for one object.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct ExploreFacts {
-    /// Its class's index (instances; `None` for class objects).
-    pub class_index: Option<u32>,
-    /// Its class has a value to group by (Strings, boxed primitives, enums).
-    pub groupable: bool,
-    /// The JDK collection it is read as, when it is one (its contents can be listed).
-    pub collection: Option<String>,
-    /// The collection's size.
-    pub collection_size: Option<u64>,
-}
+/// What the object page needs to offer the investigation views for one object (the core's
+/// `analysis::inspect::explore_facts`).
+pub use heaplens::analysis::inspect::ExploreFacts;
 
 /// Params of [`super::req::RetainedSet`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -86,13 +86,13 @@ fn ObjectHead(d: ObjectDetails) -> impl IntoView {
     });
     // A class object's heading is its kind and its name ("class com.x.Foo"), not
     // "class class com.x.Foo".
-    let shown_class = match (d.kind.as_str(), d.class.strip_prefix("class ")) {
-        ("class", Some(name)) => name.to_string(),
+    let shown_class = match (d.kind, d.class.strip_prefix("class ")) {
+        (ObjectKind::Class, Some(name)) => name.to_string(),
         _ => d.class.clone(),
     };
     let actions = match (&d.class_info, d.explore.class_index) {
         // A class: the views over its instances.
-        (Some(c), _) if d.kind == "class" => Some(view! {
+        (Some(c), _) if d.kind == ObjectKind::Class => Some(view! {
             <p class="muted small">"Its instances:"</p>
             <ExploreActions target=Target::Class(c.class_index) groupable=d.explore.groupable />
         }.into_any()),
@@ -103,7 +103,7 @@ fn ObjectHead(d: ObjectDetails) -> impl IntoView {
     view! {
         <header class="obj-head">
             <h2 id="obj-title">
-                <span class="kind-badge">{d.kind.clone()}</span>
+                <span class="kind-badge">{d.kind.label()}</span>
                 " "
                 <span class="cls">{shown_class}</span>
             </h2>
@@ -143,7 +143,7 @@ fn ObjectHead(d: ObjectDetails) -> impl IntoView {
                 </nav>
             })}
             {(!d.fields.is_empty()).then(|| {
-                let title = if d.kind == "class" { "Static fields" } else { "Fields" };
+                let title = if d.kind == ObjectKind::Class { "Static fields" } else { "Fields" };
                 view! {
                     <details class="panel fields" open=true>
                         <summary>{format!("{title} ({})", d.fields.len())}</summary>
@@ -292,7 +292,7 @@ pub fn PathView(path: RootPath, #[prop(optional)] index: usize) -> impl IntoView
             <figcaption>
                 {if index == 0 { "Shortest path".to_string() } else { format!("Path {}", index + 1) }}
                 " · "
-                <span class="root-kind">{path.root_kind.clone()}</span>
+                <span class="root-kind">{path.root_kind.label()}</span>
                 " · "
                 <span class="muted">{path.root_detail.clone()}</span>
             </figcaption>

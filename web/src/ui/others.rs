@@ -64,8 +64,8 @@ pub fn LoadersView() -> impl IntoView {
                         <section class="panel">
                             <h3>{format!("Open jar and zip files ({})", r.open_jar_files.len())}</h3>
                             <ul class="plain">
-                                {r.open_jar_files.iter().take(100).map(|(o, name)| view! {
-                                    <li><ObjLink id=o.object_id.clone() class=o.class.clone() />" "<code>{name.clone().unwrap_or_default()}</code></li>
+                                {r.open_jar_files.iter().take(100).map(|j| view! {
+                                    <li><ObjLink id=j.object_id.clone() class=j.class.clone() />" "<code>{j.name.clone().unwrap_or_default()}</code></li>
                                 }).collect_view()}
                             </ul>
                         </section>

@@ -67,11 +67,11 @@ fn show_in_histogram(ctx: super::state::Ctx, class: &str) {
 }
 
 #[component]
-fn SuspectCard(s: SuspectView, n: usize) -> impl IntoView {
+fn SuspectCard(s: Suspect, n: usize) -> impl IntoView {
     let ctx = use_ctx();
     let path = RootPath {
         steps: s.path_to_root.clone(),
-        root_kind: s.root_kind.clone(),
+        root_kind: s.root_kind.unwrap_or(RootKind::Unknown),
         root_detail: s.root_detail.clone(),
     };
     let has_path = !path.steps.is_empty();
@@ -82,7 +82,7 @@ fn SuspectCard(s: SuspectView, n: usize) -> impl IntoView {
                 <span class="pattern-badge" title=pattern_help(&s.pattern)>{s.pattern.clone()}</span>
                 <h3>
                     <a href=object_href(&s.object_id) class="cls">{s.class.clone()}</a>
-                    {(s.kind == "group").then(|| view! { <span class="muted">{format!(" · {} instances", count(s.instances))}</span> })}
+                    {(s.kind == SuspectKind::Group).then(|| view! { <span class="muted">{format!(" · {} instances", count(s.instances))}</span> })}
                 </h3>
                 <span class="suspect-size"><Bytes value=s.retained />" "<Pct pct=s.retained_pct /></span>
             </header>
@@ -92,9 +92,9 @@ fn SuspectCard(s: SuspectView, n: usize) -> impl IntoView {
                     <dt>"Accumulation point"</dt>
                     <dd><ObjLink id=a.object_id.clone() class=a.class.clone() />" retains "<Bytes value=a.retained /></dd>
                 })}
-                {s.holder.clone().map(|(h, field)| view! {
+                {s.holder.clone().map(|h| view! {
                     <dt>"Held by"</dt>
-                    <dd><ObjLink id=h.object_id.clone() class=h.class.clone() />" via "<code>{field}</code></dd>
+                    <dd><ObjLink id=h.object_id.clone() class=h.class.clone() />" via "<code>{h.field}</code></dd>
                 })}
                 {s.collection.clone().map(|c| view! {
                     <dt>"Collection"</dt>
@@ -113,19 +113,19 @@ fn SuspectCard(s: SuspectView, n: usize) -> impl IntoView {
                     <dt>"Class loaders"</dt>
                     <dd><a href="#/loaders" class="loaders-link">"Each loader, its classes and duplicates in the class loaders view →"</a></dd>
                 })}
-                {(s.kind == "unreachable").then(|| view! {
+                {(s.kind == SuspectKind::Unreachable).then(|| view! {
                     <dt>"Unreachable objects"</dt>
                     <dd><a href="#/histogram" class="unreachable-link">"By class in the histogram (unreachable objects) →"</a></dd>
                 })}
-                <dt>{if s.kind == "unreachable" { "Biggest unreachable object" } else { "Top-level dominator" }}</dt>
+                <dt>{if s.kind == SuspectKind::Unreachable { "Biggest unreachable object" } else { "Top-level dominator" }}</dt>
                 <dd><ObjLink id=s.dominator.object_id.clone() class=s.dominator.class.clone() />" retains "<Bytes value=s.dominator.retained /></dd>
-                {s.threads.map(|t| view! { <dt>"Threads"</dt><dd><a href="#/threads">{count(t)}</a></dd> })}
+                {s.threads.as_ref().map(|t| view! { <dt>"Threads"</dt><dd><a href="#/threads">{count(t.threads)}</a></dd> })}
             </dl>
-            {(!s.thread_groups.is_empty()).then(|| view! {
+            {s.threads.as_ref().filter(|t| !t.groups.is_empty()).map(|t| view! {
                 <table class="grid">
                     <thead><tr><th>"Thread name"</th><th class="num">"Threads"</th><th>"State"</th><th class="num">"Retained"</th></tr></thead>
                     <tbody on:keydown=table_keys>
-                        {s.thread_groups.iter().take(20).map(|g| view! {
+                        {t.groups.iter().take(20).map(|g| view! {
                             <tr tabindex="0"><td><code>{g.pattern.clone()}</code></td><td class="num">{count(g.count)}</td>
                             <td>{g.state.clone().unwrap_or_default()}</td><td class="num"><Bytes value=g.retained /></td></tr>
                         }).collect_view()}

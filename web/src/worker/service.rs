@@ -17,15 +17,11 @@
 //! costs one sort, not one per page.
 
 use heaplens::analysis::histogram::Histogram;
-use heaplens::analysis::paths::thread_name;
 use heaplens::analysis::{
-    self, domtree, group_rows, histogram, references, PathFinder, PathIndex, PathOptions,
+    self, domtree, group_rows, histogram, inspect, references, PathFinder, PathIndex, PathOptions,
 };
 use heaplens::compare::{compare, digest_from, Diff, Digest};
-use heaplens::graph::{
-    read_snapshot, snapshot_len, write_snapshot, ClassKind, Dominance, EdgeLabel, HeapGraph, Node,
-};
-use heaplens::hprof::{BasicType, Value};
+use heaplens::graph::{read_snapshot, snapshot_len, write_snapshot, Dominance, HeapGraph, Node};
 use heaplens::report;
 use serde::{Deserialize, Serialize};
 
@@ -410,8 +406,8 @@ fn announce(host: &mut dyn Host, detail: &str) {
 
 struct ThreadsCache {
     threads: Vec<analysis::ThreadInfo>,
-    groups: Vec<ThreadGroupView>,
-    findings: Vec<ThreadLocalFindingView>,
+    groups: Vec<ThreadGroupInfo>,
+    findings: Vec<ThreadLocalFinding>,
     filtered: Option<(String, Vec<u32>)>,
 }
 
@@ -489,38 +485,6 @@ fn pct(part: u64, total: u64) -> f64 {
     }
 }
 
-fn type_name(t: BasicType) -> &'static str {
-    match t {
-        BasicType::Object => "Object",
-        BasicType::Boolean => "boolean",
-        BasicType::Char => "char",
-        BasicType::Float => "float",
-        BasicType::Double => "double",
-        BasicType::Byte => "byte",
-        BasicType::Short => "short",
-        BasicType::Int => "int",
-        BasicType::Long => "long",
-    }
-}
-
-fn format_value(v: &Value) -> String {
-    match *v {
-        Value::Object(0) => "null".into(),
-        Value::Object(id) => hex(id),
-        Value::Boolean(b) => b.to_string(),
-        Value::Char(c) => match char::from_u32(c as u32) {
-            Some(ch) if !ch.is_control() => format!("'{ch}'"),
-            _ => format!("'\\u{c:04x}'"),
-        },
-        Value::Float(f) => f.to_string(),
-        Value::Double(f) => f.to_string(),
-        Value::Byte(b) => b.to_string(),
-        Value::Short(s) => s.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Long(l) => l.to_string(),
-    }
-}
-
 impl Loaded {
     fn g(&self) -> &HeapGraph {
         &self.graph
@@ -537,29 +501,6 @@ impl Loaded {
         self.d.reachable_bytes()
     }
 
-    fn label(&self, v: Node) -> Option<String> {
-        let g = self.g();
-        if g.as_class(v).is_some() {
-            return None;
-        }
-        let class = g.class(v);
-        if class.name == "java.lang.String" {
-            return g.string_value(v).map(|s| format!("\"{s}\""));
-        }
-        match class.kind {
-            ClassKind::ObjectArray | ClassKind::PrimitiveArray(_) => {
-                Some(format!("length {}", g.array_len(v)))
-            }
-            ClassKind::Instance => {
-                if class.name.ends_with("Thread") || class.name == "java.lang.Thread" {
-                    thread_name(g, v).map(|n| format!("\"{n}\""))
-                } else {
-                    None
-                }
-            }
-        }
-    }
-
     fn row(&self, v: Node) -> TreeRow {
         let g = self.g();
         let retained = self.d.retained(v);
@@ -570,15 +511,7 @@ impl Loaded {
             retained,
             pct: pct(retained, self.total()),
             children: self.d.children(v).len() as u32,
-            label: self.label(v),
-        }
-    }
-
-    fn obj_ref(&self, v: Node) -> ObjectRef {
-        let g = self.g();
-        ObjectRef {
-            object_id: hex(g.id(v)),
-            class: g.display_class(v),
+            label: inspect::preview(g, v),
         }
     }
 
@@ -656,7 +589,7 @@ impl Loaded {
                 Ok(PathsResult {
                     object_id: q.object,
                     include_weak: q.include_weak,
-                    paths: found.into_iter().map(root_path).collect(),
+                    paths: found,
                 })
             }),
             Instances::METHOD => answer::<Instances>(params, |q| {
@@ -729,7 +662,7 @@ impl Loaded {
                     total: page.total,
                     complete: page.complete,
                     offset: q.offset,
-                    paths: page.paths.into_iter().map(root_path).collect(),
+                    paths: page.paths,
                 })
             }),
             Contents::METHOD => {
@@ -936,152 +869,11 @@ impl Loaded {
     fn object(&mut self, object: &str, host: &mut dyn Host) -> Result<ObjectDetails, String> {
         let v = self.node(object)?;
         if self.graph.as_class(v).is_some() {
-            // A class's page shows its instance count.
+            // A class's page shows its instance count: the histogram has it.
             self.hist(host);
         }
-        let g = &self.graph;
-        let d = &self.d;
-        let class_index = g.as_class(v);
-        let class = g.class(v);
-        let kind = match (class_index, class.kind) {
-            (Some(_), _) => "class",
-            (None, ClassKind::Instance) => "instance",
-            (None, ClassKind::ObjectArray) => "object array",
-            (None, ClassKind::PrimitiveArray(_)) => "primitive array",
-        };
-        let retained = d.retained(v);
-        let mut gc_roots: Vec<String> = g
-            .roots
-            .iter()
-            .filter(|r| r.node == v)
-            .map(|r| r.kind.label().to_string())
-            .collect();
-        gc_roots.dedup();
-        let mut chain = Vec::new();
-        let mut up = d.idom(v);
-        while let Some(p) = up {
-            if p == g.super_root() || chain.len() >= 50 {
-                break;
-            }
-            chain.push(self.obj_ref(p));
-            up = d.idom(p);
-        }
-        chain.reverse();
-        let dominator = chain.last().cloned();
-
-        let edges = g.labelled_edges(v);
-        let mut fields = Vec::new();
-        let mut class_info = None;
-        if let Some(ci) = class_index {
-            let info = &g.classes[ci as usize];
-            for s in &info.statics {
-                let target = match s.value {
-                    Value::Object(id) if id != 0 => g.node_of(id).map(|t| self.obj_ref(t)),
-                    _ => None,
-                };
-                fields.push(FieldRow {
-                    name: g.symbol(s.name).to_string(),
-                    ty: match s.value {
-                        Value::Object(_) => "Object".into(),
-                        Value::Boolean(_) => "boolean".into(),
-                        Value::Char(_) => "char".into(),
-                        Value::Float(_) => "float".into(),
-                        Value::Double(_) => "double".into(),
-                        Value::Byte(_) => "byte".into(),
-                        Value::Short(_) => "short".into(),
-                        Value::Int(_) => "int".into(),
-                        Value::Long(_) => "long".into(),
-                    },
-                    value: format_value(&s.value),
-                    target,
-                });
-            }
-            let hist = self.hist.as_ref().expect("computed above");
-            let instances = hist
-                .reachable
-                .iter()
-                .chain(&hist.unreachable)
-                .filter(|r| r.class == ci)
-                .map(|r| r.instances)
-                .sum();
-            class_info = Some(ClassDetails {
-                name: info.name.clone(),
-                super_class: (info.super_class != heaplens::graph::NO_CLASS)
-                    .then(|| g.classes[info.super_class as usize].name.clone()),
-                loader: analysis::histogram::loader_name(g, info.loader),
-                instance_size: info.instance_size,
-                class_index: ci,
-                instances,
-            });
-        } else if class.kind == ClassKind::Instance {
-            // Reference fields from the edges, in layout order (null fields have no edge).
-            let mut refs = edges.iter().filter_map(|(t, l)| match l {
-                EdgeLabel::Field(n) => Some((n.as_str(), *t)),
-                _ => None,
-            });
-            let mut next_ref = refs.next();
-            for f in g.layout(g.class_index(v)) {
-                let name = g.symbol(f.name);
-                if f.ty == BasicType::Object {
-                    let target = match next_ref {
-                        Some((n, t)) if n == name => {
-                            next_ref = refs.next();
-                            Some(t)
-                        }
-                        _ => None,
-                    };
-                    let value = match target {
-                        Some(t) => match g
-                            .string_value(t)
-                            .filter(|_| g.class(t).name == "java.lang.String")
-                        {
-                            Some(s) => format!("\"{s}\""),
-                            None => hex(g.id(t)),
-                        },
-                        None => "null".into(),
-                    };
-                    fields.push(FieldRow {
-                        name: name.to_string(),
-                        ty: "Object".into(),
-                        value,
-                        target: target.map(|t| self.obj_ref(t)),
-                    });
-                } else {
-                    // Field data is kept for the JDK classes the analyses read and, within a budget,
-                    // for application classes (see `graph::build::KeepFields`).
-                    let value = g
-                        .field_value(v, name)
-                        .map(|x| format_value(&x))
-                        .unwrap_or_else(|| "(not kept)".into());
-                    fields.push(FieldRow {
-                        name: name.to_string(),
-                        ty: type_name(f.ty).into(),
-                        value,
-                        target: None,
-                    });
-                }
-            }
-        }
-        Ok(ObjectDetails {
-            object_id: hex(g.id(v)),
-            class: g.display_class(v),
-            class_object_id: g.class_node(v).map(|c| hex(g.id(c))),
-            kind: kind.into(),
-            shallow: g.shallow(v),
-            retained,
-            retained_objects: d.retained_count(v),
-            pct: pct(retained, self.total()),
-            reachable: d.is_reachable(v),
-            array_length: (class_index.is_none() && class.is_array()).then(|| g.array_len(v)),
-            string_value: g.string_value(v).map(str::to_string),
-            gc_roots,
-            dominator,
-            dominator_chain: chain,
-            fields,
-            class_info,
-            outgoing: edges.len() as u32,
-            explore: explore_views::facts(g, v),
-        })
+        let hist = self.hist.as_ref();
+        Ok(inspect::object_details(&self.graph, &self.d, v, hist))
     }
 
     fn references(
@@ -1161,7 +953,7 @@ impl Loaded {
             let finder = self.finder(false).expect("built above");
             let found = analysis::find_suspects(&self.graph, &self.d, &finder);
             self.suspects = Some(SuspectsResult {
-                suspects: found.into_iter().map(suspect_view).collect(),
+                suspects: found,
                 heap_reachable: self.total(),
             });
         }
@@ -1192,33 +984,8 @@ impl Loaded {
             // The leak suspects' PathFinder, when built, spares the walk for stale keys.
             let finder = self.paths.as_ref().map(|i| i.finder(g));
             let threads = analysis::threads::threads_with(g, &self.d, finder.as_ref());
-            let groups = analysis::threads::thread_groups(&threads)
-                .into_iter()
-                .map(|x| ThreadGroupView {
-                    pattern: x.pattern,
-                    count: x.count,
-                    daemon: x.daemon,
-                    states: x.states.into_iter().collect(),
-                    retained: x.retained,
-                    sample_names: x.sample_names,
-                })
-                .collect();
-            let report = analysis::thread_local_findings(g, &self.d, &threads);
-            let findings = report
-                .findings
-                .into_iter()
-                .map(|f| ThreadLocalFindingView {
-                    threads: f.threads,
-                    thread_patterns: f.thread_patterns,
-                    entries: f.entries,
-                    value_class: f.value_class,
-                    stale: f.stale,
-                    per_thread_retained: f.per_thread_retained,
-                    total_retained: f.total_retained,
-                    significant: f.significant,
-                    explanation: f.explanation,
-                })
-                .collect();
+            let groups = analysis::threads::thread_groups(&threads);
+            let findings = analysis::thread_local_findings(g, &self.d, &threads).findings;
             self.threads = Some(ThreadsCache {
                 threads,
                 groups,
@@ -1311,51 +1078,11 @@ impl Loaded {
     fn class_loaders(&mut self, host: &mut dyn Host) -> &ClassLoadersResult {
         if self.loaders.is_none() {
             announce(host, "class loaders");
-            let r = analysis::class_loaders(self.g(), &self.d);
-            self.loaders = Some(ClassLoadersResult {
-                loaders: r
-                    .loaders
-                    .into_iter()
-                    .map(|l| ClassLoaderView {
-                        object_id: l.object_id,
-                        class: l.class,
-                        name: l.name,
-                        classes_defined: l.classes_defined,
-                        instances: l.instances,
-                        retained: l.retained,
-                        parent: l.parent,
-                        builtin: l.builtin,
-                        open_jars: l.open_jars,
-                        duplicated_classes: l.duplicated_classes,
-                        leak_candidate: l.leak_candidate,
-                        reason: l.reason,
-                    })
-                    .collect(),
-                duplicate_classes: r
-                    .duplicate_classes
-                    .into_iter()
-                    .take(200)
-                    .map(|x| DuplicateClassView {
-                        class: x.class,
-                        loaders: x.loaders,
-                    })
-                    .collect(),
-                duplicate_classes_total: r.duplicate_classes_total,
-                open_jar_files: r
-                    .open_jar_files
-                    .into_iter()
-                    .take(500)
-                    .map(|j| {
-                        (
-                            ObjectRef {
-                                object_id: j.object_id,
-                                class: j.class,
-                            },
-                            j.name,
-                        )
-                    })
-                    .collect(),
-            });
+            let mut r = analysis::class_loaders(self.g(), &self.d);
+            // A message carries a page, not every duplicate and jar of a big application.
+            r.duplicate_classes.truncate(200);
+            r.open_jar_files.truncate(500);
+            self.loaders = Some(r);
         }
         self.loaders.as_ref().expect("filled")
     }
@@ -1533,89 +1260,6 @@ fn process_memory_view(pm: analysis::ProcessMemory) -> ProcessMemoryView {
         thread_stacks: pm.thread_stacks,
         class_metadata: pm.class_metadata,
         jvm: pm.jvm,
-    }
-}
-
-fn root_path(p: analysis::Path) -> RootPath {
-    RootPath {
-        steps: p.steps.into_iter().map(step).collect(),
-        root_kind: p.root_kind.to_string(),
-        root_detail: p.root_detail,
-    }
-}
-
-fn step(s: analysis::PathStep) -> PathStep {
-    PathStep {
-        object_id: s.object_id,
-        class: s.class,
-        field: s.field,
-    }
-}
-
-fn sized(o: analysis::suspects::ObjectRef) -> SizedRef {
-    SizedRef {
-        object_id: o.object_id,
-        class: o.class,
-        retained: o.retained,
-    }
-}
-
-fn suspect_view(s: analysis::Suspect) -> SuspectView {
-    SuspectView {
-        kind: s.kind.to_string(),
-        pattern: s.pattern,
-        explanation: s.explanation,
-        class: s.class,
-        object_id: s.object_id,
-        instances: s.instances,
-        retained: s.retained,
-        retained_pct: s.retained_pct,
-        dominator: sized(s.dominator),
-        accumulation_point: s.accumulation_point.map(sized),
-        holder: s.holder.map(|h| {
-            (
-                ObjectRef {
-                    object_id: h.object_id,
-                    class: h.class,
-                },
-                h.field,
-            )
-        }),
-        path_to_root: s.path_to_root.into_iter().map(step).collect(),
-        root_kind: s.root_kind.map(|k| k.to_string()).unwrap_or_default(),
-        root_detail: s.root_detail,
-        accumulated: s
-            .accumulated
-            .into_iter()
-            .map(|a| AccumulatedRow {
-                class: a.class,
-                count: a.count,
-                bytes: a.bytes,
-            })
-            .collect(),
-        collection: s.collection.map(|c| CollectionView {
-            class: c.class,
-            size: c.size,
-            capacity: c.capacity,
-            bound: c.bound,
-            element_class: c.element_class,
-        }),
-        thread_groups: s
-            .threads
-            .as_ref()
-            .map(|t| {
-                t.groups
-                    .iter()
-                    .map(|g| GroupRow {
-                        pattern: g.pattern.clone(),
-                        count: g.count,
-                        state: g.state.clone(),
-                        retained: g.retained,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        threads: s.threads.as_ref().map(|t| t.threads),
     }
 }
 

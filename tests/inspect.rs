@@ -1,0 +1,134 @@
+//! One object's details (`analysis::inspect`, the page's object view) on a real JVM dump: the
+//! queue of `queue_backlog` (its fields, dominator chain, sizes), its class object (static
+//! fields, instance count from the histogram or counted), a message String's preview (its first
+//! `STRING_PREVIEW_CHARS` characters), and the wire form of the kinds. Expected values come
+//! from the fixture's facts.
+
+mod common;
+
+use heaplens::analysis::histogram;
+use heaplens::analysis::inspect::{self, ObjectKind};
+use heaplens::graph::{build_from_bytes, Dominance, HeapGraph, Node, STRING_PREVIEW_CHARS};
+use serde_json::Value;
+
+fn load(name: &str) -> (HeapGraph, Dominance, Value) {
+    let g = build_from_bytes(&common::read_fixture(&format!("{name}.hprof.gz"))).unwrap();
+    let d = Dominance::compute(&g);
+    let facts =
+        serde_json::from_slice(&common::read_fixture(&format!("{name}.facts.json"))).unwrap();
+    (g, d, facts)
+}
+
+fn only_instance(g: &HeapGraph, class: &str) -> Node {
+    let all: Vec<Node> = (0..g.node_count() as Node)
+        .filter(|&v| g.as_class(v).is_none() && g.class(v).name == class)
+        .collect();
+    assert_eq!(all.len(), 1, "one {class}");
+    all[0]
+}
+
+#[test]
+fn queue_backlog_queue_and_its_class() {
+    let (g, d, f) = load("queue_backlog");
+    let n = |k: &str| f["sizes"][k].as_u64().unwrap();
+    let queue = only_instance(&g, f["queue_class"].as_str().unwrap());
+    let q = inspect::object_details(&g, &d, queue, None);
+    assert_eq!(q.kind, ObjectKind::Instance);
+    assert_eq!(q.class, "java.util.concurrent.ArrayBlockingQueue");
+    assert!(q.retained >= n("queue_retained_at_least"), "{}", q.retained);
+    assert!(q.reachable);
+    let field = |name: &str| q.fields.iter().find(|x| x.name == name).unwrap();
+    assert_eq!(field("count").value, f["queue_messages"].to_string());
+    assert_eq!(field("count").ty, "int");
+    let items = field("items");
+    assert_eq!(items.ty, "Object");
+    let items_ref = items.target.as_ref().expect("items is set");
+    assert_eq!(items_ref.class, "java.lang.Object[]");
+    assert_eq!(items.value, items_ref.object_id);
+    // The items array: its capacity, its shallow size from the facts, held by the queue.
+    let items_node = g
+        .node_of(u64::from_str_radix(&items_ref.object_id[2..], 16).unwrap())
+        .unwrap();
+    let a = inspect::object_details(&g, &d, items_node, None);
+    assert_eq!(a.kind, ObjectKind::ObjectArray);
+    assert_eq!(
+        a.array_length,
+        Some(f["queue_capacity"].as_u64().unwrap() as u32)
+    );
+    assert_eq!(a.shallow, n("items_array_shallow"));
+    assert!(a.fields.is_empty());
+    assert_eq!(a.dominator.as_ref().unwrap().object_id, q.object_id);
+    assert_eq!(a.dominator_chain.last(), a.dominator.as_ref());
+    assert_eq!(
+        inspect::preview(&g, items_node),
+        Some(format!("length {}", f["queue_capacity"]))
+    );
+    // The queue is held by the sender (its dominator chain runs through it).
+    assert!(
+        q.dominator_chain
+            .iter()
+            .any(|o| o.class == f["sender_class"].as_str().unwrap()),
+        "{:?}",
+        q.dominator_chain
+    );
+
+    // Its class object: static fields, the instance count, with or without the histogram.
+    let class_node = g
+        .node_of(u64::from_str_radix(&q.class_object_id.clone().unwrap()[2..], 16).unwrap())
+        .unwrap();
+    let hist = histogram(&g, &d);
+    let c = inspect::object_details(&g, &d, class_node, Some(&hist));
+    assert_eq!(c.kind, ObjectKind::Class);
+    assert_eq!(c.class, "class java.util.concurrent.ArrayBlockingQueue");
+    let info = c.class_info.as_ref().unwrap();
+    assert_eq!(info.instances, 1);
+    assert_eq!(info.super_class.as_deref(), Some("java.util.AbstractQueue"));
+    assert_eq!(info.loader, "<bootstrap>");
+    assert_eq!(
+        inspect::object_details(&g, &d, class_node, None).class_info,
+        c.class_info
+    );
+    assert!(
+        c.gc_roots.contains(&"System Class".to_string()),
+        "{:?}",
+        c.gc_roots
+    );
+    assert!(c.fields.iter().any(|x| x.name == "serialVersionUID"));
+    assert_eq!(inspect::preview(&g, class_node), None);
+
+    // One message: a String whose preview is its text, 200 characters.
+    let first = g
+        .edges(items_node)
+        .next()
+        .map(|(t, _)| t)
+        .expect("a message");
+    let m = inspect::object_details(&g, &d, first, None);
+    assert_eq!(m.class, "java.lang.String");
+    let text = m.string_value.expect("text kept");
+    // The build keeps a preview of every String (the message is 200 characters long).
+    assert!(f["message_length"].as_u64().unwrap() as usize > STRING_PREVIEW_CHARS);
+    assert_eq!(text.chars().count(), STRING_PREVIEW_CHARS);
+
+    assert_eq!(inspect::preview(&g, first), Some(format!("\"{text}\"")));
+    assert_eq!(m.retained, n("per_message_retained"));
+}
+
+#[test]
+fn kinds_serialize_as_words() {
+    let json = serde_json::to_string(&[
+        ObjectKind::Instance,
+        ObjectKind::ObjectArray,
+        ObjectKind::PrimitiveArray,
+        ObjectKind::Class,
+    ])
+    .unwrap();
+    assert_eq!(
+        json,
+        r#"["instance","object array","primitive array","class"]"#
+    );
+    let back: Vec<ObjectKind> = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        back.iter().map(|k| k.label()).collect::<Vec<_>>().join(","),
+        "instance,object array,primitive array,class"
+    );
+}
