@@ -1,10 +1,14 @@
 //! The investigation views' shared parts: the action links a class row, an instances list, a
 //! tree row or an object page offers ([`ExploreActions`]), the route dispatcher
-//! ([`ExplorePage`]) and the "Show more" paging every view's list uses ([`Pager`]).
+//! ([`ExplorePage`]) and the "Show more" paging every view's list uses ([`Pager`], fed by
+//! [`use_explore_pages`]).
 //! Each view is its own file (`explore_retained`, `explore_dominators`, `explore_merged`,
 //! `explore_values`, `explore_contents`); their state is the route, so a link reopens it.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::protocol::*;
 
 use super::explore_contents::ContentsView;
 use super::explore_dominators::DominatorsView;
@@ -160,6 +164,64 @@ impl<T: Send + Sync + Clone + 'static> Pager<T> {
         let shown = self.rows.with(|r| r.len() as u64);
         self.total.get().is_some_and(|t| shown < t)
     }
+}
+
+/// An investigation view's answer: a page of rows, their total, and the view's head (label,
+/// sums) around them.
+pub trait PagedAnswer {
+    type Row: Send + Sync + Clone + 'static;
+    /// Takes the page's rows out (what is left is the head); with the total of rows.
+    fn take_rows(&mut self) -> (Vec<Self::Row>, u64);
+}
+
+macro_rules! paged_answers {
+    ($($page:ty => $row:ty),* $(,)?) => {$(
+        impl PagedAnswer for $page {
+            type Row = $row;
+            fn take_rows(&mut self) -> (Vec<$row>, u64) {
+                (std::mem::take(&mut self.rows), self.total as u64)
+            }
+        }
+    )*};
+}
+
+paged_answers! {
+    RetainedSetPage => RetainedClassView,
+    DominatorsPage => DominatorClassView,
+    MergedPathsPage => MergedNodeView,
+    GroupByValuePage => ValueGroupView,
+    ContentsPage => ContentRowView,
+}
+
+/// The paging every investigation view does: a [`Pager`] and the callback that asks request
+/// `R` for its next page (`params(offset)`), hands the answer's head to `head` and appends its
+/// rows. The first page is asked at once.
+pub fn use_explore_pages<R>(
+    params: impl Fn(u32) -> R::Params + Send + Sync + 'static,
+    head: impl Fn(R::Response) + Send + Sync + Clone + 'static,
+) -> (Pager<<R::Response as PagedAnswer>::Row>, Callback<()>)
+where
+    R: Request + 'static,
+    R::Response: PagedAnswer,
+{
+    let ctx = super::state::use_ctx();
+    let pager = Pager::new();
+    let load = Callback::new(move |()| {
+        let Some(offset) = pager.next_offset() else {
+            return;
+        };
+        let (asked, head) = (params(offset), head.clone());
+        spawn_local(async move {
+            let r = ctx.call::<R>(asked).await.map(|mut p| {
+                let rows = p.take_rows();
+                head(p);
+                rows
+            });
+            pager.accept(r);
+        });
+    });
+    load.run(());
+    (pager, load)
 }
 
 /// "12 of 300 · Show more", for a [`Pager`].

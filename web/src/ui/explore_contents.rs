@@ -3,46 +3,27 @@
 //! and "Hash Entries").
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::protocol::*;
 
-use super::explore::{ExploreHead, Pager, PagerFoot};
+use super::explore::{use_explore_pages, ExploreHead, PagerFoot};
 use super::route::{ExploreView, Target};
-use super::state::use_ctx;
 use super::util::*;
 
 const PAGE: u32 = 100;
 
 #[component]
 pub fn ContentsView(id: String) -> impl IntoView {
-    let ctx = use_ctx();
-    let pager = Pager::<ContentRowView>::new();
     let head = RwSignal::new(None::<ContentsPage>);
     let object = id.clone();
-    let load = Callback::new(move |()| {
-        let Some(offset) = pager.next_offset() else {
-            return;
-        };
-        let object = object.clone();
-        spawn_local(async move {
-            let r = ctx
-                .call::<req::Contents>(ContentsQuery {
-                    object,
-                    offset,
-                    limit: PAGE,
-                })
-                .await
-                .map(|mut p| {
-                    let rows = std::mem::take(&mut p.rows);
-                    let total = p.total;
-                    head.set(Some(p));
-                    (rows, total)
-                });
-            pager.accept(r);
-        });
-    });
-    load.run(());
+    let (pager, load) = use_explore_pages::<req::Contents>(
+        move |offset| ContentsQuery {
+            object: object.clone(),
+            offset,
+            limit: PAGE,
+        },
+        move |p| head.set(Some(p)),
+    );
     let label = Signal::derive(move || {
         head.with(|h| {
             h.as_ref()

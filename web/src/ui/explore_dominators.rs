@@ -4,48 +4,29 @@
 
 use heaplens::analysis::explore::immediate_dominators::DEFAULT_SKIP;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::protocol::*;
 
-use super::explore::{ExploreHead, Pager, PagerFoot};
+use super::explore::{use_explore_pages, ExploreHead, PagerFoot};
 use super::route::{navigate, ExploreView, Route, Target};
-use super::state::use_ctx;
 use super::util::*;
 
 const PAGE: u32 = 100;
 
 #[component]
 pub fn DominatorsView(target: Target, skip: Option<String>) -> impl IntoView {
-    let ctx = use_ctx();
-    let pager = Pager::<DominatorClassView>::new();
     let head = RwSignal::new(None::<DominatorsPage>);
     let selection = target.selection();
     let asked = skip.clone();
-    let load = Callback::new(move |()| {
-        let Some(offset) = pager.next_offset() else {
-            return;
-        };
-        let (selection, skip) = (selection.clone(), asked.clone());
-        spawn_local(async move {
-            let r = ctx
-                .call::<req::ImmediateDominators>(DominatorsQuery {
-                    selection,
-                    skip,
-                    offset,
-                    limit: PAGE,
-                })
-                .await
-                .map(|mut p| {
-                    let rows = std::mem::take(&mut p.rows);
-                    let total = p.total as u64;
-                    head.set(Some(p));
-                    (rows, total)
-                });
-            pager.accept(r);
-        });
-    });
-    load.run(());
+    let (pager, load) = use_explore_pages::<req::ImmediateDominators>(
+        move |offset| DominatorsQuery {
+            selection: selection.clone(),
+            skip: asked.clone(),
+            offset,
+            limit: PAGE,
+        },
+        move |p| head.set(Some(p)),
+    );
     let pattern = RwSignal::new(skip.clone().unwrap_or_else(|| DEFAULT_SKIP.to_string()));
     let apply = {
         let target = target.clone();

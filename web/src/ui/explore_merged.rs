@@ -5,13 +5,11 @@
 //! branch opens by itself, so the chain down to where the paths part is shown at once.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::protocol::*;
 
-use super::explore::{ExploreHead, Pager, PagerFoot};
+use super::explore::{use_explore_pages, ExploreHead, PagerFoot};
 use super::route::{navigate, object_href, ExploreView, Route, Target};
-use super::state::use_ctx;
 use super::util::*;
 
 const PAGE: u32 = 100;
@@ -75,36 +73,22 @@ fn MergedLevel(
     depth: u32,
     head: RwSignal<Option<MergedPathsPage>>,
 ) -> impl IntoView {
-    let ctx = use_ctx();
-    let pager = Pager::<MergedNodeView>::new();
     let sel = selection.clone();
-    let load = Callback::new(move |()| {
-        let Some(offset) = pager.next_offset() else {
-            return;
-        };
-        let selection = sel.clone();
-        spawn_local(async move {
-            let r = ctx
-                .call::<req::MergedPaths>(MergedPathsQuery {
-                    selection,
-                    include_weak: weak,
-                    parent,
-                    offset,
-                    limit: PAGE,
-                })
-                .await
-                .map(|mut p| {
-                    let rows = std::mem::take(&mut p.rows);
-                    let total = p.total as u64;
-                    if parent.is_none() {
-                        head.set(Some(p));
-                    }
-                    (rows, total)
-                });
-            pager.accept(r);
-        });
-    });
-    load.run(());
+    // The first level's answer heads the view (its sums are the selection's).
+    let (pager, load) = use_explore_pages::<req::MergedPaths>(
+        move |offset| MergedPathsQuery {
+            selection: sel.clone(),
+            include_weak: weak,
+            parent,
+            offset,
+            limit: PAGE,
+        },
+        move |p| {
+            if parent.is_none() {
+                head.set(Some(p));
+            }
+        },
+    );
     let single = move || pager.total.get_untracked() == Some(1);
     view! {
         {move || pager.error.get().map(|e| view! { <ErrorNote message=e /> })}

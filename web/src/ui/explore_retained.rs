@@ -2,46 +2,27 @@
 //! the objects that would be freed with them, and its total (MAT's "Show Retained Set").
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::protocol::*;
 
-use super::explore::{ExploreHead, Pager, PagerFoot};
+use super::explore::{use_explore_pages, ExploreHead, PagerFoot};
 use super::route::{ExploreView, Route, Target};
-use super::state::use_ctx;
 use super::util::*;
 
 const PAGE: u32 = 100;
 
 #[component]
 pub fn RetainedView(target: Target) -> impl IntoView {
-    let ctx = use_ctx();
-    let pager = Pager::<RetainedClassView>::new();
     let head = RwSignal::new(None::<RetainedSetPage>);
     let selection = target.selection();
-    let load = Callback::new(move |()| {
-        let Some(offset) = pager.next_offset() else {
-            return;
-        };
-        let selection = selection.clone();
-        spawn_local(async move {
-            let r = ctx
-                .call::<req::RetainedSet>(RetainedSetQuery {
-                    selection,
-                    offset,
-                    limit: PAGE,
-                })
-                .await
-                .map(|mut p| {
-                    let rows = std::mem::take(&mut p.rows);
-                    let total = p.total as u64;
-                    head.set(Some(p));
-                    (rows, total)
-                });
-            pager.accept(r);
-        });
-    });
-    load.run(());
+    let (pager, load) = use_explore_pages::<req::RetainedSet>(
+        move |offset| RetainedSetQuery {
+            selection: selection.clone(),
+            offset,
+            limit: PAGE,
+        },
+        move |p| head.set(Some(p)),
+    );
     let label = Signal::derive(move || {
         head.with(|h| h.as_ref().map(|h| h.label.clone()).unwrap_or_default())
     });

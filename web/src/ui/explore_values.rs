@@ -2,46 +2,27 @@
 //! with the objects per value and the bytes the copies waste (MAT's "Group By Value").
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::protocol::*;
 
-use super::explore::{ExploreHead, Pager, PagerFoot};
+use super::explore::{use_explore_pages, ExploreHead, PagerFoot};
 use super::route::{object_href, ExploreView, Target};
-use super::state::use_ctx;
 use super::util::*;
 
 const PAGE: u32 = 100;
 
 #[component]
 pub fn ValuesView(target: Target) -> impl IntoView {
-    let ctx = use_ctx();
-    let pager = Pager::<ValueGroupView>::new();
     let head = RwSignal::new(None::<GroupByValuePage>);
     let selection = target.selection();
-    let load = Callback::new(move |()| {
-        let Some(offset) = pager.next_offset() else {
-            return;
-        };
-        let selection = selection.clone();
-        spawn_local(async move {
-            let r = ctx
-                .call::<req::GroupByValue>(GroupByValueQuery {
-                    selection,
-                    offset,
-                    limit: PAGE,
-                })
-                .await
-                .map(|mut p| {
-                    let rows = std::mem::take(&mut p.rows);
-                    let total = p.total as u64;
-                    head.set(Some(p));
-                    (rows, total)
-                });
-            pager.accept(r);
-        });
-    });
-    load.run(());
+    let (pager, load) = use_explore_pages::<req::GroupByValue>(
+        move |offset| GroupByValueQuery {
+            selection: selection.clone(),
+            offset,
+            limit: PAGE,
+        },
+        move |p| head.set(Some(p)),
+    );
     let label = Signal::derive(move || {
         head.with(|h| h.as_ref().map(|h| h.label.clone()).unwrap_or_default())
     });

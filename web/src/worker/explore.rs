@@ -8,7 +8,7 @@
 
 use heaplens::analysis::explore::collection_contents::{collection_contents, ContentItem};
 use heaplens::analysis::explore::find_object::find_object;
-use heaplens::analysis::explore::group_by_value::{group_by_value, has_value, GroupByValue};
+use heaplens::analysis::explore::group_by_value::{group_by_value, GroupByValue};
 use heaplens::analysis::explore::immediate_dominators::{
     immediate_dominators, ImmediateDominators, DEFAULT_SKIP,
 };
@@ -22,13 +22,45 @@ use heaplens::query::QueryEnv;
 
 use crate::protocol::*;
 
-/// The last result of each view (see the module docs).
+/// The last result of each view (see the module docs), keyed by the selection and the view's
+/// options.
 #[derive(Default)]
 pub(super) struct ExploreCache {
-    retained: Option<(ExploreSelection, Resolved, RetainedSet)>,
-    dominators: Option<((ExploreSelection, String), Resolved, ImmediateDominators)>,
-    merged: Option<((ExploreSelection, bool), Resolved, MergedPathsView)>,
-    values: Option<(ExploreSelection, Resolved, GroupByValue)>,
+    retained: Kept<ExploreSelection, RetainedSet>,
+    dominators: Kept<(ExploreSelection, String), ImmediateDominators>,
+    merged: Kept<(ExploreSelection, bool), MergedPathsView>,
+    values: Kept<ExploreSelection, GroupByValue>,
+}
+
+/// One view's last result: what it was asked (`K`), the objects of its selection, the result.
+struct Kept<K, T>(Option<(K, Resolved, T)>);
+
+impl<K, T> Default for Kept<K, T> {
+    fn default() -> Self {
+        Kept(None)
+    }
+}
+
+impl<K: PartialEq, T> Kept<K, T> {
+    /// The result for `key`: the kept one, or `make` over `selection` resolved (a failure
+    /// keeps nothing, so asking again retries).
+    fn get(
+        &mut self,
+        key: K,
+        g: &HeapGraph,
+        d: &Dominance,
+        selection: &ExploreSelection,
+        make: impl FnOnce(&Resolved) -> Result<T, String>,
+    ) -> Result<(&Resolved, &T), String> {
+        if self.0.as_ref().map(|c| &c.0) != Some(&key) {
+            self.0 = None;
+            let sel = resolve(g, d, selection)?;
+            let r = make(&sel)?;
+            self.0 = Some((key, sel, r));
+        }
+        let (_, sel, r) = self.0.as_ref().expect("filled above");
+        Ok((sel, r))
+    }
 }
 
 /// A selection's objects and what to call it.
@@ -122,13 +154,11 @@ impl ExploreCache {
         d: &Dominance,
         q: RetainedSetQuery,
     ) -> Result<RetainedSetPage, String> {
-        if self.retained.as_ref().map(|c| &c.0) != Some(&q.selection) {
-            self.retained = None;
-            let sel = resolve(g, d, &q.selection)?;
-            let r = retained_set(g, d, &sel.nodes, None).ok_or("cancelled")?;
-            self.retained = Some((q.selection.clone(), sel, r));
-        }
-        let (_, sel, r) = self.retained.as_ref().expect("filled above");
+        let (sel, r) = self
+            .retained
+            .get(q.selection.clone(), g, d, &q.selection, |sel| {
+                retained_set(g, d, &sel.nodes, None).ok_or_else(|| "cancelled".into())
+            })?;
         Ok(RetainedSetPage {
             label: sel.label.clone(),
             selected: r.selected,
@@ -157,15 +187,10 @@ impl ExploreCache {
         q: DominatorsQuery,
     ) -> Result<DominatorsPage, String> {
         let skip = q.skip.clone().unwrap_or_else(|| DEFAULT_SKIP.to_string());
-        let key = (q.selection.clone(), skip);
-        if self.dominators.as_ref().map(|c| &c.0) != Some(&key) {
-            self.dominators = None;
-            let sel = resolve(g, d, &q.selection)?;
-            let r =
-                immediate_dominators(g, d, &sel.nodes, Some(&key.1)).map_err(|e| e.to_string())?;
-            self.dominators = Some((key, sel, r));
-        }
-        let (_, sel, r) = self.dominators.as_ref().expect("filled above");
+        let key = (q.selection.clone(), skip.clone());
+        let (sel, r) = self.dominators.get(key, g, d, &q.selection, |sel| {
+            immediate_dominators(g, d, &sel.nodes, Some(&skip)).map_err(|e| e.to_string())
+        })?;
         Ok(DominatorsPage {
             label: sel.label.clone(),
             selected: r.selected,
@@ -207,13 +232,9 @@ impl ExploreCache {
         q: MergedPathsQuery,
     ) -> Result<MergedPathsPage, String> {
         let key = (q.selection.clone(), q.include_weak);
-        if self.merged.as_ref().map(|c| &c.0) != Some(&key) {
-            self.merged = None;
-            let sel = resolve(g, d, &q.selection)?;
-            let m = merged_paths(finder, &sel.nodes, 0);
-            self.merged = Some((key, sel, m));
-        }
-        let (_, sel, m) = self.merged.as_ref().expect("filled above");
+        let (sel, m) = self.merged.get(key, g, d, &q.selection, |sel| {
+            Ok(merged_paths(finder, &sel.nodes, 0))
+        })?;
         let page = m.children(q.parent, q.offset as u64, q.limit.min(MAX_PAGE) as usize);
         Ok(MergedPathsPage {
             label: sel.label.clone(),
@@ -250,15 +271,14 @@ impl ExploreCache {
         q: GroupByValueQuery,
         source: Option<&'a mut dyn ObjectSource>,
     ) -> Result<GroupByValuePage, String> {
-        if self.values.as_ref().map(|c| &c.0) != Some(&q.selection) {
-            self.values = None;
-            let sel = resolve(g, d, &q.selection)?;
-            // Values the build did not keep are read again from the dump file when the worker
-            // has it (`source`); without it they count as unreadable.
-            let r = group_by_value(g, Some(d), &sel.nodes, source, None).ok_or("cancelled")?;
-            self.values = Some((q.selection.clone(), sel, r));
-        }
-        let (_, sel, r) = self.values.as_ref().expect("filled above");
+        // Values the build did not keep are read again from the dump file when the worker has
+        // it (`source`); without it they count as unreadable.
+        let (sel, r) = self
+            .values
+            .get(q.selection.clone(), g, d, &q.selection, |sel| {
+                group_by_value(g, Some(d), &sel.nodes, source, None)
+                    .ok_or_else(|| "cancelled".into())
+            })?;
         Ok(GroupByValuePage {
             label: sel.label.clone(),
             selected: r.selected,
@@ -280,18 +300,6 @@ impl ExploreCache {
                 })
                 .collect(),
         })
-    }
-}
-
-/// Which views apply to object `v` (for the object page's actions).
-pub(super) fn facts(g: &HeapGraph, v: Node) -> ExploreFacts {
-    let class_index = g.as_class(v).is_none().then(|| g.class_index(v));
-    let info = heaplens::analysis::collections::extract(g, v);
-    ExploreFacts {
-        class_index,
-        groupable: class_index.is_some_and(|c| has_value(g, c)),
-        collection: info.as_ref().map(|i| i.jdk_class.clone()),
-        collection_size: info.map(|i| i.size),
     }
 }
 
