@@ -241,7 +241,7 @@ fn static_fields(g: &HeapGraph, ci: u32) -> Vec<FieldRow> {
         .iter()
         .map(|s| FieldRow {
             name: g.symbol(s.name).to_string(),
-            ty: type_name(s.value.basic_type()).into(),
+            ty: s.value.basic_type().java_name().into(),
             value: format_value(&s.value),
             target: match s.value {
                 Value::Object(id) if id != 0 => g.node_of(id).map(|t| ObjectRef::of(g, t)),
@@ -321,28 +321,13 @@ fn instance_fields(g: &HeapGraph, v: Node, edges: &[(Node, EdgeLabel)]) -> Vec<F
                 .unwrap_or_else(|| "(not kept)".into());
             fields.push(FieldRow {
                 name: name.to_string(),
-                ty: type_name(f.ty).into(),
+                ty: f.ty.java_name().into(),
                 value,
                 target: None,
             });
         }
     }
     fields
-}
-
-/// A field type as Java spells it (`Object` for every reference).
-fn type_name(t: BasicType) -> &'static str {
-    match t {
-        BasicType::Object => "Object",
-        BasicType::Boolean => "boolean",
-        BasicType::Char => "char",
-        BasicType::Float => "float",
-        BasicType::Double => "double",
-        BasicType::Byte => "byte",
-        BasicType::Short => "short",
-        BasicType::Int => "int",
-        BasicType::Long => "long",
-    }
 }
 
 /// A field value as the inspector shows it (`null`, `0x…`, `'c'`, `42`).
