@@ -203,8 +203,12 @@ async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
         panic!("{result:?}")
     };
     assert_eq!(overview.file_size, RETRY_BUFFER.len() as u64);
-    assert!(overview.objects_total > 10_000);
-    assert!(overview.warnings.is_empty(), "{:?}", overview.warnings);
+    assert!(overview.summary.objects_total > 10_000);
+    assert!(
+        overview.summary.warnings.is_empty(),
+        "{:?}",
+        overview.summary.warnings
+    );
     // Progress went out for every phase, and survives the wire.
     let phases: Vec<Phase> = host.seen.iter().map(|p| p.phase).collect();
     for phase in [
@@ -291,18 +295,18 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
         };
         assert_eq!(
             (
-                got.objects_total,
-                got.objects_reachable,
-                got.heap_shallow_total,
-                got.heap_reachable,
-                got.edges
+                got.summary.objects_total,
+                got.summary.objects_reachable,
+                got.summary.heap_shallow_total,
+                got.summary.heap_reachable,
+                got.summary.edges
             ),
             (
-                expected.objects_total,
-                expected.objects_reachable,
-                expected.heap_shallow_total,
-                expected.heap_reachable,
-                expected.edges
+                expected.summary.objects_total,
+                expected.summary.objects_reachable,
+                expected.summary.heap_shallow_total,
+                expected.summary.heap_reachable,
+                expected.summary.edges
             ),
             "{chunk}/{ahead}"
         );
