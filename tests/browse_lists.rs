@@ -7,15 +7,11 @@ mod common;
 
 use heaplens::analysis::domtree::{self, ChildOrder};
 use heaplens::analysis::references;
-use heaplens::graph::{build_from_bytes, Dominance, HeapGraph, Node};
+use heaplens::graph::{Dominance, HeapGraph, Node};
 use serde_json::Value;
 
 fn load(name: &str) -> (HeapGraph, Dominance, Value) {
-    let g = build_from_bytes(&common::read_fixture(&format!("{name}.hprof.gz"))).unwrap();
-    let d = Dominance::compute(&g);
-    let facts =
-        serde_json::from_slice(&common::read_fixture(&format!("{name}.facts.json"))).unwrap();
-    (g, d, facts)
+    common::load_with_facts(name)
 }
 
 fn instances_named(g: &HeapGraph, class: &str) -> Vec<Node> {

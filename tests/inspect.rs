@@ -8,15 +8,11 @@ mod common;
 
 use heaplens::analysis::histogram;
 use heaplens::analysis::inspect::{self, ObjectKind};
-use heaplens::graph::{build_from_bytes, Dominance, HeapGraph, Node, STRING_PREVIEW_CHARS};
+use heaplens::graph::{Dominance, HeapGraph, Node, STRING_PREVIEW_CHARS};
 use serde_json::Value;
 
 fn load(name: &str) -> (HeapGraph, Dominance, Value) {
-    let g = build_from_bytes(&common::read_fixture(&format!("{name}.hprof.gz"))).unwrap();
-    let d = Dominance::compute(&g);
-    let facts =
-        serde_json::from_slice(&common::read_fixture(&format!("{name}.facts.json"))).unwrap();
-    (g, d, facts)
+    common::load_with_facts(name)
 }
 
 fn only_instance(g: &HeapGraph, class: &str) -> Node {

@@ -16,6 +16,20 @@ pub fn read_fixture(rel: &str) -> Vec<u8> {
     std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
+/// Fixture `name`'s graph, its dominance and its facts (`name.facts.json`).
+pub fn load_with_facts(
+    name: &str,
+) -> (
+    heaplens::graph::HeapGraph,
+    heaplens::graph::Dominance,
+    serde_json::Value,
+) {
+    let g = heaplens::graph::build_from_bytes(&read_fixture(&format!("{name}.hprof.gz"))).unwrap();
+    let d = heaplens::graph::Dominance::compute(&g);
+    let facts = serde_json::from_slice(&read_fixture(&format!("{name}.facts.json"))).unwrap();
+    (g, d, facts)
+}
+
 /// Counts of what a parse delivered.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Counts {
