@@ -236,7 +236,10 @@ impl Ctx {
 
     /// Replace the worker now (cancel, first start): the new one is current from the start.
     fn restart_engine(self) {
-        let (spawned, _ready) = self.spawn_engine(WorkerKind::Wasm32);
+        // Before any dump: the wasm32 worker, unless the URL asks for the other.
+        let memory64 = worker_kind::memory64_available();
+        let kind = worker_kind::choose("", 0, url_kind_override(), memory64);
+        let (spawned, _ready) = self.spawn_engine(kind);
         self.engine_state.set(EngineState::Starting);
         match spawned {
             Some((eid, e)) => self.install(eid, e),
@@ -416,12 +419,8 @@ impl Ctx {
             name: name.clone(),
             size,
         });
-        let search = web_sys::window()
-            .and_then(|w| w.location().search().ok())
-            .unwrap_or_default();
         let memory64 = worker_kind::memory64_available();
-        let mut kind =
-            worker_kind::choose(&name, size, worker_kind::url_override(&search), memory64);
+        let mut kind = worker_kind::choose(&name, size, url_kind_override(), memory64);
         loop {
             let reusable = !self.used.get_value()
                 && self.engine.get_value().is_some_and(|e| e.kind() == kind)
@@ -758,4 +757,12 @@ pub fn now_ms() -> f64 {
         .and_then(|w| w.performance())
         .map(|p| p.now())
         .unwrap_or(0.0)
+}
+
+/// The worker build the page's URL asks for (`?engine=`), if any.
+fn url_kind_override() -> Option<WorkerKind> {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    worker_kind::url_override(&search)
 }
