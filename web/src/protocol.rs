@@ -39,6 +39,7 @@ mod compare;
 pub use compare::*;
 pub mod explore;
 pub use explore::*;
+pub mod limits;
 
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
 pub const PROTOCOL_VERSION: u32 = 9;

@@ -14,6 +14,7 @@ pub mod format;
 pub mod paged;
 pub mod settings_url;
 pub mod tree_model;
+pub mod worker_kind;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

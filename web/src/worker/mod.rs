@@ -16,7 +16,7 @@
 //! [`entry`] is plain Rust and is tested natively (`cargo test -p heaplens-web`).
 
 pub mod compare;
-#[cfg(target_arch = "wasm32")]
+#[cfg(target_family = "wasm")]
 pub mod entry;
 mod explore;
 pub mod host;
