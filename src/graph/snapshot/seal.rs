@@ -86,6 +86,9 @@ pub fn write_sealed(g: &HeapGraph, d: &Dominance, extra: &[u8], sink: &mut dyn F
     sink(&sealer.finish());
 }
 
+/// Reads a kept file: `read_at(offset, buf)` fills `buf` with the bytes at `offset`.
+pub type ReadAt<'a> = dyn FnMut(u64, &mut [u8]) -> Result<(), String> + 'a;
+
 /// Computes the seal of bytes given in pieces.
 pub struct Sealer {
     crc: crc32fast::Hasher,
@@ -125,10 +128,7 @@ impl Sealer {
 /// Reads a kept snapshot of `file_len` bytes. `read_at(offset, buf)` must fill `buf` with the
 /// file's bytes at `offset` (it is only asked for bytes inside the file). The seal is checked
 /// first (its magic, format and length), the CRC-32 over every byte as it is decoded.
-pub fn read_sealed(
-    file_len: u64,
-    read_at: &mut dyn FnMut(u64, &mut [u8]) -> Result<(), String>,
-) -> Result<Snapshot, SealError> {
+pub fn read_sealed(file_len: u64, read_at: &mut ReadAt<'_>) -> Result<Snapshot, SealError> {
     if file_len < SEAL_LEN {
         return Err(SealError::TooShort { len: file_len });
     }

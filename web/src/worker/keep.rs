@@ -7,17 +7,16 @@
 //! by its seal before anything is used. The storage quota is checked before writing
 //! (`navigator.storage.estimate()`): an analysis that would not fit is not written.
 //!
-//! The browser APIs are called through `Reflect` (a few calls do not warrant web-sys features
-//! and a rebuild of every crate that depends on it). Files: `<KEPT_DIR>/<key>.snap` and
+//! The browser APIs are called by name ([`crate::jsapi`]). Files: `<KEPT_DIR>/<key>.snap` and
 //! `<key>.json` (`protocol::kept`); the page lists and deletes them.
 
 use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use super::host::{DumpSource, Host};
 use super::service::Service;
+use crate::jsapi::{call, get, object, wait};
 use crate::protocol::kept::{valid_key, KEPT_DIR};
 use crate::protocol::{KeepParams, KeptManifest, OpenKeptParams, OpenOutcome};
 
@@ -25,51 +24,6 @@ use crate::protocol::{KeepParams, KeptManifest, OpenKeptParams, OpenOutcome};
 const QUOTA_MARGIN: u64 = 1 << 20;
 /// Bytes read from the kept file per call.
 const READ_PIECE: u32 = 1 << 20;
-
-fn message(e: &JsValue) -> String {
-    if let Some(e) = e.dyn_ref::<js_sys::Error>() {
-        return format!("{}: {}", String::from(e.name()), String::from(e.message()));
-    }
-    // A DOMException is not a js_sys::Error in every browser: read its fields.
-    let field = |k: &str| {
-        js_sys::Reflect::get(e, &JsValue::from_str(k))
-            .ok()
-            .and_then(|v| v.as_string())
-    };
-    match (field("name"), field("message")) {
-        (Some(n), Some(m)) => format!("{n}: {m}"),
-        _ => format!("{e:?}"),
-    }
-}
-
-fn get(o: &JsValue, key: &str) -> Result<JsValue, String> {
-    js_sys::Reflect::get(o, &JsValue::from_str(key)).map_err(|e| message(&e))
-}
-
-fn call(o: &JsValue, method: &str, args: &[&JsValue]) -> Result<JsValue, String> {
-    let f: js_sys::Function = get(o, method)?
-        .dyn_into()
-        .map_err(|_| format!("{method} is not available in this browser"))?;
-    let list = js_sys::Array::new();
-    for a in args {
-        list.push(a);
-    }
-    f.apply(o, &list).map_err(|e| message(&e))
-}
-
-async fn wait(p: JsValue) -> Result<JsValue, String> {
-    JsFuture::from(js_sys::Promise::resolve(&p))
-        .await
-        .map_err(|e| message(&e))
-}
-
-fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = js_sys::Object::new();
-    for (k, v) in pairs {
-        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o.into()
-}
 
 /// `navigator.storage` of this worker, if the browser gives the page storage at all.
 fn storage() -> Result<JsValue, String> {
@@ -157,13 +111,12 @@ pub async fn keep(
     Ok(manifest)
 }
 
+/// What a file is written from: it gives its bytes, in pieces, to the sink it is handed.
+type Fill<'a> = dyn FnMut(&mut dyn FnMut(&[u8])) + 'a;
+
 /// Writes what `fill` gives its sink to the file `name` of `dir` (replacing it); answers the
 /// bytes written.
-async fn write_file(
-    dir: &JsValue,
-    name: &str,
-    fill: &mut dyn FnMut(&mut dyn FnMut(&[u8])),
-) -> Result<u64, String> {
+async fn write_file(dir: &JsValue, name: &str, fill: &mut Fill<'_>) -> Result<u64, String> {
     let opts = object(&[("create", JsValue::TRUE)]);
     let file = wait(call(dir, "getFileHandle", &[&name.into(), &opts])?).await?;
     let handle = wait(call(&file, "createSyncAccessHandle", &[])?).await?;
