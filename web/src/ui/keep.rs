@@ -150,6 +150,10 @@ pub async fn open_kept(
     keep.key.set(Some(key.clone()));
     let entry = keep.list.with_untracked(|l| l.get(&key).cloned())?;
     if bypass {
+        // Analyzed again on request; the kept analysis stays (the preference rewrites it).
+        keep.status.set(KeepStatus::Kept {
+            bytes: entry.disk_bytes,
+        });
         return None;
     }
     let when = format_timestamp_ms(entry.manifest.kept_ms as u64);
