@@ -56,10 +56,6 @@ async fn free_bytes() -> Option<u64> {
     Some((quota - usage).max(0.0) as u64)
 }
 
-fn mib(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
-}
-
 /// Writes the open dump's analysis under `params.key`: the quota first, then the sealed
 /// snapshot, then the manifest (a manifest means a complete entry). On any failure nothing of
 /// the entry is left.
@@ -80,8 +76,8 @@ pub async fn keep(
         if needed > free {
             return Err(format!(
                 "not kept: the analysis needs {} on disk and the browser lets this page store {} more",
-                mib(needed),
-                mib(free)
+                heaplens::report::format_bytes(needed),
+                heaplens::report::format_bytes(free)
             ));
         }
     }
