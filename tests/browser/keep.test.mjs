@@ -212,3 +212,29 @@ test('keep this analysis on this computer: opt-in, instant reopen, damaged entri
     assert.deepEqual(foreign, []);
   });
 });
+
+test('keep: an analysis that would not fit the storage quota is not written, and the page says so', async (t) => {
+  const app = await openApp();
+  t.after(() => app.close());
+  const { page } = app;
+  await page.locator(READY).waitFor({ timeout: 30_000 });
+  await page.locator('.kept-panel .keep-pref[data-available="true"]').waitFor({ timeout: 10_000 });
+  // The origin's quota, as navigator.storage.estimate() reports it to the page and its workers.
+  const cdp = await app.context.newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: app.origin, quotaSize: 2_000_000 });
+  await openFresh(app, fixture('queue_backlog'));
+  await page.locator('.keep-this').click();
+  await page.locator('.keep-status[data-state="not-kept"]').waitFor({ timeout: 30_000 });
+  const text = await page.locator('.keep-status').innerText();
+  // The check before writing (navigator.storage.estimate()), or, as here, where the estimate
+  // does not report the quota Chromium enforces (a CDP override), the refused write: either way
+  // nothing is left on disk (a partly written file is removed).
+  assert.match(
+    text,
+    /^Not kept: (the analysis needs [\d.]+ MiB on disk and the browser lets this page store .* more|the browser's storage for this page is full \(QuotaExceededError: .*\); nothing was kept)$/,
+  );
+  t.diagnostic(text);
+  assert.deepEqual(await opfs(page), ['heaplens-kept/']);
+  await app.screenshot('keep-quota');
+  assertNoErrors(app);
+});

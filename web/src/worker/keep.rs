@@ -75,7 +75,7 @@ pub async fn keep(
     if let Some(free) = free_bytes().await {
         if needed > free {
             return Err(format!(
-                "not kept: the analysis needs {} on disk and the browser lets this page store {} more",
+                "the analysis needs {} on disk and the browser lets this page store {} more",
                 heaplens::report::format_bytes(needed),
                 heaplens::report::format_bytes(free)
             ));
@@ -102,7 +102,13 @@ pub async fn keep(
                 let _ = wait(p).await;
             }
         }
-        return Err(format!("not kept: {e}"));
+        // The estimate is only an estimate (Chromium enforces an origin's quota override that
+        // its estimate does not report): a write refused for space says so plainly.
+        return Err(if crate::jsapi::error_name(&e) == "QuotaExceededError" {
+            format!("the browser's storage for this page is full ({e}); nothing was kept")
+        } else {
+            format!("{e}; nothing was kept")
+        });
     }
     Ok(manifest)
 }
