@@ -90,6 +90,7 @@ test('keep this analysis on this computer: opt-in, instant reopen, damaged entri
     const m = await metrics(page);
     assert.equal(m.fromKept, false);
     assert.notEqual(m.firstResultsMs, null, 'the first pass ran');
+    t.diagnostic(`analyzed in ${m.doneMs?.toFixed(0)} ms`);
     // The hand-over and every request are done; still nothing on disk, no preference stored.
     await page.waitForTimeout(1500);
     assert.deepEqual(await opfs(page), []);
