@@ -39,6 +39,10 @@ mod find;
 #[cfg(target_arch = "wasm32")]
 mod histogram;
 #[cfg(target_arch = "wasm32")]
+mod keep;
+#[cfg(target_arch = "wasm32")]
+mod kept_store;
+#[cfg(target_arch = "wasm32")]
 mod object;
 #[cfg(target_arch = "wasm32")]
 mod others;

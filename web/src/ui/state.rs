@@ -106,6 +106,8 @@ pub struct Ctx {
     /// The file last opened (a handle: its bytes stay on disk), to re-open it with other
     /// settings.
     file: StoredValue<Option<(String, web_sys::Blob)>, LocalStorage>,
+    /// Analyses kept on this computer (opt-in; `ui::keep`).
+    pub keep: super::keep::Keep,
 }
 
 pub fn use_ctx() -> Ctx {
@@ -138,6 +140,7 @@ impl Ctx {
             parked: StoredValue::new_local(None),
             settings: RwSignal::new(super::settings::read_url()),
             file: StoredValue::new_local(None),
+            keep: super::keep::Keep::new(),
         }
     }
 
@@ -441,17 +444,24 @@ impl Ctx {
             };
             let t0 = now_ms();
             self.open_posted.set_value(Some(t0));
-            let r = engine
-                .request_with::<req::Open>(
-                    OpenParams {
-                        name: name.clone(),
-                        size,
-                        reserved_bytes: reserved,
-                        settings,
-                    },
-                    blob.as_ref(),
-                )
-                .await;
+            // Kept on this computer (opt-in): opened from there, without parsing.
+            let kept = super::keep::open_kept(self, &engine, &name, &blob, settings).await;
+            let r = match kept {
+                Some(o) => Ok(OpenOutcome::Opened(o)),
+                None => {
+                    engine
+                        .request_with::<req::Open>(
+                            OpenParams {
+                                name: name.clone(),
+                                size,
+                                reserved_bytes: reserved,
+                                settings,
+                            },
+                            blob.as_ref(),
+                        )
+                        .await
+                }
+            };
             drop(engine);
             if self.generation.get_untracked() != generation {
                 return false;

@@ -151,6 +151,9 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
     let blob = attachment
         .as_ref()
         .and_then(|a| a.dyn_ref::<Blob>().cloned());
+    if msg.method == req::Keep::METHOD || msg.method == req::OpenKept::METHOD {
+        return run_kept(worker, msg, blob);
+    }
     let id = msg.id;
     match (msg.params::<req::Open>(), blob) {
         (Some(Ok(params)), Some(blob)) => {
@@ -211,17 +214,73 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
                 .borrow_mut()
                 .handle_with(&msg, source, &mut host);
             post(&worker.scope, &FromWorker::Reply { id, result });
-            // Once the suspects are computed (the UI asks for them right after opening), the
-            // building worker's memory is worth giving back, at the next quiet moment.
-            if worker.hand_over_when_ready.get()
-                && !worker.hand_over_armed.get()
-                && worker.service.borrow().suspects_ready()
-            {
-                worker.hand_over_armed.set(true);
-                hand_over_when_idle(worker);
-            }
+            arm_hand_over(worker);
         }
     }
+}
+
+/// Once the suspects are computed (the UI asks for them right after opening), the building
+/// worker's memory is worth giving back, at the next quiet moment.
+fn arm_hand_over(worker: &Rc<Worker>) {
+    if worker.hand_over_when_ready.get()
+        && !worker.hand_over_armed.get()
+        && worker.service.borrow().suspects_ready()
+    {
+        worker.hand_over_armed.set(true);
+        hand_over_when_idle(worker);
+    }
+}
+
+/// [`req::Keep`] and [`req::OpenKept`]: the Origin Private File System is reached through
+/// promises, so like an open they run asynchronously while later messages wait their turn.
+fn run_kept(worker: &Rc<Worker>, msg: ToWorker, file: Option<Blob>) {
+    worker.opening.set(true);
+    let worker = worker.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut host = WorkerHost {
+            scope: worker.scope.clone(),
+        };
+        let to_json =
+            |v: Result<serde_json::Value, serde_json::Error>| v.map_err(|e| e.to_string());
+        let result = match (msg.params::<req::Keep>(), msg.params::<req::OpenKept>()) {
+            (Some(params), _) => match params {
+                Ok(p) => super::keep::keep(&worker.service, p, &mut host)
+                    .await
+                    .and_then(|m| to_json(serde_json::to_value(m))),
+                Err(e) => Err(e),
+            },
+            (_, Some(params)) => match params {
+                Ok(p) => {
+                    if let Some(file) = file {
+                        // The dump's file, to read fields again (queries, group by value).
+                        worker
+                            .service
+                            .borrow_mut()
+                            .attach_file(Box::new(BlobSource::new(file)));
+                    }
+                    // Read back from disk with exact-size structures: nothing to hand over.
+                    worker.hand_over_when_ready.set(false);
+                    super::keep::open_kept(&worker.service, p, &mut host)
+                        .await
+                        .and_then(|o| to_json(serde_json::to_value(o)))
+                }
+                Err(e) => Err(e),
+            },
+            _ => Err(format!("{} is not a kept-analysis request", msg.method)),
+        };
+        post(&worker.scope, &FromWorker::Reply { id: msg.id, result });
+        worker.opening.set(false);
+        while !worker.opening.get() && !worker.retired.get() {
+            let Some(next) = worker.queue.borrow_mut().pop_front() else {
+                break;
+            };
+            dispatch(&worker, next);
+        }
+        // A hand-over put off while this ran.
+        if !worker.opening.get() && !worker.retired.get() {
+            arm_hand_over(&worker);
+        }
+    });
 }
 
 /// Hands the analysis over once no message has come for [`HAND_OVER_IDLE_MS`].

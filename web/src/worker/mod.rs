@@ -10,6 +10,8 @@
 //! - `explore`: the investigation views' routes (retained set, immediate dominators, merged
 //!   paths, group by value, contents, find object), results kept and paged.
 //! - [`memory`]: the memory model that stops a dump too big for a wasm32 memory.
+//! - `keep` (wasm32 only): "keep this analysis on this computer": the sealed snapshot written
+//!   to and read from the Origin Private File System.
 //! - [`compare`]: pages of a comparison of this worker's dump with another's digest.
 //!
 //! The worker room uses [`crate::protocol`] and the core, never [`crate::ui`]. Everything but
@@ -20,6 +22,8 @@ pub mod compare;
 pub mod entry;
 mod explore;
 pub mod host;
+#[cfg(target_arch = "wasm32")]
+mod keep;
 pub mod memory;
 pub mod open;
 pub mod query;
