@@ -20,7 +20,7 @@ pub(crate) mod summary;
 pub use groups::loader_counts as loader_class_counts;
 pub use growth::{growth, Growth, Match};
 pub use histogram::{Change, ClassCount, ClassDelta};
-pub(crate) use signature::{keyed_objects, Keyed};
+pub(crate) use signature::{key_floor, keyed_objects, Keyed};
 pub use summary::{DumpSummary, LoaderCount, SummaryDelta};
 
 use crate::analysis::histogram::Histogram;
@@ -73,14 +73,15 @@ pub fn digest_from(
     paths: &PathFinder,
     source: Option<String>,
 ) -> Digest {
+    let loaders = summary::loader_counts(g);
     Digest {
-        summary: summary::summary(g, d, source),
+        summary: summary::summary(g, d, h, &loaders, source),
         classes: histogram::class_counts(h),
         packages: groups::package_counts(g, h),
         by_loader: groups::loader_counts(g, d, h),
-        keyed: keyed_objects(g, d, paths),
+        keyed: keyed_objects(g, d, h, paths),
         threads: summary::thread_patterns(g, d),
-        loaders: summary::loader_counts(g),
+        loaders,
     }
 }
 
