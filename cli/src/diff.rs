@@ -7,8 +7,8 @@ use super::{build_graph, file_size, peak_rss_bytes, write_output, Failure};
 use crate::args::Format;
 use crate::flags::{Arg, Flags};
 use crate::progress::Progress;
-use heaplens::analysis::histogram;
-use heaplens::compare::{compare, digest_from, digest_paths, Digest};
+use heaplens::analysis::{histogram, PathFinder, PathOptions};
+use heaplens::compare::{compare, digest_from, Digest};
 use heaplens::graph::{Dominance, SizeMode};
 use heaplens::report::{diff_to_html, diff_to_markdown, format_bytes, to_json};
 use std::path::Path;
@@ -87,8 +87,7 @@ fn side(
     let h = histogram(&g, &d);
     let t3 = Instant::now();
     progress.phase("paths");
-    let index = digest_paths(&g, &h);
-    let paths = index.finder(&g);
+    let paths = PathFinder::new(&g, PathOptions::default());
     let t4 = Instant::now();
     progress.phase("digest");
     let name = p

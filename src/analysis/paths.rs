@@ -310,62 +310,26 @@ pub struct PathFinder<'g> {
 impl PathIndex {
     /// One BFS over the whole graph: O(nodes + edges) time, 4 bytes per node kept.
     pub fn new(g: &HeapGraph, opts: PathOptions) -> PathIndex {
-        Self::search(g, opts, None)
-    }
-
-    /// The same search, stopped as soon as every node of `targets` has its shortest path:
-    /// those paths (and the paths of the nodes on them) are exactly [`new`](Self::new)'s, but
-    /// the nodes not reached by then have none in this index. For a caller that asks only
-    /// about `targets` (a comparison's digest asks about the big nodes, which are mostly near
-    /// the roots); a target without any strong path makes it the whole search.
-    pub fn reaching(g: &HeapGraph, opts: PathOptions, targets: &[Node]) -> PathIndex {
-        Self::search(g, opts, Some(targets))
-    }
-
-    fn search(g: &HeapGraph, opts: PathOptions, targets: Option<&[Node]>) -> PathIndex {
         let excl = Exclusions::new(g, opts.include_weak);
         let n = g.node_count();
         let sr = g.super_root();
         let mut parent = vec![NO_NODE; n + 1];
         parent[n] = sr;
-        // Targets not reached yet: a bit per node, and how many.
-        let mut wanted: Vec<u64> = Vec::new();
-        let mut left = 0usize;
-        if let Some(t) = targets {
-            wanted = vec![0u64; n / 64 + 1];
-            for &v in t.iter().filter(|&&v| (v as usize) < n) {
-                let (word, bit) = (v as usize / 64, 1u64 << (v % 64));
-                left += (wanted[word] & bit == 0) as usize;
-                wanted[word] |= bit;
-            }
-        }
-        let stop = targets.is_some();
-        let mut reached = |w: Node, left: &mut usize| {
-            if let Some(word) = wanted.get_mut(w as usize / 64) {
-                let bit = 1u64 << (w % 64);
-                if *word & bit != 0 {
-                    *word &= !bit;
-                    *left -= 1;
-                }
-            }
-        };
-        let mut queue: Vec<u32> = Vec::with_capacity(if stop { 0 } else { n });
+        let mut queue: Vec<u32> = Vec::with_capacity(n);
         for &r in g.root_nodes() {
             if parent[r as usize] == NO_NODE {
                 parent[r as usize] = sr;
                 queue.push(r);
-                reached(r, &mut left);
             }
         }
         let mut head = 0;
-        while head < queue.len() && !(stop && left == 0) {
+        while head < queue.len() {
             let v = queue[head];
             head += 1;
             let mut visit = |w: Node| {
                 if parent[w as usize] == NO_NODE {
                     parent[w as usize] = v;
                     queue.push(w);
-                    reached(w, &mut left);
                 }
             };
             if let Some(c) = g.class_node(v) {

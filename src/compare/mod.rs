@@ -24,8 +24,8 @@ pub(crate) use signature::{key_floor, keyed_objects, Keyed};
 pub use summary::{DumpSummary, LoaderCount, SummaryDelta};
 
 use crate::analysis::histogram::Histogram;
-use crate::analysis::{PathFinder, PathIndex, PathOptions};
-use crate::graph::{is_jdk_class_name, Dominance, HeapGraph, Node};
+use crate::analysis::{PathFinder, PathOptions};
+use crate::graph::{is_jdk_class_name, Dominance, HeapGraph};
 use crate::report::format::format_timestamp_ms;
 use crate::report::{format_percent, Tool};
 use serde::{Deserialize, Serialize};
@@ -60,20 +60,12 @@ pub struct Digest {
 /// Reduces an analysed dump to its [`Digest`]. `source`: the file name to show.
 pub fn digest(g: &HeapGraph, d: &Dominance, source: Option<String>) -> Digest {
     let h = crate::analysis::histogram(g, d);
-    let index = digest_paths(g, &h);
-    digest_from(g, d, &h, &index.finder(g), source)
-}
-
-/// The strong paths a digest reads: those of the big nodes (`h.big_counts`), by a search that
-/// stops once it has them ([`PathIndex::reaching`]; they are usually near the roots).
-pub fn digest_paths(g: &HeapGraph, h: &Histogram) -> PathIndex {
-    let big: Vec<Node> = h.big_counts.iter().map(|&(v, _)| v).collect();
-    PathIndex::reaching(g, PathOptions::default(), &big)
+    let paths = PathFinder::new(g, PathOptions::default());
+    digest_from(g, d, &h, &paths, source)
 }
 
 /// [`digest`] from the dump's class histogram and strong paths already computed (a browser
-/// worker keeps both): `paths` must use the default [`PathOptions`] (strong references only)
-/// and reach at least the nodes of `h.big_counts` ([`digest_paths`], or a whole [`PathIndex`]).
+/// worker keeps both): `paths` must use the default [`PathOptions`] (strong references only).
 pub fn digest_from(
     g: &HeapGraph,
     d: &Dominance,
