@@ -37,9 +37,9 @@ pub struct Histogram {
     #[serde(default)]
     pub loader_retained: Vec<(u64, u64)>,
     /// Retained object counts (the node itself included) of the nodes retaining at least the
-    /// comparison's key floor (`compare::signature::key_floor`), sorted by node. Counted on
+    /// comparison's key floor ([`crate::compare::key_floor`]), sorted by node. Counted on
     /// this walk of the whole dominator tree for a comparison's keyed objects, which would
-    /// otherwise need a walk of their own (a third of the histogram's time).
+    /// otherwise walk the whole tree again.
     #[serde(default)]
     pub big_counts: Vec<(Node, u64)>,
 }

@@ -349,7 +349,7 @@ struct Acc {
 /// The byte floor of the keyed objects: [`FLOOR_FRACTION`] of the reachable heap, at least
 /// [`MIN_FLOOR`]. The class histogram's walk counts the retained objects of every node at or
 /// above it (`Histogram::big_counts`) for [`keyed_objects`].
-pub(crate) fn key_floor(d: &Dominance) -> u64 {
+pub fn key_floor(d: &Dominance) -> u64 {
     ((d.reachable_bytes() as f64 * FLOOR_FRACTION) as u64).max(MIN_FLOOR)
 }
 
