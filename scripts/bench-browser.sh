@@ -16,6 +16,10 @@
 #   BENCH_BUILD    0 = use the existing dist/ and target/release/heaplens as they are
 #   BENCH_PEERS    0 = skip hprof-analyzer
 #   BENCH_TIMEOUT_MIN  per dump in the browser (default 30)
+#   BENCH_DIFF     1 = instead, the comparison of two dumps (bench/browser-diff.mjs): the two
+#                  DUMPs given (baseline, new), else two generated ones of BENCH_DIFF_SIZES
+#                  (default "600 660"); each opened alone, then both at once to the Comparison
+#                  view (results in $BENCH_DIR/browser-diff-results.md)
 #
 # What it does, in one invocation (see bench/README.md):
 #   1. trunk build --release -> dist/ (offline, like scripts/test.sh); cargo build --release -p heaplens-cli
@@ -29,7 +33,7 @@
 set -euo pipefail
 
 if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
-    sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 fi
 # Resolve the DUMPs before lib.sh changes directory.
@@ -54,6 +58,11 @@ BENCH_HUGE_PAD_MB="${BENCH_HUGE_PAD_MB:-3300}"
 BENCH_BUILD="${BENCH_BUILD:-1}"
 BENCH_PEERS="${BENCH_PEERS:-1}"
 BENCH_TIMEOUT_MIN="${BENCH_TIMEOUT_MIN:-30}"
+BENCH_DIFF="${BENCH_DIFF:-0}"
+if [[ "$BENCH_DIFF" == 1 ]]; then
+    ((${#DUMPS[@]} == 0 || ${#DUMPS[@]} == 2)) || die "BENCH_DIFF=1 compares two dumps: give BASELINE and NEW, or none"
+    BENCH_SIZES="${BENCH_DIFF_SIZES:-600 660}" BENCH_HUGE=0 BENCH_PEERS=0
+fi
 PEERS="$BENCH_DIR/peers"
 export HEAPLENS_DIST="${HEAPLENS_DIST:-$ROOT/dist}"
 
@@ -111,6 +120,14 @@ if [[ "$BENCH_PEERS" != 0 ]]; then
 fi
 
 # --- 4 + 5. measurements and report ------------------------------------------------------------
+if [[ "$BENCH_DIFF" == 1 ]]; then
+    log "comparing ${DUMPS[0]} with ${DUMPS[1]} in the page"
+    BENCH_LOAD_START="$LOAD_START" BENCH_LOAD_WARNING="$LOAD_WARNING" \
+        BENCH_GIT="$(git describe --always --dirty 2>/dev/null || echo '?')" \
+        node "$ROOT/bench/browser-diff.mjs" --out "$BENCH_DIR/browser-diff-results.md" \
+        --json-dir "$BENCH_DIR/browser" --timeout-min "$BENCH_TIMEOUT_MIN" "${DUMPS[@]}"
+    exit 0
+fi
 log "measuring ${#DUMPS[@]} dump(s): native CLI, browser, peer"
 BENCH_CLI="$CLI" BENCH_ANALYZER="$ANALYZER" BENCH_ANALYZER_VERSION="$ANALYZER_VERSION" \
     BENCH_LOAD_START="$LOAD_START" BENCH_LOAD_WARNING="$LOAD_WARNING" \

@@ -5,23 +5,27 @@
 #                                       BENCH_MB and BENCH_MB2 MiB: 600 and 660)
 #
 # Environment: BENCH_DIR (default target/bench), BENCH_RUNS (best of N, default 1),
-# BENCH_MB / BENCH_MB2 (sizes of the generated dumps), HEAPLENS_BIN (a `heaplens` binary;
-# default: cargo build --release -p heaplens-cli).
+# BENCH_MB / BENCH_MB2 (sizes of the generated dumps), MIX (app, default: bigN.hprof; strings:
+# strN.hprof, the strings and collections heavy mix of scripts/gen-big-dump.sh),
+# HEAPLENS_BIN (a `heaplens` binary; default: cargo build --release -p heaplens-cli).
 #
 # Measures under GNU time (wall, user+sys CPU, peak RSS), the page cache warm:
 #   bench_analyze BASE, bench_analyze NEW  (examples/bench_analyze.rs: the two passes, the
-#                                           dominator tree, the class histogram: what a digest
-#                                           starts from)
+#                                           dominator tree, the class histogram: the least
+#                                           any analysis does, and what a digest starts from)
+#   heaplens analyze BASE, heaplens analyze NEW   (the full report, JSON to /dev/null: what a
+#                                           user runs to look at each dump)
 #   heaplens diff BASE NEW --format json --stats   (both analyses one after the other, a digest
 #                                           of each, the comparison; the JSON to /dev/null)
-# and prints one markdown table (also saved to $BENCH_DIR/diff-results.md): the comparison
-# should cost the two analyses plus a small fraction (the digests: paths of the big objects,
-# the loader grouping; the comparison itself is milliseconds).
+# and prints one markdown table (also saved to $BENCH_DIR/diff-results.md) with the diff's cost
+# over both baselines: the comparison should cost the two analyses plus a small fraction (the
+# digests: one breadth-first search for the paths of the big objects, the keys of those; the
+# comparison itself is milliseconds).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [[ $# -ne 0 && $# -ne 2 ]] || [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
-    sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 fi
 abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
@@ -60,10 +64,15 @@ fi
 [[ -x "$HEAPLENS_BIN" && -x "$EXAMPLES/bench_analyze" ]] || die "binaries not found"
 
 if [[ -z "$BASE" ]]; then
-    BASE="$BENCH_DIR/big$BENCH_MB.hprof" NEW="$BENCH_DIR/big$BENCH_MB2.hprof"
+    case "${MIX:-app}" in
+        app) prefix=big ;;
+        strings) prefix=str ;;
+        *) die "MIX must be app or strings" ;;
+    esac
+    BASE="$BENCH_DIR/$prefix$BENCH_MB.hprof" NEW="$BENCH_DIR/$prefix$BENCH_MB2.hprof"
     log "dumps: $BASE, $NEW (generated once, then reused)"
-    "$ROOT/scripts/gen-big-dump.sh" "$BASE" "$BENCH_MB"
-    "$ROOT/scripts/gen-big-dump.sh" "$NEW" "$BENCH_MB2"
+    MIX="${MIX:-app}" "$ROOT/scripts/gen-big-dump.sh" "$BASE" "$BENCH_MB"
+    MIX="${MIX:-app}" "$ROOT/scripts/gen-big-dump.sh" "$NEW" "$BENCH_MB2"
 fi
 log "warming the page cache"
 cat "$BASE" "$NEW" >/dev/null
@@ -95,6 +104,10 @@ measure analyze-base "$EXAMPLES/bench_analyze" "$BASE"
 AW=$WALL AC=$CPU_S AR=$RSS_MIB AO="$(field objects "$OUT")"
 measure analyze-new "$EXAMPLES/bench_analyze" "$NEW"
 BW=$WALL BC=$CPU_S BR=$RSS_MIB BO="$(field objects "$OUT")"
+measure report-base "$HEAPLENS_BIN" analyze "$BASE" --format json --output /dev/null
+RAW=$WALL RAC=$CPU_S RAR=$RSS_MIB
+measure report-new "$HEAPLENS_BIN" analyze "$NEW" --format json --output /dev/null
+RBW=$WALL RBC=$CPU_S RBR=$RSS_MIB
 measure diff "$HEAPLENS_BIN" diff "$BASE" "$NEW" --format json --stats --output /dev/null
 DW=$WALL DC=$CPU_S DR=$RSS_MIB DERR="$LOGS/diff.1.err"
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -110,12 +123,16 @@ mib() { calc "$(stat -c %s "$1") / 1048576" 0; }
     echo
     echo "| command | wall s | CPU s (user+sys) | peak RSS MiB |"
     echo "|---|---:|---:|---:|"
-    echo "| analysis of the baseline (graph, dominators, histogram) | $AW | $AC | $AR |"
-    echo "| analysis of the new dump | $BW | $BC | $BR |"
-    echo "| **the two analyses** | $(calc "$AW + $BW") | $(calc "$AC + $BC") | |"
+    echo "| analysis of the baseline: graph, dominators, histogram (\`bench_analyze\`) | $AW | $AC | $AR |"
+    echo "| analysis of the new dump (\`bench_analyze\`) | $BW | $BC | $BR |"
+    echo "| **the two analyses** (the least each needs) | $(calc "$AW + $BW") | $(calc "$AC + $BC") | |"
+    echo "| \`heaplens analyze\` of the baseline (the full report) | $RAW | $RAC | $RAR |"
+    echo "| \`heaplens analyze\` of the new dump | $RBW | $RBC | $RBR |"
+    echo "| **the two \`heaplens analyze\`** (what a user runs) | $(calc "$RAW + $RBW") | $(calc "$RAC + $RBC") | |"
     echo "| \`heaplens diff\` (both, digests, comparison) | $DW | $DC | $DR |"
     echo
-    echo "diff / two analyses: CPU $(calc "$DC / ($AC + $BC)") ×, wall $(calc "$DW / ($AW + $BW)") ×."
+    echo "diff / the two analyses: CPU $(calc "$DC / ($AC + $BC)") ×, wall $(calc "$DW / ($AW + $BW)") ×;"
+    echo "diff / the two \`heaplens analyze\`: CPU $(calc "$DC / ($RAC + $RBC)") ×, wall $(calc "$DW / ($RAW + $RBW)") ×."
     echo "\`--stats\` of the diff:"
     echo
     echo '```'

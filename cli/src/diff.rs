@@ -7,7 +7,8 @@ use super::{build_graph, file_size, peak_rss_bytes, write_output, Failure};
 use crate::args::Format;
 use crate::flags::{Arg, Flags};
 use crate::progress::Progress;
-use heaplens::compare::{compare, digest, Digest};
+use heaplens::analysis::{histogram, PathFinder, PathOptions};
+use heaplens::compare::{compare, digest_from, Digest};
 use heaplens::graph::{Dominance, SizeMode};
 use heaplens::report::{diff_to_html, diff_to_markdown, format_bytes, to_json};
 use std::path::Path;
@@ -61,6 +62,10 @@ pub fn parse_args(rest: &[String]) -> Result<DiffArgs, String> {
 struct SideTimes {
     build: f64,
     dominators: f64,
+    /// The digest's parts: the class histogram, the strong paths (one breadth-first search),
+    /// the rest (keys of the big objects, summary, groups).
+    histogram: f64,
+    paths: f64,
     digest: f64,
 }
 
@@ -78,20 +83,28 @@ fn side(
     progress.phase("dominators");
     let d = Dominance::compute(&g);
     let t2 = Instant::now();
+    progress.phase("class histogram");
+    let h = histogram(&g, &d);
+    let t3 = Instant::now();
+    progress.phase("paths");
+    let paths = PathFinder::new(&g, PathOptions::default());
+    let t4 = Instant::now();
     progress.phase("digest");
     let name = p
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.to_string());
-    let dg = digest(&g, &d, Some(name));
-    let t3 = Instant::now();
+    let dg = digest_from(&g, &d, &h, &paths, Some(name));
+    let t5 = Instant::now();
     let secs = |a: Instant, b: Instant| b.duration_since(a).as_secs_f64();
     Ok((
         dg,
         SideTimes {
             build: secs(t0, t1),
             dominators: secs(t1, t2),
-            digest: secs(t2, t3),
+            histogram: secs(t2, t3),
+            paths: secs(t3, t4),
+            digest: secs(t4, t5),
         },
     ))
 }
@@ -125,8 +138,8 @@ pub fn run(a: &DiffArgs, progress: &mut Progress) -> Result<(), Failure> {
         let mut s = String::from("heaplens diff stats\n");
         for (label, t) in [("baseline", &tb), ("new", &tn)] {
             s.push_str(&format!(
-                "  {label:<9} build {:>8.3} s  dominators {:>8.3} s  digest {:>8.3} s\n",
-                t.build, t.dominators, t.digest
+                "  {label:<9} build {:>8.3} s  dominators {:>8.3} s  histogram {:>8.3} s  paths {:>8.3} s  keys {:>8.3} s\n",
+                t.build, t.dominators, t.histogram, t.paths, t.digest
             ));
         }
         s.push_str(&format!("  compare   {:>8.3} s\n", secs(t1, t2)));

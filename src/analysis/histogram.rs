@@ -36,6 +36,12 @@ pub struct Histogram {
     /// Retained bytes of the classes each class loader defines (by loader id; 0 = bootstrap).
     #[serde(default)]
     pub loader_retained: Vec<(u64, u64)>,
+    /// Retained object counts (the node itself included) of the nodes retaining at least the
+    /// comparison's key floor ([`crate::compare::key_floor`]), sorted by node. Counted on
+    /// this walk of the whole dominator tree for a comparison's keyed objects, which would
+    /// otherwise walk the whole tree again.
+    #[serde(default)]
+    pub big_counts: Vec<(Node, u64)>,
 }
 
 /// Computes both histograms. Class retained sizes come from one iterative walk of the dominator
@@ -97,6 +103,11 @@ pub(crate) fn histogram_and_top_counts(
     let root = g.super_root();
     let mut top_counts = vec![0u64; tree.children(root).len()];
     let mut current_top = 0usize;
+    // Big nodes on the stack with `walked` when they were entered: when one is left, the
+    // nodes walked since are its dominator subtree (pre-order).
+    let floor = crate::compare::key_floor(d);
+    let mut open: Vec<(Node, usize)> = Vec::new();
+    let mut big_counts: Vec<(Node, u64)> = Vec::new();
     let mut stack: Vec<(Node, u32)> = vec![(root, 0)];
     while let Some(top) = stack.last_mut() {
         let (v, i) = *top;
@@ -127,9 +138,16 @@ pub(crate) fn histogram_and_top_counts(
             active[c] += 1;
             pkg_active[p] += 1;
             ldr_active[l] += 1;
+            if r >= floor {
+                open.push((w, walked));
+            }
             stack.push((w, 0));
         } else {
             stack.pop();
+            if open.last().is_some_and(|&(x, _)| x == v) {
+                let (_, entered) = open.pop().expect("checked");
+                big_counts.push((v, (walked - entered + 1) as u64));
+            }
             if v != root {
                 let c = g.class_index(v) as usize;
                 active[c] -= 1;
@@ -164,11 +182,13 @@ pub(crate) fn histogram_and_top_counts(
         .map(|(c, r)| row(c, r.0, r.1, 0))
         .collect();
     unreachable.sort_by(|a, b| b.shallow.cmp(&a.shallow).then(a.name.cmp(&b.name)));
+    big_counts.sort_unstable();
     let h = Histogram {
         reachable,
         unreachable,
         package_retained: pkg_names.into_iter().zip(pkg_retained).collect(),
         loader_retained: ldr_ids.into_iter().zip(ldr_retained).collect(),
+        big_counts,
     };
     (h, top_counts)
 }

@@ -20,6 +20,7 @@ pub(crate) mod summary;
 pub use groups::loader_counts as loader_class_counts;
 pub use growth::{growth, Growth, Match};
 pub use histogram::{Change, ClassCount, ClassDelta};
+pub use signature::key_floor;
 pub(crate) use signature::{keyed_objects, Keyed};
 pub use summary::{DumpSummary, LoaderCount, SummaryDelta};
 
@@ -59,8 +60,8 @@ pub struct Digest {
 
 /// Reduces an analysed dump to its [`Digest`]. `source`: the file name to show.
 pub fn digest(g: &HeapGraph, d: &Dominance, source: Option<String>) -> Digest {
-    let paths = PathFinder::new(g, PathOptions::default());
     let h = crate::analysis::histogram(g, d);
+    let paths = PathFinder::new(g, PathOptions::default());
     digest_from(g, d, &h, &paths, source)
 }
 
@@ -73,14 +74,15 @@ pub fn digest_from(
     paths: &PathFinder,
     source: Option<String>,
 ) -> Digest {
+    let loaders = summary::loader_counts(g);
     Digest {
-        summary: summary::summary(g, d, source),
+        summary: summary::summary(g, d, h, &loaders, source),
         classes: histogram::class_counts(h),
         packages: groups::package_counts(g, h),
         by_loader: groups::loader_counts(g, d, h),
-        keyed: keyed_objects(g, d, paths),
+        keyed: keyed_objects(g, d, h, paths),
         threads: summary::thread_patterns(g, d),
-        loaders: summary::loader_counts(g),
+        loaders,
     }
 }
 

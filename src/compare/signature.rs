@@ -31,6 +31,7 @@
 //! field or a moved holder still matches.
 
 use crate::analysis::collections::{array_info, collection_info, sample_elements};
+use crate::analysis::histogram::Histogram;
 use crate::analysis::paths::{hex, is_subclass_of, thread_name, PathFinder};
 use crate::analysis::patterns::{is_app_level, name_pattern};
 use crate::graph::{ClassKind, Dominance, HeapGraph, Node, NO_NODE};
@@ -345,109 +346,120 @@ struct Acc {
     rep: Node,
 }
 
+/// The byte floor of the keyed objects: [`FLOOR_FRACTION`] of the reachable heap, at least
+/// [`MIN_FLOOR`]. The class histogram's walk counts the retained objects of every node at or
+/// above it (`Histogram::big_counts`) for [`keyed_objects`].
+pub fn key_floor(d: &Dominance) -> u64 {
+    ((d.reachable_bytes() as f64 * FLOOR_FRACTION) as u64).max(MIN_FLOOR)
+}
+
 /// The keyed big objects of a dump, in dominator-tree pre-order (a parent before its children).
-/// `paths` must use the default options (strong references only).
-pub(crate) fn keyed_objects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Keyed> {
-    let floor = ((d.reachable_bytes() as f64 * FLOOR_FRACTION) as u64).max(MIN_FLOOR);
+/// `h` is the dump's class histogram; `paths` must use the default options (strong references
+/// only).
+///
+/// The walk goes down the dominator tree only through nodes at or above the floor: a node
+/// below it retains a subtree below it too (a dominated object retains no more than its
+/// dominator), where nothing gets a key. The retained object counts of the keyed nodes come
+/// from the histogram's own walk of the whole tree (`Histogram::big_counts`), so this one
+/// visits only the few thousand big nodes, not the millions under them (a node missing from
+/// there, e.g. a histogram from before the counts were kept, is counted by walking its subtree).
+pub(crate) fn keyed_objects(
+    g: &HeapGraph,
+    d: &Dominance,
+    h: &Histogram,
+    paths: &PathFinder,
+) -> Vec<Keyed> {
+    let floor = key_floor(d);
     let mut signer = Signer::new(g, paths);
     let tree = d.child_index();
-    let root = g.super_root();
+    let objects_of = |v: Node| match h.big_counts.binary_search_by_key(&v, |&(n, _)| n) {
+        Ok(i) => h.big_counts[i].1,
+        Err(_) => tree.retained_count(v),
+    };
     struct Frame {
         v: Node,
         i: u32,
-        count: u64,
-        key: u32,
-        counted: bool,
-        full: u64,
+        /// The keyed entry this node is counted in, and its signature (`None`: not keyed).
+        key: Option<(u32, u64)>,
     }
-    const NONE: u32 = u32::MAX;
     let mut accs: Vec<Acc> = Vec::new();
     let mut by_sig: HashMap<u64, u32> = HashMap::new();
+    // Nodes of each signature on the stack: a node adds to its entry only when no node above
+    // it has its signature (as a class's retained size counts an instance once).
     let mut active: HashMap<u64, u32> = HashMap::new();
     let mut key_stack: Vec<u32> = Vec::new();
     let mut stack = vec![Frame {
-        v: root,
+        v: g.super_root(),
         i: 0,
-        count: 0,
-        key: NONE,
-        counted: false,
-        full: 0,
+        key: None,
     }];
     while let Some(top) = stack.last_mut() {
         let kids = tree.children(top.v);
-        if (top.i as usize) < kids.len() {
-            let w = kids[top.i as usize];
+        // Children come largest first, but do not rely on it: skip every one below the floor.
+        while kids
+            .get(top.i as usize)
+            .is_some_and(|&w| d.retained(w) < floor)
+        {
             top.i += 1;
-            let mut f = Frame {
-                v: w,
-                i: 0,
-                count: 0,
-                key: NONE,
-                counted: false,
-                full: 0,
-            };
-            let r = d.retained(w);
-            if r >= floor {
-                let s = signer.sig(w);
-                let a = active.entry(s.full).or_insert(0);
-                let known = by_sig.get(&s.full).copied();
-                let idx = match known {
-                    Some(i) => Some(i),
-                    None if accs.len() < MAX_KEYS => {
-                        let i = accs.len() as u32;
-                        accs.push(Acc {
-                            sig: s,
-                            parent: key_stack.last().copied(),
-                            count: 0,
-                            retained: 0,
-                            objects: 0,
-                            elements: None,
-                            rep: w,
-                        });
-                        by_sig.insert(s.full, i);
-                        Some(i)
-                    }
-                    None => None,
-                };
-                if let Some(idx) = idx {
-                    if *a == 0 {
-                        let acc = &mut accs[idx as usize];
-                        acc.count += 1;
-                        acc.retained += r;
-                        if r > d.retained(acc.rep) || acc.count == 1 {
-                            acc.rep = w;
-                        }
-                        let size = collection_info(g, w)
-                            .or_else(|| array_info(g, w))
-                            .map(|i| i.size);
-                        if let Some(n) = size {
-                            *acc.elements.get_or_insert(0) += n;
-                        }
-                        f.counted = true;
-                    }
-                    *a += 1;
-                    f.key = idx;
-                    f.full = s.full;
-                    key_stack.push(idx);
-                }
-            }
-            stack.push(f);
-        } else {
+        }
+        let Some(&w) = kids.get(top.i as usize) else {
             let f = stack.pop().expect("non-empty");
-            let total = f.count + 1;
-            if let Some(parent) = stack.last_mut() {
-                parent.count += total;
-            }
-            if f.key != NONE {
-                if f.counted {
-                    accs[f.key as usize].objects += total;
-                }
-                if let Some(a) = active.get_mut(&f.full) {
+            if let Some((_, full)) = f.key {
+                if let Some(a) = active.get_mut(&full) {
                     *a -= 1;
                 }
                 key_stack.pop();
             }
+            continue;
+        };
+        top.i += 1;
+        let mut f = Frame {
+            v: w,
+            i: 0,
+            key: None,
+        };
+        let r = d.retained(w);
+        let s = signer.sig(w);
+        let idx = match by_sig.get(&s.full) {
+            Some(&i) => Some(i),
+            None if accs.len() < MAX_KEYS => {
+                let i = accs.len() as u32;
+                accs.push(Acc {
+                    sig: s,
+                    parent: key_stack.last().copied(),
+                    count: 0,
+                    retained: 0,
+                    objects: 0,
+                    elements: None,
+                    rep: w,
+                });
+                by_sig.insert(s.full, i);
+                Some(i)
+            }
+            None => None,
+        };
+        if let Some(idx) = idx {
+            let a = active.entry(s.full).or_insert(0);
+            if *a == 0 {
+                let acc = &mut accs[idx as usize];
+                acc.count += 1;
+                acc.retained += r;
+                acc.objects += objects_of(w);
+                if r > d.retained(acc.rep) || acc.count == 1 {
+                    acc.rep = w;
+                }
+                let size = collection_info(g, w)
+                    .or_else(|| array_info(g, w))
+                    .map(|i| i.size);
+                if let Some(n) = size {
+                    *acc.elements.get_or_insert(0) += n;
+                }
+            }
+            *a += 1;
+            f.key = Some((idx, s.full));
+            key_stack.push(idx);
         }
+        stack.push(f);
     }
     accs.into_iter()
         .map(|a| describe(g, &mut signer, a))

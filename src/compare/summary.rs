@@ -1,5 +1,6 @@
 //! The overview numbers of each dump and their deltas; threads and class loaders that appeared.
 
+use crate::analysis::histogram::Histogram;
 use crate::analysis::paths::thread_name;
 use crate::analysis::patterns::{is_loader_class, live_threads, name_pattern};
 use crate::graph::{Dominance, HeapGraph, Node, SizeMode, NO_NODE};
@@ -84,11 +85,21 @@ pub struct LoaderCount {
     pub classes_defined: u64,
 }
 
-pub(crate) fn summary(g: &HeapGraph, d: &Dominance, source: Option<String>) -> DumpSummary {
-    let mut total = 0u64;
-    for v in 0..g.node_count() as Node {
-        total += g.shallow(v);
-    }
+/// The summary of one dump, from its class histogram (whose rows add up to every object's
+/// shallow size) and its [`loader_counts`]: neither is computed a second time.
+pub(crate) fn summary(
+    g: &HeapGraph,
+    d: &Dominance,
+    h: &Histogram,
+    loaders: &[LoaderCount],
+    source: Option<String>,
+) -> DumpSummary {
+    let total = h
+        .reachable
+        .iter()
+        .chain(&h.unreachable)
+        .map(|r| r.shallow)
+        .sum();
     DumpSummary {
         source,
         timestamp_ms: g.meta.header.timestamp_ms,
@@ -101,7 +112,7 @@ pub(crate) fn summary(g: &HeapGraph, d: &Dominance, source: Option<String>) -> D
         objects: d.reachable as u64,
         objects_total: g.node_count() as u64,
         classes: g.classes.iter().filter(|c| c.node != NO_NODE).count() as u64,
-        class_loaders: loader_counts(g).iter().map(|l| l.loaders).sum(),
+        class_loaders: loaders.iter().map(|l| l.loaders).sum(),
         threads: g
             .roots
             .iter()
