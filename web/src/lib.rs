@@ -10,7 +10,7 @@
 //! The worker's request handling and the UI's pure models (tree model, formatting) are plain
 //! Rust and tested natively; what touches JS or Leptos is wasm32-only.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(target_family = "wasm")]
 pub mod jsapi;
 pub mod protocol;
 pub mod ui;

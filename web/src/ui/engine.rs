@@ -444,8 +444,9 @@ impl Inner {
             Some(file) => js_sys::Array::of3(&text, &snapshot, file),
             None => js_sys::Array::of2(&text, &snapshot),
         };
-        if let Err(e) = worker.post_message_with_transfer(&message, &js_sys::Array::of1(&snapshot))
-        {
+        // The snapshot is an array of `ArrayBuffer`s (a piece per GiB): all are transferred.
+        let transfer: js_sys::Array = snapshot.clone().unchecked_into();
+        if let Err(e) = worker.post_message_with_transfer(&message, &transfer) {
             self.restoring.set(None);
             self.pending.borrow_mut().clear();
             (self.on_event)(EngineEvent::Failed(format!(

@@ -202,8 +202,8 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
                 .and_then(|a| a.dyn_ref::<Blob>())
                 .map(|b| BlobSource::new(b.clone()));
             let mut buffer_source = attachment
-                .and_then(|a| a.dyn_into::<js_sys::ArrayBuffer>().ok())
-                .map(BufferSource::new);
+                .and_then(|a| a.dyn_into::<js_sys::Array>().ok())
+                .and_then(|a| BufferSource::new(&a));
             let source: Option<&mut dyn DumpSource> = match (&mut blob_source, &mut buffer_source) {
                 (Some(b), _) => Some(b),
                 (None, Some(b)) => Some(b),
@@ -315,36 +315,49 @@ fn hand_over_when_idle(worker: &Rc<Worker>) {
     }
 }
 
+/// The largest `ArrayBuffer` of a snapshot: Chromium cannot post one over 2 GiB ("size exceeds
+/// the supported range"), so a memory64 worker's snapshot (2.1 GB at 74 M objects) is cut.
+const SNAPSHOT_PIECE: u64 = 1 << 30;
+
 /// Hands the analysis over to a fresh worker (see the protocol's module docs): writes its
-/// snapshot into a new `ArrayBuffer`, frees the dump and posts [`FromWorker::Handoff`] with the
-/// buffer transferred. `false` when no snapshot could be made (then the dump stays here).
+/// snapshot into new `ArrayBuffer`s of at most [`SNAPSHOT_PIECE`] bytes, frees the dump and
+/// posts [`FromWorker::Handoff`] with them (an array) transferred. `false` when no snapshot
+/// could be made (then the dump stays here).
 fn hand_over(worker: &Worker, host: &mut dyn Host) -> bool {
     let mut service = worker.service.borrow_mut();
     let Some(plan) = service.prepare_snapshot(host) else {
         return false;
     };
-    // Lengths and offsets as JS numbers: the memory64 worker's snapshot can pass 4 GiB
-    // (~130 M objects), past js-sys's `u32` arguments (Chromium allows such an ArrayBuffer).
-    let len = plan.bytes as f64;
-    let buffer = big::new_array_buffer(len);
-    let view = js_sys::Uint8Array::new(&buffer);
+    let buffers = js_sys::Array::new();
+    let mut views = Vec::new();
+    let mut left = plan.bytes;
+    while left > 0 || views.is_empty() {
+        let len = left.min(SNAPSHOT_PIECE);
+        let buffer = big::new_array_buffer(len as f64);
+        views.push(js_sys::Uint8Array::new(&buffer));
+        buffers.push(&buffer);
+        left -= len;
+    }
+    // Offsets as JS numbers: a memory64 worker's piece positions pass js-sys's `u32`.
     let mut at = 0u64;
-    service.write_snapshot(&plan, &mut |piece| {
-        let end = at + piece.len() as u64;
-        big::subarray(&view, at as f64, end as f64).copy_from(piece);
-        at = end;
+    service.write_snapshot(&plan, &mut |mut piece| {
+        while !piece.is_empty() {
+            let (i, off) = ((at / SNAPSHOT_PIECE) as usize, at % SNAPSHOT_PIECE);
+            let Some(view) = views.get(i) else { return };
+            let n = (SNAPSHOT_PIECE - off).min(piece.len() as u64) as usize;
+            big::subarray(view, off as f64, (off + n as u64) as f64).copy_from(&piece[..n]);
+            at += n as u64;
+            piece = &piece[n..];
+        }
     });
-    if at != plan.bytes || big::byte_length(&buffer) != len {
+    if at != plan.bytes {
         return false;
     }
     let message = js_sys::Array::of2(
         &JsValue::from_str(&encode(&FromWorker::Handoff { bytes: plan.bytes })),
-        &buffer,
+        &buffers,
     );
-    match worker
-        .scope
-        .post_message_with_transfer(&message, &js_sys::Array::of1(&buffer))
-    {
+    match worker.scope.post_message_with_transfer(&message, &buffers) {
         Ok(()) => {
             service.close();
             true
@@ -358,30 +371,42 @@ fn hand_over(worker: &Worker, host: &mut dyn Host) -> bool {
     }
 }
 
-/// A snapshot posted as an `ArrayBuffer` ([`req::Restore`]).
+/// A snapshot posted as an array of `ArrayBuffer`s ([`req::Restore`]), read as one.
 pub struct BufferSource {
-    view: js_sys::Uint8Array,
+    pieces: Vec<js_sys::Uint8Array>,
+    /// Where each piece starts, and the total at the end.
+    starts: Vec<u64>,
 }
 
 impl BufferSource {
-    pub fn new(buffer: js_sys::ArrayBuffer) -> Self {
-        BufferSource {
-            view: js_sys::Uint8Array::new(&buffer),
+    /// `None` when `buffers` holds anything but `ArrayBuffer`s.
+    pub fn new(buffers: &js_sys::Array) -> Option<Self> {
+        let mut pieces = Vec::new();
+        let mut starts = vec![0u64];
+        for b in buffers.iter() {
+            let buffer = b.dyn_into::<js_sys::ArrayBuffer>().ok()?;
+            let len = big::byte_length(&buffer) as u64;
+            pieces.push(js_sys::Uint8Array::new(&buffer));
+            starts.push(starts.last().copied().unwrap_or(0) + len);
         }
+        Some(BufferSource { pieces, starts })
     }
 }
 
 impl DumpSource for BufferSource {
     fn size(&self) -> u64 {
-        big::byte_length(&self.view.buffer()) as u64
+        self.starts.last().copied().unwrap_or(0)
     }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
-        let len = self.size();
-        if offset >= len || buf.is_empty() {
+        if offset >= self.size() || buf.is_empty() {
             return Ok(0);
         }
-        let n = (len - offset).min(buf.len() as u64);
-        big::subarray(&self.view, offset as f64, (offset + n) as f64)
+        // The piece holding `offset`; a read stops at its end (callers read again).
+        let i = self.starts.partition_point(|&s| s <= offset) - 1;
+        let (start, end) = (self.starts[i], self.starts[i + 1]);
+        let n = (end - offset).min(buf.len() as u64);
+        let off = offset - start;
+        big::subarray(&self.pieces[i], off as f64, (off + n) as f64)
             .copy_to(&mut buf[..n as usize]);
         Ok(n as usize)
     }

@@ -22,7 +22,7 @@ pub mod compare;
 pub mod entry;
 mod explore;
 pub mod host;
-#[cfg(target_arch = "wasm32")]
+#[cfg(target_family = "wasm")]
 mod keep;
 pub mod memory;
 pub mod open;
