@@ -41,7 +41,7 @@ pub trait RowSink {
 }
 
 /// What a running query is doing.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Scanning the objects of the outermost FROM (`done` of `total` objects).
