@@ -147,7 +147,11 @@ fn stepped_results_equal_one_shot_results() {
         assert!(want.total > 0, "{text}: no rows to compare");
         for units in [1, 97, 4096] {
             let s = d.stepped(text, units);
-            assert_eq!(s.rows.len() as u64, want.total, "{text} in steps of {units}");
+            assert_eq!(
+                s.rows.len() as u64,
+                want.total,
+                "{text} in steps of {units}"
+            );
             assert_eq!(s.rows, want.rows, "{text} in steps of {units}");
         }
     }
@@ -157,13 +161,21 @@ fn stepped_results_equal_one_shot_results() {
 fn every_kind_of_work_suspends() {
     let mut d = open("retry_buffer.hprof.gz");
     let objects = d.g.node_count() as u64;
-    let retained = d.stepped("SELECT AS RETAINED SET * FROM com.example.retry.ResultBatch", 64);
+    let retained = d.stepped(
+        "SELECT AS RETAINED SET * FROM com.example.retry.ResultBatch",
+        64,
+    );
     assert!(retained.phases.contains(&Phase::RetainedSet));
-    let inbounds = d.stepped("SELECT inbounds(b) FROM com.example.retry.ResultBatch b", 64);
+    let inbounds = d.stepped(
+        "SELECT inbounds(b) FROM com.example.retry.ResultBatch b",
+        64,
+    );
     assert!(inbounds.phases.contains(&Phase::Inbounds));
     // A subquery in WHERE runs once per outer object: a cross join (the Threads × every
     // String) is interrupted inside the inner scans, not only between outer objects.
-    let threads = d.one_shot("SELECT * FROM INSTANCEOF java.lang.Thread").total;
+    let threads = d
+        .one_shot("SELECT * FROM INSTANCEOF java.lang.Thread")
+        .total;
     let cross = d.stepped(
         "SELECT t FROM INSTANCEOF java.lang.Thread t WHERE t IN (SELECT OBJECTS dominatorof(s) FROM java.lang.String s)",
         1000,

@@ -754,13 +754,7 @@ impl<'a> Eval<'a> {
     }
 
     /// `.field`, `.@attr`, `[i]` (`args`: the index) or `.method(args)` of `b`.
-    fn apply_step(
-        &mut self,
-        b: V,
-        step: &Step,
-        args: Vec<V>,
-        pos: usize,
-    ) -> Result<V, QueryError> {
+    fn apply_step(&mut self, b: V, step: &Step, args: Vec<V>, pos: usize) -> Result<V, QueryError> {
         Ok(match step {
             Step::Field(name) => self.field_of(&b, name, pos)?,
             Step::Attr(a) => self.attr_of(&b, a, pos)?,

@@ -41,7 +41,7 @@ pub mod explore;
 pub use explore::*;
 
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
-pub const PROTOCOL_VERSION: u32 = 8;
+pub const PROTOCOL_VERSION: u32 = 9;
 
 /// Upper bound of every page the worker returns.
 pub const MAX_PAGE: u32 = 1000;
@@ -162,6 +162,10 @@ pub mod req {
         /// its columns and total; a query that does not parse or run answers its error (with
         /// the position in the text), not a failed request.
         Query = "query": QueryParams => QueryPage;
+        /// Stops the query running (its requests are answered with a cancelled error, kind
+        /// `cancelled`); answers whether one was running. A query with another text also
+        /// stops the one running.
+        CancelQuery = "cancel_query": () => bool;
         /// The open dump reduced to what a comparison needs (`heaplens::compare::digest`), as
         /// JSON text for the other dump's worker ([`compare`](self::super::CompareParams)).
         Digest = "digest": () => DigestText;
@@ -328,6 +332,21 @@ pub struct QueryPage {
     pub ms: f64,
 }
 
+/// How far a running query is ([`FromWorker::QueryProgress`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryProgress {
+    /// The query's text.
+    pub text: String,
+    pub phase: heaplens::query::Phase,
+    /// Objects done of `total` in this phase (the outermost scan's objects, the objects
+    /// marked for a retained set, the objects indexed for `inbounds()`).
+    pub done: u64,
+    pub total: u64,
+    /// Rows of the result so far.
+    pub rows: u64,
+    pub elapsed_ms: f64,
+}
+
 /// Worker → UI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -348,6 +367,9 @@ pub enum FromWorker {
     },
     /// Unsolicited: how far the current request is.
     Progress(Progress),
+    /// Unsolicited, while a [`req::Query`] runs: how far it is (at most every
+    /// [`PROGRESS_INTERVAL_MS`] / 2).
+    QueryProgress(QueryProgress),
     /// Unsolicited, during [`req::Open`], once the first pass is done (before the reply).
     Partial(Box<PartialResults>),
     /// Unsolicited, after the replies to [`req::Open`] and to the first requests: the
