@@ -279,11 +279,13 @@ impl<'a> Eval<'a> {
         let outermost = self.scans == 1;
         let r = async {
             for v in 0..n as Node {
-                if outermost && v % 1024 == 0 {
+                let selected = set[g.class_index(v) as usize];
+                // Before each item too: one item may run a subquery over the whole heap.
+                if outermost && (selected || v % 1024 == 0) {
                     self.report(Phase::Scan, v as u64, n as u64);
                 }
                 self.tick().await?;
-                if set[g.class_index(v) as usize] {
+                if selected {
                     self.item(level, V::Obj(v)).await?;
                 }
             }

@@ -11,7 +11,10 @@
 //! 1. The UI starts the worker; the worker posts [`FromWorker::Ready`] once its wasm is running
 //!    (messages posted to it before that would be lost, so the UI waits for `Ready`).
 //! 2. The UI posts [`ToWorker`] requests, each with a fresh [`RequestId`]; the worker answers
-//!    each with exactly one [`FromWorker::Reply`] carrying the same id, in request order.
+//!    each with exactly one [`FromWorker::Reply`] carrying the same id, in request order but
+//!    for [`req::Query`]: a query that must run is answered when its run ends (it runs in
+//!    slices; requests that come meanwhile are answered between them, [`req::CancelQuery`]
+//!    stops it), with [`FromWorker::QueryProgress`] messages while it runs.
 //! 3. While it works on a request (reading a dump, computing an analysis) the worker also posts
 //!    unsolicited [`FromWorker::Progress`] messages, at least every [`PROGRESS_INTERVAL_MS`].
 //!    While it opens a dump, it also posts one [`FromWorker::Partial`] when the first pass is
