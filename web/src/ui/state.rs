@@ -185,6 +185,9 @@ impl Ctx {
             }
             EngineEvent::QueryProgress(p) => {
                 if current() {
+                    // The worker answers a query now: an earlier analysis's progress is over
+                    // (the dump bar says "Working…", not "Computing <that analysis>…").
+                    self.progress.set(None);
                     self.query_progress.set(Some(p));
                 }
             }
