@@ -36,6 +36,9 @@ fn open() -> Service {
     s
 }
 
+/// Replies by request id, as the worker posts them.
+type Replies = Vec<(RequestId, Result<serde_json::Value, String>)>;
+
 /// A clock that advances 5 ms each time it is read (a step then seems to take 5 ms, so its
 /// budget stays at 4,096 objects, and a slice of 40 ms is ~4 steps), and the query progress
 /// posted.
@@ -57,21 +60,13 @@ impl Host for Clock {
 }
 
 /// The answer to `id` among `replies`, as a query page.
-fn page_of(
-    replies: &[(RequestId, Result<serde_json::Value, String>)],
-    id: RequestId,
-) -> Option<QueryPage> {
+fn page_of(replies: &Replies, id: RequestId) -> Option<QueryPage> {
     replies.iter().find(|(i, _)| *i == id).map(|(_, r)| {
         response_of::<req::Query>(r.clone().expect("a query is answered with a page")).unwrap()
     })
 }
 
-fn ask<R: Request>(
-    s: &mut Service,
-    host: &mut Clock,
-    id: RequestId,
-    p: &R::Params,
-) -> Vec<(RequestId, Result<serde_json::Value, String>)> {
+fn ask<R: Request>(s: &mut Service, host: &mut Clock, id: RequestId, p: &R::Params) -> Replies {
     s.handle_stepwise(&ToWorker::new::<R>(id, p), None, host)
 }
 
@@ -84,10 +79,7 @@ fn q(text: &str, offset: u64, limit: u32) -> QueryParams {
 }
 
 /// Slices until the query ends; all replies, and how many slices it took.
-fn run_out(
-    s: &mut Service,
-    host: &mut Clock,
-) -> (Vec<(RequestId, Result<serde_json::Value, String>)>, u32) {
+fn run_out(s: &mut Service, host: &mut Clock) -> (Replies, u32) {
     let mut replies = Vec::new();
     let mut slices = 0;
     while s.query_running() {
