@@ -10,6 +10,8 @@ cd "$ROOT"
 # (the CLI must match the library exactly), see wasm_bindgen_version below.
 TRUNK_VERSION="0.21.14"
 WASM_OPT_VERSION="132" # npm binaryen, see package.json and Trunk.toml
+# The memory64 worker only (scripts/build-worker64.sh): wasm64 needs nightly `-Zbuild-std`.
+NIGHTLY="nightly-2026-05-20"
 
 # cargo-installed tools live here; npm's wasm-opt must win over any system (Debian) wasm-opt,
 # which Trunk would otherwise find first and reject for its version.

@@ -18,6 +18,10 @@
 
 const BUILD = /*@BUILD@*/null;
 
+// This file embeds the wasm32 engine only (the memory64 one, for dumps beyond a 4 GiB memory,
+// would add ~1.5 MB): the app must not try to start it (web/src/ui/worker_kind.rs).
+window.heaplensMemory64 = false;
+
 /** The bytes of a data block (base64). */
 function block(id) {
   const text = document.getElementById(id).textContent;

@@ -13,7 +13,10 @@ the files index.html copies for the page, e.g. the sample dump) and writes, next
   started from a `blob:` URL of its glue, the copied files (the sample) served to the app's
   `fetch` from memory. Its Content-Security-Policy has no source for any request
   (default-src 'none'): no http(s), no file, no data: fetch. See docs/offline.md.
-- SHA256SUMS: `sha256sum -c` lines for the offline file and the two wasm modules. The offline
+- SHA256SUMS: `sha256sum -c` lines for the offline file and the wasm modules (the memory64
+  worker's too: the hosted app serves it; the offline file does not embed it, to stay small,
+  and its boot script tells the app so: dumps beyond a wasm32 memory need the hosted app or
+  the CLI). The offline
   page shows its version and the SHA-256 of the two wasm modules it runs, hashed in the browser
   from the bytes it instantiates; they equal these lines and the files the hosted copy serves.
 
@@ -38,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKER_JS, WORKER_WASM, WORKER_LOADER = "worker.js", "worker_bg.wasm", "worker_loader.js"
 # Copied files only the hosted, installable app uses (service worker, manifest and its icon,
 # the script that registers them): a page opened from disk can use none of them.
+# The memory64 worker (scripts/build-worker64.sh): hosted only, see SHA256SUMS above.
+WORKER64_WASM = "worker64_bg.wasm"
 HOSTED_ONLY = {WORKER_LOADER, "sw.js", "manifest.webmanifest", "install.js", "favicon.svg"}
 # The name web/src/engine.rs gives the analysis worker: how the boot script recognises it.
 ENGINE_NAME = "heaplens-engine"
@@ -203,6 +208,8 @@ def main() -> None:
         (app_sha, app_wasm),
         (engine_sha, WORKER_WASM),
     ]
+    if (staging / WORKER64_WASM).is_file():
+        sums.append((hashlib.sha256((staging / WORKER64_WASM).read_bytes()).hexdigest(), WORKER64_WASM))
     (staging / SUMS).write_text("".join(f"{h}  {n}\n" for h, n in sums), encoding="ascii")
     print(f"offline-html: {OUT}, {len(out.encode()):,} bytes (sha256 {sums[0][0]})")
 

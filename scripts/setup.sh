@@ -27,6 +27,18 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The memory64 worker (dumps beyond a wasm32 memory's 4 GiB; docs/scaling.md) is built by
+# scripts/build-worker64.sh with a pinned, dated nightly: `wasm64-unknown-unknown` has no
+# prebuilt std, so it needs `rust-src` and `-Zbuild-std`. Bump the date deliberately (and
+# check the page's tests), never follow `nightly`.
+phase "rust: $NIGHTLY (rust-src) for the memory64 worker"
+if ! rustup component list --toolchain "$NIGHTLY" --installed 2>/dev/null | grep -q "^rust-src"; then
+  rustup toolchain install "$NIGHTLY" --profile minimal --component rust-src
+fi
+# std's own dependencies (library/Cargo.lock), so that the build can run offline.
+cargo "+$NIGHTLY" fetch --quiet \
+  --manifest-path "$(rustc "+$NIGHTLY" --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
+
 # Trunk builds with `cargo --offline` (Trunk.toml offline = true), so every crate must be
 # downloaded beforehand. This also creates Cargo.lock if missing, which the next step reads.
 phase "rust: cargo fetch"

@@ -8,8 +8,13 @@
 //
 // Hand-written rather than Trunk's `data-loader-shim` because that shim uses wasm-bindgen's
 // deprecated positional init argument (a console warning), and swallows init failures.
-importScripts((self.heaplensBase || './') + 'worker.js');
-wasm_bindgen({ module_or_path: (self.heaplensBase || './') + 'worker_bg.wasm' }).catch((err) => {
+//
+// `self.heaplensWorker` (set by the bootstrap too) names the build: `worker` (wasm32) or
+// `worker64` (the memory64 build of the same bin, scripts/build-worker64.sh, for dumps beyond
+// a wasm32 memory).
+const heaplensGlue = (self.heaplensBase || './') + (self.heaplensWorker || 'worker');
+importScripts(heaplensGlue + '.js');
+wasm_bindgen({ module_or_path: heaplensGlue + '_bg.wasm' }).catch((err) => {
   // A rejected promise would fail silently; an uncaught exception fires `error` on the page's
   // Worker object, which the UI reports as "Analysis engine failed: ...".
   setTimeout(() => {

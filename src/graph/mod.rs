@@ -45,7 +45,8 @@ pub use names::{
 };
 pub use retained::{ChildIndex, Dominance, RetainedSizes};
 pub use snapshot::{
-    read_snapshot, snapshot_len, write_snapshot, Snapshot, SnapshotError, SnapshotErrorKind,
+    read_sealed, read_snapshot, sealed_len, snapshot_len, write_sealed, write_snapshot, SealError,
+    Sealer, Snapshot, SnapshotError, SnapshotErrorKind, SEAL_LEN, SNAPSHOT_FORMAT,
 };
 pub use store::STRING_PREVIEW_CHARS;
 pub(crate) use store::{FieldStore, StringStore};

@@ -2,7 +2,8 @@
 // WebDriver BiDi): privacy-minded users run it, and it differs from Chromium where we depend on
 // the platform (module workers, blob: workers, DecompressionStream, the file input).
 //   1. the hosted app (dist/ over http): open a dump with the file input, read its leak suspect;
-//   2. the one-file app (heaplens-offline.html) opened from disk: the same.
+//   2. the one-file app (heaplens-offline.html) opened from disk: the same;
+//   3. an analysis kept on this computer (the Origin Private File System) reopens from disk.
 // Privacy: Firefox's own traffic is off (puppeteer's profile prefs) and every proxy points at a
 // closed local port, so nothing can leave the machine; the server must have served only files
 // of dist/ (the dump is never among them), and the page must have made no other request.
@@ -118,4 +119,53 @@ test('Firefox: heaplens-offline.html works from file://', async (t) => {
   await assertQueueBacklog(result);
   const other = result.requests.filter((u) => u !== url && !/^(data|blob):/.test(u));
   assert.deepEqual(other, [], 'requests but the page itself');
+});
+
+test('Firefox: an analysis kept on request reopens from disk, and Delete all empties it', async (t) => {
+  const server = await serveDist(DIST);
+  const browser = await launch();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  const errors = [];
+  const open = async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(server.origin + '/');
+    await page.waitForSelector(READY, { timeout: 60_000 });
+    await page.waitForSelector('.kept-panel .keep-pref[data-available="true"]', { timeout: 10_000 });
+    await (await page.$('#file-input')).uploadFile(fixture('queue_backlog'));
+    await page.waitForSelector('.dumpbar', { timeout: 90_000 });
+    return page;
+  };
+  const metrics = (page) => page.evaluate(() => ({ ...window.__heaplensMetrics }));
+  let page = await open();
+  assert.equal((await metrics(page)).fromKept, false);
+  await page.waitForSelector('.keep-this', { timeout: 30_000 });
+  await page.click('.keep-this');
+  await page.waitForSelector('.keep-status[data-state="kept"]', { timeout: 60_000 });
+  await page.close({ runBeforeUnload: false });
+
+  page = await open();
+  await page.waitForSelector('.kept-from', { timeout: 30_000 });
+  const m = await metrics(page);
+  assert.equal(m.fromKept, true);
+  assert.equal(m.firstResultsMs, null, 'no first pass');
+  await page.evaluate(() => {
+    location.hash = '#/suspects';
+  });
+  await page.waitForSelector('.suspects-view .suspect', { timeout: 30_000 });
+  assert.equal(await page.$eval('.suspect', (c) => c.getAttribute('data-pattern')), 'queue backlog');
+  await page.click('.kept-details summary');
+  await page.click('.kept-details .kept-delete-all');
+  await page.waitForSelector('.kept-details .kept-empty', { timeout: 10_000 });
+  const left = await page.evaluate(async () => {
+    const names = [];
+    for await (const [name] of (await navigator.storage.getDirectory()).entries()) names.push(name);
+    return names;
+  });
+  assert.deepEqual(left, []);
+  assert.deepEqual(errors, []);
+  await page.close({ runBeforeUnload: false });
 });

@@ -60,6 +60,12 @@ test('heaplens-offline.html works from file:// with no request but its own file'
   await page.locator(READY).waitFor({ timeout: 60_000 });
   await shot(page, 'offline-landing');
 
+  // "Keep analyses on this computer": a file:// page gets no Origin Private File System in
+  // Chromium, so the option is shown disabled, with the reason.
+  await page.locator('.kept-panel .keep-pref[data-available="false"]').waitFor({ timeout: 10_000 });
+  assert.ok(await page.locator('.kept-panel .keep-pref input').isDisabled());
+  assert.match(await page.locator('.keep-unavailable').innerText(), /opened from a file \(file:\/\/\)/);
+
   // Version and hashes, computed in the page from the bytes it runs: the build's.
   const footer = page.locator('footer.offline-build');
   await footer.waitFor({ state: 'attached' });

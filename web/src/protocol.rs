@@ -42,6 +42,9 @@ mod compare;
 pub use compare::*;
 pub mod explore;
 pub use explore::*;
+pub mod kept;
+pub use kept::{KeepParams, KeptManifest, OpenKeptParams};
+pub mod limits;
 
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
 pub const PROTOCOL_VERSION: u32 = 9;
@@ -135,6 +138,13 @@ pub mod req {
         /// Load the snapshot (an `ArrayBuffer` posted next to this message) that another
         /// worker made of its analysis ([`FromWorker::Handoff`]); answered like [`Open`].
         Restore = "restore": () => OpenOutcome;
+        /// Keep the open dump's analysis on this computer (only when the user asked): the
+        /// worker writes a sealed snapshot and its manifest to the Origin Private File System
+        /// (`protocol::kept`), after checking the storage quota; answers the manifest.
+        Keep = "keep": KeepParams => KeptManifest;
+        /// Open the dump posted next to this message (`[json, file]`, as [`Open`]) from its
+        /// kept analysis: no parsing, the sealed snapshot is read back; answered like [`Open`].
+        OpenKept = "open-kept": OpenKeptParams => OpenOutcome;
         /// The overview of the open dump.
         Summary = "summary": () => Box<Overview>;
         Histogram = "histogram": HistogramQuery => HistogramPage;

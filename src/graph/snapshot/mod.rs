@@ -60,6 +60,11 @@ use std::fmt;
 
 mod decode;
 mod encode;
+mod seal;
+
+pub use seal::{
+    read_sealed, sealed_len, write_sealed, SealError, Sealer, SEAL_LEN, SNAPSHOT_FORMAT,
+};
 
 use decode::{decode, In};
 use encode::{encode, Count, Out, Sink};

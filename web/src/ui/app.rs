@@ -6,6 +6,7 @@ use super::compare::{comparing, CompareInput, CompareView, PairBanner, SideSwitc
 use super::explore::ExplorePage;
 use super::find::FindBox;
 use super::histogram::{HistogramView, InstancesView};
+use super::keep::{KeepBanner, KeptPanel};
 use super::object::ObjectView;
 use super::others::{LoadersView, WasteView};
 use super::overview::{Export, OverviewView, PartialOverview};
@@ -158,6 +159,7 @@ pub fn App() -> impl IntoView {
                     view! {
                         <DumpBar name=o.file_name.clone() size=o.file_size o=o.clone() />
                         <PairBanner />
+                        <KeepBanner />
                         <Tabs />
                         <DumpWarnings warnings />
                         <main class="content">
@@ -205,6 +207,7 @@ fn Landing() -> impl IntoView {
                     "The dump is read by a Web Worker on this computer; it works offline once loaded."
                 </p>
             </section>
+            <KeptPanel />
         </main>
     }
 }

@@ -16,6 +16,7 @@ use futures_channel::oneshot;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
+use super::worker_kind::WorkerKind;
 use crate::protocol::{
     decode, encode, req, response_of, FromWorker, OpenOutcome, Overview, PartialResults, Progress,
     QueryProgress, Request, RequestId, ToWorker, PROTOCOL_VERSION,
@@ -26,9 +27,9 @@ use crate::protocol::{
 pub const WORKER_URL: &str = "./worker_loader.js";
 
 thread_local! {
-    /// The `blob:` URL of the worker's bootstrap (made once per page; never revoked: a few
-    /// bytes, and every hand-over starts a worker from it).
-    static BOOTSTRAP_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The `blob:` URLs of the workers' bootstraps, per build (made once per page; never
+    /// revoked: a few bytes, and every hand-over starts a worker from one).
+    static BOOTSTRAP_URL: RefCell<HashMap<&'static str, String>> = RefCell::new(HashMap::new());
 }
 
 /// A `blob:` URL of a two-line classic script that imports [`WORKER_URL`] by absolute URL.
@@ -41,8 +42,11 @@ thread_local! {
 /// take a policy from and inherits its creator's policy container, the `<meta>` policy
 /// included. So the worker is bound by the same `connect-src 'self'` as the page on every host
 /// (tests/browser/privacy.test.mjs checks it, with and without the header).
-fn bootstrap_url() -> Result<String, JsValue> {
-    if let Some(url) = BOOTSTRAP_URL.with(|u| u.borrow().clone()) {
+///
+/// `kind` picks the build the loader imports (`self.heaplensWorker`).
+fn bootstrap_url(kind: WorkerKind) -> Result<String, JsValue> {
+    let glue = kind.glue_name();
+    if let Some(url) = BOOTSTRAP_URL.with(|u| u.borrow().get(glue).cloned()) {
         return Ok(url);
     }
     let page = web_sys::window()
@@ -54,8 +58,9 @@ fn bootstrap_url() -> Result<String, JsValue> {
     let base = web_sys::Url::new_with_base("./", &page)?.href();
     // JSON strings are JavaScript string literals (URLs hold no U+2028/2029).
     let script = format!(
-        "self.heaplensBase = {};\nimportScripts({});\n",
+        "self.heaplensBase = {};\nself.heaplensWorker = {};\nimportScripts({});\n",
         serde_json::to_string(&base).map_err(|e| JsValue::from_str(&e.to_string()))?,
+        serde_json::to_string(glue).map_err(|e| JsValue::from_str(&e.to_string()))?,
         serde_json::to_string(&loader).map_err(|e| JsValue::from_str(&e.to_string()))?,
     );
     let parts = js_sys::Array::of1(&script.into());
@@ -63,7 +68,7 @@ fn bootstrap_url() -> Result<String, JsValue> {
     opts.set_type("text/javascript");
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    BOOTSTRAP_URL.with(|u| *u.borrow_mut() = Some(url.clone()));
+    BOOTSTRAP_URL.with(|u| u.borrow_mut().insert(glue, url.clone()));
     Ok(url)
 }
 
@@ -113,6 +118,8 @@ pub struct Engine {
 }
 
 struct Inner {
+    /// The build of the worker (and of its hand-over candidates).
+    kind: WorkerKind,
     /// The worker answering requests (replaced once per hand-over).
     worker: RefCell<Worker>,
     next_id: Cell<RequestId>,
@@ -141,21 +148,26 @@ struct Inner {
 /// An event listener installed on a worker, kept alive while it is installed.
 type Listener<E> = RefCell<Option<Closure<dyn Fn(E)>>>;
 
-/// A new worker running [`WORKER_URL`] through the [`bootstrap_url`] (for the page's CSP).
-fn new_worker() -> Result<Worker, JsValue> {
+/// A new worker of build `kind` running [`WORKER_URL`] through the [`bootstrap_url`] (for the
+/// page's CSP).
+fn new_worker(kind: WorkerKind) -> Result<Worker, JsValue> {
     // The loader uses `importScripts` (wasm-bindgen `no-modules` output): a classic worker.
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Classic);
-    options.set_name("heaplens-engine");
-    Worker::new_with_options(&bootstrap_url()?, &options)
+    options.set_name(kind.worker_name());
+    Worker::new_with_options(&bootstrap_url(kind)?, &options)
 }
 
 impl Engine {
-    /// Start the worker. `on_event` is called with [`EngineEvent::Ready`] once the worker's wasm
-    /// runs (send requests only after that), or with [`EngineEvent::Failed`].
-    pub fn spawn(on_event: impl Fn(EngineEvent) + 'static) -> Result<Engine, JsValue> {
+    /// Start a worker of build `kind`. `on_event` is called with [`EngineEvent::Ready`] once
+    /// the worker's wasm runs (send requests only after that), or with [`EngineEvent::Failed`].
+    pub fn spawn(
+        kind: WorkerKind,
+        on_event: impl Fn(EngineEvent) + 'static,
+    ) -> Result<Engine, JsValue> {
         let inner = Rc::new(Inner {
-            worker: RefCell::new(new_worker()?),
+            kind,
+            worker: RefCell::new(new_worker(kind)?),
             next_id: Cell::new(1),
             pending: RefCell::default(),
             on_event: Box::new(on_event),
@@ -262,7 +274,9 @@ impl Inner {
             return;
         }
         // Offline, or a broken server: no candidate, no hand-over; nothing else changes.
-        let Ok(worker) = new_worker() else { return };
+        let Ok(worker) = new_worker(self.kind) else {
+            return;
+        };
         worker.set_onmessage(
             self.on_candidate_message
                 .borrow()
@@ -476,6 +490,11 @@ impl Inner {
 }
 
 impl Engine {
+    /// The build of this engine's worker.
+    pub fn kind(&self) -> WorkerKind {
+        self.inner.kind
+    }
+
     /// Stop the worker now (frees its memory): in-flight requests resolve with
     /// [`EngineError::Gone`]. Dropping the engine does the same, but an `Rc<Engine>` may still be
     /// held by a pending request's future.

@@ -14,6 +14,7 @@ pub mod format;
 pub mod paged;
 pub mod settings_url;
 pub mod tree_model;
+pub mod worker_kind;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
@@ -37,6 +38,10 @@ mod explore_values;
 mod find;
 #[cfg(target_arch = "wasm32")]
 mod histogram;
+#[cfg(target_arch = "wasm32")]
+mod keep;
+#[cfg(target_arch = "wasm32")]
+mod kept_store;
 #[cfg(target_arch = "wasm32")]
 mod object;
 #[cfg(target_arch = "wasm32")]

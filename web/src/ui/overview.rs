@@ -11,6 +11,14 @@ use crate::protocol::*;
 use super::route::object_href;
 use super::state::use_ctx;
 use super::util::*;
+use super::worker_kind::WorkerKind;
+
+/// The build of the worker holding the dump (`Wasm32` when none runs).
+fn engine_kind(ctx: super::state::Ctx) -> WorkerKind {
+    ctx.engine
+        .with_value(|e| e.as_ref().map(|e| e.kind()))
+        .unwrap_or(WorkerKind::Wasm32)
+}
 
 #[component]
 pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
@@ -32,16 +40,21 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                 (o.objects_total >= 1_000)
                     .then(|| format!("{} bytes/object", count(b / o.objects_total)))
             };
+            // The memory64 worker (a dump beyond a wasm32 memory) says so: its memory can pass 4 GiB.
+            let worker = match engine_kind(ctx) {
+                WorkerKind::Wasm32 => "worker",
+                WorkerKind::Memory64 => "64-bit worker",
+            };
             match ctx.handed_over_memory.get() {
                 Some(now) => format!(
-                    "Analyzed in {} · worker memory {} MiB ({}{} MiB while building)",
+                    "Analyzed in {} · {worker} memory {} MiB ({}{} MiB while building)",
                     duration(o.analysis_ms),
                     mib(now),
                     per(now).map(|p| format!("{p}; ")).unwrap_or_default(),
                     mib(o.wasm_memory_bytes),
                 ),
                 None => format!(
-                    "Analyzed in {} · worker memory {} MiB{}",
+                    "Analyzed in {} · {worker} memory {} MiB{}",
                     duration(o.analysis_ms),
                     mib(o.wasm_memory_bytes),
                     per(o.wasm_memory_bytes)
@@ -165,7 +178,7 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                 </section>
                 <section class="panel" aria-labelledby="an-title">
                     <h3 id="an-title">"Analysis"</h3>
-                    <p class="hint analysis-stats" title=format!("{} bytes of wasm memory", exact(o.wasm_memory_bytes))>{stats}</p>
+                    <p class="hint analysis-stats" data-engine=move || engine_kind(ctx).glue_name() title=format!("{} bytes of wasm memory", exact(o.wasm_memory_bytes))>{stats}</p>
                     <dl class="facts">
                         {o.phases.iter().map(|p| view! { <dt>{p.phase.label()}</dt><dd>{duration(p.ms)}</dd> }).collect_view()}
                         <dt>"Graph and dominator tree"</dt><dd><Bytes value=o.memory_bytes /></dd>

@@ -15,6 +15,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::engine::{Engine, EngineError, EngineEvent};
+use super::worker_kind::{self, WorkerKind};
 use crate::protocol::*;
 
 use super::pair::{Pair, Parked};
@@ -107,6 +108,8 @@ pub struct Ctx {
     /// The file last opened (a handle: its bytes stay on disk), to re-open it with other
     /// settings.
     file: StoredValue<Option<(String, web_sys::Blob)>, LocalStorage>,
+    /// Analyses kept on this computer (opt-in; `ui::keep`).
+    pub keep: super::keep::Keep,
 }
 
 pub fn use_ctx() -> Ctx {
@@ -140,13 +143,14 @@ impl Ctx {
             parked: StoredValue::new_local(None),
             settings: RwSignal::new(super::settings::read_url()),
             file: StoredValue::new_local(None),
+            keep: super::keep::Keep::new(),
         }
     }
 
     /// Start a worker. Its events reach the app's state only while it is the current engine
     /// (`engine_id`): a candidate that fails to start leaves the current one alone.
     /// Resolves with the worker's version once it runs, or why it could not start.
-    fn spawn_engine(self) -> (Option<(u32, Rc<Engine>)>, Starting) {
+    fn spawn_engine(self, kind: WorkerKind) -> (Option<(u32, Rc<Engine>)>, Starting) {
         let eid = self.next_engine_id.get_value() + 1;
         self.next_engine_id.set_value(eid);
         let current = move || self.engine_id.get_value() == eid;
@@ -157,7 +161,7 @@ impl Ctx {
                 let _ = tx.send(r);
             }
         };
-        let spawned = Engine::spawn(move |event| match event {
+        let spawned = Engine::spawn(kind, move |event| match event {
             EngineEvent::Ready { protocol, version } if protocol != PROTOCOL_VERSION => {
                 let m = format!(
                     "analysis engine {version} speaks protocol {protocol}, this page {PROTOCOL_VERSION}: reload the page"
@@ -246,7 +250,10 @@ impl Ctx {
 
     /// Replace the worker now (cancel, first start): the new one is current from the start.
     fn restart_engine(self) {
-        let (spawned, _ready) = self.spawn_engine();
+        // Before any dump: the wasm32 worker, unless the URL asks for the other.
+        let memory64 = worker_kind::memory64_available();
+        let kind = worker_kind::choose("", 0, url_kind_override(), memory64);
+        let (spawned, _ready) = self.spawn_engine(kind);
         self.engine_state.set(EngineState::Starting);
         match spawned {
             Some((eid, e)) => self.install(eid, e),
@@ -265,8 +272,8 @@ impl Ctx {
     /// A fresh worker for the next dump (fresh memory). If none can start (offline, and the
     /// worker's files are not cached), the current idle worker is reused: the service drops
     /// the previous dump before reading the next.
-    async fn fresh_engine(self) -> Result<(), String> {
-        let (spawned, ready) = self.spawn_engine();
+    async fn fresh_engine(self, kind: WorkerKind) -> Result<(), String> {
+        let (spawned, ready) = self.spawn_engine(kind);
         let result = ready
             .await
             .unwrap_or_else(|_| Err("the analysis worker did not start".into()));
@@ -284,7 +291,7 @@ impl Ctx {
                 if let Some((_, e)) = spawned {
                     e.terminate();
                 }
-                if self.engine.get_value().is_some()
+                if self.engine.get_value().is_some_and(|e| e.kind() == kind)
                     && matches!(self.engine_state.get_untracked(), EngineState::Ready { .. })
                 {
                     Ok(())
@@ -426,11 +433,14 @@ impl Ctx {
             name: name.clone(),
             size,
         });
-        {
+        let memory64 = worker_kind::memory64_available();
+        let mut kind = worker_kind::choose(&name, size, url_kind_override(), memory64);
+        loop {
             let reusable = !self.used.get_value()
+                && self.engine.get_value().is_some_and(|e| e.kind() == kind)
                 && matches!(self.engine_state.get_untracked(), EngineState::Ready { .. });
             if !reusable {
-                let ready = self.fresh_engine().await;
+                let ready = self.fresh_engine(kind).await;
                 if self.generation.get_untracked() != generation {
                     return false;
                 }
@@ -445,17 +455,24 @@ impl Ctx {
             };
             let t0 = now_ms();
             self.open_posted.set_value(Some(t0));
-            let r = engine
-                .request_with::<req::Open>(
-                    OpenParams {
-                        name: name.clone(),
-                        size,
-                        reserved_bytes: reserved,
-                        settings,
-                    },
-                    blob.as_ref(),
-                )
-                .await;
+            // Kept on this computer (opt-in): opened from there, without parsing.
+            let kept = super::keep::open_kept(self, &engine, &name, &blob, settings).await;
+            let r = match kept {
+                Some(o) => Ok(OpenOutcome::Opened(o)),
+                None => {
+                    engine
+                        .request_with::<req::Open>(
+                            OpenParams {
+                                name: name.clone(),
+                                size,
+                                reserved_bytes: reserved,
+                                settings,
+                            },
+                            blob.as_ref(),
+                        )
+                        .await
+                }
+            };
             drop(engine);
             if self.generation.get_untracked() != generation {
                 return false;
@@ -469,20 +486,35 @@ impl Ctx {
                     self.load_suspects(generation);
                     return true;
                 }
+                // Too big for a wasm32 memory, not for a 64-bit one: the memory64 worker reads
+                // the dump again (the wasm32 worker stopped within its first pass).
+                Ok(OpenOutcome::Failed(error))
+                    if kind == WorkerKind::Wasm32
+                        && memory64
+                        && error.too_big.as_ref().is_some_and(worker_kind::fits_memory64) =>
+                {
+                    kind = WorkerKind::Memory64;
+                    continue;
+                }
                 Ok(OpenOutcome::Failed(error)) => {
                     metrics::error(&error.message, error.too_big.as_ref().map(|t| t.objects));
                     self.dump.set(DumpState::Failed { name, error })
                 }
                 Err(EngineError::Gone) => self.fail(
                     name,
-                    "The analysis worker stopped. The dump is probably too big for this browser's memory \
-                     (a worker gets at most 4 GiB; the analysis needs about 60 bytes per object). \
-                     Try the command-line analyzer for this dump."
-                        .into(),
+                    match kind {
+                        WorkerKind::Wasm32 => "The analysis worker stopped. The dump is probably too big for this browser's memory \
+                             (a worker gets at most 4 GiB; the analysis needs about 60 bytes per object). \
+                             Try the command-line analyzer for this dump.",
+                        WorkerKind::Memory64 => "The analysis worker stopped. The dump is probably too big for this computer's or \
+                             this browser's memory (the 64-bit worker can use up to 16 GiB; the analysis needs about \
+                             60 bytes per object). Try the command-line analyzer for this dump.",
+                    }
+                    .into(),
                 ),
                 Err(EngineError::Send(m) | EngineError::Failed(m)) => self.fail(name, m),
             }
-            false
+            return false;
         }
     }
 
@@ -746,4 +778,12 @@ pub fn now_ms() -> f64 {
         .and_then(|w| w.performance())
         .map(|p| p.now())
         .unwrap_or(0.0)
+}
+
+/// The worker build the page's URL asks for (`?engine=`), if any.
+fn url_kind_override() -> Option<WorkerKind> {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    worker_kind::url_override(&search)
 }

@@ -226,6 +226,9 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
     let blob = attachment
         .as_ref()
         .and_then(|a| a.dyn_ref::<Blob>().cloned());
+    if msg.method == req::Keep::METHOD || msg.method == req::OpenKept::METHOD {
+        return run_kept(worker, msg, blob);
+    }
     let id = msg.id;
     match (msg.params::<req::Open>(), blob) {
         (Some(Ok(params)), Some(blob)) => {
@@ -291,17 +294,78 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
             if worker.service.borrow().query_running() {
                 schedule_slice(worker);
             }
-            // Once the suspects are computed (the UI asks for them right after opening), the
-            // building worker's memory is worth giving back, at the next quiet moment.
-            if worker.hand_over_when_ready.get()
-                && !worker.hand_over_armed.get()
-                && worker.service.borrow().suspects_ready()
-            {
-                worker.hand_over_armed.set(true);
-                hand_over_when_idle(worker);
-            }
+            arm_hand_over(worker);
         }
     }
+}
+
+/// Once the suspects are computed (the UI asks for them right after opening), the building
+/// worker's memory is worth giving back, at the next quiet moment.
+fn arm_hand_over(worker: &Rc<Worker>) {
+    if worker.hand_over_when_ready.get()
+        && !worker.hand_over_armed.get()
+        && worker.service.borrow().suspects_ready()
+    {
+        worker.hand_over_armed.set(true);
+        hand_over_when_idle(worker);
+    }
+}
+
+/// [`req::Keep`] and [`req::OpenKept`]: the Origin Private File System is reached through
+/// promises, so like an open they run asynchronously while later messages wait their turn.
+fn run_kept(worker: &Rc<Worker>, msg: ToWorker, file: Option<Blob>) {
+    worker.opening.set(true);
+    let worker = worker.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut host = WorkerHost {
+            scope: worker.scope.clone(),
+        };
+        let to_json =
+            |v: Result<serde_json::Value, serde_json::Error>| v.map_err(|e| e.to_string());
+        let result = match (msg.params::<req::Keep>(), msg.params::<req::OpenKept>()) {
+            (Some(params), _) => match params {
+                Ok(p) => super::keep::keep(&worker.service, p, &mut host)
+                    .await
+                    .and_then(|m| to_json(serde_json::to_value(m))),
+                Err(e) => Err(e),
+            },
+            (_, Some(params)) => match params {
+                Ok(p) => {
+                    if let Some(file) = file {
+                        // The dump's file, to read fields again (queries, group by value); a
+                        // query running stops.
+                        let stopped = worker
+                            .service
+                            .borrow_mut()
+                            .attach_file(Box::new(BlobSource::new(file)));
+                        post_replies(&worker.scope, stopped);
+                    }
+                    // Read back from disk with exact-size structures: nothing to hand over.
+                    worker.hand_over_when_ready.set(false);
+                    super::keep::open_kept(&worker.service, p, &mut host)
+                        .await
+                        .and_then(|o| to_json(serde_json::to_value(o)))
+                }
+                Err(e) => Err(e),
+            },
+            _ => Err(format!("{} is not a kept-analysis request", msg.method)),
+        };
+        post(&worker.scope, &FromWorker::Reply { id: msg.id, result });
+        worker.opening.set(false);
+        while !worker.opening.get() && !worker.retired.get() {
+            let Some(next) = worker.queue.borrow_mut().pop_front() else {
+                break;
+            };
+            dispatch(&worker, next);
+        }
+        // A hand-over put off while this ran, and the slices of a query paused meanwhile.
+        if !worker.opening.get() && !worker.retired.get() {
+            arm_hand_over(&worker);
+            if worker.service.borrow().query_running() {
+                schedule_slice(&worker);
+            }
+        }
+    });
 }
 
 /// Hands the analysis over once no message has come for [`HAND_OVER_IDLE_MS`].
@@ -345,19 +409,18 @@ fn hand_over(worker: &Worker, host: &mut dyn Host) -> bool {
     let Some(plan) = service.prepare_snapshot(host) else {
         return false;
     };
-    // A snapshot is smaller than this wasm32 memory, so it fits a u32.
-    let Ok(len) = u32::try_from(plan.bytes) else {
-        return false;
-    };
-    let buffer = js_sys::ArrayBuffer::new(len);
+    // Lengths and offsets as JS numbers: the memory64 worker's snapshot can pass 4 GiB
+    // (~130 M objects), past js-sys's `u32` arguments (Chromium allows such an ArrayBuffer).
+    let len = plan.bytes as f64;
+    let buffer = big::new_array_buffer(len);
     let view = js_sys::Uint8Array::new(&buffer);
-    let mut at = 0u32;
+    let mut at = 0u64;
     service.write_snapshot(&plan, &mut |piece| {
-        let end = at + piece.len() as u32;
-        view.subarray(at, end).copy_from(piece);
+        let end = at + piece.len() as u64;
+        big::subarray(&view, at as f64, end as f64).copy_from(piece);
         at = end;
     });
-    if at != len {
+    if at != plan.bytes || big::byte_length(&buffer) != len {
         return false;
     }
     let message = js_sys::Array::of2(
@@ -396,18 +459,49 @@ impl BufferSource {
 
 impl DumpSource for BufferSource {
     fn size(&self) -> u64 {
-        self.view.length() as u64
+        big::byte_length(&self.view.buffer()) as u64
     }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
-        let len = self.view.length() as u64;
+        let len = self.size();
         if offset >= len || buf.is_empty() {
             return Ok(0);
         }
-        let n = (len - offset).min(buf.len() as u64) as u32;
-        self.view
-            .subarray(offset as u32, offset as u32 + n)
+        let n = (len - offset).min(buf.len() as u64);
+        big::subarray(&self.view, offset as f64, (offset + n) as f64)
             .copy_to(&mut buf[..n as usize]);
         Ok(n as usize)
+    }
+}
+
+/// `ArrayBuffer`s and views past 4 GiB (the memory64 worker's snapshots): js-sys takes and
+/// returns lengths and offsets as `u32`; these bindings pass JS numbers (exact to 2^53).
+mod big {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_name = ArrayBuffer)]
+        type BigArrayBuffer;
+        #[wasm_bindgen(constructor, js_class = "ArrayBuffer")]
+        fn new(len: f64) -> BigArrayBuffer;
+        #[wasm_bindgen(method, getter, js_class = "ArrayBuffer", js_name = byteLength)]
+        fn byte_length(this: &BigArrayBuffer) -> f64;
+        #[wasm_bindgen(js_name = Uint8Array)]
+        type BigUint8Array;
+        #[wasm_bindgen(method, js_class = "Uint8Array", js_name = subarray)]
+        fn subarray(this: &BigUint8Array, begin: f64, end: f64) -> js_sys::Uint8Array;
+    }
+
+    pub fn new_array_buffer(len: f64) -> js_sys::ArrayBuffer {
+        BigArrayBuffer::new(len).unchecked_into()
+    }
+
+    pub fn byte_length(buffer: &js_sys::ArrayBuffer) -> f64 {
+        buffer.unchecked_ref::<BigArrayBuffer>().byte_length()
+    }
+
+    pub fn subarray(view: &js_sys::Uint8Array, begin: f64, end: f64) -> js_sys::Uint8Array {
+        view.unchecked_ref::<BigUint8Array>().subarray(begin, end)
     }
 }
 

@@ -30,11 +30,17 @@ use heaplens::report::format_approx_count;
 
 use crate::protocol::{OpenError, TooBig};
 
-/// A wasm32 memory's limit.
-pub const WASM32_MAX_BYTES: u64 = 4 << 30;
-/// What the analysis may plan to use: the rest is the worker's code, data, stack and room
-/// for the allocator's metadata.
-pub const AVAILABLE_BYTES: u64 = WASM32_MAX_BYTES - (256 << 20);
+pub use crate::protocol::limits::WASM32_MAX_BYTES;
+use crate::protocol::limits::{MEMORY64_AVAILABLE_BYTES, WASM32_AVAILABLE_BYTES};
+
+/// What the analysis may plan to use in this build of the worker: a wasm32 memory's, or (the
+/// memory64 worker, `scripts/build-worker64.sh`) a 64-bit memory's. Native tests plan for
+/// wasm32, the default worker.
+pub const AVAILABLE_BYTES: u64 = if cfg!(target_arch = "wasm64") {
+    MEMORY64_AVAILABLE_BYTES
+} else {
+    WASM32_AVAILABLE_BYTES
+};
 /// Read buffer, decoder, metadata and wasm code, whatever the dump.
 pub const FIXED_BYTES: u64 = 24 << 20;
 /// High-water mark of the wasm heap over the peak of live bytes (free lists, fragments).

@@ -12,16 +12,20 @@
 //! - `explore`: the investigation views' routes (retained set, immediate dominators, merged
 //!   paths, group by value, contents, find object), results kept and paged.
 //! - [`memory`]: the memory model that stops a dump too big for a wasm32 memory.
+//! - `keep` (wasm32 only): "keep this analysis on this computer": the sealed snapshot written
+//!   to and read from the Origin Private File System.
 //! - [`compare`]: pages of a comparison of this worker's dump with another's digest.
 //!
 //! The worker room uses [`crate::protocol`] and the core, never [`crate::ui`]. Everything but
 //! [`entry`] is plain Rust and is tested natively (`cargo test -p heaplens-web`).
 
 pub mod compare;
-#[cfg(target_arch = "wasm32")]
+#[cfg(target_family = "wasm")]
 pub mod entry;
 mod explore;
 pub mod host;
+#[cfg(target_arch = "wasm32")]
+mod keep;
 pub mod memory;
 pub mod open;
 pub mod query;

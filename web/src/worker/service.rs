@@ -23,7 +23,8 @@ use heaplens::analysis::{
 };
 use heaplens::compare::{compare, digest_from, Diff, Digest};
 use heaplens::graph::{
-    read_snapshot, snapshot_len, write_snapshot, ClassKind, Dominance, EdgeLabel, HeapGraph, Node,
+    read_sealed, read_snapshot, snapshot_len, write_sealed, write_snapshot, ClassKind, Dominance,
+    EdgeLabel, HeapGraph, Node, Snapshot, SEAL_LEN, SNAPSHOT_FORMAT,
 };
 use heaplens::hprof::reread::ObjectSource;
 use heaplens::hprof::{BasicType, Value};
@@ -114,6 +115,10 @@ impl Service {
                 let src = source.ok_or("restore: no snapshot was posted with the request")?;
                 self.restore(src, host)
             }),
+            // The Origin Private File System is the worker's (`worker::keep`), not the service's.
+            req::Keep::METHOD | req::OpenKept::METHOD => {
+                Err(format!("{} needs the browser's worker", msg.method))
+            }
             req::Query::METHOD => match self.dump.as_ref() {
                 None => Err("no heap dump is open".into()),
                 Some(dump) => answer::<req::Query>(params, |q| {
@@ -304,6 +309,68 @@ impl Service {
         self.dump = None;
     }
 
+    /// Prepares keeping the open dump on this computer ([`req::Keep`]): the snapshot (as for
+    /// the hand-over) and the manifest that goes next to it (`snapshot_bytes`: the sealed
+    /// file's size). `None` when no dump is open.
+    pub fn prepare_keep(
+        &mut self,
+        key: String,
+        kept_ms: f64,
+        host: &mut dyn Host,
+    ) -> Option<(SnapshotPlan, KeptManifest)> {
+        let plan = self.prepare_snapshot(host)?;
+        let dump = self.dump.as_ref()?;
+        let manifest = KeptManifest {
+            key,
+            format: SNAPSHOT_FORMAT,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            name: dump.name.clone(),
+            size: dump.file_size,
+            settings: dump.settings,
+            kept_ms,
+            objects: dump.summary.objects_total,
+            snapshot_bytes: plan.bytes + SEAL_LEN,
+        };
+        Some((plan, manifest))
+    }
+
+    /// Writes the sealed snapshot `plan` describes (`heaplens::graph::write_sealed`), in
+    /// pieces, to `sink` (`plan.bytes + SEAL_LEN` in all).
+    pub fn write_kept(&self, plan: &SnapshotPlan, sink: &mut dyn FnMut(&[u8])) {
+        if let Some(dump) = &self.dump {
+            write_sealed(dump.g(), &dump.d, &plan.extra, sink);
+        }
+    }
+
+    /// Loads an analysis kept on this computer ([`req::OpenKept`]): `source` is the sealed
+    /// snapshot, checked (seal, CRC-32) before anything is used; `name` the dump's file name
+    /// now. Answers like opening, with the time it took as the analysis time; a damaged or
+    /// stale file is an error (the caller deletes it and analyzes the dump).
+    pub fn restore_kept(
+        &mut self,
+        source: &mut dyn DumpSource,
+        name: String,
+        host: &mut dyn Host,
+    ) -> Result<OpenOutcome, String> {
+        self.dump = None;
+        let started = host.now_ms();
+        let len = source.size();
+        let snapshot = read_sealed(len, &mut |mut at, buf| {
+            let mut done = 0;
+            while done < buf.len() {
+                let n = source.read_at(at, &mut buf[done..])?;
+                if n == 0 {
+                    return Err(format!("the kept file ends at byte {at}"));
+                }
+                done += n;
+                at += n as u64;
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+        self.restored(snapshot, started, Some(name), host)
+    }
+
     /// Loads a snapshot another worker made ([`Self::prepare_snapshot`]); answers like opening.
     fn restore(
         &mut self,
@@ -327,6 +394,19 @@ impl Service {
         };
         let snapshot =
             read_snapshot(&mut fill).map_err(|e| format!("cannot restore the analysis: {e}"))?;
+        self.restored(snapshot, started, None, host)
+    }
+
+    /// Keeps a snapshot read back: the hand-over's (`kept_as: None`: its time is added to the
+    /// last phase), or a kept analysis opened as the dump `kept_as` (no phase ran: the
+    /// analysis time is the reading time).
+    fn restored(
+        &mut self,
+        snapshot: Snapshot,
+        started: f64,
+        kept_as: Option<String>,
+        host: &mut dyn Host,
+    ) -> Result<OpenOutcome, String> {
         let carried: Carried = serde_json::from_slice(&snapshot.extra)
             .map_err(|e| format!("cannot restore the analysis: {e}"))?;
         let Carried {
@@ -343,10 +423,20 @@ impl Service {
             process_memory,
         } = carried;
         let restore_ms = host.now_ms() - started;
-        if let Some(last) = phases.last_mut() {
-            // The hand-over is part of the analysis as the user waits for it.
-            last.ms += restore_ms;
-        }
+        let (name, analysis_ms) = match kept_as {
+            Some(now_named) => {
+                // Opened from disk: none of the analysis' phases ran now.
+                phases.clear();
+                (now_named, restore_ms)
+            }
+            None => {
+                if let Some(last) = phases.last_mut() {
+                    // The hand-over is part of the analysis as the user waits for it.
+                    last.ms += restore_ms;
+                }
+                (name, analysis_ms + restore_ms)
+            }
+        };
         let memory = snapshot.graph.heap_bytes() as u64 + snapshot.dominance.heap_bytes() as u64;
         let opened = Opened {
             name,
@@ -356,7 +446,7 @@ impl Service {
             d: snapshot.dominance,
             summary,
             phases,
-            analysis_ms: analysis_ms + restore_ms,
+            analysis_ms,
             memory,
             wasm_memory: host.memory_bytes(),
         };
