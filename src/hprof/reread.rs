@@ -49,6 +49,13 @@ pub trait ObjectSource {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, SourceError>;
 }
 
+/// A borrowed source (to hand one to an owner of a `Box<dyn ObjectSource>` for a while).
+impl<T: ObjectSource + ?Sized> ObjectSource for &mut T {
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, SourceError> {
+        (**self).read_at(offset, buf)
+    }
+}
+
 /// A decompressed dump held in memory (tests, small dumps).
 pub struct MemorySource(pub Vec<u8>);
 

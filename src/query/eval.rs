@@ -1,27 +1,85 @@
-//! Executes a parsed query, streaming its rows to a sink: a class scan walks the nodes once and
-//! holds one row at a time, so a query over 100 M objects never builds 100 M rows (only
-//! `DISTINCT`, which remembers the rows it has seen, and `AS RETAINED SET`, a bitmap of the
-//! heap, hold more). A cancel flag is checked every 4,096 objects.
+//! Executes a parsed query, streaming its rows to a [`RowSink`]: a class scan walks the nodes
+//! once and holds one row at a time, so a query over 100 M objects never builds 100 M rows
+//! (only `DISTINCT`, which remembers the rows it has seen, and `AS RETAINED SET`, a bitmap of
+//! the heap, hold more).
+//!
+//! The evaluator is resumable: its loops are `async` and call [`Eval::tick`] once per object
+//! (per FROM item, per object marked for a retained set, per object indexed for `inbounds`),
+//! which suspends the whole evaluation, however deeply nested (a subquery in a WHERE, the
+//! inner query of a FROM, a UNION's parts), when the budget of the current
+//! [`super::execution::Execution::step`] is spent. No executor or thread is involved: the
+//! execution polls the one future by hand.
+//!
+//! Nesting without callbacks: each running query has a [`Frame`] on a stack, and a row is
+//! handed to the frame that consumes it ([`Eval::emit`]): the sink (the result), a list being
+//! collected (a subquery used as a value), or the query whose FROM is this subquery. Only
+//! expressions that contain a subquery (or an `inbounds()` whose index is not built yet) take
+//! the `async` path ([`Eval::eval_a`]); all others are evaluated synchronously ([`Eval::eval`]),
+//! so the per-object cost of a plain scan is that of a loop.
 
 use super::ast::*;
+use super::execution::{Pace, Phase, RowSink};
 use super::objects::Heap;
-use super::value::{arith, compare, equals, text, Arith, Key, V};
+use super::value::{arith, compare, equals, text, Arith, Cell, Key, V};
 use super::QueryError;
 use crate::graph::dominators::Successors;
 use crate::graph::{HeapGraph, Node, NO_CLASS};
 use regex::Regex;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering as AtOrd};
+use std::task::{Context, Poll};
 
-/// Receives each row of the result (values in column order).
-pub(crate) type Sink<'s, 'a> = dyn FnMut(&mut Eval<'a>, Vec<V>) -> Result<(), QueryError> + 's;
+type Boxed<'s, T> = Pin<Box<dyn Future<Output = Result<T, QueryError>> + 's>>;
+
+/// Who consumes the rows a query produces.
+enum Frame<'a> {
+    /// The result: rows go to the sink.
+    Top,
+    /// A subquery used as a value: its rows are collected.
+    Collect(Vec<Vec<V>>),
+    /// A running query: rows of its FROM's subquery become its items; its own rows go to
+    /// frame `consumer`.
+    Stage {
+        q: &'a Query,
+        consumer: usize,
+        seen: HashSet<Key>,
+        retained: Option<Vec<u64>>,
+        /// Column names of the FROM's subquery (its rows become `Row` items when several).
+        names: Vec<String>,
+    },
+}
+
+/// Suspends the evaluation once (the execution's step returns; the next step resumes here).
+struct YieldNow(bool);
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            Poll::Pending
+        }
+    }
+}
 
 pub(crate) struct Eval<'a> {
     pub heap: Heap<'a>,
     cancel: Option<&'a AtomicBool>,
+    pace: Rc<Pace>,
+    sink: Box<dyn RowSink + 'a>,
+    /// Rows handed to the sink so far.
+    rows: u64,
+    frames: Vec<Frame<'a>>,
+    /// Class scans running (the outermost one reports progress).
+    scans: u32,
     /// (alias, current object) of each FROM being iterated, innermost last.
-    scope: Vec<(Option<String>, V)>,
+    scope: Vec<(Option<&'a str>, V)>,
     by_name: Option<HashMap<String, Vec<u32>>>,
     regexes: HashMap<String, Regex>,
     /// Reverse edges (CSR: `inbound_at[v]..inbound_at[v + 1]` in `inbound`), built on the first
@@ -35,11 +93,29 @@ fn err(pos: usize, msg: impl Into<String>, hint: &str) -> QueryError {
     QueryError::at(pos, msg, hint)
 }
 
+fn bit(set: &[u64], v: Node) -> bool {
+    set[v as usize / 64] & (1 << (v % 64)) != 0
+}
+
+fn set_bit(set: &mut [u64], v: Node) {
+    set[v as usize / 64] |= 1 << (v % 64);
+}
+
 impl<'a> Eval<'a> {
-    pub(crate) fn new(heap: Heap<'a>, cancel: Option<&'a AtomicBool>) -> Self {
+    pub(crate) fn new(
+        heap: Heap<'a>,
+        cancel: Option<&'a AtomicBool>,
+        pace: Rc<Pace>,
+        sink: Box<dyn RowSink + 'a>,
+    ) -> Self {
         Eval {
             heap,
             cancel,
+            pace,
+            sink,
+            rows: 0,
+            frames: Vec::new(),
+            scans: 0,
             scope: Vec::new(),
             by_name: None,
             regexes: HashMap::new(),
@@ -53,8 +129,9 @@ impl<'a> Eval<'a> {
         self.heap.g
     }
 
-    /// Checks the cancel flag every 4,096 calls.
-    fn tick(&mut self) -> Result<(), QueryError> {
+    /// One unit of work: checks the cancel flag every 4,096 calls, and suspends the evaluation
+    /// when the step's budget is spent.
+    async fn tick(&mut self) -> Result<(), QueryError> {
         self.ticks += 1;
         if self.ticks % 4096 == 0 {
             if let Some(c) = self.cancel {
@@ -63,7 +140,18 @@ impl<'a> Eval<'a> {
                 }
             }
         }
+        let left = self.pace.left.get();
+        if left <= 1 {
+            self.pace.left.set(0);
+            YieldNow(false).await;
+        } else {
+            self.pace.left.set(left - 1);
+        }
         Ok(())
+    }
+
+    fn report(&self, phase: Phase, done: u64, total: u64) {
+        self.pace.report(phase, done, total, self.rows);
     }
 
     /// Column names of a query's result.
@@ -76,50 +164,228 @@ impl<'a> Eval<'a> {
         }
     }
 
-    /// Runs `q` (and its UNIONs), handing every row to `sink`.
-    pub(crate) fn run(&mut self, q: &Query, sink: &mut Sink<'_, 'a>) -> Result<(), QueryError> {
-        let mut seen: HashSet<Key> = HashSet::new();
-        let mut retained: Option<Vec<u64>> = q
-            .retained
-            .then(|| vec![0u64; self.g().node_count().div_ceil(64)]);
-        let alias = q.from.alias.clone();
-        self.for_each_item(&q.from, &mut |ev: &mut Eval<'a>, item: V| {
-            ev.tick()?;
-            ev.scope.push((alias.clone(), item.clone()));
-            let r = ev.row(q, &item);
-            ev.scope.pop();
-            for row in r? {
-                if let Some(set) = retained.as_mut() {
-                    for v in &row {
-                        if let V::Obj(n) = v {
-                            set[*n as usize / 64] |= 1 << (n % 64);
-                        }
-                    }
-                    continue;
-                }
-                if q.distinct && !seen.insert(V::List(row.clone()).key()) {
-                    continue;
-                }
-                sink(ev, row)?;
+    /// Runs `q` (and its UNIONs), handing every row to the sink.
+    pub(crate) async fn run_top(&mut self, q: &'a Query) -> Result<(), QueryError> {
+        self.frames.push(Frame::Top);
+        self.run_query(q, 0).await
+    }
+
+    /// Runs `q` and its UNIONs, handing their rows to frame `consumer`.
+    fn run_query<'s>(&'s mut self, q: &'a Query, consumer: usize) -> Boxed<'s, ()> {
+        Box::pin(async move {
+            let level = self.frames.len();
+            let names = match &q.from.source {
+                Source::Sub(inner) => Self::columns(inner),
+                _ => Vec::new(),
+            };
+            self.frames.push(Frame::Stage {
+                q,
+                consumer,
+                seen: HashSet::new(),
+                retained: q
+                    .retained
+                    .then(|| vec![0u64; self.g().node_count().div_ceil(64)]),
+                names,
+            });
+            let r = self.scan(level).await;
+            let frame = self.frames.pop();
+            self.frames.truncate(level);
+            r?;
+            if let Some(Frame::Stage {
+                retained: Some(set),
+                ..
+            }) = frame
+            {
+                self.emit_retained_set(&set, consumer).await?;
+            }
+            for u in &q.union {
+                self.run_query(u, consumer).await?;
             }
             Ok(())
-        })?;
-        if let Some(set) = retained {
-            for n in self.retained_set(&set)? {
-                sink(self, vec![V::Obj(n)])?;
-            }
+        })
+    }
+
+    /// The query of frame `level`.
+    fn stage_query(&self, level: usize) -> &'a Query {
+        match &self.frames[level] {
+            Frame::Stage { q, .. } => q,
+            _ => unreachable!("a query runs in a stage frame"),
         }
-        for u in &q.union {
-            self.run(u, sink)?;
+    }
+
+    /// Hands every object (or value) the FROM clause of frame `level`'s query names to
+    /// [`Self::item`].
+    async fn scan(&mut self, level: usize) -> Result<(), QueryError> {
+        let q = self.stage_query(level);
+        let from = &q.from;
+        let g = self.g();
+        let classes: Vec<u32> = match &from.source {
+            Source::Class(name) => self.classes_named(name),
+            Source::Pattern(p) => {
+                let re = self.regex(p, from.pos)?.clone();
+                (0..g.classes.len() as u32)
+                    .filter(|&c| re.is_match(&g.classes[c as usize].name))
+                    .collect()
+            }
+            Source::Objects(refs) => {
+                let mut classes = Vec::new();
+                for r in refs {
+                    let node = match *r {
+                        ObjRef::Address(a) => g.node_of(a),
+                        ObjRef::Index(i) => (i < g.node_count() as u64).then_some(i as Node),
+                    };
+                    let Some(node) = node else { continue };
+                    match g.as_class(node) {
+                        Some(c) if !from.objects || from.instanceof => classes.push(c),
+                        _ => {
+                            self.tick().await?;
+                            self.item(level, V::Obj(node)).await?
+                        }
+                    }
+                }
+                classes
+            }
+            Source::Sub(inner) => return self.run_query(inner, level).await,
+            Source::Expr(e) => {
+                let v = self.value(e).await?;
+                match v {
+                    V::List(l) => {
+                        for x in l {
+                            self.tick().await?;
+                            self.item(level, x).await?;
+                        }
+                    }
+                    v => self.item(level, v).await?,
+                }
+                return Ok(());
+            }
+        };
+        let set = self.class_set(&classes, from.instanceof);
+        if from.objects {
+            // The class objects themselves.
+            for (c, k) in g.classes.iter().enumerate() {
+                if set[c] && (k.node as usize) < g.node_count() {
+                    self.tick().await?;
+                    self.item(level, V::Obj(k.node)).await?;
+                }
+            }
+            return Ok(());
+        }
+        if !set.iter().any(|&b| b) {
+            return Ok(());
+        }
+        let n = g.node_count();
+        self.scans += 1;
+        let outermost = self.scans == 1;
+        let r = async {
+            for v in 0..n as Node {
+                let selected = set[g.class_index(v) as usize];
+                // Before each item too: one item may run a subquery over the whole heap.
+                if outermost && (selected || v % 1024 == 0) {
+                    self.report(Phase::Scan, v as u64, n as u64);
+                }
+                self.tick().await?;
+                if selected {
+                    self.item(level, V::Obj(v)).await?;
+                }
+            }
+            if outermost {
+                self.report(Phase::Scan, n as u64, n as u64);
+            }
+            Ok(())
+        }
+        .await;
+        self.scans -= 1;
+        r
+    }
+
+    /// One FROM item of frame `level`'s query: WHERE, the columns, then DISTINCT or the
+    /// retained set's bitmap, and the rows to the frame's consumer.
+    async fn item(&mut self, level: usize, item: V) -> Result<(), QueryError> {
+        let q = self.stage_query(level);
+        self.scope.push((q.from.alias.as_deref(), item.clone()));
+        let r = self.row(q, &item).await;
+        self.scope.pop();
+        for row in r? {
+            let Frame::Stage {
+                consumer,
+                seen,
+                retained,
+                ..
+            } = &mut self.frames[level]
+            else {
+                unreachable!("items belong to a stage frame");
+            };
+            let consumer = *consumer;
+            if let Some(set) = retained.as_mut() {
+                for v in &row {
+                    if let V::Obj(n) = v {
+                        set_bit(set, *n);
+                    }
+                }
+                continue;
+            }
+            if q.distinct && !seen.insert(V::List(row.clone()).key()) {
+                continue;
+            }
+            self.emit(row, consumer).await?;
         }
         Ok(())
     }
 
+    /// Hands a row to frame `to`.
+    async fn emit(&mut self, row: Vec<V>, to: usize) -> Result<(), QueryError> {
+        match &mut self.frames[to] {
+            Frame::Top => {
+                let i = self.rows;
+                self.rows += 1;
+                if self.sink.want(i) {
+                    let g = self.heap.g;
+                    self.sink
+                        .row(i, row.iter().map(|v| Cell::from_value(g, v)).collect());
+                }
+                Ok(())
+            }
+            Frame::Collect(rows) => {
+                rows.push(row);
+                Ok(())
+            }
+            Frame::Stage { .. } => self.emit_to_stage(row, to).await,
+        }
+    }
+
+    /// A row of a FROM's subquery becomes items of the query at frame `to`: the value of a
+    /// single column (each element of a list with `FROM OBJECTS`), else a row of named values.
+    fn emit_to_stage<'s>(&'s mut self, row: Vec<V>, to: usize) -> Boxed<'s, ()> {
+        Box::pin(async move {
+            self.tick().await?;
+            let Frame::Stage { q, names, .. } = &self.frames[to] else {
+                unreachable!("checked by emit");
+            };
+            let objects = q.from.objects;
+            if names.len() == 1 {
+                match row.into_iter().next().unwrap_or(V::Null) {
+                    V::List(l) if objects => {
+                        for x in l {
+                            self.tick().await?;
+                            self.item(to, x).await?;
+                        }
+                        Ok(())
+                    }
+                    v => self.item(to, v).await,
+                }
+            } else {
+                let v = V::Row(Rc::new(names.iter().cloned().zip(row).collect()));
+                self.item(to, v).await
+            }
+        })
+    }
+
     /// The rows one FROM item gives (none when WHERE rejects it; several for `SELECT OBJECTS`
     /// of a list).
-    fn row(&mut self, q: &Query, item: &V) -> Result<Vec<Vec<V>>, QueryError> {
+    async fn row(&mut self, q: &'a Query, item: &V) -> Result<Vec<Vec<V>>, QueryError> {
         if let Some(w) = &q.filter {
-            if !self.eval(w)?.truthy() {
+            if !self.value(w).await?.truthy() {
                 return Ok(Vec::new());
             }
         }
@@ -129,7 +395,7 @@ impl<'a> Eval<'a> {
         if q.objects || q.retained {
             let mut out = Vec::new();
             for c in cols {
-                match self.eval(&c.expr)? {
+                match self.value(&c.expr).await? {
                     V::List(l) => {
                         out.extend(l.into_iter().filter(|v| *v != V::Null).map(|v| vec![v]))
                     }
@@ -139,16 +405,16 @@ impl<'a> Eval<'a> {
             }
             return Ok(out);
         }
-        let row = cols
-            .iter()
-            .map(|c| self.eval(&c.expr))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut row = Vec::with_capacity(cols.len());
+        for c in cols {
+            row.push(self.value(&c.expr).await?);
+        }
         Ok(vec![row])
     }
 
-    /// MAT's retained set of a set of objects: what is reachable from the GC roots only
-    /// through the set.
-    fn retained_set(&mut self, set: &[u64]) -> Result<Vec<Node>, QueryError> {
+    /// MAT's retained set of a set of objects (what is reachable from the GC roots only
+    /// through the set), each object as a row to frame `to`.
+    async fn emit_retained_set(&mut self, set: &[u64], to: usize) -> Result<(), QueryError> {
         let g = self.g();
         let Some(dom) = self.heap.dom else {
             return Err(QueryError::at(
@@ -157,28 +423,40 @@ impl<'a> Eval<'a> {
                 "open the dump with its dominator tree",
             ));
         };
-        let inset = |v: Node| set[v as usize / 64] & (1 << (v % 64)) != 0;
         let n = g.node_count();
         let mut marked = vec![0u64; n.div_ceil(64)];
         let mut stack: Vec<Node> = Vec::new();
+        let mut done = 0u64;
         for &r in g.root_nodes() {
-            if !inset(r) && marked[r as usize / 64] & (1 << (r % 64)) == 0 {
-                marked[r as usize / 64] |= 1 << (r % 64);
+            if !bit(set, r) && !bit(&marked, r) {
+                set_bit(&mut marked, r);
                 stack.push(r);
             }
         }
         while let Some(v) = stack.pop() {
-            self.tick()?;
+            done += 1;
+            if done % 1024 == 0 {
+                self.report(Phase::RetainedSet, done, n as u64);
+            }
+            self.tick().await?;
             g.for_each_successor(v, |w| {
-                if (w as usize) < n && !inset(w) && marked[w as usize / 64] & (1 << (w % 64)) == 0 {
-                    marked[w as usize / 64] |= 1 << (w % 64);
+                if (w as usize) < n && !bit(set, w) && !bit(&marked, w) {
+                    set_bit(&mut marked, w);
                     stack.push(w);
                 }
             });
         }
-        Ok((0..n as Node)
-            .filter(|&v| dom.is_reachable(v) && marked[v as usize / 64] & (1 << (v % 64)) == 0)
-            .collect())
+        drop(stack);
+        for v in 0..n as Node {
+            if v % 1024 == 0 {
+                self.report(Phase::RetainedSet, v as u64, n as u64);
+                self.tick().await?;
+            }
+            if dom.is_reachable(v) && !bit(&marked, v) {
+                self.emit(vec![V::Obj(v)], to).await?;
+            }
+        }
+        Ok(())
     }
 
     fn classes_named(&mut self, name: &str) -> Vec<u32> {
@@ -234,83 +512,6 @@ impl<'a> Eval<'a> {
         set
     }
 
-    /// Calls `f` with every object (or value) the FROM clause names.
-    fn for_each_item(
-        &mut self,
-        from: &From,
-        f: &mut dyn FnMut(&mut Eval<'a>, V) -> Result<(), QueryError>,
-    ) -> Result<(), QueryError> {
-        let g = self.g();
-        let classes: Vec<u32> = match &from.source {
-            Source::Class(name) => self.classes_named(name),
-            Source::Pattern(p) => {
-                let re = self.regex(p, from.pos)?.clone();
-                (0..g.classes.len() as u32)
-                    .filter(|&c| re.is_match(&g.classes[c as usize].name))
-                    .collect()
-            }
-            Source::Objects(refs) => {
-                let mut classes = Vec::new();
-                for r in refs {
-                    let node = match *r {
-                        ObjRef::Address(a) => g.node_of(a),
-                        ObjRef::Index(i) => (i < g.node_count() as u64).then_some(i as Node),
-                    };
-                    let Some(node) = node else { continue };
-                    match g.as_class(node) {
-                        Some(c) if !from.objects || from.instanceof => classes.push(c),
-                        _ => f(self, V::Obj(node))?,
-                    }
-                }
-                classes
-            }
-            Source::Sub(q) => {
-                let single = Self::columns(q).len() == 1;
-                let names = Self::columns(q);
-                return self.run(q, &mut |ev: &mut Eval<'a>, row: Vec<V>| {
-                    if single {
-                        let v = row.into_iter().next().unwrap_or(V::Null);
-                        match v {
-                            V::List(l) if from.objects => l.into_iter().try_for_each(|x| f(ev, x)),
-                            v => f(ev, v),
-                        }
-                    } else {
-                        f(
-                            ev,
-                            V::Row(std::rc::Rc::new(names.iter().cloned().zip(row).collect())),
-                        )
-                    }
-                });
-            }
-            Source::Expr(e) => {
-                return match self.eval(e)? {
-                    V::List(l) => l.into_iter().try_for_each(|x| f(self, x)),
-                    v => f(self, v),
-                };
-            }
-        };
-        let set = self.class_set(&classes, from.instanceof);
-        if from.objects {
-            // The class objects themselves.
-            for (c, k) in g.classes.iter().enumerate() {
-                if set[c] && (k.node as usize) < g.node_count() {
-                    f(self, V::Obj(k.node))?;
-                }
-            }
-            return Ok(());
-        }
-        if !set.iter().any(|&b| b) {
-            return Ok(());
-        }
-        for v in 0..g.node_count() as Node {
-            self.tick()?;
-            if set[g.class_index(v) as usize] {
-                f(self, V::Obj(v))?;
-            }
-        }
-        Ok(())
-    }
-
     fn current(&self) -> Option<&V> {
         self.scope.last().map(|s| &s.1)
     }
@@ -356,6 +557,121 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// Whether evaluating `e` may run long enough to be suspended: it holds a subquery, or
+    /// an `inbounds()` whose index is not built yet. Everything else is evaluated at once.
+    fn heavy(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Lit(_) | ExprKind::Name(_) | ExprKind::Attr(_) => false,
+            ExprKind::Sub(_) => true,
+            ExprKind::Step(b, step) => {
+                self.heavy(b)
+                    || match step {
+                        Step::Field(_) | Step::Attr(_) => false,
+                        Step::Index(i) => self.heavy(i),
+                        Step::Method(_, args) => args.iter().any(|a| self.heavy(a)),
+                    }
+            }
+            ExprKind::Call(name, args) => {
+                (name == "inbounds" && self.inbound_at.is_empty())
+                    || args.iter().any(|a| self.heavy(a))
+            }
+            ExprKind::Bin(_, l, r) => self.heavy(l) || self.heavy(r),
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Like(x, _, _) => self.heavy(x),
+            ExprKind::In(x, s, _) => self.heavy(x) || self.heavy(s),
+        }
+    }
+
+    /// The value of `e`: synchronously, or through [`Self::eval_a`] when it is heavy.
+    async fn value(&mut self, e: &'a Expr) -> Result<V, QueryError> {
+        if self.heavy(e) {
+            self.eval_a(e).await
+        } else {
+            self.eval(e)
+        }
+    }
+
+    /// [`Self::eval`] for expressions that hold a subquery: the same rules (the shared
+    /// `apply_*` helpers), with every child evaluated through [`Self::value`].
+    fn eval_a<'s>(&'s mut self, e: &'a Expr) -> Boxed<'s, V> {
+        Box::pin(async move {
+            let pos = e.pos;
+            Ok(match &e.kind {
+                ExprKind::Lit(_) | ExprKind::Name(_) | ExprKind::Attr(_) => self.eval(e)?,
+                ExprKind::Step(base, step) => {
+                    let b = self.value(base).await?;
+                    let mut args = Vec::new();
+                    match step {
+                        Step::Index(i) => args.push(self.value(i).await?),
+                        Step::Method(_, a) => {
+                            for x in a {
+                                args.push(self.value(x).await?);
+                            }
+                        }
+                        Step::Field(_) | Step::Attr(_) => {}
+                    }
+                    self.apply_step(b, step, args, pos)?
+                }
+                ExprKind::Call(name, args) => {
+                    let mut vals = Vec::with_capacity(args.len());
+                    for x in args {
+                        vals.push(self.value(x).await?);
+                    }
+                    if name == "inbounds" {
+                        self.build_inbounds().await?;
+                    }
+                    super::functions::call(self, name, &vals, pos)?
+                }
+                ExprKind::Bin(op, l, r) => {
+                    let a = self.value(l).await?;
+                    if let Some(v) = short_circuit(*op, &a) {
+                        return Ok(v);
+                    }
+                    let b = self.value(r).await?;
+                    apply_bin(*op, &a, &b)
+                }
+                ExprKind::Neg(x) => apply_neg(self.value(x).await?),
+                ExprKind::Not(x) => V::Bool(!self.value(x).await?.truthy()),
+                ExprKind::Like(x, pat, negate) => {
+                    let v = self.value(x).await?;
+                    self.apply_like(v, pat, *negate, pos)?
+                }
+                ExprKind::In(x, set, negate) => {
+                    let v = self.value(x).await?;
+                    let s = self.value(set).await?;
+                    self.apply_in(&v, &s, *negate, pos)?
+                }
+                ExprKind::Sub(q) => {
+                    let names = Self::columns(q);
+                    let at = self.frames.len();
+                    self.frames.push(Frame::Collect(Vec::new()));
+                    let r = self.run_query(q, at).await;
+                    let frame = self.frames.pop();
+                    self.frames.truncate(at);
+                    r?;
+                    let Some(Frame::Collect(rows)) = frame else {
+                        unreachable!("pushed above");
+                    };
+                    let rows: Vec<V> = rows
+                        .into_iter()
+                        .map(|row| {
+                            if names.len() == 1 {
+                                row.into_iter().next().unwrap_or(V::Null)
+                            } else {
+                                V::Row(Rc::new(names.iter().cloned().zip(row).collect()))
+                            }
+                        })
+                        .collect();
+                    if rows.is_empty() {
+                        V::Null
+                    } else {
+                        V::List(rows)
+                    }
+                }
+            })
+        })
+    }
+
+    /// An expression without a subquery (see [`Self::heavy`]), at once.
     pub(crate) fn eval(&mut self, e: &Expr) -> Result<V, QueryError> {
         let pos = e.pos;
         Ok(match &e.kind {
@@ -371,7 +687,7 @@ impl<'a> Eval<'a> {
                     .scope
                     .iter()
                     .rev()
-                    .find(|(a, _)| a.as_deref() == Some(n.as_str()))
+                    .find(|(a, _)| *a == Some(n.as_str()))
                 {
                     return Ok(v.clone());
                 }
@@ -392,36 +708,15 @@ impl<'a> Eval<'a> {
             },
             ExprKind::Step(base, step) => {
                 let b = self.eval(base)?;
-                match step {
-                    Step::Field(name) => self.field_of(&b, name, pos)?,
-                    Step::Attr(a) => self.attr_of(&b, a, pos)?,
-                    Step::Index(i) => {
-                        let i = self.eval(i)?;
-                        let V::Int(i) = i else { return Ok(V::Null) };
-                        match b {
-                            V::Obj(n) => {
-                                let r = self.heap.element(n, i);
-                                self.read(pos, r)?
-                            }
-                            V::List(l) => usize::try_from(i)
-                                .ok()
-                                .and_then(|i| l.get(i).cloned())
-                                .unwrap_or(V::Null),
-                            V::Str(s) => usize::try_from(i)
-                                .ok()
-                                .and_then(|i| s.chars().nth(i))
-                                .map_or(V::Null, |c| V::Char(c as u16)),
-                            _ => V::Null,
-                        }
-                    }
-                    Step::Method(name, args) => {
-                        let args = args
-                            .iter()
-                            .map(|a| self.eval(a))
-                            .collect::<Result<Vec<_>, _>>()?;
-                        super::functions::method(self, b, name, &args, pos)?
-                    }
-                }
+                let args = match step {
+                    Step::Index(i) => vec![self.eval(i)?],
+                    Step::Method(_, a) => a
+                        .iter()
+                        .map(|x| self.eval(x))
+                        .collect::<Result<Vec<_>, _>>()?,
+                    Step::Field(_) | Step::Attr(_) => Vec::new(),
+                };
+                self.apply_step(b, step, args, pos)?
             }
             ExprKind::Call(name, args) => {
                 let args = args
@@ -432,120 +727,146 @@ impl<'a> Eval<'a> {
             }
             ExprKind::Bin(op, l, r) => {
                 let a = self.eval(l)?;
-                match op {
-                    BinOp::And if !a.truthy() => return Ok(V::Bool(false)),
-                    BinOp::Or if a.truthy() => return Ok(V::Bool(true)),
-                    _ => {}
+                if let Some(v) = short_circuit(*op, &a) {
+                    return Ok(v);
                 }
                 let b = self.eval(r)?;
-                let cmp = || compare(&a, &b);
-                match op {
-                    BinOp::And | BinOp::Or => V::Bool(b.truthy()),
-                    BinOp::Eq => V::Bool(equals(&a, &b)),
-                    BinOp::Ne => V::Bool(!equals(&a, &b)),
-                    BinOp::Lt => V::Bool(cmp() == Some(Ordering::Less)),
-                    BinOp::Le => V::Bool(matches!(cmp(), Some(Ordering::Less | Ordering::Equal))),
-                    BinOp::Gt => V::Bool(cmp() == Some(Ordering::Greater)),
-                    BinOp::Ge => {
-                        V::Bool(matches!(cmp(), Some(Ordering::Greater | Ordering::Equal)))
-                    }
-                    BinOp::Add => arith(Arith::Add, &a, &b),
-                    BinOp::Sub => arith(Arith::Sub, &a, &b),
-                    BinOp::Mul => arith(Arith::Mul, &a, &b),
-                    BinOp::Div => arith(Arith::Div, &a, &b),
-                }
+                apply_bin(*op, &a, &b)
             }
-            ExprKind::Neg(x) => match self.eval(x)? {
-                V::Int(i) => V::Int(i.wrapping_neg()),
-                V::Float(f) => V::Float(-f),
-                V::Char(c) => V::Int(-(c as i64)),
-                _ => V::Null,
-            },
+            ExprKind::Neg(x) => apply_neg(self.eval(x)?),
             ExprKind::Not(x) => V::Bool(!self.eval(x)?.truthy()),
             ExprKind::Like(x, pat, negate) => {
                 let v = self.eval(x)?;
-                let s = match v {
-                    V::Null => return Ok(V::Bool(*negate)),
-                    V::Obj(n) => {
-                        let r = self.heap.text_of(n);
-                        self.read(pos, r)?
-                    }
-                    v => text(&v),
-                };
-                let m = self.regex(pat, pos)?.is_match(&s);
-                V::Bool(m != *negate)
+                self.apply_like(v, pat, *negate, pos)?
             }
             ExprKind::In(x, set, negate) => {
                 let v = self.eval(x)?;
                 let s = self.eval(set)?;
-                let found = match &s {
-                    V::List(l) => l.iter().any(|y| equals(&v, y)),
-                    V::Obj(n)
-                        if self.g().class(*n).is_array() && self.g().as_class(*n).is_none() =>
-                    {
-                        let r = self.heap.elements(*n);
-                        match self.read(pos, r)? {
-                            V::List(l) => l.iter().any(|y| equals(&v, y)),
-                            _ => false,
-                        }
-                    }
-                    V::Str(hay) => matches!(&v, V::Str(needle) if hay.contains(needle.as_str())),
-                    _ => false,
-                };
-                V::Bool(found != *negate)
+                self.apply_in(&v, &s, *negate, pos)?
             }
-            ExprKind::Sub(q) => {
-                let single = Self::columns(q).len() == 1;
-                let names = Self::columns(q);
-                let mut rows: Vec<V> = Vec::new();
-                self.run(q, &mut |_, row: Vec<V>| {
-                    rows.push(if single {
-                        row.into_iter().next().unwrap_or(V::Null)
-                    } else {
-                        V::Row(std::rc::Rc::new(names.iter().cloned().zip(row).collect()))
-                    });
-                    Ok(())
-                })?;
-                if rows.is_empty() {
-                    V::Null
-                } else {
-                    V::List(rows)
-                }
+            // `heavy` sends every expression holding a subquery to `eval_a`.
+            ExprKind::Sub(_) => {
+                return Err(err(
+                    pos,
+                    "internal error: a subquery evaluated synchronously",
+                    "",
+                ))
             }
         })
     }
 
-    /// Objects referring to `node` (built once per query: 4 bytes per reference and per object).
-    pub(crate) fn inbounds(&mut self, node: Node) -> Result<Vec<Node>, QueryError> {
+    /// `.field`, `.@attr`, `[i]` (`args`: the index) or `.method(args)` of `b`.
+    fn apply_step(&mut self, b: V, step: &Step, args: Vec<V>, pos: usize) -> Result<V, QueryError> {
+        Ok(match step {
+            Step::Field(name) => self.field_of(&b, name, pos)?,
+            Step::Attr(a) => self.attr_of(&b, a, pos)?,
+            Step::Index(_) => {
+                let Some(V::Int(i)) = args.into_iter().next() else {
+                    return Ok(V::Null);
+                };
+                match b {
+                    V::Obj(n) => {
+                        let r = self.heap.element(n, i);
+                        self.read(pos, r)?
+                    }
+                    V::List(l) => usize::try_from(i)
+                        .ok()
+                        .and_then(|i| l.get(i).cloned())
+                        .unwrap_or(V::Null),
+                    V::Str(s) => usize::try_from(i)
+                        .ok()
+                        .and_then(|i| s.chars().nth(i))
+                        .map_or(V::Null, |c| V::Char(c as u16)),
+                    _ => V::Null,
+                }
+            }
+            Step::Method(name, _) => super::functions::method(self, b, name, &args, pos)?,
+        })
+    }
+
+    fn apply_like(&mut self, v: V, pat: &str, negate: bool, pos: usize) -> Result<V, QueryError> {
+        let s = match v {
+            V::Null => return Ok(V::Bool(negate)),
+            V::Obj(n) => {
+                let r = self.heap.text_of(n);
+                self.read(pos, r)?
+            }
+            v => text(&v),
+        };
+        let m = self.regex(pat, pos)?.is_match(&s);
+        Ok(V::Bool(m != negate))
+    }
+
+    fn apply_in(&mut self, v: &V, s: &V, negate: bool, pos: usize) -> Result<V, QueryError> {
+        let found = match s {
+            V::List(l) => l.iter().any(|y| equals(v, y)),
+            V::Obj(n) if self.g().class(*n).is_array() && self.g().as_class(*n).is_none() => {
+                let r = self.heap.elements(*n);
+                match self.read(pos, r)? {
+                    V::List(l) => l.iter().any(|y| equals(v, y)),
+                    _ => false,
+                }
+            }
+            V::Str(hay) => matches!(v, V::Str(needle) if hay.contains(needle.as_str())),
+            _ => false,
+        };
+        Ok(V::Bool(found != negate))
+    }
+
+    /// Builds the reverse edges `inbounds()` reads (once per query: 4 bytes per reference and
+    /// per object), a unit of work per object.
+    async fn build_inbounds(&mut self) -> Result<(), QueryError> {
+        if !self.inbound_at.is_empty() {
+            return Ok(());
+        }
         let g = self.g();
         let n = g.node_count();
-        if self.inbound_at.is_empty() {
-            let mut at = vec![0u32; n + 2];
-            for v in 0..n as Node {
-                self.tick()?;
-                g.for_each_successor(v, |w| {
-                    if (w as usize) < n {
-                        at[w as usize + 2] += 1;
-                    }
-                });
+        let mut at = vec![0u32; n + 2];
+        for v in 0..n as Node {
+            if v % 1024 == 0 {
+                self.report(Phase::Inbounds, v as u64, 2 * n as u64);
             }
-            for i in 2..at.len() {
-                at[i] += at[i - 1];
-            }
-            let mut into = vec![0 as Node; at[n + 1] as usize];
-            for v in 0..n as Node {
-                g.for_each_successor(v, |w| {
-                    if (w as usize) < n {
-                        let slot = &mut at[w as usize + 1];
-                        into[*slot as usize] = v;
-                        *slot += 1;
-                    }
-                });
-            }
-            self.inbound_at = at;
-            self.inbound = into;
+            self.tick().await?;
+            g.for_each_successor(v, |w| {
+                if (w as usize) < n {
+                    at[w as usize + 2] += 1;
+                }
+            });
         }
+        for i in 2..at.len() {
+            at[i] += at[i - 1];
+        }
+        let mut into = vec![0 as Node; at[n + 1] as usize];
+        for v in 0..n as Node {
+            if v % 1024 == 0 {
+                self.report(Phase::Inbounds, (n + v as usize) as u64, 2 * n as u64);
+            }
+            self.tick().await?;
+            g.for_each_successor(v, |w| {
+                if (w as usize) < n {
+                    let slot = &mut at[w as usize + 1];
+                    into[*slot as usize] = v;
+                    *slot += 1;
+                }
+            });
+        }
+        self.inbound_at = at;
+        self.inbound = into;
+        Ok(())
+    }
+
+    /// Objects referring to `node` (the index is built by [`Self::build_inbounds`] before any
+    /// `inbounds()` call is evaluated: see [`Self::heavy`]).
+    pub(crate) fn inbounds(&mut self, node: Node) -> Result<Vec<Node>, QueryError> {
+        let n = self.g().node_count();
         let v = node as usize;
+        if self.inbound_at.is_empty() {
+            return Err(QueryError::at(
+                0,
+                "internal error: inbounds() before its index",
+                "",
+            ));
+        }
         if v >= n {
             return Ok(Vec::new());
         }
@@ -553,5 +874,40 @@ impl<'a> Eval<'a> {
             self.inbound[self.inbound_at[v] as usize..self.inbound_at[v + 1] as usize].to_vec();
         out.dedup();
         Ok(out)
+    }
+}
+
+/// `AND`/`OR`'s answer from the left operand alone, if it decides.
+fn short_circuit(op: BinOp, a: &V) -> Option<V> {
+    match op {
+        BinOp::And if !a.truthy() => Some(V::Bool(false)),
+        BinOp::Or if a.truthy() => Some(V::Bool(true)),
+        _ => None,
+    }
+}
+
+fn apply_bin(op: BinOp, a: &V, b: &V) -> V {
+    let cmp = || compare(a, b);
+    match op {
+        BinOp::And | BinOp::Or => V::Bool(b.truthy()),
+        BinOp::Eq => V::Bool(equals(a, b)),
+        BinOp::Ne => V::Bool(!equals(a, b)),
+        BinOp::Lt => V::Bool(cmp() == Some(Ordering::Less)),
+        BinOp::Le => V::Bool(matches!(cmp(), Some(Ordering::Less | Ordering::Equal))),
+        BinOp::Gt => V::Bool(cmp() == Some(Ordering::Greater)),
+        BinOp::Ge => V::Bool(matches!(cmp(), Some(Ordering::Greater | Ordering::Equal))),
+        BinOp::Add => arith(Arith::Add, a, b),
+        BinOp::Sub => arith(Arith::Sub, a, b),
+        BinOp::Mul => arith(Arith::Mul, a, b),
+        BinOp::Div => arith(Arith::Div, a, b),
+    }
+}
+
+fn apply_neg(v: V) -> V {
+    match v {
+        V::Int(i) => V::Int(i.wrapping_neg()),
+        V::Float(f) => V::Float(-f),
+        V::Char(c) => V::Int(-(c as i64)),
+        _ => V::Null,
     }
 }

@@ -10,12 +10,14 @@
 
 pub(crate) mod ast;
 mod eval;
+mod execution;
 mod functions;
 mod lexer;
 pub(crate) mod objects;
 mod parser;
 pub(crate) mod value;
 
+pub use execution::{Execution, Phase, Progress, RowSink, Step};
 pub use objects::{MAX_ARRAY_VALUES, MAX_TEXT_CHARS};
 pub use parser::parse;
 pub use value::{csv_line, Cell, ObjectCell, MAX_LIST_CELLS};
@@ -31,6 +33,19 @@ pub struct QueryError {
     pub position: usize,
     pub message: String,
     pub hint: String,
+    #[serde(default)]
+    pub kind: QueryErrorKind,
+}
+
+/// Why a query gave no result.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueryErrorKind {
+    /// The query is wrong (syntax, an unknown name) or could not read what it asks for.
+    #[default]
+    Invalid,
+    /// It was stopped before its end (a cancel, a newer query); it may be asked again.
+    Cancelled,
 }
 
 impl QueryError {
@@ -39,13 +54,18 @@ impl QueryError {
             position,
             message: message.into(),
             hint: hint.to_string(),
+            kind: QueryErrorKind::Invalid,
         }
     }
-    pub(crate) fn cancelled() -> Self {
-        QueryError::at(0, "the query was cancelled", "")
+    /// The error of a query stopped before its end.
+    pub fn cancelled() -> Self {
+        QueryError {
+            kind: QueryErrorKind::Cancelled,
+            ..QueryError::at(0, "the query was cancelled", "")
+        }
     }
     pub fn is_cancelled(&self) -> bool {
-        self.message == "the query was cancelled"
+        self.kind == QueryErrorKind::Cancelled
     }
 }
 
@@ -91,26 +111,28 @@ pub fn stream(
 }
 
 /// [`stream`], converting to cells only the rows `want` accepts (by index): a page of a huge
-/// result costs no more than counting it.
+/// result costs no more than counting it. Runs an [`Execution`] in one step.
 fn stream_filtered(
     env: QueryEnv<'_>,
     text: &str,
     want: &mut dyn FnMut(u64) -> bool,
     row: &mut dyn FnMut(u64, Vec<Cell>),
 ) -> Result<Vec<String>, QueryError> {
-    let q = parse(text)?;
-    let columns = eval::Eval::columns(&q);
-    let g = env.graph;
-    let heap = objects::Heap::new(g, env.dominance, env.source);
-    let mut ev = eval::Eval::new(heap, env.cancel);
-    let mut i = 0u64;
-    ev.run(&q, &mut |_, values| {
-        if want(i) {
-            row(i, values.iter().map(|v| Cell::from_value(g, v)).collect());
+    struct Fns<'f> {
+        want: &'f mut dyn FnMut(u64) -> bool,
+        row: &'f mut dyn FnMut(u64, Vec<Cell>),
+    }
+    impl RowSink for Fns<'_> {
+        fn want(&mut self, index: u64) -> bool {
+            (self.want)(index)
         }
-        i += 1;
-        Ok(())
-    })?;
+        fn row(&mut self, index: u64, cells: Vec<Cell>) {
+            (self.row)(index, cells)
+        }
+    }
+    let ex = Execution::from_env(env, text, Box::new(Fns { want, row }))?;
+    let columns = ex.columns().to_vec();
+    ex.finish()?;
     Ok(columns)
 }
 

@@ -11,7 +11,10 @@
 //! 1. The UI starts the worker; the worker posts [`FromWorker::Ready`] once its wasm is running
 //!    (messages posted to it before that would be lost, so the UI waits for `Ready`).
 //! 2. The UI posts [`ToWorker`] requests, each with a fresh [`RequestId`]; the worker answers
-//!    each with exactly one [`FromWorker::Reply`] carrying the same id, in request order.
+//!    each with exactly one [`FromWorker::Reply`] carrying the same id, in request order but
+//!    for [`req::Query`]: a query that must run is answered when its run ends (it runs in
+//!    slices; requests that come meanwhile are answered between them, [`req::CancelQuery`]
+//!    stops it), with [`FromWorker::QueryProgress`] messages while it runs.
 //! 3. While it works on a request (reading a dump, computing an analysis) the worker also posts
 //!    unsolicited [`FromWorker::Progress`] messages, at least every [`PROGRESS_INTERVAL_MS`].
 //!    While it opens a dump, it also posts one [`FromWorker::Partial`] when the first pass is
@@ -172,6 +175,10 @@ pub mod req {
         /// its columns and total; a query that does not parse or run answers its error (with
         /// the position in the text), not a failed request.
         Query = "query": QueryParams => QueryPage;
+        /// Stops the query running (its requests are answered with a cancelled error, kind
+        /// `cancelled`); answers whether one was running. A query with another text also
+        /// stops the one running.
+        CancelQuery = "cancel_query": () => bool;
         /// The open dump reduced to what a comparison needs (`heaplens::compare::digest`), as
         /// JSON text for the other dump's worker ([`compare`](self::super::CompareParams)).
         Digest = "digest": () => DigestText;
@@ -338,6 +345,21 @@ pub struct QueryPage {
     pub ms: f64,
 }
 
+/// How far a running query is ([`FromWorker::QueryProgress`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryProgress {
+    /// The query's text.
+    pub text: String,
+    pub phase: heaplens::query::Phase,
+    /// Objects done of `total` in this phase (the outermost scan's objects, the objects
+    /// marked for a retained set, the objects indexed for `inbounds()`).
+    pub done: u64,
+    pub total: u64,
+    /// Rows of the result so far.
+    pub rows: u64,
+    pub elapsed_ms: f64,
+}
+
 /// Worker → UI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -358,6 +380,9 @@ pub enum FromWorker {
     },
     /// Unsolicited: how far the current request is.
     Progress(Progress),
+    /// Unsolicited, while a [`req::Query`] runs: how far it is (at most every
+    /// [`PROGRESS_INTERVAL_MS`] / 2).
+    QueryProgress(QueryProgress),
     /// Unsolicited, during [`req::Open`], once the first pass is done (before the reply).
     Partial(Box<PartialResults>),
     /// Unsolicited, after the replies to [`req::Open`] and to the first requests: the

@@ -19,7 +19,7 @@ use web_sys::{ErrorEvent, Event, MessageEvent, Worker, WorkerOptions, WorkerType
 use super::worker_kind::WorkerKind;
 use crate::protocol::{
     decode, encode, req, response_of, FromWorker, OpenOutcome, Overview, PartialResults, Progress,
-    Request, RequestId, ToWorker, PROTOCOL_VERSION,
+    QueryProgress, Request, RequestId, ToWorker, PROTOCOL_VERSION,
 };
 
 /// The worker's entry script (`web/worker_loader.js`, copied to dist/ by Trunk). It loads the
@@ -81,6 +81,8 @@ pub enum EngineEvent {
     Failed(String),
     /// Unsolicited progress of the request the worker is working on.
     Progress(Progress),
+    /// Unsolicited progress of the query running (in slices, between other requests).
+    QueryProgress(QueryProgress),
     /// Unsolicited first-pass results of the dump being opened.
     Partial(Box<PartialResults>),
     /// The analysis moved to a fresh worker (whose memory holds only what is kept): its
@@ -378,6 +380,7 @@ impl Inner {
                 (self.on_event)(EngineEvent::Ready { protocol, version })
             }
             Ok(FromWorker::Progress(p)) => (self.on_event)(EngineEvent::Progress(p)),
+            Ok(FromWorker::QueryProgress(p)) => (self.on_event)(EngineEvent::QueryProgress(p)),
             Ok(FromWorker::Partial(p)) => (self.on_event)(EngineEvent::Partial(p)),
             Ok(FromWorker::Reply { id, result })
                 if self.restoring.get().is_some_and(|(r, _)| r == id) =>

@@ -76,6 +76,23 @@ pub fn delta_pct(base: u64, delta: i64) -> String {
     }
 }
 
+/// The Query view's progress line: `Scanning objects: 1,234 of 5,000 · 12 rows · 1.2 s`.
+pub fn query_progress(p: &crate::protocol::QueryProgress) -> String {
+    use heaplens::query::Phase;
+    let what = match p.phase {
+        Phase::Scan => "Scanning objects",
+        Phase::RetainedSet => "Marking the retained set",
+        Phase::Inbounds => "Indexing references for inbounds()",
+    };
+    format!(
+        "{what}: {} of {} · {} · {}",
+        count(p.done),
+        count(p.total),
+        plural(p.rows, "row"),
+        duration(p.elapsed_ms)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +113,22 @@ mod tests {
         assert_eq!(delta_pct(0, 0), "0.0%");
         assert_eq!(format_delta_bytes(-1536), "\u{2212}1.5 KiB");
         assert_eq!(format_delta_count(2000), "+2,000");
+    }
+
+    #[test]
+    fn query_progress_line() {
+        let p = crate::protocol::QueryProgress {
+            text: "SELECT * FROM java.lang.String".into(),
+            phase: heaplens::query::Phase::Scan,
+            done: 1_234_567,
+            total: 16_000_000,
+            rows: 1,
+            elapsed_ms: 2_500.0,
+        };
+        assert_eq!(
+            query_progress(&p),
+            "Scanning objects: 1,234,567 of 16,000,000 · 1 row · 2.5 s"
+        );
     }
 
     #[test]

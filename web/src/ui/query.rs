@@ -3,6 +3,11 @@
 //! examples, the error under the editor with its position marked, the result as a virtualized
 //! table whose object cells open the inspector, and a CSV export of every row (fetched from the
 //! worker in pages). The query is in the URL: a reload or a link runs it again.
+//!
+//! While a query runs, a progress line (what the worker reports: objects scanned of all,
+//! rows so far, time) and a Cancel button (Esc too) are shown; the worker runs the query in
+//! slices and stops it between two ([`req::CancelQuery`]). Running another query stops the
+//! one running.
 
 use std::cell::RefCell;
 
@@ -12,6 +17,7 @@ use leptos::task::spawn_local;
 
 use crate::protocol::*;
 
+use super::format::query_progress;
 use super::route::{navigate, Route};
 use super::state::use_ctx;
 use super::util::*;
@@ -161,6 +167,7 @@ pub fn QueryView(text: String) -> impl IntoView {
     });
 
     let run_now = move |text: String| {
+        ctx.query_progress.set(None);
         remember(&text);
         shown.set(Some(text));
         meta.set(None);
@@ -181,6 +188,22 @@ pub fn QueryView(text: String) -> impl IntoView {
     if !text.is_empty() {
         run_now(text);
     }
+
+    // Running: a query is shown and its first page has not come back.
+    let running = move || shown.with(Option::is_some) && meta.with(Option::is_none);
+    let cancel = move || {
+        spawn_local(async move {
+            // The running query's own request is answered (cancelled): the view shows it.
+            let _ = ctx.call::<req::CancelQuery>(()).await;
+        });
+    };
+    let esc = window_event_listener(leptos::ev::keydown, move |ev: web_sys::KeyboardEvent| {
+        if ev.key() == "Escape" && running() {
+            ev.prevent_default();
+            cancel();
+        }
+    });
+    on_cleanup(move || esc.remove());
 
     let on_key = move |ev: web_sys::KeyboardEvent| {
         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
@@ -324,9 +347,23 @@ pub fn QueryView(text: String) -> impl IntoView {
             </form>
             {move || match (meta.get(), shown.get()) {
                 (_, None) => None,
-                (None, Some(_)) => Some(view! { <Pending what="query results" /> }.into_any()),
+                (None, Some(text)) => Some(view! {
+                    <div class="query-running" role="status" aria-live="polite">
+                        <Pending what="query results" />
+                        <p class="summary-line query-progress">
+                            {move || ctx.query_progress.get().filter(|p| p.text == text).map(|p| query_progress(&p))}
+                            " "
+                            <button type="button" class="secondary query-cancel" title="Stop this query (Esc)" on:click=move |_| cancel()>"Cancel"</button>
+                        </p>
+                    </div>
+                }.into_any()),
                 (Some(Err(e)), _) => Some(view! { <ErrorNote message=e /> }.into_any()),
                 (Some(Ok(p)), Some(text)) => Some(match p.error.clone() {
+                    Some(error) if error.is_cancelled() => view! {
+                        <p class="summary-line query-cancelled" role="status">
+                            "Cancelled. Run it again to see its result."
+                        </p>
+                    }.into_any(),
                     Some(error) => view! { <ErrorAt text error /> }.into_any(),
                     None => view! {
                         <p class="summary-line query-total">

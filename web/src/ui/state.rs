@@ -74,6 +74,8 @@ pub struct Ctx {
     pub dump: RwSignal<DumpState>,
     /// Progress of the current open (or of an analysis computed on demand).
     pub progress: RwSignal<Option<Progress>>,
+    /// How far the query running is (the Query view's progress line).
+    pub query_progress: RwSignal<Option<QueryProgress>>,
     /// What the first pass of the dump being opened found (shown until it is analyzed).
     pub partial: RwSignal<Option<Arc<PartialResults>>>,
     /// The analysis moved to a fresh worker after opening: that worker's memory (bytes).
@@ -124,6 +126,7 @@ impl Ctx {
             engine_state: RwSignal::new(EngineState::Starting),
             dump: RwSignal::new(DumpState::Empty),
             progress: RwSignal::new(None),
+            query_progress: RwSignal::new(None),
             partial: RwSignal::new(None),
             handed_over_memory: RwSignal::new(None),
             open_posted: StoredValue::new(None),
@@ -183,6 +186,14 @@ impl Ctx {
                     self.engine_state.set(EngineState::Failed(message.clone()));
                 }
                 settle(Err(message));
+            }
+            EngineEvent::QueryProgress(p) => {
+                if current() {
+                    // The worker answers a query now: an earlier analysis's progress is over
+                    // (the dump bar says "Working…", not "Computing <that analysis>…").
+                    self.progress.set(None);
+                    self.query_progress.set(Some(p));
+                }
             }
             EngineEvent::Progress(p) => {
                 if current() {

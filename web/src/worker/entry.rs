@@ -9,6 +9,13 @@
 //! being parsed, and fed to an [`OpenJob`]; messages that arrive meanwhile wait their turn.
 //! Progress goes out as unsolicited [`FromWorker::Progress`] messages while the request runs;
 //! the page's main thread stays free.
+//!
+//! A query runs in slices ([`Service::query_slice`], ~40 ms each): after each, the next one is
+//! scheduled by a post to a `MessageChannel` of the worker's own, a macrotask queued behind
+//! the messages that came meanwhile (a resolved promise would run before them; `setTimeout(0)`
+//! is clamped to 4 ms once nested). So a cancel, a newer query, or another view's request is
+//! handled between two slices, with no `SharedArrayBuffer` (static hosting and `file://` keep
+//! working).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -16,14 +23,16 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
+use web_sys::{
+    Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageChannel, MessageEvent, MessagePort,
+};
 
 use super::host::{DumpSource, Host, CHUNK_BYTES};
 use super::open::OpenJob;
 use super::service::Service;
 use crate::protocol::{
-    decode, encode, req, FromWorker, OpenOutcome, OpenParams, PartialResults, Progress, Request,
-    ToWorker, PROTOCOL_VERSION,
+    decode, encode, req, FromWorker, OpenOutcome, OpenParams, PartialResults, Progress,
+    QueryProgress, Request, RequestId, ToWorker, PROTOCOL_VERSION,
 };
 
 /// Slices of the `File` read ahead while the current one is parsed. Chromium reads a `Blob`
@@ -47,6 +56,9 @@ struct Worker {
     /// Messages received so far, and whether a hand-over waits for a quiet moment.
     activity: Cell<u64>,
     hand_over_armed: Cell<bool>,
+    /// The port whose messages run the next slice of a query, and whether one is posted.
+    slicer: RefCell<Option<MessagePort>>,
+    slice_posted: Cell<bool>,
 }
 
 /// The hand-over waits until no message has come for this long: requests made meanwhile (the
@@ -93,7 +105,10 @@ pub fn start() {
         retired: Cell::new(false),
         activity: Cell::new(0),
         hand_over_armed: Cell::new(false),
+        slicer: RefCell::new(None),
+        slice_posted: Cell::new(false),
     });
+    install_slicer(&worker);
     let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         worker.activity.set(worker.activity.get() + 1);
         if worker.retired.get() {
@@ -121,6 +136,66 @@ pub fn start() {
             version: env!("CARGO_PKG_VERSION").to_string(),
         },
     );
+}
+
+/// Creates the `MessageChannel` whose messages run a query's slices (see the module docs).
+fn install_slicer(worker: &Rc<Worker>) {
+    let Ok(channel) = MessageChannel::new() else {
+        return;
+    };
+    let w = worker.clone();
+    let on_slice = Closure::<dyn Fn(MessageEvent)>::new(move |_: MessageEvent| run_slice(&w));
+    channel
+        .port1()
+        .set_onmessage(Some(on_slice.as_ref().unchecked_ref()));
+    // Lives as long as the worker.
+    on_slice.forget();
+    *worker.slicer.borrow_mut() = Some(channel.port2());
+}
+
+/// Queues the next slice of the query running (once).
+fn schedule_slice(worker: &Rc<Worker>) {
+    if worker.slice_posted.replace(true) {
+        return;
+    }
+    let posted = worker
+        .slicer
+        .borrow()
+        .as_ref()
+        .is_some_and(|port| port.post_message(&JsValue::NULL).is_ok());
+    if !posted {
+        // No channel: a timeout does the same, a little slower.
+        let w = worker.clone();
+        let callback = Closure::once_into_js(move || run_slice(&w));
+        let _ = worker
+            .scope
+            .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), 0);
+    }
+}
+
+/// Runs one slice of the query running; posts the replies if it ended, else queues the next.
+fn run_slice(worker: &Rc<Worker>) {
+    worker.slice_posted.set(false);
+    if worker.retired.get() || worker.opening.get() {
+        return;
+    }
+    let mut host = WorkerHost {
+        scope: worker.scope.clone(),
+    };
+    let replies = worker.service.borrow_mut().query_slice(&mut host);
+    post_replies(&worker.scope, replies);
+    if worker.service.borrow().query_running() {
+        schedule_slice(worker);
+    }
+}
+
+fn post_replies(
+    scope: &DedicatedWorkerGlobalScope,
+    replies: Vec<(RequestId, Result<serde_json::Value, String>)>,
+) {
+    for (id, result) in replies {
+        post(scope, &FromWorker::Reply { id, result });
+    }
 }
 
 /// Handles one message: an open with its `File` asynchronously (the file is read ahead while
@@ -157,11 +232,12 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
     let id = msg.id;
     match (msg.params::<req::Open>(), blob) {
         (Some(Ok(params)), Some(blob)) => {
-            // Kept to read fields again for queries.
-            worker
+            // Kept to read fields again for queries (a query running stops).
+            let stopped = worker
                 .service
                 .borrow_mut()
                 .attach_file(Box::new(BlobSource::new(blob.clone())));
+            post_replies(&worker.scope, stopped);
             worker.opening.set(true);
             let worker = worker.clone();
             wasm_bindgen_futures::spawn_local(async move {
@@ -192,10 +268,11 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
         _ => {
             // A `Restore` brings the dump's `File` as a third part (the engine's), for queries.
             if let Some(file) = file.filter(|_| msg.method == req::Restore::METHOD) {
-                worker
+                let stopped = worker
                     .service
                     .borrow_mut()
                     .attach_file(Box::new(BlobSource::new(file)));
+                post_replies(&worker.scope, stopped);
             }
             let mut blob_source = attachment
                 .as_ref()
@@ -209,11 +286,14 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
                 (None, Some(b)) => Some(b),
                 (None, None) => None,
             };
-            let result = worker
+            let replies = worker
                 .service
                 .borrow_mut()
-                .handle_with(&msg, source, &mut host);
-            post(&worker.scope, &FromWorker::Reply { id, result });
+                .handle_stepwise(&msg, source, &mut host);
+            post_replies(&worker.scope, replies);
+            if worker.service.borrow().query_running() {
+                schedule_slice(worker);
+            }
             arm_hand_over(worker);
         }
     }
@@ -252,11 +332,13 @@ fn run_kept(worker: &Rc<Worker>, msg: ToWorker, file: Option<Blob>) {
             (_, Some(params)) => match params {
                 Ok(p) => {
                     if let Some(file) = file {
-                        // The dump's file, to read fields again (queries, group by value).
-                        worker
+                        // The dump's file, to read fields again (queries, group by value); a
+                        // query running stops.
+                        let stopped = worker
                             .service
                             .borrow_mut()
                             .attach_file(Box::new(BlobSource::new(file)));
+                        post_replies(&worker.scope, stopped);
                     }
                     // Read back from disk with exact-size structures: nothing to hand over.
                     worker.hand_over_when_ready.set(false);
@@ -276,9 +358,12 @@ fn run_kept(worker: &Rc<Worker>, msg: ToWorker, file: Option<Blob>) {
             };
             dispatch(&worker, next);
         }
-        // A hand-over put off while this ran.
+        // A hand-over put off while this ran, and the slices of a query paused meanwhile.
         if !worker.opening.get() && !worker.retired.get() {
             arm_hand_over(&worker);
+            if worker.service.borrow().query_running() {
+                schedule_slice(&worker);
+            }
         }
     });
 }
@@ -290,7 +375,8 @@ fn hand_over_when_idle(worker: &Rc<Worker>) {
     let callback = Closure::once_into_js(move || {
         if w.retired.get() || w.opening.get() || !w.hand_over_when_ready.get() {
             w.hand_over_armed.set(false);
-        } else if w.activity.get() != seen {
+        } else if w.activity.get() != seen || w.service.borrow().query_running() {
+            // Busy: a query holds the analysis until it ends or is cancelled.
             hand_over_when_idle(&w);
         } else {
             w.hand_over_armed.set(false);
@@ -606,6 +692,9 @@ impl Host for WorkerHost {
     }
     fn partial(&mut self, partial: &PartialResults) {
         post(&self.scope, &FromWorker::Partial(Box::new(partial.clone())));
+    }
+    fn query_progress(&mut self, progress: &QueryProgress) {
+        post(&self.scope, &FromWorker::QueryProgress(progress.clone()));
     }
     fn memory_bytes(&mut self) -> u64 {
         wasm_memory_bytes()

@@ -2,7 +2,7 @@
 //! ([`DumpSource`]), a clock and a progress sink ([`Host`]). The wasm entry implements them over
 //! a `File` and `postMessage`; tests use `&[u8]` and [`NullHost`].
 
-use crate::protocol::{PartialResults, Progress};
+use crate::protocol::{PartialResults, Progress, QueryProgress};
 
 /// Bytes read from the file per step (one `Blob.slice` in the browser).
 pub const CHUNK_BYTES: usize = 8 << 20;
@@ -49,6 +49,9 @@ pub trait Host {
     /// Called once per [`req::Open`], when the first pass is done and the rest of the
     /// analysis fits in memory (the worker posts it as [`FromWorker::Partial`]).
     fn partial(&mut self, _partial: &PartialResults) {}
+    /// Called while a query runs in slices (the worker posts it as
+    /// [`FromWorker::QueryProgress`](crate::protocol::FromWorker::QueryProgress)).
+    fn query_progress(&mut self, _progress: &QueryProgress) {}
     /// Bytes of memory the worker has now (the wasm memory's size); 0 when unknown (native).
     fn memory_bytes(&mut self) -> u64 {
         0

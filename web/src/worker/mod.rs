@@ -5,7 +5,9 @@
 //! - [`open`]: the open pipeline ([`open::OpenJob`]), fed the file's bytes pass after pass.
 //! - [`service`]: the request dispatcher ([`service::Service`]); it routes each request to an
 //!   analysis of the core (`heaplens::analysis`) and pages the answer. It does not analyse.
-//! - [`query`]: OQL queries (the core's) over the dump's file, their rows kept between pages.
+//! - [`query`]: OQL queries (the core's) over the dump's file, run in slices
+//!   ([`query_run`]) so that a cancel or another request is handled meanwhile; their rows kept
+//!   between pages.
 //! - [`host`]: what the worker needs from its environment (bytes, clock, progress sink).
 //! - `explore`: the investigation views' routes (retained set, immediate dominators, merged
 //!   paths, group by value, contents, find object), results kept and paged.
@@ -27,6 +29,7 @@ mod keep;
 pub mod memory;
 pub mod open;
 pub mod query;
+pub mod query_run;
 pub mod service;
 
 pub use host::{DumpSource, Host, NullHost, CHUNK_BYTES};

@@ -1,5 +1,15 @@
-//! OQL in the worker ([`req::Query`](crate::protocol::req::Query)): runs a query of the core
-//! (`heaplens::query`) once, keeps its rows, and answers pages of them.
+//! OQL in the worker ([`req::Query`](crate::protocol::req::Query),
+//! [`req::CancelQuery`](crate::protocol::req::CancelQuery)): runs a query of the core
+//! (`heaplens::query`) in slices ([`super::query_run`]), keeps its rows, and answers pages of
+//! them.
+//!
+//! A query is interruptible: the worker runs it for ~[`SLICE_MS`] at a time and handles its
+//! messages between slices (the entry schedules the next slice with a `MessageChannel` post,
+//! a macrotask, so the messages that came meanwhile are handled first). A
+//! [`req::CancelQuery`](crate::protocol::req::CancelQuery) stops it, a query with another text
+//! supersedes it (the requests waiting for the stopped one are answered with a cancelled
+//! error), and other views' requests are answered between slices. Progress
+//! ([`QueryProgress`]) goes to the host at most every [`PROGRESS_INTERVAL_MS`] / 2.
 //!
 //! Field values the graph does not keep are read again from the dump: the worker keeps the
 //! dump's `File` (posted with `Open`, and with `Restore` after a hand-over) and reads it through
@@ -9,21 +19,30 @@
 //!
 //! Rows are kept compactly: a result whose rows are all one object (`SELECT *`, `AS RETAINED
 //! SET`, `OBJECTS`) as node indices (4 bytes a row), any other as cells, in both cases up to
-//! [`KEEP_BYTES`]; a page past the rows kept runs the query again for that page only (the core
-//! converts only the rows asked to cells). A query cannot be interrupted in the worker (its
-//! messages wait while it runs): a newer query is run after it, and the page shows the newest.
+//! [`KEEP_BYTES`]; a page past the rows kept runs the query again (in slices too) for that
+//! page only (the core converts only the rows asked to cells). A cancelled run keeps nothing:
+//! the rows of a result are kept only once its run has ended.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{Read, Seek, SeekFrom};
+use std::rc::Rc;
 
-use heaplens::graph::{Dominance, HeapGraph, Node};
-use heaplens::hprof::reread::{from_reader, ObjectSource};
-use heaplens::query::{execute, stream, Cell, ObjectCell, QueryEnv, QueryError};
+use heaplens::graph::{Dominance, HeapGraph};
+use heaplens::hprof::reread::from_reader;
+use heaplens::query::QueryError;
 
 use super::host::{DumpSource, Host};
-use crate::protocol::{QueryPage, QueryParams, MAX_PAGE};
+use super::query_run::{object_cell, Keep, QueryRun, Rows, SharedReader, SliceEnd};
+use crate::protocol::{
+    QueryPage, QueryParams, QueryProgress, RequestId, MAX_PAGE, PROGRESS_INTERVAL_MS,
+};
 
 /// Memory the rows of the last result may take; past it, pages are computed again.
 pub const KEEP_BYTES: usize = 64 << 20;
+
+/// How long the worker runs a query before it looks at its messages again.
+pub const SLICE_MS: f64 = 40.0;
 
 /// The dump's bytes as a seekable reader (for the core's [`from_reader`]).
 pub struct DumpReader {
@@ -61,22 +80,6 @@ impl Seek for DumpReader {
     }
 }
 
-/// The rows of the last result that were kept.
-enum Rows {
-    /// One object per row (node indices).
-    Objects(Vec<Node>),
-    Cells(Vec<Vec<Cell>>),
-}
-
-impl Rows {
-    fn len(&self) -> usize {
-        match self {
-            Rows::Objects(v) => v.len(),
-            Rows::Cells(v) => v.len(),
-        }
-    }
-}
-
 /// The last query's result.
 struct Kept {
     text: String,
@@ -84,200 +87,301 @@ struct Kept {
     total: u64,
     /// Rows `0..rows.len()` of the result.
     rows: Rows,
-    ms: f64,
 }
 
-/// The worker's query state: how to read the dump again, and the last result.
+/// An answer to a [`req::Query`](crate::protocol::req::Query) request.
+pub type Answer = (RequestId, QueryPage);
+
+/// The worker's query state: how to read the dump again, the query running, the requests
+/// waiting for it, and the last result.
 #[derive(Default)]
 pub struct Queries {
-    source: Option<Box<dyn ObjectSource>>,
+    reader: Option<SharedReader>,
     /// Why the dump cannot be read again (shown with a query that needs it).
     source_error: Option<String>,
     kept: Option<Kept>,
+    running: Option<QueryRun>,
+    /// Requests for the running query's text, answered (in order) when it ends.
+    waiting: VecDeque<(RequestId, QueryParams)>,
 }
 
-/// An object cell as the core makes it.
-fn object_cell(g: &HeapGraph, v: Node) -> Cell {
-    Cell::Object(ObjectCell {
-        object: format!("0x{:x}", g.id(v)),
-        node: v,
-        class: g.display_class(v),
-    })
-}
-
-/// Approximate heap bytes of a row of cells.
-fn row_bytes(row: &[Cell]) -> usize {
-    fn cell(c: &Cell) -> usize {
-        std::mem::size_of::<Cell>()
-            + match c {
-                Cell::Str(s) => s.len(),
-                Cell::Object(o) => o.object.len() + o.class.len(),
-                Cell::List(l) => l.iter().map(cell).sum(),
-                _ => 0,
-            }
+/// A page with no rows: the query failed (or was cancelled).
+fn failed(q: &QueryParams, error: QueryError, ms: f64) -> QueryPage {
+    QueryPage {
+        text: q.text.clone(),
+        offset: q.offset,
+        columns: Vec::new(),
+        rows: Vec::new(),
+        total: 0,
+        error: Some(error),
+        ms,
     }
-    std::mem::size_of::<Vec<Cell>>() + row.iter().map(cell).sum::<usize>()
+}
+
+/// Rows `start..end` of `rows` (which begin at row `first`) as cells.
+fn cells(
+    g: &HeapGraph,
+    rows: &Rows,
+    first: u64,
+    start: u64,
+    end: u64,
+) -> Vec<Vec<heaplens::query::Cell>> {
+    let (s, e) = ((start - first) as usize, (end - first) as usize);
+    let e = e.min(rows.len());
+    let s = s.min(e);
+    match rows {
+        Rows::Objects(v) => v[s..e].iter().map(|&n| vec![object_cell(g, n)]).collect(),
+        Rows::Cells(v) => v[s..e].to_vec(),
+    }
 }
 
 impl Queries {
     /// Reads fields from `file` from now on (the dump just opened or restored); forgets the
-    /// last result.
-    pub fn attach(&mut self, file: Box<dyn DumpSource>) {
+    /// last result and stops the query running (its requests are answered: cancelled).
+    pub fn attach(&mut self, file: Box<dyn DumpSource>) -> Vec<Answer> {
+        let answers = self.cancel().1;
         self.kept = None;
         match from_reader(DumpReader::new(file)) {
             Ok(source) => {
-                self.source = Some(source);
+                self.reader = Some(Rc::new(RefCell::new(source)));
                 self.source_error = None;
             }
             Err(e) => {
-                self.source = None;
+                self.reader = None;
                 self.source_error = Some(format!("the dump file cannot be read again: {e}"));
             }
         }
+        answers
     }
 
-    /// Forgets the last result (another dump was opened).
-    pub fn forget(&mut self) {
+    /// Forgets the last result and stops the query running (another dump was opened).
+    pub fn forget(&mut self) -> Vec<Answer> {
         self.kept = None;
+        self.cancel().1
     }
 
     /// Whether a dump file is attached.
     pub fn has_file(&self) -> bool {
-        self.source.is_some()
+        self.reader.is_some()
     }
 
     /// The attached dump, to read objects again (for the investigation views too).
-    pub fn source_mut(&mut self) -> Option<&mut dyn ObjectSource> {
-        self.source
-            .as_mut()
-            .map(|b| &mut **b as &mut dyn ObjectSource)
+    pub fn reader(&self) -> Option<SharedReader> {
+        self.reader.clone()
     }
 
-    /// A page of `q.text`'s result over the graph: from the rows kept, else by running it.
-    pub fn page(
+    /// Whether a query is running (more slices are needed).
+    pub fn running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// A request for a page of `q.text`: answered now from the rows kept, or once a run ends
+    /// (the run is started here; a run of another text is superseded). Returns the answers
+    /// ready now.
+    pub fn submit(
         &mut self,
-        g: &HeapGraph,
-        d: &Dominance,
+        id: RequestId,
         q: QueryParams,
+        g: &Rc<HeapGraph>,
+        d: &Rc<Dominance>,
         host: &mut dyn Host,
-    ) -> QueryPage {
-        let limit = q.limit.min(MAX_PAGE) as usize;
-        let fresh = self.kept.as_ref().is_none_or(|k| k.text != q.text);
-        if fresh {
-            self.kept = None;
-            let started = host.now_ms();
-            match self.run(g, d, &q.text) {
-                Ok(kept) => {
-                    self.kept = Some(Kept {
-                        ms: host.now_ms() - started,
-                        ..kept
-                    })
+    ) -> Vec<Answer> {
+        let mut out = Vec::new();
+        if let Some(run) = &self.running {
+            if run.text == q.text {
+                self.waiting.push_back((id, q));
+                return out;
+            }
+            // A newer query: the one running stops, its requests are answered.
+            out = self.cancel().1;
+        }
+        let limit = q.limit.min(MAX_PAGE) as u64;
+        let keep = match &self.kept {
+            Some(k) if k.text == q.text => {
+                let start = q.offset.min(k.total);
+                let end = start.saturating_add(limit).min(k.total);
+                if end <= k.rows.len() as u64 {
+                    out.push((id, self.kept_page(g, &q, 0.0)));
+                    return out;
                 }
-                Err(error) => {
-                    return QueryPage {
-                        text: q.text,
-                        offset: q.offset,
-                        columns: Vec::new(),
-                        rows: Vec::new(),
-                        total: 0,
-                        error: Some(self.explain(error)),
-                        ms: host.now_ms() - started,
-                    }
+                // Past the rows kept: run again, converting only this page's rows.
+                Keep::Range { start, end }
+            }
+            _ => {
+                self.kept = None;
+                Keep::First { bytes: KEEP_BYTES }
+            }
+        };
+        let now = host.now_ms();
+        match QueryRun::start(g, d, self.reader.as_ref(), &q.text, keep, now) {
+            Ok(run) => {
+                self.running = Some(run);
+                self.waiting.push_back((id, q));
+            }
+            Err(e) => {
+                let e = self.explain(e);
+                out.push((id, failed(&q, e, 0.0)));
+            }
+        }
+        out
+    }
+
+    /// Stops the query running, if any: whether one ran, and its requests' answers
+    /// (cancelled). Nothing of the run is kept.
+    pub fn cancel(&mut self) -> (bool, Vec<Answer>) {
+        let Some(run) = self.running.take() else {
+            return (false, Vec::new());
+        };
+        drop(run);
+        let answers = self
+            .waiting
+            .drain(..)
+            .map(|(id, q)| {
+                let page = failed(&q, QueryError::cancelled(), 0.0);
+                (id, page)
+            })
+            .collect();
+        (true, answers)
+    }
+
+    /// Runs the query for about `ms` milliseconds; the answers of its requests once it ends
+    /// (the progress goes to `host` meanwhile).
+    pub fn slice(
+        &mut self,
+        ms: f64,
+        g: &Rc<HeapGraph>,
+        d: &Rc<Dominance>,
+        host: &mut dyn Host,
+    ) -> Vec<Answer> {
+        let Some(run) = self.running.as_mut() else {
+            return Vec::new();
+        };
+        let result = match run.slice(ms, host) {
+            SliceEnd::Running(p) => {
+                let now = host.now_ms();
+                if now - run.reported_ms >= PROGRESS_INTERVAL_MS / 2.0 {
+                    run.reported_ms = now;
+                    host.query_progress(&QueryProgress {
+                        text: run.text.clone(),
+                        phase: p.phase,
+                        done: p.done,
+                        total: p.total,
+                        rows: p.rows,
+                        elapsed_ms: now - run.started_ms,
+                    });
+                }
+                return Vec::new();
+            }
+            SliceEnd::Done(r) => r,
+        };
+        let run = self.running.take().expect("matched above");
+        let ms = host.now_ms() - run.started_ms;
+        let text = run.text.clone();
+        let columns = run.columns.clone();
+        let collected = run.collected();
+        let waiting: Vec<_> = self.waiting.drain(..).collect();
+        if let Err(e) = result {
+            let e = self.explain(e);
+            return waiting
+                .into_iter()
+                .map(|(id, q)| (id, failed(&q, e.clone(), ms)))
+                .collect();
+        }
+        let mut out = Vec::new();
+        let mut rest = waiting.into_iter();
+        match collected.keep {
+            Keep::First { .. } => {
+                self.kept = Some(Kept {
+                    text,
+                    columns,
+                    total: collected.total,
+                    rows: collected.rows,
+                });
+                // The request that started the run hears how long it took.
+                if let Some((id, q)) = rest.next() {
+                    out.extend(self.submit_timed(id, q, g, d, host, ms));
+                }
+            }
+            Keep::Range { start, end } => {
+                if let Some((id, q)) = rest.next() {
+                    let page = match &self.kept {
+                        Some(k) if k.text == q.text => QueryPage {
+                            columns: k.columns.clone(),
+                            total: k.total,
+                            ms: 0.0,
+                            text: q.text.clone(),
+                            offset: start,
+                            rows: cells(g, &collected.rows, start, start, end),
+                            error: None,
+                        },
+                        _ => failed(&q, QueryError::cancelled(), 0.0),
+                    };
+                    out.push((id, page));
                 }
             }
         }
-        let kept = self.kept.as_ref().expect("kept above");
+        for (id, q) in rest {
+            out.extend(self.submit(id, q, g, d, host));
+        }
+        out
+    }
+
+    /// [`Self::submit`], the page saying the run took `ms`.
+    fn submit_timed(
+        &mut self,
+        id: RequestId,
+        q: QueryParams,
+        g: &Rc<HeapGraph>,
+        d: &Rc<Dominance>,
+        host: &mut dyn Host,
+        ms: f64,
+    ) -> Vec<Answer> {
+        let mut out = self.submit(id, q, g, d, host);
+        for (_, page) in &mut out {
+            if page.error.is_none() {
+                page.ms = ms;
+            }
+        }
+        out
+    }
+
+    /// A page of the kept result (`q.text` is its text and the page is within the kept rows).
+    fn kept_page(&self, g: &HeapGraph, q: &QueryParams, ms: f64) -> QueryPage {
+        let kept = self.kept.as_ref().expect("checked by the caller");
+        let limit = q.limit.min(MAX_PAGE) as u64;
         let start = q.offset.min(kept.total);
-        let end = start.saturating_add(limit as u64).min(kept.total);
-        let rows = if end <= kept.rows.len() as u64 {
-            let (s, e) = (start as usize, end as usize);
-            match &kept.rows {
-                Rows::Objects(v) => v[s..e].iter().map(|&n| vec![object_cell(g, n)]).collect(),
-                Rows::Cells(v) => v[s..e].to_vec(),
-            }
-        } else {
-            // Past the rows kept: run again, converting only this page's rows.
-            let env = QueryEnv {
-                graph: g,
-                dominance: Some(d),
-                source: self
-                    .source
-                    .as_mut()
-                    .map(|b| &mut **b as &mut dyn ObjectSource),
-                cancel: None,
-            };
-            match execute(env, &q.text, start, (end - start) as usize) {
-                Ok(r) => r.rows,
-                Err(error) => {
-                    let error = self.explain(error);
-                    return QueryPage {
-                        text: q.text,
-                        offset: q.offset,
-                        columns: Vec::new(),
-                        rows: Vec::new(),
-                        total: 0,
-                        error: Some(error),
-                        ms: 0.0,
-                    };
-                }
-            }
-        };
+        let end = start.saturating_add(limit).min(kept.total);
         QueryPage {
             columns: kept.columns.clone(),
             total: kept.total,
-            ms: if fresh { kept.ms } else { 0.0 },
-            text: q.text,
+            ms,
+            text: q.text.clone(),
             offset: start,
-            rows,
+            rows: cells(g, &kept.rows, 0, start, end),
             error: None,
         }
     }
 
-    /// Runs `text` once, keeping its rows within [`KEEP_BYTES`] and counting all.
-    fn run(&mut self, g: &HeapGraph, d: &Dominance, text: &str) -> Result<Kept, QueryError> {
-        let env = QueryEnv {
-            graph: g,
-            dominance: Some(d),
-            source: self
-                .source
-                .as_mut()
-                .map(|b| &mut **b as &mut dyn ObjectSource),
-            cancel: None,
-        };
-        let mut rows = Rows::Objects(Vec::new());
-        let mut bytes = 0usize;
-        let mut full = false;
-        let mut total = 0u64;
-        let columns = stream(env, text, &mut |_, row| {
-            total += 1;
-            if full {
-                return;
-            }
-            if let (Rows::Objects(nodes), [Cell::Object(o)]) = (&mut rows, row.as_slice()) {
-                nodes.push(o.node);
-                bytes += 4;
-            } else {
-                if let Rows::Objects(nodes) = &rows {
-                    // A row that is not one object: the kept rows become cells.
-                    let cells: Vec<Vec<Cell>> =
-                        nodes.iter().map(|&n| vec![object_cell(g, n)]).collect();
-                    bytes = cells.iter().map(|r| row_bytes(r)).sum();
-                    rows = Rows::Cells(cells);
-                }
-                if let Rows::Cells(cells) = &mut rows {
-                    bytes += row_bytes(&row);
-                    cells.push(row);
-                }
-            }
-            full = bytes >= KEEP_BYTES;
-        })?;
-        Ok(Kept {
-            text: text.to_string(),
-            columns,
-            total,
-            rows,
-            ms: 0.0,
-        })
+    /// A page of `q.text`'s result, running the query to its end if needed (native callers:
+    /// [`crate::worker::Service::handle_with`]).
+    pub fn page(
+        &mut self,
+        g: &Rc<HeapGraph>,
+        d: &Rc<Dominance>,
+        q: QueryParams,
+        host: &mut dyn Host,
+    ) -> QueryPage {
+        const ID: RequestId = RequestId::MAX;
+        let fallback = q.clone();
+        let mut answers = self.submit(ID, q, g, d, host);
+        while self.running() {
+            answers.extend(self.slice(f64::INFINITY, g, d, host));
+        }
+        answers
+            .into_iter()
+            .find(|(id, _)| *id == ID)
+            .map(|(_, page)| page)
+            .unwrap_or_else(|| failed(&fallback, QueryError::cancelled(), 0.0))
     }
 
     /// A read failure names the missing file when there is none.

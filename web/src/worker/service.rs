@@ -25,13 +25,16 @@ use heaplens::graph::{
     read_sealed, read_snapshot, snapshot_len, write_sealed, write_snapshot, Dominance, HeapGraph,
     Node, Snapshot, SEAL_LEN, SNAPSHOT_FORMAT,
 };
+use heaplens::hprof::reread::ObjectSource;
 use heaplens::report;
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
 use super::explore::{self as explore_views, ExploreCache};
 use super::host::{DumpSource, Host, NullHost, CHUNK_BYTES};
 use super::open::{OpenJob, Opened};
-use super::query::Queries;
+use super::query::{Answer, Queries, SLICE_MS};
+use super::query_run::SharedSource;
 use crate::protocol::*;
 
 /// A snapshot about to be written: see [`Service::prepare_snapshot`].
@@ -125,16 +128,76 @@ impl Service {
                 None => Err("no heap dump is open".into()),
                 Some(dump) => answer::<req::GroupByValue>(params, |q| {
                     announce(host, "group by value");
-                    let source = self.queries.source_mut();
+                    let mut shared = self.queries.reader().map(SharedSource);
+                    let source = shared.as_mut().map(|s| s as &mut dyn ObjectSource);
                     dump.explore.group_by_value(&dump.graph, &dump.d, q, source)
                 }),
             },
+            // Nothing runs between messages here (see `handle_stepwise`).
+            req::CancelQuery::METHOD => {
+                answer::<req::CancelQuery>(params, |()| Ok(self.queries.cancel().0))
+            }
             method => match self.dump.as_mut() {
                 _ if !req::METHODS.contains(&method) => Err(format!("unknown request {method:?}")),
                 None => Err("no heap dump is open".into()),
                 Some(dump) => dump.serve(method, params, host),
             },
         }
+    }
+
+    /// Handles one message as the worker does: a [`req::Query`] that must run starts a run in
+    /// slices ([`Self::query_slice`]) and is answered when it ends; a [`req::CancelQuery`]
+    /// or a newer query stops the run (its requests are answered: cancelled); anything else is
+    /// answered now ([`Self::handle_with`]), also while a query runs. Returns the replies
+    /// ready now, by request id.
+    pub fn handle_stepwise(
+        &mut self,
+        msg: &ToWorker,
+        source: Option<&mut dyn DumpSource>,
+        host: &mut dyn Host,
+    ) -> Vec<(RequestId, Reply)> {
+        let id = msg.id;
+        match msg.method.as_str() {
+            req::Query::METHOD => {
+                let Some(dump) = self.dump.as_ref() else {
+                    return vec![(id, Err("no heap dump is open".into()))];
+                };
+                match params_of::<req::Query>(msg.params.clone()) {
+                    Err(e) => vec![(id, Err(e))],
+                    Ok(q) => encode_answers(self.queries.submit(id, q, &dump.graph, &dump.d, host)),
+                }
+            }
+            req::CancelQuery::METHOD => {
+                let (was, answers) = self.queries.cancel();
+                let mut out = encode_answers(answers);
+                out.push((id, Ok(serde_json::Value::Bool(was))));
+                out
+            }
+            method => {
+                // Another dump replaces this one: the query running stops first.
+                let mut out = if method == req::Open::METHOD || method == req::Restore::METHOD {
+                    encode_answers(self.queries.cancel().1)
+                } else {
+                    Vec::new()
+                };
+                out.push((id, self.handle_with(msg, source, host)));
+                out
+            }
+        }
+    }
+
+    /// Whether a query is running ([`Self::query_slice`] should be called again soon).
+    pub fn query_running(&self) -> bool {
+        self.queries.running()
+    }
+
+    /// Runs the query running for about [`SLICE_MS`]; the replies of its requests once it
+    /// has ended.
+    pub fn query_slice(&mut self, host: &mut dyn Host) -> Vec<(RequestId, Reply)> {
+        let Some(dump) = self.dump.as_ref() else {
+            return encode_answers(self.queries.cancel().1);
+        };
+        encode_answers(self.queries.slice(SLICE_MS, &dump.graph, &dump.d, host))
     }
 
     /// Asks `R` as the UI would, through the JSON wire form (for native callers and tests).
@@ -229,8 +292,9 @@ impl Service {
 
     /// The dump's file, kept to read fields again for queries (the `File` of the `Open`, or
     /// of the `Restore` after a hand-over). Forgets the last query's rows.
-    pub fn attach_file(&mut self, file: Box<dyn DumpSource>) {
-        self.queries.attach(file);
+    /// Returns the replies of a query it stopped.
+    pub fn attach_file(&mut self, file: Box<dyn DumpSource>) -> Vec<(RequestId, Reply)> {
+        encode_answers(self.queries.attach(file))
     }
 
     /// Whether the leak suspects of the open dump are computed.
@@ -441,8 +505,8 @@ impl Service {
             name,
             file_size,
             settings,
-            graph,
-            d,
+            graph: Rc::new(graph),
+            d: Rc::new(d),
             hist,
             summary,
             phases,
@@ -465,13 +529,26 @@ impl Service {
         };
         let overview = loaded.overview();
         self.dump = Some(loaded);
-        self.queries.forget();
+        // A query of the previous dump stopped when this one's Open or Restore came.
+        let _ = self.queries.forget();
         OpenOutcome::Opened(Box::new(overview))
     }
 }
 
 /// The answer to one message: the request's response as JSON, or why it failed.
 pub type Reply = Result<serde_json::Value, String>;
+
+/// Query answers as replies.
+fn encode_answers(answers: Vec<Answer>) -> Vec<(RequestId, Reply)> {
+    answers
+        .into_iter()
+        .map(|(id, page)| {
+            // A page holds strings, numbers and options: it always encodes.
+            let v = serde_json::to_value(page).expect("a query page serializes");
+            (id, Ok(v))
+        })
+        .collect()
+}
 
 /// Decodes `R`'s params, runs `f`, encodes its response: the one place a route meets JSON.
 fn answer<R: Request>(
@@ -518,8 +595,9 @@ struct Loaded {
     name: String,
     file_size: u64,
     settings: OpenSettings,
-    graph: HeapGraph,
-    d: Dominance,
+    /// Shared (read only) with a query running in slices.
+    graph: Rc<HeapGraph>,
+    d: Rc<Dominance>,
     /// Computed on first use (the histogram view, an object's class, the hand-over), not
     /// before the overview is shown.
     hist: Option<Histogram>,
