@@ -56,18 +56,6 @@ fn int_cell(c: &Cell) -> i64 {
     }
 }
 
-/// (class, instances) of the application's classes in a JVM class histogram.
-fn app_histogram(fixture: &str) -> Vec<(String, u64)> {
-    let text = String::from_utf8(common::read_fixture(&format!("{fixture}.histo.txt"))).unwrap();
-    text.lines()
-        .filter_map(|l| {
-            let p: Vec<&str> = l.split_whitespace().collect();
-            (p.len() >= 4 && p[0].ends_with(':') && p[3].starts_with("com.example."))
-                .then(|| (p[3].to_string(), p[1].parse().unwrap()))
-        })
-        .collect()
-}
-
 #[test]
 fn class_counts_equal_the_jvm_histograms() {
     for fixture in [
@@ -77,7 +65,7 @@ fn class_counts_equal_the_jvm_histograms() {
         "classloader_leak",
     ] {
         let mut d = open(&format!("{fixture}.hprof.gz"));
-        let rows = app_histogram(fixture);
+        let rows = common::app_histogram(fixture);
         assert!(!rows.is_empty(), "{fixture}");
         for (class, n) in rows {
             // Hidden classes' names differ between the histogram and the dump.

@@ -97,23 +97,11 @@ impl Dump {
     }
 }
 
-/// (class, instances) of the application's classes in a JVM class histogram.
-fn app_histogram(fixture: &str) -> Vec<(String, u64)> {
-    let text = String::from_utf8(common::read_fixture(&format!("{fixture}.histo.txt"))).unwrap();
-    text.lines()
-        .filter_map(|l| {
-            let p: Vec<&str> = l.split_whitespace().collect();
-            (p.len() >= 4 && p[0].ends_with(':') && p[3].starts_with("com.example."))
-                .then(|| (p[3].to_string(), p[1].parse().unwrap()))
-        })
-        .collect()
-}
-
 #[test]
 fn stepped_counts_equal_the_jvm_histograms() {
     let mut d = open("retry_buffer.hprof.gz");
     let objects = d.g.node_count() as u64;
-    let classes = app_histogram("retry_buffer");
+    let classes = common::app_histogram("retry_buffer");
     assert!(!classes.is_empty());
     for (class, count) in classes {
         let text = format!("SELECT * FROM {class}");

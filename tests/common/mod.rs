@@ -87,3 +87,16 @@ impl Visitor for Counts {
         self.primitive_arrays += 1;
     }
 }
+
+/// (class, instances) of the application's classes (`com.example.*`) in a fixture's JVM class
+/// histogram (`FIXTURE.histo.txt`, `jmap -histo` format).
+pub fn app_histogram(fixture: &str) -> Vec<(String, u64)> {
+    let text = String::from_utf8(read_fixture(&format!("{fixture}.histo.txt"))).unwrap();
+    text.lines()
+        .filter_map(|l| {
+            let p: Vec<&str> = l.split_whitespace().collect();
+            (p.len() >= 4 && p[0].ends_with(':') && p[3].starts_with("com.example."))
+                .then(|| (p[3].to_string(), p[1].parse().unwrap()))
+        })
+        .collect()
+}

@@ -8,32 +8,8 @@ use heaplens::query::Cell;
 use heaplens_web::protocol::*;
 use heaplens_web::worker::{NullHost, Service};
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// A service with `retry_buffer.hprof.gz` open and its file attached (as the worker does).
-fn open() -> (Service, Vec<u8>) {
-    let gz = fixture("retry_buffer.hprof.gz");
-    let mut s = Service::new();
-    s.attach_file(Box::new(gz.clone()));
-    let mut src: &[u8] = &gz;
-    let r = s
-        .request_with::<req::Open>(
-            &OpenParams {
-                name: "retry_buffer.hprof.gz".into(),
-                size: gz.len() as u64,
-                settings: Default::default(),
-                reserved_bytes: 0,
-            },
-            Some(&mut src),
-            &mut NullHost,
-        )
-        .unwrap();
-    assert!(matches!(r, OpenOutcome::Opened(_)), "{r:?}");
-    (s, gz)
-}
+mod common;
+use common::{fixture, open_retry_buffer as open};
 
 fn query(s: &mut Service, text: &str, offset: u64, limit: u32) -> QueryPage {
     s.request::<req::Query>(&QueryParams {

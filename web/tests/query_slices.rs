@@ -7,33 +7,13 @@
 
 use heaplens::query::QueryErrorKind;
 use heaplens_web::protocol::*;
-use heaplens_web::worker::{Host, NullHost, Service};
+use heaplens_web::worker::{Host, Service};
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+mod common;
 
-/// A service with `retry_buffer.hprof.gz` open and its file attached (as the worker does).
+/// A service with `retry_buffer.hprof.gz` open and its file attached.
 fn open() -> Service {
-    let gz = fixture("retry_buffer.hprof.gz");
-    let mut s = Service::new();
-    s.attach_file(Box::new(gz.clone()));
-    let mut src: &[u8] = &gz;
-    let r = s
-        .request_with::<req::Open>(
-            &OpenParams {
-                name: "retry_buffer.hprof.gz".into(),
-                size: gz.len() as u64,
-                settings: Default::default(),
-                reserved_bytes: 0,
-            },
-            Some(&mut src),
-            &mut NullHost,
-        )
-        .unwrap();
-    assert!(matches!(r, OpenOutcome::Opened(_)), "{r:?}");
-    s
+    common::open_retry_buffer().0
 }
 
 /// Replies by request id, as the worker posts them.
