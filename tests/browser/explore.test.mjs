@@ -29,12 +29,30 @@ function cli(view, selection, ...args) {
   return JSON.parse(out.toString('utf8'));
 }
 
+/**
+ * Opens a row's "⋯" menu and waits for its links. The virtual list may draw the row again
+ * just after a click (a page of rows arriving), and a re-drawn row comes back closed: so the
+ * menu is opened again until its links show.
+ */
+async function openRowMenu(row) {
+  for (let attempt = 1; ; attempt++) {
+    const open = await row.locator('details.row-actions').evaluate((d) => d.open).catch(() => false);
+    if (!open) await row.locator('details.row-actions summary').click();
+    try {
+      await row.locator('.explore-actions a').first().waitFor({ timeout: 2_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 5) throw e;
+    }
+  }
+}
+
 /** Open the "⋯" menu of the histogram row named `name` (the histogram filtered by `hash`) and follow `action`. */
 async function fromHistogramRow(page, hash, name, action) {
   await go(page, hash);
   const row = page.locator('table.histogram tr.vrow').filter({ has: page.locator('button.cls', { hasText: new RegExp(`^${name.replaceAll('.', '\\.')}$`) }) });
   await row.first().waitFor({ timeout: 60_000 });
-  await row.first().locator('details.row-actions summary').click();
+  await openRowMenu(row.first());
   await row.first().locator('.explore-actions a', { hasText: action }).click();
 }
 
@@ -67,7 +85,7 @@ test('investigation views on retry_buffer equal the CLI', async (t) => {
     );
     // A class row's actions, in its "⋯" menu.
     const row = page.locator('table.histogram tr.vrow', { hasText: BATCH }).first();
-    await row.locator('details.row-actions summary').click();
+    await openRowMenu(row);
     assert.deepEqual(await row.locator('.explore-actions a').allInnerTexts(), [
       'Retained set',
       'Immediate dominators',
