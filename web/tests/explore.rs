@@ -5,38 +5,17 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use heaplens_web::protocol::*;
-use heaplens_web::worker::{NullHost, Service};
+use heaplens_web::worker::Service;
 
 fn open_retry_buffer() -> Service {
     open_retry_buffer_with(false)
 }
 
 /// `attach`: keep the dump file to read objects again, as the worker does.
+mod common;
+
 fn open_retry_buffer_with(attach: bool) -> Service {
-    let path = format!(
-        "{}/../tests/fixtures/retry_buffer.hprof.gz",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let gz = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut s = Service::new();
-    if attach {
-        s.attach_file(Box::new(gz.clone()));
-    }
-    let mut src: &[u8] = &gz;
-    let r = s
-        .request_with::<req::Open>(
-            &OpenParams {
-                name: "retry_buffer.hprof.gz".into(),
-                size: gz.len() as u64,
-                settings: Default::default(),
-                reserved_bytes: 0,
-            },
-            Some(&mut src),
-            &mut NullHost,
-        )
-        .unwrap();
-    assert!(matches!(r, OpenOutcome::Opened(_)), "{r:?}");
-    s
+    common::open_retry_buffer_with(attach).0
 }
 
 fn class_index(s: &mut Service, name: &str) -> u32 {

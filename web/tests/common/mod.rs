@@ -14,9 +14,16 @@ pub fn fixture(name: &str) -> Vec<u8> {
 /// A service with `retry_buffer.hprof.gz` open and its file attached (as the worker does), and
 /// the file's bytes.
 pub fn open_retry_buffer() -> (Service, Vec<u8>) {
+    open_retry_buffer_with(true)
+}
+
+/// The same, with its file attached or not (`attach`: what a worker without the `File` has).
+pub fn open_retry_buffer_with(attach: bool) -> (Service, Vec<u8>) {
     let gz = fixture("retry_buffer.hprof.gz");
     let mut s = Service::new();
-    s.attach_file(Box::new(gz.clone()));
+    if attach {
+        s.attach_file(Box::new(gz.clone()));
+    }
     let mut src: &[u8] = &gz;
     let r = s
         .request_with::<req::Open>(
