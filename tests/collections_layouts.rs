@@ -8,6 +8,7 @@ mod common;
 
 use heaplens::analysis::collections::{entries, extract, CollectionInfo};
 use heaplens::graph::*;
+use heaplens::hprof::Id;
 
 const DUMPS: &[&str] = &[
     "outside/mat/sun_jdk6_18_x32.hprof.gz",
@@ -24,7 +25,7 @@ fn build(name: &str) -> HeapGraph {
 
 fn info(g: &HeapGraph, id: u64) -> CollectionInfo {
     let v = g
-        .node_of(id)
+        .node_of(Id::new(id))
         .unwrap_or_else(|| panic!("no object 0x{id:x}"));
     extract(g, v)
         .unwrap_or_else(|| panic!("0x{id:x} ({}) not read as a collection", g.display_class(v)))

@@ -9,6 +9,7 @@ mod common;
 use heaplens::analysis::histogram;
 use heaplens::compare::{digest, key_floor};
 use heaplens::graph::{build_from_bytes, Dominance, Node};
+use heaplens::hprof::Id;
 
 #[test]
 fn big_counts_are_the_dominator_subtrees_of_the_big_nodes() {
@@ -42,7 +43,7 @@ fn big_counts_are_the_dominator_subtrees_of_the_big_nodes() {
         let mut checked = 0;
         for k in dg.keyed.iter().filter(|k| k.count == 1) {
             let id = u64::from_str_radix(k.object_id.trim_start_matches("0x"), 16).unwrap();
-            let v = g.node_of(id).expect("keyed object in the dump");
+            let v = g.node_of(Id::new(id)).expect("keyed object in the dump");
             assert_eq!(k.objects, tree.retained_count(v), "{name}: {}", k.path);
             checked += 1;
         }

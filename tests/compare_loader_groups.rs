@@ -22,7 +22,7 @@ fn load(name: &str) -> (HeapGraph, Dominance) {
 /// The group of each class, computed here: the loader object's class name.
 fn key(g: &HeapGraph, c: usize) -> String {
     let loader = g.classes[c].loader;
-    if loader == 0 {
+    if loader.is_null() {
         return "<bootstrap>".into();
     }
     g.node_of(loader)

@@ -7,6 +7,7 @@
 use heaplens::analysis::objread;
 use heaplens::analysis::paths::{PathFinder, PathOptions};
 use heaplens::graph::{build_from_bytes, EdgeLabel, HeapGraph, Node};
+use heaplens::hprof::Id;
 use heaplens_hprof_writer::{BasicType, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
 
 fn build(b: &HeapBuilder) -> HeapGraph {
@@ -14,7 +15,7 @@ fn build(b: &HeapBuilder) -> HeapGraph {
 }
 
 fn node(g: &HeapGraph, o: ObjRef) -> Node {
-    g.node_of(o.id()).expect("object in graph")
+    g.node_of(Id::new(o.id())).expect("object in graph")
 }
 
 #[test]

@@ -406,7 +406,7 @@ fn find_object_by_address() {
     assert_eq!(o.shallow, 32);
     assert_eq!(o.retained, 4200);
     // An address inside the object names it.
-    let inside = find_object(&g, Some(&d), &format!("0x{:x}", g.id(batch) + 12)).unwrap();
+    let inside = find_object(&g, Some(&d), &format!("0x{:x}", g.id(batch).get() + 12)).unwrap();
     assert_eq!(inside.object.node, batch);
     assert!(inside.inside_at.is_some());
     assert!(matches!(

@@ -19,6 +19,7 @@ mod measure;
 
 use heaplens::graph::Dominance;
 use heaplens::graph::{build_from_bytes, GraphBuilder, PassOutcome};
+use heaplens::hprof::Id;
 use heaplens::report::{build_report, ReportOptions};
 use heaplens_hprof_writer::{BasicType, ClassDump, HprofWriter, RootKind, Value};
 use measure::{analyze as analyze_as_cli, assert_bounded, measured, End, MAX_BYTES, MAX_TIME};
@@ -181,7 +182,7 @@ fn deep_hierarchy_shares_layouts() {
     analyze("deep hierarchy", &bytes).expect("analyzed");
     // The flattened layout is still whole: 20,000 `next` fields, own first.
     let g = build_from_bytes(&bytes).unwrap();
-    let v = g.node_of(0x9000_0000).unwrap();
+    let v = g.node_of(Id::new(0x9000_0000)).unwrap();
     assert_eq!(g.layout(g.class_index(v)).count(), DEPTH as usize);
     assert_eq!(g.ref_field(v, "next"), Some(v));
 }
@@ -296,7 +297,7 @@ fn class_refs_follow_mats_default() {
             }
         }
         let g = b.into_graph().unwrap();
-        let v = g.node_of(0x100).unwrap();
+        let v = g.node_of(Id::new(0x100)).unwrap();
         g.labelled_edges(v)
             .into_iter()
             .map(|(_, l)| l.to_string())

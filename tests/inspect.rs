@@ -9,6 +9,7 @@ mod common;
 use heaplens::analysis::histogram;
 use heaplens::analysis::inspect::{self, ObjectKind};
 use heaplens::graph::{Dominance, HeapGraph, Node, STRING_PREVIEW_CHARS};
+use heaplens::hprof::Id;
 use serde_json::Value;
 
 fn load(name: &str) -> (HeapGraph, Dominance, Value) {
@@ -43,7 +44,9 @@ fn queue_backlog_queue_and_its_class() {
     assert_eq!(items.value, items_ref.object_id);
     // The items array: its capacity, its shallow size from the facts, held by the queue.
     let items_node = g
-        .node_of(u64::from_str_radix(&items_ref.object_id[2..], 16).unwrap())
+        .node_of(Id::new(
+            u64::from_str_radix(&items_ref.object_id[2..], 16).unwrap(),
+        ))
         .unwrap();
     let a = inspect::object_details(&g, &d, items_node, None);
     assert_eq!(a.kind, ObjectKind::ObjectArray);
@@ -70,7 +73,9 @@ fn queue_backlog_queue_and_its_class() {
 
     // Its class object: static fields, the instance count, with or without the histogram.
     let class_node = g
-        .node_of(u64::from_str_radix(&q.class_object_id.clone().unwrap()[2..], 16).unwrap())
+        .node_of(Id::new(
+            u64::from_str_radix(&q.class_object_id.clone().unwrap()[2..], 16).unwrap(),
+        ))
         .unwrap();
     let hist = histogram(&g, &d);
     let c = inspect::object_details(&g, &d, class_node, Some(&hist));

@@ -135,7 +135,7 @@ fn thread_names_before_and_after_jdk9() {
             if t.name == "<unnamed>" {
                 assert_eq!(
                     g.field_value(t.node, "name"),
-                    Some(heaplens::hprof::Value::Object(0)),
+                    Some(heaplens::hprof::Value::Object(Id::NULL)),
                     "{dump}: thread 0x{:x} has a name the graph did not read",
                     g.id(t.node)
                 );
@@ -224,7 +224,7 @@ fn expected_strings(name: &str) -> HashMap<Id, Expected> {
             continue;
         }
         let value = be_id(&f[layout["value"]..]);
-        let Some(&(elem, data)) = arrays.get(&value) else {
+        let Some(&(elem, data)) = arrays.get(&Id::new(value)) else {
             continue;
         };
         let units: Vec<u16> = match elem {
@@ -389,7 +389,7 @@ fn jdk6_layout_slices_and_corrupt_ranges() {
     b.root(h, RootKind::JniGlobal { jni_ref_id: 1 });
     b.root(t, RootKind::JniGlobal { jni_ref_id: 2 });
     let g = build_from_bytes(&b.write(&WriteOptions::default())).unwrap();
-    let n = |o: heaplens_hprof_writer::ObjRef| g.node_of(o.id()).unwrap();
+    let n = |o: heaplens_hprof_writer::ObjRef| g.node_of(Id::new(o.id())).unwrap();
     assert_eq!(g.string_value(n(whole)), Some("hello, wörld"));
     assert_eq!(g.string_len(n(whole)), Some(12));
     assert_eq!(g.string_value(n(head)), Some("hello"));

@@ -12,6 +12,7 @@
 mod common;
 use common::recorder::*;
 use common::*;
+use heaplens::hprof::Id;
 use heaplens::hprof::*;
 use heaplens_hprof_writer as w;
 use proptest::prelude::*;
@@ -401,7 +402,7 @@ fn big_arrays_take_the_streaming_paths() {
             })
             .expect("the 20,000-element array");
         assert_eq!(big.1.len(), 20_000);
-        assert_eq!(big.1[19_999], 0x6_0000 + 19_999 * 8);
+        assert_eq!(big.1[19_999], Id::new(0x6_0000 + 19_999 * 8));
         // The 1 MiB int array is delivered with its data, the 1 MiB + 1 byte array without.
         let prim = |len: u32| {
             whole.events.iter().find_map(|e| match e {

@@ -4,6 +4,7 @@ mod common;
 
 use heaplens::analysis::paths::{Path, PathFinder, PathOptions};
 use heaplens::graph::{build_from_bytes, HeapGraph, Node};
+use heaplens::hprof::Id;
 use heaplens_hprof_writer::{BasicType, Frame, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
 
 fn build(b: &HeapBuilder) -> HeapGraph {
@@ -11,7 +12,7 @@ fn build(b: &HeapBuilder) -> HeapGraph {
 }
 
 fn node(g: &HeapGraph, o: ObjRef) -> Node {
-    g.node_of(o.id()).expect("object in graph")
+    g.node_of(Id::new(o.id())).expect("object in graph")
 }
 
 fn nodes(p: &Path) -> Vec<Node> {

@@ -116,7 +116,7 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
             *defined.entry(c.loader).or_insert(0) += 1;
         }
     }
-    defined.entry(0).or_insert(0);
+    defined.entry(Id::NULL).or_insert(0);
     let mut per_class_instances = vec![0u64; g.classes.len()];
     for v in 0..g.node_count() as Node {
         per_class_instances[g.class_index(v) as usize] += 1;
@@ -147,7 +147,7 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
 
     // Class name → loaders, and loader class per loader id, for duplicates.
     let loader_class_of = |id: Id| -> String {
-        if id == 0 {
+        if id.is_null() {
             return "<bootstrap>".to_string();
         }
         g.node_of(id)
@@ -180,13 +180,13 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
     let mut budget = JAR_WALK_BUDGET;
     let mut loaders = Vec::new();
     for (&id, &classes_defined) in &defined {
-        let node = if id == 0 { None } else { g.node_of(id) };
-        let class = if id == 0 {
+        let node = if id.is_null() { None } else { g.node_of(id) };
+        let class = if id.is_null() {
             "<bootstrap>".to_string()
         } else {
             loader_class_of(id)
         };
-        let builtin = id == 0
+        let builtin = id.is_null()
             || node.is_some_and(|n| ancestor_in(g, g.class_index(n), BUILTIN_LOADERS).is_some());
         let name = node
             .and_then(|n| g.ref_field(n, "name"))
@@ -196,11 +196,13 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
             .map(|p| id_str(g, p));
         let retained = match node {
             Some(n) => d.retained(n),
-            None if id == 0 => g
+            None if id.is_null() => g
                 .classes
                 .iter()
                 .filter(|c| {
-                    c.loader == 0 && c.node != NO_NODE && d.idom(c.node) == Some(g.super_root())
+                    c.loader.is_null()
+                        && c.node != NO_NODE
+                        && d.idom(c.node) == Some(g.super_root())
                 })
                 .map(|c| d.retained(c.node))
                 .sum(),
@@ -252,7 +254,7 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
         loaders.push(ClassLoaderInfo {
             object_id: node
                 .map(|n| id_str(g, n))
-                .or_else(|| (id != 0).then(|| format!("0x{id:x}"))),
+                .or_else(|| (!id.is_null()).then(|| format!("0x{id:x}"))),
             class,
             name,
             classes_defined,
@@ -287,7 +289,7 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
                 loaders: ids
                     .iter()
                     .map(|&i| {
-                        if i == 0 {
+                        if i.is_null() {
                             "<bootstrap>".to_string()
                         } else {
                             format!("0x{i:x}")

@@ -7,6 +7,7 @@
 //! per class above it (`java.lang` retained 77.4 MiB of a 38.1 MiB heap that way).
 
 use crate::graph::{package_of, Dominance, HeapGraph, Node};
+use crate::hprof::Id;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -35,7 +36,7 @@ pub struct Histogram {
     pub package_retained: Vec<(String, u64)>,
     /// Retained bytes of the classes each class loader defines (by loader id; 0 = bootstrap).
     #[serde(default)]
-    pub loader_retained: Vec<(u64, u64)>,
+    pub loader_retained: Vec<(Id, u64)>,
     /// Retained object counts (the node itself included) of the nodes retaining at least the
     /// comparison's key floor ([`crate::compare::key_floor`]), sorted by node. Counted on
     /// this walk of the whole dominator tree for a comparison's keyed objects, which would
@@ -222,8 +223,8 @@ fn package_groups(g: &HeapGraph) -> (Vec<u32>, Vec<String>) {
 }
 
 /// Group index of each class by defining loader, and the loaders' ids.
-fn loader_groups(g: &HeapGraph) -> (Vec<u32>, Vec<u64>) {
-    let mut index: HashMap<u64, u32> = HashMap::new();
+fn loader_groups(g: &HeapGraph) -> (Vec<u32>, Vec<Id>) {
+    let mut index: HashMap<Id, u32> = HashMap::new();
     let mut ids = Vec::new();
     let of = g
         .classes
@@ -269,7 +270,7 @@ pub fn group_rows(
         .iter()
         .map(|(k, r)| (k.as_str(), *r))
         .collect();
-    let ldr: HashMap<u64, u64> = h.loader_retained.iter().copied().collect();
+    let ldr: HashMap<Id, u64> = h.loader_retained.iter().copied().collect();
     let mut groups: HashMap<String, HistogramRow> = HashMap::new();
     for r in rows {
         let loader = g.classes[r.class as usize].loader;
@@ -307,7 +308,7 @@ pub fn group_rows(
 
 /// `<bootstrap>` or `jdk.internal.loader.ClassLoaders$AppClassLoader @ 0x…`.
 pub fn loader_name(g: &HeapGraph, loader: crate::hprof::Id) -> String {
-    if loader == 0 {
+    if loader.is_null() {
         return "<bootstrap>".to_string();
     }
     match g.node_of(loader) {

@@ -9,7 +9,7 @@
 use super::histogram::{loader_name, Histogram};
 use super::paths::thread_name;
 use crate::graph::{ClassKind, Dominance, EdgeLabel, HeapGraph, Node, NO_CLASS};
-use crate::hprof::{BasicType, Value};
+use crate::hprof::{BasicType, Id, Value};
 use crate::report::{format_id, percent};
 use serde::{Deserialize, Serialize};
 
@@ -244,7 +244,7 @@ fn static_fields(g: &HeapGraph, ci: u32) -> Vec<FieldRow> {
             ty: s.value.basic_type().java_name().into(),
             value: format_value(&s.value),
             target: match s.value {
-                Value::Object(id) if id != 0 => g.node_of(id).map(|t| ObjectRef::of(g, t)),
+                Value::Object(id) if !id.is_null() => g.node_of(id).map(|t| ObjectRef::of(g, t)),
                 _ => None,
             },
         })
@@ -333,7 +333,7 @@ fn instance_fields(g: &HeapGraph, v: Node, edges: &[(Node, EdgeLabel)]) -> Vec<F
 /// A field value as the inspector shows it (`null`, `0x…`, `'c'`, `42`).
 fn format_value(v: &Value) -> String {
     match *v {
-        Value::Object(0) => "null".into(),
+        Value::Object(Id::NULL) => "null".into(),
         Value::Object(id) => format_id(id),
         Value::Boolean(b) => b.to_string(),
         Value::Char(c) => match char::from_u32(c as u32) {

@@ -11,6 +11,7 @@
 use super::patterns::*;
 use super::suspects::{accumulated, Cx, Suspect, SuspectKind};
 use crate::graph::{Dominance, Node, NO_NODE};
+use crate::hprof::Id;
 use std::collections::HashMap;
 
 /// A class-loader leak: the suspect, its loaders and the duplicated class names.
@@ -24,9 +25,9 @@ pub(super) struct LoaderLeak {
 pub(super) fn loader_leaks(cx: &Cx) -> Vec<LoaderLeak> {
     let g = cx.g;
     // Live loaders (instances), by loader class, with the class names each defines.
-    let mut defined: HashMap<u64, Vec<&str>> = HashMap::new();
+    let mut defined: HashMap<Id, Vec<&str>> = HashMap::new();
     for c in &g.classes {
-        if c.node != NO_NODE && c.loader != 0 && !c.is_array() {
+        if c.node != NO_NODE && !c.loader.is_null() && !c.is_array() {
             defined.entry(c.loader).or_default().push(c.name.as_str());
         }
     }
@@ -89,7 +90,7 @@ pub(super) fn absorb(cx: &Cx, leak: &mut LoaderLeak, other: &Suspect) -> bool {
     let node_of = |hex: &str| {
         u64::from_str_radix(hex.trim_start_matches("0x"), 16)
             .ok()
-            .and_then(|id| cx.g.node_of(id))
+            .and_then(|id| cx.g.node_of(Id::new(id)))
     };
     let mut nodes = leak.loaders.clone();
     let held = other

@@ -24,7 +24,7 @@
 
 use crate::analysis::paths::{hex, thread_name, PathFinder};
 use crate::graph::{Dominance, HeapGraph, Node, NO_NODE};
-use crate::hprof::{RootKind, Value};
+use crate::hprof::{Id, RootKind, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -336,7 +336,7 @@ pub(crate) fn threadlocal_stats(
             };
             for (e, _) in g.edges(table) {
                 st.entries += 1;
-                if matches!(g.field_value(e, "referent"), Some(Value::Object(0))) {
+                if matches!(g.field_value(e, "referent"), Some(Value::Object(Id::NULL))) {
                     st.stale += 1;
                 }
                 if let Some(val) = g.ref_field(e, "value") {
@@ -386,10 +386,10 @@ pub(crate) struct LoaderInfo {
 /// Loaders by the number of classes they define (instances of `ClassLoader` subclasses that
 /// are in the dump), most first.
 pub(crate) fn loaders(g: &HeapGraph) -> Vec<LoaderInfo> {
-    let mut by_loader: HashMap<u64, Vec<u32>> = HashMap::new();
+    let mut by_loader: HashMap<Id, Vec<u32>> = HashMap::new();
     let mut loaders_of_name: HashMap<&str, u32> = HashMap::new();
     for (i, c) in g.classes.iter().enumerate() {
-        if c.node == NO_NODE || c.loader == 0 || c.is_array() {
+        if c.node == NO_NODE || c.loader.is_null() || c.is_array() {
             continue;
         }
         by_loader.entry(c.loader).or_default().push(i as u32);

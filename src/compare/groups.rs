@@ -15,6 +15,7 @@
 use super::histogram::ClassCount;
 use crate::analysis::histogram::{package_key, Histogram};
 use crate::graph::{Dominance, HeapGraph, Node};
+use crate::hprof::Id;
 use std::collections::HashMap;
 
 /// Key of the bootstrap loader's group.
@@ -41,7 +42,7 @@ fn group_of_classes(g: &HeapGraph, key: impl Fn(usize) -> String) -> (Vec<u32>, 
 /// The loader key of class `c`: its defining loader's class name.
 pub(crate) fn loader_key(g: &HeapGraph, c: usize) -> String {
     match g.classes[c].loader {
-        0 => BOOTSTRAP.to_string(),
+        Id::NULL => BOOTSTRAP.to_string(),
         id => match g.node_of(id) {
             Some(n) => g.class(n).name.clone(),
             None => MISSING_LOADER.to_string(),
@@ -94,7 +95,7 @@ pub(crate) fn package_counts(g: &HeapGraph, h: &Histogram) -> Vec<ClassCount> {
 /// several loaders of one class (a redeploy) need a walk of the dominator tree of their own.
 pub fn loader_counts(g: &HeapGraph, d: &Dominance, h: &Histogram) -> Vec<ClassCount> {
     let (of, keys) = group_of_classes(g, |c| loader_key(g, c));
-    let mut loader_of_group: Vec<Option<u64>> = vec![None; keys.len()];
+    let mut loader_of_group: Vec<Option<Id>> = vec![None; keys.len()];
     let mut single = true;
     for (c, &k) in of.iter().enumerate() {
         let loader = g.classes[c].loader;
@@ -105,7 +106,7 @@ pub fn loader_counts(g: &HeapGraph, d: &Dominance, h: &Histogram) -> Vec<ClassCo
         }
     }
     let retained = if single {
-        let by_loader: HashMap<u64, u64> = h.loader_retained.iter().copied().collect();
+        let by_loader: HashMap<Id, u64> = h.loader_retained.iter().copied().collect();
         loader_of_group
             .iter()
             .map(|l| l.and_then(|l| by_loader.get(&l).copied()).unwrap_or(0))

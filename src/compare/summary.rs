@@ -4,7 +4,7 @@ use crate::analysis::histogram::Histogram;
 use crate::analysis::paths::thread_name;
 use crate::analysis::patterns::{is_loader_class, live_threads, name_pattern};
 use crate::graph::{Dominance, HeapGraph, Node, SizeMode, NO_NODE};
-use crate::hprof::RootKind;
+use crate::hprof::{Id, RootKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -139,9 +139,9 @@ pub(crate) fn loader_counts(g: &HeapGraph) -> Vec<LoaderCount> {
     let is_loader: Vec<bool> = (0..g.classes.len() as u32)
         .map(|c| !g.classes[c as usize].is_array() && is_loader_class(g, c))
         .collect();
-    let mut defined: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut defined: BTreeMap<Id, u64> = BTreeMap::new();
     for c in &g.classes {
-        if c.node != NO_NODE && c.loader != 0 {
+        if c.node != NO_NODE && !c.loader.is_null() {
             *defined.entry(c.loader).or_insert(0) += 1;
         }
     }

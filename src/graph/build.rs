@@ -132,7 +132,7 @@ impl Pass1 {
 
     fn push_object(&mut self, id: Id, class_slot: u32, len: u32) {
         self.close_array();
-        self.obj_ids.push(id);
+        self.obj_ids.push(id.get());
         self.obj_class.push(class_slot);
         self.obj_len.push(len);
     }
@@ -381,7 +381,7 @@ impl Pass1 {
                 (id, jvm_name(&self, id))
             } else {
                 (
-                    0,
+                    Id::NULL,
                     synthetic
                         .iter()
                         .find(|(s, _)| *s == slot)
@@ -400,8 +400,8 @@ impl Pass1 {
                 _ => ClassKind::Instance,
             };
             let dump = self.dumps.get(&slot);
-            let node = if id != 0 && dump.is_some() {
-                ids.position(id).unwrap_or(NO_NODE)
+            let node = if !id.is_null() && dump.is_some() {
+                ids.position(id.get()).unwrap_or(NO_NODE)
             } else {
                 NO_NODE
             };
@@ -423,7 +423,7 @@ impl Pass1 {
                 super_class: dump
                     .and_then(|d| self.slot_of.get(&d.super_id).copied())
                     .unwrap_or(NO_CLASS),
-                loader: dump.map_or(0, |d| d.loader_id),
+                loader: dump.map_or(Id::NULL, |d| d.loader_id),
                 kind,
                 fields: Vec::new(),
                 field_bytes: 0,
@@ -471,13 +471,13 @@ impl Pass1 {
         let mut thread_by_serial: HashMap<u32, u32> = HashMap::new();
         for r in &self.roots {
             if r.kind == RootKind::ThreadObject {
-                if let (Some(s), Some(node)) = (r.thread_serial, ids.position(r.object_id)) {
+                if let (Some(s), Some(node)) = (r.thread_serial, ids.position(r.object_id.get())) {
                     thread_by_serial.insert(s, node);
                 }
             }
         }
         for t in &self.threads {
-            if let Some(node) = ids.position(t.thread_object_id) {
+            if let Some(node) = ids.position(t.thread_object_id.get()) {
                 thread_by_serial.entry(t.thread_serial).or_insert(node);
             }
         }
@@ -486,7 +486,7 @@ impl Pass1 {
         let mut locals = Vec::new();
         let has_sticky = self.roots.iter().any(|r| r.kind == RootKind::StickyClass);
         for r in &self.roots {
-            let Some(node) = ids.position(r.object_id) else {
+            let Some(node) = ids.position(r.object_id.get()) else {
                 stats.dangling_roots += 1;
                 continue;
             };
@@ -511,7 +511,7 @@ impl Pass1 {
         if !has_sticky {
             // MAT: without STICKY CLASS roots, bootstrap-loaded classes are system-class roots.
             for c in &classes {
-                if c.node != NO_NODE && c.loader == 0 && !c.is_array() {
+                if c.node != NO_NODE && c.loader.is_null() && !c.is_array() {
                     roots.push(RootRef {
                         node: c.node,
                         kind: RootKind::StickyClass,
@@ -902,13 +902,13 @@ impl Pass2 {
 
     #[inline]
     fn edge(&mut self, id: Id, slot: u32) {
-        if id == 0 {
+        if id.is_null() {
             return;
         }
         if self.cur_node == NO_NODE {
             return; // a duplicate-id record: its edges go with it
         }
-        match self.ids.position(id) {
+        match self.ids.position(id.get()) {
             Some(t) => {
                 if self.cur >= self.cur_end {
                     // More references than pass 1 made room for: the file changed in between.
@@ -1086,7 +1086,7 @@ impl Visitor for Pass2 {
         if let Some(late) = &mut self.late {
             let ids = &self.ids;
             late.instance(class as u32, i.fields, node, &self.string_nodes, |id| {
-                ids.position(id)
+                ids.position(id.get())
             });
         }
     }

@@ -202,11 +202,11 @@ impl HeapGraph {
     }
     /// Object id of a node (0 for the super-root).
     pub fn id(&self, node: Node) -> Id {
-        self.ids.get(node as usize).unwrap_or(0)
+        Id::new(self.ids.get(node as usize).unwrap_or(0))
     }
     /// Node of an object id.
     pub fn node_of(&self, id: Id) -> Option<Node> {
-        self.ids.find(id)
+        self.ids.find(id.get())
     }
     /// Class index of a node (`java.lang.Class` for class objects).
     pub fn class_index(&self, node: Node) -> u32 {

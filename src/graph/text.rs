@@ -187,7 +187,7 @@ impl TextProbe {
     fn thread_name_at(&mut self, fields: &[u8], off: usize) {
         if let Some(b) = fields.get(off..off + self.id_size as usize) {
             let name = read_id(b, self.id_size);
-            if name != 0 {
+            if !name.is_null() {
                 self.thread_names.push(name);
             }
         }
@@ -256,7 +256,7 @@ impl TextProbe {
             return;
         }
         let value = read_id(&fields[v..], self.id_size);
-        if value == 0 {
+        if value.is_null() {
             return;
         }
         let int_at = |o: Option<usize>| {
@@ -293,7 +293,7 @@ fn resolve_thread<'d>(
     let mut c = class_id;
     let mut before = 0usize;
     for _ in 0..64 {
-        if c == 0 {
+        if c.is_null() {
             return Some(ClassProbe::Nothing);
         }
         if c == thread_class {
@@ -341,7 +341,7 @@ pub(crate) fn resolve(
         wanted[node as usize / 64] |= 1 << (node % 64);
     };
     for &(vid, coder) in &probe.values {
-        if let Some(node) = ids.position(vid) {
+        if let Some(node) = ids.position(vid.get()) {
             value_arrays += 1;
             want(node, &mut wanted);
             if coder != 0 {
@@ -351,7 +351,9 @@ pub(crate) fn resolve(
     }
     let mut slices = Vec::new();
     for s in &probe.slices {
-        let (Some(value), Some(string)) = (ids.position(s.value), ids.position(s.string)) else {
+        let (Some(value), Some(string)) =
+            (ids.position(s.value.get()), ids.position(s.string.get()))
+        else {
             continue;
         };
         if !is_char_array(value) {
@@ -381,7 +383,7 @@ pub(crate) fn resolve(
     }
     // JDK ≤ 8 thread names are `char[]`s; from JDK 9 on they are Strings, found above.
     for &id in &probe.thread_names {
-        if let Some(node) = ids.position(id).filter(|&n| is_char_array(n)) {
+        if let Some(node) = ids.position(id.get()).filter(|&n| is_char_array(n)) {
             value_arrays += 1;
             want(node, &mut wanted);
             utf16.push(node);
@@ -550,7 +552,7 @@ impl LateText {
             fields
                 .get(off..off + self.id_size as usize)
                 .map(|b| read_id(b, self.id_size))
-                .filter(|&id| id != 0)
+                .filter(|&id| !id.is_null())
                 .and_then(&position)
         };
         match self.probes.get(class as usize) {

@@ -5,10 +5,77 @@
 //! [`Visitor`]: super::Visitor
 
 use byteorder::{BigEndian, ByteOrder};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// An object identifier as written in the dump (an address for HotSpot). `0` means null.
-pub type Id = u64;
+/// An object identifier as written in the dump (an address for HotSpot), widened to 64 bits
+/// whatever the dump's identifier size. `0` ([`Id::NULL`]) means null.
+///
+/// A type of its own (not a `u64` alias) so that an object id cannot be passed where a node
+/// index ([`crate::graph::Node`]) or a size is expected. Zero-cost: `repr(transparent)`, and
+/// serde writes it as the plain number, so every JSON and wire format is unchanged. Bulk
+/// storage (id columns, hash keys on hot paths) keeps raw `u64`s; [`Id::get`] and
+/// [`Id::new`] cross that border.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+#[repr(transparent)]
+pub struct Id(u64);
+
+impl Id {
+    /// The null reference.
+    pub const NULL: Id = Id(0);
+
+    /// The id the dump wrote as `raw`.
+    #[inline(always)]
+    pub const fn new(raw: u64) -> Id {
+        Id(raw)
+    }
+
+    /// The raw value, as the dump wrote it (for columns, hashing and arithmetic on addresses).
+    #[inline(always)]
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// Whether this is the null reference (`0`).
+    #[inline(always)]
+    pub const fn is_null(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// `0x1a2b3c`: how MAT and the UI show an address.
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+/// Debug shows the address in hex too (test failures read like the UI).
+impl std::fmt::Debug for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Id({:#x})", self.0)
+    }
+}
+
+/// `{:x}` / `{:#x}` format the raw value, as for a `u64`.
+impl std::fmt::LowerHex for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::LowerHex::fmt(&self.0, f)
+    }
+}
+
+/// `{:X}` formats the raw value in upper case, as for a `u64`.
+impl std::fmt::UpperHex for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::UpperHex::fmt(&self.0, f)
+    }
+}
+
+impl From<Id> for u64 {
+    fn from(id: Id) -> u64 {
+        id.0
+    }
+}
 
 /// The format version named in the file header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -442,11 +509,11 @@ pub(crate) fn be_u64(b: &[u8]) -> u64 {
 /// Reads an identifier of `id_size` (4 or 8) bytes.
 #[inline(always)]
 pub fn read_id(b: &[u8], id_size: u8) -> Id {
-    if id_size == 4 {
+    Id(if id_size == 4 {
         be_u32(b) as u64
     } else {
         be_u64(b)
-    }
+    })
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ use super::value::{arith, compare, equals, text, Arith, Cell, Key, V};
 use super::QueryError;
 use crate::graph::dominators::Successors;
 use crate::graph::{HeapGraph, Node, NO_CLASS};
+use crate::hprof::Id;
 use regex::Regex;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -231,7 +232,7 @@ impl<'a> Eval<'a> {
                 let mut classes = Vec::new();
                 for r in refs {
                     let node = match *r {
-                        ObjRef::Address(a) => g.node_of(a),
+                        ObjRef::Address(a) => g.node_of(Id::new(a)),
                         ObjRef::Index(i) => (i < g.node_count() as u64).then_some(i as Node),
                     };
                     let Some(node) = node else { continue };

@@ -7,7 +7,7 @@ use super::value::V;
 use crate::graph::record::{read_record, ObjectRecord, RecordError};
 use crate::graph::{ClassKind, Dominance, HeapGraph, Node, STRING_PREVIEW_CHARS};
 use crate::hprof::reread::ObjectSource;
-use crate::hprof::{BasicType, Value};
+use crate::hprof::{BasicType, Id, Value};
 
 /// Longest text read for `toString` (characters beyond are cut).
 pub const MAX_TEXT_CHARS: usize = 1 << 20;
@@ -44,9 +44,9 @@ impl<'a> Heap<'a> {
         }
     }
 
-    fn obj(&self, id: u64) -> V {
+    fn obj(&self, id: Id) -> V {
         match self.g.node_of(id) {
-            Some(n) if id != 0 => V::Obj(n),
+            Some(n) if !id.is_null() => V::Obj(n),
             _ => V::Null,
         }
     }
@@ -348,7 +348,7 @@ impl<'a> Heap<'a> {
         let is_array = g.as_class(node).is_none() && g.class(node).is_array();
         Ok(Some(match name.to_ascii_lowercase().as_str() {
             "objectid" => V::Int(node as i64),
-            "objectaddress" => V::Int(g.id(node) as i64),
+            "objectaddress" => V::Int(g.id(node).get() as i64),
             "usedheapsize" | "shallowsize" => V::Int(g.shallow(node) as i64),
             "retainedheapsize" | "retainedsize" => match self.dom {
                 Some(d) => V::Int(d.retained(node) as i64),

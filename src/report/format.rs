@@ -71,7 +71,7 @@ pub fn format_delta_count(delta: i64) -> String {
 }
 
 /// Object id as MAT prints it: lower-case hex with a `0x` prefix, no padding (`0x7ff5a1c38`).
-pub fn format_id(id: u64) -> String {
+pub fn format_id(id: crate::hprof::Id) -> String {
     format!("{id:#x}")
 }
 
@@ -186,8 +186,8 @@ mod tests {
 
     #[test]
     fn ids_and_percent() {
-        assert_eq!(format_id(0x7ff5a1c38), "0x7ff5a1c38");
-        assert_eq!(format_id(0), "0x0");
+        assert_eq!(format_id(crate::hprof::Id::new(0x7ff5a1c38)), "0x7ff5a1c38");
+        assert_eq!(format_id(crate::hprof::Id::NULL), "0x0");
         assert_eq!(format_percent(953, 1000), "95.3%");
         assert_eq!(format_percent(1, 0), "0.0%");
     }

@@ -5,6 +5,7 @@
 use super::selection::parse_address;
 use super::ObjectLink;
 use crate::graph::{Dominance, HeapGraph, Node};
+use crate::hprof::Id;
 use serde::Serialize;
 
 /// The object found.
@@ -57,7 +58,7 @@ pub fn find_object(
     let addr = parse_address(t).ok_or_else(|| FindError::NotAnAddress {
         text: t.to_string(),
     })?;
-    let (node, inside) = match g.node_of(addr) {
+    let (node, inside) = match g.node_of(Id::new(addr)) {
         Some(n) if addr != 0 => (n, false),
         _ => (
             containing(g, addr).ok_or(FindError::NoObject {
@@ -94,13 +95,13 @@ fn containing(g: &HeapGraph, addr: u64) -> Option<Node> {
     let (mut lo, mut hi) = (0usize, n);
     while lo < hi {
         let mid = (lo + hi) / 2;
-        if g.id(mid as Node) <= addr {
+        if g.id(mid as Node).get() <= addr {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
     let v = lo.checked_sub(1)? as Node;
-    let start = g.id(v);
+    let start = g.id(v).get();
     (addr > start && addr - start < g.shallow(v).max(1)).then_some(v)
 }

@@ -11,6 +11,7 @@
 //! order for addresses and queries) without duplicates.
 
 use crate::graph::{HeapGraph, Node};
+use crate::hprof::Id;
 use crate::query::{Cell, QueryEnv, QueryError};
 use serde::Serialize;
 
@@ -181,7 +182,7 @@ pub fn resolve<'a>(
         Selection::Addresses(ids) => {
             let mut out = Vec::with_capacity(ids.len());
             for &id in ids {
-                match g.node_of(id) {
+                match g.node_of(Id::new(id)) {
                     Some(n) => out.push(n),
                     None => {
                         return Err(SelectionError::NoObject {

@@ -12,7 +12,7 @@ pub fn class_named(g: &HeapGraph, name: &str) -> Option<u32> {
     let mut first = None;
     for (i, c) in g.classes.iter().enumerate() {
         if c.name == name && c.node != NO_NODE {
-            if c.loader == 0 {
+            if c.loader.is_null() {
                 return Some(i as u32);
             }
             first.get_or_insert(i as u32);
@@ -52,7 +52,7 @@ pub fn as_long(v: Value) -> Option<i64> {
 /// The node a static reference value names.
 pub fn as_node(g: &HeapGraph, v: Value) -> Option<Node> {
     match v {
-        Value::Object(id) if id != 0 => g.node_of(id),
+        Value::Object(id) if !id.is_null() => g.node_of(id),
         _ => None,
     }
 }

@@ -111,6 +111,9 @@ impl In<'_> {
     pub(super) fn u64(&mut self) -> Res<u64> {
         Ok(u64::get(self.take(8)?))
     }
+    pub(super) fn id(&mut self) -> Res<crate::hprof::Id> {
+        Ok(crate::hprof::Id::new(self.u64()?))
+    }
     /// A count of things taking at least `min_size` bytes each, checked against what remains.
     pub(super) fn len(&mut self, min_size: u64) -> Res<usize> {
         let n = self.u64()?;
@@ -409,7 +412,7 @@ fn decode_meta(r: &mut In<'_>) -> Res<DumpMeta> {
     let mut strings = IdMap::with_capacity_and_hasher(n, Default::default());
     for _ in 0..n {
         r.begin("symbol id");
-        let id = r.u64()?;
+        let id = r.id()?;
         let s = r.string("symbol text")?;
         strings.insert(id, s);
     }
@@ -420,9 +423,9 @@ fn decode_meta(r: &mut In<'_>) -> Res<DumpMeta> {
     for _ in 0..n {
         load_classes.push(LoadClass {
             serial: r.u32()?,
-            class_id: r.u64()?,
+            class_id: r.id()?,
             stack_serial: r.u32()?,
-            name_id: r.u64()?,
+            name_id: r.id()?,
         });
     }
 
@@ -430,12 +433,12 @@ fn decode_meta(r: &mut In<'_>) -> Res<DumpMeta> {
     let n = r.len(48)?;
     let mut frames = IdMap::with_capacity_and_hasher(n, Default::default());
     for _ in 0..n {
-        let key = r.u64()?;
+        let key = r.id()?;
         let f = StackFrame {
-            frame_id: r.u64()?,
-            method_name_id: r.u64()?,
-            signature_id: r.u64()?,
-            source_file_id: r.u64()?,
+            frame_id: r.id()?,
+            method_name_id: r.id()?,
+            signature_id: r.id()?,
+            source_file_id: r.id()?,
             class_serial: r.u32()?,
             line: r.u32()? as i32,
         };
@@ -450,7 +453,7 @@ fn decode_meta(r: &mut In<'_>) -> Res<DumpMeta> {
         let key = r.u32()?;
         let serial = r.u32()?;
         let thread_serial = r.u32()?;
-        let frame_ids = r.col::<u64>("stack trace frame ids")?;
+        let frame_ids = r.col::<Id>("stack trace frame ids")?;
         traces.insert(
             key,
             StackTrace {
@@ -467,11 +470,11 @@ fn decode_meta(r: &mut In<'_>) -> Res<DumpMeta> {
     for _ in 0..n {
         threads.push(StartThread {
             thread_serial: r.u32()?,
-            thread_object_id: r.u64()?,
+            thread_object_id: r.id()?,
             stack_serial: r.u32()?,
-            name_id: r.u64()?,
-            group_name_id: r.u64()?,
-            parent_group_name_id: r.u64()?,
+            name_id: r.id()?,
+            group_name_id: r.id()?,
+            parent_group_name_id: r.id()?,
         });
     }
 
@@ -536,12 +539,12 @@ fn decode_item(r: &mut In<'_>) -> Res<Item> {
 
 fn decode_class(r: &mut In<'_>) -> Res<ClassInfo> {
     r.begin("class");
-    let id = r.u64()?;
+    let id = r.id()?;
     let node = r.u32()?;
     let name = r.string("class name")?;
     r.begin("class");
     let super_class = r.u32()?;
-    let loader = r.u64()?;
+    let loader = r.id()?;
     let kind = match r.u8()? {
         0 => ClassKind::Instance,
         1 => ClassKind::ObjectArray,
@@ -556,7 +559,7 @@ fn decode_class(r: &mut In<'_>) -> Res<ClassInfo> {
     let mut fields = Vec::with_capacity(n);
     for _ in 0..n {
         r.begin("field slot");
-        let name = r.u64()?;
+        let name = r.id()?;
         let code = r.u8()?;
         fields.push(FieldSlot {
             name,
@@ -573,7 +576,7 @@ fn decode_class(r: &mut In<'_>) -> Res<ClassInfo> {
     let mut statics = Vec::with_capacity(n);
     for _ in 0..n {
         r.begin("static field");
-        let name = r.u64()?;
+        let name = r.id()?;
         statics.push(StaticSlot {
             name,
             value: decode_value(r)?,
@@ -599,7 +602,7 @@ fn decode_class(r: &mut In<'_>) -> Res<ClassInfo> {
 
 fn decode_value(r: &mut In<'_>) -> Res<Value> {
     Ok(match r.u8()? {
-        0 => Value::Object(r.u64()?),
+        0 => Value::Object(r.id()?),
         1 => Value::Boolean(r.bool()?),
         2 => Value::Char(u16::get(r.take(2)?)),
         3 => Value::Float(f32::from_bits(r.u32()?)),

@@ -20,6 +20,9 @@ pub(super) trait Out {
     fn u64(&mut self, x: u64) {
         self.bytes(&x.to_le_bytes());
     }
+    fn id(&mut self, x: crate::hprof::Id) {
+        self.u64(x.get());
+    }
     fn len(&mut self, n: usize) {
         self.u64(n as u64);
     }
@@ -233,27 +236,27 @@ fn encode_meta<O: Out>(o: &mut O, m: &DumpMeta) {
     strings.sort_unstable_by_key(|e| *e.0);
     o.len(strings.len());
     for (&id, s) in strings {
-        o.u64(id);
+        o.id(id);
         o.str(s);
     }
 
     o.len(m.load_classes.len());
     for l in &m.load_classes {
         o.u32(l.serial);
-        o.u64(l.class_id);
+        o.id(l.class_id);
         o.u32(l.stack_serial);
-        o.u64(l.name_id);
+        o.id(l.name_id);
     }
 
     let mut frames: Vec<(&Id, &StackFrame)> = m.frames.iter().collect();
     frames.sort_unstable_by_key(|e| *e.0);
     o.len(frames.len());
     for (&id, f) in frames {
-        o.u64(id);
-        o.u64(f.frame_id);
-        o.u64(f.method_name_id);
-        o.u64(f.signature_id);
-        o.u64(f.source_file_id);
+        o.id(id);
+        o.id(f.frame_id);
+        o.id(f.method_name_id);
+        o.id(f.signature_id);
+        o.id(f.source_file_id);
         o.u32(f.class_serial);
         o.u32(f.line as u32);
     }
@@ -271,11 +274,11 @@ fn encode_meta<O: Out>(o: &mut O, m: &DumpMeta) {
     o.len(m.threads.len());
     for t in &m.threads {
         o.u32(t.thread_serial);
-        o.u64(t.thread_object_id);
+        o.id(t.thread_object_id);
         o.u32(t.stack_serial);
-        o.u64(t.name_id);
-        o.u64(t.group_name_id);
-        o.u64(t.parent_group_name_id);
+        o.id(t.name_id);
+        o.id(t.group_name_id);
+        o.id(t.parent_group_name_id);
     }
 
     match &m.heap_summary {
@@ -328,11 +331,11 @@ fn encode_item<O: Out>(o: &mut O, item: Item) {
 }
 
 fn encode_class<O: Out>(o: &mut O, c: &ClassInfo) {
-    o.u64(c.id);
+    o.id(c.id);
     o.u32(c.node);
     o.str(&c.name);
     o.u32(c.super_class);
-    o.u64(c.loader);
+    o.id(c.loader);
     match c.kind {
         ClassKind::Instance => o.u8(0),
         ClassKind::ObjectArray => o.u8(1),
@@ -343,7 +346,7 @@ fn encode_class<O: Out>(o: &mut O, c: &ClassInfo) {
     }
     o.len(c.fields.len());
     for f in &c.fields {
-        o.u64(f.name);
+        o.id(f.name);
         o.u8(f.ty as u8);
         o.u32(f.offset);
         o.u32(f.ref_index);
@@ -352,7 +355,7 @@ fn encode_class<O: Out>(o: &mut O, c: &ClassInfo) {
     o.u32(c.ref_fields);
     o.len(c.statics.len());
     for s in &c.statics {
-        o.u64(s.name);
+        o.id(s.name);
         encode_value(o, s.value);
     }
     o.u32(c.vm_instance_size);
@@ -364,7 +367,7 @@ fn encode_value<O: Out>(o: &mut O, v: Value) {
     match v {
         Value::Object(id) => {
             o.u8(0);
-            o.u64(id);
+            o.id(id);
         }
         Value::Boolean(b) => {
             o.u8(1);

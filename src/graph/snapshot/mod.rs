@@ -269,6 +269,19 @@ macro_rules! uint_elem {
 
 uint_elem!(u16, u32, u64);
 
+/// Object ids: their raw value's bytes (the same layout as a `u64` column).
+impl Elem for crate::hprof::Id {
+    const SIZE: usize = 8;
+    #[inline]
+    fn put(self, out: &mut [u8]) {
+        self.get().put(out)
+    }
+    #[inline]
+    fn get(b: &[u8]) -> Self {
+        crate::hprof::Id::new(u64::get(b))
+    }
+}
+
 impl Elem for (u32, u32) {
     const SIZE: usize = 8;
     #[inline]

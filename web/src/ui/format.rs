@@ -106,7 +106,10 @@ mod tests {
         assert_eq!(duration(42_000.0), "42 s");
         assert_eq!(duration(185_000.0), "3 min 05 s");
         assert_eq!(pct_text(12.345), "12.3%");
-        assert_eq!(format_id(0x7ff5a1c38), "0x7ff5a1c38");
+        assert_eq!(
+            format_id(heaplens::hprof::Id::new(0x7ff5a1c38)),
+            "0x7ff5a1c38"
+        );
         assert_eq!(delta_pct(1000, 123), "+12.3%");
         assert_eq!(delta_pct(1000, -40), "\u{2212}4.0%");
         assert_eq!(delta_pct(0, 5), "new");

@@ -130,7 +130,7 @@ pub(super) fn node(g: &HeapGraph, id: &str) -> Result<Node, String> {
     let t = id.trim();
     let addr = heaplens::analysis::explore::selection::parse_address(t)
         .ok_or_else(|| format!("{t:?} is not an object id (0x followed by hex digits)"))?;
-    g.node_of(addr)
+    g.node_of(heaplens::hprof::Id::new(addr))
         .ok_or_else(|| format!("the dump has no object at 0x{addr:x}"))
 }
 

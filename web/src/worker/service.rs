@@ -26,6 +26,7 @@ use heaplens::graph::{
     Node, Snapshot, SEAL_LEN, SNAPSHOT_FORMAT,
 };
 use heaplens::hprof::reread::ObjectSource;
+use heaplens::hprof::Id;
 use heaplens::report;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -633,18 +634,19 @@ fn page_bounds(len: usize, offset: u32, limit: u32) -> (usize, usize) {
     (start, end)
 }
 
-fn parse_id(text: &str) -> Result<u64, String> {
+fn parse_id(text: &str) -> Result<Id, String> {
     let t = text.trim();
     let hex = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X"));
     match hex {
         Some(h) => u64::from_str_radix(h, 16),
         None => t.parse::<u64>(),
     }
+    .map(Id::new)
     .map_err(|_| format!("not an object id: {text:?} (expected 0x… hex)"))
 }
 
-fn hex(id: u64) -> String {
-    format!("0x{id:x}")
+fn hex(id: Id) -> String {
+    id.to_string()
 }
 
 fn pct(part: u64, total: u64) -> f64 {
@@ -1486,8 +1488,8 @@ mod tests {
 
     #[test]
     fn ids() {
-        assert_eq!(parse_id("0x1F"), Ok(31));
-        assert_eq!(parse_id("31"), Ok(31));
+        assert_eq!(parse_id("0x1F"), Ok(Id::new(31)));
+        assert_eq!(parse_id("31"), Ok(Id::new(31)));
         assert!(parse_id("zz").is_err());
     }
 }
