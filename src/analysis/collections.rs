@@ -266,11 +266,6 @@ const KNOWN: &[&str] = &[
     "java.util.Collections$SetFromMap",
 ];
 
-/// Whether `v` is a collection this module can read.
-pub fn is_collection(g: &HeapGraph, v: Node) -> bool {
-    collection_info(g, v).is_some()
-}
-
 /// Reads the collection `v`, if it is one (JDK collection, subclass or wrapper).
 pub(crate) fn collection_info(g: &HeapGraph, v: Node) -> Option<CollectionInfo> {
     info_depth(g, v, 0)

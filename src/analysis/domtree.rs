@@ -193,7 +193,7 @@ pub fn path_from_top(
 }
 
 /// Position of `v` among the dominator-tree children of `parent`, largest retained first.
-pub fn sibling_index(d: &Dominance, parent: Node, v: Node) -> u32 {
+pub(crate) fn sibling_index(d: &Dominance, parent: Node, v: Node) -> u32 {
     let kids = d.children(parent);
     let key = |x: Node| (Reverse(d.retained(x)), x);
     let i = kids.partition_point(|&x| key(x) < key(v));

@@ -14,7 +14,7 @@ use crate::report::{format_id, percent};
 use serde::{Deserialize, Serialize};
 
 /// Dominator-tree ancestors [`object_details`] lists at most.
-pub const MAX_DOMINATOR_CHAIN: usize = 50;
+pub(crate) const MAX_DOMINATOR_CHAIN: usize = 50;
 
 /// What an object is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

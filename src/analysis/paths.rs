@@ -105,7 +105,7 @@ impl Path {
 
 /// Referrers of a path's objects [`PathFinder::paths`] collects at most (each gives one
 /// alternative path).
-pub const MAX_REFERRERS: usize = 2000;
+pub(crate) const MAX_REFERRERS: usize = 2000;
 
 /// A page of the paths to one object ([`PathFinder::paths_page`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

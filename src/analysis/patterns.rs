@@ -22,7 +22,7 @@
 //! Numbers in explanations use thousands separators; sizes are human-readable (KiB/MiB/GiB,
 //! binary) followed by the exact byte count.
 
-use crate::analysis::paths::{hex, thread_name, PathFinder};
+use crate::analysis::paths::{thread_name, PathFinder};
 use crate::graph::{Dominance, HeapGraph, Node, NO_NODE};
 use crate::hprof::{Id, RootKind, Value};
 use serde::{Deserialize, Serialize};
@@ -524,11 +524,6 @@ pub(crate) fn anchor_phrase(
             }
         }
     }
-}
-
-/// `0x…` of a node (re-export for explanation builders).
-pub fn id_hex(g: &HeapGraph, v: Node) -> String {
-    hex(g.id(v))
 }
 
 #[cfg(test)]

@@ -281,7 +281,7 @@ pub struct PathSummary {
 
 impl PathSummary {
     /// `p` shortened to its first and last [`PATH_END_STEPS`] steps.
-    pub fn from_path(p: crate::analysis::Path) -> PathSummary {
+    pub(crate) fn from_path(p: crate::analysis::Path) -> PathSummary {
         let length = p.steps.len();
         let (steps, omitted) = if length <= 2 * PATH_END_STEPS {
             (p.steps, 0)

@@ -5,7 +5,7 @@
 use super::locate::{record_header_len, record_len};
 use super::{HeapGraph, Node};
 use crate::hprof::reread::{ObjectSource, SourceError};
-use crate::hprof::{read_id, BasicType, Id, Value};
+use crate::hprof::{read_id, BasicType, Id};
 
 /// Why a record could not be read again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,30 +131,4 @@ pub fn read_record(
         data,
         truncated: (take as u64) < data_len,
     })
-}
-
-/// A field of an instance, by name (the first match in the flattened layout: the object's own
-/// class first, as Java resolves a hidden field): from the kept field data if the build kept
-/// it, else from the record. `Ok(None)`: no such field.
-pub fn instance_field(
-    g: &HeapGraph,
-    src: &mut dyn ObjectSource,
-    node: Node,
-    name: &str,
-) -> Result<Option<Value>, RecordError> {
-    if g.as_class(node).is_some() {
-        return Ok(None);
-    }
-    let Some(f) = g.field_slot(g.class_index(node), name) else {
-        return Ok(None);
-    };
-    if let Some(v) = g.field_value(node, name) {
-        return Ok(Some(v));
-    }
-    let size = f.ty.size(g.id_size());
-    let rec = read_record(g, src, node, f.offset as usize + size)?;
-    Ok(rec
-        .data
-        .get(f.offset as usize..f.offset as usize + size)
-        .map(|b| Value::read(f.ty, b, g.id_size())))
 }

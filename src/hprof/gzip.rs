@@ -103,11 +103,6 @@ impl GzipInflater {
         }
     }
 
-    /// Compressed bytes consumed so far.
-    pub fn compressed_offset(&self) -> u64 {
-        self.offset
-    }
-
     fn error(&self, offset: u64, msg: impl Into<String>) -> ParseError {
         ParseError {
             offset,

@@ -40,11 +40,6 @@ impl DumpDecoder {
         self.input_bytes
     }
 
-    /// Decompressed bytes parsed so far.
-    pub fn parsed_bytes(&self) -> u64 {
-        self.parser.offset()
-    }
-
     pub fn is_gzip(&self) -> bool {
         matches!(self.mode, Mode::Gzip(_))
     }

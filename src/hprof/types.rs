@@ -150,7 +150,7 @@ impl BasicType {
     }
 
     /// Java source name of the primitive (`"int"`), or `"Object"`.
-    pub fn java_name(self) -> &'static str {
+    pub(crate) fn java_name(self) -> &'static str {
         match self {
             BasicType::Object => "Object",
             BasicType::Boolean => "boolean",
@@ -335,7 +335,7 @@ impl RootKind {
     }
 
     /// The kind whose [`label`](Self::label) is `label`.
-    pub fn from_label(label: &str) -> Option<RootKind> {
+    pub(crate) fn from_label(label: &str) -> Option<RootKind> {
         use RootKind::*;
         [
             Unknown,
@@ -508,7 +508,7 @@ pub(crate) fn be_u64(b: &[u8]) -> u64 {
 
 /// Reads an identifier of `id_size` (4 or 8) bytes.
 #[inline(always)]
-pub fn read_id(b: &[u8], id_size: u8) -> Id {
+pub(crate) fn read_id(b: &[u8], id_size: u8) -> Id {
     Id(if id_size == 4 {
         be_u32(b) as u64
     } else {

@@ -121,7 +121,7 @@ impl<'a> Execution<'a> {
     }
 
     /// An execution over a [`QueryEnv`] (its cancel flag is checked every 4,096 units).
-    pub fn from_env<'e: 'a>(
+    pub(crate) fn from_env<'e: 'a>(
         env: QueryEnv<'e>,
         text: &str,
         sink: Box<dyn RowSink + 'a>,

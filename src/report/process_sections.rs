@@ -9,7 +9,7 @@ use crate::analysis::process_memory::{
 };
 
 /// The section (anchor `process-memory`).
-pub fn process_memory_section(pm: &ProcessMemory, ctx: Ctx, limits: Limits) -> Section {
+pub(crate) fn process_memory_section(pm: &ProcessMemory, ctx: Ctx, limits: Limits) -> Section {
     let mut blocks = vec![Block::Paragraph(
         "What this heap dump says about the process's memory outside the heap: direct and \
          mapped buffers, thread stacks, class metadata and the JVM's own settings. A heap dump \

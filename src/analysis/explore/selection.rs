@@ -120,7 +120,7 @@ pub fn parse_address(s: &str) -> Option<u64> {
 }
 
 /// Class indices a class selection names.
-pub fn classes_named(
+pub(crate) fn classes_named(
     g: &HeapGraph,
     name: &str,
     subclasses: bool,

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Buffers listed in [`BufferReport::largest`].
-pub const LARGEST_BUFFERS: usize = 10;
+pub(crate) const LARGEST_BUFFERS: usize = 10;
 /// Steps walked up a buffer's path looking for its holder.
 const HOLDER_DEPTH: usize = 256;
 
@@ -144,11 +144,11 @@ pub struct BufferReport {
 
 impl BufferReport {
     /// Direct memory held by buffers, reachable or awaiting GC.
-    pub fn direct_held(&self) -> u64 {
+    pub(crate) fn direct_held(&self) -> u64 {
         self.direct.capacity + self.direct_awaiting_gc.capacity
     }
     /// Mapped bytes held, reachable or awaiting GC.
-    pub fn mapped_held(&self) -> u64 {
+    pub(crate) fn mapped_held(&self) -> u64 {
         self.mapped.capacity + self.mapped_awaiting_gc.capacity
     }
 }

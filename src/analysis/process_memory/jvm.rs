@@ -91,7 +91,7 @@ const PROPERTY_KEYS: &[&str] = &[
     "io.netty.",
 ];
 
-pub fn jvm_facts(g: &HeapGraph) -> JvmFacts {
+pub(crate) fn jvm_facts(g: &HeapGraph) -> JvmFacts {
     let mut f = JvmFacts {
         arguments: jvm_arguments(g),
         ..Default::default()
@@ -159,7 +159,7 @@ fn jvm_arguments(g: &HeapGraph) -> Option<Vec<String>> {
 
 /// The last argument that starts with one of `flags` and parses as a size; `(prefix, unit)`:
 /// a bare number counts `unit` bytes (`-XX:ThreadStackSize=` is in KiB).
-pub fn size_flag(args: &[String], flags: &[(&str, u64)]) -> Option<ArgSize> {
+pub(crate) fn size_flag(args: &[String], flags: &[(&str, u64)]) -> Option<ArgSize> {
     args.iter().rev().find_map(|a| {
         flags.iter().find_map(|&(p, unit)| {
             let v = a.strip_prefix(p)?;

@@ -12,9 +12,9 @@ use crate::graph::{HeapGraph, NO_NODE};
 use serde::{Deserialize, Serialize};
 
 /// Bytes of class metadata per instance class the estimate uses (see the module docs).
-pub const METADATA_PER_CLASS: u64 = 7 * 1024;
+pub(crate) const METADATA_PER_CLASS: u64 = 7 * 1024;
 /// A loader that defines at least this many classes is listed.
-pub const MANY_CLASSES: u32 = crate::analysis::classloaders::MANY_CLASSES;
+pub(crate) const MANY_CLASSES: u32 = crate::analysis::classloaders::MANY_CLASSES;
 
 /// One class loader of note.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

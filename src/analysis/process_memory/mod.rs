@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 /// Memory beyond the heap under this many bytes never makes a verdict (a small test heap
 /// next to a few dozen thread stacks is not an incident).
-pub const VERDICT_FLOOR: u64 = 128 << 20;
+pub(crate) const VERDICT_FLOOR: u64 = 128 << 20;
 
 /// Whether a figure was read from the heap or derived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use crate::hprof::Value;
 /// The class index of a bootstrap-loaded class named `name` (JDK classes the analysis reads
 /// are all bootstrap classes; an application class of the same name is not them), else the
 /// first class of that name.
-pub fn class_named(g: &HeapGraph, name: &str) -> Option<u32> {
+pub(crate) fn class_named(g: &HeapGraph, name: &str) -> Option<u32> {
     let mut first = None;
     for (i, c) in g.classes.iter().enumerate() {
         if c.name == name && c.node != NO_NODE {
@@ -22,7 +22,7 @@ pub fn class_named(g: &HeapGraph, name: &str) -> Option<u32> {
 }
 
 /// A static field of class `class` (by index).
-pub fn static_value(g: &HeapGraph, class: u32, field: &str) -> Option<Value> {
+pub(crate) fn static_value(g: &HeapGraph, class: u32, field: &str) -> Option<Value> {
     g.classes
         .get(class as usize)?
         .statics
@@ -33,13 +33,13 @@ pub fn static_value(g: &HeapGraph, class: u32, field: &str) -> Option<Value> {
 
 /// A static field of the class named `class`, the first of `fields` present (a field's name
 /// changes across JDK versions: `maxMemory` in 8, `MAX_MEMORY` in 11+).
-pub fn static_of(g: &HeapGraph, class: &str, fields: &[&str]) -> Option<Value> {
+pub(crate) fn static_of(g: &HeapGraph, class: &str, fields: &[&str]) -> Option<Value> {
     let c = class_named(g, class)?;
     fields.iter().find_map(|f| static_value(g, c, f))
 }
 
 /// An integral static value.
-pub fn as_long(v: Value) -> Option<i64> {
+pub(crate) fn as_long(v: Value) -> Option<i64> {
     match v {
         Value::Long(x) => Some(x),
         Value::Int(x) => Some(x as i64),
@@ -50,7 +50,7 @@ pub fn as_long(v: Value) -> Option<i64> {
 }
 
 /// The node a static reference value names.
-pub fn as_node(g: &HeapGraph, v: Value) -> Option<Node> {
+pub(crate) fn as_node(g: &HeapGraph, v: Value) -> Option<Node> {
     match v {
         Value::Object(id) if !id.is_null() => g.node_of(id),
         _ => None,
@@ -59,14 +59,14 @@ pub fn as_node(g: &HeapGraph, v: Value) -> Option<Node> {
 
 /// An integral static, or the `value` of the `AtomicLong` / `AtomicInteger` it refers to
 /// (JDK 8–25 keep `Bits`' counters in `AtomicLong`s; JDK 8's `maxMemory` is a plain long).
-pub fn static_number(g: &HeapGraph, class: &str, fields: &[&str]) -> Option<i64> {
+pub(crate) fn static_number(g: &HeapGraph, class: &str, fields: &[&str]) -> Option<i64> {
     let v = static_of(g, class, fields)?;
     as_long(v).or_else(|| int_field(g, as_node(g, v)?, "value"))
 }
 
 /// A size in the JVM's option syntax: digits with an optional `k`/`m`/`g`/`t` suffix (either
 /// case), as `-Xss`, `-Xmx` and `-XX:MaxDirectMemorySize=` take it. `None` if not a size.
-pub fn parse_jvm_size(s: &str) -> Option<u64> {
+pub(crate) fn parse_jvm_size(s: &str) -> Option<u64> {
     let s = s.trim();
     let (digits, mult) = match s.char_indices().last()? {
         (i, c) if c.is_ascii_alphabetic() => {

@@ -87,7 +87,7 @@ pub fn write_sealed(g: &HeapGraph, d: &Dominance, extra: &[u8], sink: &mut dyn F
 }
 
 /// Reads a kept file: `read_at(offset, buf)` fills `buf` with the bytes at `offset`.
-pub type ReadAt<'a> = dyn FnMut(u64, &mut [u8]) -> Result<(), String> + 'a;
+pub(crate) type ReadAt<'a> = dyn FnMut(u64, &mut [u8]) -> Result<(), String> + 'a;
 
 /// Computes the seal of bytes given in pieces.
 pub struct Sealer {
