@@ -39,6 +39,26 @@ pub enum CollectionKind {
     Array,
 }
 
+impl CollectionKind {
+    /// `list`, `set`, `map`, `queue`, `deque` or `array` (the serialized form).
+    pub fn label(self) -> &'static str {
+        match self {
+            CollectionKind::List => "list",
+            CollectionKind::Set => "set",
+            CollectionKind::Map => "map",
+            CollectionKind::Queue => "queue",
+            CollectionKind::Deque => "deque",
+            CollectionKind::Array => "array",
+        }
+    }
+}
+
+impl std::fmt::Display for CollectionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 /// The state of one collection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CollectionInfo {

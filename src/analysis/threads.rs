@@ -106,14 +106,18 @@ pub(crate) fn thread_status_detail(status: i64) -> Option<&'static str> {
     }
 }
 
-/// An object held by a stack frame (ROOT JAVA FRAME / JNI LOCAL of the thread).
-#[derive(Debug, Clone, Serialize)]
+/// An object held by a stack frame (ROOT JAVA FRAME / JNI LOCAL of the thread). Also the
+/// protocol's form of a local: the page reads it back (`node` is the worker's and stays there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalRef {
     pub object_id: String,
     pub class: String,
     /// [`RootKind::JavaFrame`] or [`RootKind::JniLocal`], serialized as MAT's label (`Java Local`,
     /// `JNI Local`).
-    #[serde(serialize_with = "RootKind::serialize_label")]
+    #[serde(
+        serialize_with = "RootKind::serialize_label",
+        deserialize_with = "RootKind::deserialize_label"
+    )]
     pub kind: RootKind,
     pub shallow: u64,
     pub retained: u64,

@@ -307,10 +307,7 @@ impl RootKind {
 
     /// `serde(serialize_with)`: the kind as its [`label`](Self::label), the form the report's
     /// JSON uses for `root_kind` and a local's `kind` (the derived form is the variant name).
-    pub(crate) fn serialize_label<S: serde::Serializer>(
-        kind: &RootKind,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize_label<S: serde::Serializer>(kind: &RootKind, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(kind.label())
     }
 
@@ -361,9 +358,7 @@ impl RootKind {
 
     /// `serde(deserialize_with)`, the inverse of [`serialize_label`](Self::serialize_label): the
     /// page reads the worker's JSON back into the core's types.
-    pub(crate) fn deserialize_label<'de, D: serde::Deserializer<'de>>(
-        d: D,
-    ) -> Result<RootKind, D::Error> {
+    pub fn deserialize_label<'de, D: serde::Deserializer<'de>>(d: D) -> Result<RootKind, D::Error> {
         let label = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
         RootKind::from_label(&label)
             .ok_or_else(|| serde::de::Error::custom(format!("unknown GC root kind {label:?}")))

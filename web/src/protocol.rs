@@ -36,6 +36,7 @@
 //! Every list that can be long is paged (`offset`/`limit`, capped at [`MAX_PAGE`]): no message
 //! carries millions of rows.
 
+use heaplens::analysis::LocalRef;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 mod compare;
@@ -825,23 +826,18 @@ pub struct ThreadsPage {
     pub thread_local_findings: Vec<ThreadLocalFinding>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LocalView {
-    pub object_id: String,
-    pub class: String,
-    pub kind: String,
-    pub shallow: u64,
-    pub retained: u64,
-}
-
+/// A frame as the thread view draws it: the core's `FrameInfo` keeps method, signature, file
+/// and line apart (and `Arc<str>`s shared between threads); the page needs only its text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrameView {
     pub depth: u32,
     /// `com.example.Foo.run(Foo.java:42)`.
     pub display: String,
-    pub locals: Vec<LocalView>,
+    pub locals: Vec<LocalRef>,
 }
 
+/// A ThreadLocal entry of one thread: the core's `ThreadLocalEntry` without the thread (the
+/// view is that thread's) and without the node indices the worker keeps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadLocalView {
     pub map: String,
@@ -859,7 +855,7 @@ pub struct ThreadDetails {
     pub priority: i32,
     pub frames: Vec<FrameView>,
     /// Locals whose frame is unknown.
-    pub other_locals: Vec<LocalView>,
+    pub other_locals: Vec<LocalRef>,
     pub thread_locals: Vec<ThreadLocalView>,
 }
 

@@ -222,7 +222,7 @@ fn contents_group_by_value_find_object_and_more_paths() {
         })
         .unwrap();
     assert_eq!(
-        (c.jdk_class.as_str(), c.kind.as_str()),
+        (c.jdk_class.as_str(), c.kind.label()),
         ("java.util.ArrayList", "list")
     );
     assert_eq!((c.size, c.total), (BATCHES, BATCHES));

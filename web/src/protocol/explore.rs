@@ -4,6 +4,7 @@
 //! [`super::req::InstancesCsv`]): the wire form of the core's `analysis::explore` results
 //! (which are `Serialize` only), every list paged.
 
+use heaplens::analysis::collections::CollectionKind;
 use serde::{Deserialize, Serialize};
 
 use super::RootPath;
@@ -238,8 +239,8 @@ pub struct ContentsPage {
     pub class: String,
     /// The JDK class the contents were read as.
     pub jdk_class: String,
-    /// `list`, `set`, `map`, `queue`, `deque` or `array`.
-    pub kind: String,
+    /// `list`, `set`, `map`, `queue`, `deque` or `array` on the wire.
+    pub kind: CollectionKind,
     /// What the collection says it holds.
     pub size: u64,
     pub capacity: Option<u64>,

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::protocol::*;
+use heaplens::analysis::collections::CollectionKind;
 
 use super::explore::{use_explore_pages, ExploreHead, PagerFoot};
 use super::route::{ExploreView, Target};
@@ -31,7 +32,7 @@ pub fn ContentsView(id: String) -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    let is_map = move || head.with(|h| h.as_ref().is_some_and(|h| h.kind == "map"));
+    let is_map = move || head.with(|h| h.as_ref().is_some_and(|h| h.kind == CollectionKind::Map));
     let item = |i: Option<ContentItemView>| match i {
         Some(i) => view! {
             <ObjLink id=i.object_id.clone() class=i.class.clone() />
@@ -48,7 +49,7 @@ pub fn ContentsView(id: String) -> impl IntoView {
                 None => (pager.error.get().is_none()).then(|| view! { <Pending what="contents" /> }).into_any(),
                 Some(h) => view! {
                     <p class="summary-line contents-summary" data-size=h.size data-total=h.total>
-                        {format!("{} ({}, read as {}) holds {}", h.class, h.kind, h.jdk_class, plural(h.size, if h.kind == "map" { "entry" } else { "element" }))}
+                        {format!("{} ({}, read as {}) holds {}", h.class, h.kind, h.jdk_class, plural(h.size, if h.kind == CollectionKind::Map { "entry" } else { "element" }))}
                         {h.capacity.map(|c| format!(", capacity {}", count(c)))}
                         {(h.total != h.size).then(|| format!("; {} could be read", count(h.total)))}
                     </p>

@@ -313,15 +313,11 @@ pub(super) fn contents(g: &HeapGraph, q: ContentsQuery) -> Result<ContentsPage, 
         class: i.object.class,
         text: i.text,
     };
-    let kind = serde_json::to_value(c.info.kind)
-        .ok()
-        .and_then(|k| k.as_str().map(str::to_string))
-        .unwrap_or_default();
     Ok(ContentsPage {
         object_id: format!("0x{:x}", g.id(v)),
         class: c.info.class,
         jdk_class: c.info.jdk_class,
-        kind,
+        kind: c.info.kind,
         size: c.info.size,
         capacity: c.info.capacity,
         total: c.page.total,

@@ -1211,13 +1211,6 @@ impl Loaded {
             .iter()
             .find(|t| t.node == v)
             .ok_or_else(|| format!("{object} is not a thread"))?;
-        let local = |l: &analysis::LocalRef| LocalView {
-            object_id: l.object_id.clone(),
-            class: l.class.clone(),
-            kind: l.kind.to_string(),
-            shallow: l.shallow,
-            retained: l.retained,
-        };
         Ok(ThreadDetails {
             row: thread_row(t),
             state_detail: t.state_detail.map(str::to_string),
@@ -1228,10 +1221,10 @@ impl Loaded {
                 .map(|f| FrameView {
                     depth: f.depth,
                     display: f.display.to_string(),
-                    locals: f.locals.iter().map(local).collect(),
+                    locals: f.locals.clone(),
                 })
                 .collect(),
-            other_locals: t.other_locals.iter().map(local).collect(),
+            other_locals: t.other_locals.clone(),
             thread_locals: t
                 .thread_locals
                 .iter()
