@@ -52,7 +52,7 @@ pub struct ObjectRef {
 }
 
 impl ObjectRef {
-    pub fn of(g: &HeapGraph, v: Node) -> ObjectRef {
+    pub(crate) fn of(g: &HeapGraph, v: Node) -> ObjectRef {
         ObjectRef {
             object_id: format_id(g.id(v)),
             class: g.display_class(v),
@@ -188,7 +188,7 @@ pub fn object_details(
 }
 
 /// Which investigation views apply to `v`.
-pub fn explore_facts(g: &HeapGraph, v: Node) -> ExploreFacts {
+pub(crate) fn explore_facts(g: &HeapGraph, v: Node) -> ExploreFacts {
     let class_index = g.as_class(v).is_none().then(|| g.class_index(v));
     let info = super::collections::extract(g, v);
     ExploreFacts {

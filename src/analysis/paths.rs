@@ -397,10 +397,10 @@ impl<'g> PathFinder<'g> {
         }
     }
 
-    pub fn graph(&self) -> &'g HeapGraph {
+    pub(crate) fn graph(&self) -> &'g HeapGraph {
         self.g
     }
-    pub fn options(&self) -> PathOptions {
+    pub(crate) fn options(&self) -> PathOptions {
         self.idx.opts
     }
     /// Whether `node` has a path from a GC root (under this finder's options).
@@ -408,7 +408,7 @@ impl<'g> PathFinder<'g> {
         (node as usize) < self.g.node_count() && self.idx.parent[node as usize] != NO_NODE
     }
     /// The BFS-tree parent of `node` (`None` for roots and objects without a path).
-    pub fn parent(&self, node: Node) -> Option<Node> {
+    pub(crate) fn parent(&self, node: Node) -> Option<Node> {
         match self.idx.parent.get(node as usize) {
             Some(&p) if p != NO_NODE && p != self.g.super_root() && node != self.g.super_root() => {
                 Some(p)

@@ -89,7 +89,7 @@ pub fn is_incomplete_warning(warning: &str) -> bool {
 }
 
 /// Whether the parser found the dump incomplete (see [`is_incomplete_warning`]).
-pub fn is_incomplete(g: &HeapGraph) -> bool {
+pub(crate) fn is_incomplete(g: &HeapGraph) -> bool {
     g.meta.warnings.iter().any(|w| {
         matches!(
             w,

@@ -238,7 +238,7 @@ pub fn threads_with(
 /// discarded unreachable objects). Not only the ROOT THREAD OBJECT records: HotSpot writes
 /// none for its hidden threads (compiler threads), and a thread object not started yet is a
 /// thread of the heap all the same.
-pub fn thread_nodes(g: &HeapGraph, d: &Dominance) -> Vec<Node> {
+pub(crate) fn thread_nodes(g: &HeapGraph, d: &Dominance) -> Vec<Node> {
     let is_thread = subclasses_of(g, "java.lang.Thread");
     (0..g.node_count() as Node)
         .filter(|&v| {

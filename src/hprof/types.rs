@@ -181,7 +181,7 @@ pub enum Value {
 
 impl Value {
     /// Decodes a value of type `ty` from the start of `b` (which must be long enough).
-    pub fn read(ty: BasicType, b: &[u8], id_size: u8) -> Value {
+    pub(crate) fn read(ty: BasicType, b: &[u8], id_size: u8) -> Value {
         match ty {
             BasicType::Object => Value::Object(read_id(b, id_size)),
             BasicType::Boolean => Value::Boolean(b[0] != 0),
@@ -196,7 +196,7 @@ impl Value {
     }
 
     /// The value's type.
-    pub fn basic_type(&self) -> BasicType {
+    pub(crate) fn basic_type(&self) -> BasicType {
         match self {
             Value::Object(_) => BasicType::Object,
             Value::Boolean(_) => BasicType::Boolean,
@@ -307,7 +307,10 @@ impl RootKind {
 
     /// `serde(serialize_with)`: the kind as its [`label`](Self::label), the form the report's
     /// JSON uses for `root_kind` and a local's `kind` (the derived form is the variant name).
-    pub fn serialize_label<S: serde::Serializer>(kind: &RootKind, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize_label<S: serde::Serializer>(
+        kind: &RootKind,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         s.serialize_str(kind.label())
     }
 
@@ -358,7 +361,9 @@ impl RootKind {
 
     /// `serde(deserialize_with)`, the inverse of [`serialize_label`](Self::serialize_label): the
     /// page reads the worker's JSON back into the core's types.
-    pub fn deserialize_label<'de, D: serde::Deserializer<'de>>(d: D) -> Result<RootKind, D::Error> {
+    pub(crate) fn deserialize_label<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<RootKind, D::Error> {
         let label = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
         RootKind::from_label(&label)
             .ok_or_else(|| serde::de::Error::custom(format!("unknown GC root kind {label:?}")))
@@ -469,7 +474,7 @@ pub struct IdList<'a> {
 }
 
 impl<'a> IdList<'a> {
-    pub fn new(bytes: &'a [u8], id_size: u8) -> Self {
+    pub(crate) fn new(bytes: &'a [u8], id_size: u8) -> Self {
         debug_assert!(bytes.len() % id_size as usize == 0);
         IdList { bytes, id_size }
     }

@@ -193,7 +193,7 @@ impl<'a> Execution<'a> {
     }
 
     /// Runs to the end.
-    pub fn finish(mut self) -> Result<(), QueryError> {
+    pub(crate) fn finish(mut self) -> Result<(), QueryError> {
         loop {
             if let Step::Done(r) = self.step(u64::MAX) {
                 return r;

@@ -102,7 +102,7 @@ pub struct QueryResult {
 }
 
 /// Runs `text`, handing each row (its index and cells) to `row`.
-pub fn stream(
+pub(crate) fn stream(
     env: QueryEnv<'_>,
     text: &str,
     row: &mut dyn FnMut(u64, Vec<Cell>),

@@ -39,7 +39,7 @@ pub struct Page<T> {
 
 impl<T: Clone> Page<T> {
     /// The page of `rows` starting at `offset` (empty past the end).
-    pub fn of(rows: &[T], offset: u64, limit: usize) -> Page<T> {
+    pub(crate) fn of(rows: &[T], offset: u64, limit: usize) -> Page<T> {
         let start = (offset.min(rows.len() as u64)) as usize;
         let end = start.saturating_add(limit).min(rows.len());
         Page {
@@ -60,7 +60,7 @@ pub struct ObjectLink {
 }
 
 impl ObjectLink {
-    pub fn new(g: &crate::graph::HeapGraph, node: crate::graph::Node) -> ObjectLink {
+    pub(crate) fn new(g: &crate::graph::HeapGraph, node: crate::graph::Node) -> ObjectLink {
         ObjectLink {
             object_id: format!("0x{:x}", g.id(node)),
             node,

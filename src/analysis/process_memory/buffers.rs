@@ -188,7 +188,7 @@ fn state(g: &HeapGraph, v: Node) -> State {
 }
 
 /// Every direct/mapped `ByteBuffer` of the dump, classified (see the module docs).
-pub fn buffers(g: &HeapGraph, d: &Dominance, finder: &PathFinder<'_>) -> BufferReport {
+pub(crate) fn buffers(g: &HeapGraph, d: &Dominance, finder: &PathFinder<'_>) -> BufferReport {
     let mut r = BufferReport {
         counters: counters(g),
         ..Default::default()

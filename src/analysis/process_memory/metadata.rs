@@ -50,7 +50,7 @@ pub struct ClassMetadata {
     pub formula: String,
 }
 
-pub fn class_metadata(g: &HeapGraph, loaders: &ClassLoaderReport) -> ClassMetadata {
+pub(crate) fn class_metadata(g: &HeapGraph, loaders: &ClassLoaderReport) -> ClassMetadata {
     let mut m = ClassMetadata::default();
     for c in g.classes.iter().filter(|c| c.node != NO_NODE) {
         m.classes += 1;

@@ -16,11 +16,11 @@
 //! evidence (memory held by buffers; stack address space reserved; metadata estimated).
 //! Eclipse MAT has no such view (docs/process-memory.md).
 
-pub mod buffers;
-pub mod jvm;
-pub mod metadata;
-pub mod read;
-pub mod stacks;
+pub(crate) mod buffers;
+pub(crate) mod jvm;
+pub(crate) mod metadata;
+pub(crate) mod read;
+pub(crate) mod stacks;
 
 pub use buffers::{BufferHolder, BufferInfo, BufferKind, BufferReport, DirectCounters, Tally};
 pub use jvm::{ArgSize, Container, JvmFacts, Property};

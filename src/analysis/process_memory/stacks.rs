@@ -101,7 +101,11 @@ fn own_stack_size(g: &HeapGraph, t: &ThreadInfo) -> Option<u64> {
     u64::try_from(v).ok().filter(|&s| s > 0)
 }
 
-pub fn thread_stacks(g: &HeapGraph, threads: &[ThreadInfo], facts: &JvmFacts) -> ThreadStacks {
+pub(crate) fn thread_stacks(
+    g: &HeapGraph,
+    threads: &[ThreadInfo],
+    facts: &JvmFacts,
+) -> ThreadStacks {
     let (stack_size, source, from_args) = match &facts.thread_stack_size {
         Some(a) => (
             a.bytes,
