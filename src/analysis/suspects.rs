@@ -399,11 +399,7 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
 /// (`biggest`: the biggest top-level dominator's class and retained bytes, `total`: the
 /// reachable heap), or, for a dump that was cut (`incomplete`), that nothing can be said
 /// about its health.
-pub fn no_suspect_text(
-    incomplete: bool,
-    biggest: Option<(&str, u64)>,
-    total: u64,
-) -> String {
+pub fn no_suspect_text(incomplete: bool, biggest: Option<(&str, u64)>, total: u64) -> String {
     if incomplete {
         return "No leak suspect was found in the part of the dump that could be read. The dump \
                 is incomplete (see the warning), so this says nothing about the whole heap: take \
