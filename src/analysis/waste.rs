@@ -63,17 +63,27 @@ pub struct DuplicateStrings {
     pub groups: Vec<DuplicateString>,
 }
 
-/// (identity, value length, string, value array) of every reachable String with a text, sorted,
-/// and the count of reachable Strings: the general path (JDK ≤ 6 Strings that are slices of
-/// their array have a length of their own, so the identity alone does not key them).
-fn all_by_text(
-    g: &HeapGraph,
-    d: &Dominance,
-    string_class: u32,
-    value_index: Option<u32>,
-) -> (u64, Vec<(u64, u32, Node, Node)>) {
+/// Duplicate strings: reachable `String`s grouped by the content hash of their value array
+/// (and its length), the top [`DUPLICATE_GROUPS`] by wasted bytes, each with its main holders
+/// (one scan of all edges).
+pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
+    let Some(string_class) = g
+        .classes
+        .iter()
+        .position(|c| c.name == "java.lang.String" && c.kind == ClassKind::Instance)
+    else {
+        return DuplicateStrings::default();
+    };
+    let string_class = string_class as u32;
+    // (hash, value length, string, value array)
     let mut all: Vec<(u64, u32, Node, Node)> = Vec::new();
     let mut strings = 0u64;
+    // `value`'s reference index, looked up once rather than by name per String (a name lookup
+    // walks the class layout and its symbols: millions of times here).
+    let value_index = g
+        .field_slot(string_class, "value")
+        .filter(|f| f.ref_index != u32::MAX)
+        .map(|f| f.ref_index);
     for v in 0..g.node_count() as Node {
         if g.class_index(v) != string_class || !d.is_reachable(v) || g.as_class(v).is_some() {
             continue;
@@ -98,115 +108,6 @@ fn all_by_text(
         all.push((h, len.min(u32::MAX as u64) as u32, v, value));
     }
     all.sort_unstable();
-    (strings, all)
-}
-
-/// What [`all_by_text`] returns, restricted to the Strings whose (identity, length) another
-/// String shares (the only ones the report uses), in the same order; `None` where it does not
-/// apply (a String that is a slice of its array, or identities past 32 bits).
-///
-/// Where every text is a whole value array, equal identities mean equal contents, so a
-/// String's length is needed only when its identity is shared: one `u64` (identity, String)
-/// per String is sorted instead of a 24-byte tuple, and the lengths (which decode a preview)
-/// and value arrays are looked up for the duplicates only.
-fn duplicated_by_key(
-    g: &HeapGraph,
-    d: &Dominance,
-    string_class: u32,
-    value_index: Option<u32>,
-) -> Option<(u64, Vec<(u64, u32, Node, Node)>)> {
-    let mut keys: Vec<u64> = Vec::new();
-    let mut strings = 0u64;
-    for v in 0..g.node_count() as Node {
-        if g.class_index(v) != string_class || !d.is_reachable(v) || g.as_class(v).is_some() {
-            continue;
-        }
-        strings += 1;
-        if g.strings.contains(v) {
-            return None;
-        }
-        let Some(value) = value_index.and_then(|i| g.ref_at(v, i)) else {
-            continue;
-        };
-        if !g.strings.contains(value) {
-            continue;
-        }
-        let Some(h) = g.string_identity(value) else {
-            continue;
-        };
-        if h > u32::MAX as u64 {
-            return None;
-        }
-        keys.push(h << 32 | v as u64);
-    }
-    keys.sort_unstable();
-    let mut all: Vec<(u64, u32, Node, Node)> = Vec::new();
-    let mut i = 0;
-    while i < keys.len() {
-        let h = keys[i] >> 32;
-        let mut j = i + 1;
-        while j < keys.len() && keys[j] >> 32 == h {
-            j += 1;
-        }
-        if j - i >= 2 {
-            let from = all.len();
-            for &k in &keys[i..j] {
-                let v = k as u32;
-                // Both were found above; a miss here would be a bug, so skip rather than panic.
-                let Some(value) = value_index.and_then(|x| g.ref_at(v, x)) else {
-                    continue;
-                };
-                let Some(len) = g.string_len(value) else {
-                    continue;
-                };
-                all.push((h, len.min(u32::MAX as u64) as u32, v, value));
-            }
-            // Equal identities have equal lengths unless two contents' 64-bit hashes
-            // collide: ordered as the general path orders them, then single lengths dropped.
-            let run = &mut all[from..];
-            run.sort_unstable();
-            let mut kept = from;
-            let mut a = from;
-            while a < all.len() {
-                let mut b = a + 1;
-                while b < all.len() && all[b].1 == all[a].1 {
-                    b += 1;
-                }
-                if b - a >= 2 {
-                    all.copy_within(a..b, kept);
-                    kept += b - a;
-                }
-                a = b;
-            }
-            all.truncate(kept);
-        }
-        i = j;
-    }
-    Some((strings, all))
-}
-
-/// Duplicate strings: reachable `String`s grouped by the content hash of their value array
-/// (and its length), the top [`DUPLICATE_GROUPS`] by wasted bytes, each with its main holders
-/// (one scan of all edges).
-pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
-    let Some(string_class) = g
-        .classes
-        .iter()
-        .position(|c| c.name == "java.lang.String" && c.kind == ClassKind::Instance)
-    else {
-        return DuplicateStrings::default();
-    };
-    let string_class = string_class as u32;
-    // `value`'s reference index, looked up once rather than by name per String (a name lookup
-    // walks the class layout and its symbols: millions of times here).
-    let value_index = g
-        .field_slot(string_class, "value")
-        .filter(|f| f.ref_index != u32::MAX)
-        .map(|f| f.ref_index);
-    let (strings, all) = match duplicated_by_key(g, d, string_class, value_index) {
-        Some(found) => found,
-        None => all_by_text(g, d, string_class, value_index),
-    };
     let mut out = DuplicateStrings {
         strings,
         ..DuplicateStrings::default()
