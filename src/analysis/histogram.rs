@@ -123,7 +123,8 @@ pub(crate) fn histogram_over(
         }
         let next = order.get(i).copied();
         let p = next.map_or(NO_NODE, |w| d.idom[w as usize]);
-        while let Some(o) = open.pop_if(|o| o.node != p) {
+        while open.last().is_some_and(|o| o.node != p) {
+            let Some(o) = open.pop() else { break };
             if o.big {
                 big_counts.push((o.node, (i - o.entered) as u64));
             }
