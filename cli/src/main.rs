@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod clock;
 mod diff;
 mod explore;
 mod flags;
@@ -28,6 +29,7 @@ mod progress;
 mod query;
 
 use args::{Command, Format};
+use clock::Stamp;
 use heaplens::graph::{
     BuildOptions, Dominance, GraphBuilder, HeapGraph, PassOutcome, Phase, SizeMode,
 };
@@ -135,13 +137,13 @@ fn file_size(path: &Path) -> Result<u64, Failure> {
 fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure> {
     let path = Path::new(&a.dump);
     let size = file_size(path)?;
-    let t0 = Instant::now();
+    let t0 = Stamp::now();
     let (g, t_linking) = build_graph(path, size, a.sizes, a.heap_dump, progress)?;
-    let t_built = Instant::now();
+    let t_built = Stamp::now();
 
     progress.phase("dominators");
     let d = Dominance::compute(&g);
-    let t_dom = Instant::now();
+    let t_dom = Stamp::now();
 
     progress.phase("analyses");
     let name = path
@@ -157,11 +159,10 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
         redact: a.redact,
         ..Default::default()
     };
-    let mut steps: Vec<(&'static str, Instant)> = Vec::new();
-    let report = build_report_with_steps(&g, &d, &opts, &mut |name| {
-        steps.push((name, Instant::now()))
-    });
-    let t_report = Instant::now();
+    let mut steps: Vec<(&'static str, Stamp)> = Vec::new();
+    let report =
+        build_report_with_steps(&g, &d, &opts, &mut |name| steps.push((name, Stamp::now())));
+    let t_report = Stamp::now();
 
     progress.phase("rendering");
     let mut doc = match a.format {
@@ -172,35 +173,31 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
     if !doc.ends_with('\n') {
         doc.push('\n');
     }
-    let t_render = Instant::now();
+    let t_render = Stamp::now();
     progress.clear();
     write_output(a.output.as_deref(), doc.as_bytes())?;
-    let t_end = Instant::now();
+    let t_end = Stamp::now();
 
     if a.stats {
-        let secs = |a: Instant, b: Instant| b.duration_since(a).as_secs_f64();
+        // Wall seconds, then the main thread's CPU seconds (the machine may be shared).
+        let secs = |a: Stamp, b: Stamp| b.since(&a);
         let n = g.node_count().max(1) as f64;
         let mut s = String::new();
         s.push_str("heaplens stats\n");
-        s.push_str(&format!("  indexing    {:>8.3} s\n", secs(t0, t_linking)));
-        s.push_str(&format!(
-            "  linking     {:>8.3} s\n",
-            secs(t_linking, t_built)
-        ));
-        s.push_str(&format!("  dominators  {:>8.3} s\n", secs(t_built, t_dom)));
-        s.push_str(&format!("  analyses    {:>8.3} s\n", secs(t_dom, t_report)));
+        s.push_str(&format!("  indexing    {}\n", secs(t0, t_linking)));
+        s.push_str(&format!("  linking     {}\n", secs(t_linking, t_built)));
+        s.push_str(&format!("  dominators  {}\n", secs(t_built, t_dom)));
+        s.push_str(&format!("  analyses    {}\n", secs(t_dom, t_report)));
         let mut since = t_dom;
         for (name, at) in &steps {
-            s.push_str(&format!("    {name:<20} {:>8.3} s\n", secs(since, *at)));
+            s.push_str(&format!("    {name:<20} {}\n", secs(since, *at)));
             since = *at;
         }
-        s.push_str(&format!(
-            "  rendering   {:>8.3} s\n",
-            secs(t_report, t_render)
-        ));
-        s.push_str(&format!("  output      {:>8.3} s\n", secs(t_render, t_end)));
-        s.push_str(&format!("  total       {:>8.3} s\n", secs(t0, t_end)));
-        let mbs = g.meta.bytes as f64 / secs(t0, t_built).max(1e-9) / 1e6;
+        s.push_str(&format!("  rendering   {}\n", secs(t_report, t_render)));
+        s.push_str(&format!("  output      {}\n", secs(t_render, t_end)));
+        s.push_str(&format!("  total       {}\n", secs(t0, t_end)));
+        let built_s = t_built.wall().duration_since(t0.wall()).as_secs_f64();
+        let mbs = g.meta.bytes as f64 / built_s.max(1e-9) / 1e6;
         s.push_str(&format!(
             "  input       {} ({} bytes) as stored, {} ({} bytes) of HPROF; graph built at {mbs:.0} MB/s (both passes)\n",
             format_bytes(size),
@@ -244,7 +241,7 @@ fn build_graph(
     sizes: SizeMode,
     heap_dump: Option<u32>,
     progress: &mut Progress,
-) -> Result<(HeapGraph, Instant), Failure> {
+) -> Result<(HeapGraph, Stamp), Failure> {
     let io_err = |e: std::io::Error| Failure::io(format!("cannot read {}: {e}", path.display()));
     let parse_err = |e: ParseError| Failure::parse(format!("cannot parse {}: {e}", path.display()));
     let mut b = GraphBuilder::with_options(BuildOptions { sizes });
@@ -252,12 +249,12 @@ fn build_graph(
         b = b.with_dump(n);
     }
     let mut buf = vec![0u8; 1 << 20];
-    let mut t_linking = Instant::now();
+    let mut t_linking = Stamp::now();
     loop {
         let label = match b.phase() {
             Phase::Indexing => "indexing",
             _ => {
-                t_linking = Instant::now();
+                t_linking = Stamp::now();
                 "linking"
             }
         };

@@ -6,7 +6,7 @@
 //! class (group) dominates. Summing the classes' retained sizes instead counts an object once
 //! per class above it (`java.lang` retained 77.4 MiB of a 38.1 MiB heap that way).
 
-use crate::graph::{package_of, Dominance, HeapGraph, Node};
+use crate::graph::{package_of, DomPreorder, Dominance, HeapGraph, Node, NO_NODE};
 use crate::hprof::Id;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -70,6 +70,16 @@ pub(crate) fn histogram_and_top_counts(
     d: &Dominance,
     progress: &mut dyn FnMut(f64),
 ) -> (Histogram, Vec<u64>) {
+    histogram_over(g, d, &DomPreorder::new(d), progress)
+}
+
+/// [`histogram_and_top_counts`] over a dominator tree already laid out in preorder.
+pub(crate) fn histogram_over(
+    g: &HeapGraph,
+    d: &Dominance,
+    pre: &DomPreorder,
+    progress: &mut dyn FnMut(f64),
+) -> (Histogram, Vec<u64>) {
     let nc = g.classes.len();
     let total = g.node_count().max(1) as f64;
     let mut reach = vec![(0u64, 0u64, 0u64); nc];
@@ -98,65 +108,56 @@ pub(crate) fn histogram_and_top_counts(
     let mut pkg_retained = vec![0u64; pkg_names.len()];
     let mut ldr_retained = vec![0u64; ldr_ids.len()];
     let mut active = vec![0u32; nc];
-    let tree = d.child_index();
     progress(0.4);
-    let mut walked = 0usize;
-    let root = g.super_root();
-    let mut top_counts = vec![0u64; tree.children(root).len()];
-    let mut current_top = 0usize;
-    // Big nodes on the stack with `walked` when they were entered: when one is left, the
-    // nodes walked since are its dominator subtree (pre-order).
+    // The dominator tree in preorder, read front to back: a node's dominator is on the stack
+    // of open nodes (the path from the super-root); the nodes closed before it are popped.
+    // Each open node keeps its class, whether it is big, and its position when entered: when
+    // it is closed, the nodes after it so far are its dominator subtree.
     let floor = crate::compare::key_floor(d);
-    let mut open: Vec<(Node, usize)> = Vec::new();
     let mut big_counts: Vec<(Node, u64)> = Vec::new();
-    let mut stack: Vec<(Node, u32)> = vec![(root, 0)];
-    while let Some(top) = stack.last_mut() {
-        let (v, i) = *top;
-        let kids = tree.children(v);
-        if (i as usize) < kids.len() {
-            top.1 += 1;
-            let w = kids[i as usize];
-            if v == root {
-                current_top = i as usize;
-            }
-            top_counts[current_top] += 1;
-            walked += 1;
-            if walked % (1 << 20) == 0 {
-                progress(0.4 + 0.6 * walked as f64 / total);
-            }
-            let c = g.class_index(w) as usize;
-            let (p, l) = (pkg_of[c] as usize, ldr_of[c] as usize);
-            let r = d.retained(w);
-            if active[c] == 0 {
-                reach[c].2 += r;
-            }
-            if pkg_active[p] == 0 {
-                pkg_retained[p] += r;
-            }
-            if ldr_active[l] == 0 {
-                ldr_retained[l] += r;
-            }
-            active[c] += 1;
-            pkg_active[p] += 1;
-            ldr_active[l] += 1;
-            if r >= floor {
-                open.push((w, walked));
-            }
-            stack.push((w, 0));
-        } else {
-            stack.pop();
-            if open.last().is_some_and(|&(x, _)| x == v) {
-                let (_, entered) = open.pop().expect("checked");
-                big_counts.push((v, (walked - entered + 1) as u64));
-            }
-            if v != root {
-                let c = g.class_index(v) as usize;
-                active[c] -= 1;
-                pkg_active[pkg_of[c] as usize] -= 1;
-                ldr_active[ldr_of[c] as usize] -= 1;
-            }
+    let order = pre.order();
+    let mut open: Vec<Open> = Vec::new();
+    // One step past the end closes every node still open (no node is dominated by NO_NODE).
+    for i in 1..=order.len() {
+        if i % (1 << 20) == 0 {
+            progress(0.4 + 0.6 * i as f64 / total);
         }
+        let next = order.get(i).copied();
+        let p = next.map_or(NO_NODE, |w| d.idom[w as usize]);
+        while open.last().is_some_and(|o| o.node != p) {
+            let Some(o) = open.pop() else { break };
+            if o.big {
+                big_counts.push((o.node, (i - o.entered) as u64));
+            }
+            let c = o.class as usize;
+            active[c] -= 1;
+            pkg_active[pkg_of[c] as usize] -= 1;
+            ldr_active[ldr_of[c] as usize] -= 1;
+        }
+        let Some(w) = next else { break };
+        let c = g.class_index(w) as usize;
+        let (pk, l) = (pkg_of[c] as usize, ldr_of[c] as usize);
+        let r = d.retained(w);
+        if active[c] == 0 {
+            reach[c].2 += r;
+        }
+        if pkg_active[pk] == 0 {
+            pkg_retained[pk] += r;
+        }
+        if ldr_active[l] == 0 {
+            ldr_retained[l] += r;
+        }
+        active[c] += 1;
+        pkg_active[pk] += 1;
+        ldr_active[l] += 1;
+        open.push(Open {
+            node: w,
+            class: c as u32,
+            big: r >= floor,
+            entered: i,
+        });
     }
+    let top_counts = pre.top_counts();
     let row = |c: usize, n: u64, s: u64, r: u64| HistogramRow {
         class: c as u32,
         name: g.classes[c].name.clone(),
@@ -192,6 +193,16 @@ pub(crate) fn histogram_and_top_counts(
         big_counts,
     };
     (h, top_counts)
+}
+
+/// A node on the histogram walk's path from the super-root.
+struct Open {
+    node: Node,
+    class: u32,
+    /// Retains at least the comparison's key floor (counted in `big_counts`).
+    big: bool,
+    /// Its position in the preorder.
+    entered: usize,
 }
 
 /// The package group of a class name (`<default package>` for none).

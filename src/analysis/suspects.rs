@@ -62,7 +62,7 @@ use super::collections::{
 };
 use super::paths::{hex, Path, PathFinder, PathStep};
 use super::patterns::*;
-use crate::graph::{ClassKind, Dominance, HeapGraph, Node};
+use crate::graph::{ClassKind, DomPreorder, Dominance, HeapGraph, Node};
 use crate::hprof::RootKind;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -193,8 +193,8 @@ pub(super) struct Cx<'a, 'g> {
     pub(super) g: &'a HeapGraph,
     pub(super) d: &'a Dominance,
     pub(super) paths: &'a PathFinder<'g>,
-    /// O(1) dominator-tree children for the subtree walks.
-    pub(super) tree: crate::graph::ChildIndex<'a>,
+    /// The dominator tree in preorder: a subtree is one run of it.
+    pub(super) pre: &'a DomPreorder,
     pub(super) total: u64,
 }
 
@@ -258,12 +258,22 @@ impl Suspect {
 /// Finds the leak suspects of a dump, biggest first (then below-threshold class-loader
 /// findings). `paths` should use the default options (weak references excluded).
 pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Suspect> {
+    find_suspects_with(g, d, paths, &DomPreorder::new(d))
+}
+
+/// [`find_suspects`] with the dominator tree in preorder (the report shares the histogram's).
+pub(crate) fn find_suspects_with(
+    g: &HeapGraph,
+    d: &Dominance,
+    paths: &PathFinder,
+    pre: &DomPreorder,
+) -> Vec<Suspect> {
     let total = d.reachable_bytes();
     let cx = Cx {
         g,
         d,
         paths,
-        tree: d.child_index(),
+        pre,
         total,
     };
     let mut out = Vec::new();
@@ -304,7 +314,10 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
     }
     // Thread explosion first: it absorbs group suspects of Thread classes.
     let threads = live_threads(g, d);
-    let thread_objects: u64 = threads.iter().map(|&t| cx.tree.retained_count(t)).sum();
+    let thread_objects: u64 = threads
+        .iter()
+        .map(|&t| cx.pre.subtree(d, t).len() as u64)
+        .sum();
     let explosion = threads.len() >= THREAD_EXPLOSION_MIN
         || (threads.len() >= 100 && thread_objects as f64 > 0.3 * d.reachable as f64);
     let mut group_list: Vec<(u32, Vec<Node>, u64)> = groups
@@ -531,16 +544,10 @@ pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<Acc
         e.0 += 1;
         e.1 += size;
     };
-    let mut stack: Vec<Node> = Vec::new();
     for &t in tops {
-        if include_tops {
-            add(t);
-        }
-        stack.extend_from_slice(cx.tree.children(t));
-        while let Some(v) = stack.pop() {
-            add(v);
-            stack.extend_from_slice(cx.tree.children(v));
-        }
+        let sub = cx.pre.subtree(cx.d, t);
+        let skip = usize::from(!include_tops).min(sub.len());
+        sub[skip..].iter().for_each(|&v| add(v));
     }
     let mut rows: Vec<(u32, u64, u64)> = by
         .into_iter()

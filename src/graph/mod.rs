@@ -24,6 +24,7 @@ mod layout;
 pub(crate) mod locate;
 mod names;
 mod offsets;
+mod preorder;
 pub mod record;
 mod retained;
 pub(crate) mod snapshot;
@@ -43,6 +44,7 @@ pub use names::{
     bounded_class_name, is_jdk_class_name, java_class_name, package_of, JDK_PREFIXES,
     MAX_CLASS_NAME,
 };
+pub(crate) use preorder::DomPreorder;
 pub use retained::{ChildIndex, Dominance, RetainedSizes};
 pub use snapshot::{
     read_sealed, read_snapshot, sealed_len, snapshot_len, write_sealed, write_snapshot, SealError,

@@ -239,6 +239,14 @@ impl Dominance {
     /// An O(1) children lookup for walks over the whole tree (4 bytes per node while it lives;
     /// [`children`](Self::children) costs two binary searches).
     pub fn child_index(&self) -> ChildIndex<'_> {
+        ChildIndex {
+            d: self,
+            start: self.child_starts(),
+        }
+    }
+    /// Where each node's run of children starts in `by_parent` (`n + 1` entries: node `v`'s
+    /// children are `by_parent[start[v]..start[v + 1]]`).
+    pub(super) fn child_starts(&self) -> Vec<u32> {
         let n = self.idom.len();
         let mut start = vec![0u32; n + 1];
         for &v in &self.by_parent {
@@ -247,7 +255,7 @@ impl Dominance {
         for i in 1..=n {
             start[i] += start[i - 1];
         }
-        ChildIndex { d: self, start }
+        start
     }
     /// Objects retained by `v` (itself included; 0 if unreachable). Builds a [`ChildIndex`]
     /// (linear in the heap): for more than one node, build one and ask it.

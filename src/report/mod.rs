@@ -54,7 +54,7 @@ pub use json::{to_json, to_json_compact, SafeFormatter};
 pub use markdown::to_markdown;
 pub(crate) use redact::{redact, Contents};
 
-use crate::analysis::histogram::histogram_and_top_counts;
+use crate::analysis::histogram::histogram_over;
 use crate::analysis::{summarize, Summary};
 use crate::graph::{Dominance, HeapGraph};
 use serde::Serialize;
@@ -208,9 +208,10 @@ pub fn build_report_with_steps(
     let summary = summarize(g, d);
     step("summary");
 
-    // The histogram walks the whole dominator tree; it counts the top rows' retained objects
-    // on the way.
-    let (h, top_counts) = histogram_and_top_counts(g, d, &mut |_| {});
+    // The histogram walks the whole dominator tree (laid out in preorder, shared with the
+    // suspects' subtree histograms); it counts the top rows' retained objects on the way.
+    let pre = crate::graph::DomPreorder::new(d);
+    let (h, top_counts) = histogram_over(g, d, &pre, &mut |_| {});
     step("histogram");
     let limit = opts.histogram_limit.unwrap_or(usize::MAX);
     let histogram = h
@@ -252,7 +253,8 @@ pub fn build_report_with_steps(
     // ---- Schema 2 analyses (EXTENSION POINT: compute new ones here).
     let finder = crate::analysis::PathFinder::new(g, crate::analysis::PathOptions::default());
     step("path index");
-    let suspects = crate::analysis::find_suspects(g, d, &finder);
+    let suspects = crate::analysis::suspects::find_suspects_with(g, d, &finder, &pre);
+    drop(pre);
     step("suspects");
     let threads = crate::analysis::threads::threads_with(g, d, Some(&finder));
     let thread_groups = crate::analysis::thread_groups(&threads);
