@@ -12,8 +12,7 @@
 //! Output: `key=value` lines.
 
 use heaplens::analysis::histogram;
-use heaplens::graph::{Dominance, GraphBuilder, PassOutcome};
-use std::io::Read;
+use heaplens::graph::{feed_pass, Dominance, GraphBuilder, PassOutcome};
 use std::time::Instant;
 
 fn main() {
@@ -22,26 +21,33 @@ fn main() {
         std::process::exit(2);
     };
     let start = Instant::now();
+    // BENCH_READ_ALL=1: pass 2 reads the whole file (as before payloads were left out).
+    let read_all = std::env::var_os("BENCH_READ_ALL").is_some_and(|v| v == "1");
     let mut b = GraphBuilder::new();
+    if !read_all {
+        b = b.leaving_out_payloads();
+    }
     let mut buf = vec![0u8; 4 << 20];
     let mut pass_s = Vec::new();
     // Peak RSS so far after each phase (Linux; 0 elsewhere): where the build's peak is.
     let mut peaks: Vec<(String, u64)> = Vec::new();
     let mut input_bytes;
-    // Same loop as `build_from_reader`: feed the whole file, `end_pass`, again until done.
+    // As `build_from_path`: feed the file (pass 2 around the skipped payloads), `end_pass`,
+    // again until done.
     loop {
         let t = Instant::now();
         let mut file = std::fs::File::open(&path)
             .unwrap_or_else(|e| fail(&format!("cannot open {path}: {e}")));
-        loop {
-            let n = match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => fail(&format!("cannot read {path}: {e}")),
-            };
-            b.feed(&buf[..n]).unwrap_or_else(|e| fail(&e.to_string()));
+        let size = file.metadata().map_or(u64::MAX, |m| m.len());
+        let skipped: u64 = b.skips().iter().map(|s| s.len).sum();
+        if skipped > 0 {
+            eprintln!(
+                "pass 2 leaves out {} ranges, {skipped} bytes",
+                b.skips().len()
+            );
         }
+        feed_pass(&mut b, &mut file, size, &mut buf, |_| {})
+            .unwrap_or_else(|e| fail(&e.to_string()));
         input_bytes = b.input_bytes();
         let outcome = b.end_pass().unwrap_or_else(|e| fail(&e.to_string()));
         pass_s.push(t.elapsed().as_secs_f64());
