@@ -232,17 +232,23 @@ impl Service {
         };
         let mut buf = vec![0u8; CHUNK_BYTES];
         loop {
-            loop {
-                let offset = job.offset();
-                let n = match source.read_at(offset, &mut buf) {
-                    Ok(n) => n,
-                    Err(e) => return OpenJob::read_failed(offset, &e),
-                };
-                if n == 0 {
-                    break;
+            // The file in order, without the ranges the pass leaves out; a read that comes back
+            // short is where the file ends.
+            'pass: for (offset, len) in job.reads(CHUNK_BYTES as u64) {
+                let want = &mut buf[..len as usize];
+                let mut done = 0;
+                while done < want.len() {
+                    match source.read_at(offset + done as u64, &mut want[done..]) {
+                        Ok(0) => break,
+                        Ok(n) => done += n,
+                        Err(e) => return OpenJob::read_failed(offset + done as u64, &e),
+                    }
                 }
-                if let Err(e) = job.feed(&buf[..n], host) {
+                if let Err(e) = job.feed(&want[..done], host) {
                     return OpenOutcome::Failed(e);
+                }
+                if done < want.len() {
+                    break 'pass;
                 }
             }
             match job.end_of_data(host) {
