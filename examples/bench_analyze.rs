@@ -29,6 +29,7 @@ fn main() {
     }
     let mut buf = vec![0u8; 4 << 20];
     let mut pass_s = Vec::new();
+    let mut pass_cpu = Vec::new();
     // Peak RSS so far after each phase (Linux; 0 elsewhere): where the build's peak is.
     let mut peaks: Vec<(String, u64)> = Vec::new();
     let mut input_bytes;
@@ -36,6 +37,7 @@ fn main() {
     // again until done.
     loop {
         let t = Instant::now();
+        let c = cpu_s();
         let mut file = std::fs::File::open(&path)
             .unwrap_or_else(|e| fail(&format!("cannot open {path}: {e}")));
         let size = file.metadata().map_or(u64::MAX, |m| m.len());
@@ -51,6 +53,7 @@ fn main() {
         input_bytes = b.input_bytes();
         let outcome = b.end_pass().unwrap_or_else(|e| fail(&e.to_string()));
         pass_s.push(t.elapsed().as_secs_f64());
+        pass_cpu.push(cpu_s() - c);
         peaks.push((format!("pass{}", pass_s.len()), peak_rss_kib()));
         if outcome == PassOutcome::Done {
             break;
@@ -86,6 +89,7 @@ fn main() {
     }
     for (i, s) in pass_s.iter().enumerate() {
         println!("pass{}_s={s:.3}", i + 1);
+        println!("pass{}_cpu_s={:.3}", i + 1, pass_cpu[i]);
     }
     println!("dominators_s={dom_s:.3}");
     println!("histogram_s={histo_s:.3}");
@@ -109,6 +113,20 @@ fn main() {
 fn fail(msg: &str) -> ! {
     eprintln!("bench_analyze: error: {msg}");
     std::process::exit(1);
+}
+
+/// CPU seconds (user + system) of the process so far, from /proc (Linux; 0 elsewhere): on a
+/// shared machine, what compares between runs when wall seconds do not.
+fn cpu_s() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let fields: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+            // Fields 14 and 15 (utime, stime) are the 12th and 13th after the command name.
+            let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+            Some((ticks(11)? + ticks(12)?) / 100.0)
+        })
+        .unwrap_or(0.0)
 }
 
 /// The process's peak resident set so far (VmHWM), in KiB; 0 where /proc is missing.
