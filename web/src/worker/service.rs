@@ -232,23 +232,21 @@ impl Service {
         };
         let mut buf = vec![0u8; CHUNK_BYTES];
         loop {
-            // The file in order, without the ranges the pass leaves out; a read that comes back
-            // short is where the file ends.
+            // The file in order, without the ranges the pass leaves out, each read fed as it
+            // comes; a read of nothing is where the file ends.
             'pass: for (offset, len) in job.reads(CHUNK_BYTES as u64) {
-                let want = &mut buf[..len as usize];
-                let mut done = 0;
-                while done < want.len() {
-                    match source.read_at(offset + done as u64, &mut want[done..]) {
-                        Ok(0) => break,
-                        Ok(n) => done += n,
-                        Err(e) => return OpenJob::read_failed(offset + done as u64, &e),
+                let mut done = 0u64;
+                while done < len {
+                    let want = &mut buf[..(len - done) as usize];
+                    let n = match source.read_at(offset + done, want) {
+                        Ok(0) => break 'pass,
+                        Ok(n) => n,
+                        Err(e) => return OpenJob::read_failed(offset + done, &e),
+                    };
+                    if let Err(e) = job.feed(&want[..n], host) {
+                        return OpenOutcome::Failed(e);
                     }
-                }
-                if let Err(e) = job.feed(&want[..done], host) {
-                    return OpenOutcome::Failed(e);
-                }
-                if done < want.len() {
-                    break 'pass;
+                    done += n as u64;
                 }
             }
             match job.end_of_data(host) {
