@@ -35,6 +35,7 @@ import { closeSync, openSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { openApp, ROOT, DIST } from '../tests/browser/harness.mjs';
+import { cpuBetween, startCpuSampler } from './cpu.mjs';
 
 // ---- arguments ----------------------------------------------------------------------------
 const argv = process.argv.slice(2);
@@ -206,6 +207,7 @@ async function browserRun(dump) {
     const go = (hash) => page.evaluate((h) => (location.hash = h), hash);
 
     log(`browser: setInputFiles(${basename(dump)})`);
+    const cpu = startCpuSampler();
     const nodeT0 = Date.now();
     await page.locator('#file-input').setInputFiles(dump);
     try {
@@ -236,6 +238,8 @@ async function browserRun(dump) {
     } catch (e) {
       r.error = `${e.name === 'TimeoutError' ? `timed out after ${timeoutMin} min` : String(e.message ?? e).split('\n')[0]}`;
     }
+    r.cpuSamples = await cpu.stop();
+    r.cpuOffsetMs = nodeT0 - cpu.t0;
     // Baseline: how fast this browser hands the file's bytes over at all (8 MiB Blob slices,
     // as the worker reads them, but async on the main thread; after the analysis, so that it
     // cannot disturb it). The worker reads the file twice.
@@ -327,6 +331,19 @@ function phaseRows(b) {
     row.s = Number(p.ms) / 1000;
   }
   return { source: 'the worker (`window.__heaplensMetrics.phases`; long-task windows from the loading screen)', rows };
+}
+
+/** CPU seconds of Chromium's threads per phase and until done (bench/cpu.mjs), one line. */
+function cpuLine(b, rows, doneMark) {
+  const samples = b.cpuSamples;
+  if (!samples?.length || b.t0 == null) return null;
+  const ms = (t) => (t == null ? null : t - b.t0 + (b.cpuOffsetMs ?? 0));
+  const fmt = (c) => (c ? `worker ${fix(c.worker)}, browser process ${fix(c.browser)}, rest of the renderer ${fix(c.renderer)}` : 'n/a');
+  const parts = rows
+    .filter((r) => r.start != null && r.end != null && !r.startup)
+    .map((r) => `${r.name}: ${fmt(cpuBetween(samples, ms(r.start), ms(r.end)))}`);
+  parts.push(`**until done: ${fmt(cpuBetween(samples, 0, ms(doneMark)))}**`);
+  return `CPU seconds (our Chromium's threads, /proc, 10 ms ticks; phase windows from the loading screen): ${parts.join('; ')}.`;
 }
 
 function longest(tasks, start, end) {
@@ -429,6 +446,11 @@ function report(dump, size, native, b, peer) {
   if (graphBytes != null) memBits.push(`graph + dominator tree ${mib(graphBytes)} (${bpo(graphBytes)} bytes/object)`);
   if (rss != null) memBits.push(`renderer process peak RSS ${mib(rss)} (${bpo(rss)} bytes/object: page, worker, file slices, V8)`);
   L.push(`Memory: ${memBits.join('; ')}.`);
+  const cpuRows = cpuLine(b, rows, doneMark);
+  if (cpuRows) {
+    L.push('');
+    L.push(cpuRows);
+  }
   if (nativeCore) {
     L.push('');
     L.push(`**Wasm/native speed: ${fix(nativeCore / wasmCore)}×** over pass 1 + pass 2 + dominators (browser ${fix(wasmCore)} s, native ${fix(nativeCore)} s)${native?.wall != null && doneS ? `; end to end ${fix(native.wall / doneS)}× (native CLI, full report: ${fix(native.wall)} s; browser done: ${fix(doneS)} s)` : ''}. Target: ≥ 0.5×.`);

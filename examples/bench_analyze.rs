@@ -12,8 +12,7 @@
 //! Output: `key=value` lines.
 
 use heaplens::analysis::histogram;
-use heaplens::graph::{Dominance, GraphBuilder, PassOutcome};
-use std::io::Read;
+use heaplens::graph::{feed_pass, Dominance, GraphBuilder, PassOutcome};
 use std::time::Instant;
 
 fn main() {
@@ -22,29 +21,39 @@ fn main() {
         std::process::exit(2);
     };
     let start = Instant::now();
+    // BENCH_READ_ALL=1: pass 2 reads the whole file (as before payloads were left out).
+    let read_all = std::env::var_os("BENCH_READ_ALL").is_some_and(|v| v == "1");
     let mut b = GraphBuilder::new();
+    if !read_all {
+        b = b.leaving_out_payloads();
+    }
     let mut buf = vec![0u8; 4 << 20];
     let mut pass_s = Vec::new();
+    let mut pass_cpu = Vec::new();
     // Peak RSS so far after each phase (Linux; 0 elsewhere): where the build's peak is.
     let mut peaks: Vec<(String, u64)> = Vec::new();
     let mut input_bytes;
-    // Same loop as `build_from_reader`: feed the whole file, `end_pass`, again until done.
+    // As `build_from_path`: feed the file (pass 2 around the skipped payloads), `end_pass`,
+    // again until done.
     loop {
         let t = Instant::now();
+        let c = cpu_s();
         let mut file = std::fs::File::open(&path)
             .unwrap_or_else(|e| fail(&format!("cannot open {path}: {e}")));
-        loop {
-            let n = match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => fail(&format!("cannot read {path}: {e}")),
-            };
-            b.feed(&buf[..n]).unwrap_or_else(|e| fail(&e.to_string()));
+        let size = file.metadata().map_or(u64::MAX, |m| m.len());
+        let skipped: u64 = b.skips().iter().map(|s| s.len).sum();
+        if skipped > 0 {
+            eprintln!(
+                "pass 2 leaves out {} ranges, {skipped} bytes",
+                b.skips().len()
+            );
         }
+        feed_pass(&mut b, &mut file, size, &mut buf, |_| {})
+            .unwrap_or_else(|e| fail(&e.to_string()));
         input_bytes = b.input_bytes();
         let outcome = b.end_pass().unwrap_or_else(|e| fail(&e.to_string()));
         pass_s.push(t.elapsed().as_secs_f64());
+        pass_cpu.push(cpu_s() - c);
         peaks.push((format!("pass{}", pass_s.len()), peak_rss_kib()));
         if outcome == PassOutcome::Done {
             break;
@@ -80,6 +89,7 @@ fn main() {
     }
     for (i, s) in pass_s.iter().enumerate() {
         println!("pass{}_s={s:.3}", i + 1);
+        println!("pass{}_cpu_s={:.3}", i + 1, pass_cpu[i]);
     }
     println!("dominators_s={dom_s:.3}");
     println!("histogram_s={histo_s:.3}");
@@ -103,6 +113,20 @@ fn main() {
 fn fail(msg: &str) -> ! {
     eprintln!("bench_analyze: error: {msg}");
     std::process::exit(1);
+}
+
+/// CPU seconds (user + system) of the process so far, from /proc (Linux; 0 elsewhere): on a
+/// shared machine, what compares between runs when wall seconds do not.
+fn cpu_s() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let fields: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+            // Fields 14 and 15 (utime, stime) are the 12th and 13th after the command name.
+            let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+            Some((ticks(11)? + ticks(12)?) / 100.0)
+        })
+        .unwrap_or(0.0)
 }
 
 /// The process's peak resident set so far (VmHWM), in KiB; 0 where /proc is missing.

@@ -31,7 +31,8 @@ mod query;
 use args::{Command, Format};
 use clock::Stamp;
 use heaplens::graph::{
-    BuildOptions, Dominance, GraphBuilder, HeapGraph, PassOutcome, Phase, SizeMode,
+    feed_pass, BuildError, BuildOptions, Dominance, GraphBuilder, HeapGraph, PassOutcome, Phase,
+    SizeMode,
 };
 use heaplens::hprof::{DumpDecoder, ParseError};
 use heaplens::report::{
@@ -244,7 +245,7 @@ fn build_graph(
 ) -> Result<(HeapGraph, Stamp), Failure> {
     let io_err = |e: std::io::Error| Failure::io(format!("cannot read {}: {e}", path.display()));
     let parse_err = |e: ParseError| Failure::parse(format!("cannot parse {}: {e}", path.display()));
-    let mut b = GraphBuilder::with_options(BuildOptions { sizes });
+    let mut b = GraphBuilder::with_options(BuildOptions { sizes }).leaving_out_payloads();
     if let Some(n) = heap_dump {
         b = b.with_dump(n);
     }
@@ -260,16 +261,14 @@ fn build_graph(
         };
         progress.bytes(label, 0, size);
         let mut file = std::fs::File::open(path).map_err(io_err)?;
-        loop {
-            let n = match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(io_err(e)),
-            };
-            b.feed(&buf[..n]).map_err(parse_err)?;
-            progress.bytes(label, b.input_bytes(), size);
-        }
+        // Pass 2 seeks over the primitive-array contents it does not need.
+        feed_pass(&mut b, &mut file, size, &mut buf, |done| {
+            progress.bytes(label, done, size)
+        })
+        .map_err(|e| match e {
+            BuildError::Io(e) => io_err(e),
+            BuildError::Parse(e) => parse_err(e),
+        })?;
         if b.end_pass().map_err(parse_err)? == PassOutcome::Done {
             let g = b.into_graph().expect("the builder is done");
             return Ok((g, t_linking));

@@ -17,6 +17,7 @@ use super::dominators::NO_NODE;
 use super::ids::{ClassLenColumn, IdMap, SortedIds};
 use super::locate::LocationsBuilder;
 use super::names::{bounded_class_name, is_jdk_class_name, java_class_name, jvm_class_name};
+use super::skips::SkipCandidates;
 use super::store::{FieldStoreBuilder, StringStoreBuilder};
 use super::text::TextProbe;
 use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
@@ -117,6 +118,8 @@ pub(crate) struct Pass1 {
     short_arrays: Vec<(usize, u32)>,
     /// Which shallow sizes the graph gets.
     pub(super) size_mode: SizeMode,
+    /// Large primitive-array payloads, some of which pass 2 need not read.
+    skip_candidates: SkipCandidates,
 }
 
 impl Pass1 {
@@ -215,6 +218,8 @@ impl Visitor for Pass1 {
         }
     }
     fn primitive_array(&mut self, a: &PrimitiveArray, _: Option<&[u8]>) {
+        self.skip_candidates
+            .record(self.obj_ids.len(), a, self.id_size);
         self.push_object(a.id, PSEUDO + a.elem as u32, a.length);
     }
 }
@@ -272,6 +277,8 @@ pub(crate) struct Pass2 {
     jumps: Vec<(u32, u32)>,
     /// Where each object's record lies, to read its fields again on demand.
     locate: LocationsBuilder,
+    /// Ranges of the input pass 2 does not need (see `graph::skips`).
+    skips: Vec<Skip>,
 }
 
 impl Pass1 {
@@ -538,6 +545,16 @@ impl Pass1 {
         let kept = super::text::resolve(text, &ids, is_char_array, &lens);
         let value_arrays = kept.value_arrays;
         let (string_nodes, utf16, slices) = (kept.wanted, kept.utf16, kept.slices);
+        let skips = std::mem::take(&mut self.skip_candidates).resolve(
+            &seq_to_node,
+            |v| {
+                string_nodes
+                    .get(v as usize / 64)
+                    .is_some_and(|w| w & (1 << (v % 64)) != 0)
+            },
+            late.is_some(),
+            summary.bytes,
+        );
 
         let meta = DumpMeta {
             // The decoder fails before this without a header; a default keeps this total.
@@ -641,6 +658,7 @@ impl Pass1 {
             last_index: -1,
             jumps: Vec::new(),
             locate: LocationsBuilder::new(n_nodes),
+            skips,
         })
     }
 }
@@ -837,6 +855,16 @@ impl Pass2 {
 
     pub(crate) fn stats(&self) -> &BuildStats {
         &self.stats
+    }
+
+    /// Ranges of the input this pass does not need (see `graph::skips`).
+    pub(crate) fn skips(&self) -> &[Skip] {
+        &self.skips
+    }
+
+    /// Pass 2 reads the whole input (gzip, or a caller that does not seek).
+    pub(crate) fn clear_skips(&mut self) {
+        self.skips = Vec::new();
     }
 
     /// Records how many heap dumps the file holds and which one was read.

@@ -8,7 +8,7 @@ use super::dumps::DumpSelect;
 use super::front::{Front, Seen};
 use super::HeapGraph;
 use crate::hprof::*;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 
 /// Where a build is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -44,6 +44,8 @@ pub struct GraphBuilder {
     seen: Seen,
     /// Which heap dump of the file is read.
     select: DumpSelect,
+    /// Whether the caller reads pass 2 without the ranges [`GraphBuilder::skips`] lists.
+    leaves_out: bool,
 }
 
 impl Default for GraphBuilder {
@@ -73,6 +75,7 @@ impl GraphBuilder {
             decoder: DumpDecoder::new(),
             seen: Seen::default(),
             select: DumpSelect::new(None),
+            leaves_out: false,
         }
     }
 
@@ -101,6 +104,27 @@ impl GraphBuilder {
             p.class_refs = on;
         }
         self
+    }
+
+    /// Declares that the caller will feed pass 2 of an uncompressed file without the ranges
+    /// [`skips`](Self::skips) lists then (primitive-array contents the graph does not need:
+    /// ~45% of a typical dump's bytes), reading around them by seeking or slicing. Set before
+    /// the first `feed`.
+    pub fn leaving_out_payloads(mut self) -> Self {
+        self.leaves_out = true;
+        self
+    }
+
+    /// During pass 2 of an uncompressed input, after
+    /// [`leaving_out_payloads`](Self::leaving_out_payloads): the ranges of the file (sorted,
+    /// disjoint) that the caller must leave out of what it feeds, which then is the file's
+    /// bytes in order without them ([`read_ranges`](crate::hprof::read_ranges) lists the
+    /// reads). Empty otherwise: feed the whole file.
+    pub fn skips(&self) -> &[Skip] {
+        match &self.state {
+            State::Pass2(p) if self.leaves_out => p.skips(),
+            _ => &[],
+        }
     }
 
     pub fn phase(&self) -> Phase {
@@ -250,6 +274,7 @@ impl GraphBuilder {
         progress: &mut dyn FnMut(f64),
     ) -> Result<PassOutcome, ParseError> {
         let decoder = std::mem::take(&mut self.decoder);
+        let was_gzip = decoder.is_gzip();
         match std::mem::replace(&mut self.state, State::Failed) {
             State::Pass1(mut p) => {
                 let summary = decoder.finish(&mut Front {
@@ -270,6 +295,10 @@ impl GraphBuilder {
                 }
                 let mut pass2 = p.finish(&summary, progress)?;
                 pass2.set_dumps(dumps, chosen);
+                if was_gzip || !self.leaves_out {
+                    pass2.clear_skips();
+                }
+                self.decoder.skip_ranges(pass2.skips().to_vec());
                 self.select.restart();
                 self.state = State::Pass2(Box::new(pass2));
                 Ok(PassOutcome::NeedsSecondPass)
@@ -380,6 +409,60 @@ pub fn build_from_bytes_with(bytes: &[u8], options: BuildOptions) -> Result<Heap
     }
 }
 
+/// Feeds one pass of `file` (`size` bytes, from its start) into `b`, reading around the ranges
+/// [`GraphBuilder::skips`] lists (a seek each; see [`GraphBuilder::leaving_out_payloads`]), then
+/// whatever follows `size` (a file that grew). `buf` sets the reads' size; `progress` gets how
+/// far into the file the pass is. Stops early, without error, where the file ends.
+pub fn feed_pass<R: Read + Seek>(
+    b: &mut GraphBuilder,
+    file: &mut R,
+    size: u64,
+    buf: &mut [u8],
+    mut progress: impl FnMut(u64),
+) -> Result<(), BuildError> {
+    let skips = b.skips().to_vec();
+    let mut pos = 0u64;
+    if !skips.is_empty() {
+        for (offset, len) in read_ranges(&skips, size, buf.len() as u64) {
+            if offset != pos {
+                file.seek(SeekFrom::Start(offset))?;
+            }
+            let n = read_full(file, &mut buf[..len as usize])?;
+            b.feed(&buf[..n])?;
+            progress(b.input_bytes());
+            pos = offset + n as u64;
+            if n < len as usize {
+                return Ok(());
+            }
+        }
+        if pos != size {
+            file.seek(SeekFrom::Start(size))?;
+        }
+    }
+    loop {
+        let n = read_full(file, buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        b.feed(&buf[..n])?;
+        progress(b.input_bytes());
+    }
+}
+
+/// Reads until `buf` is full or the input ends; returns the bytes read.
+fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
 /// Builds from a re-openable reader (the closure is called once per pass); `progress` gets
 /// (phase, bytes read in this pass).
 pub fn build_from_reader<R: Read>(
@@ -409,10 +492,23 @@ pub fn build_from_reader<R: Read>(
     }
 }
 
-/// Builds from a file (raw or gzip), reading it twice.
+/// Builds from a file (raw or gzip), reading it twice; pass 2 of an uncompressed file reads
+/// around the primitive-array contents it does not need.
 pub fn build_from_path(
     path: &std::path::Path,
-    progress: impl FnMut(Phase, u64),
+    mut progress: impl FnMut(Phase, u64),
 ) -> Result<HeapGraph, BuildError> {
-    build_from_reader(|| std::fs::File::open(path), progress)
+    let mut b = GraphBuilder::new().leaving_out_payloads();
+    let mut buf = vec![0u8; 4 << 20];
+    loop {
+        let mut file = std::fs::File::open(path)?;
+        let size = file.metadata()?.len();
+        let phase = b.phase();
+        feed_pass(&mut b, &mut file, size, &mut buf, |done| {
+            progress(phase, done)
+        })?;
+        if b.end_pass()? == PassOutcome::Done {
+            return Ok(b.into_graph().expect("done"));
+        }
+    }
 }

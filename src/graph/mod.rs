@@ -27,13 +27,14 @@ mod offsets;
 mod preorder;
 pub mod record;
 mod retained;
+mod skips;
 pub(crate) mod snapshot;
 mod store;
 mod text;
 
 pub use builder::{
-    build_from_bytes, build_from_bytes_with, build_from_path, build_from_reader, BuildError,
-    BuildOptions, FirstPass, GraphBuilder, PassOutcome, Phase,
+    build_from_bytes, build_from_bytes_with, build_from_path, build_from_reader, feed_pass,
+    BuildError, BuildOptions, FirstPass, GraphBuilder, PassOutcome, Phase,
 };
 pub use classes::{
     layout, ClassInfo, ClassKind, FieldSlot, SizeMode, SizeRule, StaticSlot, NO_CLASS,

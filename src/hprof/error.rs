@@ -59,6 +59,10 @@ pub enum ErrorKind {
     TooMany { what: &'static str, count: u64 },
     /// The heap dump asked for (1-based) is not in the file, which holds `dumps` of them.
     NoSuchDump { wanted: u32, dumps: u32 },
+    /// A byte range the caller left out of the input (a primitive array's payload the first
+    /// pass found there, see [`Skip`](super::Skip)) is not where that payload is now, or is not
+    /// its length: the file changed between the passes.
+    SkipMismatch { start: u64, len: u64 },
 }
 
 /// A fatal parse error: parsing stopped at `offset`.
@@ -96,6 +100,10 @@ impl fmt::Display for ParseError {
             ErrorKind::NoSuchDump { wanted, dumps } => {
                 write!(f, "there is no heap dump {wanted}: the file holds {dumps}")
             }
+            ErrorKind::SkipMismatch { start, len } => write!(
+                f,
+                "the {len} bytes left out at byte {start} are not a primitive array's contents here: the file changed since it was first read"
+            ),
             ErrorKind::TooMany { what, count } => {
                 write!(f, "the dump holds {count} {what}, more than heaplens can index (2^32 - 1)")
             }

@@ -35,13 +35,24 @@ impl DumpDecoder {
         }
     }
 
-    /// Input bytes fed so far (of the file as stored, i.e. compressed for gzip).
+    /// Input bytes fed so far (of the file as stored, i.e. compressed for gzip), and the ranges
+    /// left out before them ([`Self::skip_ranges`]): where in the file the input is.
     pub fn input_bytes(&self) -> u64 {
-        self.input_bytes
+        match self.mode {
+            Mode::Raw => self.parser.offset(),
+            _ => self.input_bytes,
+        }
     }
 
     pub fn is_gzip(&self) -> bool {
         matches!(self.mode, Mode::Gzip(_))
+    }
+
+    /// Ranges of the file the caller leaves out of an uncompressed input: see
+    /// [`Parser::skip_ranges`]. Set before the first byte. (Offsets are the file's: a gzip
+    /// input, whose parser sees other offsets, must not be given any.)
+    pub fn skip_ranges(&mut self, skips: Vec<super::Skip>) {
+        self.parser.skip_ranges(skips);
     }
 
     pub fn feed<V: Visitor>(&mut self, chunk: &[u8], v: &mut V) -> Result<(), ParseError> {

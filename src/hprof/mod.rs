@@ -9,6 +9,7 @@ mod error;
 mod gzip;
 mod input;
 mod parser;
+mod skip;
 mod types;
 mod visitor;
 
@@ -21,5 +22,6 @@ pub use input::{parse_read, parse_slice, DumpDecoder};
 pub use parser::{
     ParseSummary, Parser, INLINE_PRIMITIVE_ARRAY_LIMIT, MAX_BUFFERED_ITEM, MAX_UTF8_RECORD,
 };
+pub use skip::{read_ranges, Skip};
 pub use types::*;
 pub use visitor::{NullVisitor, Visitor};

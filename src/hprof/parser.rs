@@ -12,6 +12,7 @@
 //! - Errors are values with the offset and the item being read; after one, the parser stays failed.
 
 use super::error::{ErrorKind, Item, ParseError, Warning};
+use super::skip::Skip;
 use super::types::*;
 use super::visitor::Visitor;
 
@@ -107,6 +108,9 @@ impl HeapRecord {
 enum Step {
     /// `n` bytes of the input were used (0 only for a pure state change).
     Consumed(usize),
+    /// `consumed` bytes of the input were used, then the `skipped` bytes that follow them in
+    /// the file, which the caller left out of the input (see [`Parser::skip_ranges`]).
+    Skipped { consumed: usize, skipped: u64 },
     /// The current item needs `n` bytes from the start of the input (more than it has).
     Need(usize),
 }
@@ -125,6 +129,9 @@ pub struct Parser {
     /// How far the length scan of a CLASS DUMP cut by a chunk boundary got, so that each new
     /// chunk resumes it instead of rescanning the record from its start (quadratic otherwise).
     class_scan: ClassScan,
+    /// Ranges of the file the caller leaves out of the input (sorted), and the next one.
+    skips: Vec<Skip>,
+    next_skip: usize,
 }
 
 /// What a completed parse produced besides the visitor's callbacks.
@@ -153,7 +160,19 @@ impl Parser {
             warnings: Vec::new(),
             error: None,
             class_scan: ClassScan::default(),
+            skips: Vec::new(),
+            next_skip: 0,
         }
+    }
+
+    /// Declares the ranges of the file the caller will leave out of the input: each must be
+    /// the whole payload of a PRIM ARRAY DUMP (its header ends where the range starts), which
+    /// the visitor then gets without data. Sorted and disjoint, as the first pass recorded them
+    /// (`GraphBuilder::skips`). Set before the first byte; a range that is not such a payload is
+    /// [`ErrorKind::SkipMismatch`].
+    pub fn skip_ranges(&mut self, skips: Vec<Skip>) {
+        self.skips = skips;
+        self.next_skip = 0;
     }
 
     /// Bytes consumed so far (decompressed).
@@ -182,6 +201,11 @@ impl Parser {
                     self.carry = carry;
                     self.carry.drain(..n);
                 }
+                Ok(Step::Skipped { consumed, skipped }) => {
+                    self.offset += consumed as u64 + skipped;
+                    self.carry = carry;
+                    self.carry.drain(..consumed);
+                }
                 Ok(Step::Need(n)) => {
                     let take = (n - carry.len()).min(chunk.len());
                     self.carry = carry;
@@ -200,6 +224,10 @@ impl Parser {
                 Ok(Step::Consumed(n)) => {
                     self.offset += n as u64;
                     chunk = &chunk[n..];
+                }
+                Ok(Step::Skipped { consumed, skipped }) => {
+                    self.offset += consumed as u64 + skipped;
+                    chunk = &chunk[consumed..];
                 }
                 Ok(Step::Need(_)) => {
                     self.carry.extend_from_slice(chunk);
@@ -261,6 +289,36 @@ impl Parser {
     /// Decodes at most one item from the start of `input`.
     #[inline]
     fn step<V: Visitor>(&mut self, input: &[u8], v: &mut V) -> Result<Step, ParseError> {
+        let Some(&skip) = self.skips.get(self.next_skip) else {
+            return self.step_within(input, v);
+        };
+        // The input jumps over the skipped range: never read across its start. Only a primitive
+        // array's header that ends exactly there steps over it (`primitive_array`); any other
+        // item reaching it means the file is not what the first pass read.
+        let mismatch = ParseError {
+            offset: skip.start,
+            item: Item::SubRecord(0x23),
+            kind: ErrorKind::SkipMismatch {
+                start: skip.start,
+                len: skip.len,
+            },
+        };
+        let Some(before) = skip.start.checked_sub(self.offset).filter(|&b| b > 0) else {
+            return Err(mismatch);
+        };
+        let input = match usize::try_from(before) {
+            Ok(b) if b < input.len() => &input[..b],
+            _ => input,
+        };
+        match self.step_within(input, v)? {
+            Step::Need(n) if self.offset + n as u64 > skip.start => Err(mismatch),
+            step => Ok(step),
+        }
+    }
+
+    /// [`Self::step`] on input that ends before the next skipped range, if any.
+    #[inline]
+    fn step_within<V: Visitor>(&mut self, input: &[u8], v: &mut V) -> Result<Step, ParseError> {
         match self.state {
             State::Heap(mut heap) => {
                 if heap.done() {
@@ -739,6 +797,7 @@ impl Parser {
             length,
             elem,
             offset,
+            no_data: tag == 0xC3,
         };
         let data = if tag == 0xC3 {
             0
@@ -746,6 +805,30 @@ impl Parser {
             length as u64 * elem.size(self.id_size) as u64
         };
         heap.check(hdr as u64 + data, offset, tag)?;
+        if let Some(skip) = self.skips.get(self.next_skip) {
+            if skip.start == offset + hdr as u64 && tag != 0xC3 {
+                if skip.len != data {
+                    return Err(ParseError {
+                        offset: skip.start,
+                        item: Item::SubRecord(tag),
+                        kind: ErrorKind::SkipMismatch {
+                            start: skip.start,
+                            len: skip.len,
+                        },
+                    });
+                }
+                self.next_skip += 1;
+                v.primitive_array(&array, None);
+                heap.consume(hdr);
+                if let Some(r) = &mut heap.remaining {
+                    *r -= data; // checked above: within the record
+                }
+                return Ok(Step::Skipped {
+                    consumed: hdr,
+                    skipped: data,
+                });
+            }
+        }
         if tag == 0xC3 {
             v.primitive_array(&array, None);
             heap.consume(hdr);

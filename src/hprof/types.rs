@@ -464,6 +464,8 @@ pub struct PrimitiveArray {
     pub length: u32,
     pub elem: BasicType,
     pub offset: u64,
+    /// PRIM ARRAY NODATA (Android): the record holds no contents.
+    pub no_data: bool,
 }
 
 /// A run of object identifiers as stored in the dump (big-endian, `id_size` bytes each).

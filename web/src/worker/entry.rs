@@ -553,7 +553,15 @@ pub async fn open_async(
     };
     let mut buf = Vec::new();
     loop {
-        let mut reader = ReadAhead::new(blob.clone(), blob_size, chunk as u64, read_ahead.max(1));
+        // Pass 2 of an uncompressed file reads around the contents of primitive arrays it does
+        // not need (`OpenJob::skips`): one slice per stretch between two of them.
+        let reads = job
+            .reads(chunk as u64)
+            .into_iter()
+            .filter(|&(at, _)| at < blob_size)
+            .map(|(at, len)| (at, len.min(blob_size - at)))
+            .collect();
+        let mut reader = ReadAhead::new(blob.clone(), reads, read_ahead.max(1));
         while let Some(slice) = reader.next().await {
             let offset = job.offset();
             let bytes = match slice {
@@ -577,46 +585,42 @@ pub async fn open_async(
     service.borrow_mut().complete(job, host)
 }
 
-/// Consecutive slices of a `Blob`, each requested with `Blob.arrayBuffer()` up to `depth`
-/// slices before it is needed.
+/// Slices of a `Blob` (`reads`: offset and length of each, in order), each requested with
+/// `Blob.arrayBuffer()` up to `depth` slices before it is needed.
 struct ReadAhead {
     blob: Blob,
-    size: u64,
-    chunk: u64,
+    reads: std::vec::IntoIter<(u64, u64)>,
     depth: usize,
-    /// Where the next slice to request starts.
-    next: u64,
     in_flight: VecDeque<JsFuture>,
 }
 
 impl ReadAhead {
-    fn new(blob: Blob, size: u64, chunk: u64, depth: usize) -> Self {
+    fn new(blob: Blob, reads: Vec<(u64, u64)>, depth: usize) -> Self {
         let mut reader = ReadAhead {
             blob,
-            size,
-            chunk: chunk.max(1),
+            reads: reads.into_iter(),
             depth,
-            next: 0,
             in_flight: VecDeque::new(),
         };
         reader.request();
         reader
     }
 
-    /// Requests slices until `depth` are in flight or the blob's end is reached.
+    /// Requests slices until `depth` are in flight or none is left.
     fn request(&mut self) {
-        while self.in_flight.len() < self.depth && self.next < self.size {
-            let end = (self.next + self.chunk).min(self.size);
+        while self.in_flight.len() < self.depth {
+            let Some((start, len)) = self.reads.next() else {
+                return;
+            };
             // `f64` offsets are exact up to 2^53: files beyond 4 GiB are sliced where asked.
             let promise = match self
                 .blob
-                .slice_with_f64_and_f64(self.next as f64, end as f64)
+                .slice_with_f64_and_f64(start as f64, (start + len) as f64)
             {
                 Ok(slice) => slice.array_buffer(),
                 Err(e) => js_sys::Promise::reject(&e),
             };
             self.in_flight.push_back(JsFuture::from(promise));
-            self.next = end;
         }
     }
 

@@ -6,14 +6,16 @@
 //! in flight while the current one is parsed. Both get the same phases, progress, memory
 //! checks and results: the job, not its driver, owns the analysis.
 //!
-//! Per pass the driver calls [`OpenJob::feed`] with consecutive bytes from offset 0, then
+//! Per pass the driver calls [`OpenJob::feed`] with consecutive bytes from offset 0, leaving
+//! out the ranges [`OpenJob::skips`] lists (pass 2 of an uncompressed file: the contents of
+//! primitive arrays the graph does not need; [`OpenJob::reads`] plans the reads), then
 //! [`OpenJob::end_of_data`], which ends the pass and says whether another pass (from offset 0)
 //! is needed. After the last pass, [`OpenJob::finish`] computes the dominator tree and the
 //! summary (the service computes the rest on demand).
 
 use heaplens::analysis::{self, summarize};
 use heaplens::graph::{BuildOptions, Dominance, GraphBuilder, HeapGraph, PassOutcome};
-use heaplens::hprof::{ErrorKind, ParseError};
+use heaplens::hprof::{read_ranges, ErrorKind, ParseError, Skip};
 
 use super::host::Host;
 use super::memory;
@@ -77,7 +79,8 @@ impl OpenJob {
         tracker.report(host, Phase::Indexing, "", Span::FEED1.at(0.0), 0, true);
         let mut builder = GraphBuilder::with_options(BuildOptions {
             sizes: settings.sizes,
-        });
+        })
+        .leaving_out_payloads();
         if let Some(n) = settings.dump {
             builder = builder.with_dump(n);
         }
@@ -107,9 +110,20 @@ impl OpenJob {
         self.total
     }
 
-    /// Where the next bytes of the current pass start.
+    /// Where in the file the next bytes of the current pass start.
     pub fn offset(&self) -> u64 {
         self.offset
+    }
+
+    /// Ranges of the file the current pass leaves out (sorted; empty: read it all).
+    pub fn skips(&self) -> &[Skip] {
+        self.builder.skips()
+    }
+
+    /// The reads of the current pass, in order: `(offset, length)` of at most `chunk` bytes
+    /// each, covering the file but [`Self::skips`].
+    pub fn reads(&self, chunk: u64) -> Vec<(u64, u64)> {
+        read_ranges(self.builder.skips(), self.total, chunk).collect()
     }
 
     /// The answer when the bytes at `offset` cannot be read.
@@ -138,7 +152,8 @@ impl OpenJob {
         // tenfold.
         for piece in bytes.chunks(FEED_BYTES) {
             self.builder.feed(piece).map_err(|e| parse_failed(&e))?;
-            self.offset += piece.len() as u64;
+            // Where the file's bytes are: past a range left out, the parser counts it.
+            self.offset = self.builder.input_bytes();
             let offset = self.offset;
             self.tracker.report(
                 host,

@@ -233,17 +233,21 @@ impl Service {
         };
         let mut buf = vec![0u8; CHUNK_BYTES];
         loop {
-            loop {
-                let offset = job.offset();
-                let n = match source.read_at(offset, &mut buf) {
-                    Ok(n) => n,
-                    Err(e) => return OpenJob::read_failed(offset, &e),
-                };
-                if n == 0 {
-                    break;
-                }
-                if let Err(e) = job.feed(&buf[..n], host) {
-                    return OpenOutcome::Failed(e);
+            // The file in order, without the ranges the pass leaves out, each read fed as it
+            // comes; a read of nothing is where the file ends.
+            'pass: for (offset, len) in job.reads(CHUNK_BYTES as u64) {
+                let mut done = 0u64;
+                while done < len {
+                    let want = &mut buf[..(len - done) as usize];
+                    let n = match source.read_at(offset + done, want) {
+                        Ok(0) => break 'pass,
+                        Ok(n) => n,
+                        Err(e) => return OpenJob::read_failed(offset + done, &e),
+                    };
+                    if let Err(e) = job.feed(&want[..n], host) {
+                        return OpenOutcome::Failed(e);
+                    }
+                    done += n as u64;
                 }
             }
             match job.end_of_data(host) {
