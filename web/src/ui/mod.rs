@@ -30,6 +30,8 @@ mod explore_contents;
 #[cfg(target_arch = "wasm32")]
 mod explore_dominators;
 #[cfg(target_arch = "wasm32")]
+mod explore_list;
+#[cfg(target_arch = "wasm32")]
 mod explore_merged;
 #[cfg(target_arch = "wasm32")]
 mod explore_retained;
