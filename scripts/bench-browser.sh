@@ -7,12 +7,14 @@
 # Environment:
 #   BENCH_DIR      scratch dir: generated dumps, the peer, results (default target/bench)
 #   BENCH_SIZES    sizes in MiB of the generated dumps when no DUMP is given (default "1100")
-#   BENCH_HUGE     1 = also two > 4 GiB dumps (slow; each needs ~5-6 GiB of Java heap and ~4.4 GiB
-#                  of disk): big1100pP.hprof, 1100 MiB of the usual mix + P MiB of live byte[]
-#                  padding (~17 M objects: fits a wasm32 tab, file offsets beyond 2^32), and
-#                  bigM.hprof (~68 M objects: expected to be refused, "too big, use the CLI")
+#   BENCH_HUGE     1 = also two > 4 GiB dumps (slow): big1100pP.hprof, 1100 MiB of the usual mix
+#                  + P MiB of live byte[] padding (~17 M objects: fits a wasm32 tab, file offsets
+#                  beyond 2^32; ~5 GiB of Java heap, ~4.4 GB of disk), and bigM.hprof (M = 10000:
+#                  ~152 M objects, 10.6 GB, ~12.5 GiB of Java heap for ~1 min; analyzed by the
+#                  memory64 worker, ~8.2 GiB of wasm memory while building; BENCH_PEERS=0 spares
+#                  the peer's run on it)
 #   BENCH_HUGE_PAD_MB  P (default 3300; 0 = no padded dump)
-#   BENCH_HUGE_MB  M (default 4400)
+#   BENCH_HUGE_MB  M (default 10000)
 #   BENCH_BUILD    0 = use the existing dist/ and target/release/heaplens as they are
 #   BENCH_PEERS    0 = skip hprof-analyzer
 #   BENCH_TIMEOUT_MIN  per dump in the browser (default 30)
@@ -53,7 +55,7 @@ mkdir -p "$BENCH_DIR"
 BENCH_DIR="$(cd "$BENCH_DIR" && pwd)"
 BENCH_SIZES="${BENCH_SIZES:-1100}"
 BENCH_HUGE="${BENCH_HUGE:-0}"
-BENCH_HUGE_MB="${BENCH_HUGE_MB:-4400}"
+BENCH_HUGE_MB="${BENCH_HUGE_MB:-10000}"
 BENCH_HUGE_PAD_MB="${BENCH_HUGE_PAD_MB:-3300}"
 BENCH_BUILD="${BENCH_BUILD:-1}"
 BENCH_PEERS="${BENCH_PEERS:-1}"
@@ -98,7 +100,7 @@ if ((${#DUMPS[@]} == 0)); then
     SIZES=($BENCH_SIZES)
     if [[ "$BENCH_HUGE" == 1 ]]; then
         [[ "$BENCH_HUGE_PAD_MB" =~ ^[0-9]+$ ]] || die "BENCH_HUGE_PAD_MB: not a size in MiB: $BENCH_HUGE_PAD_MB"
-        # > 4 GiB but ~17 M objects: fits the tab. Then ~68 M objects: refused.
+        # > 4 GiB but ~17 M objects: fits a wasm32 tab. Then ~150 M objects: the memory64 worker.
         if ((BENCH_HUGE_PAD_MB > 0)); then SIZES+=("1100:$BENCH_HUGE_PAD_MB"); fi
         SIZES+=("$BENCH_HUGE_MB")
     fi
