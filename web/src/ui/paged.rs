@@ -154,8 +154,8 @@ mod tests {
         assert_eq!(block_window(0, 20, 1000), (0, 128));
         assert_eq!(block_window(200, 230, 1000), (128, 320));
         assert_eq!(block_window(990, 999, 1000), (896, 1000));
-        // The tree's blocks of 16: rows 40..61 in view draw 32..96.
-        assert_eq!(block_window_by(40, 61, 100_000, 16), (16, 96));
+        // The tree's blocks of 16: rows 40..61 in view draw the blocks 16..80 (one either side).
+        assert_eq!(block_window_by(40, 61, 100_000, 16), (16, 80));
         assert_eq!(nav_target("ArrowDown", 4, 5, 10), Some(4));
         assert_eq!(nav_target("PageUp", 4, 5, 10), Some(0));
         assert_eq!(nav_target("End", 0, 5, 10), Some(4));

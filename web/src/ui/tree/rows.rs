@@ -117,10 +117,7 @@ pub fn tree_row(ctx: Ctx, key: RowKey, sel: Memo<usize>) -> AnyView {
                 {row.label.clone().map(|l| view! { <span class="lbl" title=l.clone()>{l.clone()}</span> })}
                 {has_kids.then(|| view! { <span class="kids" title="dominated objects directly below">{format!("({})", count(row.children as u64))}</span> })}
             </span>
-            <span class="c-id" role="gridcell"><code>{row.object_id.clone()}</code></span>
-            <span class="c-num" role="gridcell"><Bytes value=row.shallow /></span>
-            <span class="c-num" role="gridcell"><Bytes value=row.retained /></span>
-            <span class="c-pct" role="gridcell"><Pct pct=row.pct /></span>
+            {size_cells(&row)}
             <span class="c-act" role="gridcell">
                 <a class="roots" href=paths_href(&id) tabindex="-1" title="Paths to GC roots">"⇱ roots"</a>
                 " "
@@ -186,10 +183,7 @@ pub fn match_row(
                 <span class="cls">{row.class.clone()}</span>
                 {row.label.clone().map(|l| view! { <span class="lbl" title=l.clone()>{l.clone()}</span> })}
             </span>
-            <span class="c-id" role="gridcell"><code>{row.object_id.clone()}</code></span>
-            <span class="c-num" role="gridcell"><Bytes value=row.shallow /></span>
-            <span class="c-num" role="gridcell"><Bytes value=row.retained /></span>
-            <span class="c-pct" role="gridcell"><Pct pct=row.pct /></span>
+            {size_cells(&row)}
             <span class="c-act" role="gridcell">
                 <a
                     class="inspect"
@@ -204,6 +198,16 @@ pub fn match_row(
         </div>
     }
     .into_any()
+}
+
+/// The object id, shallow, retained and % of heap cells a tree row and a match share.
+fn size_cells(row: &TreeRow) -> impl IntoView {
+    view! {
+        <span class="c-id" role="gridcell"><code>{row.object_id.clone()}</code></span>
+        <span class="c-num" role="gridcell"><Bytes value=row.shallow /></span>
+        <span class="c-num" role="gridcell"><Bytes value=row.retained /></span>
+        <span class="c-pct" role="gridcell"><Pct pct=row.pct /></span>
+    }
 }
 
 /// The header row of the matches (sorted by retained size) or of the tree (`on_sort`: a sort
