@@ -20,57 +20,19 @@
 // renderer process, so the pair's figure holds both workers (the page's memory check plans for
 // both: the first dump's lean worker is reserved before the second is read).
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { openApp, ROOT } from '../tests/browser/harness.mjs';
+import { benchArgs, fix, log, MiB, rendererPeakRss } from './common.mjs';
 
-const argv = process.argv.slice(2);
-let out = join(ROOT, 'target', 'bench', 'browser-diff-results.md');
-let jsonDir = join(ROOT, 'target', 'bench', 'browser');
-let timeoutMin = 30;
-const dumps = [];
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  if (a === '--out') out = resolve(argv[++i]);
-  else if (a === '--json-dir') jsonDir = resolve(argv[++i]);
-  else if (a === '--timeout-min') timeoutMin = Number(argv[++i]);
-  else dumps.push(resolve(a));
-}
-if (dumps.length !== 2 || !(timeoutMin > 0)) {
-  console.error('usage: node bench/browser-diff.mjs [--out REPORT.md] [--json-dir DIR] [--timeout-min N] BASE NEW');
-  process.exit(2);
-}
-const TIMEOUT = timeoutMin * 60_000;
-const MiB = 1 << 20;
-const log = (m) => console.error(`==> ${m}`);
-const fix = (x, d = 2) => (x == null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
+const { out, jsonDir, timeout: TIMEOUT, timeoutMin, dumps } = benchArgs({
+  report: 'browser-diff-results.md',
+  jsonDir: join(ROOT, 'target', 'bench', 'browser'),
+  usage: 'node bench/browser-diff.mjs [--out REPORT.md] [--json-dir DIR] [--timeout-min N] BASE NEW',
+  dumpsOk: (n) => n === 2,
+});
 
-/** Largest peak RSS (VmHWM, bytes) of this process's Chromium renderers. */
-async function rendererPeakRss() {
-  const parent = new Map();
-  for (const d of await readdir('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const s = await readFile(`/proc/${d}/stat`, 'utf8');
-      parent.set(Number(d), Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {} // gone meanwhile
-  }
-  const below = new Set([process.pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [p, pp] of parent) if (!below.has(p) && below.has(pp)) (below.add(p), (grew = true));
-  }
-  let best = null;
-  for (const p of below) {
-    try {
-      if (!(await readFile(`/proc/${p}/cmdline`, 'utf8')).includes('--type=renderer')) continue;
-      const m = (await readFile(`/proc/${p}/status`, 'utf8')).match(/^VmHWM:\s+(\d+) kB/m);
-      if (m) best = Math.max(best ?? 0, Number(m[1]) * 1024);
-    } catch {}
-  }
-  return best;
-}
 
 /** Injected before navigation: the input's change event, and when each selector first shows. */
 function instrument() {

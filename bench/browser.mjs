@@ -30,43 +30,25 @@
 //      peak RSS (VmHWM; the worker runs in the page's renderer process).
 //   3. hprof-analyzer DUMP report.json, under GNU time.
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { closeSync, openSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { openApp, ROOT, DIST } from '../tests/browser/harness.mjs';
 import { cpuBetween, startCpuSampler } from './cpu.mjs';
+import { benchArgs, fix, log, MiB, rendererPeakRss } from './common.mjs';
 
 // ---- arguments ----------------------------------------------------------------------------
-const argv = process.argv.slice(2);
-let out = join(ROOT, 'target', 'bench', 'browser-results.md');
-let jsonDir = null;
-let timeoutMin = 30;
-const dumps = [];
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  if (a === '--out') out = resolve(argv[++i]);
-  else if (a === '--json-dir') jsonDir = resolve(argv[++i]);
-  else if (a === '--timeout-min') timeoutMin = Number(argv[++i]);
-  else if (a === '-h' || a === '--help') {
-    console.error('usage: node bench/browser.mjs [--out REPORT.md] [--json-dir DIR] [--timeout-min N] DUMP...');
-    process.exit(2);
-  } else dumps.push(resolve(a));
-}
-if (!dumps.length || !(timeoutMin > 0)) {
-  console.error('usage: node bench/browser.mjs [--out REPORT.md] [--json-dir DIR] [--timeout-min N] DUMP...');
-  process.exit(2);
-}
-jsonDir ??= join(ROOT, 'target', 'bench', 'browser');
+const { out, jsonDir, timeout: TIMEOUT, timeoutMin, dumps } = benchArgs({
+  report: 'browser-results.md',
+  jsonDir: join(ROOT, 'target', 'bench', 'browser'),
+  usage: 'node bench/browser.mjs [--out REPORT.md] [--json-dir DIR] [--timeout-min N] DUMP...',
+});
 const CLI = process.env.BENCH_CLI ?? join(ROOT, 'target', 'release', 'heaplens');
 const ANALYZER = process.env.BENCH_ANALYZER ?? '';
-const TIMEOUT = timeoutMin * 60_000;
-const log = (m) => console.error(`==> ${m}`);
 
 // ---- small helpers --------------------------------------------------------------------------
 const MB = 1e6;
-const MiB = 1 << 20;
-const fix = (x, d = 2) => (x == null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
 const mbs = (bytes, s) => (s > 0 ? fix(bytes / MB / s, 0) : 'n/a');
 const mib = (b) => (b == null ? 'n/a' : `${fix(b / MiB, 0)} MiB`);
 const fmtInt = (n) => (n == null ? 'n/a' : Number(n).toLocaleString('en-US'));
@@ -89,38 +71,6 @@ async function readTime(file) {
   return { wall, rssKiB: rss };
 }
 
-/** Pids of the processes below `pid` (Chromium: browser -> zygote -> renderers). */
-async function descendants(pid) {
-  const parent = new Map();
-  for (const d of await readdir('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const s = await readFile(`/proc/${d}/stat`, 'utf8');
-      parent.set(Number(d), Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {} // gone meanwhile
-  }
-  const below = new Set([pid]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [p, pp] of parent) if (!below.has(p) && below.has(pp)) (below.add(p), (grew = true));
-  }
-  below.delete(pid);
-  return [...below];
-}
-/** Largest peak RSS (VmHWM, bytes) of our Chromium's renderer processes. */
-async function rendererPeakRss() {
-  let best = null;
-  for (const p of await descendants(process.pid)) {
-    try {
-      const cmd = await readFile(`/proc/${p}/cmdline`, 'utf8');
-      if (!cmd.includes('--type=renderer')) continue;
-      const m = (await readFile(`/proc/${p}/status`, 'utf8')).match(/^VmHWM:\s+(\d+) kB/m);
-      if (m) best = Math.max(best ?? 0, Number(m[1]) * 1024);
-    } catch {}
-  }
-  return best;
-}
 
 // ---- in-page instrumentation (page.addInitScript: runs before the app's own scripts) ---------
 function instrument() {

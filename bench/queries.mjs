@@ -22,27 +22,15 @@ import { spawnSync } from 'node:child_process';
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { openApp, ROOT } from '../tests/browser/harness.mjs';
+import { benchArgs, fix, log } from './common.mjs';
 
-const argv = process.argv.slice(2);
-let out = join(ROOT, 'target', 'bench', 'query-results.md');
-let timeoutMin = 30;
-const dumps = [];
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  if (a === '--out') out = resolve(argv[++i]);
-  else if (a === '--timeout-min') timeoutMin = Number(argv[++i]);
-  else dumps.push(resolve(a));
-}
-if (!dumps.length || !(timeoutMin > 0)) {
-  console.error('usage: node bench/queries.mjs [--out REPORT.md] [--timeout-min N] DUMP...');
-  process.exit(2);
-}
+const { out, timeout: TIMEOUT, dumps } = benchArgs({
+  report: 'query-results.md',
+  usage: 'node bench/queries.mjs [--out REPORT.md] [--timeout-min N] DUMP...',
+});
 const CLI = process.env.BENCH_CLI ?? join(ROOT, 'target', 'release', 'heaplens');
-const TIMEOUT = timeoutMin * 60_000;
-const log = (m) => console.error(`==> ${m}`);
-const fix = (x, d = 2) => (x == null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 
 /** The three queries for a dump, by its generator's mix. */

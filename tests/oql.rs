@@ -4,38 +4,17 @@
 
 mod common;
 
+use common::oql::{open, Dump};
+
 use heaplens::graph::record::{read_record, RecordKind};
-use heaplens::graph::{build_from_bytes, ClassKind, Dominance, HeapGraph};
-use heaplens::hprof::reread::{MemorySource, ObjectSource};
+use heaplens::graph::{build_from_bytes, ClassKind};
+use heaplens::hprof::reread::MemorySource;
 use heaplens::query::{execute, Cell, QueryEnv, QueryResult};
 use std::sync::atomic::AtomicBool;
-
-struct Dump {
-    g: HeapGraph,
-    d: Dominance,
-    src: MemorySource,
-}
-
-fn open(rel: &str) -> Dump {
-    let bytes = common::read_fixture(rel);
-    let g = build_from_bytes(&bytes).expect("fixture parses");
-    let d = Dominance::compute(&g);
-    let src = MemorySource::from_stored(&bytes).expect("inflates");
-    Dump { g, d, src }
-}
 
 impl Dump {
     fn q(&mut self, text: &str) -> QueryResult {
         self.page(text, 100_000)
-    }
-    fn page(&mut self, text: &str, limit: usize) -> QueryResult {
-        let env = QueryEnv {
-            graph: &self.g,
-            dominance: Some(&self.d),
-            source: Some(&mut self.src as &mut dyn ObjectSource),
-            cancel: None,
-        };
-        execute(env, text, 0, limit).unwrap_or_else(|e| panic!("{text}: {e}"))
     }
     fn count(&mut self, text: &str) -> u64 {
         self.page(text, 0).total
@@ -394,13 +373,7 @@ fn parse_errors_have_positions_and_hints() {
 #[test]
 fn evaluation_errors_point_at_the_expression() {
     let mut d = open("outside/mat/sun_jdk6_18_x32.hprof.gz");
-    let env = QueryEnv {
-        graph: &d.g,
-        dominance: Some(&d.d),
-        source: Some(&mut d.src as &mut dyn ObjectSource),
-        cancel: None,
-    };
-    let e = execute(env, "SELECT nosuch(s) FROM java.lang.String s", 0, 1).unwrap_err();
+    let e = execute(d.env(), "SELECT nosuch(s) FROM java.lang.String s", 0, 1).unwrap_err();
     assert_eq!(e.position, 7);
     assert!(e.hint.contains("toString"));
 }
@@ -439,12 +412,6 @@ fn random_queries_never_panic() {
             }
         }
         let text: String = q.into_iter().collect();
-        let env = QueryEnv {
-            graph: &d.g,
-            dominance: Some(&d.d),
-            source: Some(&mut d.src as &mut dyn ObjectSource),
-            cancel: None,
-        };
-        let _ = execute(env, &text, 0, 5);
+        let _ = execute(d.env(), &text, 0, 5);
     }
 }

@@ -7,28 +7,14 @@
 
 mod common;
 
-use heaplens::graph::{build_from_bytes, Dominance, HeapGraph};
-use heaplens::hprof::reread::{MemorySource, ObjectSource};
-use heaplens::query::{
-    execute, Cell, Execution, Phase, QueryEnv, QueryErrorKind, QueryResult, RowSink, Step,
-};
+use common::oql::{open, Dump};
+
+use heaplens::graph::Dominance;
+use heaplens::hprof::reread::ObjectSource;
+use heaplens::query::{Cell, Execution, Phase, QueryErrorKind, QueryResult, RowSink, Step};
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
-
-struct Dump {
-    g: HeapGraph,
-    d: Dominance,
-    src: MemorySource,
-}
-
-fn open(rel: &str) -> Dump {
-    let bytes = common::read_fixture(rel);
-    let g = build_from_bytes(&bytes).expect("fixture parses");
-    let d = Dominance::compute(&g);
-    let src = MemorySource::from_stored(&bytes).expect("inflates");
-    Dump { g, d, src }
-}
 
 /// Every row, shared with the test (an execution owns its sink).
 #[derive(Default, Clone)]
@@ -49,13 +35,7 @@ struct Stepped {
 
 impl Dump {
     fn one_shot(&mut self, text: &str) -> QueryResult {
-        let env = QueryEnv {
-            graph: &self.g,
-            dominance: Some(&self.d),
-            source: Some(&mut self.src as &mut dyn ObjectSource),
-            cancel: None,
-        };
-        execute(env, text, 0, usize::MAX).unwrap_or_else(|e| panic!("{text}: {e}"))
+        self.page(text, usize::MAX)
     }
 
     fn start(&mut self, text: &str, rows: &Rows) -> Execution<'_> {

@@ -1,6 +1,7 @@
 //! Shared test support: fixture paths and a visitor that records everything it sees.
 #![allow(dead_code)]
 
+pub mod oql;
 pub mod recorder;
 
 use heaplens::hprof::*;

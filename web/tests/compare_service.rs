@@ -4,38 +4,24 @@
 //! the core's comparison (`heaplens diff`'s) of the same pair, and survive the hand-over.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use heaplens::compare::{compare, digest, Diff};
 use heaplens::graph::{build_from_bytes, Dominance};
 use heaplens_web::protocol::*;
 use heaplens_web::worker::{NullHost, Service};
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../tests/fixtures/{name}.hprof.gz",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 fn open(name: &str) -> Service {
-    let bytes = fixture(name);
-    let mut s = Service::new();
-    let mut src: &[u8] = &bytes;
-    let r = s
-        .request_with::<req::Open>(
-            &OpenParams {
-                name: format!("{name}.hprof.gz"),
-                size: bytes.len() as u64,
-                settings: Default::default(),
-                reserved_bytes: 0,
-            },
-            Some(&mut src),
-            &mut NullHost,
-        )
-        .expect("answered");
-    assert!(matches!(r, OpenOutcome::Opened(_)), "{r:?}");
+    let (s, r) = common::open_bytes(
+        &fixture(name),
+        &format!("{name}.hprof.gz"),
+        Default::default(),
+    );
+    common::opened(r);
     s
 }
+
+use common::incident as fixture;
 
 /// The CLI's comparison of the pair (`heaplens diff`: a digest per dump, then `compare`).
 fn cli_diff() -> Diff {

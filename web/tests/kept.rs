@@ -6,36 +6,14 @@
 //! it is tested by tests/browser/keep.test.mjs.
 #![cfg(not(target_arch = "wasm32"))]
 
-use heaplens_web::protocol::*;
-use heaplens_web::worker::{DumpSource, NullHost, Service};
+mod common;
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../tests/fixtures/{name}.hprof.gz",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use heaplens_web::protocol::*;
+use heaplens_web::worker::{NullHost, Service};
 
 fn open(bytes: &[u8], name: &str, settings: OpenSettings) -> (Service, Box<Overview>) {
-    let mut s = Service::new();
-    let mut src: &[u8] = bytes;
-    let r = s
-        .request_with::<req::Open>(
-            &OpenParams {
-                name: name.into(),
-                size: bytes.len() as u64,
-                settings,
-                reserved_bytes: 0,
-            },
-            Some(&mut src as &mut dyn DumpSource),
-            &mut NullHost,
-        )
-        .unwrap();
-    match r {
-        OpenOutcome::Opened(o) => (s, o),
-        OpenOutcome::Failed(e) => panic!("{name}: {e:?}"),
-    }
+    let (s, r) = common::open_bytes(bytes, name, settings);
+    (s, common::opened(r))
 }
 
 const KEY: &str = "00112233445566778899aabbccddeeff";
@@ -62,7 +40,7 @@ fn a_kept_analysis_reopens_like_the_original() {
         ("queue_backlog", heaplens::graph::SizeMode::Jvm),
         ("retry_buffer", heaplens::graph::SizeMode::Mat),
     ] {
-        let gz = fixture(name);
+        let gz = common::incident(name);
         let settings = OpenSettings {
             sizes,
             ..Default::default()
@@ -108,7 +86,7 @@ fn a_kept_analysis_reopens_like_the_original() {
 
 #[test]
 fn a_damaged_kept_file_is_an_error_and_no_dump_stays_open() {
-    let gz = fixture("retry_buffer");
+    let gz = common::incident("retry_buffer");
     let (mut s, _) = open(&gz, "retry_buffer.hprof.gz", OpenSettings::default());
     let (file, _) = keep(&mut s);
     let n = file.len();

@@ -2,17 +2,11 @@
 //! reply (and consistent with it), the memory-fit check, and the memory model itself.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use heaplens_web::protocol::*;
 use heaplens_web::worker::memory::{self, AVAILABLE_BYTES};
 use heaplens_web::worker::{DumpSource, Host, Service};
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../tests/fixtures/{name}.hprof.gz",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 /// What the worker would post, in order.
 #[derive(Debug)]
@@ -81,21 +75,8 @@ impl Host for Recorder {
 }
 
 fn open_with(bytes: &[u8], name: &str, host: &mut Recorder) -> (Service, OpenOutcome) {
-    let mut s = Service::new();
     let mut src: &[u8] = bytes;
-    let r = s
-        .request_with::<req::Open>(
-            &OpenParams {
-                name: name.into(),
-                size: bytes.len() as u64,
-                settings: Default::default(),
-                reserved_bytes: 0,
-            },
-            Some(&mut src as &mut dyn DumpSource),
-            host,
-        )
-        .expect("an open request is answered");
-    (s, r)
+    common::open_source(&mut src, name, Default::default(), host)
 }
 
 fn histogram(s: &mut Service, unreachable: bool) -> Vec<HistogramRow> {
@@ -119,7 +100,7 @@ fn histogram(s: &mut Service, unreachable: bool) -> Vec<HistogramRow> {
 
 #[test]
 fn first_results_come_before_the_reply_and_agree_with_it() {
-    let gz = fixture("queue_backlog");
+    let gz = common::incident("queue_backlog");
     let mut host = Recorder::new(10.0, 0);
     let (mut s, r) = open_with(&gz, "queue_backlog.hprof.gz", &mut host);
     let OpenOutcome::Opened(o) = r else {
@@ -243,7 +224,7 @@ fn first_results_come_before_the_reply_and_agree_with_it() {
 
 #[test]
 fn progress_in_every_phase_monotone_and_sensible() {
-    let gz = fixture("queue_backlog");
+    let gz = common::incident("queue_backlog");
     // 100 ms per clock reading: every report the core makes passes the rate limit.
     let mut host = Recorder::new(100.0, 0);
     let (_, r) = open_with(&gz, "q", &mut host);
@@ -305,7 +286,7 @@ fn progress_in_every_phase_monotone_and_sensible() {
 #[test]
 fn a_dump_too_big_for_the_tab_stops_with_a_typed_error() {
     // A worker already near the 4 GiB ceiling: the first check (after the first MiB) fails.
-    let gz = fixture("queue_backlog");
+    let gz = common::incident("queue_backlog");
     let mut host = Recorder::new(10.0, AVAILABLE_BYTES + 1);
     let (mut s, r) = open_with(&gz, "big.hprof", &mut host);
     let OpenOutcome::Failed(e) = r else {

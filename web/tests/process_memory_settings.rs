@@ -5,40 +5,20 @@
 //! prints for the same file and options.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use heaplens::analysis::summary::{multi_dump_warning, DumpChoice};
 use heaplens::graph::{build_from_bytes_with, BuildOptions, Dominance, SizeMode};
 use heaplens::report::{build_report, ReportOptions};
 use heaplens_web::protocol::*;
 use heaplens_web::worker::{DumpSource, NullHost, Service};
 
-fn read(rel: &str) -> Vec<u8> {
-    let path = format!("{}/../tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 fn open_with(bytes: &[u8], name: &str, settings: OpenSettings) -> (Service, OpenOutcome) {
-    let mut s = Service::new();
-    let mut src: &[u8] = bytes;
-    let r = s
-        .request_with::<req::Open>(
-            &OpenParams {
-                name: name.into(),
-                size: bytes.len() as u64,
-                settings,
-                reserved_bytes: 0,
-            },
-            Some(&mut src as &mut dyn DumpSource),
-            &mut NullHost,
-        )
-        .expect("an open request is answered");
-    (s, r)
+    common::open_bytes(bytes, name, settings)
 }
 
 fn overview(r: OpenOutcome) -> Overview {
-    match r {
-        OpenOutcome::Opened(o) => *o,
-        OpenOutcome::Failed(e) => panic!("not opened: {e:?}"),
-    }
+    *common::opened(r)
 }
 
 /// The core's own process memory for the same dump (what the CLI's reports show).
@@ -58,7 +38,7 @@ fn core_process_memory(bytes: &[u8]) -> heaplens::analysis::ProcessMemory {
 
 #[test]
 fn direct_buffers_as_the_program_allocated_them() {
-    let gz = read("direct_memory.hprof.gz");
+    let gz = common::fixture("direct_memory.hprof.gz");
     let (mut s, r) = open_with(&gz, "direct_memory.hprof.gz", OpenSettings::default());
     overview(r);
     let pm = s.request::<req::ProcessMemory>(&()).unwrap();
@@ -106,7 +86,7 @@ fn direct_buffers_as_the_program_allocated_them() {
 
 #[test]
 fn thread_stacks_from_xss() {
-    let gz = read("thread_stacks.hprof.gz");
+    let gz = common::fixture("thread_stacks.hprof.gz");
     let (mut s, r) = open_with(&gz, "thread_stacks.hprof.gz", OpenSettings::default());
     overview(r);
     let pm = s.request::<req::ProcessMemory>(&()).unwrap();
@@ -151,7 +131,7 @@ const AGENT: &str = "outside/mat/oracle_jdk7_21_hprofagent.hprof.gz";
 
 #[test]
 fn the_heap_dump_chosen_is_the_one_analyzed() {
-    let bytes = read(AGENT);
+    let bytes = common::fixture(AGENT);
     let open_dump = |dump: Option<u32>| {
         open_with(
             &bytes,
@@ -196,7 +176,7 @@ fn the_heap_dump_chosen_is_the_one_analyzed() {
     // One dump: nothing to choose.
     let one = overview(
         open_with(
-            &read("queue_backlog.hprof.gz"),
+            &common::fixture("queue_backlog.hprof.gz"),
             "q",
             OpenSettings::default(),
         )
@@ -208,7 +188,7 @@ fn the_heap_dump_chosen_is_the_one_analyzed() {
 #[test]
 fn the_size_rule_asked_for_sizes_the_heap() {
     // JDK 25 with compact object headers: MAT's rule overstates every object header.
-    let bytes = read("variants/queue_backlog.jdk25-coh.hprof.gz");
+    let bytes = common::fixture("variants/queue_backlog.jdk25-coh.hprof.gz");
     let open_sizes = |sizes: SizeMode| {
         overview(
             open_with(
@@ -244,7 +224,7 @@ fn the_size_rule_asked_for_sizes_the_heap() {
     assert_eq!(mat.settings.sizes, SizeMode::Mat);
     assert_eq!(jvm.summary.objects_total, mat.summary.objects_total);
     // A dump whose ids are not addresses gets MAT's rule whatever was asked.
-    let agent = overview(open_with(&read(AGENT), "a", OpenSettings::default()).1);
+    let agent = overview(open_with(&common::fixture(AGENT), "a", OpenSettings::default()).1);
     assert_eq!(
         (agent.settings.sizes, agent.summary.size_rule),
         (SizeMode::Jvm, SizeMode::Mat)
@@ -253,7 +233,7 @@ fn the_size_rule_asked_for_sizes_the_heap() {
 
 #[test]
 fn settings_and_process_memory_travel_with_the_snapshot() {
-    let bytes = read(AGENT);
+    let bytes = common::fixture(AGENT);
     let settings = OpenSettings {
         dump: Some(2),
         sizes: SizeMode::Mat,

@@ -3,18 +3,14 @@
 //! (headless Chromium) and by the Playwright tests.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::io::Read;
 
 use heaplens_web::protocol::*;
 use heaplens_web::worker::{DumpSource, Host, NullHost, Service};
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../tests/fixtures/{name}.hprof.gz",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use common::incident as fixture;
 
 fn gunzip(gz: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -56,21 +52,8 @@ impl DumpSource for Small<'_> {
 }
 
 fn open(bytes: &[u8], name: &str) -> (Service, OpenOutcome, Recorder) {
-    let mut s = Service::new();
     let mut host = Recorder::default();
-    let mut src = Small(bytes);
-    let r = s
-        .request_with::<req::Open>(
-            &OpenParams {
-                name: name.into(),
-                size: bytes.len() as u64,
-                settings: Default::default(),
-                reserved_bytes: 0,
-            },
-            Some(&mut src),
-            &mut host,
-        )
-        .expect("an open request is answered");
+    let (s, r) = common::open_source(&mut Small(bytes), name, Default::default(), &mut host);
     (s, r, host)
 }
 

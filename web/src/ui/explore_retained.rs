@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::protocol::*;
 
-use super::explore::{use_explore_pages, ExploreHead, PagerFoot};
+use super::explore_list::{use_explore_list, ExploreFrame};
 use super::route::{ExploreView, Route, Target};
 use super::util::*;
 
@@ -13,58 +13,48 @@ const PAGE: u32 = 100;
 
 #[component]
 pub fn RetainedView(target: Target) -> impl IntoView {
-    let head = RwSignal::new(None::<RetainedSetPage>);
     let selection = target.selection();
-    let (pager, load) = use_explore_pages::<req::RetainedSet>(
-        move |offset| RetainedSetQuery {
+    let (head, pager, load) =
+        use_explore_list::<req::RetainedSet>(move |offset| RetainedSetQuery {
             selection: selection.clone(),
             offset,
             limit: PAGE,
-        },
-        move |p| head.set(Some(p)),
-    );
-    let label = Signal::derive(move || {
-        head.with(|h| h.as_ref().map(|h| h.label.clone()).unwrap_or_default())
-    });
+        });
+    let body = move |h: RetainedSetPage| {
+        view! {
+            <p class="summary-line retained-summary" data-objects=h.objects data-bytes=h.bytes>
+                {format!("{} selected", plural(h.selected, "object"))}
+                {(h.unreachable > 0).then(|| format!(" ({} unreachable, left out)", count(h.unreachable)))}
+                {format!(" retain {}: ", plural(h.objects, "object"))}
+                <strong><Bytes value=h.bytes /></strong>
+                {format!(", {} of the reachable heap", pct_text(h.pct))}
+            </p>
+            <div class="table-scroll">
+                <table class="grid retained-set">
+                    <thead><tr>
+                        <th>"Class"</th>
+                        <th class="num" title="Objects of this class in the retained set">"Objects"</th>
+                        <th class="num" title="Shallow size: the objects' own bytes, summed">"Shallow"</th>
+                    </tr></thead>
+                    <tbody on:keydown=table_keys>
+                        <For
+                            each=move || pager.rows.get().into_iter().enumerate()
+                            key=|(i, r)| (*i, r.class_index)
+                            children=move |(_, r)| view! {
+                                <tr tabindex="0">
+                                    <td class="name"><a class="cls" href=Route::Instances { class: r.class_index, unreachable: false }.to_hash() title=format!("{}: list its instances", r.class)><ClassName name=r.class.clone() /></a></td>
+                                    <td class="num">{count(r.objects)}</td>
+                                    <td class="num"><Bytes value=r.shallow /></td>
+                                </tr>
+                            }
+                        />
+                    </tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
     view! {
-        <section class="view explore-view retained-view" aria-labelledby="explore-title">
-            <ExploreHead view=ExploreView::Retained target label />
-            {move || pager.error.get().map(|e| view! { <ErrorNote message=e /> })}
-            {move || match head.get() {
-                None => (pager.error.get().is_none()).then(|| view! { <Pending what="retained set" /> }).into_any(),
-                Some(h) => view! {
-                    <p class="summary-line retained-summary" data-objects=h.objects data-bytes=h.bytes>
-                        {format!("{} selected", plural(h.selected, "object"))}
-                        {(h.unreachable > 0).then(|| format!(" ({} unreachable, left out)", count(h.unreachable)))}
-                        {format!(" retain {}: ", plural(h.objects, "object"))}
-                        <strong><Bytes value=h.bytes /></strong>
-                        {format!(", {} of the reachable heap", pct_text(h.pct))}
-                    </p>
-                    <div class="table-scroll">
-                        <table class="grid retained-set">
-                            <thead><tr>
-                                <th>"Class"</th>
-                                <th class="num" title="Objects of this class in the retained set">"Objects"</th>
-                                <th class="num" title="Shallow size: the objects' own bytes, summed">"Shallow"</th>
-                            </tr></thead>
-                            <tbody on:keydown=table_keys>
-                                <For
-                                    each=move || pager.rows.get().into_iter().enumerate()
-                                    key=|(i, r)| (*i, r.class_index)
-                                    children=move |(_, r)| view! {
-                                        <tr tabindex="0">
-                                            <td class="name"><a class="cls" href=Route::Instances { class: r.class_index, unreachable: false }.to_hash() title=format!("{}: list its instances", r.class)><ClassName name=r.class.clone() /></a></td>
-                                            <td class="num">{count(r.objects)}</td>
-                                            <td class="num"><Bytes value=r.shallow /></td>
-                                        </tr>
-                                    }
-                                />
-                            </tbody>
-                        </table>
-                    </div>
-                    <PagerFoot pager load />
-                }.into_any(),
-            }}
-        </section>
+        <ExploreFrame class="retained-view" view=ExploreView::Retained target label=|h: &RetainedSetPage| h.label.clone() pending="retained set" head pager load body />
     }
 }

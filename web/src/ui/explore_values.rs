@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::protocol::*;
 
-use super::explore::{use_explore_pages, ExploreHead, PagerFoot};
+use super::explore_list::{use_explore_list, ExploreFrame};
 use super::route::{object_href, ExploreView, Target};
 use super::util::*;
 
@@ -13,67 +13,57 @@ const PAGE: u32 = 100;
 
 #[component]
 pub fn ValuesView(target: Target) -> impl IntoView {
-    let head = RwSignal::new(None::<GroupByValuePage>);
     let selection = target.selection();
-    let (pager, load) = use_explore_pages::<req::GroupByValue>(
-        move |offset| GroupByValueQuery {
+    let (head, pager, load) =
+        use_explore_list::<req::GroupByValue>(move |offset| GroupByValueQuery {
             selection: selection.clone(),
             offset,
             limit: PAGE,
-        },
-        move |p| head.set(Some(p)),
-    );
-    let label = Signal::derive(move || {
-        head.with(|h| h.as_ref().map(|h| h.label.clone()).unwrap_or_default())
-    });
+        });
+    let body = move |h: GroupByValuePage| {
+        view! {
+            <p class="summary-line values-summary" data-values=h.total data-wasted=h.wasted>
+                {format!("{} selected, {} · copies waste ", plural(h.selected, "object"), plural(h.total as u64, "distinct value"))}
+                <strong><Bytes value=h.wasted /></strong>
+                {(h.unreadable > 0).then(|| format!(" · {} not kept by the analysis (grouped under (no value))", plural(h.unreadable, "value")))}
+            </p>
+            <div class="table-scroll">
+                <table class="grid values">
+                    <thead><tr>
+                        <th>"Value"</th>
+                        <th class="num" title="Objects with this value">"Objects"</th>
+                        <th class="num" title="Shallow size of the objects">"Shallow"</th>
+                        <th class="num" title="Their bytes with the value arrays Strings own">"Bytes"</th>
+                        <th class="num" title="What all copies but one cost: bytes × (objects − 1) / objects">"Wasted"</th>
+                        <th class="num" title="Average retained size of one object">"Avg retained"</th>
+                        <th>"First object"</th>
+                    </tr></thead>
+                    <tbody on:keydown=table_keys>
+                        <For
+                            each=move || pager.rows.get().into_iter().enumerate()
+                            key=|(i, _)| *i
+                            children=move |(_, r)| view! {
+                                <tr tabindex="0">
+                                    <td class="value-cell">{match r.value.clone() {
+                                        Some(v) => view! { <code class="value" title=if r.truncated { "First characters of a longer text" } else { "" }>{v}</code> }.into_any(),
+                                        None => view! { <span class="muted">"(no value)"</span> }.into_any(),
+                                    }}</td>
+                                    <td class="num">{count(r.objects)}</td>
+                                    <td class="num"><Bytes value=r.shallow /></td>
+                                    <td class="num"><Bytes value=r.bytes /></td>
+                                    <td class="num"><Bytes value=r.wasted /></td>
+                                    <td class="num"><Bytes value=r.avg_retained /></td>
+                                    <td><a href=object_href(&r.first_object_id)><code>{r.first_object_id.clone()}</code></a></td>
+                                </tr>
+                            }
+                        />
+                    </tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
     view! {
-        <section class="view explore-view values-view" aria-labelledby="explore-title">
-            <ExploreHead view=ExploreView::Values target label />
-            {move || pager.error.get().map(|e| view! { <ErrorNote message=e /> })}
-            {move || match head.get() {
-                None => (pager.error.get().is_none()).then(|| view! { <Pending what="values" /> }).into_any(),
-                Some(h) => view! {
-                    <p class="summary-line values-summary" data-values=h.total data-wasted=h.wasted>
-                        {format!("{} selected, {} · copies waste ", plural(h.selected, "object"), plural(h.total as u64, "distinct value"))}
-                        <strong><Bytes value=h.wasted /></strong>
-                        {(h.unreadable > 0).then(|| format!(" · {} not kept by the analysis (grouped under (no value))", plural(h.unreadable, "value")))}
-                    </p>
-                    <div class="table-scroll">
-                        <table class="grid values">
-                            <thead><tr>
-                                <th>"Value"</th>
-                                <th class="num" title="Objects with this value">"Objects"</th>
-                                <th class="num" title="Shallow size of the objects">"Shallow"</th>
-                                <th class="num" title="Their bytes with the value arrays Strings own">"Bytes"</th>
-                                <th class="num" title="What all copies but one cost: bytes × (objects − 1) / objects">"Wasted"</th>
-                                <th class="num" title="Average retained size of one object">"Avg retained"</th>
-                                <th>"First object"</th>
-                            </tr></thead>
-                            <tbody on:keydown=table_keys>
-                                <For
-                                    each=move || pager.rows.get().into_iter().enumerate()
-                                    key=|(i, _)| *i
-                                    children=move |(_, r)| view! {
-                                        <tr tabindex="0">
-                                            <td class="value-cell">{match r.value.clone() {
-                                                Some(v) => view! { <code class="value" title=if r.truncated { "First characters of a longer text" } else { "" }>{v}</code> }.into_any(),
-                                                None => view! { <span class="muted">"(no value)"</span> }.into_any(),
-                                            }}</td>
-                                            <td class="num">{count(r.objects)}</td>
-                                            <td class="num"><Bytes value=r.shallow /></td>
-                                            <td class="num"><Bytes value=r.bytes /></td>
-                                            <td class="num"><Bytes value=r.wasted /></td>
-                                            <td class="num"><Bytes value=r.avg_retained /></td>
-                                            <td><a href=object_href(&r.first_object_id)><code>{r.first_object_id.clone()}</code></a></td>
-                                        </tr>
-                                    }
-                                />
-                            </tbody>
-                        </table>
-                    </div>
-                    <PagerFoot pager load />
-                }.into_any(),
-            }}
-        </section>
+        <ExploreFrame class="values-view" view=ExploreView::Values target label=|h: &GroupByValuePage| h.label.clone() pending="values" head pager load body />
     }
 }

@@ -6,7 +6,8 @@
 //! [`crate::worker`].
 //!
 //! Where things go: a new view is a component file here, listed in `route` and `app`; a list
-//! that can be long renders through `virtual_list` (`VirtualRows` + `VirtualTable`); numbers and ids are formatted by
+//! that can be long renders through `virtual_list` (`VirtualRows` + `VirtualTable`; the tree's
+//! `div` grid is `virtual_grid`, on the same `viewport` geometry); numbers and ids are formatted by
 //! [`format`]; state that is not Leptos-specific (the dominator tree's expansion) lives in a pure
 //! model ([`tree_model`]) tested natively.
 
@@ -28,6 +29,8 @@ mod explore;
 mod explore_contents;
 #[cfg(target_arch = "wasm32")]
 mod explore_dominators;
+#[cfg(target_arch = "wasm32")]
+mod explore_list;
 #[cfg(target_arch = "wasm32")]
 mod explore_merged;
 #[cfg(target_arch = "wasm32")]
@@ -68,6 +71,10 @@ mod threads;
 mod tree;
 #[cfg(target_arch = "wasm32")]
 mod util;
+#[cfg(target_arch = "wasm32")]
+mod viewport;
+#[cfg(target_arch = "wasm32")]
+mod virtual_grid;
 #[cfg(target_arch = "wasm32")]
 mod virtual_list;
 

@@ -88,8 +88,20 @@ pub const BLOCK: usize = 64;
 /// when a block boundary scrolls past (not at every scroll event) and never holds more than a
 /// few hundred rows, however long the list.
 pub fn block_window(first_visible: usize, last_visible: usize, len: usize) -> (usize, usize) {
-    let first = (first_visible / BLOCK).saturating_sub(1) * BLOCK;
-    let last = ((last_visible / BLOCK) + 2) * BLOCK;
+    block_window_by(first_visible, last_visible, len, BLOCK)
+}
+
+/// [`block_window`] with blocks of `block` rows (the tree draws smaller blocks: its rows
+/// hold more DOM).
+pub fn block_window_by(
+    first_visible: usize,
+    last_visible: usize,
+    len: usize,
+    block: usize,
+) -> (usize, usize) {
+    let block = block.max(1);
+    let first = (first_visible / block).saturating_sub(1) * block;
+    let last = ((last_visible / block) + 2) * block;
     (first.min(len), last.min(len))
 }
 
@@ -142,6 +154,8 @@ mod tests {
         assert_eq!(block_window(0, 20, 1000), (0, 128));
         assert_eq!(block_window(200, 230, 1000), (128, 320));
         assert_eq!(block_window(990, 999, 1000), (896, 1000));
+        // The tree's blocks of 16: rows 40..61 in view draw the blocks 16..80 (one either side).
+        assert_eq!(block_window_by(40, 61, 100_000, 16), (16, 80));
         assert_eq!(nav_target("ArrowDown", 4, 5, 10), Some(4));
         assert_eq!(nav_target("PageUp", 4, 5, 10), Some(0));
         assert_eq!(nav_target("End", 0, 5, 10), Some(4));

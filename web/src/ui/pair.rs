@@ -284,7 +284,7 @@ impl Ctx {
         self.generation.update(|g| *g += 1);
         self.engine_id.set_value(other.eid);
         self.engine.set_value(Some(other.engine));
-        self.tree.set_value(TreeModel::default());
+        self.tree.set(TreeModel::default());
         self.histogram.set(default_histogram());
         self.handed_over_memory.set(other.handed_over_memory);
         self.suspects.set(other.suspects);
@@ -316,7 +316,7 @@ impl Ctx {
         self.engine.set_value(Some(p.engine));
         self.handed_over_memory.set(p.handed_over_memory);
         self.suspects.set(p.suspects);
-        self.tree.set_value(TreeModel::default());
+        self.tree.set(TreeModel::default());
         self.histogram.set(default_histogram());
         self.dump.set(DumpState::Ready(p.overview));
     }

@@ -89,8 +89,9 @@ pub struct Ctx {
     pub route: RwSignal<Route>,
     pub suspects: RwSignal<SuspectsState>,
     pub theme: RwSignal<Theme>,
-    /// The dominator tree's state survives navigation (reset per dump).
-    pub tree: StoredValue<TreeModel, LocalStorage>,
+    /// The dominator tree's state survives navigation (reset per dump); its view redraws
+    /// from this signal.
+    pub tree: RwSignal<TreeModel>,
     /// Histogram settings survive navigation too.
     pub histogram: RwSignal<HistogramQuery>,
     /// The user navigated since the dump opened (then we don't jump to the suspects).
@@ -135,7 +136,7 @@ impl Ctx {
             route: RwSignal::new(Route::Overview),
             suspects: RwSignal::new(None),
             theme: RwSignal::new(Theme::Auto),
-            tree: StoredValue::new_local(TreeModel::default()),
+            tree: RwSignal::new(TreeModel::default()),
             histogram: RwSignal::new(default_histogram()),
             navigated: StoredValue::new(false),
             auto_hash: StoredValue::new(None),
@@ -412,7 +413,7 @@ impl Ctx {
         self.handed_over_memory.set(None);
         self.open_posted.set_value(None);
         metrics::reset();
-        self.tree.set_value(TreeModel::default());
+        self.tree.set(TreeModel::default());
         self.histogram.set(default_histogram());
         // Links into the previous dump's objects mean nothing in the next one; but a link
         // followed before any dump was open (a deep link, a reload) is what the user wants to

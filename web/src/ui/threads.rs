@@ -21,7 +21,7 @@ pub fn ThreadsView() -> impl IntoView {
     let page = RwSignal::new(None::<ThreadsPage>);
     let error = RwSignal::new(None::<String>);
     // The thread whose stack is shown under its row (its object id; the row is
-    // `rows.expanded`).
+    // `rows.view.expanded`).
     let open = RwSignal::new(None::<String>);
     // The thread list is virtualized: pages fetched as they scroll into view, the rows in view
     // (and a block around them) drawn.
@@ -66,7 +66,7 @@ pub fn ThreadsView() -> impl IntoView {
     let toggle = move |i: usize, id: String| {
         let close = open.with_untracked(|o| o.as_deref() == Some(id.as_str()));
         open.set((!close).then_some(id));
-        rows.expanded.set((!close).then_some(i));
+        rows.view.expanded.set((!close).then_some(i));
     };
     let row = move |i: usize, t: Option<ThreadRow>| -> AnyView {
         let Some(t) = t else {

@@ -1,13 +1,17 @@
 //! The dominator tree's state as pure data: which nodes are loaded (a page of children at a
-//! time), which are expanded, the flattened rows on screen ([`Slot`]s), the selection and the
-//! class search. No Leptos here: the component (`tree`) keeps a [`TreeModel`] in a store and
-//! asks the worker for what it lacks; this model is tested natively.
+//! time), which are expanded, the flattened rows on screen ([`Slot`]s), each row's treegrid
+//! facts ([`RowAria`]), the selection and what a key does to it ([`TreeKey`]), the steps of
+//! revealing a deep node ([`RevealStep`]) and the class search ([`search`]). No Leptos here:
+//! the component (`tree`) keeps a [`TreeModel`] in a signal and asks the worker for what it
+//! lacks; this model is tested natively (web/tests/tree_model.rs).
+
+pub mod search;
 
 use std::collections::{HashMap, HashSet};
 
-use crate::protocol::{ChildrenPage, ChildrenQuery, TreeRow, TreeSearchRow, TreeSort};
+use crate::protocol::{ChildrenPage, ChildrenQuery, TreeRow, TreeSort, TreeStep};
 
-use super::paged::Paged;
+pub use search::Search;
 
 /// Row height in px (CSS `.trow` must match).
 pub const ROW_H: f64 = 28.0;
@@ -17,8 +21,9 @@ pub const HEAD_H: f64 = 32.0;
 pub const PAGE: u32 = 200;
 /// Search matches fetched per request.
 pub const SEARCH_PAGE: u32 = 200;
-/// Rows rendered above and below the viewport.
-pub const OVERSCAN: usize = 12;
+/// Rows drawn at once by the tree's virtual list (a block either side of the ones in view):
+/// smaller than the tables' blocks, a tree row holds more DOM.
+pub const BLOCK: usize = 16;
 /// Parent marker for the super-root's children.
 pub const ROOT: u32 = u32::MAX;
 
@@ -37,7 +42,7 @@ pub struct TNode {
 }
 
 /// One row of the flattened tree. `pos`: position among its siblings (under `parent`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Slot {
     Node {
         idx: u32,
@@ -64,18 +69,6 @@ impl Slot {
             Slot::Node { parent, pos, .. } | Slot::Pending { parent, pos, .. } => (parent, pos),
         }
     }
-}
-
-/// A class search over the whole tree and where its list was left.
-#[derive(Debug, Clone)]
-pub struct Search {
-    pub pattern: String,
-    pub rows: Paged<TreeSearchRow>,
-    /// (matches, listed, classes) of the latest answer.
-    pub counts: Option<(u32, u32, u32)>,
-    pub error: Option<String>,
-    pub selected: usize,
-    pub scroll_top: f64,
 }
 
 /// State of the tree (kept across navigation, reset per dump).
@@ -237,9 +230,173 @@ impl TreeModel {
             .or_else(|| kids.pages.values().flatten().copied().find(is))
     }
 
-    pub fn search_row(&self, i: usize) -> Option<&TreeSearchRow> {
-        self.search.as_ref()?.rows.get(i)
+    /// Store the answer for one page of children asked at `epoch`; false if it failed or
+    /// belongs to an older sort. A failed page may be asked again when it scrolls into view.
+    pub fn answer(
+        &mut self,
+        parent: u32,
+        page: u32,
+        epoch: u32,
+        answer: Result<ChildrenPage, String>,
+    ) -> bool {
+        if self.epoch != epoch {
+            return false;
+        }
+        let ok = match answer {
+            Ok(a) => {
+                self.fill(parent, page, a);
+                true
+            }
+            Err(_) => {
+                if let Some(kids) = self.kids_mut(parent) {
+                    kids.requested.remove(&page);
+                }
+                false
+            }
+        };
+        self.flatten();
+        ok
     }
+
+    /// The pages of the placeholder rows among rows `first..last` not asked for yet, marked
+    /// as asked: `(parent, page)`, each once.
+    pub fn claim_pending(&mut self, first: usize, last: usize) -> Vec<(u32, u32)> {
+        let end = last.min(self.flat.len());
+        let mut wanted: Vec<(u32, u32)> = self.flat[first.min(end)..end]
+            .iter()
+            .filter_map(|s| match *s {
+                Slot::Pending { parent, page, .. } => Some((parent, page)),
+                _ => None,
+            })
+            .collect();
+        wanted.dedup();
+        wanted.retain(|&(parent, page)| {
+            self.kids_mut(parent)
+                .is_some_and(|k| k.requested.insert(page))
+        });
+        wanted
+    }
+
+    /// What a treegrid row announces: its level (1 for the first), its position among its
+    /// siblings (from 1) and how many they are.
+    pub fn aria(&self, i: usize) -> Option<RowAria> {
+        let slot = *self.flat.get(i)?;
+        let (parent, pos) = slot.parent_pos();
+        Some(RowAria {
+            level: slot.depth() as u32 + 1,
+            posinset: pos + 1,
+            setsize: self.kids(parent).map_or(0, |k| k.total),
+        })
+    }
+
+    /// What rows `first..last` show, one key each: a row whose key is unchanged need not be
+    /// drawn again (the epoch tells two sorts' nodes apart).
+    pub fn row_keys(&self, first: usize, last: usize) -> Vec<RowKey> {
+        let end = last.min(self.flat.len());
+        (first.min(end)..end)
+            .filter_map(|i| {
+                let slot = self.flat[i];
+                let expanded = match slot {
+                    Slot::Node { idx, .. } => self.nodes[idx as usize].expanded,
+                    Slot::Pending { .. } => false,
+                };
+                Some(RowKey {
+                    epoch: self.epoch,
+                    i,
+                    slot,
+                    expanded,
+                    aria: self.aria(i)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The flattened row showing node `idx`, if drawn (its ancestors expanded).
+    pub fn row_of(&self, idx: u32) -> Option<usize> {
+        self.flat
+            .iter()
+            .position(|s| matches!(*s, Slot::Node { idx: n, .. } if n == idx))
+    }
+
+    /// What `key` does with row `cur` selected (`page`: rows in a screenful). ← on an
+    /// expanded row collapses it, elsewhere selects its parent; → expands, then steps into
+    /// the first child; Enter opens the object.
+    pub fn key(&self, key: &str, cur: usize, page: usize) -> Option<TreeKey> {
+        let len = self.flat.len();
+        if len == 0 {
+            return None;
+        }
+        let cur = cur.min(len - 1);
+        if !matches!(key, "ArrowRight" | "ArrowLeft" | "Enter") {
+            return super::paged::nav_target(key, cur, len, page).map(TreeKey::Select);
+        }
+        let Slot::Node { idx, .. } = self.flat[cur] else {
+            return None;
+        };
+        let n = &self.nodes[idx as usize];
+        let has_kids = n.row.children > 0;
+        match key {
+            "Enter" => Some(TreeKey::Open(n.row.object_id.clone())),
+            "ArrowRight" if has_kids && !n.expanded => Some(TreeKey::Expand(idx)),
+            "ArrowRight" if has_kids => Some(TreeKey::Select((cur + 1).min(len - 1))),
+            "ArrowLeft" if n.expanded => Some(TreeKey::Collapse(idx)),
+            "ArrowLeft" => self.parent_slot(cur).map(TreeKey::Select),
+            _ => None,
+        }
+    }
+
+    /// One step of revealing a node by its path from the top: the child of `parent` at
+    /// `step` (positions in retained order), or the page to fetch first.
+    pub fn reveal_step(&self, parent: u32, step: &TreeStep) -> RevealStep {
+        let page = step.index / PAGE;
+        match self.kids(parent) {
+            None => RevealStep::Missing,
+            Some(k) if !k.pages.contains_key(&page) => RevealStep::Fetch(page),
+            Some(_) => self
+                .find_child(parent, page, &step.object_id)
+                .map_or(RevealStep::Missing, RevealStep::At),
+        }
+    }
+}
+
+/// The treegrid facts of one row (`aria-level`, `aria-posinset`, `aria-setsize`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RowAria {
+    pub level: u32,
+    pub posinset: u32,
+    pub setsize: u32,
+}
+
+/// One drawn row of the tree: where it is, what it shows (see [`TreeModel::row_keys`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RowKey {
+    pub epoch: u32,
+    pub i: usize,
+    pub slot: Slot,
+    pub expanded: bool,
+    pub aria: RowAria,
+}
+
+/// What a key does in the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TreeKey {
+    /// Select this row.
+    Select(usize),
+    Expand(u32),
+    Collapse(u32),
+    /// Open this object in the inspector.
+    Open(String),
+}
+
+/// The next step of a reveal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevealStep {
+    /// The node, loaded: expand it and go on (or select it, the last step).
+    At(u32),
+    /// Fetch this page of the parent's children first.
+    Fetch(u32),
+    /// Not there (the tree changed, or the parent is not expanded).
+    Missing,
 }
 
 /// The request for one page of children of `parent` (marked as asked), and the epoch it is for.
@@ -258,122 +415,4 @@ pub fn children_query(m: &mut TreeModel, parent: u32, page: u32) -> Option<(Chil
         limit: PAGE,
     };
     Some((query, m.epoch))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(id: u32, children: u32) -> TreeRow {
-        TreeRow {
-            object_id: format!("0x{id:x}"),
-            class: "com.x.Node".into(),
-            shallow: 16,
-            retained: 100_000 - id as u64,
-            pct: 0.0,
-            children,
-            label: None,
-        }
-    }
-
-    fn page(
-        parent: Option<&str>,
-        total: u32,
-        ids: std::ops::Range<u32>,
-        kids: u32,
-    ) -> ChildrenPage {
-        ChildrenPage {
-            query: ChildrenQuery {
-                parent: parent.map(str::to_string),
-                ..Default::default()
-            },
-            total,
-            rows: ids.map(|i| row(i, kids)).collect(),
-        }
-    }
-
-    fn ids(m: &TreeModel) -> Vec<String> {
-        m.flat
-            .iter()
-            .map(|s| match *s {
-                Slot::Node { idx, depth, .. } => {
-                    format!(
-                        "{}{}",
-                        " ".repeat(depth as usize),
-                        m.nodes[idx as usize].row.object_id
-                    )
-                }
-                Slot::Pending { depth, page, .. } => {
-                    format!("{}…{page}", " ".repeat(depth as usize))
-                }
-            })
-            .collect()
-    }
-
-    #[test]
-    fn pages_load_expand_and_flatten_without_recursion() {
-        let mut m = TreeModel::default();
-        m.reset(TreeSort::Retained, PAGE + 2);
-        // Nothing loaded: one pending slot per row, in two pages.
-        assert_eq!(m.flat.len(), PAGE as usize + 2);
-        assert!(matches!(
-            m.flat[PAGE as usize],
-            Slot::Pending { page: 1, .. }
-        ));
-        let (q, epoch) = children_query(&mut m, ROOT, 0).unwrap();
-        assert_eq!((q.parent, q.offset, q.limit, epoch), (None, 0, PAGE, 1));
-        assert!(m.root.requested.contains(&0));
-        m.fill(ROOT, 0, page(None, PAGE + 2, 1..PAGE + 1, 2));
-        m.flatten();
-        assert_eq!(m.flat.len(), PAGE as usize + 2);
-        assert_eq!(ids(&m)[0], "0x1");
-        assert_eq!(ids(&m)[PAGE as usize], "…1");
-        // A second answer for the same page is ignored.
-        m.fill(ROOT, 0, page(None, PAGE + 2, 500..510, 0));
-        assert_eq!(m.nodes.len(), PAGE as usize);
-
-        // Expanding the first node shows its two children as pending, then loaded.
-        let first = m.find_child(ROOT, 0, "0x1").unwrap();
-        m.set_expanded(first, true);
-        assert_eq!(ids(&m)[..4], ["0x1", " …0", " …0", "0x2"]);
-        let (q, _) = children_query(&mut m, first, 0).unwrap();
-        assert_eq!(q.parent.as_deref(), Some("0x1"));
-        m.fill(first, 0, page(Some("0x1"), 2, 900..902, 0));
-        m.flatten();
-        assert_eq!(ids(&m)[..4], ["0x1", " 0x384", " 0x385", "0x2"]);
-        assert_eq!(m.parent_slot(2), Some(0));
-        assert_eq!(m.parent_slot(3), None);
-        // A leaf cannot expand; collapsing hides the children again.
-        let leaf = m.find_child(first, 0, "0x385").unwrap();
-        m.set_expanded(leaf, true);
-        assert_eq!(m.flat.len(), PAGE as usize + 4);
-        m.set_expanded(first, false);
-        assert_eq!(m.flat.len(), PAGE as usize + 2);
-    }
-
-    #[test]
-    fn a_deep_chain_flattens_and_a_resort_starts_over() {
-        let mut m = TreeModel::default();
-        m.reset(TreeSort::Retained, 1);
-        m.fill(ROOT, 0, page(None, 1, 0..1, 1));
-        // 20,000 levels, each with one child: no recursion, so no stack overflow.
-        let mut parent = m.find_child(ROOT, 0, "0x0").unwrap();
-        for level in 1..20_000u32 {
-            m.nodes[parent as usize].expanded = true;
-            m.nodes[parent as usize].kids = Some(Kids {
-                total: 1,
-                ..Default::default()
-            });
-            m.fill(parent, 0, page(None, 1, level..level + 1, 1));
-            parent = m.find_child(parent, 0, &format!("0x{level:x}")).unwrap();
-        }
-        m.flatten();
-        assert_eq!(m.flat.len(), 20_000);
-        assert_eq!(m.flat.last().unwrap().depth(), 19_999);
-        m.selected = 19_999;
-        // Another sort: back to the first level, a new epoch (older answers are dropped).
-        m.reset(TreeSort::Class, 3);
-        assert_eq!((m.flat.len(), m.epoch, m.sort), (3, 2, TreeSort::Class));
-        assert_eq!(m.selected, 0, "a new order starts at the top");
-    }
 }

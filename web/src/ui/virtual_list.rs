@@ -1,7 +1,7 @@
 //! The one virtualized table of the UI (histogram, threads, query results): rows fetched from
 //! the worker a page at a time as they scroll into view ([`Paged`]), only the blocks of rows
-//! around the viewport in the DOM ([`block_window`]), keyboard moves ([`virtual_keys`]), the
-//! row height measured once drawn.
+//! around the viewport in the DOM (the shared [`Viewport`] geometry, which the dominator tree
+//! uses too), keyboard moves ([`virtual_keys`]), the row height measured once drawn.
 //!
 //! A view makes a [`VirtualRows`] (the state: a Copy handle of signals) with its `fetch`
 //! callback, answers each fetch with [`VirtualRows::fill`] (or [`VirtualRows::failed`]), starts
@@ -11,7 +11,9 @@
 
 use leptos::prelude::*;
 
+use super::paged::BLOCK;
 use super::util::*;
+use super::viewport::Viewport;
 
 /// Row height in px until measured (CSS `table.vtable tr.vrow`).
 const ROW_H: f64 = 30.0;
@@ -23,16 +25,9 @@ type Fetch<T> = Callback<(VirtualRows<T>, u32, u32)>;
 pub struct VirtualRows<T: Send + Sync + 'static> {
     model: RwSignal<Paged<T>>,
     fetch: StoredValue<Fetch<T>>,
-    pub scroll_top: RwSignal<f64>,
-    pub viewport_h: RwSignal<f64>,
-    pub row_h: RwSignal<f64>,
-    /// The row whose detail row is drawn under it, and that detail's measured height.
-    pub expanded: RwSignal<Option<usize>>,
-    expanded_h: RwSignal<f64>,
+    /// Where the table is scrolled, which rows are drawn, which one is expanded.
+    pub view: Viewport,
     focus_req: RwSignal<Option<usize>>,
-    scroller: NodeRef<leptos::html::Div>,
-    /// Rows to draw: whole blocks around the viewport (changes only at block boundaries).
-    pub window: Memo<(usize, usize)>,
 }
 
 impl<T: Send + Sync + 'static> Clone for VirtualRows<T> {
@@ -47,46 +42,21 @@ impl<T: Clone + Send + Sync + 'static> VirtualRows<T> {
     /// answers with `rows.fill(…)`. Nothing is fetched before the first [`Self::reset`].
     pub fn new(page: u32, fetch: impl Fn(Self, u32, u32) + Send + Sync + 'static) -> Self {
         let model = RwSignal::new(Paged::new(page));
-        let scroll_top = RwSignal::new(0.0);
-        let viewport_h = RwSignal::new(600.0);
-        let row_h = RwSignal::new(ROW_H);
-        let expanded = RwSignal::new(None::<usize>);
-        let expanded_h = RwSignal::new(0.0);
-        let len = move || model.with(|m| m.len());
-        // The row at height `y` (an expanded row's detail counts as part of its row).
-        let row_at = move |y: f64| -> usize {
-            let h = row_h.get();
-            match expanded.get() {
-                Some(o) if y > (o + 1) as f64 * h => {
-                    let y = y - expanded_h.get();
-                    if y < (o + 1) as f64 * h {
-                        o
-                    } else {
-                        (y / h) as usize
-                    }
-                }
-                _ => (y / h) as usize,
-            }
-        };
-        let window = Memo::new(move |_| {
-            let top = scroll_top.get();
-            block_window(row_at(top), row_at(top + viewport_h.get()) + 1, len())
-        });
+        let view = Viewport::new(
+            Signal::derive(move || model.with(|m| m.len())),
+            ROW_H,
+            0.0,
+            BLOCK,
+        );
         let rows = VirtualRows {
             model,
             fetch: StoredValue::new(Callback::new(move |(r, p, e)| fetch(r, p, e))),
-            scroll_top,
-            viewport_h,
-            row_h,
-            expanded,
-            expanded_h,
+            view,
             focus_req: RwSignal::new(None),
-            scroller: NodeRef::new(),
-            window,
         };
         // Fetch the pages of the rows to draw (marking them asked changes nothing on screen).
         Effect::new(move |_| {
-            let (first, last) = window.get();
+            let (first, last) = view.window.get();
             let (epoch, pages) = model
                 .try_update_untracked(|m| (m.epoch, m.claim(first, last)))
                 .unwrap_or_default();
@@ -109,11 +79,11 @@ impl<T: Clone + Send + Sync + 'static> VirtualRows<T> {
             .model
             .try_update(|m| (m.reset(), m.claim(0, 1)))
             .unwrap_or_default();
-        self.expanded.set(None);
-        if let Some(el) = self.scroller.get_untracked() {
+        self.view.expanded.set(None);
+        if let Some(el) = self.view.scroller.get_untracked() {
             el.set_scroll_top(0);
         }
-        self.scroll_top.set(0.0);
+        self.view.scroll_top.set(0.0);
         for p in pages {
             self.ask(p, epoch);
         }
@@ -160,21 +130,21 @@ impl<T: Clone + Send + Sync + 'static> VirtualRows<T> {
     pub fn visible_range(&self) -> String {
         visible_range(
             self.len(),
-            self.scroll_top.get(),
-            self.viewport_h.get(),
-            self.row_h.get(),
+            self.view.scroll_top.get(),
+            self.view.viewport_h.get(),
+            self.view.row_h.get(),
         )
     }
 
     /// After a redraw: the row height, the expanded row's height, the viewport's.
     fn measure(&self) {
-        let Some(el) = self.scroller.get_untracked() else {
+        let Some(el) = self.view.scroller.get_untracked() else {
             return;
         };
         let el: web_sys::HtmlElement = el.into();
         if let Some(h) = measured_row_height(&el) {
-            if (h - self.row_h.get_untracked()).abs() > 0.25 {
-                self.row_h.set(h);
+            if (h - self.view.row_h.get_untracked()).abs() > 0.25 {
+                self.view.row_h.set(h);
             }
         }
         let detail = el
@@ -182,12 +152,12 @@ impl<T: Clone + Send + Sync + 'static> VirtualRows<T> {
             .ok()
             .flatten()
             .map_or(0.0, |d| d.get_bounding_client_rect().height());
-        if (detail - self.expanded_h.get_untracked()).abs() > 0.5 {
-            self.expanded_h.set(detail);
+        if (detail - self.view.expanded_h.get_untracked()).abs() > 0.5 {
+            self.view.expanded_h.set(detail);
         }
         let vh = el.client_height() as f64;
-        if (vh - self.viewport_h.get_untracked()).abs() > 0.5 {
-            self.viewport_h.set(vh);
+        if (vh - self.view.viewport_h.get_untracked()).abs() > 0.5 {
+            self.view.viewport_h.set(vh);
         }
     }
 
@@ -222,15 +192,19 @@ where
 {
     let VirtualRows {
         model,
+        focus_req,
+        view,
+        ..
+    } = rows;
+    let Viewport {
         scroll_top,
         row_h,
         expanded,
         expanded_h,
-        focus_req,
         scroller,
         window,
         ..
-    } = rows;
+    } = view;
     // After drawing: measure, and focus a row a key jumped to.
     Effect::new(move |_| {
         window.track();
