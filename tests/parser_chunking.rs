@@ -10,6 +10,7 @@
 //! and corrupted inputs (random byte flips, cuts).
 
 mod common;
+use common::gunzip;
 use common::recorder::*;
 use common::*;
 use heaplens::hprof::Id;
@@ -35,14 +36,6 @@ impl Case {
             whole,
         }
     }
-}
-
-fn gunzip(gz: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(gz)
-        .read_to_end(&mut out)
-        .expect("fixture inflates");
-    out
 }
 
 fn check(case: &Case, sizes: &[usize]) -> Result<(), TestCaseError> {

@@ -5,17 +5,9 @@
 //! range's offset, never a panic or a misparse.
 
 mod common;
+use common::gunzip;
 use heaplens::graph::{write_snapshot, Dominance, GraphBuilder, HeapGraph, PassOutcome};
 use heaplens::hprof::*;
-use std::io::Read;
-
-fn gunzip(gz: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(gz)
-        .read_to_end(&mut out)
-        .expect("fixture inflates");
-    out
-}
 
 /// Every real-JVM dump of the repository, uncompressed: (name, bytes).
 fn real_dumps() -> Vec<(String, Vec<u8>)> {

@@ -17,6 +17,16 @@ pub fn read_fixture(rel: &str) -> Vec<u8> {
     std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
+/// The bytes of a gzip fixture, inflated (every member, as `.hprof.gz` writers may concatenate).
+pub fn gunzip(gz: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(gz)
+        .read_to_end(&mut out)
+        .expect("fixture inflates");
+    out
+}
+
 /// Fixture `name`'s graph, its dominance and its facts (`name.facts.json`).
 pub fn load_with_facts(
     name: &str,
