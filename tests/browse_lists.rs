@@ -15,7 +15,7 @@ fn load(name: &str) -> (HeapGraph, Dominance, Value) {
 }
 
 fn instances_named(g: &HeapGraph, class: &str) -> Vec<Node> {
-    (0..g.node_count() as Node)
+    g.nodes()
         .filter(|&v| g.as_class(v).is_none() && g.class(v).name == class)
         .collect()
 }

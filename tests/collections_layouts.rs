@@ -62,7 +62,8 @@ fn mat_expected_entries_on_jdk6() {
     }
     // MAT's hash_entries over every IdentityHashMap of the dump: 3 (one map has two keys with
     // null values).
-    let ihm: u64 = (0..g.node_count() as Node)
+    let ihm: u64 = g
+        .nodes()
         .filter(|&v| g.as_class(v).is_none() && g.class(v).name == "java.util.IdentityHashMap")
         .map(|v| entries(&g, &extract(&g, v).unwrap(), usize::MAX).len() as u64)
         .sum();
@@ -90,7 +91,7 @@ fn entries_match_the_size_fields_on_every_dump() {
         let g = build(dump);
         let mut by_class: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
         let mut bad = Vec::new();
-        for v in 0..g.node_count() as Node {
+        for v in g.nodes() {
             if g.as_class(v).is_some() || g.class(v).kind != ClassKind::Instance {
                 continue;
             }

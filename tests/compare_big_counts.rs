@@ -19,7 +19,8 @@ fn big_counts_are_the_dominator_subtrees_of_the_big_nodes() {
         let d = Dominance::compute(&g);
         let h = histogram(&g, &d);
         let floor = key_floor(&d);
-        let big: Vec<Node> = (0..g.node_count() as Node)
+        let big: Vec<Node> = g
+            .nodes()
             .filter(|&v| d.is_reachable(v) && d.retained(v) >= floor)
             .collect();
         let counted: Vec<Node> = h.big_counts.iter().map(|&(v, _)| v).collect();

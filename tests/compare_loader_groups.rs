@@ -10,7 +10,7 @@ mod common;
 
 use heaplens::analysis::histogram;
 use heaplens::compare::{compare, digest, loader_class_counts, Change, ClassCount};
-use heaplens::graph::{build_from_bytes, Dominance, HeapGraph, Node};
+use heaplens::graph::{build_from_bytes, Dominance, HeapGraph};
 use std::collections::HashMap;
 
 fn load(name: &str) -> (HeapGraph, Dominance) {
@@ -34,7 +34,7 @@ fn key(g: &HeapGraph, c: usize) -> String {
 fn naive(g: &HeapGraph, d: &Dominance) -> HashMap<String, ClassCount> {
     let keys: Vec<String> = (0..g.classes.len()).map(|c| key(g, c)).collect();
     let mut out: HashMap<String, ClassCount> = HashMap::new();
-    for v in 0..g.node_count() as Node {
+    for v in g.nodes() {
         if !d.is_reachable(v) {
             continue;
         }

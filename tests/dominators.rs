@@ -59,7 +59,7 @@ impl Reference {
                 }
             }
         }
-        let mut idom = vec![NO_NODE; n];
+        let mut idom = vec![NO_IDX; n];
         for v in 0..n {
             if !reachable[v] {
                 continue;
@@ -378,7 +378,7 @@ fn single_node_unreachable_parts_and_self_loops() {
     // Root 2; 0 and 1 point into the reachable part but are not reachable themselves.
     let edges = [(0, 1), (1, 2), (2, 3), (3, 3), (3, 2), (1, 4)];
     let t = compute(&CsrGraph::from_edges(5, &edges), 2);
-    assert_eq!(t.idom, vec![NO_NODE, NO_NODE, 2, 2, NO_NODE]);
+    assert_eq!(t.idom, vec![NO_IDX, NO_IDX, 2, 2, NO_IDX]);
     assert_eq!(t.reachable_count(), 2);
     assert!(!t.is_reachable(0) && t.is_reachable(3) && !t.is_reachable(99));
     let (bytes, objects) = retained_sizes(&t, |_| 5);

@@ -49,12 +49,12 @@ fn retained_by_contraction(g: &HeapGraph, d: &Dominance, s: &[Node]) -> Vec<Node
     let n = g.node_count() as u32;
     let (root, x) = (n, n + 1);
     let in_s = |v: Node| s.binary_search(&v).is_ok();
-    let map = |v: Node| if in_s(v) { x } else { v };
+    let map = |v: Node| if in_s(v) { x } else { v.get() };
     let mut edges = Vec::new();
     for &r in g.root_nodes() {
         edges.push((root, map(r)));
     }
-    for v in 0..n {
+    for v in g.nodes() {
         let from = map(v);
         if let Some(c) = g.class_node(v) {
             edges.push((from, map(c)));
@@ -67,7 +67,7 @@ fn retained_by_contraction(g: &HeapGraph, d: &Dominance, s: &[Node]) -> Vec<Node
     let tree = compute(&csr, root);
     let mut out: Vec<Node> = s.clone();
     for v in 0..n {
-        if in_s(v) || !tree.is_reachable(v) {
+        if in_s(Node::new(v)) || !tree.is_reachable(v) {
             continue;
         }
         let mut u = v;
@@ -75,7 +75,7 @@ fn retained_by_contraction(g: &HeapGraph, d: &Dominance, s: &[Node]) -> Vec<Node
             u = tree.idom[u as usize];
         }
         if u == x {
-            out.push(v);
+            out.push(Node::new(v));
         }
     }
     out.sort_unstable();

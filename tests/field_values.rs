@@ -16,7 +16,7 @@ fn retry_buffer_batches_keep_their_sequence_numbers() {
         .position(|c| c.name == "com.example.retry.ResultBatch")
         .expect("ResultBatch class") as u32;
     let mut checked = 0;
-    for v in 0..g.node_count() as u32 {
+    for v in g.nodes() {
         if g.class_index(v) != batch || g.as_class(v).is_some() {
             continue;
         }
@@ -39,7 +39,8 @@ fn retry_buffer_batches_keep_their_sequence_numbers() {
 fn jdk_objects_outside_the_kept_list_keep_no_field_data() {
     let g =
         build_from_bytes(&common::read_fixture("retry_buffer.hprof.gz")).expect("fixture parses");
-    let node = (0..g.node_count() as u32)
+    let node = g
+        .nodes()
         .find(|&v| g.class(v).name == "java.util.HashMap$Node")
         .expect("a HashMap$Node");
     assert_eq!(

@@ -6,7 +6,7 @@
 mod common;
 
 use heaplens::analysis::{group_rows, histogram, package_key, Grouping};
-use heaplens::graph::{build_from_bytes, Dominance, HeapGraph, Node};
+use heaplens::graph::{build_from_bytes, Dominance, HeapGraph};
 use std::collections::HashMap;
 
 const DUMPS: &[&str] = &[
@@ -22,7 +22,7 @@ const DUMPS: &[&str] = &[
 fn naive(g: &HeapGraph, d: &Dominance, key_of: &dyn Fn(u32) -> String) -> HashMap<String, u64> {
     let keys: Vec<String> = (0..g.classes.len() as u32).map(key_of).collect();
     let mut out: HashMap<String, u64> = HashMap::new();
-    for v in 0..g.node_count() as Node {
+    for v in g.nodes() {
         if !d.is_reachable(v) {
             continue;
         }

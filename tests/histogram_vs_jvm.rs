@@ -68,7 +68,7 @@ fn build(dump: &str, sizes: SizeMode) -> HeapGraph {
 fn ours(g: &HeapGraph) -> (HashMap<String, (u64, u64)>, u64) {
     let mut by_class: HashMap<String, (u64, u64)> = HashMap::new();
     let mut total = 0;
-    for v in 0..g.node_count() as u32 {
+    for v in g.nodes() {
         let name = match g.as_class(v) {
             Some(_) => "java.lang.Class",
             None => g.class(v).name.as_str(),

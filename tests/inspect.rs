@@ -17,7 +17,8 @@ fn load(name: &str) -> (HeapGraph, Dominance, Value) {
 }
 
 fn only_instance(g: &HeapGraph, class: &str) -> Node {
-    let all: Vec<Node> = (0..g.node_count() as Node)
+    let all: Vec<Node> = g
+        .nodes()
         .filter(|&v| g.as_class(v).is_none() && g.class(v).name == class)
         .collect();
     assert_eq!(all.len(), 1, "one {class}");

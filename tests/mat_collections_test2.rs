@@ -53,7 +53,8 @@ fn check(dump: &str, jdk8: bool) -> usize {
             panic!("{dump}: no {name}");
         };
         let count = count_static(&g, c as u32).expect("COUNT");
-        for v in (0..g.node_count() as Node)
+        for v in g
+            .nodes()
             .filter(|&v| g.as_class(v).is_none() && g.class_index(v) == c as u32)
         {
             let arr = g.ref_field(v, field).expect("the array field");

@@ -30,7 +30,8 @@ fn check(sizes: SizeMode) -> u64 {
         .iter()
         .position(|c| c.name == "org.eclipse.mat.tests.CreateSampleDump$DominatorTestData$R")
         .expect("class R") as u32;
-    let r = (0..g.node_count() as Node)
+    let r = g
+        .nodes()
         .find(|&v| g.as_class(v).is_none() && g.class_index(v) == r_class)
         .expect("an R");
 

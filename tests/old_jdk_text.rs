@@ -44,7 +44,7 @@ fn thread_names(g: &HeapGraph) -> Vec<String> {
             false
         })
         .collect();
-    (0..g.node_count() as u32)
+    g.nodes()
         .filter(|&v| g.as_class(v).is_none() && is_thread[g.class_index(v) as usize])
         .filter_map(|v| heaplens::analysis::threads::thread_name(g, v))
         .collect()

@@ -94,7 +94,8 @@ fn source_form_array_classes_are_arrays() {
             .iter()
             .position(|c| c.name == "java.lang.Object[]")
             .expect("java.lang.Object[]") as u32;
-        let with_elements = (0..g.node_count() as u32)
+        let with_elements = g
+            .nodes()
             .filter(|&v| g.class_index(v) == obj && g.as_class(v).is_none())
             .filter(|&v| g.array_len(v) > 0)
             .inspect(|&v| {

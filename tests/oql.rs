@@ -7,7 +7,7 @@ mod common;
 use common::oql::{open, Dump};
 
 use heaplens::graph::record::{read_record, RecordKind};
-use heaplens::graph::{build_from_bytes, ClassKind};
+use heaplens::graph::{build_from_bytes, ClassKind, Node};
 use heaplens::hprof::reread::MemorySource;
 use heaplens::query::{execute, Cell, QueryEnv, QueryResult};
 use std::sync::atomic::AtomicBool;
@@ -117,7 +117,7 @@ fn every_record_is_located_raw_and_gzip() {
         let mut raw = MemorySource::from_stored(&bytes).unwrap();
         let mut gz = heaplens::hprof::reread::GzipSource::new(std::io::Cursor::new(bytes));
         let mut located = 0;
-        for v in 0..g.node_count() as u32 {
+        for v in g.nodes() {
             if g.as_class(v).is_some() {
                 continue;
             }
@@ -134,8 +134,8 @@ fn every_record_is_located_raw_and_gzip() {
             }
             // The gzip source, in a scattered order (each read may inflate up to 4 MiB from a
             // checkpoint), reads the same bytes.
-            let w = (v as u64 * 7919 % g.node_count() as u64) as u32;
-            if v % 61 == 0 && g.as_class(w).is_none() {
+            let w = Node::new((u64::from(v.get()) * 7919 % g.node_count() as u64) as u32);
+            if v.get() % 61 == 0 && g.as_class(w).is_none() {
                 let b = read_record(&g, &mut gz, w, 64).unwrap();
                 assert_eq!(b, read_record(&g, &mut raw, w, 64).unwrap());
             }

@@ -425,7 +425,8 @@ fn queue_items_path_on_real_dump() {
     let bytes = common::read_fixture("queue_backlog.hprof.gz");
     let g = build_from_bytes(&bytes).unwrap();
     let f = PathFinder::new(&g, PathOptions::default());
-    let sender = (0..g.node_count() as Node)
+    let sender = g
+        .nodes()
         .find(|&v| {
             g.as_class(v).is_none() && g.class(v).name == "com.example.monitor.TcpSocketSender"
         })

@@ -29,7 +29,7 @@ fn facts() -> Value {
 }
 
 fn instance_of(g: &HeapGraph, class: &str) -> Vec<Node> {
-    (0..g.node_count() as Node)
+    g.nodes()
         .filter(|&v| g.as_class(v).is_none() && g.class(v).name == class)
         .collect()
 }

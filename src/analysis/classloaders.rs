@@ -118,7 +118,7 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
     }
     defined.entry(Id::NULL).or_insert(0);
     let mut per_class_instances = vec![0u64; g.classes.len()];
-    for v in 0..g.node_count() as Node {
+    for v in g.nodes() {
         per_class_instances[g.class_index(v) as usize] += 1;
     }
     let mut instances: HashMap<Id, u64> = HashMap::new();
@@ -128,7 +128,8 @@ pub fn class_loaders(g: &HeapGraph, d: &Dominance) -> ClassLoaderReport {
 
     // Open zip files and which loader's objects reach them.
     let is_zip = subclasses_of(g, "java.util.zip.ZipFile");
-    let open_zips: Vec<Node> = (0..g.node_count() as Node)
+    let open_zips: Vec<Node> = g
+        .nodes()
         .filter(|&v| {
             is_zip[g.class_index(v) as usize] && g.as_class(v).is_none() && d.is_reachable(v)
         })

@@ -292,7 +292,7 @@ pub(crate) fn collection_info(g: &HeapGraph, v: Node) -> Option<CollectionInfo> 
 }
 
 fn info_depth(g: &HeapGraph, v: Node, depth: u32) -> Option<CollectionInfo> {
-    if depth > 4 || (v as usize) >= g.node_count() {
+    if depth > 4 || v.index() >= g.node_count() {
         return None;
     }
     let class = g.display_class(v);

@@ -215,7 +215,7 @@ fn is_empty_sentinel(g: &HeapGraph, x: Node) -> bool {
     else {
         return false;
     };
-    (c.node as usize) < g.node_count()
+    c.node.index() < g.node_count()
         && g.labelled_edges(c.node).iter().any(|(t, l)| {
             *t == x && matches!(l, crate::graph::EdgeLabel::Static(n) if n == "EMPTY")
         })

@@ -133,7 +133,7 @@ pub fn search(g: &HeapGraph, d: &Dominance, pattern: &str, want: usize) -> TreeM
     // A min-heap on (retained, smaller node first) holds the `want` largest.
     let mut heap: BinaryHeap<Reverse<(u64, Reverse<Node>)>> =
         BinaryHeap::with_capacity(want.min(1 << 16));
-    for v in 0..g.node_count() as Node {
+    for v in g.nodes() {
         let ci = g.class_index(v) as usize;
         // (`as_class` is a hash lookup: only for instances of java.lang.Class.)
         let hit = match is_class_class[ci].then(|| g.as_class(v)).flatten() {

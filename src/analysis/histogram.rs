@@ -84,9 +84,9 @@ pub(crate) fn histogram_over(
     let total = g.node_count().max(1) as f64;
     let mut reach = vec![(0u64, 0u64, 0u64); nc];
     let mut unreach = vec![(0u64, 0u64); nc];
-    for v in 0..g.node_count() as Node {
-        if v % (1 << 20) == 0 {
-            progress(0.3 * v as f64 / total);
+    for v in g.nodes() {
+        if v.get() % (1 << 20) == 0 {
+            progress(0.3 * v.get() as f64 / total);
         }
         let c = g.class_index(v) as usize;
         let s = g.shallow(v);
@@ -123,7 +123,7 @@ pub(crate) fn histogram_over(
             progress(0.4 + 0.6 * i as f64 / total);
         }
         let next = order.get(i).copied();
-        let p = next.map_or(NO_NODE, |w| d.idom[w as usize]);
+        let p = next.map_or(NO_NODE, |w| Node::new(d.idom[w.index()]));
         while open.last().is_some_and(|o| o.node != p) {
             let Some(o) = open.pop() else { break };
             if o.big {

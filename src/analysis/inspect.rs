@@ -261,7 +261,8 @@ fn class_details(g: &HeapGraph, ci: u32, hist: Option<&Histogram>) -> ClassDetai
             .filter(|r| r.class == ci)
             .map(|r| r.instances)
             .sum(),
-        None => (0..g.node_count() as Node)
+        None => g
+            .nodes()
             .filter(|&v| g.as_class(v).is_none() && g.class_index(v) == ci)
             .count() as u64,
     };

@@ -122,7 +122,7 @@ impl StrongReach {
         let mut bits = vec![0u64; g.node_count().div_ceil(64)];
         let mut stack: Vec<Node> = Vec::new();
         fn mark(bits: &mut [u64], stack: &mut Vec<Node>, v: Node) {
-            let (w, b) = (v as usize / 64, v % 64);
+            let (w, b) = (v.index() / 64, v.get() % 64);
             if bits[w] & (1 << b) == 0 {
                 bits[w] |= 1 << b;
                 stack.push(v);
@@ -142,8 +142,8 @@ impl StrongReach {
 
     pub(crate) fn contains(&self, v: Node) -> bool {
         self.bits
-            .get(v as usize / 64)
-            .is_some_and(|w| w & (1 << (v % 64)) != 0)
+            .get(v.index() / 64)
+            .is_some_and(|w| w & (1 << (v.get() % 64)) != 0)
     }
 }
 

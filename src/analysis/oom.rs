@@ -25,7 +25,7 @@ pub(crate) fn unreachable_finding(g: &HeapGraph, d: &Dominance) -> Option<Suspec
     let mut count = 0u64;
     let mut biggest: Option<(Node, u64)> = None;
     let mut by_class: Vec<(u64, u64)> = vec![(0, 0); g.classes.len()];
-    for v in 0..g.node_count() as Node {
+    for v in g.nodes() {
         let s = g.shallow(v);
         all += s;
         if d.is_reachable(v) {

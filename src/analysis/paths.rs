@@ -281,7 +281,7 @@ pub struct PathIndex {
     opts: PathOptions,
     excl: Exclusions,
     /// BFS parent of each node (`NO_NODE`: no path); the super-root's parent is itself.
-    parent: Vec<u32>,
+    parent: Vec<Node>,
     /// Thread serial → stack trace serial.
     trace_of_thread: HashMap<u32, u32>,
     /// LOAD CLASS serial → class name id.
@@ -320,9 +320,9 @@ impl PathIndex {
         parent[n] = sr;
         let mut queue: Vec<u32> = Vec::with_capacity(n);
         for &r in g.root_nodes() {
-            if parent[r as usize] == NO_NODE {
-                parent[r as usize] = sr;
-                queue.push(r);
+            if parent[r.index()] == NO_NODE {
+                parent[r.index()] = sr;
+                queue.push(r.get());
             }
         }
         let mut head = 0;
@@ -330,18 +330,18 @@ impl PathIndex {
             let v = queue[head];
             head += 1;
             let mut visit = |w: Node| {
-                if parent[w as usize] == NO_NODE {
-                    parent[w as usize] = v;
-                    queue.push(w);
+                if parent[w.index()] == NO_NODE {
+                    parent[w.index()] = Node::new(v);
+                    queue.push(w.get());
                 }
             };
-            if let Some(c) = g.class_node(v) {
+            if let Some(c) = g.class_node(Node::new(v)) {
                 visit(c);
             }
-            match excl.excluded_index(g, v) {
-                None => g.edges(v).for_each(|(t, _)| visit(t)),
+            match excl.excluded_index(g, Node::new(v)) {
+                None => g.edges(Node::new(v)).for_each(|(t, _)| visit(t)),
                 Some(skip) => g
-                    .indexed_edges(v)
+                    .indexed_edges(Node::new(v))
                     .filter(|&(_, idx)| idx != skip)
                     .for_each(|(t, _)| visit(t)),
             }
@@ -405,11 +405,11 @@ impl<'g> PathFinder<'g> {
     }
     /// Whether `node` has a path from a GC root (under this finder's options).
     pub fn has_path(&self, node: Node) -> bool {
-        (node as usize) < self.g.node_count() && self.idx.parent[node as usize] != NO_NODE
+        node.index() < self.g.node_count() && self.idx.parent[node.index()] != NO_NODE
     }
     /// The BFS-tree parent of `node` (`None` for roots and objects without a path).
     pub(crate) fn parent(&self, node: Node) -> Option<Node> {
-        match self.idx.parent.get(node as usize) {
+        match self.idx.parent.get(node.index()) {
             Some(&p) if p != NO_NODE && p != self.g.super_root() && node != self.g.super_root() => {
                 Some(p)
             }
@@ -500,7 +500,7 @@ impl<'g> PathFinder<'g> {
         // Referrers (q, position) with q not the shortest path's own predecessor.
         let mut refs: Vec<(Node, usize)> = Vec::new();
         let mut complete = true;
-        'scan: for q in 0..g.node_count() as Node {
+        'scan: for q in g.nodes() {
             if !self.has_path(q) {
                 continue;
             }
@@ -522,7 +522,7 @@ impl<'g> PathFinder<'g> {
                     .for_each(|(t, _)| consider(t)),
             }
             if refs.len() >= MAX_REFERRERS {
-                complete = (q as usize) + 1 == g.node_count();
+                complete = q.index() + 1 == g.node_count();
                 break 'scan;
             }
         }

@@ -129,7 +129,7 @@ pub(crate) fn is_loader_class(g: &HeapGraph, c: u32) -> bool {
 /// Whether `v` is an application-level object: an instance of a non-JDK class that is not a
 /// class loader, or the class object of such a class (a static holder). Arrays never are.
 pub(crate) fn is_app_level(g: &HeapGraph, v: Node) -> bool {
-    if (v as usize) >= g.node_count() {
+    if v.index() >= g.node_count() {
         return false;
     }
     if let Some(ci) = g.as_class(v) {
@@ -162,7 +162,8 @@ pub fn live_threads(g: &HeapGraph, d: &Dominance) -> Vec<Node> {
         let thread_classes: Vec<bool> = (0..g.classes.len())
             .map(|c| super::paths::is_subclass_of(g, c as u32, "java.lang.Thread"))
             .collect();
-        t = (0..g.node_count() as Node)
+        t = g
+            .nodes()
             .filter(|&v| {
                 g.as_class(v).is_none()
                     && thread_classes[g.class_index(v) as usize]

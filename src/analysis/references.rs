@@ -47,7 +47,8 @@ pub fn outgoing(g: &HeapGraph, v: Node, start: usize, end: usize) -> Vec<(Node, 
 /// Every object that references `v` (through a field, an element, a class link or as its
 /// class), largest retained first (ties: node order). One scan of all edges.
 pub fn referrers(g: &HeapGraph, d: &Dominance, v: Node) -> Vec<Node> {
-    let mut refs: Vec<Node> = (0..g.node_count() as Node)
+    let mut refs: Vec<Node> = g
+        .nodes()
         .filter(|&q| g.class_node(q) == Some(v) || g.edges(q).any(|(t, _)| t == v))
         .collect();
     refs.sort_by_key(|&q| Reverse(d.retained(q)));
@@ -68,7 +69,8 @@ pub fn reference_label(g: &HeapGraph, from: Node, to: Node) -> Option<String> {
 /// nothing). `None` when there is no such class.
 pub fn instances(g: &HeapGraph, d: &Dominance, class: u32, unreachable: bool) -> Option<Vec<Node>> {
     g.classes.get(class as usize)?;
-    let mut list: Vec<Node> = (0..g.node_count() as Node)
+    let mut list: Vec<Node> = g
+        .nodes()
         .filter(|&v| g.class_index(v) == class && d.is_reachable(v) != unreachable)
         .collect();
     if unreachable {

@@ -102,7 +102,7 @@ pub(crate) fn is_incomplete(g: &HeapGraph) -> bool {
 pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
     let mut shallow_total = 0u64;
     let mut unreachable_bytes = 0u64;
-    for v in 0..g.node_count() as Node {
+    for v in g.nodes() {
         let s = g.shallow(v);
         shallow_total += s;
         if !d.is_reachable(v) {

@@ -240,7 +240,7 @@ pub fn threads_with(
 /// thread of the heap all the same.
 pub(crate) fn thread_nodes(g: &HeapGraph, d: &Dominance) -> Vec<Node> {
     let is_thread = subclasses_of(g, "java.lang.Thread");
-    (0..g.node_count() as Node)
+    g.nodes()
         .filter(|&v| {
             is_thread[g.class_index(v) as usize] && g.as_class(v).is_none() && d.is_reachable(v)
         })

@@ -84,7 +84,7 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
         .field_slot(string_class, "value")
         .filter(|f| f.ref_index != u32::MAX)
         .map(|f| f.ref_index);
-    for v in 0..g.node_count() as Node {
+    for v in g.nodes() {
         if g.class_index(v) != string_class || !d.is_reachable(v) || g.as_class(v).is_some() {
             continue;
         }
@@ -198,13 +198,13 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
     for (k, gr) in groups.iter().enumerate() {
         for &s in &gr.nodes {
             group_of.insert(s, k as u32);
-            marked[s as usize / 64] |= 1 << (s % 64);
+            marked[s.index() / 64] |= 1 << (s.get() % 64);
         }
     }
-    let is_marked = |t: Node| marked[t as usize / 64] & (1 << (t % 64)) != 0;
+    let is_marked = |t: Node| marked[t.index() / 64] & (1 << (t.get() % 64)) != 0;
     let mut holders: Vec<HashMap<(String, String), u64>> = vec![HashMap::new(); groups.len()];
     let mut class_names: HashMap<u32, String> = HashMap::new();
-    for v in 0..g.node_count() as Node {
+    for v in g.nodes() {
         if !d.is_reachable(v) || !g.edges(v).any(|(t, _)| is_marked(t)) {
             continue;
         }
@@ -331,7 +331,7 @@ pub fn largest_arrays_with(
 ) -> Vec<ArrayInfo> {
     let mut top: Vec<(u64, Node)> = Vec::new();
     let mut min_kept = 0u64;
-    for v in 0..g.node_count() as Node {
+    for v in g.nodes() {
         let class = g.class(v);
         if class.kind == ClassKind::Instance || g.as_class(v).is_some() || !d.is_reachable(v) {
             continue;
@@ -583,7 +583,7 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
     let reference = g.sizes.reference as u64;
     let mut instances: Vec<(Node, &str)> = Vec::new();
     let mut set_maps: HashSet<Node> = HashSet::new();
-    for v in 0..g.node_count() as Node {
+    for v in g.nodes() {
         if let Some(jdk) = jdk_of[g.class_index(v) as usize] {
             if g.as_class(v).is_none() && d.is_reachable(v) {
                 instances.push((v, jdk));

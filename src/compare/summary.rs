@@ -3,7 +3,7 @@
 use crate::analysis::histogram::Histogram;
 use crate::analysis::paths::thread_name;
 use crate::analysis::patterns::{is_loader_class, live_threads, name_pattern};
-use crate::graph::{Dominance, HeapGraph, Node, SizeMode, NO_NODE};
+use crate::graph::{Dominance, HeapGraph, SizeMode, NO_NODE};
 use crate::hprof::{Id, RootKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -146,7 +146,7 @@ pub(crate) fn loader_counts(g: &HeapGraph) -> Vec<LoaderCount> {
         }
     }
     let mut by: BTreeMap<String, LoaderCount> = BTreeMap::new();
-    for v in 0..g.node_count() as Node {
+    for v in g.nodes() {
         if !is_loader[g.class_index(v) as usize] || g.as_class(v).is_some() {
             continue;
         }

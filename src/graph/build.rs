@@ -13,7 +13,7 @@
 //! the input is cheap (the browser re-slices the `File`); holding the dump in memory is not.
 
 use super::classes::*;
-use super::dominators::NO_NODE;
+use super::dominators::NO_IDX;
 use super::ids::{ClassLenColumn, IdMap, SortedIds};
 use super::locate::LocationsBuilder;
 use super::names::{bounded_class_name, is_jdk_class_name, java_class_name, jvm_class_name};
@@ -21,6 +21,7 @@ use super::skips::SkipCandidates;
 use super::store::{FieldStoreBuilder, StringStoreBuilder};
 use super::text::TextProbe;
 use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
+use super::{Node, NO_NODE};
 use crate::hprof::*;
 use std::collections::HashMap;
 
@@ -363,7 +364,7 @@ impl Pass1 {
         let mut class_of = vec![0u32; n];
         let mut lens = vec![0u32; n];
         for (seq, &node) in seq_to_node.iter().enumerate() {
-            if node != NO_NODE {
+            if node != NO_IDX {
                 let c = self.obj_class[seq];
                 class_of[node as usize] = if c >= PSEUDO { pseudo_map[&c] } else { c };
                 lens[node as usize] = self.obj_len[seq];
@@ -408,9 +409,9 @@ impl Pass1 {
             };
             let dump = self.dumps.get(&slot);
             let node = if !id.is_null() && dump.is_some() {
-                ids.position(id.get()).unwrap_or(NO_NODE)
+                ids.position(id.get()).unwrap_or(NO_IDX)
             } else {
-                NO_NODE
+                NO_IDX
             };
             let statics: Vec<StaticSlot> = dump
                 .map(|d| {
@@ -425,7 +426,7 @@ impl Pass1 {
                 .unwrap_or_default();
             classes.push(ClassInfo {
                 id,
-                node,
+                node: Node::new(node),
                 name,
                 super_class: dump
                     .and_then(|d| self.slot_of.get(&d.super_id).copied())
@@ -501,11 +502,11 @@ impl Pass1 {
                 .thread_serial
                 .and_then(|s| thread_by_serial.get(&s).copied());
             roots.push(RootRef {
-                node,
+                node: Node::new(node),
                 kind: r.kind,
                 thread_serial: r.thread_serial,
                 frame: r.frame,
-                thread_node: thread.unwrap_or(NO_NODE),
+                thread_node: Node::new(thread.unwrap_or(NO_IDX)),
             });
             match (r.kind, thread) {
                 (RootKind::Unreachable, _) => {}
@@ -526,7 +527,7 @@ impl Pass1 {
                         frame: None,
                         thread_node: NO_NODE,
                     });
-                    root_nodes.push(c.node);
+                    root_nodes.push(c.node.get());
                 }
             }
         }
@@ -592,7 +593,7 @@ impl Pass1 {
             });
         }
         for &(seq, seen) in &self.short_arrays {
-            if let Some(&node) = seq_to_node.get(seq).filter(|&&v| v != NO_NODE) {
+            if let Some(&node) = seq_to_node.get(seq).filter(|&&v| v != NO_IDX) {
                 edge_start[node as usize] = edge_start[node as usize].min(seen);
             }
         }
@@ -604,7 +605,7 @@ impl Pass1 {
                 .iter()
                 .filter(|s| matches!(s.value, Value::Object(_)))
                 .count();
-            edge_start[c.node as usize] = 4 + statics as u32;
+            edge_start[c.node.index()] = 4 + statics as u32;
         }
         for (&t, &(a, b)) in &locals_of {
             edge_start[t as usize] += b - a;
@@ -639,7 +640,7 @@ impl Pass1 {
             slots: Vec::new(),
             degree: vec![0; n_nodes],
             big_degree: Vec::new(),
-            cur_node: NO_NODE,
+            cur_node: NO_IDX,
             cur: 0,
             cur_end: 0,
             locals_of,
@@ -883,17 +884,17 @@ impl Pass2 {
         }
     }
 
-    /// Starts the next object in stream order; returns its node (or `NO_NODE` for a duplicate
+    /// Starts the next object in stream order; returns its node (or `NO_IDX` for a duplicate
     /// or an object pass 1 did not see).
     #[inline]
     fn begin(&mut self) -> u32 {
         self.end_object();
-        let node = self.seq_to_node.get(self.seq).copied().unwrap_or(NO_NODE);
+        let node = self.seq_to_node.get(self.seq).copied().unwrap_or(NO_IDX);
         if self.seq >= self.seq_to_node.len() {
             self.stats.input_changed = true;
         }
         self.seq += 1;
-        if node != NO_NODE {
+        if node != NO_IDX {
             self.cur_node = node;
             self.cur = self.edge_start[node as usize];
             self.cur_end = self.edge_start[node as usize + 1];
@@ -914,7 +915,7 @@ impl Pass2 {
     /// Records how many edges the current object got.
     #[inline]
     fn end_object(&mut self) {
-        if self.cur_node == NO_NODE {
+        if self.cur_node == NO_IDX {
             return;
         }
         let v = self.cur_node as usize;
@@ -925,7 +926,7 @@ impl Pass2 {
             self.degree[v] = u8::MAX;
             self.big_degree.push((v as u32, d));
         }
-        self.cur_node = NO_NODE;
+        self.cur_node = NO_IDX;
     }
 
     #[inline]
@@ -933,7 +934,7 @@ impl Pass2 {
         if id.is_null() {
             return;
         }
-        if self.cur_node == NO_NODE {
+        if self.cur_node == NO_IDX {
             return; // a duplicate-id record: its edges go with it
         }
         match self.ids.position(id.get()) {
@@ -1016,7 +1017,7 @@ impl Pass2 {
             .classes
             .iter()
             .filter(|c| c.node != NO_NODE)
-            .filter_map(|c| self.class_len.class(c.node as usize))
+            .filter_map(|c| self.class_len.class(c.node.index()))
             .collect();
         class_classes.sort_unstable();
         class_classes.dedup();
@@ -1025,7 +1026,7 @@ impl Pass2 {
             .iter()
             .enumerate()
             .filter(|(_, c)| c.node != NO_NODE)
-            .map(|(i, c)| (c.node, i as u32))
+            .map(|(i, c)| (c.node.get(), i as u32))
             .collect();
         self.stats.edges = m as u64;
         let ids = self.ids.into_column();
@@ -1048,7 +1049,7 @@ impl Pass2 {
             class_by_node,
             class_classes,
             roots: self.roots,
-            root_nodes: self.root_nodes,
+            root_nodes: self.root_nodes.into_iter().map(Node::new).collect(),
             fields,
             strings,
             stats: self.stats,
@@ -1057,7 +1058,7 @@ impl Pass2 {
     }
 
     fn string_wanted(&self, node: u32) -> bool {
-        node != NO_NODE && self.string_nodes[node as usize / 64] & (1 << (node % 64)) != 0
+        node != NO_IDX && self.string_nodes[node as usize / 64] & (1 << (node % 64)) != 0
     }
 }
 
@@ -1065,7 +1066,7 @@ impl Visitor for Pass2 {
     fn class_dump(&mut self, c: &ClassDump) {
         self.locate.interrupt();
         let node = self.begin();
-        if node == NO_NODE {
+        if node == NO_IDX {
             return;
         }
         self.edge(c.super_id, 0);
@@ -1084,12 +1085,12 @@ impl Visitor for Pass2 {
 
     fn instance(&mut self, i: &Instance<'_>) {
         let node = self.begin();
-        if node == NO_NODE {
+        if node == NO_IDX {
             return self.locate.interrupt();
         }
         let hdr = 1 + 2 * self.id_size as u64 + 8;
         let end = i.offset + hdr + i.fields.len() as u64;
-        self.locate.record(node, i.offset, end);
+        self.locate.record(Node::new(node), i.offset, end);
         let class = self.class_len.class(node as usize).unwrap_or(0) as usize;
         let id_size = self.id_size as usize;
         if i.fields.len() < self.classes[class].field_bytes as usize {
@@ -1109,7 +1110,7 @@ impl Visitor for Pass2 {
             KeepFields::No => false,
         };
         if keep {
-            self.fields.insert(node, i.fields);
+            self.fields.insert(Node::new(node), i.fields);
         }
         if let Some(late) = &mut self.late {
             let ids = &self.ids;
@@ -1125,8 +1126,8 @@ impl Visitor for Pass2 {
             let id = self.id_size as u64;
             let end = a.offset + 1 + 2 * id + 8 + a.length as u64 * id;
             match node {
-                NO_NODE => self.locate.interrupt(),
-                _ => self.locate.record(node, a.offset, end),
+                NO_IDX => self.locate.interrupt(),
+                _ => self.locate.record(Node::new(node), a.offset, end),
             }
         }
         // Pieces of one array arrive back to back, so their edges land in its seq range. The
@@ -1135,7 +1136,7 @@ impl Visitor for Pass2 {
             .seq
             .checked_sub(1)
             .and_then(|s| self.seq_to_node.get(s));
-        if node.copied().unwrap_or(NO_NODE) == NO_NODE {
+        if node.copied().unwrap_or(NO_IDX) == NO_IDX {
             return;
         }
         for (k, id) in elements.iter().enumerate() {
@@ -1148,16 +1149,16 @@ impl Visitor for Pass2 {
         let id = self.id_size as u64;
         let end = a.offset + 1 + id + 9 + a.length as u64 * a.elem.size(self.id_size) as u64;
         match node {
-            NO_NODE => self.locate.interrupt(),
-            _ => self.locate.record(node, a.offset, end),
+            NO_IDX => self.locate.interrupt(),
+            _ => self.locate.record(Node::new(node), a.offset, end),
         }
         if let Some(d) = data {
             let wanted = self.string_wanted(node);
             if wanted {
-                self.strings.insert(node, a.elem, d);
+                self.strings.insert(Node::new(node), a.elem, d);
                 super::text::insert_slices(&self.slices, node, a.elem, d, &mut self.strings);
             }
-            if let Some(late) = self.late.as_mut().filter(|_| node != NO_NODE) {
+            if let Some(late) = self.late.as_mut().filter(|_| node != NO_IDX) {
                 late.array(node, a.elem, d, &mut self.strings, wanted);
             }
         }

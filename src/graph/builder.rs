@@ -3,10 +3,10 @@
 
 use super::build::{Pass1, Pass2};
 use super::classes::{ClassKind, SizeMode, SizeRule};
-use super::dominators::NO_NODE;
 use super::dumps::DumpSelect;
 use super::front::{Front, Seen};
 use super::HeapGraph;
+use super::NO_NODE;
 use crate::hprof::*;
 use std::io::{Read, Seek, SeekFrom};
 
@@ -220,8 +220,8 @@ impl GraphBuilder {
         let mut class_nodes: Vec<(u32, usize)> = classes
             .iter()
             .enumerate()
-            .filter(|(_, k)| k.node != NO_NODE && (k.node as usize) < n)
-            .map(|(i, k)| (k.node, i))
+            .filter(|(_, k)| k.node != NO_NODE && k.node.index() < n)
+            .map(|(i, k)| (k.node.get(), i))
             .collect();
         class_nodes.reverse();
         class_nodes.sort_by_key(|e| e.0);

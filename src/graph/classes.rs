@@ -1,6 +1,7 @@
 //! Classes as the graph sees them: name, hierarchy, flattened field layout, and the shallow-size
 //! rule (the JVM's sizes inferred by `graph::layout`, or Eclipse MAT's rule — see docs/semantics.md).
 
+use super::Node;
 use crate::hprof::{BasicType, Id, Value};
 use serde::Serialize;
 
@@ -45,7 +46,7 @@ pub struct ClassInfo {
     /// Id of the class object (0 for a synthetic class the dump never described).
     pub id: Id,
     /// Node of the class object, or `NO_NODE` when the dump has no CLASS DUMP for it.
-    pub node: u32,
+    pub node: Node,
     /// Java source form: `java.util.HashMap$Node[]`.
     pub name: String,
     /// Index of the superclass in the class table, `NO_CLASS` for none.

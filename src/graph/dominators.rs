@@ -52,7 +52,8 @@
 //! returned preorder; the returned tree keeps 4 bytes × (`n + r`).
 
 /// Sentinel for "no node" (unreachable / no dominator).
-pub const NO_NODE: u32 = u32::MAX;
+/// Raw "no node" in the working and idom columns (`NO_NODE.get()`).
+pub const NO_IDX: u32 = u32::MAX;
 
 /// A read-only directed graph over dense node indices 0..node_count().
 pub trait Successors {
@@ -72,7 +73,7 @@ impl CsrGraph {
     /// Builds the CSR of `n` nodes; each node's successors keep the order of `edges`.
     /// Panics if an endpoint is `>= n`.
     pub fn from_edges(n: usize, edges: &[(u32, u32)]) -> Self {
-        assert!(n < NO_NODE as usize, "too many nodes for u32 indices: {n}");
+        assert!(n < NO_IDX as usize, "too many nodes for u32 indices: {n}");
         assert!(
             edges.len() < u32::MAX as usize,
             "too many edges for u32 offsets"
@@ -122,7 +123,7 @@ impl Successors for CsrGraph {
 /// Immediate dominators of the nodes reachable from one root.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DominatorTree {
-    /// idom[v] = immediate dominator of v; idom[root] = root; NO_NODE if v is unreachable from root.
+    /// idom[v] = immediate dominator of v; idom[root] = root; NO_IDX if v is unreachable from root.
     pub idom: Vec<u32>,
     /// Reachable nodes in DFS preorder from the root (root first). Every node's idom appears before it.
     /// Successors are visited in the order `for_each_successor` yields them.
@@ -138,7 +139,7 @@ impl DominatorTree {
     /// Whether `v` is reachable from the root (false for out-of-range `v`).
     #[inline]
     pub fn is_reachable(&self, v: u32) -> bool {
-        self.idom.get(v as usize).is_some_and(|&d| d != NO_NODE)
+        self.idom.get(v as usize).is_some_and(|&d| d != NO_IDX)
     }
 
     /// Number of nodes reachable from the root (root included).
@@ -150,7 +151,7 @@ impl DominatorTree {
     /// Children lists of the dominator tree in CSR form (offsets n+1, children), children of each node sorted by node index.
     pub fn children_csr(&self) -> (Vec<u32>, Vec<u32>) {
         let n = self.idom.len();
-        let is_child = |v: usize, d: u32| d != NO_NODE && d as usize != v;
+        let is_child = |v: usize, d: u32| d != NO_IDX && d as usize != v;
         let mut offsets = vec![0u32; n + 1];
         let mut m = 0u32;
         for (v, &d) in self.idom.iter().enumerate() {
@@ -204,13 +205,13 @@ pub(crate) fn compute_with_progress<G: Successors>(
             progress(phase_start + phase_len * done as f64 / total.max(1) as f64);
         }
     };
-    assert!(n < NO_NODE as usize, "too many nodes for u32 indices: {n}");
+    assert!(n < NO_IDX as usize, "too many nodes for u32 indices: {n}");
     assert!((root as usize) < n, "root {root} out of range ({n} nodes)");
 
     // ---- Phase 1: iterative DFS, numbering nodes in preorder and counting in-degrees. ----
-    // slot[node] = [preorder number (NO_NODE = not visited yet), kept in-degree]: the visited
+    // slot[node] = [preorder number (NO_IDX = not visited yet), kept in-degree]: the visited
     // test and the in-degree count of an edge's target hit the same cache line.
-    let mut slot: Vec<[u32; 2]> = vec![[NO_NODE, 0]; n];
+    let mut slot: Vec<[u32; 2]> = vec![[NO_IDX, 0]; n];
     // vertex[number] = node (the returned preorder); parent[number] = number of the DFS parent.
     // Reserving `n` only reserves address space: untouched pages are never committed.
     let mut vertex: Vec<u32> = Vec::with_capacity(n);
@@ -229,7 +230,7 @@ pub(crate) fn compute_with_progress<G: Successors>(
     {
         // A MARK below a node's pushed successors means "that node's subtree is done":
         // popping it moves `cur` back up to the parent, which the parent array already knows.
-        const MARK: u32 = NO_NODE;
+        const MARK: u32 = NO_IDX;
         let mut stack: Vec<u32> = vec![root];
         let mut cur: u32 = 0; // number of the node whose successors are being explored
         while let Some(x) = stack.pop() {
@@ -237,7 +238,7 @@ pub(crate) fn compute_with_progress<G: Successors>(
                 cur = parent[cur as usize];
                 continue;
             }
-            if slot[x as usize][0] != NO_NODE {
+            if slot[x as usize][0] != NO_IDX {
                 continue; // reached through another edge since it was pushed
             }
             let num = vertex.len() as u32;
@@ -249,7 +250,7 @@ pub(crate) fn compute_with_progress<G: Successors>(
             stack.push(MARK);
             graph.for_each_successor(x, |w| {
                 let s = &mut slot[w as usize];
-                if s[0] == NO_NODE {
+                if s[0] == NO_IDX {
                     stack.push(w);
                 }
                 if keep(x, w) {
@@ -291,7 +292,7 @@ pub(crate) fn compute_with_progress<G: Successors>(
     for u in 0..n as u32 {
         report(0.35, 0.2, u as usize, n);
         let i = slot[u as usize][0];
-        if i == NO_NODE {
+        if i == NO_IDX {
             continue;
         }
         graph.for_each_successor(u, |w| {
@@ -344,7 +345,7 @@ pub(crate) fn compute_with_progress<G: Successors>(
     drop(offsets);
 
     progress(0.95);
-    let mut idom_out = vec![NO_NODE; n];
+    let mut idom_out = vec![NO_IDX; n];
     for (&v, &d) in vertex.iter().zip(idom.iter()) {
         idom_out[v as usize] = vertex[d as usize];
     }
@@ -374,7 +375,7 @@ fn eval(ab: &mut [[u32; 2]], v: u32, i: u32) -> u32 {
 /// recursive formulation.
 #[inline(never)]
 fn eval_compress(ab: &mut [[u32; 2]], v: u32, i: u32) -> u32 {
-    let mut prev = NO_NODE;
+    let mut prev = NO_IDX;
     let mut x = v;
     loop {
         let a = ab[x as usize][0];
@@ -386,7 +387,7 @@ fn eval_compress(ab: &mut [[u32; 2]], v: u32, i: u32) -> u32 {
         x = a;
     }
     let [root, mut b] = ab[x as usize];
-    while prev != NO_NODE {
+    while prev != NO_IDX {
         let y = &mut ab[prev as usize];
         prev = y[0];
         if b < y[1] {

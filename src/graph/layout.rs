@@ -21,8 +21,8 @@
 //! MAT's rule is kept and the rule says so (`SizeRule::mode`).
 
 use super::classes::{align_to, elem_size_index, ClassInfo, ClassKind, SizeMode, SizeRule};
-use super::dominators::NO_NODE;
 use super::ids::{IdMap, SortedIds};
+use crate::graph::NO_NODE;
 use crate::hprof::{BasicType, Id, Value};
 
 /// Candidate offsets of an array's first element.
@@ -91,8 +91,8 @@ pub(super) fn infer_jvm_sizes(
     let mut mirrors: Vec<(u32, u32)> = classes
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.node != NO_NODE && (c.node as usize) < n)
-        .map(|(k, c)| (c.node, k as u32))
+        .filter(|(_, c)| c.node != NO_NODE && c.node.index() < n)
+        .map(|(k, c)| (c.node.get(), k as u32))
         .collect();
     mirrors.sort_unstable();
     let mut mirror_gap = vec![0u64; classes.len()];
@@ -437,7 +437,7 @@ mod tests {
             (jvm.sizes.instance_header, jvm.sizes.reference),
             (mat.sizes.instance_header, mat.sizes.reference)
         );
-        for v in 0..mat.node_count() as u32 {
+        for v in mat.nodes() {
             if mat.as_class(v).is_none() {
                 assert_eq!(jvm.shallow(v), mat.shallow(v), "{}", mat.display_class(v));
             }
@@ -454,7 +454,7 @@ mod tests {
         let (jvm, mat) = (build(&bytes, SizeMode::Jvm), build(&bytes, SizeMode::Mat));
         assert_eq!(jvm.sizes, mat.sizes);
         assert_eq!(jvm.sizes.mode, SizeMode::Mat);
-        for v in 0..mat.node_count() as u32 {
+        for v in mat.nodes() {
             assert_eq!(jvm.shallow(v), mat.shallow(v));
         }
     }

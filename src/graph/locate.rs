@@ -31,14 +31,17 @@ pub struct ObjectLocations {
 impl ObjectLocations {
     /// Where to start reading for `node`: (offset of a record, records to skip after it).
     pub(crate) fn start_of(&self, node: Node) -> Option<(u64, u32)> {
-        let block = node as usize / BLOCK;
+        let block = node.index() / BLOCK;
         let first = (block * BLOCK) as u32;
-        let i = self.break_nodes.partition_point(|&b| b <= node);
+        let i = self.break_nodes.partition_point(|&b| b <= node.get());
         if i > 0 && self.break_nodes[i - 1] >= first {
-            return Some((self.break_offsets[i - 1], node - self.break_nodes[i - 1]));
+            return Some((
+                self.break_offsets[i - 1],
+                node.get() - self.break_nodes[i - 1],
+            ));
         }
         let off = *self.blocks.get(block)?;
-        (off != UNKNOWN).then_some((off, node - first))
+        (off != UNKNOWN).then_some((off, node.get() - first))
     }
     /// Whether the dump's records were located (false for a graph restored without them).
     pub fn is_empty(&self) -> bool {
@@ -118,15 +121,15 @@ impl LocationsBuilder {
     }
     /// An object record of `node` spanning `offset..end`.
     pub(crate) fn record(&mut self, node: Node, offset: u64, end: u64) {
-        let contiguous = matches!(self.prev, Some((p, e)) if p + 1 == node && e == offset);
-        if node as usize % BLOCK == 0 {
-            if let Some(b) = self.blocks.get_mut(node as usize / BLOCK) {
+        let contiguous = matches!(self.prev, Some((p, e)) if p + 1 == node.get() && e == offset);
+        if node.index() % BLOCK == 0 {
+            if let Some(b) = self.blocks.get_mut(node.index() / BLOCK) {
                 *b = offset;
             }
         } else if !contiguous {
-            self.breaks.push((node, offset));
+            self.breaks.push((node.get(), offset));
         }
-        self.prev = Some((node, end));
+        self.prev = Some((node.get(), end));
     }
     /// A record the index cannot locate (class dump, duplicate id): the next one is a break.
     pub(crate) fn interrupt(&mut self) {
@@ -178,22 +181,22 @@ mod tests {
     fn breaks_and_blocks() {
         let mut b = LocationsBuilder::new(130);
         // Nodes 0..=2 back to back, 3 elsewhere, 64 at a block start, 65 contiguous.
-        b.record(0, 100, 110);
-        b.record(1, 110, 120);
-        b.record(2, 120, 130);
-        b.record(3, 500, 510);
+        b.record(Node::new(0), 100, 110);
+        b.record(Node::new(1), 110, 120);
+        b.record(Node::new(2), 120, 130);
+        b.record(Node::new(3), 500, 510);
         b.interrupt();
-        b.record(64, 1000, 1010);
-        b.record(65, 1010, 1020);
-        b.record(66, 2000, 2010);
+        b.record(Node::new(64), 1000, 1010);
+        b.record(Node::new(65), 1010, 1020);
+        b.record(Node::new(66), 2000, 2010);
         let l = b.finish();
-        assert_eq!(l.start_of(0), Some((100, 0)));
-        assert_eq!(l.start_of(2), Some((100, 2)));
-        assert_eq!(l.start_of(3), Some((500, 0)));
-        assert_eq!(l.start_of(4), Some((500, 1)));
-        assert_eq!(l.start_of(65), Some((1000, 1)));
-        assert_eq!(l.start_of(66), Some((2000, 0)));
-        assert_eq!(l.start_of(128), None);
+        assert_eq!(l.start_of(Node::new(0)), Some((100, 0)));
+        assert_eq!(l.start_of(Node::new(2)), Some((100, 2)));
+        assert_eq!(l.start_of(Node::new(3)), Some((500, 0)));
+        assert_eq!(l.start_of(Node::new(4)), Some((500, 1)));
+        assert_eq!(l.start_of(Node::new(65)), Some((1000, 1)));
+        assert_eq!(l.start_of(Node::new(66)), Some((2000, 0)));
+        assert_eq!(l.start_of(Node::new(128)), None);
         assert_eq!(l.breaks(), 2);
         assert_eq!(l.check(130), Ok(()));
         // What a damaged snapshot could hold: each is refused before any lookup.

@@ -23,6 +23,7 @@ mod ids;
 mod layout;
 pub(crate) mod locate;
 mod names;
+mod node;
 mod offsets;
 mod preorder;
 pub mod record;
@@ -39,7 +40,11 @@ pub use builder::{
 pub use classes::{
     layout, ClassInfo, ClassKind, FieldSlot, SizeMode, SizeRule, StaticSlot, NO_CLASS,
 };
-pub use dominators::NO_NODE;
+pub use dominators::NO_IDX;
+pub use node::Node;
+
+/// "No node": an unreachable object's dominator, an id not in the dump.
+pub const NO_NODE: Node = Node::NONE;
 pub use ids::add_hash_entropy;
 pub use names::{
     bounded_class_name, is_jdk_class_name, java_class_name, package_of, JDK_PREFIXES,
@@ -59,9 +64,6 @@ use dominators::Successors;
 use ids::{ClassLenColumn, IdColumn, IdMap};
 use serde::Serialize;
 use std::collections::HashMap;
-
-/// A node index: dense, `0..node_count()` for objects, `node_count()` for the super-root.
-pub type Node = u32;
 
 /// Metadata records of the dump (everything that is not a heap object).
 #[derive(Debug, Default, Clone)]
@@ -196,24 +198,28 @@ impl HeapGraph {
     pub fn node_count(&self) -> usize {
         self.ids.len()
     }
+    /// Every object's node, in node order (the super-root excluded).
+    pub fn nodes(&self) -> impl Iterator<Item = Node> + Clone {
+        (0..self.ids.len() as u32).map(Node::new)
+    }
     /// The virtual super-root's node index.
     pub fn super_root(&self) -> Node {
-        self.ids.len() as Node
+        Node::new(self.ids.len() as u32)
     }
     pub(crate) fn id_size(&self) -> u8 {
         self.meta.header.id_size
     }
     /// Object id of a node (0 for the super-root).
     pub fn id(&self, node: Node) -> Id {
-        Id::new(self.ids.get(node as usize).unwrap_or(0))
+        Id::new(self.ids.get(node.index()).unwrap_or(0))
     }
     /// Node of an object id.
     pub fn node_of(&self, id: Id) -> Option<Node> {
-        self.ids.find(id.get())
+        self.ids.find(id.get()).map(Node::new)
     }
     /// Class index of a node (`java.lang.Class` for class objects).
     pub fn class_index(&self, node: Node) -> u32 {
-        self.class_len.class(node as usize).expect("node in range")
+        self.class_len.class(node.index()).expect("node in range")
     }
     pub fn class(&self, node: Node) -> &ClassInfo {
         &self.classes[self.class_index(node) as usize]
@@ -222,15 +228,15 @@ impl HeapGraph {
     pub fn as_class(&self, node: Node) -> Option<u32> {
         if !self
             .class_classes
-            .contains(&self.class_len.class(node as usize)?)
+            .contains(&self.class_len.class(node.index())?)
         {
             return None;
         }
-        self.class_by_node.get(&node).copied()
+        self.class_by_node.get(&node.get()).copied()
     }
     /// Array length (0 for instances and class objects).
     pub fn array_len(&self, node: Node) -> u32 {
-        self.class_len.len(node as usize)
+        self.class_len.len(node.index())
     }
     /// Display name: the class name, or `class java.lang.String` for a class object.
     pub fn display_class(&self, node: Node) -> String {
@@ -244,7 +250,7 @@ impl HeapGraph {
     }
     /// Shallow size under [`SizeRule`] (0 for the super-root).
     pub fn shallow(&self, node: Node) -> u64 {
-        let Some(c) = self.class_len.class(node as usize) else {
+        let Some(c) = self.class_len.class(node.index()) else {
             return 0;
         };
         if let Some(k) = self.as_class(node) {
@@ -253,10 +259,10 @@ impl HeapGraph {
         let class = &self.classes[c as usize];
         match class.kind {
             ClassKind::Instance => class.instance_size as u64,
-            ClassKind::ObjectArray => self.sizes.object_array(self.class_len.len(node as usize)),
+            ClassKind::ObjectArray => self.sizes.object_array(self.class_len.len(node.index())),
             ClassKind::PrimitiveArray(e) => self
                 .sizes
-                .primitive_array(e, self.class_len.len(node as usize)),
+                .primitive_array(e, self.class_len.len(node.index())),
         }
     }
     /// Distinct GC-root nodes (successors of the super-root).
@@ -265,14 +271,14 @@ impl HeapGraph {
     }
     /// Explicit outgoing edges `(target, slot)` of a node, excluding the implicit class edge.
     pub fn edges(&self, node: Node) -> impl Iterator<Item = (Node, u8)> + '_ {
-        let (a, b) = if (node as usize) < self.ids.len() {
-            self.offsets.range(node as usize)
+        let (a, b) = if node.index() < self.ids.len() {
+            self.offsets.range(node.index())
         } else {
             (0, 0)
         };
         self.targets[a..b]
             .iter()
-            .copied()
+            .map(|&t| Node::new(t))
             .zip(self.slots[a..b].iter().copied())
     }
     /// The class-object node of `node`'s class, if the dump has it.
@@ -340,7 +346,7 @@ impl HeapGraph {
     }
     /// Number of leading edges of `node` that are its stack locals (threads only).
     pub(crate) fn locals_of(&self, node: Node) -> usize {
-        self.locals_count.get(&node).copied().unwrap_or(0) as usize
+        self.locals_count.get(&node.get()).copied().unwrap_or(0) as usize
     }
     /// The explicit edges of `node` after its stack locals, each with its exact index: field
     /// reference index (instances), element index (object arrays) or class-link index (class
@@ -349,8 +355,8 @@ impl HeapGraph {
     /// previous edge's with that residue, except where the build recorded the exact index in
     /// the side table (an index 256 or more past the previous one: sparse arrays).
     pub fn indexed_edges(&self, node: Node) -> IndexedEdges<'_> {
-        let (a, b) = if (node as usize) < self.ids.len() {
-            self.offsets.range(node as usize)
+        let (a, b) = if node.index() < self.ids.len() {
+            self.offsets.range(node.index())
         } else {
             (0, 0)
         };
@@ -375,7 +381,7 @@ impl HeapGraph {
     }
     /// Target of the reference field `name` of `node` (works for every instance, kept or not).
     pub fn ref_field(&self, node: Node, name: &str) -> Option<Node> {
-        if (node as usize) >= self.ids.len() || self.as_class(node).is_some() {
+        if node.index() >= self.ids.len() || self.as_class(node).is_some() {
             return None;
         }
         let class = self.class(node);
@@ -422,7 +428,7 @@ impl HeapGraph {
     /// The string store member holding `node`'s text: `node` itself (a value array, or a JDK ≤ 6
     /// String that is a slice of its array), else its `value` array.
     fn text_node(&self, node: Node) -> Option<Node> {
-        if (node as usize) >= self.node_count() {
+        if node.index() >= self.node_count() {
             return None;
         }
         if self.strings.contains(node) {
@@ -512,7 +518,7 @@ impl Iterator for IndexedEdges<'_> {
         };
         self.pos += 1;
         self.prev = idx;
-        Some((t, idx as u32))
+        Some((Node::new(t), idx as u32))
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.targets.len(), Some(self.targets.len()))
@@ -530,13 +536,13 @@ impl Successors for HeapGraph {
         let n = self.ids.len();
         if node as usize == n {
             for &r in &self.root_nodes {
-                f(r);
+                f(r.get());
             }
             return;
         }
-        let c = self.classes[self.class_index(node) as usize].node;
+        let c = self.classes[self.class_index(Node::new(node)) as usize].node;
         if c != NO_NODE {
-            f(c);
+            f(c.get());
         }
         let (a, b) = self.offsets.range(node as usize);
         for &t in &self.targets[a..b] {

@@ -19,8 +19,7 @@
 //! index then the queue's children counts, the queue, the sizes turned into positions in
 //! place, the preorder).
 
-use super::dominators::NO_NODE;
-use super::{Dominance, Node};
+use super::{Dominance, Node, NO_NODE};
 
 /// The reachable nodes in dominator-tree preorder, the super-root first; each node's children
 /// in [`Dominance::children`] order (largest retained first).
@@ -46,7 +45,7 @@ impl DomPreorder {
         let mut head = 0;
         while let Some(&v) = queue.get(head) {
             head += 1;
-            let run = &by_parent[start[v as usize] as usize..start[v as usize + 1] as usize];
+            let run = &by_parent[start[v.index()] as usize..start[v.index() + 1] as usize];
             kids.push(run.len() as u32);
             queue.extend_from_slice(run);
         }
@@ -133,8 +132,8 @@ impl DomPreorder {
         let mut path: Vec<Node> = vec![t];
         let mut end = 1;
         while let Some(&x) = run.get(end) {
-            let p = d.idom[x as usize];
-            while path.last().is_some_and(|&y| y != p) {
+            let p = d.idom[x.index()];
+            while path.last().is_some_and(|&y| y != Node::new(p)) {
                 path.pop();
             }
             if path.is_empty() {

@@ -10,8 +10,8 @@
 //! object counts are not stored: [`Dominance::retained_count`] walks the subtree when asked
 //! (the report asks for 100 nodes, the UI for the rows on screen).
 
-use super::dominators::{compute_with_progress, NO_NODE};
-use super::{HeapGraph, Node};
+use super::dominators::{compute_with_progress, NO_IDX};
+use super::{HeapGraph, Node, NO_NODE};
 
 /// Retained sizes of every node, 4 bytes each.
 ///
@@ -31,10 +31,10 @@ impl RetainedSizes {
 
     #[inline]
     pub(crate) fn get(&self, v: Node) -> u64 {
-        match self.units.get(v as usize) {
+        match self.units.get(v.index()) {
             Some(&Self::LARGE) => self
                 .large
-                .binary_search_by_key(&v, |e| e.0)
+                .binary_search_by_key(&v.get(), |e| e.0)
                 .map(|i| self.large[i].1)
                 .unwrap_or(0),
             Some(&u) => u as u64 * self.granule,
@@ -102,11 +102,11 @@ impl SizeAccumulator {
 
 /// Dominator tree, retained sizes and the dominator-tree children of every reachable node.
 pub struct Dominance {
-    /// Immediate dominator; `NO_NODE` for unreachable objects; the super-root's is itself.
+    /// Immediate dominator; `NO_IDX` for unreachable objects; the super-root's is itself.
     pub idom: Vec<u32>,
     retained: RetainedSizes,
     /// Reachable nodes but the super-root, by (idom, retained descending, node).
-    by_parent: Vec<u32>,
+    by_parent: Vec<Node>,
     /// Reachable objects (super-root excluded).
     pub reachable: usize,
 }
@@ -119,14 +119,14 @@ impl Dominance {
     /// [`compute`](Self::compute), reporting the fraction done every few milliseconds.
     pub fn compute_with_progress(g: &HeapGraph, progress: &mut dyn FnMut(f64)) -> Dominance {
         let root = g.super_root();
-        let tree = compute_with_progress(g, root, &mut |f| progress(f * 0.8));
+        let tree = compute_with_progress(g, root.get(), &mut |f| progress(f * 0.8));
         let n = tree.idom.len();
 
         // Retained sizes, bottom-up: reverse preorder visits a node after all it dominates.
         let granule = tree
             .preorder
             .iter()
-            .fold(0u64, |acc, &v| gcd(acc, g.shallow(v)))
+            .fold(0u64, |acc, &v| gcd(acc, g.shallow(Node::new(v))))
             .max(1);
         let mut acc = SizeAccumulator {
             units: vec![0; n],
@@ -139,7 +139,7 @@ impl Dominance {
                 progress(0.8 + 0.1 * k as f64 / r as f64);
             }
             let vi = v as usize;
-            acc.add(vi, g.shallow(v));
+            acc.add(vi, g.shallow(Node::new(v)));
             let d = tree.idom[vi];
             if d != v {
                 let b = acc.get(vi);
@@ -160,10 +160,10 @@ impl Dominance {
         for i in 1..=n {
             start[i] += start[i - 1];
         }
-        let mut by_parent = vec![0u32; preorder.len()];
+        let mut by_parent = vec![NO_NODE; preorder.len()];
         for &v in &preorder {
             let s = &mut start[idom[v as usize] as usize];
-            by_parent[*s as usize] = v;
+            by_parent[*s as usize] = Node::new(v);
             *s += 1;
         }
         drop(preorder);
@@ -193,14 +193,14 @@ impl Dominance {
     }
 
     /// The private parts `(retained, by_parent)` (for `graph::snapshot`).
-    pub(crate) fn raw_parts(&self) -> (&RetainedSizes, &[u32]) {
+    pub(crate) fn raw_parts(&self) -> (&RetainedSizes, &[Node]) {
         (&self.retained, &self.by_parent)
     }
     /// Reassembles a dominance from its parts (trusted: not re-validated).
     pub(crate) fn from_raw_parts(
         idom: Vec<u32>,
         retained: RetainedSizes,
-        by_parent: Vec<u32>,
+        by_parent: Vec<Node>,
         reachable: usize,
     ) -> Dominance {
         Dominance {
@@ -212,15 +212,15 @@ impl Dominance {
     }
 
     pub fn super_root(&self) -> Node {
-        (self.idom.len() - 1) as Node
+        Node::new((self.idom.len() - 1) as u32)
     }
     pub fn is_reachable(&self, v: Node) -> bool {
-        self.idom.get(v as usize).is_some_and(|&d| d != NO_NODE)
+        self.idom.get(v.index()).is_some_and(|&d| d != NO_IDX)
     }
     /// Immediate dominator (`None` for the super-root and unreachable objects).
     pub fn idom(&self, v: Node) -> Option<Node> {
-        match self.idom.get(v as usize) {
-            Some(&d) if d != NO_NODE && d != v => Some(d),
+        match self.idom.get(v.index()) {
+            Some(&d) if d != NO_IDX && d != v.get() => Some(Node::new(d)),
             _ => None,
         }
     }
@@ -231,9 +231,9 @@ impl Dominance {
     }
     /// Dominator-tree children, largest retained first.
     pub fn children(&self, v: Node) -> &[Node] {
-        let key = |x: &u32| self.idom[*x as usize];
-        let lo = self.by_parent.partition_point(|x| key(x) < v);
-        let hi = lo + self.by_parent[lo..].partition_point(|x| key(x) <= v);
+        let key = |x: &Node| self.idom[x.index()];
+        let lo = self.by_parent.partition_point(|x| key(x) < v.get());
+        let hi = lo + self.by_parent[lo..].partition_point(|x| key(x) <= v.get());
         &self.by_parent[lo..hi]
     }
     /// An O(1) children lookup for walks over the whole tree (4 bytes per node while it lives;
@@ -250,7 +250,7 @@ impl Dominance {
         let n = self.idom.len();
         let mut start = vec![0u32; n + 1];
         for &v in &self.by_parent {
-            start[self.idom[v as usize] as usize + 1] += 1;
+            start[self.idom[v.index()] as usize + 1] += 1;
         }
         for i in 1..=n {
             start[i] += start[i - 1];
@@ -296,7 +296,7 @@ impl ChildIndex<'_> {
     /// Dominator-tree children of `v`, largest retained first.
     #[inline]
     pub(crate) fn children(&self, v: Node) -> &[Node] {
-        let v = v as usize;
+        let v = v.index();
         if v + 1 >= self.start.len() {
             return &[];
         }

@@ -11,7 +11,7 @@
 //! request, which a small payload does not pay for; what the analyses read later from the dump
 //! (fields, array contents shown in the inspector) is read again by offset, not kept here.
 
-use super::dominators::NO_NODE;
+use super::dominators::NO_IDX;
 use crate::hprof::{PrimitiveArray, Skip};
 
 /// Smallest payload left out of pass 2's input. In a typical dump most primitive-array bytes
@@ -59,8 +59,8 @@ impl SkipCandidates {
         self.found
             .into_iter()
             .filter(|(seq, s)| {
-                let node = seq_to_node.get(*seq as usize).copied().unwrap_or(NO_NODE);
-                s.end() <= parsed && (node == NO_NODE || !is_text(node))
+                let node = seq_to_node.get(*seq as usize).copied().unwrap_or(NO_IDX);
+                s.end() <= parsed && (node == NO_IDX || !is_text(node))
             })
             .map(|(_, s)| s)
             .collect()

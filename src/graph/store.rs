@@ -4,6 +4,7 @@
 //! Everything else of the dump's bytes is dropped after the build; that is what keeps the graph
 //! within a few tens of bytes per object.
 
+use super::Node;
 use crate::hprof::BasicType;
 
 /// A set of nodes with their ranks: a bitmap plus the number of members before each 64-node
@@ -66,8 +67,8 @@ pub struct FieldStore {
 
 impl FieldStore {
     /// The INSTANCE DUMP field data of `node`, if kept.
-    pub(crate) fn get(&self, node: u32) -> Option<&[u8]> {
-        let i = self.members.rank(node)?;
+    pub(crate) fn get(&self, node: Node) -> Option<&[u8]> {
+        let i = self.members.rank(node.get())?;
         Some(&self.data[self.starts[i] as usize..self.starts[i + 1] as usize])
     }
     pub(crate) fn heap_bytes(&self) -> usize {
@@ -100,9 +101,9 @@ impl FieldStoreBuilder {
     pub(crate) fn data_len(&self) -> usize {
         self.data.len()
     }
-    pub(crate) fn insert(&mut self, node: u32, fields: &[u8]) {
+    pub(crate) fn insert(&mut self, node: Node, fields: &[u8]) {
         self.index
-            .push((node, self.data.len() as u32, fields.len() as u32));
+            .push((node.get(), self.data.len() as u32, fields.len() as u32));
         self.data.extend_from_slice(fields);
     }
     pub(crate) fn finish(mut self, node_count: usize) -> FieldStore {
@@ -151,14 +152,14 @@ impl StringStore {
     ///
     /// Members are value arrays, and Strings whose text is part of their array (JDK ≤ 6
     /// `offset`/`count`: see `graph::text`), which take precedence over their array.
-    pub(crate) fn preview(&self, node: u32) -> Option<&str> {
+    pub(crate) fn preview(&self, node: Node) -> Option<&str> {
         let (at, _) = self.resolve(node)?;
         let len = *self.text.get(at)? as usize;
         std::str::from_utf8(self.text.get(at + 1..at + 1 + len)?).ok()
     }
     /// The preview entry of member `node`, and a slice's length in chars.
-    fn resolve(&self, node: u32) -> Option<(usize, Option<u64>)> {
-        let at = self.preview_at[self.members.rank(node)?] as usize;
+    fn resolve(&self, node: Node) -> Option<(usize, Option<u64>)> {
+        let at = self.preview_at[self.members.rank(node.get())?] as usize;
         if *self.text.get(at)? != SLICE {
             return Some((at, None));
         }
@@ -169,7 +170,7 @@ impl StringStore {
     /// Length in chars (UTF-16 units, as `String.length()`) of member `node`'s text where the
     /// store knows it: a slice's, or a text shorter than its preview's limit. `None` for a
     /// longer value array: its length is the array's.
-    pub(crate) fn char_len(&self, node: u32) -> Option<u64> {
+    pub(crate) fn char_len(&self, node: Node) -> Option<u64> {
         if let (_, Some(count)) = self.resolve(node)? {
             return Some(count);
         }
@@ -177,17 +178,17 @@ impl StringStore {
         (units < STRING_PREVIEW_CHARS).then_some(units as u64)
     }
     /// Whether `node` has an entry of its own.
-    pub fn contains(&self, node: u32) -> bool {
-        self.members.rank(node).is_some()
+    pub fn contains(&self, node: Node) -> bool {
+        self.members.rank(node.get()).is_some()
     }
     /// Identity of the full contents of the value array `node`: equal contents (and coder),
     /// equal value; different contents, different values (up to 64-bit hash collisions).
-    pub(crate) fn content_hash(&self, node: u32) -> Option<u64> {
+    pub(crate) fn content_hash(&self, node: Node) -> Option<u64> {
         self.resolve(node).map(|(at, _)| at as u64)
     }
     /// Whether the value array `node` holds UTF-16 (2 bytes per char: coder 1 or `char[]`).
-    pub(crate) fn is_utf16(&self, node: u32) -> bool {
-        self.utf16.binary_search(&node).is_ok()
+    pub(crate) fn is_utf16(&self, node: Node) -> bool {
+        self.utf16.binary_search(&node.get()).is_ok()
     }
     pub(crate) fn heap_bytes(&self) -> usize {
         self.members.heap_bytes()
@@ -302,7 +303,7 @@ const PREVIEW_BYTES: usize = 2 * STRING_PREVIEW_CHARS;
 /// A String value waiting for its lookup: what the lookup and the preview need.
 #[derive(Clone, Copy)]
 struct PendingString {
-    node: u32,
+    node: Node,
     key: u64,
     elem: BasicType,
     utf16: bool,
@@ -335,23 +336,23 @@ impl StringStoreBuilder {
     /// cache misses overlap instead of each stalling pass 2 (they were 3/4 of its string time;
     /// this took pass 2 from 3.2 to 1.9 s on a 17 M-object dump natively). Plain loads work in
     /// wasm too, which has no prefetch instruction (and an x86 prefetch at insert was slower).
-    pub(crate) fn insert(&mut self, node: u32, elem: BasicType, data: &[u8]) {
-        let utf16 = self.utf16.binary_search(&node).is_ok();
+    pub(crate) fn insert(&mut self, node: Node, elem: BasicType, data: &[u8]) {
+        let utf16 = self.utf16.binary_search(&node.get()).is_ok();
         self.insert_text(node, elem, utf16, data);
     }
 
     /// Takes the text of a member that is not a value array listed as UTF-16 (a String whose
     /// text is part of its `char[]`): UTF-16 `data`.
-    pub(crate) fn insert_slice(&mut self, node: u32, elem: BasicType, data: &[u8]) {
+    pub(crate) fn insert_slice(&mut self, node: Node, elem: BasicType, data: &[u8]) {
         self.insert_any(node, elem, true, data, true);
     }
 
     /// Takes the text of value array `node` (`utf16`: 2 bytes per char).
-    pub(crate) fn insert_text(&mut self, node: u32, elem: BasicType, utf16: bool, data: &[u8]) {
+    pub(crate) fn insert_text(&mut self, node: Node, elem: BasicType, utf16: bool, data: &[u8]) {
         self.insert_any(node, elem, utf16, data, false);
     }
 
-    fn insert_any(&mut self, node: u32, elem: BasicType, utf16: bool, data: &[u8], slice: bool) {
+    fn insert_any(&mut self, node: Node, elem: BasicType, utf16: bool, data: &[u8], slice: bool) {
         // One 64-bit key for contents, length and coder (0 means an empty slot).
         let key = (hash_bytes(data)
             ^ (data.len() as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93)
@@ -424,9 +425,9 @@ impl StringStoreBuilder {
             self.text.push(SLICE);
             self.text.extend_from_slice(&at.to_le_bytes());
             write_varint(&mut self.text, s.chars as u64);
-            self.entries.push((s.node, rec));
+            self.entries.push((s.node.get(), rec));
         } else {
-            self.entries.push((s.node, at));
+            self.entries.push((s.node.get(), at));
         }
     }
 

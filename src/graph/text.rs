@@ -14,6 +14,7 @@
 use super::classes::{ClassInfo, ClassKind, NO_CLASS};
 use super::ids::{IdMap, SortedIds};
 use super::store::StringStoreBuilder;
+use crate::graph::Node;
 use crate::hprof::{read_id, BasicType, ClassDump, Id, Instance};
 
 /// Where the String fields lie in an INSTANCE DUMP's field data.
@@ -414,7 +415,7 @@ pub(crate) fn insert_slices(
     let first = slices.partition_point(|s| s.value < value);
     for s in slices[first..].iter().take_while(|s| s.value == value) {
         if let Some(bytes) = char_range(s.offset, s.count, data) {
-            store.insert_slice(s.string, elem, bytes);
+            store.insert_slice(Node::new(s.string), elem, bytes);
         }
     }
 }
@@ -609,7 +610,12 @@ impl LateText {
         for u in uses {
             match u {
                 LateUse::Whole { utf16 } if !whole_done => {
-                    store.insert_text(node, elem, utf16 || elem == BasicType::Char, data);
+                    store.insert_text(
+                        Node::new(node),
+                        elem,
+                        utf16 || elem == BasicType::Char,
+                        data,
+                    );
                     whole_done = true;
                 }
                 LateUse::Whole { .. } => {}
@@ -622,11 +628,11 @@ impl LateText {
                         // The whole array: its own entry serves.
                         Some(bytes) if bytes.len() == data.len() => {
                             if !whole_done {
-                                store.insert_text(node, elem, true, data);
+                                store.insert_text(Node::new(node), elem, true, data);
                             }
                             whole_done = true;
                         }
-                        Some(bytes) => store.insert_slice(string, elem, bytes),
+                        Some(bytes) => store.insert_slice(Node::new(string), elem, bytes),
                         // Outside the array: a corrupt record, no text.
                         None => {}
                     }

@@ -95,11 +95,11 @@ fn err(pos: usize, msg: impl Into<String>, hint: &str) -> QueryError {
 }
 
 fn bit(set: &[u64], v: Node) -> bool {
-    set[v as usize / 64] & (1 << (v % 64)) != 0
+    set[v.index() / 64] & (1 << (v.get() % 64)) != 0
 }
 
 fn set_bit(set: &mut [u64], v: Node) {
-    set[v as usize / 64] |= 1 << (v % 64);
+    set[v.index() / 64] |= 1 << (v.get() % 64);
 }
 
 impl<'a> Eval<'a> {
@@ -233,7 +233,9 @@ impl<'a> Eval<'a> {
                 for r in refs {
                     let node = match *r {
                         ObjRef::Address(a) => g.node_of(Id::new(a)),
-                        ObjRef::Index(i) => (i < g.node_count() as u64).then_some(i as Node),
+                        ObjRef::Index(i) => {
+                            (i < g.node_count() as u64).then_some(Node::new(i as u32))
+                        }
                     };
                     let Some(node) = node else { continue };
                     match g.as_class(node) {
@@ -265,7 +267,7 @@ impl<'a> Eval<'a> {
         if from.objects {
             // The class objects themselves.
             for (c, k) in g.classes.iter().enumerate() {
-                if set[c] && (k.node as usize) < g.node_count() {
+                if set[c] && k.node.index() < g.node_count() {
                     self.tick().await?;
                     self.item(level, V::Obj(k.node)).await?;
                 }
@@ -279,11 +281,11 @@ impl<'a> Eval<'a> {
         self.scans += 1;
         let outermost = self.scans == 1;
         let r = async {
-            for v in 0..n as Node {
+            for v in (0..n as u32).map(Node::new) {
                 let selected = set[g.class_index(v) as usize];
                 // Before each item too: one item may run a subquery over the whole heap.
-                if outermost && (selected || v % 1024 == 0) {
-                    self.report(Phase::Scan, v as u64, n as u64);
+                if outermost && (selected || v.get() % 1024 == 0) {
+                    self.report(Phase::Scan, u64::from(v.get()), n as u64);
                 }
                 self.tick().await?;
                 if selected {
@@ -440,17 +442,17 @@ impl<'a> Eval<'a> {
                 self.report(Phase::RetainedSet, done, n as u64);
             }
             self.tick().await?;
-            g.for_each_successor(v, |w| {
-                if (w as usize) < n && !bit(set, w) && !bit(&marked, w) {
-                    set_bit(&mut marked, w);
-                    stack.push(w);
+            g.for_each_successor(v.get(), |w| {
+                if (w as usize) < n && !bit(set, Node::new(w)) && !bit(&marked, Node::new(w)) {
+                    set_bit(&mut marked, Node::new(w));
+                    stack.push(Node::new(w));
                 }
             });
         }
         drop(stack);
-        for v in 0..n as Node {
-            if v % 1024 == 0 {
-                self.report(Phase::RetainedSet, v as u64, n as u64);
+        for v in (0..n as u32).map(Node::new) {
+            if v.get() % 1024 == 0 {
+                self.report(Phase::RetainedSet, u64::from(v.get()), n as u64);
                 self.tick().await?;
             }
             if dom.is_reachable(v) && !bit(&marked, v) {
@@ -823,12 +825,12 @@ impl<'a> Eval<'a> {
         let g = self.g();
         let n = g.node_count();
         let mut at = vec![0u32; n + 2];
-        for v in 0..n as Node {
-            if v % 1024 == 0 {
-                self.report(Phase::Inbounds, v as u64, 2 * n as u64);
+        for v in (0..n as u32).map(Node::new) {
+            if v.get() % 1024 == 0 {
+                self.report(Phase::Inbounds, u64::from(v.get()), 2 * n as u64);
             }
             self.tick().await?;
-            g.for_each_successor(v, |w| {
+            g.for_each_successor(v.get(), |w| {
                 if (w as usize) < n {
                     at[w as usize + 2] += 1;
                 }
@@ -837,16 +839,16 @@ impl<'a> Eval<'a> {
         for i in 2..at.len() {
             at[i] += at[i - 1];
         }
-        let mut into = vec![0 as Node; at[n + 1] as usize];
-        for v in 0..n as Node {
-            if v % 1024 == 0 {
-                self.report(Phase::Inbounds, (n + v as usize) as u64, 2 * n as u64);
+        let mut into = vec![Node::new(0); at[n + 1] as usize];
+        for v in (0..n as u32).map(Node::new) {
+            if v.get() % 1024 == 0 {
+                self.report(Phase::Inbounds, (n + v.index()) as u64, 2 * n as u64);
             }
             self.tick().await?;
-            g.for_each_successor(v, |w| {
+            g.for_each_successor(v.get(), |w| {
                 if (w as usize) < n {
                     let slot = &mut at[w as usize + 1];
-                    into[*slot as usize] = v;
+                    into[*slot as usize] = Node::new(v.get());
                     *slot += 1;
                 }
             });
@@ -860,7 +862,7 @@ impl<'a> Eval<'a> {
     /// `inbounds()` call is evaluated: see [`Self::heavy`]).
     pub(crate) fn inbounds(&mut self, node: Node) -> Result<Vec<Node>, QueryError> {
         let n = self.g().node_count();
-        let v = node as usize;
+        let v = node.index();
         if self.inbound_at.is_empty() {
             return Err(QueryError::at(
                 0,

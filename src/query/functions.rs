@@ -6,6 +6,7 @@ use super::eval::Eval;
 use super::value::{equals, text, V};
 use super::QueryError;
 use crate::graph::dominators::Successors;
+use crate::graph::Node;
 
 const FUNCTIONS: &str =
     "toString, toHex, dominators, dominatorof, outbounds, inbounds, classof, eval";
@@ -80,7 +81,7 @@ pub(crate) fn call(ev: &mut Eval<'_>, name: &str, args: &[V], pos: usize) -> Res
             Ok(match &args[0] {
                 V::Obj(n) => {
                     let mut out = Vec::new();
-                    g.for_each_successor(*n, |w| out.push(V::Obj(w)));
+                    g.for_each_successor(n.get(), |w| out.push(V::Obj(Node::new(w))));
                     V::List(out)
                 }
                 _ => V::Null,

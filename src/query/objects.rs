@@ -347,7 +347,7 @@ impl<'a> Heap<'a> {
         let g = self.g;
         let is_array = g.as_class(node).is_none() && g.class(node).is_array();
         Ok(Some(match name.to_ascii_lowercase().as_str() {
-            "objectid" => V::Int(node as i64),
+            "objectid" => V::Int(node.get() as i64),
             "objectaddress" => V::Int(g.id(node).get() as i64),
             "usedheapsize" | "shallowsize" => V::Int(g.shallow(node) as i64),
             "retainedheapsize" | "retainedsize" => match self.dom {

@@ -86,8 +86,8 @@ pub(crate) fn compare(a: &V, b: &V) -> Option<Ordering> {
         (V::Bool(x), V::Bool(y)) => Some(x.cmp(y)),
         (V::Obj(x), V::Obj(y)) => Some(x.cmp(y)),
         // An object against a number compares its number (MAT: `dominatorof(s) = 0`).
-        (V::Obj(x), y) => (*x as f64).partial_cmp(&y.num()?),
-        (x, V::Obj(y)) => x.num()?.partial_cmp(&(*y as f64)),
+        (V::Obj(x), y) => (x.get() as f64).partial_cmp(&y.num()?),
+        (x, V::Obj(y)) => x.num()?.partial_cmp(&(y.get() as f64)),
         (V::Char(c), V::Str(s)) | (V::Str(s), V::Char(c)) => {
             let one = char::from_u32(*c as u32)
                 .map(String::from)
@@ -223,7 +223,7 @@ impl Cell {
             V::Int(i) => Cell::Int(*i),
             V::Float(f) => Cell::Float(*f),
             V::Char(_) | V::Str(_) => Cell::Str(text(v)),
-            V::Obj(n) if (*n as usize) < g.node_count() => Cell::Object(ObjectCell {
+            V::Obj(n) if n.index() < g.node_count() => Cell::Object(ObjectCell {
                 object: format!("0x{:x}", g.id(*n)),
                 node: *n,
                 class: g.display_class(*n),

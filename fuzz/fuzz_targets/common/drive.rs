@@ -4,7 +4,7 @@
 
 use heaplens::analysis::{self, PathFinder, PathOptions};
 use heaplens::graph::{
-    read_snapshot, write_snapshot, Dominance, GraphBuilder, HeapGraph, PassOutcome,
+    read_snapshot, write_snapshot, Dominance, GraphBuilder, HeapGraph, Node, PassOutcome,
 };
 use heaplens::report::{build_report, to_html, to_markdown, ReportOptions};
 
@@ -33,7 +33,7 @@ pub fn analyze(g: &HeapGraph) {
     let n = g.node_count() as u32;
     for v in [0, n / 2, n.saturating_sub(1)] {
         if v < n {
-            let _ = finder.paths(v, 3);
+            let _ = finder.paths(Node::new(v), 3);
         }
     }
     let threads = analysis::threads(g, &d);

@@ -67,7 +67,7 @@ pub fn collection_contents(
         object_id: format!("0x{:x}", g.id(v)),
         class: g.display_class(v),
     };
-    if (v as usize) >= g.node_count() {
+    if v.index() >= g.node_count() {
         return Err(not());
     }
     let info = extract(g, v).ok_or_else(not)?;

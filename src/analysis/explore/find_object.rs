@@ -95,13 +95,13 @@ fn containing(g: &HeapGraph, addr: u64) -> Option<Node> {
     let (mut lo, mut hi) = (0usize, n);
     while lo < hi {
         let mid = (lo + hi) / 2;
-        if g.id(mid as Node).get() <= addr {
+        if g.id(Node::new(mid as u32)).get() <= addr {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
-    let v = lo.checked_sub(1)? as Node;
+    let v = Node::new(lo.checked_sub(1)? as u32);
     let start = g.id(v).get();
     (addr > start && addr - start < g.shallow(v).max(1)).then_some(v)
 }

@@ -99,7 +99,7 @@ pub fn group_by_value<'a>(
         if i % 4096 == 0 && cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return None;
         }
-        if (v as usize) >= g.node_count() {
+        if v.index() >= g.node_count() {
             continue;
         }
         let key = match key_of(g, &mut heap, v) {
@@ -122,7 +122,7 @@ pub fn group_by_value<'a>(
         a.bytes += s;
         a.retained += d.map_or(0, |d| d.retained(v));
         if let Some(arr) = value_array(g, v) {
-            let (w, b) = (arr as usize / 64, arr % 64);
+            let (w, b) = (arr.index() / 64, arr.get() % 64);
             if arrays[w] >> b & 1 == 0 {
                 arrays[w] |= 1 << b;
                 a.bytes += g.shallow(arr);

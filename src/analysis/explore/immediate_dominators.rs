@@ -103,7 +103,7 @@ pub fn immediate_dominators(
     let mut groups: HashMap<Option<u32>, Acc> = HashMap::new();
     let mut unreachable = 0u64;
     for &v in selection {
-        if (v as usize) >= g.node_count() || !d.is_reachable(v) {
+        if v.index() >= g.node_count() || !d.is_reachable(v) {
             unreachable += 1;
             continue;
         }

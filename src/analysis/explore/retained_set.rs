@@ -49,7 +49,7 @@ pub fn retained_set(
     let nodes = retained_nodes(g, d, selection, cancel)?;
     let unreachable = selection
         .iter()
-        .filter(|&&v| (v as usize) < g.node_count() && !d.is_reachable(v))
+        .filter(|&&v| v.index() < g.node_count() && !d.is_reachable(v))
         .count() as u64;
     Some(histogram_of(g, selection.len() as u64, unreachable, &nodes))
 }
@@ -64,7 +64,7 @@ pub fn retained_nodes(
     let mut members: Vec<Node> = selection
         .iter()
         .copied()
-        .filter(|&v| (v as usize) < g.node_count() && d.is_reachable(v))
+        .filter(|&v| v.index() < g.node_count() && d.is_reachable(v))
         .collect();
     members.sort_unstable();
     members.dedup();
@@ -99,7 +99,7 @@ pub(crate) fn by_marking(
     let n = g.node_count();
     let mut marked = vec![0u64; n.div_ceil(64)];
     let set = |m: &mut [u64], v: Node| {
-        let (w, b) = (v as usize / 64, v % 64);
+        let (w, b) = (v.index() / 64, v.get() % 64);
         let was = m[w] >> b & 1 == 1;
         m[w] |= 1 << b;
         !was
@@ -132,9 +132,10 @@ pub(crate) fn by_marking(
     }
     let is_member = |v: Node| members.binary_search(&v).is_ok();
     Some(
-        (0..n as Node)
+        ((0..n as u32).map(Node::new))
             .filter(|&v| {
-                d.is_reachable(v) && (marked[v as usize / 64] >> (v % 64) & 1 == 0 || is_member(v))
+                d.is_reachable(v)
+                    && (marked[v.index() / 64] >> (v.get() % 64) & 1 == 0 || is_member(v))
             })
             .collect(),
     )

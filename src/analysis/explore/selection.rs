@@ -175,7 +175,7 @@ pub fn resolve<'a>(
             for &c in &classes {
                 want[c as usize] = true;
             }
-            Ok((0..g.node_count() as Node)
+            Ok(g.nodes()
                 .filter(|&v| want[g.class_index(v) as usize] && g.as_class(v).is_none())
                 .collect())
         }

@@ -200,7 +200,7 @@ pub(crate) fn buffers(g: &HeapGraph, d: &Dominance, finder: &PathFinder<'_>) -> 
     let mut groups: Groups = HashMap::new();
     let mut unowned = groups.clone();
     let mut held: Vec<(u64, Node, BufferKind)> = Vec::new();
-    for v in 0..g.node_count() as Node {
+    for v in g.nodes() {
         if !is_buffer[g.class_index(v) as usize] || g.as_class(v).is_some() {
             continue;
         }

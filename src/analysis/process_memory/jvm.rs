@@ -9,7 +9,7 @@
 use super::read::{as_node, class_named, parse_jvm_size, static_of, static_value};
 use crate::analysis::collections::{entries, extract};
 use crate::analysis::objread::{string_text, subclasses_of_any};
-use crate::graph::{ClassKind, HeapGraph, Node};
+use crate::graph::{ClassKind, HeapGraph};
 use serde::{Deserialize, Serialize};
 
 /// A size given on the command line.
@@ -124,7 +124,8 @@ pub(crate) fn jvm_facts(g: &HeapGraph) -> JvmFacts {
         g,
         &["jdk.internal.perf.PerfCounter", "sun.misc.PerfCounter"],
     );
-    f.perf_counters = (0..g.node_count() as Node)
+    f.perf_counters = g
+        .nodes()
         .filter(|&v| perf[g.class_index(v) as usize] && g.as_class(v).is_none())
         .count() as u64;
     f
@@ -135,7 +136,8 @@ pub(crate) fn jvm_facts(g: &HeapGraph) -> JvmFacts {
 /// first `String[]` found below the list (at most three references down), in array order.
 fn jvm_arguments(g: &HeapGraph) -> Option<Vec<String>> {
     let c = class_named(g, "sun.management.VMManagementImpl")?;
-    let list = (0..g.node_count() as Node)
+    let list = g
+        .nodes()
         .filter(|&v| g.class_index(v) == c && g.as_class(v).is_none())
         .find_map(|v| g.ref_field(v, "vmArgs"))?;
     // Breadth-first, bounded: the list wrapper, its backing list, the array.
@@ -234,7 +236,7 @@ fn container(g: &HeapGraph) -> Option<Container> {
         let instance = static_value(g, c, "INSTANCE")
             .and_then(|v| as_node(g, v))
             .or_else(|| {
-                (0..g.node_count() as Node)
+                g.nodes()
                     .find(|&v| g.class_index(v) == c && g.as_class(v).is_none())
             });
         let Some(sub) = instance else { continue };

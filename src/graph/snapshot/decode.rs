@@ -2,6 +2,7 @@
 //! every length checked against the bytes that remain before anything is allocated.
 
 use super::*;
+use crate::graph::Node;
 
 pub(super) struct In<'a> {
     pub(super) source: &'a mut dyn FnMut(&mut [u8]) -> Result<(), String>,
@@ -267,14 +268,14 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
             .get(code as usize)
             .ok_or_else(|| r.invalid(format!("root kind {code}")))?;
         roots.push(RootRef {
-            node,
+            node: Node::new(node),
             kind,
             thread_serial: r.opt_u32()?,
             frame: r.opt_u32()?,
-            thread_node: r.u32()?,
+            thread_node: Node::new(r.u32()?),
         });
     }
-    let root_nodes = r.col::<u32>("column `root_nodes`")?;
+    let root_nodes = r.col::<Node>("column `root_nodes`")?;
 
     let members = decode_rank(
         r,
@@ -323,7 +324,7 @@ pub(super) fn decode(r: &mut In<'_>) -> Res<Snapshot> {
     r.begin("retained granule");
     let granule = r.u64()?;
     let large = r.col::<(u32, u64)>("column `retained.large`")?;
-    let by_parent = r.col::<u32>("column `by_parent`")?;
+    let by_parent = r.col::<Node>("column `by_parent`")?;
     r.begin("reachable count");
     let reachable = r.u64()?;
     r.at(start, "dominance");
@@ -585,7 +586,7 @@ fn decode_class(r: &mut In<'_>) -> Res<ClassInfo> {
     r.begin("class sizes");
     Ok(ClassInfo {
         id,
-        node,
+        node: Node::new(node),
         name,
         super_class,
         loader,

@@ -164,11 +164,11 @@ pub(super) fn encode<O: Out>(o: &mut O, g: &HeapGraph, d: &Dominance, extra: &[u
 
     o.len(g.roots.len());
     for r in &g.roots {
-        o.u32(r.node);
+        o.u32(r.node.get());
         o.u8(root_kind_code(r.kind));
         o.opt_u32(r.thread_serial);
         o.opt_u32(r.frame);
-        o.u32(r.thread_node);
+        o.u32(r.thread_node.get());
     }
     o.col(&g.root_nodes);
 
@@ -332,7 +332,7 @@ fn encode_item<O: Out>(o: &mut O, item: Item) {
 
 fn encode_class<O: Out>(o: &mut O, c: &ClassInfo) {
     o.id(c.id);
-    o.u32(c.node);
+    o.u32(c.node.get());
     o.str(&c.name);
     o.u32(c.super_class);
     o.id(c.loader);

@@ -282,6 +282,19 @@ impl Elem for crate::hprof::Id {
     }
 }
 
+/// Node indices: their raw value's bytes (the same layout as a `u32` column).
+impl Elem for crate::graph::Node {
+    const SIZE: usize = 4;
+    #[inline]
+    fn put(self, out: &mut [u8]) {
+        self.get().put(out)
+    }
+    #[inline]
+    fn get(b: &[u8]) -> Self {
+        crate::graph::Node::new(u32::get(b))
+    }
+}
+
 impl Elem for (u32, u32) {
     const SIZE: usize = 8;
     #[inline]
@@ -420,7 +433,7 @@ mod tests {
         let s = read(&bytes).expect("reads back");
         assert_eq!(s.extra, b"payload");
         assert_eq!(s.graph.node_count(), g.node_count());
-        for v in 0..=g.node_count() as u32 {
+        for v in (0..=g.node_count() as u32).map(crate::graph::Node::new) {
             assert_eq!(s.graph.id(v), g.id(v));
             assert_eq!(s.graph.shallow(v), g.shallow(v));
             assert_eq!(s.graph.labelled_edges(v), g.labelled_edges(v));

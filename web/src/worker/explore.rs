@@ -82,7 +82,8 @@ pub(super) fn resolve(
                 .classes
                 .get(*class as usize)
                 .ok_or_else(|| format!("no class #{class} in this dump"))?;
-            let nodes = (0..g.node_count() as Node)
+            let nodes = g
+                .nodes()
                 .filter(|&v| g.class_index(v) == *class && g.as_class(v).is_none())
                 .collect();
             Ok(Resolved {
