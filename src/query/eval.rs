@@ -848,7 +848,7 @@ impl<'a> Eval<'a> {
             g.for_each_successor(v.get(), |w| {
                 if (w as usize) < n {
                     let slot = &mut at[w as usize + 1];
-                    into[*slot as usize] = Node::new(v.get());
+                    into[*slot as usize] = v;
                     *slot += 1;
                 }
             });
