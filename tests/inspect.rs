@@ -199,3 +199,40 @@ fn unkept_fields_are_read_from_the_dump() {
         "only {checked} HashMap nodes with a String key"
     );
 }
+
+/// Every field of a JDK object, kept or not, with the file: `java.io.UnixFileSystem`'s `char`
+/// separators are the platform's (`/`, `:`), each `java.util.Hashtable`'s `float` load factor is
+/// the default 0.75 (no fixture program creates one with another), and nothing stays unread.
+#[test]
+fn char_and_float_fields_of_jdk_objects() {
+    use heaplens::hprof::reread::{MemorySource, ObjectSource};
+    let bytes = common::read_fixture("retry_buffer.hprof.gz");
+    let g = heaplens::graph::build_from_bytes(&bytes).expect("fixture parses");
+    let d = Dominance::compute(&g);
+    let mut src = MemorySource::from_stored(&bytes).expect("inflates");
+    let mut details = |class: &str| -> Vec<Vec<inspect::FieldRow>> {
+        g.nodes()
+            .filter(|&v| g.as_class(v).is_none() && g.class(v).name == class)
+            .map(|v| {
+                let src = Some(&mut src as &mut dyn ObjectSource);
+                let (o, error) = inspect::object_details_from(&g, &d, v, None, src);
+                assert_eq!(error, None);
+                assert!(o.fields.iter().all(|f| f.value != inspect::NOT_KEPT));
+                o.fields
+            })
+            .collect()
+    };
+    let value = |fields: &[inspect::FieldRow], name: &str| {
+        let f = fields.iter().find(|f| f.name == name).unwrap();
+        format!("{} {}", f.ty, f.value)
+    };
+    let fs = details("java.io.UnixFileSystem");
+    assert_eq!(fs.len(), 1);
+    assert_eq!(value(&fs[0], "slash"), "char '/'");
+    assert_eq!(value(&fs[0], "colon"), "char ':'");
+    let tables = details("java.util.Hashtable");
+    assert!(!tables.is_empty());
+    for t in &tables {
+        assert_eq!(value(t, "loadFactor"), "float 0.75");
+    }
+}
