@@ -289,3 +289,31 @@ fn a_subquery_item_of_the_outermost_query_is_a_list_cell() {
             .all(|c| matches!(c, Cell::Object(o) if o.class == "java.lang.Boolean")));
     }
 }
+
+/// As in MAT, every list of a row is flattened, side by side: `outbounds(s)` as an item gives
+/// one row per object a Thread refers to, paired with the Thread.
+#[test]
+fn a_function_list_item_is_flattened_too() {
+    let mut f = fixture();
+    let lists =
+        f.d.page("SELECT s, outbounds(s) FROM java.lang.Thread s", usize::MAX);
+    let mut want = Vec::new();
+    for row in &lists.rows {
+        let Cell::List(l) = &row[1] else {
+            panic!("{row:?}")
+        };
+        assert!(!l.is_empty());
+        want.extend(l.iter().map(|o| vec![row[0].clone(), o.clone()]));
+    }
+    let r = f.d.page(
+        "SELECT z.s, z.o FROM OBJECTS ( SELECT s, outbounds(s) AS o FROM java.lang.Thread s ) z",
+        usize::MAX,
+    );
+    assert_eq!(r.rows, want);
+    assert!(
+        r.total > 2 * lists.total,
+        "{} rows for {} Threads",
+        r.total,
+        lists.total
+    );
+}
