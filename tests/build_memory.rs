@@ -52,7 +52,12 @@ fn heap(ids: IdScheme) -> (Vec<u8>, Vec<(ObjRef, Vec<ObjRef>)>) {
                 .collect();
             let a = b.obj_array(items, &elements);
             objs.push((a, elements.iter().flatten().copied().collect()));
-            b.root(a, RootKind::JniGlobal { jni_ref_id: k as u64 });
+            b.root(
+                a,
+                RootKind::JniGlobal {
+                    jni_ref_id: k as u64,
+                },
+            );
         }
     }
     b.root(prev.expect("items"), RootKind::StickyClass);
@@ -87,13 +92,19 @@ fn edges_and_dominators_do_not_depend_on_the_stream_order() {
         let d = Dominance::compute(&g);
         assert_eq!(d.idom, reference_idom(&g, g.super_root().get()));
         // Dominators by object (ids differ between the two dumps), and retained sizes.
-        let index: std::collections::HashMap<Node, usize> =
-            objs.iter().enumerate().map(|(k, o)| (node(&g, o.0), k)).collect();
+        let index: std::collections::HashMap<Node, usize> = objs
+            .iter()
+            .enumerate()
+            .map(|(k, o)| (node(&g, o.0), k))
+            .collect();
         let by_object: Vec<(Option<usize>, u64)> = objs
             .iter()
             .map(|(o, _)| {
                 let v = node(&g, *o);
-                (d.idom(v).and_then(|p| index.get(&p).copied()), d.retained(v))
+                (
+                    d.idom(v).and_then(|p| index.get(&p).copied()),
+                    d.retained(v),
+                )
             })
             .collect();
         idoms.push(by_object);
@@ -122,7 +133,10 @@ fn dominators_match_a_textbook_algorithm_on_real_dumps() {
             let kids = d.children(Node::new(v as u32));
             seen += kids.len();
             for w in kids.windows(2) {
-                assert!(d.retained(w[0]) >= d.retained(w[1]), "{name}: order under {v}");
+                assert!(
+                    d.retained(w[0]) >= d.retained(w[1]),
+                    "{name}: order under {v}"
+                );
             }
             for &k in kids {
                 assert_eq!(d.idom[k.index()], v as u32, "{name}: child {k:?}");

@@ -51,12 +51,12 @@
 //!   only `idom[d]` for `d < i`), which is then cut to `r`. The output `idom[n]` (by node id) is
 //!   allocated only after the predecessor lists are gone.
 //!
-//! Peak, in `u32`s, with `E'` kept reachable edges: DFS `2n + r + stack` (+ the parent
-//! stream, ~`r/4`), predecessor build `n + r + E'` (+ the stream, + `r/4` for the degrees),
-//! semidominators `3r + E'` (+ `r/4`), output `n + 2r`. So about 13 bytes per reachable node
-//! + 4 bytes per kept reachable edge at the semidominators, of which `vertex` (4 bytes × `r`)
-//! is the returned preorder; the returned tree keeps 4 bytes × (`n + r`). (It was `5r + E'`
-//! `u32`s before 2026-12-04: a parent and an idom array and `u32` list offsets.)
+//! Peak, in `u32`s, with `E'` kept reachable edges: DFS `2n + r + stack` (and the parent
+//! stream, ~`r/4`), predecessor build `n + r + E'` (and the stream, and `r/4` for the
+//! degrees), semidominators `3r + E'` (and `r/4`), output `n + 2r`. So about 13 bytes per
+//! reachable node and 4 per kept reachable edge at the semidominators, of which `vertex` (4
+//! bytes × `r`) is the returned preorder; the returned tree keeps 4 bytes × (`n + r`). It was
+//! `5r + E'` `u32`s before 2026-12-04 (a parent and an idom array, `u32` list offsets).
 
 /// Sentinel for "no node" (unreachable / no dominator).
 /// Raw "no node" in the working and idom columns (`NO_NODE.get()`).
