@@ -14,9 +14,10 @@
 
 use super::classes::*;
 use super::dominators::NO_IDX;
-use super::ids::{ClassLenColumn, IdMap, SortedIds};
+use super::ids::{ClassLenColumn, IdMap, SeqCursor, SeqNodes, SortedIds};
 use super::locate::LocationsBuilder;
 use super::names::{bounded_class_name, is_jdk_class_name, java_class_name, jvm_class_name};
+use super::offsets::{EdgeOffsets, EdgeOffsetsBuilder};
 use super::skips::SkipCandidates;
 use super::store::{FieldStoreBuilder, StringStoreBuilder};
 use super::text::TextProbe;
@@ -231,7 +232,9 @@ pub(crate) struct Pass2 {
     ids: SortedIds,
     /// Class index and array length per node.
     class_len: ClassLenColumn,
-    seq_to_node: Vec<u32>,
+    /// Stream position → node (`NO_IDX` for records repeating an id), read in order.
+    seq_nodes: SeqNodes,
+    seq_cursor: SeqCursor,
     classes: Vec<ClassInfo>,
     /// Per class: byte offsets of its reference fields in INSTANCE DUMP data, in slot order.
     ref_offsets: Vec<Vec<u32>>,
@@ -243,8 +246,9 @@ pub(crate) struct Pass2 {
     seq: usize,
     /// Where each node's edges go: room for the most edges it can have (reference fields of
     /// its class, array length, class links and statics, thread locals), so that edges land in
-    /// node order as they are read; `finish` closes the gaps. `n + 1` entries.
-    edge_start: Vec<u32>,
+    /// node order as they are read; `finish` closes the gaps. Coded as the graph's own edge
+    /// offsets (about 1.2 bytes per node; `u32` offsets were 4).
+    room: EdgeOffsets,
     targets: Vec<u32>,
     slots: Vec<u8>,
     /// Edges actually written per node (`u8::MAX`: see `big_degree`).
@@ -252,6 +256,7 @@ pub(crate) struct Pass2 {
     big_degree: Vec<(u32, u32)>,
     /// The object being read: its node, next edge position and the end of its room.
     cur_node: u32,
+    cur_start: u32,
     cur: u32,
     cur_end: u32,
     /// Thread node → range of its locals in `locals`.
@@ -578,7 +583,7 @@ impl Pass1 {
         }
         // Room per node first, then prefix sums in place: what the node's record carried (array
         // elements seen, references that fit in its field bytes), never a claimed count.
-        let mut edge_start: Vec<u32> = Vec::with_capacity(n_nodes + 1);
+        let mut edge_start: Vec<u32> = Vec::with_capacity(n_nodes);
         for node in 0..n_nodes {
             let c = &classes[class_of[node] as usize];
             edge_start.push(match c.kind {
@@ -611,22 +616,27 @@ impl Pass1 {
             edge_start[t as usize] += b - a;
         }
         let mut acc = 0u64;
-        for e in edge_start.iter_mut() {
-            let room = *e as u64;
-            *e = acc as u32;
-            acc += room;
+        for &e in &edge_start {
+            acc += e as u64;
             if acc >= u32::MAX as u64 {
                 return Err(too_large("references", acc));
             }
         }
-        edge_start.push(acc as u32);
+        let mut room = EdgeOffsetsBuilder::with_capacity(n_nodes);
+        for &e in &edge_start {
+            room.push(e);
+        }
+        drop(edge_start);
+        let room = room.finish();
+        let seq_nodes = SeqNodes::new(seq_to_node);
         progress(1.0);
         Ok(Pass2 {
             id_size,
             strings: StringStoreBuilder::new(utf16, value_arrays),
             ids,
             class_len: ClassLenColumn::new(class_of, lens, n_classes),
-            seq_to_node,
+            seq_nodes,
+            seq_cursor: SeqCursor::default(),
             classes,
             ref_offsets,
             keep_fields,
@@ -641,10 +651,11 @@ impl Pass1 {
             degree: vec![0; n_nodes],
             big_degree: Vec::new(),
             cur_node: NO_IDX,
+            cur_start: 0,
             cur: 0,
             cur_end: 0,
             locals_of,
-            edge_start,
+            room,
             fields: FieldStoreBuilder::default(),
             meta,
             roots,
@@ -842,7 +853,7 @@ impl Pass2 {
         &[u32],
         u64,
     ) {
-        let edge_room = self.edge_start.last().copied().unwrap_or(0) as u64;
+        let edge_room = self.room.total() as u64;
         (
             &self.class_len,
             &self.classes,
@@ -877,7 +888,7 @@ impl Pass2 {
     /// Allocates the edge room (one target and one slot per reference pass 1 found room for);
     /// called before the first record of pass 2. Idempotent.
     pub(crate) fn allocate_edges(&mut self) {
-        let room = self.edge_start.last().copied().unwrap_or(0) as usize;
+        let room = self.room.total();
         if self.targets.len() != room {
             self.targets = vec![0; room];
             self.slots = vec![0; room];
@@ -889,15 +900,20 @@ impl Pass2 {
     #[inline]
     fn begin(&mut self) -> u32 {
         self.end_object();
-        let node = self.seq_to_node.get(self.seq).copied().unwrap_or(NO_IDX);
-        if self.seq >= self.seq_to_node.len() {
-            self.stats.input_changed = true;
-        }
+        let node = match self.seq_nodes.next(&mut self.seq_cursor) {
+            Some(v) => v,
+            None => {
+                self.stats.input_changed = true;
+                NO_IDX
+            }
+        };
         self.seq += 1;
         if node != NO_IDX {
+            let (start, end) = self.room.range(node as usize);
             self.cur_node = node;
-            self.cur = self.edge_start[node as usize];
-            self.cur_end = self.edge_start[node as usize + 1];
+            self.cur_start = start as u32;
+            self.cur = start as u32;
+            self.cur_end = end as u32;
             // A thread's stack locals come first among its edges (slot 0, not labelled by index).
             if let Some(&(a, b)) = self.locals_of.get(&node) {
                 for k in a..b {
@@ -919,7 +935,7 @@ impl Pass2 {
             return;
         }
         let v = self.cur_node as usize;
-        let d = self.cur - self.edge_start[v];
+        let d = self.cur - self.cur_start;
         if d < u8::MAX as u32 {
             self.degree[v] = d as u8;
         } else {
@@ -961,7 +977,7 @@ impl Pass2 {
     /// Ends pass 2: closes the gaps between the nodes' edges, the graph.
     pub(crate) fn finish(mut self, progress: &mut dyn FnMut(f64)) -> HeapGraph {
         self.end_object();
-        if self.seq != self.seq_to_node.len() {
+        if self.seq != self.seq_nodes.len() {
             self.stats.input_changed = true;
         }
         let n = self.ids.len();
@@ -975,36 +991,40 @@ impl Pass2 {
             locals_count.insert(t, b - a);
         }
         // Slide every node's edges down to the end of the previous node's (a forward move, so
-        // in place), building the compact offsets on the way.
-        let mut offsets = super::offsets::EdgeOffsetsBuilder::with_capacity(n);
+        // in place); the degrees written become the graph's offsets as they are.
         let mut pos = 0usize;
+        let mut src = 0usize;
+        let mut v = 0usize;
         let mut big = self.big_degree.iter().peekable();
-        for v in 0..n {
+        let (degree, targets, slots) = (&self.degree, &mut self.targets, &mut self.slots);
+        self.room.for_each_degree(|room| {
             if v % (1 << 20) == 0 {
                 progress(0.8 * v as f64 / n.max(1) as f64);
             }
-            let d = match self.degree[v] {
+            let d = match degree[v] {
                 // `end_object` records every degree of 255 or more in `big_degree`.
                 u8::MAX => big
-                    .next()
-                    .filter(|e| e.0 as usize == v)
+                    .next_if(|e| e.0 as usize == v)
                     .map_or(u8::MAX as usize, |e| e.1 as usize),
                 d => d as usize,
             };
-            let src = self.edge_start[v] as usize;
             if src != pos && d > 0 {
-                self.targets.copy_within(src..src + d, pos);
-                self.slots.copy_within(src..src + d, pos);
+                targets.copy_within(src..src + d, pos);
+                slots.copy_within(src..src + d, pos);
             }
             while j < jumps.len() && (jumps[j].0 as usize) < src + d {
                 jumps[j].0 = (pos + jumps[j].0 as usize - src) as u32;
                 j += 1;
             }
-            offsets.push(d as u32);
             pos += d;
-        }
-        drop(std::mem::take(&mut self.edge_start));
-        drop(std::mem::take(&mut self.degree));
+            src += room as usize;
+            v += 1;
+        });
+        drop(std::mem::take(&mut self.room));
+        let offsets = EdgeOffsets::from_degrees(
+            std::mem::take(&mut self.degree),
+            std::mem::take(&mut self.big_degree),
+        );
         let mut targets = std::mem::take(&mut self.targets);
         let mut slots = std::mem::take(&mut self.slots);
         targets.truncate(pos);
@@ -1041,7 +1061,7 @@ impl Pass2 {
             classes: self.classes,
             ids,
             class_len: self.class_len,
-            offsets: offsets.finish(),
+            offsets,
             targets,
             slots,
             locals_count,
@@ -1132,11 +1152,7 @@ impl Visitor for Pass2 {
         }
         // Pieces of one array arrive back to back, so their edges land in its seq range. The
         // elements of a duplicate-id record are dropped with it.
-        let node = self
-            .seq
-            .checked_sub(1)
-            .and_then(|s| self.seq_to_node.get(s));
-        if node.copied().unwrap_or(NO_IDX) == NO_IDX {
+        if self.cur_node == NO_IDX {
             return;
         }
         for (k, id) in elements.iter().enumerate() {

@@ -201,6 +201,92 @@ impl SortedIds {
     }
 }
 
+/// Stream position → node while pass 2 reads: run-length coded, 8 bytes per run of positions
+/// whose nodes follow each other (or that are all `u32::MAX`, records repeating an id). A
+/// HotSpot dump is a few thousand id-sorted runs of records, so this is a few kilobytes where
+/// the plain column was 4 bytes per object; a stream in no useful order keeps the column.
+pub(crate) struct SeqNodes {
+    len: usize,
+    /// (first position, its node) per run, by position; or the plain column.
+    runs: Result<Vec<(u32, u32)>, Vec<u32>>,
+}
+
+/// Where a sequential reading of [`SeqNodes`] is.
+#[derive(Debug, Default)]
+pub(crate) struct SeqCursor {
+    seq: usize,
+    run: usize,
+}
+
+impl SeqNodes {
+    pub(crate) fn new(column: Vec<u32>) -> SeqNodes {
+        let len = column.len();
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        let mut expect = None;
+        for (seq, &node) in column.iter().enumerate() {
+            if expect != Some(node) {
+                if runs.len() >= len / 4 {
+                    // Runs would cost more than the column they code.
+                    return SeqNodes {
+                        len,
+                        runs: Err(column),
+                    };
+                }
+                runs.push((seq as u32, node));
+            }
+            expect = match node {
+                u32::MAX => Some(u32::MAX),
+                v => v.checked_add(1).filter(|&w| w != u32::MAX),
+            };
+        }
+        drop(column);
+        runs.shrink_to_fit();
+        SeqNodes {
+            len,
+            runs: Ok(runs),
+        }
+    }
+
+    /// Positions in the stream.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The node at `cursor`'s position (`None` past the end), moving it to the next one.
+    #[inline]
+    pub(crate) fn next(&self, cursor: &mut SeqCursor) -> Option<u32> {
+        let seq = cursor.seq;
+        if seq >= self.len {
+            return None;
+        }
+        cursor.seq += 1;
+        match &self.runs {
+            Err(column) => Some(column[seq]),
+            Ok(runs) => {
+                while runs
+                    .get(cursor.run + 1)
+                    .is_some_and(|r| r.0 as usize <= seq)
+                {
+                    cursor.run += 1;
+                }
+                let (first, node) = runs[cursor.run];
+                Some(match node {
+                    u32::MAX => u32::MAX,
+                    v => v + (seq - first as usize) as u32,
+                })
+            }
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match &self.runs {
+            Ok(runs) => runs.capacity() * 8,
+            Err(column) => column.capacity() * 4,
+        }
+    }
+}
+
 /// Sorts (key, stream position) pairs; keys, stream position → rank, duplicates dropped.
 fn rank<K: Copy + Ord + Default>(
     mut order: Vec<(K, u32)>,
@@ -326,6 +412,27 @@ mod tests {
             "{reports:?}"
         );
         assert!(reports.iter().all(|&f| (0.0..=1.0 + 1e-9).contains(&f)));
+    }
+
+    #[test]
+    fn seq_nodes_read_back_the_column() {
+        let mut column: Vec<u32> = (100..200).collect();
+        column.extend([5, 6, u32::MAX, u32::MAX, 7, 0, 1, 2, u32::MAX, 300]);
+        column.extend(1000..1100);
+        let coded = SeqNodes::new(column.clone());
+        assert!(coded.heap_bytes() < column.len(), "{}", coded.heap_bytes());
+        let mut cursor = SeqCursor::default();
+        let read: Vec<u32> = std::iter::from_fn(|| coded.next(&mut cursor)).collect();
+        assert_eq!(read, column);
+        assert_eq!(coded.len(), column.len());
+        // No useful order: the column itself.
+        let shuffled: Vec<u32> = (0..64u32).map(|i| i.wrapping_mul(37) % 64).collect();
+        let plain = SeqNodes::new(shuffled.clone());
+        let mut cursor = SeqCursor::default();
+        let read: Vec<u32> = std::iter::from_fn(|| plain.next(&mut cursor)).collect();
+        assert_eq!(read, shuffled);
+        let empty = SeqNodes::new(Vec::new());
+        assert_eq!(empty.next(&mut SeqCursor::default()), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ const BLOCK: usize = 64;
 const SUB: usize = 16;
 const BIG: u8 = u8::MAX;
 
+#[derive(Default)]
 pub(crate) struct EdgeOffsets {
     /// Position of the first edge of each block's first node.
     block_start: Vec<u32>,
@@ -78,6 +79,63 @@ impl EdgeOffsetsBuilder {
 }
 
 impl EdgeOffsets {
+    /// From every node's degree in order, in the column's own coding (`BIG` for the degrees
+    /// of 255 or more, listed in `big` by node): the degree column is taken over, not copied.
+    pub(crate) fn from_degrees(degree: Vec<u8>, big: Vec<(u32, u32)>) -> EdgeOffsets {
+        let n = degree.len();
+        let mut block_start = Vec::with_capacity(n.div_ceil(BLOCK));
+        let mut sub_start = Vec::with_capacity(n.div_ceil(SUB));
+        let mut has_big = vec![0u64; n.div_ceil(BLOCK).div_ceil(64)];
+        let (mut total, mut block_total) = (0u32, 0u32);
+        let mut next_big = big.iter().peekable();
+        for (v, &d) in degree.iter().enumerate() {
+            if v % BLOCK == 0 {
+                block_start.push(total);
+                block_total = total;
+            }
+            if v % SUB == 0 {
+                sub_start.push((total - block_total) as u16);
+            }
+            total += match d {
+                BIG => {
+                    let b = v / BLOCK;
+                    has_big[b / 64] |= 1 << (b % 64);
+                    next_big
+                        .next_if(|e| e.0 as usize == v)
+                        .expect("big degree recorded")
+                        .1
+                }
+                d => d as u32,
+            };
+        }
+        EdgeOffsets {
+            block_start,
+            sub_start,
+            has_big,
+            degree,
+            big,
+        }
+    }
+
+    /// Calls `f(degree)` for every node in order.
+    pub(crate) fn for_each_degree(&self, mut f: impl FnMut(u32)) {
+        let mut next_big = self.big.iter();
+        for &d in &self.degree {
+            f(match d {
+                BIG => next_big.next().map_or(0, |e| e.1),
+                d => d as u32,
+            });
+        }
+    }
+
+    /// The number of edge positions of all nodes.
+    pub(crate) fn total(&self) -> usize {
+        self.degree
+            .len()
+            .checked_sub(1)
+            .map_or(0, |v| self.range(v).1)
+    }
+
     /// From CSR offsets (`n + 1` entries, non-decreasing).
     #[cfg(test)]
     pub(crate) fn from_offsets(offsets: &[u32]) -> EdgeOffsets {
@@ -197,6 +255,14 @@ mod tests {
             );
         }
         assert_eq!(e.range(1000), (0, 0));
+        assert_eq!(e.total(), *offsets.last().unwrap() as usize);
+        let mut degrees = Vec::new();
+        e.for_each_degree(|d| degrees.push(d));
+        let again = EdgeOffsets::from_degrees(e.degree.clone(), e.big.clone());
+        for (v, &d) in degrees.iter().enumerate() {
+            assert_eq!(d as usize, e.range(v).1 - e.range(v).0);
+            assert_eq!(again.range(v), e.range(v), "node {v}");
+        }
         assert_eq!(EdgeOffsets::from_offsets(&[0]).range(0), (0, 0));
     }
 }

@@ -149,24 +149,33 @@ impl Dominance {
         let retained = acc.finish();
         progress(0.9);
 
-        // Children runs: counting sort of the preorder by idom, then each run by size.
+        // Children runs: counting sort of the reachable nodes by idom, then each run by size
+        // (a total order, so the runs do not depend on the order nodes are placed in). The
+        // nodes are taken in id order, not from the preorder, so that the preorder is freed
+        // before `start` is allocated (4 bytes per object less at this step's peak).
         let idom = tree.idom;
-        let mut preorder = tree.preorder;
-        preorder.retain(|&v| idom[v as usize] != v);
+        drop(tree.preorder);
+        let is_child = |v: usize| {
+            let d = idom[v];
+            d != NO_IDX && d as usize != v
+        };
         let mut start = vec![0u32; n + 1];
-        for &v in &preorder {
-            start[idom[v as usize] as usize + 1] += 1;
+        for v in 0..n {
+            if is_child(v) {
+                start[idom[v] as usize + 1] += 1;
+            }
         }
         for i in 1..=n {
             start[i] += start[i - 1];
         }
-        let mut by_parent = vec![NO_NODE; preorder.len()];
-        for &v in &preorder {
-            let s = &mut start[idom[v as usize] as usize];
-            by_parent[*s as usize] = Node::new(v);
-            *s += 1;
+        let mut by_parent = vec![NO_NODE; start[n] as usize];
+        for v in 0..n {
+            if is_child(v) {
+                let s = &mut start[idom[v] as usize];
+                by_parent[*s as usize] = Node::new(v as u32);
+                *s += 1;
+            }
         }
-        drop(preorder);
         // `start[d]` is now the end of d's run (= the start of d + 1's).
         let mut begin = 0usize;
         for (d, &end) in start[..n].iter().enumerate() {
