@@ -552,6 +552,7 @@ pub async fn open_async(
         Err(e) => return OpenOutcome::Failed(e),
     };
     let mut buf = Vec::new();
+    let mut first = true;
     loop {
         // Pass 2 of an uncompressed file reads around the contents of primitive arrays it does
         // not need (`OpenJob::skips`): one slice per stretch between two of them.
@@ -562,6 +563,10 @@ pub async fn open_async(
             .map(|(at, len)| (at, len.min(blob_size - at)))
             .collect();
         let mut reader = ReadAhead::new(blob.clone(), reads, read_ahead.max(1));
+        if std::mem::take(&mut first) {
+            // While the browser reads the first slices: the analysis code onto TurboFan.
+            super::warm::warm_up_once();
+        }
         while let Some(slice) = reader.next().await {
             let offset = job.offset();
             let bytes = match slice {
