@@ -26,7 +26,7 @@ use super::service::Service;
 
 /// Objects of the synthetic dump: enough that every hot loop exhausts V8's tier-up budget
 /// (`--wasm-tiering-budget`, 1.8 M, spent per loop iteration by the size of its body), small
-/// enough to cost little (a ~5 MB dump).
+/// enough to cost little (an 8.7 MB dump).
 pub const WARM_UP_OBJECTS: u32 = 1 << 17;
 
 /// [`warm_up`], the first time only (per worker: V8's optimized code stays for its lifetime).
