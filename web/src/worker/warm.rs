@@ -1,7 +1,7 @@
 //! Getting V8's optimizing compiler onto the analysis code before a real dump reaches it.
 //!
-//! V8 runs a wasm function first as Liftoff code (its baseline compiler: fast to compile,
-//! ~2× slower to run) and recompiles it with TurboFan once it has used a budget of work; the
+//! V8 runs a wasm function first as Liftoff code (its baseline compiler: fast to compile, slower
+//! code) and recompiles it with TurboFan once it has used a budget of work; the
 //! new code serves the function's *next* call — V8 has no on-stack replacement for wasm, so a
 //! call that is already running stays on Liftoff code until it returns. The pipeline's biggest
 //! loops are in functions called once per dump (numbering the objects at the end of pass 1,
@@ -13,9 +13,10 @@
 //! the very code paths of a real open (the service, [`super::open::OpenJob`], the first
 //! requests the page makes after it): each of those functions uses up its budget there, V8
 //! compiles them with TurboFan in the background while the real file's first pass runs, and
-//! the real dump's single calls get the optimized code. It costs a worker ~0.1–0.2 s once; what
-//! it saves is measured in the README ("Browser benchmark"). Nothing of the synthetic dump
-//! stays: its service is dropped before the real open begins.
+//! the real dump's single calls get the optimized code. It costs a worker a fraction of a second
+//! once (its pipeline on ~98 k objects); what it saves is measured in the README ("Browser
+//! benchmark"). Nothing of the synthetic dump stays: its service is dropped before the real
+//! open begins, and it runs before the real job allocates anything.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -24,10 +25,11 @@ use crate::protocol::{req, ChildrenQuery, HistogramQuery, OpenOutcome, OpenParam
 use super::host::NullHost;
 use super::service::Service;
 
-/// Objects of the synthetic dump: enough that every hot loop exhausts V8's tier-up budget
+/// `Node` instances of the synthetic dump (with their `byte[]`s and the classes: ~98 k
+/// objects): enough that every hot loop exhausts V8's tier-up budget
 /// (`--wasm-tiering-budget`, 1.8 M, spent per loop iteration by the size of its body), small
-/// enough to cost little (an 8.7 MB dump).
-pub const WARM_UP_OBJECTS: u32 = 1 << 17;
+/// enough to cost little (a 4.4 MB dump).
+pub const WARM_UP_OBJECTS: u32 = 1 << 16;
 
 /// [`warm_up`], the first time only (per worker: V8's optimized code stays for its lifetime).
 pub fn warm_up_once() {
@@ -101,7 +103,7 @@ pub fn dump(objects: u32) -> Vec<u8> {
     let payload = |i: u64| HEAP + n * 32 + (i / 2) * 32;
     let holder = HEAP + n * 32 + n.div_ceil(2) * 32;
 
-    let mut out = Vec::with_capacity(n as usize * 48 + 4096);
+    let mut out = Vec::with_capacity(n as usize * 66 + 20_000);
     out.extend_from_slice(b"JAVA PROFILE 1.0.2\0");
     out.extend_from_slice(&8u32.to_be_bytes());
     out.extend_from_slice(&0u64.to_be_bytes());
@@ -137,16 +139,20 @@ pub fn dump(objects: u32) -> Vec<u8> {
         record(&mut out, LOAD_CLASS, &body);
     }
 
-    let mut heap = Vec::with_capacity(n as usize * 48 + 1024);
+    // The HEAP DUMP SEGMENT is written in place (no second copy of the dump in memory: the
+    // warm-up's peak stays in the wasm memory's high-water mark); its length is set at the end.
+    out.extend_from_slice(&[HEAP_DUMP_SEGMENT, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let body = out.len();
+    let heap = &mut out;
     for class in [OBJECT_CLASS, NODE_CLASS, ARRAY_CLASS, BYTES_CLASS] {
         heap.push(ROOT_STICKY_CLASS);
         heap.extend_from_slice(&class.to_be_bytes());
     }
     let fields: &[(u64, u8)] = &[(5, T_OBJECT), (6, T_OBJECT), (8, T_OBJECT), (7, T_INT)];
-    class_dump(&mut heap, OBJECT_CLASS, 0, 0, &[]);
-    class_dump(&mut heap, NODE_CLASS, OBJECT_CLASS, 28, fields);
-    class_dump(&mut heap, ARRAY_CLASS, OBJECT_CLASS, 0, &[]);
-    class_dump(&mut heap, BYTES_CLASS, OBJECT_CLASS, 0, &[]);
+    class_dump(heap, OBJECT_CLASS, 0, 0, &[]);
+    class_dump(heap, NODE_CLASS, OBJECT_CLASS, 28, fields);
+    class_dump(heap, ARRAY_CLASS, OBJECT_CLASS, 0, &[]);
+    class_dump(heap, BYTES_CLASS, OBJECT_CLASS, 0, &[]);
     for (root, id) in [(node(0), 0x10u64), (holder, 0x11)] {
         heap.push(ROOT_JNI_GLOBAL);
         heap.extend_from_slice(&root.to_be_bytes());
@@ -188,7 +194,8 @@ pub fn dump(objects: u32) -> Vec<u8> {
     for id in held {
         heap.extend_from_slice(&id.to_be_bytes());
     }
-    record(&mut out, HEAP_DUMP_SEGMENT, &heap);
+    let len = (out.len() - body) as u32;
+    out[body - 4..body].copy_from_slice(&len.to_be_bytes());
     record(&mut out, HEAP_DUMP_END, &[]);
     out
 }
