@@ -5,12 +5,13 @@
 // no module import, fetch or worker script, and the CSP allows no request at all), so:
 // - the wasm modules come from the page's data blocks (base64 of gzip), inflated with
 //   DecompressionStream;
-// - the analysis worker: web/src/engine.rs starts every engine worker as
-//   `new Worker(<blob: bootstrap that imports ./worker_loader.js>, { name: "heaplens-engine" })`.
+// - the analysis workers: web/src/ui/engine.rs starts every engine worker as
+//   `new Worker(<blob: bootstrap that imports ./worker_loader.js>, { name })`, the name saying
+//   which build (`heaplens-engine`: wasm32, `heaplens-engine64`: memory64; worker_kind.rs).
 //   A worker started from a `blob:` URL inherits this page's policy, as on the served page, but
-//   it could not import a file. So `Worker` is wrapped: a worker of that name starts from a
-//   `blob:` URL of the worker's own glue (from this page) plus a few lines that wait for the
-//   compiled engine module, which the page compiles once and posts to each worker (a
+//   it could not import a file. So `Worker` is wrapped: a worker of an engine's name starts from
+//   a `blob:` URL of that build's own glue (from this page) plus a few lines that wait for the
+//   compiled engine module, which the page compiles once per build and posts to each worker (a
 //   `WebAssembly.Module` is cloned to a dedicated worker without copying or recompiling);
 // - files the app fetches by relative URL (the sample dump) are answered from the data
 //   blocks; any other fetch goes to the browser's, which the CSP refuses.
@@ -18,9 +19,10 @@
 
 const BUILD = /*@BUILD@*/null;
 
-// This file embeds the wasm32 engine only (the memory64 one, for dumps beyond a 4 GiB memory,
-// would add ~1.5 MB): the app must not try to start it (web/src/ui/worker_kind.rs).
-window.heaplensMemory64 = false;
+// Both builds of the analysis engine are embedded (web/src/ui/worker_kind.rs picks one per
+// dump): the wasm32 one, and the memory64 one for dumps beyond a wasm32 memory. A file made
+// from a dist/ without the memory64 build tells the app not to try it.
+if (!BUILD.engines.some((e) => e.role === 'engine64')) window.heaplensMemory64 = false;
 
 /** The bytes of a data block (base64). */
 function block(id) {
@@ -43,40 +45,53 @@ async function sha256(buf) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-const engineBytes = gunzip(block('heaplens-engine-wasm'));
-const engineModule = engineBytes.then((bytes) => WebAssembly.compile(bytes));
-const engineJs = await gunzip(block('heaplens-engine-js'));
-const engineUrl = URL.createObjectURL(
-  new Blob(
-    [
-      engineJs,
-      `
-;// heaplens-offline: wait for the compiled engine module, then run it (its main installs the
-// message handler and posts "ready"; nothing else is sent before that).
+// What a worker runs after its glue: wait for the compiled engine module, then run it (its main
+// installs the message handler and posts "ready"; nothing else is sent before that). The
+// instance's exports stay reachable as `self.heaplensEngineExports`, so a test (or a curious
+// user in the devtools) can see which build runs: a memory64 memory grows by a BigInt.
+const ENGINE_BOOT = `
+;// heaplens-offline: the engine module comes from the page.
 self.addEventListener('message', function boot(event) {
   if (!(event.data && event.data.heaplensEngine instanceof WebAssembly.Module)) return;
   self.removeEventListener('message', boot);
-  wasm_bindgen({ module_or_path: event.data.heaplensEngine }).catch((err) => {
-    setTimeout(() => {
-      throw err;
-    });
-  });
+  wasm_bindgen({ module_or_path: event.data.heaplensEngine }).then(
+    (exports) => {
+      self.heaplensEngineExports = exports;
+    },
+    (err) => {
+      setTimeout(() => {
+        throw err;
+      });
+    },
+  );
 });
-`,
-    ],
-    { type: 'text/javascript' },
-  ),
-);
+`;
+
+// Per engine build, by the worker name web/src/ui/worker_kind.rs gives it: its wasm (inflated
+// now, for the footer's hash; compiled once, when the first worker of that build starts, and
+// then posted to each: a `WebAssembly.Module` is cloned to a dedicated worker without copying
+// or recompiling; the memory64 one is never compiled unless a dump needs it) and a `blob:` URL
+// of its glue plus ENGINE_BOOT.
+const engines = new Map();
+for (const e of BUILD.engines) {
+  const bytes = gunzip(block(e.wasmBlock));
+  const glue = await gunzip(block(e.jsBlock));
+  const url = URL.createObjectURL(new Blob([glue, ENGINE_BOOT], { type: 'text/javascript' }));
+  let module = null;
+  const compiled = () => (module ??= bytes.then((b) => WebAssembly.compile(b)));
+  engines.set(e.name, { ...e, bytes, url, compiled });
+}
 
 const NativeWorker = window.Worker;
 window.Worker = class extends NativeWorker {
   constructor(url, options) {
-    if (options?.name !== BUILD.engineName) {
+    const engine = engines.get(options?.name);
+    if (!engine) {
       super(url, options);
       return;
     }
-    super(engineUrl, options);
-    engineModule.then(
+    super(engine.url, options);
+    engine.compiled().then(
       (module) => this.postMessage({ heaplensEngine: module }),
       (err) => this.dispatchEvent(new ErrorEvent('error', { message: `engine wasm: ${err}` })),
     );
@@ -108,7 +123,9 @@ dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm: appWa
 
 // Version and the SHA-256 of the code this page runs, hashed here from the very bytes it
 // instantiated (so a damaged or altered payload shows other values than the build's).
-const [appSha, engineSha] = await Promise.all([sha256(appBytes), engineBytes.then(sha256)]);
+const wasmBytes = { app: Promise.resolve(appBytes) };
+for (const e of engines.values()) wasmBytes[e.role] = e.bytes;
+const hashes = await Promise.all(BUILD.wasm.map((w) => wasmBytes[w.role].then(sha256)));
 const about = document.createElement('footer');
 about.className = 'offline-build';
 about.innerHTML = `<details><summary></summary><p>SHA-256 of the code this page runs
@@ -116,10 +133,8 @@ about.innerHTML = `<details><summary></summary><p>SHA-256 of the code this page 
   have the same values:</p><dl></dl></details>`;
 about.querySelector('summary').textContent = `heaplens ${BUILD.version} · offline file`;
 const list = about.querySelector('dl');
-for (const [w, sha] of [
-  [BUILD.wasm[0], appSha],
-  [BUILD.wasm[1], engineSha],
-]) {
+for (const [i, w] of BUILD.wasm.entries()) {
+  const sha = hashes[i];
   const dt = document.createElement('dt');
   dt.textContent = `${w.file} (${w.role})`;
   const dd = document.createElement('dd');

@@ -13,11 +13,12 @@ the files index.html copies for the page, e.g. the sample dump) and writes, next
   started from a `blob:` URL of its glue, the copied files (the sample) served to the app's
   `fetch` from memory. Its Content-Security-Policy has no source for any request
   (default-src 'none'): no http(s), no file, no data: fetch. See docs/offline.md.
-- SHA256SUMS: `sha256sum -c` lines for the offline file and the wasm modules (the memory64
-  worker's too: the hosted app serves it; the offline file does not embed it, to stay small,
-  and its boot script tells the app so: dumps beyond a wasm32 memory need the hosted app or
-  the CLI). The offline
-  page shows its version and the SHA-256 of the two wasm modules it runs, hashed in the browser
+  Both builds of the analysis engine are embedded, the wasm32 one and the memory64 one
+  (scripts/build-worker64.sh) that the app starts for dumps beyond a wasm32 memory, each with
+  its own glue and worker `blob:` URL; from a dist/ without the memory64 build (run by hand)
+  the file embeds the wasm32 one only and tells the app so.
+- SHA256SUMS: `sha256sum -c` lines for the offline file and the wasm modules. The offline
+  page shows its version and the SHA-256 of the wasm modules it embeds, hashed in the browser
   from the bytes it instantiates; they equal these lines and the files the hosted copy serves.
 
 Deterministic (gzip without a timestamp), so rebuilding the same dist/ gives the same bytes;
@@ -41,11 +42,16 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKER_JS, WORKER_WASM, WORKER_LOADER = "worker.js", "worker_bg.wasm", "worker_loader.js"
 # Copied files only the hosted, installable app uses (service worker, manifest and its icon,
 # the script that registers them): a page opened from disk can use none of them.
-# The memory64 worker (scripts/build-worker64.sh): hosted only, see SHA256SUMS above.
-WORKER64_WASM = "worker64_bg.wasm"
+# The memory64 worker (scripts/build-worker64.sh).
+WORKER64_JS, WORKER64_WASM = "worker64.js", "worker64_bg.wasm"
 HOSTED_ONLY = {WORKER_LOADER, "sw.js", "manifest.webmanifest", "install.js", "favicon.svg"}
-# The name web/src/engine.rs gives the analysis worker: how the boot script recognises it.
-ENGINE_NAME = "heaplens-engine"
+# The engine builds: (role, worker name, glue, wasm). The worker name is the one
+# web/src/ui/worker_kind.rs (`WorkerKind::worker_name`) gives each build: how the boot script
+# recognises a new engine worker and which build it gets.
+ENGINES = [
+    ("engine", "heaplens-engine", WORKER_JS, WORKER_WASM),
+    ("engine64", "heaplens-engine64", WORKER64_JS, WORKER64_WASM),
+]
 
 # The offline page's own footer (version and hashes, added by scripts/offline-boot.js).
 FOOTER_CSS = """\
@@ -146,22 +152,31 @@ def main() -> None:
 
     glue, init = module_to_script((staging / app_js).read_text(encoding="utf-8"))
     app_bytes = (staging / app_wasm).read_bytes()
-    engine_bytes = (staging / WORKER_WASM).read_bytes()
-    worker_glue = (staging / WORKER_JS).read_bytes()
+    # The wasm32 engine is Trunk's own output; the memory64 one may be missing only when this
+    # script is run by hand on a dist/ built without it (post-build.sh always builds it).
+    engines = [e for e in ENGINES if e[0] == "engine" or (staging / e[3]).is_file()]
+    if len(engines) < len(ENGINES):
+        print(f"offline-html: no {WORKER64_WASM} in {staging}: embedding the wasm32 engine only")
+    for _, _, js, wasm in engines:
+        for name in (js, wasm):
+            if not (staging / name).is_file():
+                die(f"{name} is not in {staging}")
+    engine_files = {wasm: (staging / wasm).read_bytes() for _, _, _, wasm in engines}
     stylesheet = (staging / css).read_text(encoding="utf-8")
     if "</style" in stylesheet.lower():
         die("the stylesheet contains </style")
     icon_uri = "data:image/svg+xml;base64," + base64.b64encode((staging / icon).read_bytes()).decode()
 
     app_sha = hashlib.sha256(app_bytes).hexdigest()
-    engine_sha = hashlib.sha256(engine_bytes).hexdigest()
+    engine_sha = {wasm: hashlib.sha256(data).hexdigest() for wasm, data in engine_files.items()}
     build = {
         "version": version(),
-        "wasm": [
-            {"file": app_wasm, "role": "app", "sha256": app_sha},
-            {"file": WORKER_WASM, "role": "engine", "sha256": engine_sha},
+        "wasm": [{"file": app_wasm, "role": "app", "sha256": app_sha}]
+        + [{"file": wasm, "role": role, "sha256": engine_sha[wasm]} for role, _, _, wasm in engines],
+        "engines": [
+            {"role": role, "name": name, "wasmBlock": f"heaplens-{role}-wasm", "jsBlock": f"heaplens-{role}-js"}
+            for role, name, _, _ in engines
         ],
-        "engineName": ENGINE_NAME,
     }
     boot = (ROOT / "scripts" / "offline-boot.js").read_text(encoding="utf-8")
     # JSON is a JS expression; `<` escaped so it can never close the script element.
@@ -171,11 +186,10 @@ def main() -> None:
         die("the boot script would contain </script")
     boot_hash = "'sha256-%s'" % base64.b64encode(hashlib.sha256(boot.encode()).digest()).decode()
 
-    blocks = [
-        data_block("heaplens-app-wasm", gz(app_bytes)),
-        data_block("heaplens-engine-wasm", gz(engine_bytes)),
-        data_block("heaplens-engine-js", gz(worker_glue)),
-    ]
+    blocks = [data_block("heaplens-app-wasm", gz(app_bytes))]
+    for role, _, js, wasm in engines:
+        blocks.append(data_block(f"heaplens-{role}-wasm", gz(engine_files[wasm])))
+        blocks.append(data_block(f"heaplens-{role}-js", gz((staging / js).read_bytes())))
     for name in copied_files(staging):
         data = (staging / name).read_bytes()
         blocks.append(data_block("heaplens-file-" + re.sub(r"[^a-z0-9]", "-", name.lower()), data, name=name))
@@ -203,13 +217,8 @@ def main() -> None:
 </html>
 """
     (staging / OUT).write_text(out, encoding="utf-8")
-    sums = [
-        (hashlib.sha256(out.encode()).hexdigest(), OUT),
-        (app_sha, app_wasm),
-        (engine_sha, WORKER_WASM),
-    ]
-    if (staging / WORKER64_WASM).is_file():
-        sums.append((hashlib.sha256((staging / WORKER64_WASM).read_bytes()).hexdigest(), WORKER64_WASM))
+    sums = [(hashlib.sha256(out.encode()).hexdigest(), OUT), (app_sha, app_wasm)]
+    sums += [(engine_sha[wasm], wasm) for _, _, _, wasm in engines]
     (staging / SUMS).write_text("".join(f"{h}  {n}\n" for h, n in sums), encoding="ascii")
     print(f"offline-html: {OUT}, {len(out.encode()):,} bytes (sha256 {sums[0][0]})")
 

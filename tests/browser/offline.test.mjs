@@ -2,7 +2,10 @@
 // and opened from disk (`file:`), runs every part of the app (UI, analysis worker, hand-over to
 // a fresh worker, sample dump, exports) with no request but its own file, `data:` and `blob:`:
 // no network, and no other file read. It shows its version and the SHA-256 of the wasm it runs,
-// which equal the build's (dist/SHA256SUMS) and the files the hosted copy serves.
+// which equal the build's (dist/SHA256SUMS) and the files the hosted copy serves. It embeds
+// the memory64 engine too: the second test makes the page pick it (`?engine=memory64`, as
+// memory64.test.mjs does on the served page: a dump that needs it cannot be a fixture) and run
+// a whole analysis in it, still from the one file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -32,6 +35,14 @@ async function sums() {
   return Object.fromEntries(text.trim().split('\n').map((l) => l.split(/\s+/).reverse()));
 }
 
+/** Copies the offline file alone into an empty directory: its file: URL and the directory. */
+async function lonelyCopy() {
+  const dir = await mkdtemp(join(tmpdir(), 'heaplens-offline-'));
+  const file = join(dir, OFFLINE);
+  await copyFile(join(DIST, OFFLINE), file);
+  return { dir, file, url: pathToFileURL(file).href };
+}
+
 /** The first suspect card's pattern, title and explanation. */
 async function firstSuspect(page) {
   const card = page.locator('.suspect').first();
@@ -43,10 +54,7 @@ async function firstSuspect(page) {
 }
 
 test('heaplens-offline.html works from file:// with no request but its own file', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'heaplens-offline-'));
-  const file = join(dir, OFFLINE);
-  await copyFile(join(DIST, OFFLINE), file);
-  const url = pathToFileURL(file).href;
+  const { dir, file, url } = await lonelyCopy();
   const size = (await stat(file)).size;
   t.diagnostic(`${OFFLINE}: ${fmt(size)} bytes`);
   const app = await openUrl(url);
@@ -76,6 +84,7 @@ test('heaplens-offline.html works from file:// with no request but its own file'
   assert.ok(appWasm, `no app wasm in SHA256SUMS: ${Object.keys(expected)}`);
   assert.equal(await footer.locator('dd[data-role="app"] code').textContent(), expected[appWasm]);
   assert.equal(await footer.locator('dd[data-role="engine"] code').textContent(), expected['worker_bg.wasm']);
+  assert.equal(await footer.locator('dd[data-role="engine64"] code').textContent(), expected['worker64_bg.wasm']);
   assert.equal(await footer.locator('.mismatch').count(), 0);
 
   // A real dump, end to end: the suspects, the dominator tree, the inspector (a field read
@@ -157,4 +166,73 @@ test('heaplens-offline.html works from file:// with no request but its own file'
   const fromWorker = await worker.evaluate(probe);
   assert.deepEqual(fromWorker.outcomes, ['refused', 'refused', 'refused']);
   assert.ok(fromWorker.seen.includes('connect-src'), JSON.stringify(fromWorker));
+  // A small dump ran in the wasm32 engine (the memory64 one is for dumps beyond its memory).
+  assert.deepEqual(await engines(page), ['heaplens-engine i32']);
+});
+
+/** Each live engine worker's name and its wasm memory's index type (a 64-bit memory grows by
+ * a BigInt, a 32-bit one by a Number), from the instance the offline boot script keeps. */
+async function engines(page) {
+  const seen = await Promise.all(
+    page.workers().map((w) =>
+      w.evaluate(() => {
+        const memory = self.heaplensEngineExports?.memory;
+        if (!memory) return `${self.name} -`;
+        try {
+          memory.grow(0);
+          return `${self.name} i32`;
+        } catch {
+          memory.grow(0n);
+          return `${self.name} i64`;
+        }
+      }),
+    ),
+  );
+  return seen.filter((s) => s.startsWith('heaplens-engine'));
+}
+
+test('heaplens-offline.html runs the memory64 engine from file:// too', async (t) => {
+  const { dir, url: fileUrl } = await lonelyCopy();
+  // The URL's override, as on the served page (web/src/ui/worker_kind.rs).
+  const url = `${fileUrl}?engine=memory64`;
+  const app = await openUrl(url);
+  t.after(async () => {
+    await app.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const { page } = app;
+  await page.locator(READY).waitFor({ timeout: 60_000 });
+
+  const f = await facts('retry_buffer');
+  await openDump(app, fixture('retry_buffer'));
+  await waitSuspects(page);
+  const s = await firstSuspect(page);
+  assert.equal(s.pattern, 'collection accumulation');
+  assert.match(s.title, new RegExp(f.holder_class.replaceAll('.', '\\.')));
+  assert.ok(s.explanation.includes(`holds ${fmt(f.batches)} elements`), s.explanation);
+  await page.waitForFunction(() => window.__heaplensMetrics?.handedOver === true, null, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => window.__heaplensMetrics.freshWorker), true, 'handed over to a fresh worker');
+  await go(page, '#/overview');
+  const stats = page.locator('.analysis-stats[data-engine="worker64"]');
+  await stats.waitFor({ timeout: 30_000 });
+  assert.match(await stats.innerText(), /64-bit worker memory/);
+  await shot(page, 'offline-memory64-overview');
+
+  // Fields read from the dump's File by the fresh memory64 worker: payload[i] is (byte) seq at
+  // i % 64 == 0, else i % 64 (RetryBufferApp.java).
+  await go(page, `#/query?q=${encodeURIComponent(`SELECT b.sequence, b.payload[0], b.payload[5] FROM ${f.batch_class} b WHERE b.sequence <= 3`)}`);
+  await page.locator('.query-total').waitFor({ timeout: 60_000 });
+  assert.match(await page.locator('.query-total').textContent(), /^3 rows/);
+  const cells = await page.locator('table.query-results tr.vrow').evaluateAll((rows) =>
+    rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent).join(' ')),
+  );
+  assert.deepEqual(cells.sort(), ['1 1 5', '2 2 5', '3 3 5']);
+
+  // The worker that holds the analysis runs the memory64 build: a 64-bit memory.
+  assert.deepEqual(await engines(page), ['heaplens-engine64 i64']);
+
+  const others = app.requests.filter((u) => u !== url && !/^(data|blob):/.test(u));
+  assert.deepEqual(others, [], 'requests other than the page, data: and blob:');
+  assert.deepEqual(app.failedRequests, []);
+  assertNoErrors(app);
 });

@@ -98,8 +98,9 @@ thread_local! {
 }
 
 /// Whether this page can start the memory64 worker: the browser validates a module with a
-/// 64-bit memory, and the page has the build (the offline single file embeds only the wasm32
-/// worker, and says so by setting `heaplensMemory64 = false`).
+/// 64-bit memory, and the page has the build. A page without it says so by setting
+/// `heaplensMemory64 = false` (the offline single file embeds both builds, and sets it only
+/// when made from a `dist/` that has no memory64 worker: scripts/offline-html.py).
 #[cfg(target_arch = "wasm32")]
 pub fn memory64_available() -> bool {
     if let Some(known) = MEMORY64.with(Cell::get) {
