@@ -35,7 +35,7 @@ import { closeSync, openSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { openApp, ROOT, DIST } from '../tests/browser/harness.mjs';
-import { cpuBetween, startCpuSampler } from './cpu.mjs';
+import { cpuBetween, cpuNamesBetween, startCpuSampler } from './cpu.mjs';
 import { benchArgs, fix, log, MiB, rendererPeakRss } from './common.mjs';
 
 // ---- arguments ----------------------------------------------------------------------------
@@ -158,6 +158,8 @@ async function browserRun(dump) {
 
     log(`browser: setInputFiles(${basename(dump)})`);
     const cpu = startCpuSampler();
+    // The first sample holds Chromium's own start and the page's load: CPU counts from it.
+    await cpu.ready;
     const nodeT0 = Date.now();
     await page.locator('#file-input').setInputFiles(dump);
     try {
@@ -293,7 +295,15 @@ function cpuLine(b, rows, doneMark) {
     .filter((r) => r.start != null && r.end != null && !r.startup)
     .map((r) => `${r.name}: ${fmt(cpuBetween(samples, ms(r.start), ms(r.end)))}`);
   parts.push(`**until done: ${fmt(cpuBetween(samples, 0, ms(doneMark)))}**`);
-  return `CPU seconds (our Chromium's threads, /proc, 10 ms ticks; phase windows from the loading screen): ${parts.join('; ')}.`;
+  // Which threads: per phase, the busiest thread names (kind:name, threads of a name summed).
+  const names = (from, to) =>
+    cpuNamesBetween(samples, from, to)
+      .map(([n, s]) => `${n} ${fix(s)}`)
+      .join(', ');
+  const busiest = rows
+    .filter((r) => r.start != null && r.end != null && !r.startup)
+    .map((r) => `${r.name}: ${names(ms(r.start), ms(r.end)) || 'n/a'}`);
+  return `CPU seconds (our Chromium's threads, /proc, 10 ms ticks; phase windows from the loading screen): ${parts.join('; ')}. Busiest threads: ${busiest.join('; ')}.`;
 }
 
 function longest(tasks, start, end) {

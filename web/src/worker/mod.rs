@@ -14,6 +14,8 @@
 //! - [`memory`]: the memory model that stops a dump too big for a wasm32 memory.
 //! - `keep` (wasm32 only): "keep this analysis on this computer": the sealed snapshot written
 //!   to and read from the Origin Private File System.
+//! - [`warm`]: a small synthetic dump opened once per worker before the first real one, so
+//!   that V8 optimizes the functions a real dump calls only once.
 //! - [`compare`]: pages of a comparison of this worker's dump with another's digest.
 //!
 //! The worker room uses [`crate::protocol`] and the core, never [`crate::ui`]. Everything but
@@ -31,6 +33,7 @@ pub mod open;
 pub mod query;
 pub mod query_run;
 pub mod service;
+pub mod warm;
 
 pub use host::{DumpSource, Host, NullHost, CHUNK_BYTES};
 pub use service::Service;
