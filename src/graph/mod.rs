@@ -12,6 +12,8 @@
 //! `table[13]` without storing field names per edge. The object → class edge is implicit (every
 //! node has one; storing it would cost 5 bytes per object).
 
+// The dominator algorithm (semi-NCA over any [`dominators::Successors`] graph) is an API of its
+// own: its tests drive it on small hand-made graphs.
 pub mod dominators;
 
 mod build;
@@ -26,7 +28,7 @@ mod names;
 mod node;
 mod offsets;
 mod preorder;
-pub mod record;
+pub(crate) mod record;
 mod retained;
 mod skips;
 pub(crate) mod snapshot;
@@ -42,6 +44,7 @@ pub use classes::{
 };
 pub use dominators::NO_IDX;
 pub use node::Node;
+pub use record::{read_record, ObjectRecord, RecordError, RecordKind};
 
 /// "No node": an unreachable object's dominator, an id not in the dump.
 pub const NO_NODE: Node = Node::NONE;

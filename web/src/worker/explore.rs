@@ -6,15 +6,13 @@
 //! selection replaces it. Nothing here computes an analysis: the core does
 //! (`heaplens::analysis::explore`, tested natively there and in `web/tests/explore.rs`).
 
-use heaplens::analysis::explore::collection_contents::{collection_contents, ContentItem};
-use heaplens::analysis::explore::find_object::find_object;
-use heaplens::analysis::explore::group_by_value::{group_by_value, GroupByValue};
-use heaplens::analysis::explore::immediate_dominators::{
-    immediate_dominators, ImmediateDominators, DEFAULT_SKIP,
-};
-use heaplens::analysis::explore::merged_paths::{merged_paths, MergedPathsView};
-use heaplens::analysis::explore::retained_set::{retained_set, RetainedSet};
-use heaplens::analysis::explore::selection::{parse_selection, resolve as resolve_text};
+use heaplens::analysis::explore::find_object;
+use heaplens::analysis::explore::{collection_contents, ContentItem};
+use heaplens::analysis::explore::{group_by_value, GroupByValue};
+use heaplens::analysis::explore::{immediate_dominators, ImmediateDominators, DEFAULT_SKIP};
+use heaplens::analysis::explore::{merged_paths, MergedPathsView};
+use heaplens::analysis::explore::{parse_selection, resolve_selection as resolve_text};
+use heaplens::analysis::explore::{retained_set, RetainedSet};
 use heaplens::analysis::PathFinder;
 use heaplens::graph::{Dominance, HeapGraph, Node};
 use heaplens::hprof::reread::ObjectSource;
@@ -129,7 +127,7 @@ pub(super) fn resolve(
 /// The node of a `0x…` id.
 pub(super) fn node(g: &HeapGraph, id: &str) -> Result<Node, String> {
     let t = id.trim();
-    let addr = heaplens::analysis::explore::selection::parse_address(t)
+    let addr = heaplens::analysis::explore::parse_address(t)
         .ok_or_else(|| format!("{t:?} is not an object id (0x followed by hex digits)"))?;
     g.node_of(heaplens::hprof::Id::new(addr))
         .ok_or_else(|| format!("the dump has no object at 0x{addr:x}"))

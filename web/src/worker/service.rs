@@ -16,7 +16,7 @@
 //! scrolling through 100,000 children
 //! costs one sort, not one per page.
 
-use heaplens::analysis::histogram::Histogram;
+use heaplens::analysis::Histogram;
 use heaplens::analysis::{
     self, domtree, group_rows, histogram, inspect, references, PathFinder, PathIndex, PathOptions,
 };
@@ -1116,7 +1116,7 @@ impl Loaded {
             total: list.len() as u32,
             offset,
             rows: list[start..end].iter().map(|&v| self.row(v)).collect(),
-            groupable: heaplens::analysis::explore::group_by_value::has_value(&self.graph, class),
+            groupable: heaplens::analysis::explore::has_value(&self.graph, class),
         })
     }
 
@@ -1159,8 +1159,8 @@ impl Loaded {
             announce(host, "threads");
             // The leak suspects' PathFinder, when built, spares the walk for stale keys.
             let finder = self.paths.as_ref().map(|i| i.finder(g));
-            let threads = analysis::threads::threads_with(g, &self.d, finder.as_ref());
-            let groups = analysis::threads::thread_groups(&threads);
+            let threads = analysis::threads_with(g, &self.d, finder.as_ref());
+            let groups = analysis::thread_groups(&threads);
             let findings = analysis::thread_local_findings(g, &self.d, &threads).findings;
             self.threads = Some(ThreadsCache {
                 threads,
@@ -1263,7 +1263,7 @@ impl Loaded {
             let g = &self.graph;
             let finder = self.finder(false).expect("built above");
             let dups = analysis::duplicate_strings(g, &self.d);
-            let arrays = analysis::waste::largest_arrays_with(g, &self.d, Some(&finder));
+            let arrays = analysis::largest_arrays_with(g, &self.d, Some(&finder));
             let cols = analysis::collection_fill(g, &self.d);
             let summary = format!(
                 "{} in {} duplicate strings; {} of unused collection capacity; largest array {}",
@@ -1384,7 +1384,7 @@ impl Loaded {
 /// A summary warning as the page words it: a multi-dump file points at the page's chooser, not
 /// at the command line's `--dump N`.
 fn page_warning(s: &analysis::Summary, w: &str) -> String {
-    use analysis::summary::{multi_dump_warning, DumpChoice};
+    use analysis::{multi_dump_warning, DumpChoice};
     if *w == multi_dump_warning(s.heap_dumps, s.dump_shown, DumpChoice::Cli) {
         multi_dump_warning(s.heap_dumps, s.dump_shown, DumpChoice::Page)
     } else {
@@ -1393,7 +1393,7 @@ fn page_warning(s: &analysis::Summary, w: &str) -> String {
 }
 
 /// `root detail → field → …` of a path summary (`…N…` where steps are left out).
-fn path_text(p: &analysis::waste::PathSummary) -> String {
+fn path_text(p: &analysis::PathSummary) -> String {
     let mut fields: Vec<String> = p.steps.iter().skip(1).map(|s| s.field.clone()).collect();
     if p.omitted > 0 && fields.len() >= 3 {
         fields.insert(2, format!("…{}…", p.omitted));
