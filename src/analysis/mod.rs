@@ -36,8 +36,7 @@ pub use classloaders::{
     class_loaders, ClassLoaderInfo, ClassLoaderReport, DuplicateClass, OpenJar,
 };
 pub use histogram::{
-    group_rows, histogram, histogram_with_progress, loader_name, package_key, Grouping, Histogram,
-    HistogramRow,
+    group_rows, histogram, loader_name, package_key, Grouping, Histogram, HistogramRow,
 };
 pub use paths::{
     MergedNode, MergedPaths, Path, PathFinder, PathIndex, PathOptions, PathStep, PathsPage,

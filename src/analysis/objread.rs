@@ -37,7 +37,7 @@ pub(crate) fn ancestor_in<'a>(g: &HeapGraph, mut c: u32, names: &[&'a str]) -> O
 }
 
 /// Target of the reference field `name` of an instance (see [`HeapGraph::ref_field`]).
-pub fn field_ref(g: &HeapGraph, node: Node, name: &str) -> Option<Node> {
+pub(crate) fn field_ref(g: &HeapGraph, node: Node, name: &str) -> Option<Node> {
     g.ref_field(node, name)
 }
 

@@ -23,7 +23,7 @@ use super::{Dominance, Node, NO_NODE};
 
 /// The reachable nodes in dominator-tree preorder, the super-root first; each node's children
 /// in [`Dominance::children`] order (largest retained first).
-pub struct DomPreorder {
+pub(crate) struct DomPreorder {
     order: Vec<Node>,
     /// Position in `order` of each child of the super-root (in `children(super_root)` order),
     /// then `order.len()`: the `k`-th child's subtree is `order[tops[k]..tops[k + 1]]`.
@@ -97,7 +97,7 @@ impl DomPreorder {
 
     /// The retained object count (the subtree's size, itself included) of each child of the
     /// super-root, in [`Dominance::children`] order.
-    pub fn top_counts(&self) -> Vec<u64> {
+    pub(crate) fn top_counts(&self) -> Vec<u64> {
         self.tops.windows(2).map(|w| (w[1] - w[0]) as u64).collect()
     }
 

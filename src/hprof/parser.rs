@@ -170,7 +170,7 @@ impl Parser {
     /// the visitor then gets without data. Sorted and disjoint, as the first pass recorded them
     /// (`GraphBuilder::skips`). Set before the first byte; a range that is not such a payload is
     /// [`ErrorKind::SkipMismatch`].
-    pub fn skip_ranges(&mut self, skips: Vec<Skip>) {
+    pub(crate) fn skip_ranges(&mut self, skips: Vec<Skip>) {
         self.skips = skips;
         self.next_skip = 0;
     }
