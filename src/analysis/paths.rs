@@ -83,7 +83,7 @@ impl Path {
     pub fn len(&self) -> usize {
         self.steps.len()
     }
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
     /// The object the path leads to.
@@ -384,7 +384,7 @@ impl PathIndex {
     }
 
     /// Bytes held (the parent array dominates).
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         self.parent.capacity() * 4
     }
 }

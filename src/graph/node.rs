@@ -32,7 +32,7 @@ impl Node {
 
     /// The index into a per-node column.
     #[inline(always)]
-    pub const fn index(self) -> usize {
+    pub(crate) const fn index(self) -> usize {
         self.0 as usize
     }
 }

@@ -31,7 +31,7 @@ pub(crate) struct DomPreorder {
 }
 
 impl DomPreorder {
-    pub fn new(d: &Dominance) -> DomPreorder {
+    pub(crate) fn new(d: &Dominance) -> DomPreorder {
         let root = d.super_root();
         let (_, by_parent) = d.raw_parts();
         let start = d.child_starts();
@@ -91,7 +91,7 @@ impl DomPreorder {
     /// The reachable nodes in preorder (`[0]` is the super-root). A node's dominator is
     /// before it, and its subtree is the run after it up to the first node whose dominator
     /// is not in that run.
-    pub fn order(&self) -> &[Node] {
+    pub(crate) fn order(&self) -> &[Node] {
         &self.order
     }
 
@@ -103,7 +103,7 @@ impl DomPreorder {
 
     /// `t`'s dominator subtree in preorder, `t` first (empty if `t` is unreachable or the
     /// super-root's own: use [`order`](Self::order) for the whole tree).
-    pub fn subtree(&self, d: &Dominance, t: Node) -> &[Node] {
+    pub(crate) fn subtree(&self, d: &Dominance, t: Node) -> &[Node] {
         let root = d.super_root();
         if !d.is_reachable(t) || t == root {
             return &[];

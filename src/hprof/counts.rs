@@ -75,7 +75,7 @@ impl Visitor for RecordCounts {
 
 impl RecordCounts {
     /// Objects of every kind (class objects included).
-    pub fn objects(&self) -> u64 {
+    pub(crate) fn objects(&self) -> u64 {
         self.instances + self.object_arrays + self.primitive_arrays + self.classes
     }
 }

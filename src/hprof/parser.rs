@@ -176,12 +176,12 @@ impl Parser {
     }
 
     /// Bytes consumed so far (decompressed).
-    pub fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         self.offset + self.carry.len() as u64
     }
 
     /// The header, once parsed.
-    pub fn header(&self) -> Option<&Header> {
+    pub(crate) fn header(&self) -> Option<&Header> {
         self.header.as_ref()
     }
 

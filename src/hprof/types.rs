@@ -486,7 +486,7 @@ impl<'a> IdList<'a> {
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
-    pub fn get(&self, i: usize) -> Id {
+    pub(crate) fn get(&self, i: usize) -> Id {
         let s = self.id_size as usize;
         read_id(&self.bytes[i * s..], self.id_size)
     }
