@@ -87,7 +87,7 @@ pub(crate) fn referent_index(g: &HeapGraph) -> Vec<Option<u32>> {
 
 /// Explicit edges of a node (after a thread's stack locals) with their exact field / element
 /// / class-link index (see [`HeapGraph::indexed_edges`], the one slot decoder).
-pub fn indexed_edges(g: &HeapGraph, node: Node) -> impl Iterator<Item = (Node, u64)> + '_ {
+pub(crate) fn indexed_edges(g: &HeapGraph, node: Node) -> impl Iterator<Item = (Node, u64)> + '_ {
     g.indexed_edges(node).map(|(t, i)| (t, i as u64))
 }
 

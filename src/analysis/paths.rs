@@ -83,7 +83,7 @@ impl Path {
     pub fn len(&self) -> usize {
         self.steps.len()
     }
-    pub(crate) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
     /// The object the path leads to.
@@ -381,11 +381,6 @@ impl PathIndex {
             g,
             idx: IndexRef::Borrowed(self),
         }
-    }
-
-    /// Bytes held (the parent array dominates).
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.parent.capacity() * 4
     }
 }
 

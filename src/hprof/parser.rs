@@ -180,11 +180,6 @@ impl Parser {
         self.offset + self.carry.len() as u64
     }
 
-    /// The header, once parsed.
-    pub(crate) fn header(&self) -> Option<&Header> {
-        self.header.as_ref()
-    }
-
     /// Feeds the next chunk (any size, including empty).
     pub fn feed<V: Visitor>(&mut self, mut chunk: &[u8], v: &mut V) -> Result<(), ParseError> {
         if let Some(e) = &self.error {
