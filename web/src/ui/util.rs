@@ -36,7 +36,7 @@ pub fn Pct(pct: f64) -> impl IntoView {
             <span class="bar" aria-hidden="true">
                 <span class="fill" style=format!("width:{w:.1}%")></span>
             </span>
-            <span class="num">{format!("{pct:.1}%")}</span>
+            <span class="num">{pct_text(pct)}</span>
         </span>
     }
 }

@@ -16,7 +16,9 @@ use heaplens::analysis::explore::{retained_set, RetainedSet};
 use heaplens::analysis::PathFinder;
 use heaplens::graph::{Dominance, HeapGraph, Node};
 use heaplens::hprof::reread::ObjectSource;
+use heaplens::hprof::Id;
 use heaplens::query::QueryEnv;
+use heaplens::report::format_id;
 
 use crate::protocol::*;
 
@@ -99,7 +101,7 @@ pub(super) fn resolve(
                 return Err("the selection names no object".into());
             }
             let label = match nodes.as_slice() {
-                [one] => format!("{} @ 0x{:x}", g.display_class(*one), g.id(*one)),
+                [one] => format!("{} @ {}", g.display_class(*one), format_id(g.id(*one))),
                 many => format!(
                     "{} objects",
                     heaplens::report::format_count(many.len() as u64)
@@ -129,8 +131,8 @@ pub(super) fn node(g: &HeapGraph, id: &str) -> Result<Node, String> {
     let t = id.trim();
     let addr = heaplens::analysis::explore::parse_address(t)
         .ok_or_else(|| format!("{t:?} is not an object id (0x followed by hex digits)"))?;
-    g.node_of(heaplens::hprof::Id::new(addr))
-        .ok_or_else(|| format!("the dump has no object at 0x{addr:x}"))
+    g.node_of(Id::new(addr))
+        .ok_or_else(|| format!("the dump has no object at {}", format_id(Id::new(addr))))
 }
 
 fn window(len: usize, offset: u32, limit: u32) -> std::ops::Range<usize> {
@@ -212,7 +214,7 @@ impl ExploreCache {
                         .iter()
                         .take(DOMINATORS_LISTED)
                         .map(|&v| SizedRef {
-                            object_id: format!("0x{:x}", g.id(v)),
+                            object_id: format_id(g.id(v)),
                             class: g.display_class(v),
                             retained: d.retained(v),
                         })
@@ -313,7 +315,7 @@ pub(super) fn contents(g: &HeapGraph, q: ContentsQuery) -> Result<ContentsPage, 
         text: i.text,
     };
     Ok(ContentsPage {
-        object_id: format!("0x{:x}", g.id(v)),
+        object_id: format_id(g.id(v)),
         class: c.info.class,
         jdk_class: c.info.jdk_class,
         kind: c.info.kind,
@@ -366,8 +368,8 @@ pub(super) fn instances_csv(
     let mut text = String::from("object,class,shallow,retained,reachable\n");
     for &v in list.iter().take(CSV_MAX_ROWS) {
         text.push_str(&format!(
-            "0x{:x},{},{},{},{}\n",
-            g.id(v),
+            "{},{},{},{},{}\n",
+            format_id(g.id(v)),
             csv_field(&g.display_class(v)),
             g.shallow(v),
             d.retained(v),

@@ -649,10 +649,6 @@ fn parse_id(text: &str) -> Result<Id, String> {
     .map_err(|_| format!("not an object id: {text:?} (expected 0x… hex)"))
 }
 
-fn hex(id: Id) -> String {
-    id.to_string()
-}
-
 fn pct(part: u64, total: u64) -> f64 {
     if total == 0 {
         0.0
@@ -670,7 +666,7 @@ impl Loaded {
         let id = parse_id(id)?;
         self.g()
             .node_of(id)
-            .ok_or_else(|| format!("no object {} in this dump", hex(id)))
+            .ok_or_else(|| format!("no object {} in this dump", report::format_id(id)))
     }
 
     fn total(&self) -> u64 {
@@ -681,7 +677,7 @@ impl Loaded {
         let g = self.g();
         let retained = self.d.retained(v);
         TreeRow {
-            object_id: hex(g.id(v)),
+            object_id: report::format_id(g.id(v)),
             class: g.display_class(v),
             shallow: g.shallow(v),
             retained,
@@ -1023,7 +1019,7 @@ impl Loaded {
                         .unwrap_or_default()
                         .into_iter()
                         .map(|(x, index)| TreeStep {
-                            object_id: hex(self.graph.id(x)),
+                            object_id: report::format_id(self.graph.id(x)),
                             index,
                         })
                         .collect(),
@@ -1081,7 +1077,7 @@ impl Loaded {
             (total, references::outgoing(g, v, start, end))
         };
         Ok(ReferencePage {
-            object_id: hex(g.id(v)),
+            object_id: report::format_id(g.id(v)),
             incoming,
             total: total as u32,
             offset,
@@ -1300,7 +1296,7 @@ impl Loaded {
                                 )
                             })
                             .collect(),
-                        example_id: x.nodes.first().map(|&v| hex(g.id(v))),
+                        example_id: x.nodes.first().map(|&v| report::format_id(g.id(v))),
                     })
                     .collect(),
                 arrays: arrays
