@@ -134,3 +134,105 @@ fn kinds_serialize_as_words() {
         "instance,object array,primitive array,class"
     );
 }
+
+/// Java's `String.hashCode` (UTF-16 code units), then `HashMap.hash`'s spread.
+fn hashmap_hash(key: &str) -> i32 {
+    let h = key
+        .encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32));
+    h ^ ((h as u32) >> 16) as i32
+}
+
+/// Fields the build does not keep (a JDK `HashMap$Node`'s `hash`, outside the kept list) are
+/// read again from the dump by `object_details_from`, as the page's inspector does: each equals
+/// what the JVM computed from the node's String key; without the file they stay "(not kept)".
+#[test]
+fn unkept_fields_are_read_from_the_dump() {
+    use heaplens::hprof::reread::{MemorySource, ObjectSource};
+    let bytes = common::read_fixture("retry_buffer.hprof.gz");
+    let g = heaplens::graph::build_from_bytes(&bytes).expect("fixture parses");
+    let d = Dominance::compute(&g);
+    let mut src = MemorySource::from_stored(&bytes).expect("inflates");
+    let mut checked = 0;
+    for v in g.nodes() {
+        if g.as_class(v).is_some() || g.class(v).name != "java.util.HashMap$Node" {
+            continue;
+        }
+        let Some(key) = g
+            .ref_field(v, "key")
+            .filter(|&k| g.class(k).name == "java.lang.String")
+            .and_then(|k| g.string_value(k))
+            .filter(|t| t.chars().count() < STRING_PREVIEW_CHARS)
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let kept = inspect::object_details(&g, &d, v, None);
+        let hash = |f: &[inspect::FieldRow]| {
+            f.iter()
+                .find(|x| x.name == "hash")
+                .map(|x| (x.ty.clone(), x.value.clone()))
+                .unwrap()
+        };
+        assert_eq!(hash(&kept.fields), ("int".into(), inspect::NOT_KEPT.into()));
+        let (read, error) =
+            inspect::object_details_from(&g, &d, v, None, Some(&mut src as &mut dyn ObjectSource));
+        assert_eq!(error, None);
+        assert_eq!(
+            hash(&read.fields),
+            ("int".into(), hashmap_hash(&key).to_string()),
+            "key {key:?}"
+        );
+        // Reference fields are the same either way; nothing is left unread.
+        assert!(read.fields.iter().all(|x| x.value != inspect::NOT_KEPT));
+        let refs = |f: &[inspect::FieldRow]| {
+            f.iter()
+                .filter(|x| x.ty == "Object")
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(refs(&read.fields), refs(&kept.fields));
+        checked += 1;
+    }
+    assert!(
+        checked >= 100,
+        "only {checked} HashMap nodes with a String key"
+    );
+}
+
+/// Every field of a JDK object, kept or not, with the file: `java.io.UnixFileSystem`'s `char`
+/// separators are the platform's (`/`, `:`), each `java.util.Hashtable`'s `float` load factor is
+/// the default 0.75 (no fixture program creates one with another), and nothing stays unread.
+#[test]
+fn char_and_float_fields_of_jdk_objects() {
+    use heaplens::hprof::reread::{MemorySource, ObjectSource};
+    let bytes = common::read_fixture("retry_buffer.hprof.gz");
+    let g = heaplens::graph::build_from_bytes(&bytes).expect("fixture parses");
+    let d = Dominance::compute(&g);
+    let mut src = MemorySource::from_stored(&bytes).expect("inflates");
+    let mut details = |class: &str| -> Vec<Vec<inspect::FieldRow>> {
+        g.nodes()
+            .filter(|&v| g.as_class(v).is_none() && g.class(v).name == class)
+            .map(|v| {
+                let src = Some(&mut src as &mut dyn ObjectSource);
+                let (o, error) = inspect::object_details_from(&g, &d, v, None, src);
+                assert_eq!(error, None);
+                assert!(o.fields.iter().all(|f| f.value != inspect::NOT_KEPT));
+                o.fields
+            })
+            .collect()
+    };
+    let value = |fields: &[inspect::FieldRow], name: &str| {
+        let f = fields.iter().find(|f| f.name == name).unwrap();
+        format!("{} {}", f.ty, f.value)
+    };
+    let fs = details("java.io.UnixFileSystem");
+    assert_eq!(fs.len(), 1);
+    assert_eq!(value(&fs[0], "slash"), "char '/'");
+    assert_eq!(value(&fs[0], "colon"), "char ':'");
+    let tables = details("java.util.Hashtable");
+    assert!(!tables.is_empty());
+    for t in &tables {
+        assert_eq!(value(t, "loadFactor"), "float 0.75");
+    }
+}

@@ -8,10 +8,16 @@
 
 use super::histogram::{loader_name, Histogram};
 use super::threads::thread_name;
+use crate::graph::record::read_record;
 use crate::graph::{ClassKind, Dominance, EdgeLabel, HeapGraph, Node, NO_CLASS};
+use crate::hprof::reread::ObjectSource;
 use crate::hprof::{BasicType, Id, Value};
 use crate::report::{format_id, percent};
 use serde::{Deserialize, Serialize};
+
+/// The value of a primitive field whose data the build did not keep and that was not read
+/// from the dump (no file to read it from, or [`object_details`] without one).
+pub const NOT_KEPT: &str = "(not kept)";
 
 /// Dominator-tree ancestors [`object_details`] lists at most.
 pub(crate) const MAX_DOMINATOR_CHAIN: usize = 50;
@@ -66,8 +72,9 @@ pub struct FieldRow {
     pub name: String,
     /// `int`, `Object`…
     pub ty: String,
-    /// Display value: `42`, `null`, `"text"`, `0x…`; `(not kept)` when the build did not keep
-    /// this class's primitive field data (`graph::build::KeepFields`).
+    /// Display value: `42`, `null`, `"text"`, `0x…`; [`NOT_KEPT`] when the build did not keep
+    /// this class's primitive field data (`graph::build::KeepFields`) and it was not read again
+    /// from the dump ([`object_details_from`]).
     pub value: String,
     /// For non-null reference fields: the target.
     pub target: Option<ObjectRef>,
@@ -185,6 +192,53 @@ pub fn object_details(
         outgoing: edges.len() as u32,
         explore: explore_facts(g, v),
     }
+}
+
+/// [`object_details`], with the primitive fields the build did not keep read again from the
+/// dump (`src`: the file, as the CLI's queries and the page's worker hold it), so the inspector
+/// shows every field of any object, as MAT's does. One record read per object; if it fails
+/// (no record location, the file changed), the fields stay [`NOT_KEPT`] and the error is
+/// returned beside the details.
+pub fn object_details_from(
+    g: &HeapGraph,
+    d: &Dominance,
+    v: Node,
+    hist: Option<&Histogram>,
+    src: Option<&mut dyn ObjectSource>,
+) -> (ObjectDetails, Option<String>) {
+    let mut details = object_details(g, d, v, hist);
+    let unread =
+        details.kind == ObjectKind::Instance && details.fields.iter().any(|f| f.value == NOT_KEPT);
+    let error = match src {
+        Some(src) if unread => read_unkept_fields(g, v, &mut details.fields, src).err(),
+        _ => None,
+    };
+    (details, error)
+}
+
+/// Fills the [`NOT_KEPT`] rows of an instance's `fields` (in layout order, one row per slot, as
+/// [`instance_fields`] makes them) from its record in the dump, by each slot's byte offset (so a
+/// field hidden by a subclass's field of the same name gets its own value).
+fn read_unkept_fields(
+    g: &HeapGraph,
+    v: Node,
+    fields: &mut [FieldRow],
+    src: &mut dyn ObjectSource,
+) -> Result<(), String> {
+    let class = g.class_index(v);
+    let bytes = g.classes.get(class as usize).map_or(0, |c| c.field_bytes) as usize;
+    let record = read_record(g, src, v, bytes).map_err(|e| e.to_string())?;
+    let id_size = g.id_size();
+    for (row, slot) in fields.iter_mut().zip(g.layout(class)) {
+        if row.value != NOT_KEPT || slot.ty == BasicType::Object {
+            continue;
+        }
+        let at = slot.offset as usize;
+        if let Some(b) = record.data.get(at..at + slot.ty.size(id_size)) {
+            row.value = format_value(&Value::read(slot.ty, b, id_size));
+        }
+    }
+    Ok(())
 }
 
 /// Which investigation views apply to `v`.
@@ -319,7 +373,7 @@ fn instance_fields(g: &HeapGraph, v: Node, edges: &[(Node, EdgeLabel)]) -> Vec<F
             let value = g
                 .field_value(v, name)
                 .map(|x| format_value(&x))
-                .unwrap_or_else(|| "(not kept)".into());
+                .unwrap_or_else(|| NOT_KEPT.into());
             fields.push(FieldRow {
                 name: name.to_string(),
                 ty: f.ty.java_name().into(),

@@ -359,6 +359,11 @@ impl<'a> Eval<'a> {
 
     /// A row of a FROM's subquery becomes items of the query at frame `to`: the value of a
     /// single column (each element of a list with `FROM OBJECTS`), else a row of named values.
+    /// With `FROM OBJECTS`, a row holding lists (a subquery or `dominators()` as a SELECT item)
+    /// is flattened as MAT flattens it: one item per element of its longest list, each list
+    /// replaced by its element at that place (`null` past its end), and one item with `null`
+    /// for an empty list. So `SELECT i, (SELECT l FROM …) AS lv FROM … i` joins: one item per
+    /// pair, or one with `lv = null` when the nested query has no row.
     fn emit_to_stage<'s>(&'s mut self, row: Vec<V>, to: usize) -> Boxed<'s, ()> {
         Box::pin(async move {
             self.tick().await?;
@@ -366,8 +371,9 @@ impl<'a> Eval<'a> {
                 unreachable!("checked by emit");
             };
             let objects = q.from.objects;
+            let flatten = objects && !q.from.instanceof;
             if names.len() == 1 {
-                match row.into_iter().next().unwrap_or(V::Null) {
+                match single(row.into_iter().next().unwrap_or(V::Null)) {
                     V::List(l) if objects => {
                         for x in l {
                             self.tick().await?;
@@ -378,8 +384,40 @@ impl<'a> Eval<'a> {
                     v => self.item(to, v).await,
                 }
             } else {
-                let v = V::Row(Rc::new(names.iter().cloned().zip(row).collect()));
-                self.item(to, v).await
+                let names = names.clone();
+                let longest = row
+                    .iter()
+                    .filter_map(|v| match v {
+                        V::List(l) => Some(l.len()),
+                        _ => None,
+                    })
+                    .max();
+                match longest {
+                    Some(n) if flatten => {
+                        for i in 0..n.max(1) {
+                            if i > 0 {
+                                self.tick().await?;
+                            }
+                            let cells = names
+                                .iter()
+                                .zip(&row)
+                                .map(|(k, v)| {
+                                    let v = match v {
+                                        V::List(l) => l.get(i).cloned().unwrap_or(V::Null),
+                                        v => v.clone(),
+                                    };
+                                    (k.clone(), v)
+                                })
+                                .collect();
+                            self.item(to, V::Row(Rc::new(cells))).await?;
+                        }
+                        Ok(())
+                    }
+                    _ => {
+                        let v = V::Row(Rc::new(names.into_iter().zip(row).collect()));
+                        self.item(to, v).await
+                    }
+                }
             }
         })
     }
@@ -410,7 +448,10 @@ impl<'a> Eval<'a> {
         }
         let mut row = Vec::with_capacity(cols.len());
         for c in cols {
-            row.push(self.value(&c.expr).await?);
+            row.push(match &c.expr.kind {
+                ExprKind::Sub(sub) => self.subquery(sub, true).await?,
+                _ => self.value(&c.expr).await?,
+            });
         }
         Ok(vec![row])
     }
@@ -643,34 +684,40 @@ impl<'a> Eval<'a> {
                     let s = self.value(set).await?;
                     self.apply_in(&v, &s, *negate, pos)?
                 }
-                ExprKind::Sub(q) => {
-                    let names = Self::columns(q);
-                    let at = self.frames.len();
-                    self.frames.push(Frame::Collect(Vec::new()));
-                    let r = self.run_query(q, at).await;
-                    let frame = self.frames.pop();
-                    self.frames.truncate(at);
-                    r?;
-                    let Some(Frame::Collect(rows)) = frame else {
-                        unreachable!("pushed above");
-                    };
-                    let rows: Vec<V> = rows
-                        .into_iter()
-                        .map(|row| {
-                            if names.len() == 1 {
-                                row.into_iter().next().unwrap_or(V::Null)
-                            } else {
-                                V::Row(Rc::new(names.iter().cloned().zip(row).collect()))
-                            }
-                        })
-                        .collect();
-                    if rows.is_empty() {
-                        V::Null
-                    } else {
-                        V::List(rows)
-                    }
+                ExprKind::Sub(q) => self.subquery(q, false).await?,
+            })
+        })
+    }
+
+    /// The rows of a subquery used as a value, as a list (`null` when it has none). Each row
+    /// is its value when the subquery has one column and `named` is false (`x IN (SELECT …)`),
+    /// else a row of named values: a subquery that is a whole SELECT item keeps its column
+    /// names so that, flattened by an outer `FROM OBJECTS`, `z.lv.l` reads column `l`.
+    async fn subquery(&mut self, q: &'a Query, named: bool) -> Result<V, QueryError> {
+        let names = Self::columns(q);
+        let at = self.frames.len();
+        self.frames.push(Frame::Collect(Vec::new()));
+        let r = self.run_query(q, at).await;
+        let frame = self.frames.pop();
+        self.frames.truncate(at);
+        r?;
+        let Some(Frame::Collect(rows)) = frame else {
+            unreachable!("pushed above");
+        };
+        let rows: Vec<V> = rows
+            .into_iter()
+            .map(|row| {
+                if names.len() == 1 && !named {
+                    row.into_iter().next().unwrap_or(V::Null)
+                } else {
+                    V::Row(Rc::new(names.iter().cloned().zip(row).collect()))
                 }
             })
+            .collect();
+        Ok(if rows.is_empty() {
+            V::Null
+        } else {
+            V::List(rows)
         })
     }
 
@@ -877,6 +924,22 @@ impl<'a> Eval<'a> {
             self.inbound[self.inbound_at[v] as usize..self.inbound_at[v + 1] as usize].to_vec();
         out.dedup();
         Ok(out)
+    }
+}
+
+/// A one-column FROM subquery's value as it was before the column kept its names: a list of
+/// one-column rows (a nested subquery) becomes the list of their values.
+fn single(v: V) -> V {
+    match v {
+        V::List(l) => V::List(
+            l.into_iter()
+                .map(|x| match x {
+                    V::Row(r) if r.len() == 1 => r[0].1.clone(),
+                    x => x,
+                })
+                .collect(),
+        ),
+        v => v,
     }
 }
 

@@ -164,6 +164,7 @@ pub(crate) fn text(v: &V) -> String {
         V::Str(s) => s.clone(),
         V::Obj(n) => format!("#{n}"),
         V::List(l) => format!("[{} values]", l.len()),
+        V::Row(r) if r.len() == 1 => text(&r[0].1),
         V::Row(r) => format!("[{} columns]", r.len()),
     }
 }
@@ -235,6 +236,8 @@ impl Cell {
                     .map(|x| Cell::from_value(g, x))
                     .collect(),
             ),
+            // A nested subquery's row of one column shows as its value (`SELECT s, (SELECT …)`).
+            V::Row(r) if r.len() == 1 => Cell::from_value(g, &r[0].1),
             V::Row(r) => Cell::List(r.iter().map(|(_, x)| Cell::from_value(g, x)).collect()),
         }
     }

@@ -78,6 +78,32 @@ test('queries: counts, inspector links, errors, fields, CSV, the URL', async (t)
   await page.goBack();
   await total(page);
 
+  // The result as a selection for the investigation views (the CLI's `heaplens explore DUMP
+  // retained-set 'SELECT …'`): 2,000 batches retain 8,000 objects, 4,200 bytes each.
+  await page.locator('.query-actions a', { hasText: 'Retained set' }).click();
+  const summary = page.locator('.retained-summary');
+  await summary.waitFor({ timeout: 60_000 });
+  assert.equal(decodeURIComponent(new URL(page.url()).hash), `#/explore/retained/query/${all}`);
+  assert.equal(Number(await summary.getAttribute('data-objects')), 8000);
+  assert.equal(Number(await summary.getAttribute('data-bytes')), 2000 * 4200);
+  assert.equal(await page.locator('.explore-label').textContent(), all);
+  await shot(page, 'query-retained-set');
+  await page.locator('.view-head a', { hasText: '← Query' }).click();
+  await total(page);
+
+  // The inspector shows fields the analysis did not keep, read from the File: a HashMap$Node's
+  // hash (a JDK internal outside the kept list) is a number, not "(not kept)".
+  await run(page, 'SELECT * FROM java.util.HashMap$Node');
+  await total(page);
+  await page.locator('table.query-results tr.vrow[data-index="0"] a.cls').click();
+  const fieldsPanel = page.locator('details.fields');
+  await fieldsPanel.waitFor({ timeout: 30_000 });
+  assert.match(await fieldsPanel.innerText(), /hash\s+int\s+-?\d+/);
+  assert.equal(await page.locator('details.fields .not-kept').count(), 0);
+  assert.doesNotMatch(await fieldsPanel.innerText(), /not kept/);
+  await page.goBack();
+  await total(page);
+
   // An invalid query: one error, under the editor, its position marked.
   const bad = `SELECT * FROM ${CLASS} b WHERE b.sequence >`;
   await run(page, bad);

@@ -358,3 +358,48 @@ fn group_by_value_reads_the_file_again() {
     assert_eq!(g.rows[0].value.as_deref(), Some("1024"));
     assert_eq!(g.rows[0].objects, 6);
 }
+
+/// The inspector reads the fields the build did not keep from the attached file (a JDK
+/// `HashMap$Node`'s `hash` is not kept): each equals what the JVM computed from the node's
+/// String key (`String.hashCode`, then `HashMap.hash`'s spread). A worker without the file
+/// shows them "(not kept)".
+#[test]
+fn the_inspector_reads_unkept_fields_from_the_file() {
+    use heaplens::analysis::inspect::NOT_KEPT;
+    let (mut with_file, gz) = common::open_retry_buffer_with(true);
+    let mut without = open_retry_buffer();
+    let g = heaplens::graph::build_from_bytes(&gz).unwrap();
+    let spread = |key: &str| {
+        let h = key
+            .encode_utf16()
+            .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32));
+        h ^ ((h as u32) >> 16) as i32
+    };
+    let nodes: Vec<(String, String)> = g
+        .nodes()
+        .filter(|&v| g.as_class(v).is_none() && g.class(v).name == "java.util.HashMap$Node")
+        .filter_map(|v| {
+            let key = g.ref_field(v, "key")?;
+            let text = g.string_value(key).filter(|t| t.chars().count() < 40)?;
+            (g.class(key).name == "java.lang.String")
+                .then(|| (format!("0x{:x}", g.id(v)), spread(text).to_string()))
+        })
+        .take(50)
+        .collect();
+    assert_eq!(nodes.len(), 50);
+    let hash = |s: &mut Service, id: &str| {
+        let o = s
+            .request::<req::Object>(&ObjectQuery { object: id.into() })
+            .unwrap();
+        o.fields.into_iter().find(|f| f.name == "hash").unwrap()
+    };
+    for (id, want) in &nodes {
+        let f = hash(&mut with_file, id);
+        assert_eq!(
+            (f.ty.as_str(), f.value.as_str()),
+            ("int", want.as_str()),
+            "{id}"
+        );
+        assert_eq!(hash(&mut without, id).value, NOT_KEPT, "{id}");
+    }
+}

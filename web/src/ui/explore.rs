@@ -1,5 +1,5 @@
 //! The investigation views' shared parts: the action links a class row, an instances list, a
-//! tree row or an object page offers ([`ExploreActions`]), the route dispatcher
+//! tree row, an object page or a query's result offers ([`ExploreActions`]), the route dispatcher
 //! ([`ExplorePage`]) and the "Show more" paging every view's list uses ([`Pager`], fed by
 //! [`use_explore_pages`]).
 //! Each view is its own file (`explore_retained`, `explore_dominators`, `explore_merged`,
@@ -79,8 +79,8 @@ pub fn ExplorePage(view: ExploreView, target: Target, option: Option<String>) ->
         ExploreView::Values => view! { <ValuesView target /> }.into_any(),
         ExploreView::Contents => match target {
             Target::Object(id) => view! { <ContentsView id /> }.into_any(),
-            Target::Class(_) => {
-                view! { <ErrorNote message="Contents are listed for one collection object, not a class.".to_string() /> }.into_any()
+            Target::Class(_) | Target::Query(_) => {
+                view! { <ErrorNote message="Contents are listed for one collection object, not a class or a query.".to_string() /> }.into_any()
             }
         },
     }
@@ -101,6 +101,10 @@ pub fn ExploreHead(
         Target::Object(id) => {
             view! { <a href=super::route::object_href(id)>"← Object"</a> }.into_any()
         }
+        Target::Query(text) => view! {
+            <a href=super::route::Route::Query { text: text.clone() }.to_hash()>"← Query"</a>
+        }
+        .into_any(),
     };
     view! {
         <div class="view-head">

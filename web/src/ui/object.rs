@@ -156,8 +156,9 @@ fn ObjectHead(d: ObjectDetails) -> impl IntoView {
                                             <a href=object_href(&t.object_id) title=format!("{} {}", t.class, t.object_id)>{f.value.clone()}</a>
                                             <span class="muted">{format!(" {}", t.class)}</span>
                                         }.into_any(),
-                                        None if f.value == "?" => view! {
-                                            <span class="muted" title="Primitive fields of this class are not kept by the analyzer">"?"</span>
+                                        // Read from the dump when the worker has its file; else not known.
+                                        None if f.value == heaplens::analysis::inspect::NOT_KEPT => view! {
+                                            <span class="muted not-kept" title="Not kept by the analysis, and the dump file could not be read again">{f.value.clone()}</span>
                                         }.into_any(),
                                         None => view! { <code>{f.value.clone()}</code> }.into_any(),
                                     };

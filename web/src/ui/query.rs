@@ -17,8 +17,9 @@ use leptos::task::spawn_local;
 
 use crate::protocol::*;
 
+use super::explore::ExploreActions;
 use super::format::query_progress;
-use super::route::{navigate, Route};
+use super::route::{navigate, Route, Target};
 use super::state::use_ctx;
 use super::util::*;
 use super::virtual_list::{VirtualRows, VirtualTable};
@@ -373,6 +374,10 @@ pub fn QueryView(text: String) -> impl IntoView {
                             <button type="button" class="secondary" on:click=export disabled=move || exporting.with(|e| e.as_deref().is_some_and(|e| e.starts_with("Exporting")))>"Export CSV"</button>
                             {move || exporting.get().map(|e| view! { <span class="muted export-note">" "{e}</span> })}
                         </p>
+                        // The objects its rows name, as one selection for the investigation views.
+                        {(p.total > 0).then(|| view! {
+                            <div class="query-actions"><ExploreActions target=Target::Query(text.clone()) /></div>
+                        })}
                     }.into_any(),
                 }),
             }}

@@ -104,6 +104,9 @@ pub enum Target {
     Class(u32),
     /// One object (`0x…`).
     Object(String),
+    /// Every object the rows of an OQL query name (the Query view's result), as the CLI's
+    /// `heaplens explore DUMP VIEW 'SELECT …'` reads a selection.
+    Query(String),
 }
 
 impl Target {
@@ -113,6 +116,7 @@ impl Target {
             Target::Object(id) => crate::protocol::ExploreSelection::Objects {
                 ids: vec![id.clone()],
             },
+            Target::Query(text) => crate::protocol::ExploreSelection::Text { text: text.clone() },
         }
     }
 }
@@ -193,6 +197,7 @@ impl Route {
             let view = ExploreView::from_slug(view);
             let (target, rest) = match rest {
                 ["class", c, rest @ ..] => (c.parse().ok().map(Target::Class), rest),
+                ["query", q, rest @ ..] => (Some(Target::Query(decode(q))), rest),
                 [id, rest @ ..] if id.starts_with("0x") => {
                     (Some(Target::Object(id.to_string())), rest)
                 }
@@ -279,6 +284,7 @@ impl Route {
                 let target = match target {
                     Target::Class(c) => format!("class/{c}"),
                     Target::Object(id) => id.clone(),
+                    Target::Query(text) => format!("query/{}", encode(text)),
                 };
                 let option = option
                     .as_ref()
@@ -301,6 +307,12 @@ impl Route {
                 target: Target::Class(_),
                 ..
             } => Some(Route::Histogram),
+            Route::Explore {
+                target: Target::Query(_),
+                ..
+            } => Some(Route::Query {
+                text: String::new(),
+            }),
             Route::Explore { .. } => None,
             r => Some(r.clone()),
         }

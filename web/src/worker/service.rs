@@ -134,6 +134,15 @@ impl Service {
                     dump.explore.group_by_value(&dump.graph, &dump.d, q, source)
                 }),
             },
+            // The inspector reads the fields the build did not keep from the dump too.
+            req::Object::METHOD => match self.dump.as_mut() {
+                None => Err("no heap dump is open".into()),
+                Some(dump) => answer::<req::Object>(params, |q| {
+                    let mut shared = self.queries.reader().map(SharedSource);
+                    let source = shared.as_mut().map(|s| s as &mut dyn ObjectSource);
+                    Ok(Box::new(dump.object(&q.object, source, host)?))
+                }),
+            },
             // Nothing runs between messages here (see `handle_stepwise`).
             req::CancelQuery::METHOD => {
                 answer::<req::CancelQuery>(params, |()| Ok(self.queries.cancel().0))
@@ -747,9 +756,6 @@ impl Loaded {
             TreeSearch::METHOD => answer::<TreeSearch>(params, |q| {
                 Ok(self.tree_search(q.pattern, q.offset, q.limit))
             }),
-            Object::METHOD => {
-                answer::<Object>(params, |q| Ok(Box::new(self.object(&q.object, host)?)))
-            }
             References::METHOD => answer::<References>(params, |q| {
                 self.references(&q.object, q.incoming, q.offset, q.limit)
             }),
@@ -1038,14 +1044,22 @@ impl Loaded {
 
     // ---- objects ----
 
-    fn object(&mut self, object: &str, host: &mut dyn Host) -> Result<ObjectDetails, String> {
+    /// One object's details; with the dump's file (`source`), the primitive fields the build
+    /// did not keep are read from it (a failed read leaves them "(not kept)": the rest of the
+    /// page is still right, and the file may have changed since it was opened).
+    fn object(
+        &mut self,
+        object: &str,
+        source: Option<&mut dyn ObjectSource>,
+        host: &mut dyn Host,
+    ) -> Result<ObjectDetails, String> {
         let v = self.node(object)?;
         if self.graph.as_class(v).is_some() {
             // A class's page shows its instance count: the histogram has it.
             self.hist(host);
         }
         let hist = self.hist.as_ref();
-        Ok(inspect::object_details(&self.graph, &self.d, v, hist))
+        Ok(inspect::object_details_from(&self.graph, &self.d, v, hist, source).0)
     }
 
     fn references(
