@@ -74,7 +74,7 @@ fn main() {
     });
     let mut threads = Vec::new();
     time("threads", &mut || {
-        threads = analysis::threads::threads_with(&g, &d, Some(&finder));
+        threads = analysis::threads_with(&g, &d, Some(&finder));
     });
     time("thread_locals", &mut || {
         std::hint::black_box(analysis::thread_local_findings(&g, &d, &threads));
@@ -86,7 +86,7 @@ fn main() {
         std::hint::black_box(analysis::duplicate_strings(&g, &d));
     });
     time("largest_arrays", &mut || {
-        std::hint::black_box(analysis::waste::largest_arrays_with(&g, &d, Some(&finder)));
+        std::hint::black_box(analysis::largest_arrays_with(&g, &d, Some(&finder)));
     });
     time("collections", &mut || {
         std::hint::black_box(analysis::collection_fill(&g, &d));

@@ -5,13 +5,13 @@
 
 mod common;
 
-use heaplens::analysis::explore::collection_contents::collection_contents;
-use heaplens::analysis::explore::find_object::{find_object, FindError};
-use heaplens::analysis::explore::group_by_value::group_by_value;
-use heaplens::analysis::explore::immediate_dominators::{immediate_dominators, DEFAULT_SKIP};
-use heaplens::analysis::explore::merged_paths::merged_paths;
-use heaplens::analysis::explore::retained_set::{retained_nodes, retained_set};
-use heaplens::analysis::explore::selection::{parse_selection, resolve, Selection, SelectionError};
+use heaplens::analysis::explore::collection_contents;
+use heaplens::analysis::explore::group_by_value;
+use heaplens::analysis::explore::merged_paths;
+use heaplens::analysis::explore::{find_object, FindError};
+use heaplens::analysis::explore::{immediate_dominators, DEFAULT_SKIP};
+use heaplens::analysis::explore::{parse_selection, resolve_selection, Selection, SelectionError};
+use heaplens::analysis::explore::{retained_nodes, retained_set};
 use heaplens::analysis::{PathFinder, PathOptions};
 use heaplens::graph::dominators::{compute, CsrGraph};
 use heaplens::graph::{
@@ -38,7 +38,7 @@ fn pending_batches(g: &HeapGraph) -> Node {
 }
 
 fn class(g: &HeapGraph, name: &str) -> Vec<Node> {
-    resolve(g, &parse_selection(name).unwrap(), None).unwrap()
+    resolve_selection(g, &parse_selection(name).unwrap(), None).unwrap()
 }
 
 /// The retained set of `s` the slow way: contract `s` into one node and take what that node
@@ -439,7 +439,7 @@ fn selections() {
         cancel: None,
     };
     let sel = parse_selection("SELECT * FROM com.example.retry.ResultBatch").unwrap();
-    let by_query = resolve(&g, &sel, Some(env)).unwrap();
+    let by_query = resolve_selection(&g, &sel, Some(env)).unwrap();
     assert_eq!(by_query, by_class);
     let two = format!(
         "0x{:x}, 0x{:x} 0x{:x}",
@@ -453,7 +453,7 @@ fn selections() {
     assert!(maps.len() > class(&g, "java.util.HashMap").len());
     assert_eq!(class(&g, r"com\.example\.retry\.Result.*"), by_class);
     assert!(matches!(
-        resolve(
+        resolve_selection(
             &g,
             &Selection::Class {
                 name: "no.Such".into(),
@@ -464,11 +464,11 @@ fn selections() {
         Err(SelectionError::UnknownClass { .. })
     ));
     assert!(matches!(
-        resolve(&g, &Selection::Addresses(vec![8]), None),
+        resolve_selection(&g, &Selection::Addresses(vec![8]), None),
         Err(SelectionError::NoObject { .. })
     ));
     assert!(matches!(
-        resolve(&g, &parse_selection("SELECT * FORM x").unwrap(), None),
+        resolve_selection(&g, &parse_selection("SELECT * FORM x").unwrap(), None),
         Err(SelectionError::Query { .. })
     ));
 }

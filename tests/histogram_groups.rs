@@ -56,7 +56,7 @@ fn groups_retain_the_union_of_their_objects() {
         let heap = d.reachable_bytes();
         let by_pkg = naive(&g, &d, &|c| package_key(&g.classes[c as usize].name));
         let by_loader = naive(&g, &d, &|c| {
-            heaplens::analysis::histogram::loader_name(&g, g.classes[c as usize].loader)
+            heaplens::analysis::loader_name(&g, g.classes[c as usize].loader)
         });
         for (by, expect) in [
             (Grouping::Package, &by_pkg),
@@ -90,10 +90,8 @@ fn groups_retain_the_union_of_their_objects() {
                 .filter(|c| match by {
                     Grouping::Package => package_key(&c.name) == top.name,
                     _ => {
-                        heaplens::analysis::histogram::loader_name(
-                            &g,
-                            g.classes[c.class as usize].loader,
-                        ) == top.name
+                        heaplens::analysis::loader_name(&g, g.classes[c.class as usize].loader)
+                            == top.name
                     }
                 })
                 .map(|c| c.retained)

@@ -46,7 +46,7 @@ fn thread_names(g: &HeapGraph) -> Vec<String> {
         .collect();
     g.nodes()
         .filter(|&v| g.as_class(v).is_none() && is_thread[g.class_index(v) as usize])
-        .filter_map(|v| heaplens::analysis::threads::thread_name(g, v))
+        .filter_map(|v| heaplens::analysis::thread_name(g, v))
         .collect()
 }
 
@@ -408,7 +408,7 @@ fn jdk6_layout_slices_and_corrupt_ranges() {
         assert_eq!(g.string_value(n(bad)), Some("hello, wörld"));
     }
     assert_eq!(
-        heaplens::analysis::threads::thread_name(&g, n(t)).as_deref(),
+        heaplens::analysis::thread_name(&g, n(t)).as_deref(),
         Some("worker-7")
     );
 }

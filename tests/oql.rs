@@ -6,8 +6,8 @@ mod common;
 
 use common::oql::{open, Dump};
 
-use heaplens::graph::record::{read_record, RecordKind};
 use heaplens::graph::{build_from_bytes, ClassKind, Node};
+use heaplens::graph::{read_record, RecordKind};
 use heaplens::hprof::reread::MemorySource;
 use heaplens::query::{execute, Cell, QueryEnv, QueryResult};
 use std::sync::atomic::AtomicBool;
@@ -160,7 +160,7 @@ fn mat_oqltest_semantics_on_jdk6() {
     let mut d = open("outside/mat/sun_jdk6_18_x32.hprof.gz");
     let strings = d.count("select * from java.lang.String");
     assert!(strings > 1000);
-    let hist = heaplens::analysis::histogram::histogram(&d.g, &d.d);
+    let hist = heaplens::analysis::histogram(&d.g, &d.d);
     let want: u64 = hist
         .reachable
         .iter()

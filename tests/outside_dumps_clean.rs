@@ -7,9 +7,9 @@
 
 mod common;
 
-use heaplens::analysis::paths::thread_name;
 use heaplens::analysis::patterns::live_threads;
 use heaplens::analysis::summarize;
+use heaplens::analysis::thread_name;
 use heaplens::graph::*;
 
 /// (dump, live threads, the summary's warnings)

@@ -2,7 +2,7 @@
 
 mod common;
 
-use heaplens::analysis::paths::{Path, PathFinder, PathOptions};
+use heaplens::analysis::{Path, PathFinder, PathOptions};
 use heaplens::graph::{build_from_bytes, HeapGraph, Node};
 use heaplens::hprof::Id;
 use heaplens_hprof_writer::{BasicType, Frame, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};

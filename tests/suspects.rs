@@ -4,9 +4,9 @@
 
 mod common;
 
-use heaplens::analysis::paths::{PathFinder, PathOptions};
 use heaplens::analysis::patterns;
-use heaplens::analysis::suspects::{find_suspects, Suspect, SuspectKind};
+use heaplens::analysis::{find_suspects, Suspect, SuspectKind};
+use heaplens::analysis::{PathFinder, PathOptions};
 use heaplens::graph::{build_from_bytes, Dominance, HeapGraph};
 use heaplens_hprof_writer::{BasicType, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
 use serde_json::Value as Json;

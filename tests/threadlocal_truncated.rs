@@ -7,10 +7,10 @@
 
 mod common;
 
-use heaplens::analysis::paths::{PathFinder, PathOptions};
+use heaplens::analysis::find_suspects;
 use heaplens::analysis::patterns::THREADLOCAL_ACCUMULATION;
-use heaplens::analysis::suspects::find_suspects;
-use heaplens::analysis::threads::threads;
+use heaplens::analysis::threads;
+use heaplens::analysis::{PathFinder, PathOptions};
 use heaplens::graph::*;
 use std::io::Read;
 

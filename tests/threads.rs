@@ -136,7 +136,7 @@ fn threadlocal_leak_finding() {
         .filter(|t| t.name.starts_with(prefix))
         .map(|t| t.name.as_str())
         .collect();
-    pooled.sort_by(|a, b| heaplens::analysis::threads::natural_cmp(a, b));
+    pooled.sort_by(|a, b| heaplens::analysis::natural_cmp(a, b));
     let expected: Vec<String> = (1..=n).map(|i| format!("{prefix}{i}")).collect();
     assert_eq!(pooled, expected);
     let groups = thread_groups(&threads);
@@ -551,7 +551,7 @@ fn synthetic_frames_locals_and_thread_locals() {
 
 #[test]
 fn name_patterns_rule() {
-    use heaplens::analysis::threads::name_patterns;
+    use heaplens::analysis::name_patterns;
     let p = name_patterns(&[
         "pool-7-thread-1",
         "pool-7-thread-2",

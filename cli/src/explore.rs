@@ -7,13 +7,13 @@
 
 use crate::flags::{Arg, Flags};
 use crate::{build_graph, file_size, terminal_safe, write_output, Failure};
-use heaplens::analysis::explore::collection_contents::collection_contents;
-use heaplens::analysis::explore::find_object::find_object;
-use heaplens::analysis::explore::group_by_value::group_by_value;
-use heaplens::analysis::explore::immediate_dominators::{immediate_dominators, DEFAULT_SKIP};
-use heaplens::analysis::explore::merged_paths::merged_paths;
-use heaplens::analysis::explore::retained_set::retained_set;
-use heaplens::analysis::explore::selection::{parse_selection, resolve};
+use heaplens::analysis::explore::collection_contents;
+use heaplens::analysis::explore::find_object;
+use heaplens::analysis::explore::group_by_value;
+use heaplens::analysis::explore::merged_paths;
+use heaplens::analysis::explore::retained_set;
+use heaplens::analysis::explore::{immediate_dominators, DEFAULT_SKIP};
+use heaplens::analysis::explore::{parse_selection, resolve_selection};
 use heaplens::analysis::{PathFinder, PathOptions};
 use heaplens::graph::{Dominance, HeapGraph, Node, SizeMode};
 use heaplens::hprof::reread::open_path;
@@ -137,7 +137,10 @@ pub fn run(a: &ExploreArgs, progress: &mut crate::progress::Progress) -> Result<
             source: Some(source.as_mut()),
             cancel: None,
         };
-        Some(resolve(&g, &sel, Some(env)).map_err(|e| Failure::parse(format!("explore: {e}")))?)
+        Some(
+            resolve_selection(&g, &sel, Some(env))
+                .map_err(|e| Failure::parse(format!("explore: {e}")))?,
+        )
     };
     let t_sel = Instant::now();
     progress.phase(&a.view);

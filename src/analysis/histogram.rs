@@ -53,7 +53,7 @@ pub fn histogram(g: &HeapGraph, d: &Dominance) -> Histogram {
 }
 
 /// [`histogram`], reporting the fraction done (0.0..=1.0) every million objects.
-pub fn histogram_with_progress(
+pub(crate) fn histogram_with_progress(
     g: &HeapGraph,
     d: &Dominance,
     progress: &mut dyn FnMut(f64),

@@ -7,7 +7,7 @@
 //! its words), so the worker answers with them as they are.
 
 use super::histogram::{loader_name, Histogram};
-use super::paths::thread_name;
+use super::threads::thread_name;
 use crate::graph::record::read_record;
 use crate::graph::{ClassKind, Dominance, EdgeLabel, HeapGraph, Node, NO_CLASS};
 use crate::hprof::reread::ObjectSource;

@@ -4,47 +4,58 @@
 //! object's references and a class's instances in `references`, one object's details in
 //! `inspect`).
 
-pub mod histogram;
-pub mod inspect;
-pub mod summary;
-
-pub use histogram::{
-    group_rows, histogram, histogram_with_progress, package_key, Grouping, Histogram, HistogramRow,
-};
-pub use summary::{summarize, Summary};
-pub mod objread;
+pub(crate) mod classloaders;
+mod collection_entries;
+mod collections_more;
+pub(crate) mod histogram;
+mod loader_leak;
+pub(crate) mod objread;
+pub(crate) mod oom;
+pub(crate) mod paths;
+pub(crate) mod summary;
+pub(crate) mod suspects;
 pub(crate) mod threadlocals;
-pub mod threads;
+pub(crate) mod threads;
+pub(crate) mod waste;
+
+// Modules that are an API of their own: their functions are called by the module's name
+// (`domtree::children`, `references::incoming`, `inspect::object_details`,
+// `collections::extract`), or they name a family (`explore`'s views, `process_memory`'s
+// report types, `patterns`' suspect pattern ids).
+pub mod collections;
+pub mod domtree;
+pub mod explore;
+pub mod inspect;
+pub mod patterns;
+pub mod process_memory;
+pub mod references;
+
+// One entry function and one serializable result per analysis: what the report, the CLI and
+// the worker call.
+pub use classloaders::{
+    class_loaders, ClassLoaderInfo, ClassLoaderReport, DuplicateClass, OpenJar,
+};
+pub use histogram::{
+    group_rows, histogram, loader_name, package_key, Grouping, Histogram, HistogramRow,
+};
+pub use paths::{
+    MergedNode, MergedPaths, Path, PathFinder, PathIndex, PathOptions, PathStep, PathsPage,
+};
+pub use process_memory::{process_memory, ProcessMemory};
+pub use summary::{is_incomplete_warning, multi_dump_warning, summarize, DumpChoice, Summary};
+pub use suspects::{
+    find_suspects, no_suspect_text, AccumulatedRow, CollectionFacts, Holder, SizedRef, Suspect,
+    SuspectKind, ThreadFacts,
+};
 pub use threadlocals::{
     thread_local_findings, ThreadLocalEntry, ThreadLocalFinding, ThreadLocalReport,
 };
 pub use threads::{
-    thread_groups, threads, FrameInfo, LocalRef, ThreadGroupInfo, ThreadInfo, ThreadState,
+    name_patterns, natural_cmp, thread_groups, thread_name, threads, threads_with, FrameInfo,
+    LocalRef, ThreadGroupInfo, ThreadInfo, ThreadState,
 };
-pub(crate) mod classloaders;
-pub use classloaders::{
-    class_loaders, ClassLoaderInfo, ClassLoaderReport, DuplicateClass, OpenJar,
-};
-
-mod collection_entries;
-pub mod collections;
-mod collections_more;
-pub mod domtree;
-mod loader_leak;
-pub(crate) mod oom;
-pub mod paths;
-pub mod patterns;
-pub mod process_memory;
-pub use process_memory::{process_memory, ProcessMemory};
-pub mod suspects;
-pub use paths::{
-    MergedNode, MergedPaths, Path, PathFinder, PathIndex, PathOptions, PathStep, PathsPage,
-};
-pub mod explore;
-pub mod references;
-pub use suspects::{find_suspects, Suspect, SuspectKind};
-pub mod waste;
 pub use waste::{
-    collection_fill, duplicate_strings, largest_arrays, waste, ArrayInfo, CollectionFillReport,
-    DuplicateStrings, WasteReport,
+    collection_fill, duplicate_strings, largest_arrays, largest_arrays_with, waste, ArrayInfo,
+    CollectionClassFill, CollectionFill, CollectionFillReport, DuplicateString, DuplicateStrings,
+    PathSummary, StringHolder, WasteReport,
 };

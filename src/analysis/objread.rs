@@ -37,7 +37,7 @@ pub(crate) fn ancestor_in<'a>(g: &HeapGraph, mut c: u32, names: &[&'a str]) -> O
 }
 
 /// Target of the reference field `name` of an instance (see [`HeapGraph::ref_field`]).
-pub fn field_ref(g: &HeapGraph, node: Node, name: &str) -> Option<Node> {
+pub(crate) fn field_ref(g: &HeapGraph, node: Node, name: &str) -> Option<Node> {
     g.ref_field(node, name)
 }
 
@@ -87,7 +87,7 @@ pub(crate) fn referent_index(g: &HeapGraph) -> Vec<Option<u32>> {
 
 /// Explicit edges of a node (after a thread's stack locals) with their exact field / element
 /// / class-link index (see [`HeapGraph::indexed_edges`], the one slot decoder).
-pub fn indexed_edges(g: &HeapGraph, node: Node) -> impl Iterator<Item = (Node, u64)> + '_ {
+pub(crate) fn indexed_edges(g: &HeapGraph, node: Node) -> impl Iterator<Item = (Node, u64)> + '_ {
     g.indexed_edges(node).map(|(t, i)| (t, i as u64))
 }
 

@@ -10,7 +10,7 @@
 
 use super::paths::hex;
 use super::patterns::*;
-use super::suspects::{AccumulatedRow, ObjectRef, Suspect, SuspectKind};
+use super::suspects::{AccumulatedRow, SizedRef, Suspect, SuspectKind};
 use crate::graph::{Dominance, HeapGraph, Node};
 
 /// Share of the file's bytes that unreachable objects must reach (with [`MIN_SUSPECT_BYTES`]).
@@ -79,7 +79,7 @@ pub(crate) fn unreachable_finding(g: &HeapGraph, d: &Dominance) -> Option<Suspec
         .collect();
     rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
     rows.truncate(10);
-    let obj = ObjectRef {
+    let obj = SizedRef {
         object_id: hex(g.id(big)),
         class: class.clone(),
         retained: big_bytes,

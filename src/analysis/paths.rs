@@ -35,6 +35,7 @@
 //! length, then by how close to the object they deviate; paths from a GC root not used by an
 //! earlier path are taken first, so `k` paths show as many different roots as exist.
 
+use super::threads::thread_name;
 use crate::graph::{java_class_name, ClassKind, EdgeLabel, HeapGraph, Node, NO_NODE};
 use crate::hprof::{Id, RootKind};
 use serde::{Deserialize, Serialize};
@@ -380,11 +381,6 @@ impl PathIndex {
             g,
             idx: IndexRef::Borrowed(self),
         }
-    }
-
-    /// Bytes held (the parent array dominates).
-    pub fn heap_bytes(&self) -> usize {
-        self.parent.capacity() * 4
     }
 }
 
@@ -895,11 +891,6 @@ impl<'g> PathFinder<'g> {
         };
         Some(format!("{class}.{method}({location})"))
     }
-}
-
-/// The name of a `java.lang.Thread` instance (see [`super::threads::thread_name`]).
-pub fn thread_name(g: &HeapGraph, t: Node) -> Option<String> {
-    super::threads::thread_name(g, t)
 }
 
 /// `0x…` form of an object id.

@@ -22,7 +22,8 @@
 //! Numbers in explanations use thousands separators; sizes are human-readable (KiB/MiB/GiB,
 //! binary) followed by the exact byte count.
 
-use crate::analysis::paths::{thread_name, PathFinder};
+use crate::analysis::paths::PathFinder;
+use crate::analysis::threads::thread_name;
 use crate::graph::{Dominance, HeapGraph, Node, NO_NODE};
 use crate::hprof::{Id, RootKind, Value};
 use serde::{Deserialize, Serialize};

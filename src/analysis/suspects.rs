@@ -78,7 +78,7 @@ pub(crate) const GROUP_PATH_LIMIT: usize = 10_000;
 
 /// An object named in a suspect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ObjectRef {
+pub struct SizedRef {
     pub object_id: String,
     pub class: String,
     pub retained: u64,
@@ -167,8 +167,8 @@ pub struct Suspect {
     /// Percent of the reachable heap (of the whole file for `unreachable`).
     pub retained_pct: f64,
     /// MAT's suspect: the top-level dominator (singles), the biggest member (groups).
-    pub dominator: ObjectRef,
-    pub accumulation_point: Option<ObjectRef>,
+    pub dominator: SizedRef,
+    pub accumulation_point: Option<SizedRef>,
     pub holder: Option<Holder>,
     /// Shortest path from a GC root to the accumulation point (else to the suspect), root first.
     pub path_to_root: Vec<PathStep>,
@@ -199,8 +199,8 @@ pub(super) struct Cx<'a, 'g> {
 }
 
 impl Cx<'_, '_> {
-    pub(super) fn obj(&self, v: Node) -> ObjectRef {
-        ObjectRef {
+    pub(super) fn obj(&self, v: Node) -> SizedRef {
+        SizedRef {
             object_id: hex(self.g.id(v)),
             class: self.g.display_class(v),
             retained: self.d.retained(v),
@@ -1116,7 +1116,7 @@ fn thread_explosion(cx: &Cx, threads: &[Node]) -> Suspect {
         .first()
         .and_then(|grp| {
             ts.iter().copied().find(|&t| {
-                name_pattern(&super::paths::thread_name(g, t).unwrap_or_default()) == grp.pattern
+                name_pattern(&super::threads::thread_name(g, t).unwrap_or_default()) == grp.pattern
             })
         })
         .unwrap_or(ts[0]);

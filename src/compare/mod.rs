@@ -20,8 +20,8 @@ pub(crate) mod summary;
 pub use groups::loader_counts as loader_class_counts;
 pub use growth::{growth, Growth, Match};
 pub use histogram::{Change, ClassCount, ClassDelta};
-pub use signature::key_floor;
-pub(crate) use signature::{keyed_objects, Keyed};
+pub(crate) use signature::keyed_objects;
+pub use signature::{key_floor, Keyed};
 pub use summary::{DumpSummary, LoaderCount, SummaryDelta};
 
 use crate::analysis::histogram::Histogram;

@@ -32,8 +32,9 @@
 
 use crate::analysis::collections::{array_info, collection_info, sample_elements};
 use crate::analysis::histogram::Histogram;
-use crate::analysis::paths::{hex, is_subclass_of, thread_name, PathFinder};
+use crate::analysis::paths::{hex, is_subclass_of, PathFinder};
 use crate::analysis::patterns::{is_app_level, name_pattern};
+use crate::analysis::threads::thread_name;
 use crate::graph::{ClassKind, Dominance, HeapGraph, Node, NO_NODE};
 use crate::hprof::RootKind;
 use serde::{Deserialize, Serialize};

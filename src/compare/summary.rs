@@ -1,8 +1,8 @@
 //! The overview numbers of each dump and their deltas; threads and class loaders that appeared.
 
 use crate::analysis::histogram::Histogram;
-use crate::analysis::paths::thread_name;
 use crate::analysis::patterns::{is_loader_class, live_threads, name_pattern};
+use crate::analysis::threads::thread_name;
 use crate::graph::{Dominance, HeapGraph, SizeMode, NO_NODE};
 use crate::hprof::{Id, RootKind};
 use serde::{Deserialize, Serialize};

@@ -463,35 +463,6 @@ fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(got)
 }
 
-/// Builds from a re-openable reader (the closure is called once per pass); `progress` gets
-/// (phase, bytes read in this pass).
-pub fn build_from_reader<R: Read>(
-    mut open: impl FnMut() -> std::io::Result<R>,
-    mut progress: impl FnMut(Phase, u64),
-) -> Result<HeapGraph, BuildError> {
-    let mut b = GraphBuilder::new();
-    let mut buf = vec![0u8; 4 << 20];
-    loop {
-        let mut r = open()?;
-        let phase = b.phase();
-        let mut done = 0u64;
-        loop {
-            let n = match r.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e.into()),
-            };
-            b.feed(&buf[..n])?;
-            done += n as u64;
-            progress(phase, done);
-        }
-        if b.end_pass()? == PassOutcome::Done {
-            return Ok(b.into_graph().expect("done"));
-        }
-    }
-}
-
 /// Builds from a file (raw or gzip), reading it twice; pass 2 of an uncompressed file reads
 /// around the primitive-array contents it does not need.
 pub fn build_from_path(

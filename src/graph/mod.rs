@@ -12,6 +12,8 @@
 //! `table[13]` without storing field names per edge. The object → class edge is implicit (every
 //! node has one; storing it would cost 5 bytes per object).
 
+// The dominator algorithm (semi-NCA over any [`dominators::Successors`] graph) is an API of its
+// own: its tests drive it on small hand-made graphs.
 pub mod dominators;
 
 mod build;
@@ -26,7 +28,7 @@ mod names;
 mod node;
 mod offsets;
 mod preorder;
-pub mod record;
+pub(crate) mod record;
 mod retained;
 mod skips;
 pub(crate) mod snapshot;
@@ -34,24 +36,23 @@ mod store;
 mod text;
 
 pub use builder::{
-    build_from_bytes, build_from_bytes_with, build_from_path, build_from_reader, feed_pass,
-    BuildError, BuildOptions, FirstPass, GraphBuilder, PassOutcome, Phase,
+    build_from_bytes, build_from_bytes_with, build_from_path, feed_pass, BuildError, BuildOptions,
+    GraphBuilder, PassOutcome, Phase,
 };
 pub use classes::{
     layout, ClassInfo, ClassKind, FieldSlot, SizeMode, SizeRule, StaticSlot, NO_CLASS,
 };
 pub use dominators::NO_IDX;
 pub use node::Node;
+pub use record::{read_record, ObjectRecord, RecordError, RecordKind};
 
 /// "No node": an unreachable object's dominator, an id not in the dump.
 pub const NO_NODE: Node = Node::NONE;
 pub use ids::add_hash_entropy;
-pub use names::{
-    bounded_class_name, is_jdk_class_name, java_class_name, package_of, JDK_PREFIXES,
-    MAX_CLASS_NAME,
-};
+pub use names::java_class_name;
+pub(crate) use names::{bounded_class_name, is_jdk_class_name, package_of};
 pub(crate) use preorder::DomPreorder;
-pub use retained::{ChildIndex, Dominance, RetainedSizes};
+pub use retained::{ChildIndex, Dominance};
 pub use snapshot::{
     read_sealed, read_snapshot, sealed_len, snapshot_len, write_sealed, write_snapshot, SealError,
     Sealer, Snapshot, SnapshotError, SnapshotErrorKind, SEAL_LEN, SNAPSHOT_FORMAT,

@@ -9,11 +9,11 @@ use std::borrow::Cow;
 /// 1 KiB; a longer name comes from a crafted file. Each class keeps its own copy of its name, and
 /// every report row prints it, so a cap is what bounds those copies by the file's real content:
 /// 2,000 classes named by one 1 MiB symbol otherwise cost 2 GiB per copy.
-pub const MAX_CLASS_NAME: usize = 4096;
+pub(crate) const MAX_CLASS_NAME: usize = 4096;
 
 /// `name`, cut to [`MAX_CLASS_NAME`] bytes (at a character boundary) with a marker saying how
 /// long it was: `com/example/Bigxxx…… [1048576-byte name]`.
-pub fn bounded_class_name(name: &str) -> Cow<'_, str> {
+pub(crate) fn bounded_class_name(name: &str) -> Cow<'_, str> {
     if name.len() <= MAX_CLASS_NAME {
         return Cow::Borrowed(name);
     }
@@ -86,7 +86,7 @@ pub(crate) fn jvm_class_name(name: &str) -> std::borrow::Cow<'_, str> {
 
 /// Package of a Java source class name (`java.util` for `java.util.HashMap$Node[]`), empty for
 /// the default package and primitive arrays.
-pub fn package_of(java_name: &str) -> &str {
+pub(crate) fn package_of(java_name: &str) -> &str {
     let base = java_name.trim_end_matches("[]");
     match base.rfind('.') {
         Some(i) => &base[..i],
@@ -95,11 +95,11 @@ pub fn package_of(java_name: &str) -> &str {
 }
 
 /// JDK / runtime package prefixes: never the "application-level holder".
-pub const JDK_PREFIXES: &[&str] = &["java.", "javax.", "jdk.", "sun.", "com.sun.", "<"];
+pub(crate) const JDK_PREFIXES: &[&str] = &["java.", "javax.", "jdk.", "sun.", "com.sun.", "<"];
 
 /// Whether a (Java source form) class name belongs to the JDK (`class X` for class objects;
 /// primitive arrays count as the JDK's).
-pub fn is_jdk_class_name(name: &str) -> bool {
+pub(crate) fn is_jdk_class_name(name: &str) -> bool {
     let base = name.strip_prefix("class ").unwrap_or(name);
     JDK_PREFIXES.iter().any(|p| base.starts_with(p)) || !base.contains('.') && base.ends_with("[]")
 }

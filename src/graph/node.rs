@@ -16,7 +16,7 @@ pub struct Node(u32);
 
 impl Node {
     /// "No node" (an unreachable object's dominator, an id not in the dump).
-    pub const NONE: Node = Node(u32::MAX);
+    pub(crate) const NONE: Node = Node(u32::MAX);
 
     /// The node at raw index `raw` (as stored in a column).
     #[inline(always)]
@@ -32,7 +32,7 @@ impl Node {
 
     /// The index into a per-node column.
     #[inline(always)]
-    pub const fn index(self) -> usize {
+    pub(crate) const fn index(self) -> usize {
         self.0 as usize
     }
 }

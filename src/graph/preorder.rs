@@ -23,7 +23,7 @@ use super::{Dominance, Node, NO_NODE};
 
 /// The reachable nodes in dominator-tree preorder, the super-root first; each node's children
 /// in [`Dominance::children`] order (largest retained first).
-pub struct DomPreorder {
+pub(crate) struct DomPreorder {
     order: Vec<Node>,
     /// Position in `order` of each child of the super-root (in `children(super_root)` order),
     /// then `order.len()`: the `k`-th child's subtree is `order[tops[k]..tops[k + 1]]`.
@@ -31,7 +31,7 @@ pub struct DomPreorder {
 }
 
 impl DomPreorder {
-    pub fn new(d: &Dominance) -> DomPreorder {
+    pub(crate) fn new(d: &Dominance) -> DomPreorder {
         let root = d.super_root();
         let (_, by_parent) = d.raw_parts();
         let start = d.child_starts();
@@ -91,19 +91,19 @@ impl DomPreorder {
     /// The reachable nodes in preorder (`[0]` is the super-root). A node's dominator is
     /// before it, and its subtree is the run after it up to the first node whose dominator
     /// is not in that run.
-    pub fn order(&self) -> &[Node] {
+    pub(crate) fn order(&self) -> &[Node] {
         &self.order
     }
 
     /// The retained object count (the subtree's size, itself included) of each child of the
     /// super-root, in [`Dominance::children`] order.
-    pub fn top_counts(&self) -> Vec<u64> {
+    pub(crate) fn top_counts(&self) -> Vec<u64> {
         self.tops.windows(2).map(|w| (w[1] - w[0]) as u64).collect()
     }
 
     /// `t`'s dominator subtree in preorder, `t` first (empty if `t` is unreachable or the
     /// super-root's own: use [`order`](Self::order) for the whole tree).
-    pub fn subtree(&self, d: &Dominance, t: Node) -> &[Node] {
+    pub(crate) fn subtree(&self, d: &Dominance, t: Node) -> &[Node] {
         let root = d.super_root();
         if !d.is_reachable(t) || t == root {
             return &[];

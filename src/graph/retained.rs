@@ -19,7 +19,7 @@ use super::{HeapGraph, Node, NO_NODE};
 /// HotSpot), so every retained size is too, and `u32` units of the granule reach 32 GiB. The
 /// few nodes retaining more (the super-root and the top of the tree in huge heaps) are marked
 /// `u32::MAX` and kept exactly in a small side table.
-pub struct RetainedSizes {
+pub(crate) struct RetainedSizes {
     units: Vec<u32>,
     granule: u64,
     /// (node, bytes) of the nodes whose size does not fit, sorted by node.

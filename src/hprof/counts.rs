@@ -72,10 +72,3 @@ impl Visitor for RecordCounts {
         self.primitive_arrays += 1;
     }
 }
-
-impl RecordCounts {
-    /// Objects of every kind (class objects included).
-    pub fn objects(&self) -> u64 {
-        self.instances + self.object_arrays + self.primitive_arrays + self.classes
-    }
-}

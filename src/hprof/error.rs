@@ -154,7 +154,7 @@ impl fmt::Display for Warning {
 }
 
 /// Human name of a top-level record tag.
-pub fn record_name(tag: u8) -> &'static str {
+pub(crate) fn record_name(tag: u8) -> &'static str {
     match tag {
         0x01 => "UTF8",
         0x02 => "LOAD CLASS",
@@ -175,7 +175,7 @@ pub fn record_name(tag: u8) -> &'static str {
 }
 
 /// Human name of a heap sub-record tag.
-pub fn sub_record_name(tag: u8) -> &'static str {
+pub(crate) fn sub_record_name(tag: u8) -> &'static str {
     match tag {
         0xFF => "ROOT UNKNOWN",
         0x01 => "ROOT JNI GLOBAL",

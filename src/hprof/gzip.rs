@@ -51,7 +51,7 @@ enum HeaderPart {
     Crc,
 }
 
-pub struct GzipInflater {
+pub(crate) struct GzipInflater {
     state: State,
     part: HeaderPart,
     flags: u8,

@@ -51,7 +51,7 @@ impl DumpDecoder {
     /// Ranges of the file the caller leaves out of an uncompressed input: see
     /// [`Parser::skip_ranges`]. Set before the first byte. (Offsets are the file's: a gzip
     /// input, whose parser sees other offsets, must not be given any.)
-    pub fn skip_ranges(&mut self, skips: Vec<super::Skip>) {
+    pub(crate) fn skip_ranges(&mut self, skips: Vec<super::Skip>) {
         self.parser.skip_ranges(skips);
     }
 

@@ -16,8 +16,8 @@ mod visitor;
 pub mod reread;
 
 pub use counts::RecordCounts;
-pub use error::{record_name, sub_record_name, ErrorKind, Item, ParseError, Warning};
-pub use gzip::{GzipInflater, MAX_HEADER_FIELD};
+pub use error::{ErrorKind, Item, ParseError, Warning};
+pub use gzip::MAX_HEADER_FIELD;
 pub use input::{parse_read, parse_slice, DumpDecoder};
 pub use parser::{
     ParseSummary, Parser, INLINE_PRIMITIVE_ARRAY_LIMIT, MAX_BUFFERED_ITEM, MAX_UTF8_RECORD,

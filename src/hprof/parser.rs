@@ -170,19 +170,14 @@ impl Parser {
     /// the visitor then gets without data. Sorted and disjoint, as the first pass recorded them
     /// (`GraphBuilder::skips`). Set before the first byte; a range that is not such a payload is
     /// [`ErrorKind::SkipMismatch`].
-    pub fn skip_ranges(&mut self, skips: Vec<Skip>) {
+    pub(crate) fn skip_ranges(&mut self, skips: Vec<Skip>) {
         self.skips = skips;
         self.next_skip = 0;
     }
 
     /// Bytes consumed so far (decompressed).
-    pub fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         self.offset + self.carry.len() as u64
-    }
-
-    /// The header, once parsed.
-    pub fn header(&self) -> Option<&Header> {
-        self.header.as_ref()
     }
 
     /// Feeds the next chunk (any size, including empty).

@@ -280,11 +280,6 @@ impl<R: Read + Seek> GzipSource<R> {
         }
     }
 
-    /// Checkpoints made so far.
-    pub fn checkpoints(&self) -> usize {
-        self.checkpoints.len()
-    }
-
     /// Makes the compressed bytes at `inp` (at least `want` of them unless the file ends)
     /// available in `inbuf`; returns where they start there.
     fn input(&mut self, want: usize) -> std::io::Result<usize> {
@@ -495,7 +490,7 @@ mod tests {
             let want = &plain[off as usize..(off as usize + len).min(plain.len())];
             assert_eq!(&buf[..n], want, "at {off}");
         }
-        assert!(src.checkpoints() >= 2);
+        assert!(src.checkpoints.len() >= 2);
         let m = MemorySource::from_stored(&gzip(&[&plain[..1000]])).unwrap();
         assert_eq!(m.0, &plain[..1000]);
     }

@@ -486,10 +486,6 @@ impl<'a> IdList<'a> {
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
-    pub fn get(&self, i: usize) -> Id {
-        let s = self.id_size as usize;
-        read_id(&self.bytes[i * s..], self.id_size)
-    }
     pub fn iter(&self) -> impl Iterator<Item = Id> + 'a {
         let id_size = self.id_size;
         self.bytes

@@ -18,9 +18,8 @@ mod parser;
 pub(crate) mod value;
 
 pub use execution::{Execution, Phase, Progress, RowSink, Step};
-pub use objects::{MAX_ARRAY_VALUES, MAX_TEXT_CHARS};
 pub use parser::parse;
-pub use value::{csv_line, Cell, ObjectCell, MAX_LIST_CELLS};
+pub use value::{csv_line, Cell, ObjectCell};
 
 use crate::graph::{Dominance, HeapGraph};
 use crate::hprof::reread::ObjectSource;

@@ -10,9 +10,9 @@ use crate::hprof::reread::ObjectSource;
 use crate::hprof::{BasicType, Id, Value};
 
 /// Longest text read for `toString` (characters beyond are cut).
-pub const MAX_TEXT_CHARS: usize = 1 << 20;
+pub(crate) const MAX_TEXT_CHARS: usize = 1 << 20;
 /// Most elements `@valueArray` / `@referenceArray` read.
-pub const MAX_ARRAY_VALUES: usize = 1 << 16;
+pub(crate) const MAX_ARRAY_VALUES: usize = 1 << 16;
 
 /// The heap as a query sees it.
 pub(crate) struct Heap<'a> {

@@ -214,7 +214,7 @@ pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
 }
 
 /// Cells of a list longer than this are cut (the list's length is a value of its own).
-pub const MAX_LIST_CELLS: usize = 1000;
+pub(crate) const MAX_LIST_CELLS: usize = 1000;
 
 impl Cell {
     pub(crate) fn from_value(g: &HeapGraph, v: &V) -> Cell {

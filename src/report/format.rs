@@ -76,7 +76,7 @@ pub fn format_id(id: crate::hprof::Id) -> String {
 }
 
 /// `part` as a percentage of `whole` with one decimal (`95.3%`); `0.0%` when `whole` is 0.
-pub fn format_percent(part: u64, whole: u64) -> String {
+pub(crate) fn format_percent(part: u64, whole: u64) -> String {
     format!("{:.1}%", percent(part, whole))
 }
 
@@ -118,7 +118,7 @@ pub fn format_timestamp_ms(ms: u64) -> String {
 /// U+202E, `txt.exe` shows as `abcexe.txt`), so no rendering passes them through: JSON escapes
 /// them as `\u…` (lossless), Markdown and HTML show a visible `<U+202E>`. The marks override
 /// nothing, but they reorder neutral characters and are as invisible, so they are treated alike.
-pub fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(
         c,
         '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'

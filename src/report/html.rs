@@ -97,7 +97,7 @@ macro_rules! script_sha256 {
 
 /// The report's own Content-Security-Policy (see the module docs). `frame-ancestors` cannot be
 /// set from a `<meta>` (browsers ignore it there); a server that hosts reports should send it.
-pub const REPORT_CSP: &str = concat!(
+pub(crate) const REPORT_CSP: &str = concat!(
     "default-src 'none'; script-src '",
     script_sha256!(),
     "'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"

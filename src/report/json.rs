@@ -40,7 +40,7 @@ fn write_with<T: Serialize + ?Sized, F: Formatter>(value: &T, inner: F) -> Strin
 
 /// A serde_json formatter that escapes [`needs_json_escape`] characters inside strings and
 /// otherwise behaves as the formatter it wraps.
-pub struct SafeFormatter<F>(pub F);
+pub(crate) struct SafeFormatter<F>(pub F);
 
 impl<F: Formatter> Formatter for SafeFormatter<F> {
     fn write_string_fragment<W: ?Sized + io::Write>(

@@ -45,12 +45,13 @@ pub(crate) mod sections;
 
 pub use diff_html::diff_to_html;
 pub use diff_markdown::diff_to_markdown;
+pub(crate) use format::format_percent;
 pub use format::{
     format_approx_count, format_bytes, format_count, format_delta_bytes, format_delta_count,
-    format_id, format_percent, format_timestamp_ms, is_bidi_control, needs_json_escape, percent,
+    format_id, format_timestamp_ms, needs_json_escape, percent,
 };
-pub use html::{to_html, REPORT_CSP};
-pub use json::{to_json, to_json_compact, SafeFormatter};
+pub use html::to_html;
+pub use json::{to_json, to_json_compact};
 pub use markdown::to_markdown;
 pub(crate) use redact::{redact, Contents};
 

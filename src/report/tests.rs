@@ -1,3 +1,4 @@
+use super::html::REPORT_CSP;
 use super::*;
 use crate::graph::{build_from_bytes, Dominance};
 use heaplens_hprof_writer::{BasicType, HeapBuilder, RootKind, Value, WriteOptions};

@@ -10,6 +10,8 @@
 //! The worker's request handling and the UI's pure models (tree model, formatting) are plain
 //! Rust and tested natively; what touches JS or Leptos is wasm32-only.
 
+#![forbid(unsafe_code)]
+
 #[cfg(target_family = "wasm")]
 pub mod jsapi;
 pub mod protocol;

@@ -776,7 +776,7 @@ pub struct InstancesPage {
 
 // ---- Suspects ------------------------------------------------------------------------------
 
-pub use heaplens::analysis::suspects::{Holder, ObjectRef as SizedRef, ThreadFacts};
+pub use heaplens::analysis::{Holder, SizedRef, ThreadFacts};
 pub use heaplens::analysis::{Suspect, SuspectKind};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@
 
 mod common;
 
-use heaplens::analysis::summary::{multi_dump_warning, DumpChoice};
+use heaplens::analysis::{multi_dump_warning, DumpChoice};
 use heaplens::graph::{build_from_bytes_with, BuildOptions, Dominance, SizeMode};
 use heaplens::report::{build_report, ReportOptions};
 use heaplens_web::protocol::*;

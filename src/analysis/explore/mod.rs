@@ -1,5 +1,5 @@
 //! The investigation views MAT users reach for after the first answer, each over a *selection*
-//! (a class, `0x…` addresses or an OQL query; [`selection`]):
+//! (a class, `0x…` addresses or an OQL query; [`parse_selection`], [`resolve_selection`]):
 //!
 //! - [`retained_set`]: what a set of objects keeps alive, as a class histogram and a total
 //!   (MAT's "Show Retained Set");
@@ -18,13 +18,27 @@
 //! (the CLI, the browser worker) keeps it and hands out pages with [`Page::of`], so no message
 //! carries more than a page.
 
-pub mod collection_contents;
-pub mod find_object;
-pub mod group_by_value;
-pub mod immediate_dominators;
-pub mod merged_paths;
-pub mod retained_set;
-pub mod selection;
+pub(crate) mod collection_contents;
+pub(crate) mod find_object;
+pub(crate) mod group_by_value;
+pub(crate) mod immediate_dominators;
+pub(crate) mod merged_paths;
+pub(crate) mod retained_set;
+pub(crate) mod selection;
+
+// The views' API: one entry function and one serializable result per view (the CLI's
+// `explore` command, the worker's explore routes, tests/explore.rs).
+pub use collection_contents::{
+    collection_contents, CollectionContents, ContentItem, ContentRow, NotACollection,
+};
+pub use find_object::{find_object, FindError, FoundObject};
+pub use group_by_value::{group_by_value, has_value, GroupByValue, ValueGroup};
+pub use immediate_dominators::{
+    immediate_dominators, BadPattern, DominatorClassRow, ImmediateDominators, DEFAULT_SKIP,
+};
+pub use merged_paths::{merged_paths, MergedPathsView, MergedRow};
+pub use retained_set::{retained_nodes, retained_set, RetainedClassRow, RetainedSet};
+pub use selection::{parse_address, parse_selection, resolve_selection, Selection, SelectionError};
 
 use serde::Serialize;
 

@@ -163,7 +163,7 @@ pub(crate) fn classes_named(
 }
 
 /// The objects a selection names. `env` runs a query selection (its `graph` must be `g`).
-pub fn resolve<'a>(
+pub fn resolve_selection<'a>(
     g: &'a HeapGraph,
     sel: &Selection,
     env: Option<QueryEnv<'a>>,

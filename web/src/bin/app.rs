@@ -1,5 +1,7 @@
 //! Entry point of the page: mounts the Leptos UI (see `heaplens_web::ui`).
 
+#![forbid(unsafe_code)]
+
 #[cfg(target_arch = "wasm32")]
 fn main() {
     console_error_panic_hook::set_once();

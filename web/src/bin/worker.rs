@@ -1,5 +1,7 @@
 //! Entry point of the analysis Web Worker (see `heaplens_web::worker::entry`).
 
+#![forbid(unsafe_code)]
+
 #[cfg(target_family = "wasm")]
 fn main() {
     heaplens_web::worker::entry::start();

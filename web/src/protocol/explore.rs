@@ -68,7 +68,7 @@ pub struct RetainedSetPage {
 pub struct DominatorsQuery {
     pub selection: ExploreSelection,
     /// Regular expression over whole class names of dominators to climb past; `None`: the
-    /// default (`heaplens::analysis::explore::immediate_dominators::DEFAULT_SKIP`, MAT's),
+    /// default (`heaplens::analysis::explore::DEFAULT_SKIP`, MAT's),
     /// `Some("")`: skip nothing.
     pub skip: Option<String>,
     pub offset: u32,

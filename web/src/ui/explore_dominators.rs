@@ -2,7 +2,7 @@
 //! dominator's class, climbing past classes that match an editable skip pattern (MAT's
 //! default skips the JDK's own classes) so the answer is the application object.
 
-use heaplens::analysis::explore::immediate_dominators::DEFAULT_SKIP;
+use heaplens::analysis::explore::DEFAULT_SKIP;
 use leptos::prelude::*;
 
 use crate::protocol::*;

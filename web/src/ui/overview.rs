@@ -142,7 +142,7 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                             {super::settings_url::size_rule_label(o.settings.sizes, o.summary.size_rule)}
                         </dd>
                     </dl>
-                    <div class="stack-bar" role="img" aria-label=format!("{reach_pct:.1}% of the heap is reachable")>
+                    <div class="stack-bar" role="img" aria-label=format!("{} of the heap is reachable", pct_text(reach_pct))>
                         <span class="reach" style=format!("width:{reach_pct:.1}%")></span>
                     </div>
                     <p class="legend"><span class="sw reach"></span>" reachable "<span class="sw unreach"></span>" unreachable (garbage)"</p>
@@ -159,7 +159,7 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
                                 <a class="bar-row" href=object_href(&r.object_id) title=format!("{} {} — {}", r.class, r.object_id, exact(r.retained))>
                                     <span class="bar-label"><span class="cls">{r.class.clone()}</span>{r.label.clone().map(|l| view! { <span class="lbl">{l}</span> })}</span>
                                     <span class="bar-track"><span class="bar-fill" style=format!("width:{w:.1}%")></span></span>
-                                    <span class="bar-value">{format!("{} · {:.1}%", human(r.retained), r.pct)}</span>
+                                    <span class="bar-value">{format!("{} · {}", human(r.retained), pct_text(r.pct))}</span>
                                 </a>
                             </li>
                         }

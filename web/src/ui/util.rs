@@ -36,7 +36,7 @@ pub fn Pct(pct: f64) -> impl IntoView {
             <span class="bar" aria-hidden="true">
                 <span class="fill" style=format!("width:{w:.1}%")></span>
             </span>
-            <span class="num">{format!("{pct:.1}%")}</span>
+            <span class="num">{pct_text(pct)}</span>
         </span>
     }
 }
@@ -296,14 +296,14 @@ pub fn visible_range(len: usize, top: f64, viewport_h: f64, row_h: f64) -> Strin
 pub fn is_incomplete(warnings: &[String]) -> bool {
     warnings
         .iter()
-        .any(|w| heaplens::analysis::summary::is_incomplete_warning(w))
+        .any(|w| heaplens::analysis::is_incomplete_warning(w))
 }
 
 /// The "no leak suspect" outcome for an analyzed dump: `(healthy, text)`. An incomplete dump
 /// is never healthy.
 pub fn no_suspect_note(o: &crate::protocol::Overview) -> (bool, String) {
     let incomplete = is_incomplete(&o.summary.warnings);
-    let text = heaplens::analysis::suspects::no_suspect_text(
+    let text = heaplens::analysis::no_suspect_text(
         incomplete,
         o.top_dominators
             .first()

@@ -6,19 +6,19 @@
 //! selection replaces it. Nothing here computes an analysis: the core does
 //! (`heaplens::analysis::explore`, tested natively there and in `web/tests/explore.rs`).
 
-use heaplens::analysis::explore::collection_contents::{collection_contents, ContentItem};
-use heaplens::analysis::explore::find_object::find_object;
-use heaplens::analysis::explore::group_by_value::{group_by_value, GroupByValue};
-use heaplens::analysis::explore::immediate_dominators::{
-    immediate_dominators, ImmediateDominators, DEFAULT_SKIP,
-};
-use heaplens::analysis::explore::merged_paths::{merged_paths, MergedPathsView};
-use heaplens::analysis::explore::retained_set::{retained_set, RetainedSet};
-use heaplens::analysis::explore::selection::{parse_selection, resolve as resolve_text};
+use heaplens::analysis::explore::find_object;
+use heaplens::analysis::explore::{collection_contents, ContentItem};
+use heaplens::analysis::explore::{group_by_value, GroupByValue};
+use heaplens::analysis::explore::{immediate_dominators, ImmediateDominators, DEFAULT_SKIP};
+use heaplens::analysis::explore::{merged_paths, MergedPathsView};
+use heaplens::analysis::explore::{parse_selection, resolve_selection as resolve_text};
+use heaplens::analysis::explore::{retained_set, RetainedSet};
 use heaplens::analysis::PathFinder;
 use heaplens::graph::{Dominance, HeapGraph, Node};
 use heaplens::hprof::reread::ObjectSource;
+use heaplens::hprof::Id;
 use heaplens::query::QueryEnv;
+use heaplens::report::format_id;
 
 use crate::protocol::*;
 
@@ -101,7 +101,7 @@ pub(super) fn resolve(
                 return Err("the selection names no object".into());
             }
             let label = match nodes.as_slice() {
-                [one] => format!("{} @ 0x{:x}", g.display_class(*one), g.id(*one)),
+                [one] => format!("{} @ {}", g.display_class(*one), format_id(g.id(*one))),
                 many => format!(
                     "{} objects",
                     heaplens::report::format_count(many.len() as u64)
@@ -129,10 +129,10 @@ pub(super) fn resolve(
 /// The node of a `0x…` id.
 pub(super) fn node(g: &HeapGraph, id: &str) -> Result<Node, String> {
     let t = id.trim();
-    let addr = heaplens::analysis::explore::selection::parse_address(t)
+    let addr = heaplens::analysis::explore::parse_address(t)
         .ok_or_else(|| format!("{t:?} is not an object id (0x followed by hex digits)"))?;
-    g.node_of(heaplens::hprof::Id::new(addr))
-        .ok_or_else(|| format!("the dump has no object at 0x{addr:x}"))
+    g.node_of(Id::new(addr))
+        .ok_or_else(|| format!("the dump has no object at {}", format_id(Id::new(addr))))
 }
 
 fn window(len: usize, offset: u32, limit: u32) -> std::ops::Range<usize> {
@@ -214,7 +214,7 @@ impl ExploreCache {
                         .iter()
                         .take(DOMINATORS_LISTED)
                         .map(|&v| SizedRef {
-                            object_id: format!("0x{:x}", g.id(v)),
+                            object_id: format_id(g.id(v)),
                             class: g.display_class(v),
                             retained: d.retained(v),
                         })
@@ -315,7 +315,7 @@ pub(super) fn contents(g: &HeapGraph, q: ContentsQuery) -> Result<ContentsPage, 
         text: i.text,
     };
     Ok(ContentsPage {
-        object_id: format!("0x{:x}", g.id(v)),
+        object_id: format_id(g.id(v)),
         class: c.info.class,
         jdk_class: c.info.jdk_class,
         kind: c.info.kind,
@@ -368,8 +368,8 @@ pub(super) fn instances_csv(
     let mut text = String::from("object,class,shallow,retained,reachable\n");
     for &v in list.iter().take(CSV_MAX_ROWS) {
         text.push_str(&format!(
-            "0x{:x},{},{},{},{}\n",
-            g.id(v),
+            "{},{},{},{},{}\n",
+            format_id(g.id(v)),
             csv_field(&g.display_class(v)),
             g.shallow(v),
             d.retained(v),

@@ -16,7 +16,7 @@
 //! scrolling through 100,000 children
 //! costs one sort, not one per page.
 
-use heaplens::analysis::histogram::Histogram;
+use heaplens::analysis::Histogram;
 use heaplens::analysis::{
     self, domtree, group_rows, histogram, inspect, references, PathFinder, PathIndex, PathOptions,
 };
@@ -658,10 +658,6 @@ fn parse_id(text: &str) -> Result<Id, String> {
     .map_err(|_| format!("not an object id: {text:?} (expected 0x… hex)"))
 }
 
-fn hex(id: Id) -> String {
-    id.to_string()
-}
-
 fn pct(part: u64, total: u64) -> f64 {
     if total == 0 {
         0.0
@@ -679,7 +675,7 @@ impl Loaded {
         let id = parse_id(id)?;
         self.g()
             .node_of(id)
-            .ok_or_else(|| format!("no object {} in this dump", hex(id)))
+            .ok_or_else(|| format!("no object {} in this dump", report::format_id(id)))
     }
 
     fn total(&self) -> u64 {
@@ -690,7 +686,7 @@ impl Loaded {
         let g = self.g();
         let retained = self.d.retained(v);
         TreeRow {
-            object_id: hex(g.id(v)),
+            object_id: report::format_id(g.id(v)),
             class: g.display_class(v),
             shallow: g.shallow(v),
             retained,
@@ -1029,7 +1025,7 @@ impl Loaded {
                         .unwrap_or_default()
                         .into_iter()
                         .map(|(x, index)| TreeStep {
-                            object_id: hex(self.graph.id(x)),
+                            object_id: report::format_id(self.graph.id(x)),
                             index,
                         })
                         .collect(),
@@ -1095,7 +1091,7 @@ impl Loaded {
             (total, references::outgoing(g, v, start, end))
         };
         Ok(ReferencePage {
-            object_id: hex(g.id(v)),
+            object_id: report::format_id(g.id(v)),
             incoming,
             total: total as u32,
             offset,
@@ -1130,7 +1126,7 @@ impl Loaded {
             total: list.len() as u32,
             offset,
             rows: list[start..end].iter().map(|&v| self.row(v)).collect(),
-            groupable: heaplens::analysis::explore::group_by_value::has_value(&self.graph, class),
+            groupable: heaplens::analysis::explore::has_value(&self.graph, class),
         })
     }
 
@@ -1173,8 +1169,8 @@ impl Loaded {
             announce(host, "threads");
             // The leak suspects' PathFinder, when built, spares the walk for stale keys.
             let finder = self.paths.as_ref().map(|i| i.finder(g));
-            let threads = analysis::threads::threads_with(g, &self.d, finder.as_ref());
-            let groups = analysis::threads::thread_groups(&threads);
+            let threads = analysis::threads_with(g, &self.d, finder.as_ref());
+            let groups = analysis::thread_groups(&threads);
             let findings = analysis::thread_local_findings(g, &self.d, &threads).findings;
             self.threads = Some(ThreadsCache {
                 threads,
@@ -1277,7 +1273,7 @@ impl Loaded {
             let g = &self.graph;
             let finder = self.finder(false).expect("built above");
             let dups = analysis::duplicate_strings(g, &self.d);
-            let arrays = analysis::waste::largest_arrays_with(g, &self.d, Some(&finder));
+            let arrays = analysis::largest_arrays_with(g, &self.d, Some(&finder));
             let cols = analysis::collection_fill(g, &self.d);
             let summary = format!(
                 "{} in {} duplicate strings; {} of unused collection capacity; largest array {}",
@@ -1314,7 +1310,7 @@ impl Loaded {
                                 )
                             })
                             .collect(),
-                        example_id: x.nodes.first().map(|&v| hex(g.id(v))),
+                        example_id: x.nodes.first().map(|&v| report::format_id(g.id(v))),
                     })
                     .collect(),
                 arrays: arrays
@@ -1398,7 +1394,7 @@ impl Loaded {
 /// A summary warning as the page words it: a multi-dump file points at the page's chooser, not
 /// at the command line's `--dump N`.
 fn page_warning(s: &analysis::Summary, w: &str) -> String {
-    use analysis::summary::{multi_dump_warning, DumpChoice};
+    use analysis::{multi_dump_warning, DumpChoice};
     if *w == multi_dump_warning(s.heap_dumps, s.dump_shown, DumpChoice::Cli) {
         multi_dump_warning(s.heap_dumps, s.dump_shown, DumpChoice::Page)
     } else {
@@ -1407,7 +1403,7 @@ fn page_warning(s: &analysis::Summary, w: &str) -> String {
 }
 
 /// `root detail → field → …` of a path summary (`…N…` where steps are left out).
-fn path_text(p: &analysis::waste::PathSummary) -> String {
+fn path_text(p: &analysis::PathSummary) -> String {
     let mut fields: Vec<String> = p.steps.iter().skip(1).map(|s| s.field.clone()).collect();
     if p.omitted > 0 && fields.len() >= 3 {
         fields.insert(2, format!("…{}…", p.omitted));
