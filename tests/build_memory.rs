@@ -139,7 +139,7 @@ fn dominators_match_a_textbook_algorithm_on_real_dumps() {
                 );
             }
             for &k in kids {
-                assert_eq!(d.idom[k.index()], v as u32, "{name}: child {k:?}");
+                assert_eq!(d.idom[k.get() as usize], v as u32, "{name}: child {k:?}");
             }
         }
         assert_eq!(seen, d.reachable, "{name}");
