@@ -36,7 +36,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { openApp, ROOT, DIST } from '../tests/browser/harness.mjs';
 import { cpuBetween, cpuNamesBetween, startCpuSampler } from './cpu.mjs';
-import { benchArgs, fix, log, MiB, rendererPeakRss } from './common.mjs';
+import { benchArgs, benchFileInput, fix, log, MiB, rendererPeakRss } from './common.mjs';
 
 // ---- arguments ----------------------------------------------------------------------------
 const { out, jsonDir, timeout: TIMEOUT, timeoutMin, dumps } = benchArgs({
@@ -197,14 +197,7 @@ async function browserRun(dump) {
     // cannot disturb it). The worker reads the file twice.
     if (!r.error) {
       try {
-        await page.evaluate(() => {
-          const i = document.createElement('input');
-          i.type = 'file';
-          i.id = 'bench-read';
-          i.hidden = true;
-          document.body.append(i);
-        });
-        await page.locator('#bench-read').setInputFiles(dump);
+        await benchFileInput(page, dump);
         r.readBaseline = await page.evaluate(async () => {
           const f = document.getElementById('bench-read').files[0];
           const buf = new Uint8Array(8 << 20);

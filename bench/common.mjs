@@ -68,3 +68,18 @@ export async function rendererPeakRss() {
   }
   return best;
 }
+
+/**
+ * Put `dump` on a hidden file input of the bench's own (`#bench-read`), so that a bench can read
+ * the `File` in the page without the app analysing it.
+ */
+export async function benchFileInput(page, dump) {
+  await page.evaluate(() => {
+    const i = document.createElement('input');
+    i.type = 'file';
+    i.id = 'bench-read';
+    i.hidden = true;
+    document.body.append(i);
+  });
+  await page.locator('#bench-read').setInputFiles(dump);
+}

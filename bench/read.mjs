@@ -11,7 +11,7 @@
 import { basename } from 'node:path';
 import { openApp } from '../tests/browser/harness.mjs';
 import { cpuBetween, cpuNamesBetween, startCpuSampler } from './cpu.mjs';
-import { fix, log } from './common.mjs';
+import { benchFileInput, fix, log } from './common.mjs';
 
 const [dump, ...specs] = process.argv.slice(2);
 if (!dump) {
@@ -60,14 +60,7 @@ onmessage = async ({ data: { file, mib, ahead, api } }) => {
 const app = await openApp();
 try {
   const { page } = app;
-  await page.evaluate(() => {
-    const i = document.createElement('input');
-    i.type = 'file';
-    i.id = 'bench-read';
-    i.hidden = true;
-    document.body.append(i);
-  });
-  await page.locator('#bench-read').setInputFiles(dump);
+  await benchFileInput(page, dump);
   const cpu = startCpuSampler(process.pid, 50);
   await cpu.ready;
   const results = [];

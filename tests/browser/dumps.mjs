@@ -168,3 +168,17 @@ export function wideDump(n) {
   chunks.push(record(0x1c, Buffer.concat(heap)), record(0x2c, Buffer.alloc(0)));
   return Buffer.concat(chunks);
 }
+
+/**
+ * Wait for the hand-over to a fresh worker, then check on the Overview that the analysis runs in
+ * the memory64 worker (its stats line says so); a screenshot `name` of that Overview.
+ */
+export async function assertMemory64Overview(page, name) {
+  await page.waitForFunction(() => window.__heaplensMetrics?.handedOver === true, null, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => window.__heaplensMetrics.freshWorker), true, 'handed over to a fresh worker');
+  await go(page, '#/overview');
+  const stats = page.locator('.analysis-stats[data-engine="worker64"]');
+  await stats.waitFor({ timeout: 30_000 });
+  assert.match(await stats.innerText(), /64-bit worker memory/);
+  await shot(page, name);
+}

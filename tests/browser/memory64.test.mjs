@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openApp } from './harness.mjs';
-import { assertNoErrors, assertPrivate, fixture, go, openDump, recordRequests, shot, waitSuspects } from './dumps.mjs';
+import { assertMemory64Overview, assertNoErrors, assertPrivate, fixture, go, openDump, recordRequests, waitSuspects } from './dumps.mjs';
 
 const CLASS = 'com.example.retry.ResultBatch';
 
@@ -51,13 +51,7 @@ test('memory64 worker: same answers as wasm32, fields read from the file, own fi
   await openDump(app, fixture('retry_buffer'));
   assert.deepEqual(await firstSuspect(page), expected);
   assert.equal(expected.pattern, 'collection accumulation');
-  await page.waitForFunction(() => window.__heaplensMetrics?.handedOver === true, null, { timeout: 30_000 });
-  assert.equal(await page.evaluate(() => window.__heaplensMetrics.freshWorker), true, 'handed over to a fresh worker');
-  await go(page, '#/overview');
-  const stats = page.locator('.analysis-stats[data-engine="worker64"]');
-  await stats.waitFor({ timeout: 30_000 });
-  assert.match(await stats.innerText(), /64-bit worker memory/);
-  await shot(page, 'memory64-overview');
+  await assertMemory64Overview(page, 'memory64-overview');
 
   // payload[i] is (byte) seq at i % 64 == 0, else i % 64 (RetryBufferApp.java): array elements
   // are never kept, so they come from the File, in the memory64 worker the analysis moved to.

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DIST, openUrl } from './harness.mjs';
 import {
+  assertMemory64Overview,
   assertNoErrors,
   facts,
   fixture,
@@ -210,13 +211,7 @@ test('heaplens-offline.html runs the memory64 engine from file:// too', async (t
   assert.equal(s.pattern, 'collection accumulation');
   assert.match(s.title, new RegExp(f.holder_class.replaceAll('.', '\\.')));
   assert.ok(s.explanation.includes(`holds ${fmt(f.batches)} elements`), s.explanation);
-  await page.waitForFunction(() => window.__heaplensMetrics?.handedOver === true, null, { timeout: 30_000 });
-  assert.equal(await page.evaluate(() => window.__heaplensMetrics.freshWorker), true, 'handed over to a fresh worker');
-  await go(page, '#/overview');
-  const stats = page.locator('.analysis-stats[data-engine="worker64"]');
-  await stats.waitFor({ timeout: 30_000 });
-  assert.match(await stats.innerText(), /64-bit worker memory/);
-  await shot(page, 'offline-memory64-overview');
+  await assertMemory64Overview(page, 'offline-memory64-overview');
 
   // Fields read from the dump's File by the fresh memory64 worker: payload[i] is (byte) seq at
   // i % 64 == 0, else i % 64 (RetryBufferApp.java).
