@@ -16,4 +16,6 @@ fn offsets_memory_and_tooltip_percentages() {
     assert_eq!(mib_up(0), "0 MiB");
     assert_eq!(pct_precise(12.3456), "12.35%");
     assert_eq!(pct_precise(0.0), "0.00%");
+    assert_eq!(pct_whole(41.6), "42%");
+    assert_eq!(pct_whole(100.0), "100%");
 }

@@ -321,7 +321,7 @@ fn Loading(name: String, size: u64) -> impl IntoView {
                     {move || match ctx.progress.get() {
                         None => format!("Starting the analysis engine… · {} elapsed", duration(now.get() - started)),
                         Some(p) => {
-                            let mut s = format!("{} · {:.0}%", if p.detail.is_empty() { p.phase.label().to_string() } else { format!("{}: {}", p.phase.label(), p.detail) }, p.percent);
+                            let mut s = format!("{} · {}", if p.detail.is_empty() { p.phase.label().to_string() } else { format!("{}: {}", p.phase.label(), p.detail) }, pct_whole(p.percent));
                             let size = p.bytes_total / 2;
                             match p.phase {
                                 crate::protocol::Phase::Indexing if size > 0 => {

@@ -56,6 +56,11 @@ pub fn pct_text(pct: f64) -> String {
     format!("{pct:.1}%")
 }
 
+/// A whole percentage, for progress and ratios: `42%`.
+pub fn pct_whole(pct: f64) -> String {
+    format!("{pct:.0}%")
+}
+
 /// A percentage with two decimals, for tooltips: `12.34%`.
 pub fn pct_precise(pct: f64) -> String {
     format!("{pct:.2}%")
