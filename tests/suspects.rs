@@ -5,7 +5,7 @@
 mod common;
 
 use heaplens::analysis::patterns;
-use heaplens::analysis::{find_suspects, Suspect, SuspectKind};
+use heaplens::analysis::{find_suspects, LeakPattern, Suspect, SuspectKind};
 use heaplens::analysis::{PathFinder, PathOptions};
 use heaplens::graph::{build_from_bytes, Dominance, HeapGraph};
 use heaplens_hprof_writer::{BasicType, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
@@ -69,7 +69,7 @@ fn retry_buffer_names_the_publisher() {
         (h.class.as_str(), h.field.as_str()),
         (s(&f["holder_class"]), s(&f["collection_field"]))
     );
-    assert_eq!(x.pattern, patterns::COLLECTION_ACCUMULATION);
+    assert_eq!(x.pattern, LeakPattern::CollectionAccumulation);
     let c = x.collection.as_ref().unwrap();
     assert_eq!(c.size, n(&f["batches"]));
     assert_eq!(c.capacity, Some(n(&f["batches"])));
@@ -117,7 +117,7 @@ fn queue_backlog_counts_the_messages() {
     let f = facts("queue_backlog");
     let all = suspects_of("queue_backlog");
     let x = &all[0];
-    assert_eq!(x.pattern, patterns::QUEUE_BACKLOG);
+    assert_eq!(x.pattern, LeakPattern::QueueBacklog);
     let ap = x.accumulation_point.as_ref().unwrap();
     assert_eq!(ap.class, s(&f["queue_class"]));
     assert!(ap.retained >= n(&f["sizes"]["queue_retained_at_least"]));
@@ -175,7 +175,7 @@ fn threadlocal_leak_across_pooled_threads() {
     let all = suspects_of("threadlocal_leak");
     let x = all
         .iter()
-        .find(|x| x.pattern == patterns::THREADLOCAL_ACCUMULATION)
+        .find(|x| x.pattern == LeakPattern::ThreadLocalAccumulation)
         .expect("a ThreadLocal suspect");
     assert_eq!(x.kind, SuspectKind::Group);
     assert_eq!(x.class, "java.lang.Thread");
@@ -209,7 +209,9 @@ fn threadlocal_leak_across_pooled_threads() {
     );
     assert!(x.explanation.contains(&stale), "{}", x.explanation);
     assert!(x.retained_pct > 70.0, "{}", x.retained_pct);
-    assert!(!all.iter().any(|x| x.pattern == patterns::THREAD_EXPLOSION));
+    assert!(!all
+        .iter()
+        .any(|x| x.pattern == LeakPattern::ThreadExplosion));
     // One definition of "the threads": the card counts what the Threads analysis lists
     // (java.lang.Thread and its subclasses: Finalizer, Reference Handler, Common-Cleaner…).
     let (g, d) = graph_of("threadlocal_leak");
@@ -230,7 +232,7 @@ fn thread_explosion_counts_threads() {
     let f = facts("thread_explosion");
     let all = suspects_of("thread_explosion");
     let x = &all[0];
-    assert_eq!(x.pattern, patterns::THREAD_EXPLOSION);
+    assert_eq!(x.pattern, LeakPattern::ThreadExplosion);
     assert_eq!(x.kind, SuspectKind::Group);
     assert_eq!(x.instances, n(&f["threads_total"]));
     let groups = &x.threads.as_ref().unwrap().groups;
@@ -248,7 +250,7 @@ fn thread_explosion_counts_threads() {
     assert!(x.explanation.starts_with(&head), "{}", x.explanation);
     assert!(
         !all.iter()
-            .any(|x| x.pattern == patterns::MANY_INSTANCES && x.class == "java.lang.Class"),
+            .any(|x| x.pattern == LeakPattern::ManyInstances && x.class == "java.lang.Class"),
         "the JDK's class objects are no suspect"
     );
     assert_eq!(
@@ -265,7 +267,7 @@ fn classloader_leak_arrays_and_loader() {
     let all = suspects_of("classloader_leak");
     // The buffer pool (largest), then the decoded image held by a stack frame.
     let pool = &all[0];
-    assert_eq!(pool.pattern, patterns::HUGE_ARRAY);
+    assert_eq!(pool.pattern, LeakPattern::HugeArray);
     assert_eq!(pool.class, s(&f["pool_class"]));
     let h = pool.holder.as_ref().unwrap();
     assert_eq!(
@@ -286,7 +288,7 @@ fn classloader_leak_arrays_and_loader() {
     );
 
     let image = &all[1];
-    assert_eq!(image.pattern, patterns::HUGE_ARRAY);
+    assert_eq!(image.pattern, LeakPattern::HugeArray);
     assert_eq!(image.root_kind.unwrap().label(), "Java Local");
     let ap = image.accumulation_point.as_ref().unwrap();
     assert_eq!(
@@ -335,7 +337,7 @@ fn classloader_leak_arrays_and_loader() {
     // The agent loader, reported below the heap threshold for its 2,000 classes.
     let loader = all
         .iter()
-        .find(|x| x.pattern == patterns::CLASS_LOADER_RETENTION)
+        .find(|x| x.pattern == LeakPattern::ClassLoaderRetention)
         .expect("loader suspect");
     assert_eq!(loader.class, s(&f["loader_class"]));
     let classes = format!("defines {} classes", count(n(&f["generated_classes"])));
@@ -522,7 +524,7 @@ fn linked_queue_stops_at_the_collection() {
             (h.class.as_str(), h.field.as_str()),
             ("com.example.Sender", "queue")
         );
-        assert_eq!(x.pattern, patterns::QUEUE_BACKLOG);
+        assert_eq!(x.pattern, LeakPattern::QueueBacklog);
         let c = x.collection.as_ref().unwrap();
         assert_eq!(c.size, n as u64);
         assert_eq!(c.bound, None, "Integer.MAX_VALUE is no bound");
@@ -562,7 +564,7 @@ fn synthetic_thread_explosion_below_threshold() {
     let all = suspects_in(&g, "threads");
     let x = all
         .iter()
-        .find(|x| x.pattern == patterns::THREAD_EXPLOSION)
+        .find(|x| x.pattern == LeakPattern::ThreadExplosion)
         .expect("thread explosion");
     assert_eq!(x.instances, 1200);
     assert!(x.retained_pct < 10.0);
@@ -572,7 +574,7 @@ fn synthetic_thread_explosion_below_threshold() {
         x.explanation
     );
     // The big array is the other suspect.
-    assert!(all.iter().any(|x| x.pattern == patterns::HUGE_ARRAY));
+    assert!(all.iter().any(|x| x.pattern == LeakPattern::HugeArray));
 }
 
 // ---- robustness ------------------------------------------------------------------------------
@@ -586,7 +588,7 @@ fn outside_dumps_do_not_break_the_analysis() {
     ] {
         let g = build_from_bytes(&common::read_fixture(name)).unwrap();
         for x in suspects_in(&g, name) {
-            assert!(!x.explanation.is_empty() && !x.pattern.is_empty());
+            assert!(!x.explanation.is_empty());
             if let (Some(ap), Some(last)) = (&x.accumulation_point, x.path_to_root.last()) {
                 assert_eq!(&ap.object_id, &last.object_id);
             }
@@ -684,7 +686,7 @@ fn group_suspect_with_accumulation_point() {
         (h.class.as_str(), h.field.as_str()),
         ("com.example.Cache", "byId")
     );
-    assert_eq!(x.pattern, patterns::COLLECTION_ACCUMULATION);
+    assert_eq!(x.pattern, LeakPattern::CollectionAccumulation);
     assert_eq!(x.collection.as_ref().unwrap().size, 500);
     assert!(
         x.explanation
@@ -740,7 +742,7 @@ fn oom_export_names_the_unreachable_giant() {
     let f = facts("oom_export");
     let all = suspects_of("oom_export");
     let x = &all[0];
-    assert_eq!(x.pattern, patterns::UNREACHABLE_OBJECTS);
+    assert_eq!(x.pattern, LeakPattern::UnreachableObjects);
     assert_eq!(x.kind, SuspectKind::Unreachable);
     assert_eq!(x.class, s(&f["giant_class"]));
     let giant = x.accumulation_point.as_ref().unwrap();
@@ -819,7 +821,7 @@ fn synthetic_plugin_loaders_are_a_class_loader_leak() {
     let all = suspects_in(&g, "plugin loaders");
     let x = all
         .iter()
-        .find(|x| x.pattern == patterns::CLASS_LOADER_LEAK)
+        .find(|x| x.pattern == LeakPattern::ClassLoaderLeak)
         .expect("class-loader leak");
     assert_eq!(
         (x.class.as_str(), x.instances),
@@ -838,9 +840,7 @@ fn synthetic_plugin_loaders_are_a_class_loader_leak() {
         );
     }
     assert_eq!(
-        all.iter()
-            .filter(|x| x.pattern.starts_with("class-loader"))
-            .count(),
+        all.iter().filter(|x| x.pattern.is_class_loader()).count(),
         1
     );
 }
@@ -880,7 +880,7 @@ fn plugin_redeploy_is_a_class_loader_leak() {
     let f = facts("plugin_redeploy");
     let all = suspects_of("plugin_redeploy");
     let x = &all[0];
-    assert_eq!(x.pattern, patterns::CLASS_LOADER_LEAK);
+    assert_eq!(x.pattern, LeakPattern::ClassLoaderLeak);
     assert_eq!(x.class, s(&f["loader_class"]));
     assert_eq!(x.instances, n(&f["loaders"]));
     let loaders = format!(
@@ -939,4 +939,19 @@ fn markdown_and_html_show_the_path_to_the_gc_root() {
         assert!(html.contains(&html_line), "{html_line} not in the HTML");
     }
     assert!(s.path_to_root.iter().any(|p| p.field == "pendingBatches"));
+}
+
+/// The typed pattern serializes as the label the report JSON and the web protocol carried when
+/// it was a string, and reads back from it.
+#[test]
+fn leak_pattern_serializes_as_its_label() {
+    for p in LeakPattern::ALL {
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(json, format!("\"{}\"", p.label()));
+        assert_eq!(serde_json::from_str::<LeakPattern>(&json).unwrap(), p);
+    }
+    assert_eq!(
+        LeakPattern::ThreadLocalAccumulation.to_string(),
+        "ThreadLocal accumulation"
+    );
 }

@@ -8,8 +8,8 @@
 mod common;
 
 use heaplens::analysis::find_suspects;
-use heaplens::analysis::patterns::THREADLOCAL_ACCUMULATION;
 use heaplens::analysis::threads;
+use heaplens::analysis::LeakPattern;
 use heaplens::analysis::{PathFinder, PathOptions};
 use heaplens::graph::*;
 use std::io::Read;
@@ -21,7 +21,7 @@ fn story(bytes: &[u8]) -> (String, usize) {
     let p = PathFinder::new(&g, PathOptions::default());
     let s = find_suspects(&g, &d, &p);
     s.iter()
-        .find(|x| x.pattern == THREADLOCAL_ACCUMULATION)
+        .find(|x| x.pattern == LeakPattern::ThreadLocalAccumulation)
         .map(|x| (x.explanation.clone(), threads(&g, &d).len()))
         .unwrap_or_else(|| panic!("no ThreadLocal suspect: {s:?}"))
 }

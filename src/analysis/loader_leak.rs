@@ -181,7 +181,7 @@ fn leak_suspect(cx: &Cx, class: u32, loaders: &[Node], dup: &[(&str, u64)]) -> S
         more => format!(" They are reachable from {}.", more.join("; ")),
     };
     let explanation = format!(
-        "{CLASS_LOADER_LEAK}: {} class loaders of class {class_name} are alive and define the same \
+        "{leak}: {} class loaders of class {class_name} are alive and define the same \
          classes: {} class names{pkg} are defined {}, one copy per loader (e.g. {}). Several live \
          copies of the same classes are the footprint of an application or plugin that was \
          redeployed or undeployed while something still references its old loader, one of its \
@@ -197,10 +197,11 @@ fn leak_suspect(cx: &Cx, class: u32, loaders: &[Node], dup: &[(&str, u64)]) -> S
         },
         examples.join(", "),
         fmt_bytes_pct(retained, cx.pct(retained)),
+        leak = LeakPattern::ClassLoaderLeak
     );
     Suspect {
         accumulated: accumulated(cx, &loaders, true),
-        pattern: CLASS_LOADER_LEAK.into(),
+        pattern: LeakPattern::ClassLoaderLeak,
         explanation,
         ..Suspect::base(
             cx,

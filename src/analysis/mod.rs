@@ -41,6 +41,7 @@ pub use histogram::{
 pub use paths::{
     MergedNode, MergedPaths, Path, PathFinder, PathIndex, PathOptions, PathStep, PathsPage,
 };
+pub use patterns::LeakPattern;
 pub use process_memory::{process_memory, ProcessMemory};
 pub use summary::{is_incomplete_warning, multi_dump_warning, summarize, DumpChoice, Summary};
 pub use suspects::{

@@ -57,7 +57,7 @@ pub(crate) fn unreachable_finding(g: &HeapGraph, d: &Dominance) -> Option<Suspec
     };
     let big_share = pct(big_bytes, bytes);
     let explanation = format!(
-        "{UNREACHABLE_OBJECTS}: {} of the {} of objects in this file ({share:.1}%, {} objects) are \
+        "{leak}: {} of the {} of objects in this file ({share:.1}%, {} objects) are \
          unreachable: no GC root leads to them, so they are in no retained size and behind no \
          other suspect. The biggest is {what} of {} at {} ({big_share:.1}% of them). A JVM \
          collects garbage before it throws OutOfMemoryError, so in a dump written then \
@@ -71,6 +71,7 @@ pub(crate) fn unreachable_finding(g: &HeapGraph, d: &Dominance) -> Option<Suspec
         fmt_count(count),
         fmt_bytes(big_bytes),
         hex(g.id(big)),
+        leak = LeakPattern::UnreachableObjects
     );
     let mut rows: Vec<(usize, (u64, u64))> = by_class
         .into_iter()
@@ -105,7 +106,7 @@ pub(crate) fn unreachable_finding(g: &HeapGraph, d: &Dominance) -> Option<Suspec
                 bytes: b,
             })
             .collect(),
-        pattern: UNREACHABLE_OBJECTS.into(),
+        pattern: LeakPattern::UnreachableObjects,
         explanation,
         collection: None,
         threads: None,

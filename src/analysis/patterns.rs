@@ -29,16 +29,78 @@ use crate::hprof::{Id, RootKind, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-pub const QUEUE_BACKLOG: &str = "queue backlog";
-pub const COLLECTION_ACCUMULATION: &str = "collection accumulation";
-pub const HUGE_ARRAY: &str = "huge array";
-pub const THREADLOCAL_ACCUMULATION: &str = "ThreadLocal accumulation";
-pub const CLASS_LOADER_RETENTION: &str = "class-loader retention";
-pub const THREAD_EXPLOSION: &str = "thread explosion";
-pub(crate) const LARGE_OBJECT: &str = "large object";
-pub const CLASS_LOADER_LEAK: &str = "class-loader leak";
-pub const UNREACHABLE_OBJECTS: &str = "unreachable objects";
-pub const MANY_INSTANCES: &str = "many instances";
+/// The leak pattern a [`Suspect`](super::suspects::Suspect) was recognised as (the table
+/// above). Serialized as its label (`"queue backlog"`, …), so the report JSON and the web
+/// protocol carry the same text as before the kinds were typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum LeakPattern {
+    #[serde(rename = "queue backlog")]
+    QueueBacklog,
+    #[serde(rename = "collection accumulation")]
+    CollectionAccumulation,
+    #[serde(rename = "huge array")]
+    HugeArray,
+    #[serde(rename = "ThreadLocal accumulation")]
+    ThreadLocalAccumulation,
+    #[serde(rename = "class-loader retention")]
+    ClassLoaderRetention,
+    #[serde(rename = "class-loader leak")]
+    ClassLoaderLeak,
+    #[serde(rename = "unreachable objects")]
+    UnreachableObjects,
+    #[serde(rename = "thread explosion")]
+    ThreadExplosion,
+    #[serde(rename = "large object")]
+    LargeObject,
+    #[serde(rename = "many instances")]
+    ManyInstances,
+}
+
+impl LeakPattern {
+    /// Every pattern, in the order of the table above.
+    pub const ALL: [LeakPattern; 10] = [
+        LeakPattern::QueueBacklog,
+        LeakPattern::CollectionAccumulation,
+        LeakPattern::HugeArray,
+        LeakPattern::ThreadLocalAccumulation,
+        LeakPattern::ClassLoaderRetention,
+        LeakPattern::ClassLoaderLeak,
+        LeakPattern::UnreachableObjects,
+        LeakPattern::ThreadExplosion,
+        LeakPattern::LargeObject,
+        LeakPattern::ManyInstances,
+    ];
+
+    /// The label shown in reports and serialized (`"huge array"`).
+    pub const fn label(self) -> &'static str {
+        match self {
+            LeakPattern::QueueBacklog => "queue backlog",
+            LeakPattern::CollectionAccumulation => "collection accumulation",
+            LeakPattern::HugeArray => "huge array",
+            LeakPattern::ThreadLocalAccumulation => "ThreadLocal accumulation",
+            LeakPattern::ClassLoaderRetention => "class-loader retention",
+            LeakPattern::ClassLoaderLeak => "class-loader leak",
+            LeakPattern::UnreachableObjects => "unreachable objects",
+            LeakPattern::ThreadExplosion => "thread explosion",
+            LeakPattern::LargeObject => "large object",
+            LeakPattern::ManyInstances => "many instances",
+        }
+    }
+
+    /// A class-loader finding (retention or leak): such suspects list the loader's classes.
+    pub const fn is_class_loader(self) -> bool {
+        matches!(
+            self,
+            LeakPattern::ClassLoaderRetention | LeakPattern::ClassLoaderLeak
+        )
+    }
+}
+
+impl std::fmt::Display for LeakPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
 
 /// Bytes a suspect must retain besides MAT's 10% of the reachable heap. On a heap of a few MiB
 /// 10% is the JDK's own baseline (`System`'s print streams, the launcher's class loader), not

@@ -182,7 +182,7 @@ pub struct Suspect {
     /// What the accumulation point dominates (for groups without one: the members and what
     /// they dominate), by class, top 10 by bytes.
     pub accumulated: Vec<AccumulatedRow>,
-    pub pattern: String,
+    pub pattern: LeakPattern,
     pub explanation: String,
     pub collection: Option<CollectionFacts>,
     pub threads: Option<ThreadFacts>,
@@ -247,7 +247,8 @@ impl Suspect {
             root_kind: path.map(|p| p.root_kind),
             root_detail: path.map(|p| p.root_detail.clone()).unwrap_or_default(),
             accumulated: Vec::new(),
-            pattern: String::new(),
+            // A placeholder: every builder sets the pattern it recognised.
+            pattern: LeakPattern::LargeObject,
             explanation: String::new(),
             collection: None,
             threads: None,
@@ -739,7 +740,7 @@ fn single(cx: &Cx, top: Node) -> Suspect {
             .find(|&v| super::paths::is_subclass_of(g, g.class_index(v), "java.lang.Thread"));
         if let Some(t) = t.filter(|_| g.as_class(top).is_none()) {
             let st = threadlocal_stats(g, d, &[t]);
-            s.pattern = THREADLOCAL_ACCUMULATION.into();
+            s.pattern = LeakPattern::ThreadLocalAccumulation;
             s.explanation = threadlocal_text(cx, &st, 1, d.retained(t));
             s.threads = Some(ThreadFacts {
                 threads: 1,
@@ -754,14 +755,14 @@ fn single(cx: &Cx, top: Node) -> Suspect {
             .iter()
             .filter(|c| c.loader == g.id(ap) && !c.is_array())
             .count() as u64;
-        s.pattern = CLASS_LOADER_RETENTION.into();
+        s.pattern = LeakPattern::ClassLoaderRetention;
         s.explanation = format!(
-            "{CLASS_LOADER_RETENTION}: {}{held_by} defines {} classes and retains {}{anchor}. \
+            "{leak}: {}{held_by} defines {} classes and retains {}{anchor}. \
              A class loader lives as long as any of its classes or their instances is reachable; class metadata \
              (Metaspace) comes on top of the heap shown here.",
             loader_label(g, ap),
             fmt_count(classes),
-            fmt_bytes_pct(d.retained(ap), ap_pct),
+            fmt_bytes_pct(d.retained(ap), ap_pct), leak = LeakPattern::ClassLoaderRetention
         );
         return s;
     }
@@ -776,41 +777,41 @@ fn single(cx: &Cx, top: Node) -> Suspect {
         let facts = collection_facts(g, &info);
         s.explanation = collection_text(&info, &facts, &held_by, ap_pct, d.retained(ap), &anchor);
         s.pattern = if info.is_queue() {
-            QUEUE_BACKLOG
+            LeakPattern::QueueBacklog
         } else {
-            COLLECTION_ACCUMULATION
-        }
-        .into();
+            LeakPattern::CollectionAccumulation
+        };
         s.collection = Some(facts);
         return s;
     }
     if let Some((n, class, len, sum)) = big_arrays(g, d, ap) {
         let elem = class.trim_end_matches("[]");
-        s.pattern = HUGE_ARRAY.into();
+        s.pattern = LeakPattern::HugeArray;
         s.explanation = format!(
-            "{HUGE_ARRAY}: {} × {elem}[{}] of {} each, {} together{held_by} (a {} of length {}){anchor}. \
+            "{leak}: {} × {elem}[{}] of {} each, {} together{held_by} (a {} of length {}){anchor}. \
              Large buffers held together, typical of a buffer pool: check that its size is intended (one dump cannot tell a fixed pool from a growing one).",
             fmt_count(n),
             fmt_count(len),
             fmt_size(sum / n.max(1)),
             fmt_bytes_pct(sum, cx.pct(sum)),
             g.display_class(ap),
-            fmt_count(g.array_len(ap) as u64),
+            fmt_count(g.array_len(ap) as u64), leak = LeakPattern::HugeArray
         );
         return s;
     }
     if g.class(ap).is_array() && g.as_class(ap).is_none() && g.shallow(ap) * 2 >= d.retained(ap) {
         let elem = g.display_class(ap);
         let elem = elem.trim_end_matches("[]");
-        s.pattern = HUGE_ARRAY.into();
+        s.pattern = LeakPattern::HugeArray;
         s.explanation = format!(
-            "{HUGE_ARRAY}: {elem}[{}] of {}{held_by}{anchor}.",
+            "{leak}: {elem}[{}] of {}{held_by}{anchor}.",
             fmt_count(g.array_len(ap) as u64),
             fmt_bytes_pct(g.shallow(ap), cx.pct(g.shallow(ap))),
+            leak = LeakPattern::HugeArray
         );
         return s;
     }
-    s.pattern = LARGE_OBJECT.into();
+    s.pattern = LeakPattern::LargeObject;
     let mostly = s
         .accumulated
         .first()
@@ -825,9 +826,10 @@ fn single(cx: &Cx, top: Node) -> Suspect {
         .unwrap_or_default();
     let parts = biggest_parts(cx, ap);
     s.explanation = format!(
-        "{LARGE_OBJECT}: {}{held_by} retains {}{mostly}{parts}{anchor}.",
+        "{leak}: {}{held_by} retains {}{mostly}{parts}{anchor}.",
         g.display_class(ap),
         fmt_bytes_pct(d.retained(ap), ap_pct),
+        leak = LeakPattern::LargeObject
     );
     s
 }
@@ -905,7 +907,7 @@ fn collection_text(
     let full = f.bound.filter(|&b| b > 0 && f.size * 10 >= b * 9).is_some();
     let (pattern, advice) = if info.is_queue() {
         (
-            QUEUE_BACKLOG,
+            LeakPattern::QueueBacklog,
             if full {
                 "A queue this full suggests that its consumer is stalled, slow or disconnected; one dump cannot show the rate, a second one taken later shows whether the backlog moves."
             } else {
@@ -914,12 +916,12 @@ fn collection_text(
         )
     } else if info.kind == CollectionKind::Array {
         (
-            COLLECTION_ACCUMULATION,
+            LeakPattern::CollectionAccumulation,
             "An array this size suggests a buffer or table that is not trimmed; one dump cannot show growth, compare with a second dump taken later.",
         )
     } else {
         (
-            COLLECTION_ACCUMULATION,
+            LeakPattern::CollectionAccumulation,
             "A collection this size suggests an unbounded buffer (e.g. kept for retries while a downstream is down) or a cache without eviction; one dump cannot show growth, compare with a second dump taken later.",
         )
     };
@@ -974,8 +976,9 @@ fn threadlocal_text(cx: &Cx, st: &ThreadLocalStats, threads: u64, threads_retain
         ""
     };
     format!(
-        "{THREADLOCAL_ACCUMULATION}: the ThreadLocalMaps of {whose} ({groups}) hold {value}; {retain} {}.{stale}{cut}",
+        "{leak}: the ThreadLocalMaps of {whose} ({groups}) hold {value}; {retain} {}.{stale}{cut}",
         fmt_bytes_pct(threads_retained, cx.pct(threads_retained)),
+        leak = LeakPattern::ThreadLocalAccumulation
     )
 }
 
@@ -1041,7 +1044,7 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
             groups: thread_groups(g, d, &members),
         });
         if st.map_retained * 2 >= sum && st.map_retained > 0 {
-            s.pattern = THREADLOCAL_ACCUMULATION.into();
+            s.pattern = LeakPattern::ThreadLocalAccumulation;
             s.explanation = threadlocal_text(cx, &st, members.len() as u64, sum);
             return s;
         }
@@ -1058,11 +1061,10 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
                 .map(|p| anchors(cx, p, a, &held_by))
                 .unwrap_or_default();
             s.pattern = if info.is_queue() {
-                QUEUE_BACKLOG
+                LeakPattern::QueueBacklog
             } else {
-                COLLECTION_ACCUMULATION
-            }
-            .into();
+                LeakPattern::CollectionAccumulation
+            };
             s.explanation = format!(
                 "{}: {} instances of {class} retain {}; {} of them are reached through {}{held_by}, which holds {} {}{anchor}.",
                 s.pattern,
@@ -1077,7 +1079,7 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
             return s;
         }
     }
-    s.pattern = MANY_INSTANCES.into();
+    s.pattern = LeakPattern::ManyInstances;
     let through = match ap {
         Some(a) => {
             let anchor = path
@@ -1098,9 +1100,10 @@ fn group(cx: &Cx, c: u32, mut members: Vec<Node>, sum: u64) -> Suspect {
         },
     };
     s.explanation = format!(
-        "{MANY_INSTANCES}: {} instances of {class} retain {} together, none dominating another{through}.",
+        "{leak}: {} instances of {class} retain {} together, none dominating another{through}.",
         fmt_count(members.len() as u64),
         fmt_bytes_pct(sum, s.retained_pct),
+        leak = LeakPattern::ManyInstances
     );
     s
 }
@@ -1122,12 +1125,12 @@ fn thread_explosion(cx: &Cx, threads: &[Node]) -> Suspect {
         .unwrap_or(ts[0]);
     let path = cx.paths.shortest_path(biggest);
     let mut explanation = format!(
-        "{THREAD_EXPLOSION}: {} live threads: {}. Every thread also has its own native stack outside the Java heap \
+        "{leak}: {} live threads: {}. Every thread also has its own native stack outside the Java heap \
          (hundreds of KiB to 1 MiB each), so the process footprint is far above the {} the Thread \
          objects retain. So many threads at once suggests a pool or a connection manager without a bound.",
         fmt_count(ts.len() as u64),
         describe_thread_groups(&groups, 4),
-        fmt_bytes_pct(sum, cx.pct(sum)),
+        fmt_bytes_pct(sum, cx.pct(sum)), leak = LeakPattern::ThreadExplosion
     );
     let st = threadlocal_stats(g, d, &ts);
     if st.map_retained * 2 >= sum && st.map_retained > 0 {
@@ -1136,7 +1139,7 @@ fn thread_explosion(cx: &Cx, threads: &[Node]) -> Suspect {
     }
     Suspect {
         accumulated: accumulated(cx, &ts, true),
-        pattern: THREAD_EXPLOSION.into(),
+        pattern: LeakPattern::ThreadExplosion,
         explanation,
         threads: Some(ThreadFacts {
             threads: ts.len() as u64,
@@ -1177,19 +1180,19 @@ fn loader_suspect(cx: &Cx, l: &LoaderInfo) -> Suspect {
         format!(" (mostly {}.*)", l.main_package)
     };
     let explanation = format!(
-        "{CLASS_LOADER_RETENTION}: {}{held_by} defines {} classes{pkg} and retains {} on the heap; \
+        "{leak}: {}{held_by} defines {} classes{pkg} and retains {} on the heap; \
          the classes' metadata lives in Metaspace, outside the heap, so the real cost is higher. A loader and all its \
          classes stay alive while anything references the loader, one of its classes or their instances; \
          see the class loaders view.{dup}",
         loader_label(g, v),
         fmt_count(l.classes),
-        fmt_bytes_pct(d.retained(v), cx.pct(d.retained(v))),
+        fmt_bytes_pct(d.retained(v), cx.pct(d.retained(v))), leak = LeakPattern::ClassLoaderRetention
     );
     Suspect {
         accumulation_point: Some(cx.obj(v)),
         holder: holder.map(|(h, f, _)| cx.holder(h, &f)),
         accumulated: accumulated(cx, &[v], false),
-        pattern: CLASS_LOADER_RETENTION.into(),
+        pattern: LeakPattern::ClassLoaderRetention,
         explanation,
         ..Suspect::base(
             cx,

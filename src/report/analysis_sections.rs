@@ -140,7 +140,7 @@ impl Tabular for Suspect {
     }
     fn cells(&self, _: &Ctx) -> Vec<Cell> {
         vec![
-            Cell::Text(self.pattern.clone()),
+            Cell::Text(self.pattern.to_string()),
             Cell::Code(self.class.clone()),
             Cell::Bytes(self.retained),
             Cell::Percent(self.retained_pct),

@@ -777,7 +777,7 @@ pub struct InstancesPage {
 // ---- Suspects ------------------------------------------------------------------------------
 
 pub use heaplens::analysis::{Holder, SizedRef, ThreadFacts};
-pub use heaplens::analysis::{Suspect, SuspectKind};
+pub use heaplens::analysis::{LeakPattern, Suspect, SuspectKind};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SuspectsResult {

@@ -234,7 +234,7 @@ async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
     // The leak suspect, and a page of the dominator tree.
     let s = service.request::<req::Suspects>(&()).unwrap();
     let first = &s.suspects[0];
-    assert_eq!(first.pattern, "collection accumulation");
+    assert_eq!(first.pattern.label(), "collection accumulation");
     assert!(
         first
             .explanation

@@ -180,7 +180,7 @@ fn queue_backlog_end_to_end() {
 
     // The suspect: the sender's queue.
     let x = first_suspect(&mut s);
-    assert_eq!(x.pattern, "queue backlog");
+    assert_eq!(x.pattern.label(), "queue backlog");
     assert_eq!(x.class, "com.example.monitor.TcpSocketSender");
     assert!(x.explanation.contains("m_queue"), "{}", x.explanation);
     let ap = x.accumulation_point.clone().expect("accumulation point");
@@ -338,7 +338,7 @@ fn thread_explosion_threads() {
         .unwrap();
     assert!(!d.frames.is_empty());
     let x = first_suspect(&mut s);
-    assert_eq!(x.pattern, "thread explosion");
+    assert_eq!(x.pattern.label(), "thread explosion");
     println!("thread_explosion: {}", x.explanation);
 }
 

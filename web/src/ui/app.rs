@@ -137,17 +137,17 @@ pub fn App() -> impl IntoView {
                                 Some(t) => view! {
                                     <p class="open-error too-big" data-objects=t.objects data-needed-bytes=t.needed_bytes>
                                         {format!(
-                                            "This dump has {} objects and needs ~{:.1} GiB to analyze in a browser tab (its analysis worker can use at most {:.1} GiB). Use the command-line analyzer:",
+                                            "This dump has {} objects and needs ~{} to analyze in a browser tab (its analysis worker can use at most {}). Use the command-line analyzer:",
                                             heaplens::report::format_approx_count(t.objects),
-                                            t.needed_bytes as f64 / (1u64 << 30) as f64,
-                                            t.available_bytes as f64 / (1u64 << 30) as f64,
+                                            gib(t.needed_bytes),
+                                            gib(t.available_bytes),
                                         )}
                                     </p>
                                     <pre class="cli"><code>{format!("heaplens analyze {}", shell_word(&name))}</code></pre>
                                 }.into_any(),
                                 None => view! { <p class="open-error">{error.message.clone()}</p> }.into_any(),
                             }}
-                            {error.offset.filter(|_| !error.not_hprof).map(|o| view! { <p class="muted">{format!("Byte offset: {} (0x{o:x})", count(o))}</p> })}
+                            {error.offset.filter(|_| !error.not_hprof).map(|o| view! { <p class="muted">{format!("Byte offset: {}", byte_offset(o))}</p> })}
                             <FirstDumpButton />
                         </section>
                         <DropZone />
@@ -321,7 +321,7 @@ fn Loading(name: String, size: u64) -> impl IntoView {
                     {move || match ctx.progress.get() {
                         None => format!("Starting the analysis engine… · {} elapsed", duration(now.get() - started)),
                         Some(p) => {
-                            let mut s = format!("{} · {:.0}%", if p.detail.is_empty() { p.phase.label().to_string() } else { format!("{}: {}", p.phase.label(), p.detail) }, p.percent);
+                            let mut s = format!("{} · {}", if p.detail.is_empty() { p.phase.label().to_string() } else { format!("{}: {}", p.phase.label(), p.detail) }, pct_whole(p.percent));
                             let size = p.bytes_total / 2;
                             match p.phase {
                                 crate::protocol::Phase::Indexing if size > 0 => {

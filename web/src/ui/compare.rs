@@ -195,7 +195,7 @@ fn Comparison(r: Arc<CompareResult>) -> impl IntoView {
                     {count_row("GC roots", a.gc_roots, b.gc_roots, d.gc_roots)}
                 </tbody>
             </table>
-            <p class="muted small">{format!("Application classes in common: {:.0}%", r.app_classes_in_common * 100.0)}</p>
+            <p class="muted small">{format!("Application classes in common: {}", pct_whole(r.app_classes_in_common * 100.0))}</p>
         </section>
         <GrowthList r=r.clone() />
         <HistogramDelta r=r.clone() />

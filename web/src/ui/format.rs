@@ -56,6 +56,31 @@ pub fn pct_text(pct: f64) -> String {
     format!("{pct:.1}%")
 }
 
+/// A whole percentage, for progress and ratios: `42%`.
+pub fn pct_whole(pct: f64) -> String {
+    format!("{pct:.0}%")
+}
+
+/// A percentage with two decimals, for tooltips: `12.34%`.
+pub fn pct_precise(pct: f64) -> String {
+    format!("{pct:.2}%")
+}
+
+/// A byte offset in a file, decimal and hex (as a hex viewer shows it): `1,234 (0x4d2)`.
+pub fn byte_offset(o: u64) -> String {
+    format!("{} (0x{o:x})", format_count(o))
+}
+
+/// Memory sizes against a worker's limit, one decimal: `3.8 GiB`.
+pub fn gib(b: u64) -> String {
+    format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64)
+}
+
+/// Whole MiB, rounded up, as the worker's memory is shown: `1,024 MiB`.
+pub fn mib_up(b: u64) -> String {
+    format!("{} MiB", format_count(b.div_ceil(1 << 20)))
+}
+
 /// A change relative to the baseline: `+12.3%`, `−4.0%`, `0.0%`; `new` when the baseline had
 /// none (no ratio to a zero).
 pub fn delta_pct(base: u64, delta: i64) -> String {

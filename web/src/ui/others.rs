@@ -150,7 +150,7 @@ pub fn WasteView() -> impl IntoView {
                                         </td>
                                         <td class="num">{count(c.count)}</td>
                                         <td class="num">{count(c.empty)}</td>
-                                        <td class="num">{c.avg_fill_ratio.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "—".into())}</td>
+                                        <td class="num">{c.avg_fill_ratio.map(|r| pct_whole(r * 100.0)).unwrap_or_else(|| "—".into())}</td>
                                         <td class="num"><Bytes value=c.wasted_bytes /></td>
                                     </tr>
                                 }).collect_view()}

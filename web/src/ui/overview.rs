@@ -33,7 +33,6 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
     let stats = {
         let o = o.clone();
         move || {
-            let mib = |b: u64| count(b.div_ceil(1 << 20));
             // Per object only when there are enough objects for it to mean something (a dump
             // cut before its heap records has none: 3 MiB "per object" is nonsense).
             let per = |b: u64| {
@@ -47,16 +46,16 @@ pub fn OverviewView(o: Arc<Overview>) -> impl IntoView {
             };
             match ctx.handed_over_memory.get() {
                 Some(now) => format!(
-                    "Analyzed in {} · {worker} memory {} MiB ({}{} MiB while building)",
+                    "Analyzed in {} · {worker} memory {} ({}{} while building)",
                     duration(o.analysis_ms),
-                    mib(now),
+                    mib_up(now),
                     per(now).map(|p| format!("{p}; ")).unwrap_or_default(),
-                    mib(o.wasm_memory_bytes),
+                    mib_up(o.wasm_memory_bytes),
                 ),
                 None => format!(
-                    "Analyzed in {} · {worker} memory {} MiB{}",
+                    "Analyzed in {} · {worker} memory {}{}",
                     duration(o.analysis_ms),
-                    mib(o.wasm_memory_bytes),
+                    mib_up(o.wasm_memory_bytes),
                     per(o.wasm_memory_bytes)
                         .map(|p| format!(" ({p})"))
                         .unwrap_or_default(),
@@ -313,7 +312,7 @@ pub fn PartialOverview(p: Arc<PartialResults>) -> impl IntoView {
                         <dt>"Total"</dt><dd><Bytes value=p.heap_shallow_total /></dd>
                         <dt>"Reachable"</dt><dd class="muted">"pending…"</dd>
                         <dt>"Analysis memory"</dt>
-                        <dd title="Estimated peak of the worker's memory for the rest of the analysis">{format!("~{} MiB", count(p.memory_estimate_bytes.div_ceil(1 << 20)))}</dd>
+                        <dd title="Estimated peak of the worker's memory for the rest of the analysis">{format!("~{}", mib_up(p.memory_estimate_bytes))}</dd>
                     </dl>
                 </section>
             </div>

@@ -76,10 +76,10 @@ fn SuspectCard(s: Suspect, n: usize) -> impl IntoView {
     };
     let has_path = !path.steps.is_empty();
     view! {
-        <li class="suspect card" data-pattern=s.pattern.clone()>
+        <li class="suspect card" data-pattern=s.pattern.label()>
             <header>
                 <span class="rank">{format!("#{n}")}</span>
-                <span class="pattern-badge" title=pattern_help(&s.pattern)>{s.pattern.clone()}</span>
+                <span class="pattern-badge" title=pattern_help(s.pattern)>{s.pattern.label()}</span>
                 <h3>
                     <a href=object_href(&s.object_id) class="cls">{s.class.clone()}</a>
                     {(s.kind == SuspectKind::Group).then(|| view! { <span class="muted">{format!(" · {} instances", count(s.instances))}</span> })}
@@ -109,7 +109,7 @@ fn SuspectCard(s: Suspect, n: usize) -> impl IntoView {
                         )}
                     </dd>
                 })}
-                {s.pattern.starts_with("class-loader").then(|| view! {
+                {s.pattern.is_class_loader().then(|| view! {
                     <dt>"Class loaders"</dt>
                     <dd><a href="#/loaders" class="loaders-link">"Each loader, its classes and duplicates in the class loaders view →"</a></dd>
                 })}
@@ -166,19 +166,18 @@ fn SuspectCard(s: Suspect, n: usize) -> impl IntoView {
 }
 
 /// What a suspect's pattern badge means (its tooltip): what the dump shows, not a verdict.
-fn pattern_help(pattern: &str) -> String {
-    use heaplens::analysis::patterns::*;
+fn pattern_help(pattern: LeakPattern) -> String {
     let what = match pattern {
-        p if p == QUEUE_BACKLOG => "A queue holds many elements: what it holds waits for a consumer that is slower than the producer, or stopped",
-        p if p == COLLECTION_ACCUMULATION => "One collection holds most of this memory: elements added and never removed",
-        p if p == HUGE_ARRAY => "One array holds most of this memory",
-        p if p == THREADLOCAL_ACCUMULATION => "ThreadLocal values of many threads hold this memory",
-        p if p == CLASS_LOADER_RETENTION => "A class loader and the classes it defined hold this memory",
-        p if p == THREAD_EXPLOSION => "Many live threads: each costs a stack outside the heap besides its objects",
-        p if p == CLASS_LOADER_LEAK => "Several live loaders of one class define the same classes: old deployments kept alive",
-        p if p == UNREACHABLE_OBJECTS => "Objects no GC root reaches are a large share of the file (a dump written at an OutOfMemoryError)",
-        p if p == MANY_INSTANCES => "Many instances of one class together hold this memory",
-        _ => "The shape of what holds this memory",
+        LeakPattern::QueueBacklog => "A queue holds many elements: what it holds waits for a consumer that is slower than the producer, or stopped",
+        LeakPattern::CollectionAccumulation => "One collection holds most of this memory: elements added and never removed",
+        LeakPattern::HugeArray => "One array holds most of this memory",
+        LeakPattern::ThreadLocalAccumulation => "ThreadLocal values of many threads hold this memory",
+        LeakPattern::ClassLoaderRetention => "A class loader and the classes it defined hold this memory",
+        LeakPattern::ThreadExplosion => "Many live threads: each costs a stack outside the heap besides its objects",
+        LeakPattern::ClassLoaderLeak => "Several live loaders of one class define the same classes: old deployments kept alive",
+        LeakPattern::UnreachableObjects => "Objects no GC root reaches are a large share of the file (a dump written at an OutOfMemoryError)",
+        LeakPattern::ManyInstances => "Many instances of one class together hold this memory",
+        LeakPattern::LargeObject => "The shape of what holds this memory",
     };
     format!("{pattern}: {what}")
 }

@@ -32,7 +32,7 @@ pub fn ClassName(#[prop(into)] name: String) -> impl IntoView {
 pub fn Pct(pct: f64) -> impl IntoView {
     let w = pct.clamp(0.0, 100.0);
     view! {
-        <span class="pct" title=format!("{pct:.2}% of the reachable heap")>
+        <span class="pct" title=format!("{} of the reachable heap", pct_precise(pct))>
             <span class="bar" aria-hidden="true">
                 <span class="fill" style=format!("width:{w:.1}%")></span>
             </span>
