@@ -8,7 +8,7 @@ heaplens — Java heap dump (HPROF) analyzer
 
 Usage:
   heaplens analyze DUMP [--format json|md|html] [--output FILE] [--stats] [--top N]
-                        [--sizes jvm|mat] [--dump N] [--redact]
+                        [--sizes jvm|mat] [--dump N] [--redact] [--threads N]
   heaplens diff BASELINE NEW [--format json|md|html] [--output FILE] [--stats]
                         [--sizes jvm|mat]
   heaplens parse DUMP
@@ -64,6 +64,9 @@ Options (analyze, diff):
       --dump N          (analyze, query, explore) which heap dump to analyze when the file holds several (the JDK <= 8
                         hprof agent appends one per request): 1 (default) is the first; the
                         summary's warnings say how many there are
+      --threads N       (analyze) threads to use: 1 reads and parses the file on one; 2 or
+                        more read it on a second thread ahead of the parser (at most 2 are
+                        used; default: the CPUs available). The report is the same whatever N
 
 DUMP is an .hprof file, gzip-compressed or not (detected from its content). It is read twice.
 Progress is shown on stderr when stderr is a terminal; stdout carries only the report.
@@ -92,6 +95,22 @@ pub struct Analyze {
     /// `--dump N`: the heap dump to read in a multi-dump file (1-based; `None`: the first).
     pub heap_dump: Option<u32>,
     pub redact: bool,
+    /// `--threads N` (at least 1; `None`: the CPUs available). See [`Analyze::threads`].
+    pub threads: Option<usize>,
+}
+
+impl Analyze {
+    /// Threads the analysis uses: `--threads`, else the CPUs available, at most 2 (the work
+    /// that runs side by side is two-way: a reader and a parser).
+    pub fn threads(&self) -> usize {
+        self.threads.unwrap_or_else(default_threads).clamp(1, 2)
+    }
+}
+
+/// The CPUs available to this process (1 where it cannot be told): the thread count of the
+/// commands without `--threads` (diff, query, explore), and of `analyze` without it.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,6 +188,7 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
     let mut sizes = SizeMode::default();
     let mut heap_dump = None;
     let mut redact = false;
+    let mut threads = None;
     let mut flags = Flags::new("analyze", rest);
     while let Some(arg) = flags.next_arg() {
         match arg {
@@ -181,6 +201,13 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
             Arg::Option(n @ "--top") => top = flags.parsed(n, "a number")?,
             Arg::Option(n @ "--dump") => heap_dump = Some(flags.dump(n)?),
             Arg::Option(n @ "--sizes") => sizes = flags.sizes(n)?,
+            Arg::Option(n @ "--threads") => {
+                let t: usize = flags.parsed(n, "a number of threads (1, 2, …)")?;
+                if t == 0 {
+                    return Err(format!("analyze: {n} expects 1, 2, …, not \"0\""));
+                }
+                threads = Some(t);
+            }
             Arg::Option(other) => return Err(flags.unknown(other)),
             Arg::Positional(d) => {
                 if dump.replace(d.to_string()).is_some() {
@@ -198,6 +225,7 @@ fn analyze(rest: &[String]) -> Result<Analyze, String> {
         sizes,
         heap_dump,
         redact,
+        threads,
     })
 }
 
@@ -230,7 +258,8 @@ mod tests {
                 top: 100,
                 sizes: SizeMode::Jvm,
                 heap_dump: None,
-                redact: false
+                redact: false,
+                threads: None
             }))
         );
         assert_eq!(
@@ -254,11 +283,18 @@ mod tests {
                 top: 5,
                 sizes: SizeMode::Mat,
                 heap_dump: None,
-                redact: true
+                redact: true,
+                threads: None
             }))
         );
         assert!(
             matches!(p(&["analyze", "d", "--dump", "2"]), Ok(Command::Analyze(a)) if a.heap_dump == Some(2))
+        );
+        assert!(
+            matches!(p(&["analyze", "d", "--threads", "1"]), Ok(Command::Analyze(a)) if a.threads() == 1)
+        );
+        assert!(
+            matches!(p(&["analyze", "d", "--threads=8"]), Ok(Command::Analyze(a)) if a.threads() == 2)
         );
         assert!(
             matches!(p(&["analyze", "-f", "md", "--", "-weird"]), Ok(Command::Analyze(a)) if a.dump == "-weird" && a.format == Format::Markdown)
@@ -277,6 +313,8 @@ mod tests {
         assert!(p(&["analyze", "a", "--top", "x"]).is_err());
         assert!(p(&["analyze", "a", "--sizes", "hotspot"]).is_err());
         assert!(p(&["analyze", "a", "--dump", "0"]).is_err());
+        assert!(p(&["analyze", "a", "--threads", "0"]).is_err());
+        assert!(p(&["analyze", "a", "--threads", "two"]).is_err());
         assert!(p(&["parse"]).is_err());
     }
 }

@@ -78,7 +78,14 @@ fn side(
     let size = file_size(p)?;
     let t0 = Instant::now();
     // The first heap dump of a file that holds several (as `analyze` without `--dump`).
-    let (g, _) = build_graph(p, size, sizes, None, progress)?;
+    let (g, _) = build_graph(
+        p,
+        size,
+        sizes,
+        None,
+        crate::args::default_threads(),
+        progress,
+    )?;
     let t1 = Instant::now();
     progress.phase("dominators");
     let d = Dominance::compute(&g);

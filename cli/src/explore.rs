@@ -120,7 +120,14 @@ pub fn run(a: &ExploreArgs, progress: &mut crate::progress::Progress) -> Result<
     let path = Path::new(&a.dump);
     let size = file_size(path)?;
     let t0 = Instant::now();
-    let (g, _) = build_graph(path, size, a.sizes, a.heap_dump, progress)?;
+    let (g, _) = build_graph(
+        path,
+        size,
+        a.sizes,
+        a.heap_dump,
+        crate::args::default_threads(),
+        progress,
+    )?;
     let t_built = Instant::now();
     progress.phase("dominators");
     let d = Dominance::compute(&g);

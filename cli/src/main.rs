@@ -1,7 +1,7 @@
 //! `heaplens`: the native command-line shell over the heaplens core.
 //!
 //! ```text
-//! heaplens analyze DUMP [--format json|md|html] [--output FILE] [--redact] [--stats] [--top N]
+//! heaplens analyze DUMP [--format json|md|html] [--output FILE] [--redact] [--stats] [--top N] [--threads N]
 //! heaplens diff BASELINE NEW [--format json|md|html] [--output FILE] [--stats]
 //! heaplens parse DUMP
 //! heaplens query DUMP 'SELECT …' [--format json|csv|md] [--limit N] [--dump N]
@@ -31,8 +31,8 @@ mod query;
 use args::{Command, Format};
 use clock::Stamp;
 use heaplens::graph::{
-    feed_pass, BuildError, BuildOptions, Dominance, GraphBuilder, HeapGraph, PassOutcome, Phase,
-    SizeMode,
+    feed_pass, feed_pass_ahead, BuildError, BuildOptions, Dominance, GraphBuilder, HeapGraph,
+    PassOutcome, Phase, SizeMode,
 };
 use heaplens::hprof::{DumpDecoder, ParseError};
 use heaplens::report::{
@@ -139,7 +139,8 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
     let path = Path::new(&a.dump);
     let size = file_size(path)?;
     let t0 = Stamp::now();
-    let (g, t_linking) = build_graph(path, size, a.sizes, a.heap_dump, progress)?;
+    let threads = a.threads();
+    let (g, t_linking) = build_graph(path, size, a.sizes, a.heap_dump, threads, progress)?;
     let t_built = Stamp::now();
 
     progress.phase("dominators");
@@ -234,13 +235,14 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
 }
 
 /// Reads the dump twice through the core's push builder (the same API the browser worker
-/// uses), showing progress by bytes of the file as stored. Returns the graph and the instant the
-/// second pass started.
+/// uses), showing progress by bytes of the file as stored; with 2 `threads` the reads run on a
+/// second thread ahead of the parser. Returns the graph and the instant the second pass started.
 fn build_graph(
     path: &Path,
     size: u64,
     sizes: SizeMode,
     heap_dump: Option<u32>,
+    threads: usize,
     progress: &mut Progress,
 ) -> Result<(HeapGraph, Stamp), Failure> {
     let io_err = |e: std::io::Error| Failure::io(format!("cannot read {}: {e}", path.display()));
@@ -262,10 +264,16 @@ fn build_graph(
         progress.bytes(label, 0, size);
         let mut file = std::fs::File::open(path).map_err(io_err)?;
         // Pass 2 seeks over the primitive-array contents it does not need.
-        feed_pass(&mut b, &mut file, size, &mut buf, |done| {
-            progress.bytes(label, done, size)
-        })
-        .map_err(|e| match e {
+        let fed = if threads >= 2 {
+            feed_pass_ahead(&mut b, &mut file, size, buf.len(), |done| {
+                progress.bytes(label, done, size)
+            })
+        } else {
+            feed_pass(&mut b, &mut file, size, &mut buf, |done| {
+                progress.bytes(label, done, size)
+            })
+        };
+        fed.map_err(|e| match e {
             BuildError::Io(e) => io_err(e),
             BuildError::Parse(e) => parse_err(e),
         })?;

@@ -120,7 +120,14 @@ fn run_query(a: &QueryArgs, progress: &mut crate::progress::Progress) -> Result<
     let path = Path::new(&a.dump);
     let size = file_size(path)?;
     let t0 = Instant::now();
-    let (g, _) = build_graph(path, size, a.sizes, a.heap_dump, progress)?;
+    let (g, _) = build_graph(
+        path,
+        size,
+        a.sizes,
+        a.heap_dump,
+        crate::args::default_threads(),
+        progress,
+    )?;
     let t_built = Instant::now();
     let lower = a.query.to_ascii_lowercase();
     let dom = if lower.contains("retained") || lower.contains("dominator") {

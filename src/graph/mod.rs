@@ -28,6 +28,8 @@ mod names;
 mod node;
 mod offsets;
 mod preorder;
+#[cfg(not(target_arch = "wasm32"))]
+mod read_ahead;
 pub(crate) mod record;
 mod retained;
 mod skips;
@@ -44,6 +46,8 @@ pub use classes::{
 };
 pub use dominators::NO_IDX;
 pub use node::Node;
+#[cfg(not(target_arch = "wasm32"))]
+pub use read_ahead::feed_pass_ahead;
 pub use record::{read_record, ObjectRecord, RecordError, RecordKind};
 
 /// "No node": an unreachable object's dominator, an id not in the dump.
