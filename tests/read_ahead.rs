@@ -1,9 +1,10 @@
-//! The reads on a second thread (`graph::feed_pass_ahead`, the CLI's `--threads 2`): on every
-//! real-JVM dump of the repository, raw and gzip, the graph and dominance are byte-for-byte
-//! those of the one-thread `feed_pass`, for reads of 1 MiB, 65,537 and 4,099 bytes (pass 2
-//! reading around the left-out primitive-array contents); a truncated file gives the same
-//! graph and warnings; a read error reaches the caller as an I/O error, a parse error as the
-//! same typed error at the same offset.
+//! The build on two threads (the CLI's `--threads 2`): the reads on a second thread
+//! (`graph::feed_pass_ahead`) and pass 2's String previews on another
+//! (`GraphBuilder::with_threads`, `graph::strings_ahead`). On every real-JVM dump of the
+//! repository, raw and gzip, the graph and dominance are byte-for-byte those of the one-thread
+//! build, for reads of 1 MiB, 65,537 and 4,099 bytes (pass 2 reading around the left-out
+//! primitive-array contents); a truncated file gives the same graph and warnings; a read error
+//! reaches the caller as an I/O error, a parse error as the same typed error at the same offset.
 
 mod common;
 use common::gunzip;
@@ -40,10 +41,13 @@ fn real_dumps() -> Vec<(String, Vec<u8>)> {
 type Outcome = Result<(Vec<u8>, Vec<String>), String>;
 
 /// Builds from `file` as the CLI does: two passes, pass 2 around the left-out ranges, reads of
-/// `buf` bytes, on a second thread when `ahead`.
-fn build<R: Read + Seek + Send>(file: &mut R, buf: usize, ahead: bool) -> Outcome {
+/// `buf` bytes, on a second thread when `ahead`; String previews on a second thread when
+/// `threads` is 2.
+fn build<R: Read + Seek + Send>(file: &mut R, buf: usize, ahead: bool, threads: usize) -> Outcome {
     let size = file.seek(SeekFrom::End(0)).unwrap();
-    let mut b = GraphBuilder::new().leaving_out_payloads();
+    let mut b = GraphBuilder::new()
+        .leaving_out_payloads()
+        .with_threads(threads);
     let mut scratch = vec![0u8; buf];
     loop {
         file.seek(SeekFrom::Start(0)).unwrap();
@@ -71,13 +75,21 @@ fn same_graph_with_reads_on_a_second_thread() {
     for (name, gz) in real_dumps() {
         let raw = gunzip(&gz);
         for buf in [1 << 20, 65_537, 4_099] {
-            let one = build(&mut Cursor::new(&raw), buf, false).unwrap();
-            let two = build(&mut Cursor::new(&raw), buf, true).unwrap();
-            assert!(one == two, "{name}, reads of {buf}: graphs differ");
+            let one = build(&mut Cursor::new(&raw), buf, false, 1).unwrap();
+            let reads = build(&mut Cursor::new(&raw), buf, true, 1).unwrap();
+            assert!(one == reads, "{name}, reads of {buf}: graphs differ");
+            let both = build(&mut Cursor::new(&raw), buf, true, 2).unwrap();
+            assert!(
+                one == both,
+                "{name}, reads of {buf}, strings ahead: graphs differ"
+            );
         }
+        let strings = build(&mut Cursor::new(&raw), 65_537, false, 2).unwrap();
+        let one = build(&mut Cursor::new(&raw), 65_537, false, 1).unwrap();
+        assert!(one == strings, "{name}, strings ahead: graphs differ");
         // Gzip: read whole (its offsets are not the parser's), inflated on the parser's thread.
-        let one = build(&mut Cursor::new(&gz), 65_537, false).unwrap();
-        let two = build(&mut Cursor::new(&gz), 65_537, true).unwrap();
+        let one = build(&mut Cursor::new(&gz), 65_537, false, 1).unwrap();
+        let two = build(&mut Cursor::new(&gz), 65_537, true, 2).unwrap();
         assert!(one == two, "{name}, gzip: graphs differ");
         let mut b = GraphBuilder::new().leaving_out_payloads();
         b.feed(&raw).unwrap();
@@ -95,8 +107,8 @@ fn truncated_file_same_graph_and_warnings() {
     let raw = gunzip(&common::read_fixture("oom_export.hprof.gz"));
     for cut in [raw.len() / 3, raw.len() / 2 + 7, raw.len() - 1] {
         let part = &raw[..cut];
-        let one = build(&mut Cursor::new(part), 65_537, false);
-        let two = build(&mut Cursor::new(part), 65_537, true);
+        let one = build(&mut Cursor::new(part), 65_537, false, 1);
+        let two = build(&mut Cursor::new(part), 65_537, true, 2);
         assert_eq!(one, two, "cut at {cut}");
         let (_, warnings) = two.unwrap();
         assert!(!warnings.is_empty(), "cut at {cut}: no truncation warning");
@@ -109,8 +121,8 @@ fn parse_error_is_the_same_typed_error() {
     // A record tag no HPROF writer uses, a little way into the records.
     let at = raw.iter().position(|&b| b == 0).unwrap() + 1 + 4 + 8;
     raw[at] = 0xEE;
-    let one = build(&mut Cursor::new(&raw), 4_099, false);
-    let two = build(&mut Cursor::new(&raw), 4_099, true);
+    let one = build(&mut Cursor::new(&raw), 4_099, false, 1);
+    let two = build(&mut Cursor::new(&raw), 4_099, true, 2);
     assert!(one.is_err(), "a bad tag parsed");
     assert_eq!(one, two);
 }

@@ -65,8 +65,9 @@ Options (analyze, diff):
                         hprof agent appends one per request): 1 (default) is the first; the
                         summary's warnings say how many there are
       --threads N       (analyze) threads to use: 1 reads and parses the file on one; 2 or
-                        more read it on a second thread ahead of the parser (at most 2 are
-                        used; default: the CPUs available). The report is the same whatever N
+                        more read it on a second thread ahead of the parser and build the
+                        String previews on another (at most 2 busy at once; default: the
+                        CPUs available). The report is the same whatever N
 
 DUMP is an .hprof file, gzip-compressed or not (detected from its content). It is read twice.
 Progress is shown on stderr when stderr is a terminal; stdout carries only the report.

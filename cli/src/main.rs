@@ -234,9 +234,12 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
     Ok(())
 }
 
+/// Bytes per read of the reader thread (3 in flight: `graph::feed_pass_ahead`).
+const READ_AHEAD_BYTES: usize = 512 << 10;
+
 /// Reads the dump twice through the core's push builder (the same API the browser worker
 /// uses), showing progress by bytes of the file as stored; with 2 `threads` the reads run on a
-/// second thread ahead of the parser. Returns the graph and the instant the second pass started.
+/// second thread ahead of the parser, and pass 2's String previews on another. Returns the graph and the instant the second pass started.
 fn build_graph(
     path: &Path,
     size: u64,
@@ -247,11 +250,18 @@ fn build_graph(
 ) -> Result<(HeapGraph, Stamp), Failure> {
     let io_err = |e: std::io::Error| Failure::io(format!("cannot read {}: {e}", path.display()));
     let parse_err = |e: ParseError| Failure::parse(format!("cannot parse {}: {e}", path.display()));
-    let mut b = GraphBuilder::with_options(BuildOptions { sizes }).leaving_out_payloads();
+    let mut b = GraphBuilder::with_options(BuildOptions { sizes })
+        .leaving_out_payloads()
+        .with_threads(threads);
     if let Some(n) = heap_dump {
         b = b.with_dump(n);
     }
-    let mut buf = vec![0u8; 1 << 20];
+    // The reads' buffer (the reader thread has its own).
+    let mut buf = if threads >= 2 {
+        Vec::new()
+    } else {
+        vec![0u8; 1 << 20]
+    };
     let mut t_linking = Stamp::now();
     loop {
         let label = match b.phase() {
@@ -265,7 +275,7 @@ fn build_graph(
         let mut file = std::fs::File::open(path).map_err(io_err)?;
         // Pass 2 seeks over the primitive-array contents it does not need.
         let fed = if threads >= 2 {
-            feed_pass_ahead(&mut b, &mut file, size, buf.len(), |done| {
+            feed_pass_ahead(&mut b, &mut file, size, READ_AHEAD_BYTES, |done| {
                 progress.bytes(label, done, size)
             })
         } else {

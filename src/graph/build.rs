@@ -20,6 +20,7 @@ use super::names::{bounded_class_name, is_jdk_class_name, java_class_name, jvm_c
 use super::offsets::{EdgeOffsets, EdgeOffsetsBuilder};
 use super::skips::SkipCandidates;
 use super::store::{FieldStoreBuilder, StringStoreBuilder};
+use super::strings_ahead::Strings;
 use super::text::TextProbe;
 use super::{BuildStats, DumpMeta, HeapGraph, RootRef};
 use super::{Node, NO_NODE};
@@ -262,7 +263,7 @@ pub(crate) struct Pass2 {
     /// Thread node → range of its locals in `locals`.
     locals_of: IdMap<u32, (u32, u32)>,
     fields: FieldStoreBuilder,
-    strings: StringStoreBuilder,
+    strings: Strings,
     meta: DumpMeta,
     roots: Vec<RootRef>,
     root_nodes: Vec<u32>,
@@ -632,7 +633,7 @@ impl Pass1 {
         progress(1.0);
         Ok(Pass2 {
             id_size,
-            strings: StringStoreBuilder::new(utf16, value_arrays),
+            strings: Strings::Here(StringStoreBuilder::new(utf16, value_arrays)),
             ids,
             class_len: ClassLenColumn::new(class_of, lens, n_classes),
             seq_nodes,
@@ -872,6 +873,15 @@ impl Pass2 {
     /// Ranges of the input this pass does not need (see `graph::skips`).
     pub(crate) fn skips(&self) -> &[Skip] {
         &self.skips
+    }
+
+    /// Builds the String previews on a second thread (`graph::strings_ahead`); before the
+    /// first record of pass 2.
+    pub(crate) fn strings_on_second_thread(&mut self) {
+        if let Strings::Here(b) = &mut self.strings {
+            let b = std::mem::replace(b, StringStoreBuilder::new(Vec::new(), 0));
+            self.strings = Strings::on_second_thread(b);
+        }
     }
 
     /// Pass 2 reads the whole input (gzip, or a caller that does not seek).

@@ -46,6 +46,8 @@ pub struct GraphBuilder {
     select: DumpSelect,
     /// Whether the caller reads pass 2 without the ranges [`GraphBuilder::skips`] lists.
     leaves_out: bool,
+    /// Threads pass 2 may use (see [`GraphBuilder::with_threads`]).
+    threads: usize,
 }
 
 impl Default for GraphBuilder {
@@ -76,6 +78,7 @@ impl GraphBuilder {
             seen: Seen::default(),
             select: DumpSelect::new(None),
             leaves_out: false,
+            threads: 1,
         }
     }
 
@@ -103,6 +106,14 @@ impl GraphBuilder {
         if let State::Pass1(p) = &mut self.state {
             p.class_refs = on;
         }
+        self
+    }
+
+    /// Threads the build may use (default 1): with 2 or more, pass 2 builds the String
+    /// previews on a second thread (`graph::strings_ahead`). The graph is the same whatever
+    /// the number. Native only: wasm32 has no threads without shared memory, and stays on one.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
         self
     }
 
@@ -299,6 +310,9 @@ impl GraphBuilder {
                     pass2.clear_skips();
                 }
                 self.decoder.skip_ranges(pass2.skips().to_vec());
+                if cfg!(not(target_arch = "wasm32")) && self.threads >= 2 {
+                    pass2.strings_on_second_thread();
+                }
                 self.select.restart();
                 self.state = State::Pass2(Box::new(pass2));
                 Ok(PassOutcome::NeedsSecondPass)

@@ -35,6 +35,7 @@ mod retained;
 mod skips;
 pub(crate) mod snapshot;
 mod store;
+mod strings_ahead;
 mod text;
 
 pub use builder::{

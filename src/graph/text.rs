@@ -13,7 +13,7 @@
 
 use super::classes::{ClassInfo, ClassKind, NO_CLASS};
 use super::ids::{IdMap, SortedIds};
-use super::store::StringStoreBuilder;
+use super::strings_ahead::Strings;
 use crate::graph::Node;
 use crate::hprof::{read_id, BasicType, ClassDump, Id, Instance};
 
@@ -407,7 +407,7 @@ pub(crate) fn insert_slices(
     value: u32,
     elem: BasicType,
     data: &[u8],
-    store: &mut StringStoreBuilder,
+    store: &mut Strings,
 ) {
     if slices.is_empty() || elem != BasicType::Char {
         return;
@@ -600,7 +600,7 @@ impl LateText {
         node: u32,
         elem: BasicType,
         data: &[u8],
-        store: &mut StringStoreBuilder,
+        store: &mut Strings,
         wanted: bool,
     ) {
         let Some(uses) = self.pending.remove(&node) else {
