@@ -18,7 +18,7 @@
 
 use heaplens::analysis::Histogram;
 use heaplens::analysis::{
-    self, domtree, group_rows, histogram, inspect, references, PathFinder, PathIndex, PathOptions,
+    self, domtree, histogram, inspect, references, views, PathFinder, PathIndex, PathOptions,
 };
 use heaplens::compare::{compare, digest_from, Diff, Digest};
 use heaplens::graph::{
@@ -641,10 +641,9 @@ struct Loaded {
     explore: ExploreCache,
 }
 
-fn page_bounds(len: usize, offset: u32, limit: u32) -> (usize, usize) {
-    let start = (offset as usize).min(len);
-    let end = start.saturating_add(limit.min(MAX_PAGE) as usize).min(len);
-    (start, end)
+/// The page `offset..` of a list of `len`, at most [`MAX_PAGE`] long.
+fn page_bounds(len: usize, offset: u32, limit: u32) -> std::ops::Range<usize> {
+    views::page_range(len, offset, limit.min(MAX_PAGE))
 }
 
 fn parse_id(text: &str) -> Result<Id, String> {
@@ -656,14 +655,6 @@ fn parse_id(text: &str) -> Result<Id, String> {
     }
     .map(Id::new)
     .map_err(|_| format!("not an object id: {text:?} (expected 0x… hex)"))
-}
-
-fn pct(part: u64, total: u64) -> f64 {
-    if total == 0 {
-        0.0
-    } else {
-        part as f64 * 100.0 / total as f64
-    }
 }
 
 impl Loaded {
@@ -683,17 +674,7 @@ impl Loaded {
     }
 
     fn row(&self, v: Node) -> TreeRow {
-        let g = self.g();
-        let retained = self.d.retained(v);
-        TreeRow {
-            object_id: report::format_id(g.id(v)),
-            class: g.display_class(v),
-            shallow: g.shallow(v),
-            retained,
-            pct: pct(retained, self.total()),
-            children: self.d.children(v).len() as u32,
-            label: inspect::preview(g, v),
-        }
+        TreeRow::new(&self.graph, &self.d, v)
     }
 
     fn overview(&self) -> Overview {
@@ -754,7 +735,14 @@ impl Loaded {
             Histogram::METHOD => answer::<Histogram>(params, |q| Ok(self.histogram(q, host))),
             Children::METHOD => answer::<Children>(params, |q| self.children(q)),
             TreeSearch::METHOD => answer::<TreeSearch>(params, |q| {
-                Ok(self.tree_search(q.pattern, q.offset, q.limit))
+                let limit = q.limit.min(MAX_PAGE);
+                Ok(views::tree_search(
+                    &self.graph,
+                    &self.d,
+                    q.pattern,
+                    q.offset,
+                    limit,
+                ))
             }),
             References::METHOD => answer::<References>(params, |q| {
                 self.references(&q.object, q.incoming, q.offset, q.limit)
@@ -896,79 +884,8 @@ impl Loaded {
 
     fn histogram(&mut self, q: HistogramQuery, host: &mut dyn Host) -> HistogramPage {
         self.hist(host);
-        let g = &self.graph;
         let hist = self.hist.as_ref().expect("computed above");
-        let base = if q.unreachable {
-            &hist.unreachable
-        } else {
-            &hist.reachable
-        };
-        let grouping = match q.group {
-            Grouping::Class => analysis::Grouping::Class,
-            Grouping::Package => analysis::Grouping::Package,
-            Grouping::ClassLoader => analysis::Grouping::ClassLoader,
-        };
-        let grouped;
-        let rows: &[analysis::HistogramRow] = if q.group == Grouping::Class {
-            base
-        } else {
-            grouped = group_rows(g, hist, q.unreachable, grouping);
-            &grouped
-        };
-        let mut filter_error = None;
-        let mut matched: Vec<&analysis::HistogramRow> = if q.filter.is_empty() {
-            rows.iter().collect()
-        } else if q.regex {
-            match regex::RegexBuilder::new(&q.filter)
-                .case_insensitive(true)
-                .size_limit(1 << 20)
-                .build()
-            {
-                Ok(re) => rows.iter().filter(|r| re.is_match(&r.name)).collect(),
-                Err(e) => {
-                    filter_error = Some(e.to_string());
-                    Vec::new()
-                }
-            }
-        } else {
-            let f = q.filter.to_lowercase();
-            rows.iter()
-                .filter(|r| r.name.to_lowercase().contains(&f))
-                .collect()
-        };
-        let key = |r: &analysis::HistogramRow| match q.sort {
-            HistogramSort::Name => 0,
-            HistogramSort::Instances => r.instances,
-            HistogramSort::Shallow => r.shallow,
-            HistogramSort::Retained => r.retained,
-        };
-        matched.sort_by(|a, b| {
-            let o = if q.sort == HistogramSort::Name {
-                a.name.cmp(&b.name)
-            } else {
-                key(a).cmp(&key(b))
-            };
-            let o = if q.descending { o.reverse() } else { o };
-            o.then_with(|| a.name.cmp(&b.name))
-        });
-        let (start, end) = page_bounds(matched.len(), q.offset, q.limit);
-        HistogramPage {
-            total_rows: matched.len() as u32,
-            total_instances: matched.iter().map(|r| r.instances).sum(),
-            total_shallow: matched.iter().map(|r| r.shallow).sum(),
-            rows: matched[start..end]
-                .iter()
-                .map(|r| HistogramRow {
-                    class: (q.group == Grouping::Class).then_some(r.class),
-                    name: r.name.clone(),
-                    instances: r.instances,
-                    shallow: r.shallow,
-                    retained: r.retained,
-                })
-                .collect(),
-            filter_error,
-            query: q,
-        }
+        views::histogram_page(&self.graph, hist, q, MAX_PAGE)
     }
 
     // ---- dominator tree ----
@@ -993,53 +910,14 @@ impl Loaded {
             self.children_cache = Some((key, list));
         }
         let list = &self.children_cache.as_ref().expect("filled").1;
-        let (start, end) = page_bounds(list.len(), q.offset, q.limit);
         Ok(ChildrenPage {
             total: list.len() as u32,
-            rows: list[start..end].iter().map(|&v| self.row(v)).collect(),
+            rows: list[page_bounds(list.len(), q.offset, q.limit)]
+                .iter()
+                .map(|&v| self.row(v))
+                .collect(),
             query: q,
         })
-    }
-
-    /// [`req::TreeSearch`] (`heaplens::analysis::domtree::search`): the largest `offset +
-    /// limit` matches, at most [`MAX_SEARCH_RESULTS`], each with its path down the tree (at
-    /// most [`MAX_SEARCH_DEPTH`] steps). Nothing is cached: a page costs a few ms per million
-    /// objects, and the UI asks for the next one only when it scrolls into view.
-    fn tree_search(&self, pattern: String, offset: u32, limit: u32) -> TreeSearchPage {
-        let want = (offset as usize)
-            .saturating_add(limit.min(MAX_PAGE) as usize)
-            .min(MAX_SEARCH_RESULTS as usize);
-        let found = domtree::search(&self.graph, &self.d, &pattern, want);
-        let (start, end) = page_bounds(found.top.len(), offset, limit);
-        let rows = found.top[start..end]
-            .iter()
-            .map(|&v| {
-                let path =
-                    domtree::path_from_top(&self.graph, &self.d, v, MAX_SEARCH_DEPTH as usize);
-                TreeSearchRow {
-                    row: self.row(v),
-                    depth: path
-                        .as_ref()
-                        .map_or(MAX_SEARCH_DEPTH, |p| p.len() as u32 - 1),
-                    path: path
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(x, index)| TreeStep {
-                            object_id: report::format_id(self.graph.id(x)),
-                            index,
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
-        TreeSearchPage {
-            pattern,
-            total: found.total,
-            listed: found.total.min(MAX_SEARCH_RESULTS),
-            classes: found.classes,
-            offset,
-            rows,
-        }
     }
 
     // ---- objects ----
@@ -1070,38 +948,25 @@ impl Loaded {
         limit: u32,
     ) -> Result<ReferencePage, String> {
         let v = self.node(object)?;
-        let g = &self.graph;
+        let (g, d) = (&self.graph, &self.d);
         let (total, rows) = if incoming {
             if self.incoming_cache.as_ref().map(|c| c.0) != Some(v) {
-                self.incoming_cache = Some((v, references::referrers(g, &self.d, v)));
+                self.incoming_cache = Some((v, references::referrers(g, d, v)));
             }
             let refs = &self.incoming_cache.as_ref().expect("filled").1;
-            let (start, end) = page_bounds(refs.len(), offset, limit);
-            let rows = refs[start..end]
-                .iter()
-                .map(|&q| {
-                    let field = references::reference_label(g, q, v).unwrap_or_else(|| "?".into());
-                    (q, field)
-                })
-                .collect::<Vec<_>>();
-            (refs.len(), rows)
+            let page = &refs[page_bounds(refs.len(), offset, limit)];
+            (refs.len(), views::referrer_rows(g, d, v, page))
         } else {
             let total = references::outgoing_count(g, v);
-            let (start, end) = page_bounds(total, offset, limit);
-            (total, references::outgoing(g, v, start, end))
+            let page = page_bounds(total, offset, limit);
+            (total, views::outgoing_rows(g, d, v, page.start, page.end))
         };
         Ok(ReferencePage {
             object_id: report::format_id(g.id(v)),
             incoming,
             total: total as u32,
             offset,
-            rows: rows
-                .into_iter()
-                .map(|(t, field)| ReferenceRow {
-                    field,
-                    object: self.row(t),
-                })
-                .collect(),
+            rows,
         })
     }
 
@@ -1118,14 +983,14 @@ impl Loaded {
             self.instances_cache = Some(((class, unreachable), list));
         }
         let list = &self.instances_cache.as_ref().expect("filled").1;
-        let (start, end) = page_bounds(list.len(), offset, limit);
+        let page = page_bounds(list.len(), offset, limit);
         Ok(InstancesPage {
             class,
             class_name: self.graph.classes[class as usize].name.clone(),
             unreachable,
             total: list.len() as u32,
             offset,
-            rows: list[start..end].iter().map(|&v| self.row(v)).collect(),
+            rows: list[page].iter().map(|&v| self.row(v)).collect(),
             groupable: heaplens::analysis::explore::has_value(&self.graph, class),
         })
     }
@@ -1158,7 +1023,7 @@ impl Loaded {
             let finder = self.finder(false).expect("built above");
             let threads = &self.threads.as_ref().expect("built above").threads;
             let pm = analysis::process_memory(g, &self.d, &finder, threads, &loaders);
-            self.process_memory = Some(Box::new(process_memory_view(pm)));
+            self.process_memory = Some(Box::new(pm.into()));
         }
         self.process_memory.as_ref().expect("filled")
     }
@@ -1191,25 +1056,18 @@ impl Loaded {
     ) -> ThreadsPage {
         let c = self.threads_cache(host);
         if c.filtered.as_ref().map(|f| f.0.as_str()) != Some(filter) {
-            let list = c
-                .threads
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| domtree::name_matches(&t.name, filter))
-                .map(|(i, _)| i as u32)
-                .collect();
+            let list = views::matching_threads(&c.threads, filter);
             c.filtered = Some((filter.to_string(), list));
         }
         let list = &c.filtered.as_ref().expect("filled").1;
-        let (start, end) = page_bounds(list.len(), offset, limit);
         ThreadsPage {
             total_threads: c.threads.len() as u32,
             live_threads: c.threads.iter().filter(|t| t.gc_root).count() as u32,
             total: list.len() as u32,
             offset,
-            rows: list[start..end]
+            rows: list[page_bounds(list.len(), offset, limit)]
                 .iter()
-                .map(|&i| thread_row(&c.threads[i as usize]))
+                .map(|&i| ThreadRow::from(&c.threads[i as usize]))
                 .collect(),
             groups: c.groups.iter().take(200).cloned().collect(),
             group_count: c.groups.len() as u32,
@@ -1225,33 +1083,7 @@ impl Loaded {
             .iter()
             .find(|t| t.node == v)
             .ok_or_else(|| format!("{object} is not a thread"))?;
-        Ok(ThreadDetails {
-            row: thread_row(t),
-            state_detail: t.state_detail.map(str::to_string),
-            priority: t.priority,
-            frames: t
-                .frames
-                .iter()
-                .map(|f| FrameView {
-                    depth: f.depth,
-                    display: f.display.to_string(),
-                    locals: f.locals.clone(),
-                })
-                .collect(),
-            other_locals: t.other_locals.clone(),
-            thread_locals: t
-                .thread_locals
-                .iter()
-                .map(|e| ThreadLocalView {
-                    map: e.map.to_string(),
-                    key_class: e.key_class.clone(),
-                    stale: e.stale,
-                    value_object_id: e.value_object_id.clone(),
-                    value_class: e.value_class.clone(),
-                    value_retained: e.value_retained,
-                })
-                .collect(),
-        })
+        Ok(ThreadDetails::from(t))
     }
 
     fn class_loaders(&mut self, host: &mut dyn Host) -> &ClassLoadersResult {
@@ -1270,77 +1102,8 @@ impl Loaded {
         if self.waste.is_none() {
             self.paths(false, host);
             announce(host, "duplicate strings, arrays and collections");
-            let g = &self.graph;
             let finder = self.finder(false).expect("built above");
-            let dups = analysis::duplicate_strings(g, &self.d);
-            let arrays = analysis::largest_arrays_with(g, &self.d, Some(&finder));
-            let cols = analysis::collection_fill(g, &self.d);
-            let summary = format!(
-                "{} in {} duplicate strings; {} of unused collection capacity; largest array {}",
-                report::format_bytes(dups.wasted_bytes),
-                report::format_count(dups.duplicate_instances),
-                report::format_bytes(cols.wasted_bytes),
-                arrays.first().map_or_else(
-                    || "none".to_string(),
-                    |a| format!("{} ({})", a.class, report::format_bytes(a.shallow))
-                ),
-            );
-            self.waste = Some(WasteResult {
-                summary,
-                strings: dups.strings,
-                duplicate_instances: dups.duplicate_instances,
-                duplicate_wasted: dups.wasted_bytes,
-                duplicates: dups
-                    .groups
-                    .into_iter()
-                    .map(|x| DuplicateStringView {
-                        value: x.value,
-                        length: x.length,
-                        count: x.count,
-                        wasted_bytes: x.wasted_bytes,
-                        holders: x
-                            .top_holders
-                            .iter()
-                            .map(|h| {
-                                format!(
-                                    "{}.{} ×{}",
-                                    h.class,
-                                    h.field,
-                                    report::format_count(h.count)
-                                )
-                            })
-                            .collect(),
-                        example_id: x.nodes.first().map(|&v| report::format_id(g.id(v))),
-                    })
-                    .collect(),
-                arrays: arrays
-                    .into_iter()
-                    .map(|a| ArrayView {
-                        path: a.path.as_ref().map(path_text),
-                        object_id: a.object_id,
-                        class: a.class,
-                        length: a.length,
-                        shallow: a.shallow,
-                        retained: a.retained,
-                    })
-                    .collect(),
-                collections_wasted: cols.wasted_bytes,
-                collections: cols
-                    .classes
-                    .into_iter()
-                    .take(100)
-                    .map(|c| CollectionFillView {
-                        worst_id: c.worst.first().map(|w| w.object_id.clone()),
-                        class: c.class,
-                        count: c.count,
-                        empty: c.empty,
-                        total_size: c.total_size,
-                        total_capacity: c.total_capacity,
-                        avg_fill_ratio: c.avg_fill_ratio,
-                        wasted_bytes: c.wasted_bytes,
-                    })
-                    .collect(),
-            });
+            self.waste = Some(WasteResult::new(&self.graph, &self.d, &finder));
         }
         self.waste.as_ref().expect("filled")
     }
@@ -1399,61 +1162,6 @@ fn page_warning(s: &analysis::Summary, w: &str) -> String {
         multi_dump_warning(s.heap_dumps, s.dump_shown, DumpChoice::Page)
     } else {
         w.to_string()
-    }
-}
-
-/// `root detail → field → …` of a path summary (`…N…` where steps are left out).
-fn path_text(p: &analysis::PathSummary) -> String {
-    let mut fields: Vec<String> = p.steps.iter().skip(1).map(|s| s.field.clone()).collect();
-    if p.omitted > 0 && fields.len() >= 3 {
-        fields.insert(2, format!("…{}…", p.omitted));
-    }
-    if fields.is_empty() {
-        p.root_detail.clone()
-    } else {
-        format!("{} → {}", p.root_detail, fields.join(" → "))
-    }
-}
-
-fn process_memory_view(pm: analysis::ProcessMemory) -> ProcessMemoryView {
-    let b = pm.buffers;
-    ProcessMemoryView {
-        verdict: pm.verdict,
-        figures: pm.figures,
-        direct: b.direct,
-        holders: b.holders,
-        without_cleaner_holders: b.without_cleaner_holders,
-        largest: b
-            .largest
-            .into_iter()
-            .map(|x| BufferRow {
-                path: x.path.as_ref().map(path_text),
-                object_id: x.object_id,
-                class: x.class,
-                kind: x.kind,
-                capacity: x.capacity,
-                holder: x.holder,
-                category: x.category,
-            })
-            .collect(),
-        thread_stacks: pm.thread_stacks,
-        class_metadata: pm.class_metadata,
-        jvm: pm.jvm,
-    }
-}
-
-fn thread_row(t: &analysis::ThreadInfo) -> ThreadRow {
-    ThreadRow {
-        object_id: t.object_id.clone(),
-        name: t.name.clone(),
-        class: t.class.clone(),
-        state: t.state.as_str().to_string(),
-        daemon: t.daemon,
-        shallow: t.shallow,
-        retained: t.retained,
-        frames: t.frames.len() as u32,
-        thread_locals: t.thread_locals.len() as u32,
-        live: t.gc_root,
     }
 }
 
