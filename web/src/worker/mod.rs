@@ -25,6 +25,7 @@ pub mod compare;
 #[cfg(target_family = "wasm")]
 pub mod entry;
 mod explore;
+mod handover;
 pub mod host;
 #[cfg(target_family = "wasm")]
 mod keep;
@@ -32,7 +33,9 @@ pub mod memory;
 pub mod open;
 pub mod query;
 pub mod query_run;
+mod routes;
 pub mod service;
+mod session;
 pub mod warm;
 
 pub use host::{DumpSource, Host, NullHost, CHUNK_BYTES};
