@@ -302,3 +302,103 @@ fn queue_backlog_waste_view() {
     );
     assert!(w.collections.len() <= 100);
 }
+
+/// The investigation views' rows on the queue of 84,000 messages: its entries, the messages'
+/// dominator (the queue's array, with the biggest to open), their merged paths, their values,
+/// and the queue found by its address.
+#[test]
+fn queue_backlog_explore_rows() {
+    use heaplens::analysis::explore::*;
+    let (g, d, f) = load("queue_backlog");
+    let queue_class = f["queue_class"].as_str().unwrap();
+    let queue = g
+        .nodes()
+        .filter(|&v| g.class(v).name == queue_class && g.as_class(v).is_none())
+        .max_by_key(|&v| d.retained(v))
+        .unwrap();
+    let messages = num(&f["queue_messages"]);
+
+    // Contents: each entry's value is a String of the queue, its text the preview.
+    let c = collection_contents(&g, queue, 0, 3).unwrap();
+    assert_eq!(c.info.size, messages);
+    let rows: Vec<ContentRowView> = c.page.rows.clone().into_iter().map(Into::into).collect();
+    assert_eq!(rows.len(), 3);
+    for (view, row) in rows.iter().zip(&c.page.rows) {
+        assert_eq!(view.index, row.index);
+        let item = view.value.as_ref().expect("a queue entry has a value");
+        let core = row.value.as_ref().unwrap();
+        assert_eq!(item.object_id, core.object.object_id);
+        assert_eq!(item.class, "java.lang.String");
+        assert_eq!(item.text, core.text);
+        assert!(view.key.is_none());
+    }
+
+    // The messages (the queue's Strings) are dominated by its items array.
+    let items = g.ref_field(queue, "items").unwrap();
+    let strings: Vec<_> = g.edges(items).map(|(t, _)| t).take(1000).collect();
+    let dom = immediate_dominators(&g, &d, &strings, None).unwrap();
+    let row = &dom.rows[0];
+    let view = DominatorClassView::new(&g, &d, row);
+    assert_eq!(view.class, "java.lang.Object[]");
+    assert_eq!(view.dominated, 1000);
+    assert_eq!(
+        view.top.len(),
+        row.dominator_nodes.len().min(DOMINATORS_LISTED)
+    );
+    assert_eq!(view.top[0].object_id, format_id(g.id(items)));
+    assert_eq!(view.top[0].retained, d.retained(items));
+
+    // Their merged paths: one root, the selected Strings at the leaves.
+    let finder = PathFinder::new(&g, PathOptions::default());
+    let m = merged_paths(&finder, &strings, 0);
+    let roots: Vec<MergedNodeView> = m
+        .children(None, 0, 10)
+        .rows
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    assert!(!roots.is_empty());
+    assert!(roots
+        .iter()
+        .all(|r| r.field == "<GC root>" && r.root_kind.is_some()));
+    assert_eq!(roots.iter().map(|r| r.objects).sum::<u64>(), 1000);
+
+    // Grouped by value: 1,000 messages, each group with an object to open.
+    let values = group_by_value(&g, Some(&d), &strings, None, None).unwrap();
+    let views: Vec<ValueGroupView> = values.rows.iter().map(Into::into).collect();
+    assert_eq!(views.iter().map(|v| v.objects).sum::<u64>(), 1000);
+    assert_eq!(
+        views[0].first_object_id,
+        format_id(g.id(values.rows[0].first))
+    );
+
+    // Found by its address; an address inside it names the queue too.
+    let at = format_id(g.id(queue));
+    let found = FoundObjectView::from(find_object(&g, Some(&d), &at).unwrap());
+    assert_eq!(found.object_id, at);
+    assert_eq!(found.class, queue_class);
+    assert_eq!(
+        (found.shallow, found.retained),
+        (g.shallow(queue), d.retained(queue))
+    );
+    assert!(found.reachable && found.inside_at.is_none());
+    let inside = format!("0x{:x}", g.id(queue).get() + 8);
+    let found = FoundObjectView::from(find_object(&g, Some(&d), &inside).unwrap());
+    assert_eq!(found.inside_at.as_deref(), Some(inside.as_str()));
+}
+
+/// The histograms' name filter: substring, regular expression, an invalid one.
+#[test]
+fn name_filters() {
+    let any = NameFilter::new("", true).unwrap();
+    assert!(any.matches("java.lang.String"));
+    let sub = NameFilter::new("LANG.str", false).unwrap();
+    assert!(sub.matches("java.lang.String") && !sub.matches("java.util.HashMap"));
+    let re = NameFilter::new("^java\\.(lang|util)\\.", true).unwrap();
+    assert!(re.matches("java.util.HashMap") && !re.matches("com.java.util.X"));
+    let err = NameFilter::new("a(", true)
+        .err()
+        .expect("an invalid pattern");
+    assert!(err.contains("unclosed"), "{err}");
+    assert!(!NameFilter::Nothing.matches("x"));
+}

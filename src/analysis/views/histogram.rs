@@ -62,6 +62,47 @@ pub struct HistogramPage {
     pub filter_error: Option<String>,
 }
 
+/// A filter on row names, as the histograms' filter box reads it: a case-insensitive
+/// substring, or (`regex`) a case-insensitive regular expression found anywhere in the name.
+pub enum NameFilter {
+    /// Every row (an empty filter).
+    All,
+    /// Names holding this lowercased text.
+    Substring(String),
+    Regex(regex::Regex),
+    /// No row (what an invalid regular expression shows, next to the error).
+    Nothing,
+}
+
+impl NameFilter {
+    /// The filter `text` asks for; an invalid (or too large) regular expression is the
+    /// parser's message.
+    pub fn new(text: &str, regex: bool) -> Result<NameFilter, String> {
+        if text.is_empty() {
+            Ok(NameFilter::All)
+        } else if regex {
+            regex::RegexBuilder::new(text)
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+                .map(NameFilter::Regex)
+                .map_err(|e| e.to_string())
+        } else {
+            Ok(NameFilter::Substring(text.to_lowercase()))
+        }
+    }
+
+    /// Whether `name` passes.
+    pub fn matches(&self, name: &str) -> bool {
+        match self {
+            NameFilter::All => true,
+            NameFilter::Substring(f) => name.to_lowercase().contains(f),
+            NameFilter::Regex(re) => re.is_match(name),
+            NameFilter::Nothing => false,
+        }
+    }
+}
+
 /// The page of `hist` that `q` asks for, at most `max_rows` rows (the page answers with `q`
 /// as asked). Ties are ordered by name, so that pages of one query never overlap.
 pub fn histogram_page(
@@ -82,27 +123,11 @@ pub fn histogram_page(
         grouped = group_rows(g, hist, q.unreachable, q.group);
         &grouped
     };
-    let mut filter_error = None;
-    let mut matched: Vec<&HistogramRow> = if q.filter.is_empty() {
-        rows.iter().collect()
-    } else if q.regex {
-        match regex::RegexBuilder::new(&q.filter)
-            .case_insensitive(true)
-            .size_limit(1 << 20)
-            .build()
-        {
-            Ok(re) => rows.iter().filter(|r| re.is_match(&r.name)).collect(),
-            Err(e) => {
-                filter_error = Some(e.to_string());
-                Vec::new()
-            }
-        }
-    } else {
-        let f = q.filter.to_lowercase();
-        rows.iter()
-            .filter(|r| r.name.to_lowercase().contains(&f))
-            .collect()
+    let (filter, filter_error) = match NameFilter::new(&q.filter, q.regex) {
+        Ok(f) => (f, None),
+        Err(e) => (NameFilter::Nothing, Some(e)),
     };
+    let mut matched: Vec<&HistogramRow> = rows.iter().filter(|r| filter.matches(&r.name)).collect();
     let key = |r: &HistogramRow| match q.sort {
         HistogramSort::Name => 0,
         HistogramSort::Instances => r.instances,

@@ -5,14 +5,19 @@
 //! object as a row with its share of the heap. Each is tested natively on real dumps
 //! (`tests/views.rs`).
 
+mod explore;
 mod histogram;
 mod objects;
 mod process_memory;
 mod threads;
 mod waste;
 
+pub use explore::{
+    ContentItemView, ContentRowView, DominatorClassView, FoundObjectView, MergedNodeView,
+    ValueGroupView, DOMINATORS_LISTED,
+};
 pub use histogram::{
-    histogram_page, HistogramPage, HistogramPageRow, HistogramQuery, HistogramSort,
+    histogram_page, HistogramPage, HistogramPageRow, HistogramQuery, HistogramSort, NameFilter,
 };
 pub use objects::{
     outgoing_rows, referrer_rows, tree_search, ObjectRow, ReferenceRow, TreeSearchPage,
