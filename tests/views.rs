@@ -11,12 +11,7 @@ use heaplens::report::format_id;
 use serde_json::Value as Json;
 
 fn load(name: &str) -> (HeapGraph, Dominance, Json) {
-    let bytes = common::read_fixture(&format!("{name}.hprof.gz"));
-    let g = build_from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let d = Dominance::compute(&g);
-    let facts: Json =
-        serde_json::from_slice(&common::read_fixture(&format!("{name}.facts.json"))).unwrap();
-    (g, d, facts)
+    common::load_with_facts(name)
 }
 
 fn num(j: &Json) -> u64 {

@@ -103,6 +103,24 @@ impl NameFilter {
     }
 }
 
+/// Sorts `rows` by a column (`key`; `None`: by name), descending or not, ties by name: the
+/// histograms' order, in which pages of one query never overlap.
+pub fn sort_rows<T, K: Ord>(
+    rows: &mut [&T],
+    name: impl Fn(&T) -> &str,
+    key: Option<impl Fn(&T) -> K>,
+    descending: bool,
+) {
+    rows.sort_by(|a, b| {
+        let o = match &key {
+            Some(k) => k(a).cmp(&k(b)),
+            None => name(a).cmp(name(b)),
+        };
+        let o = if descending { o.reverse() } else { o };
+        o.then_with(|| name(a).cmp(name(b)))
+    });
+}
+
 /// The page of `hist` that `q` asks for, at most `max_rows` rows (the page answers with `q`
 /// as asked). Ties are ordered by name, so that pages of one query never overlap.
 pub fn histogram_page(
@@ -134,15 +152,8 @@ pub fn histogram_page(
         HistogramSort::Shallow => r.shallow,
         HistogramSort::Retained => r.retained,
     };
-    matched.sort_by(|a, b| {
-        let o = if q.sort == HistogramSort::Name {
-            a.name.cmp(&b.name)
-        } else {
-            key(a).cmp(&key(b))
-        };
-        let o = if q.descending { o.reverse() } else { o };
-        o.then_with(|| a.name.cmp(&b.name))
-    });
+    let by_column = (q.sort != HistogramSort::Name).then_some(key);
+    sort_rows(&mut matched, |r| &r.name, by_column, q.descending);
     let by_class = q.group == Grouping::Class;
     HistogramPage {
         total_rows: matched.len() as u32,

@@ -17,7 +17,8 @@ pub use explore::{
     ValueGroupView, DOMINATORS_LISTED,
 };
 pub use histogram::{
-    histogram_page, HistogramPage, HistogramPageRow, HistogramQuery, HistogramSort, NameFilter,
+    histogram_page, sort_rows, HistogramPage, HistogramPageRow, HistogramQuery, HistogramSort,
+    NameFilter,
 };
 pub use objects::{
     outgoing_rows, referrer_rows, tree_search, ObjectRow, ReferenceRow, TreeSearchPage,

@@ -3,7 +3,7 @@
 //! The comparison itself is the core's (`heaplens::compare::compare`); this only filters
 //! (the histograms' `NameFilter`), sorts and pages its rows.
 
-use heaplens::analysis::views::{page_range, NameFilter};
+use heaplens::analysis::views::{page_range, sort_rows, NameFilter};
 use heaplens::compare::{Change, ClassDelta, Diff};
 
 use crate::protocol::*;
@@ -63,15 +63,8 @@ pub fn page(diff: &Diff, q: CompareHistogramQuery) -> CompareHistogramPage {
         DeltaSort::Shallow => r.shallow_delta,
         DeltaSort::Retained => r.retained_delta,
     };
-    matched.sort_by(|a, b| {
-        let o = if q.sort == DeltaSort::Name {
-            a.class.cmp(&b.class)
-        } else {
-            key(a).cmp(&key(b))
-        };
-        let o = if q.descending { o.reverse() } else { o };
-        o.then_with(|| a.class.cmp(&b.class))
-    });
+    let by_column = (q.sort != DeltaSort::Name).then_some(key);
+    sort_rows(&mut matched, |r| &r.class, by_column, q.descending);
     let page = page_range(matched.len(), q.offset, q.limit.min(MAX_PAGE));
     CompareHistogramPage {
         total_rows: matched.len() as u32,

@@ -128,17 +128,8 @@ impl Service {
         self.dump = None;
         let started = host.now_ms();
         let len = source.size();
-        let snapshot = read_sealed(len, &mut |mut at, buf| {
-            let mut done = 0;
-            while done < buf.len() {
-                let n = source.read_at(at, &mut buf[done..])?;
-                if n == 0 {
-                    return Err(format!("the kept file ends at byte {at}"));
-                }
-                done += n;
-                at += n as u64;
-            }
-            Ok(())
+        let snapshot = read_sealed(len, &mut |at, buf| {
+            read_exact_at(source, at, buf, "the kept file")
         })
         .map_err(|e| e.to_string())?;
         self.restored(snapshot, started, Some(name), host)
@@ -154,15 +145,8 @@ impl Service {
         let started = host.now_ms();
         let mut offset = 0u64;
         let mut fill = |buf: &mut [u8]| -> Result<(), String> {
-            let mut done = 0;
-            while done < buf.len() {
-                let n = source.read_at(offset, &mut buf[done..])?;
-                if n == 0 {
-                    return Err(format!("the snapshot ends at byte {offset}"));
-                }
-                done += n;
-                offset += n as u64;
-            }
+            read_exact_at(source, offset, buf, "the snapshot")?;
+            offset += buf.len() as u64;
             Ok(())
         };
         let snapshot =
@@ -230,4 +214,24 @@ impl Service {
         }
         Ok(outcome)
     }
+}
+
+/// Fills `buf` from `source` at byte `at`; a source that ends first is an error naming `what`
+/// and where it ended.
+fn read_exact_at(
+    source: &mut dyn DumpSource,
+    mut at: u64,
+    buf: &mut [u8],
+    what: &str,
+) -> Result<(), String> {
+    let mut done = 0;
+    while done < buf.len() {
+        let n = source.read_at(at, &mut buf[done..])?;
+        if n == 0 {
+            return Err(format!("{what} ends at byte {at}"));
+        }
+        done += n;
+        at += n as u64;
+    }
+    Ok(())
 }
