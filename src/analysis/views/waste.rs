@@ -4,6 +4,7 @@
 //! object to open, a path as its `root → field → …` text, and the 100 most wasteful
 //! collection classes.
 
+use crate::analysis::waste::summary_line;
 use crate::analysis::{collection_fill, duplicate_strings, largest_arrays_with, PathFinder};
 use crate::graph::{Dominance, HeapGraph};
 use crate::report::{format_bytes, format_count, format_id};
@@ -74,16 +75,7 @@ impl WasteView {
         let dups = duplicate_strings(g, d);
         let arrays = largest_arrays_with(g, d, Some(finder));
         let cols = collection_fill(g, d);
-        let summary = format!(
-            "{} in {} duplicate strings; {} of unused collection capacity; largest array {}",
-            format_bytes(dups.wasted_bytes),
-            format_count(dups.duplicate_instances),
-            format_bytes(cols.wasted_bytes),
-            arrays.first().map_or_else(
-                || "none".to_string(),
-                |a| format!("{} ({})", a.class, format_bytes(a.shallow))
-            ),
-        );
+        let summary = summary_line(&dups, &cols, &arrays, format_bytes, format_count);
         WasteView {
             summary,
             strings: dups.strings,
