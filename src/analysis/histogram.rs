@@ -301,8 +301,10 @@ fn loader_groups(g: &HeapGraph) -> (Vec<u32>, Vec<Id>) {
 }
 
 /// How to group histogram rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Grouping {
+    #[default]
     Class,
     Package,
     ClassLoader,

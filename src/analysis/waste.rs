@@ -776,20 +776,39 @@ pub struct WasteReport {
     pub summary: String,
 }
 
+/// `1.2 MiB in 3456 duplicate strings; … of unused collection capacity; largest array …`,
+/// sizes and counts written by `bytes` and `count` (the report's plain numbers, the page's
+/// `report::format`).
+pub(crate) fn summary_line(
+    dups: &DuplicateStrings,
+    collections: &CollectionFillReport,
+    arrays: &[ArrayInfo],
+    bytes: impl Fn(u64) -> String,
+    count: impl Fn(u64) -> String,
+) -> String {
+    format!(
+        "{} in {} duplicate strings; {} of unused collection capacity; largest array {}",
+        bytes(dups.wasted_bytes),
+        count(dups.duplicate_instances),
+        bytes(collections.wasted_bytes),
+        arrays.first().map_or_else(
+            || "none".to_string(),
+            |a| format!("{} ({})", a.class, bytes(a.shallow))
+        ),
+    )
+}
+
 /// Runs the three waste analyses (one [`PathFinder`] BFS for the arrays' paths).
 pub fn waste(g: &HeapGraph, d: &Dominance) -> WasteReport {
     let duplicate_strings = duplicate_strings(g, d);
     let largest_arrays = largest_arrays(g, d);
     let collections = collection_fill(g, d);
-    let summary = format!(
-        "{} in {} duplicate strings; {} of unused collection capacity; largest array {}",
-        human_bytes(duplicate_strings.wasted_bytes),
-        duplicate_strings.duplicate_instances,
-        human_bytes(collections.wasted_bytes),
-        largest_arrays.first().map_or_else(
-            || "none".to_string(),
-            |a| format!("{} ({})", a.class, human_bytes(a.shallow))
-        ),
+    let summary = summary_line(
+        &duplicate_strings,
+        &collections,
+        &largest_arrays,
+        human_bytes,
+        |n| n.to_string(),
     );
     WasteReport {
         duplicate_strings,
