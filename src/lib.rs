@@ -27,7 +27,8 @@
 //!   `summarize`, `find_suspects`, `PathFinder`, `threads`, `class_loaders`, `waste`,
 //!   `process_memory`); modules called by name: [`analysis::domtree`], [`analysis::references`],
 //!   [`analysis::inspect`] (what a viewer pages through), [`analysis::explore`] (the
-//!   investigation views), [`analysis::collections`], [`analysis::patterns`] (suspect pattern
+//!   investigation views), [`analysis::views`] (the page's rows and pages of those results),
+//!   [`analysis::collections`], [`analysis::patterns`] (suspect pattern
 //!   ids), [`analysis::process_memory`] (its report types).
 //! - [`query`]: OQL — [`query::QueryEnv`], [`query::execute`], the stepped [`query::Execution`].
 //! - [`compare`]: two dumps — [`compare::digest`], [`compare::compare`] → [`compare::Diff`].

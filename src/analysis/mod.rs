@@ -21,7 +21,8 @@ pub(crate) mod waste;
 // Modules that are an API of their own: their functions are called by the module's name
 // (`domtree::children`, `references::incoming`, `inspect::object_details`,
 // `collections::extract`), or they name a family (`explore`'s views, `process_memory`'s
-// report types, `patterns`' suspect pattern ids).
+// report types, `patterns`' suspect pattern ids, `views`' rows and pages of the page's
+// lists: `views::ObjectRow`, `views::histogram_page`, …).
 pub mod collections;
 pub mod domtree;
 pub mod explore;
@@ -29,6 +30,7 @@ pub mod inspect;
 pub mod patterns;
 pub mod process_memory;
 pub mod references;
+pub mod views;
 
 // One entry function and one serializable result per analysis: what the report, the CLI and
 // the worker call.

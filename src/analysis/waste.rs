@@ -16,6 +16,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 pub(crate) const DUPLICATE_GROUPS: usize = 100;
 /// Holders listed per group.
 const TOP_HOLDERS: usize = 5;
+/// [`duplicate_strings`]' entries: the text's length in the low 31 bits, and
+const LEN_MASK: u32 = u32::MAX >> 1;
+/// the mark of a String whose value array must be looked up to count distinct arrays.
+const SHARED: u32 = !LEN_MASK;
 
 /// Objects referencing the strings of a group, by class and field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -75,8 +79,16 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
         return DuplicateStrings::default();
     };
     let string_class = string_class as u32;
-    // (hash, value length, string, value array)
-    let mut all: Vec<(u64, u32, Node, Node)> = Vec::new();
+    // One 16-byte entry per reachable String with a text: (content hash, length | SHARED,
+    // String), sorted by (hash, length, String). The value array is not kept (8 more bytes per
+    // String, at 150 M objects the analyses' peak): it is looked up again for the first String
+    // of each duplicated run (its shallow size) and, in the rare runs where some String's
+    // array is held by an earlier String too (`new String(s)`) or the String is a slice of its
+    // array (JDK ≤ 6), for every member, to count distinct arrays. A run without SHARED
+    // members has one array per String: two members with one array would have marked the
+    // second.
+    let mut all: Vec<(u64, u32, Node)> = Vec::new();
+    let mut seen = vec![0u64; g.node_count().div_ceil(64)];
     let mut strings = 0u64;
     // `value`'s reference index, looked up once rather than by name per String (a name lookup
     // walks the class layout and its symbols: millions of times here).
@@ -84,18 +96,20 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
         .field_slot(string_class, "value")
         .filter(|f| f.ref_index != u32::MAX)
         .map(|f| f.ref_index);
+    let value_of = |v: Node| value_index.and_then(|i| g.ref_at(v, i));
     for v in g.nodes() {
         if g.class_index(v) != string_class || !d.is_reachable(v) || g.as_class(v).is_some() {
             continue;
         }
         strings += 1;
-        let Some(value) = value_index.and_then(|i| g.ref_at(v, i)) else {
+        let Some(value) = value_of(v) else {
             continue;
         };
         // The text's identity and length: of the String itself where it is a slice of its
         // array (JDK ≤ 6 `offset`/`count`), else of the array (`string_identity(v)` and
         // `string_len(v)` would look `value` up by name again).
-        let text = if g.strings.contains(v) {
+        let slice = g.strings.contains(v);
+        let text = if slice {
             v
         } else if g.strings.contains(value) {
             value
@@ -105,9 +119,15 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
         let (Some(h), Some(len)) = (g.string_identity(text), g.string_len(text)) else {
             continue;
         };
-        all.push((h, len.min(u32::MAX as u64) as u32, v, value));
+        let (w, bit) = (value.index() / 64, 1u64 << (value.get() % 64));
+        let shared = slice || seen[w] & bit != 0;
+        seen[w] |= bit;
+        // A Java array holds fewer than 2^31 elements: the top bit is free for the mark.
+        let len = len.min(LEN_MASK as u64) as u32 | if shared { SHARED } else { 0 };
+        all.push((h, len, v));
     }
-    all.sort_unstable();
+    drop(seen);
+    all.sort_unstable_by_key(|&(h, len, v)| (h, len & LEN_MASK, v));
     let mut out = DuplicateStrings {
         strings,
         ..DuplicateStrings::default()
@@ -125,34 +145,39 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
     let mut i = 0;
     while i < all.len() {
         let mut j = i + 1;
-        while j < all.len() && all[j].0 == all[i].0 && all[j].1 == all[i].1 {
+        let key = |e: &(u64, u32, Node)| (e.0, e.1 & LEN_MASK);
+        while j < all.len() && key(&all[j]) == key(&all[i]) {
             j += 1;
         }
         if j - i >= 2 {
             let run = &all[i..j];
-            let mut arrays: Vec<Node> = run.iter().map(|e| e.3).collect();
-            arrays.sort_unstable();
-            arrays.dedup();
+            let len = run[0].1 & LEN_MASK;
+            let distinct_arrays = if run.iter().any(|e| e.1 & SHARED != 0) {
+                let mut arrays: Vec<Node> = run.iter().filter_map(|e| value_of(e.2)).collect();
+                arrays.sort_unstable();
+                arrays.dedup();
+                arrays.len() as u64
+            } else {
+                run.len() as u64
+            };
             let count = run.len() as u64;
+            let first_array = value_of(run[0].2).map_or(0, |a| g.shallow(a));
             // A String that is a slice of a bigger char[] (JDK ≤ 6) wastes at most an array
             // of its own text, not the whole shared array.
             let array_bytes = if g.strings.contains(run[0].2) {
-                let own = g
-                    .sizes
-                    .primitive_array(crate::hprof::BasicType::Char, run[0].1);
-                own.min(g.shallow(run[0].3))
+                let own = g.sizes.primitive_array(crate::hprof::BasicType::Char, len);
+                own.min(first_array)
             } else {
-                g.shallow(run[0].3)
+                first_array
             };
-            let wasted =
-                (count - 1) * g.shallow(run[0].2) + (arrays.len() as u64 - 1) * array_bytes;
+            let wasted = (count - 1) * g.shallow(run[0].2) + (distinct_arrays - 1) * array_bytes;
             out.duplicated_values += 1;
             out.duplicate_instances += count - 1;
             out.wasted_bytes += wasted;
             runs.push(Run {
                 wasted,
                 count,
-                distinct_arrays: arrays.len() as u64,
+                distinct_arrays,
                 range: i..j,
             });
         }
@@ -174,7 +199,7 @@ pub fn duplicate_strings(g: &HeapGraph, d: &Dominance) -> DuplicateStrings {
             let run = &all[r.range];
             DuplicateString {
                 value: string_text(g, run[0].2).unwrap_or_default(),
-                length: run[0].1 as u64,
+                length: (run[0].1 & LEN_MASK) as u64,
                 count: r.count,
                 distinct_arrays: r.distinct_arrays,
                 wasted_bytes: r.wasted,
@@ -581,12 +606,14 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
         return CollectionFillReport::default();
     }
     let reference = g.sizes.reference as u64;
-    let mut instances: Vec<(Node, &str)> = Vec::new();
+    // The collections (their JDK class is looked up again from the class: 4 bytes each, not
+    // 24, on a collection-heavy heap the analyses' peak).
+    let mut instances: Vec<Node> = Vec::new();
     let mut set_maps: HashSet<Node> = HashSet::new();
     for v in g.nodes() {
         if let Some(jdk) = jdk_of[g.class_index(v) as usize] {
             if g.as_class(v).is_none() && d.is_reachable(v) {
-                instances.push((v, jdk));
+                instances.push(v);
                 if jdk == "java.util.HashSet" {
                     if let Some(m) = field_ref(g, v, "map") {
                         set_maps.insert(m);
@@ -602,16 +629,21 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
     let mut per_class: Vec<(CollectionClassFill, f64, u64)> = Vec::new();
     // Light records of every collection; object ids and names are formatted only for the
     // rows that are reported (the worst few), not for each of millions of collections.
+    // 40 bytes per collection (an `Option<u64>` capacity and a `usize` slot made it 56).
     struct Fill {
         wasted: u64,
         retained: u64,
-        node: Node,
-        slot: usize,
         size: u64,
-        capacity: Option<u64>,
+        /// 0: none (a capacity read as 0 is none too).
+        capacity: u64,
+        node: Node,
+        slot: u32,
     }
     let mut all: Vec<Fill> = Vec::new();
-    for (v, jdk) in instances {
+    for v in instances {
+        let Some(jdk) = jdk_of[g.class_index(v) as usize] else {
+            continue;
+        };
         if set_maps.contains(&v) {
             continue;
         }
@@ -660,10 +692,10 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
         all.push(Fill {
             wasted,
             retained: d.retained(v),
-            node: v,
-            slot,
             size,
-            capacity,
+            capacity: capacity.unwrap_or(0),
+            node: v,
+            slot: slot as u32,
         });
     }
     all.sort_unstable_by(|a, b| {
@@ -674,10 +706,12 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
     });
     let row = |f: &Fill| CollectionFill {
         object_id: id_str(g, f.node),
-        class: per_class[f.slot].0.class.clone(),
+        class: per_class[f.slot as usize].0.class.clone(),
         size: f.size,
-        capacity: f.capacity,
-        fill_ratio: f.capacity.map(|c| f.size as f64 / c as f64),
+        capacity: Some(f.capacity).filter(|&c| c > 0),
+        fill_ratio: Some(f.capacity)
+            .filter(|&c| c > 0)
+            .map(|c| f.size as f64 / c as f64),
         wasted_bytes: f.wasted,
         retained: f.retained,
         node: f.node,
@@ -686,7 +720,7 @@ pub fn collection_fill(g: &HeapGraph, d: &Dominance) -> CollectionFillReport {
     let mut worst_of_name: HashMap<&str, Vec<CollectionFill>> = HashMap::new();
     for f in &all {
         let w = worst_of_name
-            .entry(per_class[f.slot].0.class.as_str())
+            .entry(per_class[f.slot as usize].0.class.as_str())
             .or_default();
         if w.len() < WORST_PER_CLASS {
             w.push(row(f));
@@ -742,20 +776,39 @@ pub struct WasteReport {
     pub summary: String,
 }
 
+/// `1.2 MiB in 3456 duplicate strings; … of unused collection capacity; largest array …`,
+/// sizes and counts written by `bytes` and `count` (the report's plain numbers, the page's
+/// `report::format`).
+pub(crate) fn summary_line(
+    dups: &DuplicateStrings,
+    collections: &CollectionFillReport,
+    arrays: &[ArrayInfo],
+    bytes: impl Fn(u64) -> String,
+    count: impl Fn(u64) -> String,
+) -> String {
+    format!(
+        "{} in {} duplicate strings; {} of unused collection capacity; largest array {}",
+        bytes(dups.wasted_bytes),
+        count(dups.duplicate_instances),
+        bytes(collections.wasted_bytes),
+        arrays.first().map_or_else(
+            || "none".to_string(),
+            |a| format!("{} ({})", a.class, bytes(a.shallow))
+        ),
+    )
+}
+
 /// Runs the three waste analyses (one [`PathFinder`] BFS for the arrays' paths).
 pub fn waste(g: &HeapGraph, d: &Dominance) -> WasteReport {
     let duplicate_strings = duplicate_strings(g, d);
     let largest_arrays = largest_arrays(g, d);
     let collections = collection_fill(g, d);
-    let summary = format!(
-        "{} in {} duplicate strings; {} of unused collection capacity; largest array {}",
-        human_bytes(duplicate_strings.wasted_bytes),
-        duplicate_strings.duplicate_instances,
-        human_bytes(collections.wasted_bytes),
-        largest_arrays.first().map_or_else(
-            || "none".to_string(),
-            |a| format!("{} ({})", a.class, human_bytes(a.shallow))
-        ),
+    let summary = summary_line(
+        &duplicate_strings,
+        &collections,
+        &largest_arrays,
+        human_bytes,
+        |n| n.to_string(),
     );
     WasteReport {
         duplicate_strings,

@@ -20,6 +20,7 @@ mod build;
 mod builder;
 mod classes;
 mod dumps;
+mod fifo;
 mod front;
 mod ids;
 mod layout;
@@ -53,6 +54,7 @@ pub use record::{read_record, ObjectRecord, RecordError, RecordKind};
 
 /// "No node": an unreachable object's dominator, an id not in the dump.
 pub const NO_NODE: Node = Node::NONE;
+pub(crate) use fifo::BlockFifo;
 pub use ids::add_hash_entropy;
 pub use names::java_class_name;
 pub(crate) use names::{bounded_class_name, is_jdk_class_name, package_of};

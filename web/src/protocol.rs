@@ -36,7 +36,6 @@
 //! Every list that can be long is paged (`offset`/`limit`, capped at [`MAX_PAGE`]): no message
 //! carries millions of rows.
 
-use heaplens::analysis::LocalRef;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 mod compare;
@@ -577,64 +576,11 @@ pub struct Overview {
 
 // ---- Histogram ---------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Grouping {
-    #[default]
-    Class,
-    Package,
-    ClassLoader,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HistogramSort {
-    Name,
-    Instances,
-    Shallow,
-    #[default]
-    Retained,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct HistogramQuery {
-    pub group: Grouping,
-    pub sort: HistogramSort,
-    /// Descending (default for sizes) or ascending.
-    pub descending: bool,
-    /// Substring (case-insensitive) or, with `regex`, a regular expression on the row name.
-    pub filter: String,
-    pub regex: bool,
-    /// Unreachable objects instead of reachable ones.
-    pub unreachable: bool,
-    pub offset: u32,
-    pub limit: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistogramRow {
-    /// Class index, for class rows (drill into instances); `None` for groups.
-    pub class: Option<u32>,
-    /// Class, package or class-loader name.
-    pub name: String,
-    pub instances: u64,
-    pub shallow: u64,
-    /// 0 for unreachable rows. Grouped rows: sum of the classes' (an upper bound).
-    pub retained: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistogramPage {
-    pub query: HistogramQuery,
-    /// Rows matching the filter.
-    pub total_rows: u32,
-    /// Sums over the matching rows.
-    pub total_instances: u64,
-    pub total_shallow: u64,
-    pub rows: Vec<HistogramRow>,
-    /// An invalid regular expression (rows are then empty).
-    pub filter_error: Option<String>,
-}
+/// The histogram's pages: the core's (`analysis::views::histogram_page`), as they are.
+pub use heaplens::analysis::views::{
+    HistogramPage, HistogramPageRow as HistogramRow, HistogramQuery, HistogramSort,
+};
+pub use heaplens::analysis::Grouping;
 
 // ---- Dominator tree ------------------------------------------------------------------------
 
@@ -658,21 +604,9 @@ pub struct ChildrenQuery {
     pub limit: u32,
 }
 
-/// One object as a dominator-tree row (also used for lists of objects).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TreeRow {
-    pub object_id: String,
-    /// Class name; `class com.x.Foo` for a class object.
-    pub class: String,
-    pub shallow: u64,
-    pub retained: u64,
-    /// Percent of the reachable heap.
-    pub pct: f64,
-    /// Dominator-tree children.
-    pub children: u32,
-    /// A short value preview (string text, array length…), if any.
-    pub label: Option<String>,
-}
+/// One object as a dominator-tree row (also every list of objects): the core's
+/// `analysis::views::ObjectRow`.
+pub use heaplens::analysis::views::ObjectRow as TreeRow;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChildrenPage {
@@ -682,48 +616,10 @@ pub struct ChildrenPage {
     pub rows: Vec<TreeRow>,
 }
 
-/// Objects listed by a tree search at most (the largest retained ones); `total` still counts
-/// every match.
-pub const MAX_SEARCH_RESULTS: u32 = 100_000;
-
-/// Paths from the top of the dominator tree longer than this are not sent
-/// ([`TreeSearchRow::path`] is then empty: the object is too deep to reveal in the tree).
-pub const MAX_SEARCH_DEPTH: u32 = 128;
-
-/// One step of a path down the dominator tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TreeStep {
-    pub object_id: String,
-    /// Position among its dominator-tree siblings, largest retained first (the order of
-    /// [`TreeSort::Retained`] pages): the page of [`req::Children`] that holds it is
-    /// `index / page size`.
-    pub index: u32,
-}
-
-/// One match of [`req::TreeSearch`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TreeSearchRow {
-    pub row: TreeRow,
-    /// Level in the dominator tree (0: a child of the super-root, i.e. a top-level row);
-    /// [`MAX_SEARCH_DEPTH`] means at least that deep.
-    pub depth: u32,
-    /// From the top-level ancestor down to the object itself (`depth + 1` steps); empty when
-    /// `depth` ≥ [`MAX_SEARCH_DEPTH`].
-    pub path: Vec<TreeStep>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TreeSearchPage {
-    pub pattern: String,
-    /// Reachable objects whose class matches.
-    pub total: u32,
-    /// Of those, how many can be paged through (at most [`MAX_SEARCH_RESULTS`]).
-    pub listed: u32,
-    /// Classes whose name matches.
-    pub classes: u32,
-    pub offset: u32,
-    pub rows: Vec<TreeSearchRow>,
-}
+/// [`req::TreeSearch`]'s pages: the core's (`analysis::views::tree_search`).
+pub use heaplens::analysis::views::{
+    TreeSearchPage, TreeSearchRow, TreeStep, MAX_SEARCH_DEPTH, MAX_SEARCH_RESULTS,
+};
 
 // ---- Objects -------------------------------------------------------------------------------
 
@@ -732,12 +628,8 @@ pub use heaplens::analysis::inspect::{
     ClassDetails, FieldRow, ObjectDetails, ObjectKind, ObjectRef,
 };
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReferenceRow {
-    /// Field / element label (`table[3]`, `<class>`, `<Java Local>`…).
-    pub field: String,
-    pub object: TreeRow,
-}
+/// An object's reference and the object at its other end (`analysis::views`).
+pub use heaplens::analysis::views::ReferenceRow;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReferencePage {
@@ -789,25 +681,10 @@ pub struct SuspectsResult {
 
 // ---- Threads -------------------------------------------------------------------------------
 //
-// The page's own shapes, not the core's `ThreadInfo`: a row of the list carries counts, not
-// the thread's frames, locals and ThreadLocal entries (a page of 1,000 threads would carry
-// their stacks), and the details carry frames as their `jstack` text.
+// The page's shapes (`analysis::views`): a row of the list carries counts, not the thread's
+// frames, locals and ThreadLocal entries, and the details carry frames as their `jstack` text.
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThreadRow {
-    pub object_id: String,
-    pub name: String,
-    pub class: String,
-    pub state: String,
-    pub daemon: bool,
-    pub shallow: u64,
-    pub retained: u64,
-    pub frames: u32,
-    pub thread_locals: u32,
-    /// Listed as a GC root (ROOT THREAD OBJECT): the thread was alive.
-    pub live: bool,
-}
-
+pub use heaplens::analysis::views::{FrameView, ThreadDetails, ThreadLocalView, ThreadRow};
 pub use heaplens::analysis::{ThreadGroupInfo, ThreadLocalFinding};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -826,96 +703,17 @@ pub struct ThreadsPage {
     pub thread_local_findings: Vec<ThreadLocalFinding>,
 }
 
-/// A frame as the thread view draws it: the core's `FrameInfo` keeps method, signature, file
-/// and line apart (and `Arc<str>`s shared between threads); the page needs only its text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FrameView {
-    pub depth: u32,
-    /// `com.example.Foo.run(Foo.java:42)`.
-    pub display: String,
-    pub locals: Vec<LocalRef>,
-}
-
-/// A ThreadLocal entry of one thread: the core's `ThreadLocalEntry` without the thread (the
-/// view is that thread's) and without the node indices the worker keeps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThreadLocalView {
-    pub map: String,
-    pub key_class: Option<String>,
-    pub stale: bool,
-    pub value_object_id: Option<String>,
-    pub value_class: Option<String>,
-    pub value_retained: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThreadDetails {
-    pub row: ThreadRow,
-    pub state_detail: Option<String>,
-    pub priority: i32,
-    pub frames: Vec<FrameView>,
-    /// Locals whose frame is unknown.
-    pub other_locals: Vec<LocalRef>,
-    pub thread_locals: Vec<ThreadLocalView>,
-}
-
 // ---- Class loaders, waste --------------------------------------------------------------------
 
 /// Answer of [`req::ClassLoaders`]: the core's report, its lists cut for a message (at most
 /// 200 duplicated classes, `duplicate_classes_total` counts them all; 500 open jar files).
 pub use heaplens::analysis::{ClassLoaderInfo, ClassLoaderReport as ClassLoadersResult};
 
-// Waste: the page's shapes. The core's lists keep every node of a duplicated String and each
-// holder apart; a message carries the holders as one line each, one example object to open,
-// and a path as its `root → field → …` text.
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DuplicateStringView {
-    pub value: String,
-    pub length: u64,
-    pub count: u64,
-    pub wasted_bytes: u64,
-    /// `com.x.Foo.name ×1,000`.
-    pub holders: Vec<String>,
-    /// One of the instances.
-    pub example_id: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ArrayView {
-    pub object_id: String,
-    pub class: String,
-    pub length: u32,
-    pub shallow: u64,
-    pub retained: u64,
-    /// `root kind: a.b[3].c`.
-    pub path: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CollectionFillView {
-    pub class: String,
-    pub count: u64,
-    pub empty: u64,
-    pub total_size: u64,
-    pub total_capacity: u64,
-    pub avg_fill_ratio: Option<f64>,
-    pub wasted_bytes: u64,
-    /// Worst instance (to open).
-    pub worst_id: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WasteResult {
-    pub summary: String,
-    pub strings: u64,
-    pub duplicate_instances: u64,
-    pub duplicate_wasted: u64,
-    pub duplicates: Vec<DuplicateStringView>,
-    pub arrays: Vec<ArrayView>,
-    pub collections_wasted: u64,
-    pub collections: Vec<CollectionFillView>,
-}
+// Waste: the page's shapes (`analysis::views::WasteView`): holders as one line each, one
+// example object to open, a path as its `root → field → …` text.
+pub use heaplens::analysis::views::{
+    ArrayView, CollectionFillView, DuplicateStringView, WasteView as WasteResult,
+};
 
 // ---- Process memory --------------------------------------------------------------------------
 
@@ -923,40 +721,9 @@ pub use heaplens::analysis::process_memory::{
     BufferHolder, BufferKind, ClassMetadata, Figure, FigureKind, JvmFacts, Tally, ThreadStacks,
 };
 
-/// Memory beyond the heap, as the core computes it (`analysis::process_memory`); every number
-/// of `figures` is labelled a fact (with where the heap holds it) or an estimate (with its
-/// formula).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProcessMemoryView {
-    /// One line when memory beyond the heap outweighs the heap (the core's sentence).
-    pub verdict: Option<String>,
-    pub figures: Vec<Figure>,
-    /// Direct buffers holding memory (strongly reachable), and the JVM's own view of them.
-    pub direct: Tally,
-    /// Held buffers by holder, largest capacity first.
-    pub holders: Vec<BufferHolder>,
-    /// Buffers over memory not allocated by `allocateDirect`, by holder.
-    pub without_cleaner_holders: Vec<BufferHolder>,
-    /// The largest held buffers.
-    pub largest: Vec<BufferRow>,
-    pub thread_stacks: ThreadStacks,
-    pub class_metadata: ClassMetadata,
-    pub jvm: JvmFacts,
-}
-
-/// One of the largest held buffers (the core's `BufferInfo` with its path as one line of text,
-/// as the waste views show paths).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BufferRow {
-    pub object_id: String,
-    pub class: String,
-    pub kind: BufferKind,
-    pub capacity: u64,
-    pub holder: String,
-    pub category: String,
-    /// `root detail → field → …`: how a GC root holds it (`None`: no strong path).
-    pub path: Option<String>,
-}
+/// Memory beyond the heap (`analysis::views::ProcessMemoryView`: the core's `ProcessMemory`
+/// with each of the largest buffers' paths as one line of text).
+pub use heaplens::analysis::views::{BufferRow, ProcessMemoryView};
 
 // ---- Export --------------------------------------------------------------------------------
 

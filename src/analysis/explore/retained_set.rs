@@ -14,8 +14,8 @@ use crate::graph::{Dominance, HeapGraph, Node};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// One class of a retained set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One class of a retained set (the page's row as it is: it reads it back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct RetainedClassRow {
     /// Class name (class objects count as `java.lang.Class`, as in MAT's histogram).
     pub class: String,

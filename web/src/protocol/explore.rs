@@ -34,14 +34,8 @@ pub struct RetainedSetQuery {
     pub limit: u32,
 }
 
-/// One class of a retained set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RetainedClassView {
-    pub class: String,
-    pub class_index: u32,
-    pub objects: u64,
-    pub shallow: u64,
-}
+/// One class of a retained set: the core's row as it is.
+pub use heaplens::analysis::explore::RetainedClassRow as RetainedClassView;
 
 /// A page of the retained set's class histogram, with the set's totals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,23 +69,8 @@ pub struct DominatorsQuery {
     pub limit: u32,
 }
 
-/// Dominators of one class.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DominatorClassView {
-    /// `<ROOT>` for objects only the GC roots keep alive.
-    pub class: String,
-    pub class_index: Option<u32>,
-    pub dominators: u64,
-    pub dominated: u64,
-    pub dominator_shallow: u64,
-    pub dominated_shallow: u64,
-    pub dominator_retained: u64,
-    /// The biggest dominators (at most [`DOMINATORS_LISTED`]), to open.
-    pub top: Vec<super::SizedRef>,
-}
-
-/// Dominators listed per row of [`DominatorsPage`].
-pub const DOMINATORS_LISTED: usize = 5;
+/// Dominators of one class, with the biggest to open (`analysis::views`).
+pub use heaplens::analysis::views::{DominatorClassView, DOMINATORS_LISTED};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DominatorsPage {
@@ -116,26 +95,8 @@ pub struct MergedPathsQuery {
     pub limit: u32,
 }
 
-/// One node of the merged tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MergedNodeView {
-    /// Ask [`MergedPathsQuery::parent`] with it for the next level.
-    pub index: u32,
-    pub object_id: String,
-    pub class: String,
-    /// Reference from the parent (`<GC root>` for roots).
-    pub field: String,
-    pub depth: u32,
-    /// Selected objects whose shortest path runs through this node.
-    pub objects: u64,
-    pub objects_shallow: u64,
-    pub shallow: u64,
-    pub children: u32,
-    /// MAT's root kind label, for roots.
-    pub root_kind: Option<String>,
-    /// This node is one of the selected objects.
-    pub selected: bool,
-}
+/// One node of the merged tree (`analysis::views`).
+pub use heaplens::analysis::views::MergedNodeView;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergedPathsPage {
@@ -180,20 +141,8 @@ pub struct GroupByValueQuery {
     pub limit: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ValueGroupView {
-    /// `None`: objects without a class-specific value.
-    pub value: Option<String>,
-    /// The value shown is a preview of a longer text.
-    pub truncated: bool,
-    pub objects: u64,
-    pub shallow: u64,
-    /// With the value arrays Strings own.
-    pub bytes: u64,
-    pub wasted: u64,
-    pub avg_retained: u64,
-    pub first_object_id: String,
-}
+/// One value of a selection grouped by value (`analysis::views`).
+pub use heaplens::analysis::views::ValueGroupView;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupByValuePage {
@@ -217,21 +166,8 @@ pub struct ContentsQuery {
     pub limit: u32,
 }
 
-/// A key or value of a collection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContentItemView {
-    pub object_id: String,
-    pub class: String,
-    /// A String's text (preview).
-    pub text: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContentRowView {
-    pub index: u64,
-    pub key: Option<ContentItemView>,
-    pub value: Option<ContentItemView>,
-}
+/// A collection's entries and their keys or values (`analysis::views`).
+pub use heaplens::analysis::views::{ContentItemView, ContentRowView};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContentsPage {
@@ -257,16 +193,8 @@ pub struct FindObjectQuery {
     pub address: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FoundObjectView {
-    pub object_id: String,
-    pub class: String,
-    /// The address asked for, when it lies inside the object rather than at its start.
-    pub inside_at: Option<String>,
-    pub shallow: u64,
-    pub retained: u64,
-    pub reachable: bool,
-}
+/// The object at an address (`analysis::views`).
+pub use heaplens::analysis::views::FoundObjectView;
 
 /// Params of [`super::req::InstancesCsv`]: the instances of a class as a CSV file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

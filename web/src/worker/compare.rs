@@ -1,8 +1,9 @@
 //! The worker's side of comparing two dumps: the bounded parts of a kept
 //! `heaplens::compare::Diff` ([`result`]) and pages of its class histogram delta ([`page`]).
-//! The comparison itself is the core's (`heaplens::compare::compare`); this only filters,
-//! sorts and pages its rows, as the histogram route does for one dump.
+//! The comparison itself is the core's (`heaplens::compare::compare`); this only filters
+//! (the histograms' `NameFilter`), sorts and pages its rows.
 
+use heaplens::analysis::views::{page_range, sort_rows, NameFilter};
 use heaplens::compare::{Change, ClassDelta, Diff};
 
 use crate::protocol::*;
@@ -48,28 +49,13 @@ fn shown(change: ChangeFilter, r: &ClassDelta) -> bool {
 /// delta of a column (ties by name), `offset..offset + limit` (at most [`MAX_PAGE`]).
 pub fn page(diff: &Diff, q: CompareHistogramQuery) -> CompareHistogramPage {
     let all = rows(diff, q.group);
-    let mut filter_error = None;
-    let name_ok: Box<dyn Fn(&str) -> bool> = if q.filter.is_empty() {
-        Box::new(|_| true)
-    } else if q.regex {
-        match regex::RegexBuilder::new(&q.filter)
-            .case_insensitive(true)
-            .size_limit(1 << 20)
-            .build()
-        {
-            Ok(re) => Box::new(move |n| re.is_match(n)),
-            Err(e) => {
-                filter_error = Some(e.to_string());
-                Box::new(|_| false)
-            }
-        }
-    } else {
-        let f = q.filter.to_lowercase();
-        Box::new(move |n| n.to_lowercase().contains(&f))
+    let (filter, filter_error) = match NameFilter::new(&q.filter, q.regex) {
+        Ok(f) => (f, None),
+        Err(e) => (NameFilter::Nothing, Some(e)),
     };
     let mut matched: Vec<&ClassDelta> = all
         .iter()
-        .filter(|r| shown(q.change, r) && name_ok(&r.class))
+        .filter(|r| shown(q.change, r) && filter.matches(&r.class))
         .collect();
     let key = |r: &ClassDelta| match q.sort {
         DeltaSort::Name => 0,
@@ -77,22 +63,12 @@ pub fn page(diff: &Diff, q: CompareHistogramQuery) -> CompareHistogramPage {
         DeltaSort::Shallow => r.shallow_delta,
         DeltaSort::Retained => r.retained_delta,
     };
-    matched.sort_by(|a, b| {
-        let o = if q.sort == DeltaSort::Name {
-            a.class.cmp(&b.class)
-        } else {
-            key(a).cmp(&key(b))
-        };
-        let o = if q.descending { o.reverse() } else { o };
-        o.then_with(|| a.class.cmp(&b.class))
-    });
-    let start = (q.offset as usize).min(matched.len());
-    let end = start
-        .saturating_add(q.limit.min(MAX_PAGE) as usize)
-        .min(matched.len());
+    let by_column = (q.sort != DeltaSort::Name).then_some(key);
+    sort_rows(&mut matched, |r| &r.class, by_column, q.descending);
+    let page = page_range(matched.len(), q.offset, q.limit.min(MAX_PAGE));
     CompareHistogramPage {
         total_rows: matched.len() as u32,
-        rows: matched[start..end].iter().map(|r| (*r).clone()).collect(),
+        rows: matched[page].iter().map(|r| (*r).clone()).collect(),
         filter_error,
         query: q,
     }

@@ -6,19 +6,20 @@
 //! selection replaces it. Nothing here computes an analysis: the core does
 //! (`heaplens::analysis::explore`, tested natively there and in `web/tests/explore.rs`).
 
+use heaplens::analysis::explore::collection_contents;
 use heaplens::analysis::explore::find_object;
-use heaplens::analysis::explore::{collection_contents, ContentItem};
 use heaplens::analysis::explore::{group_by_value, GroupByValue};
 use heaplens::analysis::explore::{immediate_dominators, ImmediateDominators, DEFAULT_SKIP};
 use heaplens::analysis::explore::{merged_paths, MergedPathsView};
 use heaplens::analysis::explore::{parse_selection, resolve_selection as resolve_text};
 use heaplens::analysis::explore::{retained_set, RetainedSet};
+use heaplens::analysis::views::page_range;
 use heaplens::analysis::PathFinder;
 use heaplens::graph::{Dominance, HeapGraph, Node};
 use heaplens::hprof::reread::ObjectSource;
 use heaplens::hprof::Id;
 use heaplens::query::QueryEnv;
-use heaplens::report::format_id;
+use heaplens::report::{format_id, percent};
 
 use crate::protocol::*;
 
@@ -135,17 +136,9 @@ pub(super) fn node(g: &HeapGraph, id: &str) -> Result<Node, String> {
         .ok_or_else(|| format!("the dump has no object at {}", format_id(Id::new(addr))))
 }
 
+/// The page `offset..` of a list of `len`, at most [`MAX_PAGE`] long.
 fn window(len: usize, offset: u32, limit: u32) -> std::ops::Range<usize> {
-    let start = (offset as usize).min(len);
-    start..start.saturating_add(limit.min(MAX_PAGE) as usize).min(len)
-}
-
-fn pct(part: u64, total: u64) -> f64 {
-    if total == 0 {
-        0.0
-    } else {
-        part as f64 * 100.0 / total as f64
-    }
+    page_range(len, offset, limit.min(MAX_PAGE))
 }
 
 impl ExploreCache {
@@ -166,18 +159,10 @@ impl ExploreCache {
             unreachable: r.unreachable,
             objects: r.objects,
             bytes: r.bytes,
-            pct: pct(r.bytes, d.reachable_bytes()),
+            pct: percent(r.bytes, d.reachable_bytes()),
             total: r.rows.len() as u32,
             offset: q.offset,
-            rows: r.rows[window(r.rows.len(), q.offset, q.limit)]
-                .iter()
-                .map(|row| RetainedClassView {
-                    class: row.class.clone(),
-                    class_index: row.class_index,
-                    objects: row.objects,
-                    shallow: row.shallow,
-                })
-                .collect(),
+            rows: r.rows[window(r.rows.len(), q.offset, q.limit)].to_vec(),
         })
     }
 
@@ -201,25 +186,7 @@ impl ExploreCache {
             offset: q.offset,
             rows: r.rows[window(r.rows.len(), q.offset, q.limit)]
                 .iter()
-                .map(|row| DominatorClassView {
-                    class: row.class.clone(),
-                    class_index: row.class_index,
-                    dominators: row.dominators,
-                    dominated: row.dominated,
-                    dominator_shallow: row.dominator_shallow,
-                    dominated_shallow: row.dominated_shallow,
-                    dominator_retained: row.dominator_retained,
-                    top: row
-                        .dominator_nodes
-                        .iter()
-                        .take(DOMINATORS_LISTED)
-                        .map(|&v| SizedRef {
-                            object_id: format_id(g.id(v)),
-                            class: g.display_class(v),
-                            retained: d.retained(v),
-                        })
-                        .collect(),
-                })
+                .map(|row| DominatorClassView::new(g, d, row))
                 .collect(),
         })
     }
@@ -245,23 +212,7 @@ impl ExploreCache {
             parent: q.parent,
             total: page.total as u32,
             offset: q.offset,
-            rows: page
-                .rows
-                .into_iter()
-                .map(|r| MergedNodeView {
-                    index: r.index,
-                    object_id: r.object_id,
-                    class: r.class,
-                    field: r.field,
-                    depth: r.depth,
-                    objects: r.objects,
-                    objects_shallow: r.objects_shallow,
-                    shallow: r.shallow,
-                    children: r.children,
-                    root_kind: r.root_kind.map(|k| k.label().to_string()),
-                    selected: r.selected,
-                })
-                .collect(),
+            rows: page.rows.into_iter().map(MergedNodeView::from).collect(),
         })
     }
 
@@ -289,16 +240,7 @@ impl ExploreCache {
             offset: q.offset,
             rows: r.rows[window(r.rows.len(), q.offset, q.limit)]
                 .iter()
-                .map(|row| ValueGroupView {
-                    value: row.value.clone(),
-                    truncated: row.truncated,
-                    objects: row.objects,
-                    shallow: row.shallow,
-                    bytes: row.bytes,
-                    wasted: row.wasted,
-                    avg_retained: row.avg_retained,
-                    first_object_id: row.first_object_id.clone(),
-                })
+                .map(ValueGroupView::from)
                 .collect(),
         })
     }
@@ -309,11 +251,6 @@ pub(super) fn contents(g: &HeapGraph, q: ContentsQuery) -> Result<ContentsPage, 
     let v = node(g, &q.object)?;
     let c = collection_contents(g, v, q.offset as u64, q.limit.min(MAX_PAGE) as usize)
         .map_err(|e| e.to_string())?;
-    let item = |i: ContentItem| ContentItemView {
-        object_id: i.object.object_id,
-        class: i.object.class,
-        text: i.text,
-    };
     Ok(ContentsPage {
         object_id: format_id(g.id(v)),
         class: c.info.class,
@@ -323,16 +260,7 @@ pub(super) fn contents(g: &HeapGraph, q: ContentsQuery) -> Result<ContentsPage, 
         capacity: c.info.capacity,
         total: c.page.total,
         offset: q.offset,
-        rows: c
-            .page
-            .rows
-            .into_iter()
-            .map(|r| ContentRowView {
-                index: r.index,
-                key: r.key.map(item),
-                value: r.value.map(item),
-            })
-            .collect(),
+        rows: c.page.rows.into_iter().map(ContentRowView::from).collect(),
     })
 }
 
@@ -343,14 +271,7 @@ pub(super) fn find(
     q: FindObjectQuery,
 ) -> Result<FoundObjectView, String> {
     let o = find_object(g, Some(d), &q.address).map_err(|e| e.to_string())?;
-    Ok(FoundObjectView {
-        object_id: o.object.object_id,
-        class: o.object.class,
-        inside_at: o.inside_at,
-        shallow: o.shallow,
-        retained: o.retained,
-        reachable: o.reachable,
-    })
+    Ok(FoundObjectView::from(o))
 }
 
 /// The instances of a class as CSV (largest retained first; at most [`CSV_MAX_ROWS`]).

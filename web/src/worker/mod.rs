@@ -3,8 +3,12 @@
 //! - [`entry`] (wasm32 only): the message loop — decodes requests, reads the posted `File` in
 //!   slices, posts replies, progress and the hand-over snapshot.
 //! - [`open`]: the open pipeline ([`open::OpenJob`]), fed the file's bytes pass after pass.
-//! - [`service`]: the request dispatcher ([`service::Service`]); it routes each request to an
-//!   analysis of the core (`heaplens::analysis`) and pages the answer. It does not analyse.
+//! - [`service`]: the request dispatcher ([`service::Service`]); it routes each request. It
+//!   does not analyse.
+//! - `session`: the open dump (graph, dominance, the core's analyses run on first use and kept,
+//!   the lists kept between pages); `routes`: the requests about it, each answered with a page
+//!   of the core's rows (`heaplens::analysis::views`); `handover`: snapshots (the hand-over to
+//!   a fresh worker, kept analyses read back).
 //! - [`query`]: OQL queries (the core's) over the dump's file, run in slices
 //!   ([`query_run`]) so that a cancel or another request is handled meanwhile; their rows kept
 //!   between pages.
@@ -25,6 +29,7 @@ pub mod compare;
 #[cfg(target_family = "wasm")]
 pub mod entry;
 mod explore;
+mod handover;
 pub mod host;
 #[cfg(target_family = "wasm")]
 mod keep;
@@ -32,7 +37,9 @@ pub mod memory;
 pub mod open;
 pub mod query;
 pub mod query_run;
+mod routes;
 pub mod service;
+mod session;
 pub mod warm;
 
 pub use host::{DumpSource, Host, NullHost, CHUNK_BYTES};
