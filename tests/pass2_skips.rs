@@ -11,26 +11,13 @@ use heaplens::hprof::*;
 
 /// Every real-JVM dump of the repository, uncompressed: (name, bytes).
 fn real_dumps() -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for dir in ["", "outside", "outside/mat"] {
-        let path = common::fixture(dir);
-        let mut names: Vec<_> = std::fs::read_dir(&path)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter(|n| n.ends_with(".hprof.gz"))
-            .collect();
-        names.sort();
-        for n in names {
-            let rel = if dir.is_empty() {
-                n.clone()
-            } else {
-                format!("{dir}/{n}")
-            };
-            out.push((rel.clone(), gunzip(&common::read_fixture(&rel))));
-        }
-    }
-    assert!(out.len() >= 15, "fixtures found: {}", out.len());
-    out
+    common::real_dump_names()
+        .into_iter()
+        .map(|rel| {
+            let bytes = gunzip(&common::read_fixture(&rel));
+            (rel, bytes)
+        })
+        .collect()
 }
 
 /// What a build gave: the graph and dominance as snapshot bytes, the ranges pass 2 left out.

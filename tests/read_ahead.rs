@@ -15,26 +15,13 @@ use std::io::{Cursor, Read, Seek, SeekFrom};
 
 /// Every real-JVM dump of the repository as stored (gzip): (name, bytes).
 fn real_dumps() -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for dir in ["", "outside", "outside/mat"] {
-        let mut names: Vec<_> = std::fs::read_dir(common::fixture(dir))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter(|n| n.ends_with(".hprof.gz"))
-            .collect();
-        names.sort();
-        for n in names {
-            let rel = if dir.is_empty() {
-                n
-            } else {
-                format!("{dir}/{n}")
-            };
+    common::real_dump_names()
+        .into_iter()
+        .map(|rel| {
             let bytes = common::read_fixture(&rel);
-            out.push((rel, bytes));
-        }
-    }
-    assert!(out.len() >= 15, "fixtures found: {}", out.len());
-    out
+            (rel, bytes)
+        })
+        .collect()
 }
 
 /// The graph and dominance as snapshot bytes, and the build's warnings (or its error).

@@ -111,3 +111,28 @@ pub fn app_histogram(fixture: &str) -> Vec<(String, u64)> {
         })
         .collect()
 }
+
+/// Every real-JVM dump stored in the repository (gzip), as fixture paths relative to
+/// `tests/fixtures`: the project's incident dumps, then `outside/`, then MAT's `outside/mat/`,
+/// each folder sorted by name.
+#[allow(dead_code)]
+pub fn real_dump_names() -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in ["", "outside", "outside/mat"] {
+        let mut names: Vec<_> = std::fs::read_dir(fixture(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".hprof.gz"))
+            .collect();
+        names.sort();
+        out.extend(names.into_iter().map(|n| {
+            if dir.is_empty() {
+                n
+            } else {
+                format!("{dir}/{n}")
+            }
+        }));
+    }
+    assert!(out.len() >= 15, "fixtures found: {}", out.len());
+    out
+}
