@@ -397,3 +397,55 @@ fn name_filters() {
     assert!(err.contains("unclosed"), "{err}");
     assert!(!NameFilter::Nothing.matches("x"));
 }
+
+/// An investigation view's selection resolved as the page sends it: the sender's class (one
+/// instance in the fixture program), its id, the same class typed as the CLI reads it, and
+/// the errors for what the dump does not have.
+#[test]
+fn explore_selections_resolve_to_objects_and_labels() {
+    let (g, d, f) = load("queue_backlog");
+    let name = f["sender_class"].as_str().unwrap();
+    let class = g.classes.iter().position(|c| c.name == name).unwrap() as u32;
+    let by_class =
+        resolve_view_selection(&g, &d, &ExploreSelection::Class { class }).expect("class");
+    assert_eq!(by_class.label, name);
+    assert_eq!(by_class.nodes.len(), 1);
+    let sender = by_class.nodes[0];
+    let id = format_id(g.id(sender));
+
+    let by_id = resolve_view_selection(
+        &g,
+        &d,
+        &ExploreSelection::Objects {
+            ids: vec![id.clone(), format!("  {id} ")],
+        },
+    )
+    .expect("ids");
+    assert_eq!(by_id.nodes, vec![sender]);
+    assert_eq!(by_id.label, format!("{name} @ {id}"));
+
+    let by_text = resolve_view_selection(
+        &g,
+        &d,
+        &ExploreSelection::Text {
+            text: format!(" {name} "),
+        },
+    )
+    .expect("text");
+    assert_eq!(by_text.nodes, vec![sender]);
+    assert_eq!(by_text.label, name);
+
+    let none = ExploreSelection::Class {
+        class: g.classes.len() as u32,
+    };
+    assert!(resolve_view_selection(&g, &d, &none).is_err());
+    let empty = ExploreSelection::Objects { ids: vec![] };
+    assert_eq!(
+        resolve_view_selection(&g, &d, &empty).unwrap_err(),
+        "the selection names no object"
+    );
+    assert!(node_by_address(&g, "0xzz").is_err());
+    assert!(node_by_address(&g, "0x1")
+        .unwrap_err()
+        .contains("no object at"));
+}

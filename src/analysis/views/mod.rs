@@ -9,6 +9,7 @@ mod explore;
 mod histogram;
 mod objects;
 mod process_memory;
+mod selection;
 mod threads;
 mod waste;
 
@@ -25,6 +26,7 @@ pub use objects::{
     TreeSearchRow, TreeStep, MAX_SEARCH_DEPTH, MAX_SEARCH_RESULTS,
 };
 pub use process_memory::{BufferRow, ProcessMemoryView};
+pub use selection::{node_by_address, resolve_view_selection, ExploreSelection, ResolvedSelection};
 pub use threads::{matching_threads, FrameView, ThreadDetails, ThreadLocalView, ThreadRow};
 pub use waste::{ArrayView, CollectionFillView, DuplicateStringView, WasteView};
 

@@ -9,18 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::RootPath;
 
-/// What a view runs over.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ExploreSelection {
-    /// The instances (reachable and unreachable) of one class, by its index (a histogram row).
-    Class { class: u32 },
-    /// Objects by their `0x…` ids (a tree row, an object page).
-    Objects { ids: Vec<String> },
-    /// A selection as the CLI reads it: a class name, `instanceof NAME`, a class-name
-    /// regular expression, `0x…` addresses or an OQL `SELECT` (docs/explore.md).
-    Text { text: String },
-}
+/// What a view runs over: the core's selection as it is.
+pub use heaplens::analysis::views::ExploreSelection;
 
 /// What the object page needs to offer the investigation views for one object (the core's
 /// `analysis::inspect::explore_facts`).

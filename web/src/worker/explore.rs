@@ -11,14 +11,12 @@ use heaplens::analysis::explore::find_object;
 use heaplens::analysis::explore::{group_by_value, GroupByValue};
 use heaplens::analysis::explore::{immediate_dominators, ImmediateDominators, DEFAULT_SKIP};
 use heaplens::analysis::explore::{merged_paths, MergedPathsView};
-use heaplens::analysis::explore::{parse_selection, resolve_selection as resolve_text};
 use heaplens::analysis::explore::{retained_set, RetainedSet};
 use heaplens::analysis::views::page_range;
+use heaplens::analysis::views::{node_by_address, resolve_view_selection, ResolvedSelection};
 use heaplens::analysis::PathFinder;
 use heaplens::graph::{Dominance, HeapGraph, Node};
 use heaplens::hprof::reread::ObjectSource;
-use heaplens::hprof::Id;
-use heaplens::query::QueryEnv;
 use heaplens::report::{format_id, percent};
 
 use crate::protocol::*;
@@ -55,7 +53,7 @@ impl<K: PartialEq, T> Kept<K, T> {
     ) -> Result<(&Resolved, &T), String> {
         if self.0.as_ref().map(|c| &c.0) != Some(&key) {
             self.0 = None;
-            let sel = resolve(g, d, selection)?;
+            let sel = resolve_view_selection(g, d, selection)?;
             let r = make(&sel)?;
             self.0 = Some((key, sel, r));
         }
@@ -64,76 +62,12 @@ impl<K: PartialEq, T> Kept<K, T> {
     }
 }
 
-/// A selection's objects and what to call it.
-#[derive(Clone)]
-pub(super) struct Resolved {
-    pub nodes: Vec<Node>,
-    pub label: String,
-}
-
-/// The objects `sel` names, and a label for it.
-pub(super) fn resolve(
-    g: &HeapGraph,
-    d: &Dominance,
-    sel: &ExploreSelection,
-) -> Result<Resolved, String> {
-    match sel {
-        ExploreSelection::Class { class } => {
-            let info = g
-                .classes
-                .get(*class as usize)
-                .ok_or_else(|| format!("no class #{class} in this dump"))?;
-            let nodes = g
-                .nodes()
-                .filter(|&v| g.class_index(v) == *class && g.as_class(v).is_none())
-                .collect();
-            Ok(Resolved {
-                nodes,
-                label: info.name.clone(),
-            })
-        }
-        ExploreSelection::Objects { ids } => {
-            let mut nodes = Vec::with_capacity(ids.len());
-            for id in ids {
-                nodes.push(node(g, id)?);
-            }
-            nodes.dedup();
-            if nodes.is_empty() {
-                return Err("the selection names no object".into());
-            }
-            let label = match nodes.as_slice() {
-                [one] => format!("{} @ {}", g.display_class(*one), format_id(g.id(*one))),
-                many => format!(
-                    "{} objects",
-                    heaplens::report::format_count(many.len() as u64)
-                ),
-            };
-            Ok(Resolved { nodes, label })
-        }
-        ExploreSelection::Text { text } => {
-            let parsed = parse_selection(text).map_err(|e| e.to_string())?;
-            let env = QueryEnv {
-                graph: g,
-                dominance: Some(d),
-                source: None,
-                cancel: None,
-            };
-            let nodes = resolve_text(g, &parsed, Some(env)).map_err(|e| e.to_string())?;
-            Ok(Resolved {
-                nodes,
-                label: text.trim().to_string(),
-            })
-        }
-    }
-}
+/// A selection's objects and label (the core's [`resolve_view_selection`]).
+pub(super) type Resolved = ResolvedSelection;
 
 /// The node of a `0x…` id.
 pub(super) fn node(g: &HeapGraph, id: &str) -> Result<Node, String> {
-    let t = id.trim();
-    let addr = heaplens::analysis::explore::parse_address(t)
-        .ok_or_else(|| format!("{t:?} is not an object id (0x followed by hex digits)"))?;
-    g.node_of(Id::new(addr))
-        .ok_or_else(|| format!("the dump has no object at {}", format_id(Id::new(addr))))
+    node_by_address(g, id)
 }
 
 /// The page `offset..` of a list of `len`, at most [`MAX_PAGE`] long.
