@@ -8,7 +8,8 @@
 
 mod common;
 
-use heaplens::compare::{compare, digest, Diff, Digest, Match};
+use heaplens::compare::{compare, compare_page, digest, Diff, Digest, Match};
+use heaplens::compare::{Change, ChangeFilter, CompareHistogramQuery, DeltaSort};
 use heaplens::graph::{build_from_bytes, java_class_name, Dominance};
 use serde_json::Value as Json;
 use std::collections::HashMap;
@@ -356,4 +357,83 @@ fn renderings_escape_dump_text() {
         let cells = line.replace("\\|", "").matches('|').count();
         assert!(cells >= 5, "{line}");
     }
+}
+
+/// The page a viewer asks for: new classes only, the leak's element class found by name (its
+/// instance delta is the fixture's), every row a new one, pages that cut the list; a bad
+/// regular expression is an error in the page, not a panic.
+#[test]
+fn histogram_delta_pages_filter_sort_and_cut() {
+    let (_, _, d) = growth_diff();
+    let f = facts("growth");
+    let element = f["leak_element_class"].as_str().unwrap();
+    let q = CompareHistogramQuery {
+        sort: DeltaSort::Instances,
+        descending: true,
+        filter: element.to_string(),
+        change: ChangeFilter::All,
+        limit: 10,
+        ..Default::default()
+    };
+    let p = compare_page(&d, q.clone(), 1000);
+    assert_eq!(p.total_rows, 1, "{p:#?}");
+    let row = &p.rows[0];
+    assert_eq!(row.class, element);
+    assert_eq!(
+        row.instances_delta,
+        (n(&f["events_new"]) - n(&f["events_base"])) as i64
+    );
+
+    let all = CompareHistogramQuery {
+        change: ChangeFilter::Changed,
+        sort: DeltaSort::Shallow,
+        descending: true,
+        limit: u32::MAX,
+        ..Default::default()
+    };
+    let whole = compare_page(&d, all.clone(), 1000);
+    let changed = d
+        .histogram
+        .iter()
+        .filter(|r| r.change != Change::Same)
+        .count();
+    assert_eq!(whole.total_rows as usize, changed);
+    assert_eq!(whole.rows.len(), changed.min(1000));
+    assert!(whole
+        .rows
+        .windows(2)
+        .all(|w| w[0].shallow_delta >= w[1].shallow_delta));
+    let second = compare_page(
+        &d,
+        CompareHistogramQuery {
+            offset: 3,
+            limit: 2,
+            ..all.clone()
+        },
+        1000,
+    );
+    assert_eq!(second.rows, whole.rows[3..5]);
+    let capped = compare_page(&d, all.clone(), 4);
+    assert_eq!(capped.rows, whole.rows[..4]);
+
+    let new_only = compare_page(
+        &d,
+        CompareHistogramQuery {
+            change: ChangeFilter::New,
+            ..all.clone()
+        },
+        1000,
+    );
+    assert!(new_only.rows.iter().all(|r| r.change == Change::New));
+
+    let bad = compare_page(
+        &d,
+        CompareHistogramQuery {
+            filter: "(".into(),
+            regex: true,
+            ..all
+        },
+        1000,
+    );
+    assert!(bad.filter_error.is_some() && bad.rows.is_empty() && bad.total_rows == 0);
 }

@@ -14,12 +14,16 @@
 pub(crate) mod groups;
 pub(crate) mod growth;
 pub(crate) mod histogram;
+pub(crate) mod page;
 pub(crate) mod signature;
 pub(crate) mod summary;
 
 pub use groups::loader_counts as loader_class_counts;
 pub use growth::{growth, Growth, Match};
 pub use histogram::{Change, ClassCount, ClassDelta};
+pub use page::{
+    compare_page, ChangeFilter, CompareHistogramPage, CompareHistogramQuery, DeltaSort,
+};
 pub(crate) use signature::keyed_objects;
 pub use signature::{key_floor, Keyed};
 pub use summary::{DumpSummary, LoaderCount, SummaryDelta};

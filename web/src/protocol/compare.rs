@@ -9,10 +9,8 @@
 //! parts ([`CompareResult`]); the class histogram delta (every class of either dump) is paged
 //! ([`CompareHistogramQuery`]).
 
-use heaplens::compare::{ClassDelta, DumpSummary, Growth, LoaderDelta, SummaryDelta, ThreadDelta};
+use heaplens::compare::{DumpSummary, Growth, LoaderDelta, SummaryDelta, ThreadDelta};
 use serde::{Deserialize, Serialize};
-
-use super::Grouping;
 
 /// A dump's `heaplens::compare::Digest` as compact JSON, passed through the UI untouched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,52 +45,6 @@ pub struct CompareResult {
     pub loader_groups: u32,
 }
 
-/// Column of the histogram delta to sort by: the delta of the number (`Name`: the name).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeltaSort {
-    Name,
-    Instances,
-    #[default]
-    Shallow,
-    Retained,
-}
-
-/// Which rows of the histogram delta to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeFilter {
-    /// Every row that changed (new, vanished or different numbers).
-    #[default]
-    Changed,
-    /// Only in the new dump.
-    New,
-    /// Only in the baseline.
-    Vanished,
-    /// Every row, unchanged ones included.
-    All,
-}
-
-/// Params of [`super::req::CompareHistogram`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct CompareHistogramQuery {
-    pub group: Grouping,
-    pub sort: DeltaSort,
-    pub descending: bool,
-    /// Substring (case-insensitive) or, with `regex`, a regular expression on the row name.
-    pub filter: String,
-    pub regex: bool,
-    pub change: ChangeFilter,
-    pub offset: u32,
-    pub limit: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CompareHistogramPage {
-    pub query: CompareHistogramQuery,
-    /// Rows matching the filters.
-    pub total_rows: u32,
-    pub rows: Vec<ClassDelta>,
-    /// An invalid regular expression (rows are then empty).
-    pub filter_error: Option<String>,
-}
+/// Params and answer of [`super::req::CompareHistogram`]: the core's page of the histogram
+/// delta as it is.
+pub use heaplens::compare::{ChangeFilter, CompareHistogramPage, CompareHistogramQuery, DeltaSort};

@@ -1,10 +1,9 @@
 //! The worker's side of comparing two dumps: the bounded parts of a kept
 //! `heaplens::compare::Diff` ([`result`]) and pages of its class histogram delta ([`page`]).
-//! The comparison itself is the core's (`heaplens::compare::compare`); this only filters
-//! (the histograms' `NameFilter`), sorts and pages its rows.
+//! The comparison and its pages are the core's (`heaplens::compare::compare`,
+//! `heaplens::compare::compare_page`); this only routes.
 
-use heaplens::analysis::views::{page_range, sort_rows, NameFilter};
-use heaplens::compare::{Change, ClassDelta, Diff};
+use heaplens::compare::{compare_page, Diff};
 
 use crate::protocol::*;
 
@@ -27,49 +26,7 @@ pub fn result(diff: &Diff) -> CompareResult {
     }
 }
 
-fn rows(diff: &Diff, group: Grouping) -> &[ClassDelta] {
-    match group {
-        Grouping::Class => &diff.histogram,
-        Grouping::Package => &diff.packages,
-        Grouping::ClassLoader => &diff.by_loader,
-    }
-}
-
-fn shown(change: ChangeFilter, r: &ClassDelta) -> bool {
-    match change {
-        ChangeFilter::All => true,
-        ChangeFilter::Changed => r.change != Change::Same,
-        ChangeFilter::New => r.change == Change::New,
-        ChangeFilter::Vanished => r.change == Change::Vanished,
-    }
-}
-
-/// A page of the histogram delta: rows of the chosen grouping that pass the change filter and
-/// the name filter (substring, case-insensitive, or a regular expression), sorted by the
-/// delta of a column (ties by name), `offset..offset + limit` (at most [`MAX_PAGE`]).
+/// A page of the histogram delta (the core's [`compare_page`], at most [`MAX_PAGE`] rows).
 pub fn page(diff: &Diff, q: CompareHistogramQuery) -> CompareHistogramPage {
-    let all = rows(diff, q.group);
-    let (filter, filter_error) = match NameFilter::new(&q.filter, q.regex) {
-        Ok(f) => (f, None),
-        Err(e) => (NameFilter::Nothing, Some(e)),
-    };
-    let mut matched: Vec<&ClassDelta> = all
-        .iter()
-        .filter(|r| shown(q.change, r) && filter.matches(&r.class))
-        .collect();
-    let key = |r: &ClassDelta| match q.sort {
-        DeltaSort::Name => 0,
-        DeltaSort::Instances => r.instances_delta,
-        DeltaSort::Shallow => r.shallow_delta,
-        DeltaSort::Retained => r.retained_delta,
-    };
-    let by_column = (q.sort != DeltaSort::Name).then_some(key);
-    sort_rows(&mut matched, |r| &r.class, by_column, q.descending);
-    let page = page_range(matched.len(), q.offset, q.limit.min(MAX_PAGE));
-    CompareHistogramPage {
-        total_rows: matched.len() as u32,
-        rows: matched[page].iter().map(|r| (*r).clone()).collect(),
-        filter_error,
-        query: q,
-    }
+    compare_page(diff, q, MAX_PAGE)
 }
