@@ -3,8 +3,9 @@
 //! The dumps are analysed one after the other and each is reduced to its digest before the
 //! next is read, so the peak memory is that of the bigger dump alone, not of both.
 
-use super::{build_graph, file_size, peak_rss_bytes, write_output, Failure};
+use super::{build_graph, file_size, write_output, Failure};
 use crate::args::Format;
+use crate::clock::peak_rss_bytes;
 use crate::flags::{Arg, Flags};
 use crate::progress::Progress;
 use heaplens::analysis::{histogram, PathFinder, PathOptions};

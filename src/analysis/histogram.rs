@@ -80,27 +80,68 @@ pub(crate) fn histogram_over(
     pre: &DomPreorder,
     progress: &mut dyn FnMut(f64),
 ) -> (Histogram, Vec<u64>) {
+    let totals = class_totals(g, d, &mut |f| progress(0.3 * f));
+    let walk = walk_tree(g, d, pre, &mut |f| progress(0.3 + 0.7 * f));
+    assemble(g, pre, totals, walk)
+}
+
+/// Instances and shallow bytes per class, reachable and not: one read of every node, which
+/// needs neither the preorder nor the walk (so the report computes it beside them).
+pub(crate) struct ClassTotals {
+    reach: Vec<(u64, u64)>,
+    unreach: Vec<(u64, u64)>,
+}
+
+/// [`ClassTotals`] of every node.
+pub(crate) fn class_totals(
+    g: &HeapGraph,
+    d: &Dominance,
+    progress: &mut dyn FnMut(f64),
+) -> ClassTotals {
     let nc = g.classes.len();
     let total = g.node_count().max(1) as f64;
-    let mut reach = vec![(0u64, 0u64, 0u64); nc];
+    let mut reach = vec![(0u64, 0u64); nc];
     let mut unreach = vec![(0u64, 0u64); nc];
     for v in g.nodes() {
         if v.get() % (1 << 20) == 0 {
-            progress(0.3 * v.get() as f64 / total);
+            progress(v.get() as f64 / total);
         }
         let c = g.class_index(v) as usize;
         let s = g.shallow(v);
-        if d.is_reachable(v) {
-            reach[c].0 += 1;
-            reach[c].1 += s;
+        let t = if d.is_reachable(v) {
+            &mut reach[c]
         } else {
-            unreach[c].0 += 1;
-            unreach[c].1 += s;
-        }
+            &mut unreach[c]
+        };
+        t.0 += 1;
+        t.1 += s;
     }
-    // Retained per class and per group: DFS over the dominator tree, counting per class and per
-    // group how many of the current node's ancestors belong to it; a node adds its retained
-    // size to its class (group) only when none does.
+    ClassTotals { reach, unreach }
+}
+
+/// What the walk of the whole dominator tree finds: retained bytes per class, package and
+/// loader (each counted once per topmost instance), and the big nodes' retained counts.
+pub(crate) struct TreeWalk {
+    class_retained: Vec<u64>,
+    pkg_names: Vec<String>,
+    pkg_retained: Vec<u64>,
+    ldr_ids: Vec<Id>,
+    ldr_retained: Vec<u64>,
+    big_counts: Vec<(Node, u64)>,
+}
+
+/// Retained per class and per group: DFS over the dominator tree, counting per class and per
+/// group how many of the current node's ancestors belong to it; a node adds its retained
+/// size to its class (group) only when none does.
+pub(crate) fn walk_tree(
+    g: &HeapGraph,
+    d: &Dominance,
+    pre: &DomPreorder,
+    progress: &mut dyn FnMut(f64),
+) -> TreeWalk {
+    let nc = g.classes.len();
+    let total = g.node_count().max(1) as f64;
+    let mut class_retained = vec![0u64; nc];
     let (pkg_of, pkg_names) = package_groups(g);
     let (ldr_of, ldr_ids) = loader_groups(g);
     let mut pkg_active = vec![0u32; pkg_names.len()];
@@ -108,7 +149,6 @@ pub(crate) fn histogram_over(
     let mut pkg_retained = vec![0u64; pkg_names.len()];
     let mut ldr_retained = vec![0u64; ldr_ids.len()];
     let mut active = vec![0u32; nc];
-    progress(0.4);
     // The dominator tree in preorder, read front to back: a node's dominator is on the stack
     // of open nodes (the path from the super-root); the nodes closed before it are popped.
     // Each open node keeps its class, whether it is big, and its position when entered: when
@@ -125,7 +165,7 @@ pub(crate) fn histogram_over(
     // One step past the end closes every node still open (no node is dominated by NO_NODE).
     for i in 1..=order.len() {
         if i % (1 << 20) == 0 {
-            progress(0.4 + 0.6 * i as f64 / total);
+            progress(i as f64 / total);
         }
         let next = order.get(i).copied();
         if next.is_some() && i >= batch.end {
@@ -148,7 +188,7 @@ pub(crate) fn histogram_over(
         let (pk, l) = (pkg_of[c] as usize, ldr_of[c] as usize);
         let r = batch.retained[k];
         if active[c] == 0 {
-            reach[c].2 += r;
+            class_retained[c] += r;
         }
         if pkg_active[pk] == 0 {
             pkg_retained[pk] += r;
@@ -166,6 +206,25 @@ pub(crate) fn histogram_over(
             entered: i,
         });
     }
+    big_counts.sort_unstable();
+    TreeWalk {
+        class_retained,
+        pkg_names,
+        pkg_retained,
+        ldr_ids,
+        ldr_retained,
+        big_counts,
+    }
+}
+
+/// The histogram's rows from the class totals and the walk, and the super-root children's
+/// retained object counts (from the preorder's layout).
+pub(crate) fn assemble(
+    g: &HeapGraph,
+    pre: &DomPreorder,
+    totals: ClassTotals,
+    walk: TreeWalk,
+) -> (Histogram, Vec<u64>) {
     let top_counts = pre.top_counts();
     let row = |c: usize, n: u64, s: u64, r: u64| HistogramRow {
         class: c as u32,
@@ -174,11 +233,12 @@ pub(crate) fn histogram_over(
         shallow: s,
         retained: r,
     };
-    let mut reachable: Vec<_> = reach
+    let mut reachable: Vec<_> = totals
+        .reach
         .iter()
         .enumerate()
         .filter(|(_, r)| r.0 > 0)
-        .map(|(c, r)| row(c, r.0, r.1, r.2))
+        .map(|(c, r)| row(c, r.0, r.1, walk.class_retained[c]))
         .collect();
     reachable.sort_by(|a, b| {
         b.retained
@@ -186,20 +246,20 @@ pub(crate) fn histogram_over(
             .then(b.shallow.cmp(&a.shallow))
             .then(a.name.cmp(&b.name))
     });
-    let mut unreachable: Vec<_> = unreach
+    let mut unreachable: Vec<_> = totals
+        .unreach
         .iter()
         .enumerate()
         .filter(|(_, r)| r.0 > 0)
         .map(|(c, r)| row(c, r.0, r.1, 0))
         .collect();
     unreachable.sort_by(|a, b| b.shallow.cmp(&a.shallow).then(a.name.cmp(&b.name)));
-    big_counts.sort_unstable();
     let h = Histogram {
         reachable,
         unreachable,
-        package_retained: pkg_names.into_iter().zip(pkg_retained).collect(),
-        loader_retained: ldr_ids.into_iter().zip(ldr_retained).collect(),
-        big_counts,
+        package_retained: walk.pkg_names.into_iter().zip(walk.pkg_retained).collect(),
+        loader_retained: walk.ldr_ids.into_iter().zip(walk.ldr_retained).collect(),
+        big_counts: walk.big_counts,
     };
     (h, top_counts)
 }

@@ -39,6 +39,7 @@ pub(crate) mod format;
 mod html;
 mod json;
 mod markdown;
+mod parallel;
 mod process_sections;
 pub(crate) mod redact;
 pub(crate) mod sections;
@@ -55,9 +56,10 @@ pub use json::{to_json, to_json_compact};
 pub use markdown::to_markdown;
 pub(crate) use redact::{redact, Contents};
 
-use crate::analysis::histogram::histogram_over;
-use crate::analysis::{summarize, Summary};
+use crate::analysis::histogram;
+use crate::analysis::{summarize, PathIndex, PathOptions, Summary};
 use crate::graph::{Dominance, HeapGraph};
+use parallel::join;
 use serde::Serialize;
 
 /// Version of the JSON schema. Additive changes (new fields, new sections) keep it; renaming,
@@ -180,6 +182,9 @@ pub struct ReportOptions {
     /// Replace the dump's data (string values, thread names, frame methods, loader and jar
     /// names, the file name) with placeholders: a report to share ([`redact`]).
     pub redact: bool,
+    /// Threads the analyses may use (default 1). With 2 or more, natively, independent
+    /// analyses run two at a time; the report is the same either way. Ignored on wasm32.
+    pub threads: usize,
 }
 
 impl Default for ReportOptions {
@@ -189,6 +194,7 @@ impl Default for ReportOptions {
             histogram_limit: None,
             source: None,
             redact: false,
+            threads: 1,
         }
     }
 }
@@ -198,22 +204,64 @@ pub fn build_report(g: &HeapGraph, d: &Dominance, opts: &ReportOptions) -> Repor
     build_report_with_steps(g, d, opts, &mut |_| {})
 }
 
-/// [`build_report`], calling `step(name)` after each analysis with its name (the CLI's
-/// `--stats` times them; the core has no clock, `std::time::Instant` panics on wasm32).
+/// [`build_report`], calling `step(name)` after each step with its name (the CLI's `--stats`
+/// times them; the core has no clock, `std::time::Instant` panics on wasm32).
 pub fn build_report_with_steps(
     g: &HeapGraph,
     d: &Dominance,
     opts: &ReportOptions,
     step: &mut dyn FnMut(&'static str),
 ) -> Report {
+    build_report_with_index(g, d, None, opts, step)
+}
+
+/// [`build_report_with_steps`] with the index of shortest paths from the GC roots already built
+/// (`PathIndex::new(g, PathOptions::default())`: the CLI builds it on a second thread while the
+/// dominator tree is computed, since it needs only the graph). `None`: built here.
+///
+/// The steps, with two threads (`opts.threads`), run two analyses at a time; a step's name
+/// says what ran on this thread, then (after `|`) what ran beside it. With one thread the
+/// steps and their names are the same, run one after the other.
+pub fn build_report_with_index(
+    g: &HeapGraph,
+    d: &Dominance,
+    index: Option<&PathIndex>,
+    opts: &ReportOptions,
+    step: &mut dyn FnMut(&'static str),
+) -> Report {
+    use crate::analysis::{
+        class_loaders, collection_fill, duplicate_strings, thread_groups, thread_local_findings,
+    };
+    let threads = opts.threads;
     let summary = summarize(g, d);
     step("summary");
 
     // The histogram walks the whole dominator tree (laid out in preorder, shared with the
     // suspects' subtree histograms); it counts the top rows' retained objects on the way.
-    let pre = crate::graph::DomPreorder::new(d);
-    let (h, top_counts) = histogram_over(g, d, &pre, &mut |_| {});
-    step("histogram");
+    // Beside it, what needs neither that layout nor much memory (and the paths' index, where
+    // none is given: what follows needs it).
+    let ((pre, walk), (totals, own_index, class_loaders, collections)) = join(
+        threads,
+        || {
+            let pre = crate::graph::DomPreorder::new(d);
+            let walk = histogram::walk_tree(g, d, &pre, &mut |_| {});
+            (pre, walk)
+        },
+        || {
+            let totals = histogram::class_totals(g, d, &mut |_| {});
+            let own = index
+                .is_none()
+                .then(|| PathIndex::new(g, PathOptions::default()));
+            (totals, own, class_loaders(g, d), collection_fill(g, d))
+        },
+    );
+    let (h, top_counts) = histogram::assemble(g, &pre, totals, walk);
+    step("histogram | class totals, path index, class loaders, collections");
+    let index = match (index, &own_index) {
+        (Some(i), _) | (None, Some(i)) => i,
+        (None, None) => unreachable!("the index is built when none is given"),
+    };
+    let finder = index.finder(g);
     let limit = opts.histogram_limit.unwrap_or(usize::MAX);
     let histogram = h
         .reachable
@@ -252,22 +300,26 @@ pub fn build_report_with_steps(
         .collect();
 
     // ---- Schema 2 analyses (EXTENSION POINT: compute new ones here).
-    let finder = crate::analysis::PathFinder::new(g, crate::analysis::PathOptions::default());
-    step("path index");
-    let suspects = crate::analysis::suspects::find_suspects_with(g, d, &finder, &pre);
-    drop(pre);
-    step("suspects");
-    let threads = crate::analysis::threads::threads_with(g, d, Some(&finder));
-    let thread_groups = crate::analysis::thread_groups(&threads);
-    let thread_locals = crate::analysis::thread_local_findings(g, d, &threads);
-    step("threads");
-    let class_loaders = crate::analysis::class_loaders(g, d);
-    step("class loaders");
-    let duplicate_strings = crate::analysis::duplicate_strings(g, d);
-    step("duplicate strings");
-    let largest_arrays = crate::analysis::waste::largest_arrays_with(g, d, Some(&finder));
-    let collections = crate::analysis::collection_fill(g, d);
-    step("arrays, collections");
+    // The suspects drop the preorder as soon as they are done: on one thread the duplicate
+    // strings' table (16 bytes per String) then never sits beside it.
+    let (suspects, duplicate_strings) = join(
+        threads,
+        || {
+            let suspects = crate::analysis::suspects::find_suspects_with(g, d, &finder, &pre);
+            drop(pre);
+            suspects
+        },
+        || duplicate_strings(g, d),
+    );
+    step("suspects | duplicate strings");
+    let (threads, thread_groups, thread_locals, largest_arrays) = {
+        let threads = crate::analysis::threads::threads_with(g, d, Some(&finder));
+        let groups = thread_groups(&threads);
+        let locals = thread_local_findings(g, d, &threads);
+        let arrays = crate::analysis::waste::largest_arrays_with(g, d, Some(&finder));
+        (threads, groups, locals, arrays)
+    };
+    step("threads, arrays");
     let process_memory = crate::analysis::process_memory(g, d, &finder, &threads, &class_loaders);
     step("process memory");
 
