@@ -240,7 +240,7 @@ pub fn build_report_with_index(
     // suspects' subtree histograms); it counts the top rows' retained objects on the way.
     // Beside it, what needs neither that layout nor much memory (and the paths' index, where
     // none is given: what follows needs it).
-    let ((pre, walk), (totals, own_index, class_loaders, collections)) = join(
+    let ((pre, walk), (totals, own_index, class_loaders)) = join(
         threads,
         || {
             let pre = crate::graph::DomPreorder::new(d);
@@ -252,11 +252,11 @@ pub fn build_report_with_index(
             let own = index
                 .is_none()
                 .then(|| PathIndex::new(g, PathOptions::default()));
-            (totals, own, class_loaders(g, d), collection_fill(g, d))
+            (totals, own, class_loaders(g, d))
         },
     );
     let (h, top_counts) = histogram::assemble(g, &pre, totals, walk);
-    step("histogram | class totals, path index, class loaders, collections");
+    step("histogram | class totals, path index, class loaders");
     let index = match (index, &own_index) {
         (Some(i), _) | (None, Some(i)) => i,
         (None, None) => unreachable!("the index is built when none is given"),
@@ -301,25 +301,23 @@ pub fn build_report_with_index(
 
     // ---- Schema 2 analyses (EXTENSION POINT: compute new ones here).
     // The suspects drop the preorder as soon as they are done: on one thread the duplicate
-    // strings' table (16 bytes per String) then never sits beside it.
-    let (suspects, duplicate_strings) = join(
+    // strings' table (16 bytes per String) and the collections' records then never sit beside
+    // it, and beside it (two threads) its 4 bytes per object, not the 8 of its making.
+    let ((suspects, (threads, thread_groups, thread_locals, largest_arrays)), beside) = join(
         threads,
         || {
             let suspects = crate::analysis::suspects::find_suspects_with(g, d, &finder, &pre);
             drop(pre);
-            suspects
+            let threads = crate::analysis::threads::threads_with(g, d, Some(&finder));
+            let groups = thread_groups(&threads);
+            let locals = thread_local_findings(g, d, &threads);
+            let arrays = crate::analysis::waste::largest_arrays_with(g, d, Some(&finder));
+            (suspects, (threads, groups, locals, arrays))
         },
-        || duplicate_strings(g, d),
+        || (duplicate_strings(g, d), collection_fill(g, d)),
     );
-    step("suspects | duplicate strings");
-    let (threads, thread_groups, thread_locals, largest_arrays) = {
-        let threads = crate::analysis::threads::threads_with(g, d, Some(&finder));
-        let groups = thread_groups(&threads);
-        let locals = thread_local_findings(g, d, &threads);
-        let arrays = crate::analysis::waste::largest_arrays_with(g, d, Some(&finder));
-        (threads, groups, locals, arrays)
-    };
-    step("threads, arrays");
+    let (duplicate_strings, collections) = beside;
+    step("suspects, threads, arrays | duplicate strings, collections");
     let process_memory = crate::analysis::process_memory(g, d, &finder, &threads, &class_loaders);
     step("process memory");
 
