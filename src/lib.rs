@@ -42,5 +42,6 @@ pub mod analysis;
 pub mod compare;
 pub mod graph;
 pub mod hprof;
+mod parallel;
 pub mod query;
 pub mod report;

@@ -64,10 +64,12 @@ Options (analyze, diff):
       --dump N          (analyze, query, explore) which heap dump to analyze when the file holds several (the JDK <= 8
                         hprof agent appends one per request): 1 (default) is the first; the
                         summary's warnings say how many there are
-      --threads N       (analyze) threads to use: 1 reads and parses the file on one; 2 or
-                        more read it on a second thread ahead of the parser and build the
-                        String previews on another (at most 2 busy at once; default: the
-                        CPUs available). The report is the same whatever N
+      --threads N       (analyze) threads to use: 1 does everything on one, with the least
+                        memory; 2 or more read the file on a second thread ahead of the
+                        parser, build the String previews on another, and (dumps up to 64 M
+                        objects) run the analyses two at a time, for up to 8 bytes per
+                        object more (at most 2 busy at once; default: the CPUs available).
+                        The report is the same whatever N
 
 DUMP is an .hprof file, gzip-compressed or not (detected from its content). It is read twice.
 Progress is shown on stderr when stderr is a terminal; stdout carries only the report.

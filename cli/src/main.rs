@@ -152,9 +152,12 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
 
     progress.phase("dominators");
     // The paths' index needs only the graph: with a second thread it is built beside the
-    // dominator tree (4 bytes per object more at the dominators' peak; `--threads 1` keeps the
-    // least memory).
-    let (d, index) = if threads >= 2 {
+    // dominator tree, and the report runs its analyses two at a time. Both cost memory (4 bytes
+    // per object at the dominators' peak, about 8 at the analyses'), so only where that is
+    // little: on the largest dumps memory, not time, is what runs out (`--threads 1` always
+    // keeps the least).
+    let overlap = threads >= 2 && g.node_count() as u64 * 8 <= OVERLAP_EXTRA_MAX;
+    let (d, index) = if overlap {
         std::thread::scope(|s| {
             let index = s.spawn(|| PathIndex::new(&g, PathOptions::default()));
             let d = Dominance::compute(&g);
@@ -180,7 +183,7 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
             file_bytes: Some(size),
         }),
         redact: a.redact,
-        threads,
+        threads: if overlap { threads } else { 1 },
         ..Default::default()
     };
     let mut steps: Vec<(&'static str, Stamp)> = Vec::new();
@@ -267,6 +270,11 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
     }
     Ok(())
 }
+
+/// The most memory the second thread's analyses may add (about 8 bytes per object): up to
+/// 64 M objects. Beyond, the analyses run one at a time, as with `--threads 1`, and the peak
+/// stays under 40 bytes per object (measured at 151.8 M objects, docs/scaling.md).
+const OVERLAP_EXTRA_MAX: u64 = 512 << 20;
 
 /// Bytes per read of the reader thread (3 in flight: `graph::feed_pass_ahead`).
 const READ_AHEAD_BYTES: usize = 512 << 10;

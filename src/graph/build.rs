@@ -294,9 +294,11 @@ impl Pass1 {
     /// Every allocation here is sized from what pass 1 saw (objects, array elements and field
     /// bytes that were in the file), never from a count the file only claims. Fails (typed) when
     /// the real counts overflow the graph's `u32` indices.
+    /// Ends pass 1; `threads` ≥ 2 (native) sorts the ids on two threads (the same order).
     pub(crate) fn finish(
         mut self,
         summary: &ParseSummary,
+        threads: usize,
         progress: &mut dyn FnMut(f64),
     ) -> Result<Pass2, ParseError> {
         self.close_array();
@@ -360,7 +362,7 @@ impl Pass1 {
 
         // --- Objects: sort by id; node = rank.
         let numbering =
-            SortedIds::number_with_progress(std::mem::take(&mut self.obj_ids), &mut |f| {
+            SortedIds::number_with_progress(std::mem::take(&mut self.obj_ids), threads, &mut |f| {
                 progress(0.05 + 0.45 * f)
             });
         progress(0.5);

@@ -109,8 +109,9 @@ impl GraphBuilder {
         self
     }
 
-    /// Threads the build may use (default 1): with 2 or more, pass 2 builds the String
-    /// previews on a second thread (`graph::strings_ahead`). The graph is the same whatever
+    /// Threads the build may use (default 1): with 2 or more, the end of pass 1 sorts the ids
+    /// on two threads and pass 2 builds the String previews on a second thread
+    /// (`graph::strings_ahead`). The graph is the same whatever
     /// the number. Native only: wasm32 has no threads without shared memory, and stays on one.
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
@@ -304,7 +305,7 @@ impl GraphBuilder {
                         },
                     });
                 }
-                let mut pass2 = p.finish(&summary, progress)?;
+                let mut pass2 = p.finish(&summary, self.threads, progress)?;
                 pass2.set_dumps(dumps, chosen);
                 if was_gzip || !self.leaves_out {
                     pass2.clear_skips();

@@ -5,6 +5,7 @@
 //! table read plus a scan of a handful of ids instead of a 24-step binary search. The table is
 //! dropped after the build; later lookups (rare, user-driven) binary-search the ids.
 
+use crate::parallel::join;
 pub(crate) struct IdIndex {
     min: u64,
     max: u64,
@@ -100,11 +101,16 @@ impl SortedIds {
     /// Numbers objects by the rank of their id: `ids` in stream order (consumed).
     #[cfg(test)]
     pub(crate) fn number(ids: Vec<u64>) -> Numbering {
-        Self::number_with_progress(ids, &mut |_| {})
+        Self::number_with_progress(ids, 1, &mut |_| {})
     }
 
-    /// [`number`](Self::number), reporting the fraction done (0.0..=1.0) as it sorts.
-    pub(crate) fn number_with_progress(ids: Vec<u64>, progress: &mut dyn FnMut(f64)) -> Numbering {
+    /// [`number`](Self::number), reporting the fraction done (0.0..=1.0) as it sorts; with
+    /// `threads` ≥ 2 (native) the sort runs on two threads (the same result).
+    pub(crate) fn number_with_progress(
+        ids: Vec<u64>,
+        threads: usize,
+        progress: &mut dyn FnMut(f64),
+    ) -> Numbering {
         let (Some(&base), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {
             return Numbering {
                 ids: SortedIds::wide(Vec::new()),
@@ -126,7 +132,7 @@ impl SortedIds {
                 .map(|(s, &id)| (((id - base) >> shift) as u32, s as u32))
                 .collect();
             drop(ids);
-            let (keys, seq_to_node, duplicates) = rank(order, progress);
+            let (keys, seq_to_node, duplicates) = rank(order, threads, progress);
             let index = IdIndex::new(&keys);
             Numbering {
                 ids: SortedIds {
@@ -145,7 +151,7 @@ impl SortedIds {
                 .map(|(s, &id)| (id, s as u32))
                 .collect();
             drop(ids);
-            let (keys, seq_to_node, duplicates) = rank(order, progress);
+            let (keys, seq_to_node, duplicates) = rank(order, threads, progress);
             Numbering {
                 ids: SortedIds::wide(keys),
                 seq_to_node,
@@ -288,11 +294,12 @@ impl SeqNodes {
 }
 
 /// Sorts (key, stream position) pairs; keys, stream position → rank, duplicates dropped.
-fn rank<K: Copy + Ord + Default>(
+fn rank<K: Copy + Ord + Default + Send + Sync>(
     mut order: Vec<(K, u32)>,
+    threads: usize,
     progress: &mut dyn FnMut(f64),
 ) -> (Vec<K>, Vec<u32>, u64) {
-    sort_with_progress(&mut order, &mut |f| progress(0.9 * f));
+    sort_with_progress(&mut order, threads, &mut |f| progress(0.9 * f));
     let mut seq_to_node = vec![u32::MAX; order.len()];
     let mut keys = Vec::with_capacity(order.len());
     let mut duplicates = 0;
@@ -315,34 +322,77 @@ const SORT_STEP: usize = 1 << 20;
 /// A stable sort that reports progress at least every [`SORT_STEP`] elements (the browser
 /// worker must say something every 200 ms; one `sort` of 17 M pairs takes longer): sorts
 /// chunks (the stream's sorted runs make each cheap), then merges them pairwise, bottom-up.
-fn sort_with_progress<T: Copy + Ord + Default>(v: &mut Vec<T>, progress: &mut dyn FnMut(f64)) {
+/// With `threads` ≥ 2 (native) half the chunks are sorted on a second thread and every merge
+/// is cut in two at its middle output position (`co_rank`), one half on each thread: the
+/// same result (a stable merge of the same runs), in about half the time. Progress is
+/// reported by this thread's half.
+fn sort_with_progress<T: Copy + Ord + Default + Send + Sync>(
+    v: &mut Vec<T>,
+    threads: usize,
+    progress: &mut dyn FnMut(f64),
+) {
     let n = v.len();
     if n <= SORT_STEP {
         v.sort();
         return;
     }
     let levels = (n.div_ceil(SORT_STEP) as f64).log2().ceil().max(1.0);
-    let mut done = 0.0;
     let total = 1.0 + levels;
-    for chunk in v.chunks_mut(SORT_STEP) {
-        chunk.sort();
-        done += chunk.len() as f64 / n as f64;
-        progress(done / total);
+    // Two threads only where they exist: on one, progress must keep coming from every chunk.
+    let two = cfg!(not(target_arch = "wasm32")) && threads >= 2;
+    if two {
+        let chunks = n.div_ceil(SORT_STEP);
+        let (here, beside) = v.split_at_mut(chunks.div_ceil(2) * SORT_STEP);
+        let here_len = here.len() as f64;
+        let mut sorted = 0;
+        join(
+            threads,
+            || {
+                for chunk in here.chunks_mut(SORT_STEP) {
+                    chunk.sort();
+                    sorted += chunk.len();
+                    progress(sorted as f64 / here_len / total);
+                }
+            },
+            || beside.chunks_mut(SORT_STEP).for_each(|c| c.sort()),
+        );
+    } else {
+        let mut sorted = 0;
+        for chunk in v.chunks_mut(SORT_STEP) {
+            chunk.sort();
+            sorted += chunk.len();
+            progress(sorted as f64 / n as f64 / total);
+        }
     }
+    // Fractions of `total`: the chunks were 1.
+    let mut done = 1.0;
     let mut src = std::mem::take(v);
     let mut dst: Vec<T> = vec![T::default(); n];
     let mut width = SORT_STEP;
     while width < n {
         let mut start = 0;
+        let mut out = dst.as_mut_slice();
         while start < n {
             let mid = (start + width).min(n);
             let end = (start + 2 * width).min(n);
-            merge(
-                &src[start..mid],
-                &src[mid..end],
-                &mut dst[start..end],
-                &mut |k| progress((done + k as f64 / n as f64) / total),
-            );
+            let (o, rest) = out.split_at_mut(end - start);
+            out = rest;
+            let (a, b) = (&src[start..mid], &src[mid..end]);
+            let mut report = |k: usize| progress((done + k as f64 / n as f64) / total);
+            if two && end - start >= 2 * SORT_STEP {
+                // Cut at the middle output position: each half is a merge of its own.
+                let k = (end - start) / 2;
+                let i = co_rank(a, b, k);
+                let (o1, o2) = o.split_at_mut(k);
+                let ((a1, a2), (b1, b2)) = (a.split_at(i), b.split_at(k - i));
+                join(
+                    threads,
+                    || merge(a1, b1, o1, &mut |k| report(2 * k)),
+                    || merge(a2, b2, o2, &mut |_| {}),
+                );
+            } else {
+                merge(a, b, o, &mut report);
+            }
             done += (end - start) as f64 / n as f64;
             start = end;
         }
@@ -350,6 +400,24 @@ fn sort_with_progress<T: Copy + Ord + Default>(v: &mut Vec<T>, progress: &mut dy
         width *= 2;
     }
     *v = src;
+}
+
+/// How many of `a`'s elements are among the first `k` of the stable merge of `a` and `b`
+/// (`a`'s elements first among equals): the smallest `i` such that `a[i]` does not have to
+/// precede `b[k - i - 1]`.
+fn co_rank<T: Ord>(a: &[T], b: &[T], k: usize) -> usize {
+    let (mut lo, mut hi) = (k.saturating_sub(b.len()), k.min(a.len()));
+    while lo < hi {
+        let i = lo + (hi - lo) / 2;
+        let j = k - i;
+        // Too few of `a`: its next element is due before the last `b` taken.
+        if j > 0 && i < a.len() && a[i] <= b[j - 1] {
+            lo = i + 1;
+        } else {
+            hi = i;
+        }
+    }
+    lo
 }
 
 /// Stable merge of two sorted runs into `out` (`a`'s elements first among equals).
@@ -404,7 +472,7 @@ mod tests {
         let mut expected = v.clone();
         expected.sort();
         let mut reports = Vec::new();
-        sort_with_progress(&mut v, &mut |f| reports.push(f));
+        sort_with_progress(&mut v, 1, &mut |f| reports.push(f));
         assert_eq!(v, expected);
         assert!(reports.len() >= 8, "{reports:?}");
         assert!(
@@ -412,6 +480,56 @@ mod tests {
             "{reports:?}"
         );
         assert!(reports.iter().all(|&f| (0.0..=1.0 + 1e-9).contains(&f)));
+    }
+
+    #[test]
+    fn sort_on_two_threads_is_the_same_stable_sort() {
+        // Sizes of one chunk and a bit, several, many; keys with many equals, so that merges
+        // are cut inside runs of equal keys.
+        for (n, keys) in [
+            (SORT_STEP + 1, 3u32),
+            (3 * SORT_STEP + 12_345, 1_000_003),
+            (5 * SORT_STEP, 2),
+        ] {
+            let v: Vec<(u32, u32)> = (0..n as u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) % keys, i % 1_000))
+                .collect();
+            let mut whole = v.clone();
+            whole.sort();
+            let mut one = v.clone();
+            sort_with_progress(&mut one, 1, &mut |_| {});
+            let mut two = v;
+            let mut reports = Vec::new();
+            sort_with_progress(&mut two, 2, &mut |f| reports.push(f));
+            assert_eq!(one, whole, "n {n}");
+            assert_eq!(two, whole, "n {n}");
+            assert!(reports.iter().all(|&f| (0.0..=1.0 + 1e-9).contains(&f)));
+            assert!(
+                reports.windows(2).all(|w| w[0] <= w[1] + 1e-9),
+                "{reports:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn co_rank_cuts_a_stable_merge() {
+        // Naive: merge stably, then count how many of the first k came from `a`.
+        let cases: [(&[u32], &[u32]); 5] = [
+            (&[1, 2, 2, 2, 5], &[2, 2, 3]),
+            (&[], &[1, 2]),
+            (&[1, 2], &[]),
+            (&[7, 7, 7], &[7, 7]),
+            (&[1, 3, 5, 7], &[2, 4, 6, 8]),
+        ];
+        for (a, b) in cases {
+            let mut tagged: Vec<(u32, u8)> = a.iter().map(|&x| (x, 0)).collect();
+            tagged.extend(b.iter().map(|&x| (x, 1)));
+            tagged.sort(); // equal values: `a` (tag 0) first
+            for k in 0..=a.len() + b.len() {
+                let from_a = tagged[..k].iter().filter(|e| e.1 == 0).count();
+                assert_eq!(co_rank(a, b, k), from_a, "{a:?} {b:?} k {k}");
+            }
+        }
     }
 
     #[test]

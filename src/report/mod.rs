@@ -39,7 +39,6 @@ pub(crate) mod format;
 mod html;
 mod json;
 mod markdown;
-mod parallel;
 mod process_sections;
 pub(crate) mod redact;
 pub(crate) mod sections;
@@ -59,7 +58,7 @@ pub(crate) use redact::{redact, Contents};
 use crate::analysis::histogram;
 use crate::analysis::{summarize, PathIndex, PathOptions, Summary};
 use crate::graph::{Dominance, HeapGraph};
-use parallel::join;
+use crate::parallel::join;
 use serde::Serialize;
 
 /// Version of the JSON schema. Additive changes (new fields, new sections) keep it; renaming,

@@ -32,7 +32,7 @@ pub(super) struct ExploreCache {
 }
 
 /// One view's last result: what it was asked (`K`), the objects of its selection, the result.
-struct Kept<K, T>(Option<(K, Resolved, T)>);
+struct Kept<K, T>(Option<(K, ResolvedSelection, T)>);
 
 impl<K, T> Default for Kept<K, T> {
     fn default() -> Self {
@@ -49,8 +49,8 @@ impl<K: PartialEq, T> Kept<K, T> {
         g: &HeapGraph,
         d: &Dominance,
         selection: &ExploreSelection,
-        make: impl FnOnce(&Resolved) -> Result<T, String>,
-    ) -> Result<(&Resolved, &T), String> {
+        make: impl FnOnce(&ResolvedSelection) -> Result<T, String>,
+    ) -> Result<(&ResolvedSelection, &T), String> {
         if self.0.as_ref().map(|c| &c.0) != Some(&key) {
             self.0 = None;
             let sel = resolve_view_selection(g, d, selection)?;
@@ -61,9 +61,6 @@ impl<K: PartialEq, T> Kept<K, T> {
         Ok((sel, r))
     }
 }
-
-/// A selection's objects and label (the core's [`resolve_view_selection`]).
-pub(super) type Resolved = ResolvedSelection;
 
 /// The node of a `0x…` id.
 pub(super) fn node(g: &HeapGraph, id: &str) -> Result<Node, String> {

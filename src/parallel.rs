@@ -1,11 +1,11 @@
-//! Two analyses at once where a second thread can be started, one after the other where it
-//! cannot.
+//! Two pieces of work at once where a second thread can be started, one after the other where
+//! it cannot.
 //!
-//! The report's analyses only read the graph and the dominator tree, so independent ones can
-//! run side by side: natively ([`ReportOptions::threads`](super::ReportOptions::threads) ≥ 2,
-//! the CLI) on a scoped second thread; on wasm32 one after the other (a wasm thread needs
-//! shared memory and a worker of its own, which the page does not start). Either way each
-//! analysis computes the same thing, so the report is the same bytes.
+//! Natively (the CLI's `--threads 2`: `ReportOptions::threads`, `GraphBuilder::with_threads`)
+//! on a scoped second thread; on wasm32 one after the other (a wasm thread needs shared memory
+//! and a worker of its own, which the page does not start). Its callers split work whose
+//! result does not depend on the split (the report's independent analyses, halves of a sort),
+//! so the output is the same bytes either way.
 
 /// Runs `here` on this thread and `beside` on a second one when `threads >= 2` (and the target
 /// has threads), else `here` then `beside` on this one; returns both results. A panic on the
