@@ -7,6 +7,11 @@
 //! result does not depend on the split (the report's independent analyses, halves of a sort),
 //! so the output is the same bytes either way.
 
+/// Whether [`join`] with `threads` runs its two closures at once.
+pub(crate) fn two_threads(threads: usize) -> bool {
+    cfg!(not(target_arch = "wasm32")) && threads >= 2
+}
+
 /// Runs `here` on this thread and `beside` on a second one when `threads >= 2` (and the target
 /// has threads), else `here` then `beside` on this one; returns both results. A panic on the
 /// second thread is resumed on this one.
@@ -19,7 +24,7 @@ where
     B: Send,
 {
     #[cfg(not(target_arch = "wasm32"))]
-    if threads >= 2 {
+    if two_threads(threads) {
         return std::thread::scope(|s| {
             let other = s.spawn(beside);
             let a = here();

@@ -145,6 +145,9 @@ fn file_size(path: &Path) -> Result<u64, Failure> {
 fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure> {
     let path = Path::new(&a.dump);
     let size = file_size(path)?;
+    if size <= 4 << 30 && !is_gzip(path) {
+        huge_pages::enable();
+    }
     let t0 = Stamp::now();
     let threads = a.threads();
     let (g, t_linking) = build_graph(path, size, a.sizes, a.heap_dump, threads, progress)?;
@@ -169,6 +172,7 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
     } else {
         (Dominance::compute(&g), None)
     };
+    huge_pages::trim();
     let t_dom = Stamp::now();
 
     progress.phase("analyses");
@@ -188,6 +192,7 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
     };
     let mut steps: Vec<(&'static str, Stamp)> = Vec::new();
     let report = build_report_with_index(&g, &d, index.as_ref(), &opts, &mut |name| {
+        huge_pages::trim();
         steps.push((name, Stamp::now()))
     });
     drop(index);
@@ -269,6 +274,15 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
         eprint!("{s}");
     }
     Ok(())
+}
+
+/// Whether the file starts as gzip does (`1f 8b`); unreadable files are not.
+fn is_gzip(path: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && magic == [0x1f, 0x8b]
 }
 
 /// The most memory the second thread's analyses may add (about 8 bytes per object): up to

@@ -339,7 +339,7 @@ fn sort_with_progress<T: Copy + Ord + Default + Send + Sync>(
     let levels = (n.div_ceil(SORT_STEP) as f64).log2().ceil().max(1.0);
     let total = 1.0 + levels;
     // Two threads only where they exist: on one, progress must keep coming from every chunk.
-    let two = cfg!(not(target_arch = "wasm32")) && threads >= 2;
+    let two = crate::parallel::two_threads(threads);
     if two {
         let chunks = n.div_ceil(SORT_STEP);
         let (here, beside) = v.split_at_mut(chunks.div_ceil(2) * SORT_STEP);

@@ -57,7 +57,7 @@ pub(crate) use redact::{redact, Contents};
 
 use crate::analysis::histogram;
 use crate::analysis::{summarize, PathIndex, PathOptions, Summary};
-use crate::graph::{Dominance, HeapGraph};
+use crate::graph::{DomPreorder, Dominance, HeapGraph};
 use crate::parallel::join;
 use serde::Serialize;
 
@@ -232,6 +232,7 @@ pub fn build_report_with_index(
         class_loaders, collection_fill, duplicate_strings, thread_groups, thread_local_findings,
     };
     let threads = opts.threads;
+    let two = crate::parallel::two_threads(threads);
     let summary = summarize(g, d);
     step("summary");
 
@@ -239,10 +240,10 @@ pub fn build_report_with_index(
     // suspects' subtree histograms); it counts the top rows' retained objects on the way.
     // Beside it, what needs neither that layout nor much memory (and the paths' index, where
     // none is given: what follows needs it).
-    let ((pre, walk), (totals, own_index, class_loaders)) = join(
+    let ((pre, walk), (totals, own_index, early_loaders)) = join(
         threads,
         || {
-            let pre = crate::graph::DomPreorder::new(d);
+            let pre = DomPreorder::new(d);
             let walk = histogram::walk_tree(g, d, &pre, &mut |_| {});
             (pre, walk)
         },
@@ -251,7 +252,7 @@ pub fn build_report_with_index(
             let own = index
                 .is_none()
                 .then(|| PathIndex::new(g, PathOptions::default()));
-            (totals, own, class_loaders(g, d))
+            (totals, own, two.then(|| class_loaders(g, d)))
         },
     );
     let (h, top_counts) = histogram::assemble(g, &pre, totals, walk);
@@ -299,24 +300,39 @@ pub fn build_report_with_index(
         .collect();
 
     // ---- Schema 2 analyses (EXTENSION POINT: compute new ones here).
-    // The suspects drop the preorder as soon as they are done: on one thread the duplicate
-    // strings' table (16 bytes per String) and the collections' records then never sit beside
-    // it, and beside it (two threads) its 4 bytes per object, not the 8 of its making.
-    let ((suspects, (threads, thread_groups, thread_locals, largest_arrays)), beside) = join(
-        threads,
-        || {
-            let suspects = crate::analysis::suspects::find_suspects_with(g, d, &finder, &pre);
-            drop(pre);
-            let threads = crate::analysis::threads::threads_with(g, d, Some(&finder));
-            let groups = thread_groups(&threads);
-            let locals = thread_local_findings(g, d, &threads);
-            let arrays = crate::analysis::waste::largest_arrays_with(g, d, Some(&finder));
-            (suspects, (threads, groups, locals, arrays))
-        },
-        || (duplicate_strings(g, d), collection_fill(g, d)),
-    );
-    let (duplicate_strings, collections) = beside;
-    step("suspects, threads, arrays | duplicate strings, collections");
+    // The suspects drop the preorder as soon as they are done: the duplicate strings' table
+    // (16 bytes per String) and the collections' records never sit beside its 8 bytes per
+    // object of making, and on one thread not beside it at all. On two threads the collections
+    // follow the suspects (beside the duplicate strings they took as long as the suspects,
+    // threads and arrays together on the strings mix). On one thread the order is the one
+    // whose peak was measured at 151.8 M objects (docs/scaling.md): class loaders, duplicate
+    // strings, arrays, collections.
+    let suspects_and_threads = |pre: DomPreorder| {
+        let suspects = crate::analysis::suspects::find_suspects_with(g, d, &finder, &pre);
+        drop(pre);
+        let threads = crate::analysis::threads::threads_with(g, d, Some(&finder));
+        let groups = thread_groups(&threads);
+        let locals = thread_local_findings(g, d, &threads);
+        (suspects, threads, groups, locals)
+    };
+    let arrays = || crate::analysis::waste::largest_arrays_with(g, d, Some(&finder));
+    let (main, class_loaders, dups, largest_arrays, collections) = if two {
+        let ((main, arr, coll), dups) = join(
+            threads,
+            || (suspects_and_threads(pre), arrays(), collection_fill(g, d)),
+            || duplicate_strings(g, d),
+        );
+        (main, early_loaders.unwrap_or_default(), dups, arr, coll)
+    } else {
+        let main = suspects_and_threads(pre);
+        let loaders = early_loaders.unwrap_or_else(|| class_loaders(g, d));
+        let dups = duplicate_strings(g, d);
+        let arr = arrays();
+        (main, loaders, dups, arr, collection_fill(g, d))
+    };
+    let (suspects, threads, thread_groups, thread_locals) = main;
+    let duplicate_strings = dups;
+    step("suspects, threads, arrays, collections | duplicate strings");
     let process_memory = crate::analysis::process_memory(g, d, &finder, &threads, &class_loaders);
     step("process memory");
 
