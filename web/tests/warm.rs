@@ -61,5 +61,35 @@ fn warm_up_opens_its_dump() {
     // Small: the worker builds it in memory once (53 bytes per node, 26 per byte[]).
     let len = dump(WARM_UP_OBJECTS).len();
     assert!((4 << 20..5 << 20).contains(&len), "{len} bytes");
-    assert!(warm_up());
+    assert!(warm_up(&mut NullHost));
+}
+
+/// The warm-up runs through the host it is given (the worker passes its own, quiet: V8's
+/// optimized code then inlines the calls the real dump makes, `worker::warm`).
+#[test]
+fn warm_up_goes_through_the_given_host() {
+    struct Counting {
+        clock: f64,
+        reads: usize,
+        progress: usize,
+    }
+    impl heaplens_web::worker::Host for Counting {
+        fn now_ms(&mut self) -> f64 {
+            self.reads += 1;
+            // 40 ms per read: the tracker's rate limit lets progress reports through.
+            self.clock += 40.0;
+            self.clock
+        }
+        fn progress(&mut self, _: &Progress) {
+            self.progress += 1;
+        }
+    }
+    let mut host = Counting {
+        clock: 0.0,
+        reads: 0,
+        progress: 0,
+    };
+    assert!(warm_up(&mut host));
+    assert!(host.reads > 10, "{} clock reads", host.reads);
+    assert!(host.progress > 0);
 }

@@ -179,9 +179,7 @@ fn run_slice(worker: &Rc<Worker>) {
     if worker.retired.get() || worker.opening.get() {
         return;
     }
-    let mut host = WorkerHost {
-        scope: worker.scope.clone(),
-    };
+    let mut host = WorkerHost::new(&worker.scope);
     let replies = worker.service.borrow_mut().query_slice(&mut host);
     post_replies(&worker.scope, replies);
     if worker.service.borrow().query_running() {
@@ -220,9 +218,7 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
             )
         }
     };
-    let mut host = WorkerHost {
-        scope: worker.scope.clone(),
-    };
+    let mut host = WorkerHost::new(&worker.scope);
     let blob = attachment
         .as_ref()
         .and_then(|a| a.dyn_ref::<Blob>().cloned());
@@ -317,9 +313,7 @@ fn run_kept(worker: &Rc<Worker>, msg: ToWorker, file: Option<Blob>) {
     worker.opening.set(true);
     let worker = worker.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let mut host = WorkerHost {
-            scope: worker.scope.clone(),
-        };
+        let mut host = WorkerHost::new(&worker.scope);
         let to_json =
             |v: Result<serde_json::Value, serde_json::Error>| v.map_err(|e| e.to_string());
         let result = match (msg.params::<req::Keep>(), msg.params::<req::OpenKept>()) {
@@ -381,9 +375,7 @@ fn hand_over_when_idle(worker: &Rc<Worker>) {
         } else {
             w.hand_over_armed.set(false);
             w.hand_over_when_ready.set(false);
-            let mut host = WorkerHost {
-                scope: w.scope.clone(),
-            };
+            let mut host = WorkerHost::new(&w.scope);
             if hand_over(&w, &mut host) {
                 w.retired.set(true);
             }
@@ -546,7 +538,7 @@ pub async fn open_async(
     // warm-up's memory, freed, is then one free stretch at the bottom of the heap. Run after
     // the job's first allocations, it cost the building worker 65 MiB more wasm memory on a
     // 25 M-object dump.
-    super::warm::warm_up_once();
+    super::warm::warm_up_once(host);
     let mut job = match service.borrow_mut().begin_open(
         params.name,
         blob_size.max(params.size),
@@ -690,6 +682,17 @@ fn post(scope: &DedicatedWorkerGlobalScope, msg: &FromWorker) {
 /// Clock and progress channel of the worker.
 struct WorkerHost {
     scope: DedicatedWorkerGlobalScope,
+    /// Posts nothing (the warm-up: [`Host::set_quiet`]).
+    quiet: bool,
+}
+
+impl WorkerHost {
+    fn new(scope: &DedicatedWorkerGlobalScope) -> Self {
+        WorkerHost {
+            scope: scope.clone(),
+            quiet: false,
+        }
+    }
 }
 
 impl Host for WorkerHost {
@@ -697,13 +700,22 @@ impl Host for WorkerHost {
         js_sys::Date::now()
     }
     fn progress(&mut self, progress: &Progress) {
-        post(&self.scope, &FromWorker::Progress(progress.clone()));
+        if !self.quiet {
+            post(&self.scope, &FromWorker::Progress(progress.clone()));
+        }
     }
     fn partial(&mut self, partial: &PartialResults) {
-        post(&self.scope, &FromWorker::Partial(Box::new(partial.clone())));
+        if !self.quiet {
+            post(&self.scope, &FromWorker::Partial(Box::new(partial.clone())));
+        }
     }
     fn query_progress(&mut self, progress: &QueryProgress) {
-        post(&self.scope, &FromWorker::QueryProgress(progress.clone()));
+        if !self.quiet {
+            post(&self.scope, &FromWorker::QueryProgress(progress.clone()));
+        }
+    }
+    fn set_quiet(&mut self, quiet: bool) {
+        self.quiet = quiet;
     }
     fn memory_bytes(&mut self) -> u64 {
         wasm_memory_bytes()

@@ -56,6 +56,12 @@ pub trait Host {
     fn memory_bytes(&mut self) -> u64 {
         0
     }
+    /// While quiet, report nothing ([`progress`](Self::progress), [`partial`](Self::partial),
+    /// [`query_progress`](Self::query_progress) do nothing), with the clock still running.
+    /// The warm-up (`worker::warm`) runs through the real host this way: V8 inlines the
+    /// indirect calls its optimized code saw, and a call to another host's method in the real
+    /// run would send the running function back to baseline code for the rest of its call.
+    fn set_quiet(&mut self, _quiet: bool) {}
 }
 
 /// A host without clock or progress (tests, `handle`).
