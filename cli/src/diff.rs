@@ -3,7 +3,7 @@
 //! The dumps are analysed one after the other and each is reduced to its digest before the
 //! next is read, so the peak memory is that of the bigger dump alone, not of both.
 
-use super::{build_graph, file_size, write_output, Failure};
+use super::{load_graph, write_output, Failure};
 use crate::args::Format;
 use crate::clock::peak_rss_bytes;
 use crate::flags::{Arg, Flags};
@@ -76,17 +76,9 @@ fn side(
     progress: &mut Progress,
 ) -> Result<(Digest, SideTimes), Failure> {
     let p = Path::new(path);
-    let size = file_size(p)?;
     let t0 = Instant::now();
     // The first heap dump of a file that holds several (as `analyze` without `--dump`).
-    let (g, _) = build_graph(
-        p,
-        size,
-        sizes,
-        None,
-        crate::args::default_threads(),
-        progress,
-    )?;
+    let g = load_graph(p, sizes, None, progress)?;
     let t1 = Instant::now();
     progress.phase("dominators");
     let d = Dominance::compute(&g);

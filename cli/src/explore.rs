@@ -6,7 +6,7 @@
 //! Markdown and CSV show the same page as a table.
 
 use crate::flags::{Arg, Flags};
-use crate::{build_graph, file_size, terminal_safe, write_output, Failure};
+use crate::{load_graph, terminal_safe, write_output, Failure};
 use heaplens::analysis::explore::collection_contents;
 use heaplens::analysis::explore::find_object;
 use heaplens::analysis::explore::group_by_value;
@@ -118,16 +118,8 @@ struct Answer {
 pub fn run(a: &ExploreArgs, progress: &mut crate::progress::Progress) -> Result<(), Failure> {
     let sel = parse_selection(&a.selection).map_err(|e| Failure::parse(format!("explore: {e}")))?;
     let path = Path::new(&a.dump);
-    let size = file_size(path)?;
     let t0 = Instant::now();
-    let (g, _) = build_graph(
-        path,
-        size,
-        a.sizes,
-        a.heap_dump,
-        crate::args::default_threads(),
-        progress,
-    )?;
+    let g = load_graph(path, a.sizes, a.heap_dump, progress)?;
     let t_built = Instant::now();
     progress.phase("dominators");
     let d = Dominance::compute(&g);

@@ -293,6 +293,21 @@ const OVERLAP_EXTRA_MAX: u64 = 512 << 20;
 /// Bytes per read of the reader thread (3 in flight: `graph::feed_pass_ahead`).
 const READ_AHEAD_BYTES: usize = 512 << 10;
 
+/// The graph of `path` as `analyze` builds it, on the default threads: what `explore`, `query`
+/// and `diff` start from (`heap_dump`: which dump of a file that holds several; the first if
+/// none).
+fn load_graph(
+    path: &Path,
+    sizes: SizeMode,
+    heap_dump: Option<u32>,
+    progress: &mut Progress,
+) -> Result<HeapGraph, Failure> {
+    let size = file_size(path)?;
+    let threads = args::default_threads();
+    let (g, _) = build_graph(path, size, sizes, heap_dump, threads, progress)?;
+    Ok(g)
+}
+
 /// Reads the dump twice through the core's push builder (the same API the browser worker
 /// uses), showing progress by bytes of the file as stored; with 2 `threads` the reads run on a
 /// second thread ahead of the parser, and pass 2's String previews on another. Returns the graph and the instant the second pass started.

@@ -3,7 +3,7 @@
 //! OQL query (see docs/oql.md) and prints one page of its rows with the total count.
 
 use crate::flags::{Arg, Flags};
-use crate::{build_graph, file_size, finish, terminal_safe, write_output, Failure};
+use crate::{finish, load_graph, terminal_safe, write_output, Failure};
 use heaplens::graph::{Dominance, SizeMode};
 use heaplens::hprof::reread::open_path;
 use heaplens::query::{csv_line, execute, Cell, QueryEnv, QueryError, QueryResult};
@@ -118,16 +118,8 @@ fn run_query(a: &QueryArgs, progress: &mut crate::progress::Progress) -> Result<
     // Syntax errors before the dump is read.
     heaplens::query::parse(&a.query).map_err(|e| Failure::parse(explain(&a.query, &e)))?;
     let path = Path::new(&a.dump);
-    let size = file_size(path)?;
     let t0 = Instant::now();
-    let (g, _) = build_graph(
-        path,
-        size,
-        a.sizes,
-        a.heap_dump,
-        crate::args::default_threads(),
-        progress,
-    )?;
+    let g = load_graph(path, a.sizes, a.heap_dump, progress)?;
     let t_built = Instant::now();
     let lower = a.query.to_ascii_lowercase();
     let dom = if lower.contains("retained") || lower.contains("dominator") {
