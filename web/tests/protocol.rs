@@ -58,6 +58,7 @@ fn blob_of(bytes: &[u8]) -> Blob {
 #[derive(Default)]
 struct Recorder {
     seen: Vec<Progress>,
+    quiet: bool,
 }
 
 impl Host for Recorder {
@@ -65,7 +66,13 @@ impl Host for Recorder {
         js_sys::Date::now()
     }
     fn progress(&mut self, p: &Progress) {
-        self.seen.push(p.clone());
+        // As the worker's host: nothing of the warm-up's synthetic dump (`worker::warm`).
+        if !self.quiet {
+            self.seen.push(p.clone());
+        }
+    }
+    fn set_quiet(&mut self, quiet: bool) {
+        self.quiet = quiet;
     }
 }
 
