@@ -16,18 +16,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Blocks from this size on are advised (glibc serves them with `mmap` already).
 const LARGE: usize = 4 << 20;
 
-/// Hands the free pages of glibc's heap back to the system (`malloc_trim`): the CLI calls it
-/// between phases. A phase's many small and middle-sized blocks (up to glibc's moving mmap
-/// threshold, 32 MiB at most) come from the heap; freed under a block still in use they stay
-/// resident, and the next phase's large blocks come on top.
-pub fn trim() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `malloc_trim` only returns free memory; no block in use is touched.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// Off until [`enable`]: the advice is for the dumps it was measured on.
 static ENABLED: AtomicBool = AtomicBool::new(false);
 

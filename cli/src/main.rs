@@ -38,6 +38,7 @@ use heaplens::graph::{
     feed_pass, feed_pass_ahead, BuildError, BuildOptions, Dominance, GraphBuilder, HeapGraph,
     PassOutcome, Phase, SizeMode,
 };
+use heaplens::hprof::reread::is_gzip_file;
 use heaplens::hprof::{DumpDecoder, ParseError};
 use heaplens::report::{
     build_report_with_index, format_bytes, format_count, needs_json_escape, to_html, to_json,
@@ -145,7 +146,7 @@ fn file_size(path: &Path) -> Result<u64, Failure> {
 fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure> {
     let path = Path::new(&a.dump);
     let size = file_size(path)?;
-    if size <= 4 << 30 && !is_gzip(path) {
+    if size <= 4 << 30 && !is_gzip_file(path).unwrap_or(false) {
         huge_pages::enable();
     }
     let t0 = Stamp::now();
@@ -172,7 +173,6 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
     } else {
         (Dominance::compute(&g), None)
     };
-    huge_pages::trim();
     let t_dom = Stamp::now();
 
     progress.phase("analyses");
@@ -192,7 +192,6 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
     };
     let mut steps: Vec<(&'static str, Stamp)> = Vec::new();
     let report = build_report_with_index(&g, &d, index.as_ref(), &opts, &mut |name| {
-        huge_pages::trim();
         steps.push((name, Stamp::now()))
     });
     drop(index);
@@ -274,15 +273,6 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
         eprint!("{s}");
     }
     Ok(())
-}
-
-/// Whether the file starts as gzip does (`1f 8b`); unreadable files are not.
-fn is_gzip(path: &Path) -> bool {
-    let mut magic = [0u8; 2];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && magic == [0x1f, 0x8b]
 }
 
 /// The most memory the second thread's analyses may add (about 8 bytes per object): up to

@@ -12,6 +12,26 @@ use flate2::{Crc, Decompress, FlushDecompress, Status};
 
 const OUT_BUF: usize = 256 * 1024;
 
+/// The two bytes every gzip member starts with (RFC 1952): how a `.hprof.gz` is told from a raw
+/// dump, whatever the file is called.
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Whether the next bytes of `reader` are [`GZIP_MAGIC`]. Reads at most two bytes (a stream
+/// shorter than that is not gzip); a caller that needs them again rewinds.
+pub fn read_gzip_magic<R: std::io::Read + ?Sized>(reader: &mut R) -> std::io::Result<bool> {
+    let mut magic = [0u8; 2];
+    let mut n = 0;
+    while n < 2 {
+        match reader.read(&mut magic[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n == 2 && magic == GZIP_MAGIC)
+}
+
 /// Longest gzip header file name or comment accepted (NUL excluded). `gzip` stores a file name,
 /// `jcmd -gz` the comment `HPROF BLOCKSIZE=<n>`; a megabyte of either is not a dump's.
 pub const MAX_HEADER_FIELD: usize = 1 << 20;
@@ -284,7 +304,7 @@ impl GzipInflater {
                 }
             }
             State::BetweenMembers => {
-                if self.pending[..] == [0x1f, 0x8b] {
+                if self.pending[..] == GZIP_MAGIC {
                     self.member_start = self.offset - 2;
                     self.state = State::Header; // keep the magic: the fixed part goes on from it
                     self.part = HeaderPart::Fixed;
@@ -439,7 +459,7 @@ impl GzipInflater {
 /// Checks the fixed header bytes gathered so far (as soon as each is there, so a non-gzip
 /// stream is named at once).
 fn fixed_header_check(h: &[u8]) -> Result<(), &'static str> {
-    if h.len() >= 2 && h[..2] != [0x1f, 0x8b] {
+    if h.len() >= 2 && h[..2] != GZIP_MAGIC {
         return Err("not a gzip member (bad magic)");
     }
     if h.len() >= 3 && h[2] != 8 {
@@ -449,4 +469,28 @@ fn fixed_header_check(h: &[u8]) -> Result<(), &'static str> {
         return Err("reserved gzip header flags set");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out one byte per call, as a pipe may.
+    struct Trickle<'a>(&'a [u8]);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(1);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn gzip_magic_is_read_across_short_reads_and_short_files() {
+        assert!(read_gzip_magic(&mut Trickle(&[0x1f, 0x8b, 8])).unwrap());
+        assert!(!read_gzip_magic(&mut Trickle(b"JAVA PROFILE 1.0.2")).unwrap());
+        assert!(!read_gzip_magic(&mut Trickle(&[0x1f])).unwrap());
+        assert!(!read_gzip_magic(&mut Trickle(&[])).unwrap());
+    }
 }

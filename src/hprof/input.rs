@@ -64,7 +64,7 @@ impl DumpDecoder {
                 return Ok(());
             }
             let seen = std::mem::take(seen);
-            self.mode = if seen == [0x1f, 0x8b] {
+            self.mode = if seen == super::gzip::GZIP_MAGIC {
                 Mode::Gzip(Box::default())
             } else {
                 Mode::Raw

@@ -17,7 +17,7 @@ pub mod reread;
 
 pub use counts::RecordCounts;
 pub use error::{ErrorKind, Item, ParseError, Warning};
-pub use gzip::MAX_HEADER_FIELD;
+pub use gzip::{read_gzip_magic, GZIP_MAGIC, MAX_HEADER_FIELD};
 pub use input::{parse_read, parse_slice, DumpDecoder};
 pub use parser::{
     ParseSummary, Parser, INLINE_PRIMITIVE_ARRAY_LIMIT, MAX_BUFFERED_ITEM, MAX_UTF8_RECORD,

@@ -18,6 +18,7 @@
 //! node order (a String, its value array in another run of the file, the next String) costs
 //! one read or one inflate per page.
 
+use super::gzip::{read_gzip_magic, GZIP_MAGIC};
 use miniz_oxide::inflate::core::{decompress_with_limit, inflate_flags, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
 use std::io::{Read, Seek, SeekFrom};
@@ -71,7 +72,7 @@ impl ObjectSource for MemorySource {
 impl MemorySource {
     /// From a dump's bytes as stored (raw or gzip).
     pub fn from_stored(bytes: &[u8]) -> Result<Self, SourceError> {
-        if !bytes.starts_with(&[0x1f, 0x8b]) {
+        if !bytes.starts_with(&GZIP_MAGIC) {
             return Ok(MemorySource(bytes.to_vec()));
         }
         let mut src = GzipSource::new(std::io::Cursor::new(bytes));
@@ -192,6 +193,12 @@ impl<R: Read + Seek> ObjectSource for RawSource<R> {
     }
 }
 
+/// Whether the file at `path` is gzip-compressed (starts with [`GZIP_MAGIC`]), as
+/// [`open_path`] decides.
+pub fn is_gzip_file(path: &std::path::Path) -> std::io::Result<bool> {
+    read_gzip_magic(&mut std::fs::File::open(path)?)
+}
+
 /// Opens a dump file for reading again, raw or gzip (sniffed by its magic bytes).
 pub fn open_path(path: &std::path::Path) -> std::io::Result<Box<dyn ObjectSource>> {
     from_reader(std::fs::File::open(path)?)
@@ -202,16 +209,9 @@ pub fn open_path(path: &std::path::Path) -> std::io::Result<Box<dyn ObjectSource
 pub fn from_reader<R: Read + Seek + 'static>(
     mut reader: R,
 ) -> std::io::Result<Box<dyn ObjectSource>> {
-    let mut magic = [0u8; 2];
-    let mut n = 0;
-    while n < 2 {
-        match reader.read(&mut magic[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
+    let gzip = read_gzip_magic(&mut reader)?;
     reader.seek(SeekFrom::Start(0))?;
-    Ok(if n == 2 && magic == [0x1f, 0x8b] {
+    Ok(if gzip {
         Box::new(GzipSource::new(reader))
     } else {
         Box::new(RawSource::new(reader))
@@ -307,7 +307,7 @@ impl<R: Read + Seek> GzipSource<R> {
     fn member_header(&mut self) -> Result<bool, String> {
         let at = self.input(64 << 10).map_err(|e| e.to_string())?;
         let b = &self.inbuf[at..];
-        if b.len() < 10 || b[0] != 0x1f || b[1] != 0x8b {
+        if b.len() < 10 || b[..2] != GZIP_MAGIC {
             return Ok(false);
         }
         if b[2] != 8 {
