@@ -18,7 +18,7 @@
 //! terminal-safe [`to_json`] (control and bidi characters as `\u` escapes), and what the CLI
 //! itself prints to stderr from the dump or the file name goes through [`terminal_safe`].
 
-// One module needs `unsafe`: the allocator (`huge_pages`), a thin wrapper of the system's.
+// One module needs `unsafe`: the allocator (`huge_pages`), which maps large blocks itself.
 #![deny(unsafe_code)]
 
 mod args;
