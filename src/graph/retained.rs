@@ -123,10 +123,10 @@ impl Dominance {
         let n = tree.idom.len();
 
         // Retained sizes, bottom-up: reverse preorder visits a node after all it dominates.
-        let granule = tree
-            .preorder
-            .iter()
-            .fold(0u64, |acc, &v| gcd(acc, g.shallow(Node::new(v))))
+        // The granule divides every shallow size; taken over all nodes in id order (reads in
+        // order, not at random as the preorder's), it divides the reachable ones' too.
+        let granule = (0..n as u32)
+            .fold(0u64, |acc, v| gcd(acc, g.shallow(Node::new(v))))
             .max(1);
         let mut acc = SizeAccumulator {
             units: vec![0; n],
