@@ -139,31 +139,177 @@ pub(crate) fn walk_tree(
     pre: &DomPreorder,
     progress: &mut dyn FnMut(f64),
 ) -> TreeWalk {
+    let groups = Groups::of(g, d);
+    let part = walk_range(g, d, pre.order(), 1..pre.order().len(), &groups, progress);
+    groups.with(part)
+}
+
+/// [`walk_tree`] with the preorder cut in two at its middle, the halves walked at once where a
+/// second thread can be started ([`crate::parallel::join`]); the result is the same. (Cutting
+/// between the super-root's children would be simpler, but one of them usually holds almost
+/// the whole heap.) The second half starts with the path to its first node open, as the
+/// first half leaves it: those nodes are counted as ancestors (their retained sizes were added
+/// by the first half), and a big one's subtree size is where the second half closes it minus
+/// where the first half entered it.
+pub(crate) fn walk_tree_in_two(
+    g: &HeapGraph,
+    d: &Dominance,
+    pre: &DomPreorder,
+    threads: usize,
+) -> TreeWalk {
+    let order = pre.order();
+    if !crate::parallel::two_threads(threads) || order.len() < MIN_SPLIT {
+        return walk_tree(g, d, pre, &mut |_| {});
+    }
+    walk_cut(g, d, pre, order.len() / 2, threads)
+}
+
+/// [`walk_tree`] as two walks, of `order[1..mid]` and `order[mid..]` (`1 <= mid <= len`).
+fn walk_cut(
+    g: &HeapGraph,
+    d: &Dominance,
+    pre: &DomPreorder,
+    mid: usize,
+    threads: usize,
+) -> TreeWalk {
+    let order = pre.order();
+    let groups = Groups::of(g, d);
+    let (mut a, mut b) = crate::parallel::join(
+        threads,
+        || walk_range(g, d, order, 1..mid, &groups, &mut |_| {}),
+        || walk_range(g, d, order, mid..order.len(), &groups, &mut |_| {}),
+    );
+    for (x, y) in [
+        (&mut a.class_retained, b.class_retained),
+        (&mut a.pkg_retained, b.pkg_retained),
+        (&mut a.ldr_retained, b.ldr_retained),
+    ] {
+        x.iter_mut().zip(y).for_each(|(x, y)| *x += y);
+    }
+    // The big nodes open across the cut: entered in the first half, closed in the second.
+    let mut entered = std::mem::take(&mut a.left_open);
+    let mut closed = std::mem::take(&mut b.closed_seeds);
+    entered.sort_unstable();
+    closed.sort_unstable();
+    debug_assert_eq!(entered.len(), closed.len());
+    for (&(v, at), &(w, end)) in entered.iter().zip(&closed) {
+        debug_assert_eq!(v, w);
+        a.big_counts.push((v, (end - at) as u64));
+    }
+    a.big_counts.extend(b.big_counts);
+    a.big_counts.sort_unstable();
+    groups.with(a)
+}
+
+/// Below this many reachable objects the walk is not cut (a thread costs more than it saves).
+const MIN_SPLIT: usize = 1 << 16;
+
+/// The walk's class groups (by package, by loader) and the key floor, shared by its ranges.
+struct Groups {
+    pkg_of: Vec<u32>,
+    pkg_names: Vec<String>,
+    ldr_of: Vec<u32>,
+    ldr_ids: Vec<Id>,
+    floor: u64,
+}
+
+impl Groups {
+    fn of(g: &HeapGraph, d: &Dominance) -> Groups {
+        let (pkg_of, pkg_names) = package_groups(g);
+        let (ldr_of, ldr_ids) = loader_groups(g);
+        Groups {
+            pkg_of,
+            pkg_names,
+            ldr_of,
+            ldr_ids,
+            floor: crate::compare::key_floor(d),
+        }
+    }
+
+    fn with(self, part: WalkPart) -> TreeWalk {
+        TreeWalk {
+            class_retained: part.class_retained,
+            pkg_names: self.pkg_names,
+            pkg_retained: part.pkg_retained,
+            ldr_ids: self.ldr_ids,
+            ldr_retained: part.ldr_retained,
+            big_counts: part.big_counts,
+        }
+    }
+}
+
+/// What a walk of part of the preorder finds (see [`TreeWalk`]).
+struct WalkPart {
+    class_retained: Vec<u64>,
+    pkg_retained: Vec<u64>,
+    ldr_retained: Vec<u64>,
+    /// Big nodes closed inside the part, with their subtree sizes.
+    big_counts: Vec<(Node, u64)>,
+    /// Big nodes still open at the part's end, with the positions they were entered at.
+    left_open: Vec<(Node, usize)>,
+    /// Big nodes open at the part's start (entered before it), with the positions they were
+    /// closed at.
+    closed_seeds: Vec<(Node, usize)>,
+}
+
+/// The walk over `order[range]` (`range.start >= 1`: the super-root is never open). It starts
+/// with the path to its first node open and leaves the path to the node after it open.
+fn walk_range(
+    g: &HeapGraph,
+    d: &Dominance,
+    order: &[Node],
+    range: std::ops::Range<usize>,
+    groups: &Groups,
+    progress: &mut dyn FnMut(f64),
+) -> WalkPart {
     let nc = g.classes.len();
     let total = g.node_count().max(1) as f64;
+    let (pkg_of, ldr_of) = (&groups.pkg_of, &groups.ldr_of);
     let mut class_retained = vec![0u64; nc];
-    let (pkg_of, pkg_names) = package_groups(g);
-    let (ldr_of, ldr_ids) = loader_groups(g);
-    let mut pkg_active = vec![0u32; pkg_names.len()];
-    let mut ldr_active = vec![0u32; ldr_ids.len()];
-    let mut pkg_retained = vec![0u64; pkg_names.len()];
-    let mut ldr_retained = vec![0u64; ldr_ids.len()];
+    let mut pkg_active = vec![0u32; groups.pkg_names.len()];
+    let mut ldr_active = vec![0u32; groups.ldr_ids.len()];
+    let mut pkg_retained = vec![0u64; groups.pkg_names.len()];
+    let mut ldr_retained = vec![0u64; groups.ldr_ids.len()];
     let mut active = vec![0u32; nc];
     // The dominator tree in preorder, read front to back: a node's dominator is on the stack
     // of open nodes (the path from the super-root); the nodes closed before it are popped.
     // Each open node keeps its class, whether it is big, and its position when entered: when
     // it is closed, the nodes after it so far are its dominator subtree.
-    let floor = crate::compare::key_floor(d);
+    let floor = groups.floor;
     let mut big_counts: Vec<(Node, u64)> = Vec::new();
-    let order = pre.order();
     let mut open: Vec<Open> = Vec::new();
+    let mut closed_seeds = Vec::new();
+    // The path from the super-root to the first node (excluded both), entered before.
+    if let Some(&first) = order.get(range.start) {
+        let mut path = Vec::new();
+        let mut x = first;
+        while let Some(p) = d.idom(x).filter(|&p| p != d.super_root()) {
+            path.push(p);
+            x = p;
+        }
+        for &v in path.iter().rev() {
+            let c = g.class_index(v) as usize;
+            active[c] += 1;
+            pkg_active[pkg_of[c] as usize] += 1;
+            ldr_active[ldr_of[c] as usize] += 1;
+            open.push(Open {
+                node: v,
+                class: c as u32,
+                big: d.retained(v) >= floor,
+                entered: SEED,
+            });
+        }
+    }
+    // The node after the range, whose dominator's path stays open.
+    let after = order.get(range.end).copied();
+    let order = &order[..range.end];
     // Each node's dominator, class and retained size sit at random places of three columns.
     // They are gathered for a batch of the preorder at a time, in a loop that does nothing
     // else, so that the processor has many of these independent misses in flight; the walk
     // below, branchy and with its stack, would otherwise wait for them a few at a time.
     let mut batch = Gathered::default();
     // One step past the end closes every node still open (no node is dominated by NO_NODE).
-    for i in 1..=order.len() {
+    for i in range.start..=order.len() {
         if i % (1 << 20) == 0 {
             progress(i as f64 / total);
         }
@@ -172,10 +318,16 @@ pub(crate) fn walk_tree(
             batch.gather(g, d, order, i);
         }
         let k = i.wrapping_sub(batch.start);
-        let p = next.map_or(NO_NODE, |_| Node::new(batch.idom[k]));
+        let p = match (next, after) {
+            (Some(_), _) => Node::new(batch.idom[k]),
+            (None, Some(a)) => Node::new(d.idom[a.index()]),
+            (None, None) => NO_NODE,
+        };
         while open.last().is_some_and(|o| o.node != p) {
             let Some(o) = open.pop() else { break };
-            if o.big {
+            if o.big && o.entered == SEED {
+                closed_seeds.push((o.node, i));
+            } else if o.big {
                 big_counts.push((o.node, (i - o.entered) as u64));
             }
             let c = o.class as usize;
@@ -207,15 +359,23 @@ pub(crate) fn walk_tree(
         });
     }
     big_counts.sort_unstable();
-    TreeWalk {
+    let left_open = open
+        .iter()
+        .filter(|o| o.big && o.entered != SEED)
+        .map(|o| (o.node, o.entered))
+        .collect();
+    WalkPart {
         class_retained,
-        pkg_names,
         pkg_retained,
-        ldr_ids,
         ldr_retained,
         big_counts,
+        left_open,
+        closed_seeds,
     }
 }
+
+/// [`Open::entered`] of a node entered before the walked part.
+const SEED: usize = usize::MAX;
 
 /// The histogram's rows from the class totals and the walk, and the super-root children's
 /// retained object counts (from the preorder's layout).
@@ -437,5 +597,42 @@ pub fn loader_name(g: &HeapGraph, loader: crate::hprof::Id) -> String {
     match g.node_of(loader) {
         Some(n) => format!("{} @ 0x{loader:x}", g.display_class(n)),
         None => format!("<loader 0x{loader:x}>"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The walk cut anywhere (at the ends, in deep paths, at every few nodes) finds what the
+    /// walk in one piece does.
+    #[test]
+    fn a_walk_cut_in_two_finds_what_one_walk_finds() {
+        for name in ["queue_backlog.hprof.gz", "classloader_leak.hprof.gz"] {
+            let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+            let g = crate::graph::build_from_path(std::path::Path::new(&path), |_, _| {})
+                .expect("fixture builds");
+            let d = Dominance::compute(&g);
+            let pre = DomPreorder::new(&d);
+            let whole = walk_tree(&g, &d, &pre, &mut |_| {});
+            assert!(
+                !whole.big_counts.is_empty(),
+                "{name}: the walk counts big nodes"
+            );
+            let len = pre.order().len();
+            let step = (len / 40).max(1);
+            let cuts = (1..=len).step_by(step).chain([2, len / 2, len - 1, len]);
+            for (k, mid) in cuts.enumerate() {
+                // Both the threaded and the sequential join.
+                let cut = walk_cut(&g, &d, &pre, mid, 1 + k % 2);
+                assert_eq!(
+                    cut.class_retained, whole.class_retained,
+                    "{name} cut at {mid}"
+                );
+                assert_eq!(cut.pkg_retained, whole.pkg_retained, "{name} cut at {mid}");
+                assert_eq!(cut.ldr_retained, whole.ldr_retained, "{name} cut at {mid}");
+                assert_eq!(cut.big_counts, whole.big_counts, "{name} cut at {mid}");
+            }
+        }
     }
 }

@@ -237,14 +237,15 @@ pub fn build_report_with_index(
     step("summary");
 
     // The histogram walks the whole dominator tree (laid out in preorder, shared with the
-    // suspects' subtree histograms); it counts the top rows' retained objects on the way.
+    // suspects' subtree histograms), in two halves at once on two threads; it counts the top
+    // rows' retained objects on the way.
     // Beside it, what needs neither that layout nor much memory (and the paths' index, where
     // none is given: what follows needs it).
     let ((pre, walk), (totals, own_index, early_loaders)) = join(
         threads,
         || {
             let pre = DomPreorder::new(d);
-            let walk = histogram::walk_tree(g, d, &pre, &mut |_| {});
+            let walk = histogram::walk_tree_in_two(g, d, &pre, threads);
             (pre, walk)
         },
         || {
