@@ -56,7 +56,7 @@ pub use markdown::to_markdown;
 pub(crate) use redact::{redact, Contents};
 
 use crate::analysis::histogram;
-use crate::analysis::{summarize, PathIndex, PathOptions, Summary};
+use crate::analysis::{summarize, PathFinder, PathIndex, PathOptions, Summary};
 use crate::graph::{DomPreorder, Dominance, HeapGraph};
 use crate::parallel::join;
 use serde::Serialize;
@@ -240,8 +240,18 @@ pub fn build_report_with_index(
     // suspects' subtree histograms), in two halves at once on two threads; it counts the top
     // rows' retained objects on the way.
     // Beside it, what needs neither that layout nor much memory (and the paths' index, where
-    // none is given: what follows needs it).
-    let ((pre, walk), (totals, own_index, early_loaders)) = join(
+    // none is given: what follows needs it); on two threads also the class loaders, the
+    // threads and the largest arrays, which need only the index (the preorder's making is the
+    // longer side).
+    let threads_of = |finder: &PathFinder| {
+        let threads = crate::analysis::threads::threads_with(g, d, Some(finder));
+        let groups = thread_groups(&threads);
+        let locals = thread_local_findings(g, d, &threads);
+        (threads, groups, locals)
+    };
+    let arrays =
+        |finder: &PathFinder| crate::analysis::waste::largest_arrays_with(g, d, Some(finder));
+    let ((pre, walk), (totals, own_index, early)) = join(
         threads,
         || {
             let pre = DomPreorder::new(d);
@@ -253,11 +263,18 @@ pub fn build_report_with_index(
             let own = index
                 .is_none()
                 .then(|| PathIndex::new(g, PathOptions::default()));
-            (totals, own, two.then(|| class_loaders(g, d)))
+            let early = two.then(|| {
+                let Some(index) = index.or(own.as_ref()) else {
+                    unreachable!("the index is built when none is given")
+                };
+                let finder = index.finder(g);
+                (class_loaders(g, d), (threads_of(&finder), arrays(&finder)))
+            });
+            (totals, own, early)
         },
     );
     let (h, top_counts) = histogram::assemble(g, &pre, totals, walk);
-    step("histogram | class totals, path index, class loaders");
+    step("histogram | class totals, path index (+ loaders, threads, arrays on two threads)");
     let index = match (index, &own_index) {
         (Some(i), _) | (None, Some(i)) => i,
         (None, None) => unreachable!("the index is built when none is given"),
@@ -305,36 +322,43 @@ pub fn build_report_with_index(
     // (16 bytes per String) and the collections' records never sit beside its 8 bytes per
     // object of making, and on one thread not beside it at all. On two threads the collections
     // follow the suspects (beside the duplicate strings they took as long as the suspects,
-    // threads and arrays together on the strings mix). On one thread the order stays the one
+    // threads and arrays together on the strings mix; the threads and arrays were done
+    // beside the preorder's making). On one thread the order stays the one
     // measured at 151.8 M objects before these changes (class loaders, duplicate strings,
     // arrays, collections: 5,710 MiB); the 6.1 GiB first blamed on the order there was the
     // CLI's allocator (docs/scaling.md), so this branch may be foldable into the join's order.
-    let suspects_and_threads = |pre: DomPreorder| {
+    let suspects = |pre: DomPreorder| {
         let suspects = crate::analysis::suspects::find_suspects_with(g, d, &finder, &pre);
         drop(pre);
-        let threads = crate::analysis::threads::threads_with(g, d, Some(&finder));
-        let groups = thread_groups(&threads);
-        let locals = thread_local_findings(g, d, &threads);
-        (suspects, threads, groups, locals)
+        suspects
     };
-    let arrays = || crate::analysis::waste::largest_arrays_with(g, d, Some(&finder));
-    let (main, class_loaders, dups, largest_arrays, collections) = if two {
-        let ((main, arr, coll), dups) = join(
-            threads,
-            || (suspects_and_threads(pre), arrays(), collection_fill(g, d)),
-            || duplicate_strings(g, d),
-        );
-        (main, early_loaders.unwrap_or_default(), dups, arr, coll)
-    } else {
-        let main = suspects_and_threads(pre);
-        let loaders = early_loaders.unwrap_or_else(|| class_loaders(g, d));
-        let dups = duplicate_strings(g, d);
-        let arr = arrays();
-        (main, loaders, dups, arr, collection_fill(g, d))
+    let (suspects, class_loaders, dups, (threads_part, largest_arrays), collections) = match early {
+        Some((loaders, early)) => {
+            let ((suspects, coll), dups) = join(
+                threads,
+                || (suspects(pre), collection_fill(g, d)),
+                || duplicate_strings(g, d),
+            );
+            (suspects, loaders, dups, early, coll)
+        }
+        None => {
+            let suspects = suspects(pre);
+            let threads = threads_of(&finder);
+            let loaders = class_loaders(g, d);
+            let dups = duplicate_strings(g, d);
+            let arr = arrays(&finder);
+            (
+                suspects,
+                loaders,
+                dups,
+                (threads, arr),
+                collection_fill(g, d),
+            )
+        }
     };
-    let (suspects, threads, thread_groups, thread_locals) = main;
+    let (threads, thread_groups, thread_locals) = threads_part;
     let duplicate_strings = dups;
-    step("suspects, threads, arrays, collections | duplicate strings");
+    step("suspects, collections | duplicate strings (+ loaders, threads, arrays on one)");
     let process_memory = crate::analysis::process_memory(g, d, &finder, &threads, &class_loaders);
     step("process memory");
 
