@@ -233,16 +233,14 @@ pub fn build_report_with_index(
     };
     let threads = opts.threads;
     let two = crate::parallel::two_threads(threads);
-    let summary = summarize(g, d);
-    step("summary");
 
     // The histogram walks the whole dominator tree (laid out in preorder, shared with the
     // suspects' subtree histograms), in two halves at once on two threads; it counts the top
     // rows' retained objects on the way.
-    // Beside it, what needs neither that layout nor much memory (and the paths' index, where
-    // none is given: what follows needs it); on two threads also the class loaders, the
-    // threads and the largest arrays, which need only the index (the preorder's making is the
-    // longer side).
+    // Beside it, what needs neither that layout nor much memory: the summary, the class
+    // totals, the paths' index where none is given (what follows needs it), and on two
+    // threads the class loaders, the threads and the largest arrays, which need only the
+    // index (the preorder's making is the longer side).
     let threads_of = |finder: &PathFinder| {
         let threads = crate::analysis::threads::threads_with(g, d, Some(finder));
         let groups = thread_groups(&threads);
@@ -251,7 +249,7 @@ pub fn build_report_with_index(
     };
     let arrays =
         |finder: &PathFinder| crate::analysis::waste::largest_arrays_with(g, d, Some(finder));
-    let ((pre, walk), (totals, own_index, early)) = join(
+    let ((pre, walk), (summary, totals, own_index, early)) = join(
         threads,
         || {
             let pre = DomPreorder::new(d);
@@ -259,6 +257,7 @@ pub fn build_report_with_index(
             (pre, walk)
         },
         || {
+            let summary = summarize(g, d);
             let totals = histogram::class_totals(g, d, &mut |_| {});
             let own = index
                 .is_none()
@@ -270,11 +269,13 @@ pub fn build_report_with_index(
                 let finder = index.finder(g);
                 (class_loaders(g, d), (threads_of(&finder), arrays(&finder)))
             });
-            (totals, own, early)
+            (summary, totals, own, early)
         },
     );
     let (h, top_counts) = histogram::assemble(g, &pre, totals, walk);
-    step("histogram | class totals, path index (+ loaders, threads, arrays on two threads)");
+    step(
+        "histogram | summary, class totals, path index (+ loaders, threads, arrays on two threads)",
+    );
     let index = match (index, &own_index) {
         (Some(i), _) | (None, Some(i)) => i,
         (None, None) => unreachable!("the index is built when none is given"),
