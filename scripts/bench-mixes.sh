@@ -46,7 +46,8 @@ run() {
         for kid in $(pgrep -P "$tpid" 2>/dev/null); do
             # A wrapper script's own child is the analysis.
             for k in "$kid" $(pgrep -P "$kid" 2>/dev/null); do
-                n=$(ls "/proc/$k/task" 2>/dev/null | wc -l)
+                # The process may end between the listing and now: ls then fails (pipefail).
+                n=$( (ls "/proc/$k/task" 2>/dev/null || true) | wc -l)
                 ((n > most)) && most=$n
             done
         done
