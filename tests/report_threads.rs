@@ -1,7 +1,8 @@
 //! The report's analyses two at a time (`ReportOptions::threads`, the CLI's `--threads 2`) and
 //! with the paths' index built beforehand (`report::build_report_with_index`: the CLI builds
 //! it beside the dominator tree): on every real-JVM dump of the repository the report is
-//! byte-for-byte the one-thread report, and the steps are named the same.
+//! byte-for-byte the one-thread report, and the steps are named the same. The dominator tree
+//! computed on two threads (`Dominance::compute_in`) is the one-thread tree too.
 
 mod common;
 use heaplens::analysis::{PathIndex, PathOptions};
@@ -16,6 +17,12 @@ fn same_report_on_two_threads_and_with_the_index_given() {
         let g =
             build_from_bytes(&common::read_fixture(&rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
         let d = Dominance::compute(&g);
+        let d2 = Dominance::compute_in(&g, 2, &mut |_| {});
+        assert_eq!(d2.idom, d.idom, "{rel}");
+        for v in (0..=g.node_count() as u32).map(heaplens::graph::Node::new) {
+            assert_eq!(d2.retained(v), d.retained(v), "{rel}: node {v:?}");
+            assert_eq!(d2.children(v), d.children(v), "{rel}: node {v:?}");
+        }
         let run = |threads: usize, index: Option<&PathIndex>| {
             let opts = ReportOptions {
                 threads,

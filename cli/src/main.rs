@@ -164,14 +164,14 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
     let (d, index) = if overlap {
         std::thread::scope(|s| {
             let index = s.spawn(|| PathIndex::new(&g, PathOptions::default()));
-            let d = Dominance::compute(&g);
+            let d = Dominance::compute_in(&g, threads, &mut |_| {});
             let index = index
                 .join()
                 .unwrap_or_else(|p| std::panic::resume_unwind(p));
             (d, Some(index))
         })
     } else {
-        (Dominance::compute(&g), None)
+        (Dominance::compute_in(&g, threads, &mut |_| {}), None)
     };
     let t_dom = Stamp::now();
 
