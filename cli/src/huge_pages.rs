@@ -43,17 +43,16 @@ const SYSTEM: u8 = 1;
 const MAPPED: u8 = 2;
 
 /// Maps large blocks on huge pages from now on, unless a large block was already allocated
-/// (then nothing changes; returns whether it took effect). `analyze` calls it first thing for
+/// (then nothing changes: the allocator stays the system's). `analyze` calls it first thing for
 /// uncompressed dumps of at most 4 GiB (up to ~60–95 M objects on the two bench mixes): 10–18%
 /// less time there. At 151.8 M objects (a 10.6 GB dump) huge pages peaked 450 MiB higher
 /// (6,162 against 5,710 MiB, the duplicate strings' phase; also with THP turned off for the
 /// process, so not the huge pages themselves: not understood yet), over issue 16's 40 bytes
 /// per object, so it stays off there.
-pub fn enable() -> bool {
-    cfg!(target_os = "linux")
-        && MODE
-            .compare_exchange(UNDECIDED, MAPPED, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
+pub fn enable() {
+    if cfg!(target_os = "linux") {
+        let _ = MODE.compare_exchange(UNDECIDED, MAPPED, Ordering::Relaxed, Ordering::Relaxed);
+    }
 }
 
 /// Whether `layout` is served by the mappings here (latches the mode at the first large one).

@@ -92,6 +92,15 @@ pub(crate) struct ClassTotals {
     unreach: Vec<(u64, u64)>,
 }
 
+impl ClassTotals {
+    /// Shallow bytes of all objects and of the unreachable ones.
+    pub(crate) fn shallow_sums(&self) -> (u64, u64) {
+        let sum = |t: &[(u64, u64)]| t.iter().map(|c| c.1).sum::<u64>();
+        let unreachable = sum(&self.unreach);
+        (sum(&self.reach) + unreachable, unreachable)
+    }
+}
+
 /// [`ClassTotals`] of every node.
 pub(crate) fn class_totals(
     g: &HeapGraph,

@@ -109,6 +109,17 @@ pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
             unreachable_bytes += s;
         }
     }
+    summarize_with(g, d, shallow_total, unreachable_bytes)
+}
+
+/// [`summarize`] given the shallow bytes of all objects and of the unreachable ones (the
+/// report has them from the histogram's class totals, one read of every node fewer).
+pub(crate) fn summarize_with(
+    g: &HeapGraph,
+    d: &Dominance,
+    shallow_total: u64,
+    unreachable_bytes: u64,
+) -> Summary {
     let mut root_objects: Vec<(&'static str, Node)> =
         g.roots.iter().map(|r| (r.kind.label(), r.node)).collect();
     root_objects.sort_unstable();

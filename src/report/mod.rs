@@ -56,7 +56,8 @@ pub use markdown::to_markdown;
 pub(crate) use redact::{redact, Contents};
 
 use crate::analysis::histogram;
-use crate::analysis::{summarize, PathFinder, PathIndex, PathOptions, Summary};
+use crate::analysis::summary::summarize_with;
+use crate::analysis::{PathFinder, PathIndex, PathOptions, Summary};
 use crate::graph::{DomPreorder, Dominance, HeapGraph};
 use crate::parallel::join;
 use serde::Serialize;
@@ -257,8 +258,9 @@ pub fn build_report_with_index(
             (pre, walk)
         },
         || {
-            let summary = summarize(g, d);
             let totals = histogram::class_totals(g, d, &mut |_| {});
+            let (shallow, unreachable) = totals.shallow_sums();
+            let summary = summarize_with(g, d, shallow, unreachable);
             let own = index
                 .is_none()
                 .then(|| PathIndex::new(g, PathOptions::default()));
