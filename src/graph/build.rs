@@ -16,6 +16,7 @@ use super::classes::*;
 use super::dominators::NO_IDX;
 use super::ids::{ClassLenColumn, IdMap, SeqCursor, SeqNodes, SortedIds};
 use super::locate::LocationsBuilder;
+use super::lookups::{LocalsOf, SlotCache};
 use super::names::{bounded_class_name, is_jdk_class_name, java_class_name, jvm_class_name};
 use super::offsets::{EdgeOffsets, EdgeOffsetsBuilder};
 use super::skips::SkipCandidates;
@@ -94,6 +95,8 @@ pub(crate) struct Pass1 {
     obj_class: Vec<u32>,
     obj_len: Vec<u32>,
     slot_of: IdMap<Id, u32>,
+    /// The slots of recent classes, in front of `slot_of` (see `graph::lookups`).
+    slot_cache: SlotCache,
     slot_ids: Vec<Id>,
     dumps: IdMap<u32, ClassDump>,
     utf8: IdMap<Id, String>,
@@ -126,13 +129,21 @@ pub(crate) struct Pass1 {
 }
 
 impl Pass1 {
+    #[inline]
     fn slot(&mut self, class_id: Id) -> u32 {
-        if let Some(&s) = self.slot_of.get(&class_id) {
+        if let Some(s) = self.slot_cache.get(class_id) {
             return s;
         }
-        let s = self.slot_ids.len() as u32;
-        self.slot_ids.push(class_id);
-        self.slot_of.insert(class_id, s);
+        let s = match self.slot_of.get(&class_id) {
+            Some(&s) => s,
+            None => {
+                let s = self.slot_ids.len() as u32;
+                self.slot_ids.push(class_id);
+                self.slot_of.insert(class_id, s);
+                s
+            }
+        };
+        self.slot_cache.put(class_id, s);
         s
     }
 
@@ -261,7 +272,7 @@ pub(crate) struct Pass2 {
     cur: u32,
     cur_end: u32,
     /// Thread node → range of its locals in `locals`.
-    locals_of: IdMap<u32, (u32, u32)>,
+    locals_of: LocalsOf,
     fields: FieldStoreBuilder,
     strings: Strings,
     meta: DumpMeta,
@@ -580,10 +591,7 @@ impl Pass1 {
         let n_nodes = ids.len();
         let n_classes = classes.len();
         // Room for each node's edges (see `Pass2::edge_start`).
-        let mut locals_of: IdMap<u32, (u32, u32)> = IdMap::default();
-        for (k, &(t, _)) in locals.iter().enumerate() {
-            locals_of.entry(t).or_insert((k as u32, k as u32)).1 = k as u32 + 1;
-        }
+        let locals_of = LocalsOf::new(&locals);
         // Room per node first, then prefix sums in place: what the node's record carried (array
         // elements seen, references that fit in its field bytes), never a claimed count.
         let mut edge_start: Vec<u32> = Vec::with_capacity(n_nodes);
@@ -615,7 +623,7 @@ impl Pass1 {
                 .count();
             edge_start[c.node.index()] = 4 + statics as u32;
         }
-        for (&t, &(a, b)) in &locals_of {
+        for (t, (a, b)) in locals_of.iter() {
             edge_start[t as usize] += b - a;
         }
         let mut acc = 0u64;
@@ -927,7 +935,7 @@ impl Pass2 {
             self.cur = start as u32;
             self.cur_end = end as u32;
             // A thread's stack locals come first among its edges (slot 0, not labelled by index).
-            if let Some(&(a, b)) = self.locals_of.get(&node) {
+            if let Some((a, b)) = self.locals_of.get(node) {
                 for k in a..b {
                     let l = self.locals[k as usize].1;
                     self.targets[self.cur as usize] = l;
@@ -999,7 +1007,7 @@ impl Pass2 {
         let mut jumps = std::mem::take(&mut self.jumps);
         let mut j = 0;
         let mut locals_count: IdMap<u32, u32> = IdMap::default();
-        for (&t, &(a, b)) in &self.locals_of {
+        for (t, (a, b)) in self.locals_of.iter() {
             locals_count.insert(t, b - a);
         }
         // Slide every node's edges down to the end of the previous node's (a forward move, so

@@ -25,6 +25,7 @@ mod front;
 mod ids;
 mod layout;
 pub(crate) mod locate;
+mod lookups;
 mod names;
 mod node;
 mod offsets;

@@ -107,6 +107,8 @@ export async function openUrl(url, server = null, { serviceWorkers = 'block' } =
       '--disable-background-networking',
       '--disable-component-update',
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+      // Benches only (bench/profile.mjs: V8's perf map for `perf`), space-separated.
+      ...(process.env.HEAPLENS_CHROMIUM_ARGS?.split(' ').filter(Boolean) ?? []),
     ],
   });
 

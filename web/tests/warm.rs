@@ -3,7 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use heaplens_web::protocol::*;
-use heaplens_web::worker::warm::{dump, warm_up, WARM_UP_OBJECTS};
+use heaplens_web::worker::warm::{deep_object, dump, warm_up, WARM_UP_OBJECTS};
 use heaplens_web::worker::{NullHost, Service};
 
 #[test]
@@ -54,6 +54,17 @@ fn the_warm_up_dump_opens_with_what_it_holds() {
         .unwrap();
     assert!(top.rows.iter().any(|r| r.class == "Node"));
     assert!(s.request::<req::Suspects>(&()).is_ok());
+    // The warm-up's "more paths" (`PathFinder::ordered_paths`): the deep leaf has at least its
+    // path down the tree from node 0.
+    let paths = s
+        .request::<req::MorePaths>(&MorePathsQuery {
+            object: deep_object(n),
+            include_weak: false,
+            offset: 0,
+            limit: 10,
+        })
+        .unwrap();
+    assert!(paths.total >= 1 && !paths.paths.is_empty(), "{paths:?}");
 }
 
 #[test]

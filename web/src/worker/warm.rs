@@ -29,7 +29,9 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::protocol::{req, ChildrenQuery, HistogramQuery, OpenOutcome, OpenParams};
+use crate::protocol::{
+    req, ChildrenQuery, HistogramQuery, MorePathsQuery, OpenOutcome, OpenParams,
+};
 
 use super::host::Host;
 use super::service::Service;
@@ -82,8 +84,31 @@ pub fn warm_up(host: &mut dyn Host) -> bool {
             ..Default::default()
         };
         let _ = service.request_with::<req::Histogram>(&histogram, None, host);
+        // Paths beyond the shortest: `PathFinder::ordered_paths` scans every edge, in one call
+        // per suspect (the roots that also hold it) and per "more paths" page. The suspects of
+        // the synthetic dump do not ask for them, so on a real dump its first call ran as
+        // Liftoff code: 14% of the worker's CPU for the suspects of a 17 M-object dump
+        // (`scripts/profile-page.sh`).
+        let paths = MorePathsQuery {
+            object: deep_object(WARM_UP_OBJECTS),
+            include_weak: false,
+            offset: 0,
+            limit: 10,
+        };
+        let _ = service.request_with::<req::MorePaths>(&paths, None, host);
     }
     opened
+}
+
+/// The id (`0x…`) of the last `Node` of [`dump`]`(objects)`: a leaf deep in its tree, with
+/// more than one path from the roots.
+pub fn deep_object(objects: u32) -> String {
+    format!("{:#x}", node_address(objects.max(4) as u64 - 1))
+}
+
+/// Where `Node` `i` of [`dump`] lives.
+fn node_address(i: u64) -> u64 {
+    HEAP + i * 32
 }
 
 /// HPROF tags and sub-record tags written here (the format: docs/pipeline.md).
@@ -115,7 +140,7 @@ const HEAP: u64 = 0x1_0000_0000;
 /// an `Object[]` holding every 64th node, two GC roots, and the class records they need.
 pub fn dump(objects: u32) -> Vec<u8> {
     let n = objects.max(4) as u64;
-    let node = |i: u64| HEAP + i * 32;
+    let node = node_address;
     // byte[] payloads live after the nodes; the Object[] after those.
     let payload = |i: u64| HEAP + n * 32 + (i / 2) * 32;
     let holder = HEAP + n * 32 + n.div_ceil(2) * 32;
