@@ -100,8 +100,8 @@ pub fn warm_up(host: &mut dyn Host) -> bool {
     opened
 }
 
-/// The id (`0x…`) of the last `Node` of [`dump`]`(objects)`: a leaf deep in its tree, with
-/// more than one path from the roots.
+/// The id (`0x…`) of the last `Node` of [`dump`]`(objects)`: a leaf deep in its tree (its
+/// paths are found by one scan of every edge however many there are).
 pub fn deep_object(objects: u32) -> String {
     format!("{:#x}", node_address(objects.max(4) as u64 - 1))
 }
