@@ -478,10 +478,16 @@ fn decode_preview_into(elem: BasicType, utf16: bool, data: &[u8], out: &mut Vec<
     let mut buf = [0u8; 4];
     let mut push = |c: char| out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
     match (elem, utf16) {
-        (BasicType::Byte, false) => data
-            .iter()
-            .take(STRING_PREVIEW_CHARS)
-            .for_each(|&b| push(b as char)),
+        // Latin-1; nearly always ASCII, whose bytes are their UTF-8: one copy, not a push per
+        // char.
+        (BasicType::Byte, false) => {
+            let head = &data[..data.len().min(STRING_PREVIEW_CHARS)];
+            if head.is_ascii() {
+                out.extend_from_slice(head);
+            } else {
+                head.iter().for_each(|&b| push(b as char));
+            }
+        }
         (BasicType::Byte, true) | (BasicType::Char, _) => {
             let big = elem == BasicType::Char;
             let units = data.chunks_exact(2).take(STRING_PREVIEW_CHARS).map(|c| {
@@ -511,4 +517,21 @@ pub(crate) fn hash_bytes(data: &[u8]) -> u64 {
     tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
     h = (h ^ u64::from_le_bytes(tail)).wrapping_mul(K);
     h ^ (h >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latin1_previews_are_their_utf8() {
+        for text in ["plain ascii", "", "café crème", "ÿ\u{80}", &"x".repeat(100)] {
+            // Latin-1 bytes of `text` (all its chars are below U+0100).
+            let latin1: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+            let mut out = Vec::new();
+            decode_preview_into(BasicType::Byte, false, &latin1, &mut out);
+            let want: String = text.chars().take(STRING_PREVIEW_CHARS).collect();
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{text:?}");
+        }
+    }
 }
