@@ -471,3 +471,97 @@ fn queue_items_path_on_real_dump() {
     serde_json::to_string(&m).unwrap();
     serde_json::to_string(&p).unwrap();
 }
+
+/// The search reads its queue in batches: the parents it picks must be those of the plain
+/// one-at-a-time breadth-first search (class edge first, then the edges in order), on a heap
+/// big enough for many full batches, with cycles, shared targets and wide arrays.
+#[test]
+fn batched_search_picks_the_plain_search_parents() {
+    use std::collections::VecDeque;
+    use BasicType::*;
+    let mut b = HeapBuilder::new(8);
+    let object = b.object_class();
+    let link = b.class(
+        "com/x/Link",
+        Some(object),
+        &[("a", Object), ("b", Object), ("c", Object)],
+        &[],
+    );
+    let arrays = b.array_class("com/x/Link");
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let objs: Vec<ObjRef> = (0..3000).map(|_| b.instance(link, &[])).collect();
+    for (i, &o) in objs.iter().enumerate() {
+        for f in ["a", "b", "c"] {
+            // Mostly near neighbours (long chains), some far (cycles, shared targets), some null.
+            let t = match next(10) {
+                0..=4 => Some(objs[(i + 1 + next(3)) % objs.len()]),
+                5..=7 => Some(objs[next(objs.len())]),
+                _ => None,
+            };
+            b.set_field(o, f, t);
+        }
+    }
+    for _ in 0..40 {
+        let elems: Vec<Option<ObjRef>> = (0..next(400))
+            .map(|_| Some(objs[next(objs.len())]))
+            .collect();
+        let arr = b.obj_array(arrays, &elems);
+        if next(2) == 0 {
+            b.root(arr, JNI);
+        } else {
+            b.set_field(objs[next(objs.len())], "c", arr);
+        }
+    }
+    for _ in 0..5 {
+        b.root(objs[next(objs.len())], JNI);
+    }
+    let g = build(&b);
+
+    let mut parent: Vec<Option<Node>> = vec![None; g.node_count()];
+    let mut queue = VecDeque::new();
+    for &r in g.root_nodes() {
+        if parent[r.get() as usize].is_none() {
+            parent[r.get() as usize] = Some(g.super_root());
+            queue.push_back(r);
+        }
+    }
+    while let Some(v) = queue.pop_front() {
+        for w in g
+            .class_node(v)
+            .into_iter()
+            .chain(g.edges(v).map(|(t, _)| t))
+        {
+            if parent[w.get() as usize].is_none() {
+                parent[w.get() as usize] = Some(v);
+                queue.push_back(w);
+            }
+        }
+    }
+
+    let f = PathFinder::new(&g, PathOptions { include_weak: true });
+    let mut reached = 0;
+    for v in g.nodes() {
+        let path = f.shortest_path(v).map(|p| nodes(&p));
+        let mut want = Vec::new();
+        let mut x = Some(v);
+        while let Some(y) = x.filter(|&y| y != g.super_root()) {
+            want.push(y);
+            x = parent[y.get() as usize];
+        }
+        want.reverse();
+        match path {
+            Some(p) => {
+                reached += 1;
+                assert_eq!(p, want, "path of {v:?}");
+            }
+            None => assert!(parent[v.get() as usize].is_none(), "{v:?} has a path"),
+        }
+    }
+    assert!(reached > 2500, "most of the heap reached: {reached}");
+}

@@ -955,3 +955,31 @@ fn leak_pattern_serializes_as_its_label() {
         "ThreadLocal accumulation"
     );
 }
+
+/// The page asks for the suspects alone, and they read each dominator subtree by walking the
+/// children index; the report shares the histogram's preorder and reads runs of it. Both
+/// readings give the same suspects (accumulated rows, thread counts) on every incident.
+#[test]
+fn suspects_alone_match_the_reports() {
+    for name in [
+        "retry_buffer",
+        "queue_backlog",
+        "threadlocal_leak",
+        "thread_explosion",
+        "classloader_leak",
+        "plugin_redeploy",
+        "oom_export",
+        "thread_stacks",
+    ] {
+        let (g, d) = graph_of(name);
+        let p = PathFinder::new(&g, PathOptions::default());
+        let alone = find_suspects(&g, &d, &p);
+        let report = heaplens::report::build_report(&g, &d, &Default::default());
+        assert!(!alone.is_empty(), "{name}: a suspect");
+        assert_eq!(
+            serde_json::to_value(&alone).unwrap(),
+            serde_json::to_value(&report.suspects).unwrap(),
+            "{name}"
+        );
+    }
+}

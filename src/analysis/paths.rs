@@ -275,6 +275,9 @@ pub(crate) fn is_subclass_of(g: &HeapGraph, mut c: u32, name: &str) -> bool {
     false
 }
 
+/// Nodes of the breadth-first search's queue read at a time ([`PathIndex::new`]).
+const BFS_BATCH: usize = 256;
+
 /// The result of the one BFS a [`PathFinder`] needs, owned and without a borrow of the graph:
 /// a long-lived holder (the web worker, which keeps the graph for the whole session) keeps the
 /// index beside the graph and borrows a finder per call ([`PathIndex::finder`]).
@@ -329,22 +332,48 @@ impl PathIndex {
                 queue.push(r.get());
             }
         }
-        while let Some(v) = queue.pop() {
-            let mut visit = |w: Node| {
-                if parent[w.index()] == NO_NODE {
-                    parent[w.index()] = Node::new(v);
-                    queue.push(w.get());
-                }
-            };
-            if let Some(c) = g.class_node(Node::new(v)) {
-                visit(c);
+        // The queue is read in batches, each in three sweeps: the nodes' classes and edge
+        // runs, then a read of every target's `parent` entry, then the visits in order. The
+        // nodes after the first in a batch are known before it is visited, so the sweeps'
+        // reads (a cache miss each, on a big heap) are independent and overlap; visited one
+        // at a time, each node's reads waited for the last node's. The visits, and so the
+        // parents chosen, are those of the one-at-a-time search: what a batch discovers goes
+        // behind it in the queue either way.
+        let mut batch: Vec<(Node, Node, Option<u32>, &[u32])> = Vec::with_capacity(BFS_BATCH);
+        loop {
+            batch.clear();
+            while batch.len() < BFS_BATCH {
+                let Some(v) = queue.pop() else { break };
+                let v = Node::new(v);
+                let class = g.class_node(v).unwrap_or(NO_NODE);
+                batch.push((v, class, excl.excluded_index(g, v), g.edge_targets(v)));
             }
-            match excl.excluded_index(g, Node::new(v)) {
-                None => g.edges(Node::new(v)).for_each(|(t, _)| visit(t)),
-                Some(skip) => g
-                    .indexed_edges(Node::new(v))
-                    .filter(|&(_, idx)| idx != skip)
-                    .for_each(|(t, _)| visit(t)),
+            if batch.is_empty() {
+                break;
+            }
+            let touched = batch.iter().fold(0u32, |acc, &(_, _, _, targets)| {
+                targets.iter().fold(acc, |acc, &t| {
+                    acc ^ parent.get(t as usize).map_or(0, |p| p.get())
+                })
+            });
+            std::hint::black_box(touched);
+            for &(v, class, skip, targets) in &batch {
+                let mut visit = |w: Node| {
+                    if parent[w.index()] == NO_NODE {
+                        parent[w.index()] = v;
+                        queue.push(w.get());
+                    }
+                };
+                if class != NO_NODE {
+                    visit(class);
+                }
+                match skip {
+                    None => targets.iter().for_each(|&t| visit(Node::new(t))),
+                    Some(skip) => g
+                        .indexed_edges(v)
+                        .filter(|&(_, idx)| idx != skip)
+                        .for_each(|(t, _)| visit(t)),
+                }
             }
         }
         let trace_of_thread = g

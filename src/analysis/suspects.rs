@@ -62,7 +62,7 @@ use super::collections::{
 };
 use super::paths::{hex, Path, PathFinder, PathStep};
 use super::patterns::*;
-use crate::graph::{ClassKind, DomPreorder, Dominance, HeapGraph, Node};
+use crate::graph::{ChildIndex, ClassKind, DomPreorder, Dominance, HeapGraph, Node};
 use crate::hprof::RootKind;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -193,9 +193,65 @@ pub(super) struct Cx<'a, 'g> {
     pub(super) g: &'a HeapGraph,
     pub(super) d: &'a Dominance,
     pub(super) paths: &'a PathFinder<'g>,
-    /// The dominator tree in preorder: a subtree is one run of it.
-    pub(super) pre: &'a DomPreorder,
+    /// The dominator subtrees the suspects read (accumulation points, threads).
+    pub(super) subtrees: Subtrees<'a>,
     pub(super) total: u64,
+}
+
+/// How the suspects read a dominator subtree: as one run of a preorder the caller has already
+/// (the report shares the histogram's), or by walking the children index (the page asks for
+/// the suspects before any histogram; laying out the whole tree in preorder for the few
+/// subtrees they read cost more than the walks: its queue, two passes and scatter over every
+/// node, against one pass over the children's starts).
+pub(super) enum Subtrees<'a> {
+    Preorder(&'a DomPreorder),
+    Children(ChildIndex<'a>),
+}
+
+impl Subtrees<'_> {
+    /// Calls `f` on each node of `t`'s dominator subtree (`t` itself when `include_top`), in
+    /// no particular order.
+    fn for_each(&self, d: &Dominance, t: Node, include_top: bool, mut f: impl FnMut(Node)) {
+        match self {
+            Subtrees::Preorder(pre) => {
+                let sub = pre.subtree(d, t);
+                let skip = usize::from(!include_top).min(sub.len());
+                sub[skip..].iter().for_each(|&v| f(v));
+            }
+            Subtrees::Children(index) => {
+                if !d.is_reachable(t) || t == d.super_root() {
+                    return;
+                }
+                if include_top {
+                    f(t);
+                }
+                // Level by level: the next level's children runs are known a whole level
+                // ahead, so their reads overlap (a stack's next read waits for the last one).
+                let mut level = index.children(t).to_vec();
+                let mut next = Vec::new();
+                while !level.is_empty() {
+                    for &v in &level {
+                        f(v);
+                        next.extend_from_slice(index.children(v));
+                    }
+                    std::mem::swap(&mut level, &mut next);
+                    next.clear();
+                }
+            }
+        }
+    }
+
+    /// The node count of `t`'s dominator subtree, itself included (0 if unreachable).
+    fn count(&self, d: &Dominance, t: Node) -> u64 {
+        match self {
+            Subtrees::Preorder(pre) => pre.subtree(d, t).len() as u64,
+            Subtrees::Children(_) => {
+                let mut n = 0;
+                self.for_each(d, t, true, |_| n += 1);
+                n
+            }
+        }
+    }
 }
 
 impl Cx<'_, '_> {
@@ -259,7 +315,7 @@ impl Suspect {
 /// Finds the leak suspects of a dump, biggest first (then below-threshold class-loader
 /// findings). `paths` should use the default options (weak references excluded).
 pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Suspect> {
-    find_suspects_with(g, d, paths, &DomPreorder::new(d))
+    find_suspects_in(g, d, paths, Subtrees::Children(d.child_index()))
 }
 
 /// [`find_suspects`] with the dominator tree in preorder (the report shares the histogram's).
@@ -269,12 +325,21 @@ pub(crate) fn find_suspects_with(
     paths: &PathFinder,
     pre: &DomPreorder,
 ) -> Vec<Suspect> {
+    find_suspects_in(g, d, paths, Subtrees::Preorder(pre))
+}
+
+fn find_suspects_in(
+    g: &HeapGraph,
+    d: &Dominance,
+    paths: &PathFinder,
+    subtrees: Subtrees,
+) -> Vec<Suspect> {
     let total = d.reachable_bytes();
     let cx = Cx {
         g,
         d,
         paths,
-        pre,
+        subtrees,
         total,
     };
     let mut out = Vec::new();
@@ -315,10 +380,7 @@ pub(crate) fn find_suspects_with(
     }
     // Thread explosion first: it absorbs group suspects of Thread classes.
     let threads = live_threads(g, d);
-    let thread_objects: u64 = threads
-        .iter()
-        .map(|&t| cx.pre.subtree(d, t).len() as u64)
-        .sum();
+    let thread_objects: u64 = threads.iter().map(|&t| cx.subtrees.count(d, t)).sum();
     let explosion = threads.len() >= THREAD_EXPLOSION_MIN
         || (threads.len() >= 100 && thread_objects as f64 > 0.3 * d.reachable as f64);
     let mut group_list: Vec<(u32, Vec<Node>, u64)> = groups
@@ -546,9 +608,7 @@ pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<Acc
         e.1 += size;
     };
     for &t in tops {
-        let sub = cx.pre.subtree(cx.d, t);
-        let skip = usize::from(!include_tops).min(sub.len());
-        sub[skip..].iter().for_each(|&v| add(v));
+        cx.subtrees.for_each(cx.d, t, include_tops, &mut add);
     }
     let mut rows: Vec<(u32, u64, u64)> = by
         .into_iter()

@@ -290,6 +290,16 @@ impl HeapGraph {
             .map(|&t| Node::new(t))
             .zip(self.slots[a..b].iter().copied())
     }
+    /// The targets of [`edges`](Self::edges) as stored (node numbers), without their slots.
+    #[inline]
+    pub(crate) fn edge_targets(&self, node: Node) -> &[u32] {
+        let (a, b) = if node.index() < self.ids.len() {
+            self.offsets.range(node.index())
+        } else {
+            (0, 0)
+        };
+        &self.targets[a..b]
+    }
     /// The class-object node of `node`'s class, if the dump has it.
     pub fn class_node(&self, node: Node) -> Option<Node> {
         let c = self.classes[self.class_index(node) as usize].node;
