@@ -332,25 +332,32 @@ impl PathIndex {
                 queue.push(r.get());
             }
         }
-        // The queue is read in batches, each in three sweeps: the nodes' classes and edge
-        // runs, then a read of every target's `parent` entry, then the visits in order. The
+        // The queue is read in batches, each in four sweeps: a read of the nodes' class and
+        // degree entries, their classes and edge runs, a read of every target's `parent`
+        // entry, then the visits in order. The
         // nodes after the first in a batch are known before it is visited, so the sweeps'
         // reads (a cache miss each, on a big heap) are independent and overlap; visited one
         // at a time, each node's reads waited for the last node's. The visits, and so the
         // parents chosen, are those of the one-at-a-time search: what a batch discovers goes
         // behind it in the queue either way.
+        let mut popped: Vec<Node> = Vec::with_capacity(BFS_BATCH);
         let mut batch: Vec<(Node, Node, Option<u32>, &[u32])> = Vec::with_capacity(BFS_BATCH);
         loop {
-            batch.clear();
-            while batch.len() < BFS_BATCH {
+            popped.clear();
+            while popped.len() < BFS_BATCH {
                 let Some(v) = queue.pop() else { break };
-                let v = Node::new(v);
-                let class = g.class_node(v).unwrap_or(NO_NODE);
-                batch.push((v, class, excl.excluded_index(g, v), g.edge_targets(v)));
+                popped.push(Node::new(v));
             }
-            if batch.is_empty() {
+            if popped.is_empty() {
                 break;
             }
+            let touched = popped.iter().fold(0, |acc, &v| acc ^ g.touch(v));
+            std::hint::black_box(touched);
+            batch.clear();
+            batch.extend(popped.iter().map(|&v| {
+                let class = g.class_node(v).unwrap_or(NO_NODE);
+                (v, class, excl.excluded_index(g, v), g.edge_targets(v))
+            }));
             let touched = batch.iter().fold(0u32, |acc, &(_, _, _, targets)| {
                 targets.iter().fold(acc, |acc, &t| {
                     acc ^ parent.get(t as usize).map_or(0, |p| p.get())
@@ -524,7 +531,14 @@ impl<'g> PathFinder<'g> {
         // Referrers (q, position) with q not the shortest path's own predecessor.
         let mut refs: Vec<(Node, usize)> = Vec::new();
         let mut complete = true;
-        'scan: for q in g.nodes() {
+        // Most references point at none of the path's nodes: a bit per (node mod 4096)
+        // turns them away before the search.
+        let mut maybe = [0u64; 64];
+        for &v in &shortest {
+            maybe[(v.get() as usize >> 6) & 63] |= 1 << (v.get() & 63);
+        }
+        let on_path = |t: u32| maybe[(t as usize >> 6) & 63] & (1 << (t & 63)) != 0;
+        'scan: for (q, targets) in g.edge_runs() {
             if !self.has_path(q) {
                 continue;
             }
@@ -539,7 +553,10 @@ impl<'g> PathFinder<'g> {
                 consider(c);
             }
             match self.idx.excl.excluded_index(g, q) {
-                None => g.edges(q).for_each(|(t, _)| consider(t)),
+                None => targets
+                    .iter()
+                    .filter(|&&t| on_path(t))
+                    .for_each(|&t| consider(Node::new(t))),
                 Some(skip) => g
                     .indexed_edges(q)
                     .filter(|&(_, idx)| idx != skip)

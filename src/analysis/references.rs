@@ -48,8 +48,9 @@ pub fn outgoing(g: &HeapGraph, v: Node, start: usize, end: usize) -> Vec<(Node, 
 /// class), largest retained first (ties: node order). One scan of all edges.
 pub fn referrers(g: &HeapGraph, d: &Dominance, v: Node) -> Vec<Node> {
     let mut refs: Vec<Node> = g
-        .nodes()
-        .filter(|&q| g.class_node(q) == Some(v) || g.edges(q).any(|(t, _)| t == v))
+        .edge_runs()
+        .filter(|&(q, targets)| g.class_node(q) == Some(v) || targets.contains(&v.get()))
+        .map(|(q, _)| q)
         .collect();
     refs.sort_by_key(|&q| Reverse(d.retained(q)));
     refs

@@ -176,6 +176,13 @@ impl EdgeOffsets {
         self.range_slow(v, d)
     }
 
+    /// `v`'s degree byte (0 out of range), read only to have it cached: see
+    /// [`HeapGraph::touch`](super::HeapGraph::touch).
+    #[inline]
+    pub(crate) fn touch(&self, v: usize) -> u32 {
+        self.degree.get(v).copied().unwrap_or(0) as u32
+    }
+
     /// The edge positions of node `v` when `prev_end` is where node `v - 1`'s end: `range(v)`
     /// without the sum over its block (one byte read where `v`'s degree is not big). A reader
     /// meeting the nodes in order (pass 2: 99.98% of objects on the bench dumps) pays this.
