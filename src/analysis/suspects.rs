@@ -209,32 +209,33 @@ pub(super) enum Subtrees<'a> {
 }
 
 impl Subtrees<'_> {
-    /// Calls `f` on each node of `t`'s dominator subtree (`t` itself when `include_top`), in
-    /// no particular order.
-    fn for_each(&self, d: &Dominance, t: Node, include_top: bool, mut f: impl FnMut(Node)) {
+    /// Calls `f` on runs of nodes that together are `t`'s dominator subtree (`t` itself when
+    /// `include_top`), in no particular order.
+    fn for_each(&self, d: &Dominance, t: Node, include_top: bool, mut f: impl FnMut(&[Node])) {
         match self {
             Subtrees::Preorder(pre) => {
                 let sub = pre.subtree(d, t);
                 let skip = usize::from(!include_top).min(sub.len());
-                sub[skip..].iter().for_each(|&v| f(v));
+                f(&sub[skip..]);
             }
             Subtrees::Children(index) => {
                 if !d.is_reachable(t) || t == d.super_root() {
                     return;
                 }
                 if include_top {
-                    f(t);
+                    f(&[t]);
                 }
                 // Level by level: the next level's children runs are known a whole level
-                // ahead, so their reads overlap (a stack's next read waits for the last one).
+                // ahead, so their reads overlap (a stack's next read waits for the last one);
+                // and `f` reads a whole level in its own loop, its misses overlapping too.
                 let mut level = index.children(t).to_vec();
                 let mut next = Vec::new();
                 while !level.is_empty() {
                     for &v in &level {
-                        f(v);
                         // Runs are a few nodes: a loop, not a `memcpy` call each.
                         next.extend(index.children(v).iter().copied());
                     }
+                    f(&level);
                     std::mem::swap(&mut level, &mut next);
                     next.clear();
                 }
@@ -244,14 +245,9 @@ impl Subtrees<'_> {
 
     /// The node count of `t`'s dominator subtree, itself included (0 if unreachable).
     fn count(&self, d: &Dominance, t: Node) -> u64 {
-        match self {
-            Subtrees::Preorder(pre) => pre.subtree(d, t).len() as u64,
-            Subtrees::Children(_) => {
-                let mut n = 0;
-                self.for_each(d, t, true, |_| n += 1);
-                n
-            }
-        }
+        let mut n = 0;
+        self.for_each(d, t, true, |run| n += run.len() as u64);
+        n
     }
 }
 
@@ -598,15 +594,17 @@ pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<Acc
             }
         })
         .collect();
-    let mut add = |v: Node| {
-        let c = g.class_index(v);
-        let size = match fixed[c as usize] {
-            u64::MAX => g.shallow(v),
-            s => s,
-        };
-        let e = &mut by[c as usize];
-        e.0 += 1;
-        e.1 += size;
+    let mut add = |run: &[Node]| {
+        for &v in run {
+            let c = g.class_index(v);
+            let size = match fixed[c as usize] {
+                u64::MAX => g.shallow(v),
+                s => s,
+            };
+            let e = &mut by[c as usize];
+            e.0 += 1;
+            e.1 += size;
+        }
     };
     for &t in tops {
         cx.subtrees.for_each(cx.d, t, include_tops, &mut add);
