@@ -6,7 +6,7 @@
 //! class (group) dominates. Summing the classes' retained sizes instead counts an object once
 //! per class above it (`java.lang` retained 77.4 MiB of a 38.1 MiB heap that way).
 
-use crate::graph::{package_of, DomPreorder, Dominance, HeapGraph, Node, NO_NODE};
+use crate::graph::{package_of, ClassKind, DomPreorder, Dominance, HeapGraph, Node, NO_NODE};
 use crate::hprof::Id;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -93,12 +93,33 @@ pub(crate) struct ClassTotals {
 }
 
 impl ClassTotals {
+    /// Instances and shallow bytes of the reachable objects, by class index.
+    pub(crate) fn reachable(&self) -> &[(u64, u64)] {
+        &self.reach
+    }
     /// Shallow bytes of all objects and of the unreachable ones.
     pub(crate) fn shallow_sums(&self) -> (u64, u64) {
         let sum = |t: &[(u64, u64)]| t.iter().map(|c| c.1).sum::<u64>();
         let unreachable = sum(&self.unreach);
         (sum(&self.reach) + unreachable, unreachable)
     }
+}
+
+/// Each class's instance size where every object of the class has it (plain instances:
+/// what [`HeapGraph::shallow`] answers for them), `u64::MAX` where `shallow` must be asked per
+/// object (arrays; the class of class objects). It skips `shallow`'s class-object lookup, a
+/// call per object in wasm, for most objects.
+pub(crate) fn fixed_sizes(g: &HeapGraph) -> Vec<u64> {
+    (0..g.classes.len() as u32)
+        .map(|c| {
+            let class = &g.classes[c as usize];
+            if class.kind == ClassKind::Instance && !g.has_class_objects(c) {
+                class.instance_size as u64
+            } else {
+                u64::MAX
+            }
+        })
+        .collect()
 }
 
 /// [`ClassTotals`] of every node.
@@ -111,12 +132,16 @@ pub(crate) fn class_totals(
     let total = g.node_count().max(1) as f64;
     let mut reach = vec![(0u64, 0u64); nc];
     let mut unreach = vec![(0u64, 0u64); nc];
+    let fixed = fixed_sizes(g);
     for v in g.nodes() {
         if v.get() % (1 << 20) == 0 {
             progress(v.get() as f64 / total);
         }
         let c = g.class_index(v) as usize;
-        let s = g.shallow(v);
+        let s = match fixed[c] {
+            u64::MAX => g.shallow(v),
+            s => s,
+        };
         let t = if d.is_reachable(v) {
             &mut reach[c]
         } else {

@@ -60,6 +60,7 @@
 use super::collections::{
     array_info, collection_info, sample_elements, CollectionInfo, CollectionKind,
 };
+use super::histogram;
 use super::paths::{hex, Path, PathFinder, PathStep};
 use super::patterns::*;
 use crate::graph::{ChildIndex, ClassKind, DomPreorder, Dominance, HeapGraph, Node};
@@ -241,6 +242,27 @@ impl Subtrees<'_> {
                 }
             }
         }
+    }
+
+    /// Calls `f` on runs of nodes that together are the reachable objects outside `t`'s
+    /// dominator subtree, `t` a reachable object, when the subtrees are read by walking the
+    /// children index (false, and no call, when they are read as a preorder).
+    fn for_each_outside(&self, d: &Dominance, t: Node, mut f: impl FnMut(&[Node])) -> bool {
+        let Subtrees::Children(index) = self else {
+            return false;
+        };
+        let mut level: Vec<Node> = index.children(d.super_root()).to_vec();
+        let mut next = Vec::new();
+        while !level.is_empty() {
+            level.retain(|&v| v != t);
+            for &v in &level {
+                next.extend(index.children(v).iter().copied());
+            }
+            f(&level);
+            std::mem::swap(&mut level, &mut next);
+            next.clear();
+        }
+        true
     }
 
     /// The node count of `t`'s dominator subtree, itself included (0 if unreachable).
@@ -582,19 +604,9 @@ fn holder_from_path(cx: &Cx, path: &Path) -> Option<(Node, String, Option<Node>)
 pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<AccumulatedRow> {
     let g = cx.g;
     let mut by: Vec<(u64, u64)> = vec![(0, 0); g.classes.len()];
-    // Plain instances have their class's size (skips `shallow`'s class-object lookup).
-    let fixed: Vec<u64> = g
-        .classes
-        .iter()
-        .map(|c| {
-            if c.kind == ClassKind::Instance && c.name != "java.lang.Class" {
-                c.instance_size as u64
-            } else {
-                u64::MAX
-            }
-        })
-        .collect();
-    let mut add = |run: &[Node]| {
+    let fixed = histogram::fixed_sizes(g);
+    // Counts (count, bytes) of the nodes of `run` into `by`, or out of it.
+    let tally = |by: &mut [(u64, u64)], run: &[Node], sign: u64| {
         for &v in run {
             let c = g.class_index(v);
             let size = match fixed[c as usize] {
@@ -602,12 +614,35 @@ pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<Acc
                 s => s,
             };
             let e = &mut by[c as usize];
-            e.0 += 1;
-            e.1 += size;
+            e.0 = e.0.wrapping_add(sign);
+            e.1 = e.1.wrapping_add(size.wrapping_mul(sign));
         }
     };
-    for &t in tops {
-        cx.subtrees.for_each(cx.d, t, include_tops, &mut add);
+    match tops {
+        // One top retaining most of the heap (the usual lone suspect), its subtree read by
+        // walking: the subtree is the reachable heap less everything else, and everything else
+        // is the shorter walk. A walk reads each node at random; the reachable totals read
+        // every node in order.
+        [t] if matches!(cx.subtrees, Subtrees::Children(_))
+            && *t != cx.d.super_root()
+            && cx.d.is_reachable(*t)
+            && cx.d.retained(*t) > cx.total / 2 =>
+        {
+            by = histogram::class_totals(g, cx.d, &mut |_| {})
+                .reachable()
+                .to_vec();
+            cx.subtrees
+                .for_each_outside(cx.d, *t, |run| tally(&mut by, run, u64::MAX));
+            if !include_tops {
+                tally(&mut by, &[*t], u64::MAX);
+            }
+        }
+        _ => {
+            for &t in tops {
+                cx.subtrees
+                    .for_each(cx.d, t, include_tops, |run| tally(&mut by, run, 1));
+            }
+        }
     }
     let mut rows: Vec<(u32, u64, u64)> = by
         .into_iter()

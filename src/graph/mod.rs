@@ -243,6 +243,10 @@ impl HeapGraph {
         }
         self.class_by_node.get(&node.get()).copied()
     }
+    /// Whether some objects of class `class` (an index in `classes`) are class objects.
+    pub(crate) fn has_class_objects(&self, class: u32) -> bool {
+        self.class_classes.contains(&class)
+    }
     /// Array length (0 for instances and class objects).
     pub fn array_len(&self, node: Node) -> u32 {
         self.class_len.len(node.index())
