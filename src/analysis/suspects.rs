@@ -226,20 +226,7 @@ impl Subtrees<'_> {
                 if include_top {
                     f(&[t]);
                 }
-                // Level by level: the next level's children runs are known a whole level
-                // ahead, so their reads overlap (a stack's next read waits for the last one);
-                // and `f` reads a whole level in its own loop, its misses overlapping too.
-                let mut level = index.children(t).to_vec();
-                let mut next = Vec::new();
-                while !level.is_empty() {
-                    for &v in &level {
-                        // Runs are a few nodes: a loop, not a `memcpy` call each.
-                        next.extend(index.children(v).iter().copied());
-                    }
-                    f(&level);
-                    std::mem::swap(&mut level, &mut next);
-                    next.clear();
-                }
+                walk_levels(index, index.children(t).to_vec(), None, &mut f);
             }
         }
     }
@@ -251,17 +238,12 @@ impl Subtrees<'_> {
         let Subtrees::Children(index) = self else {
             return false;
         };
-        let mut level: Vec<Node> = index.children(d.super_root()).to_vec();
-        let mut next = Vec::new();
-        while !level.is_empty() {
-            level.retain(|&v| v != t);
-            for &v in &level {
-                next.extend(index.children(v).iter().copied());
-            }
-            f(&level);
-            std::mem::swap(&mut level, &mut next);
-            next.clear();
-        }
+        walk_levels(
+            index,
+            index.children(d.super_root()).to_vec(),
+            Some(t),
+            &mut f,
+        );
         true
     }
 
@@ -270,6 +252,33 @@ impl Subtrees<'_> {
         let mut n = 0;
         self.for_each(d, t, true, |run| n += run.len() as u64);
         n
+    }
+}
+
+/// Calls `f` on each level of the dominator subtrees below the nodes of `level` (`level`
+/// first), leaving out `skip`'s subtree. Level by level: the next level's children runs are
+/// known a whole level ahead, so their reads overlap (a stack's next read waits for the last
+/// one); and `f` reads a whole level in its own loop, its misses overlapping too. One function
+/// (`f` is a `dyn`) for both of [`Subtrees`]' walks, so the page's warm-up, which takes one,
+/// gets it optimized for the other.
+fn walk_levels(
+    index: &ChildIndex,
+    mut level: Vec<Node>,
+    skip: Option<Node>,
+    f: &mut dyn FnMut(&[Node]),
+) {
+    let mut next = Vec::new();
+    while !level.is_empty() {
+        if let Some(t) = skip {
+            level.retain(|&v| v != t);
+        }
+        for &v in &level {
+            // Runs are a few nodes: a loop, not a `memcpy` call each.
+            next.extend(index.children(v).iter().copied());
+        }
+        f(&level);
+        std::mem::swap(&mut level, &mut next);
+        next.clear();
     }
 }
 
@@ -605,19 +614,6 @@ pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<Acc
     let g = cx.g;
     let mut by: Vec<(u64, u64)> = vec![(0, 0); g.classes.len()];
     let fixed = histogram::fixed_sizes(g);
-    // Counts (count, bytes) of the nodes of `run` into `by`, or out of it.
-    let tally = |by: &mut [(u64, u64)], run: &[Node], sign: u64| {
-        for &v in run {
-            let c = g.class_index(v);
-            let size = match fixed[c as usize] {
-                u64::MAX => g.shallow(v),
-                s => s,
-            };
-            let e = &mut by[c as usize];
-            e.0 = e.0.wrapping_add(sign);
-            e.1 = e.1.wrapping_add(size.wrapping_mul(sign));
-        }
-    };
     match tops {
         // One top retaining most of the heap (the usual lone suspect), its subtree read by
         // walking: the subtree is the reachable heap less everything else, and everything else
@@ -632,15 +628,16 @@ pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<Acc
                 .reachable()
                 .to_vec();
             cx.subtrees
-                .for_each_outside(cx.d, *t, |run| tally(&mut by, run, u64::MAX));
+                .for_each_outside(cx.d, *t, |run| tally(g, &fixed, &mut by, run, u64::MAX));
             if !include_tops {
-                tally(&mut by, &[*t], u64::MAX);
+                tally(g, &fixed, &mut by, &[*t], u64::MAX);
             }
         }
         _ => {
             for &t in tops {
-                cx.subtrees
-                    .for_each(cx.d, t, include_tops, |run| tally(&mut by, run, 1));
+                cx.subtrees.for_each(cx.d, t, include_tops, |run| {
+                    tally(g, &fixed, &mut by, run, 1)
+                });
             }
         }
     }
@@ -659,6 +656,23 @@ pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<Acc
             bytes,
         })
         .collect()
+}
+
+/// Counts the nodes of `run` (count, shallow bytes) into `by` by class (`sign` 1), or out of it
+/// (`sign` `u64::MAX`: minus one, wrapping). `fixed`: [`histogram::fixed_sizes`]. One function
+/// for both directions (see [`walk_levels`]).
+#[inline(never)]
+fn tally(g: &HeapGraph, fixed: &[u64], by: &mut [(u64, u64)], run: &[Node], sign: u64) {
+    for &v in run {
+        let c = g.class_index(v);
+        let size = match fixed[c as usize] {
+            u64::MAX => g.shallow(v),
+            s => s,
+        };
+        let e = &mut by[c as usize];
+        e.0 = e.0.wrapping_add(sign);
+        e.1 = e.1.wrapping_add(size.wrapping_mul(sign));
+    }
 }
 
 /// `its biggest parts: <static> CUSTOMERS (java.util.HashMap, 166,046 entries, 120.3 MiB,

@@ -161,7 +161,12 @@ pub struct SizeRule {
 
 #[inline]
 pub(crate) fn align_to(x: u64, a: u64) -> u64 {
-    x.div_ceil(a) * a
+    // Alignments are powers of two (8 in every HotSpot dump): a mask, not a 64-bit division
+    // (slow in wasm; the sizes of every array go through here).
+    match x.checked_add(a.wrapping_sub(1)) {
+        Some(up) if a.is_power_of_two() => up & !(a - 1),
+        _ => x.div_ceil(a) * a,
+    }
 }
 
 /// Index of an element size (1, 2, 4, 8 bytes) in [`SizeRule::primitive_array_base`].
@@ -266,6 +271,17 @@ pub(crate) fn primitive_array_jvm_name(elem: BasicType) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The mask gives the division's answer, for powers of two and the rest, up to the top.
+    #[test]
+    fn align_to_is_the_rounded_up_multiple() {
+        for a in [1u64, 2, 8, 16, 24, 40, 256] {
+            for x in (0..600).chain([u64::MAX - 300, u64::MAX / 2 + 7]) {
+                let want = x.checked_next_multiple_of(a).expect("in range");
+                assert_eq!(align_to(x, a), want, "{x} to {a}");
+            }
+        }
+    }
 
     #[test]
     fn hotspot_64_bit_compressed_oops() {

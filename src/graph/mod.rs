@@ -234,6 +234,7 @@ impl HeapGraph {
         &self.classes[self.class_index(node) as usize]
     }
     /// If `node` is a class object: its class index.
+    #[inline]
     pub fn as_class(&self, node: Node) -> Option<u32> {
         if !self
             .class_classes
@@ -262,6 +263,7 @@ impl HeapGraph {
         }
     }
     /// Shallow size under [`SizeRule`] (0 for the super-root).
+    #[inline]
     pub fn shallow(&self, node: Node) -> u64 {
         let Some(c) = self.class_len.class(node.index()) else {
             return 0;
