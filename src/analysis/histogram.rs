@@ -6,7 +6,7 @@
 //! class (group) dominates. Summing the classes' retained sizes instead counts an object once
 //! per class above it (`java.lang` retained 77.4 MiB of a 38.1 MiB heap that way).
 
-use crate::graph::{package_of, ClassKind, DomPreorder, Dominance, HeapGraph, Node, NO_NODE};
+use crate::graph::{package_of, DomPreorder, Dominance, HeapGraph, Node, NO_NODE};
 use crate::hprof::Id;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -105,23 +105,6 @@ impl ClassTotals {
     }
 }
 
-/// Each class's instance size where every object of the class has it (plain instances:
-/// what [`HeapGraph::shallow`] answers for them), `u64::MAX` where `shallow` must be asked per
-/// object (arrays; the class of class objects). It skips `shallow`'s class-object lookup, a
-/// call per object in wasm, for most objects.
-pub(crate) fn fixed_sizes(g: &HeapGraph) -> Vec<u64> {
-    (0..g.classes.len() as u32)
-        .map(|c| {
-            let class = &g.classes[c as usize];
-            if class.kind == ClassKind::Instance && !g.has_class_objects(c) {
-                class.instance_size as u64
-            } else {
-                u64::MAX
-            }
-        })
-        .collect()
-}
-
 /// [`ClassTotals`] of every node.
 pub(crate) fn class_totals(
     g: &HeapGraph,
@@ -132,7 +115,7 @@ pub(crate) fn class_totals(
     let total = g.node_count().max(1) as f64;
     let mut reach = vec![(0u64, 0u64); nc];
     let mut unreach = vec![(0u64, 0u64); nc];
-    let fixed = fixed_sizes(g);
+    let fixed = g.fixed_sizes();
     for v in g.nodes() {
         if v.get() % (1 << 20) == 0 {
             progress(v.get() as f64 / total);

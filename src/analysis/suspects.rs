@@ -613,7 +613,7 @@ fn holder_from_path(cx: &Cx, path: &Path) -> Option<(Node, String, Option<Node>)
 pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<AccumulatedRow> {
     let g = cx.g;
     let mut by: Vec<(u64, u64)> = vec![(0, 0); g.classes.len()];
-    let fixed = histogram::fixed_sizes(g);
+    let fixed = g.fixed_sizes();
     match tops {
         // One top retaining most of the heap (the usual lone suspect), its subtree read by
         // walking: the subtree is the reachable heap less everything else, and everything else
@@ -659,7 +659,7 @@ pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<Acc
 }
 
 /// Counts the nodes of `run` (count, shallow bytes) into `by` by class (`sign` 1), or out of it
-/// (`sign` `u64::MAX`: minus one, wrapping). `fixed`: [`histogram::fixed_sizes`]. One function
+/// (`sign` `u64::MAX`: minus one, wrapping). `fixed`: [`HeapGraph::fixed_sizes`]. One function
 /// for both directions (see [`walk_levels`]).
 #[inline(never)]
 fn tally(g: &HeapGraph, fixed: &[u64], by: &mut [(u64, u64)], run: &[Node], sign: u64) {

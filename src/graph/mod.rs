@@ -244,9 +244,35 @@ impl HeapGraph {
         }
         self.class_by_node.get(&node.get()).copied()
     }
-    /// Whether some objects of class `class` (an index in `classes`) are class objects.
-    pub(crate) fn has_class_objects(&self, class: u32) -> bool {
-        self.class_classes.contains(&class)
+    /// Each class's instance size where every object of the class has it (plain instances:
+    /// what [`shallow`](Self::shallow) answers for them), `u64::MAX` where `shallow` must be
+    /// asked per object (arrays; the class of class objects). With it, a loop over many
+    /// objects skips `shallow`'s class-object lookup (and, in wasm, a call) for most of them:
+    /// [`shallow_by`](Self::shallow_by).
+    pub(crate) fn fixed_sizes(&self) -> Vec<u64> {
+        self.classes
+            .iter()
+            .enumerate()
+            .map(|(c, class)| {
+                if class.kind == ClassKind::Instance && !self.class_classes.contains(&(c as u32)) {
+                    class.instance_size as u64
+                } else {
+                    u64::MAX
+                }
+            })
+            .collect()
+    }
+    /// [`shallow`](Self::shallow), `fixed` being [`fixed_sizes`](Self::fixed_sizes).
+    #[inline]
+    pub(crate) fn shallow_by(&self, node: Node, fixed: &[u64]) -> u64 {
+        match self
+            .class_len
+            .class(node.index())
+            .and_then(|c| fixed.get(c as usize))
+        {
+            Some(&s) if s != u64::MAX => s,
+            _ => self.shallow(node),
+        }
     }
     /// Array length (0 for instances and class objects).
     pub fn array_len(&self, node: Node) -> u32 {
@@ -623,7 +649,7 @@ impl Successors for HeapGraph {
 #[cfg(test)]
 mod tests {
     use crate::graph::build_from_bytes;
-    use heaplens_hprof_writer::{BasicType, HeapBuilder, RootKind, WriteOptions};
+    use heaplens_hprof_writer::{BasicType, HeapBuilder, RootKind, Value, WriteOptions};
 
     /// The scan in node order gives each node the run its own lookup gives, across blocks of
     /// degrees with no edge, one, and more than a byte holds.
@@ -660,5 +686,40 @@ mod tests {
             assert_eq!(targets, g.edge_targets(v), "{v:?}");
         }
         assert!(g.nodes().any(|v| g.edge_targets(v).len() > 255));
+    }
+
+    /// The per-class shortcut answers what `shallow` does, for instances, arrays of both kinds
+    /// and class objects (with statics, so their sizes differ).
+    #[test]
+    fn shallow_by_is_shallow() {
+        let mut b = HeapBuilder::new(8);
+        let object = b.object_class();
+        let link = b.class(
+            "com/x/Link",
+            Some(object),
+            &[("next", BasicType::Object), ("n", BasicType::Int)],
+            &[("COUNT", Value::Long(7)), ("NAME", Value::Object(0))],
+        );
+        let arrays = b.array_class("com/x/Link");
+        let mut all = Vec::new();
+        for i in 0..50usize {
+            all.push(Some(b.instance(link, &[])));
+            all.push(Some(b.prim_array(BasicType::Byte, &vec![1; i])));
+            all.push(Some(b.prim_array(BasicType::Long, &vec![0; 8 * (i % 5)])));
+        }
+        let holder = b.obj_array(arrays, &all);
+        b.root(holder, RootKind::JniGlobal { jni_ref_id: 1 });
+        let g = build_from_bytes(&b.write(&WriteOptions::default())).expect("dump parses");
+        let fixed = g.fixed_sizes();
+        for v in g.nodes() {
+            assert_eq!(
+                g.shallow_by(v, &fixed),
+                g.shallow(v),
+                "{}",
+                g.display_class(v)
+            );
+        }
+        assert!(g.nodes().any(|v| g.as_class(v).is_some()));
+        assert!(fixed.iter().any(|&s| s != u64::MAX));
     }
 }

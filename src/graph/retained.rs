@@ -126,12 +126,17 @@ impl Dominance {
     /// runs sorted in two halves. The same result for any `threads`.
     pub fn compute_in(g: &HeapGraph, threads: usize, progress: &mut dyn FnMut(f64)) -> Dominance {
         let root = g.super_root();
+        let fixed = g.fixed_sizes();
         // The granule divides every shallow size; taken over all nodes in id order (reads in
         // order, not at random as the preorder's), it divides the reachable ones' too.
         let (tree, granule) = crate::parallel::join(
             threads,
             || compute_with_progress(g, root.get(), &mut |f| progress(f * 0.8)),
-            || g.nodes().fold(0u64, |acc, v| gcd(acc, g.shallow(v))).max(1),
+            || {
+                g.nodes()
+                    .fold(0u64, |acc, v| gcd(acc, g.shallow_by(v, &fixed)))
+                    .max(1)
+            },
         );
         let n = tree.idom.len();
 
@@ -147,7 +152,7 @@ impl Dominance {
                 progress(0.8 + 0.1 * k as f64 / r as f64);
             }
             let vi = v as usize;
-            acc.add(vi, g.shallow(Node::new(v)));
+            acc.add(vi, g.shallow_by(Node::new(v), &fixed));
             let d = tree.idom[vi];
             if d != v {
                 let b = acc.get(vi);
