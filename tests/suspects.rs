@@ -11,6 +11,17 @@ use heaplens::graph::{build_from_bytes, Dominance, HeapGraph};
 use heaplens_hprof_writer::{BasicType, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
 use serde_json::Value as Json;
 
+/// The incident fixtures that have a leak suspect.
+const INCIDENTS: [&str; 7] = [
+    "retry_buffer",
+    "queue_backlog",
+    "threadlocal_leak",
+    "thread_explosion",
+    "classloader_leak",
+    "oom_export",
+    "plugin_redeploy",
+];
+
 fn facts(name: &str) -> Json {
     let text = std::fs::read_to_string(common::fixture(&format!("{name}.facts.json"))).unwrap();
     serde_json::from_str(&text).unwrap()
@@ -711,16 +722,7 @@ fn group_suspect_with_accumulation_point() {
 /// Every fixture: no explanation claims what one dump cannot show (growth, never removed).
 #[test]
 fn stories_claim_only_what_one_dump_shows() {
-    for name in [
-        "retry_buffer",
-        "queue_backlog",
-        "threadlocal_leak",
-        "thread_explosion",
-        "classloader_leak",
-        "healthy_app",
-        "oom_export",
-        "plugin_redeploy",
-    ] {
+    for name in INCIDENTS.iter().chain(&["healthy_app"]) {
         for x in suspects_of(name) {
             let e = x.explanation.to_lowercase();
             for claim in [
@@ -961,16 +963,7 @@ fn leak_pattern_serializes_as_its_label() {
 /// readings give the same suspects (accumulated rows, thread counts) on every incident.
 #[test]
 fn suspects_alone_match_the_reports() {
-    for name in [
-        "retry_buffer",
-        "queue_backlog",
-        "threadlocal_leak",
-        "thread_explosion",
-        "classloader_leak",
-        "plugin_redeploy",
-        "oom_export",
-        "thread_stacks",
-    ] {
+    for name in INCIDENTS.iter().chain(&["thread_stacks"]) {
         let (g, d) = graph_of(name);
         let p = PathFinder::new(&g, PathOptions::default());
         let alone = find_suspects(&g, &d, &p);
