@@ -726,7 +726,7 @@ fn infer_size_rule(
     }
     let mut gcd = 0u64;
     for i in 1..ids.len() {
-        gcd = gcd_u64(gcd, ids.get(i) - ids.get(i - 1));
+        gcd = gcd_step(gcd, ids.get(i) - ids.get(i - 1));
         if gcd == 1 {
             break;
         }
@@ -743,13 +743,6 @@ fn infer_size_rule(
         8
     };
     SizeRule::mat(pointer, if compressed { 4 } else { pointer }, alignment)
-}
-
-fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
 }
 
 /// Own-field layouts and instance sizes, supers before subclasses (iteratively: hierarchies

@@ -169,6 +169,22 @@ pub(crate) fn align_to(x: u64, a: u64) -> u64 {
     }
 }
 
+/// `gcd(acc, x)` (0 is the identity), as the folds over every object's size or address gap use
+/// it: where `acc` is a power of two that divides `x` (on a heap, nearly always: the alignment
+/// and an object's size) it stays, found with a mask instead of 64-bit remainders (a division
+/// each, slow in wasm).
+#[inline]
+pub(crate) fn gcd_step(acc: u64, x: u64) -> u64 {
+    if acc.is_power_of_two() && x & (acc - 1) == 0 {
+        return acc;
+    }
+    let (mut a, mut b) = (acc, x);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
 /// Index of an element size (1, 2, 4, 8 bytes) in [`SizeRule::primitive_array_base`].
 #[inline]
 pub(crate) fn elem_size_index(elem: BasicType) -> usize {
@@ -271,6 +287,40 @@ pub(crate) fn primitive_array_jvm_name(elem: BasicType) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut gives Euclid's answer.
+    #[test]
+    fn gcd_step_is_the_gcd() {
+        fn euclid(mut a: u64, mut b: u64) -> u64 {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        }
+        let xs = [
+            0u64,
+            1,
+            2,
+            3,
+            4,
+            6,
+            8,
+            12,
+            16,
+            24,
+            40,
+            64,
+            96,
+            256,
+            1 << 40,
+            u64::MAX,
+        ];
+        for &a in &xs {
+            for &x in &xs {
+                assert_eq!(gcd_step(a, x), euclid(a, x), "gcd({a}, {x})");
+            }
+        }
+    }
 
     /// The mask gives the division's answer, for powers of two and the rest, up to the top.
     #[test]

@@ -10,6 +10,7 @@
 //! object counts are not stored: [`Dominance::retained_count`] walks the subtree when asked
 //! (the report asks for 100 nodes, the UI for the rows on screen).
 
+use super::classes::gcd_step;
 use super::dominators::{compute_with_progress, NO_IDX};
 use super::{HeapGraph, Node, NO_NODE};
 
@@ -63,30 +64,51 @@ impl RetainedSizes {
 struct SizeAccumulator {
     units: Vec<u32>,
     granule: u64,
+    /// `log2(granule)` where the granule is a power of two (on every heap: the alignment), so
+    /// that bytes become units by a shift, not a 64-bit division per object (slow in wasm).
+    shift: Option<u32>,
     large: std::collections::HashMap<u32, u64>,
 }
 
 impl SizeAccumulator {
+    fn new(n: usize, granule: u64) -> SizeAccumulator {
+        SizeAccumulator {
+            units: vec![0; n],
+            granule,
+            shift: granule.is_power_of_two().then(|| granule.trailing_zeros()),
+            large: Default::default(),
+        }
+    }
+    /// Adds `bytes` (a multiple of the granule) to `v`.
     #[inline]
-    fn get(&self, v: usize) -> u64 {
-        match self.units[v] {
-            RetainedSizes::LARGE => self.large[&(v as u32)],
-            u => u as u64 * self.granule,
+    fn add(&mut self, v: usize, bytes: u64) {
+        let units = match self.shift {
+            Some(s) => bytes >> s,
+            None => bytes / self.granule,
+        };
+        self.add_units(v, units);
+    }
+    /// Adds `child`'s size to `v`'s (in units, as they are kept).
+    #[inline]
+    fn add_child(&mut self, v: usize, child: usize) {
+        match self.units[child] {
+            RetainedSizes::LARGE => self.add(v, self.large[&(child as u32)]),
+            u => self.add_units(v, u as u64),
         }
     }
     #[inline]
-    fn add(&mut self, v: usize, bytes: u64) {
+    fn add_units(&mut self, v: usize, units: u64) {
         let u = self.units[v];
         if u != RetainedSizes::LARGE {
-            let sum = u as u64 + bytes / self.granule;
+            let sum = u as u64 + units;
             if sum < RetainedSizes::LARGE as u64 {
                 self.units[v] = sum as u32;
                 return;
             }
             self.units[v] = RetainedSizes::LARGE;
-            self.large.insert(v as u32, u as u64 * self.granule + bytes);
+            self.large.insert(v as u32, sum * self.granule);
         } else {
-            *self.large.get_mut(&(v as u32)).expect("large entry") += bytes;
+            *self.large.get_mut(&(v as u32)).expect("large entry") += units * self.granule;
         }
     }
     fn finish(self) -> RetainedSizes {
@@ -134,18 +156,14 @@ impl Dominance {
             || compute_with_progress(g, root.get(), &mut |f| progress(f * 0.8)),
             || {
                 g.nodes()
-                    .fold(0u64, |acc, v| gcd(acc, g.shallow_by(v, &fixed)))
+                    .fold(0u64, |acc, v| gcd_step(acc, g.shallow_by(v, &fixed)))
                     .max(1)
             },
         );
         let n = tree.idom.len();
 
         // Retained sizes, bottom-up: reverse preorder visits a node after all it dominates.
-        let mut acc = SizeAccumulator {
-            units: vec![0; n],
-            granule,
-            large: Default::default(),
-        };
+        let mut acc = SizeAccumulator::new(n, granule);
         let r = tree.preorder.len().max(1);
         for (k, &v) in tree.preorder.iter().rev().enumerate() {
             if k % (1 << 20) == 0 {
@@ -155,8 +173,7 @@ impl Dominance {
             acc.add(vi, g.shallow_by(Node::new(v), &fixed));
             let d = tree.idom[vi];
             if d != v {
-                let b = acc.get(vi);
-                acc.add(d as usize, b);
+                acc.add_child(d as usize, vi);
             }
         }
         let retained = acc.finish();
@@ -356,9 +373,44 @@ impl ChildIndex<'_> {
     }
 }
 
-fn gcd(mut a: u64, mut b: u64) -> u64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Units by shift (a power-of-two granule) or by division, children added in units, and
+    /// sums past `u32` units spilled: every size is the plain byte sum.
+    #[test]
+    fn accumulated_sizes_are_the_byte_sums() {
+        for granule in [8u64, 3, 1 << 20] {
+            // A chain 0 ← 1 ← 2 ← 3 (each node's parent is the one before), leaves first.
+            let shallow = [
+                granule,
+                5 * granule,
+                (1u64 << 31) * granule,
+                (1u64 << 32) * granule,
+            ];
+            let mut acc = SizeAccumulator::new(4, granule);
+            let mut want = [0u64; 4];
+            for v in (0..4).rev() {
+                acc.add(v, shallow[v]);
+                want[v] += shallow[v];
+                if v > 0 {
+                    acc.add_child(v - 1, v);
+                    want[v - 1] += want[v];
+                }
+            }
+            let sizes = acc.finish();
+            for (v, &w) in want.iter().enumerate() {
+                assert_eq!(
+                    sizes.get(Node::new(v as u32)),
+                    w,
+                    "granule {granule}, node {v}"
+                );
+            }
+            assert!(
+                !sizes.large.is_empty(),
+                "granule {granule}: some sums spilled"
+            );
+        }
     }
-    a
 }
