@@ -121,10 +121,7 @@ pub(crate) fn class_totals(
             progress(v.get() as f64 / total);
         }
         let c = g.class_index(v) as usize;
-        let s = match fixed[c] {
-            u64::MAX => g.shallow(v),
-            s => s,
-        };
+        let s = g.shallow_by(v, &fixed);
         let t = if d.is_reachable(v) {
             &mut reach[c]
         } else {

@@ -334,12 +334,11 @@ impl PathIndex {
         }
         // The queue is read in batches, each in four sweeps: a read of the nodes' class and
         // degree entries, their classes and edge runs, a read of every target's `parent`
-        // entry, then the visits in order. The
-        // nodes after the first in a batch are known before it is visited, so the sweeps'
-        // reads (a cache miss each, on a big heap) are independent and overlap; visited one
-        // at a time, each node's reads waited for the last node's. The visits, and so the
-        // parents chosen, are those of the one-at-a-time search: what a batch discovers goes
-        // behind it in the queue either way.
+        // entry, then the visits in order. The nodes after the first in a batch are known
+        // before it is visited, so the sweeps' reads (a cache miss each, on a big heap) are
+        // independent and overlap; visited one at a time, each node's reads waited for the
+        // last node's. The visits, and so the parents chosen, are those of the one-at-a-time
+        // search: what a batch discovers goes behind it in the queue either way.
         let mut popped: Vec<Node> = Vec::with_capacity(BFS_BATCH);
         let mut batch: Vec<(Node, Node, Option<u32>, &[u32])> = Vec::with_capacity(BFS_BATCH);
         loop {

@@ -664,12 +664,8 @@ pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<Acc
 #[inline(never)]
 fn tally(g: &HeapGraph, fixed: &[u64], by: &mut [(u64, u64)], run: &[Node], sign: u64) {
     for &v in run {
-        let c = g.class_index(v);
-        let size = match fixed[c as usize] {
-            u64::MAX => g.shallow(v),
-            s => s,
-        };
-        let e = &mut by[c as usize];
+        let size = g.shallow_by(v, fixed);
+        let e = &mut by[g.class_index(v) as usize];
         e.0 = e.0.wrapping_add(sign);
         e.1 = e.1.wrapping_add(size.wrapping_mul(sign));
     }
