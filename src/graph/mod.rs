@@ -312,24 +312,25 @@ impl HeapGraph {
     }
     /// Explicit outgoing edges `(target, slot)` of a node, excluding the implicit class edge.
     pub fn edges(&self, node: Node) -> impl Iterator<Item = (Node, u8)> + '_ {
-        let (a, b) = if node.index() < self.ids.len() {
-            self.offsets.range(node.index())
-        } else {
-            (0, 0)
-        };
+        let (a, b) = self.edge_range(node);
         self.targets[a..b]
             .iter()
             .map(|&t| Node::new(t))
             .zip(self.slots[a..b].iter().copied())
     }
-    /// The targets of [`edges`](Self::edges) as stored (node numbers), without their slots.
+    /// Where `node`'s explicit edges lie in `targets` / `slots` (empty for the super-root).
     #[inline]
-    pub(crate) fn edge_targets(&self, node: Node) -> &[u32] {
-        let (a, b) = if node.index() < self.ids.len() {
+    fn edge_range(&self, node: Node) -> (usize, usize) {
+        if node.index() < self.ids.len() {
             self.offsets.range(node.index())
         } else {
             (0, 0)
-        };
+        }
+    }
+    /// The targets of [`edges`](Self::edges) as stored (node numbers), without their slots.
+    #[inline]
+    pub(crate) fn edge_targets(&self, node: Node) -> &[u32] {
+        let (a, b) = self.edge_range(node);
         &self.targets[a..b]
     }
     /// Reads what [`class_node`](Self::class_node) and [`edge_targets`](Self::edge_targets) of
@@ -425,11 +426,7 @@ impl HeapGraph {
     /// previous edge's with that residue, except where the build recorded the exact index in
     /// the side table (an index 256 or more past the previous one: sparse arrays).
     pub fn indexed_edges(&self, node: Node) -> IndexedEdges<'_> {
-        let (a, b) = if node.index() < self.ids.len() {
-            self.offsets.range(node.index())
-        } else {
-            (0, 0)
-        };
+        let (a, b) = self.edge_range(node);
         let a = (a + self.locals_of(node)).min(b);
         let first_jump = self.jumps.partition_point(|j| (j.0 as usize) < a);
         let jumps_end = self.jumps.partition_point(|j| (j.0 as usize) < b);
