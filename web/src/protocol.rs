@@ -47,7 +47,7 @@ pub use kept::{KeepParams, KeptManifest, OpenKeptParams};
 pub mod limits;
 
 /// Bumped on any incompatible change, so a UI can detect a stale (cached) worker.
-pub const PROTOCOL_VERSION: u32 = 9;
+pub const PROTOCOL_VERSION: u32 = 10;
 
 /// Upper bound of every page the worker returns.
 pub const MAX_PAGE: u32 = 1000;
@@ -132,6 +132,11 @@ pub mod req {
     requests! {
         /// Liveness check: answers its `echo`.
         Ping = "ping": PingParams => String;
+        /// Get V8's optimizing compiler onto the analysis code now (`worker::warm`: a small
+        /// synthetic dump opened and asked what the page asks), so that a dump opened later
+        /// does not wait for it. Answers whether it ran (once per worker; an [`Open`] runs it
+        /// first where it has not).
+        WarmUp = "warm_up": () => bool;
         /// Analyze the dump posted next to this message (see the module docs). Answered once
         /// the graph and dominator tree are built (other analyses run on demand).
         Open = "open": OpenParams => OpenOutcome;

@@ -130,6 +130,9 @@ struct Inner {
     handoff: RefCell<Option<JsValue>>,
     /// The id of the [`req::Restore`] sent, and whether it went to a fresh worker.
     restoring: Cell<Option<(RequestId, bool)>>,
+    /// The [`req::WarmUp`] sent when the worker said it runs, and the version it said: the
+    /// engine is ready once it is answered (see [`Inner::warm_up`]).
+    warming: RefCell<Option<(RequestId, String)>>,
     /// The worker that will take the hand-over, started with the dump's `Open` (while the page
     /// can still fetch it: a hand-over may come after the network is gone), and whether it
     /// runs. Without one the snapshot goes back to the building worker (no memory saved).
@@ -160,7 +163,7 @@ fn new_worker(kind: WorkerKind) -> Result<Worker, JsValue> {
 
 impl Engine {
     /// Start a worker of build `kind`. `on_event` is called with [`EngineEvent::Ready`] once
-    /// the worker's wasm runs (send requests only after that), or with [`EngineEvent::Failed`].
+    /// the worker's wasm runs and has warmed up (send requests only after that), or with [`EngineEvent::Failed`].
     pub fn spawn(
         kind: WorkerKind,
         on_event: impl Fn(EngineEvent) + 'static,
@@ -173,6 +176,7 @@ impl Engine {
             on_event: Box::new(on_event),
             handoff: RefCell::default(),
             restoring: Cell::new(None),
+            warming: RefCell::default(),
             candidate: RefCell::default(),
             candidate_ready: Cell::new(false),
             file: RefCell::default(),
@@ -266,6 +270,22 @@ impl Inner {
         // Id 0 is reserved for the worker's replies to undecodable messages.
         self.next_id.set(id.checked_add(1).unwrap_or(1));
         id
+    }
+
+    /// The worker runs: it is asked to warm up ([`req::WarmUp`]) before the engine says it is
+    /// ready, so that the warm-up (a few tenths of a second) runs while the user picks a file,
+    /// not after it. A hand-over's candidate is not asked: it restores an analysis and opens
+    /// no dump. A worker of another protocol is reported as it is (the page says why).
+    fn warm_up(&self, protocol: u32, version: String) {
+        if protocol != PROTOCOL_VERSION {
+            return (self.on_event)(EngineEvent::Ready { protocol, version });
+        }
+        let id = self.new_id();
+        let text = JsValue::from_str(&encode(&ToWorker::new::<req::WarmUp>(id, &())));
+        if self.worker.borrow().post_message(&text).is_err() {
+            return (self.on_event)(EngineEvent::Ready { protocol, version });
+        }
+        *self.warming.borrow_mut() = Some((id, version));
     }
 
     /// Starts the worker that will take the hand-over, unless there is one.
@@ -376,8 +396,21 @@ impl Inner {
             return;
         };
         match decode::<FromWorker>(&text) {
-            Ok(FromWorker::Ready { protocol, version }) => {
-                (self.on_event)(EngineEvent::Ready { protocol, version })
+            Ok(FromWorker::Ready { protocol, version }) => self.warm_up(protocol, version),
+            Ok(FromWorker::Reply { id, .. })
+                if self
+                    .warming
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|(w, _)| *w == id) =>
+            {
+                // Ran or not (a failed warm-up only leaves the code to tier up on the dump).
+                if let Some((_, version)) = self.warming.take() {
+                    (self.on_event)(EngineEvent::Ready {
+                        protocol: PROTOCOL_VERSION,
+                        version,
+                    });
+                }
             }
             Ok(FromWorker::Progress(p)) => (self.on_event)(EngineEvent::Progress(p)),
             Ok(FromWorker::QueryProgress(p)) => (self.on_event)(EngineEvent::QueryProgress(p)),

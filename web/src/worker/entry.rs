@@ -120,7 +120,18 @@ pub fn start() {
             }
         }
         if worker.opening.get() {
-            worker.queue.borrow_mut().push_back(event.data());
+            // A warm-up asked for while a dump opens (the open ran it first) is answered now:
+            // the page calls the worker ready on its answer.
+            match warm_up_request(&event.data()) {
+                Some(id) => post(
+                    &worker.scope,
+                    &FromWorker::Reply {
+                        id,
+                        result: Ok(serde_json::Value::Bool(false)),
+                    },
+                ),
+                None => worker.queue.borrow_mut().push_back(event.data()),
+            }
         } else {
             dispatch(&worker, event.data());
         }
@@ -136,6 +147,12 @@ pub fn start() {
             version: env!("CARGO_PKG_VERSION").to_string(),
         },
     );
+}
+
+/// The id of a [`req::WarmUp`] message.
+fn warm_up_request(data: &JsValue) -> Option<RequestId> {
+    let msg = decode::<ToWorker>(&data.as_string()?).ok()?;
+    (msg.method == req::WarmUp::METHOD).then_some(msg.id)
 }
 
 /// Creates the `MessageChannel` whose messages run a query's slices (see the module docs).

@@ -58,6 +58,9 @@ impl Service {
         let params = msg.params.clone();
         match msg.method.as_str() {
             req::Ping::METHOD => answer::<req::Ping>(params, |p| Ok(p.echo)),
+            req::WarmUp::METHOD => {
+                answer::<req::WarmUp>(params, |()| Ok(super::warm::warm_up_once(host)))
+            }
             req::Open::METHOD => answer::<req::Open>(params, |p| {
                 let src = source.ok_or("open: no file was posted with the request")?;
                 Ok(self.open(p.name, p.size, p.settings, p.reserved_bytes, src, host))
@@ -329,6 +332,16 @@ mod tests {
             s.request::<req::Ping>(&PingParams { echo: "x".into() }),
             Ok("x".to_string())
         );
+    }
+
+    #[test]
+    fn warms_up_once() {
+        let mut s = Service::new();
+        // The first answer is `true` unless another test of this process warmed up already.
+        assert!(s.request::<req::WarmUp>(&()).is_ok());
+        assert_eq!(s.request::<req::WarmUp>(&()), Ok(false));
+        // Nothing of the warm-up's dump stays open.
+        assert!(s.request::<req::Suspects>(&()).is_err());
     }
 
     #[test]
