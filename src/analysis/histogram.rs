@@ -97,6 +97,10 @@ impl ClassTotals {
     pub(crate) fn reachable(&self) -> &[(u64, u64)] {
         &self.reach
     }
+    /// Instances and shallow bytes of the unreachable objects, by class index.
+    pub(crate) fn unreachable(&self) -> &[(u64, u64)] {
+        &self.unreach
+    }
     /// Shallow bytes of all objects and of the unreachable ones.
     pub(crate) fn shallow_sums(&self) -> (u64, u64) {
         let sum = |t: &[(u64, u64)]| t.iter().map(|c| c.1).sum::<u64>();
@@ -115,13 +119,13 @@ pub(crate) fn class_totals(
     let total = g.node_count().max(1) as f64;
     let mut reach = vec![(0u64, 0u64); nc];
     let mut unreach = vec![(0u64, 0u64); nc];
-    let fixed = g.fixed_sizes();
+    let sizes = g.size_table();
     for v in g.nodes() {
         if v.get() % (1 << 20) == 0 {
             progress(v.get() as f64 / total);
         }
         let c = g.class_index(v) as usize;
-        let s = g.shallow_by(v, &fixed);
+        let s = g.shallow_by(v, &sizes);
         let t = if d.is_reachable(v) {
             &mut reach[c]
         } else {

@@ -8,6 +8,7 @@
 //! full GC (`jmap -dump` without `live`) they are ordinary garbage. Either way, when they are a
 //! large share of the file, the suspects page says so and names the biggest.
 
+use super::histogram::ClassTotals;
 use super::paths::hex;
 use super::patterns::*;
 use super::suspects::{AccumulatedRow, SizedRef, Suspect, SuspectKind};
@@ -19,31 +20,25 @@ pub(crate) const UNREACHABLE_SHARE: f64 = 0.10;
 /// The unreachable-objects finding, if they are ≥ [`UNREACHABLE_SHARE`] of the file's shallow
 /// bytes and ≥ [`MIN_SUSPECT_BYTES`]. `retained` is their shallow total and `retained_pct`
 /// their share of all objects in the file (not of the reachable heap).
-pub(crate) fn unreachable_finding(g: &HeapGraph, d: &Dominance) -> Option<Suspect> {
-    let mut all = 0u64;
-    let mut bytes = 0u64;
-    let mut count = 0u64;
+pub(crate) fn unreachable_finding(
+    g: &HeapGraph,
+    d: &Dominance,
+    totals: &ClassTotals,
+) -> Option<Suspect> {
+    let (all, bytes) = totals.shallow_sums();
+    let count: u64 = totals.unreachable().iter().map(|c| c.0).sum();
+    if count == 0 || bytes < MIN_SUSPECT_BYTES || (bytes as f64) < UNREACHABLE_SHARE * all as f64 {
+        return None;
+    }
+    // The biggest unreachable object (the first of that size, in node order).
     let mut biggest: Option<(Node, u64)> = None;
-    let mut by_class: Vec<(u64, u64)> = vec![(0, 0); g.classes.len()];
-    for v in g.nodes() {
+    for v in g.nodes().filter(|&v| !d.is_reachable(v)) {
         let s = g.shallow(v);
-        all += s;
-        if d.is_reachable(v) {
-            continue;
-        }
-        bytes += s;
-        count += 1;
-        let e = &mut by_class[g.class_index(v) as usize];
-        e.0 += 1;
-        e.1 += s;
         if biggest.is_none_or(|(_, b)| s > b) {
             biggest = Some((v, s));
         }
     }
     let (big, big_bytes) = biggest?;
-    if bytes < MIN_SUSPECT_BYTES || (bytes as f64) < UNREACHABLE_SHARE * all as f64 {
-        return None;
-    }
     let share = pct(bytes, all);
     let class = g.display_class(big);
     let what = if g.class(big).is_array() && g.as_class(big).is_none() {
@@ -73,8 +68,10 @@ pub(crate) fn unreachable_finding(g: &HeapGraph, d: &Dominance) -> Option<Suspec
         hex(g.id(big)),
         leak = LeakPattern::UnreachableObjects
     );
-    let mut rows: Vec<(usize, (u64, u64))> = by_class
-        .into_iter()
+    let mut rows: Vec<(usize, (u64, u64))> = totals
+        .unreachable()
+        .iter()
+        .copied()
         .enumerate()
         .filter(|e| e.1 .0 > 0)
         .collect();

@@ -63,7 +63,7 @@ use super::collections::{
 use super::histogram;
 use super::paths::{hex, Path, PathFinder, PathStep};
 use super::patterns::*;
-use crate::graph::{ChildIndex, ClassKind, DomPreorder, Dominance, HeapGraph, Node};
+use crate::graph::{ChildIndex, ClassKind, DomPreorder, Dominance, HeapGraph, Node, SizeTable};
 use crate::hprof::RootKind;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -197,6 +197,9 @@ pub(super) struct Cx<'a, 'g> {
     /// The dominator subtrees the suspects read (accumulation points, threads).
     pub(super) subtrees: Subtrees<'a>,
     pub(super) total: u64,
+    /// Instances and shallow bytes per class, reachable and not (one read of every node, for
+    /// the out-of-memory finding and a lone suspect's classes).
+    pub(super) totals: histogram::ClassTotals,
 }
 
 /// How the suspects read a dominator subtree: as one run of a preorder the caller has already
@@ -363,17 +366,18 @@ fn find_suspects_in(
     subtrees: Subtrees,
 ) -> Vec<Suspect> {
     let total = d.reachable_bytes();
+    let mut out = Vec::new();
+    if total == 0 {
+        return out;
+    }
     let cx = Cx {
         g,
         d,
         paths,
         subtrees,
         total,
+        totals: histogram::class_totals(g, d, &mut |_| {}),
     };
-    let mut out = Vec::new();
-    if total == 0 {
-        return out;
-    }
     let threshold = ((total as f64 * THRESHOLD).ceil() as u64).max(MIN_SUSPECT_BYTES);
     let top = d.children(g.super_root());
     let mut groups: HashMap<u32, Vec<Node>> = HashMap::new();
@@ -493,7 +497,7 @@ fn find_suspects_in(
         }
         out.push(loader_suspect(&cx, &l));
     }
-    if let Some(u) = super::oom::unreachable_finding(g, d) {
+    if let Some(u) = super::oom::unreachable_finding(g, d, &cx.totals) {
         out.insert(0, u);
     }
     out
@@ -613,7 +617,7 @@ fn holder_from_path(cx: &Cx, path: &Path) -> Option<(Node, String, Option<Node>)
 pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<AccumulatedRow> {
     let g = cx.g;
     let mut by: Vec<(u64, u64)> = vec![(0, 0); g.classes.len()];
-    let fixed = g.fixed_sizes();
+    let sizes = g.size_table();
     match tops {
         // One top retaining most of the heap (the usual lone suspect), its subtree read by
         // walking: the subtree is the reachable heap less everything else, and everything else
@@ -624,19 +628,17 @@ pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<Acc
             && cx.d.is_reachable(*t)
             && cx.d.retained(*t) > cx.total / 2 =>
         {
-            by = histogram::class_totals(g, cx.d, &mut |_| {})
-                .reachable()
-                .to_vec();
+            by = cx.totals.reachable().to_vec();
             cx.subtrees
-                .for_each_outside(cx.d, *t, |run| tally(g, &fixed, &mut by, run, u64::MAX));
+                .for_each_outside(cx.d, *t, |run| tally(g, &sizes, &mut by, run, u64::MAX));
             if !include_tops {
-                tally(g, &fixed, &mut by, &[*t], u64::MAX);
+                tally(g, &sizes, &mut by, &[*t], u64::MAX);
             }
         }
         _ => {
             for &t in tops {
                 cx.subtrees.for_each(cx.d, t, include_tops, |run| {
-                    tally(g, &fixed, &mut by, run, 1)
+                    tally(g, &sizes, &mut by, run, 1)
                 });
             }
         }
@@ -659,12 +661,12 @@ pub(super) fn accumulated(cx: &Cx, tops: &[Node], include_tops: bool) -> Vec<Acc
 }
 
 /// Counts the nodes of `run` (count, shallow bytes) into `by` by class (`sign` 1), or out of it
-/// (`sign` `u64::MAX`: minus one, wrapping). `fixed`: [`HeapGraph::fixed_sizes`]. One function
+/// (`sign` `u64::MAX`: minus one, wrapping). `sizes`: [`HeapGraph::size_table`]. One function
 /// for both directions (see [`walk_levels`]).
 #[inline(never)]
-fn tally(g: &HeapGraph, fixed: &[u64], by: &mut [(u64, u64)], run: &[Node], sign: u64) {
+fn tally(g: &HeapGraph, sizes: &SizeTable, by: &mut [(u64, u64)], run: &[Node], sign: u64) {
     for &v in run {
-        let size = g.shallow_by(v, fixed);
+        let size = g.shallow_by(v, sizes);
         let e = &mut by[g.class_index(v) as usize];
         e.0 = e.0.wrapping_add(sign);
         e.1 = e.1.wrapping_add(size.wrapping_mul(sign));

@@ -74,6 +74,19 @@ use ids::{ClassLenColumn, IdColumn, IdMap};
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// Per class, how its objects' shallow sizes are found ([`HeapGraph::size_table`]): a plain
+/// instance size (the top bit clear); an array's base and element size (`ARRAY`, the element
+/// size in bits 32..40, the base in bits 0..32); or [`Self::PER_OBJECT`] (class objects).
+pub(crate) struct SizeTable {
+    per_class: Vec<u64>,
+    alignment: u64,
+}
+
+impl SizeTable {
+    const ARRAY: u64 = 1 << 63;
+    const PER_OBJECT: u64 = u64::MAX;
+}
+
 /// Metadata records of the dump (everything that is not a heap object).
 #[derive(Debug, Default, Clone)]
 pub struct DumpMeta {
@@ -244,35 +257,56 @@ impl HeapGraph {
         }
         self.class_by_node.get(&node.get()).copied()
     }
-    /// Each class's instance size where every object of the class has it (plain instances:
-    /// what [`shallow`](Self::shallow) answers for them), `u64::MAX` where `shallow` must be
-    /// asked per object (arrays; the class of class objects). With it, a loop over many
-    /// objects skips `shallow`'s class-object lookup (and, in wasm, a call) for most of them:
-    /// [`shallow_by`](Self::shallow_by).
-    pub(crate) fn fixed_sizes(&self) -> Vec<u64> {
-        self.classes
+    /// How each class's objects are sized, for loops over many objects: [`shallow_by`]
+    /// then skips [`shallow`](Self::shallow)'s class-object lookup and `ClassInfo` read (and,
+    /// in wasm, a call) for plain instances and arrays alike; only objects of
+    /// `java.lang.Class` (class objects, sized by their statics) go through `shallow`.
+    ///
+    /// [`shallow_by`]: Self::shallow_by
+    pub(crate) fn size_table(&self) -> SizeTable {
+        let per_class = self
+            .classes
             .iter()
             .enumerate()
             .map(|(c, class)| {
-                if class.kind == ClassKind::Instance && !self.class_classes.contains(&(c as u32)) {
-                    class.instance_size as u64
-                } else {
-                    u64::MAX
+                if self.class_classes.contains(&(c as u32)) {
+                    return SizeTable::PER_OBJECT;
                 }
+                let (base, elem) = match class.kind {
+                    ClassKind::Instance => return class.instance_size as u64,
+                    ClassKind::ObjectArray => (self.sizes.object_array_base, self.sizes.reference),
+                    ClassKind::PrimitiveArray(e) => (
+                        self.sizes.primitive_array_base[classes::elem_size_index(e)],
+                        e.size(8) as u32,
+                    ),
+                };
+                SizeTable::ARRAY | (elem as u64) << 32 | base as u64
             })
-            .collect()
+            .collect();
+        SizeTable {
+            per_class,
+            alignment: self.sizes.alignment as u64,
+        }
     }
-    /// [`shallow`](Self::shallow), `fixed` being [`fixed_sizes`](Self::fixed_sizes).
+    /// [`shallow`](Self::shallow), `table` being [`size_table`](Self::size_table)'s.
     #[inline]
-    pub(crate) fn shallow_by(&self, node: Node, fixed: &[u64]) -> u64 {
-        match self
+    pub(crate) fn shallow_by(&self, node: Node, table: &SizeTable) -> u64 {
+        let entry = self
             .class_len
             .class(node.index())
-            .and_then(|c| fixed.get(c as usize))
-        {
-            Some(&s) if s != u64::MAX => s,
-            _ => self.shallow(node),
+            .and_then(|c| table.per_class.get(c as usize))
+            .copied()
+            .unwrap_or(SizeTable::PER_OBJECT);
+        if entry & SizeTable::ARRAY == 0 {
+            return entry;
         }
+        if entry == SizeTable::PER_OBJECT {
+            return self.shallow(node);
+        }
+        // As `SizeRule::object_array` / `primitive_array`, from the table's base and element size.
+        let (base, elem) = (entry as u32 as u64, (entry >> 32) as u8 as u64);
+        let len = self.class_len.len(node.index()) as u64;
+        classes::align_to(base + len * elem, table.alignment)
     }
     /// Array length (0 for instances and class objects).
     pub fn array_len(&self, node: Node) -> u32 {
@@ -645,7 +679,7 @@ impl Successors for HeapGraph {
 
 #[cfg(test)]
 mod tests {
-    use crate::graph::build_from_bytes;
+    use crate::graph::{build_from_bytes, SizeTable};
     use heaplens_hprof_writer::{BasicType, HeapBuilder, RootKind, Value, WriteOptions};
 
     /// The scan in node order gives each node the run its own lookup gives, across blocks of
@@ -704,19 +738,27 @@ mod tests {
             all.push(Some(b.prim_array(BasicType::Byte, &vec![1; i])));
             all.push(Some(b.prim_array(BasicType::Long, &vec![0; 8 * (i % 5)])));
         }
+        // A length past the packed column's 12 bits (read from its side table).
+        all.push(Some(b.prim_array(BasicType::Char, &vec![7; 5000])));
         let holder = b.obj_array(arrays, &all);
         b.root(holder, RootKind::JniGlobal { jni_ref_id: 1 });
         let g = build_from_bytes(&b.write(&WriteOptions::default())).expect("dump parses");
-        let fixed = g.fixed_sizes();
+        let sizes = g.size_table();
         for v in g.nodes() {
             assert_eq!(
-                g.shallow_by(v, &fixed),
+                g.shallow_by(v, &sizes),
                 g.shallow(v),
                 "{}",
                 g.display_class(v)
             );
         }
         assert!(g.nodes().any(|v| g.as_class(v).is_some()));
-        assert!(fixed.iter().any(|&s| s != u64::MAX));
+        // Instances by size, arrays by base and element size, class objects one by one.
+        let kinds = |test: fn(u64) -> bool| sizes.per_class.iter().any(|&e| test(e));
+        assert!(kinds(|e| e & SizeTable::ARRAY == 0));
+        assert!(kinds(
+            |e| e & SizeTable::ARRAY != 0 && e != SizeTable::PER_OBJECT
+        ));
+        assert!(kinds(|e| e == SizeTable::PER_OBJECT));
     }
 }

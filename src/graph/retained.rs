@@ -148,7 +148,7 @@ impl Dominance {
     /// runs sorted in two halves. The same result for any `threads`.
     pub fn compute_in(g: &HeapGraph, threads: usize, progress: &mut dyn FnMut(f64)) -> Dominance {
         let root = g.super_root();
-        let fixed = g.fixed_sizes();
+        let sizes = g.size_table();
         // The granule divides every shallow size; taken over all nodes in id order (reads in
         // order, not at random as the preorder's), it divides the reachable ones' too.
         let (tree, granule) = crate::parallel::join(
@@ -156,7 +156,7 @@ impl Dominance {
             || compute_with_progress(g, root.get(), &mut |f| progress(f * 0.8)),
             || {
                 g.nodes()
-                    .fold(0u64, |acc, v| gcd_step(acc, g.shallow_by(v, &fixed)))
+                    .fold(0u64, |acc, v| gcd_step(acc, g.shallow_by(v, &sizes)))
                     .max(1)
             },
         );
@@ -170,7 +170,7 @@ impl Dominance {
                 progress(0.8 + 0.1 * k as f64 / r as f64);
             }
             let vi = v as usize;
-            acc.add(vi, g.shallow_by(Node::new(v), &fixed));
+            acc.add(vi, g.shallow_by(Node::new(v), &sizes));
             let d = tree.idom[vi];
             if d != v {
                 acc.add_child(d as usize, vi);
