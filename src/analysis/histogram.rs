@@ -87,6 +87,7 @@ pub(crate) fn histogram_over(
 
 /// Instances and shallow bytes per class, reachable and not: one read of every node, which
 /// needs neither the preorder nor the walk (so the report computes it beside them).
+#[derive(Clone)]
 pub(crate) struct ClassTotals {
     reach: Vec<(u64, u64)>,
     unreach: Vec<(u64, u64)>,

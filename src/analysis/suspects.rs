@@ -346,17 +346,19 @@ impl Suspect {
 /// Finds the leak suspects of a dump, biggest first (then below-threshold class-loader
 /// findings). `paths` should use the default options (weak references excluded).
 pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Suspect> {
-    find_suspects_in(g, d, paths, Subtrees::Children(d.child_index()))
+    find_suspects_in(g, d, paths, Subtrees::Children(d.child_index()), None)
 }
 
-/// [`find_suspects`] with the dominator tree in preorder (the report shares the histogram's).
+/// [`find_suspects`] with the dominator tree in preorder and the class totals
+/// (`histogram::class_totals`): the report shares the histogram's.
 pub(crate) fn find_suspects_with(
     g: &HeapGraph,
     d: &Dominance,
     paths: &PathFinder,
     pre: &DomPreorder,
+    totals: histogram::ClassTotals,
 ) -> Vec<Suspect> {
-    find_suspects_in(g, d, paths, Subtrees::Preorder(pre))
+    find_suspects_in(g, d, paths, Subtrees::Preorder(pre), Some(totals))
 }
 
 fn find_suspects_in(
@@ -364,6 +366,7 @@ fn find_suspects_in(
     d: &Dominance,
     paths: &PathFinder,
     subtrees: Subtrees,
+    totals: Option<histogram::ClassTotals>,
 ) -> Vec<Suspect> {
     let total = d.reachable_bytes();
     let mut out = Vec::new();
@@ -376,7 +379,7 @@ fn find_suspects_in(
         paths,
         subtrees,
         total,
-        totals: histogram::class_totals(g, d, &mut |_| {}),
+        totals: totals.unwrap_or_else(|| histogram::class_totals(g, d, &mut |_| {})),
     };
     let threshold = ((total as f64 * THRESHOLD).ceil() as u64).max(MIN_SUSPECT_BYTES);
     let top = d.children(g.super_root());

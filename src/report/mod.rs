@@ -274,6 +274,8 @@ pub fn build_report_with_index(
             (summary, totals, own, early)
         },
     );
+    // The suspects read the same totals (the out-of-memory finding, a lone suspect's classes).
+    let suspect_totals = totals.clone();
     let (h, top_counts) = histogram::assemble(g, &pre, totals, walk);
     step(
         "histogram | summary, class totals, path index (+ loaders, threads, arrays on two threads)",
@@ -331,7 +333,8 @@ pub fn build_report_with_index(
     // arrays, collections: 5,710 MiB); the 6.1 GiB first blamed on the order there was the
     // CLI's allocator (docs/scaling.md), so this branch may be foldable into the join's order.
     let suspects = |pre: DomPreorder| {
-        let suspects = crate::analysis::suspects::find_suspects_with(g, d, &finder, &pre);
+        let suspects =
+            crate::analysis::suspects::find_suspects_with(g, d, &finder, &pre, suspect_totals);
         drop(pre);
         suspects
     };
