@@ -169,6 +169,13 @@ pub(crate) fn align_to(x: u64, a: u64) -> u64 {
     }
 }
 
+/// An array's size: its header (`base`) and `n` elements of `elem` bytes, aligned (the rule of
+/// [`SizeRule::object_array`] and [`SizeRule::primitive_array`], and of the per-class size table).
+#[inline]
+pub(crate) fn array_bytes(base: u32, elem: u32, n: u32, alignment: u64) -> u64 {
+    align_to(base as u64 + n as u64 * elem as u64, alignment)
+}
+
 /// `gcd(acc, x)` (0 is the identity), as the folds over every object's size or address gap use
 /// it: where `acc` is a power of two that divides `x` (on a heap, nearly always: the alignment
 /// and an object's size) it stays, found with a mask instead of 64-bit remainders (a division
@@ -225,11 +232,16 @@ impl SizeRule {
         }
     }
     pub fn object_array(&self, n: u32) -> u64 {
-        self.align(self.object_array_base as u64 + n as u64 * self.reference as u64)
+        array_bytes(
+            self.object_array_base,
+            self.reference,
+            n,
+            self.alignment as u64,
+        )
     }
     pub(crate) fn primitive_array(&self, elem: BasicType, n: u32) -> u64 {
-        let base = self.primitive_array_base[elem_size_index(elem)] as u64;
-        self.align(base + n as u64 * elem.size(8) as u64)
+        let base = self.primitive_array_base[elem_size_index(elem)];
+        array_bytes(base, elem.size(8) as u32, n, self.alignment as u64)
     }
     /// sizeRec for one class level given its super's sizeRec.
     pub(crate) fn size_rec(&self, own_fields: &[BasicType], super_rec: u64) -> u64 {

@@ -303,10 +303,13 @@ impl HeapGraph {
         if entry == SizeTable::PER_OBJECT {
             return self.shallow(node);
         }
-        // As `SizeRule::object_array` / `primitive_array`, from the table's base and element size.
-        let (base, elem) = (entry as u32 as u64, (entry >> 32) as u8 as u64);
-        let len = self.class_len.len(node.index()) as u64;
-        classes::align_to(base + len * elem, table.alignment)
+        let (base, elem) = (entry as u32, (entry >> 32) as u8 as u32);
+        classes::array_bytes(
+            base,
+            elem,
+            self.class_len.len(node.index()),
+            table.alignment,
+        )
     }
     /// Array length (0 for instances and class objects).
     pub fn array_len(&self, node: Node) -> u32 {
