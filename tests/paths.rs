@@ -2,8 +2,8 @@
 
 mod common;
 
-use heaplens::analysis::{Path, PathFinder, PathOptions};
-use heaplens::graph::{build_from_bytes, HeapGraph, Node};
+use heaplens::analysis::{Path, PathFinder, PathIndex, PathOptions};
+use heaplens::graph::{build_from_bytes, Dominance, HeapGraph, Node};
 use heaplens::hprof::Id;
 use heaplens_hprof_writer::{BasicType, Frame, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
 
@@ -472,12 +472,9 @@ fn queue_items_path_on_real_dump() {
     serde_json::to_string(&p).unwrap();
 }
 
-/// The search reads its queue in batches: the parents it picks must be those of the plain
-/// one-at-a-time breadth-first search (class edge first, then the edges in order), on a heap
-/// big enough for many full batches, with cycles, shared targets and wide arrays.
-#[test]
-fn batched_search_picks_the_plain_search_parents() {
-    use std::collections::VecDeque;
+/// A heap big enough for many full batches of the search, with cycles, shared targets, wide
+/// arrays, weak references, objects reached only through those and objects without a path.
+fn tangled_heap() -> HeapGraph {
     use BasicType::*;
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
@@ -521,8 +518,31 @@ fn batched_search_picks_the_plain_search_parents() {
     for _ in 0..5 {
         b.root(objs[next(objs.len())], JNI);
     }
-    let g = build(&b);
+    // Weak references, some to objects only they reach.
+    let reference = b.class(
+        "java/lang/ref/Reference",
+        Some(object),
+        &[("referent", Object), ("queue", Object)],
+        &[],
+    );
+    let weak = b.class("java/lang/ref/WeakReference", Some(reference), &[], &[]);
+    for i in 0..30 {
+        let target = match i % 3 {
+            0 => b.instance(link, &[("a", objs[next(objs.len())].into())]),
+            _ => objs[next(objs.len())],
+        };
+        let w = b.instance(weak, &[("referent", target.into())]);
+        b.set_field(objs[next(objs.len())], "b", Some(w));
+    }
+    build(&b)
+}
 
+/// The search reads its queue in batches: the parents it picks must be those of the plain
+/// one-at-a-time breadth-first search (class edge first, then the edges in order).
+#[test]
+fn batched_search_picks_the_plain_search_parents() {
+    use std::collections::VecDeque;
+    let g = tangled_heap();
     let mut parent: Vec<Option<Node>> = vec![None; g.node_count()];
     let mut queue = VecDeque::new();
     for &r in g.root_nodes() {
@@ -564,4 +584,59 @@ fn batched_search_picks_the_plain_search_parents() {
         }
     }
     assert!(reached > 2500, "most of the heap reached: {reached}");
+}
+
+/// A lazy index runs its search only as far as each query needs, and answers as the search run
+/// to the end does: queried in a scrambled order (objects without a path among them, which run
+/// it to the end), with and without weak references, shortest and further paths alike.
+#[test]
+fn lazy_index_answers_as_the_whole_search() {
+    let g = tangled_heap();
+    let all: Vec<Node> = g.nodes().collect();
+    let mut order = all.clone();
+    // A fixed scramble: a stride coprime with the count.
+    let n = order.len();
+    let stride = (1..n)
+        .rev()
+        .find(|s| gcd(*s, n) == 1 && *s < n / 3)
+        .unwrap_or(1);
+    for (i, slot) in order.iter_mut().enumerate() {
+        *slot = all[(i * stride + 7) % n];
+    }
+    let d = Dominance::compute(&g);
+    for include_weak in [false, true] {
+        let opts = PathOptions { include_weak };
+        let whole = PathIndex::new(&g, opts);
+        let whole = whole.finder(&g);
+        // The first queries are of nodes the search finds early: the lazy search stops short
+        // of the end for them.
+        let lazy = PathIndex::lazy(&g, &d, opts);
+        let finder = lazy.finder(&g);
+        let near: Vec<Node> = g.root_nodes().iter().copied().take(3).collect();
+        for &v in &near {
+            assert_eq!(finder.shortest_path(v), whole.shortest_path(v));
+        }
+        for &v in &order {
+            assert_eq!(finder.has_path(v), whole.has_path(v), "{v:?}");
+            assert_eq!(finder.shortest_path(v), whole.shortest_path(v), "{v:?}");
+            assert_eq!(finder.depth(v), whole.depth(v), "{v:?}");
+        }
+        let lazy = PathIndex::lazy(&g, &d, opts);
+        let finder = lazy.finder(&g);
+        for &v in order.iter().step_by(97) {
+            assert_eq!(finder.paths(v, 4), whole.paths(v, 4), "{v:?}");
+        }
+        let lazy = PathIndex::lazy(&g, &d, opts);
+        let finder = lazy.finder(&g);
+        let some: Vec<Node> = order.iter().copied().step_by(13).collect();
+        assert_eq!(finder.merge_paths(&some, 0), whole.merge_paths(&some, 0));
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }

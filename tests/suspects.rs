@@ -6,7 +6,7 @@ mod common;
 
 use heaplens::analysis::patterns;
 use heaplens::analysis::{find_suspects, LeakPattern, Suspect, SuspectKind};
-use heaplens::analysis::{PathFinder, PathOptions};
+use heaplens::analysis::{PathFinder, PathIndex, PathOptions};
 use heaplens::graph::{build_from_bytes, Dominance, HeapGraph};
 use heaplens_hprof_writer::{BasicType, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
 use serde_json::Value as Json;
@@ -27,10 +27,19 @@ fn facts(name: &str) -> Json {
     serde_json::from_str(&text).unwrap()
 }
 
+/// The suspects, found with the whole search's paths and again with a lazy index (the page's):
+/// the same, byte for byte.
 fn suspects_in(g: &HeapGraph, label: &str) -> Vec<Suspect> {
     let d = Dominance::compute(g);
     let p = PathFinder::new(g, PathOptions::default());
     let s = find_suspects(g, &d, &p);
+    let lazy = PathIndex::lazy(g, &d, PathOptions::default());
+    let again = find_suspects(g, &d, &lazy.finder(g));
+    assert_eq!(
+        serde_json::to_string(&again).unwrap(),
+        serde_json::to_string(&s).unwrap(),
+        "{label}: suspects with a lazy path index"
+    );
     if std::env::var("DUMP_SUSPECTS").is_ok() {
         eprintln!("=== {label}\n{}", serde_json::to_string_pretty(&s).unwrap());
     }

@@ -2,9 +2,15 @@
 //!
 //! [`PathFinder`] runs one breadth-first search from the virtual super-root over the forward
 //! edges (implicit class edge, thread stack locals, fields, array elements, class links and
-//! statics) and keeps one `u32` parent per node (4 bytes per object; the BFS queue, another 4
-//! bytes per object, is freed when [`PathFinder::new`] returns). The parent pointers form a
+//! statics) and keeps one `u32` parent per node (4 bytes per object; the BFS queue holds the
+//! frontier only, and is freed when the search ends). The parent pointers form a
 //! shortest-path tree: the shortest path of any object is read by walking its parents.
+//!
+//! **Lazy search** ([`PathIndex::lazy`], the page's): the search runs only as far as the
+//! queries need, resumed by a query about an object it has not reached; the leak suspects'
+//! paths sit among its first few thousand nodes, so they no longer wait for the whole heap's
+//! search. Same answers, same parents as the whole search ([`PathIndex::new`], the CLI's, built
+//! beside the dominator tree on a second thread).
 //!
 //! **Excluded edges** (unless [`PathOptions::include_weak`]), as MAT's defaults for paths and
 //! leak suspects: the `referent` field of every instance of `java.lang.ref.Reference` and its
@@ -36,10 +42,11 @@
 //! earlier path are taken first, so `k` paths show as many different roots as exist.
 
 use super::threads::thread_name;
-use crate::graph::{java_class_name, ClassKind, EdgeLabel, HeapGraph, Node, NO_NODE};
+use crate::graph::{java_class_name, ClassKind, Dominance, EdgeLabel, HeapGraph, Node, NO_NODE};
 use crate::hprof::{Id, RootKind};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
 /// Options of a [`PathFinder`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -281,50 +288,43 @@ const BFS_BATCH: usize = 256;
 /// The result of the one BFS a [`PathFinder`] needs, owned and without a borrow of the graph:
 /// a long-lived holder (the web worker, which keeps the graph for the whole session) keeps the
 /// index beside the graph and borrows a finder per call ([`PathIndex::finder`]).
+///
+/// [`PathIndex::new`] runs the search to the end; [`PathIndex::lazy`] only as far as the
+/// queries need (see there). Either answers every query the same.
 pub struct PathIndex {
     opts: PathOptions,
     excl: Exclusions,
-    /// BFS parent of each node (`NO_NODE`: no path); the super-root's parent is itself.
-    parent: Vec<Node>,
+    /// The search's state, advanced by queries of a lazy index (a lock, not a `RefCell`: the
+    /// report's analyses share one index across two threads).
+    search: Mutex<Search>,
+    /// A lazy index's bit per node: reachable through any reference (the dominator tree's
+    /// objects). The search's edges are among those, so an object without the bit has no path
+    /// and is answered without running the search to the end. Empty for a whole search.
+    reachable: Vec<u64>,
     /// Thread serial → stack trace serial.
     trace_of_thread: HashMap<u32, u32>,
     /// LOAD CLASS serial → class name id.
     class_name_of_serial: HashMap<u32, Id>,
 }
 
-/// A [`PathFinder`]'s index: its own, or borrowed from a longer-lived holder.
-enum IndexRef<'g> {
-    Owned(PathIndex),
-    Borrowed(&'g PathIndex),
+/// The breadth-first search from the GC roots, as far as it has run.
+struct Search {
+    /// BFS parent of each node (`NO_NODE`: none found yet, or none at all once `done`); the
+    /// super-root's parent is itself.
+    parent: Vec<Node>,
+    /// The frontier only (a `Vec` read with a moving head would hold 4 bytes per node to the
+    /// end: at 150 M objects, part of the analyses' peak next to `parent`).
+    queue: crate::graph::BlockFifo,
+    /// The queue ran empty: every node with a path has its parent.
+    done: bool,
 }
 
-impl std::ops::Deref for IndexRef<'_> {
-    type Target = PathIndex;
-    fn deref(&self) -> &PathIndex {
-        match self {
-            IndexRef::Owned(i) => i,
-            IndexRef::Borrowed(i) => i,
-        }
-    }
-}
-
-/// Shortest paths from the GC roots (see the module docs).
-pub struct PathFinder<'g> {
-    g: &'g HeapGraph,
-    idx: IndexRef<'g>,
-}
-
-impl PathIndex {
-    /// One BFS over the whole graph: O(nodes + edges) time, 4 bytes per node kept (and the
-    /// BFS frontier while it runs).
-    pub fn new(g: &HeapGraph, opts: PathOptions) -> PathIndex {
-        let excl = Exclusions::new(g, opts.include_weak);
+impl Search {
+    fn start(g: &HeapGraph) -> Search {
         let n = g.node_count();
         let sr = g.super_root();
         let mut parent = vec![NO_NODE; n + 1];
         parent[n] = sr;
-        // The frontier only (a `Vec` read with a moving head would hold 4 bytes per node to
-        // the end: at 150 M objects, part of the analyses' peak next to `parent`).
         let mut queue = crate::graph::BlockFifo::new();
         for &r in g.root_nodes() {
             if parent[r.index()] == NO_NODE {
@@ -332,22 +332,39 @@ impl PathIndex {
                 queue.push(r.get());
             }
         }
-        // The queue is read in batches, each in four sweeps: a read of the nodes' class and
-        // degree entries, their classes and edge runs, a read of every target's `parent`
-        // entry, then the visits in order. The nodes after the first in a batch are known
-        // before it is visited, so the sweeps' reads (a cache miss each, on a big heap) are
-        // independent and overlap; visited one at a time, each node's reads waited for the
-        // last node's. The visits, and so the parents chosen, are those of the one-at-a-time
-        // search: what a batch discovers goes behind it in the queue either way.
+        Search {
+            parent,
+            queue,
+            done: false,
+        }
+    }
+
+    /// Runs the search until `until` has its parent (`None`: to the end).
+    ///
+    /// The queue is read in batches, each in four sweeps: a read of the nodes' class and
+    /// degree entries, their classes and edge runs, a read of every target's `parent` entry,
+    /// then the visits in order. The nodes after the first in a batch are known before it is
+    /// visited, so the sweeps' reads (a cache miss each, on a big heap) are independent and
+    /// overlap; visited one at a time, each node's reads waited for the last node's. The
+    /// visits, and so the parents chosen, are those of the one-at-a-time search: what a batch
+    /// discovers goes behind it in the queue either way; and a search stopped after a batch
+    /// and resumed later visits what the uninterrupted one would.
+    fn run(&mut self, g: &HeapGraph, excl: &Exclusions, until: Option<Node>) {
+        let Search {
+            parent,
+            queue,
+            done,
+        } = self;
         let mut popped: Vec<Node> = Vec::with_capacity(BFS_BATCH);
         let mut batch: Vec<(Node, Node, Option<u32>, &[u32])> = Vec::with_capacity(BFS_BATCH);
-        loop {
+        while !*done && until.is_none_or(|t| parent[t.index()] == NO_NODE) {
             popped.clear();
             while popped.len() < BFS_BATCH {
                 let Some(v) = queue.pop() else { break };
                 popped.push(Node::new(v));
             }
             if popped.is_empty() {
+                *done = true;
                 break;
             }
             let touched = popped.iter().fold(0, |acc, &v| acc ^ g.touch(v));
@@ -382,32 +399,108 @@ impl PathIndex {
                 }
             }
         }
-        let trace_of_thread = g
-            .meta
-            .traces
-            .values()
-            .map(|t| (t.thread_serial, t.serial))
-            .collect();
-        let class_name_of_serial = g
-            .meta
-            .load_classes
-            .iter()
-            .map(|l| (l.serial, l.name_id))
-            .collect();
+        if *done {
+            // The frontier's blocks are no longer needed.
+            *queue = crate::graph::BlockFifo::new();
+        }
+    }
+}
+
+/// A [`PathFinder`]'s index: its own, or borrowed from a longer-lived holder.
+enum IndexRef<'g> {
+    Owned(Box<PathIndex>),
+    Borrowed(&'g PathIndex),
+}
+
+impl std::ops::Deref for IndexRef<'_> {
+    type Target = PathIndex;
+    fn deref(&self) -> &PathIndex {
+        match self {
+            IndexRef::Owned(i) => i,
+            IndexRef::Borrowed(i) => i,
+        }
+    }
+}
+
+/// Shortest paths from the GC roots (see the module docs).
+pub struct PathFinder<'g> {
+    g: &'g HeapGraph,
+    idx: IndexRef<'g>,
+}
+
+impl PathIndex {
+    /// One BFS over the whole graph: O(nodes + edges) time, 4 bytes per node kept (and the
+    /// BFS frontier while it runs).
+    pub fn new(g: &HeapGraph, opts: PathOptions) -> PathIndex {
+        let index = PathIndex::started(g, opts, Vec::new());
+        index.lock().run(g, &index.excl, None);
+        index
+    }
+
+    /// An index whose search runs only as far as its queries need: a query about a node the
+    /// search has not reached yet resumes it until the node is found. `d` (the dominator tree
+    /// of `g`) says which objects no reference reaches: those are answered "no path" at once;
+    /// one reachable only through a weak reference runs the search to the end. A leak
+    /// suspect's shortest path, and its other referrers', are usually found among the first
+    /// nodes of the search (a few thousand of 16–25 M on the bench's dumps), so the suspects no
+    /// longer wait for a search of the whole heap. The answers are [`PathIndex::new`]'s, the
+    /// parents chosen the same; the rest of the search runs in the first query that needs it.
+    pub fn lazy(g: &HeapGraph, d: &Dominance, opts: PathOptions) -> PathIndex {
+        let n = g.node_count();
+        let mut reachable = vec![0u64; n.div_ceil(64)];
+        for (i, word) in reachable.iter_mut().enumerate() {
+            for b in 0..64.min(n - i * 64) {
+                *word |= (d.is_reachable(Node::new((i * 64 + b) as u32)) as u64) << b;
+            }
+        }
+        PathIndex::started(g, opts, reachable)
+    }
+
+    fn started(g: &HeapGraph, opts: PathOptions, reachable: Vec<u64>) -> PathIndex {
         PathIndex {
             opts,
-            excl,
-            parent,
-            trace_of_thread,
-            class_name_of_serial,
+            excl: Exclusions::new(g, opts.include_weak),
+            search: Mutex::new(Search::start(g)),
+            reachable,
+            trace_of_thread: g
+                .meta
+                .traces
+                .values()
+                .map(|t| (t.thread_serial, t.serial))
+                .collect(),
+            class_name_of_serial: g
+                .meta
+                .load_classes
+                .iter()
+                .map(|l| (l.serial, l.name_id))
+                .collect(),
         }
+    }
+
+    /// The search; a panic while it ran leaves it consistent up to its last whole batch.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Search> {
+        self.search.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The BFS parent of `v` (`NO_NODE`: no path), the search run as far as that needs.
+    fn parent_of(&self, g: &HeapGraph, v: Node) -> Node {
+        let mut s = self.lock();
+        let unreached = || {
+            self.reachable
+                .get(v.index() / 64)
+                .map(|w| w >> (v.index() % 64) & 1 == 0)
+        };
+        if s.parent[v.index()] == NO_NODE && !s.done && unreached() != Some(true) {
+            s.run(g, &self.excl, Some(v));
+        }
+        s.parent[v.index()]
     }
 
     /// A finder over `g`, which must be the graph this index was built from (the index holds
     /// one entry per node of that graph).
     pub fn finder<'g>(&'g self, g: &'g HeapGraph) -> PathFinder<'g> {
         debug_assert_eq!(
-            self.parent.len(),
+            self.lock().parent.len(),
             g.node_count() + 1,
             "index of another graph"
         );
@@ -423,7 +516,7 @@ impl<'g> PathFinder<'g> {
     pub fn new(g: &'g HeapGraph, opts: PathOptions) -> PathFinder<'g> {
         PathFinder {
             g,
-            idx: IndexRef::Owned(PathIndex::new(g, opts)),
+            idx: IndexRef::Owned(Box::new(PathIndex::new(g, opts))),
         }
     }
 
@@ -435,14 +528,15 @@ impl<'g> PathFinder<'g> {
     }
     /// Whether `node` has a path from a GC root (under this finder's options).
     pub fn has_path(&self, node: Node) -> bool {
-        node.index() < self.g.node_count() && self.idx.parent[node.index()] != NO_NODE
+        node.index() < self.g.node_count() && self.idx.parent_of(self.g, node) != NO_NODE
     }
     /// The BFS-tree parent of `node` (`None` for roots and objects without a path).
     pub(crate) fn parent(&self, node: Node) -> Option<Node> {
-        match self.idx.parent.get(node.index()) {
-            Some(&p) if p != NO_NODE && p != self.g.super_root() && node != self.g.super_root() => {
-                Some(p)
-            }
+        if node.index() >= self.g.node_count() {
+            return None;
+        }
+        match self.idx.parent_of(self.g, node) {
+            p if p != NO_NODE && p != self.g.super_root() => Some(p),
             _ => None,
         }
     }
@@ -459,8 +553,9 @@ impl<'g> PathFinder<'g> {
         }
         Some(d)
     }
+    /// The index's bytes: the parents, and a lazy index's reachability bits.
     pub fn heap_bytes(&self) -> usize {
-        self.idx.parent.capacity() * 4
+        self.idx.lock().parent.capacity() * 4 + self.idx.reachable.capacity() * 8
     }
 
     /// Nodes of the shortest path, root first.
@@ -538,12 +633,11 @@ impl<'g> PathFinder<'g> {
         }
         let on_path = |t: u32| maybe[(t as usize >> 6) & 63] & (1 << (t & 63)) != 0;
         'scan: for (q, targets) in g.edge_runs() {
-            if !self.has_path(q) {
-                continue;
-            }
+            // Whether `q` has a path is asked only of a referrer (a lazy index's search runs
+            // on only for those).
             let mut consider = |t: Node| {
                 if let Some(i) = find(t) {
-                    if i == 0 || shortest[i - 1] != q {
+                    if (i == 0 || shortest[i - 1] != q) && self.has_path(q) {
                         refs.push((q, i));
                     }
                 }
@@ -940,4 +1034,46 @@ impl<'g> PathFinder<'g> {
 /// `0x…` form of an object id.
 pub(crate) fn hex(id: Id) -> String {
     format!("0x{id:x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::build_from_bytes;
+    use heaplens_hprof_writer::{BasicType, HeapBuilder, RootKind, WriteOptions};
+
+    /// A lazy index's search stops once the asked node is found, and does not run for an object
+    /// no reference reaches (the answers themselves: `tests/paths.rs`).
+    #[test]
+    fn lazy_search_runs_only_as_far_as_asked() {
+        let mut b = HeapBuilder::new(8);
+        let object = b.object_class();
+        let link = b.class(
+            "com/x/Link",
+            Some(object),
+            &[("next", BasicType::Object)],
+            &[],
+        );
+        let chain: Vec<_> = (0..5000).map(|_| b.instance(link, &[])).collect();
+        for w in chain.windows(2) {
+            b.set_field(w[0], "next", Some(w[1]));
+        }
+        let stray = b.instance(link, &[]);
+        b.root(chain[0], RootKind::JniGlobal { jni_ref_id: 1 });
+        let g = build_from_bytes(&b.write(&WriteOptions::default())).expect("dump parses");
+        let node =
+            |o: heaplens_hprof_writer::ObjRef| g.node_of(Id::new(o.id())).expect("in the graph");
+        let d = Dominance::compute(&g);
+        let index = PathIndex::lazy(&g, &d, PathOptions::default());
+        let finder = index.finder(&g);
+        assert_eq!(finder.depth(node(chain[2])), Some(3));
+        let searched = |i: &PathIndex| i.lock().parent.iter().filter(|&&p| p != NO_NODE).count();
+        assert!(!index.lock().done);
+        assert!(searched(&index) < 1000, "searched {}", searched(&index));
+        // Reached by no reference (the dominator tree says so): answered without searching.
+        assert!(!finder.has_path(node(stray)));
+        assert!(!index.lock().done);
+        assert!(searched(&index) < 1000, "searched {}", searched(&index));
+        assert_eq!(finder.depth(node(chain[4999])), Some(5000));
+    }
 }

@@ -218,8 +218,8 @@ fn FigureTable(figures: Vec<Figure>) -> impl IntoView {
 }
 
 /// The overview's line about memory beyond the heap: the core's verdict, asked once the leak
-/// suspects are known (they build the paths from GC roots it reuses), shown only when there is
-/// one.
+/// suspects are known (so it never delays them; it reuses their paths from GC roots), shown
+/// only when there is one.
 #[component]
 pub fn ProcessVerdict() -> impl IntoView {
     let ctx = use_ctx();

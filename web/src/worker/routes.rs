@@ -42,7 +42,7 @@ impl Loaded {
             Paths::METHOD => answer::<Paths>(params, |q| {
                 let v = self.node(&q.object)?;
                 let found = self
-                    .paths(q.include_weak, host)
+                    .paths(q.include_weak)
                     .paths(v, q.max.clamp(1, 10) as usize);
                 Ok(PathsResult {
                     object_id: q.object,
@@ -97,7 +97,7 @@ impl Loaded {
                 self.explore.dominators(&self.graph, &self.d, q)
             }),
             MergedPaths::METHOD => answer::<MergedPaths>(params, |q| {
-                self.paths(q.include_weak, host);
+                self.paths(q.include_weak);
                 announce(host, "merged paths");
                 let index = if q.include_weak {
                     &self.weak_paths
@@ -109,7 +109,7 @@ impl Loaded {
             }),
             MorePaths::METHOD => answer::<MorePaths>(params, |q| {
                 let v = self.node(&q.object)?;
-                let page = self.paths(q.include_weak, host).paths_page(
+                let page = self.paths(q.include_weak).paths_page(
                     v,
                     q.offset as u64,
                     q.limit.clamp(1, 100) as usize,

@@ -175,16 +175,21 @@ impl Loaded {
         }
     }
 
-    /// The path finder (`include_weak`: through weak references too), its BFS run on first use.
-    pub(super) fn paths(&mut self, include_weak: bool, host: &mut dyn Host) -> PathFinder<'_> {
+    /// The path finder (`include_weak`: through weak references too). Its search starts on
+    /// first use and runs only as far as the queries need (`PathIndex::lazy`: the suspects'
+    /// paths are among its first nodes); a later view that needs more runs it on.
+    pub(super) fn paths(&mut self, include_weak: bool) -> PathFinder<'_> {
         let slot = if include_weak {
             &mut self.weak_paths
         } else {
             &mut self.paths
         };
         if slot.is_none() {
-            announce(host, "paths from GC roots");
-            *slot = Some(PathIndex::new(&self.graph, PathOptions { include_weak }));
+            *slot = Some(PathIndex::lazy(
+                &self.graph,
+                &self.d,
+                PathOptions { include_weak },
+            ));
         }
         self.finder(include_weak).expect("built above")
     }
@@ -204,7 +209,7 @@ impl Loaded {
     pub(super) fn digest(&mut self, host: &mut dyn Host) -> &Digest {
         if self.digest.is_none() {
             self.hist(host);
-            self.paths(false, host);
+            self.paths(false);
             announce(host, "comparison digest");
             let paths = self.finder(false).expect("strong paths computed above");
             let hist = self.hist.as_ref().expect("computed above");
@@ -224,7 +229,7 @@ impl Loaded {
 
     pub(super) fn suspects(&mut self, host: &mut dyn Host) -> &SuspectsResult {
         if self.suspects.is_none() {
-            self.paths(false, host);
+            self.paths(false);
             announce(host, "leak suspects");
             let finder = self.finder(false).expect("built above");
             let found = analysis::find_suspects(&self.graph, &self.d, &finder);
@@ -240,7 +245,7 @@ impl Loaded {
     /// Threads view), the class loaders and the paths from GC roots without weak references.
     pub(super) fn process_memory(&mut self, host: &mut dyn Host) -> &ProcessMemoryView {
         if self.process_memory.is_none() {
-            self.paths(false, host);
+            self.paths(false);
             self.threads_cache(host);
             announce(host, "process memory");
             let g = &self.graph;
@@ -286,7 +291,7 @@ impl Loaded {
 
     pub(super) fn waste(&mut self, host: &mut dyn Host) -> &WasteResult {
         if self.waste.is_none() {
-            self.paths(false, host);
+            self.paths(false);
             announce(host, "duplicate strings, arrays and collections");
             let finder = self.finder(false).expect("built above");
             self.waste = Some(WasteResult::new(&self.graph, &self.d, &finder));
