@@ -5,7 +5,10 @@
 mod common;
 
 use heaplens::analysis::patterns;
-use heaplens::analysis::{find_suspects, LeakPattern, Suspect, SuspectKind};
+use heaplens::analysis::{
+    find_suspects, find_suspects_from_totals, histogram, histogram_from_totals, summarize,
+    summarize_and_totals, Histogram, LeakPattern, Suspect, SuspectKind,
+};
 use heaplens::analysis::{PathFinder, PathIndex, PathOptions};
 use heaplens::graph::{build_from_bytes, Dominance, HeapGraph};
 use heaplens_hprof_writer::{BasicType, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
@@ -27,18 +30,35 @@ fn facts(name: &str) -> Json {
     serde_json::from_str(&text).unwrap()
 }
 
-/// The suspects, found with the whole search's paths and again with a lazy index (the page's):
-/// the same, byte for byte.
+/// The suspects, found with the whole search's paths and again as the page finds them (a lazy
+/// index, the summary's class totals): the same, byte for byte; and the histogram from those
+/// totals is the histogram.
 fn suspects_in(g: &HeapGraph, label: &str) -> Vec<Suspect> {
     let d = Dominance::compute(g);
     let p = PathFinder::new(g, PathOptions::default());
     let s = find_suspects(g, &d, &p);
     let lazy = PathIndex::lazy(g, &d, PathOptions::default());
     let again = find_suspects(g, &d, &lazy.finder(g));
+    let json = |x: &Vec<Suspect>| serde_json::to_string(x).unwrap();
     assert_eq!(
-        serde_json::to_string(&again).unwrap(),
-        serde_json::to_string(&s).unwrap(),
+        json(&again),
+        json(&s),
         "{label}: suspects with a lazy path index"
+    );
+    // The page's: the class totals the summary read.
+    let (summary, totals) = summarize_and_totals(g, &d);
+    assert_eq!(summary, summarize(g, &d));
+    let given = find_suspects_from_totals(g, &d, &lazy.finder(g), totals.clone());
+    assert_eq!(
+        json(&given),
+        json(&s),
+        "{label}: suspects given the class totals"
+    );
+    let hist = |h: &Histogram| serde_json::to_string(h).unwrap();
+    assert_eq!(
+        hist(&histogram_from_totals(g, &d, totals)),
+        hist(&histogram(g, &d)),
+        "{label}: histogram given the class totals"
     );
     if std::env::var("DUMP_SUSPECTS").is_ok() {
         eprintln!("=== {label}\n{}", serde_json::to_string_pretty(&s).unwrap());

@@ -52,6 +52,14 @@ pub fn histogram(g: &HeapGraph, d: &Dominance) -> Histogram {
     histogram_with_progress(g, d, &mut |_| {})
 }
 
+/// [`histogram`] given the class totals of `g` and `d` (from
+/// [`crate::analysis::summarize_and_totals`]).
+pub fn histogram_from_totals(g: &HeapGraph, d: &Dominance, totals: ClassTotals) -> Histogram {
+    let pre = DomPreorder::new(d);
+    let walk = walk_tree(g, d, &pre, &mut |_| {});
+    assemble(g, &pre, totals, walk).0
+}
+
 /// [`histogram`], reporting the fraction done (0.0..=1.0) every million objects.
 pub(crate) fn histogram_with_progress(
     g: &HeapGraph,
@@ -86,9 +94,12 @@ pub(crate) fn histogram_over(
 }
 
 /// Instances and shallow bytes per class, reachable and not: one read of every node, which
-/// needs neither the preorder nor the walk (so the report computes it beside them).
+/// needs neither the preorder nor the walk (so the report computes it beside them). Made once
+/// by [`crate::analysis::summarize_and_totals`], it spares the leak suspects
+/// ([`crate::analysis::find_suspects_from_totals`]) and the histogram
+/// ([`histogram_from_totals`]) their own read of every object.
 #[derive(Clone)]
-pub(crate) struct ClassTotals {
+pub struct ClassTotals {
     reach: Vec<(u64, u64)>,
     unreach: Vec<(u64, u64)>,
 }

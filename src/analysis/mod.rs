@@ -38,17 +38,20 @@ pub use classloaders::{
     class_loaders, ClassLoaderInfo, ClassLoaderReport, DuplicateClass, OpenJar,
 };
 pub use histogram::{
-    group_rows, histogram, loader_name, package_key, Grouping, Histogram, HistogramRow,
+    group_rows, histogram, histogram_from_totals, loader_name, package_key, ClassTotals, Grouping,
+    Histogram, HistogramRow,
 };
 pub use paths::{
     MergedNode, MergedPaths, Path, PathFinder, PathIndex, PathOptions, PathStep, PathsPage,
 };
 pub use patterns::LeakPattern;
 pub use process_memory::{process_memory, ProcessMemory};
-pub use summary::{is_incomplete_warning, multi_dump_warning, summarize, DumpChoice, Summary};
+pub use summary::{
+    is_incomplete_warning, multi_dump_warning, summarize, summarize_and_totals, DumpChoice, Summary,
+};
 pub use suspects::{
-    find_suspects, no_suspect_text, AccumulatedRow, CollectionFacts, Holder, SizedRef, Suspect,
-    SuspectKind, ThreadFacts,
+    find_suspects, find_suspects_from_totals, no_suspect_text, AccumulatedRow, CollectionFacts,
+    Holder, SizedRef, Suspect, SuspectKind, ThreadFacts,
 };
 pub use threadlocals::{
     thread_local_findings, ThreadLocalEntry, ThreadLocalFinding, ThreadLocalReport,

@@ -1,6 +1,7 @@
 //! The overview numbers of a dump: one [`Summary`] type, which the report serializes as its
 //! `summary` (docs/report-schema.md), the CLI prints and the page's overview carries.
 
+use super::histogram::ClassTotals;
 use crate::graph::{Dominance, HeapGraph, Node, SizeMode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -100,11 +101,19 @@ pub(crate) fn is_incomplete(g: &HeapGraph) -> bool {
 }
 
 pub fn summarize(g: &HeapGraph, d: &Dominance) -> Summary {
-    // The class totals' loop, not one of its own: the page's warm-up (which opens a dump)
-    // then gets that loop optimized for the leak suspects, which read the totals too.
-    let (shallow_total, unreachable_bytes) =
-        super::histogram::class_totals(g, d, &mut |_| {}).shallow_sums();
-    summarize_with(g, d, shallow_total, unreachable_bytes)
+    summarize_and_totals(g, d).0
+}
+
+/// [`summarize`], and the class totals it reads (one read of every object), for the leak
+/// suspects and the histogram to reuse ([`super::find_suspects_from_totals`],
+/// [`super::histogram_from_totals`]).
+pub fn summarize_and_totals(g: &HeapGraph, d: &Dominance) -> (Summary, ClassTotals) {
+    let totals = super::histogram::class_totals(g, d, &mut |_| {});
+    let (shallow_total, unreachable_bytes) = totals.shallow_sums();
+    (
+        summarize_with(g, d, shallow_total, unreachable_bytes),
+        totals,
+    )
 }
 
 /// [`summarize`] given the shallow bytes of all objects and of the unreachable ones (the

@@ -349,6 +349,23 @@ pub fn find_suspects(g: &HeapGraph, d: &Dominance, paths: &PathFinder) -> Vec<Su
     find_suspects_in(g, d, paths, Subtrees::Children(d.child_index()), None)
 }
 
+/// [`find_suspects`] given the class totals of `g` and `d` (from
+/// [`super::summarize_and_totals`]): one read of every object fewer.
+pub fn find_suspects_from_totals(
+    g: &HeapGraph,
+    d: &Dominance,
+    paths: &PathFinder,
+    totals: histogram::ClassTotals,
+) -> Vec<Suspect> {
+    find_suspects_in(
+        g,
+        d,
+        paths,
+        Subtrees::Children(d.child_index()),
+        Some(totals),
+    )
+}
+
 /// [`find_suspects`] with the dominator tree in preorder and the class totals
 /// (`histogram::class_totals`): the report shares the histogram's.
 pub(crate) fn find_suspects_with(

@@ -202,6 +202,7 @@ impl Service {
             graph: snapshot.graph,
             d: snapshot.dominance,
             summary,
+            totals: None,
             phases,
             analysis_ms,
             memory,

@@ -4,7 +4,10 @@
 //! lists kept between pages (a sorted list of 100,000 children costs one sort, not one per
 //! page). The routes that answer from it are in [`super::routes`].
 
-use heaplens::analysis::{self, histogram, Histogram, PathFinder, PathIndex, PathOptions};
+use heaplens::analysis::{
+    self, histogram, histogram_from_totals, ClassTotals, Histogram, PathFinder, PathIndex,
+    PathOptions,
+};
 use heaplens::compare::{digest_from, Diff, Digest};
 use heaplens::graph::{Dominance, HeapGraph, Node};
 use heaplens::hprof::Id;
@@ -46,6 +49,9 @@ pub(super) struct Loaded {
     /// before the overview is shown.
     pub(super) hist: Option<Histogram>,
     pub(super) summary: analysis::Summary,
+    /// The summary's class totals (one read of every object), which the leak suspects and the
+    /// histogram reuse; `None` after a hand-over (both computed before it).
+    totals: Option<ClassTotals>,
     pub(super) phases: Vec<PhaseTime>,
     pub(super) analysis_ms: f64,
     pub(super) memory: u64,
@@ -97,6 +103,7 @@ impl Loaded {
             graph,
             d,
             summary,
+            totals,
             phases,
             analysis_ms,
             memory,
@@ -110,6 +117,7 @@ impl Loaded {
             d: Rc::new(d),
             hist,
             summary,
+            totals,
             phases,
             analysis_ms,
             memory,
@@ -222,7 +230,10 @@ impl Loaded {
     pub(super) fn hist(&mut self, host: &mut dyn Host) -> &Histogram {
         if self.hist.is_none() {
             announce(host, "class histogram");
-            self.hist = Some(histogram(self.g(), &self.d));
+            self.hist = Some(match self.totals.clone() {
+                Some(totals) => histogram_from_totals(self.g(), &self.d, totals),
+                None => histogram(self.g(), &self.d),
+            });
         }
         self.hist.as_ref().expect("filled")
     }
@@ -232,7 +243,12 @@ impl Loaded {
             self.paths(false);
             announce(host, "leak suspects");
             let finder = self.finder(false).expect("built above");
-            let found = analysis::find_suspects(&self.graph, &self.d, &finder);
+            let found = match self.totals.clone() {
+                Some(totals) => {
+                    analysis::find_suspects_from_totals(&self.graph, &self.d, &finder, totals)
+                }
+                None => analysis::find_suspects(&self.graph, &self.d, &finder),
+            };
             self.suspects = Some(SuspectsResult {
                 suspects: found,
                 heap_reachable: self.total(),
