@@ -640,3 +640,48 @@ fn gcd(a: usize, b: usize) -> usize {
         gcd(b, a % b)
     }
 }
+
+/// More referrers than the paths' scan collects (2,000): it stops at the first 2,000 in node
+/// order and says the list is incomplete; through a field (2,500 rooted holders of the
+/// object) and through a class edge (a static holds the object, and the class's 2,500 rooted
+/// instances refer to the class object).
+#[test]
+fn more_paths_stop_at_the_first_referrers_in_node_order() {
+    use BasicType::*;
+    for through_class in [false, true] {
+        let mut b = HeapBuilder::new(8);
+        let object = b.object_class();
+        let target = b.instance(object, &[]);
+        let statics = if through_class {
+            vec![("KEPT", Value::Object(target.id()))]
+        } else {
+            Vec::new()
+        };
+        let holder = b.class("com/x/Holder", Some(object), &[("a", Object)], &statics);
+        let holders: Vec<ObjRef> = (0..2500)
+            .map(|_| {
+                let field = (!through_class).then_some(target);
+                b.instance(holder, &[("a", field.into())])
+            })
+            .collect();
+        for &h in &holders {
+            b.root(h, JNI);
+        }
+        let g = build(&b);
+        let f = PathFinder::new(&g, PathOptions::default());
+        let page = f.paths_page(node(&g, target), 0, 5000);
+        assert!(!page.complete, "through the class: {through_class}");
+        assert_eq!(page.total, 2001, "through the class: {through_class}");
+        let shortest_root = page.paths[0].steps[0].node;
+        let mut deviating: Vec<Node> = page.paths[1..].iter().map(|p| p.steps[0].node).collect();
+        deviating.sort_unstable();
+        let mut want: Vec<Node> = holders
+            .iter()
+            .map(|&h| node(&g, h))
+            .filter(|&h| h != shortest_root)
+            .collect();
+        want.sort_unstable();
+        want.truncate(2000);
+        assert!(deviating == want, "through the class: {through_class}");
+    }
+}

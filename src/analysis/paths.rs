@@ -114,6 +114,10 @@ impl Path {
 /// Referrers of a path's objects [`PathFinder::paths`] collects at most (each gives one
 /// alternative path).
 pub(crate) const MAX_REFERRERS: usize = 2000;
+/// Words of `ordered_paths`' filter of the path's nodes (65,536 bits).
+const FILTER_WORDS: usize = 1024;
+/// Nodes `ordered_paths` scans for referrers at a time.
+const SCAN_BLOCK: usize = 1 << 16;
 
 /// A page of the paths to one object ([`PathFinder::paths_page`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -625,39 +629,59 @@ impl<'g> PathFinder<'g> {
         // Referrers (q, position) with q not the shortest path's own predecessor.
         let mut refs: Vec<(Node, usize)> = Vec::new();
         let mut complete = true;
-        // Most references point at none of the path's nodes: a bit per (node mod 4096)
-        // turns them away before the search.
-        let mut maybe = [0u64; 64];
+        // Most references point at none of the path's nodes: a bit per (node mod 65,536)
+        // turns them away before the search (8 KiB, in the first-level cache).
+        let mut maybe = vec![0u64; FILTER_WORDS];
         for &v in &shortest {
-            maybe[(v.get() as usize >> 6) & 63] |= 1 << (v.get() & 63);
+            maybe[(v.get() as usize >> 6) % FILTER_WORDS] |= 1 << (v.get() & 63);
         }
-        let on_path = |t: u32| maybe[(t as usize >> 6) & 63] & (1 << (t & 63)) != 0;
-        'scan: for (q, targets) in g.edge_runs() {
-            // Whether `q` has a path is asked only of a referrer (a lazy index's search runs
-            // on only for those).
-            let mut consider = |t: Node| {
-                if let Some(i) = find(t) {
-                    if (i == 0 || shortest[i - 1] != q) && self.has_path(q) {
-                        refs.push((q, i));
+        let on_path = |t: u32| maybe[(t as usize >> 6) % FILTER_WORDS] & (1 << (t & 63)) != 0;
+        // The classes whose class object is on the path: their instances refer to it (none
+        // marked: no scan of the class column).
+        let mut class_hit: Vec<bool> = g.classes.iter().map(|c| find(c.node).is_some()).collect();
+        if !class_hit.contains(&true) {
+            class_hit.clear();
+        }
+        // The objects that may refer to the path, a block of nodes at a time (so that a path
+        // with many referrers stops at `MAX_REFERRERS` without collecting them all), each
+        // then read as a whole, in node order.
+        let mut candidates = Vec::new();
+        'scan: for start in (0..g.node_count()).step_by(SCAN_BLOCK) {
+            candidates.clear();
+            g.nodes_referring(
+                start..start + SCAN_BLOCK,
+                on_path,
+                &class_hit,
+                &mut candidates,
+            );
+            for &q in &candidates {
+                // Whether `q` has a path is asked only of a referrer (a lazy index's search
+                // runs on only for those).
+                let mut consider = |t: Node| {
+                    if let Some(i) = find(t) {
+                        if (i == 0 || shortest[i - 1] != q) && self.has_path(q) {
+                            refs.push((q, i));
+                        }
                     }
+                };
+                if let Some(c) = g.class_node(q) {
+                    consider(c);
                 }
-            };
-            if let Some(c) = g.class_node(q) {
-                consider(c);
-            }
-            match self.idx.excl.excluded_index(g, q) {
-                None => targets
-                    .iter()
-                    .filter(|&&t| on_path(t))
-                    .for_each(|&t| consider(Node::new(t))),
-                Some(skip) => g
-                    .indexed_edges(q)
-                    .filter(|&(_, idx)| idx != skip)
-                    .for_each(|(t, _)| consider(t)),
-            }
-            if refs.len() >= MAX_REFERRERS {
-                complete = q.index() + 1 == g.node_count();
-                break 'scan;
+                match self.idx.excl.excluded_index(g, q) {
+                    None => g
+                        .edge_targets(q)
+                        .iter()
+                        .filter(|&&t| on_path(t))
+                        .for_each(|&t| consider(Node::new(t))),
+                    Some(skip) => g
+                        .indexed_edges(q)
+                        .filter(|&(_, idx)| idx != skip)
+                        .for_each(|(t, _)| consider(t)),
+                }
+                if refs.len() >= MAX_REFERRERS {
+                    complete = q.index() + 1 == g.node_count();
+                    break 'scan;
+                }
             }
         }
         refs.sort_unstable();

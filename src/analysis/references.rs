@@ -45,13 +45,15 @@ pub fn outgoing(g: &HeapGraph, v: Node, start: usize, end: usize) -> Vec<(Node, 
 }
 
 /// Every object that references `v` (through a field, an element, a class link or as its
-/// class), largest retained first (ties: node order). One scan of all edges.
+/// class), largest retained first (ties: node order). One scan of all edges (and, for a class
+/// object, of every object's class).
 pub fn referrers(g: &HeapGraph, d: &Dominance, v: Node) -> Vec<Node> {
-    let mut refs: Vec<Node> = g
-        .edge_runs()
-        .filter(|&(q, targets)| g.class_node(q) == Some(v) || targets.contains(&v.get()))
-        .map(|(q, _)| q)
-        .collect();
+    let mut class_hit: Vec<bool> = g.classes.iter().map(|c| c.node == v).collect();
+    if !class_hit.contains(&true) {
+        class_hit.clear();
+    }
+    let mut refs = Vec::new();
+    g.nodes_referring(0..g.node_count(), |t| t == v.get(), &class_hit, &mut refs);
     refs.sort_by_key(|&q| Reverse(d.retained(q)));
     refs
 }

@@ -379,15 +379,66 @@ impl HeapGraph {
     pub(crate) fn touch(&self, node: Node) -> u32 {
         self.class_len.class(node.index()).unwrap_or(0) ^ self.offsets.touch(node.index())
     }
-    /// Every object's node with its [`edge_targets`](Self::edge_targets), in node order: a
-    /// scan of every reference. Each run starts where the last one ended (no sum over the
-    /// node's block of degrees, as a lookup of one node pays).
-    pub(crate) fn edge_runs(&self) -> EdgeRuns<'_> {
-        EdgeRuns {
-            g: self,
-            next: 0,
-            end: 0,
+    /// The objects among `nodes` (a range of node numbers) that may refer to a few given
+    /// objects: those with a reference whose target passes `hit`, or (its class edge) whose
+    /// class index is marked in `class_hit` (empty: none marked); appended to `out` in node
+    /// order, each once. A scan of the flat reference array and the class column, with no
+    /// work per object that refers to none of them: a scan of every object's run pays
+    /// a degree and a class read per object. `hit` may
+    /// pass more than the given objects (a filter); the caller checks each object found.
+    pub(crate) fn nodes_referring(
+        &self,
+        nodes: std::ops::Range<usize>,
+        hit: impl Fn(u32) -> bool,
+        class_hit: &[bool],
+        out: &mut Vec<Node>,
+    ) {
+        let end = nodes.end.min(self.ids.len());
+        if nodes.start >= end {
+            return;
         }
+        let first = out.len();
+        let (a, _) = self.offsets.range(nodes.start);
+        let (_, b) = self.offsets.range(end - 1);
+        // The node owning an edge position: runs follow each other in node order.
+        let mut from = nodes.start;
+        for (k, &t) in self.targets[a..b].iter().enumerate() {
+            if hit(t) {
+                // The first node from `from` on whose run ends after `e`.
+                let e = a + k;
+                let (mut lo, mut hi) = (from, end);
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    if self.offsets.range(mid).1 <= e {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                out.push(Node::new(lo as u32));
+                from = lo;
+            }
+        }
+        let class_hits = out.len();
+        if !class_hit.is_empty() {
+            for v in nodes.start..end {
+                let c = self.class_len.class(v).unwrap_or(0) as usize;
+                if class_hit.get(c).copied().unwrap_or(false) {
+                    out.push(Node::new(v as u32));
+                }
+            }
+        }
+        if class_hits > first && out.len() > class_hits {
+            out[first..].sort_unstable();
+        }
+        let mut kept = first;
+        for i in first..out.len() {
+            if kept == first || out[kept - 1] != out[i] {
+                out[kept] = out[i];
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
     }
     /// The class-object node of `node`'s class, if the dump has it.
     pub fn class_node(&self, node: Node) -> Option<Node> {
@@ -586,31 +637,6 @@ impl HeapGraph {
     }
 }
 
-/// Iterator of [`HeapGraph::edge_runs`].
-pub(crate) struct EdgeRuns<'a> {
-    g: &'a HeapGraph,
-    /// The next node.
-    next: usize,
-    /// Where the last node's run ended.
-    end: usize,
-}
-
-impl<'a> Iterator for EdgeRuns<'a> {
-    type Item = (Node, &'a [u32]);
-
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        let v = self.next;
-        if v >= self.g.ids.len() {
-            return None;
-        }
-        let (a, b) = self.g.offsets.range_after(v, self.end);
-        self.next += 1;
-        self.end = b;
-        Some((Node::new(v as u32), &self.g.targets[a..b]))
-    }
-}
-
 /// Iterator of [`HeapGraph::indexed_edges`]: `(target, exact index)`.
 pub struct IndexedEdges<'a> {
     targets: &'a [u32],
@@ -685,10 +711,11 @@ mod tests {
     use crate::graph::{build_from_bytes, SizeTable};
     use heaplens_hprof_writer::{BasicType, HeapBuilder, RootKind, Value, WriteOptions};
 
-    /// The scan in node order gives each node the run its own lookup gives, across blocks of
-    /// degrees with no edge, one, and more than a byte holds.
+    /// The flat scan for referrers finds what a scan of every node's run finds, over any block
+    /// of nodes, with and without class edges marked, across blocks of degrees with no edge,
+    /// one, and more than a byte holds.
     #[test]
-    fn edge_runs_are_the_nodes_edge_targets() {
+    fn referring_scan_finds_what_each_run_holds() {
         let mut b = HeapBuilder::new(8);
         let object = b.object_class();
         let link = b.class(
@@ -713,13 +740,35 @@ mod tests {
         let holder = b.obj_array(arrays, &all);
         b.root(holder, RootKind::JniGlobal { jni_ref_id: 1 });
         let g = build_from_bytes(&b.write(&WriteOptions::default())).expect("dump parses");
-        let runs: Vec<_> = g.edge_runs().collect();
-        assert_eq!(runs.len(), g.node_count());
-        for (v, (q, targets)) in g.nodes().zip(runs) {
-            assert_eq!(q, v);
-            assert_eq!(targets, g.edge_targets(v), "{v:?}");
-        }
         assert!(g.nodes().any(|v| g.edge_targets(v).len() > 255));
+        let link_class = g
+            .classes
+            .iter()
+            .position(|c| c.name == "com.x.Link")
+            .unwrap();
+        for modulus in [1u32, 37, 997] {
+            let hit = |t: u32| t % modulus == 5 % modulus;
+            let mut by_class = vec![false; g.classes.len()];
+            by_class[link_class] = modulus == 37;
+            let class_hit: &[bool] = if modulus == 997 { &[] } else { &by_class };
+            for block in [1usize, 100, 1 << 16] {
+                let mut found = Vec::new();
+                for start in (0..g.node_count()).step_by(block) {
+                    g.nodes_referring(start..start + block, hit, class_hit, &mut found);
+                }
+                let naive: Vec<crate::graph::Node> = g
+                    .nodes()
+                    .filter(|&v| {
+                        g.edge_targets(v).iter().any(|&t| hit(t))
+                            || class_hit
+                                .get(g.class_index(v) as usize)
+                                .copied()
+                                .unwrap_or(false)
+                    })
+                    .collect();
+                assert_eq!(found, naive, "targets ≡ 5 mod {modulus}, blocks of {block}");
+            }
+        }
     }
 
     /// The per-class shortcut answers what `shallow` does, for instances, arrays of both kinds
