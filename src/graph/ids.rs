@@ -321,7 +321,9 @@ const SORT_STEP: usize = 1 << 20;
 
 /// A stable sort that reports progress at least every [`SORT_STEP`] elements (the browser
 /// worker must say something every 200 ms; one `sort` of 17 M pairs takes longer): sorts
-/// chunks (the stream's sorted runs make each cheap), then merges them pairwise, bottom-up.
+/// chunks (the stream's sorted runs make each cheap), then merges them pairwise, bottom-up,
+/// where a run is a sequence of chunks already in order with each other (a dump in address
+/// order is one or a few runs: no merge level copies what is in place).
 /// With `threads` ≥ 2 (native) half the chunks are sorted on a second thread and every merge
 /// is cut in two at its middle output position (`co_rank`), one half on each thread: the
 /// same result (a stable merge of the same runs), in about half the time. Progress is
@@ -364,42 +366,61 @@ fn sort_with_progress<T: Copy + Ord + Default + Send + Sync>(
             progress(sorted as f64 / n as f64 / total);
         }
     }
+    // Runs to merge: the sorted chunks, where a chunk that follows its predecessor in order
+    // (its first element not before the last one's) joins its run. A dump's objects come
+    // mostly in address order, so the chunks form few runs (the class objects, written
+    // first, make the first chunk one of its own) and most merge levels of a plain bottom-up
+    // merge of chunks would copy what is already in place.
+    let mut bounds: Vec<usize> = vec![0];
+    for start in (SORT_STEP..n).step_by(SORT_STEP) {
+        if v[start] < v[start - 1] {
+            bounds.push(start);
+        }
+    }
+    bounds.push(n);
     // Fractions of `total`: the chunks were 1.
     let mut done = 1.0;
-    let mut src = std::mem::take(v);
-    let mut dst: Vec<T> = vec![T::default(); n];
-    let mut width = SORT_STEP;
-    while width < n {
-        let mut start = 0;
-        let mut out = dst.as_mut_slice();
-        while start < n {
-            let mid = (start + width).min(n);
-            let end = (start + 2 * width).min(n);
-            let (o, rest) = out.split_at_mut(end - start);
-            out = rest;
-            let (a, b) = (&src[start..mid], &src[mid..end]);
-            let mut report = |k: usize| progress((done + k as f64 / n as f64) / total);
-            if two && end - start >= 2 * SORT_STEP {
-                // Cut at the middle output position: each half is a merge of its own.
-                let k = (end - start) / 2;
-                let i = co_rank(a, b, k);
-                let (o1, o2) = o.split_at_mut(k);
-                let ((a1, a2), (b1, b2)) = (a.split_at(i), b.split_at(k - i));
-                join(
-                    threads,
-                    || merge(a1, b1, o1, &mut |k| report(2 * k)),
-                    || merge(a2, b2, o2, &mut |_| {}),
-                );
-            } else {
-                merge(a, b, o, &mut report);
+    if bounds.len() > 2 {
+        let mut src = std::mem::take(v);
+        let mut dst: Vec<T> = vec![T::default(); n];
+        while bounds.len() > 2 {
+            let mut merged = vec![0];
+            let mut out = dst.as_mut_slice();
+            let mut i = 0;
+            while i + 1 < bounds.len() {
+                // Runs `start..mid` and `mid..end`; a last run without a partner is copied.
+                let (start, mid) = (bounds[i], bounds[i + 1]);
+                let end = bounds.get(i + 2).copied().unwrap_or(mid);
+                i += 2;
+                let (o, rest) = out.split_at_mut(end - start);
+                out = rest;
+                let (a, b) = (&src[start..mid], &src[mid..end]);
+                let mut report = |k: usize| progress((done + k as f64 / n as f64) / total);
+                if b.is_empty() {
+                    o.copy_from_slice(a);
+                } else if two && end - start >= 2 * SORT_STEP {
+                    // Cut at the middle output position: each half is a merge of its own.
+                    let k = (end - start) / 2;
+                    let i = co_rank(a, b, k);
+                    let (o1, o2) = o.split_at_mut(k);
+                    let ((a1, a2), (b1, b2)) = (a.split_at(i), b.split_at(k - i));
+                    join(
+                        threads,
+                        || merge(a1, b1, o1, &mut |k| report(2 * k)),
+                        || merge(a2, b2, o2, &mut |_| {}),
+                    );
+                } else {
+                    merge(a, b, o, &mut report);
+                }
+                done += (end - start) as f64 / n as f64;
+                merged.push(end);
             }
-            done += (end - start) as f64 / n as f64;
-            start = end;
+            std::mem::swap(&mut src, &mut dst);
+            bounds = merged;
         }
-        std::mem::swap(&mut src, &mut dst);
-        width *= 2;
+        *v = src;
     }
-    *v = src;
+    progress(1.0);
 }
 
 /// How many of `a`'s elements are among the first `k` of the stable merge of `a` and `b`
@@ -508,6 +529,42 @@ mod tests {
                 reports.windows(2).all(|w| w[0] <= w[1] + 1e-9),
                 "{reports:?}"
             );
+        }
+    }
+
+    /// Input mostly in order, as a dump's objects come: sorted, sorted but for outliers in
+    /// the first chunk (class objects), a run out of place in the middle, a last short chunk
+    /// out of order; on one thread and two.
+    #[test]
+    fn sort_of_runs_in_order_is_the_sort() {
+        let n = 6 * SORT_STEP + 777;
+        let sorted: Vec<(u32, u32)> = (0..n as u32).map(|i| (i * 3, i)).collect();
+        let mut outliers = sorted.clone();
+        for k in 0..500 {
+            outliers[k * 7].0 = 3 * n as u32 + k as u32; // high keys in the first chunk
+        }
+        let mut moved = sorted.clone();
+        moved[2 * SORT_STEP..3 * SORT_STEP]
+            .iter_mut()
+            .for_each(|e| e.0 += 5 * n as u32);
+        let mut tail = sorted.clone();
+        tail[6 * SORT_STEP..].iter_mut().for_each(|e| e.0 /= 2);
+        for (name, v) in [
+            ("sorted", sorted),
+            ("outliers", outliers),
+            ("moved", moved),
+            ("tail", tail),
+        ] {
+            let mut whole = v.clone();
+            whole.sort();
+            for threads in [1, 2] {
+                let mut got = v.clone();
+                let mut reports = Vec::new();
+                sort_with_progress(&mut got, threads, &mut |f| reports.push(f));
+                assert!(got == whole, "{name}, {threads} threads");
+                assert_eq!(reports.last().copied(), Some(1.0), "{name}");
+                assert!(reports.windows(2).all(|w| w[0] <= w[1] + 1e-9), "{name}");
+            }
         }
     }
 
