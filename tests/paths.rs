@@ -5,10 +5,27 @@ mod common;
 use heaplens::analysis::{Path, PathFinder, PathIndex, PathOptions};
 use heaplens::graph::{build_from_bytes, Dominance, HeapGraph, Node};
 use heaplens::hprof::Id;
-use heaplens_hprof_writer::{BasicType, Frame, HeapBuilder, ObjRef, RootKind, Value, WriteOptions};
+use heaplens_hprof_writer::{
+    BasicType, ClassRef, Frame, HeapBuilder, ObjRef, RootKind, Value, WriteOptions,
+};
 
 fn build(b: &HeapBuilder) -> HeapGraph {
     build_from_bytes(&b.write(&WriteOptions::default())).expect("synthetic dump parses")
+}
+
+/// `java.lang.ref.WeakReference` under `java.lang.ref.Reference` (its `referent` excluded from
+/// paths by default).
+fn weak_reference_class(b: &mut HeapBuilder, object: ClassRef) -> ClassRef {
+    let reference = b.class(
+        "java/lang/ref/Reference",
+        Some(object),
+        &[
+            ("referent", BasicType::Object),
+            ("queue", BasicType::Object),
+        ],
+        &[],
+    );
+    b.class("java/lang/ref/WeakReference", Some(reference), &[], &[])
 }
 
 fn node(g: &HeapGraph, o: ObjRef) -> Node {
@@ -70,13 +87,7 @@ fn weak_referent_excluded_by_default() {
     use BasicType::*;
     let mut b = HeapBuilder::new(8);
     let object = b.object_class();
-    let reference = b.class(
-        "java/lang/ref/Reference",
-        Some(object),
-        &[("referent", Object), ("queue", Object)],
-        &[],
-    );
-    let weak = b.class("java/lang/ref/WeakReference", Some(reference), &[], &[]);
+    let weak = weak_reference_class(&mut b, object);
     let link = b.class("com/x/Link", Some(object), &[("next", Object)], &[]);
     let only_weak = b.instance(link, &[]);
     let both = b.instance(link, &[]);
@@ -519,13 +530,7 @@ fn tangled_heap() -> HeapGraph {
         b.root(objs[next(objs.len())], JNI);
     }
     // Weak references, some to objects only they reach.
-    let reference = b.class(
-        "java/lang/ref/Reference",
-        Some(object),
-        &[("referent", Object), ("queue", Object)],
-        &[],
-    );
-    let weak = b.class("java/lang/ref/WeakReference", Some(reference), &[], &[]);
+    let weak = weak_reference_class(&mut b, object);
     for i in 0..30 {
         let target = match i % 3 {
             0 => b.instance(link, &[("a", objs[next(objs.len())].into())]),
