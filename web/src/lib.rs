@@ -7,6 +7,8 @@
 //!
 //! Two rooms and one corridor: [`worker`] and [`ui`] never import each other; they talk only
 //! through [`protocol`] (typed requests, each carrying its response type; JSON on the wire).
+//! Beside the corridor, `reader_worker` (wasm32 only): the file reader the UI starts for each
+//! dump it opens and the worker reads the dump's slices from.
 //! The worker's request handling and the UI's pure models (tree model, formatting) are plain
 //! Rust and tested natively; what touches JS or Leptos is wasm32-only.
 
@@ -15,5 +17,7 @@
 #[cfg(target_family = "wasm")]
 pub mod jsapi;
 pub mod protocol;
+#[cfg(target_family = "wasm")]
+pub mod reader_worker;
 pub mod ui;
 pub mod worker;

@@ -11,7 +11,9 @@
 
 use futures_channel::oneshot;
 use heaplens_web::protocol::*;
+use heaplens_web::reader_worker;
 use heaplens_web::worker::entry::{open_async, split_message, BlobSource};
+use heaplens_web::worker::reader::{ReaderPort, Slices};
 use heaplens_web::worker::{DumpSource, Host, Service};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -190,6 +192,56 @@ fn blob_source_reads_slices_with_file_reader_sync() {
     assert_eq!(src.read_at(100_000, &mut buf).unwrap(), 0);
 }
 
+/// Takes every slice of `reads` from `slices`, checks it against `bytes`, then the end.
+async fn read_all(mut slices: Slices<'_>, reads: &[(u64, u64)], bytes: &[u8], what: &str) {
+    for &(at, len) in reads {
+        let got = slices.next().await.expect("a slice").expect("readable");
+        let got = js_sys::Uint8Array::new(&got).to_vec();
+        assert_eq!(got, &bytes[at as usize..(at + len) as usize], "{what}");
+    }
+    assert!(slices.next().await.is_none(), "{what}");
+}
+
+/// The dump's slices, read ahead by a file reader (`reader_worker`, started here as the page
+/// starts it) or by the analysis worker: every asked range, in order, whatever the depth; then
+/// no more. One reader serves job after job: a job dropped after its first slice leaves nothing
+/// behind for the next.
+#[wasm_bindgen_test]
+async fn slices_arrive_in_order_from_either_reader() {
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i * 13 % 253) as u8).collect();
+    let blob = blob_of(&bytes);
+    // Ranges with gaps (pass 2 reads around skipped payloads), one empty, one at the end.
+    let reads = vec![
+        (0u64, 1000u64),
+        (1000, 65_536),
+        (70_000, 3),
+        (70_003, 0),
+        (100_000, 150_000),
+        (299_990, 10),
+    ];
+    let (reader, port) = reader_worker::start().expect("a file reader starts");
+    let port = ReaderPort::new(port);
+    for (by_reader, depth) in [(true, 1usize), (true, 3), (false, 2)] {
+        let slices = Slices::start(&blob, reads.clone(), depth, by_reader.then_some(&port));
+        assert_eq!(matches!(slices, Slices::ByReader(_)), by_reader);
+        read_all(slices, &reads, &bytes, &format!("{by_reader}/{depth}")).await;
+    }
+    for round in 0..3 {
+        let mut dropped = Slices::start(&blob, reads.clone(), 1, Some(&port));
+        assert!(dropped.next().await.unwrap().is_ok());
+        drop(dropped);
+        let slices = Slices::start(&blob, reads[3..].to_vec(), 2, Some(&port));
+        read_all(
+            slices,
+            &reads[3..],
+            &bytes,
+            &format!("after a dropped job, {round}"),
+        )
+        .await;
+    }
+    reader.terminate();
+}
+
 #[wasm_bindgen_test]
 async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
     let mut service = Service::new();
@@ -259,9 +311,10 @@ async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
     assert!(page.rows[0].retained >= page.rows[1].retained);
 }
 
-/// The worker's own path: `Blob.arrayBuffer()` reads kept in flight ahead of the parser. Slices
-/// of an odd size (so records and gzip blocks straddle them) and 1 to 4 reads ahead give the
-/// same analysis as the synchronous reader.
+/// The worker's own path: `Blob.arrayBuffer()` reads kept in flight ahead of the parser, by a
+/// file reader (started here as the page starts it) or by the analysis worker itself. Slices of an odd size (so records and
+/// gzip blocks straddle them) and 1 to 4 reads ahead give the same analysis as the synchronous
+/// reader.
 #[wasm_bindgen_test]
 async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
     let blob = blob_of(RETRY_BUFFER);
@@ -280,7 +333,15 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
     ) else {
         panic!("the synchronous open failed")
     };
-    for (chunk, ahead) in [(65_537usize, 1usize), (300_001, 4), (8 << 20, 3)] {
+    let runs = [
+        (65_537usize, 1usize, true),
+        (300_001, 4, true),
+        (8 << 20, 3, true),
+        (65_537, 1, false),
+        (300_001, 4, false),
+    ];
+    for (chunk, ahead, by_reader) in runs {
+        let reader = by_reader.then(|| reader_worker::start().expect("a file reader starts"));
         let service = std::cell::RefCell::new(Service::new());
         let mut host = Recorder::default();
         let response = open_async(
@@ -294,11 +355,15 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
             &blob,
             chunk,
             ahead,
+            reader.as_ref().map(|r| r.1.clone()),
             &mut host,
         )
         .await;
+        if let Some((worker, _)) = reader {
+            worker.terminate();
+        }
         let OpenOutcome::Opened(got) = response else {
-            panic!("{chunk}/{ahead}: {response:?}")
+            panic!("{chunk}/{ahead}/{by_reader}: {response:?}")
         };
         assert_eq!(
             (
@@ -315,7 +380,7 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
                 expected.summary.heap_reachable,
                 expected.summary.edges
             ),
-            "{chunk}/{ahead}"
+            "{chunk}/{ahead}/{by_reader}"
         );
         // Two passes over the whole file, as progress says.
         let last_bytes = host.seen.iter().map(|p| p.bytes_done).max().unwrap();
@@ -339,6 +404,7 @@ async fn a_dump_read_ahead_asynchronously_gives_the_same_analysis() {
         &junk,
         5,
         2,
+        None,
         &mut Recorder::default(),
     )
     .await;

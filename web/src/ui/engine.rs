@@ -141,6 +141,8 @@ struct Inner {
     /// The dump's `File` (posted with the `Open`), posted again with the `Restore` so that the
     /// worker holding the analysis can read fields from the dump (queries).
     file: RefCell<Option<JsValue>>,
+    /// The file reader of the dump being opened (`crate::reader_worker`), until it is read.
+    reader: RefCell<Option<Worker>>,
     on_candidate_message: Listener<MessageEvent>,
     on_candidate_error: Listener<Event>,
     // Installed on every worker; they hold only a weak reference back.
@@ -180,6 +182,7 @@ impl Engine {
             candidate: RefCell::default(),
             candidate_ready: Cell::new(false),
             file: RefCell::default(),
+            reader: RefCell::default(),
             on_message: RefCell::default(),
             on_error: RefCell::default(),
             on_candidate_message: RefCell::default(),
@@ -247,17 +250,22 @@ impl Engine {
             Some(a) => js_sys::Array::of2(&text, a).into(),
         };
         inner.pending.borrow_mut().insert(id, (tx, message.clone()));
-        if let Some(file) = attachment.filter(|_| R::METHOD == req::Open::METHOD) {
+        let opening = attachment.filter(|_| R::METHOD == req::Open::METHOD);
+        if let Some(file) = opening {
             *inner.file.borrow_mut() = Some(file.clone());
             inner.start_candidate();
         }
         // During a hand-over the request waits in `pending` for the fresh worker.
         if inner.handoff.borrow().is_some() {
-        } else if let Err(e) = inner.worker.borrow().post_message(&message) {
+        } else if let Err(e) = inner.post_request(&message, opening) {
             inner.pending.borrow_mut().remove(&id);
             return Err(EngineError::Send(format!("{e:?}")));
         }
-        let reply = rx.await.map_err(|_| EngineError::Gone)?;
+        let reply = rx.await.map_err(|_| EngineError::Gone);
+        if opening.is_some() {
+            inner.stop_reader();
+        }
+        let reply = reply?;
         reply
             .and_then(response_of::<R>)
             .map_err(EngineError::Failed)
@@ -265,6 +273,32 @@ impl Engine {
 }
 
 impl Inner {
+    /// Posts a request; an [`req::Open`] of `file` goes with the port of a file reader started
+    /// for it (`[text, file, port]`, see [`crate::reader_worker`]), or without one (the worker
+    /// then reads the file itself) where none can start.
+    fn post_request(&self, message: &JsValue, file: Option<&JsValue>) -> Result<(), JsValue> {
+        let worker = self.worker.borrow();
+        let Some(file) = file else {
+            return worker.post_message(message);
+        };
+        let Ok((reader, port)) = crate::reader_worker::start() else {
+            return worker.post_message(message);
+        };
+        let text = js_sys::Array::from(message).get(0);
+        let with_port = js_sys::Array::of3(&text, file, &port);
+        worker.post_message_with_transfer(&with_port, &js_sys::Array::of1(&port))?;
+        self.stop_reader();
+        *self.reader.borrow_mut() = Some(reader);
+        Ok(())
+    }
+
+    /// Terminates the file reader (its dump is read).
+    fn stop_reader(&self) {
+        if let Some(reader) = self.reader.borrow_mut().take() {
+            reader.terminate();
+        }
+    }
+
     fn new_id(&self) -> RequestId {
         let id = self.next_id.get();
         // Id 0 is reserved for the worker's replies to undecodable messages.
@@ -534,6 +568,7 @@ impl Engine {
     /// held by a pending request's future.
     pub fn terminate(&self) {
         self.inner.stop_worker();
+        self.inner.stop_reader();
         self.inner.drop_candidate();
         self.inner.handoff.borrow_mut().take();
         self.inner.restoring.set(None);
@@ -544,6 +579,7 @@ impl Engine {
 impl Drop for Engine {
     fn drop(&mut self) {
         self.inner.stop_worker();
+        self.inner.stop_reader();
         self.inner.drop_candidate();
     }
 }

@@ -4,9 +4,11 @@
 //! script (`web/worker_loader.js`) imports the wasm-bindgen JS and instantiates the wasm, which
 //! calls `main` of `src/bin/worker.rs`, which calls [`start`].
 //!
-//! A message is a JSON [`ToWorker`] text, or `[text, blob]` when a dump comes with it. The dump
-//! is read in 8 MiB slices with `Blob.arrayBuffer()`, [`READ_AHEAD`] slices ahead of the one
-//! being parsed, and fed to an [`OpenJob`]; messages that arrive meanwhile wait their turn.
+//! A message is a JSON [`ToWorker`] text, or `[text, blob]` when a dump comes with it (`[text,
+//! blob, port]` when the page started a file reader for it, [`crate::reader_worker`]). The dump
+//! is read in 8 MiB slices with `Blob.arrayBuffer()` by that reader ([`super::reader`]),
+//! [`READ_AHEAD`] slices ahead of the one being parsed, and fed to an [`OpenJob`]; messages
+//! that arrive meanwhile wait their turn.
 //! Progress goes out as unsolicited [`FromWorker::Progress`] messages while the request runs;
 //! the page's main thread stays free.
 //!
@@ -22,13 +24,13 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageChannel, MessageEvent, MessagePort,
 };
 
 use super::host::{DumpSource, Host, CHUNK_BYTES};
 use super::open::OpenJob;
+use super::reader::{js_error_message, ReaderPort, Slices};
 use super::service::Service;
 use crate::protocol::{
     decode, encode, req, FromWorker, OpenOutcome, OpenParams, PartialResults, Progress,
@@ -216,7 +218,8 @@ fn post_replies(
 /// Handles one message: an open with its `File` asynchronously (the file is read ahead while
 /// it is parsed), anything else synchronously.
 fn dispatch(worker: &Rc<Worker>, data: JsValue) {
-    let file = third_part(&data);
+    let file = third_part::<Blob>(&data);
+    let reader = third_part::<MessagePort>(&data);
     let (text, attachment) = split_message(data);
     let msg = match text.as_deref().map(decode::<ToWorker>) {
         Some(Ok(msg)) => msg,
@@ -260,6 +263,7 @@ fn dispatch(worker: &Rc<Worker>, data: JsValue) {
                     &blob,
                     CHUNK_BYTES,
                     READ_AHEAD,
+                    reader,
                     &mut host,
                 )
                 .await;
@@ -540,16 +544,19 @@ mod big {
 }
 
 /// Opens `blob` into `service` like [`Service::handle_with`] does with a [`req::Open`],
-/// reading `chunk`-byte slices with up to `read_ahead` of them in flight. The service is only
-/// borrowed between awaits.
+/// reading `chunk`-byte slices with up to `read_ahead` of them read ahead, by the file reader at
+/// the other end of `reader` where there is one, else by this worker (see [`super::reader`]).
+/// The service is only borrowed between awaits.
 pub async fn open_async(
     service: &RefCell<Service>,
     params: OpenParams,
     blob: &Blob,
     chunk: usize,
     read_ahead: usize,
+    reader: Option<MessagePort>,
     host: &mut dyn Host,
 ) -> OpenOutcome {
+    let reader = reader.map(ReaderPort::new);
     let blob_size = blob.size() as u64;
     // The analysis code onto TurboFan (`worker::warm`), before the job allocates anything: the
     // warm-up's memory, freed, is then one free stretch at the bottom of the heap. Run after
@@ -575,8 +582,8 @@ pub async fn open_async(
             .filter(|&(at, _)| at < blob_size)
             .map(|(at, len)| (at, len.min(blob_size - at)))
             .collect();
-        let mut reader = ReadAhead::new(blob.clone(), reads, read_ahead.max(1));
-        while let Some(slice) = reader.next().await {
+        let mut slices = Slices::start(blob, reads, read_ahead, reader.as_ref());
+        while let Some(slice) = slices.next().await {
             let offset = job.offset();
             let bytes = match slice {
                 Ok(bytes) => bytes,
@@ -599,66 +606,6 @@ pub async fn open_async(
     service.borrow_mut().complete(job, host)
 }
 
-/// Slices of a `Blob` (`reads`: offset and length of each, in order), each requested with
-/// `Blob.arrayBuffer()` up to `depth` slices before it is needed.
-struct ReadAhead {
-    blob: Blob,
-    reads: std::vec::IntoIter<(u64, u64)>,
-    depth: usize,
-    in_flight: VecDeque<JsFuture>,
-}
-
-impl ReadAhead {
-    fn new(blob: Blob, reads: Vec<(u64, u64)>, depth: usize) -> Self {
-        let mut reader = ReadAhead {
-            blob,
-            reads: reads.into_iter(),
-            depth,
-            in_flight: VecDeque::new(),
-        };
-        reader.request();
-        reader
-    }
-
-    /// Requests slices until `depth` are in flight or none is left.
-    fn request(&mut self) {
-        while self.in_flight.len() < self.depth {
-            let Some((start, len)) = self.reads.next() else {
-                return;
-            };
-            // `f64` offsets are exact up to 2^53: files beyond 4 GiB are sliced where asked.
-            let promise = match self
-                .blob
-                .slice_with_f64_and_f64(start as f64, (start + len) as f64)
-            {
-                Ok(slice) => slice.array_buffer(),
-                Err(e) => js_sys::Promise::reject(&e),
-            };
-            self.in_flight.push_back(JsFuture::from(promise));
-        }
-    }
-
-    /// The next slice's bytes (an `ArrayBuffer`), `None` after the last.
-    async fn next(&mut self) -> Option<Result<js_sys::ArrayBuffer, String>> {
-        let future = self.in_flight.pop_front()?;
-        let result = future.await;
-        // Keep `depth` reads going while the caller parses this slice.
-        self.request();
-        Some(
-            result
-                .map(|v| v.unchecked_into())
-                .map_err(|e| js_error_message(&e)),
-        )
-    }
-}
-
-/// A `DOMException`'s message (a file changed or removed on disk after it was chosen).
-fn js_error_message(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|| format!("{e:?}"))
-}
-
 /// A message: its JSON text, and what was posted next to it (`[text, blob]`: a dump's `Blob`,
 /// or `[text, buffer]`: a snapshot's `ArrayBuffer`).
 pub fn split_message(data: JsValue) -> (Option<String>, Option<JsValue>) {
@@ -675,12 +622,12 @@ pub fn split_message(data: JsValue) -> (Option<String>, Option<JsValue>) {
 }
 
 /// The `File` of a `[text, buffer, file]` message (a [`req::Restore`] after a hand-over).
-fn third_part(data: &JsValue) -> Option<Blob> {
+fn third_part<T: JsCast>(data: &JsValue) -> Option<T> {
     if !js_sys::Array::is_array(data) {
         return None;
     }
     let parts: &js_sys::Array = data.unchecked_ref();
-    parts.get(2).dyn_into::<Blob>().ok()
+    parts.get(2).dyn_into::<T>().ok()
 }
 
 fn error_reply(message: String) -> FromWorker {

@@ -2,6 +2,8 @@
 //!
 //! - [`entry`] (wasm32 only): the message loop — decodes requests, reads the posted `File` in
 //!   slices, posts replies, progress and the hand-over snapshot.
+//! - [`reader`] (wasm32 only): the dump's slices, read ahead by the page's file reader
+//!   ([`crate::reader_worker`]) so that reading goes on while the analysis worker parses.
 //! - [`open`]: the open pipeline ([`open::OpenJob`]), fed the file's bytes pass after pass.
 //! - [`service`]: the request dispatcher ([`service::Service`]); it routes each request. It
 //!   does not analyse.
@@ -23,7 +25,7 @@
 //! - [`compare`]: pages of a comparison of this worker's dump with another's digest.
 //!
 //! The worker room uses [`crate::protocol`] and the core, never [`crate::ui`]. Everything but
-//! [`entry`] is plain Rust and is tested natively (`cargo test -p heaplens-web`).
+//! [`entry`] and [`reader`] is plain Rust and is tested natively (`cargo test -p heaplens-web`).
 
 pub mod compare;
 #[cfg(target_family = "wasm")]
@@ -37,6 +39,8 @@ pub mod memory;
 pub mod open;
 pub mod query;
 pub mod query_run;
+#[cfg(target_family = "wasm")]
+pub mod reader;
 mod routes;
 pub mod service;
 mod session;
