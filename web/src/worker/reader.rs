@@ -44,9 +44,10 @@ impl<'a> Slices<'a> {
         reader: Option<&'a ReaderPort>,
     ) -> Slices<'a> {
         let depth = depth.max(1);
-        if let Some(nested) = reader.and_then(|r| PortReader::start(r, blob, reads.clone(), depth))
+        if let Some(by_reader) =
+            reader.and_then(|r| PortReader::start(r, blob, reads.clone(), depth))
         {
-            return Slices::ByReader(nested);
+            return Slices::ByReader(by_reader);
         }
         Slices::InWorker(ReadAhead::new(blob.clone(), reads, depth))
     }
@@ -54,16 +55,16 @@ impl<'a> Slices<'a> {
     /// The next slice's bytes, `None` after the last.
     pub async fn next(&mut self) -> Option<Result<ArrayBuffer, String>> {
         loop {
-            let nested = match self {
+            let by_reader = match self {
                 Slices::InWorker(r) => return r.next().await,
                 Slices::ByReader(r) => r,
             };
-            match nested.next().await {
+            match by_reader.next().await {
                 Next::Slice(slice) => return Some(slice),
                 Next::End => return None,
                 Next::Gone => {
-                    nested.nested.gone.set(true);
-                    *self = Slices::InWorker(nested.rest_here());
+                    by_reader.port.gone.set(true);
+                    *self = Slices::InWorker(by_reader.rest_here());
                 }
             }
         }
@@ -214,7 +215,7 @@ impl Drop for ReaderPort {
 
 /// One pass's slices, read by the file reader.
 pub struct PortReader<'a> {
-    nested: &'a ReaderPort,
+    port: &'a ReaderPort,
     job: u32,
     blob: Blob,
     reads: Vec<(u64, u64)>,
@@ -223,7 +224,7 @@ pub struct PortReader<'a> {
     depth: usize,
 }
 
-/// What the nested reader gave.
+/// What the file reader gave.
 enum Next {
     Slice(Result<ArrayBuffer, String>),
     End,
@@ -233,16 +234,16 @@ enum Next {
 
 impl<'a> PortReader<'a> {
     fn start(
-        nested: &'a ReaderPort,
+        port: &'a ReaderPort,
         blob: &Blob,
         reads: Vec<(u64, u64)>,
         depth: usize,
     ) -> Option<PortReader<'a>> {
-        if nested.gone.get() {
+        if port.gone.get() {
             return None;
         }
-        let job = nested.jobs.get() + 1;
-        nested.jobs.set(job);
+        let job = port.jobs.get() + 1;
+        port.jobs.set(job);
         let pairs = js_sys::Float64Array::new_with_length(2 * reads.len() as u32);
         for (i, &(start, len)) in reads.iter().enumerate() {
             // Exact up to 2^53 bytes.
@@ -259,9 +260,9 @@ impl<'a> PortReader<'a> {
         set("reads", &pairs).ok()?;
         set("budget", &budget.into()).ok()?;
         set("most", &(MOST_SLICES as f64).into()).ok()?;
-        nested.port.post_message(&m).ok()?;
+        port.port.post_message(&m).ok()?;
         Some(PortReader {
-            nested,
+            port,
             job,
             blob: blob.clone(),
             reads,
@@ -275,7 +276,7 @@ impl<'a> PortReader<'a> {
             return Next::End;
         }
         loop {
-            let data = self.nested.message().await;
+            let data = self.port.message().await;
             if data.is_string() {
                 return Next::Gone; // `STALLED`
             }
@@ -287,7 +288,7 @@ impl<'a> PortReader<'a> {
             if let Ok(bytes) = buffer.dyn_into::<ArrayBuffer>() {
                 self.taken += 1;
                 // One slice taken: the reader may start another.
-                self.nested.post("ack", self.job);
+                self.port.post("ack", self.job);
                 return Next::Slice(Ok(bytes));
             }
             let error = js_sys::Reflect::get(&data, &"error".into()).unwrap_or_default();
@@ -311,7 +312,7 @@ impl<'a> PortReader<'a> {
 impl Drop for PortReader<'_> {
     fn drop(&mut self) {
         // Reads of a job ended early (a parse error) stop; a finished job's stop is ignored.
-        self.nested.post("stop", self.job);
+        self.port.post("stop", self.job);
     }
 }
 
