@@ -58,3 +58,12 @@ pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     }
     o.into()
 }
+
+/// A `blob:` URL of `text` typed `mime` (a worker's script, a download).
+pub fn blob_url(text: &str, mime: &str) -> Result<String, JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+    web_sys::Url::create_object_url_with_blob(&blob)
+}

@@ -10,7 +10,7 @@
 //! dump's second open 1 time in 12 when the analysis worker started its reader itself.
 
 use wasm_bindgen::prelude::*;
-use web_sys::{Blob, MessageChannel, MessagePort, Worker, WorkerOptions};
+use web_sys::{MessageChannel, MessagePort, Worker, WorkerOptions};
 
 /// The reader's script.
 const READER_JS: &str = include_str!("reader_worker.js");
@@ -24,11 +24,7 @@ fn script_url() -> Result<String, JsValue> {
     if let Some(url) = SCRIPT_URL.with(|u| u.borrow().clone()) {
         return Ok(url);
     }
-    let parts = js_sys::Array::of1(&JsValue::from_str(READER_JS));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("text/javascript");
-    let blob = Blob::new_with_str_sequence_and_options(&parts, &opts)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let url = crate::jsapi::blob_url(READER_JS, "text/javascript")?;
     SCRIPT_URL.with(|u| *u.borrow_mut() = Some(url.clone()));
     Ok(url)
 }

@@ -63,11 +63,7 @@ fn bootstrap_url(kind: WorkerKind) -> Result<String, JsValue> {
         serde_json::to_string(glue).map_err(|e| JsValue::from_str(&e.to_string()))?,
         serde_json::to_string(&loader).map_err(|e| JsValue::from_str(&e.to_string()))?,
     );
-    let parts = js_sys::Array::of1(&script.into());
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("text/javascript");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let url = crate::jsapi::blob_url(&script, "text/javascript")?;
     BOOTSTRAP_URL.with(|u| u.borrow_mut().insert(glue, url.clone()));
     Ok(url)
 }
@@ -246,7 +242,7 @@ impl Engine {
         let (tx, rx) = oneshot::channel();
         let text = JsValue::from_str(&encode(&ToWorker::new::<R>(id, &params)));
         let message: JsValue = match attachment {
-            None => text,
+            None => text.clone(),
             Some(a) => js_sys::Array::of2(&text, a).into(),
         };
         inner.pending.borrow_mut().insert(id, (tx, message.clone()));
@@ -257,7 +253,7 @@ impl Engine {
         }
         // During a hand-over the request waits in `pending` for the fresh worker.
         if inner.handoff.borrow().is_some() {
-        } else if let Err(e) = inner.post_request(&message, opening) {
+        } else if let Err(e) = inner.post_request(&message, &text, opening) {
             inner.pending.borrow_mut().remove(&id);
             return Err(EngineError::Send(format!("{e:?}")));
         }
@@ -276,7 +272,12 @@ impl Inner {
     /// Posts a request; an [`req::Open`] of `file` goes with the port of a file reader started
     /// for it (`[text, file, port]`, see [`crate::reader_worker`]), or without one (the worker
     /// then reads the file itself) where none can start.
-    fn post_request(&self, message: &JsValue, file: Option<&JsValue>) -> Result<(), JsValue> {
+    fn post_request(
+        &self,
+        message: &JsValue,
+        text: &JsValue,
+        file: Option<&JsValue>,
+    ) -> Result<(), JsValue> {
         let worker = self.worker.borrow();
         let Some(file) = file else {
             return worker.post_message(message);
@@ -284,8 +285,7 @@ impl Inner {
         let Ok((reader, port)) = crate::reader_worker::start() else {
             return worker.post_message(message);
         };
-        let text = js_sys::Array::from(message).get(0);
-        let with_port = js_sys::Array::of3(&text, file, &port);
+        let with_port = js_sys::Array::of3(text, file, &port);
         worker.post_message_with_transfer(&with_port, &js_sys::Array::of1(&port))?;
         self.stop_reader();
         *self.reader.borrow_mut() = Some(reader);

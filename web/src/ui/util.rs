@@ -142,12 +142,7 @@ pub fn ErrorNote(message: String) -> impl IntoView {
 
 /// Save text as a file (Blob URL + `<a download>`: nothing leaves the browser).
 pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&text.into());
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
-        .map_err(super::state::js_err)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(super::state::js_err)?;
+    let url = crate::jsapi::blob_url(text, mime).map_err(super::state::js_err)?;
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;

@@ -23,6 +23,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, MessageEvent, MessagePort};
 
+use crate::jsapi::{get, object};
+
 /// Slices the file reader has asked for and not handed over, at most: where slices are short
 /// (pass 2 reads between skipped array contents: 187 of `big1100.hprof`'s 427 reads are under
 /// 64 KiB) their bytes allow more than `depth` of them.
@@ -200,9 +202,7 @@ impl ReaderPort {
     }
 
     fn post(&self, key: &str, job: u32) {
-        let m = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&m, &key.into(), &job.into());
-        let _ = self.port.post_message(&m);
+        let _ = self.port.post_message(&object(&[(key, job.into())]));
     }
 }
 
@@ -253,13 +253,13 @@ impl<'a> PortReader<'a> {
         // `depth` of the longest slices; more of them where they are shorter.
         let longest = reads.iter().map(|r| r.1).max().unwrap_or(0);
         let budget = depth as f64 * longest as f64;
-        let m = js_sys::Object::new();
-        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&m, &k.into(), v);
-        set("job", &job.into()).ok()?;
-        set("file", blob).ok()?;
-        set("reads", &pairs).ok()?;
-        set("budget", &budget.into()).ok()?;
-        set("most", &(MOST_SLICES as f64).into()).ok()?;
+        let m = object(&[
+            ("job", job.into()),
+            ("file", blob.into()),
+            ("reads", pairs.into()),
+            ("budget", budget.into()),
+            ("most", (MOST_SLICES as f64).into()),
+        ]);
         port.port.post_message(&m).ok()?;
         Some(PortReader {
             port,
@@ -280,18 +280,18 @@ impl<'a> PortReader<'a> {
             if data.is_string() {
                 return Next::Gone; // `STALLED`
             }
-            let of = js_sys::Reflect::get(&data, &"job".into()).ok();
+            let of = get(&data, "job").ok();
             if of.and_then(|j| j.as_f64()) != Some(self.job as f64) {
                 continue; // a slice of an earlier job, still in flight when it was dropped
             }
-            let buffer = js_sys::Reflect::get(&data, &"buffer".into()).unwrap_or_default();
+            let buffer = get(&data, "buffer").unwrap_or_default();
             if let Ok(bytes) = buffer.dyn_into::<ArrayBuffer>() {
                 self.taken += 1;
                 // One slice taken: the reader may start another.
                 self.port.post("ack", self.job);
                 return Next::Slice(Ok(bytes));
             }
-            let error = js_sys::Reflect::get(&data, &"error".into()).unwrap_or_default();
+            let error = get(&data, "error").unwrap_or_default();
             self.taken = self.reads.len();
             return Next::Slice(Err(error
                 .as_string()
