@@ -17,6 +17,8 @@
 #   BENCH_HUGE_MB  M (default 10000)
 #   BENCH_BUILD    0 = use the existing dist/ and target/release/heaplens as they are
 #   BENCH_PEERS    0 = skip hprof-analyzer
+#   BENCH_NATIVE_RUNS  runs of the CLI and of hprof-analyzer, each in a row (default 2: the first
+#                  maps memory another process just freed, the second runs again at once)
 #   BENCH_TIMEOUT_MIN  per dump in the browser (default 30)
 #   BENCH_DIFF     1 = instead, the comparison of two dumps (bench/browser-diff.mjs): the two
 #                  DUMPs given (baseline, new), else two generated ones of BENCH_DIFF_SIZES
@@ -28,14 +30,14 @@
 #   2. DUMP..., or scripts/gen-big-dump.sh "$BENCH_DIR/bigN.hprof" N for each size (idempotent;
 #      BENCH_HUGE=1: also big1100pP.hprof 1100 P, then bigM.hprof M)
 #   3. cargo install --locked --root "$BENCH_DIR/peers" hprof-analyzer, if missing
-#   4. node bench/browser.mjs: per dump, the native CLI under GNU time, then the page in headless
-#      Chromium (file input; times to first results, dominator rows, suspects; phases; memory;
-#      main-thread long tasks), then hprof-analyzer under GNU time
+#   4. node bench/browser.mjs: per dump, the native CLI under GNU time (twice), then the page in
+#      headless Chromium (file input; times to first results, dominator rows, suspects; phases;
+#      memory; main-thread long tasks), then hprof-analyzer under GNU time (twice)
 #   5. prints machine facts and one markdown table per dump (saved to $BENCH_DIR/browser-results.md)
 set -euo pipefail
 
 if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
-    sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 fi
 # Resolve the DUMPs before lib.sh changes directory.
