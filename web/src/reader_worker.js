@@ -64,7 +64,8 @@ function pump() {
       .arrayBuffer()
       .then(
         (buffer) => ({ buffer }),
-        (err) => ({ error: String((err && err.message) || err) }),
+        // As the analysis worker words a failed read of its own (`jsapi::message`).
+        (err) => ({ error: err && err.name && err.message ? `${err.name}: ${err.message}` : String(err) }),
       );
     queue.push({ job, read });
   }

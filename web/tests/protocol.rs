@@ -242,6 +242,27 @@ async fn slices_arrive_in_order_from_either_reader() {
     reader.terminate();
 }
 
+/// A file reader that never answers (nothing listens at the channel's other end): after the
+/// stall time the analysis worker reads the slices itself, all of them in order, and the next
+/// pass does not ask that reader again.
+#[wasm_bindgen_test]
+async fn slices_are_read_in_the_worker_when_the_reader_stalls() {
+    let bytes: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let blob = blob_of(&bytes);
+    let reads = vec![(0u64, 40_000u64), (40_000, 10), (50_000, 50_000)];
+    let channel = web_sys::MessageChannel::new().expect("a channel");
+    let port = ReaderPort::with_stall_ms(channel.port1(), 50);
+    let slices = Slices::start(&blob, reads.clone(), 2, Some(&port));
+    assert!(matches!(slices, Slices::ByReader(_)));
+    read_all(slices, &reads, &bytes, "stalled reader").await;
+    let next_pass = Slices::start(&blob, reads.clone(), 2, Some(&port));
+    assert!(
+        matches!(next_pass, Slices::InWorker(_)),
+        "a stalled reader is not asked again"
+    );
+    read_all(next_pass, &reads, &bytes, "after the stall").await;
+}
+
 #[wasm_bindgen_test]
 async fn a_dump_is_analyzed_from_a_blob_in_the_worker() {
     let mut service = Service::new();

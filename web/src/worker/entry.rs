@@ -30,8 +30,9 @@ use web_sys::{
 
 use super::host::{DumpSource, Host, CHUNK_BYTES};
 use super::open::OpenJob;
-use super::reader::{js_error_message, ReaderPort, Slices};
+use super::reader::{ReaderPort, Slices};
 use super::service::Service;
+use crate::jsapi::message;
 use crate::protocol::{
     decode, encode, req, FromWorker, OpenOutcome, OpenParams, PartialResults, Progress,
     QueryProgress, Request, RequestId, ToWorker, PROTOCOL_VERSION,
@@ -452,18 +453,18 @@ fn hand_over(worker: &Worker, host: &mut dyn Host) -> bool {
     if at != plan.bytes {
         return false;
     }
-    let message = js_sys::Array::of2(
+    let handoff = js_sys::Array::of2(
         &JsValue::from_str(&encode(&FromWorker::Handoff { bytes: plan.bytes })),
         &buffers,
     );
-    match worker.scope.post_message_with_transfer(&message, &buffers) {
+    match worker.scope.post_message_with_transfer(&handoff, &buffers) {
         Ok(()) => {
             service.close();
             true
         }
         Err(e) => {
             web_sys::console::warn_1(
-                &format!("heaplens worker: no hand-over: {}", js_error_message(&e)).into(),
+                &format!("heaplens worker: no hand-over: {}", message(&e)).into(),
             );
             false
         }
@@ -735,7 +736,7 @@ impl DumpSource for BlobSource {
             .map_err(|e| format!("{e:?}"))?;
         let bytes = reader
             .read_as_array_buffer(&slice)
-            .map_err(|e| js_error_message(&e))?;
+            .map_err(|e| message(&e))?;
         let view = js_sys::Uint8Array::new(&bytes);
         let n = (view.length() as usize).min(buf.len());
         view.subarray(0, n as u32).copy_to(&mut buf[..n]);

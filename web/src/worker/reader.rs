@@ -23,7 +23,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, MessageEvent, MessagePort};
 
-use crate::jsapi::{get, object};
+use crate::jsapi::{get, message, object};
 
 /// Slices the file reader has asked for and not handed over, at most: where slices are short
 /// (pass 2 reads between skipped array contents: 187 of `big1100.hprof`'s 427 reads are under
@@ -117,11 +117,7 @@ impl ReadAhead {
         let result = future.await;
         // Keep `depth` reads going while the caller parses this slice.
         self.request();
-        Some(
-            result
-                .map(|v| v.unchecked_into())
-                .map_err(|e| js_error_message(&e)),
-        )
+        Some(result.map(|v| v.unchecked_into()).map_err(|e| message(&e)))
     }
 }
 
@@ -134,6 +130,8 @@ pub struct ReaderPort {
     jobs: Cell<u32>,
     /// The reader failed or stalled: the rest of this dump's reads stay in the analysis worker.
     gone: Cell<bool>,
+    /// How long a wait for the reader's next message may last ([`STALL_MS`]).
+    stall_ms: i32,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
 
@@ -167,6 +165,12 @@ const STALL_MS: i32 = 15_000;
 impl ReaderPort {
     /// Listens on `port` (the reader's messages).
     pub fn new(port: MessagePort) -> ReaderPort {
+        ReaderPort::with_stall_ms(port, STALL_MS)
+    }
+
+    /// As [`ReaderPort::new`], with `stall_ms` instead of [`STALL_MS`] (a test's reader that
+    /// never answers need not keep it waiting 15 s).
+    pub fn with_stall_ms(port: MessagePort, stall_ms: i32) -> ReaderPort {
         let inbox = Rc::new(RefCell::new(Inbox::default()));
         let to = inbox.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
@@ -178,24 +182,25 @@ impl ReaderPort {
             inbox,
             jobs: Cell::new(0),
             gone: Cell::new(false),
+            stall_ms,
             _on_message: on_message,
         }
     }
 
-    /// The reader's next message, or [`STALLED`] after [`STALL_MS`] without one.
+    /// The reader's next message, or [`STALLED`] after `stall_ms` without one.
     async fn message(&self) -> JsValue {
         let arrived = self.inbox.borrow_mut().arrived.pop_front();
         if let Some(data) = arrived {
             return data;
         }
-        let inbox = self.inbox.clone();
+        let (inbox, stall_ms) = (self.inbox.clone(), self.stall_ms);
         let message = js_sys::Promise::new(&mut |resolve, _| {
             let stalled: js_sys::Function = resolve
                 .bind1(&JsValue::NULL, &STALLED.into())
                 .unchecked_into();
             let _ = js_sys::global()
                 .unchecked_into::<web_sys::WorkerGlobalScope>()
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&stalled, STALL_MS);
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&stalled, stall_ms);
             inbox.borrow_mut().waiting = Some(resolve);
         });
         JsFuture::from(message).await.unwrap_or_else(|e| e)
@@ -314,11 +319,4 @@ impl Drop for PortReader<'_> {
         // Reads of a job ended early (a parse error) stop; a finished job's stop is ignored.
         self.port.post("stop", self.job);
     }
-}
-
-/// A `DOMException`'s message (a file changed or removed on disk after it was chosen).
-pub(super) fn js_error_message(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|| format!("{e:?}"))
 }
