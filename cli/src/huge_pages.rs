@@ -21,12 +21,21 @@
 //! holds at most [`CACHE_BYTES`], and any large allocation takes from it first, so freed memory
 //! stays resident only until the next large block.
 //!
+//! **Why not on a guest whose host takes freed memory back.** A virtual machine with a virtio
+//! balloon that reports free pages (feature bit 5, `VIRTIO_BALLOON_F_REPORTING`) hands every
+//! free 2 MiB block of its memory back to the host after a few seconds, and a huge page needs
+//! exactly such a block: each one first touched then costs the host's fault as well (~15 ms per
+//! 2 MiB page measured on such a guest, 2026-12-05), while 4 KiB pages come first from the
+//! smaller free blocks the guest kept. There, on a 16.9 M-object dump, the CLI's first run after
+//! a pause took 8.9–9.2 s with huge pages and 5.8–6.1 s without (run again at once: 5.9–6.3 s
+//! and 5.8–6.2 s), so [`enable`] then asks for small pages ([`Pages::Small`]); the cache stays.
+//!
 //! Only after [`enable`], and only if no large block was allocated before (the choice is
 //! latched at the first one: a block must be freed by whoever allocated it). Elsewhere than
 //! Linux, or without [`enable`], this is the system's allocator unchanged.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 /// Blocks from this size on are mapped here (glibc maps them too, from 32 MiB at the latest).
 const LARGE: usize = 4 << 20;
@@ -42,7 +51,34 @@ const UNDECIDED: u8 = 0;
 const SYSTEM: u8 = 1;
 const MAPPED: u8 = 2;
 
-/// Maps large blocks on huge pages from now on, unless a large block was already allocated
+/// Whether the large blocks mapped here are advised for huge pages (else against them).
+static ADVISE_HUGE: AtomicBool = AtomicBool::new(true);
+
+/// The pages the large blocks get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pages {
+    /// The system's allocator serves every block ([`enable`] was not called, or too late).
+    System,
+    /// Mapped here, on 2 MiB pages where the kernel has them.
+    Huge,
+    /// Mapped here on 4 KiB pages: the host takes freed memory back (see the module documentation).
+    Small,
+}
+
+/// What [`enable`] chose, for `--stats`.
+pub fn pages() -> Pages {
+    match (
+        MODE.load(Ordering::Relaxed),
+        ADVISE_HUGE.load(Ordering::Relaxed),
+    ) {
+        (MAPPED, true) => Pages::Huge,
+        (MAPPED, false) => Pages::Small,
+        _ => Pages::System,
+    }
+}
+
+/// Maps large blocks on huge pages from now on (on small pages where the host takes freed
+/// memory back: see the module documentation), unless a large block was already allocated
 /// (then nothing changes: the allocator stays the system's). `analyze` calls it first thing for
 /// uncompressed dumps of at most 4 GiB (up to ~60–95 M objects on the two bench mixes): 10–18%
 /// less time there. At 151.8 M objects (a 10.6 GB dump) huge pages peaked 450 MiB higher
@@ -51,8 +87,29 @@ const MAPPED: u8 = 2;
 /// per object, so it stays off there.
 pub fn enable() {
     if cfg!(target_os = "linux") {
+        // Before the mode: nothing is mapped here until it is set.
+        ADVISE_HUGE.store(!host_takes_freed_memory(), Ordering::Relaxed);
         let _ = MODE.compare_exchange(UNDECIDED, MAPPED, Ordering::Relaxed, Ordering::Relaxed);
     }
+}
+
+/// Whether this Linux guest reports its free memory to the host: a virtio balloon device
+/// bound to its driver that offers free page reporting.
+fn host_takes_freed_memory() -> bool {
+    let Ok(devices) = std::fs::read_dir("/sys/bus/virtio/drivers/virtio_balloon") else {
+        return false;
+    };
+    devices.flatten().any(|d| {
+        d.file_name().to_string_lossy().starts_with("virtio")
+            && std::fs::read_to_string(d.path().join("features"))
+                .is_ok_and(|f| reports_free_pages(&f))
+    })
+}
+
+/// Whether a virtio device's `features` (sysfs: one `0`/`1` per feature bit, bit 0 first)
+/// include the balloon's free page reporting, bit 5.
+fn reports_free_pages(features: &str) -> bool {
+    features.as_bytes().get(5) == Some(&b'1')
 }
 
 /// Whether `layout` is served by the mappings here (latches the mode at the first large one).
@@ -276,13 +333,19 @@ mod map {
         c.bytes += len;
     }
 
-    /// Marks the whole 2 MiB pages of `[p, p + len)` for huge pages (only advice: where the
-    /// kernel refuses, nothing changes).
+    /// Marks the whole 2 MiB pages of `[p, p + len)` for huge pages, or against them where
+    /// the host takes freed memory back (only advice: where the kernel refuses, nothing
+    /// changes).
     unsafe fn advise(p: *mut u8, len: usize) {
         let start = (p as usize).next_multiple_of(HUGE);
         let end = (p as usize + len) & !(HUGE - 1);
+        let advice = if super::ADVISE_HUGE.load(std::sync::atomic::Ordering::Relaxed) {
+            libc::MADV_HUGEPAGE
+        } else {
+            libc::MADV_NOHUGEPAGE
+        };
         if end > start {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            libc::madvise(start as *mut libc::c_void, end - start, advice);
         }
     }
 }
@@ -298,6 +361,23 @@ mod map {
     }
     pub(super) unsafe fn free(_: *mut u8, _: usize) {
         unreachable!("large blocks are mapped on Linux only")
+    }
+}
+
+#[cfg(test)]
+mod feature_tests {
+    use super::reports_free_pages;
+
+    /// sysfs `features` of a Firecracker guest's balloon (stats, deflate on OOM, free page
+    /// reporting) and of one without reporting.
+    #[test]
+    fn free_page_reporting_is_feature_bit_five() {
+        let with = "0110010100000000000000000000000010000000000000000000000000000000\n";
+        let without = "0110000100000000000000000000000010000000000000000000000000000000\n";
+        assert!(reports_free_pages(with));
+        assert!(!reports_free_pages(without));
+        assert!(!reports_free_pages(""));
+        assert!(!reports_free_pages("0110"));
     }
 }
 

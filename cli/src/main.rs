@@ -270,6 +270,11 @@ fn run_analyze(a: &args::Analyze, progress: &mut Progress) -> Result<(), Failure
             )),
             None => s.push_str("  peak RSS    unknown (needs Linux /proc)\n"),
         }
+        s.push_str(match huge_pages::pages() {
+            huge_pages::Pages::Huge => "  pages       large blocks on 2 MiB pages (transparent huge pages, advised)\n",
+            huge_pages::Pages::Small => "  pages       large blocks on 4 KiB pages: this guest hands freed memory to its host (virtio balloon free page reporting)\n",
+            huge_pages::Pages::System => "  pages       the system allocator's\n",
+        });
         eprint!("{s}");
     }
     Ok(())

@@ -366,6 +366,7 @@ fn help_version_parse_and_stats() {
         "analyses",
         "bytes/object",
         "peak RSS",
+        "pages",
     ] {
         assert!(err.contains(key), "--stats lacks {key}: {err}");
     }
