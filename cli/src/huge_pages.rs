@@ -24,11 +24,12 @@
 //! **Why not on a guest whose host takes freed memory back.** A virtual machine with a virtio
 //! balloon that reports free pages (feature bit 5, `VIRTIO_BALLOON_F_REPORTING`) hands every
 //! free 2 MiB block of its memory back to the host after a few seconds, and a huge page needs
-//! exactly such a block: each one first touched then costs the host's fault as well (~15 ms per
-//! 2 MiB page measured on such a guest, 2026-12-05), while 4 KiB pages come first from the
-//! smaller free blocks the guest kept. There, on a 16.9 M-object dump, the CLI's first run after
-//! a pause took 8.9–9.2 s with huge pages and 5.8–6.1 s without (run again at once: 5.9–6.3 s
-//! and 5.8–6.2 s), so [`enable`] then asks for small pages ([`Pages::Small`]); the cache stays.
+//! such a block: a fresh one is then most often memory the host took back, and costs the host's
+//! fault as well (~15 ms per 2 MiB page measured on such a guest, 2026-12-05), while 4 KiB pages
+//! can come from the smaller free blocks the guest kept. There, on a 16.9 M-object dump, the
+//! CLI's first run after a pause took 8.9–9.2 s with huge pages and 5.8–6.1 s without (run
+//! again at once: 5.9–6.3 s and 5.8–6.2 s), so [`enable`] then asks for small pages
+//! ([`Pages::Small`]); the cache stays (docs/scaling.md, "The native tools run twice").
 //!
 //! Only after [`enable`], and only if no large block was allocated before (the choice is
 //! latched at the first one: a block must be freed by whoever allocated it). Elsewhere than
