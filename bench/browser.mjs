@@ -16,9 +16,10 @@
 // Per dump, in this order, each reading the same file from the page cache:
 //   1. native: /usr/bin/time -f '%e %M' heaplens analyze DUMP --format json --stats > /dev/null,
 //      twice in a row: its first run maps memory that another process has just freed (on a VM
-//      whose freed memory goes back to the host, every fresh page then costs several times more:
-//      docs/scaling.md, "The native tools run twice"), the second memory the guest already backs.
-//      Both are reported; the phases are compared with the second (BENCH_NATIVE_RUNS=1: once).
+//      that hands freed memory back to its host, a fresh huge page then costs the host's fault
+//      too: docs/scaling.md, "The native tools run twice"), the second memory the guest already
+//      backs. Both are reported; the phases are compared with the second (BENCH_NATIVE_RUNS=1:
+//      once).
 //   2. browser: a fresh Chromium (tests/browser/harness.mjs: its server with the page's CSP, its
 //      launch flags), a PerformanceObserver for main-thread long tasks and a MutationObserver
 //      that timestamps what appears on screen (both injected before navigation), then

@@ -82,7 +82,7 @@ pub fn pages() -> Pages {
 /// memory back: see the module documentation), unless a large block was already allocated
 /// (then nothing changes: the allocator stays the system's). `analyze` calls it first thing for
 /// uncompressed dumps of at most 4 GiB (up to ~60–95 M objects on the two bench mixes): 10–18%
-/// less time there. At 151.8 M objects (a 10.6 GB dump) huge pages peaked 450 MiB higher
+/// less time there on huge pages (measured on a machine whose host keeps freed memory). At 151.8 M objects (a 10.6 GB dump) huge pages peaked 450 MiB higher
 /// (6,162 against 5,710 MiB, the duplicate strings' phase; also with THP turned off for the
 /// process, so not the huge pages themselves: not understood yet), over issue 16's 40 bytes
 /// per object, so it stays off there.
