@@ -45,16 +45,34 @@ async function launch() {
   });
 }
 
-/** Open the app at `url`, give it the queue_backlog fixture, return its first suspect. */
-async function mainFlow(browser, url, shotName) {
+/** dist/ served over http and a Firefox for it, both closed when test `t` ends. */
+async function servedFirefox(t) {
+  const server = await serveDist(DIST);
+  const browser = await launch();
+  t.after(async () => {
+    await browser.close();
+    await server.close();
+  });
+  return { server, browser };
+}
+
+/** A new tab of `browser` at `url` once its engine is ready; page errors go to `errors`, the
+ * URLs it requests to `requests` when given. */
+async function readyPage(browser, url, errors, requests = null) {
   const page = await browser.newPage();
-  const requests = [];
-  const errors = [];
-  page.on('request', (r) => requests.push(r.url()));
+  if (requests) page.on('request', (r) => requests.push(r.url()));
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.setViewport({ width: 1100, height: 700 });
   await page.goto(url);
   await page.waitForSelector(READY, { timeout: 60_000 });
+  return page;
+}
+
+/** Open the app at `url`, give it the queue_backlog fixture, return its first suspect. */
+async function mainFlow(browser, url, shotName) {
+  const requests = [];
+  const errors = [];
+  const page = await readyPage(browser, url, errors, requests);
   const input = await page.$('#file-input');
   await input.uploadFile(fixture('queue_backlog'));
   await page.waitForSelector('.dumpbar', { timeout: 90_000 });
@@ -87,12 +105,7 @@ async function assertQueueBacklog({ suspect, file, errors }) {
 }
 
 test('Firefox: the hosted app analyzes a dump, only its own files are requested', async (t) => {
-  const server = await serveDist(DIST);
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const { server, browser } = await servedFirefox(t);
   const result = await mainFlow(browser, server.origin + '/', 'firefox-suspects');
   await assertQueueBacklog(result);
   const files = new Set(await readdir(DIST));
@@ -122,18 +135,10 @@ test('Firefox: heaplens-offline.html works from file://', async (t) => {
 });
 
 test('Firefox: an analysis kept on request reopens from disk, and Delete all empties it', async (t) => {
-  const server = await serveDist(DIST);
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
+  const { server, browser } = await servedFirefox(t);
   const errors = [];
   const open = async () => {
-    const page = await browser.newPage();
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(server.origin + '/');
-    await page.waitForSelector(READY, { timeout: 60_000 });
+    const page = await readyPage(browser, server.origin + '/', errors);
     await page.waitForSelector('.kept-panel .keep-pref[data-available="true"]', { timeout: 10_000 });
     await (await page.$('#file-input')).uploadFile(fixture('queue_backlog'));
     await page.waitForSelector('.dumpbar', { timeout: 90_000 });
@@ -174,17 +179,9 @@ test('Firefox: dump after dump in one tab, each read by its own file reader', as
   // The page starts a file reader worker beside the analysis worker for each dump and stops it
   // once the dump is read (web/src/reader_worker.rs). Started inside the analysis worker
   // instead, Firefox hung at a later open 1 time in 12: five opens in a row here.
-  const server = await serveDist(DIST);
-  const browser = await launch();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
-  const page = await browser.newPage();
+  const { server, browser } = await servedFirefox(t);
   const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(server.origin + '/');
-  await page.waitForSelector(READY, { timeout: 60_000 });
+  const page = await readyPage(browser, server.origin + '/', errors);
   const dumps = ['queue_backlog', 'retry_buffer', 'queue_backlog', 'retry_buffer', 'queue_backlog'];
   for (const [i, name] of dumps.entries()) {
     await (await page.$('#file-input')).uploadFile(fixture(name));
