@@ -286,7 +286,10 @@ impl Inner {
             return worker.post_message(message);
         };
         let with_port = js_sys::Array::of3(text, file, &port);
-        worker.post_message_with_transfer(&with_port, &js_sys::Array::of1(&port))?;
+        if let Err(e) = worker.post_message_with_transfer(&with_port, &js_sys::Array::of1(&port)) {
+            reader.terminate();
+            return Err(e);
+        }
         self.stop_reader();
         *self.reader.borrow_mut() = Some(reader);
         Ok(())
